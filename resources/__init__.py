@@ -1,0 +1,1 @@
+"""Data War room ships: installed as the package ``warroom_resources``."""

@@ -1,0 +1,61 @@
+"""Shared fixtures: an isolated home, a simulated clock, a real SQLite file."""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime, timezone
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from warroom.clock import SimulatedClock  # noqa: E402
+from warroom.store import Store  # noqa: E402
+
+T0 = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)
+
+
+@pytest.fixture(autouse=True)
+def isolated_home(tmp_path_factory, monkeypatch):
+    """Every test gets its own data, log and settings folders, and a known user."""
+    home = tmp_path_factory.mktemp("home")
+    for var in ("XDG_DATA_HOME", "XDG_STATE_HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME"):
+        monkeypatch.setenv(var, str(home / var.lower()))
+    monkeypatch.setenv("WARROOM_USER", "Tess Tester")
+    monkeypatch.delenv("WARROOM_DB", raising=False)
+    monkeypatch.setenv("TZ", "Europe/Berlin")
+    return home
+
+
+@pytest.fixture
+def clock() -> SimulatedClock:
+    return SimulatedClock(T0)
+
+
+@pytest.fixture
+def db_path(tmp_path):
+    return tmp_path / "warroom.db"
+
+
+@pytest.fixture
+def store(db_path, clock):
+    s = Store.open(db_path, clock=clock)
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def cli(capsys, db_path):
+    """Run ``warroom-cli`` in this process on the test database; returns (code, stdout, stderr)."""
+    from warroom import cli as cli_module
+
+    def run(*argv: str, db: bool = True):
+        args = (["--db", str(db_path)] if db else []) + list(argv)
+        try:
+            code = cli_module.main(args)
+        except SystemExit as exc:  # argparse usage errors
+            code = exc.code
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return run

@@ -1,0 +1,156 @@
+"""``warroom-cli``: the commands, their output, exit codes and bad input."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+import pytest
+
+
+def test_version_and_help(cli):
+    code, out, _ = cli("--version", db=False)
+    assert code == 0 and "warroom 0." in out
+    code, _, err = cli(db=False)
+    assert code == 2 and "COMMAND" in err
+
+
+def test_db_from_environment(cli, tmp_path, monkeypatch):
+    path = tmp_path / "env.db"
+    monkeypatch.setenv("WARROOM_DB", str(path))
+    code, out, _ = cli("init", db=False)
+    assert code == 0 and str(path) in out and path.exists()
+
+
+def test_a_session_from_the_command_line(cli):
+    code, out, _ = cli("incident", "open", "Checkout failing", "--severity", "SEV2", "--category", "application",
+                       "--components", "Checkout,Payments", "--customer-facing", "--json")
+    assert code == 0
+    inc = json.loads(out)
+    assert inc["ref"] == "INC-1" and inc["severity"] == "SEV2" and inc["components"] == ["Checkout", "Payments"]
+    assert inc["commander"] == "Tess Tester"
+    assert cli("log", "INC-1", "Rolled back the deploy", "--kind", "action")[0] == 0
+    assert cli("log", "1", "Vendor confirms", "--kind", "external", "--at", "1m ago", "--as", "Ravi")[0] == 0
+    assert cli("incident", "status", "INC-1", "identified", "--note", "bad deploy")[0] == 0
+    assert cli("incident", "severity", "INC-1", "SEV1")[0] == 0
+    code, out, _ = cli("timeline", "INC-1", "--json")
+    rows = json.loads(out)
+    # back-dated a minute: before the declaration
+    assert [r["kind"] for r in rows] == ["external", "status_change", "action", "status_change", "severity_change"]
+    assert rows[0]["author"] == "Ravi"
+    code, out, _ = cli("timeline", "INC-1", "--search", "deploy")
+    assert code == 0 and out.count("\n") == 2
+    code, out, _ = cli("incident", "list")
+    assert "INC-1" in out and "Identified" in out
+    code, out, _ = cli("incident", "show", "INC-1")
+    assert "SEV1" in out and "next update" in out
+    code, out, _ = cli("export", "INC-1", "--format", "json")
+    doc = json.loads(out)
+    assert doc["incident"]["status"] == "identified" and len(doc["timeline"]) == 5
+    code, out, _ = cli("export", "INC-1", "--format", "markdown")
+    assert out.startswith("# INC-1: Checkout failing") and "| Rolled back the deploy |" in out
+    code, out, _ = cli("verify")
+    assert code == 0 and "intact" in out
+
+
+def _journal_count(db_path):
+    con = sqlite3.connect(db_path)
+    n = con.execute("SELECT count(*) FROM journal_event").fetchone()[0]
+    con.close()
+    return n
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["incident", "open", "", "--severity", "SEV1"], "needs a title"),
+    (["incident", "open", "x", "--severity", "SEV9"], "Unknown severity"),
+    (["incident", "open", "x", "--severity", "SEV1", "--detected", "2099-01-01T00:00Z"], "in the future"),
+    (["log", "INC-1", "later", "--at", "2099-01-01T00:00Z"], "in the future"),
+    (["log", "INC-1", "when?", "--at", "yesterday-ish"], "Cannot read the time"),
+    (["log", "INC-1", "note", "--kind", "rumour"], "Unknown entry kind"),
+    (["log", "INC-9", "note"], "No incident"),
+    (["incident", "status", "INC-1", "investigating"], "already Investigating"),
+    (["incident", "status", "INC-1", "done"], "Unknown status"),
+    (["export", "INC-1", "--format", "pdf"], "Unknown export format"),
+])
+def test_bad_input_exits_2_with_a_message_and_writes_nothing(cli, db_path, argv, message):
+    assert cli("incident", "open", "Base", "--severity", "SEV3")[0] == 0
+    before = _journal_count(db_path)
+    code, out, err = cli(*argv)
+    assert code == 2
+    assert message in err
+    assert "Traceback" not in err
+    assert _journal_count(db_path) == before
+
+
+def test_a_ten_megabyte_note_from_a_file(cli, db_path, tmp_path):
+    cli("incident", "open", "Base", "--severity", "SEV3")
+    big = tmp_path / "big.txt"
+    big.write_text("x" * 10_000_000)
+    before = _journal_count(db_path)
+    code, _, err = cli("log", "INC-1", "--file", str(big))
+    assert code == 2 and "at most" in err
+    assert _journal_count(db_path) == before
+
+
+def test_invalid_utf8_in_a_file(cli, db_path, tmp_path):
+    cli("incident", "open", "Base", "--severity", "SEV3")
+    bad = tmp_path / "latin1.txt"
+    bad.write_bytes("Störung im Rechenzentrum".encode("latin-1"))
+    code, _, err = cli("log", "INC-1", "--file", str(bad))
+    assert code == 2 and "not UTF-8" in err and "0xf6" in err
+    good = tmp_path / "utf8.txt"
+    good.write_text("Störung im Rechenzentrum", encoding="utf-8")
+    assert cli("log", "INC-1", "--file", str(good))[0] == 0
+
+
+def test_verify_names_the_first_bad_event(cli, db_path):
+    cli("incident", "open", "Base", "--severity", "SEV3")
+    for i in range(3):
+        cli("log", "INC-1", f"entry {i}")
+    con = sqlite3.connect(db_path)
+    row = con.execute("SELECT id FROM journal_event ORDER BY seq LIMIT 1 OFFSET 3").fetchone()
+    con.execute("DROP TRIGGER journal_event_no_update")
+    con.execute("UPDATE journal_event SET payload = replace(payload, 'entry', 'ENTRY') WHERE id = ?", row)
+    con.commit()
+    con.close()
+    code, out, _ = cli("verify")
+    assert code == 1 and "FAILED" in out
+    code, out, _ = cli("verify", "--json")
+    report = json.loads(out)
+    assert code == 1 and report["ok"] is False
+    assert report["first_bad_event"].replace("-", "") == row[0]
+
+
+def test_a_foreign_file_is_refused_with_exit_2(cli, tmp_path):
+    path = tmp_path / "photo.jpg"
+    path.write_bytes(b"\xff\xd8\xff\xe0" + b"\x00" * 100)
+    code, _, err = cli("--db", str(path), "incident", "list", db=False)
+    assert code == 2 and "not a War room database" in err
+    assert path.read_bytes() == b"\xff\xd8\xff\xe0" + b"\x00" * 100
+
+
+def test_policy(cli):
+    code, out, _ = cli("policy", "set", "SEV2", "45m")
+    assert code == 0 and "SEV2  update every 45 min" in out
+    code, out, _ = cli("policy", "show", "--json")
+    assert json.loads(out)["SEV2"] == 45 * 60
+
+
+def test_demo_and_if_empty(cli):
+    code, out, _ = cli("demo", "--events", "50")
+    assert code == 0 and "INC-1" in out
+    code, out, _ = cli("demo", "--if-empty")
+    assert "already has incidents" in out
+    code, out, _ = cli("timeline", "INC-1", "--json")
+    assert len(json.loads(out)) > 70
+    assert cli("verify")[0] == 0
+
+
+def test_edit_entry(cli):
+    cli("incident", "open", "Base", "--severity", "SEV3")
+    code, out, _ = cli("log", "INC-1", "tpyo", "--json")
+    entry = json.loads(out)["id"]
+    code, out, _ = cli("edit-entry", entry, "typo")
+    assert code == 0
+    code, out, _ = cli("timeline", "INC-1", "--search", "typo")
+    assert "(edited)" in out

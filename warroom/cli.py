@@ -1,0 +1,409 @@
+"""``warroom-cli``: every capability, headless.
+
+Exit codes: 0 ok, 1 a check failed, 2 usage or input error, 3 an unexpected
+internal error (details in the log file).
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.exc import DatabaseError as SQLDatabaseError
+
+from warroom import __version__, logs, paths
+from warroom.clock import SystemClock
+from warroom.domain import Category, EntryKind, Impact, Severity, Status
+from warroom.errors import CheckFailed, InputError, WarroomError
+from warroom.services import export as export_service
+from warroom.services import incidents, policy, timeline
+from warroom.services.export import to_jsonable
+from warroom.store import Store
+from warroom.timeparse import parse_when
+
+log = logging.getLogger("warroom.cli")
+
+EXIT_OK, EXIT_CHECK, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+
+
+def current_actor(arg: str | None) -> str:
+    name = arg or os.environ.get("WARROOM_USER")
+    if not name:
+        try:
+            name = getpass.getuser()
+        except Exception:  # no user database entry (containers)
+            name = "unknown"
+    name = " ".join(name.split())
+    if not name:
+        raise InputError("Say who you are with --as NAME or WARROOM_USER.")
+    return name
+
+
+class Output:
+    def __init__(self, as_json: bool) -> None:
+        self.as_json = as_json
+
+    def data(self, value: Any, text: str | None = None) -> None:
+        if self.as_json:
+            print(json.dumps(to_jsonable(value), indent=2, ensure_ascii=False))
+        elif text is not None:
+            print(text)
+
+
+def _utc(when) -> str:
+    return when.strftime("%Y-%m-%d %H:%M:%S UTC") if when else "—"
+
+
+def _read_text_arg(text: str | None, file: str | None) -> str:
+    if file is not None:
+        try:
+            raw = sys.stdin.buffer.read() if file == "-" else Path(file).read_bytes()
+        except OSError as exc:
+            raise InputError(f"Cannot read {file}: {exc.strerror}.") from None
+        if len(raw) > timeline.MAX_TEXT * 4:
+            raise InputError(f"{file} is {len(raw):,} bytes; an entry is at most {timeline.MAX_TEXT:,} characters.")
+        try:
+            return raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise InputError(f"{file} is not UTF-8 text (byte 0x{raw[exc.start]:02x} at position {exc.start}). "
+                             "Save it as UTF-8 and try again.") from None
+    if text is None:
+        raise InputError("Give the entry's text, or --file FILE (- for standard input).")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InputError("The text is not valid UTF-8.") from None
+    return text
+
+
+# -- commands ------------------------------------------------------------------
+
+def cmd_init(store: Store, args, out: Output) -> int:
+    out.data({"db": str(store.path), "device_id": store.device_id}, f"War room database ready: {store.path}")
+    return EXIT_OK
+
+
+def cmd_demo(store: Store, args, out: Output) -> int:
+    from warroom import demo
+
+    if args.events < 0:
+        raise InputError("--events must be 0 or more.")
+    if args.if_empty and incidents.count(store):
+        out.data({"created": False}, "The database already has incidents; no demo added.")
+        return EXIT_OK
+    main = demo.create(store, events=args.events)
+    out.data({"created": True, "incident": main.as_dict()},
+             f"Demo created: {main.ref} {main.title}" + (f" (+{args.events:,} entries)" if args.events else ""))
+    return EXIT_OK
+
+
+def _incident_text(i: incidents.IncidentView) -> str:
+    due = _utc(i.next_update_due) if i.next_update_due else "— (resolved)"
+    flags = [f for f, on in (("customer-facing", i.customer_facing), ("confidential", i.confidential),
+                             ("EXERCISE", i.exercise)) if on]
+    return "\n".join([
+        f"{i.ref}  {i.title}",
+        f"  status      {i.status.label}",
+        f"  severity    {i.severity.value}",
+        f"  category    {i.category.label}",
+        f"  impact      {i.impact.label}",
+        f"  commander   {i.commander or '—'}",
+        f"  components  {', '.join(i.components) or '—'}",
+        f"  detected    {_utc(i.detected_at)}",
+        f"  declared    {_utc(i.declared_at)}",
+        f"  next update {due}",
+        f"  id          {i.id}",
+    ] + ([f"  flags       {', '.join(flags)}"] if flags else []))
+
+
+def cmd_incident_open(store: Store, args, out: Output) -> int:
+    detected = parse_when(args.detected, now=store.clock.now()) if args.detected else None
+    i = incidents.open_incident(
+        store, args.actor, title=args.title, severity=args.severity, category=args.category, impact=args.impact,
+        customer_facing=args.customer_facing, components=args.components, detected_at=detected,
+        commander=args.commander, confidential=args.confidential, exercise=args.exercise)
+    out.data(i.as_dict(), f"Opened {i.ref}: {i.title} ({i.severity.value}, {i.status.label})")
+    return EXIT_OK
+
+
+def cmd_incident_list(store: Store, args, out: Output) -> int:
+    rows = incidents.list_incidents(store, include_resolved=not args.active)
+    if out.as_json:
+        out.data([r.as_dict() for r in rows])
+        return EXIT_OK
+    if not rows:
+        print("No incidents.")
+    for r in rows:
+        print(f"{r.ref:<8} {r.severity.value:<5} {r.status.label:<13} {_utc(r.detected_at)}  {r.title}")
+    return EXIT_OK
+
+
+def cmd_incident_show(store: Store, args, out: Output) -> int:
+    i = incidents.get(store, args.incident)
+    out.data(i.as_dict(), _incident_text(i))
+    return EXIT_OK
+
+
+def cmd_incident_status(store: Store, args, out: Output) -> int:
+    i = incidents.set_status(store, args.actor, args.incident, args.status, note=args.note, reopen=args.reopen)
+    out.data(i.as_dict(), f"{i.ref} is now {i.status.label}.")
+    return EXIT_OK
+
+
+def cmd_incident_severity(store: Store, args, out: Output) -> int:
+    i = incidents.set_severity(store, args.actor, args.incident, args.severity, note=args.note)
+    out.data(i.as_dict(), f"{i.ref} is now {i.severity.value}.")
+    return EXIT_OK
+
+
+def cmd_incident_edit(store: Store, args, out: Output) -> int:
+    changes: dict[str, Any] = {}
+    for field in ("title", "category", "impact", "commander", "components"):
+        value = getattr(args, field)
+        if value is not None:
+            changes[field] = value
+    for field in ("customer_facing", "confidential", "exercise"):
+        value = getattr(args, field)
+        if value is not None:
+            changes[field] = value
+    if args.detected:
+        changes["detected_at"] = parse_when(args.detected, now=store.clock.now())
+    if not changes:
+        raise InputError("Nothing to change: give at least one of --title, --category, --impact, ...")
+    i = incidents.update_incident(store, args.actor, args.incident, **changes)
+    out.data(i.as_dict(), _incident_text(i))
+    return EXIT_OK
+
+
+def cmd_log(store: Store, args, out: Output) -> int:
+    text = _read_text_arg(args.text, args.file)
+    at = parse_when(args.at, now=store.clock.now()) if args.at else None
+    e = timeline.log(store, args.actor, args.incident, text, kind=args.kind, at=at)
+    out.data(e.as_dict(), f"Logged {e.kind.label.lower()} at {_utc(e.occurred_at)}.")
+    return EXIT_OK
+
+
+def cmd_edit_entry(store: Store, args, out: Output) -> int:
+    text = _read_text_arg(args.text, args.file)
+    e = timeline.edit(store, args.actor, args.entry, text)
+    out.data(e.as_dict(), "Entry updated; the previous text is kept in the journal.")
+    return EXIT_OK
+
+
+def cmd_timeline(store: Store, args, out: Output) -> int:
+    if args.limit is not None and args.limit < 1:
+        raise InputError("--limit must be 1 or more.")
+    rows = timeline.entries(store, args.incident, kind=args.kind, search=args.search, limit=args.limit)
+    if out.as_json:
+        out.data([r.as_dict() for r in rows])
+        return EXIT_OK
+    for r in rows:
+        edited = " (edited)" if r.edited_at else ""
+        print(f"{r.occurred_at:%Y-%m-%d %H:%M:%S}Z  {r.kind.label:<14} {r.author:<16} {r.text}{edited}")
+    if not rows:
+        print("No entries." if not args.search else f"No entries match {args.search!r}.")
+    return EXIT_OK
+
+
+def cmd_export(store: Store, args, out: Output) -> int:
+    text = export_service.export_incident(store, args.incident, args.format)
+    if args.out:
+        target = Path(args.out)
+        tmp = target.with_name(target.name + ".part")
+        try:
+            tmp.write_text(text, encoding="utf-8")
+            tmp.replace(target)
+        except OSError as exc:
+            tmp.unlink(missing_ok=True)
+            raise InputError(f"Cannot write {target}: {exc.strerror}.") from None
+        print(f"Wrote {target}", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+    return EXIT_OK
+
+
+def cmd_verify(store: Store, args, out: Output) -> int:
+    from warroom.journal import verify
+
+    with store.read() as session:
+        report = verify(session)
+        integrity = None
+        if args.integrity:
+            integrity = [r[0] for r in session.connection().exec_driver_sql("PRAGMA integrity_check").all()]
+    problems = [str(p) for p in report.problems]
+    if integrity is not None and integrity != ["ok"]:
+        problems += [f"storage: {line}" for line in integrity]
+    data = {"ok": not problems, "devices": report.devices, "events": report.events, "problems": problems,
+            "first_bad_event": str(report.first.event_id) if report.first and report.first.event_id else None}
+    if out.as_json:
+        out.data(data)
+    elif problems:
+        print(f"Journal check FAILED ({report.events:,} events on {report.devices} device(s)).")
+        for p in problems:
+            print(f"  first bad: {p}" if p == problems[0] else f"  also: {p}")
+    else:
+        print(f"Journal intact: {report.events:,} events on {report.devices} device(s).")
+    return EXIT_CHECK if problems else EXIT_OK
+
+
+def cmd_policy_show(store: Store, args, out: Output) -> int:
+    intervals = policy.update_intervals(store)
+    data = {sev.value: int(td.total_seconds()) for sev, td in intervals.items()}
+    out.data(data, "\n".join(f"{sev.value}  update every {_human(td.total_seconds())}" for sev, td in intervals.items()))
+    return EXIT_OK
+
+
+def cmd_policy_set(store: Store, args, out: Output) -> int:
+    policy.set_update_interval(store, args.actor, args.severity, policy.parse_interval(args.interval))
+    return cmd_policy_show(store, args, out)
+
+
+def _human(seconds: float) -> str:
+    seconds = int(seconds)
+    if seconds % 86400 == 0:
+        return f"{seconds // 86400} d"
+    if seconds % 3600 == 0:
+        return f"{seconds // 3600} h"
+    return f"{seconds // 60} min"
+
+
+# -- parser ---------------------------------------------------------------------
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--db", default=argparse.SUPPRESS, help="database file (default: WARROOM_DB, then the user data folder)")
+    common.add_argument("--as", dest="actor", default=argparse.SUPPRESS, help="who you are (default: WARROOM_USER)")
+    common.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help="print data as JSON")
+
+    parser = argparse.ArgumentParser(prog="warroom-cli", parents=[common],
+                                     description="War room: incident communications, headless.")
+    parser.add_argument("--version", action="version", version=f"warroom {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    def add(name: str, func, help: str, parent=sub) -> argparse.ArgumentParser:
+        p = parent.add_parser(name, parents=[common], help=help, description=help)
+        p.set_defaults(func=func)
+        return p
+
+    add("init", cmd_init, "create the database (or check that it opens)")
+    p = add("demo", cmd_demo, "create a demo incident: a regional cloud outage")
+    p.add_argument("--events", type=int, default=0, metavar="N", help="add N more timeline entries (scale tests)")
+    p.add_argument("--if-empty", action="store_true", help="only if the database has no incidents yet")
+
+    inc = sub.add_parser("incident", help="open, list, show and change incidents").add_subparsers(
+        dest="incident_command", metavar="ACTION", required=True)
+    p = add("open", cmd_incident_open, "declare a new incident", inc)
+    p.add_argument("title")
+    p.add_argument("--severity", "-s", required=True, help="SEV1 .. SEV4")
+    p.add_argument("--category", "-c", default="other", help=", ".join(c.value for c in Category))
+    p.add_argument("--impact", default="degraded", help=", ".join(i.value for i in Impact))
+    p.add_argument("--customer-facing", action="store_true")
+    p.add_argument("--components", help="comma-separated affected components")
+    p.add_argument("--detected", metavar="TIME", help="when it was detected (default: now)")
+    p.add_argument("--commander", help="incident commander (default: you)")
+    p.add_argument("--confidential", action="store_true")
+    p.add_argument("--exercise", action="store_true", help="a tabletop exercise, not a real incident")
+    p = add("list", cmd_incident_list, "list incidents, active first", inc)
+    p.add_argument("--active", action="store_true", help="only incidents not yet resolved")
+    p = add("show", cmd_incident_show, "show one incident", inc)
+    p.add_argument("incident")
+    p = add("status", cmd_incident_status, "change the status", inc)
+    p.add_argument("incident")
+    p.add_argument("status", help=", ".join(s.value for s in Status))
+    p.add_argument("--note", help="why (logged on the timeline)")
+    p.add_argument("--reopen", action="store_true", help="reopen a resolved incident")
+    p = add("severity", cmd_incident_severity, "change the severity", inc)
+    p.add_argument("incident")
+    p.add_argument("severity")
+    p.add_argument("--note")
+    p = add("edit", cmd_incident_edit, "change an incident's facts", inc)
+    p.add_argument("incident")
+    p.add_argument("--title")
+    p.add_argument("--category")
+    p.add_argument("--impact")
+    p.add_argument("--commander")
+    p.add_argument("--components")
+    p.add_argument("--detected", metavar="TIME")
+    for flag in ("customer-facing", "confidential", "exercise"):
+        dest = flag.replace("-", "_")
+        p.add_argument(f"--{flag}", dest=dest, action="store_true", default=None)
+        p.add_argument(f"--not-{flag}", dest=dest, action="store_false")
+
+    p = add("log", cmd_log, "log a timeline entry")
+    p.add_argument("incident")
+    p.add_argument("text", nargs="?")
+    p.add_argument("--kind", "-k", default="note", help="note, action, decision, external")
+    p.add_argument("--at", metavar="TIME", help="back-date the entry (never in the future)")
+    p.add_argument("--file", metavar="FILE", help="read the text from FILE (UTF-8; - for standard input)")
+    p = add("edit-entry", cmd_edit_entry, "correct an entry's text (the journal keeps the old text)")
+    p.add_argument("entry", help="entry id")
+    p.add_argument("text", nargs="?")
+    p.add_argument("--file", metavar="FILE")
+    p = add("timeline", cmd_timeline, "print an incident's timeline")
+    p.add_argument("incident")
+    p.add_argument("--search", "-q", help="full-text search")
+    p.add_argument("--kind", "-k", help=", ".join(k.value for k in EntryKind))
+    p.add_argument("--limit", type=int, help="only the last N entries")
+    p = add("export", cmd_export, "export an incident")
+    p.add_argument("incident")
+    p.add_argument("--format", "-f", default="markdown", help="json or markdown")
+    p.add_argument("--out", "-o", help="write to FILE instead of standard output")
+    p = add("verify", cmd_verify, "check every journal chain; exit 1 naming the first bad event")
+    p.add_argument("--integrity", action="store_true", help="also run SQLite's full integrity check")
+
+    pol = sub.add_parser("policy", help="update cadence per severity").add_subparsers(
+        dest="policy_command", metavar="ACTION", required=True)
+    add("show", cmd_policy_show, "show the update interval per severity", pol)
+    p = add("set", cmd_policy_set, "set the update interval of a severity", pol)
+    p.add_argument("severity")
+    p.add_argument("interval", help="e.g. 30m, 1h, 4h, 1d")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    as_json = getattr(args, "json", False)
+    out = Output(as_json)
+    logs.setup()
+    try:
+        args.actor = current_actor(getattr(args, "actor", None))
+        db = paths.resolve_db_path(getattr(args, "db", None))
+        with Store.open(db, clock=SystemClock()) as store:
+            code = args.func(store, args, out)
+    except CheckFailed as exc:
+        _error(str(exc), as_json)
+        return EXIT_CHECK
+    except WarroomError as exc:
+        _error(str(exc), as_json)
+        return exc.exit_code
+    except SQLDatabaseError as exc:
+        log.exception("database error")
+        _error(f"The database reported an error: {exc.orig}. Run `warroom-cli verify --integrity`; "
+               "restore from a backup if it reports damage.", as_json)
+        return EXIT_CHECK
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # pragma: no cover - the message points to the log
+        log.exception("unexpected error")
+        _error(f"Unexpected error: {exc}. Details are in the log ({paths.log_dir()}).", as_json)
+        return EXIT_INTERNAL
+    return code
+
+
+def _error(message: str, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps({"error": message}, ensure_ascii=False), file=sys.stderr)
+    else:
+        print(f"warroom-cli: {message}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

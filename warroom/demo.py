@@ -1,0 +1,109 @@
+"""A realistic demo: a regional cloud outage, told as its timeline.
+
+The story runs on a simulated clock that starts before "now" and catches up, so
+entries, status changes and the journal all carry plausible times.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+
+from warroom.clock import SimulatedClock
+from warroom.domain import EntryKind
+from warroom.services import incidents, timeline
+from warroom.services.incidents import IncidentView
+from warroom.store import Store
+
+_STORY: list[tuple[int, str, str, str]] = [
+    # minutes after detection, who, kind (or "status:" / "severity:"), text
+    (0, "monitoring", "external", "Synthetic checks failing for checkout, login and the public API from three probe regions."),
+    (2, "Dana Okafor", "note", "On-call paged. Error rate on the API gateway at 38% and rising."),
+    (4, "Dana Okafor", "action", "Opened the bridge call and paged networking and the platform team."),
+    (6, "Dana Okafor", "severity:SEV1", "Customer-facing: checkout and login affected in Europe."),
+    (8, "Ravi Shah", "note", "Cloud provider status page shows degraded networking in one of their EU regions."),
+    (11, "Ravi Shah", "external", "Provider opened an incident: increased packet loss between availability zones."),
+    (13, "Mia Lindqvist", "decision", "Hold the holding statement for customers at 10 minutes; comms to draft now."),
+    (15, "Dana Okafor", "status:identified", "Cause identified: provider network partition between zones in the EU region."),
+    (19, "Ravi Shah", "action", "Shifting traffic away from the affected zones at the load balancer."),
+    (24, "Ravi Shah", "note", "Traffic shift at 60%. Error rate down to 12%."),
+    (27, "Mia Lindqvist", "action", "First customer update approved and published on the status page."),
+    (31, "Tomás Ferreira", "note", "Database replicas in the affected zone lagging by 4 minutes; writes still healthy."),
+    (36, "Ravi Shah", "action", "Traffic shift complete; all requests served from healthy zones."),
+    (38, "Dana Okafor", "status:mitigated", "Customer impact mitigated by moving traffic to healthy zones."),
+    (44, "Mia Lindqvist", "note", "Support reports 140 tickets about failed payments during the window."),
+    (52, "Dana Okafor", "decision", "No failback until the provider confirms the network is stable for 30 minutes."),
+    (63, "Ravi Shah", "external", "Provider reports the fix is deployed and packet loss is back to normal."),
+    (70, "Tomás Ferreira", "action", "Replica lag back to zero; resync verified on all replicas."),
+    (78, "Dana Okafor", "status:monitoring", "Failback started in stages; watching error rates and latency."),
+    (85, "Mia Lindqvist", "action", "Second customer update published: service restored, monitoring continues."),
+    (96, "Ravi Shah", "note", "Failback at 100%. Error rate at baseline, p99 latency normal."),
+]
+
+_OTHER = [
+    ("Delayed e-mail notifications to customers", "SEV3", "third_party", "degraded", True,
+     ["Notifications"], "Sam Porter", 50, None),
+    ("VPN drops for remote staff in APAC", "SEV2", "network", "partial_outage", False,
+     ["VPN", "Remote access"], "Ravi Shah", 60 * 26, "resolved"),
+]
+
+
+def create(store: Store, *, events: int = 0, seed: int = 7) -> IncidentView:
+    """Create the demo incidents; return the main one. ``events`` adds that many
+    more entries to the main incident's timeline, for scale tests."""
+    real_clock = store.clock
+    now = real_clock.now()
+    start = now - timedelta(minutes=110)
+    sim = SimulatedClock(start)
+    store.clock = sim
+    try:
+        main = incidents.open_incident(
+            store, "Dana Okafor", title="Regional cloud outage: checkout and login failing in Europe",
+            severity="SEV2", category="third_party", impact="partial_outage", customer_facing=True,
+            components=["Checkout", "Login", "Public API"], detected_at=start - timedelta(minutes=3),
+            commander="Dana Okafor",
+        )
+        for minutes, who, kind, text in _STORY:
+            sim.set(start + timedelta(minutes=minutes))
+            if kind.startswith("status:"):
+                incidents.set_status(store, who, main.id, kind.split(":", 1)[1], note=text)
+            elif kind.startswith("severity:"):
+                incidents.set_severity(store, who, main.id, kind.split(":", 1)[1], note=text)
+            else:
+                timeline.log(store, who, main.id, text, kind=kind)
+        for title, sev, cat, impact, cf, comps, commander, ago, final in _OTHER:
+            other = incidents.open_incident(store, commander, title=title, severity=sev, category=cat,
+                                            impact=impact, customer_facing=cf, components=comps,
+                                            detected_at=min(sim.now(), now - timedelta(minutes=ago)),
+                                            commander=commander)
+            timeline.log(store, commander, other.id, "Bridge opened; first responders engaged.", kind="action")
+            if final:
+                timeline.log(store, commander, other.id, "Tunnel endpoints restarted; sessions stable.",
+                             kind="action")
+                incidents.set_status(store, commander, other.id, final, note="Confirmed stable for 2 hours.")
+        sim.set(max(sim.now(), now))
+    finally:
+        store.clock = real_clock
+    if events:
+        timeline.bulk_log(store, "load generator", main.id, scale_entries(events, start, now, seed=seed))
+    return incidents.get(store, main.id)
+
+
+_SUBJECTS = ["API gateway", "checkout service", "login service", "payment provider", "database replica",
+             "load balancer", "message queue", "CDN", "DNS resolver", "search cluster", "cache tier",
+             "identity provider", "billing job", "mobile app", "status page"]
+_VERBS = ["error rate at", "latency p99 at", "saturation at", "queue depth at", "retry rate at",
+          "timeouts at", "CPU at", "memory at"]
+_KINDS = [EntryKind.NOTE] * 6 + [EntryKind.ACTION] * 2 + [EntryKind.DECISION, EntryKind.EXTERNAL]
+
+
+def scale_entries(n: int, start: datetime, end: datetime, *, seed: int = 7) -> Iterator[tuple[EntryKind, str, datetime]]:
+    """``n`` plausible entries spread evenly between ``start`` and ``end``."""
+    rng = random.Random(seed)
+    span = (end - start).total_seconds()
+    for i in range(n):
+        when = start + timedelta(seconds=span * i / max(n, 1))
+        subject = rng.choice(_SUBJECTS)
+        text = f"{subject}: {rng.choice(_VERBS)} {rng.randint(1, 99)}% (sample {i + 1})"
+        yield rng.choice(_KINDS), text, when

@@ -1,0 +1,60 @@
+"""Logging to a rotating file in the user log folder, with secrets masked."""
+
+from __future__ import annotations
+
+import logging
+import logging.handlers
+import re
+from pathlib import Path
+
+from warroom import paths
+
+_SECRET_PATTERNS = [
+    # key=value and "key": "value" pairs whose key names a secret
+    re.compile(r"(?i)((?:password|passwd|secret|token|api[_-]?key|authorization|auth)[\"']?\s*[:=]\s*[\"']?)"
+               r"([^\s\"',;]+)"),
+    re.compile(r"(?i)(bearer\s+)([A-Za-z0-9._~+/=-]+)"),
+    # credentials in URLs: scheme://user:password@host
+    re.compile(r"(://[^/\s:@]+:)([^@\s/]+)(@)"),
+    # incoming-webhook style URLs carry their secret in the path
+    re.compile(r"(https?://hooks\.slack\.com/services/)(\S+)"),
+    re.compile(r"(https?://[^\s/]*(?:webhook\.office\.com|logic\.azure\.com)/\S*?sig=)([^&\s]+)"),
+]
+
+
+def redact(text: str) -> str:
+    for pattern in _SECRET_PATTERNS:
+        text = pattern.sub(lambda m: m.group(1) + "***" + (m.group(3) if m.lastindex and m.lastindex >= 3 else ""),
+                           text)
+    return text
+
+
+class RedactingFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        return redact(super().format(record))
+
+
+_configured: list[logging.Handler] = []
+
+
+def setup(level: int = logging.INFO, directory: Path | None = None) -> Path | None:
+    """Log to ``warroom.log`` (rotated at 2 MB, 5 kept). Returns the file, or None if
+    the folder cannot be written (the app then goes on without a log file)."""
+    root = logging.getLogger()
+    for handler in _configured:
+        root.removeHandler(handler)
+        handler.close()
+    _configured.clear()
+    directory = directory or paths.log_dir()
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        path = directory / "warroom.log"
+        handler: logging.Handler = logging.handlers.RotatingFileHandler(path, maxBytes=2_000_000, backupCount=5,
+                                                                        encoding="utf-8")
+    except OSError:
+        return None
+    handler.setFormatter(RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root.addHandler(handler)
+    root.setLevel(min(root.level or level, level) if root.handlers[:-1] else level)
+    _configured.append(handler)
+    return path

@@ -1,0 +1,74 @@
+"""Exporting an incident: JSON for machines, Markdown for people."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import datetime
+from typing import Any
+
+from warroom.clock import isoformat
+from warroom.errors import InputError
+from warroom.services import incidents, timeline
+from warroom.store import Store
+
+FORMATS = ("json", "markdown")
+
+
+def to_jsonable(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return isoformat(value)
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if hasattr(value, "value") and isinstance(getattr(value, "value"), str):
+        return value.value
+    if isinstance(value, dict):
+        return {k: to_jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [to_jsonable(v) for v in value]
+    return value
+
+
+def export_incident(store: Store, key: str | uuid.UUID, fmt: str) -> str:
+    fmt = fmt.lower()
+    if fmt == "md":
+        fmt = "markdown"
+    if fmt not in FORMATS:
+        raise InputError(f"Unknown export format {fmt!r}: choose json or markdown.")
+    incident = incidents.get(store, key)
+    entries = timeline.entries(store, incident.id)
+    if fmt == "json":
+        doc = {"incident": to_jsonable(incident.as_dict()), "timeline": [to_jsonable(e.as_dict()) for e in entries],
+               "exported_at": isoformat(store.clock.now())}
+        return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+    return _markdown(incident, entries, store.clock.now())
+
+
+def _md_escape(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", "<br>")
+
+
+def _utc(when: datetime | None) -> str:
+    return when.strftime("%Y-%m-%d %H:%M:%S UTC") if when else "—"
+
+
+def _markdown(incident: incidents.IncidentView, entries: list[timeline.EntryView], now: datetime) -> str:
+    lines = [f"# {incident.ref}: {incident.title}", ""]
+    if incident.exercise:
+        lines += ["> **EXERCISE** — this incident is part of a tabletop exercise.", ""]
+    facts = [
+        ("Status", incident.status.label), ("Severity", incident.severity.value),
+        ("Category", incident.category.label), ("Impact", incident.impact.label),
+        ("Customer-facing", "yes" if incident.customer_facing else "no"),
+        ("Affected components", ", ".join(incident.components) or "—"),
+        ("Commander", incident.commander or "—"), ("Detected", _utc(incident.detected_at)),
+        ("Declared", _utc(incident.declared_at)), ("Resolved", _utc(incident.resolved_at)),
+    ]
+    lines += ["| | |", "| --- | --- |"] + [f"| {k} | {_md_escape(v)} |" for k, v in facts] + [""]
+    lines += ["## Timeline", "", "| Time (UTC) | Kind | Author | Entry |", "| --- | --- | --- | --- |"]
+    for e in entries:
+        edited = " *(edited)*" if e.edited_at else ""
+        lines.append(f"| {e.occurred_at:%Y-%m-%d %H:%M:%S} | {e.kind.label} | {_md_escape(e.author)} | "
+                     f"{_md_escape(e.text)}{edited} |")
+    lines += ["", f"*Exported {_utc(now)}.*", ""]
+    return "\n".join(lines)

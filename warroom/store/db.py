@@ -1,0 +1,306 @@
+"""Opening the database: checks, backup, migrations, pragmas, transactions.
+
+A file that is not a War room database, a damaged one, or one written by a newer
+version is refused with a message and left untouched. An older one is copied
+aside before it is upgraded.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import socket
+import sqlite3
+import uuid
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.script import ScriptDirectory
+from sqlalchemy import create_engine, event, insert, select, update
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
+
+from warroom import __version__
+from warroom.clock import Clock, SystemClock
+from warroom.errors import StoreError
+from warroom.ids import uuid7
+from warroom.journal import GENESIS, canonical_json, event_hash, event_header
+from warroom.store.models import Device, JournalEvent, Meta
+
+log = logging.getLogger(__name__)
+
+#: ``PRAGMA application_id`` of a War room database ("WRM1").
+APPLICATION_ID = 0x57524D31
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+_SLOW_MS = 200
+
+
+def alembic_config() -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", "warroom.store:migrations")
+    return cfg
+
+
+def head_revision() -> str:
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+def known_revisions() -> set[str]:
+    return {rev.revision for rev in ScriptDirectory.from_config(alembic_config()).walk_revisions()}
+
+
+def _describe(path: Path) -> str | None:
+    """Check an existing file without changing it; return its schema revision.
+
+    None means "empty: make a new database here"."""
+    if not path.exists() or path.stat().st_size == 0:
+        return None
+    if path.is_dir():
+        raise StoreError(f"{path} is a folder, not a database file. Give a file name with --db or WARROOM_DB.")
+    with path.open("rb") as fh:
+        magic = fh.read(len(_SQLITE_MAGIC))
+    if magic != _SQLITE_MAGIC:
+        raise StoreError(
+            f"{path} is not a War room database (it is not an SQLite file). "
+            "Choose another file with --db or WARROOM_DB; this one was left untouched."
+        )
+    try:
+        con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            app_id = con.execute("PRAGMA application_id").fetchone()[0]
+            tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+            revision = None
+            if "alembic_version" in tables:
+                row = con.execute("SELECT version_num FROM alembic_version").fetchone()
+                revision = row[0] if row else None
+        finally:
+            con.close()
+    except sqlite3.DatabaseError as exc:
+        raise StoreError(
+            f"{path} is damaged and cannot be read ({exc}). It was left untouched: restore it from a "
+            "backup (War room keeps a copy beside it before every upgrade) or choose another file with --db."
+        ) from None
+    if app_id != APPLICATION_ID:
+        if not tables:
+            return None
+        raise StoreError(
+            f"{path} is an SQLite database of another program, not of War room. "
+            "Choose another file with --db or WARROOM_DB; this one was left untouched."
+        )
+    if revision is None:
+        raise StoreError(f"{path} is a War room database without a schema version; it was left untouched. "
+                         "Restore it from a backup.")
+    if revision not in known_revisions():
+        raise StoreError(
+            f"{path} was written by a newer version of War room (schema {revision}); this is version "
+            f"{__version__}. Update War room to open it; the file was left untouched."
+        )
+    return revision
+
+
+def backup_copy(path: Path, label: str, clock: Clock) -> Path:
+    """Copy the database aside with SQLite's online backup (consistent, WAL included)."""
+    stamp = clock.now().strftime("%Y%m%dT%H%M%SZ")
+    target = path.with_name(f"{path.name}.backup-{label}-{stamp}")
+    src = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        dst = sqlite3.connect(target)
+        try:
+            src.backup(dst)
+        finally:
+            dst.close()
+    finally:
+        src.close()
+    return target
+
+
+def _make_engine(path: Path) -> Engine:
+    engine = create_engine(
+        f"sqlite+pysqlite:///{path}",
+        connect_args={"check_same_thread": False, "timeout": 10},
+        pool_size=4,
+    )
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn, _record) -> None:
+        dbapi_conn.isolation_level = None  # we issue BEGIN ourselves, below
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=FULL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA busy_timeout=10000")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn) -> None:
+        # Writers take the write lock at BEGIN, so two programs on one file queue up
+        # instead of failing when a read transaction tries to upgrade.
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get("immediate") else "BEGIN")
+
+    return engine
+
+
+class Tx:
+    """One write transaction: the session, the actor, one time, and the journal."""
+
+    def __init__(self, store: Store, session: Session, actor: str) -> None:
+        self.store = store
+        self.session = session
+        self.actor = actor
+        self.now: datetime = store.clock.now()
+        self._events: list[dict[str, Any]] = []
+        self._head: tuple[int, str] | None = None
+
+    def record(self, kind: str, payload: dict[str, Any], *, incident_id: uuid.UUID | None = None,
+               at: datetime | None = None) -> uuid.UUID:
+        """Append one journal event; it is written with the rest of the transaction."""
+        if self._head is None:
+            device = self.session.get(Device, self.store.device_id)
+            assert device is not None
+            self._head = (device.last_seq, device.last_hash)
+        seq, prev = self._head
+        seq += 1
+        event_id = uuid7()
+        when = at or self.now
+        header = event_header(id=event_id, device_id=self.store.device_id, seq=seq, at=when, actor=self.actor,
+                              incident_id=incident_id, kind=kind)
+        payload_text = canonical_json(payload)
+        digest = event_hash(prev, header, payload_text)
+        self._events.append({
+            "id": event_id, "device_id": self.store.device_id, "seq": seq, "at": when, "actor": self.actor,
+            "incident_id": incident_id, "kind": kind, "payload": payload_text, "prev_hash": prev, "hash": digest,
+        })
+        self._head = (seq, digest)
+        return event_id
+
+    def flush_journal(self) -> None:
+        if not self._events:
+            return
+        self.session.flush()
+        self.session.execute(insert(JournalEvent), self._events)
+        seq, digest = self._head  # type: ignore[misc]
+        self.session.execute(update(Device).where(Device.id == self.store.device_id)
+                             .values(last_seq=seq, last_hash=digest))
+        self._events.clear()
+
+
+class Store:
+    """An open War room database."""
+
+    def __init__(self, path: Path, engine: Engine, clock: Clock, device_id: uuid.UUID) -> None:
+        self.path = path
+        self.engine = engine
+        self.clock = clock
+        self.device_id = device_id
+        self._write_engine = engine.execution_options(immediate=True)
+
+    # -- opening -----------------------------------------------------------
+
+    @classmethod
+    def open(cls, path: str | Path, *, clock: Clock | None = None) -> Store:
+        path = Path(path).expanduser()
+        clock = clock or SystemClock()
+        revision = _describe(path)
+        head = head_revision()
+        is_new = revision is None
+        if is_new:
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StoreError(f"Cannot create the folder for {path}: {exc.strerror}. "
+                                 "Choose another place with --db or WARROOM_DB.") from None
+        elif revision != head:
+            copy = backup_copy(path, revision, clock)
+            log.info("database %s copied to %s before upgrading from %s to %s", path, copy, revision, head)
+        engine = _make_engine(path)
+        try:
+            device_id = cls._prepare(engine, clock, is_new, revision != head)
+        except OperationalError as exc:
+            engine.dispose()
+            raise StoreError(f"Cannot open {path}: {exc.orig}. Check that the folder is writable "
+                             "and the disk is not full.") from None
+        except Exception:
+            engine.dispose()
+            raise
+        return cls(path, engine, clock, device_id)
+
+    @staticmethod
+    def _prepare(engine: Engine, clock: Clock, is_new: bool, migrate: bool) -> uuid.UUID:
+        with engine.execution_options(immediate=True).begin() as conn:
+            if is_new:
+                conn.exec_driver_sql(f"PRAGMA application_id = {APPLICATION_ID}")
+            if migrate:
+                cfg = alembic_config()
+                cfg.attributes["connection"] = conn
+                command.upgrade(cfg, "head")
+            row = conn.execute(select(Meta.value).where(Meta.key == "device_id")).first()
+            if row is not None:
+                return uuid.UUID(row[0])
+            # A new database: make this device, once.
+            device_id = uuid7()
+            now = clock.now()
+            label = socket.gethostname() or "this device"
+            conn.execute(insert(Meta), [{"key": "device_id", "value": str(device_id)},
+                                        {"key": "next_incident_number", "value": "1"}])
+            conn.execute(insert(Device).values(id=device_id, label=label, created_at=now, is_local=True,
+                                               last_seq=0, last_hash=GENESIS))
+            payload = {"app_version": __version__, "device_label": label, "schema": head_revision()}
+            event_id = uuid7()
+            header = event_header(id=event_id, device_id=device_id, seq=1, at=now, actor="system",
+                                  incident_id=None, kind="database.created")
+            text = canonical_json(payload)
+            digest = event_hash(GENESIS, header, text)
+            conn.execute(insert(JournalEvent).values(id=event_id, device_id=device_id, seq=1, at=now,
+                                                     actor="system", incident_id=None, kind="database.created",
+                                                     payload=text, prev_hash=GENESIS, hash=digest))
+            conn.execute(update(Device).where(Device.id == device_id).values(last_seq=1, last_hash=digest))
+            return device_id
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- transactions --------------------------------------------------------
+
+    @contextlib.contextmanager
+    def read(self) -> Iterator[Session]:
+        """A read transaction (a consistent snapshot)."""
+        with Session(self.engine, expire_on_commit=False) as session, session.begin():
+            yield session
+
+    @contextlib.contextmanager
+    def write(self, actor: str) -> Iterator[Tx]:
+        """A write transaction: everything in it, journal included, commits or nothing does."""
+        import time
+
+        started = time.perf_counter()
+        with Session(self._write_engine, expire_on_commit=False) as session:
+            with session.begin():
+                tx = Tx(self, session, actor)
+                yield tx
+                tx.flush_journal()
+        elapsed = (time.perf_counter() - started) * 1000
+        if elapsed > _SLOW_MS:
+            log.warning("a write transaction took %.0f ms", elapsed)
+
+    def data_version(self) -> tuple[int, ...]:
+        """Cheap fingerprint that changes whenever any device's chain grows."""
+        with self.engine.connect() as conn:
+            rows = conn.exec_driver_sql("SELECT last_seq FROM device ORDER BY id").all()
+            conn.rollback()
+        return tuple(r[0] for r in rows)
+
+    def rebuild_search_index(self) -> None:
+        """Rebuild full-text search (after a VACUUM, which may renumber rowids)."""
+        with self.engine.execution_options(immediate=True).begin() as conn:
+            conn.exec_driver_sql("INSERT INTO timeline_fts(timeline_fts) VALUES ('rebuild')")

@@ -1,0 +1,150 @@
+"""The schema: SQLAlchemy 2.0 typed models.
+
+Every row a user creates has a UUIDv7 key made on the device; no integer key is
+referenced across tables or devices. Times are aware UTC datetimes. The same
+schema runs on SQLite (the laptop) and PostgreSQL (team sync, later).
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timezone
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+    Uuid,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Stores UTC without an offset (sortable text on SQLite), returns aware UTC."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the store")
+        return value.astimezone(timezone.utc).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=timezone.utc)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {datetime: UTCDateTime, uuid.UUID: Uuid}
+
+
+class Meta(Base):
+    """Facts about this database: its device id, the next incident number."""
+
+    __tablename__ = "meta"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
+class Device(Base):
+    """A device that writes journal events. The local one is made once per database."""
+
+    __tablename__ = "device"
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    label: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime]
+    is_local: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: The head of this device's chain: the last sequence number and hash.
+    last_seq: Mapped[int] = mapped_column(Integer, default=0)
+    last_hash: Mapped[str] = mapped_column(String(64))
+
+
+class JournalEvent(Base):
+    """One change, hash-chained per device. Rows are never updated or deleted."""
+
+    __tablename__ = "journal_event"
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    device_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("device.id"))
+    seq: Mapped[int] = mapped_column(Integer)
+    at: Mapped[datetime]
+    actor: Mapped[str] = mapped_column(String(200))
+    incident_id: Mapped[uuid.UUID | None] = mapped_column(index=True)
+    kind: Mapped[str] = mapped_column(String(64))
+    payload: Mapped[str] = mapped_column(Text)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+    __table_args__ = (UniqueConstraint("device_id", "seq", name="uq_journal_event_device_seq"),)
+
+
+class SeverityPolicy(Base):
+    """The update cadence per severity; editable, journaled."""
+
+    __tablename__ = "severity_policy"
+    severity: Mapped[str] = mapped_column(String(8), primary_key=True)
+    update_interval_s: Mapped[int] = mapped_column(Integer)
+
+
+class Incident(Base):
+    __tablename__ = "incident"
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    ref: Mapped[str] = mapped_column(String(32), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    category: Mapped[str] = mapped_column(String(32))
+    severity: Mapped[str] = mapped_column(String(8))
+    impact: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(32))
+    customer_facing: Mapped[bool] = mapped_column(Boolean, default=False)
+    components: Mapped[list[str]] = mapped_column(JSON, default=list)
+    commander: Mapped[str] = mapped_column(String(200), default="")
+    confidential: Mapped[bool] = mapped_column(Boolean, default=False)
+    exercise: Mapped[bool] = mapped_column(Boolean, default=False)
+    detected_at: Mapped[datetime]
+    declared_at: Mapped[datetime]
+    status_changed_at: Mapped[datetime]
+    resolved_at: Mapped[datetime | None]
+    #: When an update was last published to stakeholders (the delivery issue fills it).
+    last_update_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class TimelineEntry(Base):
+    """One line of the incident log. Searched through the FTS5 table ``timeline_fts``
+    (SQLite only), kept in step by triggers on this table's implicit rowid."""
+
+    __tablename__ = "timeline_entry"
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    incident_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("incident.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(32))
+    text: Mapped[str] = mapped_column(Text)
+    author: Mapped[str] = mapped_column(String(200))
+    occurred_at: Mapped[datetime]
+    recorded_at: Mapped[datetime]
+    edited_at: Mapped[datetime | None]
+
+    __table_args__ = (
+        Index("ix_timeline_entry_incident_time", "incident_id", "occurred_at", "id"),
+        Index("ix_timeline_entry_incident_kind_time", "incident_id", "kind", "occurred_at", "id"),
+    )

@@ -1,0 +1,49 @@
+"""Reading times that people type: ISO 8601, a time of day, or "15m ago"."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, time, timedelta, tzinfo
+
+from warroom.clock import UTC
+from warroom.errors import InputError
+
+_RELATIVE = re.compile(r"^\s*-?\s*(\d+)\s*(s|sec|secs|m|min|mins|h|hr|hrs|d|days?)\s*(ago)?\s*$", re.I)
+_TIME_OF_DAY = re.compile(r"^\s*(\d{1,2}):(\d{2})(?::(\d{2}))?\s*(Z|UTC)?\s*$", re.I)
+_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
+
+
+def parse_when(text: str, *, now: datetime, local: tzinfo | None = None) -> datetime:
+    """Parse a user's time; naive values are in ``local`` (the machine's zone by default).
+
+    Accepted: ``2026-11-23T10:30:00Z``, ``2026-11-23 10:30+01:00``, ``10:30`` (today),
+    ``10:30Z``, ``15m`` / ``-15m`` / ``2h ago``, ``now``.
+    """
+    raw = text.strip()
+    if not raw:
+        raise InputError("An empty time: give e.g. 2026-11-23T10:30Z, 10:30, or 15m ago.")
+    if raw.lower() == "now":
+        return now
+    local = local or now.astimezone().tzinfo or UTC
+    m = _RELATIVE.match(raw)
+    if m:
+        unit = _UNITS[m.group(2)[0].lower()]
+        return now - timedelta(**{unit: int(m.group(1))})
+    m = _TIME_OF_DAY.match(raw)
+    if m:
+        hour, minute, second = int(m.group(1)), int(m.group(2)), int(m.group(3) or 0)
+        if hour > 23 or minute > 59 or second > 59:
+            raise InputError(f"{text!r} is not a time of day.")
+        zone = UTC if m.group(4) else local
+        today = now.astimezone(zone).date()
+        return datetime.combine(today, time(hour, minute, second), tzinfo=zone).astimezone(UTC)
+    iso = raw[:-1] + "+00:00" if raw[-1] in "zZ" else raw
+    try:
+        value = datetime.fromisoformat(iso)
+    except ValueError:
+        raise InputError(
+            f"Cannot read the time {text!r}: give e.g. 2026-11-23T10:30Z, 2026-11-23 10:30+01:00, 10:30, or 15m ago."
+        ) from None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=local)
+    return value.astimezone(UTC)
