@@ -1,0 +1,497 @@
+"""The main window: incidents on the left; the selected incident's header,
+timeline and quick-entry line on the right."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+
+from warroom import __version__
+from warroom.domain import EntryKind, Severity, Status, WRITTEN_KINDS
+from warroom.errors import WarroomError
+from warroom.services import incidents, timeline
+from warroom.services.incidents import IncidentView
+from warroom.store import Store
+from warroom.timefmt import TimeFormatter
+from ui.models import IncidentListModel, TimelineModel
+from ui.ops import Operations
+from ui.qt import (
+    QAbstractItemView,
+    QAction,
+    QByteArray,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QInputDialog,
+    QKeySequence,
+    QLabel,
+    QLineEdit,
+    QMainWindow,
+    QMessageBox,
+    QSettings,
+    QSplitter,
+    Qt,
+    QTableView,
+    QTimer,
+    QVBoxLayout,
+    QWidget,
+)
+from ui.widgets import EditEntryDialog, IncidentHeader, NewIncidentDialog, QuickEntry
+
+log = logging.getLogger(__name__)
+
+
+def _fixed_rows(view: QTableView) -> None:
+    """Fixed row heights and no per-row measuring: long tables stay instant."""
+    vh = view.verticalHeader()
+    vh.setVisible(False)
+    vh.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+    vh.setDefaultSectionSize(view.fontMetrics().height() + 8)
+    view.setWordWrap(False)
+    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    view.setAlternatingRowColors(True)
+    view.setShowGrid(False)
+    view.setTextElideMode(Qt.TextElideMode.ElideRight)
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, store: Store, actor: str, *, ops: Operations | None = None,
+                 local: TimeFormatter | None = None, poll_ms: int = 1500) -> None:
+        super().__init__()
+        self.store = store
+        self.actor = actor
+        self.ops = ops or Operations(self)
+        self.ops.setParent(self)
+        self.ops.set_error_handler(self._report_error)
+        self.local = local or TimeFormatter()
+        self.utc = TimeFormatter(self.local.locale, "UTC")
+        self._current: IncidentView | None = None
+        self._data_version: tuple[int, ...] = ()
+        self.setWindowTitle(f"War room — {store.path.name}")
+        self.setObjectName("mainWindow")
+
+        # Incident list
+        self.incident_model = IncidentListModel(store.clock, self)
+        self.incident_view = QTableView()
+        self.incident_view.setObjectName("incidentList")
+        self.incident_view.setModel(self.incident_model)
+        _fixed_rows(self.incident_view)
+        ih = self.incident_view.horizontalHeader()
+        ih.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        ih.setStretchLastSection(False)
+        for col, width in ((0, 48), (1, 64), (2, 100), (3, 200), (4, 86)):
+            self.incident_view.setColumnWidth(col, width)
+        ih.setSectionResizeMode(IncidentListModel.TITLE, QHeaderView.ResizeMode.Stretch)
+        self.incident_view.setMinimumWidth(300)
+        self.incident_view.selectionModel().currentRowChanged.connect(self._incident_changed)
+
+        # Header, filters, timeline, quick entry
+        self.header = IncidentHeader(store.clock, self.utc, self.local)
+        self.header.status_requested.connect(self.change_status)
+        self.header.severity_requested.connect(self.change_severity)
+        self.header.reopen_requested.connect(self.reopen)
+
+        self.kind_filter = QComboBox()
+        self.kind_filter.setObjectName("kindFilter")
+        self.kind_filter.addItem("All entries", None)
+        for kind in EntryKind:
+            self.kind_filter.addItem(kind.label, kind)
+        self.kind_filter.currentIndexChanged.connect(self._apply_filter)
+        self.search = QLineEdit()
+        self.search.setObjectName("searchBox")
+        self.search.setPlaceholderText("Search the timeline (Ctrl+F)")
+        self.search.setClearButtonEnabled(True)
+        self._search_timer = QTimer(self)
+        self._search_timer.setSingleShot(True)
+        self._search_timer.setInterval(150)
+        self._search_timer.timeout.connect(self._apply_filter)
+        self.search.textChanged.connect(self._search_timer.start)
+        self.search.returnPressed.connect(self._apply_filter)
+        self.match_label = QLabel()
+        self.match_label.setObjectName("matchLabel")
+
+        self.timeline_model = TimelineModel(store, self.utc, self.local, self)
+        self.timeline_view = QTableView()
+        self.timeline_view.setObjectName("timeline")
+        self.timeline_view.setModel(self.timeline_model)
+        _fixed_rows(self.timeline_view)
+        th = self.timeline_view.horizontalHeader()
+        for col, width in ((0, 150), (1, 150), (2, 110), (3, 130)):
+            self.timeline_view.setColumnWidth(col, width)
+        th.setStretchLastSection(True)
+        self.timeline_view.doubleClicked.connect(self.edit_selected_entry)
+
+        self.quick = QuickEntry()
+        self.quick.submitted.connect(self.log_entry)
+
+        filters = QHBoxLayout()
+        filters.addWidget(self.kind_filter)
+        filters.addWidget(self.search, 1)
+        filters.addWidget(self.match_label)
+        right = QWidget()
+        rl = QVBoxLayout(right)
+        rl.setContentsMargins(6, 6, 6, 6)
+        rl.addWidget(self.header)
+        rl.addLayout(filters)
+        rl.addWidget(self.timeline_view, 1)
+        rl.addWidget(self.quick)
+
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.setObjectName("mainSplitter")
+        self.splitter.addWidget(self.incident_view)
+        self.splitter.addWidget(right)
+        self.splitter.setStretchFactor(0, 0)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([470, 930])
+        self.setCentralWidget(self.splitter)
+
+        self.db_label = QLabel(f"{store.path}")
+        self.statusBar().addPermanentWidget(self.db_label)
+        self._build_menus()
+
+        self._tick = QTimer(self)
+        self._tick.setInterval(1000)
+        self._tick.timeout.connect(self._on_tick)
+        self._tick.start()
+        self._poll = QTimer(self)
+        self._poll.setInterval(poll_ms)
+        self._poll.timeout.connect(self.check_for_changes)
+        self._poll.start()
+
+        self.resize(1400, 860)
+        self.restore_layout()
+        self.reload_incidents(select_first=True)
+        self._data_version = store.data_version()
+        self.quick.line.setFocus()
+
+    # -- menus and shortcuts -----------------------------------------------------
+
+    def _action(self, menu, text: str, slot, shortcut=None, name: str | None = None) -> QAction:
+        action = QAction(text, self)
+        if shortcut:
+            action.setShortcut(QKeySequence(shortcut))
+        action.triggered.connect(slot)
+        if name:
+            action.setObjectName(name)
+        menu.addAction(action)
+        return action
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        file = bar.addMenu("&File")
+        self.new_action = self._action(file, "&Declare incident…", self.new_incident, QKeySequence.StandardKey.New,
+                                       "newIncident")
+        self._action(file, "&Export incident as Markdown…", self.export_markdown, "Ctrl+E")
+        file.addSeparator()
+        self._action(file, "&Quit", self.close, QKeySequence.StandardKey.Quit)
+        inc = bar.addMenu("&Incident")
+        self.status_menu = inc.addMenu("&Status")
+        for status in Status:
+            action = QAction(status.label, self)
+            action.setData(status)
+            action.triggered.connect(self._status_from_menu)
+            self.status_menu.addAction(action)
+        self._action(inc, "&Reopen…", self.reopen)
+        self.severity_menu = inc.addMenu("Se&verity")
+        for sev in Severity:
+            action = QAction(sev.value, self)
+            action.setData(sev)
+            action.triggered.connect(self._severity_from_menu)
+            self.severity_menu.addAction(action)
+        inc.addSeparator()
+        self._action(inc, "Status menu", self._popup_status, "Ctrl+Alt+S")
+        self._action(inc, "Severity menu", self._popup_severity, "Ctrl+Alt+V")
+        self._action(inc, "&Correct selected entry…", self.edit_selected_entry, "F2")
+        view = bar.addMenu("&View")
+        self._action(view, "&Find in timeline", self._focus_search, QKeySequence.StandardKey.Find)
+        self._action(view, "&Log entry", self._focus_entry, "Ctrl+L")
+        self._action(view, "Incident &list", self._focus_list, "Ctrl+I")
+        self._action(view, "Jump to &newest entry", self.scroll_to_end, "Ctrl+End")
+        self._action(view, "&Reload", self.reload_all, QKeySequence.StandardKey.Refresh)
+        help_menu = bar.addMenu("&Help")
+        self._action(help_menu, "&About War room", self._about)
+
+    def _focus_search(self) -> None:
+        self.search.setFocus()
+        self.search.selectAll()
+
+    def _focus_entry(self) -> None:
+        self.quick.line.setFocus()
+
+    def _focus_list(self) -> None:
+        self.incident_view.setFocus()
+
+    def _popup_status(self) -> None:
+        if self._current:
+            self.header.status_menu.popup(self.header.status_button.mapToGlobal(self.header.status_button.rect().bottomLeft()))
+
+    def _popup_severity(self) -> None:
+        if self._current:
+            self.header.severity_menu.popup(self.header.severity_button.mapToGlobal(self.header.severity_button.rect().bottomLeft()))
+
+    def _status_from_menu(self) -> None:
+        self.change_status(self.sender().data())
+
+    def _severity_from_menu(self) -> None:
+        self.change_severity(self.sender().data())
+
+    def _about(self) -> None:
+        QMessageBox.about(self, "About War room",
+                          f"War room {__version__}\nIncident communications that keep working offline.\n\n"
+                          f"Database: {self.store.path}")
+
+    # -- loading -------------------------------------------------------------------
+
+    def reload_incidents(self, select_first: bool = False, select: uuid.UUID | None = None) -> None:
+        keep = select or (self._current.id if self._current else None)
+        self.incident_model.set_incidents(incidents.list_incidents(self.store))
+        row = self.incident_model.row_of(keep) if keep else None
+        if row is None and (select_first or keep) and self.incident_model.rowCount():
+            row = 0
+        if row is not None:
+            index = self.incident_model.index(row, 0)
+            if self.incident_view.currentIndex().row() != row:
+                self.incident_view.setCurrentIndex(index)
+            else:
+                self._show_incident(self.incident_model.incident(row))
+        elif self.incident_model.rowCount() == 0:
+            self._show_incident(None)
+
+    def _incident_changed(self, current, _previous) -> None:
+        incident = self.incident_model.incident(current.row()) if current.isValid() else None
+        switching = incident is None or self._current is None or incident.id != self._current.id
+        self._show_incident(incident)
+        if switching:
+            self.timeline_model.set_incident(incident.id if incident else None)
+            self._after_timeline_reset()
+            self.scroll_to_end()
+
+    def _show_incident(self, incident: IncidentView | None) -> None:
+        self._current = incident
+        self.header.show_incident(incident)
+        self.quick.setEnabled(incident is not None)
+        for action in self.status_menu.actions():
+            action.setEnabled(bool(incident) and incident.active and action.data() != incident.status)
+        for action in self.severity_menu.actions():
+            action.setEnabled(bool(incident) and incident.active and action.data() != incident.severity)
+
+    def _apply_filter(self) -> None:
+        self._search_timer.stop()
+        kind = self.kind_filter.currentData()
+        self.timeline_model.set_filter(kind, self.search.text())
+        self._after_timeline_reset()
+        self.scroll_to_end()
+
+    def _after_timeline_reset(self) -> None:
+        model = self.timeline_model
+        if model.search or model.kind:
+            self.match_label.setText(f"{model.rowCount():,} matching")
+        else:
+            self.match_label.setText(f"{model.rowCount():,} entries")
+
+    def scroll_to_end(self) -> None:
+        self.timeline_view.scrollToBottom()
+
+    def reload_all(self) -> None:
+        self.reload_incidents()
+        self.timeline_model.refresh()
+        self._after_timeline_reset()
+
+    def check_for_changes(self) -> None:
+        """Another program (the CLI, a second device's sync) wrote to the database."""
+        if self.ops.busy():
+            return
+        try:
+            version = self.store.data_version()
+        except Exception:  # the database went away: say so once, keep the window
+            log.exception("cannot poll the database")
+            return
+        if version != self._data_version:
+            self._data_version = version
+            self.reload_incidents()
+            self._refresh_timeline()
+
+    def _refresh_timeline(self) -> None:
+        sb = self.timeline_view.verticalScrollBar()
+        at_end = sb.value() >= sb.maximum() - 1
+        appended = self.timeline_model.refresh()
+        self._after_timeline_reset()
+        if appended and at_end:
+            self.scroll_to_end()
+
+    def _on_tick(self) -> None:
+        self.header.tick()
+        self.incident_model.tick()
+
+    # -- writes --------------------------------------------------------------------
+
+    def _after_write(self, incident: IncidentView | None = None) -> None:
+        self._data_version = self.store.data_version()
+        self.reload_incidents(select=incident.id if incident else None)
+        self._refresh_timeline()
+
+    def log_entry(self, kind: EntryKind, text: str) -> None:
+        incident = self._current
+        if incident is None:
+            return
+        store, actor = self.store, self.actor
+
+        def failed(error: BaseException) -> None:
+            self.quick.restore(text)
+            self.show_error(error)
+
+        self.ops.write(lambda: timeline.log(store, actor, incident.id, text, kind=kind),
+                       lambda _entry: self._entry_logged(), failed)
+
+    def _entry_logged(self) -> None:
+        self._data_version = self.store.data_version()
+        sb = self.timeline_view.verticalScrollBar()
+        at_end = sb.value() >= sb.maximum() - 1
+        appended = self.timeline_model.refresh()
+        self._after_timeline_reset()
+        if appended and at_end or appended == 1:
+            self.scroll_to_end()
+        self.statusBar().showMessage("Logged.", 2000)
+
+    def change_status(self, status: Status) -> None:
+        if self._current is None:
+            return
+        key, store, actor = self._current.id, self.store, self.actor
+        self.ops.write(lambda: incidents.set_status(store, actor, key, status), self._status_changed)
+
+    def _status_changed(self, incident: IncidentView) -> None:
+        self._after_write(incident)
+        self.statusBar().showMessage(f"{incident.ref} is now {incident.status.label}.", 4000)
+
+    def reopen(self) -> None:
+        if self._current is None or self._current.active:
+            self.statusBar().showMessage("Only a resolved incident can be reopened.", 4000)
+            return
+        reason, ok = QInputDialog.getText(self, "Reopen incident", "Why is it reopened?")
+        if not ok:
+            return
+        key, store, actor = self._current.id, self.store, self.actor
+        self.ops.write(lambda: incidents.reopen(store, actor, key, reason), self._status_changed)
+
+    def change_severity(self, severity: Severity) -> None:
+        if self._current is None:
+            return
+        key, store, actor = self._current.id, self.store, self.actor
+        self.ops.write(lambda: incidents.set_severity(store, actor, key, severity), self._severity_changed)
+
+    def _severity_changed(self, incident: IncidentView) -> None:
+        self._after_write(incident)
+        self.statusBar().showMessage(f"{incident.ref} is now {incident.severity.value}.", 4000)
+
+    def new_incident(self) -> NewIncidentDialog:
+        dialog = NewIncidentDialog(self.store.clock.now(), self.actor, self)
+        dialog.submitted.connect(self._declare)
+        dialog.finished.connect(dialog.deleteLater)
+        self._new_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def _declare(self, values: dict) -> None:
+        dialog = self._new_dialog
+        store, actor = self.store, self.actor
+
+        def opened(incident: IncidentView) -> None:
+            dialog.finish()
+            self.search.clear()
+            self._after_write(incident)
+            self.quick.line.setFocus()
+            self.statusBar().showMessage(f"Declared {incident.ref}.", 4000)
+
+        def failed(error: BaseException) -> None:
+            if isinstance(error, WarroomError):
+                dialog.show_error(str(error))
+            else:
+                self.show_error(error)
+
+        self.ops.write(lambda: incidents.open_incident(store, actor, **values), opened, failed)
+
+    def edit_selected_entry(self) -> None:
+        index = self.timeline_view.currentIndex()
+        entry = self.timeline_model.entry(index.row()) if index.isValid() else None
+        if entry is None:
+            return
+        if entry.kind not in WRITTEN_KINDS:
+            self.statusBar().showMessage("Status and severity entries record what happened; they cannot be edited.",
+                                         4000)
+            return
+        dialog = EditEntryDialog(entry.text, self)
+        store, actor = self.store, self.actor
+        while dialog.exec() == EditEntryDialog.DialogCode.Accepted:
+            try:
+                timeline.edit(store, actor, entry.id, dialog.text())
+            except WarroomError as exc:
+                dialog.show_error(str(exc))
+                continue
+            self._after_write()
+            break
+
+    def export_markdown(self) -> None:
+        if self._current is None:
+            return
+        from warroom.services.export import export_incident
+        from ui.qt import QtWidgets
+
+        path, _ = QtWidgets.QFileDialog.getSaveFileName(self, "Export incident", f"{self._current.ref}.md",
+                                                        "Markdown (*.md)")
+        if not path:
+            return
+        key, store = self._current.id, self.store
+
+        def write() -> str:
+            text = export_incident(store, key, "markdown")
+            with open(path, "w", encoding="utf-8") as fh:
+                fh.write(text)
+            return path
+
+        self.ops.read(write, lambda p: self.statusBar().showMessage(f"Exported to {p}.", 5000))
+
+    # -- errors, layout, shutdown --------------------------------------------------
+
+    def _report_error(self, error: BaseException) -> None:
+        self.show_error(error)
+
+    def show_error(self, error: BaseException) -> None:
+        if isinstance(error, WarroomError):
+            QMessageBox.warning(self, "War room", str(error))
+        else:
+            log.error("unexpected error", exc_info=error)
+            QMessageBox.critical(self, "War room",
+                                 f"Something went wrong: {error}\n\nNothing you acknowledged was lost. "
+                                 "Details are in the log file; try again, and report it if it repeats.")
+
+    def restore_layout(self) -> None:
+        settings = QSettings()
+        geometry = settings.value("window/geometry")
+        if isinstance(geometry, QByteArray):
+            self.restoreGeometry(geometry)
+        state = settings.value("window/state")
+        if isinstance(state, QByteArray):
+            self.restoreState(state)
+        splitter = settings.value("window/splitter")
+        if isinstance(splitter, QByteArray):
+            self.splitter.restoreState(splitter)
+        header = settings.value("window/timelineHeader")
+        if isinstance(header, QByteArray):
+            self.timeline_view.horizontalHeader().restoreState(header)
+
+    def save_layout(self) -> None:
+        settings = QSettings()
+        settings.setValue("window/geometry", self.saveGeometry())
+        settings.setValue("window/state", self.saveState())
+        settings.setValue("window/splitter", self.splitter.saveState())
+        settings.setValue("window/timelineHeader", self.timeline_view.horizontalHeader().saveState())
+
+    def closeEvent(self, event) -> None:
+        self._tick.stop()
+        self._poll.stop()
+        self.save_layout()
+        if not self.ops.wait(10_000):
+            log.warning("closing with work still running")
+        event.accept()

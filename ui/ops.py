@@ -1,0 +1,124 @@
+"""Running core calls off the GUI thread.
+
+Writes go through one single-thread pool, so the database sees one writer from
+the window (the way Anki's CollectionOp does); results and errors come back to
+the GUI thread through a queued signal and are handed to the callbacks there.
+Tests can make everything synchronous with ``Operations(synchronous=True)``.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from typing import Any
+
+from ui.qt import QObject, QRunnable, QThreadPool, Signal, Slot
+
+log = logging.getLogger(__name__)
+
+_SLOW_MS = 200
+
+
+class _Signals(QObject):
+    finished = Signal(object, object)  # (result, error)
+
+
+class _Job(QRunnable):
+    def __init__(self, fn: Callable[[], Any], signals: _Signals) -> None:
+        super().__init__()
+        self.fn = fn
+        self.signals = signals
+        self.setAutoDelete(True)
+
+    def run(self) -> None:
+        try:
+            result = self.fn()
+        except BaseException as exc:  # handed to the GUI thread, shown there
+            self.signals.finished.emit(None, exc)
+        else:
+            self.signals.finished.emit(result, None)
+
+
+class _Pending(QObject):
+    """Lives in the GUI thread; receives the job's result there."""
+
+    def __init__(self, owner: Operations, on_done, on_error) -> None:
+        super().__init__(owner)
+        self.owner = owner
+        self.on_done = on_done
+        self.on_error = on_error
+        self.signals = _Signals(self)
+        self.signals.finished.connect(self.deliver)
+
+    @Slot(object, object)
+    def deliver(self, result: Any, error: BaseException | None) -> None:
+        self.owner._pending.discard(self)
+        try:
+            if error is not None:
+                (self.on_error or self.owner.default_error)(error)
+            elif self.on_done is not None:
+                self.on_done(result)
+        finally:
+            self.owner.idle_changed.emit(not self.owner._pending)
+            self.deleteLater()
+
+
+class Operations(QObject):
+    """Background work for the window."""
+
+    #: True when no operation is running any more.
+    idle_changed = Signal(bool)
+
+    def __init__(self, parent: QObject | None = None, *, synchronous: bool = False,
+                 on_error: Callable[[BaseException], None] | None = None) -> None:
+        super().__init__(parent)
+        self.synchronous = synchronous
+        self._writer = QThreadPool(self)
+        self._writer.setMaxThreadCount(1)
+        self._reader = QThreadPool(self)
+        self._reader.setMaxThreadCount(2)
+        self._pending: set[_Pending] = set()
+        self._on_error = on_error
+
+    def set_error_handler(self, handler: Callable[[BaseException], None]) -> None:
+        self._on_error = handler
+
+    def default_error(self, error: BaseException) -> None:
+        if self._on_error is not None:
+            self._on_error(error)
+        else:
+            log.error("background operation failed", exc_info=error)
+
+    def write(self, fn: Callable[[], Any], on_done: Callable[[Any], None] | None = None,
+              on_error: Callable[[BaseException], None] | None = None) -> None:
+        self._submit(self._writer, fn, on_done, on_error)
+
+    def read(self, fn: Callable[[], Any], on_done: Callable[[Any], None] | None = None,
+             on_error: Callable[[BaseException], None] | None = None) -> None:
+        self._submit(self._reader, fn, on_done, on_error)
+
+    def _submit(self, pool: QThreadPool, fn, on_done, on_error) -> None:
+        if self.synchronous:
+            started = time.perf_counter()
+            try:
+                result = fn()
+            except Exception as exc:
+                (on_error or self.default_error)(exc)
+            else:
+                if on_done is not None:
+                    on_done(result)
+            if (time.perf_counter() - started) * 1000 > _SLOW_MS:
+                log.warning("an operation blocked the GUI thread for over %d ms", _SLOW_MS)
+            return
+        pending = _Pending(self, on_done, on_error)
+        self._pending.add(pending)
+        self.idle_changed.emit(False)
+        pool.start(_Job(fn, pending.signals))
+
+    def busy(self) -> bool:
+        return bool(self._pending)
+
+    def wait(self, msecs: int = 10_000) -> bool:
+        """Wait for running work (on shutdown)."""
+        return self._writer.waitForDone(msecs) and self._reader.waitForDone(msecs)

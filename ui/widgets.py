@@ -1,0 +1,396 @@
+"""The parts of the main window: the incident header, the quick-entry line, dialogs."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from warroom.clock import Clock
+from warroom.domain import WRITTEN_KINDS, Category, EntryKind, Impact, Severity, Status, allowed_next
+from warroom.services.incidents import IncidentView
+from warroom.timefmt import TimeFormatter, age_text, clock_text
+from ui.models import SEVERITY_COLORS, STATUS_COLORS
+from ui.qt import (
+    QAction,
+    QCheckBox,
+    QComboBox,
+    QDateTime,
+    QDateTimeEdit,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QFrame,
+    QHBoxLayout,
+    QKeySequence,
+    QLabel,
+    QLineEdit,
+    QMenu,
+    QPlainTextEdit,
+    QShortcut,
+    Qt,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+    Signal,
+)
+
+#: Quick-entry prefixes: "/a rolled back" logs an action.
+PREFIXES = {
+    "/n": EntryKind.NOTE, "/note": EntryKind.NOTE,
+    "/a": EntryKind.ACTION, "/action": EntryKind.ACTION,
+    "/d": EntryKind.DECISION, "/decision": EntryKind.DECISION,
+    "/x": EntryKind.EXTERNAL, "/ext": EntryKind.EXTERNAL, "/external": EntryKind.EXTERNAL,
+}
+
+
+def parse_quick_entry(text: str, default: EntryKind) -> tuple[EntryKind, str]:
+    """Split a typed line into (kind, text): a leading ``/a``, ``/d``, ``/x`` or ``/n`` picks the kind."""
+    stripped = text.lstrip()
+    head, _, rest = stripped.partition(" ")
+    kind = PREFIXES.get(head.lower())
+    if kind is not None:
+        return kind, rest.strip()
+    return default, text.strip()
+
+
+def _chip(color: str, text: str) -> str:
+    return (f"<span style='background:{color}; color:white; font-weight:600;'>"
+            f"&nbsp;{text}&nbsp;</span>")
+
+
+class IncidentHeader(QFrame):
+    """Title, severity, status, commander, detection time in UTC and local time,
+    and a countdown to the next update due."""
+
+    status_requested = Signal(object)      # Status
+    reopen_requested = Signal()
+    severity_requested = Signal(object)    # Severity
+
+    def __init__(self, clock: Clock, utc: TimeFormatter, local: TimeFormatter, parent=None) -> None:
+        super().__init__(parent)
+        self.clock, self.utc, self.local = clock, utc, local
+        self.incident: IncidentView | None = None
+        self.setObjectName("incidentHeader")
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+
+        self.banner = QLabel()
+        self.banner.setObjectName("exerciseBanner")
+        self.banner.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.banner.setStyleSheet("background:#6a1b9a; color:white; font-weight:600; padding:2px;")
+        self.banner.hide()
+        self.title = QLabel()
+        self.title.setObjectName("incidentTitle")
+        self.title.setWordWrap(True)
+        self.title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        font = self.title.font()
+        font.setPointSizeF(font.pointSizeF() * 1.35)
+        font.setBold(True)
+        self.title.setFont(font)
+
+        self.severity_button = QToolButton()
+        self.severity_button.setObjectName("severityButton")
+        self.severity_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.severity_button.setToolTip("Change the severity (Ctrl+Alt+V)")
+        self.severity_menu = QMenu(self)
+        for sev in Severity:
+            action = QAction(sev.value, self)
+            action.setData(sev)
+            action.triggered.connect(self._severity_chosen)
+            self.severity_menu.addAction(action)
+        self.severity_button.setMenu(self.severity_menu)
+
+        self.status_button = QToolButton()
+        self.status_button.setObjectName("statusButton")
+        self.status_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.status_button.setToolTip("Change the status (Ctrl+Alt+S)")
+        self.status_menu = QMenu(self)
+        self.status_button.setMenu(self.status_menu)
+
+        self.facts = QLabel()
+        self.facts.setObjectName("incidentFacts")
+        self.facts.setTextFormat(Qt.TextFormat.RichText)
+        self.facts.setWordWrap(True)
+        self.facts.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.countdown = QLabel()
+        self.countdown.setObjectName("countdown")
+        self.countdown.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        cfont = self.countdown.font()
+        cfont.setPointSizeF(cfont.pointSizeF() * 1.2)
+        cfont.setBold(True)
+        self.countdown.setFont(cfont)
+
+        top = QHBoxLayout()
+        top.addWidget(self.title, 1)
+        top.addWidget(self.countdown)
+        row = QHBoxLayout()
+        row.addWidget(self.severity_button)
+        row.addWidget(self.status_button)
+        row.addWidget(self.facts, 1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(10, 8, 10, 8)
+        layout.addWidget(self.banner)
+        layout.addLayout(top)
+        layout.addLayout(row)
+        self.show_incident(None)
+
+    def show_incident(self, incident: IncidentView | None) -> None:
+        self.incident = incident
+        enabled = incident is not None
+        self.severity_button.setEnabled(enabled)
+        self.status_button.setEnabled(enabled)
+        if incident is None:
+            self.title.setText("No incident selected — press Ctrl+N to declare one")
+            self.facts.setText("")
+            self.severity_button.setText("SEV")
+            self.status_button.setText("Status")
+            self.countdown.setText("")
+            self.banner.hide()
+            return
+        self.banner.setVisible(incident.exercise)
+        self.banner.setText("EXERCISE — tabletop exercise, nothing is sent outside")
+        self.title.setText(f"{incident.ref}  {incident.title}")
+        self.severity_button.setText(incident.severity.value)
+        self.severity_button.setStyleSheet(
+            f"QToolButton {{ background:{SEVERITY_COLORS[incident.severity].name()}; color:white; "
+            "font-weight:600; padding:3px 8px; border-radius:3px; }")
+        self.status_button.setText(incident.status.label)
+        self.status_button.setStyleSheet(
+            f"QToolButton {{ background:{STATUS_COLORS[incident.status].name()}; color:white; "
+            "font-weight:600; padding:3px 8px; border-radius:3px; }")
+        self._fill_status_menu(incident.status)
+        for action in self.severity_menu.actions():
+            action.setEnabled(action.data() != incident.severity and incident.active)
+        detected_utc = self.utc.full(incident.detected_at)
+        detected_local = self.local.full(incident.detected_at)
+        flags = []
+        if incident.customer_facing:
+            flags.append(_chip("#00838f", "customer-facing"))
+        if incident.confidential:
+            flags.append(_chip("#455a64", "confidential"))
+        parts = [
+            f"<b>Commander</b> {_esc(incident.commander or '—')}",
+            f"<b>Detected</b> {detected_utc} · {detected_local}",
+            f"<b>Impact</b> {incident.impact.label}",
+            f"<b>Category</b> {incident.category.label}",
+        ]
+        if incident.components:
+            parts.append(f"<b>Affected</b> {_esc(', '.join(incident.components))}")
+        self.facts.setText(" &nbsp;·&nbsp; ".join(parts) + (" &nbsp;" + " ".join(flags) if flags else ""))
+        self.tick()
+
+    def _fill_status_menu(self, current: Status) -> None:
+        self.status_menu.clear()
+        if current == Status.RESOLVED:
+            action = self.status_menu.addAction("Reopen…")
+            action.triggered.connect(self.reopen_requested)
+            return
+        nexts = set(allowed_next(current))
+        for status in Status:
+            action = self.status_menu.addAction(status.label)
+            action.setData(status)
+            action.setEnabled(status in nexts)
+            action.triggered.connect(self._status_chosen)
+
+    def _status_chosen(self) -> None:
+        action = self.sender()
+        if isinstance(action, QAction):
+            self.status_requested.emit(action.data())
+
+    def _severity_chosen(self) -> None:
+        action = self.sender()
+        if isinstance(action, QAction):
+            self.severity_requested.emit(action.data())
+
+    def tick(self) -> None:
+        """Once a second: the countdown to the next update due."""
+        incident = self.incident
+        if incident is None:
+            return
+        now = self.clock.now()
+        if incident.next_update_due is None:
+            ago = age_text((incident.resolved_at or now) - incident.detected_at)
+            self.countdown.setText(f"Resolved · lasted {ago}")
+            self.countdown.setStyleSheet("color:#2e7d32;")
+            return
+        left = incident.next_update_due - now
+        due_local = self.local.time(incident.next_update_due)
+        due_utc = self.utc.time(incident.next_update_due)
+        if left.total_seconds() >= 0:
+            self.countdown.setText(f"Next update in {clock_text(left)}")
+            color = "#ef6c00" if left.total_seconds() < 300 else "#37474f"
+        else:
+            self.countdown.setText(f"Update overdue by {clock_text(left)}")
+            color = "#c62828"
+        self.countdown.setToolTip(f"Next update due {due_utc} UTC · {due_local} {self.local.zone_label(now)}")
+        self.countdown.setStyleSheet(f"color:{color};")
+
+
+def _esc(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+class QuickEntry(QWidget):
+    """Type, press Enter, it is logged. ``/a`` ``/d`` ``/x`` ``/n`` or Ctrl+1…4 pick the kind."""
+
+    submitted = Signal(object, str)  # (EntryKind, text)
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.kind = QComboBox()
+        self.kind.setObjectName("entryKind")
+        for kind in WRITTEN_KINDS:
+            self.kind.addItem(kind.label, kind)
+        self.kind.setToolTip("Kind of entry: Ctrl+1 note, Ctrl+2 action, Ctrl+3 decision, Ctrl+4 external event")
+        self.line = QLineEdit()
+        self.line.setObjectName("quickEntry")
+        self.line.setPlaceholderText("Log to the timeline and press Enter   ·   /a action  /d decision  "
+                                     "/x external event   ·   Ctrl+L to come back here")
+        self.line.setMaxLength(20_000)
+        self.line.returnPressed.connect(self._submit)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.kind)
+        layout.addWidget(self.line, 1)
+        for i, kind in enumerate(WRITTEN_KINDS, start=1):
+            shortcut = QShortcut(QKeySequence(f"Ctrl+{i}"), self, context=Qt.ShortcutContext.WindowShortcut)
+            shortcut.activated.connect(self._kind_shortcut)
+            shortcut.setProperty("kind_index", i - 1)
+
+    def _kind_shortcut(self) -> None:
+        index = self.sender().property("kind_index")
+        self.kind.setCurrentIndex(int(index))
+        self.line.setFocus()
+
+    def current_kind(self) -> EntryKind:
+        return self.kind.currentData()
+
+    def _submit(self) -> None:
+        kind, text = parse_quick_entry(self.line.text(), self.current_kind())
+        if not text:
+            return
+        self.line.clear()
+        self.submitted.emit(kind, text)
+
+    def restore(self, text: str) -> None:
+        """Put text back after a failed write, unless the user typed something new."""
+        if not self.line.text():
+            self.line.setText(text)
+
+
+class NewIncidentDialog(QDialog):
+    """Declare an incident: every field reachable by keyboard, title first.
+
+    Accepting emits ``submitted`` and leaves the dialog open; the window calls
+    :meth:`finish` once the incident is stored, or :meth:`show_error`."""
+
+    submitted = Signal(dict)
+
+    def __init__(self, now: datetime, commander: str, parent=None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Declare an incident")
+        self.setObjectName("newIncidentDialog")
+        self.title = QLineEdit()
+        self.title.setObjectName("titleEdit")
+        self.title.setPlaceholderText("What is broken, in a few words")
+        self.title.setMaxLength(200)
+        self.severity = QComboBox()
+        self.severity.setObjectName("severityCombo")
+        for sev in Severity:
+            self.severity.addItem(sev.value, sev)
+        self.severity.setCurrentIndex(1)
+        self.category = QComboBox()
+        for cat in Category:
+            self.category.addItem(cat.label, cat)
+        self.impact = QComboBox()
+        for imp in Impact:
+            self.impact.addItem(imp.label, imp)
+        self.impact.setCurrentIndex(1)
+        self.customer_facing = QCheckBox("Customers are affected")
+        self.components = QLineEdit()
+        self.components.setPlaceholderText("Comma-separated, e.g. Checkout, Login")
+        self.detected = QDateTimeEdit()
+        self.detected.setDisplayFormat("yyyy-MM-dd HH:mm")
+        self.detected.setCalendarPopup(True)
+        local_now = QDateTime.fromSecsSinceEpoch(int(now.timestamp()))
+        self.detected.setDateTime(local_now)
+        self.detected.setMaximumDateTime(local_now)
+        self.commander = QLineEdit(commander)
+        self.confidential = QCheckBox("Confidential (only its members see it)")
+        self.exercise = QCheckBox("Tabletop exercise (not a real incident)")
+        self.error = QLabel()
+        self.error.setObjectName("dialogError")
+        self.error.setStyleSheet("color:#c62828;")
+        self.error.setWordWrap(True)
+        self.error.hide()
+
+        form = QFormLayout()
+        form.addRow("&Title", self.title)
+        form.addRow("&Severity", self.severity)
+        form.addRow("&Category", self.category)
+        form.addRow("&Impact", self.impact)
+        form.addRow("", self.customer_facing)
+        form.addRow("Co&mponents", self.components)
+        form.addRow("&Detected (local time)", self.detected)
+        form.addRow("Comma&nder", self.commander)
+        form.addRow("", self.confidential)
+        form.addRow("", self.exercise)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Declare")
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.error)
+        layout.addWidget(self.buttons)
+        self.title.setFocus()
+        self.resize(520, self.sizeHint().height())
+
+    def values(self) -> dict:
+        detected = datetime.fromtimestamp(self.detected.dateTime().toSecsSinceEpoch(), tz=timezone.utc)
+        return dict(title=self.title.text(), severity=self.severity.currentData(),
+                    category=self.category.currentData(), impact=self.impact.currentData(),
+                    customer_facing=self.customer_facing.isChecked(), components=self.components.text(),
+                    detected_at=detected, commander=self.commander.text(),
+                    confidential=self.confidential.isChecked(), exercise=self.exercise.isChecked())
+
+    def accept(self) -> None:
+        self.error.hide()
+        self.submitted.emit(self.values())
+
+    def finish(self) -> None:
+        super().accept()
+
+    def show_error(self, message: str) -> None:
+        self.error.setText(message)
+        self.error.show()
+        self.title.setFocus()
+
+
+class EditEntryDialog(QDialog):
+    """Correct an entry's text; the journal keeps the old one."""
+
+    def __init__(self, text: str, parent=None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Correct entry")
+        self.editor = QPlainTextEdit(text)
+        self.editor.setObjectName("entryEditor")
+        note = QLabel("The previous text stays in the journal.")
+        note.setStyleSheet("color:#666;")
+        self.error = QLabel()
+        self.error.setStyleSheet("color:#c62828;")
+        self.error.hide()
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.editor)
+        layout.addWidget(note)
+        layout.addWidget(self.error)
+        layout.addWidget(buttons)
+        self.resize(560, 240)
+
+    def text(self) -> str:
+        return self.editor.toPlainText()
+
+    def show_error(self, message: str) -> None:
+        self.error.setText(message)
+        self.error.show()

@@ -1,0 +1,122 @@
+"""Showing times to people: UTC and local time side by side, in their locale (Babel).
+
+Formatting is on the hot path of the timeline view, so a formatter parses its
+patterns once and caches the date part per day; one call costs a few microseconds.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import date, datetime, timedelta, tzinfo
+from functools import lru_cache
+
+from babel import Locale, UnknownLocaleError
+from babel.dates import format_skeleton, get_time_format, get_timezone, get_timezone_name
+from babel.localtime import get_localzone
+
+from warroom.clock import UTC
+
+
+def user_locale(name: str | None = None) -> Locale:
+    """The user's locale: ``name``, else LC_ALL / LC_TIME / LANG, else en_US."""
+    candidates = [name] if name else [os.environ.get(v) for v in ("LC_ALL", "LC_TIME", "LANG")]
+    for cand in candidates:
+        if not cand:
+            continue
+        cand = cand.split(".")[0].split("@")[0]
+        if cand in ("C", "POSIX", ""):
+            continue
+        try:
+            return Locale.parse(cand.replace("-", "_"))
+        except (ValueError, UnknownLocaleError):
+            continue
+    return Locale.parse("en_US")
+
+
+def local_zone(name: str | None = None) -> tzinfo:
+    """The user's time zone: ``name``, else the TZ variable / system setting."""
+    if name:
+        try:
+            return get_timezone(name)
+        except LookupError:
+            pass
+    try:
+        return get_localzone()
+    except Exception:
+        return UTC
+
+
+class TimeFormatter:
+    """Formats aware datetimes in one zone and locale."""
+
+    def __init__(self, locale: Locale | str | None = None, zone: tzinfo | str | None = None) -> None:
+        self.locale = locale if isinstance(locale, Locale) else user_locale(locale)
+        self.zone = zone if isinstance(zone, tzinfo) else local_zone(zone)
+        self._time = get_time_format("medium", locale=self.locale)
+        self._dates: dict[date, str] = {}
+
+    @property
+    def is_utc(self) -> bool:
+        return self.zone.utcoffset(datetime(2026, 1, 1)) == timedelta(0) and \
+            self.zone.utcoffset(datetime(2026, 7, 1)) == timedelta(0)
+
+    def zone_label(self, when: datetime | None = None) -> str:
+        if self.is_utc:
+            return "UTC"
+        when = when or datetime(2026, 1, 1, tzinfo=UTC)
+        return when.astimezone(self.zone).tzname() or str(self.zone)
+
+    def zone_long_name(self) -> str:
+        return "UTC" if self.is_utc else get_timezone_name(self.zone, locale=self.locale)
+
+    def time(self, when: datetime) -> str:
+        return self._time.apply(when.astimezone(self.zone), self.locale)
+
+    def day(self, when: datetime) -> str:
+        local = when.astimezone(self.zone)
+        d = local.date()
+        text = self._dates.get(d)
+        if text is None:
+            text = format_skeleton("MMMd", local, locale=self.locale)
+            self._dates[d] = text
+        return text
+
+    def stamp(self, when: datetime) -> str:
+        """Short day and time, e.g. ``Nov 23 4:43:49 PM`` or ``23. Nov. 16:43:49``."""
+        return f"{self.day(when)} {self.time(when)}"
+
+    def full(self, when: datetime) -> str:
+        """Day, time and zone, e.g. ``Nov 23 16:43:49 CET``."""
+        return f"{self.stamp(when)} {self.zone_label(when)}"
+
+
+@lru_cache(maxsize=8)
+def utc_formatter(locale_name: str) -> TimeFormatter:
+    return TimeFormatter(locale_name, UTC)
+
+
+def clock_text(delta: timedelta) -> str:
+    """A countdown: ``12:05``, ``1:02:05``, ``2 d 03:00:00``."""
+    seconds = int(abs(delta.total_seconds()))
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    text = f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+    if days:
+        text = f"{days} d {hours:02d}:{minutes:02d}:{secs:02d}"
+    return text
+
+
+def age_text(delta: timedelta) -> str:
+    """How long ago, compactly: ``45 s``, ``12 min``, ``3 h 05 min``, ``2 d 4 h``."""
+    seconds = int(max(delta.total_seconds(), 0))
+    if seconds < 60:
+        return f"{seconds} s"
+    minutes = seconds // 60
+    if minutes < 60:
+        return f"{minutes} min"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 48:
+        return f"{hours} h {minutes:02d} min"
+    days, hours = divmod(hours, 24)
+    return f"{days} d {hours} h"
