@@ -8,8 +8,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 from warroom.services import incidents
 from ui import app as app_module
 from ui.qt import QLockFile, QMessageBox, QtGui
@@ -52,7 +50,12 @@ def test_a_foreign_file_is_refused_with_a_message(qapp, tmp_path, monkeypatch, c
     assert path.read_text() == "hello"
 
 
-def test_exit_after_paint_reports_first_paint(qapp, store, seeded, capsys):
-    assert app_module.main(["--db", str(store.path), "--exit-after-paint"]) == 0
-    assert capsys.readouterr().out.startswith("first-paint ")
+def test_exit_after_paint_reports_first_paint(store, seeded):
+    # In a child process: a finished app.exec() would end this process's event loop for later tests.
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    result = subprocess.run([sys.executable, "-m", "ui.app", "--db", str(store.path), "--exit-after-paint"],
+                            env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("first-paint ")
+    assert 0 < float(result.stdout.split()[1]) < 30
     assert incidents.count(store) == 1
