@@ -132,3 +132,17 @@ def test_keyset_pages_continue_where_offset_pages_end(store, many):
     target = q.page(333, 1)[0]
     assert q.position(target.id) == 333
     assert TimelineQuery(store, many.id, search="alpha").position(target.id) in (None, *range(200))
+
+
+def test_counts_kept_by_triggers_match_a_real_count(store, many, db_path):
+    import sqlite3
+
+    con = sqlite3.connect(db_path)
+    real = dict(con.execute("SELECT kind, count(*) FROM timeline_entry WHERE incident_id = ? GROUP BY kind",
+                            (many.id.hex,)).fetchall())
+    kept = dict(con.execute("SELECT kind, n FROM timeline_count WHERE incident_id = ?", (many.id.hex,)).fetchall())
+    con.close()
+    assert kept == real
+    assert TimelineQuery(store, many.id).count() == sum(real.values())
+    assert TimelineQuery(store, many.id, kind="action").count() == real["action"]
+    assert TimelineQuery(store, many.id, kind="decision").count() == 0

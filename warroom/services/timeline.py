@@ -23,12 +23,13 @@ from warroom.errors import InputError, NotFound
 from warroom.ids import uuid7
 from warroom.services.incidents import _check_past, _find
 from warroom.store import Store
-from warroom.store.models import TimelineEntry
+from warroom.store.models import TimelineCount, TimelineEntry
 
 #: The longest entry: a timeline is a log, long documents belong elsewhere.
 MAX_TEXT = 20_000
 
 _T = TimelineEntry.__table__
+_C = TimelineCount.__table__
 _COLUMNS = (_T.c.id, _T.c.kind, _T.c.text, _T.c.author, _T.c.occurred_at, _T.c.recorded_at, _T.c.edited_at)
 
 
@@ -205,8 +206,10 @@ class TimelineQuery:
             if self._match is None:  # punctuation only: nothing can match
                 self._hits = []
             else:
-                sql = ("SELECT e.rowid FROM timeline_fts JOIN timeline_entry AS e ON e.rowid = timeline_fts.rowid "
-                       "WHERE timeline_fts MATCH :q AND e.incident_id = :inc")
+                # CROSS JOIN fixes the order: the full-text index first, then each hit's row
+                # by rowid. (The other order walks the whole incident and probes FTS per row.)
+                sql = ("SELECT e.rowid FROM timeline_fts CROSS JOIN timeline_entry AS e "
+                       "ON e.rowid = timeline_fts.rowid WHERE timeline_fts MATCH :q AND e.incident_id = :inc")
                 params: dict[str, Any] = {"q": self._match, "inc": self.incident_id.hex}
                 if self.kind is not None:
                     sql += " AND e.kind = :kind"
@@ -220,6 +223,11 @@ class TimelineQuery:
             with self.store.read() as session:
                 if self.search:
                     self._count = len(self._load_hits(session))
+                elif session.get_bind().dialect.name == "sqlite":
+                    stmt = select(func.coalesce(func.sum(_C.c.n), 0)).where(_C.c.incident_id == self.incident_id)
+                    if self.kind is not None:
+                        stmt = stmt.where(_C.c.kind == self.kind.value)
+                    self._count = session.scalar(stmt) or 0
                 else:
                     self._count = session.scalar(self._where(select(func.count()).select_from(_T))) or 0
         return self._count

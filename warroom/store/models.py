@@ -130,6 +130,16 @@ class Incident(Base):
     updated_at: Mapped[datetime]
 
 
+class TimelineCount(Base):
+    """Entries per incident and kind, kept by triggers on ``timeline_entry`` (SQLite):
+    counting a million-entry timeline must not scan it."""
+
+    __tablename__ = "timeline_count"
+    incident_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32), primary_key=True)
+    n: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class TimelineEntry(Base):
     """One line of the incident log. Searched through the FTS5 table ``timeline_fts``
     (SQLite only), kept in step by triggers on this table's implicit rowid."""

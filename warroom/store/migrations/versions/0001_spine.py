@@ -100,6 +100,14 @@ def upgrade() -> None:
         "ix_timeline_entry_incident_kind_time", "timeline_entry", ["incident_id", "kind", "occurred_at", "id"]
     )
 
+    op.create_table(
+        "timeline_count",
+        sa.Column("incident_id", sa.Uuid(), nullable=False),
+        sa.Column("kind", sa.String(32), nullable=False),
+        sa.Column("n", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("incident_id", "kind", name=op.f("pk_timeline_count")),
+    )
+
     op.bulk_insert(
         sa.table("severity_policy", sa.column("severity", sa.String), sa.column("update_interval_s", sa.Integer)),
         [
@@ -131,6 +139,22 @@ def upgrade() -> None:
             "INSERT INTO timeline_fts(timeline_fts, rowid, text) VALUES ('delete', old.rowid, old.text); "
             "INSERT INTO timeline_fts(rowid, text) VALUES (new.rowid, new.text); END"
         )
+        # Counts per incident and kind, so the window never counts a long timeline row by row.
+        op.execute(
+            "CREATE TRIGGER timeline_count_ai AFTER INSERT ON timeline_entry BEGIN "
+            "INSERT INTO timeline_count(incident_id, kind, n) VALUES (new.incident_id, new.kind, 1) "
+            "ON CONFLICT(incident_id, kind) DO UPDATE SET n = n + 1; END"
+        )
+        op.execute(
+            "CREATE TRIGGER timeline_count_ad AFTER DELETE ON timeline_entry BEGIN "
+            "UPDATE timeline_count SET n = n - 1 WHERE incident_id = old.incident_id AND kind = old.kind; END"
+        )
+        op.execute(
+            "CREATE TRIGGER timeline_count_au AFTER UPDATE OF incident_id, kind ON timeline_entry BEGIN "
+            "UPDATE timeline_count SET n = n - 1 WHERE incident_id = old.incident_id AND kind = old.kind; "
+            "INSERT INTO timeline_count(incident_id, kind, n) VALUES (new.incident_id, new.kind, 1) "
+            "ON CONFLICT(incident_id, kind) DO UPDATE SET n = n + 1; END"
+        )
         # The journal is append-only: refuse updates and deletes at the lowest level.
         op.execute(
             "CREATE TRIGGER journal_event_no_update BEFORE UPDATE ON journal_event BEGIN "
@@ -144,10 +168,12 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     if op.get_bind().dialect.name == "sqlite":
-        for trigger in ("journal_event_no_delete", "journal_event_no_update",
+        for trigger in ("journal_event_no_delete", "journal_event_no_update", "timeline_count_ai",
+                        "timeline_count_ad", "timeline_count_au",
                         "timeline_fts_au", "timeline_fts_ad", "timeline_fts_ai"):
             op.execute(f"DROP TRIGGER IF EXISTS {trigger}")
         op.execute("DROP TABLE IF EXISTS timeline_fts")
+    op.drop_table("timeline_count")
     op.drop_table("timeline_entry")
     op.drop_table("incident")
     op.drop_table("severity_policy")
