@@ -10,10 +10,10 @@ from pathlib import Path
 from warroom import paths
 
 _SECRET_PATTERNS = [
+    re.compile(r"(?i)(bearer\s+)([A-Za-z0-9._~+/=-]+)"),
     # key=value and "key": "value" pairs whose key names a secret
     re.compile(r"(?i)((?:password|passwd|secret|token|api[_-]?key|authorization|auth)[\"']?\s*[:=]\s*[\"']?)"
                r"([^\s\"',;]+)"),
-    re.compile(r"(?i)(bearer\s+)([A-Za-z0-9._~+/=-]+)"),
     # credentials in URLs: scheme://user:password@host
     re.compile(r"(://[^/\s:@]+:)([^@\s/]+)(@)"),
     # incoming-webhook style URLs carry their secret in the path

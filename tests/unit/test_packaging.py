@@ -1,0 +1,36 @@
+"""An installed wheel carries what the app needs: migrations, resources, both programs."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.slow
+def test_installed_wheel_opens_a_database(tmp_path):
+    wheels = tmp_path / "wheels"
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", str(wheels), str(ROOT)],
+                   check=True, capture_output=True, timeout=300)
+    [wheel] = wheels.glob("warroom-*.whl")
+    target = tmp_path / "site"
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(target),
+                    str(wheel)], check=True, capture_output=True, timeout=300)
+    script = (
+        "import warroom, warroom_resources, ui.app\n"
+        "from warroom.store import Store\n"
+        "from warroom.paths import resource\n"
+        f"assert warroom.__file__.startswith({str(target)!r}), warroom.__file__\n"
+        "assert resource('__init__.py').is_file()\n"
+        f"Store.open({str(tmp_path / 'w.db')!r}).close()\n"
+        "print('ok')\n"
+    )
+    env = dict(os.environ, PYTHONPATH=str(target))
+    result = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=120,
+                            cwd=tmp_path)
+    assert result.stdout.strip() == "ok", result.stderr
