@@ -69,6 +69,7 @@ class MainWindow(QMainWindow):
         self.utc = TimeFormatter(self.local.locale, "UTC")
         self._current: IncidentView | None = None
         self._data_version: tuple[int, ...] = ()
+        self._filter_generation = 0
         self.setWindowTitle(f"War room — {store.path.name}")
         self.setObjectName("mainWindow")
 
@@ -264,6 +265,7 @@ class MainWindow(QMainWindow):
         switching = incident is None or self._current is None or incident.id != self._current.id
         self._show_incident(incident)
         if switching:
+            self._filter_generation += 1
             self.timeline_model.set_incident(incident.id if incident else None)
             self._after_timeline_reset()
             self.scroll_to_end()
@@ -278,9 +280,23 @@ class MainWindow(QMainWindow):
             action.setEnabled(bool(incident) and incident.active and action.data() != incident.severity)
 
     def _apply_filter(self) -> None:
+        """Filter by kind and search; the query runs in the background and only the
+        newest one is shown, so typing never waits for the database."""
         self._search_timer.stop()
         kind = self.kind_filter.currentData()
-        self.timeline_model.set_filter(kind, self.search.text())
+        search = self.search.text().strip() or None
+        model = self.timeline_model
+        if model.incident_id is None or (kind == model.kind and search == model.search):
+            return
+        self._filter_generation += 1
+        generation = self._filter_generation
+        self.match_label.setText("searching…")
+        self.ops.read(lambda: model.prepare(kind, search), lambda query: self._show_query(generation, query))
+
+    def _show_query(self, generation: int, query) -> None:
+        if generation != self._filter_generation:
+            return  # a newer search was started meanwhile
+        self.timeline_model.set_query(query)
         self._after_timeline_reset()
         self.scroll_to_end()
 

@@ -182,16 +182,30 @@ class TimelineModel(QAbstractTableModel):
         self.kind, self.search = kind, search
         self._reload()
 
-    def _reload(self) -> None:
+    def prepare(self, kind: EntryKind | None, search: str | None) -> TimelineQuery | None:
+        """Build and run a query for this incident; safe to call off the GUI thread
+        (a search over a long timeline can take longer than a frame)."""
+        if self.incident_id is None:
+            return None
+        query = TimelineQuery(self.store, self.incident_id, kind=kind, search=(search or "").strip() or None)
+        query.count()
+        return query
+
+    def set_query(self, query: TimelineQuery | None) -> None:
+        """Show a prepared query (from :meth:`prepare`)."""
         self.beginResetModel()
         self._pages.clear()
-        if self.incident_id is None:
-            self._query, self._count, self._tail = None, 0, None
+        self._query = query
+        if query is None:
+            self._count, self._tail = 0, None
         else:
-            self._query = TimelineQuery(self.store, self.incident_id, kind=self.kind, search=self.search)
-            self._count = self._query.count()
+            self.incident_id, self.kind, self.search = query.incident_id, query.kind, query.search
+            self._count = query.count()
             self._tail = self._tail_id()
         self.endResetModel()
+
+    def _reload(self) -> None:
+        self.set_query(self.prepare(self.kind, self.search))
 
     def _tail_id(self) -> uuid.UUID | None:
         if not self._count or self._query is None:

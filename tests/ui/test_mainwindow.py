@@ -143,6 +143,14 @@ def test_async_write_path(qtbot, store, seeded):
     w.log_entry(EntryKind.NOTE, "from the pool")
     qtbot.waitUntil(lambda: not w.ops.busy(), timeout=5000)
     assert _texts(w)[-1] == "from the pool"
+    # searches run in the background; only the newest one is shown
+    w.search.setText("roll")
+    w._apply_filter()
+    w.search.setText("pool")
+    w._apply_filter()
+    qtbot.waitUntil(lambda: not w.ops.busy() and w.timeline_model.search == "pool", timeout=5000)
+    assert _texts(w) == ["from the pool"]
+    assert w.match_label.text() == "1 matching"
     w.close()
 
 
