@@ -29,7 +29,9 @@ screenshot: $(STAMP)
 	rm -f .bench/screenshot.db*
 	mkdir -p .bench docs
 	WARROOM_DB=.bench/screenshot.db $(BIN)/warroom-cli demo
-	QT_QPA_PLATFORM=offscreen WARROOM_DB=.bench/screenshot.db $(BIN)/warroom --screenshot docs/screenshot.png
+	# A commander in Berlin: the local column differs from UTC, as it would for most users.
+	QT_QPA_PLATFORM=offscreen TZ=Europe/Berlin LANG=en_GB.UTF-8 WARROOM_DB=.bench/screenshot.db \
+		$(BIN)/warroom --screenshot docs/screenshot.png
 
 clean:
 	rm -rf $(VENV) .bench .pytest_cache

@@ -17,7 +17,7 @@ from warroom import __version__, logs, paths
 from warroom.cli import current_actor
 from warroom.errors import WarroomError
 from warroom.store import Store
-from ui.qt import QApplication, QEvent, QLockFile, QMessageBox, QObject, QTimer
+from ui.qt import QApplication, QEvent, QLockFile, QMessageBox, QObject, QtGui, QTimer
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +55,11 @@ def _application() -> QApplication:
     app.setApplicationName("War room")
     app.setApplicationVersion(__version__)
     app.setDesktopFileName("warroom")
+    icon = paths.resource("icons", "warroom.svg")
+    if icon.is_file():
+        pixmap = QtGui.QPixmap()
+        pixmap.loadFromData(icon.read_bytes(), "SVG")
+        app.setWindowIcon(QtGui.QIcon(pixmap))
     return app  # type: ignore[return-value]
 
 
@@ -107,7 +112,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     from ui.mainwindow import MainWindow
 
-    window = MainWindow(store, actor)
+    # A screenshot or a benchmark shows the default layout, and leaves the user's alone.
+    window = MainWindow(store, actor, remember_layout=not headless)
     try:
         if args.screenshot:
             ok = take_screenshot(window, Path(args.screenshot), args.size)

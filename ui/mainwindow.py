@@ -58,7 +58,7 @@ def _fixed_rows(view: QTableView) -> None:
 
 class MainWindow(QMainWindow):
     def __init__(self, store: Store, actor: str, *, ops: Operations | None = None,
-                 local: TimeFormatter | None = None, poll_ms: int = 1500) -> None:
+                 local: TimeFormatter | None = None, poll_ms: int = 1500, remember_layout: bool = True) -> None:
         super().__init__()
         self.store = store
         self.actor = actor
@@ -162,7 +162,9 @@ class MainWindow(QMainWindow):
         self._poll.start()
 
         self.resize(1400, 860)
-        self.restore_layout()
+        self.remember_layout = remember_layout
+        if remember_layout:
+            self.restore_layout()
         self.reload_incidents(select_first=True)
         self._data_version = store.data_version()
         self.quick.line.setFocus()
@@ -507,7 +509,8 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event) -> None:
         self._tick.stop()
         self._poll.stop()
-        self.save_layout()
+        if self.remember_layout:
+            self.save_layout()
         if not self.ops.wait(10_000):
             log.warning("closing with work still running")
         event.accept()

@@ -41,3 +41,4 @@ def test_core_does_not_read_the_wall_clock():
 
 def test_resources_are_found_through_importlib():
     assert paths.resource("__init__.py").is_file()
+    assert paths.resource("icons", "warroom.svg").read_bytes().startswith(b"<svg")

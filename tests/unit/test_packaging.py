@@ -27,6 +27,7 @@ def test_installed_wheel_opens_a_database(tmp_path):
         "from warroom.paths import resource\n"
         f"assert warroom.__file__.startswith({str(target)!r}), warroom.__file__\n"
         "assert resource('__init__.py').is_file()\n"
+        "assert resource('icons', 'warroom.svg').is_file()\n"
         f"Store.open({str(tmp_path / 'w.db')!r}).close()\n"
         "print('ok')\n"
     )

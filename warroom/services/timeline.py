@@ -116,7 +116,7 @@ def bulk_log(store: Store, actor: str, incident_id: uuid.UUID,
 
     def flush() -> None:
         nonlocal done
-        with store.write(actor) as tx:
+        with store.write(actor, warn_ms=None) as tx:
             rows = []
             for kind, text, when in chunk:
                 entry_id = uuid7()
