@@ -14,9 +14,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from warroom import __version__, logs, paths
-from warroom.cli import current_actor
 from warroom.errors import WarroomError
-from warroom.store import Store
+from warroom.identity import current_actor
 from ui.qt import QApplication, QEvent, QLockFile, QMessageBox, QObject, QtGui, QTimer
 
 log = logging.getLogger(__name__)
@@ -33,20 +32,31 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-class _FirstPaint(QObject):
-    """For the start-up benchmark: say when the window first painted, then quit."""
+class _AfterFirstPaint(QObject):
+    """Runs a callback once the window has painted for the first time (or after
+    half a second if it is never painted, e.g. started minimised)."""
 
-    def __init__(self, started: float) -> None:
-        super().__init__()
-        self.started = started
+    def __init__(self, window, callback, report_from: float | None = None) -> None:
+        super().__init__(window)
+        self.callback = callback
+        self.report_from = report_from
         self.done = False
+        window.installEventFilter(self)
+        QTimer.singleShot(500, self._fire)
 
     def eventFilter(self, obj, event) -> bool:
         if not self.done and event.type() == QEvent.Type.Paint:
+            if self.report_from is not None:  # the start-up benchmark reads this line
+                print(f"first-paint {time.perf_counter() - self.report_from:.4f}", flush=True)
+            QTimer.singleShot(0, self._fire)
             self.done = True
-            print(f"first-paint {time.perf_counter() - self.started:.4f}", flush=True)
-            QTimer.singleShot(0, QApplication.quit)
         return False
+
+    def _fire(self) -> None:
+        if self.callback is not None:
+            callback, self.callback = self.callback, None
+            self.done = True
+            callback()
 
 
 def _application() -> QApplication:
@@ -96,39 +106,57 @@ def main(argv: Sequence[str] | None = None) -> int:
     app = _application()
     try:
         actor = current_actor(args.actor)
-        db = paths.resolve_db_path(args.db)
-        store = Store.open(db)
     except WarroomError as exc:
         return _fail(str(exc), headless)
+    db = paths.resolve_db_path(args.db)
 
     lock = None
     if not headless:
         lock = QLockFile(str(db) + ".lock")
         lock.setStaleLockTime(0)  # only a dead owner makes the lock stale
         if not lock.tryLock(200):
-            store.close()
             return _fail(f"War room is already open on {db}. Switch to that window, or open another "
                          "database with --db.", headless)
 
     from ui.mainwindow import MainWindow
 
+    # The window paints first; the database (and SQLAlchemy with it) opens right after.
     # A screenshot or a benchmark shows the default layout, and leaves the user's alone.
-    window = MainWindow(store, actor, remember_layout=not headless)
+    window = MainWindow(None, actor, remember_layout=not headless)
+    state: dict[str, object] = {"code": 0, "store": None}
+
+    def open_store() -> None:
+        from warroom.store import Store
+
+        try:
+            state["store"] = store = Store.open(db)
+        except WarroomError as exc:
+            state["code"] = _fail(str(exc), headless)
+            app.exit(2)
+            return
+        window.attach(store)
+        if args.exit_after_paint:
+            window.repaint()
+            print(f"ready {time.perf_counter() - started:.4f}", flush=True)
+            QTimer.singleShot(0, QApplication.quit)
+
     try:
         if args.screenshot:
-            ok = take_screenshot(window, Path(args.screenshot), args.size)
-            if not ok:
+            open_store()
+            if state["store"] is None:
+                return int(state["code"])  # type: ignore[call-overload]
+            if not take_screenshot(window, Path(args.screenshot), args.size):
                 return _fail(f"Cannot write the screenshot to {args.screenshot}.", True)
             print(f"Saved {args.screenshot}")
             return 0
-        if args.exit_after_paint:
-            watcher = _FirstPaint(started)
-            window.installEventFilter(watcher)
+        _AfterFirstPaint(window, open_store, started if args.exit_after_paint else None)
         window.show()
-        return app.exec()
+        code = app.exec()
+        return int(state["code"]) or code  # type: ignore[call-overload]
     finally:
         window.close()
-        store.close()
+        if state["store"] is not None:
+            state["store"].close()  # type: ignore[attr-defined]
         if lock is not None:
             lock.unlock()
 

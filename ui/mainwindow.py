@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import logging
 import uuid
+from typing import TYPE_CHECKING
 
 from warroom import __version__
+from warroom.clock import SystemClock
 from warroom.domain import EntryKind, Severity, Status, WRITTEN_KINDS
 from warroom.errors import WarroomError
-from warroom.services import incidents, timeline
-from warroom.services.incidents import IncidentView
-from warroom.store import Store
 from warroom.timefmt import TimeFormatter
+from ui.lazy import incidents, timeline
 from ui.models import IncidentListModel, TimelineModel
 from ui.ops import Operations
 from ui.qt import (
@@ -38,6 +38,10 @@ from ui.qt import (
 )
 from ui.widgets import EditEntryDialog, IncidentHeader, NewIncidentDialog, QuickEntry
 
+if TYPE_CHECKING:
+    from warroom.services.incidents import IncidentView
+    from warroom.store import Store
+
 log = logging.getLogger(__name__)
 
 
@@ -57,10 +61,13 @@ def _fixed_rows(view: QTableView) -> None:
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, store: Store, actor: str, *, ops: Operations | None = None,
+    """The window can be built before the database is open (``store=None``) so it
+    paints at once; :meth:`attach` then fills it."""
+
+    def __init__(self, store: Store | None, actor: str, *, ops: Operations | None = None,
                  local: TimeFormatter | None = None, poll_ms: int = 1500, remember_layout: bool = True) -> None:
         super().__init__()
-        self.store = store
+        self.store: Store | None = None
         self.actor = actor
         self.ops = ops or Operations(self)
         self.ops.setParent(self)
@@ -70,11 +77,12 @@ class MainWindow(QMainWindow):
         self._current: IncidentView | None = None
         self._data_version: tuple[int, ...] = ()
         self._filter_generation = 0
-        self.setWindowTitle(f"War room — {store.path.name}")
+        self.setWindowTitle("War room")
+        clock = store.clock if store is not None else SystemClock()
         self.setObjectName("mainWindow")
 
         # Incident list
-        self.incident_model = IncidentListModel(store.clock, self)
+        self.incident_model = IncidentListModel(clock, self)
         self.incident_view = QTableView()
         self.incident_view.setObjectName("incidentList")
         self.incident_view.setModel(self.incident_model)
@@ -89,7 +97,7 @@ class MainWindow(QMainWindow):
         self.incident_view.selectionModel().currentRowChanged.connect(self._incident_changed)
 
         # Header, filters, timeline, quick entry
-        self.header = IncidentHeader(store.clock, self.utc, self.local)
+        self.header = IncidentHeader(clock, self.utc, self.local)
         self.header.status_requested.connect(self.change_status)
         self.header.severity_requested.connect(self.change_severity)
         self.header.reopen_requested.connect(self.reopen)
@@ -148,25 +156,39 @@ class MainWindow(QMainWindow):
         self.splitter.setSizes([470, 930])
         self.setCentralWidget(self.splitter)
 
-        self.db_label = QLabel(f"{store.path}")
+        self.db_label = QLabel("Opening the database…")
         self.statusBar().addPermanentWidget(self.db_label)
         self._build_menus()
 
         self._tick = QTimer(self)
         self._tick.setInterval(1000)
         self._tick.timeout.connect(self._on_tick)
-        self._tick.start()
         self._poll = QTimer(self)
         self._poll.setInterval(poll_ms)
         self._poll.timeout.connect(self.check_for_changes)
-        self._poll.start()
 
         self.resize(1400, 860)
         self.remember_layout = remember_layout
         if remember_layout:
             self.restore_layout()
+        self.quick.setEnabled(False)
+        if store is not None:
+            self.attach(store)
+        else:
+            self.header.title.setText("Opening the database…")
+
+    def attach(self, store: Store) -> None:
+        """Show what the database holds and start following it."""
+        self.store = store
+        self.setWindowTitle(f"War room — {store.path.name}")
+        self.db_label.setText(str(store.path))
+        self.incident_model.clock = store.clock
+        self.header.clock = store.clock
+        self.timeline_model.store = store
         self.reload_incidents(select_first=True)
         self._data_version = store.data_version()
+        self._tick.start()
+        self._poll.start()
         self.quick.line.setFocus()
 
     # -- menus and shortcuts -----------------------------------------------------
@@ -241,13 +263,16 @@ class MainWindow(QMainWindow):
         self.change_severity(self.sender().data())
 
     def _about(self) -> None:
+        where = self.store.path if self.store else "not open"
         QMessageBox.about(self, "About War room",
                           f"War room {__version__}\nIncident communications that keep working offline.\n\n"
-                          f"Database: {self.store.path}")
+                          f"Database: {where}")
 
     # -- loading -------------------------------------------------------------------
 
     def reload_incidents(self, select_first: bool = False, select: uuid.UUID | None = None) -> None:
+        if self.store is None:
+            return
         keep = select or (self._current.id if self._current else None)
         self.incident_model.set_incidents(incidents.list_incidents(self.store))
         row = self.incident_model.row_of(keep) if keep else None
@@ -319,7 +344,7 @@ class MainWindow(QMainWindow):
 
     def check_for_changes(self) -> None:
         """Another program (the CLI, a second device's sync) wrote to the database."""
-        if self.ops.busy():
+        if self.store is None or self.ops.busy():
             return
         try:
             version = self.store.data_version()
@@ -403,7 +428,9 @@ class MainWindow(QMainWindow):
         self._after_write(incident)
         self.statusBar().showMessage(f"{incident.ref} is now {incident.severity.value}.", 4000)
 
-    def new_incident(self) -> NewIncidentDialog:
+    def new_incident(self) -> NewIncidentDialog | None:
+        if self.store is None:
+            return None
         dialog = NewIncidentDialog(self.store.clock.now(), self.actor, self)
         dialog.submitted.connect(self._declare)
         dialog.finished.connect(dialog.deleteLater)

@@ -9,14 +9,17 @@ from __future__ import annotations
 
 import uuid
 from collections import OrderedDict
+from typing import TYPE_CHECKING
 
 from warroom.clock import Clock
 from warroom.domain import EntryKind, Severity, Status
-from warroom.services.incidents import IncidentView
-from warroom.services.timeline import EntryView, TimelineQuery
-from warroom.store import Store
 from warroom.timefmt import TimeFormatter, age_text
 from ui.qt import QAbstractTableModel, QBrush, QColor, QFont, QModelIndex, Qt
+
+if TYPE_CHECKING:  # imported for real once the database is open (see ui.lazy)
+    from warroom.services.incidents import IncidentView
+    from warroom.services.timeline import EntryView, TimelineQuery
+    from warroom.store import Store
 
 SEVERITY_COLORS = {
     Severity.SEV1: QColor("#c62828"),
@@ -153,7 +156,7 @@ class TimelineModel(QAbstractTableModel):
     PAGE = 200
     MAX_PAGES = 64
 
-    def __init__(self, store: Store, utc: TimeFormatter, local: TimeFormatter, parent=None) -> None:
+    def __init__(self, store: Store | None, utc: TimeFormatter, local: TimeFormatter, parent=None) -> None:
         super().__init__(parent)
         self.store = store
         self.utc = utc
@@ -185,8 +188,10 @@ class TimelineModel(QAbstractTableModel):
     def prepare(self, kind: EntryKind | None, search: str | None) -> TimelineQuery | None:
         """Build and run a query for this incident; safe to call off the GUI thread
         (a search over a long timeline can take longer than a frame)."""
-        if self.incident_id is None:
+        if self.incident_id is None or self.store is None:
             return None
+        from warroom.services.timeline import TimelineQuery
+
         query = TimelineQuery(self.store, self.incident_id, kind=kind, search=(search or "").strip() or None)
         query.count()
         return query

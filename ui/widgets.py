@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from typing import TYPE_CHECKING
 
 from warroom.clock import Clock
 from warroom.domain import WRITTEN_KINDS, Category, EntryKind, Impact, Severity, Status, allowed_next
-from warroom.services.incidents import IncidentView
 from warroom.timefmt import TimeFormatter, age_text, clock_text
 from ui.models import SEVERITY_COLORS, STATUS_COLORS
 from ui.qt import (
@@ -32,6 +32,9 @@ from ui.qt import (
     QWidget,
     Signal,
 )
+
+if TYPE_CHECKING:
+    from warroom.services.incidents import IncidentView
 
 #: Quick-entry prefixes: "/a rolled back" logs an action.
 PREFIXES = {

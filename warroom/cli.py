@@ -7,7 +7,6 @@ internal error (details in the log file).
 from __future__ import annotations
 
 import argparse
-import getpass
 import json
 import logging
 import os
@@ -22,6 +21,7 @@ from warroom import __version__, logs, paths
 from warroom.clock import SystemClock
 from warroom.domain import Category, EntryKind, Impact, Severity, Status
 from warroom.errors import CheckFailed, InputError, WarroomError
+from warroom.identity import current_actor
 from warroom.services import export as export_service
 from warroom.services import incidents, policy, timeline
 from warroom.services.export import to_jsonable
@@ -31,19 +31,6 @@ from warroom.timeparse import parse_when
 log = logging.getLogger("warroom.cli")
 
 EXIT_OK, EXIT_CHECK, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
-
-
-def current_actor(arg: str | None) -> str:
-    name = arg or os.environ.get("WARROOM_USER")
-    if not name:
-        try:
-            name = getpass.getuser()
-        except Exception:  # no user database entry (containers)
-            name = "unknown"
-    name = " ".join(name.split())
-    if not name:
-        raise InputError("Say who you are with --as NAME or WARROOM_USER.")
-    return name
 
 
 class Output:

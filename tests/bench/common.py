@@ -82,6 +82,7 @@ def make_home() -> Path:
 class ChildRun:
     seconds: float  # wall time from spawn to the marker line
     lines: list[str]  # everything the child printed on stdout
+    seen: dict[str, float] = field(default_factory=dict)  # wall time from spawn to each line's first word
 
     def value(self, key: str) -> str | None:
         """The rest of the first stdout line ``key <value>``."""
@@ -103,11 +104,15 @@ def run_child(args: list[str], *, marker: str, env: dict[str, str], timeout: flo
         killer.start()
         seconds = None
         lines: list[str] = []
+        seen: dict[str, float] = {}
         try:
             assert proc.stdout is not None
             for line in proc.stdout:
+                now = time.perf_counter() - started
                 if seconds is None and line.startswith(marker):
-                    seconds = time.perf_counter() - started
+                    seconds = now
+                if line.split():
+                    seen.setdefault(line.split()[0], now)
                 lines.append(line.rstrip("\n"))
             code = proc.wait()
         finally:
@@ -125,4 +130,4 @@ def run_child(args: list[str], *, marker: str, env: dict[str, str], timeout: flo
             if lines:
                 detail += "\nstdout:\n" + "\n".join(lines[-20:])
             raise BenchError(f"child `{' '.join(args)}` {why}.\n{detail}")
-    return ChildRun(seconds, lines)
+    return ChildRun(seconds, lines, seen)

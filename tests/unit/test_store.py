@@ -11,7 +11,7 @@ from alembic.script import ScriptDirectory
 
 from warroom.errors import StoreError
 from warroom.store import Store
-from warroom.store.db import APPLICATION_ID, alembic_config, backup_copy
+from warroom.store.db import APPLICATION_ID, SCHEMA_HEAD, alembic_config, backup_copy
 from warroom.store.models import Base
 
 
@@ -105,6 +105,7 @@ def test_revisions_form_one_linear_chain():
     assert len(set(seen)) == len(seen)
     bases = script.get_bases()
     assert bases == ["0001"]
+    assert heads == [SCHEMA_HEAD], "update SCHEMA_HEAD in warroom/store/db.py with each new migration"
 
 
 def test_migrated_schema_matches_the_models(store):

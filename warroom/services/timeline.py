@@ -209,13 +209,14 @@ class TimelineQuery:
                 # CROSS JOIN fixes the order: the full-text index first, then each hit's row
                 # by rowid. (The other order walks the whole incident and probes FTS per row.)
                 sql = ("SELECT e.rowid FROM timeline_fts CROSS JOIN timeline_entry AS e "
-                       "ON e.rowid = timeline_fts.rowid WHERE timeline_fts MATCH :q AND e.incident_id = :inc")
-                params: dict[str, Any] = {"q": self._match, "inc": self.incident_id.hex}
+                       "ON e.rowid = timeline_fts.rowid WHERE timeline_fts MATCH ? AND e.incident_id = ?")
+                params: tuple[Any, ...] = (self._match, self.incident_id.hex)
                 if self.kind is not None:
-                    sql += " AND e.kind = :kind"
-                    params["kind"] = self.kind.value
+                    sql += " AND e.kind = ?"
+                    params += (self.kind.value,)
                 sql += " ORDER BY e.occurred_at, e.id"
-                self._hits = [r[0] for r in session.execute(sql_text(sql), params)]
+                # Straight through the driver: tens of thousands of hits, one integer each.
+                self._hits = [r[0] for r in session.connection().exec_driver_sql(sql, params).fetchall()]
         return self._hits
 
     def count(self) -> int:

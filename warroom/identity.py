@@ -1,0 +1,23 @@
+"""Who is using War room: ``--as``, then ``WARROOM_USER``, then the login name."""
+
+from __future__ import annotations
+
+import getpass
+import os
+
+from warroom.errors import InputError
+
+
+def current_actor(arg: str | None = None) -> str:
+    name = arg or os.environ.get("WARROOM_USER")
+    if not name:
+        try:
+            name = getpass.getuser()
+        except Exception:  # no user database entry (containers)
+            name = "unknown"
+    name = " ".join(name.split())
+    if not name:
+        raise InputError("Say who you are with --as NAME or WARROOM_USER.")
+    if len(name) > 200:
+        raise InputError("The name given with --as or WARROOM_USER is too long (over 200 characters).")
+    return name
