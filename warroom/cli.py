@@ -31,6 +31,7 @@ from warroom.timeparse import parse_when
 log = logging.getLogger("warroom.cli")
 
 EXIT_OK, EXIT_CHECK, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+MAX_DEMO_EVENTS = 10_000_000
 
 
 class Output:
@@ -80,8 +81,8 @@ def cmd_init(store: Store, args, out: Output) -> int:
 def cmd_demo(store: Store, args, out: Output) -> int:
     from warroom import demo
 
-    if args.events < 0:
-        raise InputError("--events must be 0 or more.")
+    if not 0 <= args.events <= MAX_DEMO_EVENTS:
+        raise InputError(f"--events must be between 0 and {MAX_DEMO_EVENTS:,}.")
     if args.if_empty and incidents.count(store):
         out.data({"created": False}, "The database already has incidents; no demo added.")
         return EXIT_OK
@@ -224,7 +225,7 @@ def cmd_verify(store: Store, args, out: Output) -> int:
         integrity = None
         if args.integrity:
             integrity = [r[0] for r in session.connection().exec_driver_sql("PRAGMA integrity_check").all()]
-    problems = [str(p) for p in report.problems]
+    problems = [str(p) for p in report.problems] + [f"state: {m}" for m in report.mismatches]
     if integrity is not None and integrity != ["ok"]:
         problems += [f"storage: {line}" for line in integrity]
     data = {"ok": not problems, "devices": report.devices, "events": report.events, "problems": problems,

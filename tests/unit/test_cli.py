@@ -71,6 +71,8 @@ def _journal_count(db_path):
     (["incident", "status", "INC-1", "investigating"], "already Investigating"),
     (["incident", "status", "INC-1", "done"], "Unknown status"),
     (["export", "INC-1", "--format", "pdf"], "Unknown export format"),
+    (["demo", "--events", "99999999999999999999"], "--events must be between"),
+    (["demo", "--events", "-1"], "--events must be between"),
 ])
 def test_bad_input_exits_2_with_a_message_and_writes_nothing(cli, db_path, argv, message):
     assert cli("incident", "open", "Base", "--severity", "SEV3")[0] == 0

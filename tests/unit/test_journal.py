@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import uuid
 
 import pytest
 
 from warroom.journal import GENESIS, canonical_json, event_hash, event_header, verify
 from warroom.services import incidents, policy, timeline
-from warroom.store.models import JournalEvent
+from warroom.errors import TransitionError
+from warroom.ids import uuid7
+from warroom.store.models import JournalEvent, TimelineEntry
 
 
 def _events(store):
@@ -39,11 +42,27 @@ def test_every_service_change_appends_one_event(store, clock):
 def test_a_refused_change_writes_nothing(store):
     inc = incidents.open_incident(store, "Ana", title="Login errors", severity="SEV2")
     before = len(_events(store))
-    with pytest.raises(Exception):
+    with pytest.raises(TransitionError):  # refused inside the write transaction
         incidents.set_status(store, "Ana", inc.ref, "investigating")
-    with pytest.raises(Exception):
-        timeline.log(store, "Ana", inc.ref, "")
     assert len(_events(store)) == before
+    assert incidents.get(store, inc.ref).status.value == "investigating"
+
+
+def test_a_crash_inside_a_transaction_leaves_nothing_half_written(store):
+    inc = incidents.open_incident(store, "Ana", title="Login errors", severity="SEV2")
+    before_events = len(_events(store))
+    before_entries = len(timeline.entries(store, inc.id))
+    with pytest.raises(RuntimeError):
+        with store.write("Ana") as tx:
+            tx.session.add(TimelineEntry(id=uuid7(), incident_id=inc.id, kind="note", text="half", author="Ana",
+                                         occurred_at=tx.now, recorded_at=tx.now, edited_at=None))
+            tx.record("timeline.logged", {"text": "half"}, incident_id=inc.id)
+            tx.session.flush()
+            raise RuntimeError("power cut")
+    assert len(_events(store)) == before_events
+    assert len(timeline.entries(store, inc.id)) == before_entries
+    with store.read() as session:
+        assert verify(session).ok
 
 
 def test_chain_links_and_hashes(store):
@@ -146,3 +165,69 @@ def test_a_rewritten_chain_still_breaks_at_the_first_change(busy_store, db_path)
     with busy_store.read() as session:
         report = verify(session)
     assert report.first.event_id == events[3].id
+
+
+def test_an_event_inserted_in_another_form_is_caught(busy_store, db_path):
+    """Inserts need no dropped trigger; a dashed device id must not hide beside the chain."""
+    last = _events(busy_store)[-1]
+    con = sqlite3.connect(db_path)
+    con.execute("INSERT INTO journal_event VALUES (?,?,?,?,?,?,?,?,?,?)",
+                (uuid.uuid4().hex, str(last.device_id), last.seq, "2026-11-23 09:00:00.000000", "Mallory",
+                 None, "timeline.logged", "{}", last.hash, "0" * 64))
+    con.commit()
+    con.close()
+    with busy_store.read() as session:
+        report = verify(session)
+    assert not report.ok
+    assert any("never writes" in p.reason for p in report.problems)
+
+
+def test_an_emptied_journal_is_not_intact(busy_store, db_path):
+    _tamper(db_path, "DELETE FROM journal_event")
+    con = sqlite3.connect(db_path)
+    con.execute("DELETE FROM device")
+    con.commit()
+    con.close()
+    with busy_store.read() as session:
+        report = verify(session)
+    assert not report.ok
+    assert "device record is missing" in str(report.problems[0])
+
+
+def test_a_malformed_row_is_reported_not_a_crash(busy_store, db_path):
+    target = _events(busy_store)[2]
+    _tamper(db_path, "UPDATE journal_event SET at = 'garbage' WHERE id = ?", target.id.hex)
+    with busy_store.read() as session:
+        report = verify(session)
+    assert report.first.event_id == target.id and "malformed" in report.first.reason
+
+
+def test_tables_changed_by_hand_disagree_with_the_journal(busy_store, db_path):
+    con = sqlite3.connect(db_path)
+    con.execute("UPDATE timeline_entry SET text = 'nothing to see' WHERE text = 'entry 3'")
+    con.execute("UPDATE incident SET severity = 'SEV4'")
+    con.execute("INSERT INTO timeline_entry SELECT ?, incident_id, kind, 'planted', author, occurred_at, "
+                "recorded_at, NULL FROM timeline_entry LIMIT 1", (uuid.uuid4().hex,))
+    con.commit()
+    con.close()
+    with busy_store.read() as session:
+        report = verify(session)
+    assert report.problems == []  # the journal itself is intact...
+    text = "\n".join(report.mismatches)  # ...but the tables no longer match it
+    assert "says SEV4 but the journal last recorded SEV2" in text
+    assert "has text the journal never recorded" in text
+    assert "is not in the journal (added by hand)" in text
+    assert not report.ok
+
+
+def test_verify_is_quiet_after_real_work(store, clock):
+    inc = incidents.open_incident(store, "Ana", title="Login errors", severity="SEV2")
+    e = timeline.log(store, "Ana", inc.id, "first")
+    clock.advance(5)
+    timeline.edit(store, "Ana", e.id, "second")
+    incidents.set_status(store, "Ana", inc.id, "resolved")
+    incidents.reopen(store, "Ana", inc.id, "again")
+    incidents.set_severity(store, "Ana", inc.id, "SEV1")
+    with store.read() as session:
+        report = verify(session)
+    assert report.ok, (report.problems, report.mismatches)
