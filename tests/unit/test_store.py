@@ -143,3 +143,38 @@ def test_two_stores_on_one_file_write_in_turn(db_path, clock):
     assert report.ok and report.events == 1 + 1 + 20
     a.close()
     b.close()
+
+
+EXPECTED_TRIGGERS = {
+    "timeline_fts_ai", "timeline_fts_ad", "timeline_fts_au", "timeline_count_ai", "timeline_count_ad",
+    "timeline_count_au", "journal_event_no_update", "journal_event_no_delete",
+}
+
+
+def test_migrations_leave_the_triggers_in_place(store, db_path):
+    """Batch migrations rebuild tables and drop their triggers: a migration must recreate them."""
+    con = sqlite3.connect(db_path)
+    triggers = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
+    assert con.execute("PRAGMA foreign_key_check").fetchall() == []
+    con.close()
+    assert triggers == EXPECTED_TRIGGERS
+
+
+def test_reading_does_not_wait_for_a_writer(db_path, clock):
+    """A read-only command opens while another program holds the write lock."""
+    Store.open(db_path, clock=clock).close()
+    writer = sqlite3.connect(db_path, timeout=0.1)
+    writer.execute("BEGIN IMMEDIATE")
+    try:
+        with Store.open(db_path, clock=clock) as s:
+            from warroom.services import incidents
+
+            assert incidents.list_incidents(s) == []
+    finally:
+        writer.rollback()
+        writer.close()
+
+
+def test_foreign_keys_are_on_for_every_connection(store):
+    with store.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1

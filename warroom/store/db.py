@@ -230,6 +230,9 @@ class Store:
             device_id = cls._prepare(engine, clock, is_new, revision != head)
         except OperationalError as exc:
             engine.dispose()
+            if "locked" in str(exc.orig):
+                raise StoreError(f"{path} is busy: another program is writing to it (an upgrade or a long "
+                                 "import?). Try again in a moment.") from None
             raise StoreError(f"Cannot open {path}: {exc.orig}. Check that the folder is writable "
                              "and the disk is not full.") from None
         except Exception:
@@ -239,37 +242,63 @@ class Store:
 
     @staticmethod
     def _prepare(engine: Engine, clock: Clock, is_new: bool, migrate: bool) -> uuid.UUID:
-        with engine.execution_options(immediate=True).begin() as conn:
-            if is_new:
-                conn.exec_driver_sql(f"PRAGMA application_id = {APPLICATION_ID}")
-            if migrate:
-                from alembic import command
+        if not (is_new or migrate):
+            # The usual case: read the device id without taking the write lock, so
+            # read-only commands are not held up by a writer.
+            with engine.connect() as conn:
+                value = conn.execute(select(Meta.value).where(Meta.key == "device_id")).scalar()
+                conn.rollback()
+            if value is None:
+                raise StoreError("This War room database has lost its device record; restore it from a backup.")
+            return uuid.UUID(value)
+        with engine.connect() as conn:
+            # Batch migrations rebuild tables by dropping them: with foreign keys on, a
+            # drop cascades into child tables. Off for the upgrade (outside the
+            # transaction, where SQLite allows it), checked before the commit.
+            raw = conn.connection.driver_connection  # autocommit: no SQLAlchemy transaction yet
+            raw.execute("PRAGMA foreign_keys=OFF")
+            try:
+                with conn.execution_options(immediate=True).begin():
+                    if is_new:
+                        conn.exec_driver_sql(f"PRAGMA application_id = {APPLICATION_ID}")
+                    if migrate:
+                        from alembic import command
 
-                cfg = alembic_config()
-                cfg.attributes["connection"] = conn
-                command.upgrade(cfg, "head")
-            row = conn.execute(select(Meta.value).where(Meta.key == "device_id")).first()
-            if row is not None:
-                return uuid.UUID(row[0])
-            # A new database: make this device, once.
-            device_id = uuid7()
-            now = clock.now()
-            label = socket.gethostname() or "this device"
-            conn.execute(insert(Meta), [{"key": "device_id", "value": str(device_id)},
-                                        {"key": "next_incident_number", "value": "1"}])
-            conn.execute(insert(Device).values(id=device_id, label=label, created_at=now, is_local=True,
-                                               last_seq=0, last_hash=GENESIS))
-            payload = {"app_version": __version__, "device_label": label, "schema": head_revision()}
-            event_id = uuid7()
-            header = event_header(id=event_id, device_id=device_id, seq=1, at=now, actor="system",
-                                  incident_id=None, kind="database.created")
-            text = canonical_json(payload)
-            digest = event_hash(GENESIS, header, text)
-            conn.execute(insert(JournalEvent).values(id=event_id, device_id=device_id, seq=1, at=now,
-                                                     actor="system", incident_id=None, kind="database.created",
-                                                     payload=text, prev_hash=GENESIS, hash=digest))
-            conn.execute(update(Device).where(Device.id == device_id).values(last_seq=1, last_hash=digest))
-            return device_id
+                        cfg = alembic_config()
+                        cfg.attributes["connection"] = conn
+                        command.upgrade(cfg, "head")
+                        broken = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                        if broken:
+                            raise StoreError(f"Upgrading the database would break {len(broken)} references; "
+                                             "nothing was changed. Please report this.")
+                    value = conn.execute(select(Meta.value).where(Meta.key == "device_id")).scalar()
+                    if value is not None:
+                        return uuid.UUID(value)
+                    return Store._make_device(conn, clock)
+            finally:
+                raw.execute("PRAGMA foreign_keys=ON")
+
+    @staticmethod
+    def _make_device(conn, clock: Clock) -> uuid.UUID:
+        """A new database: make this device, once, and start its chain."""
+        device_id = uuid7()
+        now = clock.now()
+        label = socket.gethostname() or "this device"
+        conn.execute(insert(Meta), [{"key": "device_id", "value": str(device_id)},
+                                    {"key": "next_incident_number", "value": "1"}])
+        conn.execute(insert(Device).values(id=device_id, label=label, created_at=now, is_local=True,
+                                           last_seq=0, last_hash=GENESIS))
+        payload = {"app_version": __version__, "device_label": label, "schema": head_revision()}
+        event_id = uuid7()
+        header = event_header(id=event_id, device_id=device_id, seq=1, at=now, actor="system",
+                              incident_id=None, kind="database.created")
+        text = canonical_json(payload)
+        digest = event_hash(GENESIS, header, text)
+        conn.execute(insert(JournalEvent).values(id=event_id, device_id=device_id, seq=1, at=now,
+                                                 actor="system", incident_id=None, kind="database.created",
+                                                 payload=text, prev_hash=GENESIS, hash=digest))
+        conn.execute(update(Device).where(Device.id == device_id).values(last_seq=1, last_hash=digest))
+        return device_id
 
     def close(self) -> None:
         self.engine.dispose()
