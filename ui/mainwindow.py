@@ -35,6 +35,7 @@ from ui.qt import (
     QTimer,
     QVBoxLayout,
     QWidget,
+    qt_alive,
 )
 from ui.widgets import EditEntryDialog, IncidentHeader, NewIncidentDialog, QuickEntry
 
@@ -312,18 +313,28 @@ class MainWindow(QMainWindow):
         self._search_timer.stop()
         kind = self.kind_filter.currentData()
         search = self.search.text().strip() or None
-        model = self.timeline_model
-        if model.incident_id is None or (kind == model.kind and search == model.search):
-            return
+        model, store = self.timeline_model, self.store
+        # Every request supersedes the ones before it, even one that asks for what is
+        # already shown (typing "roll" and clearing it again before it returns).
         self._filter_generation += 1
         generation = self._filter_generation
+        if model.incident_id is None or store is None or (kind == model.kind and search == model.search):
+            self._after_timeline_reset()
+            return
         self.match_label.setText("searching…")
-        self.ops.read(lambda: model.prepare(kind, search), lambda query: self._show_query(generation, query))
 
-    def _show_query(self, generation: int, query) -> None:
+        def run():
+            version = store.data_version()  # what the query saw; compared when it comes back
+            return version, model.prepare(kind, search)
+
+        self.ops.read(run, lambda result: self._show_query(generation, *result))
+
+    def _show_query(self, generation: int, version, query) -> None:
         if generation != self._filter_generation:
             return  # a newer search was started meanwhile
         self.timeline_model.set_query(query)
+        if self.store is not None and version != self.store.data_version():
+            self.timeline_model.refresh()  # written while the query ran: catch up
         self._after_timeline_reset()
         self.scroll_to_end()
 
@@ -405,7 +416,7 @@ class MainWindow(QMainWindow):
         self.ops.write(lambda: incidents.set_status(store, actor, key, status), self._status_changed)
 
     def _status_changed(self, incident: IncidentView) -> None:
-        self._after_write(incident)
+        self._after_write()
         self.statusBar().showMessage(f"{incident.ref} is now {incident.status.label}.", 4000)
 
     def reopen(self) -> None:
@@ -425,7 +436,7 @@ class MainWindow(QMainWindow):
         self.ops.write(lambda: incidents.set_severity(store, actor, key, severity), self._severity_changed)
 
     def _severity_changed(self, incident: IncidentView) -> None:
-        self._after_write(incident)
+        self._after_write()
         self.statusBar().showMessage(f"{incident.ref} is now {incident.severity.value}.", 4000)
 
     def new_incident(self) -> NewIncidentDialog | None:
@@ -441,15 +452,22 @@ class MainWindow(QMainWindow):
     def _declare(self, values: dict) -> None:
         dialog = self._new_dialog
         store, actor = self.store, self.actor
+        dialog.setEnabled(False)  # one Declare at a time: no duplicate incidents
 
         def opened(incident: IncidentView) -> None:
-            dialog.finish()
+            if qt_alive(dialog):
+                dialog.setEnabled(True)
+                dialog.finish()
             self.search.clear()
             self._after_write(incident)
             self.quick.line.setFocus()
             self.statusBar().showMessage(f"Declared {incident.ref}.", 4000)
 
         def failed(error: BaseException) -> None:
+            if not qt_alive(dialog):
+                self.show_error(error)
+                return
+            dialog.setEnabled(True)
             if isinstance(error, WarroomError):
                 dialog.show_error(str(error))
             else:
@@ -457,25 +475,40 @@ class MainWindow(QMainWindow):
 
         self.ops.write(lambda: incidents.open_incident(store, actor, **values), opened, failed)
 
-    def edit_selected_entry(self) -> None:
+    def edit_selected_entry(self) -> EditEntryDialog | None:
         index = self.timeline_view.currentIndex()
         entry = self.timeline_model.entry(index.row()) if index.isValid() else None
-        if entry is None:
-            return
+        if entry is None or self.store is None:
+            return None
         if entry.kind not in WRITTEN_KINDS:
             self.statusBar().showMessage("Status and severity entries record what happened; they cannot be edited.",
                                          4000)
-            return
+            return None
         dialog = EditEntryDialog(entry.text, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         store, actor = self.store, self.actor
-        while dialog.exec() == EditEntryDialog.DialogCode.Accepted:
-            try:
-                timeline.edit(store, actor, entry.id, dialog.text())
-            except WarroomError as exc:
-                dialog.show_error(str(exc))
-                continue
-            self._after_write()
-            break
+
+        def save(text: str) -> None:
+            dialog.setEnabled(False)
+
+            def saved(_entry) -> None:
+                if qt_alive(dialog):
+                    dialog.setEnabled(True)
+                    dialog.finish()
+                self._after_write()
+
+            def failed(error: BaseException) -> None:
+                if qt_alive(dialog) and isinstance(error, WarroomError):
+                    dialog.setEnabled(True)
+                    dialog.show_error(str(error))
+                else:
+                    self.show_error(error)
+
+            self.ops.write(lambda: timeline.edit(store, actor, entry.id, text), saved, failed)
+
+        dialog.submitted.connect(save)
+        dialog.open()
+        return dialog
 
     def export_markdown(self) -> None:
         if self._current is None:

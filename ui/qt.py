@@ -1,6 +1,7 @@
 """The one module that imports Qt: everything else in ``ui`` imports from here."""
 
 from PySide6 import QtCore, QtGui, QtWidgets  # noqa: F401
+from shiboken6 import isValid as qt_alive  # noqa: F401  (is the C++ object still there?)
 from PySide6.QtCore import (  # noqa: F401
     QAbstractTableModel,
     QByteArray,

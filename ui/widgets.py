@@ -356,6 +356,8 @@ class NewIncidentDialog(QDialog):
                     confidential=self.confidential.isChecked(), exercise=self.exercise.isChecked())
 
     def accept(self) -> None:
+        if not self.isEnabled():  # the previous Declare is still being written
+            return
         self.error.hide()
         self.submitted.emit(self.values())
 
@@ -369,7 +371,10 @@ class NewIncidentDialog(QDialog):
 
 
 class EditEntryDialog(QDialog):
-    """Correct an entry's text; the journal keeps the old one."""
+    """Correct an entry's text; the journal keeps the old one. Saving emits
+    ``submitted``; the window calls :meth:`finish` once it is stored."""
+
+    submitted = Signal(str)
 
     def __init__(self, text: str, parent=None) -> None:
         super().__init__(parent)
@@ -380,19 +385,27 @@ class EditEntryDialog(QDialog):
         note.setStyleSheet("color:#666;")
         self.error = QLabel()
         self.error.setStyleSheet("color:#c62828;")
+        self.error.setWordWrap(True)
         self.error.hide()
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addWidget(self.editor)
         layout.addWidget(note)
         layout.addWidget(self.error)
-        layout.addWidget(buttons)
+        layout.addWidget(self.buttons)
         self.resize(560, 240)
 
     def text(self) -> str:
         return self.editor.toPlainText()
+
+    def accept(self) -> None:
+        self.error.hide()
+        self.submitted.emit(self.text())
+
+    def finish(self) -> None:
+        super().accept()
 
     def show_error(self, message: str) -> None:
         self.error.setText(message)

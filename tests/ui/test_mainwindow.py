@@ -123,14 +123,38 @@ def test_changes_from_the_command_line_appear(window, store, seeded, clock):
     assert window.incident_model.rowCount() == 2
 
 
-def test_edit_an_entry(window, store, seeded, monkeypatch):
-    from ui.widgets import EditEntryDialog
-
+def test_edit_an_entry(window, store, seeded):
     window.timeline_view.setCurrentIndex(window.timeline_model.index(2, 0))
-    monkeypatch.setattr(EditEntryDialog, "exec", lambda self: (self.editor.setPlainText("Rolled back 2.4.1 fully"),
-                                                               EditEntryDialog.DialogCode.Accepted)[1])
-    window.edit_selected_entry()
+    dialog = window.edit_selected_entry()
+    dialog.editor.setPlainText("   ")
+    dialog.accept()  # refused by the service: the dialog stays, with the message
+    assert dialog.isVisible() and "empty" in dialog.error.text()
+    dialog.editor.setPlainText("Rolled back 2.4.1 fully")
+    dialog.accept()
+    assert not dialog.isVisible()
     assert _texts(window)[2] == "Rolled back 2.4.1 fully  (edited)"
+    window.timeline_view.setCurrentIndex(window.timeline_model.index(0, 0))  # "Incident declared"
+    assert window.edit_selected_entry() is None
+
+
+def test_a_search_result_older_than_a_write_catches_up(window, store, seeded, clock):
+    """A search that read the timeline before an entry was logged does not hide it."""
+    version_then = store.data_version()
+    query = window.timeline_model.prepare(None, "rolled")
+    clock.advance(10)
+    timeline.log(store, "Tess", seeded.id, "Rolled forward again")
+    window._filter_generation += 1
+    window._show_query(window._filter_generation, version_then, query)
+    assert _texts(window) == ["Rolled back release 2.4.1", "Rolled forward again"]
+
+
+def test_status_change_keeps_the_users_selection(window, store, seeded):
+    other = incidents.open_incident(store, "Ana", title="Minor glitch", severity="SEV4")
+    window.reload_incidents()
+    row = window.incident_model.row_of(other.id)
+    window.incident_view.setCurrentIndex(window.incident_model.index(row, 0))
+    window._status_changed(incidents.set_status(store, "Ana", seeded.id, "identified"))
+    assert window._current.id == other.id
 
 
 def test_async_write_path(qtbot, store, seeded):
@@ -143,6 +167,13 @@ def test_async_write_path(qtbot, store, seeded):
     w.log_entry(EntryKind.NOTE, "from the pool")
     qtbot.waitUntil(lambda: not w.ops.busy(), timeout=5000)
     assert _texts(w)[-1] == "from the pool"
+    # a search overtaken by a return to what is shown is dropped
+    w.search.setText("roll")
+    w._apply_filter()
+    w.search.setText("")
+    w._apply_filter()
+    qtbot.waitUntil(lambda: not w.ops.busy(), timeout=5000)
+    assert w.timeline_model.search is None and len(_texts(w)) == 5
     # searches run in the background; only the newest one is shown
     w.search.setText("roll")
     w._apply_filter()
@@ -169,3 +200,19 @@ def test_layout_is_remembered(qtbot, store, seeded):
     second.show()
     assert second.splitter.sizes()[0] == sizes[0]
     second.close()
+
+
+def test_declare_twice_quickly_makes_one_incident(qtbot, store, seeded):
+    from ui.mainwindow import MainWindow
+    from warroom.timefmt import TimeFormatter
+
+    w = MainWindow(store, "Tess", local=TimeFormatter("en_GB", "UTC"), poll_ms=100_000)
+    qtbot.addWidget(w)
+    dialog = w.new_incident()
+    dialog.title.setText("VPN down")
+    dialog.accept()
+    assert not dialog.isEnabled()  # no second Declare while the first is being written
+    dialog.accept()
+    qtbot.waitUntil(lambda: not w.ops.busy(), timeout=5000)
+    assert incidents.count(store) == 2
+    w.close()
