@@ -362,6 +362,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     out = Output(as_json)
     logs.setup()
     try:
+        _check_arguments(args)
         args.actor = current_actor(getattr(args, "actor", None))
         db = paths.resolve_db_path(getattr(args, "db", None))
         with Store.open(db, clock=SystemClock()) as store:
@@ -384,6 +385,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         _error(f"Unexpected error: {exc}. Details are in the log ({paths.log_dir()}).", as_json)
         return EXIT_INTERNAL
     return code
+
+
+def _check_arguments(args: argparse.Namespace) -> None:
+    """Bytes that are not UTF-8 arrive as surrogates: refuse them once, here."""
+    for name, value in vars(args).items():
+        if isinstance(value, str):
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                raise InputError(f"The {name.replace('_', ' ')} argument is not valid UTF-8 text.") from None
 
 
 def _error(message: str, as_json: bool) -> None:

@@ -7,6 +7,7 @@ from datetime import datetime, time, timedelta, tzinfo
 
 from warroom.clock import UTC
 from warroom.errors import InputError
+from warroom.timefmt import local_zone
 
 _RELATIVE = re.compile(r"^\s*-?\s*(\d+)\s*(s|sec|secs|m|min|mins|h|hr|hrs|d|days?)\s*(ago)?\s*$", re.I)
 _TIME_OF_DAY = re.compile(r"^\s*(\d{1,2}):(\d{2})(?::(\d{2}))?\s*(Z|UTC)?\s*$", re.I)
@@ -24,7 +25,17 @@ def parse_when(text: str, *, now: datetime, local: tzinfo | None = None) -> date
         raise InputError("An empty time: give e.g. 2026-11-23T10:30Z, 10:30, or 15m ago.")
     if raw.lower() == "now":
         return now
-    local = local or now.astimezone().tzinfo or UTC
+    # The zone's own rules, not today's offset: 10:30 in July is summer time.
+    local = local or local_zone()
+    try:
+        return _parse(raw, text, now, local)
+    except (OverflowError, ValueError) as exc:
+        if isinstance(exc, InputError):
+            raise
+        raise InputError(f"The time {text!r} is out of range.") from None
+
+
+def _parse(raw: str, text: str, now: datetime, local: tzinfo) -> datetime:
     m = _RELATIVE.match(raw)
     if m:
         unit = _UNITS[m.group(2)[0].lower()]

@@ -53,7 +53,13 @@ def test_parse_when(text, expected):
     assert parse_when(text, now=NOW, local=BERLIN) == expected
 
 
-@pytest.mark.parametrize("text", ["", "yesterday", "25:00", "2026-13-01", "10:61"])
+def test_naive_times_follow_daylight_saving():
+    """Given in November, a July time in Berlin is summer time (UTC+2), not today's UTC+1."""
+    assert parse_when("2026-07-01 10:30", now=NOW, local=BERLIN) == datetime(2026, 7, 1, 8, 30, tzinfo=timezone.utc)
+
+
+@pytest.mark.parametrize("text", ["", "yesterday", "25:00", "2026-13-01", "10:61", "0001-01-01T00:00+01:00",
+                                  "99999999d ago"])
 def test_parse_when_refuses(text):
     with pytest.raises(InputError):
         parse_when(text, now=NOW, local=BERLIN)

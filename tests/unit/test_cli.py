@@ -72,10 +72,20 @@ def _journal_count(db_path):
     (["incident", "status", "INC-1", "done"], "Unknown status"),
     (["export", "INC-1", "--format", "pdf"], "Unknown export format"),
     (["demo", "--events", "99999999999999999999"], "--events must be between"),
+    (["policy", "set", "SEV1", "inf"], "Cannot read the interval"),
+    (["policy", "set", "SEV1", "1e30"], "Cannot read the interval"),
+    (["log", "INC-1", "old", "--at", "0001-01-01T00:00+01:00"], "out of range"),
+    (["log", "INC-1", "old", "--at", "99999999999999999999m ago"], "out of range"),
+    (["log", "INC-1", "beep\x1b[31mred"], "control character"),
+    (["log", "INC-1", "x", "--as", "b\udcffd"], "not valid UTF-8"),
+    (["incident", "status", "INC-1", "resolved"], None),
     (["demo", "--events", "-1"], "--events must be between"),
 ])
 def test_bad_input_exits_2_with_a_message_and_writes_nothing(cli, db_path, argv, message):
     assert cli("incident", "open", "Base", "--severity", "SEV3")[0] == 0
+    if message is None:  # a setup step: resolve, then reopening needs a reason
+        assert cli(*argv)[0] == 0
+        argv, message = ["incident", "status", "INC-1", "identified", "--reopen"], "why the incident is reopened"
     before = _journal_count(db_path)
     code, out, err = cli(*argv)
     assert code == 2

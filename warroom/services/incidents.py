@@ -231,6 +231,8 @@ def set_status(store: Store, actor: str, key: str | uuid.UUID, status: str | Sta
                note: str | None = None, reopen: bool = False) -> IncidentView:
     new = Status.parse(status)
     note = (note or "").strip()
+    if reopen and not note:
+        raise InputError("Say why the incident is reopened.")
     if len(note) > 2000:
         raise InputError("The reason is too long; keep it under 2000 characters and log details as notes.")
     with store.write(actor) as tx:
@@ -252,8 +254,6 @@ def set_status(store: Store, actor: str, key: str | uuid.UUID, status: str | Sta
 
 def reopen(store: Store, actor: str, key: str | uuid.UUID, reason: str,
            status: str | Status = Status.INVESTIGATING) -> IncidentView:
-    if not (reason or "").strip():
-        raise InputError("Say why the incident is reopened.")
     return set_status(store, actor, key, status, note=reason, reopen=True)
 
 

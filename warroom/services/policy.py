@@ -47,5 +47,5 @@ def parse_interval(text: str) -> timedelta:
         if raw and raw[-1] in units:
             return timedelta(seconds=float(raw[:-1]) * units[raw[-1]])
         return timedelta(minutes=float(raw))
-    except ValueError:
+    except (ValueError, OverflowError):
         raise InputError(f"Cannot read the interval {text!r}: give e.g. 30m, 1h, 4h or 1d.") from None

@@ -25,6 +25,9 @@ from warroom.services.incidents import _check_past, _find
 from warroom.store import Store
 from warroom.store.models import TimelineCount, TimelineEntry
 
+#: Characters that are not text: C0 controls except tab and newlines, DEL, C1 controls.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
 #: The longest entry: a timeline is a log, long documents belong elsewhere.
 MAX_TEXT = 20_000
 
@@ -56,8 +59,10 @@ def clean_text(text: str) -> str:
     if len(text) > MAX_TEXT:
         raise InputError(f"The entry is {len(text):,} characters; the limit is {MAX_TEXT:,}. "
                          "Log a summary and keep long documents elsewhere.")
-    if "\x00" in text:
-        raise InputError("The entry contains a NUL character; it looks like binary data, not text.")
+    bad = _CONTROL.search(text)
+    if bad:
+        raise InputError(f"The entry contains a control character (U+{ord(bad.group()):04X}); it looks like "
+                         "binary data or terminal codes, not text.")
     text = text.strip()
     if not text:
         raise InputError("The entry is empty: type what happened.")
