@@ -340,7 +340,11 @@ class MainWindow(QMainWindow):
 
     def _after_timeline_reset(self) -> None:
         model = self.timeline_model
-        if model.search or model.kind:
+        if model.truncated:
+            self.match_label.setText(f"newest {model.rowCount():,} matches")
+            self.match_label.setToolTip("More entries match; these are the most recently recorded. "
+                                        "Add words to narrow the search.")
+        elif model.search or model.kind:
             self.match_label.setText(f"{model.rowCount():,} matching")
         else:
             self.match_label.setText(f"{model.rowCount():,} entries")

@@ -288,6 +288,11 @@ class TimelineModel(QAbstractTableModel):
 
     # -- Qt ------------------------------------------------------------------------
 
+    @property
+    def truncated(self) -> bool:
+        """A search matched more than it shows (see TimelineQuery.MAX_HITS)."""
+        return bool(self._query and self._query.truncated)
+
     def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:
         return 0 if parent.isValid() else self._count
 

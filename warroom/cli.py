@@ -197,6 +197,9 @@ def cmd_timeline(store: Store, args, out: Output) -> int:
         print(f"{r.occurred_at:%Y-%m-%d %H:%M:%S}Z  {r.kind.label:<14} {r.author:<16} {r.text}{edited}")
     if not rows:
         print("No entries." if not args.search else f"No entries match {args.search!r}.")
+    if rows.truncated:
+        print(f"warroom-cli: more than {len(rows):,} entries match; these are the most recently recorded. "
+              "Add words to narrow the search.", file=sys.stderr)
     return EXIT_OK
 
 

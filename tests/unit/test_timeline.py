@@ -156,3 +156,17 @@ def test_counts_kept_by_triggers_match_a_real_count(store, many, db_path):
     assert TimelineQuery(store, many.id).count() == sum(real.values())
     assert TimelineQuery(store, many.id, kind="action").count() == real["action"]
     assert TimelineQuery(store, many.id, kind="decision").count() == 0
+
+
+def test_a_search_matching_too_much_shows_the_newest(store, many, monkeypatch):
+    monkeypatch.setattr(TimelineQuery, "MAX_HITS", 25)
+    everything = timeline.entries(store, many.id)  # no search: never cut
+    assert not everything.truncated and len(everything) == 701
+    beta = [e for e in everything if "beta" in e.text]
+    shown = timeline.entries(store, many.id, search="beta")
+    assert shown.truncated and len(shown) == 25
+    # the 25 most recently recorded matches (bulk_log records in list order), in time order
+    newest = sorted(beta, key=lambda e: e.id)[-25:]
+    assert [e.id for e in shown] == [e.id for e in sorted(newest, key=lambda e: (e.occurred_at, e.id))]
+    few = timeline.entries(store, many.id, search="number 7")  # 7, 70-79 and 700
+    assert not few.truncated and len(few) == 12

@@ -162,15 +162,23 @@ def fts_query(text: str) -> str | None:
     return " ".join(parts)
 
 
+class EntryList(list):
+    """Entries, and whether a search was cut at :attr:`TimelineQuery.MAX_HITS`."""
+
+    truncated = False
+
+
 def entries(store: Store, incident: str | uuid.UUID, *, kind: str | EntryKind | None = None,
-            search: str | None = None, limit: int | None = None) -> list[EntryView]:
+            search: str | None = None, limit: int | None = None) -> EntryList:
     """The timeline in time order (for the command line and exports)."""
     incident_id = _resolve(store, incident)
     query = TimelineQuery(store, incident_id, kind=kind, search=search)
     total = query.count()
+    out = EntryList()
+    out.truncated = query.truncated
     if limit is not None:
-        return [e for e in query.page(max(0, total - limit), limit)]
-    out: list[EntryView] = []
+        out.extend(query.page(max(0, total - limit), limit))
+        return out
     step = 5000
     for offset in range(0, total, step):
         out.extend(query.page(offset, step))
@@ -190,6 +198,10 @@ class TimelineQuery:
     held in order (matches are few beside the whole log).
     """
 
+    #: A search shows at most this many matches, the most recently recorded ones
+    #: (a word in every tenth entry of a million-entry log is not worth a wait).
+    MAX_HITS = 20_000
+
     def __init__(self, store: Store, incident_id: uuid.UUID, *, kind: str | EntryKind | None = None,
                  search: str | None = None) -> None:
         self.store = store
@@ -199,6 +211,8 @@ class TimelineQuery:
         self._match = fts_query(self.search) if self.search else None
         self._hits: list[int] | None = None
         self._count: int | None = None
+        #: True when a search matched more than MAX_HITS entries and shows only the newest.
+        self.truncated = False
 
     def _where(self, stmt):
         stmt = stmt.where(_T.c.incident_id == self.incident_id)
@@ -211,17 +225,26 @@ class TimelineQuery:
             if self._match is None:  # punctuation only: nothing can match
                 self._hits = []
             else:
-                # CROSS JOIN fixes the order: the full-text index first, then each hit's row
-                # by rowid. (The other order walks the whole incident and probes FTS per row.)
-                sql = ("SELECT e.rowid FROM timeline_fts CROSS JOIN timeline_entry AS e "
-                       "ON e.rowid = timeline_fts.rowid WHERE timeline_fts MATCH ? AND e.incident_id = ?")
+                # The full-text index first (CROSS JOIN fixes the order; the other order
+                # walks the whole incident probing FTS per row), newest hits first, at
+                # most MAX_HITS of them; then those few put in time order.
+                inner = ("SELECT e.rowid AS r, e.occurred_at AS t, e.id AS i FROM timeline_fts "
+                         "CROSS JOIN timeline_entry AS e ON e.rowid = timeline_fts.rowid "
+                         "WHERE timeline_fts MATCH ? AND e.incident_id = ?")
                 params: tuple[Any, ...] = (self._match, self.incident_id.hex)
                 if self.kind is not None:
-                    sql += " AND e.kind = ?"
+                    inner += " AND e.kind = ?"
                     params += (self.kind.value,)
-                sql += " ORDER BY e.occurred_at, e.id"
-                # Straight through the driver: tens of thousands of hits, one integer each.
-                self._hits = [r[0] for r in session.connection().exec_driver_sql(sql, params).fetchall()]
+                inner += " ORDER BY timeline_fts.rowid DESC LIMIT ?"
+                params += (self.MAX_HITS + 1,)
+                sql = f"SELECT r FROM ({inner}) ORDER BY t, i"
+                # Straight through the driver: thousands of hits, one integer each.
+                hits = [r[0] for r in session.connection().exec_driver_sql(sql, params).fetchall()]
+                self.truncated = len(hits) > self.MAX_HITS
+                if self.truncated:  # drop the oldest-recorded one beyond the cap
+                    oldest = min(hits)
+                    hits.remove(oldest)
+                self._hits = hits
         return self._hits
 
     def count(self) -> int:
