@@ -238,8 +238,13 @@ class TimelineQuery:
                 inner += " ORDER BY timeline_fts.rowid DESC LIMIT ?"
                 params += (self.MAX_HITS + 1,)
                 sql = f"SELECT r FROM ({inner}) ORDER BY t, i"
-                # Straight through the driver: thousands of hits, one integer each.
-                hits = [r[0] for r in session.connection().exec_driver_sql(sql, params).fetchall()]
+                # Straight through the driver's cursor: thousands of hits, one integer each,
+                # need no result objects (a third of the time otherwise).
+                cursor = session.connection().connection.dbapi_connection.cursor()
+                try:
+                    hits = [r[0] for r in cursor.execute(sql, params)]
+                finally:
+                    cursor.close()
                 self.truncated = len(hits) > self.MAX_HITS
                 if self.truncated:  # drop the oldest-recorded one beyond the cap
                     oldest = min(hits)
