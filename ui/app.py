@@ -65,12 +65,15 @@ def _application() -> QApplication:
     app.setApplicationName("War room")
     app.setApplicationVersion(__version__)
     app.setDesktopFileName("warroom")
+    return app
+
+
+def _set_icon(app: QApplication) -> None:
     icon = paths.resource("icons", "warroom.svg")
     if icon.is_file():
         pixmap = QtGui.QPixmap()
         pixmap.loadFromData(icon.read_bytes(), "SVG")
-        app.setWindowIcon(QtGui.QIcon(pixmap))
-    return app  # type: ignore[return-value]
+        app.setWindowIcon(QtGui.QIcon(pixmap))  # type: ignore[return-value]
 
 
 def _fail(message: str, headless: bool) -> int:
@@ -102,7 +105,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     started = time.perf_counter()
     args = build_parser().parse_args(argv)
     headless = bool(args.screenshot or args.exit_after_paint)
-    logs.setup()
     app = _application()
     try:
         actor = current_actor(args.actor)
@@ -126,6 +128,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     state: dict[str, object] = {"code": 0, "store": None}
 
     def open_store() -> None:
+        # What the first paint need not wait for: the log file, the icon, the database.
+        logs.setup()
+        _set_icon(app)
         from warroom.store import Store
 
         try:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import logging.handlers
 import re
 from pathlib import Path
 
@@ -45,11 +44,13 @@ def setup(level: int = logging.INFO, directory: Path | None = None) -> Path | No
         root.removeHandler(handler)
         handler.close()
     _configured.clear()
+    from logging.handlers import RotatingFileHandler
+
     directory = directory or paths.log_dir()
     try:
         directory.mkdir(parents=True, exist_ok=True)
         path = directory / "warroom.log"
-        handler: logging.Handler = logging.handlers.RotatingFileHandler(path, maxBytes=2_000_000, backupCount=5,
+        handler: logging.Handler = RotatingFileHandler(path, maxBytes=2_000_000, backupCount=5,
                                                                         encoding="utf-8")
     except OSError:
         return None

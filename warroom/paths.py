@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
-from importlib import resources
-from importlib.resources.abc import Traversable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import platformdirs
+
+if TYPE_CHECKING:
+    from importlib.resources.abc import Traversable
 
 APP = "warroom"
 
@@ -36,6 +38,8 @@ def resolve_db_path(arg: str | os.PathLike[str] | None) -> Path:
 
 def resource(*parts: str) -> Traversable:
     """A file shipped in ``resources/``; works from a checkout and from an installed wheel."""
+    from importlib import resources
+
     node = resources.files("warroom_resources")
     for part in parts:
         node = node.joinpath(part)

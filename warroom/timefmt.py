@@ -52,8 +52,14 @@ class TimeFormatter:
     def __init__(self, locale: Locale | str | None = None, zone: tzinfo | str | None = None) -> None:
         self.locale = locale if isinstance(locale, Locale) else user_locale(locale)
         self.zone = zone if isinstance(zone, tzinfo) else local_zone(zone)
-        self._time = get_time_format("medium", locale=self.locale)
+        self._pattern = None  # the locale's data loads on first use, not at start-up
         self._dates: dict[date, str] = {}
+
+    @property
+    def _time(self):
+        if self._pattern is None:
+            self._pattern = get_time_format("medium", locale=self.locale)
+        return self._pattern
 
     @property
     def is_utc(self) -> bool:
