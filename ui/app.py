@@ -131,10 +131,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         # What the first paint need not wait for: the log file, the icon, the database.
         logs.setup()
         _set_icon(app)
-        from warroom.store import Store
+        from warroom.app import open_store as open_database
 
         try:
-            state["store"] = store = Store.open(db)
+            state["store"] = store = open_database(db)
         except WarroomError as exc:
             state["code"] = _fail(str(exc), headless)
             app.exit(2)

@@ -25,6 +25,7 @@ from warroom.identity import current_actor
 from warroom.services import export as export_service
 from warroom.services import incidents, policy, timeline
 from warroom.services.export import to_jsonable
+from warroom.app import open_store
 from warroom.store import Store
 from warroom.timeparse import parse_when
 
@@ -265,6 +266,131 @@ def _human(seconds: float) -> str:
     return f"{seconds // 60} min"
 
 
+# -- templates, rendering, settings ------------------------------------------------------
+
+def cmd_template_list(store: Store, args, out: Output) -> int:
+    from warroom.services import templates
+
+    rows = templates.list_templates(store, category=args.category, audience=args.audience, locale=args.locale,
+                                    phase=args.phase)
+    if out.as_json:
+        out.data([{**t.as_dict(), "updated_at": t.updated_at} for t in rows])
+        return EXIT_OK
+    for t in rows:
+        flag = " (pre-approved)" if t.preapproved else ""
+        print(f"{t.name:<40} {t.locale:<6} {t.category:<12} {t.audience:<11} {t.phase:<10} v{t.version}{flag}")
+    if not rows:
+        print("No templates.")
+    return EXIT_OK
+
+
+def cmd_template_show(store: Store, args, out: Output) -> int:
+    from warroom.services import templates
+
+    t = templates.get(store, args.name, args.locale)
+    if args.version:
+        matches = [v for v in templates.versions(store, t.id) if v.version == args.version]
+        if not matches:
+            raise InputError(f"{t.name} has versions 1 to {t.version}.")
+        t = matches[0]
+    text = "\n".join([f"{t.name} ({t.locale}) v{t.version}: {t.category} / {t.audience} / {t.phase}"
+                      + (" — pre-approved" if t.preapproved else ""),
+                      f"Subject: {t.subject}", "", "--- long ---", t.long.rstrip(), "", "--- short ---",
+                      t.short.rstrip(), "", "--- chat ---", t.chat.rstrip()])
+    out.data({**t.as_dict(), "updated_at": t.updated_at, "author": t.author}, text)
+    return EXIT_OK
+
+
+def cmd_template_import(store: Store, args, out: Output) -> int:
+    from warroom.services import templates
+
+    path = Path(args.file)
+    changed, same = templates.import_many(store, args.actor, templates.read_file(path), source=str(path))
+    out.data({"saved": changed, "unchanged": same}, f"Imported {path}: {changed} saved, {same} unchanged.")
+    return EXIT_OK
+
+
+def cmd_template_export(store: Store, args, out: Output) -> int:
+    from warroom.services import templates
+
+    _write_out(templates.export(store), args.out)
+    return EXIT_OK
+
+
+def _write_out(text: str, target_name: str | None) -> None:
+    if not target_name:
+        sys.stdout.write(text)
+        return
+    target = Path(target_name)
+    tmp = target.with_name(target.name + ".part")
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(target)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise InputError(f"Cannot write {target}: {exc.strerror}.") from None
+    print(f"Wrote {target}", file=sys.stderr)
+
+
+def cmd_render(store: Store, args, out: Output) -> int:
+    from warroom.services import compose
+
+    etr = None
+    if args.etr:
+        now = store.clock.now()
+        start_text, _, end_text = args.etr.partition("..")
+        etr = compose.make_etr(parse_when(start_text, now=now, future=True),
+                               parse_when(end_text, now=now, future=True) if end_text else None,
+                               confidence=args.etr_confidence, assessor=args.etr_by or "")
+    r = compose.render_update(store, args.incident, audience=args.audience, locale=args.locale,
+                              template=args.template, etr=etr)
+    channels = [args.channel] if args.channel else list(("long", "short", "chat"))
+    if out.as_json:
+        out.data({"template": r.template.name, "version": r.template.version, "locale": r.locale,
+                  "audience": r.audience, "subject": r.subject, **{c: r.body(c) for c in channels},
+                  "sms": {"encoding": r.sms.encoding, "segments": r.sms.segments, "units": r.sms.units}})
+        return EXIT_OK
+    print(f"# {r.template.name} ({r.locale}) v{r.template.version} for {r.audience}")
+    print(f"Subject: {r.subject}")
+    for c in channels:
+        extra = f"  [{r.sms}]" if c == "short" else ""
+        print(f"\n--- {c}{extra} ---")
+        print(r.body(c).rstrip())
+    return EXIT_OK
+
+
+def cmd_audience_list(store: Store, args, out: Output) -> int:
+    from warroom.services import audiences
+
+    rows = audiences.list_audiences(store)
+    out.data([{"name": a.name, "label": a.label, "external": a.external, "locale": a.locale,
+               "timezone": a.timezone} for a in rows],
+             "\n".join(f"{a.name:<12} {'external' if a.external else 'internal':<9} {a.locale or '—':<6} "
+                       f"{a.timezone or '—':<20} {a.label}" for a in rows))
+    return EXIT_OK
+
+
+def cmd_audience_set(store: Store, args, out: Output) -> int:
+    from warroom.services import audiences
+
+    a = audiences.save(store, args.actor, args.name, label=args.label, external=args.external,
+                       locale=args.locale, timezone=args.timezone)
+    out.data({"name": a.name, "label": a.label, "external": a.external, "locale": a.locale,
+              "timezone": a.timezone}, f"Audience {a.name} saved.")
+    return EXIT_OK
+
+
+def cmd_org(store: Store, args, out: Output) -> int:
+    from warroom.services import settings
+
+    if args.name is not None or args.status_url is not None:
+        settings.set_org(store, args.actor, name=args.name, status_url=args.status_url)
+    org = settings.get_org(store)
+    out.data({"name": org.name, "status_url": org.status_url},
+             f"Organisation: {org.name}\nStatus page: {org.status_url or '—'}")
+    return EXIT_OK
+
+
 # -- parser ---------------------------------------------------------------------
 
 def build_parser() -> argparse.ArgumentParser:
@@ -349,6 +475,42 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("verify", cmd_verify, "check every journal chain; exit 1 naming the first bad event")
     p.add_argument("--integrity", action="store_true", help="also run SQLite's full integrity check")
 
+    tpl = sub.add_parser("template", help="status-update templates").add_subparsers(
+        dest="template_command", metavar="ACTION", required=True)
+    p = add("list", cmd_template_list, "list templates", tpl)
+    for opt in ("--category", "--audience", "--locale", "--phase"):
+        p.add_argument(opt)
+    p = add("show", cmd_template_show, "show a template", tpl)
+    p.add_argument("name")
+    p.add_argument("--locale")
+    p.add_argument("--version", type=int, help="an earlier version")
+    p = add("import", cmd_template_import, "import templates (a JSON export or TOML [[template]] tables)", tpl)
+    p.add_argument("file")
+    p = add("export", cmd_template_export, "export every template as JSON", tpl)
+    p.add_argument("--out", "-o")
+    p = add("render", cmd_render, "render the update an audience would get now")
+    p.add_argument("incident")
+    p.add_argument("--audience", "-a", required=True)
+    p.add_argument("--channel", choices=("long", "short", "chat"))
+    p.add_argument("--locale")
+    p.add_argument("--template", help="a template by name instead of the selected one")
+    p.add_argument("--etr", metavar="TIME[..TIME]", help="estimated resolution: a time or a window")
+    p.add_argument("--etr-confidence", default="medium", help="low, medium or high")
+    p.add_argument("--etr-by", metavar="NAME", help="who assessed the ETR (required with --etr)")
+    aud = sub.add_parser("audience", help="the audiences updates are written for").add_subparsers(
+        dest="audience_command", metavar="ACTION", required=True)
+    add("list", cmd_audience_list, "list audiences", aud)
+    p = add("set", cmd_audience_set, "add or change an audience", aud)
+    p.add_argument("name")
+    p.add_argument("--label")
+    p.add_argument("--external", dest="external", action="store_true", default=None)
+    p.add_argument("--internal", dest="external", action="store_false")
+    p.add_argument("--locale")
+    p.add_argument("--timezone")
+    p = add("org", cmd_org, "show or set the organisation's name and public status page")
+    p.add_argument("--name")
+    p.add_argument("--status-url")
+
     pol = sub.add_parser("policy", help="update cadence per severity").add_subparsers(
         dest="policy_command", metavar="ACTION", required=True)
     add("show", cmd_policy_show, "show the update interval per severity", pol)
@@ -368,7 +530,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         _check_arguments(args)
         args.actor = current_actor(getattr(args, "actor", None))
         db = paths.resolve_db_path(getattr(args, "db", None))
-        with Store.open(db, clock=SystemClock()) as store:
+        with open_store(db, clock=SystemClock()) as store:
             code = args.func(store, args, out)
     except CheckFailed as exc:
         _error(str(exc), as_json)

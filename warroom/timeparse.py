@@ -9,16 +9,17 @@ from warroom.clock import UTC
 from warroom.errors import InputError
 from warroom.timefmt import local_zone
 
-_RELATIVE = re.compile(r"^\s*-?\s*(\d+)\s*(s|sec|secs|m|min|mins|h|hr|hrs|d|days?)\s*(ago)?\s*$", re.I)
+_RELATIVE = re.compile(r"^\s*(in\s+|\+|-)?\s*(\d+)\s*(s|sec|secs|m|min|mins|h|hr|hrs|d|days?)\s*(ago)?\s*$", re.I)
 _TIME_OF_DAY = re.compile(r"^\s*(\d{1,2}):(\d{2})(?::(\d{2}))?\s*(Z|UTC)?\s*$", re.I)
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
 
 
-def parse_when(text: str, *, now: datetime, local: tzinfo | None = None) -> datetime:
+def parse_when(text: str, *, now: datetime, local: tzinfo | None = None, future: bool = False) -> datetime:
     """Parse a user's time; naive values are in ``local`` (the machine's zone by default).
 
     Accepted: ``2026-11-23T10:30:00Z``, ``2026-11-23 10:30+01:00``, ``10:30`` (today),
-    ``10:30Z``, ``15m`` / ``-15m`` / ``2h ago``, ``now``.
+    ``10:30Z``, ``15m`` / ``-15m`` / ``2h ago``, ``now``. With ``future`` (an ETR, say),
+    ``2h`` / ``in 2h`` / ``+2h`` are ahead of now and a time of day already past is tomorrow's.
     """
     raw = text.strip()
     if not raw:
@@ -28,18 +29,21 @@ def parse_when(text: str, *, now: datetime, local: tzinfo | None = None) -> date
     # The zone's own rules, not today's offset: 10:30 in July is summer time.
     local = local or local_zone()
     try:
-        return _parse(raw, text, now, local)
+        return _parse(raw, text, now, local, future)
     except (OverflowError, ValueError) as exc:
         if isinstance(exc, InputError):
             raise
         raise InputError(f"The time {text!r} is out of range.") from None
 
 
-def _parse(raw: str, text: str, now: datetime, local: tzinfo) -> datetime:
+def _parse(raw: str, text: str, now: datetime, local: tzinfo, future: bool = False) -> datetime:
     m = _RELATIVE.match(raw)
     if m:
-        unit = _UNITS[m.group(2)[0].lower()]
-        return now - timedelta(**{unit: int(m.group(1))})
+        unit = _UNITS[m.group(3)[0].lower()]
+        delta = timedelta(**{unit: int(m.group(2))})
+        ahead = future and not m.group(4) and (m.group(1) or "").strip() != "-"
+        ahead = ahead or (m.group(1) or "").strip() in ("in", "+")
+        return now + delta if ahead else now - delta
     m = _TIME_OF_DAY.match(raw)
     if m:
         hour, minute, second = int(m.group(1)), int(m.group(2)), int(m.group(3) or 0)
@@ -47,7 +51,11 @@ def _parse(raw: str, text: str, now: datetime, local: tzinfo) -> datetime:
             raise InputError(f"{text!r} is not a time of day.")
         zone = UTC if m.group(4) else local
         today = now.astimezone(zone).date()
-        return datetime.combine(today, time(hour, minute, second), tzinfo=zone).astimezone(UTC)
+        value = datetime.combine(today, time(hour, minute, second), tzinfo=zone).astimezone(UTC)
+        if future and value < now:
+            value = datetime.combine(today + timedelta(days=1), time(hour, minute, second),
+                                     tzinfo=zone).astimezone(UTC)
+        return value
     iso = raw[:-1] + "+00:00" if raw[-1] in "zZ" else raw
     try:
         value = datetime.fromisoformat(iso)

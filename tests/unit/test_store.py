@@ -101,7 +101,7 @@ def test_revisions_form_one_linear_chain():
     for rev in script.walk_revisions():
         assert not rev.is_merge_point
         seen.append(rev.revision)
-    assert seen[-1] == "0001"
+    assert seen[-1] == "0001"  # walk_revisions runs newest first
     assert len(set(seen)) == len(seen)
     bases = script.get_bases()
     assert bases == ["0001"]

@@ -158,3 +158,56 @@ class TimelineEntry(Base):
         Index("ix_timeline_entry_incident_time", "incident_id", "occurred_at", "id"),
         Index("ix_timeline_entry_incident_kind_time", "incident_id", "kind", "occurred_at", "id"),
     )
+
+
+class Audience(Base):
+    """Who an update is for: an editable list (executives, customers, …)."""
+
+    __tablename__ = "audience"
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(40), unique=True)
+    label: Mapped[str] = mapped_column(String(100))
+    #: Outside the company: the linter blocks internal details for these.
+    external: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: Default locale and time zone for this audience's updates (None: not known).
+    locale: Mapped[str | None] = mapped_column(String(16))
+    timezone: Mapped[str | None] = mapped_column(String(64))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime]
+
+
+class Template(Base):
+    """A status-update template; its text lives in versions, the newest is current."""
+
+    __tablename__ = "template"
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    locale: Mapped[str] = mapped_column(String(16))
+    category: Mapped[str] = mapped_column(String(32))
+    audience: Mapped[str] = mapped_column(String(40))
+    phase: Mapped[str] = mapped_column(String(32))
+    preapproved: Mapped[bool] = mapped_column(Boolean, default=False)
+    current_version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+    __table_args__ = (
+        UniqueConstraint("name", "locale", name="uq_template_name_locale"),
+        Index("ix_template_selection", "audience", "phase", "category", "locale"),
+    )
+
+
+class TemplateVersion(Base):
+    __tablename__ = "template_version"
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    template_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("template.id", ondelete="CASCADE"))
+    version: Mapped[int] = mapped_column(Integer)
+    subject: Mapped[str] = mapped_column(Text)
+    long: Mapped[str] = mapped_column(Text)
+    short: Mapped[str] = mapped_column(Text)
+    chat: Mapped[str] = mapped_column(Text)
+    author: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime]
+    content_hash: Mapped[str] = mapped_column(String(64))
+
+    __table_args__ = (UniqueConstraint("template_id", "version", name="uq_template_version_template_version"),)

@@ -1,0 +1,190 @@
+"""Templates: the sandboxed renderer, versions, import and export, selection, composing."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from warroom.errors import InputError, NotFound
+from warroom.render import TemplateError, render
+from warroom.services import audiences, compose, incidents, templates
+from warroom.services import settings as org_settings
+from warroom.sms import sms_length
+from warroom.store.models import JournalEvent
+
+NOW = datetime(2026, 11, 23, 14, 5, tzinfo=timezone.utc)
+CTX = {"incident": {"ref": "INC-7", "components": ["Checkout", "Login", "API"]},
+       "update": {"now": NOW, "next_at": NOW + timedelta(minutes=30)}}
+
+
+# -- the renderer --------------------------------------------------------------------
+
+def test_filters_in_the_audiences_zone_and_locale():
+    text = render("{{ incident.components | join_list }}; next {{ update.next_at | when }}", CTX,
+                  locale="de_DE", zone="Europe/Berlin", now=NOW)
+    assert text == "Checkout, Login und API; next 14:35 UTC (15:35 MEZ)\n" or \
+        text == "Checkout, Login und API; next 14:35 UTC (15:35 CET)\n"
+    assert render("{{ update.next_at | when }}", CTX, zone="UTC", now=NOW) == "14:35 UTC\n"
+    tomorrow = {**CTX, "update": {"now": NOW, "next_at": NOW + timedelta(days=1)}}
+    assert render("{{ update.next_at | when }}", tomorrow, locale="en", now=NOW) == "Nov 24, 14:05 UTC\n"
+
+
+@pytest.mark.parametrize("source, line, words", [
+    ("Hello {{ nobody }}", 1, "undefined"),
+    ("one\ntwo\n{% if %}", 3, "syntax error"),
+    ("{{ ''.__class__.__mro__ }}", 1, "not allowed"),
+    ("x\n{{ incident.ref.__class__ }}", 2, "not allowed"),
+    ("{{ incident.components.append('x') }}", 1, "not allowed"),  # immutable sandbox
+    ("{% for i in range(100000) %}{% endfor %}", 1, "range"),
+    ("{{ 'x' * 10000000 }}", 1, "too large"),
+    ("{% for i in range(5000) %}{{ 'abcdefghij' }}{% endfor %}", None, "longer than"),
+    ("{% macro f() %}{{ f() }}{% endmacro %}{{ f() }}", None, "without end"),
+    ("\n\n\n{{ 1 / 0 }}", 4, "ZeroDivisionError"),
+])
+def test_template_errors_name_the_line(source, line, words):
+    with pytest.raises(TemplateError) as info:
+        render(source, CTX, now=NOW)
+    assert info.value.line == line
+    assert words in str(info.value)
+
+
+def test_a_runaway_loop_is_stopped_by_the_clock():
+    source = "{% for i in range(9999) %}{% for j in range(9999) %}{% endfor %}{% endfor %}"
+    with pytest.raises(TemplateError, match="longer than"):
+        render(source, CTX, now=NOW)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.text(max_size=80))
+def test_any_template_text_renders_or_fails_cleanly(source):
+    try:
+        render(source, CTX, now=NOW)
+    except TemplateError:
+        pass
+
+
+def test_sms_segments():
+    assert (sms_length("a" * 160).segments, sms_length("a" * 161).segments) == (1, 2)
+    assert sms_length("a" * 306).segments == 2 and sms_length("a" * 307).segments == 3
+    assert sms_length("€" * 80).units == 160 and sms_length("€" * 80).encoding == "GSM-7"
+    assert sms_length("Störung ✓").encoding == "UCS-2"
+    assert sms_length("ü" * 70).segments == 1 and sms_length("✓" * 71).segments == 2
+
+
+# -- templates in the store ------------------------------------------------------------
+
+def _tpl(**kw):
+    base = dict(name="app-customers-initial", locale="en", category="application", audience="customers",
+                phase="initial", subject="{{ incident.title }}", long="We are investigating {{ incident.ref }}.",
+                short="{{ incident.ref }}: investigating.", chat="*{{ incident.ref }}* investigating")
+    base.update(kw)
+    return base
+
+
+def test_editing_makes_a_new_version_and_keeps_the_old(store):
+    first = templates.save(store, "Mia", **_tpl())
+    assert first.version == 1
+    same = templates.save(store, "Mia", **_tpl())
+    assert same.version == 1  # nothing changed: no new version
+    second = templates.save(store, "Mia", **_tpl(long="We are looking into {{ incident.ref }}."))
+    assert second.version == 2 and second.id == first.id
+    history = templates.versions(store, first.id)
+    assert [v.long for v in history] == ["We are investigating {{ incident.ref }}.",
+                                         "We are looking into {{ incident.ref }}."]
+    with store.read() as session:
+        saved = [e for e in session.query(JournalEvent).filter(JournalEvent.kind == "template.saved")]
+    assert len(saved) == 2 and "looking into" in saved[1].payload
+
+
+@pytest.mark.parametrize("change, message", [
+    (dict(audience="martians"), "unknown audience"),
+    (dict(category="weather"), "unknown category"),
+    (dict(phase="someday"), "unknown phase"),
+    (dict(locale="xx_YY"), "Unknown locale"),
+    (dict(long="{% if %}"), "syntax error"),
+    (dict(subject="two\nlines"), "one line"),
+    (dict(long="  "), "empty"),
+])
+def test_bad_templates_are_refused(store, change, message):
+    with pytest.raises(InputError, match=message):
+        templates.save(store, "Mia", **_tpl(**change))
+    assert templates.list_templates(store) == []
+
+
+def test_a_bad_file_imports_nothing(store, tmp_path):
+    good = [_tpl(name=f"t{i}") for i in range(3)]
+    bad = good + [_tpl(name="broken", long="{{ unclosed")]
+    path = tmp_path / "t.json"
+    path.write_text(json.dumps({"format": "warroom-templates", "templates": bad}))
+    with pytest.raises(InputError, match="broken"):
+        templates.import_many(store, "Mia", templates.read_file(path), source=str(path))
+    assert templates.list_templates(store) == []
+    path.write_text("not json")
+    with pytest.raises(InputError, match="cannot be read"):
+        templates.read_file(path)
+
+
+def test_export_and_import_round_trip(store, tmp_path, clock):
+    from warroom.store import Store
+
+    templates.save(store, "Mia", **_tpl())
+    templates.save(store, "Mia", **_tpl(name="any-customers-update", category="any", phase="update",
+                                        preapproved=True))
+    exported = templates.export(store)
+    path = tmp_path / "export.json"
+    path.write_text(exported)
+    with Store.open(tmp_path / "other.db", clock=clock) as other:
+        assert templates.import_many(other, "Ana", templates.read_file(path)) == (2, 0)
+        assert templates.import_many(other, "Ana", templates.read_file(path)) == (0, 2)
+        assert templates.export(other) == exported
+
+
+def test_selection_falls_back_in_the_documented_order(store):
+    for name, cat, phase, loc in [("a", "network", "initial", "de"), ("b", "any", "initial", "de"),
+                                  ("c", "network", "update", "en"), ("d", "any", "update", "de"),
+                                  ("e", "network", "initial", "de_CH")]:
+        templates.save(store, "Mia", **_tpl(name=name, category=cat, phase=phase, locale=loc))
+
+    def pick(category, phase, locale):
+        return templates.select_template(store, category=category, audience="customers", phase=phase,
+                                         locale=locale).name
+
+    assert pick("network", "initial", "de_CH") == "e"   # exact
+    assert pick("network", "initial", "de_AT") == "a"   # language only
+    assert pick("security", "initial", "de") == "b"     # any category
+    assert pick("network", "identified", "de") == "d"   # status term -> update, any category in German
+    assert pick("network", "identified", "fr") == "c"   # nothing in French: English
+    with pytest.raises(NotFound):
+        pick("network", "holding", "en")
+
+
+def test_compose_an_update_for_an_audience(store, clock):
+    templates.save(store, "Mia", **_tpl(
+        long="{{ incident.title }} ({{ incident.status }}). Next update {{ update.next_at | when }}."
+             "{% if etr %} Expected {{ etr.text }}. {{ etr.caveat }}{% endif %}"))
+    audiences.save(store, "Mia", "customers", timezone="Europe/Berlin", locale="en_GB")
+    org_settings.set_org(store, "Mia", name="Example Corp", status_url="https://status.example.com")
+    inc = incidents.open_incident(store, "Dana", title="Checkout failing", severity="SEV1",
+                                  category="application")
+    r = compose.render_update(store, inc.ref, audience="customers")
+    assert r.template.name == "app-customers-initial"
+    assert r.long == "Checkout failing (Investigating). Next update 09:30 UTC (10:30 CET).\n"
+    with pytest.raises(InputError, match="assessed"):
+        compose.make_etr(clock.now() + timedelta(hours=2))
+    etr = compose.make_etr(clock.now() + timedelta(hours=1), clock.now() + timedelta(hours=2), confidence="low",
+                           assessor="Ravi")
+    r = compose.render_update(store, inc.ref, audience="customers", etr=etr)
+    assert "Expected between 10:00 UTC (11:00 CET) and 11:00 UTC (12:00 CET)." in r.long
+    assert "early estimate" in r.long
+    de = compose.render_update(store, inc.ref, audience="customers", locale="de", etr=etr)
+    assert de.template.locale == "en"  # no German template: English, with English words around it
+    assert r.sms.segments == 1
+
+
+def test_etr_window_must_be_ordered(clock):
+    with pytest.raises(InputError, match="after its start"):
+        compose.make_etr(clock.now(), clock.now() - timedelta(minutes=1), assessor="Ravi")

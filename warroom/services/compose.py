@@ -1,0 +1,192 @@
+"""Composing an update: the incident's facts, an ETR, the audience's locale and
+zone, through the selected template, for every channel format."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from babel import Locale
+from babel.dates import format_time
+
+from warroom.clock import UTC
+from warroom.domain import Category, Impact, Status, _Choice
+from warroom.errors import InputError
+from warroom.render import render
+from warroom.services import audiences, incidents, settings, templates
+from warroom.services.incidents import IncidentView
+from warroom.services.templates import TemplateView
+from warroom.sms import SmsLength, sms_length
+from warroom.store import Store
+
+
+class Confidence(_Choice):
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+
+
+@dataclass(frozen=True)
+class ETR:
+    """An estimated time to resolution: a time, or a window, with who assessed it."""
+
+    start: datetime
+    end: datetime | None
+    confidence: Confidence
+    assessor: str
+
+
+def make_etr(start: datetime, end: datetime | None = None, *, confidence: str | Confidence = Confidence.MEDIUM,
+             assessor: str = "") -> ETR:
+    assessor = " ".join((assessor or "").split())
+    if not assessor:
+        raise InputError("An ETR needs the name of whoever assessed it (the engineer or lead who gave it).")
+    if start.tzinfo is None or (end is not None and end.tzinfo is None):
+        raise InputError("An ETR needs times with a time zone.")
+    if end is not None and end <= start:
+        raise InputError("The end of an ETR window must be after its start.")
+    return ETR(start, end, Confidence.parse(confidence), assessor)
+
+
+#: Caveats by language and confidence: every ETR goes out with one.
+CAVEATS = {
+    "en": {
+        Confidence.LOW: "This is an early estimate and is likely to change; we will update you as we learn more.",
+        Confidence.MEDIUM: "This is an estimate and may change as we learn more.",
+        Confidence.HIGH: "We are confident in this estimate, but it may still change.",
+    },
+    "de": {
+        Confidence.LOW: "Dies ist eine frühe Schätzung, die sich wahrscheinlich noch ändert; wir informieren Sie "
+                        "über neue Erkenntnisse.",
+        Confidence.MEDIUM: "Dies ist eine Schätzung, die sich noch ändern kann.",
+        Confidence.HIGH: "Wir sind bei dieser Schätzung zuversichtlich, sie kann sich aber noch ändern.",
+    },
+}
+
+_ETR_WORDS = {"en": ("by {a}", "between {a} and {b}"), "de": ("bis {a}", "zwischen {a} und {b}")}
+
+#: Status, impact and category labels by language (English is the enum's own label).
+LABELS = {
+    "de": {
+        Status.INVESTIGATING: "Untersuchung läuft", Status.IDENTIFIED: "Ursache identifiziert",
+        Status.MITIGATED: "Auswirkungen gemildert", Status.MONITORING: "Beobachtung",
+        Status.RESOLVED: "Behoben",
+        Impact.NONE: "Keine", Impact.DEGRADED: "Eingeschränkt", Impact.PARTIAL_OUTAGE: "Teilausfall",
+        Impact.FULL_OUTAGE: "Totalausfall",
+        Category.NETWORK: "Netzwerk", Category.APPLICATION: "Anwendung", Category.SECURITY: "Sicherheit",
+        Category.DATA: "Daten", Category.THIRD_PARTY: "Drittanbieter", Category.FACILITIES: "Gebäude und Technik",
+        Category.OTHER: "Sonstiges",
+    },
+}
+
+
+def label(value: _Choice, locale: str) -> str:
+    return LABELS.get(Locale.parse(locale).language, {}).get(value, value.label)
+
+
+def _time_text(when: datetime, locale: Locale, zone) -> str:
+    text = f"{when.astimezone(UTC):%H:%M} UTC"
+    if str(zone) not in ("UTC", "Etc/UTC"):
+        local = when.astimezone(zone)
+        text += f" ({format_time(local, 'short', tzinfo=zone, locale=locale)} {local.tzname()})"
+    return text
+
+
+def etr_context(etr: ETR | None, locale: str, zone_name: str | None) -> dict[str, str] | None:
+    if etr is None:
+        return None
+    from warroom.timefmt import local_zone
+
+    loc = Locale.parse(locale)
+    lang = loc.language if loc.language in CAVEATS else "en"
+    zone = local_zone(zone_name) if zone_name else UTC
+    one, window = _ETR_WORDS[lang]
+    a = _time_text(etr.start, loc, zone)
+    text = window.format(a=a, b=_time_text(etr.end, loc, zone)) if etr.end else one.format(a=a)
+    return {"text": text, "caveat": CAVEATS[lang][etr.confidence], "confidence": etr.confidence.value,
+            "assessor": etr.assessor}
+
+
+def phase_for(incident: IncidentView) -> str:
+    """The first update is 'initial'; the last 'resolved'; others the status term
+    (which falls back to 'update' when no template names it)."""
+    if incident.status == Status.RESOLVED:
+        return "resolved"
+    if incident.last_update_at is None:
+        return "initial"
+    return incident.status.value
+
+
+def context(incident: IncidentView, *, locale: str, now: datetime, etr: ETR | None = None,
+            zone: str | None = None, org: settings.Org | None = None) -> dict:
+    """Plain data for a template: no ORM objects, nothing with behaviour."""
+    org = org or settings.Org(settings.DEFAULT_ORG_NAME, "")
+    return {
+        "incident": {
+            "ref": incident.ref, "title": incident.title, "category": label(incident.category, locale),
+            "severity": incident.severity.value, "impact": label(incident.impact, locale),
+            "status": label(incident.status, locale), "components": list(incident.components),
+            "commander": incident.commander, "detected_at": incident.detected_at,
+            "declared_at": incident.declared_at,
+        },
+        "update": {"now": now, "next_at": incident.next_update_due},
+        "etr": etr_context(etr, locale, zone),
+        "org": {"name": org.name, "status_url": org.status_url},
+    }
+
+
+@dataclass(frozen=True)
+class Rendered:
+    template: TemplateView
+    audience: str
+    locale: str
+    zone: str | None
+    subject: str
+    long: str
+    short: str
+    chat: str
+
+    @property
+    def sms(self) -> SmsLength:
+        return sms_length(self.short.strip())
+
+    def body(self, channel: str) -> str:
+        if channel not in templates.CHANNELS:
+            raise InputError(f"Unknown channel format {channel!r}: choose long, short or chat.")
+        return getattr(self, channel)
+
+
+def render_update(store: Store, incident_key: str | uuid.UUID, *, audience: str, locale: str | None = None,
+                  template: str | None = None, etr: ETR | None = None, now: datetime | None = None,
+                  phase: str | None = None) -> Rendered:
+    """Render the update an audience would get now, in every channel format."""
+    incident = incidents.get(store, incident_key)
+    aud = audiences.get(store, audience)
+    locale = audiences.check_locale(locale or aud.locale or "en")
+    if template:
+        chosen = templates.get(store, template, locale if _has_locale(store, template, locale) else None)
+    else:
+        chosen = templates.select_template(store, category=incident.category.value, audience=aud.name,
+                                           phase=phase or phase_for(incident), locale=locale)
+    now = now or store.clock.now()
+    # Words follow the template's language; times and lists the audience's own locale
+    # when it speaks that language (en_GB formats 24-hour times, en_US does not).
+    fmt_locale = locale if Locale.parse(locale).language == Locale.parse(chosen.locale).language else chosen.locale
+    ctx = context(incident, locale=fmt_locale, now=now, etr=etr, zone=aud.timezone, org=settings.get_org(store))
+    texts = {}
+    for field in ("subject", "long", "short", "chat"):
+        try:
+            texts[field] = render(getattr(chosen, field), ctx, locale=fmt_locale, zone=aud.timezone or "UTC",
+                                  now=now)
+        except InputError as exc:
+            raise InputError(f"Template {chosen.name!r} ({chosen.locale}), {field} text: {exc}") from None
+    return Rendered(chosen, aud.name, chosen.locale, aud.timezone, texts["subject"].strip(), texts["long"],
+                    texts["short"], texts["chat"])
+
+
+def _has_locale(store: Store, name: str, locale: str) -> bool:
+    return any(t.locale == locale for t in templates.list_templates(store) if t.name == name)
+
+
+

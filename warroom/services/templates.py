@@ -1,0 +1,360 @@
+"""Status-update templates: versions, selection, import and export.
+
+Selection (:func:`select`) picks the most specific template for an incident and
+an audience, falling back in this order:
+
+1. the incident's category, the audience, the phase, the locale (``de_CH``);
+2. the same with the locale's language only (``de``);
+3. category ``any`` instead of the incident's, in the locale, then its language;
+4. for a status term as phase (``identified`` …): all of the above with phase ``update``;
+5. all of the above in English.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import tomllib
+import uuid
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from babel import Locale
+from sqlalchemy import select
+
+from warroom.domain import Category, Status
+from warroom.errors import InputError, NotFound
+from warroom.ids import uuid7
+from warroom.paths import resource
+from warroom.render import check_syntax
+from warroom.services.audiences import check_locale
+from warroom.store import Store
+from warroom.store.models import Audience, Meta, Template, TemplateVersion
+
+#: Phases a template can be for: the first update, progress, the last one, a holding
+#: statement, or a specific status term.
+PHASES = ("initial", "update", "resolved", "holding", "final") + tuple(s.value for s in Status)
+CATEGORIES = ("any",) + tuple(c.value for c in Category)
+CHANNELS = ("long", "short", "chat")
+MAX_BODY = 20_000
+EXPORT_FORMAT = "warroom-templates"
+
+
+@dataclass(frozen=True, slots=True)
+class TemplateView:
+    id: uuid.UUID
+    name: str
+    locale: str
+    category: str
+    audience: str
+    phase: str
+    preapproved: bool
+    version: int
+    subject: str
+    long: str
+    short: str
+    chat: str
+    author: str
+    updated_at: datetime
+    content_hash: str
+
+    def body(self, channel: str) -> str:
+        if channel not in CHANNELS:
+            raise InputError(f"Unknown channel format {channel!r}: choose long, short or chat.")
+        return getattr(self, channel)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {k: v for k, v in asdict(self).items() if k not in ("id", "updated_at", "author", "content_hash")}
+
+
+def content_hash(subject: str, long: str, short: str, chat: str) -> str:
+    data = json.dumps([subject, long, short, chat], ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(data.encode("utf-8")).hexdigest()
+
+
+def _view(t: Template, v: TemplateVersion) -> TemplateView:
+    return TemplateView(t.id, t.name, t.locale, t.category, t.audience, t.phase, t.preapproved, v.version,
+                        v.subject, v.long, v.short, v.chat, v.author, v.created_at, v.content_hash)
+
+
+def _current(session, stmt) -> list[TemplateView]:
+    rows = session.execute(
+        stmt.join(TemplateVersion, (TemplateVersion.template_id == Template.id)
+                  & (TemplateVersion.version == Template.current_version))
+        .add_columns(TemplateVersion)
+    ).all()
+    return [_view(t, v) for t, v in rows]
+
+
+def list_templates(store: Store, *, category: str | None = None, audience: str | None = None,
+                   locale: str | None = None, phase: str | None = None) -> list[TemplateView]:
+    stmt = select(Template)
+    for column, value in ((Template.category, category), (Template.audience, audience),
+                          (Template.locale, locale), (Template.phase, phase)):
+        if value:
+            stmt = stmt.where(column == value)
+    stmt = stmt.order_by(Template.category, Template.audience, Template.phase, Template.locale, Template.name)
+    with store.read() as session:
+        return _current(session, stmt)
+
+
+def get(store: Store, name: str, locale: str | None = None) -> TemplateView:
+    stmt = select(Template).where(Template.name == name)
+    if locale:
+        stmt = stmt.where(Template.locale == check_locale(locale))
+    with store.read() as session:
+        found = _current(session, stmt)
+    if not found:
+        raise NotFound(f"No template {name!r}" + (f" in {locale}" if locale else "") +
+                       ". `warroom-cli template list` shows them.")
+    if len(found) > 1:
+        raise InputError(f"Template {name!r} exists in {', '.join(t.locale for t in found)}: add --locale.")
+    return found[0]
+
+
+def versions(store: Store, template_id: uuid.UUID) -> list[TemplateView]:
+    with store.read() as session:
+        t = session.get(Template, template_id)
+        if t is None:
+            raise NotFound("No such template.")
+        rows = session.scalars(select(TemplateVersion).where(TemplateVersion.template_id == template_id)
+                               .order_by(TemplateVersion.version)).all()
+        return [_view(t, v) for v in rows]
+
+
+# -- validation and saving -----------------------------------------------------------
+
+def _clean(data: dict[str, Any], audiences: set[str], where: str = "") -> dict[str, Any]:
+    prefix = f"{where}: " if where else ""
+    missing = [k for k in ("name", "locale", "category", "audience", "phase", "subject", "long", "short", "chat")
+               if not isinstance(data.get(k), str)]
+    if missing:
+        raise InputError(f"{prefix}missing or not text: {', '.join(missing)}.")
+    clean = {k: data[k] for k in ("name", "subject", "long", "short", "chat")}
+    clean["name"] = clean["name"].strip()
+    if not clean["name"] or len(clean["name"]) > 100:
+        raise InputError(f"{prefix}a template needs a name of up to 100 characters.")
+    prefix = f"{where} ({clean['name']}): " if where else f"{clean['name']}: "
+    clean["locale"] = check_locale(data["locale"])
+    category = data["category"].strip().lower().replace("-", "_")
+    if category not in CATEGORIES:
+        raise InputError(f"{prefix}unknown category {data['category']!r}: choose one of {', '.join(CATEGORIES)}.")
+    clean["category"] = category
+    audience = data["audience"].strip().lower()
+    if audience not in audiences:
+        raise InputError(f"{prefix}unknown audience {audience!r}: choose one of {', '.join(sorted(audiences))}.")
+    clean["audience"] = audience
+    phase = data["phase"].strip().lower()
+    if phase not in PHASES:
+        raise InputError(f"{prefix}unknown phase {phase!r}: choose one of {', '.join(PHASES)}.")
+    clean["phase"] = phase
+    clean["preapproved"] = bool(data.get("preapproved", False))
+    if "\n" in clean["subject"].strip():
+        raise InputError(f"{prefix}the subject is one line.")
+    for field in ("subject", "long", "short", "chat"):
+        if len(clean[field]) > MAX_BODY:
+            raise InputError(f"{prefix}the {field} text is over {MAX_BODY:,} characters.")
+        error = check_syntax(clean[field])
+        if error is not None:
+            raise InputError(f"{prefix}{field}, {error}")
+    if not clean["long"].strip():
+        raise InputError(f"{prefix}the long text (status page and e-mail) is empty.")
+    return clean
+
+
+def _audience_names(session) -> set[str]:
+    return set(session.scalars(select(Audience.name)))
+
+
+def _save(tx, clean: dict[str, Any]) -> tuple[Template, TemplateVersion, bool]:
+    """Create the template or add a version; returns (template, version, changed)."""
+    session = tx.session
+    digest = content_hash(clean["subject"], clean["long"], clean["short"], clean["chat"])
+    t = session.scalars(select(Template).where(Template.name == clean["name"],
+                                                Template.locale == clean["locale"])).first()
+    if t is not None:
+        current = session.scalars(select(TemplateVersion).where(
+            TemplateVersion.template_id == t.id, TemplateVersion.version == t.current_version)).one()
+        same_meta = (t.category, t.audience, t.phase, t.preapproved) == (
+            clean["category"], clean["audience"], clean["phase"], clean["preapproved"])
+        if current.content_hash == digest and same_meta:
+            return t, current, False
+        t.category, t.audience, t.phase, t.preapproved = (clean["category"], clean["audience"], clean["phase"],
+                                                          clean["preapproved"])
+        t.current_version += 1
+        t.updated_at = tx.now
+    else:
+        t = Template(id=uuid7(), name=clean["name"], locale=clean["locale"], category=clean["category"],
+                     audience=clean["audience"], phase=clean["phase"], preapproved=clean["preapproved"],
+                     current_version=1, created_at=tx.now, updated_at=tx.now)
+        session.add(t)
+    v = TemplateVersion(id=uuid7(), template_id=t.id, version=t.current_version, subject=clean["subject"],
+                        long=clean["long"], short=clean["short"], chat=clean["chat"], author=tx.actor,
+                        created_at=tx.now, content_hash=digest)
+    session.add(v)
+    # The journal keeps every version's words: an audit can show what a template said when.
+    tx.record("template.saved", {"template_id": t.id, "name": t.name, "locale": t.locale, "version": v.version,
+                                 "category": t.category, "audience": t.audience, "phase": t.phase,
+                                 "preapproved": t.preapproved, "subject": v.subject, "long": v.long,
+                                 "short": v.short, "chat": v.chat, "content_hash": digest})
+    return t, v, True
+
+
+def save(store: Store, actor: str, **data: Any) -> TemplateView:
+    """Create a template, or save a new version of it (editing never overwrites)."""
+    with store.write(actor) as tx:
+        clean = _clean(data, _audience_names(tx.session))
+        t, v, _changed = _save(tx, clean)
+        tx.session.flush()
+        return _view(t, v)
+
+
+def import_many(store: Store, actor: str, items: Iterable[dict[str, Any]], *, source: str = "") -> tuple[int, int]:
+    """Validate every template first, then save them in one transaction: a bad file
+    imports nothing. Returns (new versions, unchanged)."""
+    items = list(items)
+    with store.write(actor, warn_ms=None) as tx:
+        names = _audience_names(tx.session)
+        cleaned = [_clean(item if isinstance(item, dict) else {}, names, where=f"{source} template {i + 1}".strip())
+                   for i, item in enumerate(items)]
+        seen: set[tuple[str, str]] = set()
+        for c in cleaned:
+            key = (c["name"], c["locale"])
+            if key in seen:
+                raise InputError(f"{source}: the template {c['name']!r} ({c['locale']}) appears twice.")
+            seen.add(key)
+        changed = sum(1 for c in cleaned if _save(tx, c)[2])
+    return changed, len(cleaned) - changed
+
+
+def read_file(path: Path) -> list[dict[str, Any]]:
+    """Templates from a JSON export or a TOML file with ``[[template]]`` tables."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"Cannot read {path}: {exc.strerror}.") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{path} is not UTF-8 text (byte at position {exc.start}).") from None
+    try:
+        if path.suffix.lower() == ".toml":
+            doc = tomllib.loads(text)
+            items = doc.get("template", [])
+        else:
+            doc = json.loads(text)
+            if not isinstance(doc, dict) or doc.get("format") != EXPORT_FORMAT:
+                raise InputError(f"{path} is not a War room template export (no \"format\": \"{EXPORT_FORMAT}\").")
+            items = doc.get("templates", [])
+    except (tomllib.TOMLDecodeError, json.JSONDecodeError) as exc:
+        raise InputError(f"{path} cannot be read: {exc}.") from None
+    if not isinstance(items, list):
+        raise InputError(f"{path}: the templates must be a list.")
+    return items
+
+
+def export(store: Store) -> str:
+    doc = {"format": EXPORT_FORMAT, "version": 1,
+           "templates": [t.as_dict() for t in list_templates(store)]}
+    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+
+
+def default_files() -> list[tuple[str, Any]]:
+    """The default template files shipped in resources/templates/<locale>/*.toml."""
+    root = resource("templates")
+    out = []
+    if not root.is_dir():
+        return out
+    for locale_dir in sorted(root.iterdir(), key=lambda p: p.name):
+        if locale_dir.is_dir() and not locale_dir.name.startswith(("_", ".")):
+            for f in sorted(locale_dir.iterdir(), key=lambda p: p.name):
+                if f.name.endswith(".toml"):
+                    out.append((locale_dir.name, f))
+    return out
+
+
+DEFAULTS_KEY = "default_templates"
+
+
+def ensure_defaults(store: Store, actor: str = "system") -> int:
+    """Import the shipped templates a database does not have yet.
+
+    Runs on every open, cheaply: the shipped set's digest is kept, and only when it
+    differs (a new database, a new release) are templates added — never over one the
+    users have (an edited default stays as they left it)."""
+    files = default_files()
+    digest = hashlib.sha256()
+    texts = []
+    for locale, f in files:
+        text = f.read_text(encoding="utf-8")
+        digest.update(f"{locale}/{f.name}\n".encode() + text.encode("utf-8"))
+        texts.append((locale, f.name, text))
+    fingerprint = digest.hexdigest()
+    with store.read() as session:
+        row = session.get(Meta, DEFAULTS_KEY)
+        if row is not None and row.value == fingerprint:
+            return 0
+        have = {(t.name, t.locale) for t in session.scalars(select(Template))}
+    items: list[dict[str, Any]] = []
+    for locale, name, text in texts:
+        try:
+            doc = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            raise InputError(f"The shipped template file {locale}/{name} is broken: {exc}.") from None
+        for item in doc.get("template", []):
+            item = {"locale": locale, **item}
+            if (item.get("name"), check_locale(locale)) not in have:
+                items.append(item)
+    changed, _ = import_many(store, actor, items, source="default templates") if items else (0, 0)
+    with store.write(actor) as tx:
+        row = tx.session.get(Meta, DEFAULTS_KEY)
+        if row is None:
+            tx.session.add(Meta(key=DEFAULTS_KEY, value=fingerprint))
+        else:
+            row.value = fingerprint
+        tx.record("templates.defaults_imported", {"added": changed, "fingerprint": fingerprint})
+    return changed
+
+
+# -- selection ---------------------------------------------------------------------------
+
+def _language(locale: str) -> str:
+    return Locale.parse(locale).language
+
+
+def select_template(store: Store, *, category: str, audience: str, phase: str, locale: str = "en") -> TemplateView:
+    """The most specific template (see the module's docstring for the order)."""
+    locale = check_locale(locale)
+    with store.read() as session:
+        rows = _current(session, select(Template).where(Template.audience == audience))
+    if not rows:
+        raise NotFound(f"No template for the audience {audience!r}; add one in the template editor.")
+    table = {(t.category, t.phase, t.locale): t for t in rows}
+    for candidate in candidate_keys(category, phase, locale):
+        if candidate in table:
+            return table[candidate]
+    raise NotFound(f"No template for {audience} / {phase} / {category} in {locale} or English; "
+                   "add one in the template editor.")
+
+
+def candidate_keys(category: str, phase: str, locale: str) -> list[tuple[str, str, str]]:
+    locales = [locale]
+    if _language(locale) != locale:
+        locales.append(_language(locale))
+    for fallback in ("en",):
+        if fallback not in locales:
+            locales.append(fallback)
+    phases = [phase] + (["update"] if phase in {s.value for s in Status} - {"resolved"} else []) + \
+        (["resolved"] if phase == "final" else [])
+    keys: list[tuple[str, str, str]] = []
+    for loc_group in (locales[:-1] or locales, locales[-1:]):  # the user's locale first, then English
+        for ph in phases:
+            for cat in (category, "any"):
+                for loc in loc_group:
+                    key = (cat, ph, loc)
+                    if key not in keys:
+                        keys.append(key)
+    return keys
