@@ -385,10 +385,44 @@ def cmd_org(store: Store, args, out: Output) -> int:
 
     if args.name is not None or args.status_url is not None:
         settings.set_org(store, args.actor, name=args.name, status_url=args.status_url)
+    if args.internal_domain is not None or args.staff_domain is not None or args.public_host is not None:
+        settings.set_lint_domains(store, args.actor, internal_domains=args.internal_domain,
+                                  staff_email_domains=args.staff_domain, public_hosts=args.public_host)
     org = settings.get_org(store)
-    out.data({"name": org.name, "status_url": org.status_url},
-             f"Organisation: {org.name}\nStatus page: {org.status_url or '—'}")
+    cfg = settings.lint_config(store)
+    out.data({"name": org.name, "status_url": org.status_url, "internal_domains": list(cfg.internal_domains),
+              "staff_email_domains": list(cfg.staff_email_domains), "public_hosts": list(cfg.public_hosts)},
+             f"Organisation: {org.name}\nStatus page: {org.status_url or '—'}\n"
+             f"Internal domains: {', '.join(cfg.internal_domains) or '—'}\n"
+             f"Staff e-mail domains: {', '.join(cfg.staff_email_domains) or '—'}\n"
+             f"Public hosts: {', '.join(cfg.public_hosts) or '—'}")
     return EXIT_OK
+
+
+def cmd_lint(store: Store, args, out: Output) -> int:
+    from warroom.lint import lint
+    from warroom.services import audiences, settings
+
+    text = _read_text_arg(None, args.file)
+    external = audiences.get(store, args.audience).external if args.audience else True
+    status = Status.parse(args.status).value if args.status else None
+    findings = lint(text, external=external, status=status, channel=args.channel,
+                    config=settings.lint_config(store))
+    blocking = any(f.blocking for f in findings)
+    if out.as_json:
+        out.data({"blocking": blocking, "findings": [
+            {"rule": f.rule, "blocking": f.blocking, "start": f.start, "end": f.end, "text": text[f.start:f.end],
+             "line": text.count("\n", 0, f.start) + 1, "message": f.message, "suggestion": f.suggestion}
+            for f in findings]})
+    else:
+        for f in findings:
+            line = text.count("\n", 0, f.start) + 1
+            col = f.start - (text.rfind("\n", 0, f.start) + 1) + 1
+            kind = "BLOCKING" if f.blocking else "warning"
+            print(f"{args.file}:{line}:{col}: {kind} [{f.rule}] {text[f.start:f.end][:60]!r}: {f.message}")
+            print(f"    suggestion: {f.suggestion}")
+        print(f"{len(findings)} finding(s), {'blocking' if blocking else 'nothing blocking'}.")
+    return EXIT_CHECK if blocking else EXIT_OK
 
 
 # -- parser ---------------------------------------------------------------------
@@ -507,9 +541,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--internal", dest="external", action="store_false")
     p.add_argument("--locale")
     p.add_argument("--timezone")
-    p = add("org", cmd_org, "show or set the organisation's name and public status page")
+    p = add("org", cmd_org, "show or set the organisation's name, status page, and what is internal")
     p.add_argument("--name")
     p.add_argument("--status-url")
+    p.add_argument("--internal-domain", action="append", metavar="DOMAIN",
+                   help="a domain whose hosts are internal (repeat; replaces the list)")
+    p.add_argument("--staff-domain", action="append", metavar="DOMAIN", help="staff e-mail domain (repeat)")
+    p.add_argument("--public-host", action="append", metavar="HOST", help="a public host never flagged (repeat)")
+    p = add("lint", cmd_lint, "check an update's text: exit 1 if anything blocks publishing")
+    p.add_argument("file", help="a UTF-8 text file, or - for standard input")
+    p.add_argument("--audience", help="who it is for (default: an external audience)")
+    p.add_argument("--status", help="the incident's status (for speculation and next-update checks)")
+    p.add_argument("--channel", choices=("long", "short", "chat"))
 
     pol = sub.add_parser("policy", help="update cadence per severity").add_subparsers(
         dest="policy_command", metavar="ACTION", required=True)

@@ -93,10 +93,16 @@ def _when_factory(locale: Locale, zone: tzinfo):
             text = f"{format_skeleton('MMMd', value, tzinfo=UTC, locale=locale)}, {text}"
         if not utc_only:
             local = value.astimezone(zone)
-            text += f" ({format_time(local, 'short', tzinfo=zone, locale=locale)} {local.tzname()})"
+            text += f" ({_plain(format_time(local, 'short', tzinfo=zone, locale=locale))} {local.tzname()})"
         return text
 
     return when
+
+
+def _plain(text: str) -> str:
+    """CLDR puts narrow and no-break spaces in times ("2:05\u202fPM"): plain spaces
+    keep an SMS in GSM-7 (a single such character makes it UCS-2, 70 characters a part)."""
+    return text.replace("\u202f", " ").replace("\xa0", " ")
 
 
 def _utc(value: datetime | None) -> str:
@@ -118,6 +124,12 @@ def _environment(locale_name: str, zone_name: str) -> _Sandbox:
     return env
 
 
+@lru_cache(maxsize=1024)
+def _compile(locale_name: str, zone_name: str, source: str):
+    """Compiled templates, kept: the composer re-renders the same ones as the user types."""
+    return _environment(locale_name, zone_name).from_string(source)
+
+
 def _line_of(exc: BaseException) -> int | None:
     """Jinja rewrites tracebacks to point into the template: take its last frame there."""
     line = None
@@ -132,11 +144,11 @@ def _line_of(exc: BaseException) -> int | None:
 def render(source: str, context: Mapping[str, Any], *, locale: str = "en", zone: str = "UTC",
            now: datetime | None = None) -> str:
     """Render one template text. ``zone`` and ``locale`` are the audience's."""
-    env = _environment(str(Locale.parse(locale.replace("-", "_"))), zone or "UTC")
+    locale_name = str(Locale.parse(locale.replace("-", "_")))
     token = _deadline.set(time.monotonic() + MAX_SECONDS)
     now_token = _now.set(now)
     try:
-        template = env.from_string(source)
+        template = _compile(locale_name, zone or "UTC", source)
         parts: list[str] = []
         size = 0
         for chunk in template.generate(dict(context)):

@@ -120,7 +120,7 @@ def test_verify_names_the_first_bad_event(cli, db_path):
     for i in range(3):
         cli("log", "INC-1", f"entry {i}")
     con = sqlite3.connect(db_path)
-    row = con.execute("SELECT id FROM journal_event ORDER BY seq LIMIT 1 OFFSET 3").fetchone()
+    row = con.execute("SELECT id FROM journal_event WHERE kind = 'timeline.logged' ORDER BY seq LIMIT 1 OFFSET 1").fetchone()
     con.execute("DROP TRIGGER journal_event_no_update")
     con.execute("UPDATE journal_event SET payload = replace(payload, 'entry', 'ENTRY') WHERE id = ?", row)
     con.commit()
@@ -166,3 +166,54 @@ def test_edit_entry(cli):
     assert code == 0
     code, out, _ = cli("timeline", "INC-1", "--search", "typo")
     assert "(edited)" in out
+
+
+def test_templates_render_and_lint_from_the_command_line(cli, tmp_path):
+    assert cli("org", "--name", "Example Corp", "--status-url", "https://status.example.com",
+               "--internal-domain", "corp.example.com", "--staff-domain", "example.com")[0] == 0
+    code, out, _ = cli("template", "list", "--audience", "customers", "--locale", "en", "--json")
+    listed = json.loads(out)
+    assert code == 0 and {t["phase"] for t in listed} >= {"initial", "update", "resolved", "holding"}
+    cli("incident", "open", "Checkout failing", "--severity", "SEV1", "--category", "application",
+        "--components", "Checkout,Payments", "--customer-facing")
+    code, out, _ = cli("render", "INC-1", "--audience", "customers", "--json")
+    r = json.loads(out)
+    assert code == 0 and r["template"] == "application-customers-initial"
+    assert "Checkout" in r["long"] and r["sms"]["segments"] >= 1
+    # what a default template renders must pass the linter for that audience
+    draft = tmp_path / "draft.md"
+    draft.write_text(r["long"], encoding="utf-8")
+    code, out, _ = cli("lint", str(draft), "--audience", "customers", "--status", "investigating",
+                       "--channel", "long")
+    assert code == 0, out
+    draft.write_text("We believe db01.corp.example.com failed.", encoding="utf-8")
+    code, out, _ = cli("lint", str(draft), "--audience", "customers", "--json")
+    report = json.loads(out)
+    assert code == 1 and report["blocking"] and report["findings"][0]["rule"] == "internal-host"
+    code, _, err = cli("render", "INC-1", "--audience", "customers", "--etr", "2h")
+    assert code == 2 and "assessed" in err
+    code, out, _ = cli("render", "INC-1", "--audience", "customers", "--etr", "2h..3h", "--etr-by", "Ravi",
+                       "--etr-confidence", "low", "--channel", "long")
+    assert code == 0 and "estimate" in out
+    code, out, _ = cli("render", "INC-1", "--audience", "customers", "--locale", "de", "--channel", "short")
+    assert code == 0 and "SMS" in out and "application-customers-initial (de)" in out
+
+
+def test_template_export_import_and_versions(cli, tmp_path):
+    export = tmp_path / "t.json"
+    assert cli("template", "export", "--out", str(export))[0] == 0
+    doc = json.loads(export.read_text())
+    first = next(t for t in doc["templates"] if t["name"] == "network-customers-initial" and t["locale"] == "en")
+    first["long"] += "\nWe are sorry for the disruption."
+    doc["templates"] = [first]
+    export.write_text(json.dumps(doc))
+    code, out, _ = cli("template", "import", str(export))
+    assert code == 0 and "1 saved" in out
+    code, out, _ = cli("template", "show", "network-customers-initial", "--locale", "en", "--json")
+    assert json.loads(out)["version"] == 2
+    code, out, _ = cli("template", "show", "network-customers-initial", "--locale", "en", "--version", "1")
+    assert "sorry for the disruption" not in out
+    first["long"] = "{% if %}"
+    export.write_text(json.dumps(doc))
+    code, _, err = cli("template", "import", str(export))
+    assert code == 2 and "syntax error" in err

@@ -28,7 +28,12 @@ def test_installed_wheel_opens_a_database(tmp_path):
         f"assert warroom.__file__.startswith({str(target)!r}), warroom.__file__\n"
         "assert resource('__init__.py').is_file()\n"
         "assert resource('icons', 'warroom.svg').is_file()\n"
-        f"Store.open({str(tmp_path / 'w.db')!r}).close()\n"
+        "assert resource('templates', 'de', 'holding.toml').is_file()\n"
+        "from warroom.app import open_store\n"
+        "from warroom.services.templates import list_templates\n"
+        f"s = open_store({str(tmp_path / 'w.db')!r})\n"
+        "assert len(list_templates(s)) > 100\n"
+        "s.close()\n"
         "print('ok')\n"
     )
     env = dict(os.environ, PYTHONPATH=str(target))

@@ -13,7 +13,7 @@ from babel.dates import format_time
 from warroom.clock import UTC
 from warroom.domain import Category, Impact, Status, _Choice
 from warroom.errors import InputError
-from warroom.render import render
+from warroom.render import _plain, render
 from warroom.services import audiences, incidents, settings, templates
 from warroom.services.incidents import IncidentView
 from warroom.services.templates import TemplateView
@@ -89,7 +89,7 @@ def _time_text(when: datetime, locale: Locale, zone) -> str:
     text = f"{when.astimezone(UTC):%H:%M} UTC"
     if str(zone) not in ("UTC", "Etc/UTC"):
         local = when.astimezone(zone)
-        text += f" ({format_time(local, 'short', tzinfo=zone, locale=locale)} {local.tzname()})"
+        text += f" ({_plain(format_time(local, 'short', tzinfo=zone, locale=locale))} {local.tzname()})"
     return text
 
 

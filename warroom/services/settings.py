@@ -53,3 +53,57 @@ def set_org(store: Store, actor: str, *, name: str | None = None, status_url: st
         if changes:
             tx.record("settings.changed", {"changes": changes})
     return get_org(store)
+
+
+# -- what the linter treats as internal ----------------------------------------------------
+
+_LINT_KEYS = {"internal_domains": "lint_internal_domains", "staff_email_domains": "lint_staff_domains",
+              "public_hosts": "lint_public_hosts"}
+
+
+def _domain(text: str) -> str:
+    value = text.strip().lower().lstrip("*.").rstrip(".")
+    if not value or " " in value or "/" in value or "." not in value and value not in ("localhost",):
+        raise InputError(f"{text!r} is not a domain name (e.g. corp.example.com).")
+    return value
+
+
+def lint_config(store: Store):
+    """The linter's view of this organisation: its internal domains, its staff's
+    e-mail domains, and its public hosts (the status page's host among them)."""
+    import json
+
+    from warroom.lint import LintConfig
+
+    values: dict[str, tuple[str, ...]] = {}
+    with store.read() as session:
+        for field, key in _LINT_KEYS.items():
+            row = session.get(Meta, key)
+            values[field] = tuple(json.loads(row.value)) if row else ()
+    status_host = urlparse(get_org(store).status_url).hostname
+    if status_host and status_host not in values["public_hosts"]:
+        values["public_hosts"] += (status_host,)
+    return LintConfig(**values)
+
+
+def set_lint_domains(store: Store, actor: str, **lists: list[str] | None) -> None:
+    import json
+
+    unknown = set(lists) - set(_LINT_KEYS)
+    if unknown:
+        raise InputError(f"Unknown setting {', '.join(sorted(unknown))}.")
+    clean = {field: sorted({_domain(d) for d in values}) for field, values in lists.items() if values is not None}
+    with store.write(actor) as tx:
+        changes = {}
+        for field, values in clean.items():
+            key = _LINT_KEYS[field]
+            row = tx.session.get(Meta, key)
+            text = json.dumps(values)
+            if row is None:
+                tx.session.add(Meta(key=key, value=text))
+                changes[field] = [None, values]
+            elif row.value != text:
+                changes[field] = [json.loads(row.value), values]
+                row.value = text
+        if changes:
+            tx.record("settings.changed", {"changes": changes})

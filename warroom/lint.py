@@ -1,0 +1,708 @@
+"""The linter for status updates: keeps internal details and risky wording out of public text.
+
+``lint(text, external=..., status=..., channel=..., config=...)`` returns
+:class:`Finding` objects, each naming a rule, whether it blocks publishing, the
+offending span (``text[start:end]``), a message and a suggestion. It is pure
+(no I/O, no clock, no global state) and fast enough to run as the user types.
+
+Blocking for an external audience (customers, partners, regulators): IP
+addresses and networks, MAC addresses, host names and URLs under internal
+domains, private file paths and staff e-mail addresses. Blocking for every
+audience: secrets and tokens, found with the plugins of ``detect-secrets``.
+Warnings: speculation while investigating, wording that admits liability, an
+ETR without a caveat, non-standard status terms, text over the channel's limit,
+and a missing next-update time.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+import warnings
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+from types import MappingProxyType
+from typing import Any
+
+__all__ = ["Finding", "LintConfig", "RULES", "STATUS_TERMS", "DEFAULT_CHANNEL_LIMITS", "lint"]
+
+#: rule id -> one-line description, for a UI to list them.
+RULES: dict[str, str] = {
+    "ip-address": "IPv4/IPv6 addresses and networks (external audiences; blocking)",
+    "mac-address": "MAC addresses (external audiences; blocking)",
+    "internal-host": "host names and URLs under internal domains (external audiences; blocking)",
+    "file-path": "private file paths such as /etc/…, ~/…, C:\\… or \\\\server\\share (external audiences; blocking)",
+    "staff-email": "e-mail addresses of staff (external audiences; blocking)",
+    "secret": "passwords, keys and tokens (every audience; blocking)",
+    "speculation": "guessing at the root cause while the status is Investigating (warning)",
+    "liability": "wording that admits fault or liability or promises too much (external audiences; warning)",
+    "etr-caveat": "a resolution time without a caveat that it is an estimate (warning)",
+    "status-term": "a status value other than Investigating, Identified, Mitigated, Monitoring, Resolved (warning)",
+    "too-long": "text longer than the channel allows (warning)",
+    "next-update": "no time for the next update while the incident is open (warning)",
+}
+
+#: The standard status terms, as written in updates.
+STATUS_TERMS = ("Investigating", "Identified", "Mitigated", "Monitoring", "Resolved")
+
+#: Characters per channel format: long (e-mail, status page), short (10 SMS segments), chat.
+DEFAULT_CHANNEL_LIMITS: Mapping[str, int] = MappingProxyType({"long": 20_000, "short": 1_600, "chat": 3_000})
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule: str
+    blocking: bool
+    start: int
+    end: int
+    message: str
+    suggestion: str
+
+
+@dataclass(frozen=True)
+class LintConfig:
+    #: Hosts and URLs under these domains are internal, e.g. ("corp.example.com", "example.net").
+    internal_domains: tuple[str, ...] = ()
+    #: The company's own public hosts (status page, web site): never flagged.
+    public_hosts: tuple[str, ...] = ()
+    #: E-mail addresses under these domains belong to staff.
+    staff_email_domains: tuple[str, ...] = ()
+    #: Characters per channel format; channels not listed keep the default limit.
+    channel_limits: Mapping[str, int] = field(default_factory=lambda: DEFAULT_CHANNEL_LIMITS, hash=False)
+
+
+_DEFAULT_CONFIG = LintConfig()
+
+
+# --------------------------------------------------------------------------- helpers
+
+_TRAILING_PUNCT = ".,;:!?)]}>'\"`…"
+
+
+def _rstrip_span(text: str, start: int, end: int, chars: str = _TRAILING_PUNCT) -> int:
+    while end > start and text[end - 1] in chars:
+        end -= 1
+    return end
+
+
+def _norm_domain(domain: str) -> str:
+    d = domain.strip().lower().rstrip(".")
+    if d.startswith("*."):
+        d = d[2:]
+    return d.lstrip(".")
+
+
+@lru_cache(maxsize=32)
+def _domains(config_key: tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]):
+    internal, public, staff = config_key
+    return (
+        tuple(d for d in map(_norm_domain, internal) if d),
+        frozenset(d for d in map(_norm_domain, public) if d),
+        tuple(d for d in map(_norm_domain, staff) if d),
+    )
+
+
+def _under(host: str, domains: tuple[str, ...]) -> bool:
+    return any(host == d or host.endswith("." + d) for d in domains)
+
+
+#: Suffixes that are internal whatever the configuration says.
+_INTERNAL_SUFFIXES = (".internal", ".corp", ".local", ".lan", ".intranet", ".localdomain", ".home.arpa",
+                      ".svc.cluster.local", ".localhost")
+
+
+def _is_internal_host(host_as_written: str, internal: tuple[str, ...], public: frozenset[str]) -> bool:
+    host = host_as_written.lower().rstrip(".")
+    if host in public:
+        return False
+    if _under(host, internal):
+        return True
+    # The built-in suffixes only count when written in lower case, so that a
+    # name such as "Acme.Corp" in prose is not taken for a host.
+    written = host_as_written.rstrip(".")
+    return any(written.endswith(s) for s in _INTERNAL_SUFFIXES)
+
+
+# --------------------------------------------------------------------------- addresses
+
+_IPV4 = re.compile(
+    r"(?<![\w.])([0-9]{1,3}(?:\.[0-9]{1,3}){3})(?:/([0-9]{1,2}))?(?![\w])(?!\.[0-9])(?!-[0-9]+(?![.0-9]))", re.ASCII)
+#: A dotted quad after one of these is a version number, not an address.
+_VERSION_BEFORE = re.compile(
+    r"(?:\bv|\bversions?|\bver\.?|\breleases?|\brel\.?|\bbuilds?|\bfirmware|\bfw|\bpatch|\bupdate\s+to|"
+    r"\bupgraded?\s+to|\bdowngraded?\s+to|\bupdate\s+auf|\bwechsel\s+auf)\s*[-:#]?\s*$",
+    re.IGNORECASE)
+_IPV6_CANDIDATE = re.compile(
+    r"(?<![\w:.%])((?:[0-9A-Fa-f]{1,4}|:)[0-9A-Fa-f:.]*)(%[\w\-]+(?:\.[\w\-]+)*)?(?:/([0-9]{1,3}))?", re.ASCII)
+_MAC = re.compile(
+    r"(?<![\w:.\-])(?:[0-9A-Fa-f]{2}([:\-])(?:[0-9A-Fa-f]{2}\1){4}[0-9A-Fa-f]{2}"
+    r"|[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4})(?![\w:.\-])", re.ASCII)
+
+_IP_MESSAGE = "An IP address tells attackers where to look, and means nothing to most readers."
+_IP_SUGGESTION = "Describe the service instead, e.g. 'one of our database servers'."
+
+
+def _find_ipv4(text: str) -> Iterator[tuple[int, int]]:
+    for m in _IPV4.finditer(text):
+        if _VERSION_BEFORE.search(text, max(0, m.start() - 24), m.start()):
+            continue
+        try:
+            ipaddress.IPv4Address(m.group(1))
+        except ValueError:
+            continue
+        end = m.end(1)
+        if m.group(2) is not None:
+            try:
+                ipaddress.IPv4Network(f"{m.group(1)}/{m.group(2)}", strict=False)
+                end = m.end(2)
+            except ValueError:
+                pass
+        yield m.start(1), end
+
+
+def _find_ipv6(text: str) -> Iterator[tuple[int, int]]:
+    for m in _IPV6_CANDIDATE.finditer(text):
+        cand = m.group(1)
+        if cand.count(":") < 2 or not any(c not in ":." for c in cand):
+            continue
+        start = m.start(1)
+        end = m.end(1)
+        # Trim trailing ':' and '.' (sentence punctuation) until it parses.
+        while end > start:
+            addr = text[start:end]
+            zone = m.group(2) if end == m.end(1) and m.group(2) else ""
+            if addr.count(":") < 2:
+                break
+            try:
+                ipaddress.IPv6Address(addr + zone)
+            except ValueError:
+                if text[end - 1] in ":.":
+                    end -= 1
+                    continue
+                break
+            full_end = end + len(zone)
+            if end == m.end(1) and m.group(3) is not None:
+                try:
+                    ipaddress.IPv6Network(f"{addr}/{m.group(3)}", strict=False)
+                    full_end = m.end(3)
+                except ValueError:
+                    pass
+            if full_end < len(text) and (text[full_end].isalnum() or text[full_end] == "_"):
+                break
+            yield start, full_end
+            break
+
+
+# --------------------------------------------------------------------------- hosts, URLs, e-mails, paths
+
+_URL = re.compile(
+    r"\b(?:https?|ftps?|sftp|ssh|ldaps?|smb|rdp|vnc|wss?|git|jdbc:[a-z0-9]+|mongodb(?:\+srv)?|redis|postgres(?:ql)?|mysql)"
+    r"://[^\s<>\"'`]+", re.IGNORECASE)
+_HOST = re.compile(
+    r"(?<![\w.@\-/])((?:[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?)"
+    r"(?![\w\-])(?!\.[A-Za-z0-9])", re.ASCII)
+_EMAIL = re.compile(
+    r"(?<![\w.+%\-:/])([A-Za-z0-9._%+\-]+)@((?:[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?\.)+[A-Za-z]{2,})(?![\w\-])",
+    re.ASCII)
+#: Role mailboxes meant for the public (a support address is fine to publish).
+_ROLE_MAILBOXES = frozenset({
+    "support", "help", "helpdesk", "service", "servicedesk", "status", "noreply", "no-reply", "info", "contact",
+    "security", "press", "media", "privacy", "dpo", "abuse", "kundenservice", "hilfe", "datenschutz", "presse",
+})
+_UNIX_PATH = re.compile(
+    r"(?<![\w/.~:\\\-])(?:~|/(?:etc|var|home|opt|srv|root|usr|tmp|mnt|data|Users|private|proc|sys|dev|run|"
+    r"Volumes|Library))/[^\s\"'<>|;,()\[\]{}`*]*")
+_WINDOWS_PATH = re.compile(r"(?<![\w\\])[A-Za-z]:\\[^\s\"'<>|*?]*")
+_UNC_PATH = re.compile(r"(?<![\w\\])\\\\[A-Za-z0-9._$\-]+\\[^\s\"'<>|*?]+")
+
+
+def _url_host(url: str) -> str:
+    rest = url.split("://", 1)[1]
+    netloc = re.split(r"[/?#]", rest, maxsplit=1)[0]
+    netloc = netloc.rsplit("@", 1)[-1]
+    if netloc.startswith("["):
+        return netloc[1:].split("]", 1)[0]
+    return netloc.split(":", 1)[0]
+
+
+# --------------------------------------------------------------------------- secrets (detect-secrets)
+#
+# detect-secrets is written for source files. Used as designed (``scan_line``
+# in ``default_settings()``) it mutates process-wide settings, and in its ad-hoc
+# mode the two entropy plugins report *every* word of a sentence as a candidate
+# (they drop the requirement for quoted strings). So we use its plugins directly:
+#
+# * the regex-based detectors (AWS, GitHub, GitLab, Slack, Stripe, private keys,
+#   JWT, basic-auth URLs, …) run on every line with their own patterns; we use
+#   ``finditer`` on their ``denylist`` so each secret maps back to its span
+#   (their ``analyze_string`` returns bare values or only a prefix group such as
+#   "ghp"). The "Public IP" plugin is left out: the ip-address rule covers it.
+# * the keyword detector's patterns (``password: …``, ``api_key = "…"``) only
+#   count when the value is token-like: one word of 6+ characters with letters
+#   and a digit or symbol, not a URL or a placeholder. "password: reset it via
+#   the portal" is prose, "password: Sommer2024!" is a secret.
+# * the entropy plugins (Base64 limit 4.5, Hex limit 3.0, their defaults) are
+#   only asked about long token-like strings: runs of base64 characters of 20+
+#   characters that mix upper case, lower case and digits, or hex strings of 32+
+#   characters with letters and digits. Ordinary words, versions, dates, times
+#   and lower-case URL slugs never qualify.
+# * every candidate then goes through detect-secrets' own heuristic filters
+#   (sequential strings, UUIDs, templates like ${SECRET}, id strings).
+
+_SECRET_MESSAGE = "This looks like a secret ({kind}). Anyone who reads the update could use it."
+_SECRET_SUGGESTION = ("Remove it, and ask its owner to revoke and rotate it now: the text may already be "
+                      "stored, synced or sent.")
+
+_B64_RUN = re.compile(r"[A-Za-z0-9+/=_\-]{20,}", re.ASCII)
+_JWT_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.+/=")
+_HEX_TOKEN = re.compile(r"[0-9A-Fa-f]{32,}", re.ASCII)
+_PEM_END = re.compile(r"-----END [A-Z0-9 ]*(?:PRIVATE KEY|KEY BLOCK)-----")
+#: Keywords detect-secrets does not know, in the same "keyword: value" shape (German and generic).
+_EXTRA_KEYWORDS = re.compile(
+    r"\b(passwort|kennwort|zugangscode|token|access[_\-]?token|api[_\-]?token|client[_\-]?secret|apikey)"
+    r"[\]'\"]{0,2}\s*[:=]\s*['\"`]?(?P<value>[^\s'\"`,;]+)",
+    re.IGNORECASE)
+_PLACEHOLDER = re.compile(r"^(?:\*+|x+|\.+|<[^>]*>|\[[^\]]*\]|\{[^}]*\}|\$\{?\w+\}?|redacted|removed|hidden|"
+                          r"changeme|none|null|n/a|entfernt|geschwärzt)$", re.IGNORECASE)
+
+
+class _SecretEngine:
+    """The detect-secrets plugins we use, imported once on first use (it takes ~0.2 s)."""
+
+    def __init__(self) -> None:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            from detect_secrets.core.plugins.util import get_mapping_from_secret_type_to_class
+            from detect_secrets.filters import heuristic
+            from detect_secrets.plugins import keyword
+            from detect_secrets.plugins.base import RegexBasedDetector
+            from detect_secrets.plugins.high_entropy_strings import Base64HighEntropyString, HexHighEntropyString
+            from detect_secrets.plugins.ip_public import IPPublicDetector
+
+            self.regex_plugins: list[tuple[str, Any, list[re.Pattern[str]]]] = []
+            for kind, cls in sorted(get_mapping_from_secret_type_to_class().items()):
+                if not (isinstance(cls, type) and issubclass(cls, RegexBasedDetector)):
+                    continue
+                if issubclass(cls, IPPublicDetector):
+                    continue
+                plugin = cls()
+                self.regex_plugins.append((kind, plugin, list(plugin.denylist)))
+            self.keyword_patterns: list[tuple[re.Pattern[str], int]] = [
+                *keyword.QUOTES_REQUIRED_DENYLIST_REGEX_TO_GROUP.items(),
+                *keyword.CONFIG_DENYLIST_REGEX_TO_GROUP.items(),
+            ]
+            self.keyword_plugin = keyword.KeywordDetector()
+            self.b64 = Base64HighEntropyString()
+            self.hex = HexHighEntropyString()
+            self.heuristic = heuristic
+
+    def _filtered(self, secret: str, line: str, plugin: Any) -> bool:
+        h = self.heuristic
+        return (h.is_sequential_string(secret) or h.is_potential_uuid(secret) or h.is_templated_secret(secret)
+                or h.is_likely_id_string(secret, line, plugin))
+
+    def scan(self, text: str) -> Iterator[tuple[int, int, str]]:
+        """Yield (start, end, kind) for each secret in ``text``."""
+        pos = 0
+        for line in text.splitlines(keepends=True):
+            if len(line.strip()) >= 8:
+                yield from ((s + pos, e + pos, k) for s, e, k in self._scan_line(line.rstrip("\r\n"), text, pos))
+            pos += len(line)
+
+    def _scan_line(self, line: str, text: str, offset: int) -> Iterator[tuple[int, int, str]]:
+        for kind, plugin, patterns in self.regex_plugins:
+            for pattern in patterns:
+                for m in pattern.finditer(line):
+                    start, end = m.span()
+                    # A group that runs to the end of the match (but for quotes or an '@')
+                    # is the secret itself (a password in a URL, a key after "aws_secret=");
+                    # a group at the front ("ghp") is only a prefix.
+                    for g in range(pattern.groups, 0, -1):
+                        gs, ge = m.span(g)
+                        if gs >= 0 and ge > gs and (gs > start or ge == end) and not line[ge:end].strip("'\"@` "):
+                            start, end = gs, ge
+                            break
+                    while start < end and line[start] in " \t=:\"'`":
+                        start += 1
+                    while end > start and line[end - 1] in " \t\"'`":
+                        end -= 1
+                    if end <= start:
+                        continue
+                    if kind == "Private Key":
+                        start, end = self._pem_span(line, text, offset, start, end)
+                        yield start, end, kind
+                        continue
+                    if hasattr(plugin, "is_formally_valid"):
+                        # The JWT pattern ends lazily: take the whole token, then let the
+                        # plugin check that its parts decode.
+                        while end < len(line) and line[end] in _JWT_CHARS:
+                            end += 1
+                        end = _rstrip_span(line, start, end, ".")
+                        if not plugin.is_formally_valid(line[start:end]):
+                            continue
+                    if self._filtered(line[start:end], line, plugin):
+                        continue
+                    yield start, end, kind
+
+        for pattern, group in self.keyword_patterns:
+            for m in pattern.finditer(line):
+                yield from self._keyword_value(line, m.start(group), m.end(group))
+        for m in _EXTRA_KEYWORDS.finditer(line):
+            yield from self._keyword_value(line, m.start("value"), m.end("value"))
+
+        for m in _B64_RUN.finditer(line):
+            yield from self._entropy(line, m.start(), m.end())
+
+    def _pem_span(self, line: str, text: str, offset: int, start: int, end: int) -> tuple[int, int]:
+        """From the header's dashes to the END line when the block is there, else the header."""
+        while start > 0 and line[start - 1] == "-":
+            start -= 1
+        while end < len(line) and line[end] == "-":
+            end += 1
+        m = _PEM_END.search(text, offset + end)
+        if m is not None:
+            return start, m.end() - offset
+        return start, end
+
+    def _keyword_value(self, line: str, start: int, end: int) -> Iterator[tuple[int, int, str]]:
+        # Only the first word of the value, without trailing punctuation.
+        value = line[start:end]
+        word = re.match(r"\S+", value)
+        if word is None:
+            return
+        end = _rstrip_span(line, start, start + word.end(), ".,;:)]}\"'`")
+        token = line[start:end]
+        if len(token) < 6 or "://" in token or _PLACEHOLDER.match(token):
+            return
+        has_alpha = any(c.isalpha() for c in token)
+        has_digit = any(c.isdigit() for c in token)
+        has_symbol = any(not c.isalnum() for c in token)
+        mixed_case = any(c.islower() for c in token) and any(c.isupper() for c in token)
+        if not has_alpha or not (has_digit or (has_symbol and mixed_case)):
+            return
+        if self._filtered(token, line, self.keyword_plugin):
+            return
+        yield start, end, self.keyword_plugin.secret_type
+
+    def _entropy(self, line: str, start: int, end: int) -> Iterator[tuple[int, int, str]]:
+        candidates = [(start, end)]
+        if "/" in line[start:end]:
+            pos = start
+            for part in line[start:end].split("/"):
+                candidates.append((pos, pos + len(part)))
+                pos += len(part) + 1
+        for s, e in candidates:
+            while s < e and line[s] in "-_=/+":
+                s += 1
+            while e > s and line[e - 1] in "-_/+":
+                e -= 1
+            token = line[s:e]
+            if len(token) < 20:
+                continue
+            has_digit = any(c.isdigit() for c in token)
+            if _HEX_TOKEN.fullmatch(token):
+                if (len(token) >= 32 and has_digit and any(c.isalpha() for c in token)
+                        and self.hex.calculate_shannon_entropy(token) > self.hex.entropy_limit
+                        and not self._filtered(token, line, self.hex)):
+                    yield s, e, self.hex.secret_type
+                    return
+                continue
+            if not (has_digit and any(c.isupper() for c in token) and any(c.islower() for c in token)):
+                continue
+            if (self.b64.calculate_shannon_entropy(token) > self.b64.entropy_limit
+                    and not self._filtered(token, line, self.b64)):
+                yield s, e, self.b64.secret_type
+                return
+
+
+@lru_cache(maxsize=1)
+def _secret_engine() -> _SecretEngine:
+    return _SecretEngine()
+
+
+# --------------------------------------------------------------------------- wording
+
+def _phrases(*patterns: str) -> re.Pattern[str]:
+    return re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE)
+
+
+_SPECULATION = _phrases(
+    r"\bwe\s+(?:currently\s+|now\s+|strongly\s+)?(?:believe|think|suspect|assume|presume|guess)\b",
+    r"\b(?:suspected|presumably|presumed)\b",
+    r"\bprobabl[ey]\s+(?:cause[ds]?|due|related|because|the\s+result|linked|triggered|a|an|the|from)\b",
+    r"\b(?:most\s+)?likely\s+(?:caused|due|related|because|the\s+result|linked|triggered|a|an|the|from|stem(?:s|ming)?)\b",
+    r"\b(?:might|may|could)\s+(?:have\s+been|be)\s+(?:caused|triggered|due|related|linked|the\s+result)\b",
+    r"\bpossibly\s+(?:caused|due|related|linked|triggered|because)\b",
+    r"\b(?:appears|seems)\s+to\s+(?:be|have\s+been)\s+(?:caused|triggered|due|related|linked)\b",
+    r"\bour\s+(?:working\s+|current\s+|main\s+)?(?:theory|hypothesis|guess)\b",
+    # "…, die sich wahrscheinlich noch ändert" is about an estimate, not the cause.
+    r"\b(?:vermutlich|wahrscheinlich)\b(?!(?:\s+\w+){0,3}?\s+(?:ändert|ändern|verschiebt|verschieben)\b)",
+    r"\bmutma(?:ß|ss)lich\b",
+    r"\bwir\s+gehen\s+(?:derzeit\s+|aktuell\s+|momentan\s+)?davon\s+aus\b",
+    r"\bwir\s+(?:vermuten|glauben|nehmen\s+an)\b", r"\bVermutung\b",
+    r"\bkönnte(?:n)?\b[^.!?\n]{0,80}?\b(?:verursacht|ausgelöst|liegen|zurückzuführen)\b",
+)
+_LIABILITY = _phrases(
+    r"\bour\s+(?:own\s+)?fault\b", r"\bnegligen(?:ce|t|tly)\b",
+    r"\bwe\s+(?:are|were|will\s+be)\s+(?:fully\s+|legally\s+)?liable\b", r"\bwe\s+accept\s+(?:full\s+)?liability\b",
+    r"\bwe\s+(?:can\s+|do\s+)?guarantee\b", r"\b(?:fully|entirely|solely)\s+responsible\b",
+    r"\bunsere\s+(?:eigene\s+)?Schuld\b", r"\bfahrlässig\w*", r"\bFahrlässigkeit\b",
+    r"\bwir\s+haften\b", r"\bhaften\s+wir\b", r"\bwir\s+garantieren\b", r"\bgarantieren\s+wir\b",
+)
+_ETR = _phrases(
+    r"(?-i:\b(?:ETA|ETR|ETTR)\b)",
+    r"\bestimated\s+time\s+(?:to|of)\s+(?:resolution|recovery|restoration|repair|fix)\b",
+    r"\b(?:expected|estimated|anticipated|planned)\s+(?:resolution|recovery|restoration|fix)\s*(?:time\s*)?"
+    r"(?::|by|at|within|before|around|in)",
+    r"\b(?:expect|anticipate)\s+(?:\w+\s+){0,4}?(?:to\s+be\s+)?(?:resolved|fixed|restored|back\s+to\s+normal)\s+"
+    r"(?:by|at|within|before|around)\b",
+    r"\b(?:expected|scheduled|planned|estimated|due)\s+to\s+be\s+(?:fully\s+)?"
+    r"(?:resolved|fixed|restored|back|available|completed?|operational|online|up)\b",
+    r"\b(?:will|should)\s+be\s+(?:fully\s+)?(?:resolved|fixed|restored|back(?:\s+(?:online|up|to\s+normal))?|"
+    r"available\s+again|operational\s+again)\s+"
+    r"(?:by|at|within|before|in\s+(?:about\s+|around\s+|approximately\s+)?(?:[0-9]+|an?|one|two|three|a\s+few)\b)",
+    r"\b(?:resolution|fix|restoration|recovery)\s+(?:is\s+)?(?:expected|estimated|planned|anticipated)\s+"
+    r"(?:by|at|within|before|around|in|for)\b",
+    r"\bvoraussichtliche[rn]?\s+(?:Behebung|Wiederherstellung|Lösung|Fehlerbehebung|Zeitpunkt)\b",
+    r"\bvoraussichtlich\b[^.!?\n]{0,80}?\b(?:behoben|wiederhergestellt|verfügbar|abgeschlossen|gelöst|erreichbar)\b",
+    r"\bbis\s+(?:(?:ca\.|circa|etwa|spätestens)\s+)?(?:[0-9]{1,2}(?:[:.][0-9]{2})?\s*Uhr|[0-9]{1,2}:[0-9]{2}|"
+    r"[0-9]{1,2}\.[0-9]{1,2}\.(?:[0-9]{2,4})?|morgen|heute\s+\w+|Mittag|Mitternacht|Tagesende|Ende\s+des\s+Tages|"
+    r"Montag|Dienstag|Mittwoch|Donnerstag|Freitag|Samstag|Sonntag)\b[^.!?\n]{0,60}?"
+    r"\b(?:behoben|wiederhergestellt|gelöst|verfügbar)\b",
+    r"\bBehebung\s+(?:ist\s+)?(?:bis|gegen|um)\b",
+)
+_CAVEAT = _phrases(
+    r"\bestimate[sd]?\b", r"\bestimation\b",
+    r"\b(?:may|might|could|can)\s+(?:still\s+)?change\b", r"\bsubject\s+to\s+change\b",
+    r"\bwe(?:'ll|’ll|\s+will)\s+(?:update|keep\s+you\s+(?:updated|informed|posted)|let\s+you\s+know|confirm)\b",
+    r"\btentative(?:ly)?\b", r"\bnot\s+(?:yet\s+)?(?:confirmed|guaranteed)\b", r"\bif\s+(?:this|that|it)\s+changes\b",
+    r"\bSchätzung\b", r"\bgeschätzt\w*", r"\b(?:kann|können|könnte)\s+sich\s+(?:noch\s+)?ändern\b",
+    r"\bunter\s+Vorbehalt\b", r"\bohne\s+Gewähr\b", r"\bÄnderungen\s+vorbehalten\b",
+    r"\bwir\s+(?:informieren|aktualisieren|melden\s+uns)\b",
+)
+_NEXT_UPDATE = _phrases(
+    r"\bnext\s+update\b", r"\b(?:further|another)\s+update\b",
+    r"\bwe(?:'ll|’ll|\s+will)\s+(?:update|provide|post|share|send|publish)\b",
+    r"\b(?:n(?:ä|ae)chste|weitere)(?:s|n|r)?\s+(?:Aktualisierung|Update|Statusmeldung|Meldung|Mitteilung|"
+    r"Information(?:en)?|Zwischenstand)\b",
+    r"\bwir\s+(?:informieren|aktualisieren|melden\s+uns)\b",
+)
+
+#: A "Status:" label at the start of a line or after a sentence or a separator
+#: ("Checkout errors – Status: Monitoring"), not "the order status: shipped".
+_STATUS_LABEL = re.compile(
+    r"(?:^[ \t>*_#\-•]*|(?<=[.!?|–—(\[])[ \t]*)(?:\*\*|__)?"
+    r"(?:incident[ \t\-]?|current[ \t]+|aktueller[ \t]+|störungs)?status(?:\*\*|__)?[ \t]*[:：][ \t]*"
+    r"(?P<value>[^\n]*)", re.IGNORECASE | re.MULTILINE)
+_STATUS_OK = re.compile(
+    r"(?:investigating|identified|mitigated|monitoring|resolved|"
+    r"wird\s+untersucht|in\s+untersuchung|untersuchung|identifiziert|ursache\s+identifiziert|"
+    r"auswirkungen\s+gemildert|gemildert|entschärft|eingedämmt|abgemildert|überwachung|wird\s+überwacht|beobachtung|wird\s+beobachtet|"
+    r"behoben|gelöst)\b", re.IGNORECASE)
+_STATUS_TAG = re.compile(r"(?m)^[ \t]*\[(?P<value>[^\]\n]{1,30})\]")
+_STATUS_TITLE_TAIL = re.compile(r"(?m)^[^\n]{3,}?[ \t][-–—:|][ \t]*(?P<value>[^\n\-–—:|]{1,30}?)[ \t]*$")
+_SLANG_STATUS = frozenset({
+    "fixed", "down", "up", "all good", "ok", "okay", "done", "closed", "solved", "open", "broken", "working",
+    "green", "red", "amber", "yellow", "back up", "back online", "sorted", "restored", "fine", "online", "offline",
+    "gefixt", "gefixed", "erledigt", "kaputt", "läuft", "läuft wieder", "alles gut", "alles ok", "grün", "rot",
+    "ausgefallen", "wieder da", "wieder online",
+})
+
+
+# --------------------------------------------------------------------------- the rules
+
+def _f(rule: str, blocking: bool, start: int, end: int, message: str, suggestion: str) -> Finding:
+    return Finding(rule, blocking, start, end, message, suggestion)
+
+
+def _location_findings(text: str, config: LintConfig) -> list[Finding]:
+    internal, public, staff = _domains((tuple(config.internal_domains), tuple(config.public_hosts),
+                                        tuple(config.staff_email_domains)))
+    out: list[Finding] = []
+
+    for s, e in _find_ipv4(text):
+        out.append(_f("ip-address", True, s, e, _IP_MESSAGE, _IP_SUGGESTION))
+    for s, e in _find_ipv6(text):
+        out.append(_f("ip-address", True, s, e, _IP_MESSAGE, _IP_SUGGESTION))
+    for m in _MAC.finditer(text):
+        out.append(_f("mac-address", True, m.start(), m.end(),
+                      "A MAC address identifies a piece of our hardware; it is internal detail.",
+                      "Leave it out, or say 'a network device'."))
+
+    url_spans: list[tuple[int, int]] = []
+    for m in _URL.finditer(text):
+        s, e = m.start(), _rstrip_span(text, m.start(), m.end())
+        url_spans.append((s, e))
+        host = _url_host(text[s:e])
+        if host and _is_internal_host(host, internal, public):
+            out.append(_f("internal-host", True, s, e,
+                          f"This link points to an internal system ({host}); outsiders cannot open it, and it "
+                          "shows how our network is laid out.",
+                          "Remove the link, or link to the public status page instead."))
+
+    email_spans: list[tuple[int, int]] = []
+    for m in _EMAIL.finditer(text):
+        email_spans.append((m.start(), m.end()))
+        local, domain = m.group(1).lower(), m.group(2).lower()
+        if local in _ROLE_MAILBOXES and not _is_internal_host(m.group(2), internal, frozenset()):
+            continue
+        if _under(domain, staff) or _is_internal_host(m.group(2), internal, public):
+            out.append(_f("staff-email", True, m.start(), m.end(),
+                          "This is a staff member's e-mail address; publishing it invites spam, phishing and "
+                          "direct contact that bypasses support.",
+                          "Name the team instead, or give the public support address."))
+
+    for m in _HOST.finditer(text):
+        s, e = m.span(1)
+        if any(a <= s < b for a, b in url_spans) or any(a <= s < b for a, b in email_spans):
+            continue
+        if _is_internal_host(m.group(1), internal, public):
+            out.append(_f("internal-host", True, s, e,
+                          f"'{m.group(1)}' is an internal host name; it shows how our systems are named and laid "
+                          "out.",
+                          "Describe the service instead, e.g. 'our order database' or 'the login service'."))
+
+    for pattern in (_UNIX_PATH, _WINDOWS_PATH, _UNC_PATH):
+        for m in pattern.finditer(text):
+            s = m.start()
+            e = _rstrip_span(text, s, m.end())
+            if e - s < 3 or any(a <= s < b for a, b in url_spans):
+                continue
+            out.append(_f("file-path", True, s, e,
+                          "A file path on our servers or laptops is internal detail and can help an attacker.",
+                          "Leave it out, or describe it, e.g. 'a configuration file'."))
+    return out
+
+
+def _secret_findings(text: str) -> list[Finding]:
+    out = []
+    for s, e, kind in _secret_engine().scan(text):
+        out.append(_f("secret", True, s, e, _SECRET_MESSAGE.format(kind=kind), _SECRET_SUGGESTION))
+    return out
+
+
+def _status_findings(text: str) -> list[Finding]:
+    out: list[Finding] = []
+    suggestion = "Use one of the status terms: " + ", ".join(STATUS_TERMS) + "."
+
+    def check(value_start: int, raw: str, *, slang_only: bool) -> None:
+        # The value: from the first letter to the end of its phrase (punctuation, a dash,
+        # a bracket), at most a few words.
+        m = re.match(r"[\s*_\[]*([^\W\d_][^\n.,;:!?()\[\]*_|–—]*)", raw)
+        if m is None or "://" in raw:
+            return
+        value = m.group(1).rstrip()
+        words = value.split()
+        if slang_only:
+            if value.lower() not in _SLANG_STATUS:
+                return
+        elif _STATUS_OK.match(value):
+            return
+        elif len(words) > 4:
+            value = " ".join(words[:4])
+        start = value_start + m.start(1)
+        out.append(_f("status-term", False, start, start + len(value),
+                      f"'{value}' is not one of our status terms; readers compare updates by these words.",
+                      suggestion))
+
+    for m in _STATUS_LABEL.finditer(text):
+        check(m.start("value"), m.group("value"), slang_only=False)
+    for m in _STATUS_TAG.finditer(text):
+        check(m.start("value"), m.group("value"), slang_only=True)
+    first_line_end = text.find("\n")
+    first_line = text if first_line_end < 0 else text[:first_line_end]
+    m = _STATUS_TITLE_TAIL.match(first_line)
+    if m:
+        check(m.start("value"), m.group("value"), slang_only=True)
+    return out
+
+
+def _last_line_span(text: str) -> tuple[int, int] | None:
+    end = len(text.rstrip())
+    if end == 0:
+        return None
+    start = text.rfind("\n", 0, end) + 1
+    while start < end and text[start].isspace():
+        start += 1
+    return start, end
+
+
+def lint(text: str, *, external: bool, status: str | None = None, channel: str | None = None,
+         config: LintConfig | None = None) -> list[Finding]:
+    """Check a status update before it is published.
+
+    external: the audience is outside the company (customers, partners, regulators).
+    status: the incident's status value ("investigating", "identified", "mitigated", "monitoring",
+    "resolved") or None. channel: "long" | "short" | "chat" | None. Findings sorted by start offset.
+    """
+    config = config or _DEFAULT_CONFIG
+    findings: list[Finding] = []
+    status_value = status.strip().lower() if status else None
+
+    if external:
+        findings += _location_findings(text, config)
+    findings += _secret_findings(text)
+
+    if status_value == "investigating":
+        for m in _SPECULATION.finditer(text):
+            findings.append(_f("speculation", False, m.start(), m.end(),
+                               "This guesses at the cause while we are still investigating; if the guess is wrong, "
+                               "the correction costs trust.",
+                               "Say what is known and what is being checked, e.g. 'We are investigating the cause.'"))
+
+    if external:
+        for m in _LIABILITY.finditer(text):
+            findings.append(_f("liability", False, m.start(), m.end(),
+                               "This wording admits fault or liability, or promises more than we can keep; it can "
+                               "be quoted back in a claim.",
+                               "Apologise for the impact instead, e.g. 'We are sorry for the disruption this "
+                               "caused.' Have Legal approve statements about fault or guarantees."))
+
+    etr = [(m.start(), m.end()) for m in _ETR.finditer(text)]
+    if etr:
+        caveated = any(not any(a <= m.start() < b for a, b in etr) for m in _CAVEAT.finditer(text))
+        if not caveated:
+            for s, e in etr:
+                findings.append(_f("etr-caveat", False, s, e,
+                                   "A resolution time without a caveat reads as a promise; if it slips, readers "
+                                   "feel misled.",
+                                   "Add that it is an estimate, e.g. 'This is an estimate and may change; we will "
+                                   "update you if it does.'"))
+
+    findings += _status_findings(text)
+
+    if channel is not None:
+        # The configured limits override the defaults channel by channel.
+        limit = config.channel_limits.get(channel, DEFAULT_CHANNEL_LIMITS.get(channel))
+        if limit is not None and len(text) > limit:
+            findings.append(_f("too-long", False, limit, len(text),
+                               f"The text has {len(text):,} characters; the {channel} format allows {limit:,}. "
+                               "The rest may be cut off.",
+                               "Shorten it, or link to the status page for details."))
+
+    if (status_value is not None and status_value != "resolved" and channel in (None, "long")
+            and not _NEXT_UPDATE.search(text)):
+        span = _last_line_span(text)
+        if span is not None:
+            findings.append(_f("next-update", False, span[0], span[1],
+                               "The update does not say when the next one will come; readers keep refreshing and "
+                               "call support.",
+                               "Add a time for the next update, e.g. 'Next update by 15:30 UTC.'"))
+
+    return _tidy(findings)
+
+
+def _tidy(findings: list[Finding]) -> list[Finding]:
+    """Drop findings inside another finding of the same rule; sort by position."""
+    findings.sort(key=lambda f: (f.start, -f.end, f.rule))
+    out: list[Finding] = []
+    widest: dict[str, int] = {}
+    for f in findings:
+        if f.end <= f.start:
+            continue
+        if widest.get(f.rule, -1) >= f.end:
+            continue
+        widest[f.rule] = f.end
+        out.append(f)
+    return out
