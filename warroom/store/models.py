@@ -211,3 +211,39 @@ class TemplateVersion(Base):
     content_hash: Mapped[str] = mapped_column(String(64))
 
     __table_args__ = (UniqueConstraint("template_id", "version", name="uq_template_version_template_version"),)
+
+
+class Draft(Base):
+    """An update being written for one audience of one incident. Its words live in
+    revisions; the approval and delivery work builds on these."""
+
+    __tablename__ = "draft"
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    incident_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("incident.id", ondelete="CASCADE"), index=True)
+    audience: Mapped[str] = mapped_column(String(40))
+    locale: Mapped[str] = mapped_column(String(16))
+    template_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("template.id", ondelete="SET NULL"))
+    template_version: Mapped[int | None] = mapped_column(Integer)
+    state: Mapped[str] = mapped_column(String(24), default="draft")
+    current_revision: Mapped[int] = mapped_column(Integer, default=1)
+    #: The ETR the text was composed with: time(s), confidence and assessor (JSON), or None.
+    etr: Mapped[dict | None] = mapped_column(JSON)
+    created_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class DraftRevision(Base):
+    __tablename__ = "draft_revision"
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    draft_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("draft.id", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column(Integer)
+    subject: Mapped[str] = mapped_column(Text)
+    long: Mapped[str] = mapped_column(Text)
+    short: Mapped[str] = mapped_column(Text)
+    chat: Mapped[str] = mapped_column(Text)
+    author: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime]
+    content_hash: Mapped[str] = mapped_column(String(64))
+
+    __table_args__ = (UniqueConstraint("draft_id", "number", name="uq_draft_revision_draft_number"),)
