@@ -12,6 +12,7 @@ from warroom.clock import SystemClock
 from warroom.domain import EntryKind, Severity, Status, WRITTEN_KINDS
 from warroom.errors import WarroomError
 from warroom.timefmt import TimeFormatter
+from ui.composer import ComposerView
 from ui.lazy import incidents, timeline
 from ui.models import IncidentListModel, TimelineModel
 from ui.ops import Operations
@@ -32,6 +33,7 @@ from ui.qt import (
     QSplitter,
     Qt,
     QTableView,
+    QTabWidget,
     QTimer,
     QVBoxLayout,
     QWidget,
@@ -140,13 +142,22 @@ class MainWindow(QMainWindow):
         filters.addWidget(self.kind_filter)
         filters.addWidget(self.search, 1)
         filters.addWidget(self.match_label)
+        timeline_page = QWidget()
+        tl = QVBoxLayout(timeline_page)
+        tl.setContentsMargins(0, 4, 0, 0)
+        tl.addLayout(filters)
+        tl.addWidget(self.timeline_view, 1)
+        tl.addWidget(self.quick)
+        self.composer = ComposerView(self.ops, actor)
+        self.tabs = QTabWidget()
+        self.tabs.setObjectName("incidentTabs")
+        self.tabs.addTab(timeline_page, "Timeline")
+        self.tabs.addTab(self.composer, "Updates")
         right = QWidget()
         rl = QVBoxLayout(right)
         rl.setContentsMargins(6, 6, 6, 6)
         rl.addWidget(self.header)
-        rl.addLayout(filters)
-        rl.addWidget(self.timeline_view, 1)
-        rl.addWidget(self.quick)
+        rl.addWidget(self.tabs, 1)
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.setObjectName("mainSplitter")
@@ -186,6 +197,7 @@ class MainWindow(QMainWindow):
         self.incident_model.clock = store.clock
         self.header.clock = store.clock
         self.timeline_model.store = store
+        self.composer.attach(store)
         self.reload_incidents(select_first=True)
         self._data_version = store.data_version()
         self._tick.start()
@@ -231,6 +243,10 @@ class MainWindow(QMainWindow):
         self._action(inc, "Severity menu", self._popup_severity, "Ctrl+Alt+V")
         self._action(inc, "&Correct selected entry…", self.edit_selected_entry, "F2")
         view = bar.addMenu("&View")
+        self._action(view, "&Timeline", self.show_timeline, "Ctrl+Shift+L")
+        self._action(view, "Compose &updates", self.show_composer, "Ctrl+Shift+U")
+        self._action(view, "Te&mplates…", self.open_templates, "Ctrl+T")
+        view.addSeparator()
         self._action(view, "&Find in timeline", self._focus_search, QKeySequence.StandardKey.Find)
         self._action(view, "&Log entry", self._focus_entry, "Ctrl+L")
         self._action(view, "Incident &list", self._focus_list, "Ctrl+I")
@@ -239,7 +255,32 @@ class MainWindow(QMainWindow):
         help_menu = bar.addMenu("&Help")
         self._action(help_menu, "&About War room", self._about)
 
+    def show_timeline(self) -> None:
+        self.tabs.setCurrentIndex(0)
+        self.quick.line.setFocus()
+
+    def show_composer(self) -> None:
+        self.tabs.setCurrentIndex(1)
+        boxes = list(self.composer.checks.values())
+        if boxes:
+            boxes[0].setFocus()
+
+    def open_templates(self):
+        if self.store is None:
+            return None
+        from ui.template_editor import TemplateEditor
+
+        editor = getattr(self, "_template_editor", None)
+        if editor is None or not qt_alive(editor):
+            editor = TemplateEditor(self.store, self.actor, self.ops, incident=self._current, parent=self)
+            self._template_editor = editor
+        editor.set_incident(self._current)
+        editor.show()
+        editor.raise_()
+        return editor
+
     def _focus_search(self) -> None:
+        self.tabs.setCurrentIndex(0)
         self.search.setFocus()
         self.search.selectAll()
 
@@ -301,6 +342,7 @@ class MainWindow(QMainWindow):
     def _show_incident(self, incident: IncidentView | None) -> None:
         self._current = incident
         self.header.show_incident(incident)
+        self.composer.show_incident(incident)
         self.quick.setEnabled(incident is not None)
         for action in self.status_menu.actions():
             action.setEnabled(bool(incident) and incident.active and action.data() != incident.status)
@@ -571,6 +613,7 @@ class MainWindow(QMainWindow):
         settings.setValue("window/timelineHeader", self.timeline_view.horizontalHeader().saveState())
 
     def closeEvent(self, event) -> None:
+        self.composer.flush()  # what is being typed is saved, not dropped
         self._tick.stop()
         self._poll.stop()
         if self.remember_layout:

@@ -1,0 +1,293 @@
+"""The composer: drafts for the selected incident, the audiences side by side,
+each with a live preview and the linter's findings. Every pause in typing saves
+a revision, so nothing written is lost."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING
+
+from warroom.errors import WarroomError
+from warroom.lint import lint
+from ui.editors import ChannelEditor, FindingsList, Preview, underline
+from ui.qt import (
+    QCheckBox,
+    QComboBox,
+    QDateTime,
+    QDateTimeEdit,
+    QFrame,
+    QHBoxLayout,
+    QKeySequence,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QScrollArea,
+    QShortcut,
+    QSplitter,
+    Qt,
+    QTextCursor,
+    QTimer,
+    QVBoxLayout,
+    QWidget,
+    Signal,
+)
+
+if TYPE_CHECKING:
+    from warroom.services.drafts import DraftView
+    from warroom.services.incidents import IncidentView
+    from warroom.store import Store
+    from ui.ops import Operations
+
+AUTOSAVE_MS = 1200
+LINT_MS = 200
+
+
+class DraftColumn(QFrame):
+    """One audience's draft: editor, preview, findings."""
+
+    saved = Signal(object)  # DraftView
+
+    def __init__(self, view: DraftView, *, external: bool, status: str, lint_config, save, parent=None) -> None:
+        super().__init__(parent)
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.setObjectName(f"draft-{view.audience}")
+        self.view = view
+        self.external = external
+        self.status = status
+        self.lint_config = lint_config
+        self._save = save
+        self.header = QLabel()
+        self.header.setObjectName("draftHeader")
+        self.editor = ChannelEditor()
+        self.editor.set_texts(view.subject, view.long, view.short, view.chat)
+        self.preview = Preview()
+        self.findings = FindingsList()
+        self.findings.jump.connect(self._select)
+        split = QSplitter(Qt.Orientation.Vertical)
+        split.addWidget(self.editor)
+        split.addWidget(self.preview)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.header)
+        layout.addWidget(split, 1)
+        layout.addWidget(self.findings)
+        self.setMinimumWidth(380)
+        self._autosave = QTimer(self)
+        self._autosave.setSingleShot(True)
+        self._autosave.setInterval(AUTOSAVE_MS)
+        self._autosave.timeout.connect(self.save_now)
+        self._relint = QTimer(self)
+        self._relint.setSingleShot(True)
+        self._relint.setInterval(LINT_MS)
+        self._relint.timeout.connect(self.refresh)
+        self.editor.changed.connect(self._edited)
+        self.editor.tabs.currentChanged.connect(self._tab_changed)
+        self.blocking = False
+        self.refresh()
+
+    def _edited(self) -> None:
+        self._relint.start()
+        self._autosave.start()
+        self._update_header(dirty=True)
+
+    def _tab_changed(self, index: int) -> None:
+        self.preview.tabs.setCurrentIndex(index)
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Preview and lint the words as they are now."""
+        texts = self.editor.texts()
+        self.preview.show_texts(texts["long"], texts["short"], texts["chat"])
+        channel = self.editor.current_channel()
+        all_findings = []
+        for key, editor in self.editor.editors.items():
+            found = lint(texts[key], external=self.external, status=self.status, channel=key,
+                         config=self.lint_config)
+            underline(editor, found)
+            all_findings += found
+            if key == channel:
+                self.findings.show_findings(texts[key], found)
+        self.blocking = any(f.blocking for f in all_findings)
+        self._update_header(dirty=self._autosave.isActive())
+
+    def _update_header(self, dirty: bool) -> None:
+        v = self.view
+        state = "editing…" if dirty else f"revision {v.revision} saved"
+        block = " · <span style='color:#c62828'><b>blocked by the linter</b></span>" if self.blocking else ""
+        self.header.setText(f"<b>{v.audience.capitalize()}</b> · {v.locale} · {v.template or 'no template'} "
+                            f"· {state}{block}")
+
+    def save_now(self) -> None:
+        self._autosave.stop()
+        texts = self.editor.texts()
+        self._save(self, texts)
+
+    def revision_saved(self, view: DraftView) -> None:
+        self.view = view
+        self._update_header(dirty=self._autosave.isActive())
+        self.saved.emit(view)
+
+    def _select(self, start: int, end: int) -> None:
+        editor = self.editor.editors[self.editor.current_channel()]
+        cursor = editor.textCursor()
+        cursor.setPosition(start)
+        cursor.setPosition(end, QTextCursor.MoveMode.KeepAnchor)
+        editor.setTextCursor(cursor)
+        editor.setFocus()
+
+
+class ComposerView(QWidget):
+    """Drafts for one incident. Ctrl+D composes drafts for the ticked audiences."""
+
+    def __init__(self, ops: Operations, actor: str, parent=None) -> None:
+        super().__init__(parent)
+        self.setObjectName("composer")
+        self.ops = ops
+        self.actor = actor
+        self.store: Store | None = None
+        self.incident: IncidentView | None = None
+        self.columns: dict[uuid.UUID, DraftColumn] = {}
+        self._audiences: dict[str, bool] = {}
+        self._lint_config = None
+
+        self.audience_row = QHBoxLayout()
+        self.checks: dict[str, QCheckBox] = {}
+        self.etr_on = QCheckBox("ETR")
+        self.etr_on.setObjectName("etrOn")
+        self.etr_at = QDateTimeEdit()
+        self.etr_at.setDisplayFormat("yyyy-MM-dd HH:mm")
+        self.etr_conf = QComboBox()
+        for c in ("low", "medium", "high"):
+            self.etr_conf.addItem(f"{c} confidence", c)
+        self.etr_conf.setCurrentIndex(1)
+        self.etr_by = QLineEdit()
+        self.etr_by.setObjectName("etrBy")
+        self.etr_by.setPlaceholderText("assessed by")
+        self.compose_button = QPushButton("Compose drafts (Ctrl+D)")
+        self.compose_button.setObjectName("composeButton")
+        self.compose_button.clicked.connect(self.compose)
+        self.message = QLabel()
+        self.message.setObjectName("composerMessage")
+        self.message.setStyleSheet("color:#c62828;")
+        top = QHBoxLayout()
+        top.addWidget(QLabel("Audiences:"))
+        top.addLayout(self.audience_row)
+        top.addStretch(1)
+        for w in (self.etr_on, self.etr_at, self.etr_conf, self.etr_by, self.compose_button):
+            top.addWidget(w)
+        self.area = QScrollArea()
+        self.area.setWidgetResizable(True)
+        self.strip = QWidget()
+        self.strip_layout = QHBoxLayout(self.strip)
+        self.strip_layout.addStretch(1)
+        self.area.setWidget(self.strip)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(top)
+        layout.addWidget(self.message)
+        layout.addWidget(self.area, 1)
+        shortcut = QShortcut(QKeySequence("Ctrl+D"), self, context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        shortcut.activated.connect(self.compose)
+
+    # -- what is shown ---------------------------------------------------------
+
+    def attach(self, store: Store) -> None:
+        from warroom.services import audiences, settings
+
+        self.store = store
+        self._lint_config = settings.lint_config(store)
+        for a in audiences.list_audiences(store):
+            self._audiences[a.name] = a.external
+            box = QCheckBox(a.label)
+            box.setObjectName(f"audience-{a.name}")
+            box.setToolTip("external: the linter blocks internal details" if a.external else "internal")
+            box.setChecked(a.name in ("customers", "employees", "executives"))
+            self.checks[a.name] = box
+            self.audience_row.addWidget(box)
+
+    def show_incident(self, incident: IncidentView | None) -> None:
+        switching = incident is None or self.incident is None or incident.id != self.incident.id
+        self.incident = incident
+        self.setEnabled(incident is not None)
+        if switching:
+            self._flush()
+            self._clear()
+            if incident is not None and self.store is not None:
+                from warroom.services import drafts
+
+                for view in drafts.list_drafts(self.store, incident.id):
+                    self._add_column(view)
+            self.etr_at.setDateTime(QDateTime.currentDateTime().addSecs(3600))
+        elif incident is not None:
+            for col in self.columns.values():
+                col.status = incident.status.value
+                col.refresh()
+
+    def _clear(self) -> None:
+        for col in self.columns.values():
+            col.setParent(None)
+            col.deleteLater()
+        self.columns.clear()
+
+    def _add_column(self, view: DraftView) -> DraftColumn:
+        col = DraftColumn(view, external=self._audiences.get(view.audience, True),
+                          status=self.incident.status.value if self.incident else "investigating",
+                          lint_config=self._lint_config, save=self._save_column, parent=self.strip)
+        self.strip_layout.insertWidget(self.strip_layout.count() - 1, col)
+        self.columns[view.id] = col
+        return col
+
+    # -- composing and saving ----------------------------------------------------
+
+    def selected_audiences(self) -> list[str]:
+        return [name for name, box in self.checks.items() if box.isChecked()]
+
+    def compose(self) -> None:
+        if self.store is None or self.incident is None:
+            return
+        from warroom.services import compose as compose_service
+        from warroom.services import drafts
+
+        self.message.clear()
+        try:
+            etr = None
+            if self.etr_on.isChecked():
+                start = datetime.fromtimestamp(self.etr_at.dateTime().toSecsSinceEpoch(), tz=timezone.utc)
+                etr = compose_service.make_etr(start, confidence=self.etr_conf.currentData(),
+                                               assessor=self.etr_by.text())
+        except WarroomError as exc:
+            self.message.setText(str(exc))
+            return
+        store, actor, incident_id, chosen = self.store, self.actor, self.incident.id, self.selected_audiences()
+
+        def done(views) -> None:
+            first = None
+            for view in views:
+                col = self._add_column(view)
+                first = first or col
+            if first is not None:
+                self.area.ensureWidgetVisible(first)
+                first.editor.editors["long"].setFocus()
+
+        def failed(error: BaseException) -> None:
+            self.message.setText(str(error))
+
+        self.ops.write(lambda: drafts.compose_drafts(store, actor, incident_id, chosen, etr=etr), done, failed)
+
+    def _save_column(self, col: DraftColumn, texts: dict[str, str]) -> None:
+        if self.store is None:
+            return
+        from warroom.services import drafts
+
+        store, actor, draft_id = self.store, self.actor, col.view.id
+        self.ops.write(lambda: drafts.save_revision(store, actor, draft_id, **texts), col.revision_saved,
+                       lambda error: self.message.setText(str(error)))
+
+    def _flush(self) -> None:
+        """Save what is being typed now (switching incidents, closing)."""
+        for col in self.columns.values():
+            if col._autosave.isActive():
+                col.save_now()
+
+    def flush(self) -> None:
+        self._flush()

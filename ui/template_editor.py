@@ -1,0 +1,303 @@
+"""The template editor: templates grouped by category and audience, an editor that
+highlights placeholders and offers the variables, a live preview against an
+incident with the linter's findings, and the version history with a diff."""
+
+from __future__ import annotations
+
+import difflib
+import uuid
+from typing import TYPE_CHECKING
+
+from warroom.errors import WarroomError
+from warroom.lint import lint
+from warroom.render import FILTERS, VARIABLES
+from ui.editors import ChannelEditor, FindingsList, Preview, underline
+from ui.qt import (
+    QDialog,
+    QHBoxLayout,
+    QKeySequence,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPlainTextEdit,
+    QPushButton,
+    QShortcut,
+    QSplitter,
+    Qt,
+    QTabWidget,
+    QTimer,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+if TYPE_CHECKING:
+    from warroom.services.templates import TemplateView
+
+
+class TemplateEditor(QDialog):
+    def __init__(self, store, actor: str, ops, *, incident=None, parent=None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Templates — War room")
+        self.setObjectName("templateEditor")
+        self.setWindowFlag(Qt.WindowType.Window)
+        self.store, self.actor, self.ops = store, actor, ops
+        self.incident = incident
+        self.current: TemplateView | None = None
+        self._externals: dict[str, bool] = {}
+
+        self.filter = QLineEdit()
+        self.filter.setObjectName("templateFilter")
+        self.filter.setPlaceholderText("Filter templates")
+        self.filter.textChanged.connect(self._apply_filter)
+        self.tree = QTreeWidget()
+        self.tree.setObjectName("templateTree")
+        self.tree.setHeaderLabels(["Template", "Version"])
+        self.tree.setColumnWidth(0, 260)
+        self.tree.currentItemChanged.connect(self._chosen)
+        left = QWidget()
+        ll = QVBoxLayout(left)
+        ll.setContentsMargins(0, 0, 0, 0)
+        ll.addWidget(self.filter)
+        ll.addWidget(self.tree, 1)
+
+        self.meta = QLabel("Choose a template")
+        self.meta.setObjectName("templateMeta")
+        self.editor = ChannelEditor(highlight=True)
+        self.editor.changed.connect(self._edited)
+        self.editor.tabs.currentChanged.connect(self._refresh_preview)
+        self.variables = QListWidget()
+        self.variables.setObjectName("variables")
+        for name, help_text in VARIABLES.items():
+            item = QListWidgetItem(name)
+            item.setToolTip(help_text)
+            item.setData(Qt.ItemDataRole.UserRole, "{{ %s }}" % name)
+            self.variables.addItem(item)
+        for name, help_text in FILTERS.items():
+            item = QListWidgetItem(f"| {name}")
+            item.setToolTip(help_text)
+            item.setData(Qt.ItemDataRole.UserRole, f" | {name}")
+            self.variables.addItem(item)
+        self.variables.itemActivated.connect(self._insert_variable)
+        self.variables.setMaximumWidth(220)
+        self.save_button = QPushButton("Save as new version (Ctrl+S)")
+        self.save_button.setObjectName("saveTemplate")
+        self.save_button.clicked.connect(self.save)
+        self.status = QLabel()
+        self.status.setObjectName("templateStatus")
+        edit_row = QHBoxLayout()
+        edit_row.addWidget(self.editor, 1)
+        edit_row.addWidget(self.variables)
+
+        self.preview = Preview()
+        self.findings = FindingsList()
+        self.history = QListWidget()
+        self.history.setObjectName("history")
+        self.history.currentItemChanged.connect(self._show_diff)
+        self.diff = QPlainTextEdit()
+        self.diff.setObjectName("diff")
+        self.diff.setReadOnly(True)
+        history_page = QWidget()
+        hl = QHBoxLayout(history_page)
+        hl.addWidget(self.history)
+        hl.addWidget(self.diff, 2)
+        self.lower = QTabWidget()
+        preview_page = QWidget()
+        pl = QVBoxLayout(preview_page)
+        pl.setContentsMargins(0, 0, 0, 0)
+        pl.addWidget(self.preview, 1)
+        pl.addWidget(self.findings)
+        self.lower.addTab(preview_page, "Preview and linter")
+        self.lower.addTab(history_page, "History")
+
+        right = QWidget()
+        rl = QVBoxLayout(right)
+        rl.addWidget(self.meta)
+        rl.addLayout(edit_row, 1)
+        row = QHBoxLayout()
+        row.addWidget(self.status, 1)
+        row.addWidget(self.save_button)
+        rl.addLayout(row)
+        rl.addWidget(self.lower, 1)
+        split = QSplitter()
+        split.addWidget(left)
+        split.addWidget(right)
+        split.setSizes([320, 880])
+        layout = QVBoxLayout(self)
+        layout.addWidget(split)
+        self.save_shortcut = QShortcut(QKeySequence.StandardKey.Save, self)
+        self.save_shortcut.activated.connect(self.save)
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(250)
+        self._timer.timeout.connect(self._refresh_preview)
+        self.resize(1200, 820)
+        self.reload()
+
+    # -- the list --------------------------------------------------------------
+
+    def reload(self, select: uuid.UUID | None = None) -> None:
+        from warroom.services import audiences, templates
+
+        self._externals = {a.name: a.external for a in audiences.list_audiences(self.store)}
+        rows = templates.list_templates(self.store)
+        self.tree.blockSignals(True)
+        self.tree.clear()
+        groups: dict[str, QTreeWidgetItem] = {}
+        chosen = None
+        for t in rows:
+            cat = groups.get(t.category)
+            if cat is None:
+                cat = groups[t.category] = QTreeWidgetItem(self.tree, [t.category.replace("_", " ").capitalize()])
+            key = f"{t.category}/{t.audience}"
+            aud = groups.get(key)
+            if aud is None:
+                aud = groups[key] = QTreeWidgetItem(cat, [t.audience])
+            label = f"{t.phase} · {t.locale}" + (" · pre-approved" if t.preapproved else "")
+            item = QTreeWidgetItem(aud, [label, f"v{t.version}"])
+            item.setData(0, Qt.ItemDataRole.UserRole, t)
+            item.setToolTip(0, t.name)
+            if select is not None and t.id == select:
+                chosen = item
+        self.tree.blockSignals(False)
+        self._apply_filter(self.filter.text())
+        if chosen is not None:
+            self.tree.setCurrentItem(chosen)
+
+    def _apply_filter(self, text: str) -> None:
+        words = text.lower().split()
+
+        def visit(item: QTreeWidgetItem) -> bool:
+            t = item.data(0, Qt.ItemDataRole.UserRole)
+            if t is not None:
+                hay = f"{t.name} {t.locale} {t.phase} {t.audience} {t.category}".lower()
+                show = all(w in hay for w in words)
+            else:
+                show = any([visit(item.child(i)) for i in range(item.childCount())])
+            item.setHidden(not show)
+            item.setExpanded(bool(words) and show)
+            return show
+
+        for i in range(self.tree.topLevelItemCount()):
+            visit(self.tree.topLevelItem(i))
+
+    def select(self, name: str, locale: str) -> bool:
+        """Choose a template by name and locale (for the keyboard and the tests)."""
+        found = self.tree.findItems("*", Qt.MatchFlag.MatchWildcard | Qt.MatchFlag.MatchRecursive)
+        for item in found:
+            t = item.data(0, Qt.ItemDataRole.UserRole)
+            if t is not None and t.name == name and t.locale == locale:
+                self.tree.setCurrentItem(item)
+                return True
+        return False
+
+    def _chosen(self, item, _previous) -> None:
+        t = item.data(0, Qt.ItemDataRole.UserRole) if item is not None else None
+        if t is None:
+            return
+        self.current = t
+        self.meta.setText(f"<b>{t.name}</b> · {t.locale} · {t.category} / {t.audience} / {t.phase} · "
+                          f"version {t.version}" + (" · <i>pre-approved holding statement</i>" if t.preapproved else ""))
+        self.editor.set_texts(t.subject, t.long, t.short, t.chat)
+        self.status.clear()
+        self._load_history()
+        self._refresh_preview()
+
+    # -- editing -------------------------------------------------------------------
+
+    def set_incident(self, incident) -> None:
+        self.incident = incident
+        self._refresh_preview()
+
+    def _insert_variable(self, item: QListWidgetItem) -> None:
+        editor = self.editor.editors[self.editor.current_channel()]
+        editor.insertPlainText(item.data(Qt.ItemDataRole.UserRole))
+        editor.setFocus()
+
+    def _edited(self) -> None:
+        if self.current is not None:
+            self.status.setText("Unsaved changes")
+        self._timer.start()
+
+    def _refresh_preview(self) -> None:
+        if self.current is None:
+            return
+        from warroom.render import TemplateError, render
+        from warroom.services import compose, settings
+
+        t = self.current
+        now = self.store.clock.now()
+        incident = self.incident or compose.sample_incident(now)
+        ctx = compose.context(incident, locale=t.locale, now=now, zone="Europe/London",
+                              org=settings.get_org(self.store))
+        texts = self.editor.texts()
+        rendered = {}
+        try:
+            for key in ("long", "short", "chat"):
+                rendered[key] = render(texts[key], ctx, locale=t.locale, zone="UTC", now=now)
+        except TemplateError as exc:
+            self.preview.show_error(f"{key} text, {exc}")
+            self.findings.show_findings("", [])
+            self.findings.clear()
+            self.findings.addItem(f"⛔ {key}: {exc}")
+            return
+        self.preview.show_texts(rendered["long"], rendered["short"], rendered["chat"])
+        channel = self.editor.current_channel()
+        found = lint(rendered[channel], external=self._externals.get(t.audience, True),
+                     status=incident.status.value, channel=channel, config=settings.lint_config(self.store))
+        self.findings.show_findings(rendered[channel], found)
+        # Underlines need spans in the template's own text: mark the words the linter
+        # found wherever they appear literally in it.
+        editor = self.editor.editors[channel]
+        literal = []
+        source = texts[channel]
+        for f in found:
+            word = rendered[channel][f.start:f.end]
+            pos = source.find(word) if word else -1
+            if pos >= 0:
+                literal.append(type(f)(f.rule, f.blocking, pos, pos + len(word), f.message, f.suggestion))
+        underline(editor, literal)
+
+    def save(self) -> None:
+        if self.current is None:
+            return
+        from warroom.services import templates
+
+        t, texts = self.current, self.editor.texts()
+        data = dict(name=t.name, locale=t.locale, category=t.category, audience=t.audience, phase=t.phase,
+                    preapproved=t.preapproved, **texts)
+        store, actor = self.store, self.actor
+
+        def saved(view) -> None:
+            self.reload(select=view.id)
+            self.status.setText(f"Saved as version {view.version}.")
+
+        def failed(error: BaseException) -> None:
+            self.status.setText(str(error) if isinstance(error, WarroomError) else f"Not saved: {error}")
+
+        self.ops.write(lambda: templates.save(store, actor, **data), saved, failed)
+
+    # -- history ----------------------------------------------------------------------
+
+    def _load_history(self) -> None:
+        from warroom.services import templates
+
+        self.history.clear()
+        self.diff.clear()
+        for v in reversed(templates.versions(self.store, self.current.id)):
+            item = QListWidgetItem(f"v{v.version} · {v.author} · {v.updated_at:%Y-%m-%d %H:%M} UTC")
+            item.setData(Qt.ItemDataRole.UserRole, v)
+            self.history.addItem(item)
+
+    def _show_diff(self, item, _previous) -> None:
+        v = item.data(Qt.ItemDataRole.UserRole) if item is not None else None
+        if v is None or self.current is None:
+            return
+        cur = self.current
+        lines = []
+        for field in ("subject", "long", "short", "chat"):
+            lines += difflib.unified_diff(getattr(v, field).splitlines(), getattr(cur, field).splitlines(),
+                                          f"v{v.version} {field}", f"v{cur.version} {field}", lineterm="")
+        self.diff.setPlainText("\n".join(lines) or f"v{v.version} is the same as v{cur.version}.")
