@@ -59,6 +59,7 @@ class DraftColumn(QFrame):
         self._save = save
         self.header = QLabel()
         self.header.setObjectName("draftHeader")
+        self.header.setWordWrap(True)
         self.editor = ChannelEditor()
         self.editor.set_texts(view.subject, view.long, view.short, view.chat)
         self.preview = Preview()
@@ -169,12 +170,18 @@ class ComposerView(QWidget):
         self.message = QLabel()
         self.message.setObjectName("composerMessage")
         self.message.setStyleSheet("color:#c62828;")
+        self.etr_by.setMinimumWidth(160)
+        self.message.setWordWrap(True)
+        self.message.hide()
         top = QHBoxLayout()
         top.addWidget(QLabel("Audiences:"))
         top.addLayout(self.audience_row)
         top.addStretch(1)
-        for w in (self.etr_on, self.etr_at, self.etr_conf, self.etr_by, self.compose_button):
-            top.addWidget(w)
+        second = QHBoxLayout()
+        for w in (self.etr_on, self.etr_at, self.etr_conf, self.etr_by):
+            second.addWidget(w)
+        second.addStretch(1)
+        second.addWidget(self.compose_button)
         self.area = QScrollArea()
         self.area.setWidgetResizable(True)
         self.strip = QWidget()
@@ -184,6 +191,7 @@ class ComposerView(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(top)
+        layout.addLayout(second)
         layout.addWidget(self.message)
         layout.addWidget(self.area, 1)
         shortcut = QShortcut(QKeySequence("Ctrl+D"), self, context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
@@ -248,7 +256,7 @@ class ComposerView(QWidget):
         from warroom.services import compose as compose_service
         from warroom.services import drafts
 
-        self.message.clear()
+        self._say("")
         try:
             etr = None
             if self.etr_on.isChecked():
@@ -256,7 +264,7 @@ class ComposerView(QWidget):
                 etr = compose_service.make_etr(start, confidence=self.etr_conf.currentData(),
                                                assessor=self.etr_by.text())
         except WarroomError as exc:
-            self.message.setText(str(exc))
+            self._say(str(exc))
             return
         store, actor, incident_id, chosen = self.store, self.actor, self.incident.id, self.selected_audiences()
 
@@ -270,7 +278,7 @@ class ComposerView(QWidget):
                 first.editor.editors["long"].setFocus()
 
         def failed(error: BaseException) -> None:
-            self.message.setText(str(error))
+            self._say(str(error))
 
         self.ops.write(lambda: drafts.compose_drafts(store, actor, incident_id, chosen, etr=etr), done, failed)
 
@@ -281,7 +289,11 @@ class ComposerView(QWidget):
 
         store, actor, draft_id = self.store, self.actor, col.view.id
         self.ops.write(lambda: drafts.save_revision(store, actor, draft_id, **texts), col.revision_saved,
-                       lambda error: self.message.setText(str(error)))
+                       lambda error: self._say(str(error)))
+
+    def _say(self, message: str) -> None:
+        self.message.setText(message)
+        self.message.setVisible(bool(message))
 
     def _flush(self) -> None:
         """Save what is being typed now (switching incidents, closing)."""

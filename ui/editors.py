@@ -102,6 +102,7 @@ class ChannelEditor(QWidget):
         self.blockSignals(True)
         try:
             self.subject.setText(subject)
+            self.subject.setCursorPosition(0)
             for key, text in (("long", long), ("short", short), ("chat", chat)):
                 if self.editors[key].toPlainText() != text:
                     self.editors[key].setPlainText(text)
@@ -167,7 +168,7 @@ class FindingsList(QListWidget):
         super().__init__(parent)
         self.setObjectName("findings")
         self.itemActivated.connect(self._activated)
-        self.setMaximumHeight(130)
+        self.setMaximumHeight(96)
 
     def show_findings(self, text: str, findings: list[Finding]) -> None:
         self.clear()

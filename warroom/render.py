@@ -192,6 +192,7 @@ VARIABLES: dict[str, str] = {
     "incident.severity": "SEV1 … SEV4",
     "incident.impact": "impact (label)",
     "incident.status": "status term: Investigating, Identified, Mitigated, Monitoring, Resolved",
+    "incident.status_code": "the status for conditions, in any language: investigating, identified, …",
     "incident.components": "affected components (a list: use | join_list)",
     "incident.commander": "incident commander",
     "incident.detected_at": "when it was detected (use | when)",

@@ -112,3 +112,15 @@ def test_english_sms_stays_in_gsm7(defaults):
     from warroom.sms import sms_length
 
     assert sms_length(text.strip()).encoding == "GSM-7", text
+
+
+def test_update_templates_say_the_status_in_every_language(defaults):
+    """The status sentence follows the status, in German as in English."""
+    store, rows, _ = defaults
+    now = store.clock.now()
+    t = next(t for t in rows if t.name == "network-customers-update" and t.locale == "de")
+    texts = set()
+    for status in (Status.INVESTIGATING, Status.IDENTIFIED, Status.MITIGATED, Status.MONITORING):
+        ctx = compose.context(_incident(Category.NETWORK, status, (), now), locale="de", now=now, org=ORG)
+        texts.add(render(t.long, ctx, locale="de", zone="UTC", now=now))
+    assert len(texts) == 4

@@ -126,7 +126,8 @@ def context(incident: IncidentView, *, locale: str, now: datetime, etr: ETR | No
         "incident": {
             "ref": incident.ref, "title": incident.title, "category": label(incident.category, locale),
             "severity": incident.severity.value, "impact": label(incident.impact, locale),
-            "status": label(incident.status, locale), "components": list(incident.components),
+            "status": label(incident.status, locale), "status_code": incident.status.value,
+            "components": list(incident.components),
             "commander": incident.commander, "detected_at": incident.detected_at,
             "declared_at": incident.declared_at,
         },
