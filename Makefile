@@ -30,8 +30,13 @@ screenshot: $(STAMP)
 	mkdir -p .bench docs
 	WARROOM_DB=.bench/screenshot.db $(BIN)/warroom-cli demo
 	# A commander in Berlin: the local column differs from UTC, as it would for most users.
-	QT_QPA_PLATFORM=offscreen TZ=Europe/Berlin LANG=en_GB.UTF-8 WARROOM_DB=.bench/screenshot.db \
-		$(BIN)/warroom --screenshot docs/screenshot.png
+	WARROOM_DB=.bench/screenshot.db $(BIN)/warroom-cli audience set customers --timezone America/New_York
+	WARROOM_DB=.bench/screenshot.db $(BIN)/warroom-cli draft compose INC-1 --audience executives,employees,customers
+	for view in timeline updates templates; do \
+		QT_QPA_PLATFORM=offscreen TZ=Europe/Berlin LANG=en_GB.UTF-8 WARROOM_DB=.bench/screenshot.db \
+			$(BIN)/warroom --screenshot docs/$$view.png --view $$view --size 1500x900 || exit 1; \
+	done
+	mv docs/timeline.png docs/screenshot.png
 
 clean:
 	rm -rf $(VENV) .bench .pytest_cache

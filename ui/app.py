@@ -28,6 +28,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"warroom {__version__}")
     parser.add_argument("--screenshot", metavar="FILE.png", help="render the main window to FILE.png and exit")
     parser.add_argument("--size", default="1400x860", help="window size for --screenshot (WxH)")
+    parser.add_argument("--view", choices=("timeline", "updates", "templates"), default="timeline",
+                        help="what --screenshot shows")
     parser.add_argument("--exit-after-paint", action="store_true", help=argparse.SUPPRESS)
     return parser
 
@@ -83,7 +85,7 @@ def _fail(message: str, headless: bool) -> int:
     return 2
 
 
-def take_screenshot(window, path: Path, size: str = "1400x860") -> bool:
+def take_screenshot(window, path: Path, size: str = "1400x860", view: str = "timeline") -> bool:
     try:
         width, height = (int(v) for v in size.lower().split("x"))
     except ValueError:
@@ -96,9 +98,19 @@ def take_screenshot(window, path: Path, size: str = "1400x860") -> bool:
         app.processEvents()
         time.sleep(0.01)
     window.scroll_to_end()
-    app.processEvents()
+    target = window
+    if view == "updates":
+        window.show_composer()
+    elif view == "templates":
+        target = window.open_templates()
+        target.resize(width, height)
+        target.select("network-customers-update", "en")
+    deadline = time.monotonic() + 0.3
+    while time.monotonic() < deadline:
+        app.processEvents()
+        time.sleep(0.01)
     path.parent.mkdir(parents=True, exist_ok=True)
-    return window.grab().save(str(path))
+    return target.grab().save(str(path))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -150,7 +162,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             open_store()
             if state["store"] is None:
                 return int(state["code"])  # type: ignore[call-overload]
-            if not take_screenshot(window, Path(args.screenshot), args.size):
+            if not take_screenshot(window, Path(args.screenshot), args.size, args.view):
                 return _fail(f"Cannot write the screenshot to {args.screenshot}.", True)
             print(f"Saved {args.screenshot}")
             return 0

@@ -72,7 +72,7 @@ class DraftColumn(QFrame):
         layout.addWidget(self.header)
         layout.addWidget(split, 1)
         layout.addWidget(self.findings)
-        self.setMinimumWidth(380)
+        self.setMinimumWidth(300)
         self._autosave = QTimer(self)
         self._autosave.setSingleShot(True)
         self._autosave.setInterval(AUTOSAVE_MS)

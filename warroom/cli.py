@@ -335,13 +335,7 @@ def _write_out(text: str, target_name: str | None) -> None:
 def cmd_render(store: Store, args, out: Output) -> int:
     from warroom.services import compose
 
-    etr = None
-    if args.etr:
-        now = store.clock.now()
-        start_text, _, end_text = args.etr.partition("..")
-        etr = compose.make_etr(parse_when(start_text, now=now, future=True),
-                               parse_when(end_text, now=now, future=True) if end_text else None,
-                               confidence=args.etr_confidence, assessor=args.etr_by or "")
+    etr = _etr_from_args(store, args)
     r = compose.render_update(store, args.incident, audience=args.audience, locale=args.locale,
                               template=args.template, etr=etr)
     channels = [args.channel] if args.channel else list(("long", "short", "chat"))
@@ -356,6 +350,63 @@ def cmd_render(store: Store, args, out: Output) -> int:
         extra = f"  [{r.sms}]" if c == "short" else ""
         print(f"\n--- {c}{extra} ---")
         print(r.body(c).rstrip())
+    return EXIT_OK
+
+
+def _etr_from_args(store: Store, args):
+    from warroom.services import compose
+
+    if not args.etr:
+        if args.etr_by:
+            raise InputError("--etr-by goes with --etr TIME.")
+        return None
+    now = store.clock.now()
+    start_text, _, end_text = args.etr.partition("..")
+    return compose.make_etr(parse_when(start_text, now=now, future=True),
+                            parse_when(end_text, now=now, future=True) if end_text else None,
+                            confidence=args.etr_confidence, assessor=args.etr_by or "")
+
+
+def _draft_dict(d) -> dict:
+    return {"id": d.id, "incident_id": d.incident_id, "audience": d.audience, "locale": d.locale,
+            "template": d.template, "template_version": d.template_version, "state": d.state,
+            "revision": d.revision, "subject": d.subject, "long": d.long, "short": d.short, "chat": d.chat,
+            "author": d.author, "updated_at": d.updated_at}
+
+
+def cmd_draft_compose(store: Store, args, out: Output) -> int:
+    from warroom.services import drafts
+
+    audiences_ = [a.strip() for a in args.audience.split(",") if a.strip()]
+    made = drafts.compose_drafts(store, args.actor, args.incident, audiences_, etr=_etr_from_args(store, args))
+    out.data([_draft_dict(d) for d in made],
+             "\n".join(f"{d.id}  {d.audience:<12} {d.locale:<6} {d.template}" for d in made))
+    return EXIT_OK
+
+
+def cmd_draft_list(store: Store, args, out: Output) -> int:
+    from warroom.services import drafts
+
+    rows = drafts.list_drafts(store, args.incident)
+    out.data([_draft_dict(d) for d in rows],
+             "\n".join(f"{d.id}  {d.audience:<12} {d.state:<10} r{d.revision}  {d.subject}" for d in rows)
+             or "No drafts.")
+    return EXIT_OK
+
+
+def cmd_draft_show(store: Store, args, out: Output) -> int:
+    import uuid as _uuid
+
+    from warroom.services import drafts
+
+    try:
+        draft_id = _uuid.UUID(args.draft)
+    except ValueError:
+        raise InputError(f"{args.draft!r} is not a draft id (see `warroom-cli draft list INCIDENT`).") from None
+    d = drafts.get(store, draft_id)
+    out.data(_draft_dict(d), f"{d.audience} · {d.locale} · {d.template} · revision {d.revision} · {d.state}\n"
+                             f"Subject: {d.subject}\n\n{d.long.rstrip()}\n\n--- SMS ---\n{d.short.rstrip()}\n\n"
+                             f"--- chat ---\n{d.chat.rstrip()}")
     return EXIT_OK
 
 
@@ -531,6 +582,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--etr", metavar="TIME[..TIME]", help="estimated resolution: a time or a window")
     p.add_argument("--etr-confidence", default="medium", help="low, medium or high")
     p.add_argument("--etr-by", metavar="NAME", help="who assessed the ETR (required with --etr)")
+    dr = sub.add_parser("draft", help="drafts of status updates").add_subparsers(
+        dest="draft_command", metavar="ACTION", required=True)
+    p = add("compose", cmd_draft_compose, "compose drafts for audiences from their templates", dr)
+    p.add_argument("incident")
+    p.add_argument("--audience", "-a", required=True, help="comma-separated, e.g. customers,employees")
+    p.add_argument("--etr", metavar="TIME[..TIME]")
+    p.add_argument("--etr-confidence", default="medium")
+    p.add_argument("--etr-by", metavar="NAME")
+    p = add("list", cmd_draft_list, "list an incident's drafts", dr)
+    p.add_argument("incident")
+    p = add("show", cmd_draft_show, "show a draft's current revision", dr)
+    p.add_argument("draft")
     aud = sub.add_parser("audience", help="the audiences updates are written for").add_subparsers(
         dest="audience_command", metavar="ACTION", required=True)
     add("list", cmd_audience_list, "list audiences", aud)
