@@ -8,18 +8,21 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from warroom.services import incidents
 from ui import app as app_module
 from ui.qt import QLockFile, QMessageBox, QtGui
 
 
-def test_screenshot_from_the_installed_program(tmp_path, store, seeded):
+@pytest.mark.parametrize("view", ["timeline", "templates"])
+def test_screenshot_from_the_installed_program(tmp_path, store, seeded, view):
     out = tmp_path / "shot.png"
     exe = shutil.which("warroom", path=str(Path(sys.executable).parent))
     assert exe, "the gui-script entry point is installed"
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
-    result = subprocess.run([exe, "--db", str(store.path), "--screenshot", str(out), "--size", "1200x800"],
-                            env=env, capture_output=True, text=True, timeout=60)
+    result = subprocess.run([exe, "--db", str(store.path), "--screenshot", str(out), "--size", "1200x800",
+                             "--view", view], env=env, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     image = QtGui.QImage(str(out))
     assert (image.width(), image.height()) == (1200, 800)

@@ -217,3 +217,18 @@ def test_template_export_import_and_versions(cli, tmp_path):
     export.write_text(json.dumps(doc))
     code, _, err = cli("template", "import", str(export))
     assert code == 2 and "syntax error" in err
+
+
+def test_drafts_from_the_command_line(cli):
+    cli("incident", "open", "Checkout failing", "--severity", "SEV2", "--category", "network")
+    code, out, _ = cli("draft", "compose", "INC-1", "--audience", "customers,employees", "--json")
+    made = json.loads(out)
+    assert code == 0 and [d["template"] for d in made] == ["network-customers-initial", "network-employees-initial"]
+    code, out, _ = cli("draft", "list", "INC-1", "--json")
+    assert [d["audience"] for d in json.loads(out)] == ["customers", "employees"]
+    code, out, _ = cli("draft", "show", made[0]["id"])
+    assert code == 0 and "revision 1" in out
+    code, _, err = cli("draft", "show", "nope")
+    assert code == 2 and "not a draft id" in err
+    code, _, err = cli("draft", "compose", "INC-1", "--audience", "customers", "--etr-by", "Ravi")
+    assert code == 2 and "--etr TIME" in err
