@@ -31,6 +31,7 @@ from ui.qt import (
     QVBoxLayout,
     QWidget,
     Signal,
+    qt_alive,
 )
 
 if TYPE_CHECKING:
@@ -108,6 +109,12 @@ class DraftColumn(QFrame):
             all_findings += found
             if key == channel:
                 self.findings.show_findings(texts[key], found)
+        # The subject is public too (an e-mail subject, a status page title).
+        subject_findings = lint(texts["subject"], external=self.external, status=None, channel=None,
+                                config=self.lint_config)
+        if subject_findings:
+            self.findings.add_findings("Subject", texts["subject"], subject_findings)
+        all_findings += subject_findings
         self.blocking = any(f.blocking for f in all_findings)
         self._update_header(dirty=self._autosave.isActive())
 
@@ -251,7 +258,7 @@ class ComposerView(QWidget):
         return [name for name, box in self.checks.items() if box.isChecked()]
 
     def compose(self) -> None:
-        if self.store is None or self.incident is None:
+        if self.store is None or self.incident is None or not self.compose_button.isEnabled():
             return
         from warroom.services import compose as compose_service
         from warroom.services import drafts
@@ -267,8 +274,12 @@ class ComposerView(QWidget):
             self._say(str(exc))
             return
         store, actor, incident_id, chosen = self.store, self.actor, self.incident.id, self.selected_audiences()
+        self.compose_button.setEnabled(False)  # one compose at a time
 
         def done(views) -> None:
+            self.compose_button.setEnabled(True)
+            if self.incident is None or self.incident.id != incident_id:
+                return  # the user moved on; the drafts show when they come back
             first = None
             for view in views:
                 col = self._add_column(view)
@@ -278,6 +289,7 @@ class ComposerView(QWidget):
                 first.editor.editors["long"].setFocus()
 
         def failed(error: BaseException) -> None:
+            self.compose_button.setEnabled(True)
             self._say(str(error))
 
         self.ops.write(lambda: drafts.compose_drafts(store, actor, incident_id, chosen, etr=etr), done, failed)
@@ -288,7 +300,12 @@ class ComposerView(QWidget):
         from warroom.services import drafts
 
         store, actor, draft_id = self.store, self.actor, col.view.id
-        self.ops.write(lambda: drafts.save_revision(store, actor, draft_id, **texts), col.revision_saved,
+
+        def saved(view) -> None:
+            if qt_alive(col):  # the column may be gone (another incident); the revision is saved all the same
+                col.revision_saved(view)
+
+        self.ops.write(lambda: drafts.save_revision(store, actor, draft_id, **texts), saved,
                        lambda error: self._say(str(error)))
 
     def _say(self, message: str) -> None:

@@ -185,6 +185,17 @@ class FindingsList(QListWidget):
             item.setData(Qt.ItemDataRole.UserRole, (f.start, f.end))
             self.addItem(item)
 
+    def add_findings(self, where: str, text: str, findings: list[Finding]) -> None:
+        """Findings in another field (the subject), listed first."""
+        if self.count() == 1 and self.item(0).data(Qt.ItemDataRole.UserRole) is None:
+            self.clear()  # "No findings" no longer holds
+        for f in findings:
+            mark = "⛔" if f.blocking else "⚠"
+            item = QListWidgetItem(f"{mark} {where} · {f.rule}: “{text[f.start:f.end][:40]}” — {f.suggestion}")
+            item.setToolTip(f.message)
+            item.setForeground(QColor("#c62828" if f.blocking else "#ef6c00"))
+            self.insertItem(0, item)
+
     def _activated(self, item: QListWidgetItem) -> None:
         span = item.data(Qt.ItemDataRole.UserRole)
         if span:

@@ -62,6 +62,7 @@ from PySide6.QtWidgets import (  # noqa: F401
     QTextEdit,
     QTreeWidget,
     QTreeWidgetItem,
+    QTreeWidgetItemIterator,
     QToolButton,
     QVBoxLayout,
     QWidget,

@@ -20,6 +20,7 @@ from ui.qt import (
     QLineEdit,
     QListWidget,
     QListWidgetItem,
+    QMessageBox,
     QPlainTextEdit,
     QPushButton,
     QShortcut,
@@ -139,6 +140,7 @@ class TemplateEditor(QDialog):
     # -- the list --------------------------------------------------------------
 
     def reload(self, select: uuid.UUID | None = None) -> None:
+        """Rebuild the list; a template being edited stays in the editor as it is."""
         from warroom.services import audiences, templates
 
         self._externals = {a.name: a.external for a in audiences.list_audiences(self.store)}
@@ -193,9 +195,36 @@ class TemplateEditor(QDialog):
                 return True
         return False
 
-    def _chosen(self, item, _previous) -> None:
+    def dirty(self) -> bool:
+        """The editor holds words that are not the current version's."""
+        if self.current is None:
+            return False
+        t, texts = self.current, self.editor.texts()
+        return (t.subject, t.long, t.short, t.chat) != (texts["subject"], texts["long"], texts["short"], texts["chat"])
+
+    def _keep_or_discard(self) -> bool:
+        """Ask before unsaved edits are dropped; True when it is fine to go on."""
+        if not self.dirty():
+            return True
+        answer = QMessageBox.question(
+            self, "Unsaved changes", f"Discard your changes to {self.current.name} ({self.current.locale})?",
+            QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.Cancel)
+        return answer == QMessageBox.StandardButton.Discard
+
+    def closeEvent(self, event) -> None:
+        if self._keep_or_discard():
+            event.accept()
+        else:
+            event.ignore()
+
+    def _chosen(self, item, previous) -> None:
         t = item.data(0, Qt.ItemDataRole.UserRole) if item is not None else None
-        if t is None:
+        if t is None or (self.current is not None and t.id == self.current.id and t.version == self.current.version):
+            return
+        if self.current is not None and previous is not None and not self._keep_or_discard():
+            self.tree.blockSignals(True)
+            self.tree.setCurrentItem(previous)
+            self.tree.blockSignals(False)
             return
         self.current = t
         self.meta.setText(f"<b>{t.name}</b> · {t.locale} · {t.category} / {t.audience} / {t.phase} · "
@@ -271,8 +300,15 @@ class TemplateEditor(QDialog):
         store, actor = self.store, self.actor
 
         def saved(view) -> None:
+            typed_since = self.editor.texts() != texts
+            current_words = self.editor.texts()
+            self.current = None  # so the list's reload loads the new version without asking
             self.reload(select=view.id)
-            self.status.setText(f"Saved as version {view.version}.")
+            if typed_since:  # words typed while it was being saved stay in the editor
+                self.editor.set_texts(**current_words)
+                self.status.setText(f"Saved as version {view.version}; newer changes not saved yet.")
+            else:
+                self.status.setText(f"Saved as version {view.version}.")
 
         def failed(error: BaseException) -> None:
             self.status.setText(str(error) if isinstance(error, WarroomError) else f"Not saved: {error}")

@@ -9,9 +9,11 @@ runaway loop — is a :class:`TemplateError` naming the line, never a crash.
 from __future__ import annotations
 
 import contextvars
+import re
+import sys
 import time
 from collections.abc import Iterator, Mapping
-from datetime import datetime, tzinfo
+from datetime import date, datetime, tzinfo
 from functools import lru_cache
 from typing import Any
 
@@ -57,11 +59,34 @@ def _guarded_range(*args: int) -> Iterator[int]:
         yield value
 
 
-class _Sandbox(ImmutableSandboxedEnvironment):
-    """The immutable sandbox, plus limits on what ``*`` and ``**`` may build and a
-    clock check on every call."""
+#: The largest string or list a template may build along the way.
+MAX_VALUE = 5 * MAX_OUTPUT
+_WIDTH = re.compile(r"%[-+ #0]*(\d+)|\{[^{}]*?:[^{}]*?(\d{5,})")
 
-    intercepted_binops = frozenset({"*", "**"})
+
+def _too_big(size: int) -> None:
+    if size > MAX_VALUE:
+        raise SecurityError(f"that builds a value of {size:,} characters (the limit is {MAX_VALUE:,})")
+
+
+def _check_format_string(fmt: str) -> None:
+    for m in _WIDTH.finditer(fmt):
+        width = int(m.group(1) or m.group(2) or 0)
+        _too_big(width)
+
+
+_CLOCK_ATTRS = {"now", "utcnow", "today", "fromtimestamp", "utcfromtimestamp", "astimezone", "timestamp",
+                "fromordinal", "combine", "strptime", "fromisoformat", "utcoffset", "tzname", "dst"}
+
+#: str methods that can build a large string from small arguments.
+_WIDTH_METHODS = {"center", "ljust", "rjust", "zfill"}
+
+
+class _Sandbox(ImmutableSandboxedEnvironment):
+    """The immutable sandbox, plus limits on the size of what operators, filters and
+    string methods build, and a clock check on every call."""
+
+    intercepted_binops = frozenset({"*", "**", "+", "%"})
 
     def call_binop(self, context, operator: str, left: Any, right: Any) -> Any:
         if operator == "**" and isinstance(right, (int, float)) and abs(right) > 64:
@@ -70,11 +95,112 @@ class _Sandbox(ImmutableSandboxedEnvironment):
             for seq, n in ((left, right), (right, left)):
                 if isinstance(seq, (str, list, tuple)) and isinstance(n, int) and len(seq) * n > MAX_OUTPUT:
                     raise SecurityError("that multiplication builds too large a value")
+        if operator == "+" and isinstance(left, (str, list, tuple)) and isinstance(right, (str, list, tuple)):
+            _too_big(len(left) + len(right))
+        if operator == "%" and isinstance(left, str):
+            _check_format_string(left)
         return super().call_binop(context, operator, left, right)
+
+    def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
+        # Times are data: no reading the real clock (.now(), .today()) or the laptop's
+        # zone (.astimezone()) from inside a template; the filters format them.
+        if isinstance(obj, (datetime, date, type)) and attr in _CLOCK_ATTRS:
+            return False
+        return super().is_safe_attribute(obj, attr, value)
 
     def call(__self, __context, __obj, *args: Any, **kwargs: Any) -> Any:  # noqa: N805 (Jinja's signature)
         _check_time()
+        # str.format comes wrapped by the sandbox; the string is behind __wrapped__.
+        owner = getattr(__obj, "__self__", None)
+        if owner is None:
+            owner = getattr(getattr(__obj, "__wrapped__", None), "__self__", None)
+        name = getattr(__obj, "__name__", "")
+        if isinstance(owner, str):
+            if name in _WIDTH_METHODS and args and isinstance(args[0], int):
+                _too_big(args[0])
+            elif name == "expandtabs":
+                _too_big(len(owner) * (args[0] if args and isinstance(args[0], int) else 8))
+            elif name == "replace" and len(args) >= 2:
+                _too_big(len(owner) + owner.count(str(args[0])) * max(len(str(args[1])), 1))
+            elif name == "join" and args:
+                _too_big(sum(len(str(x)) for x in args[0]) + len(owner) * len(args[0]))
+            elif name in ("format", "format_map"):
+                _check_format_string(owner)
         return super().call(__context, __obj, *args, **kwargs)
+
+
+def _guard_filters(env) -> None:
+    """Jinja's own filters that can build a large string from a small one."""
+    filters = env.filters
+
+    def guarded(name, size_of):
+        original = filters[name]
+
+        def wrapper(*args, **kwargs):
+            _too_big(size_of(*args, **kwargs))
+            return original(*args, **kwargs)
+
+        wrapper.__name__ = original.__name__
+        for attr in ("jinja_pass_arg",):
+            if hasattr(original, attr):
+                setattr(wrapper, attr, getattr(original, attr))
+        filters[name] = wrapper
+
+    def text_args(args):  # filters marked pass_eval_context get the context first
+        return [a for a in args if not hasattr(a, "environment")]
+
+    def replace_size(*args, **kwargs):
+        value, old, new = (text_args(args) + [None, None, None])[:3]
+        value = str(value)
+        return len(value) + value.count(str(old)) * max(len(str(new)), 1)
+
+    def center_size(*args, **kwargs):
+        rest = text_args(args)
+        return max(len(str(rest[0])), int(rest[1]) if len(rest) > 1 else int(kwargs.get("width", 80)))
+
+    def indent_size(*args, **kwargs):
+        rest = text_args(args)
+        width = rest[1] if len(rest) > 1 else kwargs.get("width", 4)
+        width = len(width) if isinstance(width, str) else int(width)
+        return len(str(rest[0])) * (1 + width)
+
+    def format_size(*args, **kwargs):
+        _check_format_string(str(text_args(args)[0]))
+        return 0
+
+    guarded("replace", replace_size)
+    guarded("center", center_size)
+    guarded("indent", indent_size)
+    guarded("format", format_size)
+
+
+class _Deadline:
+    """Checks the clock on every line a template runs: a loop over a long string or
+    list runs template lines, not calls, so the call hook alone would not see it."""
+
+    def __init__(self) -> None:
+        self.previous = None
+        self.lines = 0
+
+    def _global(self, frame, event, arg):
+        if frame.f_code.co_filename == "<template>":
+            return self._local
+        return None
+
+    def _local(self, frame, event, arg):
+        if event == "line":
+            self.lines += 1
+            if self.lines % 64 == 0:
+                _check_time()
+        return self._local
+
+    def __enter__(self):
+        self.previous = sys.gettrace()
+        sys.settrace(self._global)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        sys.settrace(self.previous)
 
 
 def _when_factory(locale: Locale, zone: tzinfo):
@@ -118,6 +244,7 @@ def _environment(locale_name: str, zone_name: str) -> _Sandbox:
     env = _Sandbox(undefined=StrictUndefined, autoescape=False, trim_blocks=True, lstrip_blocks=True,
                    keep_trailing_newline=False)
     env.globals = {"range": _guarded_range}
+    _guard_filters(env)
     env.filters["when"] = _when_factory(locale, zone)
     env.filters["utc"] = _utc
     env.filters["join_list"] = lambda items: format_list([str(i) for i in items], locale=locale) if items else ""
@@ -151,12 +278,13 @@ def render(source: str, context: Mapping[str, Any], *, locale: str = "en", zone:
         template = _compile(locale_name, zone or "UTC", source)
         parts: list[str] = []
         size = 0
-        for chunk in template.generate(dict(context)):
-            size += len(chunk)
-            if size > MAX_OUTPUT:
-                raise TemplateError(f"the text would be longer than {MAX_OUTPUT:,} characters")
-            _check_time()
-            parts.append(chunk)
+        with _Deadline():
+            for chunk in template.generate(dict(context)):
+                size += len(chunk)
+                if size > MAX_OUTPUT:
+                    raise TemplateError(f"the text would be longer than {MAX_OUTPUT:,} characters")
+                _check_time()
+                parts.append(chunk)
         return "".join(parts).strip() + "\n" if parts else ""
     except TemplateError:
         raise
@@ -167,7 +295,9 @@ def render(source: str, context: Mapping[str, Any], *, locale: str = "en", zone:
     except SecurityError as exc:
         raise TemplateError(f"not allowed in a template: {exc}", _line_of(exc)) from None
     except RecursionError:
-        raise TemplateError("the template calls itself without end") from None
+        raise TemplateError("the template calls itself without end, or nests too deeply") from None
+    except MemoryError:
+        raise TemplateError("the template builds too large a value") from None
     except Exception as exc:  # a template can raise anything its expressions raise
         raise TemplateError(f"{type(exc).__name__}: {exc}", _line_of(exc)) from None
     finally:
@@ -181,6 +311,8 @@ def check_syntax(source: str) -> TemplateError | None:
         _environment("en", "UTC").parse(source)
     except TemplateSyntaxError as exc:
         return TemplateError(f"syntax error: {exc.message}", exc.lineno)
+    except (RecursionError, MemoryError):
+        return TemplateError("syntax error: the template nests too deeply")
     return None
 
 

@@ -6,7 +6,8 @@ import pytest
 
 from warroom.app import open_store
 from warroom.services import drafts, incidents, settings, templates
-from ui.qt import Qt
+from ui.qt import QMessageBox, Qt, QTreeWidgetItemIterator
+
 
 
 @pytest.fixture
@@ -88,7 +89,7 @@ def test_drafts_come_back_with_the_incident(qtbot, win, full):
     assert [c.view.audience for c in win.composer.columns.values()] == ["regulators"]
 
 
-def test_template_editor_edit_preview_history(qtbot, win, full):
+def test_template_editor_edit_preview_history(qtbot, win, full, monkeypatch):
     store, _ = full
     editor = win.open_templates()
     assert editor.tree.topLevelItemCount() >= 4
@@ -113,8 +114,51 @@ def test_template_editor_edit_preview_history(qtbot, win, full):
     long_edit.setPlainText(long_edit.toPlainText() + "\nSee http://wiki.corp.example.com/runbook")
     editor._refresh_preview()
     assert any("internal-host" in editor.findings.item(i).text() for i in range(editor.findings.count()))
+    # unsaved words are not dropped without asking
+    asked = []
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: asked.append(a[2]) or QMessageBox.StandardButton.Cancel)
+    assert editor.select("network-customers-initial", "de") is True
+    assert asked and "Discard your changes" in asked[0]
+    assert editor.current.locale == "en" and "wiki.corp" in long_edit.toPlainText()  # still editing
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Discard)
+    assert editor.select("network-customers-initial", "de")
+    assert editor.current.locale == "de"
+    # the filter narrows the list to what matches
     editor.filter.setText("holding de")
-    visible = [editor.tree.topLevelItem(i) for i in range(editor.tree.topLevelItemCount())
-               if not editor.tree.topLevelItem(i).isHidden()]
-    assert visible and all(not i.isHidden() for i in visible)
+    shown = []
+    it = QTreeWidgetItemIterator(editor.tree)
+    while it.value():
+        item = it.value()
+        t = item.data(0, Qt.ItemDataRole.UserRole)
+        if t is not None and not item.isHidden():
+            shown.append((t.phase, t.locale))
+        it += 1
+    assert shown and all(s == ("holding", "de") for s in shown)
     editor.close()
+
+
+def test_switching_incidents_while_work_runs(qtbot, full):
+    """With the real background pool: a compose finishing after the user moved on
+    stays with its own incident; an autosave for a column gone still lands."""
+    from ui.mainwindow import MainWindow
+    from warroom.timefmt import TimeFormatter
+
+    store, inc = full
+    other = incidents.open_incident(store, "Dana", title="Other", severity="SEV4")
+    w = MainWindow(store, "Mia", local=TimeFormatter("en_GB", "UTC"), poll_ms=100_000)
+    qtbot.addWidget(w)
+    w.reload_incidents(select=inc.id)
+    w.composer.compose()
+    assert not w.composer.compose_button.isEnabled()
+    w.reload_incidents(select=other.id)
+    qtbot.waitUntil(lambda: not w.ops.busy(), timeout=10_000)
+    assert w.composer.columns == {} and w.composer.compose_button.isEnabled()
+    w.reload_incidents(select=inc.id)
+    assert len(w.composer.columns) == 3
+    col = next(iter(w.composer.columns.values()))
+    col.editor.editors["long"].setPlainText("Typed just before switching.")
+    assert col._autosave.isActive()
+    w.reload_incidents(select=other.id)  # flushes the pending save, then drops the column
+    qtbot.waitUntil(lambda: not w.ops.busy(), timeout=10_000)
+    assert drafts.get(store, col.view.id).long == "Typed just before switching."
+    w.close()

@@ -52,6 +52,43 @@ def test_template_errors_name_the_line(source, line, words):
     assert words in str(info.value)
 
 
+@pytest.mark.parametrize("source", [
+    "{{ ('x'*20000)|replace('x','x'*20000)|length }}",
+    "{{ ('%0300000000d' % 1)|length }}",
+    "{{ 'x'|center(300000000)|length }}",
+    "{{ 'x'.center(300000000)|length }}",
+    "{{ '{:>300000000}'.format(1)|length }}",
+    "{{ 'x'|indent(300000000)|length }}",
+    "{{ 'a b'.expandtabs(100000000)|length }}",
+    "{{ ','.join(['x'*10000]*10000)|length }}",
+    "{{ ('x'*20000) + ('x'*90000) }}",
+])
+def test_templates_cannot_build_huge_values(source):
+    with pytest.raises(TemplateError, match="not allowed|too large"):
+        render(source, CTX, now=NOW)
+
+
+def test_templates_cannot_read_the_real_clock():
+    with pytest.raises(TemplateError, match="unsafe"):
+        render("{{ update.now.now() }}", CTX, now=NOW)
+    with pytest.raises(TemplateError, match="unsafe"):
+        render("{{ update.now.astimezone() }}", CTX, now=NOW)
+
+
+def test_a_loop_over_a_long_string_is_stopped_by_the_clock():
+    """Loops that call nothing are still timed: the clock is checked as template lines run."""
+    source = ("{% set s = 'x' * 1000 %}{% for a in s %}{% for b in s %}{% for c in s %}"
+              "{% endfor %}{% endfor %}{% endfor %}")
+    with pytest.raises(TemplateError, match="longer than"):
+        render(source, CTX, now=NOW)
+
+
+def test_deep_nesting_is_a_syntax_error_not_a_crash():
+    from warroom.render import check_syntax
+
+    assert "nests too deeply" in str(check_syntax("{{ " + "(" * 3000 + "1" + ")" * 3000 + " }}"))
+
+
 def test_a_runaway_loop_is_stopped_by_the_clock():
     source = "{% for i in range(9999) %}{% for j in range(9999) %}{% endfor %}{% endfor %}"
     with pytest.raises(TemplateError, match="longer than"):
@@ -188,3 +225,39 @@ def test_compose_an_update_for_an_audience(store, clock):
 def test_etr_window_must_be_ordered(clock):
     with pytest.raises(InputError, match="after its start"):
         compose.make_etr(clock.now(), clock.now() - timedelta(minutes=1), assessor="Ravi")
+
+
+def test_save_refuses_an_unknown_variable_and_a_fake_boolean(store):
+    with pytest.raises(InputError, match="nonsense"):
+        templates.save(store, "Mia", **_tpl(long="Sorry for {{ incident.nonsense }}."))
+    with pytest.raises(InputError, match="true or false"):
+        templates.save(store, "Mia", **_tpl(preapproved="no"))
+    assert templates.list_templates(store) == []
+
+
+def test_selection_for_a_regional_english(store):
+    for name, cat, phase, loc in [("generic-gb", "any", "update", "en_GB"), ("specific-en", "network", "identified", "en")]:
+        templates.save(store, "Mia", **_tpl(name=name, category=cat, phase=phase, locale=loc))
+    # the language's own specific template beats a regional generic one
+    assert templates.select_template(store, category="network", audience="customers", phase="identified",
+                                     locale="en_GB").name == "specific-en"
+    assert templates.candidate_keys("network", "identified", "en_GB")[:2] == [
+        ("network", "identified", "en_GB"), ("network", "identified", "en")]
+
+
+def test_shipped_templates_follow_a_new_release_unless_edited(store, monkeypatch, tmp_path):
+    shipped = tmp_path / "templates" / "en"
+    shipped.mkdir(parents=True)
+    toml = ('[[template]]\nname = "{n}"\ncategory = "any"\naudience = "customers"\nphase = "update"\n'
+            'subject = "s"\nlong = "{text}"\nshort = "x"\nchat = "x"\n')
+    (shipped / "any.toml").write_text(toml.format(n="a", text="first") + toml.format(n="b", text="first"))
+    monkeypatch.setattr(templates, "resource", lambda *parts: tmp_path.joinpath(*parts))
+    assert templates.ensure_defaults(store) == 2
+    a = templates.get(store, "a", "en")
+    assert a.id == templates.shipped_id("a", "en")  # the same on every device
+    templates.save(store, "Mia", **{**a.as_dict(), "long": "mine"})
+    (shipped / "any.toml").write_text(toml.format(n="a", text="second") + toml.format(n="b", text="second"))
+    assert templates.ensure_defaults(store) == 1
+    assert templates.get(store, "a", "en").long == "mine"     # edited: left alone
+    assert templates.get(store, "b", "en").long == "second"   # untouched: follows the release
+    assert templates.ensure_defaults(store) == 0

@@ -68,6 +68,10 @@ def save(store: Store, actor: str, name: str, *, label: str | None = None, exter
     name = (name or "").strip().lower()
     if not _NAME.match(name):
         raise InputError("An audience name is a short word in lower case (letters, digits, - and _), e.g. key-accounts.")
+    if label is not None:
+        label = " ".join(label.split())
+        if not label or len(label) > 100:
+            raise InputError("An audience's label is 1 to 100 characters.")
     clean_locale = check_locale(locale) if locale else None
     clean_zone = check_zone(timezone) if timezone else None
     with store.write(actor) as tx:

@@ -193,16 +193,17 @@ def _has_locale(store: Store, name: str, locale: str) -> bool:
 
 
 
-def sample_incident(now: datetime) -> IncidentView:
-    """A made-up incident for previewing templates when none is chosen."""
+def sample_incident(now: datetime, *, resolved: bool = False) -> IncidentView:
+    """A made-up incident for previewing and checking templates when none is chosen."""
     from datetime import timedelta
 
     from warroom.domain import Severity
 
     return IncidentView(
         id=uuid.UUID(int=0), ref="INC-0", title="Checkout failing for some customers", category=Category.APPLICATION,
-        severity=Severity.SEV2, impact=Impact.PARTIAL_OUTAGE, status=Status.IDENTIFIED, customer_facing=True,
+        severity=Severity.SEV2, impact=Impact.PARTIAL_OUTAGE,
+        status=Status.RESOLVED if resolved else Status.IDENTIFIED, customer_facing=True,
         components=("Checkout", "Payments"), commander="Dana Okafor", confidential=False, exercise=False,
         detected_at=now - timedelta(minutes=25), declared_at=now - timedelta(minutes=20), status_changed_at=now,
-        resolved_at=None, last_update_at=now - timedelta(minutes=10), updated_at=now,
-        next_update_due=now + timedelta(minutes=30))
+        resolved_at=now if resolved else None, last_update_at=now - timedelta(minutes=10), updated_at=now,
+        next_update_due=None if resolved else now + timedelta(minutes=30))

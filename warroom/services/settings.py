@@ -32,7 +32,11 @@ def set_org(store: Store, actor: str, *, name: str | None = None, status_url: st
         if not name or len(name) > 100:
             raise InputError("The organisation's name is 1 to 100 characters.")
     if status_url:
-        parsed = urlparse(status_url.strip())
+        try:
+            parsed = urlparse(status_url.strip())
+            parsed.hostname  # noqa: B018 (parses the host; raises on a broken one)
+        except ValueError:
+            raise InputError(f"{status_url!r} is not a web address (https://status.example.com).") from None
         if parsed.scheme not in ("https", "http") or not parsed.netloc:
             raise InputError(f"{status_url!r} is not a web address (https://status.example.com).")
         status_url = status_url.strip()

@@ -6,8 +6,11 @@ an audience, falling back in this order:
 1. the incident's category, the audience, the phase, the locale (``de_CH``);
 2. the same with the locale's language only (``de``);
 3. category ``any`` instead of the incident's, in the locale, then its language;
-4. for a status term as phase (``identified`` …): all of the above with phase ``update``;
+4. for a status term as phase (``identified`` …): all of the above with phase ``update``
+   (and for ``final``: with ``resolved``);
 5. all of the above in English.
+
+Among templates with the same key, the one saved first wins (the query is ordered).
 """
 
 from __future__ import annotations
@@ -151,7 +154,10 @@ def _clean(data: dict[str, Any], audiences: set[str], where: str = "", *, check:
     if phase not in PHASES:
         raise InputError(f"{prefix}unknown phase {phase!r}: choose one of {', '.join(PHASES)}.")
     clean["phase"] = phase
-    clean["preapproved"] = bool(data.get("preapproved", False))
+    pre = data.get("preapproved", False)
+    if not isinstance(pre, bool):
+        raise InputError(f"{prefix}preapproved is true or false, not {pre!r}.")
+    clean["preapproved"] = pre
     if "\n" in clean["subject"].strip():
         raise InputError(f"{prefix}the subject is one line.")
     for field in ("subject", "long", "short", "chat"):
@@ -162,14 +168,38 @@ def _clean(data: dict[str, Any], audiences: set[str], where: str = "", *, check:
             raise InputError(f"{prefix}{field}, {error}")
     if not clean["long"].strip():
         raise InputError(f"{prefix}the long text (status page and e-mail) is empty.")
+    if check:
+        _check_renders(clean, prefix)
     return clean
+
+
+def _check_renders(clean: dict[str, Any], prefix: str) -> None:
+    """Render against a sample incident: an unknown variable is refused now, not
+    when someone composes an update with it mid-incident."""
+    from warroom.clock import UTC
+    from warroom.render import TemplateError, render
+    from warroom.services import compose
+
+    now = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
+    for incident in (compose.sample_incident(now), compose.sample_incident(now, resolved=True)):
+        ctx = compose.context(incident, locale=clean["locale"], now=now)
+        for field in ("subject", "long", "short", "chat"):
+            try:
+                render(clean[field], ctx, locale=clean["locale"], now=now)
+            except TemplateError as exc:
+                raise InputError(f"{prefix}{field}, {exc}") from None
 
 
 def _audience_names(session) -> set[str]:
     return set(session.scalars(select(Audience.name)))
 
 
-def _save(tx, clean: dict[str, Any]) -> tuple[Template, TemplateVersion, bool]:
+def shipped_id(name: str, locale: str) -> uuid.UUID:
+    """Shipped templates get the same id on every device, so team sync sees one."""
+    return uuid.uuid5(uuid.NAMESPACE_URL, f"warroom:template:{locale}:{name}")
+
+
+def _save(tx, clean: dict[str, Any], *, template_id: uuid.UUID | None = None) -> tuple[Template, TemplateVersion, bool]:
     """Create the template or add a version; returns (template, version, changed)."""
     session = tx.session
     digest = content_hash(clean["subject"], clean["long"], clean["short"], clean["chat"])
@@ -187,7 +217,7 @@ def _save(tx, clean: dict[str, Any]) -> tuple[Template, TemplateVersion, bool]:
         t.current_version += 1
         t.updated_at = tx.now
     else:
-        t = Template(id=uuid7(), name=clean["name"], locale=clean["locale"], category=clean["category"],
+        t = Template(id=template_id or uuid7(), name=clean["name"], locale=clean["locale"], category=clean["category"],
                      audience=clean["audience"], phase=clean["phase"], preapproved=clean["preapproved"],
                      current_version=1, created_at=tx.now, updated_at=tx.now)
         session.add(t)
@@ -213,7 +243,7 @@ def save(store: Store, actor: str, **data: Any) -> TemplateView:
 
 
 def import_many(store: Store, actor: str, items: Iterable[dict[str, Any]], *, source: str = "",
-                check: bool = True) -> tuple[int, int]:
+                check: bool = True, shipped: bool = False) -> tuple[int, int]:
     """Validate every template first, then save them in one transaction: a bad file
     imports nothing. Returns (new versions, unchanged). ``check=False`` skips the
     template syntax check (for the shipped set, which the test suite renders whole)."""
@@ -228,7 +258,8 @@ def import_many(store: Store, actor: str, items: Iterable[dict[str, Any]], *, so
             if key in seen:
                 raise InputError(f"{source}: the template {c['name']!r} ({c['locale']}) appears twice.")
             seen.add(key)
-        changed = sum(1 for c in cleaned if _save(tx, c)[2])
+        changed = sum(1 for c in cleaned
+                      if _save(tx, c, template_id=shipped_id(c["name"], c["locale"]) if shipped else None)[2])
     return changed, len(cleaned) - changed
 
 
@@ -299,7 +330,11 @@ def ensure_defaults(store: Store, actor: str = "system") -> int:
         row = session.get(Meta, DEFAULTS_KEY)
         if row is not None and row.value == fingerprint:
             return 0
-        have = {(t.name, t.locale) for t in session.scalars(select(Template))}
+        # Templates someone has edited are theirs: a new release leaves them alone.
+        # Those only the shipped set ever wrote follow the shipped text.
+        edited = set(session.execute(
+            select(Template.name, Template.locale).join(TemplateVersion, TemplateVersion.template_id == Template.id)
+            .where(TemplateVersion.author != actor)).all())
     items: list[dict[str, Any]] = []
     for locale, name, text in texts:
         try:
@@ -308,9 +343,10 @@ def ensure_defaults(store: Store, actor: str = "system") -> int:
             raise InputError(f"The shipped template file {locale}/{name} is broken: {exc}.") from None
         for item in doc.get("template", []):
             item = {"locale": locale, **item}
-            if (item.get("name"), check_locale(locale)) not in have:
+            if (item.get("name"), check_locale(locale)) not in edited:
                 items.append(item)
-    changed, _ = import_many(store, actor, items, source="default templates", check=False) if items else (0, 0)
+    changed, _ = (import_many(store, actor, items, source="default templates", check=False, shipped=True)
+                  if items else (0, 0))
     with store.write(actor) as tx:
         row = tx.session.get(Meta, DEFAULTS_KEY)
         if row is None:
@@ -331,7 +367,8 @@ def select_template(store: Store, *, category: str, audience: str, phase: str, l
     """The most specific template (see the module's docstring for the order)."""
     locale = check_locale(locale)
     with store.read() as session:
-        rows = _current(session, select(Template).where(Template.audience == audience))
+        rows = _current(session, select(Template).where(Template.audience == audience)
+                        .order_by(Template.created_at.desc(), Template.id.desc()))
     if not rows:
         raise NotFound(f"No template for the audience {audience!r}; add one in the template editor.")
     table = {(t.category, t.phase, t.locale): t for t in rows}
@@ -343,16 +380,11 @@ def select_template(store: Store, *, category: str, audience: str, phase: str, l
 
 
 def candidate_keys(category: str, phase: str, locale: str) -> list[tuple[str, str, str]]:
-    locales = [locale]
-    if _language(locale) != locale:
-        locales.append(_language(locale))
-    for fallback in ("en",):
-        if fallback not in locales:
-            locales.append(fallback)
+    own = [locale] + ([_language(locale)] if _language(locale) != locale else [])
     phases = [phase] + (["update"] if phase in {s.value for s in Status} - {"resolved"} else []) + \
         (["resolved"] if phase == "final" else [])
     keys: list[tuple[str, str, str]] = []
-    for loc_group in (locales[:-1] or locales, locales[-1:]):  # the user's locale first, then English
+    for loc_group in (own, ["en"]):  # the user's locale and its language first, then English
         for ph in phases:
             for cat in (category, "any"):
                 for loc in loc_group:
