@@ -164,6 +164,11 @@ class ComposerView(QWidget):
         self.etr_on.setObjectName("etrOn")
         self.etr_at = QDateTimeEdit()
         self.etr_at.setDisplayFormat("yyyy-MM-dd HH:mm")
+        self.etr_at.setToolTip("Estimated resolution (your local time); tick 'until' for a window")
+        self.etr_window = QCheckBox("until")
+        self.etr_window.setObjectName("etrWindow")
+        self.etr_until = QDateTimeEdit()
+        self.etr_until.setDisplayFormat("yyyy-MM-dd HH:mm")
         self.etr_conf = QComboBox()
         for c in ("low", "medium", "high"):
             self.etr_conf.addItem(f"{c} confidence", c)
@@ -185,7 +190,7 @@ class ComposerView(QWidget):
         top.addLayout(self.audience_row)
         top.addStretch(1)
         second = QHBoxLayout()
-        for w in (self.etr_on, self.etr_at, self.etr_conf, self.etr_by):
+        for w in (self.etr_on, self.etr_at, self.etr_window, self.etr_until, self.etr_conf, self.etr_by):
             second.addWidget(w)
         second.addStretch(1)
         second.addWidget(self.compose_button)
@@ -233,6 +238,7 @@ class ComposerView(QWidget):
                 for view in drafts.list_drafts(self.store, incident.id):
                     self._add_column(view)
             self.etr_at.setDateTime(QDateTime.currentDateTime().addSecs(3600))
+            self.etr_until.setDateTime(QDateTime.currentDateTime().addSecs(7200))
         elif incident is not None:
             for col in self.columns.values():
                 col.status = incident.status.value
@@ -268,7 +274,9 @@ class ComposerView(QWidget):
             etr = None
             if self.etr_on.isChecked():
                 start = datetime.fromtimestamp(self.etr_at.dateTime().toSecsSinceEpoch(), tz=timezone.utc)
-                etr = compose_service.make_etr(start, confidence=self.etr_conf.currentData(),
+                end = (datetime.fromtimestamp(self.etr_until.dateTime().toSecsSinceEpoch(), tz=timezone.utc)
+                       if self.etr_window.isChecked() else None)
+                etr = compose_service.make_etr(start, end, confidence=self.etr_conf.currentData(),
                                                assessor=self.etr_by.text())
         except WarroomError as exc:
             self._say(str(exc))

@@ -77,6 +77,14 @@ def test_an_etr_needs_an_assessor(qtbot, win, full):
     assert len(composer.columns) == 3
     long_text = next(iter(composer.columns.values())).view.long
     assert "estimate" in long_text.lower()
+    composer.etr_window.setChecked(True)
+    composer.etr_until.setDateTime(composer.etr_at.dateTime().addSecs(-60))
+    composer.compose()
+    assert "after its start" in composer.message.text()
+    composer.etr_until.setDateTime(composer.etr_at.dateTime().addSecs(3600))
+    composer.compose()
+    assert len(composer.columns) == 6
+    assert "between" in list(composer.columns.values())[-1].view.long
 
 
 def test_drafts_come_back_with_the_incident(qtbot, win, full):
