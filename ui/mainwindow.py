@@ -413,12 +413,14 @@ class MainWindow(QMainWindow):
             self.reload_incidents()
             self._refresh_timeline()
 
-    def _refresh_timeline(self) -> None:
+    def _refresh_timeline(self, follow: bool = False) -> None:
+        """Re-read the timeline; new entries scroll into view when the user was at the
+        end (or ``follow``: they just logged one)."""
         sb = self.timeline_view.verticalScrollBar()
         at_end = sb.value() >= sb.maximum() - 1
         appended = self.timeline_model.refresh()
         self._after_timeline_reset()
-        if appended and at_end:
+        if appended and (at_end or follow):
             self.scroll_to_end()
 
     def _on_tick(self) -> None:
@@ -447,12 +449,7 @@ class MainWindow(QMainWindow):
 
     def _entry_logged(self) -> None:
         self._data_version = self.store.data_version()
-        sb = self.timeline_view.verticalScrollBar()
-        at_end = sb.value() >= sb.maximum() - 1
-        appended = self.timeline_model.refresh()
-        self._after_timeline_reset()
-        if appended and at_end or appended == 1:
-            self.scroll_to_end()
+        self._refresh_timeline(follow=True)
         self.statusBar().showMessage("Logged.", 2000)
 
     def change_status(self, status: Status) -> None:

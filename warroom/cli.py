@@ -205,19 +205,7 @@ def cmd_timeline(store: Store, args, out: Output) -> int:
 
 
 def cmd_export(store: Store, args, out: Output) -> int:
-    text = export_service.export_incident(store, args.incident, args.format)
-    if args.out:
-        target = Path(args.out)
-        tmp = target.with_name(target.name + ".part")
-        try:
-            tmp.write_text(text, encoding="utf-8")
-            tmp.replace(target)
-        except OSError as exc:
-            tmp.unlink(missing_ok=True)
-            raise InputError(f"Cannot write {target}: {exc.strerror}.") from None
-        print(f"Wrote {target}", file=sys.stderr)
-    else:
-        sys.stdout.write(text)
+    _write_out(export_service.export_incident(store, args.incident, args.format), args.out)
     return EXIT_OK
 
 
