@@ -398,6 +398,44 @@ def cmd_draft_show(store: Store, args, out: Output) -> int:
     return EXIT_OK
 
 
+def cmd_person_set(store: Store, args, out: Output) -> int:
+    from warroom.services import people
+
+    backups = {}
+    for item in args.backup or []:
+        role, _, who = item.partition("=")
+        if not who:
+            raise InputError(f"--backup takes ROLE=NAME, e.g. comms_reviewer='Mia Lindqvist', not {item!r}.")
+        backups[role] = who
+    until = None
+    availability = args.availability
+    if args.until:
+        until = parse_when(args.until, now=store.clock.now(), future=True)
+        availability = "until"
+    p = people.save(store, args.actor, args.name, email=args.email, roles=args.roles,
+                    backups=backups if args.backup else None, availability=availability, available_until=until)
+    out.data(p.as_dict(), f"{p.name} saved: {', '.join(r.label for r in p.roles)}.")
+    return EXIT_OK
+
+
+def cmd_person_list(store: Store, args, out: Output) -> int:
+    from warroom.services import people
+
+    rows = people.list_people(store)
+    now = store.clock.now()
+    if out.as_json:
+        out.data([p.as_dict() for p in rows])
+        return EXIT_OK
+    for p in rows:
+        state = "available" if p.available(now) else "unavailable"
+        backups = ", ".join(f"{r}: {w}" for r, w in p.backups.items())
+        print(f"{p.name:<24} {', '.join(r.value for r in p.roles):<48} {state:<12} {p.email or ''}"
+              + (f"  backups: {backups}" if backups else ""))
+    if not rows:
+        print("No people yet: `warroom-cli person add NAME --roles technical_reviewer`.")
+    return EXIT_OK
+
+
 def cmd_audience_list(store: Store, args, out: Output) -> int:
     from warroom.services import audiences
 
@@ -582,6 +620,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("incident")
     p = add("show", cmd_draft_show, "show a draft's current revision", dr)
     p.add_argument("draft")
+    per = sub.add_parser("person", help="people, roles, backups, availability").add_subparsers(
+        dest="person_command", metavar="ACTION", required=True)
+    for verb, help_text in (("add", "add a person"), ("set", "change a person")):
+        p = add(verb, cmd_person_set, help_text, per)
+        p.add_argument("name")
+        p.add_argument("--email")
+        p.add_argument("--roles", help="comma-separated: incident_commander, technical_reviewer, comms_reviewer, "
+                                       "legal_reviewer, communications_owner, viewer")
+        p.add_argument("--backup", action="append", metavar="ROLE=NAME", help="who stands in for a review role")
+        p.add_argument("--availability", choices=("on_duty", "off_duty"))
+        p.add_argument("--until", metavar="TIME", help="available until TIME")
+    add("list", cmd_person_list, "list people", per)
     aud = sub.add_parser("audience", help="the audiences updates are written for").add_subparsers(
         dest="audience_command", metavar="ACTION", required=True)
     add("list", cmd_audience_list, "list audiences", aud)

@@ -110,6 +110,32 @@ _LABELS = {
     Impact.FULL_OUTAGE: "Full outage",
 }
 
+class Role(_Choice):
+    INCIDENT_COMMANDER = "incident_commander"
+    TECHNICAL_REVIEWER = "technical_reviewer"
+    COMMS_REVIEWER = "comms_reviewer"
+    LEGAL_REVIEWER = "legal_reviewer"
+    COMMUNICATIONS_OWNER = "communications_owner"
+    VIEWER = "viewer"
+
+    @classmethod
+    def _noun(cls) -> str:
+        return "role"
+
+
+#: Roles that review updates; each can name a backup.
+REVIEW_ROLES = (Role.TECHNICAL_REVIEWER, Role.COMMS_REVIEWER, Role.LEGAL_REVIEWER)
+
+_LABELS_MORE = {
+    Role.INCIDENT_COMMANDER: "Incident commander",
+    Role.TECHNICAL_REVIEWER: "Technical reviewer",
+    Role.COMMS_REVIEWER: "Comms reviewer",
+    Role.LEGAL_REVIEWER: "Legal reviewer",
+    Role.COMMUNICATIONS_OWNER: "Communications owner",
+}
+
+_LABELS.update(_LABELS_MORE)
+
 #: Kinds a person writes; status and severity changes are written by the services.
 WRITTEN_KINDS = (EntryKind.NOTE, EntryKind.ACTION, EntryKind.DECISION, EntryKind.EXTERNAL)
 

@@ -247,3 +247,21 @@ class DraftRevision(Base):
     content_hash: Mapped[str] = mapped_column(String(64))
 
     __table_args__ = (UniqueConstraint("draft_id", "number", name="uq_draft_revision_draft_number"),)
+
+
+class Person(Base):
+    """Someone known to this database: who they are, what they may do, who stands in."""
+
+    __tablename__ = "person"
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    email: Mapped[str | None] = mapped_column(String(320))
+    #: Role names (see warroom.domain.Role).
+    roles: Mapped[list[str]] = mapped_column(JSON, default=list)
+    #: Review role -> the name of the person who stands in when this one's window lapses.
+    backups: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    #: "on_duty", "off_duty", or "until" with ``available_until``.
+    availability: Mapped[str] = mapped_column(String(16), default="on_duty")
+    available_until: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
