@@ -382,16 +382,48 @@ def cmd_draft_list(store: Store, args, out: Output) -> int:
     return EXIT_OK
 
 
-def cmd_draft_show(store: Store, args, out: Output) -> int:
+def _draft_id(text: str):
     import uuid as _uuid
 
+    try:
+        return _uuid.UUID(text)
+    except ValueError:
+        raise InputError(f"{text!r} is not a draft id (see `warroom-cli draft list INCIDENT`).") from None
+
+
+def cmd_draft_submit(store: Store, args, out: Output) -> int:
+    from warroom.services import review
+
+    made = review.submit(store, args.actor, _draft_id(args.draft))
+    out.data([{"role": r.role.value, "revision": r.revision} for r in made],
+             "In review; waiting for " + ", ".join(r.role.label.lower() for r in made) + ".")
+    return EXIT_OK
+
+
+def cmd_draft_decide(store: Store, args, out: Output) -> int:
+    from warroom.services import review
+
+    state = review.decide(store, args.actor, _draft_id(args.draft), args.decision, comment=args.comment,
+                          role=args.role)
+    out.data({"state": state}, f"Recorded. The update is now {state.replace('_', ' ')}.")
+    return EXIT_OK
+
+
+def cmd_draft_reviews(store: Store, args, out: Output) -> int:
+    from warroom.services import review
+
+    rows = review.requests(store, _draft_id(args.draft))
+    out.data([{"role": r.role.value, "revision": r.revision, "state": r.state, "decided_by": r.decided_by,
+               "decided_at": r.decided_at, "comment": r.comment} for r in rows],
+             "\n".join(f"r{r.revision} {r.role.label:<20} {r.state:<18} {r.decided_by or ''}"
+                       + (f": {r.comment}" if r.comment else "") for r in rows) or "No reviews asked for.")
+    return EXIT_OK
+
+
+def cmd_draft_show(store: Store, args, out: Output) -> int:
     from warroom.services import drafts
 
-    try:
-        draft_id = _uuid.UUID(args.draft)
-    except ValueError:
-        raise InputError(f"{args.draft!r} is not a draft id (see `warroom-cli draft list INCIDENT`).") from None
-    d = drafts.get(store, draft_id)
+    d = drafts.get(store, _draft_id(args.draft))
     out.data(_draft_dict(d), f"{d.audience} · {d.locale} · {d.template} · revision {d.revision} · {d.state}\n"
                              f"Subject: {d.subject}\n\n{d.long.rstrip()}\n\n--- SMS ---\n{d.short.rstrip()}\n\n"
                              f"--- chat ---\n{d.chat.rstrip()}")
@@ -608,9 +640,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--etr", metavar="TIME[..TIME]", help="estimated resolution: a time or a window")
     p.add_argument("--etr-confidence", default="medium", help="low, medium or high")
     p.add_argument("--etr-by", metavar="NAME", help="who assessed the ETR (required with --etr)")
-    dr = sub.add_parser("draft", help="drafts of status updates").add_subparsers(
+    dr = sub.add_parser("update", aliases=["draft"], help="status updates: drafts and their review").add_subparsers(
         dest="draft_command", metavar="ACTION", required=True)
-    p = add("compose", cmd_draft_compose, "compose drafts for audiences from their templates", dr)
+    p = dr.add_parser("compose", aliases=["new"], parents=[common],
+                      help="compose drafts for audiences from their templates")
+    p.set_defaults(func=cmd_draft_compose)
     p.add_argument("incident")
     p.add_argument("--audience", "-a", required=True, help="comma-separated, e.g. customers,employees")
     p.add_argument("--etr", metavar="TIME[..TIME]")
@@ -619,6 +653,16 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("list", cmd_draft_list, "list an incident's drafts", dr)
     p.add_argument("incident")
     p = add("show", cmd_draft_show, "show a draft's current revision", dr)
+    p.add_argument("draft")
+    p = add("submit", cmd_draft_submit, "ask for the reviews the update needs", dr)
+    p.add_argument("draft")
+    for verb, decision in (("approve", "approve"), ("request-changes", "request_changes"), ("reject", "reject")):
+        p = add(verb, cmd_draft_decide, f"{verb.replace('-', ' ')} the current revision", dr)
+        p.add_argument("draft")
+        p.add_argument("--comment", "-m")
+        p.add_argument("--role", help="which of your review roles, if you hold several")
+        p.set_defaults(decision=decision)
+    p = add("reviews", cmd_draft_reviews, "show the reviews asked for and given", dr)
     p.add_argument("draft")
     per = sub.add_parser("person", help="people, roles, backups, availability").add_subparsers(
         dest="person_command", metavar="ACTION", required=True)

@@ -117,7 +117,7 @@ def save_revision(store: Store, actor: str, draft_id: uuid.UUID, *, subject: str
         d = tx.session.get(Draft, draft_id)
         if d is None:
             raise NotFound(f"No draft {draft_id}.")
-        if d.state not in ("draft", "changes_requested"):
+        if d.state not in ("draft", "changes_requested", "in_review", "approved", "disputed"):
             raise InputError(f"This update is {d.state.replace('_', ' ')}; it can no longer be edited.")
         current = tx.session.scalars(select(DraftRevision).where(DraftRevision.draft_id == d.id,
                                                                  DraftRevision.number == d.current_revision)).one()
@@ -125,6 +125,11 @@ def save_revision(store: Store, actor: str, draft_id: uuid.UUID, *, subject: str
             d.current_revision += 1
             d.updated_at = tx.now
             _add_revision(tx, d, d.current_revision, subject, long, short, chat)
+            if d.state in ("in_review", "approved", "disputed"):
+                # New words void every decision on the old ones and are reviewed afresh.
+                from warroom.services.review import request_reviews
+
+                request_reviews(tx, d)
     with store.read() as session:
         return _load(session, draft_id)
 

@@ -265,3 +265,20 @@ class Person(Base):
     available_until: Mapped[datetime | None]
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+
+
+class ReviewRequest(Base):
+    """A review asked of a role for one exact revision of a draft (its content hash)."""
+
+    __tablename__ = "review_request"
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    draft_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("draft.id", ondelete="CASCADE"), index=True)
+    revision: Mapped[int] = mapped_column(Integer)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    role: Mapped[str] = mapped_column(String(32))
+    #: pending, approved, changes_requested, rejected, void
+    state: Mapped[str] = mapped_column(String(24), default="pending")
+    decided_by: Mapped[str | None] = mapped_column(String(200))
+    decided_at: Mapped[datetime | None]
+    comment: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]

@@ -1,0 +1,105 @@
+"""Review: the reviews an update needs, bound to its exact revision, and who may decide."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from warroom.app import open_store
+from warroom.errors import InputError
+from warroom.journal import verify
+from warroom.services import drafts, incidents, people, review
+
+
+@pytest.fixture
+def team(db_path, clock):
+    store = open_store(db_path, clock=clock)
+    people.save(store, "admin", "Ravi Shah", roles="technical_reviewer")
+    people.save(store, "admin", "Mia Lindqvist", roles="comms_reviewer")
+    people.save(store, "admin", "Lea Braun", roles="legal_reviewer")
+    people.save(store, "admin", "Vic Viewer", roles="viewer")
+    yield store
+    store.close()
+
+
+def _draft(store, audience="customers", category="application"):
+    inc = incidents.open_incident(store, "Dana", title="Checkout failing", severity="SEV1", category=category)
+    return drafts.compose_drafts(store, "Dana", inc.id, [audience])[0]
+
+
+def test_a_customer_update_needs_technical_then_comms(team):
+    d = _draft(team)
+    asked = review.submit(team, "Dana", d.id)
+    assert [r.role.value for r in asked] == ["technical_reviewer", "comms_reviewer"]
+    assert review.decide(team, "Ravi Shah", d.id, "approve") == "in_review"
+    assert review.decide(team, "Mia Lindqvist", d.id, "approve") == "approved"
+    with team.read() as session:
+        assert verify(session).ok
+
+
+def test_a_breach_needs_legal_too(team):
+    d = _draft(team, category="security")
+    assert [r.role.value for r in review.submit(team, "Dana", d.id)] == [
+        "technical_reviewer", "comms_reviewer", "legal_reviewer"]
+    review.decide(team, "Ravi Shah", d.id, "approve")
+    assert review.decide(team, "Mia Lindqvist", d.id, "approve") == "in_review"
+    assert review.decide(team, "Lea Braun", d.id, "approve") == "approved"
+
+
+def test_an_edit_voids_approvals(team):
+    d = _draft(team)
+    review.submit(team, "Dana", d.id)
+    review.decide(team, "Ravi Shah", d.id, "approve")
+    drafts.save_revision(team, "Dana", d.id, subject=d.subject, long=d.long + "\nOne more line.", short=d.short,
+                         chat=d.chat)
+    live = review.requests(team, d.id)
+    assert {r.revision for r in live} == {2} and all(r.state == "pending" for r in live)
+    assert review.decide(team, "Mia Lindqvist", d.id, "approve") == "in_review"  # Ravi must look again
+
+
+@pytest.mark.parametrize("who, message", [
+    ("Vic Viewer", "cannot decide"),
+    ("Lea Braun", "cannot decide"),   # legal is not asked for an application incident
+    ("Dana", "No person"),            # not a known reviewer at all
+])
+def test_those_who_may_not_decide_are_refused(team, who, message):
+    d = _draft(team)
+    review.submit(team, "Dana", d.id)
+    with pytest.raises(InputError, match=message):
+        review.decide(team, who, d.id, "approve")
+    assert all(r.state == "pending" for r in review.requests(team, d.id))
+
+
+def test_nobody_reviews_their_own_words(team):
+    d = _draft(team)
+    drafts.save_revision(team, "Ravi Shah", d.id, subject=d.subject, long=d.long + "\nRavi's line.",
+                         short=d.short, chat=d.chat)
+    review.submit(team, "Dana", d.id)
+    with pytest.raises(InputError, match="own words"):
+        review.decide(team, "Ravi Shah", d.id, "approve")
+
+
+def test_changes_requested_and_disputes(team):
+    d = _draft(team)
+    review.submit(team, "Dana", d.id)
+    with pytest.raises(InputError, match="comment"):
+        review.decide(team, "Ravi Shah", d.id, "request_changes")
+    assert review.decide(team, "Ravi Shah", d.id, "approve") == "in_review"
+    assert review.decide(team, "Mia Lindqvist", d.id, "reject", comment="Tone is off") == "disputed"
+
+
+def test_review_from_the_command_line(cli, db_path, clock):
+    cli("person", "add", "Ravi Shah", "--roles", "technical_reviewer")
+    cli("person", "add", "Mia Lindqvist", "--roles", "comms_reviewer")
+    cli("incident", "open", "Checkout failing", "--severity", "SEV1")
+    code, out, _ = cli("update", "new", "INC-1", "--audience", "customers", "--json")
+    draft_id = json.loads(out)[0]["id"]
+    assert cli("update", "submit", draft_id)[0] == 0
+    code, _, err = cli("update", "approve", draft_id, "--as", "Nobody")
+    assert code == 2 and "No person" in err
+    assert cli("update", "approve", draft_id, "--as", "Ravi Shah")[0] == 0
+    code, out, _ = cli("update", "approve", draft_id, "--as", "Mia Lindqvist", "--json")
+    assert json.loads(out)["state"] == "approved"
+    code, out, _ = cli("draft", "reviews", draft_id)
+    assert "Ravi Shah" in out and "Mia Lindqvist" in out
