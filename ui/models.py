@@ -40,6 +40,7 @@ KIND_COLORS = {
     EntryKind.DECISION: QColor("#6a1b9a"),
     EntryKind.ACTION: QColor("#2e7d32"),
     EntryKind.EXTERNAL: QColor("#795548"),
+    EntryKind.PUBLISHED: QColor("#00838f"),
 }
 
 #: Item data role carrying the row's id (an incident or entry UUID).
@@ -329,7 +330,8 @@ class TimelineModel(QAbstractTableModel):
 
     def _is_system(self, index: QModelIndex) -> bool:
         row = self._row(index.row())
-        return bool(row) and row[-1].kind in (EntryKind.STATUS_CHANGE, EntryKind.SEVERITY_CHANGE)
+        return bool(row) and row[-1].kind in (EntryKind.STATUS_CHANGE, EntryKind.SEVERITY_CHANGE,
+                                              EntryKind.PUBLISHED)
 
     def position_of(self, entry_id: uuid.UUID) -> int | None:
         return self._query.position(entry_id) if self._query else None

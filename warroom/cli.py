@@ -366,7 +366,8 @@ def cmd_draft_compose(store: Store, args, out: Output) -> int:
     from warroom.services import drafts
 
     audiences_ = [a.strip() for a in args.audience.split(",") if a.strip()]
-    made = drafts.compose_drafts(store, args.actor, args.incident, audiences_, etr=_etr_from_args(store, args))
+    made = drafts.compose_drafts(store, args.actor, args.incident, audiences_, etr=_etr_from_args(store, args),
+                                 phase=args.phase)
     out.data([_draft_dict(d) for d in made],
              "\n".join(f"{d.id}  {d.audience:<12} {d.locale:<6} {d.template}" for d in made))
     return EXIT_OK
@@ -406,6 +407,38 @@ def cmd_draft_decide(store: Store, args, out: Output) -> int:
     state = review.decide(store, args.actor, _draft_id(args.draft), args.decision, comment=args.comment,
                           role=args.role)
     out.data({"state": state}, f"Recorded. The update is now {state.replace('_', ' ')}.")
+    return EXIT_OK
+
+
+def cmd_draft_settle(store: Store, args, out: Output) -> int:
+    from warroom.services import review
+
+    state = review.decide_dispute(store, args.actor, _draft_id(args.draft), args.outcome, args.reason)
+    out.data({"state": state}, f"Dispute settled: the update is {state.replace('_', ' ')}.")
+    return EXIT_OK
+
+
+def cmd_draft_override(store: Store, args, out: Output) -> int:
+    from warroom.services import review
+
+    state = review.override(store, args.actor, _draft_id(args.draft), args.reason)
+    out.data({"state": state}, "Overridden, on the record. It can now be published.")
+    return EXIT_OK
+
+
+def cmd_draft_publish(store: Store, args, out: Output) -> int:
+    from warroom.services import review
+
+    state = review.publish(store, args.actor, _draft_id(args.draft))
+    out.data({"state": state}, "Published: on the timeline, and the next update is due a full interval from now.")
+    return EXIT_OK
+
+
+def cmd_draft_withdraw(store: Store, args, out: Output) -> int:
+    from warroom.services import review
+
+    state = review.withdraw(store, args.actor, _draft_id(args.draft), args.reason)
+    out.data({"state": state}, "Withdrawn.")
     return EXIT_OK
 
 
@@ -647,6 +680,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_draft_compose)
     p.add_argument("incident")
     p.add_argument("--audience", "-a", required=True, help="comma-separated, e.g. customers,employees")
+    p.add_argument("--phase", help="initial, update, resolved, holding (default: from the incident)")
     p.add_argument("--etr", metavar="TIME[..TIME]")
     p.add_argument("--etr-confidence", default="medium")
     p.add_argument("--etr-by", metavar="NAME")
@@ -662,6 +696,18 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--comment", "-m")
         p.add_argument("--role", help="which of your review roles, if you hold several")
         p.set_defaults(decision=decision)
+    p = add("decide", cmd_draft_settle, "settle a dispute (the incident commander)", dr)
+    p.add_argument("draft")
+    p.add_argument("outcome", choices=("approve", "reject"))
+    p.add_argument("--reason", required=True)
+    p = add("override", cmd_draft_override, "publish without the missing reviews (the incident commander)", dr)
+    p.add_argument("draft")
+    p.add_argument("--reason", required=True)
+    p = add("publish", cmd_draft_publish, "mark an approved update published (on the timeline)", dr)
+    p.add_argument("draft")
+    p = add("withdraw", cmd_draft_withdraw, "withdraw an update", dr)
+    p.add_argument("draft")
+    p.add_argument("--reason", required=True)
     p = add("reviews", cmd_draft_reviews, "show the reviews asked for and given", dr)
     p.add_argument("draft")
     per = sub.add_parser("person", help="people, roles, backups, availability").add_subparsers(

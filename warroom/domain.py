@@ -95,6 +95,7 @@ class EntryKind(_Choice):
     STATUS_CHANGE = "status_change"
     SEVERITY_CHANGE = "severity_change"
     EXTERNAL = "external"
+    PUBLISHED = "published"
 
     @classmethod
     def _noun(cls) -> str:
@@ -106,6 +107,7 @@ _LABELS = {
     EntryKind.STATUS_CHANGE: "Status",
     EntryKind.SEVERITY_CHANGE: "Severity",
     EntryKind.EXTERNAL: "External event",
+    EntryKind.PUBLISHED: "Update published",
     Impact.PARTIAL_OUTAGE: "Partial outage",
     Impact.FULL_OUTAGE: "Full outage",
 }

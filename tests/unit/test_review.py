@@ -103,3 +103,61 @@ def test_review_from_the_command_line(cli, db_path, clock):
     assert json.loads(out)["state"] == "approved"
     code, out, _ = cli("draft", "reviews", draft_id)
     assert "Ravi Shah" in out and "Mia Lindqvist" in out
+
+
+def test_dispute_goes_to_the_commander(team):
+    people.save(team, "admin", "Dana", roles="incident_commander")
+    d = _draft(team)
+    review.submit(team, "Dana", d.id)
+    review.decide(team, "Ravi Shah", d.id, "approve")
+    review.decide(team, "Mia Lindqvist", d.id, "reject", comment="Too much detail")
+    with pytest.raises(InputError, match="incident commander"):
+        review.decide_dispute(team, "Ravi Shah", d.id, "approve", "I wrote it")
+    with pytest.raises(InputError, match="reason"):
+        review.decide_dispute(team, "Dana", d.id, "approve", " ")
+    assert review.decide_dispute(team, "Dana", d.id, "approve", "Accuracy matters more here") == "approved"
+
+
+def test_override_publish_and_the_cadence(team, clock):
+    from datetime import timedelta
+
+    from warroom.services import timeline
+
+    people.save(team, "admin", "Dana", roles="incident_commander")
+    d = _draft(team)
+    review.submit(team, "Dana", d.id)
+    with pytest.raises(InputError, match="needs its reviews"):
+        review.publish(team, "Dana", d.id)
+    with pytest.raises(InputError, match="Only the incident commander"):
+        review.override(team, "Mia Lindqvist", d.id, "hurry")
+    assert review.override(team, "Dana", d.id, "Reviewers unreachable; customers need to hear now") == "overridden"
+    clock.advance(600)
+    assert review.publish(team, "Dana", d.id) == "published"
+    inc = incidents.get(team, d.incident_id)
+    assert inc.last_update_at == clock.now()
+    assert inc.next_update_due == clock.now() + timedelta(minutes=30)  # SEV1 cadence restarts
+    last = timeline.entries(team, d.incident_id)[-1]
+    assert last.kind.value == "published" and "OVERRIDE" in last.text
+    with team.read() as session:
+        assert verify(session).ok
+
+
+def test_an_unchanged_holding_statement_needs_no_review(team):
+    inc = incidents.open_incident(team, "Dana", title="Card data exposure", severity="SEV1", category="security")
+    holding = drafts.compose_drafts(team, "Dana", inc.id, ["customers"], phase="holding")[0]
+    assert holding.template == "security-customers-holding"
+    assert review.publish(team, "Dana", holding.id) == "published"
+    edited = drafts.compose_drafts(team, "Dana", inc.id, ["customers"], phase="holding")[0]
+    drafts.save_revision(team, "Dana", edited.id, subject=edited.subject, long=edited.long + " More.",
+                         short=edited.short, chat=edited.chat)
+    with pytest.raises(InputError, match="unchanged"):
+        review.publish(team, "Dana", edited.id)
+
+
+def test_withdraw(team):
+    d = _draft(team)
+    review.submit(team, "Dana", d.id)
+    assert review.withdraw(team, "Dana", d.id, "Superseded by the next update") == "withdrawn"
+    assert review.requests(team, d.id) == []
+    with pytest.raises(InputError, match="withdrawn"):
+        review.withdraw(team, "Dana", d.id, "again")

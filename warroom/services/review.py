@@ -4,8 +4,10 @@ Every decision is bound to one exact revision (its content hash); a new revision
 voids the decisions on the old one and asks again. Roles are checked here, not
 only in the window: a viewer cannot decide, nobody decides on their own words.
 
-Not yet here (later steps of the approval work): time-boxed windows and
-hand-over to backups, disputes decided by an arbiter, overrides, publishing.
+Disputes go to the arbiter (the incident commander), who decides with a reason;
+the commander may also override missing reviews, on the record; publishing
+marks the update published, puts it on the timeline and restarts the cadence.
+Not yet here: time-boxed windows and hand-over to backups.
 """
 
 from __future__ import annotations
@@ -157,4 +159,120 @@ def decide(store: Store, actor: str, draft_id: uuid.UUID, decision: str, *, comm
         tx.record("review.decided", {"draft_id": d.id, "revision": rev.number, "content_hash": rev.content_hash,
                                      "role": request.role, "decision": request.state, "comment": comment,
                                      "draft_state": d.state}, incident_id=d.incident_id)
+        return d.state
+
+
+def _commander_check(session, actor: str, d: Draft, person) -> incidents.Incident:
+    row = incidents._find(session, d.incident_id)
+    if not (row.commander == actor or person.has(Role.INCIDENT_COMMANDER)):
+        raise InputError(f"Only the incident commander ({row.commander or 'not set'}) can do this.")
+    return row
+
+
+def _reason(reason: str | None, what: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise InputError(f"Give a reason for the {what}; it is kept with the update.")
+    if len(reason) > 2000:
+        raise InputError("Keep the reason under 2000 characters.")
+    return reason
+
+
+def decide_dispute(store: Store, actor: str, draft_id: uuid.UUID, outcome: str, reason: str) -> str:
+    """The arbiter settles a dispute: 'approve' publishes as is, 'reject' sends it back."""
+    if outcome not in ("approve", "reject"):
+        raise InputError("The arbiter decides approve or reject.")
+    reason = _reason(reason, "decision")
+    person = people.get(store, actor)
+    with store.write(actor) as tx:
+        d = _get(tx.session, draft_id)
+        if d.state != "disputed":
+            raise InputError(f"This update is {d.state.replace('_', ' ')}, not disputed.")
+        _commander_check(tx.session, actor, d, person)
+        d.state = "approved" if outcome == "approve" else "changes_requested"
+        d.updated_at = tx.now
+        tx.record("review.dispute_decided", {"draft_id": d.id, "revision": d.current_revision, "outcome": outcome,
+                                             "reason": reason, "draft_state": d.state}, incident_id=d.incident_id)
+        return d.state
+
+
+def override(store: Store, actor: str, draft_id: uuid.UUID, reason: str) -> str:
+    """The commander publishes without the missing reviews, giving a reason; the
+    override is flagged wherever the update shows."""
+    reason = _reason(reason, "override")
+    person = people.get(store, actor)
+    with store.write(actor) as tx:
+        d = _get(tx.session, draft_id)
+        if d.state in ("published", "withdrawn", "overridden", "approved"):
+            raise InputError(f"This update is {d.state.replace('_', ' ')}; there is nothing to override.")
+        _commander_check(tx.session, actor, d, person)
+        missing = [r.role for r in tx.session.scalars(select(ReviewRequest).where(
+            ReviewRequest.draft_id == d.id, ReviewRequest.state.in_(("pending", "rejected", "changes_requested"))))]
+        d.state = "overridden"
+        d.updated_at = tx.now
+        tx.record("review.overridden", {"draft_id": d.id, "revision": d.current_revision, "reason": reason,
+                                        "missing": missing}, incident_id=d.incident_id)
+        return d.state
+
+
+def _get(session, draft_id: uuid.UUID) -> Draft:
+    d = session.get(Draft, draft_id)
+    if d is None:
+        raise NotFound(f"No draft {draft_id}.")
+    return d
+
+
+def _unchanged_holding_statement(session, d: Draft) -> bool:
+    from warroom.store.models import Template
+
+    if d.template_id is None or d.current_revision != 1:
+        return False
+    t = session.get(Template, d.template_id)
+    return bool(t and t.preapproved)
+
+
+def publish(store: Store, actor: str, draft_id: uuid.UUID) -> str:
+    """Mark an approved (or overridden) update published: on the timeline, and the
+    next update falls due a full interval from now. Delivery builds on this."""
+    from warroom.domain import EntryKind
+    from warroom.store.models import TimelineEntry
+
+    with store.write(actor) as tx:
+        d = _get(tx.session, draft_id)
+        ok = d.state in ("approved", "overridden") or (
+            d.state in ("draft", "in_review") and _unchanged_holding_statement(tx.session, d))
+        if not ok:
+            raise InputError(f"This update is {d.state.replace('_', ' ')}: it needs its reviews (or an override "
+                             "by the incident commander) before it is published. A pre-approved holding statement "
+                             "goes out without review only unchanged.")
+        incident = incidents._find(tx.session, d.incident_id)
+        rev = _current_revision(tx.session, d)
+        overridden = d.state == "overridden"
+        d.state = "published"
+        d.updated_at = tx.now
+        incident.last_update_at = tx.now
+        incident.updated_at = tx.now
+        flag = " (OVERRIDE: published without all reviews)" if overridden else ""
+        entry = TimelineEntry(id=uuid7(), incident_id=incident.id, kind=EntryKind.PUBLISHED.value,
+                              text=f"Update published to {d.audience}{flag}: {rev.subject}", author=actor,
+                              occurred_at=tx.now, recorded_at=tx.now, edited_at=None)
+        tx.session.add(entry)
+        tx.record("update.published", {"draft_id": d.id, "revision": rev.number, "content_hash": rev.content_hash,
+                                       "audience": d.audience, "overridden": overridden, "entry_id": entry.id},
+                  incident_id=incident.id)
+        return d.state
+
+
+def withdraw(store: Store, actor: str, draft_id: uuid.UUID, reason: str) -> str:
+    reason = _reason(reason, "withdrawal")
+    with store.write(actor) as tx:
+        d = _get(tx.session, draft_id)
+        if d.state in ("withdrawn", "published"):
+            raise InputError(f"This update is {d.state}; it cannot be withdrawn.")
+        d.state = "withdrawn"
+        d.updated_at = tx.now
+        for r in tx.session.scalars(select(ReviewRequest).where(ReviewRequest.draft_id == d.id,
+                                                                ReviewRequest.state == "pending")):
+            r.state = "void"
+        tx.record("update.withdrawn", {"draft_id": d.id, "reason": reason}, incident_id=d.incident_id)
         return d.state
