@@ -426,6 +426,13 @@ class MainWindow(QMainWindow):
     def _on_tick(self) -> None:
         self.header.tick()
         self.incident_model.tick()
+        self._ticks = getattr(self, "_ticks", 0) + 1
+        if self._ticks % 30 == 0 and self.store is not None and not self.ops.busy():
+            # Lapsed review windows hand over to backups and the commander while the window is open.
+            from warroom.services import review
+
+            store, actor = self.store, self.actor
+            self.ops.write(lambda: review.sweep(store, actor), lambda moved: None)
 
     # -- writes --------------------------------------------------------------------
 

@@ -442,13 +442,27 @@ def cmd_draft_withdraw(store: Store, args, out: Output) -> int:
     return EXIT_OK
 
 
+def cmd_draft_sweep(store: Store, args, out: Output) -> int:
+    from warroom.services import review
+
+    moved = review.sweep(store, args.actor)
+    out.data([{"draft_id": r.draft_id, "role": r.role.value, "assignee": r.assignee, "level": r.level,
+               "due_at": r.due_at} for r in moved],
+             "\n".join(f"{r.draft_id} {r.role.label}: now {r.assignee or 'anyone with the role'} "
+                       f"(until {_utc(r.due_at)})" for r in moved) or "No review window has lapsed.")
+    return EXIT_OK
+
+
 def cmd_draft_reviews(store: Store, args, out: Output) -> int:
     from warroom.services import review
 
+    review.sweep(store, args.actor)  # lapsed windows hand over before anyone looks
     rows = review.requests(store, _draft_id(args.draft))
     out.data([{"role": r.role.value, "revision": r.revision, "state": r.state, "decided_by": r.decided_by,
-               "decided_at": r.decided_at, "comment": r.comment} for r in rows],
-             "\n".join(f"r{r.revision} {r.role.label:<20} {r.state:<18} {r.decided_by or ''}"
+               "decided_at": r.decided_at, "comment": r.comment, "assignee": r.assignee,
+               "due_at": r.due_at, "level": r.level} for r in rows],
+             "\n".join(f"r{r.revision} {r.role.label:<20} {r.state:<18} "
+                       + (r.decided_by or f"waiting for {r.assignee or 'anyone with the role'} until {_utc(r.due_at)}")
                        + (f": {r.comment}" if r.comment else "") for r in rows) or "No reviews asked for.")
     return EXIT_OK
 
@@ -708,6 +722,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("withdraw", cmd_draft_withdraw, "withdraw an update", dr)
     p.add_argument("draft")
     p.add_argument("--reason", required=True)
+    add("sweep", cmd_draft_sweep, "hand lapsed reviews to backups, then to the incident commander", dr)
     p = add("reviews", cmd_draft_reviews, "show the reviews asked for and given", dr)
     p.add_argument("draft")
     per = sub.add_parser("person", help="people, roles, backups, availability").add_subparsers(

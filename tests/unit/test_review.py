@@ -25,7 +25,7 @@ def team(db_path, clock):
 
 def _draft(store, audience="customers", category="application"):
     inc = incidents.open_incident(store, "Dana", title="Checkout failing", severity="SEV1", category=category)
-    return drafts.compose_drafts(store, "Dana", inc.id, [audience])[0]
+    return drafts.compose_drafts(store, "Sam Writer", inc.id, [audience])[0]
 
 
 def test_a_customer_update_needs_technical_then_comms(team):
@@ -61,7 +61,7 @@ def test_an_edit_voids_approvals(team):
 @pytest.mark.parametrize("who, message", [
     ("Vic Viewer", "cannot decide"),
     ("Lea Braun", "cannot decide"),   # legal is not asked for an application incident
-    ("Dana", "No person"),            # not a known reviewer at all
+    ("Stranger", "No person"),        # not known at all
 ])
 def test_those_who_may_not_decide_are_refused(team, who, message):
     d = _draft(team)
@@ -161,3 +161,58 @@ def test_withdraw(team):
     assert review.requests(team, d.id) == []
     with pytest.raises(InputError, match="withdrawn"):
         review.withdraw(team, "Dana", d.id, "again")
+
+
+def test_a_lapsed_review_goes_to_the_backup_then_the_commander(team, clock):
+    from datetime import timedelta
+
+    people.save(team, "admin", "Tom Berg", roles="technical_reviewer")
+    people.save(team, "admin", "Ravi Shah", backups={"technical_reviewer": "Tom Berg"})
+    d = _draft(team)  # SEV1: a 10-minute window; commander Dana
+    review.submit(team, "Dana", d.id)
+    tech = next(r for r in review.requests(team, d.id) if r.role.value == "technical_reviewer")
+    assert (tech.assignee, tech.due_at) == ("Ravi Shah", clock.now() + timedelta(minutes=10))
+    clock.advance(timedelta(minutes=9))
+    assert review.sweep(team) == []
+    clock.advance(timedelta(minutes=2))
+    moved = review.sweep(team)
+    tech = next(r for r in moved if r.role.value == "technical_reviewer")
+    assert (tech.assignee, tech.level) == ("Tom Berg", 1)
+    comms = next(r for r in moved if r.role.value == "comms_reviewer")
+    assert (comms.assignee, comms.level) == ("Dana", 2)  # Mia has no backup: straight to the commander
+    clock.advance(timedelta(minutes=11))
+    moved = review.sweep(team)
+    assert [(r.role.value, r.assignee, r.level) for r in moved] == [("technical_reviewer", "Dana", 2)]
+    clock.advance(timedelta(hours=1))
+    assert review.sweep(team) == []
+    # the commander decides what was handed to them, without holding the review roles
+    review.decide(team, "Dana", d.id, "approve")
+    assert review.decide(team, "Dana", d.id, "approve") == "approved"
+    with team.read() as session:
+        from warroom.store.models import JournalEvent
+
+        handed = session.query(JournalEvent).filter(JournalEvent.kind == "review.handed_over").count()
+        assert handed == 3 and verify(session).ok
+
+
+def test_an_unavailable_reviewer_is_skipped(team, clock):
+    from datetime import timedelta
+
+    people.save(team, "admin", "Tom Berg", roles="technical_reviewer")
+    people.save(team, "admin", "Ravi Shah", availability="off_duty")
+    d = _draft(team)
+    review.submit(team, "Dana", d.id)
+    tech = next(r for r in review.requests(team, d.id) if r.role.value == "technical_reviewer")
+    assert tech.assignee == "Tom Berg"
+
+
+def test_reviews_and_sweep_on_the_command_line(cli):
+    cli("person", "add", "Ravi Shah", "--roles", "technical_reviewer")
+    cli("incident", "open", "Checkout failing", "--severity", "SEV1", "--as", "Dana")
+    code, out, _ = cli("update", "new", "INC-1", "--audience", "it", "--json", "--as", "Sam Writer")
+    draft_id = json.loads(out)[0]["id"]
+    cli("update", "submit", draft_id)
+    code, out, _ = cli("update", "reviews", draft_id)
+    assert "waiting for Ravi Shah until" in out
+    code, out, _ = cli("update", "sweep")
+    assert code == 0 and "No review window has lapsed." in out

@@ -7,18 +7,20 @@ only in the window: a viewer cannot decide, nobody decides on their own words.
 Disputes go to the arbiter (the incident commander), who decides with a reason;
 the commander may also override missing reviews, on the record; publishing
 marks the update published, puts it on the timeline and restarts the cadence.
-Not yet here: time-boxed windows and hand-over to backups.
+Reviews are time-boxed: each request waits for one reviewer for the severity's
+window; when it lapses, :func:`sweep` hands it to that reviewer's backup, and
+after the backup's window to the incident commander. Every hand-over is recorded.
 """
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
-from warroom.domain import DEFAULT_UPDATE_INTERVALS, Category, Role
+from warroom.domain import DEFAULT_UPDATE_INTERVALS, Category, Role, Severity
 from warroom.errors import InputError, NotFound
 from warroom.ids import uuid7
 from warroom.services import incidents, people
@@ -58,10 +60,14 @@ class RequestView:
     decided_by: str | None
     decided_at: datetime | None
     comment: str | None
+    assignee: str | None = None
+    due_at: datetime | None = None
+    level: int = 0
 
 
 def _rview(r: ReviewRequest) -> RequestView:
-    return RequestView(r.id, r.draft_id, r.revision, Role(r.role), r.state, r.decided_by, r.decided_at, r.comment)
+    return RequestView(r.id, r.draft_id, r.revision, Role(r.role), r.state, r.decided_by, r.decided_at, r.comment,
+                       r.assignee, r.due_at, r.level)
 
 
 def _current_revision(session, d: Draft) -> DraftRevision:
@@ -78,17 +84,79 @@ def request_reviews(tx, d: Draft) -> list[ReviewRequest]:
             old.state = "void"
     rev = _current_revision(session, d)
     incident = incidents._view(incidents._find(session, d.incident_id), DEFAULT_UPDATE_INTERVALS)
+    window = review_window(session, incident.severity)
     made = []
     for role in required_roles(d.audience, incident):
         r = ReviewRequest(id=uuid7(), draft_id=d.id, revision=rev.number, content_hash=rev.content_hash,
-                          role=role.value, state="pending", created_at=tx.now)
+                          role=role.value, state="pending", created_at=tx.now,
+                          assignee=_first_available(session, role, tx.now, exclude=rev.author),
+                          due_at=tx.now + window, level=0)
         session.add(r)
         made.append(r)
     d.state = "in_review"
     d.updated_at = tx.now
     tx.record("review.requested", {"draft_id": d.id, "revision": rev.number, "content_hash": rev.content_hash,
-                                   "roles": [r.role for r in made]}, incident_id=d.incident_id)
+                                   "requests": [{"role": r.role, "assignee": r.assignee, "due_at": r.due_at}
+                                                for r in made]}, incident_id=d.incident_id)
     return made
+
+
+#: Review windows when the policy table has none (SEV1 10 min … SEV4 4 h).
+DEFAULT_WINDOWS = {"SEV1": 600, "SEV2": 1200, "SEV3": 3600, "SEV4": 14400}
+
+
+def review_window(session, severity) -> timedelta:
+    from warroom.store.models import SeverityPolicy
+
+    row = session.get(SeverityPolicy, severity.value)
+    return timedelta(seconds=row.review_window_s if row else DEFAULT_WINDOWS[severity.value])
+
+
+def _people(session):
+    from warroom.store.models import Person
+
+    return {p.name: people._view(p) for p in session.scalars(select(Person).order_by(Person.name))}
+
+
+def _first_available(session, role: Role, now: datetime, *, exclude: str | None = None) -> str | None:
+    for p in _people(session).values():
+        if p.has(role) and p.name != exclude and p.available(now):
+            return p.name
+    return None  # nobody on duty: anyone holding the role may take it
+
+
+def sweep(store: Store, actor: str = "system") -> list[RequestView]:
+    """Hand every lapsed review on: to the reviewer's backup, then to the incident
+    commander. Returns the requests handed over."""
+    now = store.clock.now()
+    with store.read() as session:
+        lapsed = session.scalars(select(ReviewRequest.id).where(ReviewRequest.state == "pending",
+                                                                ReviewRequest.due_at < now,
+                                                                ReviewRequest.level < 2)).all()
+    if not lapsed:
+        return []
+    moved = []
+    with store.write(actor) as tx:
+        everyone = _people(tx.session)
+        for request_id in lapsed:
+            r = tx.session.get(ReviewRequest, request_id)
+            if r is None or r.state != "pending" or r.due_at is None or r.due_at >= tx.now or r.level >= 2:
+                continue  # decided or moved meanwhile
+            d = tx.session.get(Draft, r.draft_id)
+            incident = incidents._find(tx.session, d.incident_id)
+            window = review_window(tx.session, Severity(incident.severity))
+            before = r.assignee
+            backup = everyone[before].backups.get(r.role) if before in everyone else None
+            if r.level == 0 and backup and backup in everyone and everyone[backup].available(tx.now):
+                r.assignee, r.level = backup, 1
+            else:
+                r.assignee, r.level = incident.commander or None, 2
+            r.due_at = tx.now + window
+            tx.record("review.handed_over", {"request_id": r.id, "draft_id": d.id, "role": r.role, "from": before,
+                                             "to": r.assignee, "level": r.level, "due_at": r.due_at},
+                      incident_id=d.incident_id)
+            moved.append(_rview(r))
+    return moved
 
 
 def submit(store: Store, actor: str, draft_id: uuid.UUID) -> list[RequestView]:
@@ -120,7 +188,10 @@ def decide(store: Store, actor: str, draft_id: uuid.UUID, decision: str, *, comm
     comment = (comment or "").strip() or None
     if decision != "approve" and not comment:
         raise InputError("Say what must change (a comment) when you do not approve.")
-    person = people.get(store, actor)
+    try:
+        person = people.get(store, actor)
+    except NotFound:
+        person = None  # may still be the one a request was handed to (the commander)
     with store.write(actor) as tx:
         d = tx.session.get(Draft, draft_id)
         if d is None:
@@ -135,8 +206,14 @@ def decide(store: Store, actor: str, draft_id: uuid.UUID, decision: str, *, comm
         pending = tx.session.scalars(select(ReviewRequest).where(
             ReviewRequest.draft_id == d.id, ReviewRequest.state == "pending",
             ReviewRequest.revision == rev.number)).all()
-        mine = [r for r in pending if person.has(Role(r.role)) and (role is None or r.role == Role.parse(role).value)]
+        wanted_role = Role.parse(role).value if role else None
+        mine = [r for r in pending if (r.assignee == actor or (person is not None and person.has(Role(r.role))))
+                and (wanted_role is None or r.role == wanted_role)]
+        mine.sort(key=lambda r: r.assignee != actor)  # what was handed to them first
         if not mine:
+            if person is None:
+                raise NotFound(f"No person {actor!r}, and nothing was handed to them. "
+                               "`warroom-cli person list` shows who is known.")
             wanted = ", ".join(Role(r.role).label.lower() for r in pending) or "nobody"
             raise InputError(f"{actor} cannot decide here: the review waits for {wanted}, and {actor} is "
                              f"{', '.join(r.label.lower() for r in person.roles) or 'no reviewer'}.")

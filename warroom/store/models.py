@@ -104,6 +104,8 @@ class SeverityPolicy(Base):
     __tablename__ = "severity_policy"
     severity: Mapped[str] = mapped_column(String(8), primary_key=True)
     update_interval_s: Mapped[int] = mapped_column(Integer)
+    #: How long a reviewer has before the request goes to their backup.
+    review_window_s: Mapped[int] = mapped_column(Integer, server_default="1200")
 
 
 class Incident(Base):
@@ -282,3 +284,8 @@ class ReviewRequest(Base):
     decided_at: Mapped[datetime | None]
     comment: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
+    #: Who the request waits for (None: anyone holding the role), until when, and how
+    #: often it was handed on (0 the reviewer, 1 their backup, 2 the incident commander).
+    assignee: Mapped[str | None] = mapped_column(String(200))
+    due_at: Mapped[datetime | None]
+    level: Mapped[int] = mapped_column(Integer, server_default="0")
