@@ -13,6 +13,7 @@ from warroom.domain import EntryKind, Severity, Status, WRITTEN_KINDS
 from warroom.errors import WarroomError
 from warroom.timefmt import TimeFormatter
 from ui.composer import ComposerView
+from ui.reviews import ReviewsView
 from ui.lazy import incidents, timeline
 from ui.models import IncidentListModel, TimelineModel
 from ui.ops import Operations
@@ -153,6 +154,8 @@ class MainWindow(QMainWindow):
         self.tabs.setObjectName("incidentTabs")
         self.tabs.addTab(timeline_page, "Timeline")
         self.tabs.addTab(self.composer, "Updates")
+        self.reviews = ReviewsView(self.ops, actor)
+        self.tabs.addTab(self.reviews, "Reviews")
         right = QWidget()
         rl = QVBoxLayout(right)
         rl.setContentsMargins(6, 6, 6, 6)
@@ -198,6 +201,7 @@ class MainWindow(QMainWindow):
         self.header.clock = store.clock
         self.timeline_model.store = store
         self.composer.attach(store)
+        self.reviews.attach(store)
         self.reload_incidents(select_first=True)
         self._data_version = store.data_version()
         self._tick.start()
@@ -245,6 +249,7 @@ class MainWindow(QMainWindow):
         view = bar.addMenu("&View")
         self._action(view, "&Timeline", self.show_timeline, "Ctrl+Shift+L")
         self._action(view, "Compose &updates", self.show_composer, "Ctrl+Shift+U")
+        self._action(view, "&Reviews", self.show_reviews, "Ctrl+Shift+R")
         self._action(view, "Te&mplates…", self.open_templates, "Ctrl+T")
         view.addSeparator()
         self._action(view, "&Find in timeline", self._focus_search, QKeySequence.StandardKey.Find)
@@ -258,6 +263,11 @@ class MainWindow(QMainWindow):
     def show_timeline(self) -> None:
         self.tabs.setCurrentIndex(0)
         self.quick.line.setFocus()
+
+    def show_reviews(self) -> None:
+        self.tabs.setCurrentIndex(2)
+        self.reviews.reload()
+        self.reviews.table.setFocus()
 
     def show_composer(self) -> None:
         self.tabs.setCurrentIndex(1)
@@ -343,6 +353,8 @@ class MainWindow(QMainWindow):
         self._current = incident
         self.header.show_incident(incident)
         self.composer.show_incident(incident)
+        self.reviews.show_incident(incident.id if incident else None)
+        self._show_waiting(incident)
         self.quick.setEnabled(incident is not None)
         for action in self.status_menu.actions():
             action.setEnabled(bool(incident) and incident.active and action.data() != incident.status)
@@ -423,9 +435,21 @@ class MainWindow(QMainWindow):
         if appended and (at_end or follow):
             self.scroll_to_end()
 
+    def _show_waiting(self, incident) -> None:
+        """The header says how many updates wait for whom."""
+        if incident is None or self.store is None:
+            self.header.waiting.setText("")
+            return
+        from warroom.services import review
+
+        waiting = review.waiting_summary(self.store, incident.id)
+        self.header.waiting.setText("Reviews waiting: " + ", ".join(f"{who} ({n})" for who, n in waiting.items())
+                                    if waiting else "")
+
     def _on_tick(self) -> None:
         self.header.tick()
         self.incident_model.tick()
+        self.reviews.tick()
         self._ticks = getattr(self, "_ticks", 0) + 1
         if self._ticks % 30 == 0 and self.store is not None and not self.ops.busy():
             # Lapsed review windows hand over to backups and the commander while the window is open.

@@ -353,3 +353,53 @@ def withdraw(store: Store, actor: str, draft_id: uuid.UUID, reason: str) -> str:
             r.state = "void"
         tx.record("update.withdrawn", {"draft_id": d.id, "reason": reason}, incident_id=d.incident_id)
         return d.state
+
+
+@dataclass(frozen=True, slots=True)
+class QueueItem:
+    request: RequestView
+    incident_id: uuid.UUID
+    incident_ref: str
+    incident_title: str
+    audience: str
+    draft_state: str
+    mine: bool
+
+
+def queue(store: Store, actor: str, *, incident_id: uuid.UUID | None = None) -> list[QueueItem]:
+    """Pending reviews: those waiting for ``actor`` first (by deadline), then the rest
+    in review for ``incident_id``."""
+    from warroom.store.models import Incident
+
+    try:
+        me = people.get(store, actor)
+    except NotFound:
+        me = None
+    with store.read() as session:
+        rows = session.execute(
+            select(ReviewRequest, Draft, Incident).join(Draft, Draft.id == ReviewRequest.draft_id)
+            .join(Incident, Incident.id == Draft.incident_id)
+            .where(ReviewRequest.state == "pending", Draft.state == "in_review")).all()
+    items = []
+    for r, d, inc in rows:
+        rv = _rview(r)
+        mine = r.assignee == actor or (r.assignee is None and me is not None and me.has(rv.role))
+        if mine or (incident_id is not None and inc.id == incident_id):
+            items.append(QueueItem(rv, inc.id, inc.ref, inc.title, d.audience, d.state, mine))
+    far = datetime.max.replace(tzinfo=None)
+    items.sort(key=lambda q: (not q.mine, q.request.due_at.replace(tzinfo=None) if q.request.due_at else far))
+    return items
+
+
+def waiting_summary(store: Store, incident_id: uuid.UUID) -> dict[str, int]:
+    """How many reviews of an incident wait for whom (for the incident header)."""
+    with store.read() as session:
+        rows = session.execute(
+            select(ReviewRequest.assignee, ReviewRequest.role).join(Draft, Draft.id == ReviewRequest.draft_id)
+            .where(Draft.incident_id == incident_id, Draft.state == "in_review",
+                   ReviewRequest.state == "pending")).all()
+    out: dict[str, int] = {}
+    for assignee, role in rows:
+        key = assignee or f"any {Role(role).label.lower()}"
+        out[key] = out.get(key, 0) + 1
+    return out

@@ -1,0 +1,101 @@
+"""The approval queue in the window: waiting for me first, countdowns, decisions by keyboard."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from warroom.app import open_store
+from warroom.services import drafts, incidents, people, review
+from ui.qt import Qt
+
+
+@pytest.fixture
+def setup(db_path, clock):
+    store = open_store(db_path, clock=clock)
+    people.save(store, "admin", "Ravi Shah", roles="technical_reviewer")
+    people.save(store, "admin", "Mia Lindqvist", roles="comms_reviewer")
+    inc = incidents.open_incident(store, "Dana", title="Checkout failing", severity="SEV1")
+    d = drafts.compose_drafts(store, "Sam", inc.id, ["customers"])[0]
+    drafts.save_revision(store, "Sam", d.id, subject=d.subject, long=d.long + "\nThank you for your patience.",
+                         short=d.short, chat=d.chat)
+    review.submit(store, "Sam", d.id)
+    yield store, inc, d
+    store.close()
+
+
+@pytest.fixture
+def window_as(qtbot, setup):
+    from ui.mainwindow import MainWindow
+    from ui.ops import Operations
+    from warroom.timefmt import TimeFormatter
+
+    store = setup[0]
+    made = []
+
+    def make(actor):
+        w = MainWindow(store, actor, ops=Operations(synchronous=True), local=TimeFormatter("en_GB", "UTC"),
+                       poll_ms=100_000, remember_layout=False)
+        qtbot.addWidget(w)
+        w.show()
+        qtbot.waitExposed(w)
+        w.activateWindow()
+        qtbot.waitActive(w)  # shortcuts go to the active window
+        made.append(w)
+        return w
+
+    return make
+
+
+def test_queue_model(qtmodeltester, setup):
+    store, inc, d = setup
+    from ui.reviews import ReviewQueueModel
+
+    model = ReviewQueueModel(store.clock)
+    model.set_items(review.queue(store, "Ravi Shah", incident_id=inc.id))
+    qtmodeltester.check(model)
+    assert model.rowCount() == 2
+    assert model.data(model.index(0, 3)) == "Technical reviewer" and model.items[0].mine
+    assert model.data(model.index(0, 0)) == "10:00"
+    store.clock.advance(timedelta(minutes=6))
+    assert model.data(model.index(0, 0), Qt.ItemDataRole.ForegroundRole).color().name() == "#ef6c00"
+    store.clock.advance(timedelta(minutes=5))
+    assert model.data(model.index(0, 0)).startswith("overdue")
+    assert model.data(model.index(0, 0), Qt.ItemDataRole.ForegroundRole).color().name() == "#c62828"
+
+
+def test_approve_from_the_keyboard(qtbot, window_as, setup):
+    store, inc, d = setup
+    w = window_as("Ravi Shah")
+    assert "Ravi Shah (1)" in w.header.waiting.text() and "Mia Lindqvist (1)" in w.header.waiting.text()
+    from ui.qt import QAction
+
+    action = next(a for a in w.findChildren(QAction) if a.text() == "&Reviews")
+    assert action.shortcut().toString() == "Ctrl+Shift+R"
+    action.trigger()
+    view = w.reviews
+    assert w.tabs.currentWidget() is view
+    assert view.selected().mine and view.selected().request.role.value == "technical_reviewer"
+    assert "+Thank you for your patience." in view.diff_template.toPlainText()
+    assert "No findings" in view.findings.item(0).text()
+    view.decide("request_changes")  # needs a comment
+    assert "comment" in view.message.text()
+    from ui.qt import QShortcut
+
+    keys = {sc.key().toString(): sc for sc in view.findChildren(QShortcut)}
+    assert set(keys) == {"Ctrl+Return", "Ctrl+Shift+C", "Ctrl+Shift+X"}
+    keys["Ctrl+Return"].activated.emit()
+    assert "now in review" in view.message.text()
+    assert [r.state for r in review.requests(store, d.id) if r.role.value == "technical_reviewer"] == ["approved"]
+    assert not view.approve_button.isEnabled()  # what is left waits for Mia, not for Ravi
+
+
+def test_comms_approval_completes_it(qtbot, window_as, setup):
+    store, inc, d = setup
+    review.decide(store, "Ravi Shah", d.id, "approve")
+    w = window_as("Mia Lindqvist")
+    w.show_reviews()
+    w.reviews.decide("approve")
+    assert "approved" in w.reviews.message.text()
+    assert w.reviews.model.rowCount() == 0

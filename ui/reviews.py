@@ -1,0 +1,273 @@
+"""The approval queue: what waits for me first, by deadline, with a live countdown;
+then everything in review for the incident. A review shows the revision, what
+changed since the previous one and since the template, and the linter's findings;
+approve, request changes or reject from the keyboard."""
+
+from __future__ import annotations
+
+import difflib
+from typing import TYPE_CHECKING
+
+from warroom.errors import WarroomError
+from warroom.timefmt import clock_text
+from ui.qt import (
+    QAbstractItemView,
+    QAbstractTableModel,
+    QBrush,
+    QColor,
+    QHBoxLayout,
+    QHeaderView,
+    QKeySequence,
+    QLabel,
+    QLineEdit,
+    QModelIndex,
+    QPlainTextEdit,
+    QPushButton,
+    QShortcut,
+    QSplitter,
+    Qt,
+    QTableView,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+from ui.editors import FindingsList
+
+if TYPE_CHECKING:
+    from warroom.services.review import QueueItem
+
+
+class ReviewQueueModel(QAbstractTableModel):
+    COLUMNS = ("Due in", "Incident", "Audience", "Review", "Waiting for", "Rev.")
+
+    def __init__(self, clock, parent=None) -> None:
+        super().__init__(parent)
+        self.clock = clock
+        self.items: list[QueueItem] = []
+        self._amber = QBrush(QColor("#ef6c00"))
+        self._red = QBrush(QColor("#c62828"))
+        self._muted = QBrush(QColor("#8a8a8a"))
+
+    def set_items(self, items) -> None:
+        self.beginResetModel()
+        self.items = list(items)
+        self.endResetModel()
+
+    def tick(self) -> None:
+        if self.items:
+            self.dataChanged.emit(self.index(0, 0), self.index(len(self.items) - 1, 0))
+
+    def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self.items)
+
+    def columnCount(self, parent: QModelIndex = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self.COLUMNS)
+
+    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+            return self.COLUMNS[section]
+        return None
+
+    def _left(self, item):
+        due = item.request.due_at
+        return None if due is None else due - self.clock.now()
+
+    def data(self, index: QModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
+        if not index.isValid():
+            return None
+        item = self.items[index.row()]
+        col = index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            if col == 0:
+                left = self._left(item)
+                if left is None:
+                    return "—"
+                return clock_text(left) if left.total_seconds() >= 0 else f"overdue {clock_text(left)}"
+            return (None, item.incident_ref, item.audience, item.request.role.label,
+                    item.request.assignee or "anyone with the role", f"r{item.request.revision}")[col]
+        if role == Qt.ItemDataRole.ForegroundRole:
+            if not item.mine:
+                return self._muted
+            if col == 0:
+                left = self._left(item)
+                if left is not None and left.total_seconds() < 0:
+                    return self._red
+                if left is not None and left.total_seconds() < 300:
+                    return self._amber
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return f"{item.incident_ref} {item.incident_title}"
+        return None
+
+
+class ReviewsView(QWidget):
+    """The approval queue tab."""
+
+    def __init__(self, ops, actor: str, parent=None) -> None:
+        super().__init__(parent)
+        self.setObjectName("reviews")
+        self.ops, self.actor = ops, actor
+        self.store = None
+        self.incident_id = None
+        self.model: ReviewQueueModel | None = None
+        self.table = QTableView()
+        self.table.setObjectName("reviewQueue")
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.verticalHeader().setVisible(False)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.title = QLabel("Choose a review")
+        self.title.setObjectName("reviewTitle")
+        self.title.setWordWrap(True)
+        self.texts = QTabWidget()
+        self.current_text = QPlainTextEdit()
+        self.current_text.setReadOnly(True)
+        self.diff_previous = QPlainTextEdit()
+        self.diff_previous.setObjectName("diffPrevious")
+        self.diff_previous.setReadOnly(True)
+        self.diff_template = QPlainTextEdit()
+        self.diff_template.setObjectName("diffTemplate")
+        self.diff_template.setReadOnly(True)
+        self.texts.addTab(self.current_text, "This revision")
+        self.texts.addTab(self.diff_previous, "Changes since the previous revision")
+        self.texts.addTab(self.diff_template, "Changes since the template")
+        self.findings = FindingsList()
+        self.comment = QLineEdit()
+        self.comment.setObjectName("reviewComment")
+        self.comment.setPlaceholderText("Comment (required to request changes or reject)")
+        self.approve_button = QPushButton("Approve (Ctrl+Enter)")
+        self.approve_button.setObjectName("approveButton")
+        self.changes_button = QPushButton("Request changes (Ctrl+Shift+C)")
+        self.reject_button = QPushButton("Reject (Ctrl+Shift+X)")
+        self.message = QLabel()
+        self.message.setObjectName("reviewMessage")
+        self.message.setWordWrap(True)
+        for button, decision in ((self.approve_button, "approve"), (self.changes_button, "request_changes"),
+                                 (self.reject_button, "reject")):
+            button.setProperty("decision", decision)
+            button.clicked.connect(self._button)
+        for keys, decision in (("Ctrl+Return", "approve"), ("Ctrl+Shift+C", "request_changes"),
+                               ("Ctrl+Shift+X", "reject")):
+            shortcut = QShortcut(QKeySequence(keys), self, context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            shortcut.setProperty("decision", decision)
+            shortcut.activated.connect(self._button)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.comment, 1)
+        for b in (self.approve_button, self.changes_button, self.reject_button):
+            buttons.addWidget(b)
+        detail = QWidget()
+        dl = QVBoxLayout(detail)
+        dl.setContentsMargins(0, 0, 0, 0)
+        dl.addWidget(self.title)
+        dl.addWidget(self.texts, 1)
+        dl.addWidget(self.findings)
+        dl.addLayout(buttons)
+        dl.addWidget(self.message)
+        split = QSplitter(Qt.Orientation.Vertical)
+        split.addWidget(self.table)
+        split.addWidget(detail)
+        split.setSizes([220, 480])
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 4, 0, 0)
+        layout.addWidget(split)
+
+    def attach(self, store) -> None:
+        self.store = store
+        self.model = ReviewQueueModel(store.clock, self)
+        self.table.setModel(self.model)
+        for col, width in ((0, 110), (1, 80), (2, 100), (3, 150), (4, 160)):
+            self.table.setColumnWidth(col, width)
+        self.table.selectionModel().currentRowChanged.connect(self._chosen)
+
+    def show_incident(self, incident_id) -> None:
+        self.incident_id = incident_id
+        self.reload()
+
+    def reload(self) -> None:
+        if self.store is None or self.model is None:
+            return
+        from warroom.services import review
+
+        keep = self.selected()
+        self.model.set_items(review.queue(self.store, self.actor, incident_id=self.incident_id))
+        rows = [i for i, item in enumerate(self.model.items)
+                if keep is not None and item.request.id == keep.request.id]
+        if rows or self.model.items:
+            self.table.selectRow(rows[0] if rows else 0)
+        else:
+            self._show(None)
+
+    def tick(self) -> None:
+        if self.model is not None:
+            self.model.tick()
+
+    def selected(self):
+        if self.model is None:
+            return None
+        index = self.table.currentIndex()
+        return self.model.items[index.row()] if index.isValid() and index.row() < len(self.model.items) else None
+
+    def _chosen(self, current, _previous) -> None:
+        self._show(self.selected())
+
+    def _show(self, item) -> None:
+        enabled = item is not None and item.mine
+        for b in (self.approve_button, self.changes_button, self.reject_button):
+            b.setEnabled(enabled)
+        if item is None:
+            self.title.setText("Nothing waits for review.")
+            for edit in (self.current_text, self.diff_previous, self.diff_template):
+                edit.clear()
+            self.findings.clear()
+            return
+        from warroom.lint import lint
+        from warroom.services import audiences, drafts, settings
+
+        revisions = drafts.revisions(self.store, item.request.draft_id)
+        current = next(r for r in revisions if r.revision == item.request.revision)
+        previous = next((r for r in revisions if r.revision == item.request.revision - 1), None)
+        first = revisions[0]
+        self.title.setText(f"<b>{item.incident_ref}</b> · update for <b>{item.audience}</b> · "
+                           f"{item.request.role.label} · revision {current.revision} by {current.author} · "
+                           f"formats: status page / e-mail, SMS, chat"
+                           + ("" if item.mine else " · <i>not waiting for you</i>"))
+        self.current_text.setPlainText(f"Subject: {current.subject}\n\n{current.long}\n--- SMS ---\n{current.short}"
+                                       f"\n--- chat ---\n{current.chat}")
+        self.diff_previous.setPlainText(_diff(previous, current) if previous else "This is the first revision.")
+        self.diff_template.setPlainText(_diff(first, current) if current.revision > 1 else
+                                        "Unchanged from the template's text.")
+        external = {a.name: a.external for a in audiences.list_audiences(self.store)}.get(item.audience, True)
+        found = lint(current.long, external=external, channel="long", config=settings.lint_config(self.store))
+        self.findings.show_findings(current.long, found)
+
+    def _button(self) -> None:
+        decision = self.sender().property("decision")
+        self.decide(decision)
+
+    def decide(self, decision: str) -> None:
+        item = self.selected()
+        if item is None or not item.mine or self.store is None:
+            return
+        from warroom.services import review
+
+        store, actor, draft_id, comment = self.store, self.actor, item.request.draft_id, self.comment.text()
+        role = item.request.role.value
+
+        def done(state: str) -> None:
+            self.comment.clear()
+            self.message.setText(f"Recorded. The update is now {state.replace('_', ' ')}.")
+            self.reload()
+
+        def failed(error: BaseException) -> None:
+            self.message.setText(str(error) if isinstance(error, WarroomError) else f"Not recorded: {error}")
+
+        self.ops.write(lambda: review.decide(store, actor, draft_id, decision, comment=comment, role=role),
+                       done, failed)
+
+
+def _diff(old, new) -> str:
+    lines = []
+    for field in ("subject", "long", "short", "chat"):
+        lines += difflib.unified_diff(getattr(old, field).splitlines(), getattr(new, field).splitlines(),
+                                      f"r{old.revision} {field}", f"r{new.revision} {field}", lineterm="")
+    return "\n".join(lines) or "No changes."
