@@ -326,7 +326,7 @@ class MainWindow(QMainWindow):
         if self.store is None:
             return
         keep = select or (self._current.id if self._current else None)
-        self.incident_model.set_incidents(incidents.list_incidents(self.store))
+        self.incident_model.set_incidents(incidents.list_incidents(self.store, viewer=self.actor))
         row = self.incident_model.row_of(keep) if keep else None
         if row is None and (select_first or keep) and self.incident_model.rowCount():
             row = 0

@@ -123,7 +123,7 @@ def cmd_incident_open(store: Store, args, out: Output) -> int:
 
 
 def cmd_incident_list(store: Store, args, out: Output) -> int:
-    rows = incidents.list_incidents(store, include_resolved=not args.active)
+    rows = incidents.list_incidents(store, include_resolved=not args.active, viewer=args.actor)
     if out.as_json:
         out.data([r.as_dict() for r in rows])
         return EXIT_OK
@@ -135,7 +135,7 @@ def cmd_incident_list(store: Store, args, out: Output) -> int:
 
 
 def cmd_incident_show(store: Store, args, out: Output) -> int:
-    i = incidents.get(store, args.incident)
+    i = incidents.get(store, args.incident, viewer=args.actor)
     out.data(i.as_dict(), _incident_text(i))
     return EXIT_OK
 
@@ -149,6 +149,13 @@ def cmd_incident_status(store: Store, args, out: Output) -> int:
 def cmd_incident_severity(store: Store, args, out: Output) -> int:
     i = incidents.set_severity(store, args.actor, args.incident, args.severity, note=args.note)
     out.data(i.as_dict(), f"{i.ref} is now {i.severity.value}.")
+    return EXIT_OK
+
+
+def cmd_incident_members(store: Store, args, out: Output) -> int:
+    i = incidents.set_members(store, args.actor, args.incident, add=args.add or [], remove=args.remove or [])
+    out.data({"members": list(i.members), "commander": i.commander},
+             f"{i.ref} members: {', '.join((i.commander,) + i.members)}")
     return EXIT_OK
 
 
@@ -172,6 +179,7 @@ def cmd_incident_edit(store: Store, args, out: Output) -> int:
 
 
 def cmd_log(store: Store, args, out: Output) -> int:
+    incidents.get(store, args.incident, viewer=args.actor)  # a confidential incident is for its members
     text = _read_text_arg(args.text, args.file)
     at = parse_when(args.at, now=store.clock.now()) if args.at else None
     e = timeline.log(store, args.actor, args.incident, text, kind=args.kind, at=at)
@@ -189,6 +197,7 @@ def cmd_edit_entry(store: Store, args, out: Output) -> int:
 def cmd_timeline(store: Store, args, out: Output) -> int:
     if args.limit is not None and args.limit < 1:
         raise InputError("--limit must be 1 or more.")
+    incidents.get(store, args.incident, viewer=args.actor)
     rows = timeline.entries(store, args.incident, kind=args.kind, search=args.search, limit=args.limit)
     if out.as_json:
         out.data([r.as_dict() for r in rows])
@@ -205,6 +214,7 @@ def cmd_timeline(store: Store, args, out: Output) -> int:
 
 
 def cmd_export(store: Store, args, out: Output) -> int:
+    incidents.get(store, args.incident, viewer=args.actor)
     _write_out(export_service.export_incident(store, args.incident, args.format), args.out)
     return EXIT_OK
 
@@ -661,6 +671,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("incident")
     p.add_argument("severity")
     p.add_argument("--note")
+    p = add("members", cmd_incident_members, "who may see a confidential incident", inc)
+    p.add_argument("incident")
+    p.add_argument("--add", action="append", metavar="NAME")
+    p.add_argument("--remove", action="append", metavar="NAME")
     p = add("edit", cmd_incident_edit, "change an incident's facts", inc)
     p.add_argument("incident")
     p.add_argument("--title")

@@ -232,3 +232,14 @@ def test_drafts_from_the_command_line(cli):
     assert code == 2 and "not a draft id" in err
     code, _, err = cli("draft", "compose", "INC-1", "--audience", "customers", "--etr-by", "Ravi")
     assert code == 2 and "--etr TIME" in err
+
+
+def test_confidential_incidents_on_the_command_line(cli):
+    cli("incident", "open", "Suspected breach", "--severity", "SEV1", "--confidential", "--as", "Lea")
+    code, out, _ = cli("incident", "list", "--as", "Bob")
+    assert "Suspected breach" not in out
+    code, _, err = cli("timeline", "INC-1", "--as", "Bob")
+    assert code == 2 and "No incident" in err
+    assert cli("incident", "members", "INC-1", "--add", "Bob", "--as", "Lea")[0] == 0
+    code, out, _ = cli("timeline", "INC-1", "--as", "Bob")
+    assert code == 0 and "Incident declared" in out

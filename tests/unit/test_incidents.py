@@ -182,3 +182,18 @@ def test_update_incident(store, clock):
     with pytest.raises(InputError, match="after the incident was declared"):
         clock.advance(60)
         incidents.update_incident(store, "Ana", inc.ref, detected_at=clock.now())
+
+
+def test_a_confidential_incident_is_for_its_members(store):
+    secret = incidents.open_incident(store, "Ana", title="Suspected breach", severity="SEV1", category="security",
+                                     confidential=True, commander="Lea")
+    open_ = incidents.open_incident(store, "Ana", title="Slow search", severity="SEV4")
+    assert {i.ref for i in incidents.list_incidents(store, viewer="Bob")} == {open_.ref}
+    assert {i.ref for i in incidents.list_incidents(store, viewer="Lea")} == {secret.ref, open_.ref}
+    assert {i.ref for i in incidents.list_incidents(store, viewer="Ana")} == {secret.ref, open_.ref}  # its author
+    with pytest.raises(NotFound):
+        incidents.get(store, secret.ref, viewer="Bob")
+    with pytest.raises(NotFound):
+        incidents.set_members(store, "Bob", secret.ref, add=["Bob"])  # cannot let themselves in
+    incidents.set_members(store, "Lea", secret.ref, add=["Bob"])
+    assert incidents.get(store, secret.ref, viewer="Bob").ref == secret.ref

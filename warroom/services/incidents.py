@@ -45,10 +45,15 @@ class IncidentView:
     last_update_at: datetime | None
     updated_at: datetime
     next_update_due: datetime | None
+    members: tuple[str, ...] = ()
 
     @property
     def active(self) -> bool:
         return self.status != Status.RESOLVED
+
+    def visible_to(self, viewer: str | None) -> bool:
+        """A confidential incident is for its commander and members only."""
+        return not self.confidential or viewer is None or viewer == self.commander or viewer in self.members
 
     def as_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -63,7 +68,7 @@ def _view(row: Incident, intervals: dict[Severity, timedelta]) -> IncidentView:
         id=row.id, ref=row.ref, title=row.title, category=Category(row.category), severity=severity,
         impact=Impact(row.impact), status=status, customer_facing=row.customer_facing,
         components=tuple(row.components or ()), commander=row.commander, confidential=row.confidential,
-        exercise=row.exercise, detected_at=row.detected_at, declared_at=row.declared_at,
+        exercise=row.exercise, members=tuple(row.members or ()), detected_at=row.detected_at, declared_at=row.declared_at,
         status_changed_at=row.status_changed_at, resolved_at=row.resolved_at, last_update_at=row.last_update_at,
         updated_at=row.updated_at,
         next_update_due=next_update_due(status, severity, row.declared_at, row.last_update_at, intervals),
@@ -155,21 +160,26 @@ def resolve_id(store: Store, key: str | uuid.UUID) -> uuid.UUID:
         return _find(session, key).id
 
 
-def get(store: Store, key: str | uuid.UUID) -> IncidentView:
+def get(store: Store, key: str | uuid.UUID, *, viewer: str | None = None) -> IncidentView:
+    """One incident; with ``viewer``, a confidential one they may not see is not found."""
     intervals = policy.update_intervals(store)
     with store.read() as session:
-        return _view(_find(session, key), intervals)
+        view = _view(_find(session, key), intervals)
+    if not view.visible_to(viewer):
+        raise NotFound(f"No incident {key!r}. `warroom-cli incident list` shows the references.")
+    return view
 
 
-def list_incidents(store: Store, *, include_resolved: bool = True) -> list[IncidentView]:
-    """Active incidents first (most severe, then most recent), then resolved ones."""
+def list_incidents(store: Store, *, include_resolved: bool = True, viewer: str | None = None) -> list[IncidentView]:
+    """Active incidents first (most severe, then most recent), then resolved ones;
+    with ``viewer``, only those they may see."""
     intervals = policy.update_intervals(store)
     with store.read() as session:
         stmt = select(Incident)
         if not include_resolved:
             stmt = stmt.where(Incident.status != Status.RESOLVED.value)
         rows = session.scalars(stmt).all()
-        views = [_view(r, intervals) for r in rows]
+        views = [v for v in (_view(r, intervals) for r in rows) if v.visible_to(viewer)]
     views.sort(key=lambda v: (not v.active, v.severity.rank if v.active else 0,
                               -(v.resolved_at or v.detected_at).timestamp()))
     return views
@@ -210,7 +220,8 @@ def open_incident(
         row = Incident(
             id=uuid7(), ref=f"INC-{number}", title=title, category=cat.value, severity=sev.value, impact=imp.value,
             status=Status.INVESTIGATING.value, customer_facing=bool(customer_facing), components=comps,
-            commander=commander, confidential=bool(confidential), exercise=bool(exercise), detected_at=detected,
+            commander=commander, confidential=bool(confidential), exercise=bool(exercise),
+            members=[actor] if confidential and actor != commander else [], detected_at=detected,
             declared_at=tx.now, status_changed_at=tx.now, resolved_at=None, last_update_at=None,
             created_at=tx.now, updated_at=tx.now,
         )
@@ -319,5 +330,29 @@ def update_incident(store: Store, actor: str, key: str | uuid.UUID, **changes: A
         if diff:
             row.updated_at = tx.now
             tx.record("incident.updated", {"changes": diff}, incident_id=row.id)
+        incident_id = row.id
+    return get(store, incident_id)
+
+
+def set_members(store: Store, actor: str, key: str | uuid.UUID, *, add: list[str] = (),
+                remove: list[str] = ()) -> IncidentView:
+    """Who may see a confidential incident; only its commander and members change it."""
+    with store.write(actor) as tx:
+        row = _find(tx.session, key)
+        members = list(row.members or [])
+        if row.confidential and actor != row.commander and actor not in members:
+            raise NotFound(f"No incident {key!r}.")
+        before = list(members)
+        for name in add:
+            name = _clean_name(name, "member")
+            if name and name not in members:
+                members.append(name)
+        for name in remove:
+            if name in members:
+                members.remove(name)
+        if members != before:
+            row.members = members
+            row.updated_at = tx.now
+            tx.record("incident.members_changed", {"from": before, "to": members}, incident_id=row.id)
         incident_id = row.id
     return get(store, incident_id)

@@ -121,6 +121,8 @@ class Incident(Base):
     components: Mapped[list[str]] = mapped_column(JSON, default=list)
     commander: Mapped[str] = mapped_column(String(200), default="")
     confidential: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: For a confidential incident: the people who may see it (its commander always may).
+    members: Mapped[list[str]] = mapped_column(JSON, server_default="[]")
     exercise: Mapped[bool] = mapped_column(Boolean, default=False)
     detected_at: Mapped[datetime]
     declared_at: Mapped[datetime]
