@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 import time
 from collections.abc import Sequence
@@ -16,7 +17,7 @@ from pathlib import Path
 from warroom import __version__, logs, paths
 from warroom.errors import WarroomError
 from warroom.identity import current_actor
-from ui.qt import QApplication, QEvent, QLockFile, QMessageBox, QObject, QtGui, QTimer
+from ui.qt import QApplication, QEvent, QLockFile, QMessageBox, QObject, QSettings, QtGui, QTimer
 
 log = logging.getLogger(__name__)
 
@@ -118,10 +119,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     headless = bool(args.screenshot or args.exit_after_paint)
     app = _application()
+    # --as, then WARROOM_USER, then the person chosen last time, then the login name
+    # (and, once the database is open, a question if it knows people but not this one).
+    remembered = None if headless or args.actor or os.environ.get("WARROOM_USER") else \
+        QSettings().value("user/name")
     try:
-        actor = current_actor(args.actor)
+        actor = current_actor(args.actor or (remembered if isinstance(remembered, str) else None))
     except WarroomError as exc:
         return _fail(str(exc), headless)
+    ask_who = not headless and not args.actor and not os.environ.get("WARROOM_USER") and not remembered
     db = paths.resolve_db_path(args.db)
 
     lock = None
@@ -152,6 +158,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             app.exit(2)
             return
         window.attach(store)
+        if ask_who:
+            from warroom.services import people
+
+            if people.list_people(store):
+                window.choose_person()
         if args.exit_after_paint:
             window.repaint()
             print(f"ready {time.perf_counter() - started:.4f}", flush=True)

@@ -172,6 +172,9 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.splitter)
 
         self.db_label = QLabel("Opening the database…")
+        self.actor_label = QLabel(f"as {actor}")
+        self.actor_label.setObjectName("actorLabel")
+        self.statusBar().addPermanentWidget(self.actor_label)
         self.statusBar().addPermanentWidget(self.db_label)
         self._build_menus()
 
@@ -226,6 +229,7 @@ class MainWindow(QMainWindow):
         self.new_action = self._action(file, "&Declare incident…", self.new_incident, QKeySequence.StandardKey.New,
                                        "newIncident")
         self._action(file, "&Export incident as Markdown…", self.export_markdown, "Ctrl+E")
+        self._action(file, "&Switch person…", self.choose_person)
         file.addSeparator()
         self._action(file, "&Quit", self.close, QKeySequence.StandardKey.Quit)
         inc = bar.addMenu("&Incident")
@@ -263,6 +267,30 @@ class MainWindow(QMainWindow):
     def show_timeline(self) -> None:
         self.tabs.setCurrentIndex(0)
         self.quick.line.setFocus()
+
+    def set_actor(self, name: str) -> None:
+        """Who is using the window: their reviews, their confidential incidents."""
+        self.actor = name
+        self.composer.actor = name
+        self.reviews.actor = name
+        self.actor_label.setText(f"as {name}")
+        QSettings().setValue("user/name", name)
+        self.reload_incidents(select_first=True)
+        self.reviews.reload(keep_selection=False)  # what waits for the new person comes first
+
+    def choose_person(self) -> None:
+        if self.store is None:
+            return
+        from warroom.services import people
+
+        names = [p.name for p in people.list_people(self.store)]
+        if self.actor not in names:
+            names.insert(0, self.actor)
+        name, ok = QInputDialog.getItem(self, "Who are you?", "Work in War room as:", names,
+                                        names.index(self.actor), True)
+        name = " ".join(name.split())
+        if ok and name:
+            self.set_actor(name)
 
     def show_reviews(self) -> None:
         self.tabs.setCurrentIndex(2)

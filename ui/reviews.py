@@ -183,12 +183,12 @@ class ReviewsView(QWidget):
         self.incident_id = incident_id
         self.reload()
 
-    def reload(self) -> None:
+    def reload(self, *, keep_selection: bool = True) -> None:
         if self.store is None or self.model is None:
             return
         from warroom.services import review
 
-        keep = self.selected()
+        keep = self.selected() if keep_selection else None
         self.model.set_items(review.queue(self.store, self.actor, incident_id=self.incident_id))
         rows = [i for i, item in enumerate(self.model.items)
                 if keep is not None and item.request.id == keep.request.id]

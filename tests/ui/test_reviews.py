@@ -99,3 +99,16 @@ def test_comms_approval_completes_it(qtbot, window_as, setup):
     w.reviews.decide("approve")
     assert "approved" in w.reviews.message.text()
     assert w.reviews.model.rowCount() == 0
+
+
+def test_switching_person_changes_what_waits(qtbot, window_as, setup, monkeypatch):
+    from ui.qt import QInputDialog, QSettings
+
+    w = window_as("Ravi Shah")
+    w.show_reviews()
+    assert w.reviews.selected().mine and w.reviews.selected().request.role.value == "technical_reviewer"
+    monkeypatch.setattr(QInputDialog, "getItem", lambda *a, **k: ("Mia Lindqvist", True))
+    w.choose_person()
+    assert w.actor == "Mia Lindqvist" and w.actor_label.text() == "as Mia Lindqvist"
+    assert QSettings().value("user/name") == "Mia Lindqvist"  # remembered for the next start
+    assert w.reviews.selected().request.role.value == "comms_reviewer"
