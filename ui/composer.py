@@ -216,6 +216,9 @@ class ComposerView(QWidget):
 
         self.store = store
         self._lint_config = settings.lint_config(store)
+        if settings.get_org(store).name == settings.DEFAULT_ORG_NAME:
+            self._say("Updates will say “our company” until you set your organisation's name: "
+                      "warroom-cli org --name \"Example Corp\" --status-url https://status.example.com")
         for a in audiences.list_audiences(store):
             self._audiences[a.name] = a.external
             box = QCheckBox(a.label)

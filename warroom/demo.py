@@ -87,6 +87,10 @@ def create(store: Store, *, events: int = 0, seed: int = 7) -> IncidentView:
         store.clock = real_clock
     if events:
         timeline.bulk_log(store, "load generator", main.id, scale_entries(events, start, now, seed=seed))
+    from warroom.services import settings
+
+    if settings.get_org(store).name == settings.DEFAULT_ORG_NAME:  # a demo speaks for a made-up company
+        settings.set_org(store, "demo", name="Example Corp", status_url="https://status.example.com")
     return incidents.get(store, main.id)
 
 
