@@ -841,6 +841,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         else:
             db = paths.resolve_db_path(getattr(args, "db", None))
             with open_store(db, clock=SystemClock()) as store:
+                _guard(store, args)
                 code = args.func(store, args, out)
     except CheckFailed as exc:
         _error(str(exc), as_json)
@@ -860,6 +861,35 @@ def main(argv: Sequence[str] | None = None) -> int:
         _error(f"Unexpected error: {exc}. Details are in the log ({paths.log_dir()}).", as_json)
         return EXIT_INTERNAL
     return code
+
+
+def _guard(store: Store, args: argparse.Namespace) -> None:
+    """A confidential incident is for its members: every command that names an
+    incident, an update of one or an entry of one checks that first, in one place."""
+    incident = getattr(args, "incident", None)
+    if isinstance(incident, str):
+        incidents.get(store, incident, viewer=args.actor)
+    draft = getattr(args, "draft", None)
+    if isinstance(draft, str):
+        from warroom.services import drafts
+
+        d = drafts.get(store, _draft_id(draft))
+        incidents.get(store, d.incident_id, viewer=args.actor)
+    entry = getattr(args, "entry", None)
+    if isinstance(entry, str):
+        import uuid as _uuid
+
+        from warroom.store.models import TimelineEntry
+
+        try:
+            entry_id = _uuid.UUID(entry)
+        except ValueError:
+            return  # the command says what is wrong with it
+        with store.read() as session:
+            row = session.get(TimelineEntry, entry_id)
+            incident_id = row.incident_id if row else None
+        if incident_id is not None:
+            incidents.get(store, incident_id, viewer=args.actor)
 
 
 def _check_arguments(args: argparse.Namespace) -> None:

@@ -243,3 +243,16 @@ def test_confidential_incidents_on_the_command_line(cli):
     assert cli("incident", "members", "INC-1", "--add", "Bob", "--as", "Lea")[0] == 0
     code, out, _ = cli("timeline", "INC-1", "--as", "Bob")
     assert code == 0 and "Incident declared" in out
+
+
+def test_a_confidential_incident_does_not_leak_through_other_commands(cli, memory_keyring, tmp_path):
+    cli("incident", "open", "Suspected breach", "--severity", "SEV1", "--confidential", "--as", "Lea")
+    code, out, _ = cli("update", "new", "INC-1", "--audience", "customers", "--json", "--as", "Lea")
+    draft_id = json.loads(out)[0]["id"]
+    for argv in (["render", "INC-1", "--audience", "customers"], ["update", "list", "INC-1"],
+                 ["update", "show", draft_id], ["update", "submit", draft_id],
+                 ["audit", "export", "INC-1", "--out", str(tmp_path / "x.zip")],
+                 ["incident", "status", "INC-1", "identified"], ["export", "INC-1"]):
+        code, out, err = cli(*argv, "--as", "Bob")
+        assert code == 2 and "No incident" in err, argv
+        assert "breach" not in out.lower()
