@@ -455,7 +455,7 @@ def cmd_draft_withdraw(store: Store, args, out: Output) -> int:
 def cmd_draft_sweep(store: Store, args, out: Output) -> int:
     from warroom.services import review
 
-    moved = review.sweep(store, args.actor)
+    moved = review.sweep(store, args.actor, viewer=args.actor)
     out.data([{"draft_id": r.draft_id, "role": r.role.value, "assignee": r.assignee, "level": r.level,
                "due_at": r.due_at} for r in moved],
              "\n".join(f"{r.draft_id} {r.role.label}: now {r.assignee or 'anyone with the role'} "
@@ -549,10 +549,16 @@ def cmd_audit_verify(store: Store | None, args, out: Output) -> int:
 
     key = audit.read_public_key(args.key) if args.key else None
     report = audit.verify(Path(args.file), public_key=key)
-    out.data({"ok": report.ok, "problems": report.problems, "files": report.files, "incident": report.incident,
-              "public_key": report.public_key},
-             (f"Archive intact: {report.files} files of {report.incident}, signature and Merkle root hold."
-              if report.ok else "Archive check FAILED:\n" + "\n".join(f"  {p}" for p in report.problems)))
+    if report.ok and key:
+        verdict = f"Archive intact: {report.files} files of {report.incident}, signed by the key given."
+    elif report.ok:
+        verdict = (f"Archive consistent: {report.files} files of {report.incident}, signature and Merkle root hold "
+                   f"for the key it carries ({report.public_key}). Whoever made it could have signed a forgery "
+                   "with their own key: pass --key with the organisation's public key to check who signed it.")
+    else:
+        verdict = "Archive check FAILED:\n" + "\n".join(f"  {p}" for p in report.problems)
+    out.data({"ok": report.ok, "key_checked": bool(key), "problems": report.problems, "files": report.files,
+              "incident": report.incident, "public_key": report.public_key}, verdict)
     return EXIT_OK if report.ok else EXIT_CHECK
 
 

@@ -136,3 +136,43 @@ def test_audit_on_the_command_line(cli, memory_keyring, tmp_path):
     out.write_bytes(bytes(data))
     code, text, _ = cli("audit", "verify", str(out), db=False)
     assert code == 1 and "FAILED" in text
+
+
+def test_a_forgery_signed_with_another_key_is_caught_only_with_the_key(incident_store, memory_keyring, tmp_path, cli):
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from warroom.journal import canonical_json
+
+    store, inc = incident_store
+    good = tmp_path / "good.zip"
+    real_key = audit.export(store, inc.ref, good)["public_key"]
+    with zipfile.ZipFile(good) as z:
+        files = {i.filename: z.read(i) for i in z.infolist()}
+    files["timeline.json"] = files["timeline.json"].replace(b"2.4.1", b"9.9.9")
+    manifest = json.loads(files.pop("manifest.json"))
+    files.pop("manifest.sig")
+    for entry in manifest["files"]:
+        entry["sha256"] = hashlib.sha256(files[entry["path"]]).hexdigest()
+    names = sorted(files)
+    manifest["merkle_root"] = audit.merkle_root([files[n] for n in names]).hex()
+    forger = Ed25519PrivateKey.generate()
+    manifest["public_key"] = audit.public_key_text(forger)
+    body = canonical_json(manifest).encode()
+    forged = tmp_path / "forged.zip"
+    forged.write_bytes(audit.build_zip([(n, files[n]) for n in names] + [
+        ("manifest.json", body), ("manifest.sig", base64.b64encode(forger.sign(body)) + b"\n")]))
+    assert audit.verify(forged).ok  # consistent in itself...
+    assert not audit.verify(forged, public_key=real_key).ok  # ...but not signed by us
+    code, out, _ = cli("audit", "verify", str(forged), db=False)
+    assert code == 0 and "pass --key" in out and "intact" not in out
+
+
+def test_a_malformed_manifest_is_reported_not_a_crash(incident_store, memory_keyring, tmp_path):
+    store, inc = incident_store
+    good = tmp_path / "good.zip"
+    audit.export(store, inc.ref, good)
+    bad = tmp_path / "bad.zip"
+    _rewrite(good, bad, lambda f: f.__setitem__("manifest.json", f["manifest.json"].replace(
+        b'"public_key":"', b'"public_key":5,"x":"')))
+    report = audit.verify(bad)
+    assert not report.ok and any("signature" in p for p in report.problems)

@@ -235,6 +235,7 @@ def test_drafts_from_the_command_line(cli):
 
 
 def test_confidential_incidents_on_the_command_line(cli):
+    cli("person", "add", "Bob")
     cli("incident", "open", "Suspected breach", "--severity", "SEV1", "--confidential", "--as", "Lea")
     code, out, _ = cli("incident", "list", "--as", "Bob")
     assert "Suspected breach" not in out

@@ -185,6 +185,9 @@ def test_update_incident(store, clock):
 
 
 def test_a_confidential_incident_is_for_its_members(store):
+    from warroom.services import people
+
+    people.save(store, "admin", "Bob")
     secret = incidents.open_incident(store, "Ana", title="Suspected breach", severity="SEV1", category="security",
                                      confidential=True, commander="Lea")
     open_ = incidents.open_incident(store, "Ana", title="Slow search", severity="SEV4")
@@ -195,5 +198,7 @@ def test_a_confidential_incident_is_for_its_members(store):
         incidents.get(store, secret.ref, viewer="Bob")
     with pytest.raises(NotFound):
         incidents.set_members(store, "Bob", secret.ref, add=["Bob"])  # cannot let themselves in
+    with pytest.raises(InputError, match="not a known person"):
+        incidents.set_members(store, "Lea", secret.ref, add=["Ghost"])
     incidents.set_members(store, "Lea", secret.ref, add=["Bob"])
     assert incidents.get(store, secret.ref, viewer="Bob").ref == secret.ref

@@ -216,3 +216,35 @@ def test_reviews_and_sweep_on_the_command_line(cli):
     assert "waiting for Ravi Shah until" in out
     code, out, _ = cli("update", "sweep")
     assert code == 0 and "No review window has lapsed." in out
+
+
+def test_one_reviewer_cannot_fill_two_roles_or_review_an_earlier_revision_of_theirs(team):
+    people.save(team, "admin", "Alex Both", roles="technical_reviewer,comms_reviewer")
+    d = _draft(team)
+    review.submit(team, "Sam Writer", d.id)
+    review.decide(team, "Alex Both", d.id, "approve")
+    with pytest.raises(InputError, match="already decided"):
+        review.decide(team, "Alex Both", d.id, "approve")
+    # someone who wrote an earlier revision is an author too
+    d2 = _draft(team)
+    drafts.save_revision(team, "Ravi Shah", d2.id, subject=d2.subject, long=d2.long + " x", short=d2.short,
+                         chat=d2.chat)
+    drafts.save_revision(team, "Sam Writer", d2.id, subject=d2.subject, long=d2.long + " y", short=d2.short,
+                         chat=d2.chat)
+    review.submit(team, "Sam Writer", d2.id)
+    with pytest.raises(InputError, match="own words"):
+        review.decide(team, "Ravi Shah", d2.id, "approve")
+
+
+def test_only_this_incidents_commander_overrides_and_viewers_do_not_publish(team):
+    people.save(team, "admin", "Frank Other", roles="incident_commander")
+    d = _draft(team)
+    with pytest.raises(InputError, match="submitted for review"):
+        review.override(team, "Dana", d.id, "too early")
+    review.submit(team, "Sam Writer", d.id)
+    with pytest.raises(InputError, match="Only the incident commander"):
+        review.override(team, "Frank Other", d.id, "I command another incident")
+    review.override(team, "Dana", d.id, "Reviewers unreachable")
+    with pytest.raises(InputError, match="publish or withdraw"):
+        review.publish(team, "Vic Viewer", d.id)
+    assert review.publish(team, "Mia Lindqvist", d.id) == "published"

@@ -224,9 +224,11 @@ def verify(path: Path, *, public_key: str | None = None) -> ArchiveReport:
     if public_key is not None and key_text != public_key:
         problems.append("the archive was signed with a different key than the one given")
     try:
-        key = Ed25519PublicKey.from_public_bytes(base64.b64decode(key_text or ""))
+        if not isinstance(key_text, str):
+            raise ValueError("no public key")
+        key = Ed25519PublicKey.from_public_bytes(base64.b64decode(key_text))
         key.verify(base64.b64decode(contents[SIGNATURE].strip()), contents[MANIFEST])
-    except (InvalidSignature, ValueError):
+    except (InvalidSignature, ValueError, TypeError):
         problems.append("the manifest's signature does not match (the manifest was changed, or signed by "
                         "another key)")
     for name in sorted(set(contents) - set(listed) - {MANIFEST, SIGNATURE}):

@@ -343,9 +343,14 @@ def set_members(store: Store, actor: str, key: str | uuid.UUID, *, add: list[str
         if row.confidential and actor != row.commander and actor not in members:
             raise NotFound(f"No incident {key!r}.")
         before = list(members)
+        from warroom.store.models import Person
+
+        known = set(tx.session.scalars(select(Person.name)))
         for name in add:
             name = _clean_name(name, "member")
-            if name and name not in members:
+            if name not in known:
+                raise InputError(f"{name!r} is not a known person; add them with `warroom-cli person add` first.")
+            if name not in members:
                 members.append(name)
         for name in remove:
             if name in members:

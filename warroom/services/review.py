@@ -80,8 +80,7 @@ def request_reviews(tx, d: Draft) -> list[ReviewRequest]:
     session = tx.session
     for old in session.scalars(select(ReviewRequest).where(ReviewRequest.draft_id == d.id,
                                                            ReviewRequest.state != "void")):
-        if old.revision != d.current_revision or old.state == "pending":
-            old.state = "void"
+        old.state = "void"  # a new request round: nothing from an earlier round counts
     rev = _current_revision(session, d)
     incident = incidents._view(incidents._find(session, d.incident_id), DEFAULT_UPDATE_INTERVALS)
     window = review_window(session, incident.severity)
@@ -89,7 +88,8 @@ def request_reviews(tx, d: Draft) -> list[ReviewRequest]:
     for role in required_roles(d.audience, incident):
         r = ReviewRequest(id=uuid7(), draft_id=d.id, revision=rev.number, content_hash=rev.content_hash,
                           role=role.value, state="pending", created_at=tx.now,
-                          assignee=_first_available(session, role, tx.now, exclude=rev.author),
+                          assignee=_first_available(session, role, tx.now, exclude=rev.author,
+                                                    only=_members(incident)),
                           due_at=tx.now + window, level=0)
         session.add(r)
         made.append(r)
@@ -118,14 +118,20 @@ def _people(session):
     return {p.name: people._view(p) for p in session.scalars(select(Person).order_by(Person.name))}
 
 
-def _first_available(session, role: Role, now: datetime, *, exclude: str | None = None) -> str | None:
+def _members(incident) -> set[str] | None:
+    """Who may see an incident's reviews: everyone, or a confidential one's members."""
+    return {incident.commander, *incident.members} if incident.confidential else None
+
+
+def _first_available(session, role: Role, now: datetime, *, exclude: str | None = None,
+                     only: set[str] | None = None) -> str | None:
     for p in _people(session).values():
-        if p.has(role) and p.name != exclude and p.available(now):
+        if p.has(role) and p.name != exclude and p.available(now) and (only is None or p.name in only):
             return p.name
     return None  # nobody on duty: anyone holding the role may take it
 
 
-def sweep(store: Store, actor: str = "system") -> list[RequestView]:
+def sweep(store: Store, actor: str = "system", *, viewer: str | None = None) -> list[RequestView]:
     """Hand every lapsed review on: to the reviewer's backup, then to the incident
     commander. Returns the requests handed over."""
     now = store.clock.now()
@@ -147,7 +153,9 @@ def sweep(store: Store, actor: str = "system") -> list[RequestView]:
             window = review_window(tx.session, Severity(incident.severity))
             before = r.assignee
             backup = everyone[before].backups.get(r.role) if before in everyone else None
-            if r.level == 0 and backup and backup in everyone and everyone[backup].available(tx.now):
+            allowed = {incident.commander, *(incident.members or [])} if incident.confidential else None
+            if r.level == 0 and backup and backup in everyone and everyone[backup].available(tx.now) and \
+                    (allowed is None or backup in allowed):
                 r.assignee, r.level = backup, 1
             else:
                 r.assignee, r.level = incident.commander or None, 2
@@ -155,7 +163,9 @@ def sweep(store: Store, actor: str = "system") -> list[RequestView]:
             tx.record("review.handed_over", {"request_id": r.id, "draft_id": d.id, "role": r.role, "from": before,
                                              "to": r.assignee, "level": r.level, "due_at": r.due_at},
                       incident_id=d.incident_id)
-            moved.append(_rview(r))
+            if viewer is None or not incident.confidential or viewer == incident.commander or \
+                    viewer in (incident.members or []):
+                moved.append(_rview(r))
     return moved
 
 
@@ -199,10 +209,12 @@ def decide(store: Store, actor: str, draft_id: uuid.UUID, decision: str, *, comm
         if d.state != "in_review":
             raise InputError(f"This update is {d.state.replace('_', ' ')}, not in review.")
         rev = _current_revision(tx.session, d)
-        authors = set(tx.session.scalars(select(DraftRevision.author).where(DraftRevision.draft_id == d.id,
-                                                                            DraftRevision.number == rev.number)))
-        if actor in authors:
-            raise InputError("Nobody reviews their own words: ask another reviewer.")
+        authors = set(tx.session.scalars(select(DraftRevision.author).where(DraftRevision.draft_id == d.id)))
+        if actor in authors or actor == d.created_by:
+            raise InputError("Nobody reviews their own words (any revision of this update): ask another reviewer.")
+        decided_here = tx.session.scalars(select(ReviewRequest.role).where(
+            ReviewRequest.draft_id == d.id, ReviewRequest.revision == rev.number,
+            ReviewRequest.decided_by == actor, ReviewRequest.state != "void")).first()
         pending = tx.session.scalars(select(ReviewRequest).where(
             ReviewRequest.draft_id == d.id, ReviewRequest.state == "pending",
             ReviewRequest.revision == rev.number)).all()
@@ -218,6 +230,12 @@ def decide(store: Store, actor: str, draft_id: uuid.UUID, decision: str, *, comm
             raise InputError(f"{actor} cannot decide here: the review waits for {wanted}, and {actor} is "
                              f"{', '.join(r.label.lower() for r in person.roles) or 'no reviewer'}.")
         request = mine[0]
+        handed_to_me = request.assignee == actor and request.level > 0
+        if decided_here is not None and not handed_to_me:
+            # Two roles, two people: only a review handed over to someone (the commander
+            # after lapsed windows) may be decided by one who already decided another.
+            raise InputError(f"{actor} has already decided on this revision (as {Role(decided_here).label.lower()}); "
+                             "a second review must come from someone else.")
         if request.content_hash != rev.content_hash:
             raise InputError("The words changed since this review was asked for; review the new revision.")
         request.state = _DECIDED[decision]
@@ -239,11 +257,27 @@ def decide(store: Store, actor: str, draft_id: uuid.UUID, decision: str, *, comm
         return d.state
 
 
-def _commander_check(session, actor: str, d: Draft, person) -> incidents.Incident:
+def _commander_check(session, actor: str, d: Draft, person=None) -> incidents.Incident:
+    """This incident's own commander, not anyone who commands some incident."""
     row = incidents._find(session, d.incident_id)
-    if not (row.commander == actor or person.has(Role.INCIDENT_COMMANDER)):
+    if row.commander != actor:
         raise InputError(f"Only the incident commander ({row.commander or 'not set'}) can do this.")
     return row
+
+
+def _sender_check(session, actor: str, d: Draft) -> None:
+    """Who may publish or withdraw: the incident's commander, or a communications
+    owner or comms reviewer; never a viewer."""
+    row = incidents._find(session, d.incident_id)
+    if row.commander == actor:
+        return
+    try:
+        person = people._view(session.scalars(select(people.Person).where(people.Person.name == actor)).one())
+    except Exception:
+        person = None
+    if person is None or not (person.has(Role.COMMUNICATIONS_OWNER) or person.has(Role.COMMS_REVIEWER)):
+        raise InputError(f"Only the incident commander ({row.commander or 'not set'}), a communications owner or "
+                         "a comms reviewer can publish or withdraw an update.")
 
 
 def _reason(reason: str | None, what: str) -> str:
@@ -260,12 +294,11 @@ def decide_dispute(store: Store, actor: str, draft_id: uuid.UUID, outcome: str, 
     if outcome not in ("approve", "reject"):
         raise InputError("The arbiter decides approve or reject.")
     reason = _reason(reason, "decision")
-    person = people.get(store, actor)
     with store.write(actor) as tx:
         d = _get(tx.session, draft_id)
         if d.state != "disputed":
             raise InputError(f"This update is {d.state.replace('_', ' ')}, not disputed.")
-        _commander_check(tx.session, actor, d, person)
+        _commander_check(tx.session, actor, d)
         d.state = "approved" if outcome == "approve" else "changes_requested"
         d.updated_at = tx.now
         tx.record("review.dispute_decided", {"draft_id": d.id, "revision": d.current_revision, "outcome": outcome,
@@ -277,12 +310,12 @@ def override(store: Store, actor: str, draft_id: uuid.UUID, reason: str) -> str:
     """The commander publishes without the missing reviews, giving a reason; the
     override is flagged wherever the update shows."""
     reason = _reason(reason, "override")
-    person = people.get(store, actor)
     with store.write(actor) as tx:
         d = _get(tx.session, draft_id)
-        if d.state in ("published", "withdrawn", "overridden", "approved"):
-            raise InputError(f"This update is {d.state.replace('_', ' ')}; there is nothing to override.")
-        _commander_check(tx.session, actor, d, person)
+        if d.state not in ("in_review", "changes_requested", "disputed"):
+            raise InputError(f"This update is {d.state.replace('_', ' ')}; only one submitted for review can be "
+                             "overridden.")
+        _commander_check(tx.session, actor, d)
         missing = [r.role for r in tx.session.scalars(select(ReviewRequest).where(
             ReviewRequest.draft_id == d.id, ReviewRequest.state.in_(("pending", "rejected", "changes_requested"))))]
         d.state = "overridden"
@@ -316,6 +349,7 @@ def publish(store: Store, actor: str, draft_id: uuid.UUID) -> str:
 
     with store.write(actor) as tx:
         d = _get(tx.session, draft_id)
+        _sender_check(tx.session, actor, d)
         ok = d.state in ("approved", "overridden") or (
             d.state in ("draft", "in_review") and _unchanged_holding_statement(tx.session, d))
         if not ok:
@@ -344,6 +378,7 @@ def withdraw(store: Store, actor: str, draft_id: uuid.UUID, reason: str) -> str:
     reason = _reason(reason, "withdrawal")
     with store.write(actor) as tx:
         d = _get(tx.session, draft_id)
+        _sender_check(tx.session, actor, d)
         if d.state in ("withdrawn", "published"):
             raise InputError(f"This update is {d.state}; it cannot be withdrawn.")
         d.state = "withdrawn"
@@ -382,6 +417,8 @@ def queue(store: Store, actor: str, *, incident_id: uuid.UUID | None = None) -> 
             .where(ReviewRequest.state == "pending", Draft.state == "in_review")).all()
     items = []
     for r, d, inc in rows:
+        if inc.confidential and actor != inc.commander and actor not in (inc.members or []):
+            continue  # a confidential incident is for its members
         rv = _rview(r)
         mine = r.assignee == actor or (r.assignee is None and me is not None and me.has(rv.role))
         if mine or (incident_id is not None and inc.id == incident_id):
