@@ -255,6 +255,24 @@ def cmd_policy_set(store: Store, args, out: Output) -> int:
     return cmd_policy_show(store, args, out)
 
 
+def cmd_policy_reviews(store: Store, args, out: Output) -> int:
+    from warroom.services import review
+
+    rules = review.set_policy(store, args.actor, args.audience, args.roles) if args.audience else review.policy(store)
+    out.data({aud: [r.value for r in roles] for aud, roles in rules.items()},
+             "\n".join(f"{aud:<12} {', '.join(r.label.lower() for r in roles)}" for aud, roles in rules.items())
+             + "\n(security and data incidents always add legal review)")
+    return EXIT_OK
+
+
+def cmd_policy_window(store: Store, args, out: Output) -> int:
+    from warroom.services import review
+
+    review.set_window(store, args.actor, args.severity, policy.parse_interval(args.window))
+    out.data({"severity": args.severity, "window": args.window}, f"Review window for {args.severity}: {args.window}.")
+    return EXIT_OK
+
+
 def _human(seconds: float) -> str:
     seconds = int(seconds)
     if seconds % 86400 == 0:
@@ -827,6 +845,12 @@ def build_parser() -> argparse.ArgumentParser:
     pol = sub.add_parser("policy", help="update cadence per severity").add_subparsers(
         dest="policy_command", metavar="ACTION", required=True)
     add("show", cmd_policy_show, "show the update interval per severity", pol)
+    p = add("reviews", cmd_policy_reviews, "show, or set for an audience, the reviews updates need", pol)
+    p.add_argument("audience", nargs="?")
+    p.add_argument("roles", nargs="?", help="e.g. technical_reviewer,comms_reviewer")
+    p = add("window", cmd_policy_window, "set how long a reviewer has, per severity", pol)
+    p.add_argument("severity")
+    p.add_argument("window", help="e.g. 10m, 1h")
     p = add("set", cmd_policy_set, "set the update interval of a severity", pol)
     p.add_argument("severity")
     p.add_argument("interval", help="e.g. 30m, 1h, 4h, 1d")

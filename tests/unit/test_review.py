@@ -248,3 +248,26 @@ def test_only_this_incidents_commander_overrides_and_viewers_do_not_publish(team
     with pytest.raises(InputError, match="publish or withdraw"):
         review.publish(team, "Vic Viewer", d.id)
     assert review.publish(team, "Mia Lindqvist", d.id) == "published"
+
+
+def test_the_review_policy_is_stored_and_editable(team, clock):
+    from datetime import timedelta
+
+    assert [r.value for r in review.policy(team)["employees"]] == ["technical_reviewer", "comms_reviewer"]
+    review.set_policy(team, "admin", "employees", "comms_reviewer")
+    review.set_window(team, "admin", "SEV1", timedelta(minutes=3))
+    d = _draft(team, audience="employees")
+    asked = review.submit(team, "Sam Writer", d.id)
+    assert [r.role.value for r in asked] == ["comms_reviewer"]
+    assert asked[0].due_at == clock.now() + timedelta(minutes=3)
+    with pytest.raises(InputError, match="at least one review"):
+        review.set_policy(team, "admin", "employees", "")
+    with pytest.raises(InputError, match="Reviews are"):
+        review.set_policy(team, "admin", "employees", "viewer")
+
+
+def test_policy_on_the_command_line(cli):
+    code, out, _ = cli("policy", "reviews", "it", "technical_reviewer,comms_reviewer")
+    assert code == 0 and "it           technical reviewer, comms reviewer" in out
+    code, out, _ = cli("policy", "window", "SEV2", "15m")
+    assert code == 0

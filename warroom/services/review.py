@@ -43,8 +43,70 @@ DEFAULT_POLICY: dict[str, tuple[Role, ...]] = {
 _LEGAL_CATEGORIES = {Category.SECURITY, Category.DATA}
 
 
-def required_roles(audience: str, incident: incidents.IncidentView) -> tuple[Role, ...]:
-    roles = DEFAULT_POLICY.get(audience, (Role.TECHNICAL_REVIEWER, Role.COMMS_REVIEWER))
+POLICY_KEY = "review_policy"
+
+
+def policy(store_or_session) -> dict[str, tuple[Role, ...]]:
+    """The reviews per audience: the stored policy over the defaults."""
+    import json
+
+    from warroom.store.models import Meta
+
+    session_cm = store_or_session.read() if isinstance(store_or_session, Store) else None
+    session = session_cm.__enter__() if session_cm else store_or_session
+    try:
+        row = session.get(Meta, POLICY_KEY)
+        stored = json.loads(row.value) if row else {}
+    finally:
+        if session_cm:
+            session_cm.__exit__(None, None, None)
+    merged = dict(DEFAULT_POLICY)
+    merged.update({aud: tuple(Role(r) for r in roles) for aud, roles in stored.items()})
+    return merged
+
+
+def set_policy(store: Store, actor: str, audience: str, roles) -> dict[str, tuple[Role, ...]]:
+    """Which reviews an audience's updates need (editable; journaled)."""
+    import json
+
+    from warroom.services import audiences as audience_service
+    from warroom.store.models import Meta
+
+    aud = audience_service.get(store, audience).name
+    parsed = [Role.parse(r) for r in (roles.split(",") if isinstance(roles, str) else roles) if str(r).strip()]
+    if any(r not in (Role.TECHNICAL_REVIEWER, Role.COMMS_REVIEWER, Role.LEGAL_REVIEWER) for r in parsed):
+        raise InputError("Reviews are technical_reviewer, comms_reviewer and legal_reviewer.")
+    if not parsed:
+        raise InputError("An update needs at least one review; name the roles, e.g. technical_reviewer.")
+    with store.write(actor) as tx:
+        row = tx.session.get(Meta, POLICY_KEY)
+        stored = json.loads(row.value) if row else {}
+        before = stored.get(aud)
+        stored[aud] = [r.value for r in dict.fromkeys(parsed)]
+        if row is None:
+            tx.session.add(Meta(key=POLICY_KEY, value=json.dumps(stored, sort_keys=True)))
+        else:
+            row.value = json.dumps(stored, sort_keys=True)
+        tx.record("policy.reviews_set", {"audience": aud, "from": before, "to": stored[aud]})
+    return policy(store)
+
+
+def set_window(store: Store, actor: str, severity, window: timedelta) -> None:
+    from warroom.store.models import SeverityPolicy
+
+    sev = Severity.parse(severity)
+    if not timedelta(minutes=1) <= window <= timedelta(days=1):
+        raise InputError("A review window is between 1 minute and 1 day.")
+    with store.write(actor) as tx:
+        row = tx.session.get(SeverityPolicy, sev.value)
+        old = row.review_window_s
+        row.review_window_s = int(window.total_seconds())
+        tx.record("policy.review_window_set", {"severity": sev.value, "old_s": old, "new_s": row.review_window_s})
+
+
+def required_roles(audience: str, incident: incidents.IncidentView,
+                   rules: dict[str, tuple[Role, ...]] | None = None) -> tuple[Role, ...]:
+    roles = (rules or DEFAULT_POLICY).get(audience, (Role.TECHNICAL_REVIEWER, Role.COMMS_REVIEWER))
     if incident.category in _LEGAL_CATEGORIES and Role.LEGAL_REVIEWER not in roles:
         roles = roles + (Role.LEGAL_REVIEWER,)
     return roles
@@ -85,7 +147,7 @@ def request_reviews(tx, d: Draft) -> list[ReviewRequest]:
     incident = incidents._view(incidents._find(session, d.incident_id), DEFAULT_UPDATE_INTERVALS)
     window = review_window(session, incident.severity)
     made = []
-    for role in required_roles(d.audience, incident):
+    for role in required_roles(d.audience, incident, policy(session)):
         r = ReviewRequest(id=uuid7(), draft_id=d.id, revision=rev.number, content_hash=rev.content_hash,
                           role=role.value, state="pending", created_at=tx.now,
                           assignee=_first_available(session, role, tx.now, exclude=rev.author,
