@@ -9,7 +9,6 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
 from warroom.errors import WarroomError
-from warroom.lint import lint
 from ui.editors import ChannelEditor, FindingsList, Preview, underline
 from ui.qt import (
     QCheckBox,
@@ -98,6 +97,8 @@ class DraftColumn(QFrame):
 
     def refresh(self) -> None:
         """Preview and lint the words as they are now."""
+        from warroom.lint import lint  # loaded with the first draft, not at start-up
+
         texts = self.editor.texts()
         self.preview.show_texts(texts["long"], texts["short"], texts["chat"])
         channel = self.editor.current_channel()

@@ -4,8 +4,8 @@ format with placeholder highlighting and lint underlines, a preview, a findings 
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
-from warroom.lint import Finding
 from warroom.sms import sms_length
 from ui.qt import (
     QColor,
@@ -26,6 +26,9 @@ from ui.qt import (
     Qt,
     Signal,
 )
+
+if TYPE_CHECKING:
+    from warroom.lint import Finding
 
 CHANNELS = (("long", "Status page / e-mail"), ("short", "SMS"), ("chat", "Chat"))
 _PLACEHOLDER = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}")
