@@ -133,6 +133,7 @@ def verify(session: Session) -> VerifyReport:
         problems.append(Problem(None, 0, None, "this database's own device record is missing (the journal was emptied?)"))
 
     total = 0
+    state = _Replay()
     walked: set[uuid.UUID] = set()
     current: uuid.UUID | None = None
     raw_current: Any = None
@@ -201,69 +202,79 @@ def verify(session: Session) -> VerifyReport:
             continue
         prev = digest
         expected += 1
+        state.apply(kind, payload, raw_incident, raw_at)
     close_chain()
     for device_id in devices.keys() - walked:
         if devices[device_id][0] != 0:
             problems.append(Problem(device_id, 1, None, f"missing: the device's head is #{devices[device_id][0]} "
                                                         "but it has no events"))
-    mismatches = _state_mismatches(conn) if sqlite else []
+    mismatches = state.compare(conn)
     return VerifyReport(devices=len(devices), events=total, problems=problems, mismatches=mismatches)
 
 
 # The tables are the current state and the journal its history: they must agree.
-# (SQLite's JSON functions; a PostgreSQL version comes with team sync.)
-_ENTRY_MISMATCHES = """
-WITH ev AS (
-    SELECT replace(json_extract(payload, '$.entry_id'), '-', '') AS eid,
-           CASE WHEN kind IN ('timeline.logged', 'timeline.edited') THEN json_extract(payload, '$.text') END AS text,
-           row_number() OVER (PARTITION BY json_extract(payload, '$.entry_id')
-                              ORDER BY CASE WHEN kind IN ('timeline.logged', 'timeline.edited') THEN 0 ELSE 1 END,
-                                       at DESC, seq DESC) AS n
-    FROM journal_event
-    WHERE json_extract(payload, '$.entry_id') IS NOT NULL
-)
-SELECT e.id, ev.eid IS NULL FROM timeline_entry AS e LEFT JOIN ev ON ev.eid = e.id AND ev.n = 1
-WHERE ev.eid IS NULL OR (ev.text IS NOT NULL AND ev.text IS NOT e.text)
-LIMIT 20
-"""
+# The replay keeps, per entry and incident, only what the comparison needs (the
+# latest text's digest, the latest status and severity), so a million-entry
+# journal is checked in one pass with bounded memory.
 
-_INCIDENT_MISMATCHES = """
-WITH ev AS (
-    SELECT incident_id, kind,
-           CASE WHEN kind = 'incident.opened' THEN json_extract(payload, '$.status')
-                WHEN kind IN ('incident.status_changed', 'incident.reopened') THEN json_extract(payload, '$.to') END
-               AS status,
-           CASE WHEN kind = 'incident.opened' THEN json_extract(payload, '$.severity')
-                WHEN kind = 'incident.severity_changed' THEN json_extract(payload, '$.to') END AS severity,
-           at, seq
-    FROM journal_event WHERE incident_id IS NOT NULL AND kind LIKE 'incident.%'
-), last_status AS (
-    SELECT incident_id, status, row_number() OVER (PARTITION BY incident_id ORDER BY at DESC, seq DESC) AS n
-    FROM ev WHERE status IS NOT NULL
-), last_severity AS (
-    SELECT incident_id, severity, row_number() OVER (PARTITION BY incident_id ORDER BY at DESC, seq DESC) AS n
-    FROM ev WHERE severity IS NOT NULL
-)
-SELECT i.ref, s.status IS NULL, i.status, s.status, i.severity, v.severity
-FROM incident AS i
-LEFT JOIN last_status AS s ON s.incident_id = i.id AND s.n = 1
-LEFT JOIN last_severity AS v ON v.incident_id = i.id AND v.n = 1
-WHERE s.status IS NULL OR s.status IS NOT i.status OR v.severity IS NOT i.severity
-LIMIT 20
-"""
+_TEXT_KINDS = {"timeline.logged", "timeline.edited"}
+_ENTRY_KINDS = _TEXT_KINDS | {"incident.opened", "incident.status_changed", "incident.reopened",
+                              "incident.severity_changed", "update.published"}
 
 
-def _state_mismatches(conn) -> list[str]:
-    out: list[str] = []
-    for ref, unrecorded, status, j_status, severity, j_severity in conn.exec_driver_sql(_INCIDENT_MISMATCHES):
-        if unrecorded:
-            out.append(f"incident {ref} is not in the journal (added by hand)")
-        elif status != j_status:
-            out.append(f"incident {ref} says {status} but the journal last recorded {j_status}")
-        else:
-            out.append(f"incident {ref} says {severity} but the journal last recorded {j_severity}")
-    for entry_id, unrecorded in conn.exec_driver_sql(_ENTRY_MISMATCHES):
-        what = "is not in the journal (added by hand)" if unrecorded else \
-            "has text the journal never recorded (changed by hand)"
-        out.append(f"timeline entry {_uuid(entry_id)} {what}")
-    return out
+def _digest(text: str) -> bytes:
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=16).digest()
+
+
+class _Replay:
+    def __init__(self) -> None:
+        self.entries: dict[int, tuple[str, bytes | None]] = {}   # entry id -> (time, text digest or None)
+        self.status: dict[int, tuple[str, str]] = {}             # incident id -> (time, status)
+        self.severity: dict[int, tuple[str, str]] = {}
+
+    def apply(self, kind: str, payload_text: str, raw_incident: Any, raw_at: Any) -> None:
+        if kind not in _ENTRY_KINDS:
+            return
+        try:
+            payload = json.loads(payload_text)
+        except ValueError:
+            return
+        at = str(raw_at)
+        entry_id = payload.get("entry_id")
+        if entry_id:
+            key = uuid.UUID(entry_id).int
+            text = payload.get("text") if kind in _TEXT_KINDS else None
+            old = self.entries.get(key)
+            if old is None or (at >= old[0] and text is not None) or old[1] is None:
+                self.entries[key] = (at, _digest(text) if text is not None else (old[1] if old else None))
+        if raw_incident is None:
+            return
+        inc = _uuid(raw_incident).int
+        status = payload.get("status") if kind == "incident.opened" else (
+            payload.get("to") if kind in ("incident.status_changed", "incident.reopened") else None)
+        severity = payload.get("severity") if kind == "incident.opened" else (
+            payload.get("to") if kind == "incident.severity_changed" else None)
+        if status and (inc not in self.status or at >= self.status[inc][0]):
+            self.status[inc] = (at, status)
+        if severity and (inc not in self.severity or at >= self.severity[inc][0]):
+            self.severity[inc] = (at, severity)
+
+    def compare(self, conn, limit: int = 20) -> list[str]:
+        out: list[str] = []
+        for raw_id, ref, status, severity in conn.exec_driver_sql("SELECT id, ref, status, severity FROM incident"):
+            key = _uuid(raw_id).int
+            if key not in self.status:
+                out.append(f"incident {ref} is not in the journal (added by hand)")
+            elif self.status[key][1] != status:
+                out.append(f"incident {ref} says {status} but the journal last recorded {self.status[key][1]}")
+            elif key in self.severity and self.severity[key][1] != severity:
+                out.append(f"incident {ref} says {severity} but the journal last recorded {self.severity[key][1]}")
+        for raw_id, text in conn.exec_driver_sql("SELECT id, text FROM timeline_entry"):
+            if len(out) >= limit:
+                break
+            recorded = self.entries.get(_uuid(raw_id).int)
+            if recorded is None:
+                out.append(f"timeline entry {_uuid(raw_id)} is not in the journal (added by hand)")
+            elif recorded[1] is not None and recorded[1] != _digest(text):
+                out.append(f"timeline entry {_uuid(raw_id)} has text the journal never recorded (changed by hand)")
+        return out[:limit]
