@@ -14,7 +14,7 @@ from warroom.domain import REVIEW_ROLES, Role
 from warroom.errors import InputError, NotFound
 from warroom.ids import uuid7
 from warroom.store import Store
-from warroom.store.models import Person  # noqa: F401  (review uses people.Person)
+from warroom.store.models import Person
 
 AVAILABILITY = ("on_duty", "off_duty", "until")
 

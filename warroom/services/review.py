@@ -333,10 +333,10 @@ def _sender_check(session, actor: str, d: Draft) -> None:
     row = incidents._find(session, d.incident_id)
     if row.commander == actor:
         return
-    try:
-        person = people._view(session.scalars(select(people.Person).where(people.Person.name == actor)).one())
-    except Exception:
-        person = None
+    from warroom.store.models import Person
+
+    found = session.scalars(select(Person).where(Person.name == actor)).first()
+    person = people._view(found) if found is not None else None
     if person is None or not (person.has(Role.COMMUNICATIONS_OWNER) or person.has(Role.COMMS_REVIEWER)):
         raise InputError(f"Only the incident commander ({row.commander or 'not set'}), a communications owner or "
                          "a comms reviewer can publish or withdraw an update.")
