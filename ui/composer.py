@@ -47,6 +47,8 @@ class DraftColumn(QFrame):
     """One audience's draft: editor, preview, findings."""
 
     saved = Signal(object)  # DraftView
+    submit_requested = Signal(object)   # DraftColumn
+    publish_requested = Signal(object)  # DraftColumn
 
     def __init__(self, view: DraftView, *, external: bool, status: str, lint_config, save, parent=None) -> None:
         super().__init__(parent)
@@ -65,6 +67,16 @@ class DraftColumn(QFrame):
         self.preview = Preview()
         self.findings = FindingsList()
         self.findings.jump.connect(self._select)
+        self.submit_button = QPushButton("Submit for review")
+        self.submit_button.setObjectName("submitButton")
+        self.submit_button.clicked.connect(self._submit)
+        self.publish_button = QPushButton("Publish")
+        self.publish_button.setObjectName("publishButton")
+        self.publish_button.clicked.connect(self._publish)
+        actions = QHBoxLayout()
+        actions.addStretch(1)
+        actions.addWidget(self.submit_button)
+        actions.addWidget(self.publish_button)
         split = QSplitter(Qt.Orientation.Vertical)
         split.addWidget(self.editor)
         split.addWidget(self.preview)
@@ -72,6 +84,7 @@ class DraftColumn(QFrame):
         layout.addWidget(self.header)
         layout.addWidget(split, 1)
         layout.addWidget(self.findings)
+        layout.addLayout(actions)
         self.setMinimumWidth(300)
         self._autosave = QTimer(self)
         self._autosave.setSingleShot(True)
@@ -119,9 +132,21 @@ class DraftColumn(QFrame):
         self.blocking = any(f.blocking for f in all_findings)
         self._update_header(dirty=self._autosave.isActive())
 
+    def _submit(self) -> None:
+        self.save_now()
+        self.submit_requested.emit(self)
+
+    def _publish(self) -> None:
+        self.publish_requested.emit(self)
+
     def _update_header(self, dirty: bool) -> None:
         v = self.view
-        state = "editing…" if dirty else f"revision {v.revision} saved"
+        editable = v.state in ("draft", "changes_requested", "in_review", "approved", "disputed")
+        self.editor.setEnabled(editable)
+        self.submit_button.setEnabled(v.state in ("draft", "changes_requested") and not self.blocking)
+        self.submit_button.setToolTip("The linter blocks this text" if self.blocking else "")
+        self.publish_button.setEnabled(v.state in ("approved", "overridden", "draft", "in_review"))
+        state = "editing…" if dirty else f"revision {v.revision} saved · {v.state.replace('_', ' ')}"
         block = " · <span style='color:#c62828'><b>blocked by the linter</b></span>" if self.blocking else ""
         self.header.setText(f"<b>{v.audience.capitalize()}</b> · {v.locale} · {v.template or 'no template'} "
                             f"· {state}{block}")
@@ -147,6 +172,10 @@ class DraftColumn(QFrame):
 
 class ComposerView(QWidget):
     """Drafts for one incident. Ctrl+D composes drafts for the ticked audiences."""
+
+    #: Something the window shows in its status bar; and that reviews or the timeline changed.
+    status_message = Signal(str)
+    changed = Signal()
 
     def __init__(self, ops: Operations, actor: str, parent=None) -> None:
         super().__init__(parent)
@@ -258,6 +287,8 @@ class ComposerView(QWidget):
         col = DraftColumn(view, external=self._audiences.get(view.audience, True),
                           status=self.incident.status.value if self.incident else "investigating",
                           lint_config=self._lint_config, save=self._save_column, parent=self.strip)
+        col.submit_requested.connect(self._submit_column)
+        col.publish_requested.connect(self._publish_column)
         self.strip_layout.insertWidget(self.strip_layout.count() - 1, col)
         self.columns[view.id] = col
         return col
@@ -323,6 +354,32 @@ class ComposerView(QWidget):
     def _say(self, message: str) -> None:
         self.message.setText(message)
         self.message.setVisible(bool(message))
+
+    def _after_review_step(self, col: DraftColumn, message: str) -> None:
+        from warroom.services import drafts
+
+        if qt_alive(col) and self.store is not None:
+            col.revision_saved(drafts.get(self.store, col.view.id))
+        self._say("")
+        self.status_message.emit(message)
+        self.changed.emit()
+
+    def _submit_column(self, col: DraftColumn) -> None:
+        from warroom.services import review
+
+        store, actor, draft_id = self.store, self.actor, col.view.id
+        self.ops.write(lambda: review.submit(store, actor, draft_id),
+                       lambda made: self._after_review_step(
+                           col, "In review: waiting for " + ", ".join(r.role.label.lower() for r in made) + "."),
+                       lambda error: self._say(str(error)))
+
+    def _publish_column(self, col: DraftColumn) -> None:
+        from warroom.services import review
+
+        store, actor, draft_id = self.store, self.actor, col.view.id
+        self.ops.write(lambda: review.publish(store, actor, draft_id),
+                       lambda state: self._after_review_step(col, f"Update to {col.view.audience} published."),
+                       lambda error: self._say(str(error)))
 
     def _flush(self) -> None:
         """Save what is being typed now (switching incidents, closing)."""

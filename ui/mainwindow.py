@@ -150,6 +150,8 @@ class MainWindow(QMainWindow):
         tl.addWidget(self.timeline_view, 1)
         tl.addWidget(self.quick)
         self.composer = ComposerView(self.ops, actor)
+        self.composer.status_message.connect(self._composer_message)
+        self.composer.changed.connect(self._composer_changed)
         self.tabs = QTabWidget()
         self.tabs.setObjectName("incidentTabs")
         self.tabs.addTab(timeline_page, "Timeline")
@@ -267,6 +269,14 @@ class MainWindow(QMainWindow):
     def show_timeline(self) -> None:
         self.tabs.setCurrentIndex(0)
         self.quick.line.setFocus()
+
+    def _composer_message(self, text: str) -> None:
+        self.statusBar().showMessage(text, 5000)
+
+    def _composer_changed(self) -> None:
+        """A submit or publish: the queue, the header's counts and the timeline follow."""
+        self._after_write()
+        self.reviews.reload()
 
     def set_actor(self, name: str) -> None:
         """Who is using the window: their reviews, their confidential incidents."""

@@ -112,3 +112,46 @@ def test_switching_person_changes_what_waits(qtbot, window_as, setup, monkeypatc
     assert w.actor == "Mia Lindqvist" and w.actor_label.text() == "as Mia Lindqvist"
     assert QSettings().value("user/name") == "Mia Lindqvist"  # remembered for the next start
     assert w.reviews.selected().request.role.value == "comms_reviewer"
+
+
+@pytest.mark.parametrize("category, reviewers", [
+    ("application", ["Ravi Shah", "Mia Lindqvist"]),
+    ("security", ["Ravi Shah", "Mia Lindqvist", "Lea Braun"]),   # a breach needs legal too
+])
+def test_draft_to_published_in_the_window(qtbot, window_as, db_path, clock, category, reviewers):
+    from warroom.services import timeline
+
+    store = open_store(db_path, clock=clock)
+    people.save(store, "admin", "Lea Braun", roles="legal_reviewer")
+    people.save(store, "admin", "Dana", roles="incident_commander")
+    inc = incidents.open_incident(store, "Dana", title="Payments failing", severity="SEV2", category=category)
+    writer = window_as("Sam Writer")
+    writer.reload_incidents(select=inc.id)
+    writer.show_composer()
+    for name, box in writer.composer.checks.items():
+        box.setChecked(name == "customers")
+    writer.composer.compose()
+    col = next(iter(writer.composer.columns.values()))
+    assert col.submit_button.isEnabled()
+    col.submit_button.click()
+    assert col.view.state == "in_review" and not col.submit_button.isEnabled()
+    for name in reviewers:
+        w = window_as(name)
+        w.reload_incidents(select=inc.id)
+        w.show_reviews()
+        row = next(i for i, it in enumerate(w.reviews.model.items) if it.incident_id == inc.id and it.mine)
+        w.reviews.table.selectRow(row)
+        w.reviews.decide("approve")
+        assert "Recorded" in w.reviews.message.text(), (name, w.reviews.message.text())
+    writer.reload_incidents(select=inc.id)
+    col = next(iter(writer.composer.columns.values()))
+    col.revision_saved(drafts.get(store, col.view.id))
+    assert col.view.state == "approved"
+    commander = window_as("Dana")
+    commander.reload_incidents(select=inc.id)
+    commander.show_composer()
+    ccol = next(iter(commander.composer.columns.values()))
+    ccol.publish_button.click()
+    assert drafts.get(store, ccol.view.id).state == "published"
+    assert timeline.entries(store, inc.id)[-1].kind.value == "published"
+    store.close()
