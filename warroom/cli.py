@@ -265,6 +265,14 @@ def cmd_policy_reviews(store: Store, args, out: Output) -> int:
     return EXIT_OK
 
 
+def cmd_policy_arbiter(store: Store, args, out: Output) -> int:
+    from warroom.services import review
+
+    name = review.set_arbiter(store, args.actor, args.name)
+    out.data({"arbiter": name}, f"Disputes go to {'the incident commander' if name == 'commander' else name}.")
+    return EXIT_OK
+
+
 def cmd_policy_window(store: Store, args, out: Output) -> int:
     from warroom.services import review
 
@@ -848,6 +856,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("reviews", cmd_policy_reviews, "show, or set for an audience, the reviews updates need", pol)
     p.add_argument("audience", nargs="?")
     p.add_argument("roles", nargs="?", help="e.g. technical_reviewer,comms_reviewer")
+    p = add("arbiter", cmd_policy_arbiter, "who settles disputed updates (a person, or 'commander')", pol)
+    p.add_argument("name")
     p = add("window", cmd_policy_window, "set how long a reviewer has, per severity", pol)
     p.add_argument("severity")
     p.add_argument("window", help="e.g. 10m, 1h")

@@ -111,7 +111,7 @@ def test_dispute_goes_to_the_commander(team):
     review.submit(team, "Dana", d.id)
     review.decide(team, "Ravi Shah", d.id, "approve")
     review.decide(team, "Mia Lindqvist", d.id, "reject", comment="Too much detail")
-    with pytest.raises(InputError, match="incident commander"):
+    with pytest.raises(InputError, match="settled by Dana"):
         review.decide_dispute(team, "Ravi Shah", d.id, "approve", "I wrote it")
     with pytest.raises(InputError, match="reason"):
         review.decide_dispute(team, "Dana", d.id, "approve", " ")
@@ -271,3 +271,17 @@ def test_policy_on_the_command_line(cli):
     assert code == 0 and "it           technical reviewer, comms reviewer" in out
     code, out, _ = cli("policy", "window", "SEV2", "15m")
     assert code == 0
+
+
+def test_the_arbiter_can_be_someone_else(team):
+    people.save(team, "admin", "Eve Legal", roles="legal_reviewer")
+    review.set_arbiter(team, "admin", "Eve Legal")
+    d = _draft(team)
+    review.submit(team, "Sam Writer", d.id)
+    review.decide(team, "Ravi Shah", d.id, "approve")
+    review.decide(team, "Mia Lindqvist", d.id, "reject", comment="Too much detail")
+    with pytest.raises(InputError, match="settled by Eve Legal"):
+        review.decide_dispute(team, "Dana", d.id, "approve", "I command")
+    assert review.decide_dispute(team, "Eve Legal", d.id, "reject", "Say less") == "changes_requested"
+    with pytest.raises(InputError, match="No person"):
+        review.set_arbiter(team, "admin", "Nobody")

@@ -91,6 +91,34 @@ def set_policy(store: Store, actor: str, audience: str, roles) -> dict[str, tupl
     return policy(store)
 
 
+ARBITER_KEY = "review_arbiter"
+
+
+def arbiter(session, incident_row) -> str:
+    """Who settles disputes: the person the policy names, or the incident's commander."""
+    from warroom.store.models import Meta
+
+    row = session.get(Meta, ARBITER_KEY)
+    return row.value if row is not None and row.value != "commander" else (incident_row.commander or "")
+
+
+def set_arbiter(store: Store, actor: str, name: str) -> str:
+    from warroom.store.models import Meta
+
+    name = " ".join((name or "").split())
+    if name != "commander":
+        people.get(store, name)  # a known person
+    with store.write(actor) as tx:
+        row = tx.session.get(Meta, ARBITER_KEY)
+        before = row.value if row else "commander"
+        if row is None:
+            tx.session.add(Meta(key=ARBITER_KEY, value=name))
+        else:
+            row.value = name
+        tx.record("policy.arbiter_set", {"from": before, "to": name})
+    return name
+
+
 def set_window(store: Store, actor: str, severity, window: timedelta) -> None:
     from warroom.store.models import SeverityPolicy
 
@@ -360,7 +388,10 @@ def decide_dispute(store: Store, actor: str, draft_id: uuid.UUID, outcome: str, 
         d = _get(tx.session, draft_id)
         if d.state != "disputed":
             raise InputError(f"This update is {d.state.replace('_', ' ')}, not disputed.")
-        _commander_check(tx.session, actor, d)
+        who = arbiter(tx.session, incidents._find(tx.session, d.incident_id))
+        if actor != who:
+            raise InputError(f"Disputes are settled by {who or 'the incident commander'} (the arbiter in the "
+                             "review policy).")
         d.state = "approved" if outcome == "approve" else "changes_requested"
         d.updated_at = tx.now
         tx.record("review.dispute_decided", {"draft_id": d.id, "revision": d.current_revision, "outcome": outcome,
