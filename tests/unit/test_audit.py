@@ -176,3 +176,15 @@ def test_a_malformed_manifest_is_reported_not_a_crash(incident_store, memory_key
         b'"public_key":"', b'"public_key":5,"x":"')))
     report = audit.verify(bad)
     assert not report.ok and any("signature" in p for p in report.problems)
+
+
+def test_an_override_is_flagged_in_the_archive(incident_store, memory_keyring, tmp_path):
+    store, inc = incident_store
+    d = drafts.list_drafts(store, inc.id)[0]
+    review.override(store, "Dana", d.id, "Comms reviewer unreachable")
+    review.publish(store, "Dana", d.id)
+    out = tmp_path / "o.zip"
+    audit.export(store, inc.ref, out)
+    update = json.loads(zipfile.ZipFile(out).read(f"updates/{d.id}.json"))
+    assert update["state"] == "published" and update["overridden"] is True
+    assert update["override_reason"] == "Comms reviewer unreachable"

@@ -120,12 +120,19 @@ def _json(value: Any) -> bytes:
 
 def _files(store: Store, incident_key: str | uuid.UUID) -> tuple[incidents.IncidentView, dict[str, bytes]]:
     inc = incidents.get(store, incident_key)
+    with store.read() as session:
+        rows = session.scalars(select(JournalEvent).where(JournalEvent.incident_id == inc.id)
+                               .order_by(JournalEvent.device_id, JournalEvent.seq)).all()
+    overrides = {json.loads(e.payload)["draft_id"]: json.loads(e.payload).get("reason")
+                 for e in rows if e.kind == "review.overridden"}
     files: dict[str, bytes] = {"incident.json": _json(inc.as_dict())}
     files["timeline.json"] = _json([e.as_dict() for e in timeline.entries(store, inc.id)])
     for d in drafts.list_drafts(store, inc.id):
         files[f"updates/{d.id}.json"] = _json({
             "audience": d.audience, "locale": d.locale, "template": d.template,
             "template_version": d.template_version, "state": d.state,
+            # An override stays visible after publishing: the state alone would not show it.
+            "overridden": str(d.id) in overrides, "override_reason": overrides.get(str(d.id)),
             "revisions": [{"revision": r.revision, "subject": r.subject, "long": r.long, "short": r.short,
                            "chat": r.chat, "author": r.author, "at": r.updated_at, "content_hash": r.content_hash}
                           for r in drafts.revisions(store, d.id)],
@@ -134,12 +141,9 @@ def _files(store: Store, incident_key: str | uuid.UUID) -> tuple[incidents.Incid
                          "assignee": r.assignee, "level": r.level}
                         for r in review.requests(store, d.id, include_void=True)],
         })
-    with store.read() as session:
-        rows = session.scalars(select(JournalEvent).where(JournalEvent.incident_id == inc.id)
-                               .order_by(JournalEvent.device_id, JournalEvent.seq)).all()
-        lines = [canonical_json({"id": e.id, "device": e.device_id, "seq": e.seq, "at": e.at, "actor": e.actor,
-                                 "kind": e.kind, "payload": json.loads(e.payload), "prev_hash": e.prev_hash,
-                                 "hash": e.hash}) for e in rows]
+    lines = [canonical_json({"id": e.id, "device": e.device_id, "seq": e.seq, "at": e.at, "actor": e.actor,
+                             "kind": e.kind, "payload": json.loads(e.payload), "prev_hash": e.prev_hash,
+                             "hash": e.hash}) for e in rows]  # the incident's journal events, as they are
     files["journal.jsonl"] = ("\n".join(lines) + "\n").encode("utf-8")
     return inc, files
 
