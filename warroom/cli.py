@@ -402,10 +402,31 @@ def cmd_draft_compose(store: Store, args, out: Output) -> int:
     from warroom.services import drafts
 
     audiences_ = [a.strip() for a in args.audience.split(",") if a.strip()]
+    body = _read_text_arg(None, args.body_file) if args.body_file else None
     made = drafts.compose_drafts(store, args.actor, args.incident, audiences_, etr=_etr_from_args(store, args),
-                                 phase=args.phase)
+                                 phase=args.phase, template=args.template)
+    if body is not None:  # the given words replace the template's long text, as a revision of their own
+        made = [drafts.save_revision(store, args.actor, d.id, subject=d.subject, long=body, short=d.short,
+                                     chat=d.chat) for d in made]
     out.data([_draft_dict(d) for d in made],
              "\n".join(f"{d.id}  {d.audience:<12} {d.locale:<6} {d.template}" for d in made))
+    return EXIT_OK
+
+
+def cmd_draft_edit(store: Store, args, out: Output) -> int:
+    from warroom.services import drafts
+
+    d = drafts.get(store, _draft_id(args.draft))
+    texts = {"subject": args.subject if args.subject is not None else d.subject, "long": d.long,
+             "short": d.short, "chat": d.chat}
+    field = args.channel or "long"
+    if args.body_file:
+        texts[field] = _read_text_arg(None, args.body_file)
+    elif args.subject is None:
+        raise InputError("Give --body-file FILE (and --channel for SMS or chat), or --subject.")
+    d = drafts.save_revision(store, args.actor, d.id, **texts)
+    out.data(_draft_dict(d), f"Saved as revision {d.revision}" + (
+        "; earlier approvals no longer count and the reviews are asked again." if d.state == "in_review" else "."))
     return EXIT_OK
 
 
@@ -772,9 +793,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("incident")
     p.add_argument("--audience", "-a", required=True, help="comma-separated, e.g. customers,employees")
     p.add_argument("--phase", help="initial, update, resolved, holding (default: from the incident)")
+    p.add_argument("--template", help="a template by name instead of the selected one")
+    p.add_argument("--body-file", metavar="FILE", help="the update's long text from FILE (UTF-8; - for stdin)")
     p.add_argument("--etr", metavar="TIME[..TIME]")
     p.add_argument("--etr-confidence", default="medium")
     p.add_argument("--etr-by", metavar="NAME")
+    p = add("edit", cmd_draft_edit, "save new words as a revision (voids earlier approvals)", dr)
+    p.add_argument("draft")
+    p.add_argument("--body-file", metavar="FILE")
+    p.add_argument("--channel", choices=("long", "short", "chat"), help="which text the file replaces (long)")
+    p.add_argument("--subject")
     p = add("list", cmd_draft_list, "list an incident's drafts", dr)
     p.add_argument("incident")
     p = add("show", cmd_draft_show, "show a draft's current revision", dr)

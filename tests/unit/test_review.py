@@ -285,3 +285,22 @@ def test_the_arbiter_can_be_someone_else(team):
     assert review.decide_dispute(team, "Eve Legal", d.id, "reject", "Say less") == "changes_requested"
     with pytest.raises(InputError, match="No person"):
         review.set_arbiter(team, "admin", "Nobody")
+
+
+def test_update_new_with_a_body_and_edit_from_the_command_line(cli, tmp_path):
+    cli("person", "add", "Ravi Shah", "--roles", "technical_reviewer")
+    cli("person", "add", "Mia Lindqvist", "--roles", "comms_reviewer")
+    cli("incident", "open", "Checkout failing", "--severity", "SEV2", "--category", "network")
+    body = tmp_path / "body.md"
+    body.write_text("We are investigating problems with checkout. Next update by 15:00 UTC.", encoding="utf-8")
+    code, out, _ = cli("update", "new", "INC-1", "--audience", "customers", "--template",
+                       "any-customers-update", "--body-file", str(body), "--json", "--as", "Sam")
+    d = json.loads(out)[0]
+    assert code == 0 and d["template"] == "any-customers-update" and d["long"].startswith("We are investigating")
+    cli("update", "submit", d["id"], "--as", "Sam")
+    assert cli("update", "approve", d["id"], "--as", "Ravi Shah")[0] == 0
+    body.write_text("We have found the cause. Next update by 15:00 UTC.", encoding="utf-8")
+    code, out, _ = cli("update", "edit", d["id"], "--body-file", str(body), "--as", "Sam")
+    assert code == 0 and "no longer count" in out
+    code, out, _ = cli("update", "reviews", d["id"], "--json")
+    assert {r["state"] for r in json.loads(out)} == {"pending"}

@@ -71,13 +71,14 @@ def _etr_json(etr: ETR | None) -> dict | None:
 
 def compose_drafts(store: Store, actor: str, incident: str | uuid.UUID, audiences: list[str], *,
                    etr: ETR | None = None, locales: dict[str, str] | None = None,
-                   phase: str | None = None) -> list[DraftView]:
+                   phase: str | None = None, template: str | None = None) -> list[DraftView]:
     """One draft per audience, each rendered from its selected template (``phase``
-    'holding' picks the pre-approved holding statements)."""
+    'holding' picks the pre-approved holding statements; ``template`` names one)."""
     if not audiences:
         raise InputError("Choose at least one audience.")
     inc = incidents.get(store, incident)
-    rendered = [compose.render_update(store, inc.id, audience=a, etr=etr, locale=(locales or {}).get(a), phase=phase)
+    rendered = [compose.render_update(store, inc.id, audience=a, etr=etr, locale=(locales or {}).get(a), phase=phase,
+                                      template=template)
                 for a in dict.fromkeys(audiences)]
     ids = []
     with store.write(actor) as tx:
