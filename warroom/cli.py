@@ -609,6 +609,58 @@ def cmd_audit_verify(store: Store | None, args, out: Output) -> int:
     return EXIT_OK if report.ok else EXIT_CHECK
 
 
+def cmd_stakeholder_add(store: Store, args, out: Output) -> int:
+    from warroom.services import stakeholders
+
+    fields = {f: getattr(args, f) for f in ("name", "kind", "audience", "email", "phone", "slack", "teams",
+                                             "timezone", "locale", "owner", "success_manager", "jurisdiction",
+                                             "region") if getattr(args, f, None) is not None}
+    if args.verified:
+        fields["verified_at"] = store.clock.now()
+    s = stakeholders.save(store, args.actor, **fields)
+    out.data(s.as_dict(), f"{s.name} saved ({s.audience}" + (f", {s.phone}" if s.phone else "") + ").")
+    return EXIT_OK
+
+
+def cmd_stakeholder_list(store: Store, args, out: Output) -> int:
+    from warroom.services import stakeholders
+
+    rows = stakeholders.list_stakeholders(store, audience=args.audience, search=args.search)
+    out.data([r.as_dict() for r in rows],
+             "\n".join(f"{r.name:<28} {r.audience:<12} {r.email or '—':<32} {r.phone or '—':<16} "
+                       f"{r.timezone or ''}" for r in rows) or "No stakeholders.")
+    return EXIT_OK
+
+
+def cmd_stakeholder_import(store: Store, args, out: Output) -> int:
+    from warroom.services import stakeholders
+
+    text = _read_text_arg(None, args.file) if args.file != "-" else sys.stdin.read()
+    n = stakeholders.import_csv(store, args.actor, text, source=args.file)
+    out.data({"imported": n}, f"Imported {n} stakeholders from {args.file}.")
+    return EXIT_OK
+
+
+def cmd_stakeholder_export(store: Store, args, out: Output) -> int:
+    from warroom.services import stakeholders
+
+    _write_out(stakeholders.export_csv(store), args.out)
+    return EXIT_OK
+
+
+def cmd_stakeholder_validate(store: Store, args, out: Output) -> int:
+    from datetime import timedelta
+
+    from warroom.services import stakeholders
+
+    report = stakeholders.validate(store, stale_after=timedelta(days=args.stale_days))
+    out.data({"ok": report.ok, "missing": report.missing, "stale": report.stale, "total": report.total},
+             (f"All {report.total} stakeholders reachable and verified in the last {args.stale_days} days."
+              if report.ok else "\n".join(["Missing contacts:"] + [f"  {m}" for m in report.missing]
+                                           + ["Stale contacts:"] + [f"  {m}" for m in report.stale])))
+    return EXIT_OK if report.ok else EXIT_CHECK
+
+
 def cmd_audience_list(store: Store, args, out: Output) -> int:
     from warroom.services import audiences
 
@@ -842,6 +894,26 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--availability", choices=("on_duty", "off_duty"))
         p.add_argument("--until", metavar="TIME", help="available until TIME")
     add("list", cmd_person_list, "list people", per)
+    st = sub.add_parser("stakeholder", help="the stakeholder register").add_subparsers(
+        dest="stakeholder_command", metavar="ACTION", required=True)
+    p = add("add", cmd_stakeholder_add, "add or change a stakeholder", st)
+    p.add_argument("name")
+    p.add_argument("--audience", required=True)
+    p.add_argument("--kind", choices=("person", "group"))
+    for opt in ("email", "phone", "slack", "teams", "timezone", "locale", "owner", "success-manager",
+                "jurisdiction"):
+        p.add_argument(f"--{opt}")
+    p.add_argument("--region", help="for national phone numbers: DE, US, …")
+    p.add_argument("--verified", action="store_true", help="the contacts were verified now")
+    p = add("list", cmd_stakeholder_list, "list stakeholders", st)
+    p.add_argument("--audience")
+    p.add_argument("--search")
+    p = add("import", cmd_stakeholder_import, "import stakeholders from CSV (all or nothing)", st)
+    p.add_argument("file")
+    p = add("export", cmd_stakeholder_export, "export stakeholders as CSV", st)
+    p.add_argument("--out", "-o")
+    p = add("validate", cmd_stakeholder_validate, "missing and stale contacts; exit 1 if any", st)
+    p.add_argument("--stale-days", type=int, default=90)
     aud = sub.add_parser("audience", help="the audiences updates are written for").add_subparsers(
         dest="audience_command", metavar="ACTION", required=True)
     add("list", cmd_audience_list, "list audiences", aud)

@@ -291,3 +291,26 @@ class ReviewRequest(Base):
     assignee: Mapped[str | None] = mapped_column(String(200))
     due_at: Mapped[datetime | None]
     level: Mapped[int] = mapped_column(Integer, server_default="0")
+
+
+class Stakeholder(Base):
+    """A person or group who hears from us: internal or external, with validated contacts."""
+
+    __tablename__ = "stakeholder"
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    kind: Mapped[str] = mapped_column(String(16), default="person")   # person | group
+    audience: Mapped[str] = mapped_column(String(40))
+    external: Mapped[bool] = mapped_column(Boolean, default=False)
+    email: Mapped[str | None] = mapped_column(String(320))
+    phone: Mapped[str | None] = mapped_column(String(32))              # E.164
+    slack: Mapped[str | None] = mapped_column(String(100))
+    teams: Mapped[str | None] = mapped_column(String(200))
+    timezone: Mapped[str | None] = mapped_column(String(64))
+    locale: Mapped[str | None] = mapped_column(String(16))
+    owner: Mapped[str | None] = mapped_column(String(200))             # communication owner
+    success_manager: Mapped[str | None] = mapped_column(String(200))   # for key accounts
+    jurisdiction: Mapped[str | None] = mapped_column(String(100))      # for regulators
+    verified_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]

@@ -1,0 +1,227 @@
+"""The stakeholder register: who hears from us, with validated contacts, kept
+current before an incident (the validation report), not during one."""
+
+from __future__ import annotations
+
+import csv
+import io
+import uuid
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import phonenumbers
+from email_validator import EmailNotValidError, validate_email
+from sqlalchemy import select
+
+from warroom.errors import InputError, NotFound
+from warroom.ids import uuid7
+from warroom.services import audiences
+from warroom.store import Store
+from warroom.store.models import Stakeholder
+
+FIELDS = ("name", "kind", "audience", "email", "phone", "slack", "teams", "timezone", "locale", "owner",
+          "success_manager", "jurisdiction", "verified_at")
+KINDS = ("person", "group")
+#: Contacts not verified for this long are stale in the validation report.
+STALE_AFTER = timedelta(days=90)
+
+
+@dataclass(frozen=True, slots=True)
+class StakeholderView:
+    id: uuid.UUID
+    name: str
+    kind: str
+    audience: str
+    external: bool
+    email: str | None
+    phone: str | None
+    slack: str | None
+    teams: str | None
+    timezone: str | None
+    locale: str | None
+    owner: str | None
+    success_manager: str | None
+    jurisdiction: str | None
+    verified_at: datetime | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _view(r: Stakeholder) -> StakeholderView:
+    return StakeholderView(r.id, r.name, r.kind, r.audience, r.external, r.email, r.phone, r.slack, r.teams,
+                           r.timezone, r.locale, r.owner, r.success_manager, r.jurisdiction, r.verified_at)
+
+
+def clean_email(value: str | None) -> str | None:
+    if not value or not value.strip():
+        return None
+    try:
+        return validate_email(value.strip(), check_deliverability=False).normalized
+    except EmailNotValidError as exc:
+        raise InputError(f"{value!r} is not an e-mail address: {exc}") from None
+
+
+def clean_phone(value: str | None, region: str | None = None) -> str | None:
+    """A phone number in E.164 (+4930123456); national forms need a region (DE, US…)."""
+    if not value or not value.strip():
+        return None
+    try:
+        number = phonenumbers.parse(value.strip(), region)
+    except phonenumbers.NumberParseException:
+        raise InputError(f"{value!r} is not a phone number; give it as +49 30 1234567.") from None
+    if not phonenumbers.is_valid_number(number):
+        raise InputError(f"{value!r} is not a valid phone number.")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _clean(data: dict[str, Any], *, now: datetime, where: str = "") -> dict[str, Any]:
+    prefix = f"{where}: " if where else ""
+    name = " ".join(str(data.get("name") or "").split())
+    if not name or len(name) > 200:
+        raise InputError(f"{prefix}a stakeholder needs a name (up to 200 characters).")
+    prefix = f"{where} ({name}): " if where else f"{name}: "
+    kind = (data.get("kind") or "person").strip().lower()
+    if kind not in KINDS:
+        raise InputError(f"{prefix}kind is person or group, not {kind!r}.")
+    try:
+        clean = {"name": name, "kind": kind, "audience": (data.get("audience") or "").strip().lower(),
+                 "email": clean_email(data.get("email")), "phone": clean_phone(data.get("phone"),
+                                                                                 data.get("region") or None)}
+    except InputError as exc:
+        raise InputError(f"{prefix}{exc}") from None
+    for field in ("slack", "teams", "owner", "success_manager", "jurisdiction"):
+        value = (data.get(field) or "").strip()
+        clean[field] = value[:200] or None
+    try:
+        clean["timezone"] = audiences.check_zone(data["timezone"]) if data.get("timezone") else None
+        clean["locale"] = audiences.check_locale(data["locale"]) if data.get("locale") else None
+    except InputError as exc:
+        raise InputError(f"{prefix}{exc}") from None
+    verified = data.get("verified_at")
+    if isinstance(verified, str) and verified.strip():
+        from warroom.timeparse import parse_when
+
+        try:
+            verified = parse_when(verified, now=now)
+        except InputError as exc:
+            raise InputError(f"{prefix}verified_at: {exc}") from None
+        if verified > now:
+            raise InputError(f"{prefix}verified_at is in the future.")
+    clean["verified_at"] = verified or None
+    return clean
+
+
+def _save_one(tx, clean: dict[str, Any], known_audiences: dict[str, bool], prefix: str) -> Stakeholder:
+    if clean["audience"] not in known_audiences:
+        raise InputError(f"{prefix}unknown audience {clean['audience']!r}: choose one of "
+                         f"{', '.join(sorted(known_audiences))}.")
+    row = tx.session.scalars(select(Stakeholder).where(Stakeholder.name == clean["name"])).first()
+    external = known_audiences[clean["audience"]]
+    if row is None:
+        row = Stakeholder(id=uuid7(), external=external, created_at=tx.now, updated_at=tx.now, **clean)
+        tx.session.add(row)
+        tx.record("stakeholder.added", {k: v for k, v in clean.items()})
+    else:
+        changes = {k: [getattr(row, k), v] for k, v in clean.items() if getattr(row, k) != v}
+        if changes:
+            for k, (_old, v) in changes.items():
+                setattr(row, k, v)
+            row.external = external
+            row.updated_at = tx.now
+            tx.record("stakeholder.changed", {"name": row.name, "changes": changes})
+    return row
+
+
+def save(store: Store, actor: str, **data: Any) -> StakeholderView:
+    known = {a.name: a.external for a in audiences.list_audiences(store)}
+    clean = _clean(data, now=store.clock.now())
+    with store.write(actor) as tx:
+        row = _save_one(tx, clean, known, f"{clean['name']}: ")
+        tx.session.flush()
+        return _view(row)
+
+
+def list_stakeholders(store: Store, *, audience: str | None = None, search: str | None = None) -> list[StakeholderView]:
+    with store.read() as session:
+        stmt = select(Stakeholder).order_by(Stakeholder.audience, Stakeholder.name)
+        if audience:
+            stmt = stmt.where(Stakeholder.audience == audience)
+        rows = [_view(r) for r in session.scalars(stmt)]
+    if search:
+        words = search.lower().split()
+        rows = [r for r in rows if all(w in f"{r.name} {r.email or ''} {r.audience} {r.owner or ''}".lower()
+                                       for w in words)]
+    return rows
+
+
+def import_csv(store: Store, actor: str, text: str, *, source: str = "CSV") -> int:
+    """Validate every row first; a bad row imports nothing and names its line."""
+    reader = csv.DictReader(io.StringIO(text))
+    if not reader.fieldnames or "name" not in [f.strip() for f in reader.fieldnames]:
+        raise InputError(f"{source}: the first line must name the columns, including 'name' and 'audience'.")
+    known = {a.name: a.external for a in audiences.list_audiences(store)}
+    now = store.clock.now()
+    cleaned = []
+    seen = set()
+    for line_no, row in enumerate(reader, start=2):
+        row = {(k or "").strip(): (v or "") for k, v in row.items()}
+        where = f"{source} line {line_no}"
+        clean = _clean(row, now=now, where=where)
+        if clean["audience"] not in known:
+            raise InputError(f"{where} ({clean['name']}): unknown audience {clean['audience']!r}.")
+        if clean["name"] in seen:
+            raise InputError(f"{where}: {clean['name']!r} appears twice.")
+        seen.add(clean["name"])
+        cleaned.append(clean)
+    with store.write(actor, warn_ms=None) as tx:
+        for clean in cleaned:
+            _save_one(tx, clean, known, "")
+    return len(cleaned)
+
+
+def export_csv(store: Store) -> str:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=FIELDS, lineterminator="\n")
+    writer.writeheader()
+    for s in list_stakeholders(store):
+        row = {f: getattr(s, f) for f in FIELDS}
+        row["verified_at"] = s.verified_at.strftime("%Y-%m-%dT%H:%M:%SZ") if s.verified_at else ""
+        writer.writerow({k: ("" if v is None else v) for k, v in row.items()})
+    return buffer.getvalue()
+
+
+@dataclass(frozen=True)
+class ValidationReport:
+    missing: list[str]
+    stale: list[str]
+    total: int
+
+    @property
+    def ok(self) -> bool:
+        return not self.missing and not self.stale
+
+
+def validate(store: Store, *, stale_after: timedelta = STALE_AFTER) -> ValidationReport:
+    """Before an incident: who cannot be reached, whose contacts are stale."""
+    now = store.clock.now()
+    missing, stale = [], []
+    rows = list_stakeholders(store)
+    for s in rows:
+        if not (s.email or s.phone or s.slack or s.teams):
+            missing.append(f"{s.name} ({s.audience}): no contact at all")
+        elif s.external and not (s.email or s.phone):
+            missing.append(f"{s.name} ({s.audience}): external, but no e-mail or phone")
+        if s.verified_at is None:
+            stale.append(f"{s.name}: contacts never verified")
+        elif now - s.verified_at > stale_after:
+            stale.append(f"{s.name}: contacts last verified {s.verified_at:%Y-%m-%d}")
+    return ValidationReport(missing, stale, len(rows))
+
+
+def get(store: Store, name: str) -> StakeholderView:
+    for s in list_stakeholders(store):
+        if s.name == " ".join(name.split()):
+            return s
+    raise NotFound(f"No stakeholder {name!r}.")
