@@ -636,7 +636,13 @@ def cmd_stakeholder_import(store: Store, args, out: Output) -> int:
     from warroom.services import stakeholders
 
     text = _read_text_arg(None, args.file) if args.file != "-" else sys.stdin.read()
-    n = stakeholders.import_csv(store, args.actor, text, source=args.file)
+    if args.file.lower().endswith((".vcf", ".vcard")):
+        if not args.audience:
+            raise InputError("A vCard file has no audience: add --audience (e.g. key-accounts or customers).")
+        n = stakeholders.import_vcard(store, args.actor, text, audience=args.audience, source=args.file,
+                                      region=args.region)
+    else:
+        n = stakeholders.import_csv(store, args.actor, text, source=args.file)
     out.data({"imported": n}, f"Imported {n} stakeholders from {args.file}.")
     return EXIT_OK
 
@@ -908,8 +914,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("list", cmd_stakeholder_list, "list stakeholders", st)
     p.add_argument("--audience")
     p.add_argument("--search")
-    p = add("import", cmd_stakeholder_import, "import stakeholders from CSV (all or nothing)", st)
-    p.add_argument("file")
+    p = add("import", cmd_stakeholder_import, "import stakeholders from CSV or vCard (all or nothing)", st)
+    p.add_argument("file", help="a .csv with a header line, or a .vcf address book export")
+    p.add_argument("--audience", help="for vCards: which audience they belong to")
+    p.add_argument("--region", help="for national phone numbers: DE, US, …")
     p = add("export", cmd_stakeholder_export, "export stakeholders as CSV", st)
     p.add_argument("--out", "-o")
     p = add("validate", cmd_stakeholder_validate, "missing and stale contacts; exit 1 if any", st)

@@ -70,3 +70,29 @@ def test_stakeholders_on_the_command_line(cli, tmp_path):
     assert code == 1 and "never verified" in out
     code, _, err = cli("stakeholder", "add", "Bad", "--audience", "customers", "--phone", "abc")
     assert code == 2 and "phone" in err
+
+
+VCARDS = """BEGIN:VCARD
+VERSION:3.0
+FN:Jane Roe
+EMAIL;TYPE=work:jane@acme.example.com
+TEL;TYPE=cell:+1 415 555 0100
+END:VCARD
+BEGIN:VCARD
+VERSION:3.0
+FN:Max Muster
+TEL:030 1234567
+END:VCARD
+"""
+
+
+def test_vcard_import(full):
+    assert stakeholders.import_vcard(full, "Mia", VCARDS, audience="partners", region="DE") == 2
+    jane = stakeholders.get(full, "Jane Roe")
+    assert jane.phone == "+14155550100" and jane.audience == "partners" and jane.external
+    assert stakeholders.get(full, "Max Muster").phone == "+49301234567"
+    with pytest.raises(InputError, match="no name"):
+        stakeholders.import_vcard(full, "Mia", "BEGIN:VCARD\nVERSION:3.0\nEMAIL:a@b.example.com\nEND:VCARD\n",
+                                  audience="partners")
+    with pytest.raises(InputError, match="cannot be read"):
+        stakeholders.import_vcard(full, "Mia", "BEGIN:VCARD\nthis is not a card", audience="partners")

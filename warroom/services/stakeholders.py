@@ -181,6 +181,37 @@ def import_csv(store: Store, actor: str, text: str, *, source: str = "CSV") -> i
     return len(cleaned)
 
 
+def import_vcard(store: Store, actor: str, text: str, *, audience: str, source: str = "vCard",
+                 region: str | None = None) -> int:
+    """People from vCards (an address book export) into one audience; validated
+    whole like a CSV import."""
+    import vobject
+
+    rows = []
+    try:
+        cards = list(vobject.readComponents(text))
+    except Exception as exc:  # vobject raises its own ParseError and others on bad input
+        raise InputError(f"{source} cannot be read as vCards: {exc}") from None
+    for i, card in enumerate(cards, start=1):
+        name = getattr(card, "fn", None)
+        if name is None:
+            raise InputError(f"{source} card {i}: no name (FN).")
+        email = getattr(card, "email", None)
+        tel = getattr(card, "tel", None)
+        rows.append({"name": str(name.value), "audience": audience, "email": email.value if email else "",
+                     "phone": tel.value if tel else "", "region": region or "",
+                     "owner": "", "success_manager": "",
+                     "jurisdiction": "", "kind": "person",
+                     "slack": "", "teams": "", "timezone": "", "locale": "",
+                     "verified_at": ""})
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=[f for f in FIELDS] + ["region"], extrasaction="ignore",
+                            lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return import_csv(store, actor, buffer.getvalue(), source=source)
+
+
 def export_csv(store: Store) -> str:
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=FIELDS, lineterminator="\n")
