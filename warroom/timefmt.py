@@ -9,9 +9,10 @@ from __future__ import annotations
 import os
 from datetime import date, datetime, timedelta, tzinfo
 from functools import lru_cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel import Locale, UnknownLocaleError
-from babel.dates import format_skeleton, get_time_format, get_timezone, get_timezone_name
+from babel.dates import format_skeleton, get_time_format, get_timezone_name
 from babel.localtime import get_localzone
 
 from warroom.clock import UTC
@@ -34,15 +35,24 @@ def user_locale(name: str | None = None) -> Locale:
 
 
 def local_zone(name: str | None = None) -> tzinfo:
-    """The user's time zone: ``name``, else the TZ variable / system setting."""
+    """The user's time zone: ``name``, else the TZ variable / system setting.
+
+    Always a ``zoneinfo`` zone: Babel hands out pytz zones when pytz is installed
+    (a dependency of a dependency can bring it), and a pytz zone attached with
+    ``replace(tzinfo=…)`` silently uses local mean time (Berlin +0:53)."""
     if name:
         try:
-            return get_timezone(name)
-        except LookupError:
+            return ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
             pass
     try:
-        return get_localzone()
+        zone = get_localzone()
     except Exception:
+        return UTC
+    key = getattr(zone, "key", None) or getattr(zone, "zone", None)
+    try:
+        return ZoneInfo(key) if key else zone
+    except (ZoneInfoNotFoundError, ValueError):
         return UTC
 
 

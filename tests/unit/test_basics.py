@@ -112,3 +112,15 @@ def test_log_file_goes_to_the_user_log_folder(isolated_home):
     path = logs.setup()
     assert path is not None and str(path).startswith(str(isolated_home))
     assert path.name == "warroom.log"
+
+
+def test_zones_are_zoneinfo_even_with_pytz_installed():
+    """A pytz zone attached with replace() uses local mean time (Berlin +0:53): never hand one out."""
+    from zoneinfo import ZoneInfo
+
+    from warroom.timefmt import local_zone
+
+    assert isinstance(local_zone("Europe/Berlin"), ZoneInfo)
+    assert isinstance(local_zone(), (ZoneInfo, type(timezone.utc)))
+    when = datetime(2026, 11, 23, 10, 30).replace(tzinfo=local_zone("Europe/Berlin"))
+    assert when.utcoffset() == timedelta(hours=1)
