@@ -145,7 +145,8 @@ class DraftColumn(QFrame):
         self.editor.setEnabled(editable)
         self.submit_button.setEnabled(v.state in ("draft", "changes_requested") and not self.blocking)
         self.submit_button.setToolTip("The linter blocks this text" if self.blocking else "")
-        self.publish_button.setEnabled(v.state in ("approved", "overridden", "draft", "in_review"))
+        unchanged_holding = v.preapproved and v.revision == 1 and v.state in ("draft", "in_review")
+        self.publish_button.setEnabled(v.state in ("approved", "overridden") or unchanged_holding)
         state = "editing…" if dirty else f"revision {v.revision} saved · {v.state.replace('_', ' ')}"
         block = " · <span style='color:#c62828'><b>blocked by the linter</b></span>" if self.blocking else ""
         self.header.setText(f"<b>{v.audience.capitalize()}</b> · {v.locale} · {v.template or 'no template'} "

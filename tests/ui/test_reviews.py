@@ -133,6 +133,7 @@ def test_draft_to_published_in_the_window(qtbot, window_as, db_path, clock, cate
     writer.composer.compose()
     col = next(iter(writer.composer.columns.values()))
     assert col.submit_button.isEnabled()
+    assert not col.publish_button.isEnabled()  # not approved, not a holding statement
     col.submit_button.click()
     assert col.view.state == "in_review" and not col.submit_button.isEnabled()
     for name in reviewers:

@@ -42,14 +42,17 @@ class DraftView:
     author: str
     updated_at: datetime
     content_hash: str
+    #: Composed from a pre-approved holding statement (publishable unchanged, without review).
+    preapproved: bool = False
 
     def body(self, channel: str) -> str:
         return getattr(self, channel)
 
 
-def _view(d: Draft, r: DraftRevision, template_name: str | None) -> DraftView:
+def _view(d: Draft, r: DraftRevision, template_name: str | None, preapproved: bool = False) -> DraftView:
     return DraftView(d.id, d.incident_id, d.audience, d.locale, template_name, d.template_version, d.state,
-                     r.number, r.subject, r.long, r.short, r.chat, r.author, r.created_at, r.content_hash)
+                     r.number, r.subject, r.long, r.short, r.chat, r.author, r.created_at, r.content_hash,
+                     preapproved)
 
 
 def _load(session, draft_id: uuid.UUID) -> DraftView:
@@ -58,8 +61,8 @@ def _load(session, draft_id: uuid.UUID) -> DraftView:
         raise NotFound(f"No draft {draft_id}.")
     r = session.scalars(select(DraftRevision).where(DraftRevision.draft_id == d.id,
                                                     DraftRevision.number == d.current_revision)).one()
-    name = session.scalar(select(Template.name).where(Template.id == d.template_id)) if d.template_id else None
-    return _view(d, r, name)
+    t = session.get(Template, d.template_id) if d.template_id else None
+    return _view(d, r, t.name if t else None, bool(t and t.preapproved))
 
 
 def _etr_json(etr: ETR | None) -> dict | None:

@@ -46,20 +46,19 @@ _LEGAL_CATEGORIES = {Category.SECURITY, Category.DATA}
 POLICY_KEY = "review_policy"
 
 
-def policy(store_or_session) -> dict[str, tuple[Role, ...]]:
+def policy(store: Store) -> dict[str, tuple[Role, ...]]:
     """The reviews per audience: the stored policy over the defaults."""
+    with store.read() as session:
+        return _policy(session)
+
+
+def _policy(session) -> dict[str, tuple[Role, ...]]:
     import json
 
     from warroom.store.models import Meta
 
-    session_cm = store_or_session.read() if isinstance(store_or_session, Store) else None
-    session = session_cm.__enter__() if session_cm else store_or_session
-    try:
-        row = session.get(Meta, POLICY_KEY)
-        stored = json.loads(row.value) if row else {}
-    finally:
-        if session_cm:
-            session_cm.__exit__(None, None, None)
+    row = session.get(Meta, POLICY_KEY)
+    stored = json.loads(row.value) if row else {}
     merged = dict(DEFAULT_POLICY)
     merged.update({aud: tuple(Role(r) for r in roles) for aud, roles in stored.items()})
     return merged
@@ -175,7 +174,7 @@ def request_reviews(tx, d: Draft) -> list[ReviewRequest]:
     incident = incidents._view(incidents._find(session, d.incident_id), DEFAULT_UPDATE_INTERVALS)
     window = review_window(session, incident.severity)
     made = []
-    for role in required_roles(d.audience, incident, policy(session)):
+    for role in required_roles(d.audience, incident, _policy(session)):
         r = ReviewRequest(id=uuid7(), draft_id=d.id, revision=rev.number, content_hash=rev.content_hash,
                           role=role.value, state="pending", created_at=tx.now,
                           assignee=_first_available(session, role, tx.now, exclude=rev.author,
