@@ -257,6 +257,8 @@ class MainWindow(QMainWindow):
         self._action(view, "Compose &updates", self.show_composer, "Ctrl+Shift+U")
         self._action(view, "&Reviews", self.show_reviews, "Ctrl+Shift+R")
         self._action(view, "Te&mplates…", self.open_templates, "Ctrl+T")
+        self.stakeholders_action = self._action(view, "Sta&keholders…", self.open_stakeholders, "Ctrl+Shift+K",
+                                                "openStakeholders")
         view.addSeparator()
         self._action(view, "&Find in timeline", self._focus_search, QKeySequence.StandardKey.Find)
         self._action(view, "&Log entry", self._focus_entry, "Ctrl+L")
@@ -326,6 +328,23 @@ class MainWindow(QMainWindow):
         editor.show()
         editor.raise_()
         return editor
+
+    def open_stakeholders(self):
+        """The stakeholder register, non-modal; it writes as whoever uses the window then."""
+        if self.store is None:
+            return None
+        from ui.stakeholders import StakeholderDialog
+
+        dialog = getattr(self, "_stakeholder_dialog", None)
+        if dialog is None or not qt_alive(dialog):
+            dialog = StakeholderDialog(self.store, lambda: self.actor, self.ops, parent=self)
+            self._stakeholder_dialog = dialog
+        else:
+            dialog.reload()  # the CLI or a sync may have changed it meanwhile
+        dialog.show()
+        dialog.raise_()
+        dialog.activateWindow()
+        return dialog
 
     def _focus_search(self) -> None:
         self.tabs.setCurrentIndex(0)
