@@ -90,3 +90,4 @@ def memory_keyring(monkeypatch):
     keyring.set_keyring(backend)
     yield backend
     keyring.set_keyring(previous)
+from tests.fakes.fixtures import *  # noqa: F401,F403  (vendor-like servers on 127.0.0.1)

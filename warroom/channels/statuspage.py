@@ -1,0 +1,148 @@
+"""Atlassian Statuspage (REST API v1): one Statuspage incident per War room incident.
+
+The first update creates the incident (``POST /pages/{page_id}/incidents``), later
+ones update it (``PATCH …/incidents/{id}``) using the id kept in the previous
+receipt. The API key goes in ``Authorization: OAuth <key>``. Statuspage limits
+each token to about one request per second and answers ``420`` or ``429`` above it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import httpx
+
+from warroom.channels.base import (
+    ChannelError, Field, Message, Recipient, SendContext, check_config, is_loopback, marked, post_json, scrubbed,
+)
+from warroom.errors import InputError
+
+KIND = "statuspage"
+LABEL = "Atlassian Statuspage"
+SECRET = "the Statuspage API key"
+FIELDS: dict[str, Field] = {
+    "page_id": Field(True, help="the page's id, from Statuspage's API info page"),
+    "base_url": Field(False, "https://api.statuspage.io/v1", "the API address"),
+    "components": Field(False, None, 'a JSON object: our component name -> Statuspage component id'),
+}
+RATE = 1.0
+BURST = 1
+RECIPIENT = None
+IDEMPOTENT = False
+
+STATUSES = ("investigating", "identified", "monitoring", "resolved")
+IMPACTS = ("none", "minor", "major", "critical")
+COMPONENT_STATUSES = ("operational", "degraded_performance", "partial_outage", "major_outage", "under_maintenance")
+
+_ID = re.compile(r"^[A-Za-z0-9]{1,64}$")
+
+
+def validate_config(config: dict[str, Any] | None) -> dict[str, Any]:
+    out = check_config(LABEL, FIELDS, config)
+    if not _ID.match(str(out["page_id"])):
+        raise InputError(f"{LABEL}: page_id must be the page's id (letters and digits only), "
+                         f"not {str(out['page_id'])[:40]!r}.")
+    base = str(out["base_url"]).rstrip("/")
+    try:
+        url = httpx.URL(base)
+    except Exception:
+        url = None
+    if url is None or not url.host or url.scheme not in ("http", "https"):
+        raise InputError(f"{LABEL}: base_url must be an https:// address, e.g. https://api.statuspage.io/v1.")
+    if url.scheme == "http" and not is_loopback(url.host):
+        raise InputError(f"{LABEL}: base_url must use https:// (plain http only for this machine).")
+    out["base_url"] = base
+    components = out["components"]
+    if isinstance(components, str):
+        try:
+            components = json.loads(components)
+        except ValueError:
+            raise InputError(f"{LABEL}: components must be a JSON object such as "
+                             '{"Checkout": "8kbf7d35c070"}.') from None
+    if components is None:
+        components = {}
+    if not isinstance(components, dict) or not all(
+            isinstance(k, str) and k.strip() and isinstance(v, str) and _ID.match(v) for k, v in components.items()):
+        raise InputError(f"{LABEL}: components must map component names to Statuspage component ids "
+                         '(letters and digits), e.g. {"Checkout": "8kbf7d35c070"}.')
+    out["components"] = {k.strip(): v for k, v in components.items()}
+    return out
+
+
+def _component_ids(message: Message, mapping: dict[str, str]) -> list[str]:
+    folded = {k.casefold(): v for k, v in mapping.items()}
+    ids: list[str] = []
+    for name in message.components:
+        cid = mapping.get(name) or folded.get(name.casefold())
+        if cid and cid not in ids:
+            ids.append(cid)
+    return ids
+
+
+def render(message: Message, recipient: Recipient | None, config: dict[str, Any],
+           previous: dict[str, Any] | None = None) -> dict[str, Any]:
+    page_id = config["page_id"]
+    status = message.statuspage_status if message.statuspage_status in STATUSES else "investigating"
+    component_status = "operational" if status == "resolved" else message.component_status
+    if component_status not in COMPONENT_STATUSES:
+        component_status = "major_outage"
+    ids = _component_ids(message, config.get("components") or {})
+    incident: dict[str, Any] = {
+        "name": marked(message, message.incident_title),
+        "status": status,
+        "body": message.long,
+        "impact_override": message.impact if message.impact in IMPACTS else "none",
+        "deliver_notifications": True,
+        "component_ids": ids,
+        "components": {cid: component_status for cid in ids},
+    }
+    existing = (previous or {}).get("incident_id")
+    if existing:
+        return {"method": "PATCH", "path": f"/pages/{page_id}/incidents/{existing}", "body": {"incident": incident}}
+    return {"method": "POST", "path": f"/pages/{page_id}/incidents", "body": {"incident": incident}}
+
+
+def _request(ctx: SendContext, method: str, path: str, body: Any = None) -> httpx.Response:
+    if not ctx.secret:
+        raise ChannelError(f"No API key is stored for the channel {ctx.channel!r}; set it again.", transient=False)
+    base = str(ctx.config.get("base_url") or FIELDS["base_url"].default).rstrip("/")
+    headers = {"Authorization": f"OAuth {ctx.secret}", "Accept": "application/json"}
+    try:
+        return post_json(ctx, base + path, body, what="Statuspage", method=method, headers=headers,
+                         content=b"" if body is None else None)
+    except ChannelError as exc:
+        if exc.status == 420:  # Statuspage's "enhance your calm": a rate limit
+            exc = ChannelError(str(exc), transient=True, retry_after=exc.retry_after or 1.0, status=420)
+        elif exc.status == 401:
+            exc = ChannelError("Statuspage refused the API key (HTTP 401); store a valid key for "
+                               f"{ctx.channel!r}.", transient=False, status=401)
+        raise scrubbed(exc, ctx.secret) from None
+
+
+def _json(response: httpx.Response) -> dict[str, Any]:
+    try:
+        data = response.json()
+    except ValueError:
+        raise ChannelError(f"Statuspage answered HTTP {response.status_code} without JSON", transient=True,
+                           status=response.status_code) from None
+    if not isinstance(data, dict):
+        raise ChannelError("Statuspage answered with unexpected JSON", transient=True, status=response.status_code)
+    return data
+
+
+def send(payload: dict[str, Any], ctx: SendContext) -> dict[str, Any]:
+    response = _request(ctx, payload["method"], payload["path"], payload["body"])
+    data = _json(response)
+    incident_id = data.get("id")
+    if not incident_id:
+        raise ChannelError("Statuspage's answer has no incident id", transient=True, status=response.status_code)
+    return {"incident_id": incident_id, "shortlink": data.get("shortlink")}
+
+
+def test(ctx: SendContext) -> str:
+    page_id = ctx.config.get("page_id")
+    data = _json(_request(ctx, "GET", f"/pages/{page_id}"))
+    name = data.get("name") or page_id
+    return f"Statuspage page {name!r} is reachable with this API key."
