@@ -379,7 +379,7 @@ class ComposerView(QWidget):
 
         store, actor, draft_id = self.store, self.actor, col.view.id
         self.ops.write(lambda: review.publish(store, actor, draft_id),
-                       lambda state: self._after_review_step(col, f"Update to {col.view.audience} published."),
+                       lambda planned: self._after_review_step(col, _published_text(col.view.audience, planned)),
                        lambda error: self._say(str(error)))
 
     def _flush(self) -> None:
@@ -390,3 +390,12 @@ class ComposerView(QWidget):
 
     def flush(self) -> None:
         self._flush()
+
+
+def _published_text(audience: str, planned) -> str:
+    text = f"Update to {audience} published."
+    if planned.deliveries:
+        text += f" {planned.deliveries} queued for {', '.join(planned.channels)}."
+    if planned.notes:
+        text += " " + " ".join(planned.notes)
+    return text

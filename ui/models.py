@@ -41,6 +41,7 @@ KIND_COLORS = {
     EntryKind.ACTION: QColor("#2e7d32"),
     EntryKind.EXTERNAL: QColor("#795548"),
     EntryKind.PUBLISHED: QColor("#00838f"),
+    EntryKind.DELIVERY: QColor("#e65100"),
 }
 
 #: Item data role carrying the row's id (an incident or entry UUID).

@@ -486,8 +486,15 @@ def cmd_draft_override(store: Store, args, out: Output) -> int:
 def cmd_draft_publish(store: Store, args, out: Output) -> int:
     from warroom.services import review
 
-    state = review.publish(store, args.actor, _draft_id(args.draft))
-    out.data({"state": state}, "Published: on the timeline, and the next update is due a full interval from now.")
+    planned = review.publish(store, args.actor, _draft_id(args.draft))
+    text = "Published: on the timeline, and the next update is due a full interval from now."
+    if planned.deliveries:
+        text += (f"\n{planned.deliveries} deliver{'y' if planned.deliveries == 1 else 'ies'} queued through "
+                 f"{', '.join(planned.channels)}: warroom-cli dispatch sends them (the window does by itself).")
+    for note in planned.notes:
+        text += f"\nNote: {note}"
+    out.data({"state": "published", "deliveries": planned.deliveries, "channels": list(planned.channels),
+              "notes": list(planned.notes)}, text)
     return EXIT_OK
 
 
@@ -972,6 +979,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("set", cmd_policy_set, "set the update interval of a severity", pol)
     p.add_argument("severity")
     p.add_argument("interval", help="e.g. 30m, 1h, 4h, 1d")
+
+    from warroom import cli_delivery
+
+    cli_delivery.register(sub, add)
     return parser
 
 
@@ -1023,6 +1034,13 @@ def _guard(store: Store, args: argparse.Namespace) -> None:
 
         d = drafts.get(store, _draft_id(draft))
         incidents.get(store, d.incident_id, viewer=args.actor)
+    delivery = getattr(args, "delivery", None)
+    if isinstance(delivery, str):
+        from warroom.services import outbox
+
+        with store.read() as session:
+            incident_id = outbox._find(session, delivery).incident_id
+        incidents.get(store, incident_id, viewer=args.actor)
     entry = getattr(args, "entry", None)
     if isinstance(entry, str):
         import uuid as _uuid

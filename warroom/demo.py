@@ -91,7 +91,27 @@ def create(store: Store, *, events: int = 0, seed: int = 7) -> IncidentView:
 
     if settings.get_org(store).name == settings.DEFAULT_ORG_NAME:  # a demo speaks for a made-up company
         settings.set_org(store, "demo", name="Example Corp", status_url="https://status.example.com")
+    _delivery(store)
     return incidents.get(store, main.id)
+
+
+def _delivery(store: Store) -> None:
+    """A demo delivers without a network: a self-hosted status page in a folder next
+    to the database, the customers' channel at every severity, and a few stakeholders."""
+    from warroom.services import channels, matrix, stakeholders
+
+    if channels.list_channels(store):
+        return
+    channels.add(store, "demo", "status-page", "sitepage",
+                 {"out_dir": str(store.path.parent / "status-page"), "components": "Checkout, Login, Public API",
+                  "name": "Example Corp status"})
+    matrix.set_cell(store, "demo", "customers", "all", channels="status-page")
+    for name, audience, email, phone in (
+            ("Northwind Traders", "customers", "it-ops@northwind.example", "+44 20 7946 0958"),
+            ("Contoso Retail", "customers", "noc@contoso.example", None),
+            ("Board of directors", "executives", "board@example.com", None)):
+        stakeholders.save(store, "demo", name=name, audience=audience, email=email, phone=phone,
+                          verified_at=store.clock.now())
 
 
 _SUBJECTS = ["API gateway", "checkout service", "login service", "payment provider", "database replica",

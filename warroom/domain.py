@@ -96,6 +96,7 @@ class EntryKind(_Choice):
     SEVERITY_CHANGE = "severity_change"
     EXTERNAL = "external"
     PUBLISHED = "published"
+    DELIVERY = "delivery"
 
     @classmethod
     def _noun(cls) -> str:

@@ -219,7 +219,8 @@ def verify(session: Session) -> VerifyReport:
 
 _TEXT_KINDS = {"timeline.logged", "timeline.edited"}
 _ENTRY_KINDS = _TEXT_KINDS | {"incident.opened", "incident.status_changed", "incident.reopened",
-                              "incident.severity_changed", "update.published"}
+                              "incident.severity_changed", "update.published", "delivery.dead",
+                              "delivery.failed_over"}
 
 
 def _digest(text: str) -> int:

@@ -168,7 +168,12 @@ def render_update(store: Store, incident_key: str | uuid.UUID, *, audience: str,
     if template:
         chosen = templates.get(store, template, locale if _has_locale(store, template, locale) else None)
     else:
-        chosen = templates.select_template(store, category=incident.category.value, audience=aud.name,
+        # The matrix may say this audience speaks with another's templates (key accounts
+        # with the customers' words, say) at this severity.
+        from warroom.services.matrix import cell
+
+        words_of = cell(store, aud.name, incident.severity).template_audience or aud.name
+        chosen = templates.select_template(store, category=incident.category.value, audience=words_of,
                                            phase=phase or phase_for(incident), locale=locale)
     now = now or store.clock.now()
     # Words follow the template's language; times and lists the audience's own locale

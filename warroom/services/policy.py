@@ -40,9 +40,9 @@ def set_update_interval(store: Store, actor: str, severity: str | Severity, inte
 
 
 def parse_interval(text: str) -> timedelta:
-    """``30m``, ``1h``, ``4h``, ``1d``, ``90`` (minutes)."""
+    """``30s``, ``30m``, ``1h``, ``4h``, ``1d``, ``90`` (minutes)."""
     raw = text.strip().lower()
-    units = {"m": 60, "h": 3600, "d": 86400}
+    units = {"s": 1, "m": 60, "h": 3600, "d": 86400}
     try:
         if raw and raw[-1] in units:
             return timedelta(seconds=float(raw[:-1]) * units[raw[-1]])

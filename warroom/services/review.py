@@ -433,10 +433,13 @@ def _unchanged_holding_statement(session, d: Draft) -> bool:
     return bool(t and t.preapproved)
 
 
-def publish(store: Store, actor: str, draft_id: uuid.UUID) -> str:
-    """Mark an approved (or overridden) update published: on the timeline, and the
-    next update falls due a full interval from now. Delivery builds on this."""
+def publish(store: Store, actor: str, draft_id: uuid.UUID):
+    """Publish an approved (or overridden) update: on the timeline, the next update
+    falls due a full interval from now, and in the same transaction the outbox gets
+    one delivery per channel and recipient the matrix names. Returns what was planned
+    (:class:`warroom.services.outbox.Planned`)."""
     from warroom.domain import EntryKind
+    from warroom.services import outbox
     from warroom.store.models import TimelineEntry
 
     with store.write(actor) as tx:
@@ -460,10 +463,12 @@ def publish(store: Store, actor: str, draft_id: uuid.UUID) -> str:
                               text=f"Update published to {d.audience}{flag}: {rev.subject}", author=actor,
                               occurred_at=tx.now, recorded_at=tx.now, edited_at=None)
         tx.session.add(entry)
+        planned = outbox.plan_deliveries(tx, incident, d, rev)
         tx.record("update.published", {"draft_id": d.id, "revision": rev.number, "content_hash": rev.content_hash,
-                                       "audience": d.audience, "overridden": overridden, "entry_id": entry.id},
+                                       "audience": d.audience, "overridden": overridden, "entry_id": entry.id,
+                                       "deliveries": planned.deliveries, "channels": list(planned.channels)},
                   incident_id=incident.id)
-        return d.state
+        return planned
 
 
 def withdraw(store: Store, actor: str, draft_id: uuid.UUID, reason: str) -> str:

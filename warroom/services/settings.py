@@ -21,9 +21,13 @@ DEFAULT_ORG_NAME = "our company"
 
 def get_org(store: Store) -> Org:
     with store.read() as session:
-        name = session.get(Meta, "org_name")
-        url = session.get(Meta, "org_status_url")
-        return Org(name.value if name else DEFAULT_ORG_NAME, url.value if url else "")
+        return get_org_in(session)
+
+
+def get_org_in(session) -> Org:
+    name = session.get(Meta, "org_name")
+    url = session.get(Meta, "org_status_url")
+    return Org(name.value if name else DEFAULT_ORG_NAME, url.value if url else "")
 
 
 def set_org(store: Store, actor: str, *, name: str | None = None, status_url: str | None = None) -> Org:

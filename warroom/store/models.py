@@ -314,3 +314,79 @@ class Stakeholder(Base):
     verified_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+
+
+class Channel(Base):
+    """A configured delivery channel: its kind, non-secret settings and health.
+    Its secret (webhook URL, token, password, key) lives in the keyring under the
+    channel's id, never here."""
+
+    __tablename__ = "channel"
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(40), unique=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    config: Mapped[dict] = mapped_column(JSON, default=dict)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    #: Health, written by dispatchers: ok | retrying | down (the breaker is open).
+    state: Mapped[str] = mapped_column(String(12), default="ok")
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    opened_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    last_ok_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class MatrixCell(Base):
+    """Who hears what: for one audience at one severity, the channels in order (the
+    first is primary, the rest failover), the cadence, the sender and the template
+    audience, or that the audience is not told at all."""
+
+    __tablename__ = "matrix_cell"
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    audience: Mapped[str] = mapped_column(String(40))
+    severity: Mapped[str] = mapped_column(String(8))
+    told: Mapped[bool] = mapped_column(Boolean, default=True)
+    channels: Mapped[list[str]] = mapped_column(JSON, default=list)
+    cadence_s: Mapped[int | None] = mapped_column(Integer)
+    owner: Mapped[str | None] = mapped_column(String(200))
+    template_audience: Mapped[str | None] = mapped_column(String(40))
+    updated_at: Mapped[datetime]
+
+    __table_args__ = (UniqueConstraint("audience", "severity", name="uq_matrix_cell_audience_severity"),)
+
+
+class Delivery(Base):
+    """One message to one channel (and recipient): the outbox. Written in the publish
+    transaction; a dispatcher claims it with a lease, sends it, records the outcome.
+    Its id is the idempotency key."""
+
+    __tablename__ = "delivery"
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    incident_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("incident.id", ondelete="CASCADE"))
+    draft_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("draft.id", ondelete="CASCADE"))
+    channel_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("channel.id"))
+    audience: Mapped[str] = mapped_column(String(40))
+    recipient: Mapped[str] = mapped_column(String(200), default="")
+    address: Mapped[str] = mapped_column(String(320), default="")
+    message: Mapped[dict] = mapped_column(JSON)
+    #: queued | delivered | failed (dead letter) | cancelled | failed_over | simulated
+    state: Mapped[str] = mapped_column(String(16), default="queued")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime]
+    lease_owner: Mapped[str | None] = mapped_column(String(64))
+    lease_until: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    receipt: Mapped[dict | None] = mapped_column(JSON)
+    failover_from: Mapped[uuid.UUID | None]
+    exercise: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime]
+    #: When it was (last) queued: a dead letter is one undelivered this long after.
+    queued_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    delivered_at: Mapped[datetime | None]
+
+    __table_args__ = (
+        Index("ix_delivery_due", "state", "channel_id", "next_attempt_at"),
+        Index("ix_delivery_incident", "incident_id", "created_at"),
+    )

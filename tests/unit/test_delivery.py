@@ -1,0 +1,460 @@
+"""The outbox and the dispatcher against vendor-like servers on 127.0.0.1.
+
+A simulated clock drives back-off, breakers, failover and dead letters, so the
+tests are exact; the servers are real HTTP and SMTP servers.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from email.utils import parseaddr
+import threading
+from datetime import timedelta
+
+import pytest
+
+from warroom.app import open_store
+from warroom.dispatch import Dispatcher, TokenBucket, backoff
+from warroom.errors import InputError
+from warroom.journal import verify
+from warroom.services import channels, drafts, incidents, matrix, outbox, people, review, stakeholders, timeline
+
+
+@pytest.fixture
+def world(db_path, clock, memory_keyring, tmp_path, fake_statuspage, fake_slack, fake_smtp):
+    store = open_store(db_path, clock=clock)
+    people.save(store, "admin", "Dana", roles="incident_commander")
+    for i in range(3):
+        stakeholders.save(store, "admin", name=f"Customer {i}", audience="customers", email=f"ops{i}@customer{i}.example")
+    stakeholders.save(store, "admin", name="No Mail Ltd", audience="customers")
+    channels.add(store, "admin", "statuspage", "statuspage",
+                 {"page_id": fake_statuspage.page_id, "base_url": fake_statuspage.base_url,
+                  "components": {"Checkout": "8kbf7d35c070"}}, secret=fake_statuspage.api_key)
+    channels.add(store, "admin", "slack", "slack", {}, secret=fake_slack.webhook_url)
+    channels.add(store, "admin", "email", "email", fake_smtp.config(), secret=fake_smtp.password)
+    channels.add(store, "admin", "site", "sitepage", {"out_dir": str(tmp_path / "site"), "components": "Checkout"})
+    outbox.set_settings(store, "admin", timeout_s=0.5, failover_after_s=300, breaker_failures=3,
+                        breaker_cooldown_s=30, dead_after_s=6 * 3600)
+    yield store
+    store.close()
+
+
+def _publish(store, *, title="Checkout failing", exercise=False, audience="customers"):
+    inc = incidents.open_incident(store, "Dana", title=title, severity="SEV1", category="application",
+                                  components=["Checkout"], customer_facing=True, exercise=exercise)
+    d = drafts.compose_drafts(store, "Sam Writer", inc.id, [audience])[0]
+    review.submit(store, "Dana", d.id)
+    review.override(store, "Dana", d.id, "Reviewers unreachable at night")
+    planned = review.publish(store, "Dana", d.id)
+    return inc, d, planned
+
+
+def _dispatcher(store, clock, **kw):
+    return Dispatcher(store, sleep=clock.advance, rng=random.Random(7), parallel=False, **kw)
+
+
+def _states(store, **kw):
+    return sorted((r.channel, r.state) for r in outbox.list_deliveries(store, **kw))
+
+
+def test_publish_writes_one_delivery_per_channel_and_recipient_in_its_transaction(world):
+    matrix.set_cell(world, "admin", "customers", "SEV1", channels="statuspage, slack>email, email, site")
+    inc, d, planned = _publish(world)
+    # Three customers have e-mail, the fourth has none: three e-mails, and one each elsewhere.
+    assert planned.deliveries == 6 and planned.channels == ("statuspage", "slack", "email", "site")
+    rows = outbox.list_deliveries(world, incident_id=inc.id)
+    assert sorted(r.address for r in rows if r.channel == "email") == [
+        "ops0@customer0.example", "ops1@customer1.example", "ops2@customer2.example"]
+    assert all(r.state == "queued" and r.subject == rows[0].subject for r in rows)
+    with world.read() as session:
+        assert verify(session).ok
+        event = [e for e in session.execute(
+            __import__("sqlalchemy").text("SELECT kind, payload FROM journal_event")).all()
+            if e[0] == "update.published"][-1]
+    assert json.loads(event[1])["deliveries"] == 6
+
+
+def test_a_refused_publish_queues_nothing(world):
+    matrix.set_cell(world, "admin", "customers", "SEV1", channels="slack")
+    inc = incidents.open_incident(world, "Dana", title="Checkout failing", severity="SEV1")
+    d = drafts.compose_drafts(world, "Sam Writer", inc.id, ["customers"])[0]
+    review.submit(world, "Dana", d.id)
+    with pytest.raises(InputError, match="needs its reviews"):
+        review.publish(world, "Dana", d.id)
+    assert outbox.list_deliveries(world) == []
+
+
+def test_an_approved_customer_update_reaches_every_channel(world, clock, fake_statuspage, fake_slack, fake_smtp,
+                                                           tmp_path):
+    matrix.set_cell(world, "admin", "customers", "SEV1", channels="statuspage, slack, email, site")
+    inc, d, _ = _publish(world)
+    summary = _dispatcher(world, clock).run_once()
+    assert summary.delivered == 6 and not summary.errors
+    assert {s for _, s in _states(world)} == {"delivered"}
+    # Statuspage: one incident, with its component marked.
+    (sp,) = fake_statuspage.incidents.values()
+    assert sp["name"] == "Checkout failing" and sp["status"] == "investigating"
+    assert fake_statuspage.components["8kbf7d35c070"]["status"] != "operational"
+    # Slack: one Block Kit message with a fallback text.
+    assert len(fake_slack.messages) == 1 and fake_slack.messages[0]["text"]
+    # E-mail: one per customer, each with the delivery's id in its Message-ID.
+    assert len(fake_smtp.messages) == 3
+    ids = {r.address: r.id for r in outbox.list_deliveries(world) if r.channel == "email"}
+    for m in fake_smtp.messages:
+        to = parseaddr(str(m.message["To"]))[1]
+        assert str(ids[to]) in str(m.message["Message-ID"])
+    # The self-hosted page carries the update in Statuspage's public shape.
+    summary_json = json.loads((tmp_path / "site" / "api" / "v2" / "summary.json").read_text())
+    assert [i["name"] for i in summary_json["incidents"]] == ["Checkout failing"]
+    assert summary_json["status"]["indicator"] != "none"
+    # Every delivery is in the journal, and the journal still verifies.
+    with world.read() as session:
+        assert verify(session).ok
+
+
+def test_a_second_update_updates_the_same_statuspage_incident(world, clock, fake_statuspage):
+    matrix.set_cell(world, "admin", "customers", "SEV1", channels="statuspage")
+    inc, d, _ = _publish(world)
+    dispatcher = _dispatcher(world, clock)
+    dispatcher.run_once()
+    incidents.set_status(world, "Dana", inc.id, "identified")
+    d2 = drafts.compose_drafts(world, "Sam Writer", inc.id, ["customers"])[0]
+    review.submit(world, "Dana", d2.id)
+    review.override(world, "Dana", d2.id, "Same reason")
+    review.publish(world, "Dana", d2.id)
+    clock.advance(2)
+    dispatcher.run_once()
+    (sp,) = fake_statuspage.incidents.values()
+    assert sp["status"] == "identified" and len(sp["incident_updates"]) == 2
+    assert [r.method for r in fake_statuspage.requests] == ["POST", "PATCH"]
+
+
+def test_retry_after_is_honoured_and_the_delivery_goes_once_the_vendor_is_back(world, clock, fake_slack):
+    matrix.set_cell(world, "admin", "customers", "SEV1", channels="slack")
+    _publish(world)
+    fake_slack.fail_next(1, "429", retry_after=120)
+    dispatcher = _dispatcher(world, clock)
+    assert dispatcher.run_once().retrying == 1
+    (row,) = outbox.list_deliveries(world)
+    assert row.state == "queued" and row.next_attempt_at >= clock.now() + timedelta(seconds=119)
+    assert "429" in row.last_error
+    clock.advance(60)
+    assert dispatcher.run_once().sent == 0          # not before the vendor said
+    clock.advance(61)
+    assert dispatcher.run_once().delivered == 1
+    assert len(fake_slack.messages) == 1 and outbox.list_deliveries(world)[0].attempts == 2
+
+
+def test_slack_down_fails_over_to_email_after_the_breaker_opens(world, clock, fake_slack, fake_smtp):
+    matrix.set_cell(world, "admin", "customers", "SEV1", channels="slack>email")
+    inc, d, _ = _publish(world)
+    fake_slack.mode = "500"
+    dispatcher = _dispatcher(world, clock)
+    for _ in range(6):           # attempts with back-off until the breaker opens
+        dispatcher.run_once()
+        clock.advance(20)
+    slack = channels.get(world, "slack")
+    assert slack.state == "down" and slack.failures >= 3
+    assert not fake_smtp.messages                    # not yet: down, but not for long enough
+    clock.advance(300)
+    summary = dispatcher.run_once()
+    assert summary.failed_over == 1
+    assert len(fake_smtp.messages) == 3
+    states = _states(world)
+    assert ("slack", "failed_over") in states and states.count(("email", "delivered")) == 3
+    failover = [e for e in timeline.entries(world, inc.id) if e.kind.value == "delivery"]
+    assert failover and "failed over from slack to email" in failover[-1].text
+    # Slack comes back: the failed-over update is not sent there as well.
+    fake_slack.mode = "ok"
+    clock.advance(60)
+    dispatcher.run_once()
+    assert fake_slack.messages == []
+
+
+def test_with_every_server_down_it_waits_and_is_delivered_once_they_return_across_a_restart(
+        db_path, world, clock, fake_statuspage, fake_slack, fake_smtp):
+    matrix.set_cell(world, "admin", "customers", "SEV1", channels="statuspage, slack, email")
+    _publish(world)
+    fake_statuspage.mode = "drop"
+    fake_slack.mode = "500"
+    fake_smtp.fail_next(100, 421)
+    dispatcher = _dispatcher(world, clock)
+    for _ in range(5):
+        dispatcher.run_once()
+        clock.advance(45)
+    assert {s for _, s in _states(world)} == {"queued"}
+    assert {c.state for c in outbox.channel_states(world) if c.name != "site"} == {"down"}
+    # The app is closed and started again; the vendors come back.
+    world.close()
+    fake_statuspage.mode = "ok"
+    fake_slack.mode = "ok"
+    fake_smtp.fail_next(0, 421)
+    with fake_smtp._lock:
+        fake_smtp._failures.clear()
+    again = open_store(db_path, clock=clock)
+    try:
+        clock.advance(600)
+        _dispatcher(again, clock).run_once()
+        assert {s for _, s in _states(again)} == {"delivered"}
+        assert len(fake_statuspage.incidents) == 1 and len(fake_slack.messages) == 1
+        assert len(fake_smtp.messages) == 3
+        assert {c.state for c in outbox.channel_states(again) if c.name != "site"} == {"ok"}
+    finally:
+        again.close()
+
+
+def test_a_permanent_refusal_fails_over_at_once(world, clock, fake_slack, fake_smtp):
+    matrix.set_cell(world, "admin", "customers", "SEV1", channels="slack>email")
+    _publish(world)
+    fake_slack.archived = True     # 410 channel_is_archived: retrying will not help
+    summary = _dispatcher(world, clock).run_once()
+    assert summary.failed_over == 1 and len(fake_smtp.messages) == 3
+
+
+def test_a_permanent_refusal_with_no_fallback_is_a_dead_letter_with_an_alert(world, clock, fake_slack):
+    matrix.set_cell(world, "admin", "customers", "SEV1", channels="slack")
+    inc, _, _ = _publish(world)
+    fake_slack.archived = True
+    assert _dispatcher(world, clock).run_once().failed == 1
+    (row,) = outbox.list_deliveries(world)
+    assert row.state == "failed" and "410" in row.last_error
+    alert = [e for e in timeline.entries(world, inc.id) if e.kind.value == "delivery"]
+    assert alert and "no fallback" in alert[-1].text
+    # Fixed: retried by hand, it goes.
+    fake_slack.archived = False
+    outbox.retry(world, "Dana", row.id)
+    assert _dispatcher(world, clock).run_once().delivered == 1
+
+
+def test_undelivered_past_the_dead_letter_time_fails_with_an_alert(world, clock, fake_slack):
+    matrix.set_cell(world, "admin", "customers", "SEV1", channels="slack")
+    inc, _, _ = _publish(world)
+    fake_slack.mode = "500"
+    dispatcher = _dispatcher(world, clock)
+    dispatcher.run_once()
+    clock.advance(timedelta(hours=6, seconds=1))
+    dispatcher.run_once()
+    (row,) = outbox.list_deliveries(world)
+    assert row.state == "failed" and row.last_error.startswith("undelivered after 6 h")
+    assert any("gave up" in e.text for e in timeline.entries(world, inc.id))
+    with world.read() as session:
+        assert verify(session).ok
+
+
+def test_cancel_and_retry(world, clock, fake_slack):
+    matrix.set_cell(world, "admin", "customers", "SEV1", channels="slack")
+    _publish(world)
+    (row,) = outbox.list_deliveries(world)
+    outbox.cancel(world, "Dana", row.id.hex[:8])
+    assert _dispatcher(world, clock).run_once().sent == 0 and fake_slack.messages == []
+    with pytest.raises(InputError, match="only a queued one"):
+        outbox.cancel(world, "Dana", row.id)
+    outbox.retry(world, "Dana", str(row.id))
+    assert _dispatcher(world, clock).run_once().delivered == 1
+
+
+def test_exercise_incidents_never_reach_a_channel(world, clock, fake_slack, fake_statuspage, fake_smtp):
+    matrix.set_cell(world, "admin", "customers", "SEV1", channels="statuspage, slack, email")
+    _publish(world, title="Tabletop: payments down", exercise=True)
+    summary = _dispatcher(world, clock).run_once()
+    assert summary.simulated == 5 and summary.delivered == 0
+    assert fake_slack.requests == [] and fake_statuspage.requests == [] and fake_smtp.messages == []
+    shown = {r.channel: r.receipt for r in outbox.list_deliveries(world)}
+    assert shown["slack"]["payload"]["text"]                    # as it would have been sent
+    assert shown["statuspage"]["payload"]["body"]["incident"]["name"].endswith("Tabletop: payments down")
+
+
+def test_a_lease_keeps_a_second_dispatcher_off_until_it_expires(world, clock, fake_slack):
+    matrix.set_cell(world, "admin", "customers", "SEV1", channels="slack")
+    _publish(world)
+    first, second = _dispatcher(world, clock, owner="first"), _dispatcher(world, clock, owner="second")
+    settings = outbox.settings(world)
+    claim = first._claim(channels.get(world, "slack").id, settings)     # ... and then the first one is killed
+    assert claim is not None
+    assert second.run_once().sent == 0
+    clock.advance(settings.lease_s + 1)
+    assert second.run_once().delivered == 1 and len(fake_slack.messages) == 1
+
+
+def test_a_kill_between_send_and_record_resends_with_the_same_idempotency_key(world, clock, fake_webhook,
+                                                                               monkeypatch):
+    channels.add(world, "admin", "hook", "webhook", {"url": fake_webhook.hook_url}, secret=fake_webhook.key)
+    matrix.set_cell(world, "admin", "customers", "SEV1", channels="hook")
+    for n in range(5):
+        _publish(world, title=f"Incident {n}")
+    victim = _dispatcher(world, clock, owner="victim")
+    real_record = Dispatcher._record
+    calls = {"n": 0}
+
+    class Killed(BaseException):
+        pass
+
+    def dying_record(self, *args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise Killed()          # the process dies after sending the third, before writing it down
+        return real_record(self, *args, **kwargs)
+
+    monkeypatch.setattr(Dispatcher, "_record", dying_record)
+    with pytest.raises(Killed):
+        victim.run_once()
+    monkeypatch.setattr(Dispatcher, "_record", real_record)
+    assert len(fake_webhook.received) == 3
+    clock.advance(outbox.settings(world).lease_s + 1)
+    _dispatcher(world, clock, owner="survivor").run_once()
+    assert {s for _, s in _states(world)} == {"delivered"}
+    # Nothing lost; the one sent twice was dropped by the receiver by its idempotency key.
+    assert len(fake_webhook.received) == 5 and fake_webhook.duplicates == 1
+
+
+def test_two_dispatchers_on_one_database_never_send_twice(db_path, world, clock, fake_webhook):
+    channels.add(world, "admin", "hook", "webhook", {"url": fake_webhook.hook_url, "rate_per_s": 1000},
+                 secret=fake_webhook.key)
+    matrix.set_cell(world, "admin", "customers", "SEV1", channels="hook")
+    for n in range(20):
+        _publish(world, title=f"Incident {n}")
+    other = open_store(db_path, clock=clock)
+    try:
+        a = Dispatcher(world, owner="window", sleep=clock.advance, parallel=False)
+        b = Dispatcher(other, owner="cli", sleep=clock.advance, parallel=False)
+        threads = [threading.Thread(target=x.run_once) for x in (a, b)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(30)
+    finally:
+        other.close()
+    assert {s for _, s in _states(world)} == {"delivered"}
+    assert len(fake_webhook.requests) == 20 and fake_webhook.duplicates == 0
+
+
+def test_the_token_bucket_spaces_sends_at_the_channel_rate(clock):
+    bucket = TokenBucket(1.0, 1, clock.now)
+    sent = []
+    for _ in range(4):
+        bucket.take(clock.advance)
+        sent.append(clock.now())
+    gaps = [(b - a).total_seconds() for a, b in zip(sent, sent[1:])]
+    assert all(g >= 0.999 for g in gaps)
+    teams = TokenBucket(4.0, 4, clock.now)
+    start = clock.now()
+    for _ in range(8):
+        teams.take(clock.advance)
+    assert (clock.now() - start).total_seconds() == pytest.approx(1.0)
+
+
+def test_backoff_grows_with_jitter_and_is_capped():
+    rng = random.Random(3)
+    delays = [backoff(n, 2.0, 300.0, rng) for n in range(1, 12)]
+    assert 1.0 <= delays[0] <= 2.0 and 8.0 <= delays[3] <= 16.0
+    assert all(150.0 <= d <= 300.0 for d in delays[-3:])
+    assert len({round(backoff(3, 2.0, 300.0, rng), 6) for _ in range(20)}) > 10   # spread, not in lockstep
+
+
+def test_secrets_stay_out_of_the_database(world, db_path, fake_slack, fake_statuspage, fake_smtp):
+    world.close()
+    raw = b"".join(p.read_bytes() for p in db_path.parent.glob(db_path.name + "*"))
+    for secret in (fake_slack.token, fake_statuspage.api_key, fake_smtp.password):
+        assert secret.encode() not in raw
+
+
+def test_the_matrix_plan_for_an_incident(world):
+    matrix.set_cell(world, "admin", "customers", "SEV1", channels="statuspage>site, email",
+                    cadence=timedelta(minutes=20), owner="Dana")
+    matrix.set_cell(world, "admin", "executives", "all", told=False)
+    inc = incidents.open_incident(world, "Dana", title="Checkout failing", severity="SEV1")
+    plan = {p.audience: p for p in matrix.plan(world, inc.id)}
+    assert plan["customers"].cadence == timedelta(minutes=20)
+    assert plan["customers"].next_due == inc.declared_at + timedelta(minutes=20)
+    assert [(n, have, missing) for n, _, _, have, missing in plan["customers"].channels] == [
+        ("statuspage", 1, 0), ("site", 1, 0), ("email", 3, 1)]
+    assert not plan["executives"].cell.told and plan["executives"].next_due is None
+
+
+def test_matrix_refuses_unknown_channels_and_double_routes(world):
+    with pytest.raises(InputError, match="No channel named pager"):
+        matrix.set_cell(world, "admin", "customers", "SEV1", channels="slack>pager")
+    with pytest.raises(InputError, match="twice"):
+        matrix.set_cell(world, "admin", "customers", "SEV1", channels="slack>slack")
+    with pytest.raises(InputError, match="not a known person"):
+        matrix.set_cell(world, "admin", "customers", "SEV1", owner="Nobody")
+
+
+def test_a_channel_in_use_or_with_queued_deliveries_cannot_be_removed(world):
+    matrix.set_cell(world, "admin", "customers", "SEV1", channels="slack")
+    with pytest.raises(InputError, match="used in the matrix"):
+        channels.remove(world, "admin", "slack")
+    _publish(world)
+    matrix.set_cell(world, "admin", "customers", "SEV1", channels="email")
+    with pytest.raises(InputError, match="still wait"):
+        channels.remove(world, "admin", "slack")
+
+
+def test_the_matrix_template_audience_picks_whose_words_are_used(world):
+    from warroom.services import compose, templates
+
+    inc = incidents.open_incident(world, "Dana", title="Checkout failing", severity="SEV1", category="application")
+    own = compose.render_update(world, inc.id, audience="executives")
+    matrix.set_cell(world, "admin", "executives", "SEV1", template_audience="customers")
+    borrowed = compose.render_update(world, inc.id, audience="executives")
+    assert own.template.audience == "executives" and borrowed.template.audience == "customers"
+    assert borrowed.audience == "executives"          # still addressed to the executives
+    assert templates.get(world, borrowed.template.name, "en").audience == "customers"
+
+
+def test_killing_a_dispatcher_process_mid_drain_loses_nothing(tmp_path, memory_keyring, fake_webhook):
+    """A real ``warroom-cli dispatch`` process is killed (SIGKILL) while it drains the
+    queue; a second one finishes it. Every update arrives, none twice."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from warroom.clock import SystemClock
+    from warroom.services.channels import secret_key
+
+    db = tmp_path / "kill.db"
+    store = open_store(db, clock=SystemClock())
+    try:
+        people.save(store, "admin", "Dana", roles="incident_commander")
+        ch = channels.add(store, "admin", "hook", "webhook", {"url": fake_webhook.hook_url, "rate_per_s": 4},
+                          secret=fake_webhook.key)
+        matrix.set_cell(store, "admin", "customers", "SEV1", channels="hook")
+        outbox.set_settings(store, "admin", lease_s=1, timeout_s=2)
+        for n in range(12):
+            _publish(store, title=f"Incident {n}")
+    finally:
+        store.close()
+    env = dict(os.environ, PYTHON_KEYRING_BACKEND="tests.fakes.envkeyring.EnvKeyring",
+               WARROOM_TEST_KEYRING=json.dumps({secret_key(ch.id): fake_webhook.key}),
+               PYTHONPATH=str(__import__("pathlib").Path(__file__).resolve().parents[2]))
+    cmd = [sys.executable, "-c", "import sys; from warroom.cli import main; sys.exit(main(sys.argv[1:]))",
+           "--db", str(db), "dispatch"]
+    child = subprocess.Popen(cmd + ["--idle", "0.2"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 30
+        while len(fake_webhook.received) < 4 and time.monotonic() < deadline and child.poll() is None:
+            time.sleep(0.02)
+        assert child.poll() is None, child.stderr.read().decode()
+        child.send_signal(signal.SIGKILL)
+        child.wait(10)
+    finally:
+        if child.poll() is None:
+            child.kill()
+        child.stderr.close()
+    got_before = len(fake_webhook.received)
+    assert 4 <= got_before < 12
+    time.sleep(1.2)                                      # the killed one's lease runs out
+    done = subprocess.run(cmd + ["--once"], env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    check = open_store(db, clock=SystemClock())
+    try:
+        assert {r.state for r in outbox.list_deliveries(check)} == {"delivered"}
+        with check.read() as session:
+            assert verify(session).ok
+    finally:
+        check.close()
+    assert sorted(r["incident"]["title"] for r in fake_webhook.received) == sorted(f"Incident {n}" for n in range(12))
+    assert fake_webhook.duplicates <= 1

@@ -1,0 +1,487 @@
+"""The dispatcher: sends what the outbox holds.
+
+Each delivery is claimed with a lease in a write transaction before it is sent,
+so two dispatchers on one database (the window's and ``warroom-cli dispatch``)
+never send the same delivery twice; a lease left by a killed dispatcher expires
+and the delivery is sent again with the same idempotency key (its id).
+
+Per channel: a token bucket at the vendor's documented rate, exponential
+back-off with jitter, ``Retry-After`` honoured, and a circuit breaker whose state
+lives in the database (so the window shows what the command line's dispatcher
+sees). A channel down past the failover time hands its queue to the next
+channel of the audience's route; a delivery undelivered past the dead-letter time
+fails with an alert on the timeline. Exercise incidents never reach a channel:
+their payloads are rendered and kept as "would have been sent".
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import random
+import socket
+import threading
+import time
+import uuid
+from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Callable
+
+from sqlalchemy import and_, exists, or_, select
+from sqlalchemy.orm import aliased
+
+from warroom.channels.base import ChannelError, Message, Recipient, SendContext
+from warroom.domain import EntryKind
+from warroom.errors import WarroomError
+from warroom.ids import uuid7
+from warroom.services import outbox
+from warroom.services.channels import kind_module, read_secret
+from warroom.store import Store
+from warroom.store.models import Channel, Delivery, Draft, DraftRevision, Incident, TimelineEntry
+
+log = logging.getLogger(__name__)
+
+ACTOR = "dispatcher"
+
+
+class TokenBucket:
+    """``rate`` sends per second, up to ``burst`` at once; time from the clock."""
+
+    def __init__(self, rate: float, burst: int, now: Callable[[], datetime]) -> None:
+        self.rate, self.burst, self._now = float(rate), max(1, int(burst)), now
+        self.tokens = float(self.burst)
+        self.stamp = now()
+        self.lock = threading.Lock()
+
+    def _refill(self) -> None:
+        now = self._now()
+        elapsed = (now - self.stamp).total_seconds()
+        if elapsed > 0:
+            self.tokens = min(self.burst, self.tokens + elapsed * self.rate)
+            self.stamp = now
+
+    def wait_time(self) -> float:
+        with self.lock:
+            self._refill()
+            return 0.0 if self.tokens >= 1 else (1 - self.tokens) / self.rate
+
+    def take(self, sleep: Callable[[float], None]) -> None:
+        while True:
+            wait = self.wait_time()
+            if wait <= 0:
+                with self.lock:
+                    self._refill()
+                    if self.tokens >= 1:
+                        self.tokens -= 1
+                        return
+                continue
+            sleep(wait)
+
+    def refund(self) -> None:
+        with self.lock:
+            self.tokens = min(self.burst, self.tokens + 1)
+
+
+@dataclass
+class Summary:
+    delivered: int = 0
+    simulated: int = 0
+    retrying: int = 0
+    failed: int = 0
+    failed_over: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def sent(self) -> int:
+        return self.delivered + self.simulated
+
+    def add(self, other: "Summary") -> None:
+        self.delivered += other.delivered
+        self.simulated += other.simulated
+        self.retrying += other.retrying
+        self.failed += other.failed
+        self.failed_over += other.failed_over
+        self.errors += other.errors
+
+
+@dataclass(frozen=True)
+class _Claim:
+    id: uuid.UUID
+    incident_id: uuid.UUID
+    draft_id: uuid.UUID
+    message: dict[str, Any]
+    recipient: str
+    address: str
+    attempts: int
+    exercise: bool
+    previous: dict | None
+
+
+def backoff(attempts: int, base: float, cap: float, rng: random.Random) -> float:
+    """Exponential back-off with "equal jitter": half fixed, half random, so retries
+    of many deliveries spread out but none comes back at once."""
+    delay = min(cap, base * (2 ** max(0, attempts - 1)))
+    return delay / 2 + rng.uniform(0, delay / 2)
+
+
+class Dispatcher:
+    def __init__(self, store: Store, *, owner: str | None = None, sleep: Callable[[float], None] | None = None,
+                 rng: random.Random | None = None, client=None, parallel: bool = True) -> None:
+        self.store = store
+        self.owner = (owner or f"{socket.gethostname()}:{os.getpid()}:{uuid7().hex[-8:]}")[:64]
+        self.sleep = sleep or time.sleep
+        self.rng = rng or random.Random()
+        self.client = client
+        self.parallel = parallel
+        self._buckets: dict[uuid.UUID, TokenBucket] = {}
+        self._wake = threading.Event()
+        self._lock = threading.Lock()
+
+    # -- the loop -----------------------------------------------------------
+
+    def wake(self) -> None:
+        """Something was published: look now rather than at the next tick."""
+        self._wake.set()
+
+    def run(self, stop: threading.Event, *, idle: float = 5.0,
+            on_pass: Callable[[Summary], None] | None = None) -> None:
+        """Deliver until ``stop`` is set; sleeps until the next delivery is due."""
+        while not stop.is_set():
+            try:
+                summary = self.run_once()
+                if on_pass is not None:
+                    on_pass(summary)
+            except Exception:  # noqa: BLE001 - a dispatcher keeps running; the error is logged
+                log.exception("a dispatch pass failed")
+                summary = None
+            wait = min(idle, max(0.05, self.next_due_in()))
+            self._wake.wait(wait)
+            self._wake.clear()
+
+    def next_due_in(self) -> float:
+        """Seconds until something may be sent (a delivery due, a lease expiring)."""
+        now = self.store.clock.now()
+        with self.store.read() as session:
+            due = session.scalar(select(Delivery.next_attempt_at).where(Delivery.state == "queued")
+                                 .order_by(Delivery.next_attempt_at).limit(1))
+            leased = session.scalar(select(Delivery.lease_until).where(Delivery.state == "queued",
+                                                                       Delivery.lease_until.is_not(None))
+                                    .order_by(Delivery.lease_until).limit(1))
+        times = [t for t in (due, leased) if t is not None]
+        if not times:
+            return 3600.0
+        return max(0.0, (min(times) - now).total_seconds())
+
+    def run_once(self) -> Summary:
+        """Send everything that is due now, respecting rates and breakers, then return."""
+        settings = outbox.settings(self.store)
+        summary = Summary()
+        self._housekeeping(settings, summary)
+        # A failover queues deliveries on other channels: those go out in the same call.
+        for _ in range(4):
+            channel_ids = self._due_channels()
+            if not channel_ids:
+                break
+            before = summary.failed_over
+            if self.parallel and len(channel_ids) > 1:
+                with ThreadPoolExecutor(max_workers=min(8, len(channel_ids)),
+                                        thread_name_prefix="dispatch") as pool:
+                    for part in pool.map(lambda cid: self._drain(cid, settings), channel_ids):
+                        summary.add(part)
+            else:
+                for cid in channel_ids:
+                    summary.add(self._drain(cid, settings))
+            if summary.failed_over == before:
+                break
+        return summary
+
+    # -- claiming -------------------------------------------------------------
+
+    def _due_filter(self, now: datetime):
+        return and_(Delivery.state == "queued", Delivery.next_attempt_at <= now,
+                    or_(Delivery.lease_until.is_(None), Delivery.lease_until <= now))
+
+    def _due_channels(self) -> list[uuid.UUID]:
+        now = self.store.clock.now()
+        with self.store.read() as session:
+            return list(session.scalars(select(Delivery.channel_id).where(self._due_filter(now)).distinct()))
+
+    def _claim(self, channel_id: uuid.UUID, settings: outbox.DeliverySettings) -> _Claim | None:
+        older = aliased(Delivery)
+        with self.store.write(ACTOR) as tx:
+            now = tx.now
+            # First in, first out per destination: nothing overtakes an older delivery
+            # to the same address on the same channel (a Statuspage update never
+            # arrives before the incident it updates).
+            blocked = exists().where(older.channel_id == Delivery.channel_id, older.address == Delivery.address,
+                                     older.state == "queued",
+                                     or_(older.created_at < Delivery.created_at,
+                                         and_(older.created_at == Delivery.created_at, older.id < Delivery.id)))
+            d = tx.session.scalars(select(Delivery).where(Delivery.channel_id == channel_id,
+                                                          self._due_filter(now), ~blocked)
+                                   .order_by(Delivery.created_at, Delivery.id).limit(1)).first()
+            if d is None:
+                return None
+            d.lease_owner = self.owner
+            d.lease_until = now + timedelta(seconds=settings.lease_s)
+            previous = tx.session.scalar(
+                select(Delivery.receipt).where(Delivery.channel_id == channel_id,
+                                               Delivery.incident_id == d.incident_id, Delivery.state == "delivered",
+                                               Delivery.receipt.is_not(None))
+                .order_by(Delivery.delivered_at.desc()).limit(1))
+            return _Claim(d.id, d.incident_id, d.draft_id, dict(d.message), d.recipient, d.address, d.attempts,
+                          d.exercise, previous)
+
+    def _bucket(self, ch: Channel) -> TokenBucket:
+        with self._lock:
+            bucket = self._buckets.get(ch.id)
+            if bucket is None:
+                module = kind_module(ch.kind)
+                rate = float((ch.config or {}).get("rate_per_s") or module.RATE)
+                bucket = TokenBucket(rate, getattr(module, "BURST", 1), self.store.clock.now)
+                self._buckets[ch.id] = bucket
+            return bucket
+
+    def _channel(self, channel_id: uuid.UUID) -> Channel:
+        with self.store.read() as session:
+            ch = session.get(Channel, channel_id)
+            assert ch is not None
+            session.expunge(ch)
+            return ch
+
+    # -- one channel ----------------------------------------------------------
+
+    def _drain(self, channel_id: uuid.UUID, settings: outbox.DeliverySettings) -> Summary:
+        summary = Summary()
+        for _ in range(100_000):
+            ch = self._channel(channel_id)
+            if not ch.enabled:
+                break
+            now = self.store.clock.now()
+            if ch.state == "down" and now < ch.updated_at + timedelta(seconds=settings.breaker_cooldown_s):
+                break  # the breaker is open: wait for the next probe
+            bucket = self._bucket(ch)
+            bucket.take(self.sleep)
+            claim = self._claim(channel_id, settings)
+            if claim is None:
+                bucket.refund()
+                break
+            if claim.exercise:
+                bucket.refund()   # nothing leaves the machine: no vendor rate to respect
+            outcome = self._send(ch, claim, settings)
+            self._record(ch, claim, outcome, settings, summary)
+            if isinstance(outcome, ChannelError) and self._channel(channel_id).state == "down":
+                break
+        return summary
+
+    def _send(self, ch: Channel, claim: _Claim, settings: outbox.DeliverySettings) -> dict | ChannelError:
+        module = kind_module(ch.kind)
+        try:
+            message = Message.from_json(claim.message)
+            recipient = Recipient(claim.recipient, claim.address)
+            payload = module.render(message, recipient, dict(ch.config or {}), claim.previous)
+            if claim.exercise:
+                return {"simulated": True, "channel": ch.name, "payload": payload}
+            secret = read_secret(ch)
+            if module.SECRET is not None and secret is None and getattr(
+                    module, "secret_required", lambda c: True)(ch.config or {}):
+                return ChannelError(f"the keyring holds no secret for channel {ch.name} "
+                                    f"(set it: channel set {ch.name} --secret)", transient=False)
+            ctx = SendContext(channel=ch.name, config=dict(ch.config or {}), secret=secret, client=self.client,
+                              timeout=settings.timeout_s, extra={"delivery_id": str(claim.id)},
+                              hook=self._hook(ch))
+            return module.send(payload, ctx)
+        except ChannelError as exc:
+            return exc
+        except WarroomError as exc:
+            return ChannelError(str(exc), transient=False)
+        except Exception as exc:  # noqa: BLE001 - a broken adapter must not stop the queue
+            log.exception("channel %s raised unexpectedly", ch.name)
+            return ChannelError(f"unexpected {type(exc).__name__} in the {ch.kind} channel", transient=True)
+
+    def _hook(self, ch: Channel):
+        if ch.kind != "sitepage":
+            return None
+        from warroom.services import site
+
+        store = self.store
+        return lambda ctx: site.publish(store, ctx.config)
+
+    # -- outcomes -------------------------------------------------------------
+
+    def _record(self, ch: Channel, claim: _Claim, outcome: dict | ChannelError,
+                settings: outbox.DeliverySettings, summary: Summary) -> None:
+        with self.store.write(ACTOR) as tx:
+            d = tx.session.get(Delivery, claim.id)
+            channel = tx.session.get(Channel, ch.id)
+            if d is None or channel is None:
+                return
+            if d.state != "queued":
+                log.warning("delivery %s was settled by another dispatcher while this one sent it", d.id)
+                return
+            if d.lease_owner != self.owner:
+                log.warning("the lease on delivery %s expired while it was being sent", d.id)
+            d.attempts += 1
+            d.lease_owner = d.lease_until = None
+            d.updated_at = tx.now
+            if not isinstance(outcome, ChannelError):
+                simulated = bool(outcome.get("simulated"))
+                d.state = "simulated" if simulated else "delivered"
+                d.receipt, d.delivered_at, d.last_error = outcome, tx.now, None
+                if simulated:
+                    summary.simulated += 1
+                else:
+                    summary.delivered += 1
+                    channel.failures, channel.state, channel.opened_at = 0, "ok", None
+                    channel.last_ok_at, channel.last_error, channel.updated_at = tx.now, None, tx.now
+                tx.record("delivery.simulated" if simulated else "delivery.delivered",
+                          {"delivery_id": d.id, "channel": ch.name, "recipient": d.recipient,
+                           "attempts": d.attempts, "receipt": _safe_receipt(outcome)}, incident_id=d.incident_id)
+                return
+            error = str(outcome)[:500]
+            d.last_error = error
+            channel.failures += 1
+            channel.last_error = error
+            channel.updated_at = tx.now
+            if channel.failures >= settings.breaker_failures:
+                if channel.state != "down":
+                    channel.opened_at = tx.now
+                channel.state = "down"
+            elif channel.state != "down":
+                channel.state = "retrying"
+            ch.state = channel.state
+            if outcome.transient:
+                delay = backoff(d.attempts, settings.backoff_base_s, settings.backoff_max_s, self.rng)
+                if outcome.retry_after is not None:
+                    delay = max(delay, float(outcome.retry_after))
+                d.next_attempt_at = tx.now + timedelta(seconds=delay)
+                summary.retrying += 1
+                tx.record("delivery.attempt_failed", {"delivery_id": d.id, "channel": ch.name, "attempt": d.attempts,
+                                                      "error": error, "retry_at": d.next_attempt_at},
+                          incident_id=d.incident_id)
+                return
+            # The request itself is wrong (401, 404, a refused address): repeating it will
+            # not help. Hand it to the next channel of its route, or fail it with an alert.
+            tx.record("delivery.attempt_failed", {"delivery_id": d.id, "channel": ch.name, "attempt": d.attempts,
+                                                  "error": error, "retry_at": None}, incident_id=d.incident_id)
+            if _fail_over(tx, [d], channel, f"{ch.name} refused it: {error}"):
+                summary.failed_over += 1
+            else:
+                d.state = "failed"
+                summary.failed += 1
+                _alert(tx, d.incident_id, "delivery.dead", [d], channel,
+                       f"Delivery via {ch.name} failed and has no fallback: {error}. "
+                       "Fix the channel and retry it (Outbox, or warroom-cli outbox retry).")
+        summary.errors.append(f"{ch.name}: {outcome}")
+
+    # -- failover and dead letters -------------------------------------------
+
+    def _housekeeping(self, settings: outbox.DeliverySettings, summary: Summary) -> None:
+        with self.store.write(ACTOR) as tx:
+            now = tx.now
+            free = or_(Delivery.lease_until.is_(None), Delivery.lease_until <= now)
+            # Failover: a channel down past the failover time hands its queue on.
+            cutoff = now - timedelta(seconds=settings.failover_after_s)
+            for channel in tx.session.scalars(select(Channel).where(Channel.state == "down",
+                                                                    Channel.opened_at <= cutoff)):
+                rows = tx.session.scalars(select(Delivery).where(Delivery.channel_id == channel.id,
+                                                                 Delivery.state == "queued",
+                                                                 Delivery.exercise.is_(False), free)
+                                          .order_by(Delivery.created_at, Delivery.id)).all()
+                by_draft: dict[uuid.UUID, list[Delivery]] = defaultdict(list)
+                for d in rows:
+                    by_draft[d.draft_id].append(d)
+                down_for = _human(now - channel.opened_at)
+                for group in by_draft.values():
+                    if _fail_over(tx, group, channel, f"{channel.name} has been down for {down_for}"):
+                        summary.failed_over += len(group)
+            # Dead letters: undelivered past the dead-letter time.
+            dead_cut = now - timedelta(seconds=settings.dead_after_s)
+            rows = tx.session.scalars(select(Delivery).where(Delivery.state == "queued", Delivery.queued_at <= dead_cut,
+                                                             free)).all()
+            groups: dict[tuple[uuid.UUID, uuid.UUID], list[Delivery]] = defaultdict(list)
+            for d in rows:
+                groups[(d.incident_id, d.channel_id)].append(d)
+            for (incident_id, channel_id), group in groups.items():
+                channel = tx.session.get(Channel, channel_id)
+                for d in group:
+                    d.state, d.updated_at = "failed", now
+                    d.last_error = f"undelivered after {_human(timedelta(seconds=settings.dead_after_s))}" + (
+                        f"; last error: {d.last_error}" if d.last_error else "")
+                summary.failed += len(group)
+                _alert(tx, incident_id, "delivery.dead", group, channel,
+                       f"{len(group)} deliver{'y' if len(group) == 1 else 'ies'} via {channel.name} gave up after "
+                       f"{_human(timedelta(seconds=settings.dead_after_s))}: "
+                       f"{group[0].last_error}. Retry from the outbox once the channel works.")
+
+
+def _safe_receipt(receipt: dict) -> dict:
+    """What of a receipt goes in the journal: ids, not payloads or anything long."""
+    return {k: v for k, v in receipt.items() if k != "payload" and isinstance(v, (str, int, float, bool, list))
+            and len(str(v)) <= 300}
+
+
+def _human(delta: timedelta) -> str:
+    s = int(delta.total_seconds())
+    if s < 120:
+        return f"{s} s"
+    if s < 7200:
+        return f"{s // 60} min"
+    if s < 2 * 86400:
+        return f"{s // 3600} h"
+    return f"{s // 86400} days"
+
+
+def _alert(tx, incident_id: uuid.UUID, kind: str, rows: list[Delivery], channel: Channel | None, text: str,
+           extra: dict | None = None) -> None:
+    entry = TimelineEntry(id=uuid7(), incident_id=incident_id, kind=EntryKind.DELIVERY.value, text=text,
+                          author=ACTOR, occurred_at=tx.now, recorded_at=tx.now, edited_at=None)
+    tx.session.add(entry)
+    payload = {"deliveries": [d.id for d in rows], "channel": channel.name if channel else None,
+               "entry_id": entry.id, "text": text}
+    payload.update(extra or {})
+    tx.record(kind, payload, incident_id=incident_id)
+
+
+def _fail_over(tx, rows: list[Delivery], channel: Channel, reason: str) -> str | None:
+    """Move these deliveries (one draft, one channel) to the next usable channel of
+    their route. Returns the channel they went to, or None when there is none."""
+    from warroom.services.matrix import cell_in
+
+    first = rows[0]
+    draft = tx.session.get(Draft, first.draft_id)
+    incident = tx.session.get(Incident, first.incident_id)
+    severity = (first.message or {}).get("severity") or incident.severity
+    cell = cell_in(tx.session, first.audience, severity)
+    route = next((r for r in cell.routes if channel.name in r), None)
+    if route is None:
+        return None
+    rev = tx.session.scalars(select(DraftRevision).where(DraftRevision.draft_id == draft.id,
+                                                         DraftRevision.number == draft.current_revision)).first()
+    channels = {c.name: c for c in tx.session.scalars(select(Channel).where(Channel.state != "removed"))}
+    for name in route[route.index(channel.name) + 1:]:
+        target = channels.get(name)
+        if target is None or not target.enabled or target.state == "down":
+            continue
+        already = tx.session.scalar(select(Delivery.id).where(Delivery.draft_id == draft.id,
+                                                               Delivery.channel_id == target.id,
+                                                               Delivery.state.in_(("queued", "delivered"))).limit(1))
+        new: list[Delivery] = []
+        if already is None:
+            base = {k: v for k, v in (first.message or {}).items()}
+            new = outbox._new_deliveries(tx, incident, draft, rev, target, failover_from=first.id, message=base)
+            if not new:
+                continue   # nobody reachable there: try the next
+        for d in rows:
+            d.state, d.updated_at = "failed_over", tx.now
+            d.last_error = f"failed over to {name}: {reason}"[:500]
+            d.lease_owner = d.lease_until = None
+        how = f"already going out through {name}" if already is not None else (
+            f"{len(new)} deliver{'y' if len(new) == 1 else 'ies'} through {name}")
+        _alert(tx, first.incident_id, "delivery.failed_over", rows, channel,
+               f"Update to {first.audience} failed over from {channel.name} to {name} ({reason}): {how}.",
+               {"to": name, "new": [d.id for d in new]})
+        return name
+    return None

@@ -1,0 +1,238 @@
+"""Configured delivery channels: a name, a kind, non-secret settings in the
+database, the secret in the keyring under the channel's id, and the health the
+dispatchers write (ok, retrying, down)."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+
+from warroom import secrets
+from warroom.errors import InputError, NotFound
+from warroom.ids import uuid7
+from warroom.store import Store
+from warroom.store.models import Channel, Delivery
+
+_NAME = re.compile(r"^[a-z][a-z0-9_-]{0,39}$")
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelView:
+    id: uuid.UUID
+    name: str
+    kind: str
+    label: str
+    config: dict[str, Any]
+    enabled: bool
+    state: str              # ok | retrying | down | disabled
+    failures: int
+    opened_at: datetime | None
+    last_error: str | None
+    last_ok_at: datetime | None
+    queued: int = 0
+
+    @property
+    def has_secret(self) -> bool:
+        return kind_module(self.kind).SECRET is not None
+
+
+def kind_module(kind: str):
+    from warroom.channels import get_kind
+
+    return get_kind(kind)
+
+
+def secret_key(channel_id: uuid.UUID) -> str:
+    """The keyring entry of a channel's secret: by id, so a rename keeps it."""
+    return f"channel/{channel_id}"
+
+
+def _view(row: Channel, queued: int = 0) -> ChannelView:
+    module = kind_module(row.kind)
+    state = row.state if row.enabled else "disabled"
+    return ChannelView(row.id, row.name, row.kind, module.LABEL, dict(row.config or {}), row.enabled, state,
+                       row.failures, row.opened_at, row.last_error, row.last_ok_at, queued)
+
+
+def _clean_name(name: str) -> str:
+    name = (name or "").strip().lower()
+    if not _NAME.match(name):
+        raise InputError("A channel's name is a short word in lower case (letters, digits, - and _), "
+                         "e.g. slack-customers.")
+    return name
+
+
+def _queued(session) -> dict[uuid.UUID, int]:
+    rows = session.execute(select(Delivery.channel_id, func.count()).where(Delivery.state == "queued")
+                           .group_by(Delivery.channel_id))
+    return {cid: n for cid, n in rows}
+
+
+def list_channels(store: Store) -> list[ChannelView]:
+    with store.read() as session:
+        queued = _queued(session)
+        rows = session.scalars(select(Channel).where(Channel.state != "removed").order_by(Channel.name))
+        return [_view(r, queued.get(r.id, 0)) for r in rows]
+
+
+def find(session, name: str) -> Channel:
+    row = session.scalars(select(Channel).where(Channel.name == (name or "").strip().lower(),
+                                                Channel.state != "removed")).first()
+    if row is None:
+        known = ", ".join(session.scalars(select(Channel.name).where(Channel.state != "removed")
+                                          .order_by(Channel.name))) or "none yet"
+        raise NotFound(f"No channel named {name!r} (channels: {known}). Add one with: warroom-cli channel add.")
+    return row
+
+
+def get(store: Store, name: str) -> ChannelView:
+    with store.read() as session:
+        row = find(session, name)
+        return _view(row, _queued(session).get(row.id, 0))
+
+
+def _check_secret(module, secret: str | None, config: dict[str, Any], *, required: bool) -> str | None:
+    if secret is not None:
+        secret = secret.strip()
+        if not secret:
+            secret = None
+    needs = module.SECRET is not None and getattr(module, "secret_required", lambda c: True)(config)
+    if required and needs and secret is None:
+        raise InputError(f"A {module.LABEL} channel needs {module.SECRET}; give it on standard input.")
+    if secret is not None and module.SECRET is None:
+        raise InputError(f"A {module.LABEL} channel has no secret; give none.")
+    return secret
+
+
+def add(store: Store, actor: str, name: str, kind: str, config: dict[str, Any], *,
+        secret: str | None = None) -> ChannelView:
+    """Add a channel. The secret goes to the keyring first: if the keyring refuses,
+    nothing is written; the database never sees it."""
+    name = _clean_name(name)
+    module = kind_module(kind)
+    clean = module.validate_config(dict(config))
+    secret = _check_secret(module, secret, clean, required=True)
+    channel_id = uuid7()
+    with store.read() as session:
+        if session.scalars(select(Channel.id).where(Channel.name == name, Channel.state != "removed")).first():
+            raise InputError(f"There is already a channel named {name!r}: change it with channel set, "
+                             "or choose another name.")
+    if secret is not None:
+        secrets.put(secret_key(channel_id), secret)
+    with store.write(actor) as tx:
+        row = Channel(id=channel_id, name=name, kind=module.KIND, config=clean, enabled=True, state="ok",
+                      failures=0, created_at=tx.now, updated_at=tx.now)
+        tx.session.add(row)
+        tx.record("channel.added", {"channel_id": channel_id, "name": name, "kind": module.KIND, "config": clean})
+        return _view(row)
+
+
+def update(store: Store, actor: str, name: str, *, config: dict[str, Any] | None = None,
+           secret: str | None = None, enabled: bool | None = None, rename: str | None = None) -> ChannelView:
+    """Change a channel's settings (merged into the current ones), secret, or name."""
+    with store.read() as session:
+        row = find(session, name)
+        module = kind_module(row.kind)
+        merged = dict(row.config or {})
+    if config:
+        merged.update({k: v for k, v in config.items()})
+        merged = {k: v for k, v in merged.items() if v not in (None, "")}
+    clean = module.validate_config(merged)
+    secret = _check_secret(module, secret, clean, required=False)
+    new_name = _clean_name(rename) if rename else None
+    if secret is not None:
+        secrets.put(secret_key(row.id), secret)
+    with store.write(actor) as tx:
+        row = find(tx.session, name)
+        if new_name and new_name != row.name:
+            if tx.session.scalars(select(Channel.id).where(Channel.name == new_name,
+                                                           Channel.state != "removed")).first():
+                raise InputError(f"There is already a channel named {new_name!r}.")
+            _rename_in_matrix(tx, row.name, new_name)
+            row.name = new_name
+        row.config = clean
+        if enabled is not None:
+            row.enabled = bool(enabled)
+        row.updated_at = tx.now
+        tx.record("channel.changed", {"channel_id": row.id, "name": row.name, "config": clean,
+                                      "enabled": row.enabled, "secret_changed": secret is not None})
+        return _view(row)
+
+
+def _rename_in_matrix(tx, old: str, new: str) -> None:
+    from warroom.store.models import MatrixCell
+
+    for cell in tx.session.scalars(select(MatrixCell)):
+        routes = [[new if c == old else c for c in route] for route in (cell.channels or [])]
+        if routes != cell.channels:
+            cell.channels = routes
+
+
+def remove(store: Store, actor: str, name: str) -> None:
+    """Remove a channel: refused while deliveries wait on it; its history stays (the
+    row is kept, renamed out of the way), its secret leaves the keyring."""
+    from warroom.store.models import MatrixCell
+
+    with store.write(actor) as tx:
+        row = find(tx.session, name)
+        waiting = tx.session.scalar(select(func.count()).select_from(Delivery)
+                                    .where(Delivery.channel_id == row.id, Delivery.state == "queued"))
+        if waiting:
+            raise InputError(f"{waiting} deliveries still wait on channel {row.name!r}: cancel them "
+                             "(outbox cancel) or let them go out first.")
+        used = [f"{c.audience}/{c.severity}" for c in tx.session.scalars(select(MatrixCell))
+                if any(row.name in route for route in (c.channels or []))]
+        if used:
+            raise InputError(f"Channel {row.name!r} is used in the matrix ({', '.join(used[:6])}"
+                             f"{' …' if len(used) > 6 else ''}): take it out there first.")
+        old_name = row.name
+        row.state = "removed"
+        row.enabled = False
+        row.name = f"{old_name}~{row.id.hex[:8]}"[:40]
+        row.updated_at = tx.now
+        tx.record("channel.removed", {"channel_id": row.id, "name": old_name})
+        channel_id = row.id
+    try:
+        if kind_module(row.kind).SECRET is not None:
+            import keyring
+
+            keyring.delete_password(secrets.SERVICE, secret_key(channel_id))
+    except Exception:  # noqa: BLE001 - a secret already gone is fine
+        pass
+
+
+def read_secret(channel: ChannelView | Channel) -> str | None:
+    module = kind_module(channel.kind)
+    if module.SECRET is None:
+        return None
+    return secrets.get(secret_key(channel.id))
+
+
+def test(store: Store, name: str, *, timeout: float = 10.0) -> str:
+    """Try a channel without sending an update: returns what was done; raises
+    :class:`warroom.channels.base.ChannelError` when it does not work."""
+    from warroom.channels.base import ChannelError, SendContext
+
+    channel = get(store, name)
+    module = kind_module(channel.kind)
+    secret = read_secret(channel)
+    if module.SECRET is not None and secret is None and getattr(module, "secret_required",
+                                                                lambda c: True)(channel.config):
+        raise ChannelError(f"The keyring holds no secret for channel {channel.name!r}: set it with "
+                           f"channel set {channel.name} --secret (read from standard input).", transient=False)
+    ctx = SendContext(channel=channel.name, config=channel.config, secret=secret, timeout=timeout,
+                      hook=_site_hook(store, channel))
+    return module.test(ctx)
+
+
+def _site_hook(store: Store, channel: ChannelView):
+    if channel.kind != "sitepage":
+        return None
+    from warroom.services import site
+
+    return lambda ctx: site.publish(store, ctx.config)

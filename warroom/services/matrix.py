@@ -1,0 +1,194 @@
+"""The stakeholder matrix: for every audience and severity, whether it is told,
+through which channels, how often, by whom and with which templates.
+
+A cell's channels are *routes*: each route is an ordered chain whose first
+channel is primary and the rest its failover ("slack>email"). A cell may hold
+several routes, so one update goes to the status page and to Slack at once,
+each with its own fallback.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+
+from warroom.domain import Severity
+from warroom.errors import InputError
+from warroom.ids import uuid7
+from warroom.store import Store
+from warroom.store.models import Audience, Channel, MatrixCell, Person
+
+Route = tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class CellView:
+    audience: str
+    severity: Severity
+    told: bool
+    routes: tuple[Route, ...]
+    cadence: timedelta | None       # None: the severity's default interval
+    owner: str | None
+    template_audience: str | None   # None: the audience's own templates
+    defined: bool                   # False: nobody has set this cell yet
+
+    @property
+    def channels_text(self) -> str:
+        return format_routes(self.routes)
+
+
+def format_routes(routes) -> str:
+    return ", ".join(">".join(route) for route in routes)
+
+
+def parse_routes(text: str | list | tuple) -> tuple[Route, ...]:
+    """``"statuspage>site, slack>email"`` -> (("statuspage", "site"), ("slack", "email"))."""
+    if isinstance(text, (list, tuple)):
+        raw = [list(r) if isinstance(r, (list, tuple)) else str(r).split(">") for r in text]
+    else:
+        raw = [part.split(">") for part in str(text).replace(";", ",").split(",") if part.strip()]
+    routes: list[Route] = []
+    for route in raw:
+        names = tuple(n.strip().lower() for n in route if n.strip())
+        if not names:
+            continue
+        if len(set(names)) != len(names):
+            raise InputError(f"The route {'>'.join(names)!r} names a channel twice.")
+        routes.append(names)
+    return tuple(routes)
+
+
+def _default(audience: str, severity: Severity) -> CellView:
+    return CellView(audience, severity, True, (), None, None, None, False)
+
+
+def _cview(c: MatrixCell) -> CellView:
+    return CellView(c.audience, Severity(c.severity), c.told, parse_routes(c.channels or []),
+                    timedelta(seconds=c.cadence_s) if c.cadence_s else None, c.owner, c.template_audience, True)
+
+
+def cell_in(session, audience: str, severity: Severity | str) -> CellView:
+    sev = Severity.parse(severity)
+    row = session.scalars(select(MatrixCell).where(MatrixCell.audience == audience,
+                                                   MatrixCell.severity == sev.value)).first()
+    return _cview(row) if row else _default(audience, sev)
+
+
+def cell(store: Store, audience: str, severity: Severity | str) -> CellView:
+    with store.read() as session:
+        return cell_in(session, audience, severity)
+
+
+def grid(store: Store) -> tuple[list[str], list[Severity], dict[tuple[str, Severity], CellView]]:
+    """Audiences (rows), severities (columns) and every cell, set or not."""
+    with store.read() as session:
+        names = list(session.scalars(select(Audience.name).order_by(Audience.position, Audience.name)))
+        cells = {(c.audience, Severity(c.severity)): _cview(c) for c in session.scalars(select(MatrixCell))}
+    sevs = list(Severity)
+    return names, sevs, {(a, s): cells.get((a, s)) or _default(a, s) for a in names for s in sevs}
+
+
+_UNSET = object()
+
+
+def set_cell(store: Store, actor: str, audience: str, severities: str | list, *, told: bool | None = None,
+             channels=None, cadence: timedelta | None | object = _UNSET, owner: str | None | object = _UNSET,
+             template_audience: str | None | object = _UNSET) -> list[CellView]:
+    """Change one or more cells (``severities`` "SEV1", "SEV1,SEV2" or "all").
+    Only what is given changes; ``cadence=None`` and ``owner=None`` clear."""
+    if isinstance(severities, str):
+        parts = [p for p in severities.replace(" ", "").split(",") if p]
+        sevs = list(Severity) if [p.lower() for p in parts] in (["all"], ["*"]) else [Severity.parse(p) for p in parts]
+    else:
+        sevs = [Severity.parse(s) for s in severities]
+    if not sevs:
+        raise InputError("Name the severities: SEV1, SEV1,SEV2 or all.")
+    routes = parse_routes(channels) if channels is not None else None
+    if cadence is not _UNSET and cadence is not None and cadence < timedelta(minutes=1):  # type: ignore[operator]
+        raise InputError("An update cadence is at least a minute.")
+    out: list[CellView] = []
+    with store.write(actor) as tx:
+        s = tx.session
+        aud = audience.strip().lower()
+        if s.scalars(select(Audience.id).where(Audience.name == aud)).first() is None:
+            known = ", ".join(s.scalars(select(Audience.name).order_by(Audience.position)))
+            raise InputError(f"Unknown audience {audience!r}: choose one of {known}.")
+        if routes is not None:
+            known_channels = set(s.scalars(select(Channel.name).where(Channel.state != "removed")))
+            missing = sorted({n for r in routes for n in r} - known_channels)
+            if missing:
+                raise InputError(f"No channel named {', '.join(missing)}: add it first (channel add), "
+                                 f"or choose among {', '.join(sorted(known_channels)) or 'none yet'}.")
+        if owner is not _UNSET and owner:
+            if s.scalars(select(Person.id).where(Person.name == owner)).first() is None:
+                raise InputError(f"{owner!r} is not a known person: add them with person add, or check the spelling.")
+        if template_audience is not _UNSET and template_audience:
+            template_audience = str(template_audience).strip().lower()
+            if s.scalars(select(Audience.id).where(Audience.name == template_audience)).first() is None:
+                raise InputError(f"Unknown template audience {template_audience!r}.")
+        for sev in sevs:
+            row = s.scalars(select(MatrixCell).where(MatrixCell.audience == aud,
+                                                     MatrixCell.severity == sev.value)).first()
+            if row is None:
+                row = MatrixCell(id=uuid7(), audience=aud, severity=sev.value, told=True, channels=[],
+                                 cadence_s=None, owner=None, template_audience=None, updated_at=tx.now)
+                s.add(row)
+            if told is not None:
+                row.told = bool(told)
+            if routes is not None:
+                row.channels = [list(r) for r in routes]
+            if cadence is not _UNSET:
+                row.cadence_s = int(cadence.total_seconds()) if cadence else None  # type: ignore[union-attr]
+            if owner is not _UNSET:
+                row.owner = owner or None  # type: ignore[assignment]
+            if template_audience is not _UNSET:
+                row.template_audience = template_audience or None  # type: ignore[assignment]
+            row.updated_at = tx.now
+            tx.record("matrix.changed", {"audience": aud, "severity": sev.value, "told": row.told,
+                                         "channels": row.channels, "cadence_s": row.cadence_s,
+                                         "owner": row.owner, "template_audience": row.template_audience})
+            out.append(_cview(row))
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class PlanRow:
+    """What one audience gets for one incident, as ``matrix show INCIDENT`` prints."""
+
+    audience: str
+    cell: CellView
+    cadence: timedelta
+    last_update_at: datetime | None
+    next_due: datetime | None
+    #: Per channel of the routes: (name, kind, state, recipients, missing contacts)
+    channels: tuple[tuple[str, str, str, int, int], ...]
+
+
+def plan(store: Store, incident_id) -> list[PlanRow]:
+    """Who will get what for this incident, given its severity now."""
+    from warroom.services import incidents, outbox, policy
+
+    inc = incidents.get(store, incident_id)
+    intervals = policy.update_intervals(store)
+    rows: list[PlanRow] = []
+    with store.read() as session:
+        names = list(session.scalars(select(Audience.name).order_by(Audience.position, Audience.name)))
+        last = outbox.last_published(session, inc.id)
+        channels = {c.name: c for c in session.scalars(select(Channel).where(Channel.state != "removed"))}
+        for name in names:
+            c = cell_in(session, name, inc.severity)
+            cadence = c.cadence or intervals[inc.severity]
+            when = last.get(name)
+            due = (when or inc.declared_at) + cadence if c.told and c.routes else None
+            chans = []
+            for ch_name in dict.fromkeys(n for r in c.routes for n in r):
+                ch = channels.get(ch_name)
+                if ch is None:
+                    chans.append((ch_name, "?", "missing", 0, 0))
+                    continue
+                have, missing = outbox.recipient_counts(session, ch.kind, name)
+                chans.append((ch_name, ch.kind, ch.state if ch.enabled else "disabled", have, missing))
+            rows.append(PlanRow(name, c, cadence, when, due, tuple(chans)))
+    return rows

@@ -1,0 +1,341 @@
+"""The outbox: one delivery per channel and recipient, written in the publish
+transaction, so nothing acknowledged is lost. The dispatcher (warroom.dispatch)
+sends them; here are the rows, their listing, retry and cancel, and the
+delivery settings."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import asdict, dataclass, fields, replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+
+from warroom.channels.base import Message
+from warroom.domain import Impact, Status, statuspage_component_status, statuspage_impact, statuspage_status
+from warroom.errors import InputError, NotFound
+from warroom.ids import uuid7
+from warroom.store import Store
+from warroom.store.models import Channel, Delivery, Draft, DraftRevision, Incident, Meta, Stakeholder
+
+STATES = ("queued", "delivered", "failed", "cancelled", "failed_over", "simulated")
+OPEN = ("queued",)
+
+
+@dataclass(frozen=True, slots=True)
+class DeliverySettings:
+    failover_after_s: int = 300      # a primary down this long: its queue goes to the next channel
+    dead_after_s: int = 24 * 3600    # undelivered this long: a dead letter, with an alert
+    breaker_failures: int = 3        # consecutive failures that open a channel's breaker
+    breaker_cooldown_s: int = 30     # while open, one probe per this many seconds
+    lease_s: int = 120               # a claim a killed dispatcher left expires after this
+    backoff_base_s: float = 2.0
+    backoff_max_s: float = 300.0
+    timeout_s: float = 10.0          # per request
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def settings_in(session) -> DeliverySettings:
+    row = session.get(Meta, "delivery_settings")
+    if row is None:
+        return DeliverySettings()
+    data = json.loads(row.value)
+    known = {f.name for f in fields(DeliverySettings)}
+    return DeliverySettings(**{k: v for k, v in data.items() if k in known})
+
+
+def settings(store: Store) -> DeliverySettings:
+    with store.read() as session:
+        return settings_in(session)
+
+
+def set_settings(store: Store, actor: str, **changes: Any) -> DeliverySettings:
+    bounds = {"failover_after_s": (0, 7 * 86400), "dead_after_s": (60, 30 * 86400), "breaker_failures": (1, 100),
+              "breaker_cooldown_s": (1, 3600), "lease_s": (1, 3600), "backoff_base_s": (0.1, 600),
+              "backoff_max_s": (1, 86400), "timeout_s": (0.1, 300)}
+    for key, value in changes.items():
+        if key not in bounds:
+            raise InputError(f"Unknown delivery setting {key!r}.")
+        lo, hi = bounds[key]
+        if value is None or not (lo <= value <= hi):
+            raise InputError(f"{key.replace('_s', '').replace('_', ' ')} must be between {lo:g} and {hi:g}.")
+    with store.write(actor) as tx:
+        new = replace(settings_in(tx.session), **changes)
+        row = tx.session.get(Meta, "delivery_settings")
+        text = json.dumps(new.as_dict(), sort_keys=True)
+        if row is None:
+            tx.session.add(Meta(key="delivery_settings", value=text))
+        else:
+            row.value = text
+        tx.record("delivery.settings_changed", new.as_dict())
+    return new
+
+
+# -- recipients ---------------------------------------------------------------
+
+
+def recipients(session, contact: str | None, audience: str):
+    """(name, address, locale, zone) of the audience's stakeholders with that contact."""
+    from warroom.channels.base import Recipient
+
+    if contact is None:
+        return [Recipient("")]
+    column = Stakeholder.email if contact == "email" else Stakeholder.phone
+    rows = session.execute(select(Stakeholder.name, column, Stakeholder.locale, Stakeholder.timezone)
+                           .where(Stakeholder.audience == audience, column.is_not(None))
+                           .order_by(Stakeholder.name))
+    return [Recipient(n, a, loc, tz) for n, a, loc, tz in rows]
+
+
+def recipient_counts(session, kind: str, audience: str) -> tuple[int, int]:
+    from warroom.services.channels import kind_module
+
+    contact = kind_module(kind).RECIPIENT
+    if contact is None:
+        return 1, 0
+    column = Stakeholder.email if contact == "email" else Stakeholder.phone
+    total = session.scalar(select(func.count()).select_from(Stakeholder).where(Stakeholder.audience == audience)) or 0
+    have = session.scalar(select(func.count()).select_from(Stakeholder)
+                          .where(Stakeholder.audience == audience, column.is_not(None))) or 0
+    return have, total - have
+
+
+def last_published(session, incident_id: uuid.UUID) -> dict[str, datetime]:
+    """Audience -> when an update to it was last published for this incident."""
+    from warroom.store.models import JournalEvent
+
+    out: dict[str, datetime] = {}
+    rows = session.execute(select(JournalEvent.at, JournalEvent.payload)
+                           .where(JournalEvent.incident_id == incident_id, JournalEvent.kind == "update.published"))
+    for at, payload in rows:
+        aud = json.loads(payload).get("audience")
+        if aud and (aud not in out or at > out[aud]):
+            out[aud] = at
+    return out
+
+
+# -- planning (inside the publish transaction) -------------------------------
+
+
+def message_for(session, incident: Incident, d: Draft, rev: DraftRevision, delivery_id: uuid.UUID,
+                now: datetime) -> Message:
+    from warroom.services.settings import get_org_in
+
+    status, impact = Status(incident.status), Impact(incident.impact)
+    return Message(
+        delivery_id=str(delivery_id), incident_id=str(incident.id), incident_ref=incident.ref,
+        incident_title=incident.title, status=status.value, statuspage_status=statuspage_status(status),
+        impact=statuspage_impact(impact), component_status=statuspage_component_status(impact, status),
+        severity=incident.severity, components=tuple(incident.components or ()), audience=d.audience,
+        locale=d.locale, subject=rev.subject, long=rev.long, short=rev.short, chat=rev.chat, published_at=now,
+        exercise=incident.exercise, status_url=get_org_in(session).status_url or None)
+
+
+def _channel_rows(session) -> dict[str, Channel]:
+    return {c.name: c for c in session.scalars(select(Channel).where(Channel.state != "removed"))}
+
+
+def _new_deliveries(tx, incident: Incident, d: Draft, rev: DraftRevision, channel: Channel, *,
+                    failover_from: uuid.UUID | None = None, message: dict | None = None) -> list[Delivery]:
+    from warroom.services.channels import kind_module
+
+    module = kind_module(channel.kind)
+    out = []
+    for r in recipients(tx.session, module.RECIPIENT, d.audience):
+        did = uuid7()
+        if message is None:
+            msg = message_for(tx.session, incident, d, rev, did, tx.now).to_json()
+        else:
+            msg = dict(message, delivery_id=str(did))
+        row = Delivery(id=did, incident_id=incident.id, draft_id=d.id, channel_id=channel.id, audience=d.audience,
+                       recipient=r.name, address=r.address, message=msg, state="queued", attempts=0,
+                       next_attempt_at=tx.now, lease_owner=None, lease_until=None, last_error=None, receipt=None,
+                       failover_from=failover_from, exercise=incident.exercise, created_at=tx.now,
+                       queued_at=tx.now, updated_at=tx.now, delivered_at=None)
+        tx.session.add(row)
+        out.append(row)
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class Planned:
+    deliveries: int
+    channels: tuple[str, ...]
+    notes: tuple[str, ...]     # what will not happen, and why (no recipients, not told, …)
+
+
+def plan_deliveries(tx, incident: Incident, d: Draft, rev: DraftRevision) -> Planned:
+    """Write the deliveries of a publish: for each route of the audience's matrix cell
+    at the incident's severity, its first usable channel, one row per recipient."""
+    from warroom.services.channels import kind_module
+    from warroom.services.matrix import cell_in
+
+    c = cell_in(tx.session, d.audience, incident.severity)
+    notes: list[str] = []
+    if not c.told:
+        return Planned(0, (), (f"The matrix says {d.audience} is not told at {incident.severity}.",))
+    if not c.routes:
+        return Planned(0, (), (f"No channels for {d.audience} at {incident.severity} in the matrix: "
+                               "the update is recorded as published but goes nowhere "
+                               "(set them with matrix set).",))
+    channels = _channel_rows(tx.session)
+    used: list[str] = []
+    total = 0
+    for route in c.routes:
+        for name in route:
+            ch = channels.get(name)
+            if ch is None or not ch.enabled:
+                notes.append(f"Channel {name} is {'disabled' if ch else 'gone'}: trying the next in its route.")
+                continue
+            if name in used:
+                break
+            rows = _new_deliveries(tx, incident, d, rev, ch)
+            if not rows:
+                contact = kind_module(ch.kind).RECIPIENT
+                notes.append(f"Nobody in {d.audience} has {'an e-mail address' if contact == 'email' else 'a phone number'}"
+                             f" for {name}: trying the next in its route.")
+                continue
+            used.append(name)
+            total += len(rows)
+            break
+        else:
+            notes.append(f"No usable channel in the route {'>'.join(route)}.")
+    return Planned(total, tuple(used), tuple(notes))
+
+
+# -- the view -----------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryView:
+    id: uuid.UUID
+    incident_id: uuid.UUID
+    draft_id: uuid.UUID
+    channel: str
+    kind: str
+    audience: str
+    recipient: str
+    address: str
+    state: str
+    attempts: int
+    next_attempt_at: datetime
+    last_error: str | None
+    receipt: dict | None
+    failover_from: uuid.UUID | None
+    exercise: bool
+    created_at: datetime
+    delivered_at: datetime | None
+    subject: str
+    leased: bool
+
+    @property
+    def target(self) -> str:
+        return self.address or self.recipient or self.channel
+
+
+def _dview(d: Delivery, ch: Channel, now: datetime | None = None) -> DeliveryView:
+    leased = d.lease_until is not None and (now is None or d.lease_until > now)
+    return DeliveryView(d.id, d.incident_id, d.draft_id, ch.name.split("~")[0], ch.kind, d.audience, d.recipient,
+                        d.address, d.state, d.attempts, d.next_attempt_at, d.last_error, d.receipt, d.failover_from,
+                        d.exercise, d.created_at, d.delivered_at, (d.message or {}).get("subject", ""), leased)
+
+
+def list_deliveries(store: Store, *, incident_id: uuid.UUID | None = None, draft_id: uuid.UUID | None = None,
+                    states: tuple[str, ...] | None = None, limit: int = 1000) -> list[DeliveryView]:
+    q = select(Delivery, Channel).join(Channel, Channel.id == Delivery.channel_id)
+    if incident_id is not None:
+        q = q.where(Delivery.incident_id == incident_id)
+    if draft_id is not None:
+        q = q.where(Delivery.draft_id == draft_id)
+    if states:
+        q = q.where(Delivery.state.in_(states))
+    q = q.order_by(Delivery.created_at, Delivery.id).limit(limit)
+    now = store.clock.now()
+    with store.read() as session:
+        return [_dview(d, ch, now) for d, ch in session.execute(q)]
+
+
+def _find(session, key: str | uuid.UUID) -> Delivery:
+    from sqlalchemy import String, cast
+
+    if isinstance(key, uuid.UUID):
+        row = session.get(Delivery, key)
+    else:
+        text = key.strip().lower().replace("-", "")
+        if len(text) < 6 or any(c not in "0123456789abcdef" for c in text):
+            raise InputError(f"{key!r} is not a delivery id: give at least its first 6 characters "
+                             "(outbox list shows them).")
+        if len(text) == 32:
+            row = session.get(Delivery, uuid.UUID(text))
+        else:
+            rows = session.scalars(select(Delivery).where(cast(Delivery.id, String).like(f"{text}%")).limit(2)).all()
+            if len(rows) > 1:
+                raise InputError(f"{key!r} matches more than one delivery: give more of the id.")
+            row = rows[0] if rows else None
+    if row is None:
+        raise NotFound(f"No delivery {key}.")
+    return row
+
+
+def find_id(store: Store, key: str | uuid.UUID) -> uuid.UUID:
+    with store.read() as session:
+        return _find(session, key).id
+
+
+def retry(store: Store, actor: str, key: str | uuid.UUID) -> DeliveryView:
+    """Queue a failed, dead or cancelled delivery again, due now."""
+    with store.write(actor) as tx:
+        d = _find(tx.session, key)
+        if d.state not in ("failed", "cancelled"):
+            raise InputError(f"This delivery is {d.state.replace('_', ' ')}; only a failed or cancelled one "
+                             "is retried (a queued one goes out by itself).")
+        before = d.state
+        d.state, d.next_attempt_at, d.lease_owner, d.lease_until = "queued", tx.now, None, None
+        d.queued_at = tx.now   # the dead-letter time counts from the retry
+        d.updated_at = tx.now
+        tx.record("delivery.retried", {"delivery_id": d.id, "from": before}, incident_id=d.incident_id)
+        ch = tx.session.get(Channel, d.channel_id)
+        return _dview(d, ch)
+
+
+def cancel(store: Store, actor: str, key: str | uuid.UUID) -> DeliveryView:
+    """Cancel a queued delivery (not one a dispatcher is sending right now)."""
+    with store.write(actor) as tx:
+        d = _find(tx.session, key)
+        if d.state != "queued":
+            raise InputError(f"This delivery is {d.state.replace('_', ' ')}; only a queued one can be cancelled.")
+        if d.lease_until is not None and d.lease_until > tx.now:
+            raise InputError("This delivery is being sent right now; cancel it once the attempt is over.")
+        d.state, d.updated_at = "cancelled", tx.now
+        tx.record("delivery.cancelled", {"delivery_id": d.id}, incident_id=d.incident_id)
+        ch = tx.session.get(Channel, d.channel_id)
+        return _dview(d, ch)
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelState:
+    name: str
+    kind: str
+    state: str      # ok | retrying | down | disabled
+    queued: int
+    failed: int
+    last_error: str | None
+
+
+def channel_states(store: Store) -> list[ChannelState]:
+    """For the status bar: every channel's health and what waits on it."""
+    with store.read() as session:
+        counts: dict[tuple[uuid.UUID, str], int] = {
+            (cid, st): n for cid, st, n in session.execute(
+                select(Delivery.channel_id, Delivery.state, func.count())
+                .where(Delivery.state.in_(("queued", "failed"))).group_by(Delivery.channel_id, Delivery.state))}
+        out = []
+        for ch in session.scalars(select(Channel).where(Channel.state != "removed").order_by(Channel.name)):
+            out.append(ChannelState(ch.name, ch.kind, ch.state if ch.enabled else "disabled",
+                                    counts.get((ch.id, "queued"), 0), counts.get((ch.id, "failed"), 0),
+                                    ch.last_error))
+        return out
