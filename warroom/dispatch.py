@@ -117,6 +117,7 @@ class _Claim:
     attempts: int
     exercise: bool
     previous: dict | None
+    partial: dict | None      # what an earlier, interrupted attempt already sent (SMS parts)
 
 
 def backoff(attempts: int, base: float, cap: float, rng: random.Random) -> float:
@@ -232,7 +233,7 @@ class Dispatcher:
                                                Delivery.receipt.is_not(None))
                 .order_by(Delivery.delivered_at.desc()).limit(1))
             return _Claim(d.id, d.incident_id, d.draft_id, dict(d.message), d.recipient, d.address, d.attempts,
-                          d.exercise, previous)
+                          d.exercise, previous, dict(d.receipt) if d.receipt else None)
 
     def _bucket(self, ch: Channel) -> TokenBucket:
         with self._lock:
@@ -290,7 +291,8 @@ class Dispatcher:
                 return ChannelError(f"the keyring holds no secret for channel {ch.name} "
                                     f"(set it: channel set {ch.name} --secret)", transient=False)
             ctx = SendContext(channel=ch.name, config=dict(ch.config or {}), secret=secret, client=self.client,
-                              timeout=settings.timeout_s, extra={"delivery_id": str(claim.id)},
+                              timeout=settings.timeout_s,
+                              extra={"delivery_id": str(claim.id), "partial": claim.partial},
                               hook=self._hook(ch))
             return module.send(payload, ctx)
         except ChannelError as exc:
@@ -342,6 +344,9 @@ class Dispatcher:
                 return
             error = str(outcome)[:500]
             d.last_error = error
+            partial = getattr(outcome, "partial_receipt", None)
+            if partial:
+                d.receipt = partial      # the next attempt sends only what is missing
             channel.failures += 1
             channel.last_error = error
             channel.updated_at = tx.now

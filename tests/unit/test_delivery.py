@@ -34,7 +34,7 @@ def world(db_path, clock, memory_keyring, tmp_path, fake_statuspage, fake_slack,
     channels.add(store, "admin", "slack", "slack", {}, secret=fake_slack.webhook_url)
     channels.add(store, "admin", "email", "email", fake_smtp.config(), secret=fake_smtp.password)
     channels.add(store, "admin", "site", "sitepage", {"out_dir": str(tmp_path / "site"), "components": "Checkout"})
-    outbox.set_settings(store, "admin", timeout_s=0.5, failover_after_s=300, breaker_failures=3,
+    outbox.set_settings(store, "admin", timeout_s=5, failover_after_s=300, breaker_failures=3,
                         breaker_cooldown_s=30, dead_after_s=6 * 3600)
     yield store
     store.close()
@@ -458,3 +458,38 @@ def test_killing_a_dispatcher_process_mid_drain_loses_nothing(tmp_path, memory_k
         check.close()
     assert sorted(r["incident"]["title"] for r in fake_webhook.received) == sorted(f"Incident {n}" for n in range(12))
     assert fake_webhook.duplicates <= 1
+
+
+def test_an_interrupted_multi_part_sms_resumes_where_it_stopped(world, clock, fake_twilio):
+    channels.add(world, "admin", "sms", "sms", {"base_url": fake_twilio.url, "account_sid": fake_twilio.account_sid,
+                                                "from_number": "+14155550100", "max_segments": 1},
+                 secret=fake_twilio.auth_token)
+    stakeholders.save(world, "admin", name="On-call exec", audience="executives", phone="+49 30 1234567")
+    matrix.set_cell(world, "admin", "executives", "SEV1", channels="sms")
+    inc, d, _ = _publish(world, audience="executives")
+    drafts_row = drafts.get(world, d.id)
+    with world.write("test") as tx:       # a long text: three SMS
+        from warroom.store.models import Delivery
+
+        row = tx.session.query(Delivery).one()
+        row.message = dict(row.message, short=("Payments are failing for some customers in Europe. " * 8).strip())
+    del drafts_row
+    real = fake_twilio.answer
+    calls = {"n": 0}
+
+    def flaky(rec):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            return fake_twilio.server_error()
+        return real(rec)
+
+    fake_twilio.answer = flaky
+    dispatcher = _dispatcher(world, clock)
+    assert dispatcher.run_once().retrying == 1
+    assert len(fake_twilio.messages) == 1
+    clock.advance(60)
+    assert dispatcher.run_once().delivered == 1
+    bodies = [m["Body"] for m in fake_twilio.messages]
+    assert len(bodies) == len(set(bodies)) >= 3            # every part once, none twice
+    (row,) = outbox.list_deliveries(world)
+    assert len(row.receipt["sids"]) == len(bodies)

@@ -209,8 +209,9 @@ def _request(ctx: SendContext, method: str, path: str, form: dict[str, str] | No
 
 def send(payload: dict[str, Any], ctx: SendContext) -> dict[str, Any]:
     account = ctx.config["account_sid"]
-    sids: list[str] = []
-    for part in payload["parts"]:
+    # Parts a failed attempt already sent (the outbox keeps their sids) are not sent again.
+    sids: list[str] = list((ctx.extra.get("partial") or {}).get("sids") or [])[:len(payload["parts"])]
+    for part in payload["parts"][len(sids):]:
         form = {"To": payload["to"], "Body": part}
         if ctx.config.get("messaging_service_sid"):
             form["MessagingServiceSid"] = ctx.config["messaging_service_sid"]
