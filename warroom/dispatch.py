@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Callable
 
-from sqlalchemy import and_, exists, or_, select
+from sqlalchemy import and_, exists, or_, select, update
 from sqlalchemy.orm import aliased
 
 from warroom.channels.base import ChannelError, Message, Recipient, SendContext
@@ -179,6 +179,21 @@ class Dispatcher:
         """Send everything that is due now, respecting rates and breakers, then return."""
         settings = outbox.settings(self.store)
         summary = Summary()
+        own_client = self.client is None
+        if own_client:   # one connection pool per pass: no new TLS handshake per delivery
+            import httpx
+
+            from warroom.channels.base import USER_AGENT
+
+            self.client = httpx.Client(timeout=settings.timeout_s, headers={"User-Agent": USER_AGENT})
+        try:
+            return self._pass(settings, summary)
+        finally:
+            if own_client:
+                self.client.close()
+                self.client = None
+
+    def _pass(self, settings: outbox.DeliverySettings, summary: Summary) -> Summary:
         self._housekeeping(settings, summary)
         # A failover queues deliveries on other channels: those go out in the same call.
         for _ in range(4):
@@ -210,30 +225,38 @@ class Dispatcher:
             return list(session.scalars(select(Delivery.channel_id).where(self._due_filter(now)).distinct()))
 
     def _claim(self, channel_id: uuid.UUID, settings: outbox.DeliverySettings) -> _Claim | None:
-        older = aliased(Delivery)
+        """Lease the next due delivery of a channel: one UPDATE … RETURNING in a write
+        transaction, so two dispatchers can never both hold it."""
+        cand, older = aliased(Delivery), aliased(Delivery)
         with self.store.write(ACTOR) as tx:
             now = tx.now
             # First in, first out per destination: nothing overtakes an older delivery
             # to the same address on the same channel (a Statuspage update never
             # arrives before the incident it updates).
-            blocked = exists().where(older.channel_id == Delivery.channel_id, older.address == Delivery.address,
+            blocked = exists().where(older.channel_id == cand.channel_id, older.address == cand.address,
                                      older.state == "queued",
-                                     or_(older.created_at < Delivery.created_at,
-                                         and_(older.created_at == Delivery.created_at, older.id < Delivery.id)))
-            d = tx.session.scalars(select(Delivery).where(Delivery.channel_id == channel_id,
-                                                          self._due_filter(now), ~blocked)
-                                   .order_by(Delivery.created_at, Delivery.id).limit(1)).first()
-            if d is None:
+                                     or_(older.created_at < cand.created_at,
+                                         and_(older.created_at == cand.created_at, older.id < cand.id)))
+            pick = (select(cand.id)
+                    .where(cand.channel_id == channel_id, cand.state == "queued", cand.next_attempt_at <= now,
+                           or_(cand.lease_until.is_(None), cand.lease_until <= now), ~blocked)
+                    .order_by(cand.created_at, cand.id).limit(1).scalar_subquery())
+            row = tx.session.execute(
+                update(Delivery).where(Delivery.id == pick)
+                .values(lease_owner=self.owner, lease_until=now + timedelta(seconds=settings.lease_s))
+                .returning(Delivery.id, Delivery.incident_id, Delivery.draft_id, Delivery.message,
+                           Delivery.recipient, Delivery.address, Delivery.attempts, Delivery.exercise,
+                           Delivery.receipt)
+                .execution_options(synchronize_session=False)).first()
+            if row is None:
                 return None
-            d.lease_owner = self.owner
-            d.lease_until = now + timedelta(seconds=settings.lease_s)
             previous = tx.session.scalar(
                 select(Delivery.receipt).where(Delivery.channel_id == channel_id,
-                                               Delivery.incident_id == d.incident_id, Delivery.state == "delivered",
-                                               Delivery.receipt.is_not(None))
+                                               Delivery.incident_id == row.incident_id,
+                                               Delivery.state == "delivered", Delivery.receipt.is_not(None))
                 .order_by(Delivery.delivered_at.desc()).limit(1))
-            return _Claim(d.id, d.incident_id, d.draft_id, dict(d.message), d.recipient, d.address, d.attempts,
-                          d.exercise, previous, dict(d.receipt) if d.receipt else None)
+            return _Claim(row.id, row.incident_id, row.draft_id, dict(row.message), row.recipient, row.address,
+                          row.attempts, row.exercise, previous, dict(row.receipt) if row.receipt else None)
 
     def _bucket(self, ch: Channel) -> TokenBucket:
         with self._lock:
@@ -256,8 +279,11 @@ class Dispatcher:
 
     def _drain(self, channel_id: uuid.UUID, settings: outbox.DeliverySettings) -> Summary:
         summary = Summary()
+        secrets: dict[str, str | None] = {}    # read from the keyring once per pass, not per delivery
+        ch, read_at = None, 0.0
         for _ in range(100_000):
-            ch = self._channel(channel_id)
+            if ch is None or time.monotonic() - read_at > 1.0:
+                ch, read_at = self._channel(channel_id), time.monotonic()   # settings changed? disabled?
             if not ch.enabled:
                 break
             now = self.store.clock.now()
@@ -271,13 +297,16 @@ class Dispatcher:
                 break
             if claim.exercise:
                 bucket.refund()   # nothing leaves the machine: no vendor rate to respect
-            outcome = self._send(ch, claim, settings)
+            outcome = self._send(ch, claim, settings, secrets)
             self._record(ch, claim, outcome, settings, summary)
-            if isinstance(outcome, ChannelError) and self._channel(channel_id).state == "down":
-                break
+            if isinstance(outcome, ChannelError):
+                ch = None                       # read its breaker state again
+                if self._channel(channel_id).state == "down":
+                    break
         return summary
 
-    def _send(self, ch: Channel, claim: _Claim, settings: outbox.DeliverySettings) -> dict | ChannelError:
+    def _send(self, ch: Channel, claim: _Claim, settings: outbox.DeliverySettings,
+              secrets: dict[str, str | None] | None = None) -> dict | ChannelError:
         module = kind_module(ch.kind)
         try:
             message = Message.from_json(claim.message)
@@ -285,7 +314,11 @@ class Dispatcher:
             payload = module.render(message, recipient, dict(ch.config or {}), claim.previous)
             if claim.exercise:
                 return {"simulated": True, "channel": ch.name, "payload": payload}
-            secret = read_secret(ch)
+            if secrets is None:
+                secrets = {}
+            if ch.name not in secrets:
+                secrets[ch.name] = read_secret(ch)
+            secret = secrets[ch.name]
             if module.SECRET is not None and secret is None and getattr(
                     module, "secret_required", lambda c: True)(ch.config or {}):
                 return ChannelError(f"the keyring holds no secret for channel {ch.name} "

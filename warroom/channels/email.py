@@ -55,6 +55,11 @@ def _address(label: str, name: str, value: str) -> str:
         raise InputError(f"{label}: {name} {value!r} is not an e-mail address: {exc}") from None
 
 
+def secret_required(config: dict[str, Any]) -> bool:
+    """A password is needed only to log in."""
+    return bool(config.get("username"))
+
+
 def validate_config(config: dict[str, Any] | None) -> dict[str, Any]:
     out = check_config(LABEL, FIELDS, config)
     host = str(out["host"])

@@ -145,12 +145,11 @@ def _new_deliveries(tx, incident: Incident, d: Draft, rev: DraftRevision, channe
 
     module = kind_module(channel.kind)
     out = []
+    if message is None:   # the same words for every recipient: made once
+        message = message_for(tx.session, incident, d, rev, incident.id, tx.now).to_json()
     for r in recipients(tx.session, module.RECIPIENT, d.audience):
         did = uuid7()
-        if message is None:
-            msg = message_for(tx.session, incident, d, rev, did, tx.now).to_json()
-        else:
-            msg = dict(message, delivery_id=str(did))
+        msg = dict(message, delivery_id=str(did))
         row = Delivery(id=did, incident_id=incident.id, draft_id=d.id, channel_id=channel.id, audience=d.audience,
                        recipient=r.name, address=r.address, message=msg, state="queued", attempts=0,
                        next_attempt_at=tx.now, lease_owner=None, lease_until=None, last_error=None, receipt=None,

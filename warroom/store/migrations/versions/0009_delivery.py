@@ -80,9 +80,15 @@ def upgrade() -> None:
     )
     op.create_index("ix_delivery_due", "delivery", ["state", "channel_id", "next_attempt_at"])
     op.create_index("ix_delivery_incident", "delivery", ["incident_id", "created_at"])
+    op.create_index("ix_delivery_receipt", "delivery", ["channel_id", "incident_id", "state", "delivered_at"])
+    op.create_index("ix_delivery_queue", "delivery", ["channel_id", "state", "created_at", "id"])
+    op.create_index("ix_delivery_fifo", "delivery", ["channel_id", "address", "state", "created_at"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_delivery_fifo", table_name="delivery")
+    op.drop_index("ix_delivery_queue", table_name="delivery")
+    op.drop_index("ix_delivery_receipt", table_name="delivery")
     op.drop_index("ix_delivery_incident", table_name="delivery")
     op.drop_index("ix_delivery_due", table_name="delivery")
     op.drop_table("delivery")
