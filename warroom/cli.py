@@ -667,9 +667,11 @@ def cmd_stakeholder_validate(store: Store, args, out: Output) -> int:
     from warroom.services import stakeholders
 
     report = stakeholders.validate(store, stale_after=timedelta(days=args.stale_days))
-    out.data({"ok": report.ok, "missing": report.missing, "stale": report.stale, "total": report.total},
+    out.data({"ok": report.ok, "invalid": report.invalid, "missing": report.missing, "stale": report.stale,
+              "total": report.total},
              (f"All {report.total} stakeholders reachable and verified in the last {args.stale_days} days."
-              if report.ok else "\n".join(["Missing contacts:"] + [f"  {m}" for m in report.missing]
+              if report.ok else "\n".join(["Invalid contacts:"] + [f"  {m}" for m in report.invalid]
+                                           + ["Missing contacts:"] + [f"  {m}" for m in report.missing]
                                            + ["Stale contacts:"] + [f"  {m}" for m in report.stale])))
     return EXIT_OK if report.ok else EXIT_CHECK
 

@@ -57,6 +57,22 @@ def test_validation_report(full, clock):
     assert any("Regulator" in m and "no e-mail or phone" in m for m in report.missing)
     assert any("Acme Bank: contacts last verified 2026-11-01" in m for m in report.stale)
     assert any("All staff: contacts never verified" in m for m in report.stale)
+    assert report.invalid == []
+
+
+def test_the_report_names_stored_contacts_that_no_longer_pass(full):
+    from sqlalchemy import update
+
+    from warroom.store.models import Stakeholder
+
+    stakeholders.save(full, "Mia", name="Old Row", audience="customers", email="ok@example.com",
+                      phone="+49 30 1234567", verified_at=full.clock.now())
+    with full.write("by hand") as tx:   # written by an older version, or edited outside the app
+        tx.session.execute(update(Stakeholder).values(email="not-an-address", phone="030 1234567",
+                                                      timezone="Mars/Olympus"))
+    report = stakeholders.validate(full)
+    assert not report.ok
+    assert [m.split(":")[1].strip().split(" ")[0] for m in report.invalid] == ["e-mail", "phone", "time"]
 
 
 def test_stakeholders_on_the_command_line(cli, tmp_path):
