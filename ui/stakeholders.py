@@ -449,22 +449,6 @@ def ask_vcard_audience(parent: QWidget, audiences: list, preselect: str | None) 
         dialog.deleteLater()
 
 
-def invalid_contacts(rows: list[StakeholderView]) -> list[str]:
-    """Stored contacts the service's own checks no longer accept (written by an
-    older version, or a phone plan that changed since)."""
-    found = []
-    for s in rows:
-        for label, check in (("e-mail", lambda: stakeholders.clean_email(s.email)),
-                             ("phone", lambda: stakeholders.clean_phone(s.phone)),
-                             ("time zone", lambda: s.timezone and audience_service.check_zone(s.timezone)),
-                             ("locale", lambda: s.locale and audience_service.check_locale(s.locale))):
-            try:
-                check()
-            except InputError as exc:
-                found.append(f"{s.name}: {label}: {exc}")
-    return found
-
-
 class StakeholderDialog(QDialog):
     """The register: non-modal, opened from the window's View menu (Ctrl+Shift+K)."""
 
@@ -866,7 +850,7 @@ class StakeholderDialog(QDialog):
         days = self.stale_days.value()
         self.model.set_stale_after(timedelta(days=days))
         self.report = stakeholders.validate(self.store, stale_after=timedelta(days=days))
-        self.invalid = invalid_contacts([self.model.stakeholder(r) for r in range(self.model.rowCount())])
+        self.invalid = list(self.report.invalid)
         self._show_report(days)
         return self.report
 

@@ -278,13 +278,20 @@ def test_the_main_window_opens_the_register(qtbot, window, store):
     assert window.errors == []
 
 
-def test_contacts_stored_before_validation_are_reported_invalid(register):
-    from dataclasses import replace
+def test_contacts_stored_before_validation_are_reported_invalid(register, qtbot):
+    from sqlalchemy import update
 
-    from ui.stakeholders import invalid_contacts
+    from warroom.store.models import Stakeholder
 
-    acme = stakeholders.get(register, "Acme Bank")
-    old = replace(acme, email="ops at acme", phone="12", timezone="Mars/Olympus")
-    found = invalid_contacts([acme, old])
-    assert [line.split(": ")[1] for line in found] == ["e-mail", "phone", "time zone"]
-    assert all(line.startswith("Acme Bank: ") for line in found)
+    with register.write("by hand") as tx:   # an older version's row, or one edited outside the app
+        tx.session.execute(update(Stakeholder).where(Stakeholder.name == "Acme Bank")
+                           .values(email="ops at acme", timezone="Mars/Olympus"))
+    from ui.ops import Operations
+    from ui.stakeholders import StakeholderDialog
+
+    dialog = StakeholderDialog(register, "Mia", Operations(synchronous=True))
+    qtbot.addWidget(dialog)
+    dialog.validate()
+    assert [line.split(": ")[1].split(" ")[0] for line in dialog.invalid] == ["e-mail", "time"]
+    assert all(line.startswith("Acme Bank: ") for line in dialog.invalid)
+    assert "2 invalid" in dialog.summary.text()
