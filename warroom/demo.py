@@ -83,6 +83,8 @@ def create(store: Store, *, events: int = 0, seed: int = 7) -> IncidentView:
                              kind="action")
                 incidents.set_status(store, commander, other.id, final, note="Confirmed stable for 2 hours.")
         sim.set(max(sim.now(), now))
+        _delivery(store)
+        _first_update(store, main.id)
     finally:
         store.clock = real_clock
     if events:
@@ -91,8 +93,16 @@ def create(store: Store, *, events: int = 0, seed: int = 7) -> IncidentView:
 
     if settings.get_org(store).name == settings.DEFAULT_ORG_NAME:  # a demo speaks for a made-up company
         settings.set_org(store, "demo", name="Example Corp", status_url="https://status.example.com")
-    _delivery(store)
     return incidents.get(store, main.id)
+
+
+def _first_update(store: Store, incident_id) -> None:
+    """The customers' pre-approved holding statement, published unchanged (it needs no
+    review): the outbox has something to show and the demo status page an incident."""
+    from warroom.services import drafts, review
+
+    holding = drafts.compose_drafts(store, "Dana Okafor", incident_id, ["customers"], phase="holding")[0]
+    review.publish(store, "Dana Okafor", holding.id)
 
 
 def _delivery(store: Store) -> None:

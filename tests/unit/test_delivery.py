@@ -493,3 +493,14 @@ def test_an_interrupted_multi_part_sms_resumes_where_it_stopped(world, clock, fa
     assert len(bodies) == len(set(bodies)) >= 3            # every part once, none twice
     (row,) = outbox.list_deliveries(world)
     assert len(row.receipt["sids"]) == len(bodies)
+
+
+def test_an_update_written_when_the_last_is_overdue_promises_a_time_ahead(world, clock):
+    from warroom.services import compose
+
+    inc = incidents.open_incident(world, "Dana", title="Checkout failing", severity="SEV1", category="application")
+    clock.advance(timedelta(hours=2))                       # the 30-minute promise is long past
+    r = compose.render_update(world, inc.id, audience="customers")
+    assert "11:30" in r.long and "09:30" not in r.long       # now (11:00) + SEV1's 30 minutes
+    matrix.set_cell(world, "admin", "customers", "SEV1", cadence=timedelta(minutes=15))
+    assert "11:15" in compose.render_update(world, inc.id, audience="customers").long

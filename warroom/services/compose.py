@@ -119,7 +119,7 @@ def phase_for(incident: IncidentView) -> str:
 
 
 def context(incident: IncidentView, *, locale: str, now: datetime, etr: ETR | None = None,
-            zone: str | None = None, org: settings.Org | None = None) -> dict:
+            zone: str | None = None, org: settings.Org | None = None, next_at: datetime | None = None) -> dict:
     """Plain data for a template: no ORM objects, nothing with behaviour."""
     org = org or settings.Org(settings.DEFAULT_ORG_NAME, "")
     return {
@@ -131,7 +131,7 @@ def context(incident: IncidentView, *, locale: str, now: datetime, etr: ETR | No
             "commander": incident.commander, "detected_at": incident.detected_at,
             "declared_at": incident.declared_at,
         },
-        "update": {"now": now, "next_at": incident.next_update_due},
+        "update": {"now": now, "next_at": next_at or incident.next_update_due},
         "etr": etr_context(etr, locale, zone),
         "org": {"name": org.name, "status_url": org.status_url},
     }
@@ -176,10 +176,12 @@ def render_update(store: Store, incident_key: str | uuid.UUID, *, audience: str,
         chosen = templates.select_template(store, category=incident.category.value, audience=words_of,
                                            phase=phase or phase_for(incident), locale=locale)
     now = now or store.clock.now()
+    next_at = _next_promise(store, incident, aud.name, now)
     # Words follow the template's language; times and lists the audience's own locale
     # when it speaks that language (en_GB formats 24-hour times, en_US does not).
     fmt_locale = locale if Locale.parse(locale).language == Locale.parse(chosen.locale).language else chosen.locale
-    ctx = context(incident, locale=fmt_locale, now=now, etr=etr, zone=aud.timezone, org=settings.get_org(store))
+    ctx = context(incident, locale=fmt_locale, now=now, etr=etr, zone=aud.timezone, org=settings.get_org(store),
+                  next_at=next_at)
     texts = {}
     for field in ("subject", "long", "short", "chat"):
         try:
@@ -189,6 +191,19 @@ def render_update(store: Store, incident_key: str | uuid.UUID, *, audience: str,
             raise InputError(f"Template {chosen.name!r} ({chosen.locale}), {field} text: {exc}") from None
     return Rendered(chosen, aud.name, chosen.locale, aud.timezone, texts["subject"].strip(), texts["long"],
                     texts["short"], texts["chat"])
+
+
+def _next_promise(store: Store, incident: IncidentView, audience: str, now: datetime) -> datetime | None:
+    """When the update being written promises the next one: publishing it restarts
+    the cadence (the audience's in the matrix, else the severity's), so a full
+    interval from now, never a time already past because the last one is overdue."""
+    if incident.next_update_due is None:
+        return None
+    from warroom.services import policy
+    from warroom.services.matrix import cell
+
+    cadence = cell(store, audience, incident.severity).cadence or policy.update_intervals(store)[incident.severity]
+    return now + cadence
 
 
 def _has_locale(store: Store, name: str, locale: str) -> bool:
