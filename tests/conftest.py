@@ -7,6 +7,8 @@ from datetime import datetime, timezone
 
 import pytest
 
+from tests.fakes.keyrings import memory_keyring as make_memory_keyring
+
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from warroom.clock import SimulatedClock  # noqa: E402
@@ -61,31 +63,11 @@ def cli(capsys, db_path):
     return run
 
 
-class MemoryKeyring:
-    """A keyring backend for tests: secrets live in memory, never on disk."""
-
-    priority = 1
-
-    def __init__(self) -> None:
-        self.items: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service, username):
-        return self.items.get((service, username))
-
-    def set_password(self, service, username, password):
-        self.items[(service, username)] = password
-
-    def delete_password(self, service, username):
-        self.items.pop((service, username), None)
-
-
 @pytest.fixture
 def memory_keyring(monkeypatch):
     import keyring
-    from keyring.backend import KeyringBackend
 
-    backend_cls = type("TestMemoryKeyring", (MemoryKeyring, KeyringBackend), {"priority": 1})
-    backend = backend_cls()
+    backend = make_memory_keyring()
     previous = keyring.get_keyring()
     keyring.set_keyring(backend)
     yield backend

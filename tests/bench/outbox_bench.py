@@ -19,26 +19,9 @@ from pathlib import Path
 
 import httpx
 import keyring
-from keyring.backend import KeyringBackend
 
+from tests.fakes.keyrings import memory_keyring
 from tests.bench.common import Row, median, ratio_verdict, spread, verdict
-
-
-class _MemoryKeyring(KeyringBackend):
-    priority = 1  # type: ignore[assignment]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.items: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service, username):
-        return self.items.get((service, username))
-
-    def set_password(self, service, username, password):
-        self.items[(service, username)] = password
-
-    def delete_password(self, service, username):
-        self.items.pop((service, username), None)
 
 
 def _world(folder: Path, recipients: int):
@@ -78,7 +61,7 @@ def measure(reps: int) -> list[Row]:
     from warroom.services import channels, matrix, outbox
 
     previous = keyring.get_keyring()
-    keyring.set_keyring(_MemoryKeyring())
+    keyring.set_keyring(memory_keyring())
     rows: list[Row] = []
     try:
         with tempfile.TemporaryDirectory() as tmp, FakeWebhookReceiver() as hook:

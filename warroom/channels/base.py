@@ -149,19 +149,15 @@ def http_error(response: httpx.Response, what: str) -> ChannelError:
                         status=code)
 
 
-def post_json(ctx: SendContext, url: str, payload: Any, *, what: str, headers: dict[str, str] | None = None,
-              method: str = "POST", content: bytes | None = None) -> httpx.Response:
-    """Send JSON (or pre-encoded ``content``) and turn every failure into a ChannelError."""
+def request(ctx: SendContext, method: str, url: str, *, what: str, content: bytes = b"",
+            headers: dict[str, str] | None = None) -> httpx.Response:
+    """One HTTP request on the context's client; a timeout or a network failure
+    becomes a transient ChannelError naming ``what`` (never the URL: it may be the
+    secret). The answer's status is the caller's to judge."""
     client = ctx.client or httpx.Client(timeout=ctx.timeout)
-    hdrs = {"User-Agent": USER_AGENT}
-    if content is None:
-        import json
-
-        content = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-    hdrs["Content-Type"] = "application/json; charset=utf-8"
-    hdrs.update(headers or {})
+    hdrs = {"User-Agent": USER_AGENT, **(headers or {})}
     try:
-        response = client.request(method, url, content=content, headers=hdrs, timeout=ctx.timeout)
+        return client.request(method, url, content=content, headers=hdrs, timeout=ctx.timeout)
     except httpx.TimeoutException:
         raise ChannelError(f"{what} did not answer within {ctx.timeout:g} s", transient=True) from None
     except httpx.TransportError as exc:
@@ -169,6 +165,17 @@ def post_json(ctx: SendContext, url: str, payload: Any, *, what: str, headers: d
     finally:
         if ctx.client is None:
             client.close()
+
+
+def post_json(ctx: SendContext, url: str, payload: Any, *, what: str, headers: dict[str, str] | None = None,
+              method: str = "POST", content: bytes | None = None) -> httpx.Response:
+    """Send JSON (or pre-encoded ``content``) and turn every failure into a ChannelError."""
+    if content is None:
+        import json
+
+        content = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    hdrs = {"Content-Type": "application/json; charset=utf-8", **(headers or {})}
+    response = request(ctx, method, url, what=what, content=content, headers=hdrs)
     if response.status_code >= 300:
         raise http_error(response, what)
     return response

@@ -16,7 +16,7 @@ from urllib.parse import urlencode
 import httpx
 
 from warroom.channels.base import (
-    USER_AGENT, ChannelError, Field, Message, Recipient, SendContext, check_config, http_error, is_loopback, marked,
+    ChannelError, Field, Message, Recipient, SendContext, check_config, http_error, is_loopback, marked, request,
     scrubbed, without_secret,
 )
 from warroom.errors import InputError
@@ -183,21 +183,12 @@ def _request(ctx: SendContext, method: str, path: str, form: dict[str, str] | No
     """One Twilio call. Transport failures and HTTP errors become ChannelErrors; an error's JSON body
     (``{"code": 21211, "message": "…"}``) is kept so Twilio's own explanation reaches the user."""
     base = str(ctx.config.get("base_url") or FIELDS["base_url"].default).rstrip("/")
-    headers = {"User-Agent": USER_AGENT, **_auth(ctx)}
+    headers = dict(_auth(ctx))
     content = b""
     if form is not None:
         headers["Content-Type"] = "application/x-www-form-urlencoded"
         content = urlencode(form).encode("ascii")
-    client = ctx.client or httpx.Client(timeout=ctx.timeout)
-    try:
-        response = client.request(method, base + path, content=content, headers=headers, timeout=ctx.timeout)
-    except httpx.TimeoutException:
-        raise ChannelError(f"Twilio did not answer within {ctx.timeout:g} s", transient=True) from None
-    except httpx.TransportError as exc:
-        raise ChannelError(f"Twilio could not be reached: {type(exc).__name__}", transient=True) from None
-    finally:
-        if ctx.client is None:
-            client.close()
+    response = request(ctx, method, base + path, what="Twilio", content=content, headers=headers)
     if response.status_code >= 300:
         try:
             body = response.json()
