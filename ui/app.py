@@ -2,6 +2,10 @@
 
 ``warroom --screenshot FILE.png [--db PATH]`` renders the main window on the
 chosen database, saves the picture and exits.
+
+The window also sends what the outbox holds (published updates' deliveries) on a
+background thread; ``WARROOM_NO_DISPATCH=1`` turns that off, e.g. when
+``warroom-cli dispatch`` runs as a service. Screenshots never send.
 """
 
 from __future__ import annotations
@@ -29,7 +33,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"warroom {__version__}")
     parser.add_argument("--screenshot", metavar="FILE.png", help="render the main window to FILE.png and exit")
     parser.add_argument("--size", default="1400x860", help="window size for --screenshot (WxH)")
-    parser.add_argument("--view", choices=("timeline", "updates", "templates"), default="timeline",
+    parser.add_argument("--view", choices=("timeline", "updates", "templates", "deliveries", "matrix", "channels"),
+                        default="timeline",
                         help="what --screenshot shows")
     parser.add_argument("--exit-after-paint", action="store_true", help=argparse.SUPPRESS)
     return parser
@@ -106,6 +111,10 @@ def take_screenshot(window, path: Path, size: str = "1400x860", view: str = "tim
         target = window.open_templates()
         target.resize(width, height)
         target.select("network-customers-update", "en")
+    elif view == "deliveries":
+        window.show_deliveries()
+    elif view in ("matrix", "channels"):
+        target = window.open_matrix() if view == "matrix" else window.open_channels()
     deadline = time.monotonic() + 0.3
     while time.monotonic() < deadline:
         app.processEvents()
@@ -142,7 +151,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     # The window paints first; the database (and SQLAlchemy with it) opens right after.
     # A screenshot or a benchmark shows the default layout, and leaves the user's alone.
-    window = MainWindow(None, actor, remember_layout=not headless)
+    # The window sends the outbox too (a background thread, started once the database is
+    # open); not for a screenshot or a benchmark, nor with WARROOM_NO_DISPATCH=1.
+    window = MainWindow(None, actor, remember_layout=not headless, dispatch=not headless)
     state: dict[str, object] = {"code": 0, "store": None}
 
     def open_store() -> None:

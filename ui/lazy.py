@@ -23,3 +23,4 @@ class LazyModule:
 
 incidents = LazyModule("warroom.services.incidents")
 timeline = LazyModule("warroom.services.timeline")
+outbox = LazyModule("warroom.services.outbox")

@@ -13,8 +13,9 @@ from warroom.domain import EntryKind, Severity, Status, WRITTEN_KINDS
 from warroom.errors import WarroomError
 from warroom.timefmt import TimeFormatter
 from ui.composer import ComposerView
+from ui.delivery import ChannelStatus, DispatchRunner, dispatch_disabled_by_env
 from ui.reviews import ReviewsView
-from ui.lazy import incidents, timeline
+from ui.lazy import incidents, outbox, timeline
 from ui.models import IncidentListModel, TimelineModel
 from ui.ops import Operations
 from ui.qt import (
@@ -45,6 +46,10 @@ from ui.widgets import EditEntryDialog, IncidentHeader, NewIncidentDialog, Quick
 if TYPE_CHECKING:
     from warroom.services.incidents import IncidentView
     from warroom.store import Store
+    from ui.outbox import DeliveriesView
+
+#: How long after the database opens the window's dispatcher starts (the timeline first).
+DISPATCH_START_MS = 1000
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +74,11 @@ class MainWindow(QMainWindow):
     paints at once; :meth:`attach` then fills it."""
 
     def __init__(self, store: Store | None, actor: str, *, ops: Operations | None = None,
-                 local: TimeFormatter | None = None, poll_ms: int = 1500, remember_layout: bool = True) -> None:
+                 local: TimeFormatter | None = None, poll_ms: int = 1500, remember_layout: bool = True,
+                 dispatch: bool = False, status_ms: int = 2000) -> None:
+        """``dispatch``: send what the outbox holds from this window, on a background
+        thread (the app turns it on; tests, screenshots and ``WARROOM_NO_DISPATCH=1`` leave
+        it off). ``status_ms``: how often the status bar reads the channels' states."""
         super().__init__()
         self.store: Store | None = None
         self.actor = actor
@@ -158,6 +167,15 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.composer, "Updates")
         self.reviews = ReviewsView(self.ops, actor)
         self.tabs.addTab(self.reviews, "Reviews")
+        # The outbox tab is built the first time it is shown (see show_deliveries).
+        self.deliveries: DeliveriesView | None = None
+        self.deliveries_page = QWidget()
+        self.deliveries_page.setObjectName("deliveriesPage")
+        QVBoxLayout(self.deliveries_page).setContentsMargins(0, 0, 0, 0)
+        self.deliveries_index = self.tabs.addTab(self.deliveries_page, "Deliveries")
+        self.tabs.setTabToolTip(self.deliveries_index, "What was sent for this incident, through which channels "
+                                                       "(Ctrl+Shift+D)")
+        self.tabs.currentChanged.connect(self._tab_changed)
         right = QWidget()
         rl = QVBoxLayout(right)
         rl.setContentsMargins(6, 6, 6, 6)
@@ -176,6 +194,10 @@ class MainWindow(QMainWindow):
         self.db_label = QLabel("Opening the database…")
         self.actor_label = QLabel(f"as {actor}")
         self.actor_label.setObjectName("actorLabel")
+        self.channel_status = ChannelStatus()
+        self.channel_status.failed_clicked.connect(self.show_failed_deliveries)
+        self.channel_status.channel_clicked.connect(self.open_channels)
+        self.statusBar().addPermanentWidget(self.channel_status)
         self.statusBar().addPermanentWidget(self.actor_label)
         self.statusBar().addPermanentWidget(self.db_label)
         self._build_menus()
@@ -186,6 +208,12 @@ class MainWindow(QMainWindow):
         self._poll = QTimer(self)
         self._poll.setInterval(poll_ms)
         self._poll.timeout.connect(self.check_for_changes)
+        self._channel_timer = QTimer(self)
+        self._channel_timer.setInterval(status_ms)
+        self._channel_timer.timeout.connect(self.refresh_channel_states)
+        self._reading_channels = False
+        self.dispatch_enabled = dispatch and not dispatch_disabled_by_env()
+        self.dispatcher: DispatchRunner | None = None
 
         self.resize(1400, 860)
         self.remember_layout = remember_layout
@@ -208,9 +236,15 @@ class MainWindow(QMainWindow):
         self.composer.attach(store)
         self.reviews.attach(store)
         self.reload_incidents(select_first=True)
+        if self.tabs.currentIndex() == self.deliveries_index:
+            self._build_deliveries()
         self._data_version = store.data_version()
         self._tick.start()
         self._poll.start()
+        self._channel_timer.start()
+        QTimer.singleShot(300, self.refresh_channel_states)  # after the timeline shows
+        if self.dispatch_enabled:
+            QTimer.singleShot(DISPATCH_START_MS, self.start_dispatcher)
         self.quick.line.setFocus()
 
     # -- menus and shortcuts -----------------------------------------------------
@@ -256,9 +290,15 @@ class MainWindow(QMainWindow):
         self._action(view, "&Timeline", self.show_timeline, "Ctrl+Shift+L")
         self._action(view, "Compose &updates", self.show_composer, "Ctrl+Shift+U")
         self._action(view, "&Reviews", self.show_reviews, "Ctrl+Shift+R")
+        self.deliveries_action = self._action(view, "&Deliveries", lambda: self.show_deliveries(), "Ctrl+Shift+D",
+                                              "showDeliveries")
         self._action(view, "Te&mplates…", self.open_templates, "Ctrl+T")
         self.stakeholders_action = self._action(view, "Sta&keholders…", self.open_stakeholders, "Ctrl+Shift+K",
                                                 "openStakeholders")
+        self.matrix_action = self._action(view, "Stakeholder &matrix…", self.open_matrix, "Ctrl+Shift+M",
+                                          "openMatrix")
+        self.channels_action = self._action(view, "C&hannels…", lambda: self.open_channels(), "Ctrl+Shift+H",
+                                           "openChannels")
         view.addSeparator()
         self._action(view, "&Find in timeline", self._focus_search, QKeySequence.StandardKey.Find)
         self._action(view, "&Log entry", self._focus_entry, "Ctrl+L")
@@ -276,9 +316,12 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(text, 5000)
 
     def _composer_changed(self) -> None:
-        """A submit or publish: the queue, the header's counts and the timeline follow."""
+        """A submit or publish: the queue, the header's counts and the timeline follow;
+        a publish queued deliveries, so the dispatcher looks now."""
         self._after_write()
         self.reviews.reload()
+        self.wake_dispatcher()
+        self.refresh_channel_states()
 
     def set_actor(self, name: str) -> None:
         """Who is using the window: their reviews, their confidential incidents."""
@@ -346,6 +389,152 @@ class MainWindow(QMainWindow):
         dialog.activateWindow()
         return dialog
 
+    # -- delivery: the outbox tab, the matrix, the channels, the dispatcher --------
+
+    def _tab_changed(self, index: int) -> None:
+        if index == getattr(self, "deliveries_index", -1) and self.deliveries is None:
+            self._build_deliveries()
+
+    def _build_deliveries(self) -> DeliveriesView | None:
+        if self.deliveries is None and self.store is not None:
+            from ui.outbox import DeliveriesView
+
+            view = DeliveriesView(self.store, lambda: self.actor, self.ops, self.local)
+            view.changed.connect(self._deliveries_changed)
+            self.deliveries_page.layout().addWidget(view)
+            view.show()
+            self.deliveries = view
+            current = self._current
+            view.show_incident(current.id if current else None, current.ref if current else "")
+        return self.deliveries
+
+    def show_deliveries(self, states: tuple[str, ...] | None = None) -> DeliveriesView | None:
+        """The Deliveries tab (built on first use); ``states`` narrows it."""
+        self.tabs.setCurrentIndex(self.deliveries_index)
+        view = self._build_deliveries()
+        if view is not None:
+            if isinstance(states, tuple):
+                view.set_filter(states)
+            view.reload()
+            view.table.setFocus()
+        return view
+
+    def show_failed_deliveries(self) -> None:
+        """The status bar's "N failed": the incident they belong to, its failed deliveries."""
+        if self.store is None:
+            return
+        store = self.store
+
+        def show(rows) -> None:
+            incident_ids = [r.incident_id for r in rows]
+            if not incident_ids:
+                self.show_deliveries()
+                return
+            target = self._current.id if self._current and self._current.id in incident_ids else None
+            if target is None:
+                target = next((i for i in reversed(incident_ids) if self.incident_model.row_of(i) is not None), None)
+            if target is not None and (self._current is None or target != self._current.id):
+                self.reload_incidents(select=target)
+            self.show_deliveries(("failed",))
+            others = len({i for i in incident_ids if i != target})
+            if others:
+                self.statusBar().showMessage(f"Other incidents have failed deliveries too ({others}).", 6000)
+
+        self.ops.read(lambda: outbox.list_deliveries(store, states=("failed",), limit=500), show)
+
+    def _deliveries_changed(self) -> None:
+        self._data_version = self.store.data_version() if self.store is not None else ()
+        self._refresh_timeline()
+        self.wake_dispatcher()
+        self.refresh_channel_states()
+
+    def open_matrix(self):
+        """The stakeholder matrix, non-modal."""
+        if self.store is None:
+            return None
+        from ui.matrix import MatrixDialog
+
+        dialog = getattr(self, "_matrix_dialog", None)
+        if dialog is None or not qt_alive(dialog):
+            dialog = MatrixDialog(self.store, lambda: self.actor, self.ops, parent=self)
+            dialog.channels_requested.connect(self.open_channels)
+            self._matrix_dialog = dialog
+        else:
+            dialog.reload()
+        dialog.show()
+        dialog.raise_()
+        dialog.activateWindow()
+        return dialog
+
+    def open_channels(self, name: str | None = None):
+        """The channel settings, non-modal; ``name`` selects one."""
+        if self.store is None:
+            return None
+        from ui.channels import ChannelsDialog
+
+        dialog = getattr(self, "_channels_dialog", None)
+        if dialog is None or not qt_alive(dialog):
+            dialog = ChannelsDialog(self.store, lambda: self.actor, self.ops, self.local, parent=self)
+            dialog.changed.connect(self._channels_changed)
+            self._channels_dialog = dialog
+        else:
+            dialog.reload()
+        if isinstance(name, str) and name:
+            dialog.select(name)
+        dialog.show()
+        dialog.raise_()
+        dialog.activateWindow()
+        return dialog
+
+    def _channels_changed(self) -> None:
+        self.refresh_channel_states()
+        matrix_dialog = getattr(self, "_matrix_dialog", None)
+        if matrix_dialog is not None and qt_alive(matrix_dialog) and matrix_dialog.isVisible():
+            matrix_dialog.reload()
+        self.wake_dispatcher()
+
+    def refresh_channel_states(self) -> None:
+        """The status bar's channel line: read in the background, at most one read at a time."""
+        if self.store is None or self._reading_channels:
+            return
+        self._reading_channels = True
+        store = self.store
+
+        def done(states) -> None:
+            self._reading_channels = False
+            if qt_alive(self.channel_status):
+                self.channel_status.show_states(states)
+
+        def failed(error: BaseException) -> None:
+            self._reading_channels = False
+            log.warning("cannot read the channels' states: %s", error)
+
+        self.ops.read(lambda: outbox.channel_states(store), done, failed)
+
+    def start_dispatcher(self) -> DispatchRunner | None:
+        """Send the outbox from this window, on a background thread, until it closes."""
+        if self.store is None or dispatch_disabled_by_env():
+            return None
+        if self.dispatcher is None:
+            self.dispatcher = DispatchRunner(self.store, parent=self)
+            self.dispatcher.passed.connect(self._dispatch_passed)
+        self.dispatcher.start()
+        return self.dispatcher
+
+    def stop_dispatcher(self, timeout: float = 3.0) -> bool:
+        if self.dispatcher is None:
+            return True
+        return self.dispatcher.stop(timeout)
+
+    def wake_dispatcher(self) -> None:
+        if self.dispatcher is not None:
+            self.dispatcher.wake()
+
+    def _dispatch_passed(self, _summary) -> None:
+        """The dispatcher sent, retried or gave up on something: show it now."""
+        self.refresh_channel_states()
+        self.check_for_changes()
+
     def _focus_search(self) -> None:
         self.tabs.setCurrentIndex(0)
         self.search.setFocus()
@@ -411,6 +600,8 @@ class MainWindow(QMainWindow):
         self.header.show_incident(incident)
         self.composer.show_incident(incident)
         self.reviews.show_incident(incident.id if incident else None)
+        if self.deliveries is not None:
+            self.deliveries.show_incident(incident.id if incident else None, incident.ref if incident else "")
         self._show_waiting(incident)
         self.quick.setEnabled(incident is not None)
         for action in self.status_menu.actions():
@@ -479,8 +670,14 @@ class MainWindow(QMainWindow):
             return
         if version != self._data_version:
             self._data_version = version
-            self.reload_incidents()
+            self.reload_incidents()  # the Deliveries tab follows (see _show_incident)
             self._refresh_timeline()
+            self.refresh_channel_states()
+            for name in ("_channels_dialog", "_matrix_dialog"):
+                dialog = getattr(self, name, None)
+                if dialog is not None and qt_alive(dialog) and dialog.isVisible() and \
+                        (dialog.form is None or not qt_alive(dialog.form) or not dialog.form.isVisible()):
+                    dialog.reload()
 
     def _refresh_timeline(self, follow: bool = False) -> None:
         """Re-read the timeline; new entries scroll into view when the user was at the
@@ -507,6 +704,8 @@ class MainWindow(QMainWindow):
         self.header.tick()
         self.incident_model.tick()
         self.reviews.tick()
+        if self.deliveries is not None and self.tabs.currentIndex() == self.deliveries_index:
+            self.deliveries.tick()
         self._ticks = getattr(self, "_ticks", 0) + 1
         if self._ticks % 30 == 0 and self.store is not None and not self.ops.busy():
             # Lapsed review windows hand over to backups and the commander while the window is open.
@@ -701,6 +900,8 @@ class MainWindow(QMainWindow):
         self.composer.flush()  # what is being typed is saved, not dropped
         self._tick.stop()
         self._poll.stop()
+        self._channel_timer.stop()
+        self.stop_dispatcher()
         if self.remember_layout:
             self.save_layout()
         if not self.ops.wait(10_000):

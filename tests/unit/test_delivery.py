@@ -51,7 +51,7 @@ def _publish(store, *, title="Checkout failing", exercise=False, audience="custo
 
 
 def _dispatcher(store, clock, **kw):
-    return Dispatcher(store, sleep=clock.advance, rng=random.Random(7), parallel=False, **kw)
+    return Dispatcher(store, sleep=clock.advance, rate_clock=clock.now, rng=random.Random(7), parallel=False, **kw)
 
 
 def _states(store, **kw):
@@ -316,8 +316,8 @@ def test_two_dispatchers_on_one_database_never_send_twice(db_path, world, clock,
         _publish(world, title=f"Incident {n}")
     other = open_store(db_path, clock=clock)
     try:
-        a = Dispatcher(world, owner="window", sleep=clock.advance, parallel=False)
-        b = Dispatcher(other, owner="cli", sleep=clock.advance, parallel=False)
+        a = Dispatcher(world, owner="window", sleep=clock.advance, rate_clock=clock.now, parallel=False)
+        b = Dispatcher(other, owner="cli", sleep=clock.advance, rate_clock=clock.now, parallel=False)
         threads = [threading.Thread(target=x.run_once) for x in (a, b)]
         for t in threads:
             t.start()
@@ -504,3 +504,25 @@ def test_an_update_written_when_the_last_is_overdue_promises_a_time_ahead(world,
     assert "11:30" in r.long and "09:30" not in r.long       # now (11:00) + SEV1's 30 minutes
     matrix.set_cell(world, "admin", "customers", "SEV1", cadence=timedelta(minutes=15))
     assert "11:15" in compose.render_update(world, inc.id, audience="customers").long
+
+
+def test_rate_limits_run_on_real_time_when_the_store_clock_stands_still(world, fake_webhook):
+    """An exercise's simulated clock may not move: the dispatcher must still finish
+    its pass, spacing sends by real seconds."""
+    channels.add(world, "admin", "hook", "webhook", {"url": fake_webhook.hook_url, "rate_per_s": 20},
+                 secret=fake_webhook.key)
+    matrix.set_cell(world, "admin", "customers", "SEV1", channels="hook")
+    for n in range(8):
+        _publish(world, title=f"Incident {n}")
+    done = threading.Event()
+    result = {}
+
+    def run():
+        result["summary"] = Dispatcher(world, parallel=False).run_once()
+        done.set()
+
+    threading.Thread(target=run, daemon=True).start()
+    assert done.wait(20), "the pass never ended"
+    assert result["summary"].delivered == 8
+    gaps = [b.at - a.at for a, b in zip(fake_webhook.requests, fake_webhook.requests[1:])]
+    assert sum(gaps) >= (8 - 5) / 20 * 0.9      # a burst of 5, then 20 a second

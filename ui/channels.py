@@ -1,0 +1,594 @@
+"""Channel settings in the window: the configured channels with their health and
+queues; a form to add or change one, built from the kind's settings, with its
+secret typed into a password field that is never filled back (it goes to the
+keyring, never the database); Test, Enable/Disable and Remove.
+
+The secret is handed to the service and dropped: the form clears it once saved,
+nothing logs it, and editing shows an empty field ("keep the current one")."""
+
+from __future__ import annotations
+
+import html
+import json
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from warroom.errors import InputError, WarroomError
+from warroom.timefmt import TimeFormatter
+from ui.qt import (
+    QAbstractTableModel,
+    QAction,
+    QBrush,
+    QColor,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QKeySequence,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QModelIndex,
+    QPushButton,
+    Qt,
+    QTableView,
+    QVBoxLayout,
+    Signal,
+    qt_alive,
+)
+
+if TYPE_CHECKING:
+    from warroom.services.channels import ChannelView
+    from warroom.store import Store
+    from ui.ops import Operations
+
+_ERROR_STYLE = "color:#c62828;"
+_OK_STYLE = "color:#2e7d32;"
+STATE_COLORS = {"ok": QColor("#2e7d32"), "retrying": QColor("#ef6c00"), "down": QColor("#c62828"),
+                "disabled": QColor("#8a8a8a")}
+_WORDS = {"addr": "address", "url": "URL", "id": "ID", "sid": "SID", "ca": "CA", "s": "(per second)",
+          "per": "", "rate": "Rate"}
+
+
+def field_label(name: str) -> str:
+    """``from_addr`` -> ``From address``; ``rate_per_s`` -> ``Rate (per second)``."""
+    words = [w for w in (_WORDS.get(w, w) for w in name.split("_")) if w]
+    text = " ".join(words)
+    return text[:1].upper() + text[1:]
+
+
+def _shown(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, ensure_ascii=False) if value else ""
+    return str(value)
+
+
+def _parsed(name: str, text: str, default: Any) -> Any:
+    """A field's text as the service takes it: JSON for objects and lists, whole
+    numbers where the setting is one, text otherwise; empty is None."""
+    text = text.strip()
+    if not text:
+        return None
+    if text[:1] in "{[":
+        try:
+            return json.loads(text)
+        except ValueError:
+            raise InputError(f"{field_label(name)}: {text[:60]!r} is not valid JSON, e.g. "
+                             '{"Checkout": "8kbf7d35c070"}.') from None
+    if isinstance(default, int) and not isinstance(default, bool) and text.isdigit():
+        return int(text)
+    return text
+
+
+class ChannelModel(QAbstractTableModel):
+    COLUMNS = ("Name", "Kind", "State", "Queued", "Last error", "Last delivered")
+    NAME, KIND, STATE, QUEUED, ERROR, LAST_OK = range(6)
+
+    def __init__(self, local: TimeFormatter, parent=None) -> None:
+        super().__init__(parent)
+        self.local = local
+        self._rows: list[ChannelView] = []
+        self._brushes = {k: QBrush(c) for k, c in STATE_COLORS.items()}
+        self._muted = QBrush(QColor("#8a8a8a"))
+
+    def set_rows(self, rows: list[ChannelView]) -> None:
+        self.beginResetModel()
+        self._rows = list(rows)
+        self.endResetModel()
+
+    def channel(self, row: int) -> ChannelView | None:
+        return self._rows[row] if 0 <= row < len(self._rows) else None
+
+    def row_of(self, name: str) -> int | None:
+        for i, c in enumerate(self._rows):
+            if c.name == name:
+                return i
+        return None
+
+    def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: QModelIndex = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self.COLUMNS)
+
+    def headerData(self, section: int, orientation, role: int = Qt.ItemDataRole.DisplayRole):
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole \
+                and 0 <= section < len(self.COLUMNS):
+            return self.COLUMNS[section]
+        return None
+
+    def data(self, index: QModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
+        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+            return None
+        c = self._rows[index.row()]
+        col = index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            if col == self.NAME:
+                return c.name
+            if col == self.KIND:
+                return c.label
+            if col == self.STATE:
+                return f"● {c.state}" + (f" ({c.failures} failure{'' if c.failures == 1 else 's'})" if c.failures and c.state != "ok" else "")
+            if col == self.QUEUED:
+                return str(c.queued) if c.queued else ""
+            if col == self.ERROR:
+                return (c.last_error or "").replace("\n", " ")
+            if col == self.LAST_OK:
+                return self.local.stamp(c.last_ok_at) if c.last_ok_at else "never"
+            return None
+        if role == Qt.ItemDataRole.ForegroundRole:
+            if col == self.STATE:
+                return self._brushes.get(c.state)
+            if col == self.ERROR or (col == self.LAST_OK and not c.last_ok_at) or not c.enabled:
+                return self._muted
+            return None
+        if role == Qt.ItemDataRole.TextAlignmentRole and col == self.QUEUED:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            if col == self.ERROR and c.last_error:
+                return c.last_error
+            settings = ", ".join(f"{k}={_shown(v)}" for k, v in c.config.items() if v not in (None, "", {}))
+            return f"{c.name}: {c.label}" + (f"\n{settings}" if settings else "")
+        return None
+
+
+class ChannelForm(QDialog):
+    """Add a channel or change one. The settings are the kind's ``FIELDS``; the
+    secret field is empty on edit and left empty keeps the stored secret."""
+
+    submitted = Signal()
+
+    def __init__(self, existing: ChannelView | None = None, parent=None) -> None:
+        super().__init__(parent)
+        from warroom.channels import KINDS
+
+        self.kinds = KINDS
+        self.existing = existing
+        self.setObjectName("channelForm")
+        self.setWindowTitle(f"Channel {existing.name}" if existing else "Add a channel")
+        self.name = QLineEdit()
+        self.name.setObjectName("channelName")
+        self.name.setMaxLength(40)
+        self.name.setPlaceholderText("a short word in lower case, e.g. slack-customers")
+        self.kind = QComboBox()
+        self.kind.setObjectName("channelKind")
+        for key, module in sorted(KINDS.items(), key=lambda kv: kv[1].LABEL):
+            self.kind.addItem(module.LABEL, key)
+        self.inputs: dict[str, QLineEdit] = {}
+        self.secret: QLineEdit | None = None
+        self.secret_hint: QLabel | None = None
+        self.error = QLabel()
+        self.error.setObjectName("channelError")
+        self.error.setStyleSheet(_ERROR_STYLE)
+        self.error.setWordWrap(True)
+        self.error.hide()
+        # One form: name and kind, then the kind's settings and secret (rebuilt when the kind changes).
+        self.fields_form = QFormLayout()
+        self.fields_form.addRow("&Name *", self.name)
+        self.fields_form.addRow("&Kind", self.kind)
+        self._fixed_rows = self.fields_form.rowCount()
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(self.fields_form)
+        note = QLabel("<small>* required. Secrets go to the system keyring, never to the database, and are not "
+                      "shown again.</small>")
+        note.setWordWrap(True)
+        layout.addWidget(note)
+        layout.addWidget(self.error)
+        layout.addWidget(self.buttons)
+        if existing is not None:
+            self.name.setText(existing.name)
+            self.name.setToolTip("Renaming also renames it in the stakeholder matrix")
+            self.kind.setCurrentIndex(max(0, self.kind.findData(existing.kind)))
+            self.kind.setEnabled(False)
+            self.kind.setToolTip("A channel keeps its kind: add another channel for another kind")
+        else:
+            self.kind.setCurrentIndex(max(0, self.kind.findData("slack")))
+        self._build_fields()
+        self.kind.currentIndexChanged.connect(self._build_fields)
+        (self.secret if existing is not None and self.secret is not None else self.name).setFocus()
+
+    @property
+    def module(self):
+        return self.kinds[self.kind.currentData()]
+
+    def _build_fields(self, *_args) -> None:
+        from warroom.channels.base import COMMON_FIELDS
+
+        old = {name: edit.text() for name, edit in self.inputs.items()}
+        while self.fields_form.rowCount() > self._fixed_rows:
+            self.fields_form.removeRow(self.fields_form.rowCount() - 1)
+        module = self.module
+        self.inputs = {}
+        config = self.existing.config if self.existing is not None else {}
+        for name, spec in {**module.FIELDS, **COMMON_FIELDS}.items():
+            edit = QLineEdit()
+            edit.setObjectName(f"field-{name}")
+            edit.setText(_shown(config.get(name)) if self.existing is not None else old.get(name, ""))
+            hint = spec.help or ""
+            if spec.default not in (None, "") and not spec.required:
+                hint = f"{hint} (default {_shown(spec.default)})" if hint else f"default {_shown(spec.default)}"
+            edit.setPlaceholderText(hint)
+            edit.setToolTip(f"{name}: {hint}" if hint else name)
+            self.fields_form.addRow(f"{field_label(name)}{' *' if spec.required else ''}", edit)
+            self.inputs[name] = edit
+        self.secret = self.secret_hint = None
+        if module.SECRET is not None:
+            self.secret = QLineEdit()
+            self.secret.setObjectName("channelSecret")
+            self.secret.setEchoMode(QLineEdit.EchoMode.Password)
+            self.secret.setAttribute(Qt.WidgetAttribute.WA_InputMethodEnabled, False)
+            required = self.existing is None and getattr(module, "secret_required", None) is None
+            self.secret.setPlaceholderText("leave empty to keep the current secret" if self.existing is not None
+                                           else "typed here, kept in the keyring, never shown again")
+            self.secret.setToolTip(f"The secret: {module.SECRET}. Kept in the keyring; never shown again.")
+            self.secret_hint = QLabel(f"<small>{html.escape(module.SECRET[:1].upper() + module.SECRET[1:])}</small>")
+            self.secret_hint.setObjectName("secretHint")
+            self.fields_form.addRow(f"&Secret{' *' if required else ''}", self.secret)
+            self.fields_form.addRow("", self.secret_hint)
+        if not module.FIELDS and module.SECRET is None:
+            self.fields_form.addRow("", QLabel("This kind has no settings."))
+        self.resize(max(self.width(), 600), self.sizeHint().height())
+
+    def values(self) -> dict[str, Any]:
+        """name, kind, config, secret (None: none typed). Raises InputError for bad JSON."""
+        from warroom.channels.base import COMMON_FIELDS
+
+        specs = {**self.module.FIELDS, **COMMON_FIELDS}
+        config: dict[str, Any] = {}
+        for name, edit in self.inputs.items():
+            value = _parsed(name, edit.text(), specs[name].default)
+            if value is not None or self.existing is not None:
+                config[name] = value if value is not None else ""
+        secret = self.secret.text() if self.secret is not None else ""
+        return {"name": self.name.text().strip().lower(), "kind": self.kind.currentData(), "config": config,
+                "secret": secret.strip() or None}
+
+    def accept(self) -> None:
+        if not self.isEnabled():
+            return
+        self.error.hide()
+        self.submitted.emit()
+
+    def finish(self) -> None:
+        if self.secret is not None:
+            self.secret.clear()
+        super().accept()
+
+    def show_error(self, message: str) -> None:
+        self.error.setText(message)
+        self.error.show()
+        for name, edit in self.inputs.items():
+            edit.setStyleSheet("border:1px solid #c62828;" if f" {name} " in f" {message} " or
+                               f"{name}:" in message or f" {name}," in message else "")
+        if "name" in message.lower() and "channel" in message.lower() and not any(
+                n in message for n in self.inputs):
+            self.name.setFocus()
+
+
+class ChannelsDialog(QDialog):
+    """View › Channels…: non-modal."""
+
+    #: A channel was added, changed or removed (the status bar and the matrix follow).
+    changed = Signal()
+
+    def __init__(self, store: Store, actor: str | Callable[[], str], ops: Operations,
+                 local: TimeFormatter | None = None, parent=None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Channels — War room")
+        self.setObjectName("channelsDialog")
+        self.setWindowFlag(Qt.WindowType.Window)
+        self.store, self.ops = store, ops
+        self._actor = actor
+        self.form: ChannelForm | None = None
+        self.model = ChannelModel(local or TimeFormatter(), self)
+        self.table = QTableView()
+        self.table.setObjectName("channelTable")
+        self.table.setModel(self.model)
+        from ui.mainwindow import _fixed_rows
+
+        _fixed_rows(self.table)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        for col, width in ((0, 140), (1, 220), (2, 150), (3, 60), (4, 260), (5, 130)):
+            self.table.setColumnWidth(col, width)
+        header.setSectionResizeMode(ChannelModel.ERROR, QHeaderView.ResizeMode.Stretch)
+        self.table.doubleClicked.connect(self.edit_selected)
+        self.table.selectionModel().currentRowChanged.connect(self._update_buttons)
+        self.hint = QLabel()
+        self.hint.setObjectName("channelsHint")
+        self.hint.setWordWrap(True)
+        self.hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.hint.setStyleSheet("color:#555; padding:18px;")
+        self.hint.setText("<b>No channels yet — add one (Ctrl+N).</b><br>A channel is where updates go: Slack, "
+                          "Teams, e-mail, SMS, Atlassian Statuspage, a self-hosted status page or a webhook. "
+                          "Then say in the stakeholder matrix (Ctrl+Shift+M) which audience gets which.")
+        self.result = QLabel()
+        self.result.setObjectName("channelResult")
+        self.result.setWordWrap(True)
+        self.result.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+
+        self.add_button = QPushButton("&Add… (Ctrl+N)")
+        self.add_button.setObjectName("addChannel")
+        self.edit_button = QPushButton("&Edit… (Enter)")
+        self.edit_button.setObjectName("editChannel")
+        self.test_button = QPushButton("&Test (Ctrl+T)")
+        self.test_button.setObjectName("testChannel")
+        self.test_button.setToolTip("Send a harmless test through the channel (a test message, a login, an API "
+                                    "call that changes nothing)")
+        self.enable_button = QPushButton("&Disable")
+        self.enable_button.setObjectName("enableChannel")
+        self.remove_button = QPushButton("&Remove… (Del)")
+        self.remove_button.setObjectName("removeChannel")
+        self.close_button = QPushButton("Close")
+        for b in (self.add_button, self.edit_button, self.test_button, self.enable_button, self.remove_button,
+                  self.close_button):
+            b.setAutoDefault(False)
+        self.add_button.clicked.connect(self.add)
+        self.edit_button.clicked.connect(self.edit_selected)
+        self.test_button.clicked.connect(self.test_selected)
+        self.enable_button.clicked.connect(self.toggle_selected)
+        self.remove_button.clicked.connect(self.remove_selected)
+        self.close_button.clicked.connect(self.close)
+
+        buttons = QHBoxLayout()
+        for b in (self.add_button, self.edit_button, self.test_button, self.enable_button, self.remove_button):
+            buttons.addWidget(b)
+        buttons.addStretch(1)
+        buttons.addWidget(self.close_button)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.hint, 1)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.result)
+        layout.addLayout(buttons)
+
+        self.add_action = self._action("Add channel", self.add, QKeySequence.StandardKey.New)
+        self.test_action = self._action("Test channel", self.test_selected, "Ctrl+T")
+        self.edit_action = QAction("Edit channel", self.table)
+        self.edit_action.setShortcuts([QKeySequence(Qt.Key.Key_Return), QKeySequence(Qt.Key.Key_Enter)])
+        self.edit_action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+        self.edit_action.triggered.connect(self.edit_selected)
+        self.table.addAction(self.edit_action)
+        self.remove_action = QAction("Remove channel", self.table)
+        self.remove_action.setShortcut(QKeySequence(Qt.Key.Key_Delete))
+        self.remove_action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+        self.remove_action.triggered.connect(self.remove_selected)
+        self.table.addAction(self.remove_action)
+        self.resize(1000, 420)
+        self.reload()
+
+    @property
+    def actor(self) -> str:
+        return self._actor() if callable(self._actor) else self._actor
+
+    def _action(self, text: str, slot, shortcut) -> QAction:
+        action = QAction(text, self)
+        action.setShortcut(QKeySequence(shortcut))
+        action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        action.triggered.connect(slot)
+        self.addAction(action)
+        return action
+
+    # -- the list ------------------------------------------------------------------
+
+    def reload(self, select: str | None = None) -> None:
+        from warroom.services import channels
+
+        keep = select or (self.selected().name if self.selected() else None)
+        self.model.set_rows(channels.list_channels(self.store))
+        empty = self.model.rowCount() == 0
+        self.hint.setVisible(empty)
+        self.table.setVisible(not empty)
+        row = self.model.row_of(keep) if keep else None
+        if row is None and not empty:
+            row = 0
+        if row is not None:
+            self.table.setCurrentIndex(self.model.index(row, 0))
+        self._update_buttons()
+
+    def selected(self) -> ChannelView | None:
+        index = self.table.currentIndex()
+        return self.model.channel(index.row()) if index.isValid() else None
+
+    def select(self, name: str) -> bool:
+        row = self.model.row_of(name)
+        if row is None:
+            return False
+        self.table.setCurrentIndex(self.model.index(row, 0))
+        return True
+
+    def names(self) -> list[str]:
+        return [self.model.channel(r).name for r in range(self.model.rowCount())]
+
+    def _update_buttons(self, *_args) -> None:
+        c = self.selected()
+        for b in (self.edit_button, self.test_button, self.enable_button, self.remove_button):
+            b.setEnabled(c is not None)
+        for a in (self.edit_action, self.test_action, self.remove_action):
+            a.setEnabled(c is not None)
+        self.enable_button.setText("&Enable" if c is not None and not c.enabled else "&Disable")
+        self.enable_button.setToolTip("A disabled channel is skipped: routes fall back to the next channel"
+                                      if c is None or c.enabled else "Send through this channel again")
+
+    def _say(self, text: str, ok: bool) -> None:
+        self.result.setStyleSheet(_OK_STYLE if ok else _ERROR_STYLE)
+        self.result.setText(text)
+
+    # -- add and edit --------------------------------------------------------------
+
+    def add(self) -> ChannelForm | None:
+        return self._open_form(None)
+
+    def edit_selected(self, *_args) -> ChannelForm | None:
+        c = self.selected()
+        return self._open_form(c) if c is not None else None
+
+    def _open_form(self, existing: ChannelView | None) -> ChannelForm | None:
+        if self.form is not None and qt_alive(self.form) and self.form.isVisible():
+            self.form.raise_()
+            self.form.activateWindow()
+            return self.form
+        form = ChannelForm(existing, self)
+        form.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        form.submitted.connect(lambda form=form: self._save(form))
+        self.form = form
+        form.open()
+        return form
+
+    def _save(self, form: ChannelForm) -> None:
+        from warroom.services import channels
+
+        try:
+            values = form.values()
+        except WarroomError as exc:
+            form.show_error(str(exc))
+            return
+        store, actor, existing = self.store, self.actor, form.existing
+        name, kind, config, secret = values["name"], values["kind"], values["config"], values.pop("secret")
+        module = form.module
+        if existing is None:
+            try:  # the settings first (a pure check, no I/O), then the secret
+                module.validate_config(dict(config))
+            except WarroomError as exc:
+                form.show_error(str(exc))
+                return
+        if existing is None and secret is None and module.SECRET is not None and \
+                getattr(module, "secret_required", None) is None:
+            form.show_error(f"Type the secret: {module.SECRET}.")
+            if form.secret is not None:
+                form.secret.setFocus()
+            return
+        if existing is None:
+            def run():
+                return channels.add(store, actor, name, kind, config, secret=secret)
+        else:
+            rename = name if name != existing.name else None
+
+            def run():
+                return channels.update(store, actor, existing.name, config=config, secret=secret, rename=rename)
+        form.setEnabled(False)
+
+        def saved(view: ChannelView) -> None:
+            if qt_alive(form):
+                form.setEnabled(True)
+                form.finish()
+            self.reload(select=view.name)
+            what = "added" if existing is None else "saved"
+            self._say(f"Channel {view.name} {what}. Press Test (Ctrl+T) to check that it works.", True)
+            self.changed.emit()
+
+        def failed(error: BaseException) -> None:
+            if qt_alive(form):
+                form.setEnabled(True)
+            if isinstance(error, WarroomError) and qt_alive(form):
+                form.show_error(str(error))
+            elif isinstance(error, WarroomError):
+                self._say(str(error), False)
+            else:
+                self.ops.default_error(error)
+
+        self.ops.write(run, saved, failed)
+
+    # -- test, enable, remove ----------------------------------------------------------
+
+    def test_selected(self) -> None:
+        from warroom.channels.base import ChannelError
+        from warroom.services import channels, outbox
+
+        c = self.selected()
+        if c is None:
+            return
+        store, name = self.store, c.name
+        self.test_button.setEnabled(False)
+        self._say(f"Testing {name}…", True)
+        self.result.setStyleSheet("")
+
+        def run() -> str:
+            return channels.test(store, name, timeout=outbox.settings(store).timeout_s)
+
+        def done(text: str) -> None:
+            if not qt_alive(self):
+                return
+            self._update_buttons()
+            self._say(f"✓ {name} works: {text}", True)
+
+        def failed(error: BaseException) -> None:
+            if not qt_alive(self):
+                return
+            self._update_buttons()
+            if isinstance(error, (ChannelError, WarroomError)):
+                self._say(f"✗ {name} does not work: {error}", False)
+            else:
+                self.ops.default_error(error)
+
+        self.ops.read(run, done, failed)
+
+    def toggle_selected(self) -> None:
+        from warroom.services import channels
+
+        c = self.selected()
+        if c is None:
+            return
+        store, actor, name, enable = self.store, self.actor, c.name, not c.enabled
+
+        def done(view: ChannelView) -> None:
+            self.reload(select=view.name)
+            self._say(f"Channel {view.name} {'enabled' if enable else 'disabled: routes skip it'}.", True)
+            self.changed.emit()
+
+        self.ops.write(lambda: channels.update(store, actor, name, enabled=enable), done,
+                       lambda error: self._failed(error))
+
+    def remove_selected(self, *_args) -> None:
+        from warroom.services import channels
+
+        c = self.selected()
+        if c is None:
+            return
+        answer = QMessageBox.question(
+            self, "Remove channel",
+            f"Remove the channel {c.name} ({c.label})?\n\nIts history stays in the outbox; its secret leaves "
+            "the keyring. A channel the matrix still uses, or with deliveries waiting, is not removed.",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No)
+        if answer != QMessageBox.StandardButton.Yes:
+            return
+        store, actor, name = self.store, self.actor, c.name
+
+        def done(_none) -> None:
+            self.reload()
+            self._say(f"Channel {name} removed.", True)
+            self.changed.emit()
+
+        self.ops.write(lambda: channels.remove(store, actor, name), done, lambda error: self._failed(error))
+
+    def _failed(self, error: BaseException) -> None:
+        if isinstance(error, WarroomError):
+            self._say(str(error), False)
+        else:
+            self.ops.default_error(error)

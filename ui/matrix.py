@@ -1,0 +1,576 @@
+"""The stakeholder matrix in the window: audiences down, severities across; each
+cell says whether the audience is told at that severity, through which channel
+routes ("statuspage>site, slack>email": a route's first channel is primary, the
+rest its fallbacks), how often, by whom and with which audience's templates.
+Enter or a double-click edits a cell; the change can go to that severity alone,
+to it and the more severe ones, or to all severities."""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Callable
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from warroom.domain import Severity
+from warroom.errors import WarroomError
+from warroom.services import matrix
+from ui.qt import (
+    QAbstractTableModel,
+    QAction,
+    QBrush,
+    QCheckBox,
+    QColor,
+    QComboBox,
+    QCompleter,
+    QDialog,
+    QDialogButtonBox,
+    QFont,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QKeySequence,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QModelIndex,
+    QPushButton,
+    QStringListModel,
+    Qt,
+    QTableView,
+    QVBoxLayout,
+    Signal,
+    qt_alive,
+)
+
+if TYPE_CHECKING:
+    from warroom.services.matrix import CellView
+    from warroom.store import Store
+    from ui.ops import Operations
+
+_ERROR_STYLE = "color:#c62828;"
+_MUTED = QColor("#8a8a8a")
+_STATE_COLORS = {"ok": "#2e7d32", "retrying": "#ef6c00", "down": "#c62828", "disabled": "#8a8a8a"}
+
+
+def interval_text(delta: timedelta) -> str:
+    """``30 min``, ``4 h``, ``1 d``: a cadence as people read it."""
+    s = int(delta.total_seconds())
+    if s and s % 86400 == 0:
+        return f"{s // 86400} d"
+    if s and s % 3600 == 0:
+        return f"{s // 3600} h"
+    if s % 60 == 0:
+        return f"{s // 60} min"
+    return f"{s} s"
+
+
+def interval_entry(delta: timedelta | None) -> str:
+    """A cadence as :func:`warroom.services.policy.parse_interval` reads it back (``30m``, ``4h``)."""
+    if delta is None:
+        return ""
+    s = int(delta.total_seconds())
+    if s and s % 86400 == 0:
+        return f"{s // 86400}d"
+    if s and s % 3600 == 0:
+        return f"{s // 3600}h"
+    if s % 60 == 0:
+        return f"{s // 60}m"
+    return f"{s}s"
+
+
+def routes_sentence(routes) -> str:
+    """``statuspage (else site), and slack (else email)``."""
+    parts = []
+    for route in routes:
+        text = route[0]
+        if len(route) > 1:
+            text += " (else " + ", then ".join(route[1:]) + ")"
+        parts.append(text)
+    return ", and ".join(parts)
+
+
+class MatrixModel(QAbstractTableModel):
+    """The grid: a row per audience, a column per severity."""
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.audiences: list[str] = []
+        self.labels: dict[str, str] = {}
+        self.severities: list[Severity] = list(Severity)
+        self.cells: dict[tuple[str, Severity], CellView] = {}
+        self.defaults: dict[Severity, timedelta] = {}
+        self.channel_states: dict[str, str] = {}
+        self._muted = QBrush(_MUTED)
+        self._down = QBrush(QColor("#c62828"))
+        self._italic = QFont()
+        self._italic.setItalic(True)
+        self._bold = QFont()
+        self._bold.setBold(True)
+
+    def set_grid(self, audiences: list[str], severities: list[Severity], cells: dict, *,
+                 labels: dict[str, str] | None = None, defaults: dict[Severity, timedelta] | None = None,
+                 channel_states: dict[str, str] | None = None) -> None:
+        self.beginResetModel()
+        self.audiences, self.severities, self.cells = list(audiences), list(severities), dict(cells)
+        self.labels = dict(labels or {})
+        self.defaults = dict(defaults or {})
+        self.channel_states = dict(channel_states or {})
+        self.endResetModel()
+
+    def cell(self, row: int, col: int) -> CellView | None:
+        if not (0 <= row < len(self.audiences) and 0 <= col < len(self.severities)):
+            return None
+        return self.cells.get((self.audiences[row], self.severities[col]))
+
+    def position(self, audience: str, severity: Severity) -> tuple[int, int] | None:
+        if audience in self.audiences and severity in self.severities:
+            return self.audiences.index(audience), self.severities.index(severity)
+        return None
+
+    def cell_text(self, c: CellView) -> str:
+        if not c.told:
+            return "not told"
+        first = matrix.format_routes(c.routes) if c.routes else "no channels"
+        bits = []
+        if c.cadence is not None:
+            bits.append(f"every {interval_text(c.cadence)}")
+        elif c.routes and c.severity in self.defaults:
+            bits.append(f"every {interval_text(self.defaults[c.severity])} (default)")
+        if c.owner:
+            bits.append(c.owner)
+        if c.template_audience:
+            bits.append(f"{c.template_audience} templates")
+        return first + ("\n" + " · ".join(bits) if bits else "")
+
+    def _problem(self, c: CellView) -> str | None:
+        """A route's channels all gone or down: said in the cell's tooltip, shown red."""
+        for route in c.routes:
+            states = [self.channel_states.get(name, "missing") for name in route]
+            if all(s in ("down", "disabled", "missing") for s in states):
+                return f"Nothing in the route {'>'.join(route)} works now ({', '.join(states)})."
+        return None
+
+    def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self.audiences)
+
+    def columnCount(self, parent: QModelIndex = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self.severities)
+
+    def headerData(self, section: int, orientation, role: int = Qt.ItemDataRole.DisplayRole):
+        if orientation == Qt.Orientation.Horizontal:
+            if not 0 <= section < len(self.severities):
+                return None
+            sev = self.severities[section]
+            if role == Qt.ItemDataRole.DisplayRole:
+                return sev.value
+            if role == Qt.ItemDataRole.ToolTipRole and sev in self.defaults:
+                return f"{sev.value}: updates every {interval_text(self.defaults[sev])} unless a cell says otherwise"
+            return None
+        if not 0 <= section < len(self.audiences):
+            return None
+        name = self.audiences[section]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self.labels.get(name, name)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return f"Audience {name}"
+        return None
+
+    def data(self, index: QModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
+        if not index.isValid():
+            return None
+        c = self.cell(index.row(), index.column())
+        if c is None:
+            return None
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self.cell_text(c)
+        if role == Qt.ItemDataRole.ForegroundRole:
+            if not c.told or not c.routes:
+                return self._muted
+            if self._problem(c):
+                return self._down
+            return None
+        if role == Qt.ItemDataRole.FontRole and not c.told:
+            return self._italic
+        if role == Qt.ItemDataRole.ToolTipRole:
+            where = f"{self.labels.get(c.audience, c.audience)} at {c.severity.value}"
+            if not c.told:
+                return f"{where}: not told."
+            if not c.routes:
+                return (f"{where}: told, but no channels: a published update is recorded and goes nowhere. "
+                        "Enter: choose channels.")
+            text = f"{where}: through {routes_sentence(c.routes)}."
+            problem = self._problem(c)
+            return text + (f"\n{problem}" if problem else "")
+        return None
+
+
+class RouteCompleter(QCompleter):
+    """Completes the channel name being typed after the last ``,`` or ``>``."""
+
+    def splitPath(self, path: str) -> list[str]:
+        return [re.split(r"[,>;]", path)[-1].strip()]
+
+    def pathFromIndex(self, index: QModelIndex) -> str:
+        widget = self.widget()
+        text = widget.text() if isinstance(widget, QLineEdit) else ""
+        head = re.match(r"^(.*[,>;]\s*)", text)
+        prefix = head.group(1) if head else ""
+        if prefix.endswith(",") or prefix.endswith(";"):
+            prefix += " "
+        return prefix + str(index.data())
+
+
+class CellForm(QDialog):
+    """Edit one cell. Saving emits ``submitted``; the dialog calls :meth:`finish`
+    once it is stored, or :meth:`show_error` with the service's message."""
+
+    submitted = Signal()
+
+    def __init__(self, cell: CellView, *, audience_label: str, channels: list[tuple[str, str, str]],
+                 people: list[str], audiences: list[tuple[str, str]], default_cadence: timedelta | None,
+                 parent=None) -> None:
+        super().__init__(parent)
+        self.cell = cell
+        self.setObjectName("matrixCellForm")
+        self.setWindowTitle(f"{audience_label} at {cell.severity.value}")
+        self.channel_names = [name for name, _kind, _state in channels]
+
+        self.told = QCheckBox(f"Tell {audience_label} at {cell.severity.value}")
+        self.told.setObjectName("toldBox")
+        self.told.setChecked(cell.told)
+        self.routes = QLineEdit(matrix.format_routes(cell.routes))
+        self.routes.setObjectName("routesEdit")
+        self.routes.setPlaceholderText("e.g. statuspage>site, slack>email")
+        self.routes.setToolTip("Routes separated by commas, each sent to; within a route, > names the fallback "
+                               "used when the channel before it is down")
+        completer = RouteCompleter(QStringListModel(self.channel_names, self), self)
+        completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        completer.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
+        self.routes.setCompleter(completer)
+        self.known = QLabel()
+        self.known.setObjectName("knownChannels")
+        self.known.setTextFormat(Qt.TextFormat.RichText)  # lines broken here, not wrapped (a stable height)
+        self.known.linkActivated.connect(self._add_channel)
+        if channels:
+            links = [f"<a href='{html.escape(name)}'>{html.escape(name)}</a> "
+                     f"<span style='color:{_STATE_COLORS.get(state, '#8a8a8a')}'>({html.escape(kind)}, {state})</span>"
+                     for name, kind, state in channels]
+            lines = "<br>".join(" · ".join(links[i:i + 3]) for i in range(0, len(links), 3))
+            self.known.setText(f"<small>Known channels (click one to add it as a route):<br>{lines}</small>")
+        else:
+            self.known.setText("<small>No channels yet: add them in View › Channels… first.</small>")
+        self.cadence = QLineEdit(interval_entry(cell.cadence))
+        self.cadence.setObjectName("cadenceEdit")
+        default = f"blank: the {cell.severity.value} default" + (
+            f", every {interval_text(default_cadence)}" if default_cadence else "")
+        self.cadence.setPlaceholderText(default)
+        self.cadence.setToolTip("How often this audience gets an update: 30m, 1h, 4h, 1d; blank for the "
+                                "severity's default")
+        self.owner = QComboBox()
+        self.owner.setObjectName("ownerCombo")
+        self.owner.addItem("— nobody in particular —", "")
+        for name in people:
+            self.owner.addItem(name, name)
+        if cell.owner and self.owner.findData(cell.owner) < 0:
+            self.owner.addItem(cell.owner, cell.owner)
+        self.owner.setCurrentIndex(max(0, self.owner.findData(cell.owner or "")))
+        self.template = QComboBox()
+        self.template.setObjectName("templateCombo")
+        self.template.addItem("its own templates", "")
+        for name, label in audiences:
+            if name != cell.audience:
+                self.template.addItem(f"{label}'s templates ({name})", name)
+        if cell.template_audience and self.template.findData(cell.template_audience) < 0:
+            self.template.addItem(cell.template_audience, cell.template_audience)
+        self.template.setCurrentIndex(max(0, self.template.findData(cell.template_audience or "")))
+        self.apply_to = QComboBox()
+        self.apply_to.setObjectName("applyTo")
+        sev = cell.severity
+        self.apply_to.addItem(f"{sev.value} only", sev.value)
+        if sev.rank > 1:
+            more = [s.value for s in Severity if s.rank <= sev.rank]
+            self.apply_to.addItem(f"{more[0]}–{sev.value} ({sev.value} and more severe)", ",".join(more))
+        self.apply_to.addItem("all severities", "all")
+        self.apply_to.setToolTip("Only what you change here is written to the other severities")
+        self.error = QLabel()
+        self.error.setObjectName("cellError")
+        self.error.setStyleSheet(_ERROR_STYLE)
+        self.error.setWordWrap(True)
+        self.error.hide()
+
+        form = QFormLayout()
+        form.addRow("", self.told)
+        form.addRow("&Channels", self.routes)
+        form.addRow("", self.known)
+        form.addRow("C&adence", self.cadence)
+        form.addRow("&Owner", self.owner)
+        form.addRow("&Templates", self.template)
+        form.addRow("A&pply to", self.apply_to)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.error)
+        layout.addWidget(self.buttons)
+        self.told.toggled.connect(self._told_changed)
+        self._told_changed(self.told.isChecked())
+        self.routes.setFocus()
+        self.resize(max(580, self.sizeHint().width()), self.sizeHint().height())
+
+    def _told_changed(self, told: bool) -> None:
+        for w in (self.routes, self.known, self.cadence, self.owner, self.template):
+            w.setEnabled(told)
+
+    def _add_channel(self, name: str) -> None:
+        text = self.routes.text().rstrip()
+        if not text:
+            text = name
+        elif text.endswith((",", ">")):
+            text += name if text.endswith(">") else f" {name}"
+        else:
+            text += f", {name}"
+        self.routes.setText(text)
+        self.routes.setFocus()
+
+    def severities(self) -> str:
+        return str(self.apply_to.currentData())
+
+    def changes(self) -> dict[str, Any]:
+        """What the form changes, as :func:`matrix.set_cell` takes it. Raises InputError
+        for a cadence it cannot read."""
+        from warroom.services import policy
+
+        c = self.cell
+        out: dict[str, Any] = {}
+        told = self.told.isChecked()
+        if told != c.told or not c.defined:
+            out["told"] = told
+        routes = self.routes.text().strip()
+        if matrix.parse_routes(routes) != tuple(c.routes):
+            out["channels"] = routes
+        text = self.cadence.text().strip()
+        cadence = policy.parse_interval(text) if text and text.lower() != "default" else None
+        if cadence != c.cadence:
+            out["cadence"] = cadence
+        owner = self.owner.currentData() or None
+        if owner != c.owner:
+            out["owner"] = owner
+        template = self.template.currentData() or None
+        if template != c.template_audience:
+            out["template_audience"] = template
+        return out
+
+    def accept(self) -> None:
+        if not self.isEnabled():
+            return
+        self.error.hide()
+        self.routes.setStyleSheet("")
+        self.cadence.setStyleSheet("")
+        self.submitted.emit()
+
+    def finish(self) -> None:
+        super().accept()
+
+    def show_error(self, message: str) -> None:
+        # The service speaks to the command line too; here, channels are added in the window.
+        message = message.replace("add it first (channel add)", "add it first (View › Channels…)")
+        self.error.setText(message)
+        self.error.show()
+        lower = message.lower()
+        field = None
+        if "channel" in lower or "route" in lower:
+            field = self.routes
+        elif "interval" in lower or "cadence" in lower:
+            field = self.cadence
+        if field is not None:
+            field.setStyleSheet("border:1px solid #c62828;")
+            field.setFocus()
+            field.selectAll()
+
+
+class MatrixDialog(QDialog):
+    """The matrix: non-modal, opened from View › Stakeholder matrix… (Ctrl+Shift+M)."""
+
+    #: Open the channel settings (the button under the grid).
+    channels_requested = Signal()
+
+    def __init__(self, store: Store, actor: str | Callable[[], str], ops: Operations, parent=None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Stakeholder matrix — War room")
+        self.setObjectName("matrixDialog")
+        self.setWindowFlag(Qt.WindowType.Window)
+        self.store, self.ops = store, ops
+        self._actor = actor
+        self.form: CellForm | None = None
+        self._audiences: list = []
+        self._channels: list[tuple[str, str, str]] = []
+        self._people: list[str] = []
+
+        intro = QLabel("Who hears what at each severity, and through which channels. A cell's channels are routes: "
+                       "<b>statuspage&gt;site, slack&gt;email</b> sends to the status page and to Slack, each falling "
+                       "back to the next when it is down. <b>Enter</b> or a double-click changes a cell.")
+        intro.setWordWrap(True)
+        intro.setObjectName("matrixIntro")
+        self.model = MatrixModel(self)
+        self.table = QTableView()
+        self.table.setObjectName("matrixTable")
+        self.table.setModel(self.model)
+        self.table.setSelectionMode(QTableView.SelectionMode.SingleSelection)
+        self.table.setSelectionBehavior(QTableView.SelectionBehavior.SelectItems)
+        self.table.setEditTriggers(QTableView.EditTrigger.NoEditTriggers)
+        self.table.setWordWrap(False)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.table.setAlternatingRowColors(True)
+        vh = self.table.verticalHeader()
+        vh.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        vh.setDefaultSectionSize(self.table.fontMetrics().height() * 2 + 14)
+        vh.setMinimumWidth(120)
+        hh = self.table.horizontalHeader()
+        hh.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.table.doubleClicked.connect(self.edit_current)
+        self.edit_action = QAction("Edit cell", self.table)
+        self.edit_action.setShortcuts([QKeySequence(Qt.Key.Key_Return), QKeySequence(Qt.Key.Key_Enter),
+                                       QKeySequence(Qt.Key.Key_F2)])
+        self.edit_action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+        self.edit_action.triggered.connect(self.edit_current)
+        self.table.addAction(self.edit_action)
+        self.table.selectionModel().currentChanged.connect(self._explain)
+
+        self.explain = QLabel()
+        self.explain.setObjectName("cellExplain")
+        self.explain.setWordWrap(True)
+        self.status = QLabel()
+        self.status.setObjectName("matrixStatus")
+        self.status.setWordWrap(True)
+        self.edit_button = QPushButton("&Edit cell… (Enter)")
+        self.edit_button.setObjectName("editCell")
+        self.channels_button = QPushButton("C&hannels…")
+        self.channels_button.setObjectName("openChannels")
+        self.close_button = QPushButton("Close")
+        for b in (self.edit_button, self.channels_button, self.close_button):
+            b.setAutoDefault(False)
+        self.edit_button.clicked.connect(self.edit_current)
+        self.channels_button.clicked.connect(self.channels_requested)
+        self.close_button.clicked.connect(self.close)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.edit_button)
+        buttons.addWidget(self.channels_button)
+        buttons.addWidget(self.status, 1)
+        buttons.addWidget(self.close_button)
+        layout = QVBoxLayout(self)
+        layout.addWidget(intro)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.explain)
+        layout.addLayout(buttons)
+        self.resize(1100, 520)
+        self.reload()
+
+    @property
+    def actor(self) -> str:
+        return self._actor() if callable(self._actor) else self._actor
+
+    def reload(self) -> None:
+        from warroom.services import audiences, channels, people, policy
+
+        current = self.table.currentIndex()
+        keep = (current.row(), current.column()) if current.isValid() else (0, 0)
+        names, sevs, cells = matrix.grid(self.store)
+        self._audiences = audiences.list_audiences(self.store)
+        self._channels = [(c.name, c.kind, c.state) for c in channels.list_channels(self.store)]
+        self._people = [p.name for p in people.list_people(self.store)]
+        self.model.set_grid(names, sevs, cells, labels={a.name: a.label for a in self._audiences},
+                            defaults=policy.update_intervals(self.store),
+                            channel_states={name: state for name, _k, state in self._channels})
+        if self.model.rowCount():
+            row = min(keep[0], self.model.rowCount() - 1)
+            self.table.setCurrentIndex(self.model.index(row, min(keep[1], self.model.columnCount() - 1)))
+        self._explain()
+
+    def select(self, audience: str, severity: Severity | str) -> bool:
+        pos = self.model.position(audience, Severity.parse(severity))
+        if pos is None:
+            return False
+        self.table.setCurrentIndex(self.model.index(*pos))
+        return True
+
+    def current_cell(self) -> CellView | None:
+        index = self.table.currentIndex()
+        return self.model.cell(index.row(), index.column()) if index.isValid() else None
+
+    def _explain(self, *_args) -> None:
+        c = self.current_cell()
+        if c is None:
+            self.explain.setText("")
+            return
+        label = self.model.labels.get(c.audience, c.audience)
+        if not c.told:
+            text = f"<b>{html.escape(label)}</b> is not told at {c.severity.value}."
+        elif not c.routes:
+            text = (f"<b>{html.escape(label)}</b> at {c.severity.value}: no channels — a published update is "
+                    "recorded, and sent nowhere.")
+        else:
+            cadence = c.cadence or self.model.defaults.get(c.severity)
+            text = (f"<b>{html.escape(label)}</b> at {c.severity.value}: sent through "
+                    f"{html.escape(routes_sentence(c.routes))}"
+                    + (f", every {interval_text(cadence)}" if cadence else "")
+                    + (f", owned by {html.escape(c.owner)}" if c.owner else "")
+                    + (f", with the {html.escape(c.template_audience)} templates" if c.template_audience else "")
+                    + ".")
+            problem = self.model._problem(c)
+            if problem:
+                text += f" <span style='color:#c62828'>{html.escape(problem)}</span>"
+        self.explain.setText(text)
+
+    def edit_current(self, *_args) -> CellForm | None:
+        c = self.current_cell()
+        if c is None:
+            return None
+        if self.form is not None and qt_alive(self.form) and self.form.isVisible():
+            self.form.raise_()
+            return self.form
+        form = CellForm(c, audience_label=self.model.labels.get(c.audience, c.audience), channels=self._channels,
+                        people=self._people, audiences=[(a.name, a.label) for a in self._audiences],
+                        default_cadence=self.model.defaults.get(c.severity), parent=self)
+        form.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        form.submitted.connect(lambda form=form: self._save(form))
+        self.form = form
+        form.open()
+        return form
+
+    def _save(self, form: CellForm) -> None:
+        try:
+            changes = form.changes()
+        except WarroomError as exc:
+            form.show_error(str(exc))
+            return
+        if not changes:
+            form.finish()
+            self.status.setText("Nothing changed.")
+            return
+        store, actor, cell, severities = self.store, self.actor, form.cell, form.severities()
+        form.setEnabled(False)
+
+        def saved(views) -> None:
+            if qt_alive(form):
+                form.setEnabled(True)
+                form.finish()
+            self.reload()
+            self.select(cell.audience, cell.severity)
+            which = ", ".join(v.severity.value for v in views)
+            self.status.setText(f"Saved {self.model.labels.get(cell.audience, cell.audience)} at {which}.")
+
+        def failed(error: BaseException) -> None:
+            if qt_alive(form):
+                form.setEnabled(True)
+            if isinstance(error, WarroomError) and qt_alive(form):
+                form.show_error(str(error))
+            elif isinstance(error, WarroomError):
+                QMessageBox.warning(self, "Stakeholder matrix", str(error))
+            else:
+                self.ops.default_error(error)
+
+        self.ops.write(lambda: matrix.set_cell(store, actor, cell.audience, severities, **changes), saved, failed)
+

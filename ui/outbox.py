@@ -1,0 +1,575 @@
+"""The Deliveries tab: the selected incident's outbox — one row per channel and
+recipient of every published update, its state, attempts, next try and last
+error; the selected delivery's subject, receipt and failover source; Retry and
+Cancel.
+
+Built the first time the tab is shown (see MainWindow.show_deliveries); an
+incident's deliveries are few (a row per channel and recipient per update), so
+they are read whole and the countdowns tick in the model."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from warroom.errors import WarroomError
+from warroom.timefmt import TimeFormatter, age_text, clock_text
+from ui.qt import (
+    QAbstractTableModel,
+    QBrush,
+    QColor,
+    QComboBox,
+    QFont,
+    QHBoxLayout,
+    QHeaderView,
+    QKeySequence,
+    QLabel,
+    QModelIndex,
+    QPushButton,
+    QShortcut,
+    QSplitter,
+    Qt,
+    QTableView,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+    Signal,
+)
+
+if TYPE_CHECKING:
+    from warroom.clock import Clock
+    from warroom.services.outbox import DeliveryView
+    from warroom.store import Store
+    from ui.ops import Operations
+
+#: The delivery's id, on every cell.
+DeliveryIdRole = Qt.ItemDataRole.UserRole + 4
+
+STATE_LABELS = {
+    "queued": "queued",
+    "delivered": "delivered",
+    "failed": "failed",
+    "cancelled": "cancelled",
+    "failed_over": "failed over",
+    "simulated": "would have been sent",
+}
+STATE_COLORS = {
+    "delivered": QColor("#2e7d32"),
+    "simulated": QColor("#00838f"),
+    "failed": QColor("#c62828"),
+    "retrying": QColor("#ef6c00"),
+    "sending": QColor("#1565c0"),
+    "cancelled": QColor("#8a8a8a"),
+    "failed_over": QColor("#8a8a8a"),
+}
+#: The filter above the table: label -> states shown (None: all).
+FILTERS = (
+    ("All deliveries", None),
+    ("Needs attention (queued or failed)", ("queued", "failed")),
+    ("Failed", ("failed",)),
+    ("Queued", ("queued",)),
+    ("Delivered", ("delivered",)),
+    ("Exercise: would have been sent", ("simulated",)),
+    ("Cancelled or failed over", ("cancelled", "failed_over")),
+)
+
+
+def state_text(d: DeliveryView) -> str:
+    if d.state == "queued":
+        if d.leased:
+            return "sending…"
+        return f"retrying (try {d.attempts + 1})" if d.attempts else "queued"
+    return STATE_LABELS.get(d.state, d.state.replace("_", " "))
+
+
+def _color_key(d: DeliveryView) -> str | None:
+    if d.state == "queued":
+        return "sending" if d.leased else ("retrying" if d.attempts else None)
+    return d.state
+
+
+def target_text(d: DeliveryView) -> str:
+    if d.recipient and d.address:
+        return f"{d.recipient} <{d.address}>"
+    return d.address or d.recipient or "whole channel"
+
+
+class DeliveryModel(QAbstractTableModel):
+    """One incident's deliveries, oldest first. Texts are made when rows are set;
+    only the countdown to the next attempt is computed as it is shown."""
+
+    COLUMNS = ("State", "Channel", "Audience", "To", "Tries", "Next attempt", "Last error", "Delivered")
+    STATE, CHANNEL, AUDIENCE, TO, TRIES, NEXT, ERROR, DELIVERED = range(8)
+
+    def __init__(self, clock: Clock, local: TimeFormatter, parent=None) -> None:
+        super().__init__(parent)
+        self.clock = clock
+        self.local = local
+        self._rows: list[DeliveryView] = []
+        self._cells: list[tuple[str, ...]] = []
+        self._brushes = {k: QBrush(c) for k, c in STATE_COLORS.items()}
+        self._muted = QBrush(QColor("#8a8a8a"))
+        self._bold = QFont()
+        self._bold.setBold(True)
+        self._italic = QFont()
+        self._italic.setItalic(True)
+
+    def set_rows(self, rows: list[DeliveryView]) -> None:
+        rows = list(rows)
+        if [r.id for r in rows] == [r.id for r in self._rows]:
+            self._rows = rows
+            self._cells = [self._texts(r) for r in rows]
+            if rows:
+                self.dataChanged.emit(self.index(0, 0), self.index(len(rows) - 1, len(self.COLUMNS) - 1))
+            return
+        self.beginResetModel()
+        self._rows = rows
+        self._cells = [self._texts(r) for r in rows]
+        self.endResetModel()
+
+    def _texts(self, d: DeliveryView) -> tuple[str, ...]:
+        error = (d.last_error or "").replace("\n", " ")
+        return (state_text(d), d.channel, d.audience, target_text(d), str(d.attempts), "", error,
+                self.local.stamp(d.delivered_at) if d.delivered_at else "")
+
+    def delivery(self, row: int) -> DeliveryView | None:
+        return self._rows[row] if 0 <= row < len(self._rows) else None
+
+    def row_of(self, delivery_id: uuid.UUID) -> int | None:
+        for i, r in enumerate(self._rows):
+            if r.id == delivery_id:
+                return i
+        return None
+
+    def by_id(self, delivery_id: uuid.UUID) -> DeliveryView | None:
+        row = self.row_of(delivery_id)
+        return None if row is None else self._rows[row]
+
+    def next_text(self, d: DeliveryView) -> str:
+        if d.state != "queued":
+            return ""
+        if d.leased:
+            return "now"
+        left = d.next_attempt_at - self.clock.now()
+        seconds = left.total_seconds()
+        if seconds <= 0:
+            return "due now"
+        if seconds < 3600:
+            return f"in {clock_text(left)}"
+        return self.local.stamp(d.next_attempt_at)
+
+    def tick(self) -> None:
+        """Time moved on: the countdowns change."""
+        if self._rows:
+            self.dataChanged.emit(self.index(0, self.NEXT), self.index(len(self._rows) - 1, self.NEXT),
+                                  [Qt.ItemDataRole.DisplayRole])
+
+    def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: QModelIndex = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self.COLUMNS)
+
+    def headerData(self, section: int, orientation, role: int = Qt.ItemDataRole.DisplayRole):
+        if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(self.COLUMNS):
+            return None
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self.COLUMNS[section]
+        if role == Qt.ItemDataRole.ToolTipRole:
+            if section == self.TRIES:
+                return "Attempts made so far"
+            if section == self.NEXT:
+                return "When a queued delivery is tried next (back-off, the vendor's Retry-After, an open breaker)"
+            if section == self.TO:
+                return "The stakeholder and address, or the whole channel (Slack, Teams, a status page)"
+        return None
+
+    def data(self, index: QModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
+        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+            return None
+        d = self._rows[index.row()]
+        col = index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            if col == self.NEXT:
+                return self.next_text(d)
+            return self._cells[index.row()][col]
+        if role == Qt.ItemDataRole.ForegroundRole:
+            if col == self.STATE:
+                key = _color_key(d)
+                return self._brushes.get(key) if key else None
+            if col == self.ERROR:
+                return self._brushes["failed"] if d.state == "failed" else self._muted
+            if col == self.TO and not (d.recipient or d.address):
+                return self._muted
+            if d.state in ("cancelled", "failed_over"):
+                return self._muted
+            return None
+        if role == Qt.ItemDataRole.FontRole:
+            if col == self.STATE and d.state == "failed":
+                return self._bold
+            if col == self.STATE and d.state == "simulated":
+                return self._italic
+            return None
+        if role == Qt.ItemDataRole.TextAlignmentRole and col == self.TRIES:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            if col == self.ERROR and d.last_error:
+                return d.last_error
+            if col == self.STATE and d.state == "simulated":
+                return "An exercise incident: nothing left this machine; the detail shows what would have been sent."
+            if col == self.NEXT and d.state == "queued":
+                return f"Next attempt {self.local.full(d.next_attempt_at)}"
+            return f"{d.subject}\n{d.channel} → {target_text(d)}"
+        if role == DeliveryIdRole:
+            return d.id
+        return None
+
+
+class DeliveriesView(QWidget):
+    """The selected incident's deliveries (the "Deliveries" tab)."""
+
+    #: A retry or cancel was written: the dispatcher and the status bar should look.
+    changed = Signal()
+
+    def __init__(self, store: Store, actor: str | Callable[[], str], ops: Operations,
+                 local: TimeFormatter, parent=None) -> None:
+        super().__init__(parent)
+        self.setObjectName("deliveries")
+        self.store, self.ops, self.local = store, ops, local
+        self._actor = actor
+        self.incident_id: uuid.UUID | None = None
+        self.incident_ref = ""
+        self._all: list[DeliveryView] = []
+        self._shown: DeliveryView | None = None
+
+        self.title = QLabel()
+        self.title.setObjectName("deliveriesTitle")
+        self.title.setTextFormat(Qt.TextFormat.RichText)
+        self.filter = QComboBox()
+        self.filter.setObjectName("deliveryFilter")
+        for label, states in FILTERS:
+            self.filter.addItem(label, states)
+        self.filter.currentIndexChanged.connect(lambda _i: self._show_rows())
+
+        self.model = DeliveryModel(store.clock, local, self)
+        self.table = QTableView()
+        self.table.setObjectName("deliveryTable")
+        self.table.setModel(self.model)
+        from ui.mainwindow import _fixed_rows
+
+        _fixed_rows(self.table)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        for col, width in ((0, 140), (1, 96), (2, 90), (3, 200), (4, 44), (5, 96), (6, 200), (7, 120)):
+            self.table.setColumnWidth(col, width)
+        header.setSectionResizeMode(DeliveryModel.ERROR, QHeaderView.ResizeMode.Stretch)
+        header.setMinimumSectionSize(40)
+        self.table.selectionModel().currentRowChanged.connect(self._chosen)
+
+        self.hint = QLabel()
+        self.hint.setObjectName("deliveriesHint")
+        self.hint.setWordWrap(True)
+        self.hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.hint.setStyleSheet("color:#555; padding:18px;")
+        self.hint.hide()
+
+        self.detail = QTextBrowser()
+        self.detail.setObjectName("deliveryDetail")
+        self.detail.setOpenLinks(False)
+        self.detail.anchorClicked.connect(self._anchor)
+
+        self.retry_button = QPushButton("&Retry (Ctrl+Enter)")
+        self.retry_button.setObjectName("retryDelivery")
+        self.retry_button.setToolTip("Queue a failed or cancelled delivery again, due now")
+        self.cancel_button = QPushButton("Ca&ncel delivery (Del)")
+        self.cancel_button.setObjectName("cancelDelivery")
+        self.cancel_button.setToolTip("Stop a queued delivery from going out")
+        for b in (self.retry_button, self.cancel_button):
+            b.setAutoDefault(False)
+        self.retry_button.clicked.connect(self.retry_selected)
+        self.cancel_button.clicked.connect(self.cancel_selected)
+        self.message = QLabel()
+        self.message.setObjectName("deliveriesMessage")
+        self.message.setWordWrap(True)
+
+        self.retry_shortcut = QShortcut(QKeySequence("Ctrl+Return"), self,
+                                        context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.retry_shortcut.activated.connect(self.retry_selected)
+        self.retry_shortcut2 = QShortcut(QKeySequence("Ctrl+Enter"), self,
+                                         context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.retry_shortcut2.activated.connect(self.retry_selected)
+        self.cancel_shortcut = QShortcut(QKeySequence(Qt.Key.Key_Delete), self.table,
+                                         context=Qt.ShortcutContext.WidgetShortcut)
+        self.cancel_shortcut.activated.connect(self.cancel_selected)
+
+        top = QHBoxLayout()
+        top.addWidget(self.title, 1)
+        top.addWidget(self.filter)
+        table_page = QWidget()
+        tl = QVBoxLayout(table_page)
+        tl.setContentsMargins(0, 0, 0, 0)
+        tl.addWidget(self.hint)
+        tl.addWidget(self.table, 1)
+        self._table_layout = tl
+        detail_page = QWidget()
+        dl = QVBoxLayout(detail_page)
+        dl.setContentsMargins(0, 0, 0, 0)
+        dl.addWidget(self.detail, 1)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.retry_button)
+        buttons.addWidget(self.cancel_button)
+        buttons.addWidget(self.message, 1)
+        dl.addLayout(buttons)
+        self.splitter = QSplitter(Qt.Orientation.Vertical)
+        self.splitter.setObjectName("deliveriesSplitter")
+        self.splitter.addWidget(table_page)
+        self.splitter.addWidget(detail_page)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 2)
+        self.splitter.setChildrenCollapsible(False)
+        self.splitter.setSizes([380, 240])
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 4, 0, 0)
+        layout.addLayout(top)
+        layout.addWidget(self.splitter, 1)
+        self._show(None)
+
+    @property
+    def actor(self) -> str:
+        return self._actor() if callable(self._actor) else self._actor
+
+    # -- loading -------------------------------------------------------------------
+
+    def show_incident(self, incident_id: uuid.UUID | None, ref: str = "") -> None:
+        if incident_id != self.incident_id:
+            self.message.setText("")
+        self.incident_id = incident_id
+        self.incident_ref = ref
+        self.reload()
+
+    def reload(self) -> None:
+        """Read the incident's deliveries again; the selection stays on its delivery."""
+        if self.incident_id is None:
+            self._all = []
+        else:
+            from warroom.services import outbox
+
+            self._all = outbox.list_deliveries(self.store, incident_id=self.incident_id)
+        self._show_rows()
+
+    def set_filter(self, states: tuple[str, ...] | None) -> None:
+        for i in range(self.filter.count()):
+            if self.filter.itemData(i) == states:
+                self.filter.setCurrentIndex(i)
+                return
+
+    def _show_rows(self) -> None:
+        keep = self.selected()
+        states = self.filter.currentData()
+        rows = [d for d in self._all if states is None or d.state in states]
+        self.model.set_rows(rows)
+        self._summarise(rows)
+        row = self.model.row_of(keep.id) if keep is not None else None
+        if row is None and rows:
+            # the newest that needs attention, else the newest
+            attention = [i for i, d in enumerate(rows) if d.state in ("failed", "queued")]
+            row = attention[-1] if attention else len(rows) - 1
+        if row is not None:
+            index = self.model.index(row, 0)
+            if self.table.currentIndex().row() != row:
+                self.table.setCurrentIndex(index)
+            else:
+                self._show(self.model.delivery(row))
+        else:
+            self._show(None)
+
+    def _summarise(self, shown: list[DeliveryView]) -> None:
+        total = len(self._all)
+        counts: dict[str, int] = {}
+        for d in self._all:
+            counts[d.state] = counts.get(d.state, 0) + 1
+        ref = f"<b>{self.incident_ref}</b> · " if self.incident_ref else ""
+        if total == 0:
+            self.title.setText(f"{ref}no deliveries")
+        else:
+            order = ("failed", "queued", "delivered", "simulated", "failed_over", "cancelled")
+            bits = []
+            for state in order:
+                if counts.get(state):
+                    label = STATE_LABELS[state] if state != "simulated" else "exercise (not sent)"
+                    text = f"{counts[state]} {label}"
+                    if state == "failed":
+                        text = f"<span style='color:#c62828'><b>{text}</b></span>"
+                    bits.append(text)
+            shown_text = f" · showing {len(shown)}" if len(shown) != total else ""
+            self.title.setText(f"{ref}{total} deliver{'y' if total == 1 else 'ies'}: {' · '.join(bits)}{shown_text}")
+        self.table.setVisible(bool(shown))
+        self._table_layout.setStretchFactor(self.hint, 0 if shown else 1)
+        if self.incident_id is None:
+            self.hint.setText("Choose an incident to see its deliveries.")
+            self.hint.show()
+        elif total == 0:
+            self.hint.setText("<b>Nothing sent for this incident yet.</b><br>Publishing an update queues one delivery "
+                              "per channel and recipient that the stakeholder matrix names for its audience and "
+                              "severity (View › Stakeholder matrix…, Ctrl+Shift+M).")
+            self.hint.show()
+        elif not shown:
+            self.hint.setText(f"No delivery is {self.filter.currentText().lower()}. Choose “All deliveries” above.")
+            self.hint.show()
+        else:
+            self.hint.hide()
+
+    def tick(self) -> None:
+        self.model.tick()
+
+    # -- the selected delivery ---------------------------------------------------
+
+    def selected(self) -> DeliveryView | None:
+        index = self.table.currentIndex()
+        return self.model.delivery(index.row()) if index.isValid() else None
+
+    def select(self, delivery_id: uuid.UUID) -> bool:
+        row = self.model.row_of(delivery_id)
+        if row is None:
+            self.filter.setCurrentIndex(0)
+            row = self.model.row_of(delivery_id)
+        if row is None:
+            return False
+        self.table.setCurrentIndex(self.model.index(row, 0))
+        return True
+
+    def _chosen(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        self._show(self.model.delivery(current.row()) if current.isValid() else None)
+
+    def _show(self, d: DeliveryView | None) -> None:
+        self.retry_button.setEnabled(d is not None and d.state in ("failed", "cancelled"))
+        self.cancel_button.setEnabled(d is not None and d.state == "queued" and not d.leased)
+        if d is not None and d == self._shown:
+            return  # unchanged: the reader keeps their place in a long receipt
+        self._shown = d
+        self.detail.setHtml("" if d is None else self._detail_html(d))
+
+    def _detail_html(self, d: DeliveryView) -> str:
+        import html
+
+        esc = html.escape
+        rows: list[tuple[str, str]] = [
+            ("Subject", f"<b>{esc(d.subject or '(no subject)')}</b>"),
+            ("State", esc(state_text(d)) + (f" since {esc(self.local.full(d.delivered_at))}"
+                                            if d.delivered_at else "")),
+            ("Channel", f"{esc(d.channel)} ({esc(d.kind)}) → {esc(target_text(d))}"),
+            ("Audience", esc(d.audience)),
+            ("Attempts", str(d.attempts)),
+            ("Queued", f"{esc(self.local.full(d.created_at))} "
+                       f"({age_text(self.store.clock.now() - d.created_at)} ago)"),
+        ]
+        if d.state == "queued":
+            rows.append(("Next attempt",
+                         f"{esc(self.model.next_text(d))} ({esc(self.local.full(d.next_attempt_at))})"))
+            channel = self._channel(d.channel)
+            if channel is not None and channel.state != "ok":
+                why = {"down": "is down: its breaker is open, and only a probe goes out after each cool-down "
+                               "(a long outage fails over to the route's next channel)",
+                       "retrying": "is failing: attempts back off",
+                       "disabled": "is disabled: nothing goes out through it until it is enabled again "
+                                   "(View › Channels…)"}.get(channel.state, channel.state)
+                rows.append(("Channel state", f"<span style='color:#c62828'>{esc(d.channel)} {esc(why)}</span>"))
+        if d.last_error:
+            rows.append(("Last error", f"<span style='color:#c62828'>{esc(d.last_error)}</span>"))
+        if d.failover_from:
+            source = self.model.by_id(d.failover_from) or next((r for r in self._all if r.id == d.failover_from), None)
+            if source is not None:
+                rows.append(("Failed over from", f"<a href='delivery:{source.id}'>{esc(source.channel)} → "
+                                                 f"{esc(target_text(source))}</a> ({esc(state_text(source))})"))
+            else:
+                rows.append(("Failed over from", f"delivery {d.failover_from.hex[:10]}"))
+        went_on = [r for r in self._all if r.failover_from == d.id]
+        if went_on:
+            rows.append(("Failed over to", ", ".join(
+                f"<a href='delivery:{r.id}'>{esc(r.channel)} → {esc(target_text(r))}</a>" for r in went_on[:5])
+                + (" …" if len(went_on) > 5 else "")))
+        rows.append(("Delivery id", f"<code>{d.id}</code> (the idempotency key)"))
+        body = "".join(f"<tr><td style='color:#555; padding-right:12px'>{k}</td><td>{v}</td></tr>" for k, v in rows)
+        out = f"<table>{body}</table>"
+        if d.receipt:
+            receipt = dict(d.receipt)
+            payload = receipt.pop("payload", None)
+            if d.state == "simulated" or receipt.get("simulated"):
+                out += ("<p><b>Exercise:</b> nothing left this machine. This is what would have been sent to "
+                        f"{esc(d.channel)}:</p>")
+                receipt.pop("simulated", None)
+                receipt.pop("channel", None)
+            elif receipt:
+                out += "<p><b>Receipt</b></p>"
+            if receipt:
+                out += f"<pre>{esc(json.dumps(receipt, indent=2, ensure_ascii=False, default=str))}</pre>"
+            if payload is not None:
+                out += f"<pre>{esc(json.dumps(payload, indent=2, ensure_ascii=False, default=str)[:20000])}</pre>"
+        return out
+
+    def _channel(self, name: str):
+        from warroom.errors import NotFound
+        from warroom.services import channels
+
+        try:
+            return channels.get(self.store, name)
+        except NotFound:
+            return None
+
+    def _anchor(self, url) -> None:
+        text = url.toString()
+        if text.startswith("delivery:"):
+            try:
+                self.select(uuid.UUID(text.split(":", 1)[1]))
+            except ValueError:
+                pass
+
+    # -- retry and cancel ------------------------------------------------------
+
+    def retry_selected(self) -> None:
+        d = self.selected()
+        if d is None:
+            return
+        if d.state not in ("failed", "cancelled"):
+            self._say(f"This delivery is {state_text(d)}: only a failed or cancelled one is retried.")
+            return
+        self._write("retry", d, f"Queued again: {d.channel} → {target_text(d)} goes out with the next pass.")
+
+    def cancel_selected(self) -> None:
+        d = self.selected()
+        if d is None:
+            return
+        if d.state != "queued":
+            self._say(f"This delivery is {state_text(d)}: only a queued one can be cancelled.")
+            return
+        self._write("cancel", d, f"Cancelled: {d.channel} → {target_text(d)} will not be sent "
+                                 "(Retry queues it again).")
+
+    def _write(self, what: str, d: DeliveryView, done_text: str) -> None:
+        from warroom.services import outbox
+
+        store, actor, delivery_id = self.store, self.actor, d.id
+        call = outbox.retry if what == "retry" else outbox.cancel
+        self.retry_button.setEnabled(False)
+        self.cancel_button.setEnabled(False)
+
+        def done(_view) -> None:
+            self.reload()
+            self.select(delivery_id)
+            self._say(done_text, error=False)
+            self.changed.emit()
+
+        def failed(error: BaseException) -> None:
+            self.reload()
+            if isinstance(error, WarroomError):
+                self._say(str(error))
+            else:
+                self.ops.default_error(error)
+
+        self.ops.write(lambda: call(store, actor, delivery_id), done, failed)
+
+    def _say(self, text: str, error: bool = True) -> None:
+        self.message.setStyleSheet("color:#c62828;" if error else "color:#2e7d32;")
+        self.message.setText(text)
