@@ -28,6 +28,7 @@ from ui.qt import (
     QHeaderView,
     QKeySequence,
     QLabel,
+    QInputDialog,
     QLineEdit,
     QMessageBox,
     QModelIndex,
@@ -50,6 +51,31 @@ STATE_COLORS = {"ok": QColor("#2e7d32"), "retrying": QColor("#ef6c00"), "down": 
                 "disabled": QColor("#8a8a8a")}
 _WORDS = {"addr": "address", "url": "URL", "id": "ID", "sid": "SID", "ca": "CA", "s": "(per second)",
           "per": "", "rate": "Rate"}
+
+
+def ensure_secrets_unlocked(parent) -> bool:
+    """With no OS keyring, secrets live in a passphrase-encrypted file: ask for the
+    passphrase once per session (to create the file, the first time). Never plain text."""
+    from warroom import secrets
+
+    if not secrets.vault_needed():
+        return True
+    exists = secrets.vault_path().exists()
+    prompt = ("This machine has no keyring. Channel secrets are kept in an encrypted file:\n"
+              f"{secrets.vault_path()}\n\n" +
+              ("Passphrase to unlock it:" if exists else "Choose a passphrase for it (at least 8 characters):"))
+    for _ in range(3):
+        text, ok = QInputDialog.getText(parent, "Unlock secrets — War room", prompt, QLineEdit.EchoMode.Password)
+        if not ok:
+            return False
+        try:
+            if secrets.unlock(text):
+                return True
+        except WarroomError as exc:
+            prompt = f"{exc}\n\nPassphrase:"
+            continue
+        prompt = "That passphrase does not open the file. Try again:"
+    return False
 
 
 def field_label(name: str) -> str:
@@ -483,6 +509,10 @@ class ChannelsDialog(QDialog):
             form.show_error(f"Type the secret: {module.SECRET}.")
             if form.secret is not None:
                 form.secret.setFocus()
+            return
+        if secret is not None and not ensure_secrets_unlocked(self):
+            form.show_error("The secret was not saved: this machine has no keyring, and the encrypted secrets "
+                            "file stays locked without its passphrase.")
             return
         if existing is None:
             def run():

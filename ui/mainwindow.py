@@ -515,6 +515,14 @@ class MainWindow(QMainWindow):
         """Send the outbox from this window, on a background thread, until it closes."""
         if self.store is None or dispatch_disabled_by_env():
             return None
+        from warroom import secrets
+
+        if secrets.vault_needed() and secrets.vault_path().exists():
+            from ui.channels import ensure_secrets_unlocked
+
+            if not ensure_secrets_unlocked(self):   # deliveries wait (they are not failed over) until unlocked
+                self.statusBar().showMessage("Channel secrets are locked: deliveries wait until you unlock them "
+                                             "(View > Channels…).", 10000)
         if self.dispatcher is None:
             self.dispatcher = DispatchRunner(self.store, parent=self)
             self.dispatcher.passed.connect(self._dispatch_passed)

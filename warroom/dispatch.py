@@ -35,6 +35,7 @@ from sqlalchemy.orm import aliased
 from warroom.channels.base import ChannelError, Message, Recipient, SendContext
 from warroom.domain import EntryKind
 from warroom.errors import WarroomError
+from warroom.secrets import SecretsLocked
 from warroom.ids import uuid7
 from warroom.services import outbox
 from warroom.services.channels import kind_module, read_secret
@@ -343,6 +344,8 @@ class Dispatcher:
             return module.send(payload, ctx)
         except ChannelError as exc:
             return exc
+        except SecretsLocked as exc:   # the window will ask for the passphrase: wait, do not fail over
+            return ChannelError(str(exc), transient=True, retry_after=60)
         except WarroomError as exc:
             return ChannelError(str(exc), transient=False)
         except Exception as exc:  # noqa: BLE001 - a broken adapter must not stop the queue

@@ -1,9 +1,15 @@
 """Secrets: the OS keyring, or a passphrase-encrypted file when there is none.
-Never plain text, never the database, never the log."""
+Never plain text, never the database, never the log.
+
+The file (``secrets.enc`` in the user data folder) is one JSON object encrypted
+with AES-256-GCM under a key derived from the passphrase with scrypt. It is
+unlocked once per process: by WARROOM_KEY_PASSPHRASE, by a prompt on a terminal,
+or by the window asking (:func:`unlock`)."""
 
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import keyring
@@ -19,14 +25,129 @@ def keyring_available() -> bool:
     return getattr(backend, "priority", 0) > 0 and "fail" not in type(backend).__module__
 
 
-NO_KEYRING = ("This machine has no keyring (no Secret Service, Keychain or Credential Manager). Keep the key in "
-              "an encrypted file instead: add --key-file PATH and give a passphrase (asked for, or "
-              "WARROOM_KEY_PASSPHRASE).")
+class SecretsLocked(InputError):
+    """No keyring, and the encrypted secrets file has not been unlocked in this process."""
+
+
+def vault_path() -> Path:
+    from warroom.paths import data_dir
+
+    return data_dir() / "secrets.enc"
+
+
+_AAD = b"warroom-secrets-v1"
+_vault_key: bytes | None = None
+_vault_salt: bytes | None = None
+
+
+def _derive(passphrase: bytes, salt: bytes) -> bytes:
+    from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
+
+    return Scrypt(salt=salt, length=32, n=2 ** 15, r=8, p=1).derive(passphrase)
+
+
+def _read_vault() -> tuple[bytes, bytes, bytes] | None:
+    import base64
+    import json
+
+    path = vault_path()
+    if not path.exists():
+        return None
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return (base64.b64decode(data["salt"]), base64.b64decode(data["nonce"]), base64.b64decode(data["ct"]))
+    except (OSError, ValueError, KeyError, TypeError):
+        raise InputError(f"{path} is not a War room secrets file (damaged?). Move it away and add the "
+                         "channels' secrets again.") from None
+
+
+def _open_vault(key: bytes) -> dict[str, str]:
+    import json
+
+    from cryptography.exceptions import InvalidTag
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    raw = _read_vault()
+    if raw is None:
+        return {}
+    _salt, nonce, ct = raw
+    try:
+        return json.loads(AESGCM(key).decrypt(nonce, ct, _AAD))
+    except InvalidTag:
+        raise SecretsLocked("The passphrase does not open the secrets file.") from None
+
+
+def unlock(passphrase: str) -> bool:
+    """Unlock (or, the first time, create) the encrypted secrets file for this
+    process. Returns False when the passphrase does not open the existing file."""
+    global _vault_key, _vault_salt
+    if len(passphrase) < 8:
+        raise InputError("The passphrase must be at least 8 characters.")
+    raw = _read_vault()
+    salt = raw[0] if raw else os.urandom(16)
+    key = _derive(passphrase.encode("utf-8"), salt)
+    if raw is not None:
+        try:
+            _open_vault(key)
+        except SecretsLocked:
+            return False
+    _vault_key, _vault_salt = key, salt
+    return True
+
+
+def lock() -> None:
+    global _vault_key, _vault_salt
+    _vault_key = _vault_salt = None
+
+
+def vault_needed() -> bool:
+    """True when secrets can only go to the encrypted file and it is still locked."""
+    return not keyring_available() and _vault_key is None
+
+
+def _vault_key_or_unlock() -> bytes:
+    if _vault_key is not None:
+        return _vault_key
+    value = os.environ.get("WARROOM_KEY_PASSPHRASE")
+    if value is None and sys.stdin is not None and sys.stdin.isatty() and sys.stderr is not None:
+        import getpass
+
+        value = getpass.getpass(f"No keyring here; passphrase for the secrets file {vault_path()}: ")
+    if value is None:
+        raise SecretsLocked("This machine has no keyring (no Secret Service, Keychain or Credential Manager), "
+                            f"so secrets are kept in an encrypted file ({vault_path()}). Unlock it: give its "
+                            "passphrase in WARROOM_KEY_PASSPHRASE, on a terminal when asked, or in the window.")
+    if not unlock(value):
+        raise SecretsLocked("The passphrase does not open the secrets file.")
+    assert _vault_key is not None
+    return _vault_key
+
+
+def _write_vault(items: dict[str, str]) -> None:
+    import base64
+    import json
+
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    key = _vault_key_or_unlock()
+    nonce = os.urandom(12)
+    ct = AESGCM(key).encrypt(nonce, json.dumps(items, sort_keys=True).encode("utf-8"), _AAD)
+    text = json.dumps({"v": 1, "kdf": "scrypt", "n": 2 ** 15, "r": 8, "p": 1,
+                       "salt": base64.b64encode(_vault_salt or b"").decode(),
+                       "nonce": base64.b64encode(nonce).decode(), "ct": base64.b64encode(ct).decode()})
+    path = vault_path()
+    tmp = path.with_name(path.name + ".part")
+    write_private_file(tmp, text.encode("utf-8"))
+    os.replace(tmp, path)
+
+
+_vault_lock = __import__("threading").Lock()
 
 
 def get(name: str) -> str | None:
     if not keyring_available():
-        raise InputError(NO_KEYRING)
+        with _vault_lock:
+            return _open_vault(_vault_key_or_unlock()).get(name)
     try:
         return keyring.get_password(SERVICE, name)
     except KeyringError as exc:
@@ -35,11 +156,29 @@ def get(name: str) -> str | None:
 
 def put(name: str, value: str) -> None:
     if not keyring_available():
-        raise InputError(NO_KEYRING)
+        with _vault_lock:
+            items = _open_vault(_vault_key_or_unlock())
+            items[name] = value
+            _write_vault(items)
+        return
     try:
         keyring.set_password(SERVICE, name, value)
     except KeyringError as exc:
         raise InputError(f"The keyring refused to keep the secret {name!r}: {exc}") from None
+
+
+def delete(name: str) -> None:
+    """Forget a secret (a channel removed). A secret already gone is fine."""
+    if not keyring_available():
+        with _vault_lock:
+            items = _open_vault(_vault_key_or_unlock())
+            if items.pop(name, None) is not None:
+                _write_vault(items)
+        return
+    try:
+        keyring.delete_password(SERVICE, name)
+    except KeyringError:
+        pass
 
 
 def passphrase(prompt: str = "Passphrase for the key file: ") -> bytes:

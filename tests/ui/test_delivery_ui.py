@@ -479,3 +479,37 @@ def test_no_dispatcher_in_tests_screenshots_or_when_told_not_to(qtbot, world, mo
     w2 = _window(qtbot, world, monkeypatch, dispatch=True)
     assert not w2.dispatch_enabled and w2.start_dispatcher() is None
     w2.close()
+
+
+def test_with_no_keyring_the_channel_form_asks_for_a_passphrase_and_keeps_the_secret_encrypted(
+        qtbot, world, monkeypatch, fake_slack):
+    import keyring
+    from keyring.backends import fail
+
+    from ui.qt import QInputDialog
+    from warroom import secrets
+
+    previous = keyring.get_keyring()
+    keyring.set_keyring(fail.Keyring())
+    secrets.lock()
+    monkeypatch.delenv("WARROOM_KEY_PASSPHRASE", raising=False)
+    asked = []
+
+    def answer(parent, title, label, echo):
+        asked.append(label)
+        return "correct horse battery", True
+
+    monkeypatch.setattr(QInputDialog, "getText", staticmethod(answer))
+    try:
+        from ui.channels import ensure_secrets_unlocked
+
+        assert ensure_secrets_unlocked(None) and "Choose a passphrase" in asked[0]
+        channels.add(world, "admin", "slack2", "slack", {}, secret=fake_slack.webhook_url)
+        assert fake_slack.token.encode() not in secrets.vault_path().read_bytes()
+        secrets.lock()
+        asked.clear()
+        assert ensure_secrets_unlocked(None) and "unlock it" in asked[0]
+        assert channels.read_secret(channels.get(world, "slack2")) == fake_slack.webhook_url
+    finally:
+        secrets.lock()
+        keyring.set_keyring(previous)

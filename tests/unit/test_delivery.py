@@ -526,3 +526,42 @@ def test_rate_limits_run_on_real_time_when_the_store_clock_stands_still(world, f
     assert result["summary"].delivered == 8
     gaps = [b.at - a.at for a, b in zip(fake_webhook.requests, fake_webhook.requests[1:])]
     assert sum(gaps) >= (8 - 5) / 20 * 0.9      # a burst of 5, then 20 a second
+
+
+def test_without_a_keyring_secrets_go_to_an_encrypted_file_never_plain_text(db_path, clock, monkeypatch,
+                                                                            fake_slack, tmp_path):
+    import keyring
+    from keyring.backends import fail
+
+    from warroom import secrets
+
+    previous = keyring.get_keyring()
+    keyring.set_keyring(fail.Keyring())
+    secrets.lock()
+    monkeypatch.delenv("WARROOM_KEY_PASSPHRASE", raising=False)
+    store = open_store(db_path, clock=clock)
+    try:
+        with pytest.raises(secrets.SecretsLocked, match="no keyring"):
+            channels.add(store, "admin", "slack", "slack", {}, secret=fake_slack.webhook_url)
+        assert channels.list_channels(store) == []                     # nothing half-written
+        monkeypatch.setenv("WARROOM_KEY_PASSPHRASE", "correct horse battery")
+        channels.add(store, "admin", "slack", "slack", {}, secret=fake_slack.webhook_url)
+        raw = secrets.vault_path().read_bytes()
+        assert fake_slack.token.encode() not in raw and (secrets.vault_path().stat().st_mode & 0o777) == 0o600
+        # A new process (the lock forgets the key): the wrong passphrase opens nothing ...
+        secrets.lock()
+        monkeypatch.delenv("WARROOM_KEY_PASSPHRASE")
+        assert secrets.unlock("wrong passphrase!") is False
+        # ... and while locked, the dispatcher waits instead of failing over.
+        matrix.set_cell(store, "admin", "customers", "SEV1", channels="slack")
+        people.save(store, "admin", "Dana", roles="incident_commander")
+        _publish(store)
+        summary = _dispatcher(store, clock).run_once()
+        assert summary.retrying == 1 and summary.failed == summary.failed_over == 0
+        assert secrets.unlock("correct horse battery") is True
+        clock.advance(61)
+        assert _dispatcher(store, clock).run_once().delivered == 1 and len(fake_slack.messages) == 1
+    finally:
+        secrets.lock()
+        store.close()
+        keyring.set_keyring(previous)

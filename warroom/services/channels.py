@@ -197,13 +197,8 @@ def remove(store: Store, actor: str, name: str) -> None:
         row.updated_at = tx.now
         tx.record("channel.removed", {"channel_id": row.id, "name": old_name})
         channel_id = row.id
-    try:
-        if kind_module(row.kind).SECRET is not None:
-            import keyring
-
-            keyring.delete_password(secrets.SERVICE, secret_key(channel_id))
-    except Exception:  # noqa: BLE001 - a secret already gone is fine
-        pass
+    if kind_module(row.kind).SECRET is not None:
+        secrets.delete(secret_key(channel_id))
 
 
 def read_secret(channel: ChannelView | Channel) -> str | None:
