@@ -201,10 +201,8 @@ def cmd_outbox_list(store: Store, args, out) -> int:
 
     incident_id = incidents.get(store, args.incident, viewer=args.actor).id if args.incident else None
     states = tuple(args.state.split(",")) if args.state else None
-    rows = outbox.list_deliveries(store, incident_id=incident_id, states=states)
-    if incident_id is None:
-        visible = {i.id for i in incidents.list_incidents(store, viewer=args.actor)}
-        rows = [r for r in rows if r.incident_id in visible]
+    visible = None if incident_id is not None else [i.id for i in incidents.list_incidents(store, viewer=args.actor)]
+    rows = outbox.list_deliveries(store, incident_id=incident_id, states=states, incident_ids=visible)
     text = "\n".join(f"{r.id.hex[:10]}  {r.state:<11} {r.channel:<14} {r.target[:30]:<30} {r.attempts:>2}x  "
                      f"{(r.last_error or ('exercise: not sent' if r.state == 'simulated' else ''))[:60]}"
                      for r in rows) or "The outbox is empty."
@@ -279,25 +277,29 @@ def cmd_dispatch(store: Store, args, out) -> int:
 # -- the self-hosted status page -------------------------------------------------------
 
 
-def _site_config(store: Store, args) -> dict[str, Any]:
+def _site_config(store: Store, args) -> tuple[dict[str, Any], Any]:
+    """The self-hosted page channel's settings and id: the one named, else the first."""
     from warroom.services import channels
 
     if getattr(args, "channel", None):
-        return channels.get(store, args.channel).config
+        ch = channels.get(store, args.channel)
+        if ch.kind != "sitepage":
+            raise InputError(f"Channel {ch.name} is a {ch.label}, not a self-hosted status page.")
+        return ch.config, ch.id
     for ch in channels.list_channels(store):
         if ch.kind == "sitepage":
-            return ch.config
-    return {}
+            return ch.config, ch.id
+    return {}, None
 
 
 def cmd_statuspage_build(store: Store, args, out) -> int:
     from warroom.services import site
 
-    config = dict(_site_config(store, args))
+    config, channel_id = _site_config(store, args)
     target = Path(args.out or config.get("out_dir") or "")
     if not str(target) or str(target) == ".":
         raise InputError("Say where: --out DIR (or add a sitepage channel with an out_dir).")
-    written = site.build(store, target, config)
+    written = site.build(store, target, config, channel_id=channel_id)
     out.data({"out": str(target), "files": [str(p) for p in written]},
              f"Wrote the status page to {target} ({len(written)} files). Serve it with: "
              f"warroom-cli statuspage serve --dir {target}")
@@ -308,11 +310,11 @@ def cmd_statuspage_serve(store: Store, args, out) -> int:
     from warroom import sitepage
     from warroom.services import site
 
-    config = dict(_site_config(store, args))
+    config, channel_id = _site_config(store, args)
     target = Path(args.dir or config.get("out_dir") or "")
     if not str(target) or str(target) == ".":
         raise InputError("Say which folder: --dir DIR (or add a sitepage channel with an out_dir).")
-    site.build(store, target, config)
+    site.build(store, target, config, channel_id=channel_id)
     server = sitepage.serve(target, args.host, args.port)
     host, port = server.server_address[:2]
     print(f"Serving the status page at http://{host}:{port}/ (Ctrl+C stops).", file=sys.stderr, flush=True)

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable
 
-from sqlalchemy import and_, exists, or_, select, update
+from sqlalchemy import and_, exists, func, or_, select, tuple_, update
 from sqlalchemy.orm import aliased
 
 from warroom.channels.base import ChannelError, Message, Recipient, SendContext
@@ -176,18 +176,37 @@ class Dispatcher:
             self._wake.clear()
 
     def next_due_in(self) -> float:
-        """Seconds until something may be sent (a delivery due, a lease expiring)."""
+        """Seconds until something may be sent: the first delivery per channel and
+        address (nothing overtakes it), not before its channel's breaker lets a probe
+        through or the vendor's Retry-After has passed, nor while someone holds it."""
         now = self.store.clock.now()
+        settings = outbox.settings(self.store)
         with self.store.read() as session:
-            due = session.scalar(select(Delivery.next_attempt_at).where(Delivery.state == "queued")
-                                 .order_by(Delivery.next_attempt_at).limit(1))
-            leased = session.scalar(select(Delivery.lease_until).where(Delivery.state == "queued",
-                                                                       Delivery.lease_until.is_not(None))
-                                    .order_by(Delivery.lease_until).limit(1))
-        times = [t for t in (due, leased) if t is not None]
-        if not times:
+            channels = {c.id: c for c in session.scalars(select(Channel).where(Channel.enabled.is_(True),
+                                                                               Channel.state != "removed"))}
+            rows = session.execute(select(Delivery.channel_id, Delivery.address, Delivery.next_attempt_at,
+                                          Delivery.lease_until)
+                                   .where(Delivery.state == "queued")
+                                   .order_by(Delivery.channel_id, Delivery.address, Delivery.created_at,
+                                             Delivery.id)).all()
+        best: datetime | None = None
+        seen: set[tuple[uuid.UUID, str]] = set()
+        for channel_id, address, next_at, lease_until in rows:
+            if (channel_id, address) in seen:
+                continue
+            seen.add((channel_id, address))
+            ch = channels.get(channel_id)
+            if ch is None:
+                continue
+            due = max(next_at, lease_until or next_at)
+            if ch.paused_until is not None:
+                due = max(due, ch.paused_until)
+            if ch.state == "down":
+                due = max(due, ch.updated_at + timedelta(seconds=settings.breaker_cooldown_s))
+            best = due if best is None else min(best, due)
+        if best is None:
             return 3600.0
-        return max(0.0, (min(times) - now).total_seconds())
+        return max(0.0, (best - now).total_seconds())
 
     def run_once(self) -> Summary:
         """Send everything that is due now, respecting rates and breakers, then return."""
@@ -208,13 +227,19 @@ class Dispatcher:
                 self.client = None
 
     def _pass(self, settings: outbox.DeliverySettings, summary: Summary) -> Summary:
-        self._housekeeping(settings, summary)
-        # A failover queues deliveries on other channels: those go out in the same call.
-        for _ in range(4):
+        # Send (and probe down channels whose cooldown is over) before failing anything
+        # over: a channel that came back must get the chance to show it. A failover
+        # queues deliveries on other channels: those go out in the same call.
+        moved = -1
+        for attempt in range(5):
+            if attempt:
+                self._housekeeping(settings, summary)
+                if attempt > 1 and summary.failed_over == moved:
+                    break          # nothing new was handed on: nothing new to send
+            moved = summary.failed_over
             channel_ids = self._due_channels()
             if not channel_ids:
-                break
-            before = summary.failed_over
+                continue
             if self.parallel and len(channel_ids) > 1:
                 with ThreadPoolExecutor(max_workers=min(8, len(channel_ids)),
                                         thread_name_prefix="dispatch") as pool:
@@ -223,8 +248,6 @@ class Dispatcher:
             else:
                 for cid in channel_ids:
                     summary.add(self._drain(cid, settings))
-            if summary.failed_over == before:
-                break
         return summary
 
     # -- claiming -------------------------------------------------------------
@@ -249,15 +272,18 @@ class Dispatcher:
             # arrives before the incident it updates).
             blocked = exists().where(older.channel_id == cand.channel_id, older.address == cand.address,
                                      older.state == "queued",
-                                     or_(older.created_at < cand.created_at,
-                                         and_(older.created_at == cand.created_at, older.id < cand.id)))
+                                     tuple_(older.created_at, older.id) < tuple_(cand.created_at, cand.id))
             pick = (select(cand.id)
-                    .where(cand.channel_id == channel_id, cand.state == "queued", cand.next_attempt_at <= now,
+                    # coalesce() keeps the planner off the due-time index: walking the channel's
+                    # queue in order (ix_delivery_queue) stops at the first claimable row, where
+                    # the due-time index would sort the whole queue on every claim.
+                    .where(cand.channel_id == channel_id, cand.state == "queued",
+                           func.coalesce(cand.next_attempt_at, now) <= now,
                            or_(cand.lease_until.is_(None), cand.lease_until <= now), ~blocked)
                     .order_by(cand.created_at, cand.id).limit(1).scalar_subquery())
             row = tx.session.execute(
                 update(Delivery).where(Delivery.id == pick)
-                .values(lease_owner=self.owner, lease_until=now + timedelta(seconds=settings.lease_s))
+                .values(lease_owner=self.owner, lease_until=now + timedelta(seconds=self._lease_s(channel_id, settings)))
                 .returning(Delivery.id, Delivery.incident_id, Delivery.draft_id, Delivery.message,
                            Delivery.recipient, Delivery.address, Delivery.attempts, Delivery.exercise,
                            Delivery.receipt)
@@ -271,6 +297,16 @@ class Dispatcher:
                 .order_by(Delivery.delivered_at.desc()).limit(1))
             return _Claim(row.id, row.incident_id, row.draft_id, dict(row.message), row.recipient, row.address,
                           row.attempts, row.exercise, previous, dict(row.receipt) if row.receipt else None)
+
+    def _lease_s(self, channel_id: uuid.UUID, settings: outbox.DeliverySettings) -> float:
+        """A lease outlives the slowest send it covers (every SMS part, an upload command),
+        so it cannot expire while its dispatcher is still sending."""
+        ch = self._channel(channel_id)
+        config = ch.config or {}
+        worst = settings.timeout_s * (2 + int(config.get("max_segments") or 1))
+        if ch.kind == "sitepage":
+            worst += float(config.get("upload_timeout_s") or 120)
+        return max(float(settings.lease_s), 2 * worst)
 
     def _bucket(self, ch: Channel) -> TokenBucket:
         with self._lock:
@@ -303,6 +339,8 @@ class Dispatcher:
             now = self.store.clock.now()
             if ch.state == "down" and now < ch.updated_at + timedelta(seconds=settings.breaker_cooldown_s):
                 break  # the breaker is open: wait for the next probe
+            if ch.paused_until is not None and now < ch.paused_until:
+                break  # the vendor asked us to wait (429 with Retry-After)
             bucket = self._bucket(ch)
             bucket.take(self.sleep)
             claim = self._claim(channel_id, settings)
@@ -344,8 +382,8 @@ class Dispatcher:
             return module.send(payload, ctx)
         except ChannelError as exc:
             return exc
-        except SecretsLocked as exc:   # the window will ask for the passphrase: wait, do not fail over
-            return ChannelError(str(exc), transient=True, retry_after=60)
+        except SecretsLocked as exc:   # a locked keyring or secrets file: wait, do not fail over
+            return ChannelError(str(exc), transient=True, retry_after=60, status=423)
         except WarroomError as exc:
             return ChannelError(str(exc), transient=False)
         except Exception as exc:  # noqa: BLE001 - a broken adapter must not stop the queue
@@ -357,8 +395,8 @@ class Dispatcher:
             return None
         from warroom.services import site
 
-        store = self.store
-        return lambda ctx: site.publish(store, ctx.config)
+        store, channel_id = self.store, ch.id
+        return lambda ctx: site.publish(store, ctx.config, channel_id)
 
     # -- outcomes -------------------------------------------------------------
 
@@ -372,8 +410,11 @@ class Dispatcher:
             if d.state != "queued":
                 log.warning("delivery %s was settled by another dispatcher while this one sent it", d.id)
                 return
-            if d.lease_owner != self.owner:
-                log.warning("the lease on delivery %s expired while it was being sent", d.id)
+            if d.lease_owner not in (self.owner, None) and d.lease_until is not None and d.lease_until > tx.now:
+                # Another dispatcher holds it now (ours ran out): its outcome is the one to keep.
+                log.warning("delivery %s: the lease ran out while it was being sent; another dispatcher has it",
+                            d.id)
+                return
             d.attempts += 1
             d.lease_owner = d.lease_until = None
             d.updated_at = tx.now
@@ -385,8 +426,7 @@ class Dispatcher:
                     summary.simulated += 1
                 else:
                     summary.delivered += 1
-                    channel.failures, channel.state, channel.opened_at = 0, "ok", None
-                    channel.last_ok_at, channel.last_error, channel.updated_at = tx.now, None, tx.now
+                    _healthy(channel, tx.now)
                 tx.record("delivery.simulated" if simulated else "delivery.delivered",
                           {"delivery_id": d.id, "channel": ch.name, "recipient": d.recipient,
                            "attempts": d.attempts, "receipt": _safe_receipt(outcome)}, incident_id=d.incident_id)
@@ -396,15 +436,25 @@ class Dispatcher:
             partial = getattr(outcome, "partial_receipt", None)
             if partial:
                 d.receipt = partial      # the next attempt sends only what is missing
-            channel.failures += 1
-            channel.last_error = error
-            channel.updated_at = tx.now
-            if channel.failures >= settings.breaker_failures:
-                if channel.state != "down":
-                    channel.opened_at = tx.now
-                channel.state = "down"
-            elif channel.state != "down":
-                channel.state = "retrying"
+            module = kind_module(ch.kind)
+            throttled = outcome.status in (420, 429, 423)     # slowed down, or the keyring is locked
+            if outcome.status in (420, 429) and outcome.retry_after:
+                # "Not before": the whole channel waits, for every dispatcher, not just this delivery.
+                channel.paused_until = max(channel.paused_until or tx.now,
+                                           tx.now + timedelta(seconds=float(outcome.retry_after)))
+            # The breaker counts what says the channel is unwell: network errors, 5xx, a
+            # refusal of a channel-wide send. Not a vendor slowing us down, not one
+            # recipient's bad address, not an exercise (nothing was sent).
+            if not claim.exercise and not throttled and (outcome.transient or module.RECIPIENT is None):
+                channel.failures += 1
+                channel.last_error = error
+                channel.updated_at = tx.now
+                if channel.failures >= settings.breaker_failures:
+                    if channel.state != "down":
+                        channel.opened_at = tx.now
+                    channel.state = "down"
+                elif channel.state != "down":
+                    channel.state = "retrying"
             ch.state = channel.state
             if outcome.transient:
                 delay = backoff(d.attempts, settings.backoff_base_s, settings.backoff_max_s, self.rng)
@@ -433,13 +483,26 @@ class Dispatcher:
     # -- failover and dead letters -------------------------------------------
 
     def _housekeeping(self, settings: outbox.DeliverySettings, summary: Summary) -> None:
+        now = self.store.clock.now()
+        cutoff = now - timedelta(seconds=settings.failover_after_s)
+        dead_cut = now - timedelta(seconds=settings.dead_after_s)
+        with self.store.read() as session:   # most passes have nothing to do: no write lock for them
+            down = session.scalar(select(Channel.id).where(Channel.state == "down", Channel.opened_at <= cutoff)
+                                  .limit(1))
+            old = session.scalar(select(Delivery.id).where(Delivery.state == "queued", Delivery.queued_at <= dead_cut)
+                                 .limit(1))
+            offline = _offline(session, now, settings)
+        if down is None and old is None:
+            return
         with self.store.write(ACTOR) as tx:
             now = tx.now
             free = or_(Delivery.lease_until.is_(None), Delivery.lease_until <= now)
-            # Failover: a channel down past the failover time hands its queue on.
-            cutoff = now - timedelta(seconds=settings.failover_after_s)
-            for channel in tx.session.scalars(select(Channel).where(Channel.state == "down",
-                                                                    Channel.opened_at <= cutoff)):
+            # Failover: a channel down past the failover time hands its queue on; but not
+            # when the whole network is gone (every channel fails to connect): then the
+            # queue waits and drains in order when the network returns.
+            down_channels = [] if offline else tx.session.scalars(
+                select(Channel).where(Channel.state == "down", Channel.opened_at <= cutoff)).all()
+            for channel in down_channels:
                 rows = tx.session.scalars(select(Delivery).where(Delivery.channel_id == channel.id,
                                                                  Delivery.state == "queued",
                                                                  Delivery.exercise.is_(False), free)
@@ -452,7 +515,6 @@ class Dispatcher:
                     if _fail_over(tx, group, channel, f"{channel.name} has been down for {down_for}"):
                         summary.failed_over += len(group)
             # Dead letters: undelivered past the dead-letter time.
-            dead_cut = now - timedelta(seconds=settings.dead_after_s)
             rows = tx.session.scalars(select(Delivery).where(Delivery.state == "queued", Delivery.queued_at <= dead_cut,
                                                              free)).all()
             groups: dict[tuple[uuid.UUID, uuid.UUID], list[Delivery]] = defaultdict(list)
@@ -469,6 +531,29 @@ class Dispatcher:
                        f"{len(group)} deliver{'y' if len(group) == 1 else 'ies'} via {channel.name} gave up after "
                        f"{_human(timedelta(seconds=settings.dead_after_s))}: "
                        f"{group[0].last_error}. Retry from the outbox once the channel works.")
+
+
+_NETWORK_ERRORS = ("could not be reached", "did not answer")
+
+
+def _offline(session, now: datetime, settings: outbox.DeliverySettings) -> bool:
+    """This machine looks offline: channels that go over the network fail to connect
+    at all, and none of them has delivered lately. (The self-hosted page is a local
+    folder and does not count.)"""
+    rows = session.execute(select(Channel.state, Channel.last_error, Channel.last_ok_at)
+                           .where(Channel.enabled.is_(True), Channel.state != "removed",
+                                  Channel.kind != "sitepage")).all()
+    failing = [r for r in rows if r.state in ("down", "retrying")]
+    recent = timedelta(seconds=settings.failover_after_s)
+    if not failing or any(r.last_ok_at is not None and now - r.last_ok_at < recent for r in rows):
+        return False
+    return all(any(m in (r.last_error or "") for m in _NETWORK_ERRORS) for r in failing)
+
+
+def _healthy(channel: Channel, now: datetime) -> None:
+    """A send went through: the breaker closes."""
+    channel.failures, channel.state, channel.opened_at, channel.paused_until = 0, "ok", None, None
+    channel.last_ok_at, channel.last_error, channel.updated_at = now, None, now
 
 
 def _safe_receipt(receipt: dict) -> dict:
@@ -501,41 +586,58 @@ def _alert(tx, incident_id: uuid.UUID, kind: str, rows: list[Delivery], channel:
 
 def _fail_over(tx, rows: list[Delivery], channel: Channel, reason: str) -> str | None:
     """Move these deliveries (one draft, one channel) to the next usable channel of
-    their route. Returns the channel they went to, or None when there is none."""
+    the route they were planned on. A delivery to one recipient goes on to that
+    recipient only; nobody gets the update twice. Returns the channel they went
+    to, or None when there is none."""
+    from warroom.services.channels import kind_module
     from warroom.services.matrix import cell_in
 
     first = rows[0]
     draft = tx.session.get(Draft, first.draft_id)
     incident = tx.session.get(Incident, first.incident_id)
-    severity = (first.message or {}).get("severity") or incident.severity
-    cell = cell_in(tx.session, first.audience, severity)
-    route = next((r for r in cell.routes if channel.name in r), None)
-    if route is None:
+    route = list(first.route or [])
+    if channel.name.split("~")[0] not in route:      # planned before routes were kept: the matrix's
+        severity = (first.message or {}).get("severity") or incident.severity
+        route = next((list(r) for r in cell_in(tx.session, first.audience, severity).routes
+                      if channel.name in r), [])
+    if channel.name not in route:
         return None
     rev = tx.session.scalars(select(DraftRevision).where(DraftRevision.draft_id == draft.id,
                                                          DraftRevision.number == draft.current_revision)).first()
     channels = {c.name: c for c in tx.session.scalars(select(Channel).where(Channel.state != "removed"))}
+    who = {d.recipient for d in rows} if all(d.recipient for d in rows) else None
     for name in route[route.index(channel.name) + 1:]:
         target = channels.get(name)
         if target is None or not target.enabled or target.state == "down":
             continue
-        already = tx.session.scalar(select(Delivery.id).where(Delivery.draft_id == draft.id,
-                                                               Delivery.channel_id == target.id,
-                                                               Delivery.state.in_(("queued", "delivered"))).limit(1))
-        new: list[Delivery] = []
-        if already is None:
-            base = {k: v for k, v in (first.message or {}).items()}
-            new = outbox._new_deliveries(tx, incident, draft, rev, target, failover_from=first.id, message=base)
-            if not new:
+        covered = set(tx.session.scalars(select(Delivery.recipient).where(
+            Delivery.draft_id == draft.id, Delivery.channel_id == target.id,
+            Delivery.state.in_(("queued", "delivered", "simulated")))))
+        per_recipient = kind_module(target.kind).RECIPIENT is not None
+        if per_recipient:
+            wanted = {r.name for r in outbox.recipients(tx.session, kind_module(target.kind).RECIPIENT,
+                                                        first.audience)}
+            if who is not None:
+                wanted &= who
+            missing = wanted - covered
+            if not wanted:
                 continue   # nobody reachable there: try the next
+        else:
+            missing = set() if covered else {""}
+        new: list[Delivery] = []
+        if missing:
+            new = outbox._new_deliveries(tx, incident, draft, rev, target, failover_from=first.id,
+                                         message=dict(first.message or {}), route=route,
+                                         only=missing if per_recipient else None, exercise=first.exercise)
         for d in rows:
             d.state, d.updated_at = "failed_over", tx.now
             d.last_error = f"failed over to {name}: {reason}"[:500]
             d.lease_owner = d.lease_until = None
-        how = f"already going out through {name}" if already is not None else (
-            f"{len(new)} deliver{'y' if len(new) == 1 else 'ies'} through {name}")
+        how = f"{len(new)} deliver{'y' if len(new) == 1 else 'ies'} through {name}" if new else \
+            f"already going out through {name}"
+        target_who = f" for {', '.join(sorted(who))}" if who and len(who) <= 3 else ""
         _alert(tx, first.incident_id, "delivery.failed_over", rows, channel,
-               f"Update to {first.audience} failed over from {channel.name} to {name} ({reason}): {how}.",
-               {"to": name, "new": [d.id for d in new]})
+               f"Update to {first.audience}{target_who} failed over from {channel.name} to {name} ({reason}): "
+               f"{how}.", {"to": name, "new": [d.id for d in new]})
         return name
     return None

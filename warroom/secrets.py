@@ -150,8 +150,8 @@ def get(name: str) -> str | None:
             return _open_vault(_vault_key_or_unlock()).get(name)
     try:
         return keyring.get_password(SERVICE, name)
-    except KeyringError as exc:
-        raise InputError(f"The keyring refused to give the secret {name!r}: {exc}") from None
+    except KeyringError as exc:   # locked (at login), or its daemon not up yet: worth waiting for
+        raise SecretsLocked(f"The keyring refused to give the secret {name!r}: {exc}") from None
 
 
 def put(name: str, value: str) -> None:

@@ -117,6 +117,14 @@ def measure(reps: int) -> list[Row]:
                                  "that baseline. Vendors allow 1-4 sends a second per channel, so the overhead "
                                  "is what must stay small against that interval."]))
 
+                # 4d: claiming from a long queue (one publish to 4,000 addresses) vs a short one.
+                short_ms = _claims(store, outbox, 50, addresses=True)
+                long_ms = _claims(store, outbox, 4000, addresses=True, measure=50)
+                ratio = median(long_ms) / median(short_ms)
+                rows.append(Row("4d", "Claim the next delivery with 4,000 queued (one per address)",
+                                "≤ 3x 50 queued", f"{median(long_ms):.2f} ms", ratio_verdict(ratio, 3.0, "50 queued"),
+                                [f"4,000: {spread(long_ms, 'ms', '.2f')}; 50: {spread(short_ms, 'ms', '.2f')}"]))
+
                 # 4c: claiming the next delivery with a long history.
                 empty_ms = _claims(store, outbox)
                 _history(store, 100_000)
@@ -152,7 +160,7 @@ def _bare(client: httpx.Client, url: str, db: Path, n: int) -> float:
         conn.close()
 
 
-def _queue(store, n: int) -> None:
+def _queue(store, n: int, *, addresses: bool = False) -> None:
     """N queued webhook deliveries, written directly (publishing is measured in 4a)."""
     from warroom.services import channels
     from warroom.store.models import Delivery, Draft, Incident
@@ -168,7 +176,7 @@ def _queue(store, n: int) -> None:
         for _ in range(n):
             did = uuid7()
             tx.session.add(Delivery(id=did, incident_id=inc.id, draft_id=draft.id, channel_id=hook.id,
-                                    audience="customers", recipient="", address="",
+                                    audience="customers", recipient="", address=f"r{_}@example.com" if addresses else "",
                                     message=dict(template, delivery_id=str(did)), state="queued", attempts=0,
                                     next_attempt_at=now, exercise=False, created_at=now, queued_at=now,
                                     updated_at=now))
@@ -194,22 +202,25 @@ def _history(store, n: int) -> None:
         tx.session.execute(insert(Delivery), rows)
 
 
-def _claims(store, outbox, n: int = 50) -> list[float]:
+def _claims(store, outbox, n: int = 50, *, addresses: bool = False, measure: int | None = None) -> list[float]:
+    from sqlalchemy import update
+
     from warroom.dispatch import Dispatcher
     from warroom.services import channels
+    from warroom.store.models import Delivery
 
-    _queue(store, n)
+    _queue(store, n, addresses=addresses)
     hook = channels.get(store, "hook")
     d = Dispatcher(store, owner="bench")
     settings = outbox.settings(store)
     times = []
-    for _ in range(n):
+    for _ in range(measure or n):
         started = time.perf_counter()
         claim = d._claim(hook.id, settings)
         times.append((time.perf_counter() - started) * 1000)
         assert claim is not None
         with store.write("bench") as tx:
-            from warroom.store.models import Delivery
-
             tx.session.get(Delivery, claim.id).state = "cancelled"
+    with store.write("bench", warn_ms=None) as tx:      # leave an empty queue behind
+        tx.session.execute(update(Delivery).where(Delivery.state == "queued").values(state="cancelled"))
     return times

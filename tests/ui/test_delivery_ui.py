@@ -189,7 +189,7 @@ def test_cancel_and_retry_from_the_tab(qtbot, win, world, clock, fake_slack):
     assert view.retry_button.isEnabled()
     fake_slack.archived = False
     view.retry_shortcut.activated.emit()  # Ctrl+Enter
-    assert _rows(view) == [("slack", "retrying (try 2)")]
+    assert _rows(view) == [("slack", "queued")]     # a retry starts afresh
     _dispatch(world, clock)
     win.check_for_changes()
     assert _rows(view) == [("slack", "delivered")] and len(fake_slack.messages) == 1

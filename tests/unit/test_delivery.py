@@ -422,7 +422,7 @@ def test_killing_a_dispatcher_process_mid_drain_loses_nothing(tmp_path, memory_k
         ch = channels.add(store, "admin", "hook", "webhook", {"url": fake_webhook.hook_url, "rate_per_s": 4},
                           secret=fake_webhook.key)
         matrix.set_cell(store, "admin", "customers", "SEV1", channels="hook")
-        outbox.set_settings(store, "admin", lease_s=1, timeout_s=2)
+        outbox.set_settings(store, "admin", lease_s=1, timeout_s=0.3)
         for n in range(12):
             _publish(store, title=f"Incident {n}")
     finally:
@@ -446,7 +446,7 @@ def test_killing_a_dispatcher_process_mid_drain_loses_nothing(tmp_path, memory_k
         child.stderr.close()
     got_before = len(fake_webhook.received)
     assert 4 <= got_before < 12
-    time.sleep(1.2)                                      # the killed one's lease runs out
+    time.sleep(2.2)                                      # the killed one's lease runs out (2 x 3 x 0.3 s)
     done = subprocess.run(cmd + ["--once"], env=env, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     check = open_store(db, clock=SystemClock())
@@ -565,3 +565,217 @@ def test_without_a_keyring_secrets_go_to_an_encrypted_file_never_plain_text(db_p
         secrets.lock()
         store.close()
         keyring.set_keyring(previous)
+
+
+# -- regressions found in review ----------------------------------------------------------
+
+
+def test_a_channel_that_comes_back_is_probed_before_anything_fails_over(world, clock, fake_slack, fake_smtp):
+    matrix.set_cell(world, "admin", "customers", "SEV1", channels="slack>email")
+    _publish(world)
+    fake_slack.mode = "500"
+    d = _dispatcher(world, clock)
+    for _ in range(6):
+        d.run_once()
+        clock.advance(20)
+    clock.advance(300)
+    assert d.run_once().failed_over == 1
+    fake_slack.mode = "ok"
+    for i in range(3):
+        clock.advance(3600)
+        _publish(world, title=f"Next {i}")
+        d.run_once()
+    assert len(fake_slack.messages) == 3 and channels.get(world, "slack").state == "ok"
+    assert len(fake_smtp.messages) == 3          # only the first update went by e-mail
+
+
+def test_a_successful_channel_test_closes_the_breaker(world, clock, fake_slack):
+    matrix.set_cell(world, "admin", "customers", "SEV1", channels="slack")
+    _publish(world)
+    fake_slack.mode = "500"
+    d = _dispatcher(world, clock)
+    for _ in range(4):
+        d.run_once()
+        clock.advance(20)
+    assert channels.get(world, "slack").state == "down"
+    fake_slack.mode = "ok"
+    channels.test(world, "slack")
+    assert channels.get(world, "slack").state == "ok"
+
+
+def test_one_refused_address_fails_over_for_that_recipient_only(world, clock, fake_smtp, fake_twilio):
+    channels.add(world, "admin", "sms", "sms", {"base_url": fake_twilio.url, "account_sid": fake_twilio.account_sid,
+                                                "from_number": "+14155550100"}, secret=fake_twilio.auth_token)
+    for i in range(3):
+        stakeholders.save(world, "admin", name=f"Customer {i}", audience="customers",
+                          email=f"ops{i}@customer{i}.example", phone=f"+49 30 123456{i}")
+    matrix.set_cell(world, "admin", "customers", "SEV1", channels="email>sms")
+    fake_smtp.reject_recipients = {"ops0@customer0.example"}
+    _publish(world)
+    _dispatcher(world, clock).run_once()
+    assert [m["To"] for m in fake_twilio.messages] == ["+49301234560"]
+    assert len(fake_smtp.messages) == 2 and channels.get(world, "email").state == "ok"
+
+
+def test_refused_addresses_do_not_mark_a_working_server_down(world, clock, fake_smtp):
+    matrix.set_cell(world, "admin", "customers", "SEV1", channels="email")
+    fake_smtp.reject_recipients = {f"ops{i}@customer{i}.example" for i in range(3)}
+    _publish(world)
+    assert _dispatcher(world, clock).run_once().failed == 3
+    assert channels.get(world, "email").state == "ok"
+
+
+def test_a_delivery_waiting_behind_another_does_not_make_the_loop_spin(world, clock, fake_slack):
+    matrix.set_cell(world, "admin", "customers", "SEV1", channels="slack")
+    _publish(world, title="one")
+    _publish(world, title="two")
+    fake_slack.fail_next(1, "429", retry_after=120)
+    d = _dispatcher(world, clock)
+    d.run_once()
+    assert d.next_due_in() > 100
+
+
+def test_retry_after_pauses_the_whole_channel_and_does_not_trip_the_breaker(world, clock, fake_twilio):
+    channels.add(world, "admin", "sms", "sms", {"base_url": fake_twilio.url, "account_sid": fake_twilio.account_sid,
+                                                "from_number": "+14155550100"}, secret=fake_twilio.auth_token)
+    for i in range(4):
+        stakeholders.save(world, "admin", name=f"Customer {i}", audience="customers", phone=f"+49 30 123456{i}")
+    matrix.set_cell(world, "admin", "customers", "SEV1", channels="sms")
+    _publish(world)
+    fake_twilio.fail_next(1, "429", retry_after=120)
+    d = _dispatcher(world, clock)
+    d.run_once()
+    assert len(fake_twilio.requests) == 1 and channels.get(world, "sms").state == "ok"
+    clock.advance(121)
+    assert d.run_once().delivered == 4
+
+
+def test_a_lease_outlives_a_slow_send(tmp_path, memory_keyring, fake_slack):
+    from warroom.clock import SystemClock
+
+    store = open_store(tmp_path / "x.db", clock=SystemClock())
+    try:
+        people.save(store, "admin", "Dana", roles="incident_commander")
+        channels.add(store, "admin", "slack", "slack", {}, secret=fake_slack.webhook_url)
+        matrix.set_cell(store, "admin", "customers", "SEV1", channels="slack")
+        outbox.set_settings(store, "admin", lease_s=1, timeout_s=5)      # a lease shorter than a request
+        _publish(store)
+        fake_slack.mode = "slow"                                          # answers after 1.5 s
+        a, b = Dispatcher(store, owner="a", parallel=False), Dispatcher(store, owner="b", parallel=False)
+        ta = threading.Thread(target=a.run_once)
+        ta.start()
+        __import__("time").sleep(1.2)
+        tb = threading.Thread(target=b.run_once)
+        tb.start()
+        ta.join(10)
+        tb.join(10)
+        assert len(fake_slack.messages) == 1 and {s for _, s in _states(store)} == {"delivered"}
+    finally:
+        store.close()
+
+
+def test_the_public_page_shows_only_what_was_published_to_it(world, clock, tmp_path):
+    channels.add(world, "admin", "internal", "sitepage", {"out_dir": str(tmp_path / "internal")})
+    matrix.set_cell(world, "admin", "executives", "SEV1", channels="internal")
+    matrix.set_cell(world, "admin", "customers", "SEV1", channels="site")
+    _publish(world, title="Internal only: payroll DB breach", audience="executives")
+    inc, _, _ = _publish(world, title="Checkout failing")
+    d = _dispatcher(world, clock)
+    d.run_once()
+    incidents.update_incident(world, "Dana", inc.id, title="Checkout failing: root cause is vendor X's fraud")
+    incidents.set_status(world, "Dana", inc.id, "resolved")
+    clock.advance(60)
+    _publish(world, title="Another incident")          # rebuilds the whole page
+    d.run_once()
+    public = json.loads((tmp_path / "site" / "api" / "v2" / "incidents.json").read_text())
+    assert sorted((i["name"], i["status"]) for i in public["incidents"]) == [
+        ("Another incident", "investigating"), ("Checkout failing", "investigating")]
+
+
+def test_failover_follows_the_route_the_delivery_was_planned_on(world, clock, fake_slack, fake_smtp,
+                                                                fake_statuspage):
+    matrix.set_cell(world, "admin", "customers", "SEV1", channels="statuspage>slack, slack>email")
+    _publish(world)
+    fake_slack.mode = "500"
+    d = _dispatcher(world, clock)
+    for _ in range(6):
+        d.run_once()
+        clock.advance(20)
+    clock.advance(400)
+    d.run_once()
+    assert len(fake_smtp.messages) == 3
+
+
+def test_offline_the_queue_waits_and_drains_to_its_own_channels_on_reconnect(world, clock, fake_slack, fake_smtp):
+    matrix.set_cell(world, "admin", "customers", "SEV1", channels="slack>email")
+    _publish(world)
+    fake_slack.mode = "drop"
+    fake_smtp.fail_next(1000, 421)       # not used: nothing fails over while everything is unreachable
+    d = _dispatcher(world, clock)
+    for _ in range(20):
+        d.run_once()
+        clock.advance(30)
+    assert _states(world) == [("slack", "queued")]
+    fake_slack.mode = "ok"
+    clock.advance(600)
+    d.run_once()
+    assert _states(world) == [("slack", "delivered")] and len(fake_slack.messages) == 1
+
+
+def test_a_locked_keyring_is_waited_for(world, clock, fake_slack, memory_keyring, monkeypatch):
+    from keyring.errors import KeyringLocked
+
+    matrix.set_cell(world, "admin", "customers", "SEV1", channels="slack")
+    _publish(world)
+
+    def locked(*a, **k):
+        raise KeyringLocked("the login keyring is locked")
+
+    monkeypatch.setattr(memory_keyring, "get_password", locked)
+    s = _dispatcher(world, clock).run_once()
+    assert s.failed == 0 and s.retrying == 1 and channels.get(world, "slack").state == "ok"
+
+
+def test_the_outbox_lists_the_newest_deliveries(world, clock):
+    from warroom.ids import uuid7
+    from warroom.store.models import Delivery
+
+    matrix.set_cell(world, "admin", "customers", "SEV1", channels="slack")
+    _publish(world)
+    with world.write("t") as tx:
+        src = tx.session.query(Delivery).one()
+        for _ in range(1000):
+            tx.session.add(Delivery(**{c.name: getattr(src, c.name) for c in Delivery.__table__.columns}
+                                    | {"id": uuid7(), "state": "delivered"}))
+    clock.advance(10)
+    inc, _, _ = _publish(world, title="Newest")
+    rows = outbox.list_deliveries(world)
+    assert len(rows) == 1000 and rows[-1].incident_id == inc.id
+
+
+def test_a_delivery_on_a_removed_channel_is_not_retried(world, clock, fake_slack):
+    matrix.set_cell(world, "admin", "customers", "SEV1", channels="slack")
+    _publish(world)
+    fake_slack.archived = True
+    _dispatcher(world, clock).run_once()
+    (row,) = outbox.list_deliveries(world)
+    matrix.set_cell(world, "admin", "customers", "SEV1", channels="email")
+    channels.remove(world, "admin", "slack")
+    with pytest.raises(InputError, match="removed"):
+        outbox.retry(world, "Dana", row.id)
+
+
+def test_a_failover_copy_of_an_exercise_delivery_stays_an_exercise(world, clock, fake_twilio, fake_smtp):
+    from warroom.store.models import Stakeholder
+
+    channels.add(world, "admin", "sms", "sms", {"base_url": fake_twilio.url, "account_sid": fake_twilio.account_sid,
+                                                "from_number": "+14155550100"}, secret=fake_twilio.auth_token)
+    stakeholders.save(world, "admin", name="Exec", audience="executives", phone="+49 30 1234560",
+                      email="exec@example.com")
+    with world.write("t") as tx:     # an old row with a number the SMS channel refuses
+        tx.session.query(Stakeholder).filter(Stakeholder.name == "Exec").one().phone = "0049 30 1234560"
+    matrix.set_cell(world, "admin", "executives", "SEV1", channels="sms>email")
+    inc, _, _ = _publish(world, title="Tabletop", exercise=True, audience="executives")
+    incidents.update_incident(world, "Dana", inc.id, exercise=False)     # the flag edited after publishing
+    _dispatcher(world, clock).run_once()
+    assert not fake_smtp.messages and not fake_twilio.messages

@@ -222,7 +222,18 @@ def test(store: Store, name: str, *, timeout: float = 10.0) -> str:
                            f"channel set {channel.name} --secret (read from standard input).", transient=False)
     ctx = SendContext(channel=channel.name, config=channel.config, secret=secret, timeout=timeout,
                       hook=_site_hook(store, channel))
-    return module.test(ctx)
+    done = module.test(ctx)
+    if channel.state in ("retrying", "down"):
+        # It works again: close the breaker so the queue goes here rather than waiting
+        # for a probe, or failing over.
+        from warroom.dispatch import _healthy
+        from warroom.store.models import Channel
+
+        with store.write("channel test") as tx:
+            row = tx.session.get(Channel, channel.id)
+            _healthy(row, tx.now)
+            tx.record("channel.tested", {"channel_id": channel.id, "name": channel.name, "ok": True})
+    return done
 
 
 def _site_hook(store: Store, channel: ChannelView):
@@ -230,4 +241,4 @@ def _site_hook(store: Store, channel: ChannelView):
         return None
     from warroom.services import site
 
-    return lambda ctx: site.publish(store, ctx.config)
+    return lambda ctx: site.publish(store, ctx.config, channel.id)

@@ -140,7 +140,11 @@ def _channel_rows(session) -> dict[str, Channel]:
 
 
 def _new_deliveries(tx, incident: Incident, d: Draft, rev: DraftRevision, channel: Channel, *,
-                    failover_from: uuid.UUID | None = None, message: dict | None = None) -> list[Delivery]:
+                    failover_from: uuid.UUID | None = None, message: dict | None = None,
+                    route: list[str] | None = None, only: set[str] | None = None,
+                    exercise: bool | None = None) -> list[Delivery]:
+    """Queue the update on one channel: one row per recipient with the channel's kind
+    of contact (``only``: just these stakeholders), or one for a channel-wide send."""
     from warroom.services.channels import kind_module
 
     module = kind_module(channel.kind)
@@ -148,12 +152,15 @@ def _new_deliveries(tx, incident: Incident, d: Draft, rev: DraftRevision, channe
     if message is None:   # the same words for every recipient: made once
         message = message_for(tx.session, incident, d, rev, incident.id, tx.now).to_json()
     for r in recipients(tx.session, module.RECIPIENT, d.audience):
+        if only is not None and module.RECIPIENT is not None and r.name not in only:
+            continue
         did = uuid7()
         msg = dict(message, delivery_id=str(did))
         row = Delivery(id=did, incident_id=incident.id, draft_id=d.id, channel_id=channel.id, audience=d.audience,
                        recipient=r.name, address=r.address, message=msg, state="queued", attempts=0,
                        next_attempt_at=tx.now, lease_owner=None, lease_until=None, last_error=None, receipt=None,
-                       failover_from=failover_from, exercise=incident.exercise, created_at=tx.now,
+                       failover_from=failover_from, route=list(route or [channel.name]),
+                       exercise=incident.exercise if exercise is None else exercise, created_at=tx.now,
                        queued_at=tx.now, updated_at=tx.now, delivered_at=None)
         tx.session.add(row)
         out.append(row)
@@ -192,7 +199,7 @@ def plan_deliveries(tx, incident: Incident, d: Draft, rev: DraftRevision) -> Pla
                 continue
             if name in used:
                 break
-            rows = _new_deliveries(tx, incident, d, rev, ch)
+            rows = _new_deliveries(tx, incident, d, rev, ch, route=list(route))
             if not rows:
                 contact = kind_module(ch.kind).RECIPIENT
                 notes.append(f"Nobody in {d.audience} has {'an e-mail address' if contact == 'email' else 'a phone number'}"
@@ -244,18 +251,22 @@ def _dview(d: Delivery, ch: Channel, now: datetime | None = None) -> DeliveryVie
 
 
 def list_deliveries(store: Store, *, incident_id: uuid.UUID | None = None, draft_id: uuid.UUID | None = None,
-                    states: tuple[str, ...] | None = None, limit: int = 1000) -> list[DeliveryView]:
+                    states: tuple[str, ...] | None = None, incident_ids=None, limit: int = 1000) -> list[DeliveryView]:
+    """Deliveries, oldest first: the newest ``limit`` of them (``incident_ids``: only
+    those incidents', e.g. the ones the viewer may see)."""
     q = select(Delivery, Channel).join(Channel, Channel.id == Delivery.channel_id)
     if incident_id is not None:
         q = q.where(Delivery.incident_id == incident_id)
+    if incident_ids is not None:
+        q = q.where(Delivery.incident_id.in_(list(incident_ids)))
     if draft_id is not None:
         q = q.where(Delivery.draft_id == draft_id)
     if states:
         q = q.where(Delivery.state.in_(states))
-    q = q.order_by(Delivery.created_at, Delivery.id).limit(limit)
+    q = q.order_by(Delivery.created_at.desc(), Delivery.id.desc()).limit(limit)
     now = store.clock.now()
     with store.read() as session:
-        return [_dview(d, ch, now) for d, ch in session.execute(q)]
+        return [_dview(d, ch, now) for d, ch in reversed(session.execute(q).all())]
 
 
 def _find(session, key: str | uuid.UUID) -> Delivery:
@@ -292,8 +303,13 @@ def retry(store: Store, actor: str, key: str | uuid.UUID) -> DeliveryView:
         if d.state not in ("failed", "cancelled"):
             raise InputError(f"This delivery is {d.state.replace('_', ' ')}; only a failed or cancelled one "
                              "is retried (a queued one goes out by itself).")
+        ch = tx.session.get(Channel, d.channel_id)
+        if ch.state == "removed" or not ch.enabled:
+            raise InputError(f"Its channel {ch.name.split('~')[0]} is {'removed' if ch.state == 'removed' else 'disabled'}"
+                             ": enable it (or publish again to another channel) first.")
         before = d.state
         d.state, d.next_attempt_at, d.lease_owner, d.lease_until = "queued", tx.now, None, None
+        d.attempts = 0      # a fresh start: the first back-off after a retry is the shortest
         d.queued_at = tx.now   # the dead-letter time counts from the retry
         d.updated_at = tx.now
         tx.record("delivery.retried", {"delivery_id": d.id, "from": before}, incident_id=d.incident_id)

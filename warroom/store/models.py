@@ -333,6 +333,8 @@ class Channel(Base):
     opened_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
     last_ok_at: Mapped[datetime | None]
+    #: The vendor said "not before" (429 with Retry-After): no dispatcher sends until then.
+    paused_until: Mapped[datetime | None]
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
@@ -379,6 +381,8 @@ class Delivery(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     receipt: Mapped[dict | None] = mapped_column(JSON)
     failover_from: Mapped[uuid.UUID | None]
+    #: The route it was planned on (channel names, primary first): failover follows it.
+    route: Mapped[list[str]] = mapped_column(JSON, default=list)
     exercise: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime]
     #: When it was (last) queued: a dead letter is one undelivered this long after.
@@ -393,5 +397,5 @@ class Delivery(Base):
         Index("ix_delivery_receipt", "channel_id", "incident_id", "state", "delivered_at"),
         # Claiming: a channel's queue in order, and "is anything older waiting for this address?"
         Index("ix_delivery_queue", "channel_id", "state", "created_at", "id"),
-        Index("ix_delivery_fifo", "channel_id", "address", "state", "created_at"),
+        Index("ix_delivery_fifo", "channel_id", "address", "state", "created_at", "id"),
     )

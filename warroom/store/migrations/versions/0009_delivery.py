@@ -29,6 +29,7 @@ def upgrade() -> None:
         sa.Column("opened_at", UTCDateTime(), nullable=True),
         sa.Column("last_error", sa.Text(), nullable=True),
         sa.Column("last_ok_at", UTCDateTime(), nullable=True),
+        sa.Column("paused_until", UTCDateTime(), nullable=True),
         sa.Column("created_at", UTCDateTime(), nullable=False),
         sa.Column("updated_at", UTCDateTime(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_channel")),
@@ -66,6 +67,7 @@ def upgrade() -> None:
         sa.Column("last_error", sa.Text(), nullable=True),
         sa.Column("receipt", sa.JSON(), nullable=True),
         sa.Column("failover_from", sa.Uuid(), nullable=True),
+        sa.Column("route", sa.JSON(), nullable=False),
         sa.Column("exercise", sa.Boolean(), nullable=False),
         sa.Column("created_at", UTCDateTime(), nullable=False),
         sa.Column("queued_at", UTCDateTime(), nullable=False),
@@ -82,7 +84,7 @@ def upgrade() -> None:
     op.create_index("ix_delivery_incident", "delivery", ["incident_id", "created_at"])
     op.create_index("ix_delivery_receipt", "delivery", ["channel_id", "incident_id", "state", "delivered_at"])
     op.create_index("ix_delivery_queue", "delivery", ["channel_id", "state", "created_at", "id"])
-    op.create_index("ix_delivery_fifo", "delivery", ["channel_id", "address", "state", "created_at"])
+    op.create_index("ix_delivery_fifo", "delivery", ["channel_id", "address", "state", "created_at", "id"])
 
 
 def downgrade() -> None:
