@@ -440,7 +440,13 @@ class MainWindow(QMainWindow):
             if others:
                 self.statusBar().showMessage(f"Other incidents have failed deliveries too ({others}).", 6000)
 
-        self.ops.read(lambda: outbox.list_deliveries(store, states=("failed",), limit=500), show)
+        actor = self.actor
+
+        def failed_deliveries():
+            visible = [i.id for i in incidents.list_incidents(store, viewer=actor)]
+            return outbox.list_deliveries(store, states=("failed",), incident_ids=visible, limit=500)
+
+        self.ops.read(failed_deliveries, show)
 
     def _deliveries_changed(self) -> None:
         self._data_version = self.store.data_version() if self.store is not None else ()
@@ -509,7 +515,8 @@ class MainWindow(QMainWindow):
             self._reading_channels = False
             log.warning("cannot read the channels' states: %s", error)
 
-        self.ops.read(lambda: outbox.channel_states(store), done, failed)
+        actor = self.actor
+        self.ops.read(lambda: outbox.channel_states(store, viewer=actor), done, failed)
 
     def start_dispatcher(self) -> DispatchRunner | None:
         """Send the outbox from this window, on a background thread, until it closes."""

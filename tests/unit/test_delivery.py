@@ -779,3 +779,25 @@ def test_a_failover_copy_of_an_exercise_delivery_stays_an_exercise(world, clock,
     incidents.update_incident(world, "Dana", inc.id, exercise=False)     # the flag edited after publishing
     _dispatcher(world, clock).run_once()
     assert not fake_smtp.messages and not fake_twilio.messages
+
+
+def test_a_vendor_that_enforces_its_rate_never_has_to_say_429(tmp_path, memory_keyring):
+    """Slack allows one message a second per webhook; its stand-in here answers 429
+    to anything faster. Three updates go out on real time, none refused."""
+    from tests.fakes.vendors import FakeSlack
+    from warroom.clock import SystemClock
+
+    store = open_store(tmp_path / "rate.db", clock=SystemClock())
+    try:
+        with FakeSlack(rate_per_s=1) as slack:
+            people.save(store, "admin", "Dana", roles="incident_commander")
+            channels.add(store, "admin", "slack", "slack", {}, secret=slack.webhook_url)
+            matrix.set_cell(store, "admin", "customers", "SEV1", channels="slack")
+            for n in range(3):
+                _publish(store, title=f"Incident {n}")
+            summary = Dispatcher(store, parallel=False).run_once()
+            assert summary.delivered == 3 and slack.rate_limited == 0 and len(slack.messages) == 3
+            gaps = [b.at - a.at for a, b in zip(slack.requests, slack.requests[1:])]
+            assert all(g >= 0.95 for g in gaps)
+    finally:
+        store.close()

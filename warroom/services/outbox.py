@@ -341,13 +341,17 @@ class ChannelState:
     last_error: str | None
 
 
-def channel_states(store: Store) -> list[ChannelState]:
-    """For the status bar: every channel's health and what waits on it."""
+def channel_states(store: Store, *, viewer: str | None = None) -> list[ChannelState]:
+    """For the status bar: every channel's health and what waits on it (with a
+    ``viewer``, counting only deliveries of incidents they may see)."""
+    q = (select(Delivery.channel_id, Delivery.state, func.count())
+         .where(Delivery.state.in_(("queued", "failed"))).group_by(Delivery.channel_id, Delivery.state))
+    if viewer is not None:
+        from warroom.services import incidents
+
+        q = q.where(Delivery.incident_id.in_([i.id for i in incidents.list_incidents(store, viewer=viewer)]))
     with store.read() as session:
-        counts: dict[tuple[uuid.UUID, str], int] = {
-            (cid, st): n for cid, st, n in session.execute(
-                select(Delivery.channel_id, Delivery.state, func.count())
-                .where(Delivery.state.in_(("queued", "failed"))).group_by(Delivery.channel_id, Delivery.state))}
+        counts: dict[tuple[uuid.UUID, str], int] = {(cid, st): n for cid, st, n in session.execute(q)}
         out = []
         for ch in session.scalars(select(Channel).where(Channel.state != "removed").order_by(Channel.name)):
             out.append(ChannelState(ch.name, ch.kind, ch.state if ch.enabled else "disabled",
