@@ -32,7 +32,8 @@ screenshot: $(STAMP)
 	# A commander in Berlin: the local column differs from UTC, as it would for most users.
 	WARROOM_DB=.bench/screenshot.db $(BIN)/warroom-cli audience set customers --timezone America/New_York
 	WARROOM_DB=.bench/screenshot.db $(BIN)/warroom-cli draft compose INC-1 --audience executives,employees,customers
-	for view in timeline updates templates; do \
+	WARROOM_DB=.bench/screenshot.db $(BIN)/warroom-cli dispatch --once
+	for view in timeline updates templates deliveries matrix; do \
 		QT_QPA_PLATFORM=offscreen TZ=Europe/Berlin LANG=en_GB.UTF-8 WARROOM_DB=.bench/screenshot.db WARROOM_USER="Dana Okafor" \
 			$(BIN)/warroom --screenshot docs/$$view.png --view $$view --size 1500x900 || exit 1; \
 	done

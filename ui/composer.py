@@ -237,8 +237,9 @@ class ComposerView(QWidget):
         layout.addLayout(second)
         layout.addWidget(self.message)
         layout.addWidget(self.area, 1)
-        shortcut = QShortcut(QKeySequence("Ctrl+D"), self, context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        shortcut.activated.connect(self.compose)
+        self.compose_shortcut = QShortcut(QKeySequence("Ctrl+D"), self,
+                                          context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.compose_shortcut.activated.connect(self.compose)
 
     # -- what is shown ---------------------------------------------------------
 

@@ -12,9 +12,7 @@ from warroom.clock import SystemClock
 from warroom.domain import EntryKind, Severity, Status, WRITTEN_KINDS
 from warroom.errors import WarroomError
 from warroom.timefmt import TimeFormatter
-from ui.composer import ComposerView
 from ui.delivery import ChannelStatus, DispatchRunner, dispatch_disabled_by_env
-from ui.reviews import ReviewsView
 from ui.lazy import incidents, outbox, timeline
 from ui.models import IncidentListModel, TimelineModel
 from ui.ops import Operations
@@ -44,6 +42,8 @@ from ui.qt import (
 from ui.widgets import EditEntryDialog, IncidentHeader, NewIncidentDialog, QuickEntry
 
 if TYPE_CHECKING:
+    from ui.composer import ComposerView
+    from ui.reviews import ReviewsView
     from warroom.services.incidents import IncidentView
     from warroom.store import Store
     from ui.outbox import DeliveriesView
@@ -158,15 +158,16 @@ class MainWindow(QMainWindow):
         tl.addLayout(filters)
         tl.addWidget(self.timeline_view, 1)
         tl.addWidget(self.quick)
-        self.composer = ComposerView(self.ops, actor)
-        self.composer.status_message.connect(self._composer_message)
-        self.composer.changed.connect(self._composer_changed)
         self.tabs = QTabWidget()
         self.tabs.setObjectName("incidentTabs")
         self.tabs.addTab(timeline_page, "Timeline")
-        self.tabs.addTab(self.composer, "Updates")
-        self.reviews = ReviewsView(self.ops, actor)
-        self.tabs.addTab(self.reviews, "Reviews")
+        # The Updates and Reviews tabs are built the first time they are needed (see the
+        # composer and reviews properties): the window paints sooner without them.
+        self._composer: ComposerView | None = None
+        self._reviews: ReviewsView | None = None
+        self.composer_page, self.reviews_page = self._page("composerPage"), self._page("reviewsPage")
+        self.tabs.addTab(self.composer_page, "Updates")
+        self.tabs.addTab(self.reviews_page, "Reviews")
         # The outbox tab is built the first time it is shown (see show_deliveries).
         self.deliveries: DeliveriesView | None = None
         self.deliveries_page = QWidget()
@@ -233,8 +234,9 @@ class MainWindow(QMainWindow):
         self.incident_model.clock = store.clock
         self.header.clock = store.clock
         self.timeline_model.store = store
-        self.composer.attach(store)
-        self.reviews.attach(store)
+        for view in (self._composer, self._reviews):
+            if view is not None:
+                view.attach(store)
         self.reload_incidents(select_first=True)
         if self.tabs.currentIndex() == self.deliveries_index:
             self._build_deliveries()
@@ -319,19 +321,23 @@ class MainWindow(QMainWindow):
         """A submit or publish: the queue, the header's counts and the timeline follow;
         a publish queued deliveries, so the dispatcher looks now."""
         self._after_write()
-        self.reviews.reload()
+        if self._reviews is not None:
+            self._reviews.reload()
         self.wake_dispatcher()
         self.refresh_channel_states()
 
     def set_actor(self, name: str) -> None:
         """Who is using the window: their reviews, their confidential incidents."""
         self.actor = name
-        self.composer.actor = name
-        self.reviews.actor = name
+        if self._composer is not None:
+            self._composer.actor = name
+        if self._reviews is not None:
+            self._reviews.actor = name
         self.actor_label.setText(f"as {name}")
         QSettings().setValue("user/name", name)
         self.reload_incidents(select_first=True)
-        self.reviews.reload(keep_selection=False)  # what waits for the new person comes first
+        if self._reviews is not None:
+            self._reviews.reload(keep_selection=False)  # what waits for the new person comes first
 
     def choose_person(self) -> None:
         if self.store is None:
@@ -394,6 +400,49 @@ class MainWindow(QMainWindow):
     def _tab_changed(self, index: int) -> None:
         if index == getattr(self, "deliveries_index", -1) and self.deliveries is None:
             self._build_deliveries()
+        elif index == 1:
+            self.composer  # noqa: B018 - built on first show
+        elif index == 2:
+            self.reviews  # noqa: B018
+
+    @staticmethod
+    def _page(name: str) -> QWidget:
+        page = QWidget()
+        page.setObjectName(name)
+        QVBoxLayout(page).setContentsMargins(0, 0, 0, 0)
+        return page
+
+    @property
+    def composer(self) -> ComposerView:
+        """The Updates tab, built on first use."""
+        if self._composer is None:
+            from ui.composer import ComposerView
+
+            view = ComposerView(self.ops, self.actor)
+            view.status_message.connect(self._composer_message)
+            view.changed.connect(self._composer_changed)
+            self.composer_page.layout().addWidget(view)
+            view.show()   # added to a page that may already be on screen
+            self._composer = view
+            if self.store is not None:
+                view.attach(self.store)
+                view.show_incident(self._current)
+        return self._composer
+
+    @property
+    def reviews(self) -> ReviewsView:
+        """The Reviews tab (the approval queue), built on first use."""
+        if self._reviews is None:
+            from ui.reviews import ReviewsView
+
+            view = ReviewsView(self.ops, self.actor)
+            self.reviews_page.layout().addWidget(view)
+            view.show()
+            self._reviews = view
+            if self.store is not None:
+                view.attach(self.store)
+                view.show_incident(self._current.id if self._current else None)
+        return self._reviews
 
     def _build_deliveries(self) -> DeliveriesView | None:
         if self.deliveries is None and self.store is not None:
@@ -613,8 +662,10 @@ class MainWindow(QMainWindow):
     def _show_incident(self, incident: IncidentView | None) -> None:
         self._current = incident
         self.header.show_incident(incident)
-        self.composer.show_incident(incident)
-        self.reviews.show_incident(incident.id if incident else None)
+        if self._composer is not None:
+            self._composer.show_incident(incident)
+        if self._reviews is not None:
+            self._reviews.show_incident(incident.id if incident else None)
         if self.deliveries is not None:
             self.deliveries.show_incident(incident.id if incident else None, incident.ref if incident else "")
         self._show_waiting(incident)
@@ -718,7 +769,8 @@ class MainWindow(QMainWindow):
     def _on_tick(self) -> None:
         self.header.tick()
         self.incident_model.tick()
-        self.reviews.tick()
+        if self._reviews is not None:
+            self._reviews.tick()
         if self.deliveries is not None and self.tabs.currentIndex() == self.deliveries_index:
             self.deliveries.tick()
         self._ticks = getattr(self, "_ticks", 0) + 1
@@ -912,7 +964,8 @@ class MainWindow(QMainWindow):
         settings.setValue("window/timelineHeader", self.timeline_view.horizontalHeader().saveState())
 
     def closeEvent(self, event) -> None:
-        self.composer.flush()  # what is being typed is saved, not dropped
+        if self._composer is not None:
+            self._composer.flush()  # what is being typed is saved, not dropped
         self._tick.stop()
         self._poll.stop()
         self._channel_timer.stop()

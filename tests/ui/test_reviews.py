@@ -75,7 +75,7 @@ def test_approve_from_the_keyboard(qtbot, window_as, setup):
     assert action.shortcut().toString() == "Ctrl+Shift+R"
     action.trigger()
     view = w.reviews
-    assert w.tabs.currentWidget() is view
+    assert w.tabs.currentWidget() is w.reviews_page and view.isVisible()
     assert view.selected().mine and view.selected().request.role.value == "technical_reviewer"
     assert "+Thank you for your patience." in view.diff_template.toPlainText()
     assert "No findings" in view.findings.item(0).text()
