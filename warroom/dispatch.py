@@ -5,10 +5,10 @@ so two dispatchers on one database (the window's and ``warroom-cli dispatch``)
 never send the same delivery twice; a lease left by a killed dispatcher expires
 and the delivery is sent again with the same idempotency key (its id).
 
-Per channel: a token bucket at the vendor's documented rate, exponential
-back-off with jitter, ``Retry-After`` honoured, and a circuit breaker whose state
-lives in the database (so the window shows what the command line's dispatcher
-sees). A channel down past the failover time hands its queue to the next
+Per channel: the vendor's documented rate (kept in the database, so every
+dispatcher on it shares it), exponential back-off with jitter, ``Retry-After``
+honoured for the whole channel, and a circuit breaker whose state lives in the
+database (so the window shows what the command line's dispatcher sees). A channel down past the failover time hands its queue to the next
 channel of the audience's route; a delivery undelivered past the dead-letter time
 fails with an alert on the timeline. Exercise incidents never reach a channel:
 their payloads are rendered and kept as "would have been sent".
@@ -17,6 +17,7 @@ their payloads are rendered and kept as "would have been sent".
 from __future__ import annotations
 
 import logging
+import math
 import os
 import random
 import socket
@@ -26,7 +27,7 @@ import uuid
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Any, Callable
 
 from sqlalchemy import and_, exists, func, or_, select, tuple_, update
@@ -47,42 +48,18 @@ log = logging.getLogger(__name__)
 ACTOR = "dispatcher"
 
 
-class TokenBucket:
-    """``rate`` sends per second, up to ``burst`` at once; time from the clock."""
-
-    def __init__(self, rate: float, burst: int, now: Callable[[], datetime]) -> None:
-        self.rate, self.burst, self._now = float(rate), max(1, int(burst)), now
-        self.tokens = float(self.burst)
-        self.stamp = now()
-        self.lock = threading.Lock()
-
-    def _refill(self) -> None:
-        now = self._now()
-        elapsed = (now - self.stamp).total_seconds()
-        if elapsed > 0:
-            self.tokens = min(self.burst, self.tokens + elapsed * self.rate)
-            self.stamp = now
-
-    def wait_time(self) -> float:
-        with self.lock:
-            self._refill()
-            return 0.0 if self.tokens >= 1 else (1 - self.tokens) / self.rate
-
-    def take(self, sleep: Callable[[float], None]) -> None:
-        while True:
-            wait = self.wait_time()
-            if wait <= 0:
-                with self.lock:
-                    self._refill()
-                    if self.tokens >= 1:
-                        self.tokens -= 1
-                        return
-                continue
-            sleep(wait)
-
-    def refund(self) -> None:
-        with self.lock:
-            self.tokens = min(self.burst, self.tokens + 1)
+def rate_check(tat: float | None, now: float, rate: float, burst: int) -> tuple[float, float | None]:
+    """The generic cell rate algorithm (a token bucket kept as one number): may one
+    more send go at ``now``? Returns (the new theoretical arrival time, None) when it
+    may, or (the unchanged one, seconds to wait) when it may not."""
+    interval = 1.0 / rate
+    tolerance = (max(1, burst) - 1) * interval
+    tat = now if tat is None else tat
+    if now < tat - tolerance:
+        # Rounded up to the microsecond: a clock that counts in microseconds (datetime)
+        # must actually move when told to wait this long.
+        return tat, math.ceil((tat - tolerance - now) * 1e6) / 1e6
+    return max(tat, now) + interval, None
 
 
 @dataclass
@@ -121,14 +98,6 @@ class _Claim:
     partial: dict | None      # what an earlier, interrupted attempt already sent (SMS parts)
 
 
-_EPOCH = datetime(2000, 1, 1, tzinfo=timezone.utc)
-
-
-def _monotonic_now() -> datetime:
-    """Monotonic seconds as an aware datetime (only differences between them mean anything)."""
-    return _EPOCH + timedelta(seconds=time.monotonic())
-
-
 def backoff(attempts: int, base: float, cap: float, rng: random.Random) -> float:
     """Exponential back-off with "equal jitter": half fixed, half random, so retries
     of many deliveries spread out but none comes back at once."""
@@ -142,15 +111,14 @@ class Dispatcher:
                  rate_clock: Callable[[], datetime] | None = None) -> None:
         self.store = store
         self.owner = (owner or f"{socket.gethostname()}:{os.getpid()}:{uuid7().hex[-8:]}")[:64]
-        # Vendors count real seconds: the buckets run on the machine's monotonic time,
-        # whatever the store's clock (an exercise's simulated clock may stand still).
-        # Tests give the simulated clock here, and its advance as ``sleep``.
-        self._bucket_now = rate_clock or _monotonic_now
+        # Vendors count real seconds: rates run on this machine's time (shared by every
+        # dispatcher on it), whatever the store's clock (an exercise's simulated clock
+        # may stand still). Tests give the simulated clock here, and its advance as ``sleep``.
+        self._rate_clock = rate_clock
         self.sleep = sleep or time.sleep
         self.rng = rng or random.Random()
         self.client = client
         self.parallel = parallel
-        self._buckets: dict[uuid.UUID, TokenBucket] = {}
         self._wake = threading.Event()
         self._lock = threading.Lock()
 
@@ -261,9 +229,11 @@ class Dispatcher:
         with self.store.read() as session:
             return list(session.scalars(select(Delivery.channel_id).where(self._due_filter(now)).distinct()))
 
-    def _claim(self, channel_id: uuid.UUID, settings: outbox.DeliverySettings) -> _Claim | None:
-        """Lease the next due delivery of a channel: one UPDATE … RETURNING in a write
-        transaction, so two dispatchers can never both hold it."""
+    def _claim(self, channel_id: uuid.UUID, settings: outbox.DeliverySettings) -> _Claim | float | None:
+        """Lease the next due delivery of a channel in a write transaction, so two
+        dispatchers can never both hold it. The channel's rate is kept in the same
+        transaction, so together they never send faster than the vendor allows:
+        returns the seconds to wait when the next send would be too soon."""
         cand, older = aliased(Delivery), aliased(Delivery)
         with self.store.write(ACTOR) as tx:
             now = tx.now
@@ -281,15 +251,24 @@ class Dispatcher:
                            func.coalesce(cand.next_attempt_at, now) <= now,
                            or_(cand.lease_until.is_(None), cand.lease_until <= now), ~blocked)
                     .order_by(cand.created_at, cand.id).limit(1).scalar_subquery())
+            picked = tx.session.execute(select(Delivery.id, Delivery.exercise).where(Delivery.id == pick)).first()
+            if picked is None:
+                return None
+            if not picked.exercise:      # an exercise sends nothing: no vendor rate to respect
+                channel = tx.session.get(Channel, channel_id)
+                module = kind_module(channel.kind)
+                rate = float((channel.config or {}).get("rate_per_s") or module.RATE)
+                tat, wait = rate_check(channel.rate_tat, self._rate_now(), rate, getattr(module, "BURST", 1))
+                if wait is not None:
+                    return wait
+                channel.rate_tat = tat
             row = tx.session.execute(
-                update(Delivery).where(Delivery.id == pick)
+                update(Delivery).where(Delivery.id == picked.id)
                 .values(lease_owner=self.owner, lease_until=now + timedelta(seconds=self._lease_s(channel_id, settings)))
                 .returning(Delivery.id, Delivery.incident_id, Delivery.draft_id, Delivery.message,
                            Delivery.recipient, Delivery.address, Delivery.attempts, Delivery.exercise,
                            Delivery.receipt)
                 .execution_options(synchronize_session=False)).first()
-            if row is None:
-                return None
             previous = tx.session.scalar(
                 select(Delivery.receipt).where(Delivery.channel_id == channel_id,
                                                Delivery.incident_id == row.incident_id,
@@ -297,6 +276,9 @@ class Dispatcher:
                 .order_by(Delivery.delivered_at.desc()).limit(1))
             return _Claim(row.id, row.incident_id, row.draft_id, dict(row.message), row.recipient, row.address,
                           row.attempts, row.exercise, previous, dict(row.receipt) if row.receipt else None)
+
+    def _rate_now(self) -> float:
+        return self._rate_clock().timestamp() if self._rate_clock is not None else time.time()
 
     def _lease_s(self, channel_id: uuid.UUID, settings: outbox.DeliverySettings) -> float:
         """A lease outlives the slowest send it covers (every SMS part, an upload command),
@@ -307,16 +289,6 @@ class Dispatcher:
         if ch.kind == "sitepage":
             worst += float(config.get("upload_timeout_s") or 120)
         return max(float(settings.lease_s), 2 * worst)
-
-    def _bucket(self, ch: Channel) -> TokenBucket:
-        with self._lock:
-            bucket = self._buckets.get(ch.id)
-            if bucket is None:
-                module = kind_module(ch.kind)
-                rate = float((ch.config or {}).get("rate_per_s") or module.RATE)
-                bucket = TokenBucket(rate, getattr(module, "BURST", 1), self._bucket_now)
-                self._buckets[ch.id] = bucket
-            return bucket
 
     def _channel(self, channel_id: uuid.UUID) -> Channel:
         with self.store.read() as session:
@@ -341,14 +313,12 @@ class Dispatcher:
                 break  # the breaker is open: wait for the next probe
             if ch.paused_until is not None and now < ch.paused_until:
                 break  # the vendor asked us to wait (429 with Retry-After)
-            bucket = self._bucket(ch)
-            bucket.take(self.sleep)
             claim = self._claim(channel_id, settings)
             if claim is None:
-                bucket.refund()
                 break
-            if claim.exercise:
-                bucket.refund()   # nothing leaves the machine: no vendor rate to respect
+            if isinstance(claim, float):
+                self.sleep(claim)              # the vendor's rate: the next send is not due yet
+                continue
             outcome = self._send(ch, claim, settings, secrets)
             self._record(ch, claim, outcome, settings, summary)
             if isinstance(outcome, ChannelError):

@@ -15,7 +15,7 @@ from datetime import timedelta
 import pytest
 
 from warroom.app import open_store
-from warroom.dispatch import Dispatcher, TokenBucket, backoff
+from warroom.dispatch import Dispatcher, backoff, rate_check
 from warroom.errors import InputError
 from warroom.journal import verify
 from warroom.services import channels, drafts, incidents, matrix, outbox, people, review, stakeholders, timeline
@@ -329,19 +329,53 @@ def test_two_dispatchers_on_one_database_never_send_twice(db_path, world, clock,
     assert len(fake_webhook.requests) == 20 and fake_webhook.duplicates == 0
 
 
-def test_the_token_bucket_spaces_sends_at_the_channel_rate(clock):
-    bucket = TokenBucket(1.0, 1, clock.now)
-    sent = []
-    for _ in range(4):
-        bucket.take(clock.advance)
-        sent.append(clock.now())
-    gaps = [(b - a).total_seconds() for a, b in zip(sent, sent[1:])]
-    assert all(g >= 0.999 for g in gaps)
-    teams = TokenBucket(4.0, 4, clock.now)
-    start = clock.now()
-    for _ in range(8):
-        teams.take(clock.advance)
-    assert (clock.now() - start).total_seconds() == pytest.approx(1.0)
+def test_the_rate_check_spaces_sends_and_allows_the_vendor_burst():
+    def sends(rate, burst, times):
+        tat, went = None, []
+        for t in times:
+            new, wait = rate_check(tat, t, rate, burst)
+            if wait is None:
+                tat = new
+                went.append(t)
+        return went
+
+    # Slack: one a second. Asked ten times in half a second: one goes.
+    assert sends(1.0, 1, [i * 0.05 for i in range(10)]) == [0.0]
+    # Teams: four a second, a burst of four at once, then one every quarter second.
+    assert sends(4.0, 4, [0.0] * 6 + [0.25, 0.3, 0.5]) == [0.0] * 4 + [0.25, 0.5]
+    tat, wait = rate_check(None, 100.0, 1.0, 1)
+    assert wait is None and rate_check(tat, 100.4, 1.0, 1)[1] == pytest.approx(0.6)
+
+
+def test_two_dispatchers_together_keep_the_vendor_rate(db_path, world, clock, fake_webhook):
+    """The rate lives in the database: the window's dispatcher and the command
+    line's never send faster together than the vendor allows."""
+    channels.add(world, "admin", "hook", "webhook", {"url": fake_webhook.hook_url, "rate_per_s": 2},
+                 secret=fake_webhook.key)
+    matrix.set_cell(world, "admin", "customers", "SEV1", channels="hook")
+    for n in range(6):
+        _publish(world, title=f"Incident {n}")
+    other = open_store(db_path, clock=clock)
+    sent_at = []
+    real = Dispatcher._send
+
+    def timed(self, *args, **kwargs):
+        sent_at.append(clock.now())
+        return real(self, *args, **kwargs)
+
+    try:
+        Dispatcher._send = timed
+        a = Dispatcher(world, owner="window", sleep=clock.advance, rate_clock=clock.now, parallel=False)
+        b = Dispatcher(other, owner="cli", sleep=clock.advance, rate_clock=clock.now, parallel=False)
+        for _ in range(10):
+            a.run_once()
+            b.run_once()
+    finally:
+        Dispatcher._send = real
+        other.close()
+    assert len(fake_webhook.received) == 6
+    gaps = [(y - x).total_seconds() for x, y in zip(sorted(sent_at), sorted(sent_at)[1:])]
+    assert all(g >= 0.5 - 1e-6 for g in gaps[4:])          # after the vendor's burst, 2 a second at most
 
 
 def test_backoff_grows_with_jitter_and_is_capped():

@@ -14,6 +14,7 @@ from sqlalchemy import (
     JSON,
     Boolean,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -335,6 +336,9 @@ class Channel(Base):
     last_ok_at: Mapped[datetime | None]
     #: The vendor said "not before" (429 with Retry-After): no dispatcher sends until then.
     paused_until: Mapped[datetime | None]
+    #: The vendor's rate, shared by every dispatcher on this database: the "theoretical
+    #: arrival time" of the generic cell rate algorithm, in Unix seconds.
+    rate_tat: Mapped[float | None] = mapped_column(Float)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 

@@ -30,6 +30,7 @@ def upgrade() -> None:
         sa.Column("last_error", sa.Text(), nullable=True),
         sa.Column("last_ok_at", UTCDateTime(), nullable=True),
         sa.Column("paused_until", UTCDateTime(), nullable=True),
+        sa.Column("rate_tat", sa.Float(), nullable=True),
         sa.Column("created_at", UTCDateTime(), nullable=False),
         sa.Column("updated_at", UTCDateTime(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_channel")),
