@@ -468,8 +468,8 @@ class Dispatcher:
             now = tx.now
             free = or_(Delivery.lease_until.is_(None), Delivery.lease_until <= now)
             # Failover: a channel down past the failover time hands its queue on; but not
-            # when the whole network is gone (every channel fails to connect): then the
-            # queue waits and drains in order when the network returns.
+            # when this machine looks offline (see _offline): then the queue waits and
+            # drains in order to its own channels when the network returns.
             down_channels = [] if offline else tx.session.scalars(
                 select(Channel).where(Channel.state == "down", Channel.opened_at <= cutoff)).all()
             for channel in down_channels:
@@ -507,17 +507,26 @@ _NETWORK_ERRORS = ("could not be reached", "did not answer")
 
 
 def _offline(session, now: datetime, settings: outbox.DeliverySettings) -> bool:
-    """This machine looks offline: channels that go over the network fail to connect
-    at all, and none of them has delivered lately. (The self-hosted page is a local
-    folder and does not count.)"""
-    rows = session.execute(select(Channel.state, Channel.last_error, Channel.last_ok_at)
+    """This machine looks offline, so failing over would only move the queue from one
+    unreachable channel to the next: network channels of at least two different
+    vendors fail to connect at all, no failing one got an answer of any kind, and
+    none of them has delivered lately.
+
+    One vendor unreachable is not enough: from here a Slack outage and a dropped
+    network look the same, and a channel that has not been tried is not known to be
+    down. Then the route's fallback is the better bet (an update that waits for a
+    vendor that stays down reaches nobody). The self-hosted page is a local folder
+    and does not count."""
+    rows = session.execute(select(Channel.kind, Channel.state, Channel.last_error, Channel.last_ok_at)
                            .where(Channel.enabled.is_(True), Channel.state != "removed",
                                   Channel.kind != "sitepage")).all()
-    failing = [r for r in rows if r.state in ("down", "retrying")]
     recent = timedelta(seconds=settings.failover_after_s)
-    if not failing or any(r.last_ok_at is not None and now - r.last_ok_at < recent for r in rows):
+    if any(r.last_ok_at is not None and now - r.last_ok_at < recent for r in rows):
         return False
-    return all(any(m in (r.last_error or "") for m in _NETWORK_ERRORS) for r in failing)
+    failing = [r for r in rows if r.state in ("down", "retrying")]
+    if not all(any(m in (r.last_error or "") for m in _NETWORK_ERRORS) for r in failing):
+        return False      # somebody answered, if only with an error: the network is there
+    return len({r.kind for r in failing}) >= 2
 
 
 def _healthy(channel: Channel, now: datetime) -> None:

@@ -740,20 +740,46 @@ def test_failover_follows_the_route_the_delivery_was_planned_on(world, clock, fa
     assert len(fake_smtp.messages) == 3
 
 
-def test_offline_the_queue_waits_and_drains_to_its_own_channels_on_reconnect(world, clock, fake_slack, fake_smtp):
-    matrix.set_cell(world, "admin", "customers", "SEV1", channels="slack>email")
+def test_offline_the_queue_waits_and_drains_to_its_own_channels_on_reconnect(world, clock, fake_slack,
+                                                                             fake_statuspage, fake_smtp):
+    # Two vendors unreachable at once: the network is gone, not the vendors. Moving
+    # the queue to e-mail would only move it to the next unreachable server.
+    matrix.set_cell(world, "admin", "customers", "SEV1", channels="statuspage, slack>email")
     _publish(world)
-    fake_slack.mode = "drop"
-    fake_smtp.fail_next(1000, 421)       # not used: nothing fails over while everything is unreachable
+    fake_slack.mode = fake_statuspage.mode = "drop"
     d = _dispatcher(world, clock)
     for _ in range(20):
         d.run_once()
         clock.advance(30)
-    assert _states(world) == [("slack", "queued")]
-    fake_slack.mode = "ok"
+    assert _states(world) == [("slack", "queued"), ("statuspage", "queued")]
+    assert fake_smtp.messages == []
+    fake_slack.mode = fake_statuspage.mode = "ok"
     clock.advance(600)
     d.run_once()
-    assert _states(world) == [("slack", "delivered")] and len(fake_slack.messages) == 1
+    assert _states(world) == [("slack", "delivered"), ("statuspage", "delivered")]
+    assert len(fake_slack.messages) == 1 and fake_smtp.messages == []
+
+
+@pytest.mark.parametrize("fallback", ["email", "site"])
+def test_one_unreachable_vendor_fails_over_to_its_fallback(world, clock, fake_slack, fake_smtp, tmp_path, fallback):
+    # Slack's servers drop the connection and nothing else is failing: from here that
+    # is Slack's outage, and the route's fallback takes the update, whether it is an
+    # unused e-mail server or the local status page.
+    matrix.set_cell(world, "admin", "customers", "SEV1", channels=f"slack>{fallback}")
+    _publish(world)
+    fake_slack.mode = "drop"
+    d = _dispatcher(world, clock)
+    for _ in range(20):
+        d.run_once()
+        clock.advance(30)
+    states = _states(world)
+    assert ("slack", "failed_over") in states and fake_slack.messages == []
+    if fallback == "email":
+        assert sorted(s for c, s in states if c == "email") == ["delivered"] * 3
+        assert len(fake_smtp.messages) == 3
+    else:
+        assert ("site", "delivered") in states
+        assert "Checkout" in (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
 
 
 def test_a_locked_keyring_is_waited_for(world, clock, fake_slack, memory_keyring, monkeypatch):
