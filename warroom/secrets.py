@@ -4,12 +4,21 @@ Never plain text, never the database, never the log.
 The file (``secrets.enc`` in the user data folder) is one JSON object encrypted
 with AES-256-GCM under a key derived from the passphrase with scrypt. It is
 unlocked once per process: by WARROOM_KEY_PASSPHRASE, by a prompt on a terminal,
-or by the window asking (:func:`unlock`)."""
+or by the window asking (:func:`unlock`).
+
+Several processes share the file (the window, ``warroom-cli dispatch``, a
+``channel add`` on a terminal): every read-modify-write holds ``secrets.enc.lock``
+and the new file is written whole and synced under a unique name before it
+replaces the old, so neither a race nor a crash loses a secret."""
 
 from __future__ import annotations
 
 import os
 import sys
+import tempfile
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import keyring
@@ -83,15 +92,20 @@ def unlock(passphrase: str) -> bool:
     global _vault_key, _vault_salt
     if len(passphrase) < 8:
         raise InputError("The passphrase must be at least 8 characters.")
-    raw = _read_vault()
-    salt = raw[0] if raw else os.urandom(16)
-    key = _derive(passphrase.encode("utf-8"), salt)
-    if raw is not None:
-        try:
-            _open_vault(key)
-        except SecretsLocked:
-            return False
-    _vault_key, _vault_salt = key, salt
+    with _vault_locked():
+        raw = _read_vault()
+        salt = raw[0] if raw else os.urandom(16)
+        key = _derive(passphrase.encode("utf-8"), salt)
+        if raw is not None:
+            try:
+                _open_vault(key)
+            except SecretsLocked:
+                return False
+        else:
+            # Written now, so a second process unlocking at the same time derives its key
+            # from this salt rather than making a file of its own that this one can't open.
+            _write_vault({}, key, salt)
+        _vault_key, _vault_salt = key, salt
     return True
 
 
@@ -123,31 +137,74 @@ def _vault_key_or_unlock() -> bytes:
     return _vault_key
 
 
-def _write_vault(items: dict[str, str]) -> None:
+def _write_vault(items: dict[str, str], key: bytes, salt: bytes) -> None:
+    """Replace the file with ``items``, atomically: a unique temporary file in the
+    same folder (owner-only), synced, renamed over the old one, the folder synced."""
     import base64
     import json
 
     from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-    key = _vault_key_or_unlock()
     nonce = os.urandom(12)
     ct = AESGCM(key).encrypt(nonce, json.dumps(items, sort_keys=True).encode("utf-8"), _AAD)
     text = json.dumps({"v": 1, "kdf": "scrypt", "n": 2 ** 15, "r": 8, "p": 1,
-                       "salt": base64.b64encode(_vault_salt or b"").decode(),
+                       "salt": base64.b64encode(salt).decode(),
                        "nonce": base64.b64encode(nonce).decode(), "ct": base64.b64encode(ct).decode()})
     path = vault_path()
-    tmp = path.with_name(path.name + ".part")
-    write_private_file(tmp, text.encode("utf-8"))
-    os.replace(tmp, path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")   # mode 0600
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(text.encode("utf-8"))
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    _sync_folder(path.parent)
 
 
-_vault_lock = __import__("threading").Lock()
+def _sync_folder(folder: Path) -> None:
+    """Make a rename in ``folder`` durable (POSIX; Windows has no folder handles to sync)."""
+    if os.name != "posix":
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+_vault_lock = threading.RLock()      # threads of this process; the file lock is for other processes
+LOCK_TIMEOUT_S = 30.0
+
+
+@contextmanager
+def _vault_locked() -> Iterator[None]:
+    from filelock import FileLock, Timeout
+
+    path = vault_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lock_path = path.with_name(path.name + ".lock")
+    with _vault_lock:
+        try:
+            lock = FileLock(lock_path, timeout=LOCK_TIMEOUT_S, mode=0o600)
+            lock.acquire()
+        except Timeout:
+            raise SecretsLocked(f"Another War room process has held the secrets file for over "
+                                f"{LOCK_TIMEOUT_S:g} s ({lock_path}); try again.") from None
+        try:
+            yield
+        finally:
+            lock.release()
 
 
 def get(name: str) -> str | None:
     if not keyring_available():
-        with _vault_lock:
-            return _open_vault(_vault_key_or_unlock()).get(name)
+        key = _vault_key_or_unlock()
+        with _vault_locked():
+            return _open_vault(key).get(name)
     try:
         return keyring.get_password(SERVICE, name)
     except KeyringError as exc:   # locked (at login), or its daemon not up yet: worth waiting for
@@ -156,10 +213,11 @@ def get(name: str) -> str | None:
 
 def put(name: str, value: str) -> None:
     if not keyring_available():
-        with _vault_lock:
-            items = _open_vault(_vault_key_or_unlock())
+        key = _vault_key_or_unlock()
+        with _vault_locked():
+            items = _open_vault(key)
             items[name] = value
-            _write_vault(items)
+            _write_vault(items, key, _vault_salt or b"")
         return
     try:
         keyring.set_password(SERVICE, name, value)
@@ -170,10 +228,11 @@ def put(name: str, value: str) -> None:
 def delete(name: str) -> None:
     """Forget a secret (a channel removed). A secret already gone is fine."""
     if not keyring_available():
-        with _vault_lock:
-            items = _open_vault(_vault_key_or_unlock())
+        key = _vault_key_or_unlock()
+        with _vault_locked():
+            items = _open_vault(key)
             if items.pop(name, None) is not None:
-                _write_vault(items)
+                _write_vault(items, key, _vault_salt or b"")
         return
     try:
         keyring.delete_password(SERVICE, name)

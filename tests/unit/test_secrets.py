@@ -1,0 +1,92 @@
+"""The encrypted secrets file, used where the machine has no keyring: shared by
+several processes, written so that neither a race nor a crash loses a secret."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+
+import keyring
+import pytest
+from keyring.backends import fail
+
+from warroom import secrets
+
+PASSPHRASE = "correct horse battery"
+
+WRITER = textwrap.dedent("""
+    import sys
+    from warroom import secrets
+    who, n = sys.argv[1], int(sys.argv[2])
+    for i in range(n):
+        secrets.put(f"{who}-{i}", f"value of {who} {i}")
+        if i % 3 == 2:
+            secrets.delete(f"{who}-{i - 1}")
+""")
+
+
+@pytest.fixture
+def no_keyring(monkeypatch):
+    previous = keyring.get_keyring()
+    keyring.set_keyring(fail.Keyring())
+    secrets.lock()
+    monkeypatch.setenv("WARROOM_KEY_PASSPHRASE", PASSPHRASE)
+    yield
+    secrets.lock()
+    keyring.set_keyring(previous)
+
+
+def test_processes_writing_at_once_lose_no_secret(no_keyring, tmp_path):
+    # Four processes start together on a machine with no secrets file yet: they must
+    # agree on one file (one salt) and every write must survive the others'.
+    env = dict(os.environ, PYTHON_KEYRING_BACKEND="keyring.backends.fail.Keyring",
+               PYTHONPATH=os.pathsep.join(p for p in (os.getcwd(), os.environ.get("PYTHONPATH")) if p))
+    procs = [subprocess.Popen([sys.executable, "-c", WRITER, f"p{k}", "12"], env=env, stderr=subprocess.PIPE,
+                              text=True) for k in range(4)]
+    errors = [p.communicate(timeout=120)[1] for p in procs]
+    assert [p.returncode for p in procs] == [0] * 4, errors
+    for k in range(4):
+        for i in range(12):
+            deleted = i % 3 == 1
+            assert secrets.get(f"p{k}-{i}") == (None if deleted else f"value of p{k} {i}"), (k, i)
+    folder = secrets.vault_path().parent
+    assert [f.name for f in folder.iterdir() if f.name.endswith(".part")] == []
+    assert secrets.vault_path().stat().st_mode & 0o777 == 0o600
+    assert PASSPHRASE.encode() not in secrets.vault_path().read_bytes()
+
+
+def test_a_failed_write_leaves_the_previous_file_whole(no_keyring, monkeypatch):
+    secrets.put("slack", "https://hooks.example/one")
+
+    def disk_full(src, dst):
+        raise OSError(28, "No space left on device")
+
+    with monkeypatch.context() as m, pytest.raises(OSError, match="space"):
+        m.setattr(secrets.os, "replace", disk_full)
+        secrets.put("teams", "https://teams.example/two")
+    secrets.lock()            # as a new process would: read from the disk
+    assert secrets.get("slack") == "https://hooks.example/one" and secrets.get("teams") is None
+    folder = secrets.vault_path().parent
+    assert [f.name for f in folder.iterdir() if f.name.endswith(".part")] == []
+
+
+def test_a_file_held_by_another_process_is_waited_for_then_refused_clearly(no_keyring, monkeypatch):
+    secrets.put("slack", "https://hooks.example/one")
+    monkeypatch.setattr(secrets, "LOCK_TIMEOUT_S", 0.2)
+    holder = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
+        import sys, time
+        from filelock import FileLock
+        with FileLock({str(secrets.vault_path()) + '.lock'!r}):
+            print("held", flush=True)
+            sys.stdin.read()
+    """)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        with pytest.raises(secrets.SecretsLocked, match="Another War room process"):
+            secrets.put("teams", "https://teams.example/two")
+    finally:
+        holder.communicate("", timeout=10)
+    secrets.put("teams", "https://teams.example/two")       # released: it goes through
+    assert secrets.get("teams") == "https://teams.example/two" and secrets.get("slack") == "https://hooks.example/one"
