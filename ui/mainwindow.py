@@ -659,9 +659,20 @@ class MainWindow(QMainWindow):
             self._after_timeline_reset()
             self.scroll_to_end()
 
+    def _dues(self, incident: IncidentView | None) -> list:
+        """What the matrix owes each audience of this incident, for the countdown."""
+        if incident is None or not incident.active or self.store is None:
+            return []
+        from warroom.services import matrix
+
+        try:
+            return matrix.update_dues(self.store, incident.id)
+        except WarroomError:
+            return []
+
     def _show_incident(self, incident: IncidentView | None) -> None:
         self._current = incident
-        self.header.show_incident(incident)
+        self.header.show_incident(incident, self._dues(incident))
         if self._composer is not None:
             self._composer.show_incident(incident)
         if self._reviews is not None:

@@ -139,8 +139,11 @@ class IncidentHeader(QFrame):
         layout.addLayout(row)
         self.show_incident(None)
 
-    def show_incident(self, incident: IncidentView | None) -> None:
+    def show_incident(self, incident: IncidentView | None, dues: list | None = None) -> None:
+        """``dues`` (:func:`warroom.services.matrix.update_dues`) are what the
+        matrix owes each audience; without them the severity's cadence counts."""
         self.incident = incident
+        self.dues = list(dues or [])
         enabled = incident is not None
         self.severity_button.setEnabled(enabled)
         self.status_button.setEnabled(enabled)
@@ -218,16 +221,23 @@ class IncidentHeader(QFrame):
             self.countdown.setText(f"Resolved · lasted {ago}")
             self.countdown.setStyleSheet("color:#2e7d32;")
             return
-        left = incident.next_update_due - now
-        due_local = self.local.time(incident.next_update_due)
-        due_utc = self.utc.time(incident.next_update_due)
+        due, who = incident.next_update_due, ""
+        if self.dues:
+            due, who = self.dues[0].at, f" to {self.dues[0].audience}"
+        left = due - now
         if left.total_seconds() >= 0:
-            self.countdown.setText(f"Next update in {clock_text(left)}")
+            self.countdown.setText(f"Next update{who} in {clock_text(left)}")
             color = "#ef6c00" if left.total_seconds() < 300 else "#37474f"
         else:
-            self.countdown.setText(f"Update overdue by {clock_text(left)}")
+            self.countdown.setText(f"Update{who} overdue by {clock_text(left)}")
             color = "#c62828"
-        self.countdown.setToolTip(f"Next update due {due_utc} UTC · {due_local} {self.local.zone_label(now)}")
+        zone = self.local.zone_label(now)
+        if self.dues:
+            tip = "<br>".join(f"{_esc(d.audience)}: due {self.utc.time(d.at)} UTC · {self.local.time(d.at)} {zone} "
+                              f"(every {age_text(d.cadence)})" for d in self.dues)
+            self.countdown.setToolTip(f"<b>Next updates, by the matrix</b><br>{tip}")
+        else:
+            self.countdown.setToolTip(f"Next update due {self.utc.time(due)} UTC · {self.local.time(due)} {zone}")
         self.countdown.setStyleSheet(f"color:{color};")
 
 

@@ -513,3 +513,19 @@ def test_with_no_keyring_the_channel_form_asks_for_a_passphrase_and_keeps_the_se
     finally:
         secrets.lock()
         keyring.set_keyring(previous)
+
+
+def test_the_countdown_follows_the_matrix_cadence_of_the_audience_due_first(qtbot, win, world, clock):
+    matrix.set_cell(world, "admin", "customers", "SEV1", cadence=timedelta(hours=2))
+    inc = _incident(world)
+    clock.advance(60)
+    win.check_for_changes()
+    _select_incident(win, inc)
+    win.header.tick()
+    assert win.header.countdown.text() == "Next update to customers in 1:59:00"
+    assert "customers: due" in win.header.countdown.toolTip() and "every 2 h" in win.header.countdown.toolTip()
+    # A severity the matrix routes nobody at: the severity's own cadence (SEV2, 1 h).
+    incidents.set_severity(world, "Dana", inc.id, "SEV2")
+    win.check_for_changes()
+    win.header.tick()
+    assert win.header.countdown.text() == "Next update in 59:00"

@@ -861,3 +861,26 @@ def test_a_vendor_that_enforces_its_rate_never_has_to_say_429(tmp_path, memory_k
             assert all(g >= 0.95 for g in gaps)
     finally:
         store.close()
+
+
+def test_each_audience_is_due_its_own_cadence_from_its_own_last_update(world, clock):
+    from warroom.services.matrix import update_dues
+
+    matrix.set_cell(world, "admin", "customers", "SEV1", channels="slack", cadence=timedelta(hours=2))
+    matrix.set_cell(world, "admin", "partners", "SEV1", channels="email")           # the SEV1 default, 30 min
+    matrix.set_cell(world, "admin", "executives", "SEV1", channels="email", told=False)
+    inc = incidents.open_incident(world, "Dana", title="Checkout failing", severity="SEV1", category="application",
+                                  components=["Checkout"], customer_facing=True)
+    declared = clock.now()
+    assert [(d.audience, d.at - declared) for d in update_dues(world, inc.id)] == [
+        ("partners", timedelta(minutes=30)), ("customers", timedelta(hours=2))]
+    clock.advance(600)
+    d = drafts.compose_drafts(world, "Sam Writer", inc.id, ["partners"])[0]
+    review.submit(world, "Dana", d.id)
+    review.override(world, "Dana", d.id, "Reviewers unreachable at night")
+    review.publish(world, "Dana", d.id)
+    dues = {d.audience: d for d in update_dues(world, inc.id)}
+    assert dues["partners"].at == clock.now() + timedelta(minutes=30) and dues["partners"].last_update_at
+    assert dues["customers"].at == declared + timedelta(hours=2) and dues["customers"].last_update_at is None
+    incidents.set_severity(world, "Dana", inc.id, "SEV3")                   # the matrix routes nobody at SEV3
+    assert update_dues(world, inc.id) == []

@@ -166,6 +166,49 @@ class PlanRow:
     channels: tuple[tuple[str, str, str, int, int], ...]
 
 
+@dataclass(frozen=True, slots=True)
+class Due:
+    """When an audience is owed its next update for an incident."""
+
+    audience: str
+    at: datetime
+    cadence: timedelta
+    last_update_at: datetime | None
+
+
+def dues_in(session, inc, intervals: dict[Severity, timedelta]) -> list[Due]:
+    """Soonest first: every audience the matrix tells through a channel at the
+    incident's severity, due its cell's cadence (else the severity's) after the
+    last update published to it, or after the declaration. Empty for a resolved
+    incident, or when the matrix routes nobody at this severity."""
+    from warroom.domain import Status
+    from warroom.services import outbox
+
+    if Status(inc.status) == Status.RESOLVED:
+        return []
+    last = outbox.last_published(session, inc.id)
+    out = []
+    for c in session.scalars(select(MatrixCell).where(MatrixCell.severity == Severity.parse(inc.severity).value,
+                                                      MatrixCell.told.is_(True))):
+        view = _cview(c)
+        if not view.routes:
+            continue
+        cadence = view.cadence or intervals[view.severity]
+        when = last.get(view.audience)
+        out.append(Due(view.audience, (when or inc.declared_at) + cadence, cadence, when))
+    return sorted(out, key=lambda d: (d.at, d.audience))
+
+
+def update_dues(store: Store, incident_id) -> list[Due]:
+    """:func:`dues_in` for one incident: what the window's countdown counts down to."""
+    from warroom.services import incidents, policy
+
+    inc = incidents.get(store, incident_id)
+    intervals = policy.update_intervals(store)
+    with store.read() as session:
+        return dues_in(session, inc, intervals)
+
+
 def plan(store: Store, incident_id) -> list[PlanRow]:
     """Who will get what for this incident, given its severity now."""
     from warroom.services import incidents, outbox, policy
