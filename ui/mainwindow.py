@@ -88,6 +88,8 @@ class MainWindow(QMainWindow):
         self.local = local or TimeFormatter()
         self.utc = TimeFormatter(self.local.locale, "UTC")
         self._current: IncidentView | None = None
+        self.last_report = None          # the last check's report dialog
+        self._journal_check = None
         self._data_version: tuple[int, ...] = ()
         self._filter_generation = 0
         self.setWindowTitle("War room")
@@ -267,6 +269,11 @@ class MainWindow(QMainWindow):
         self.new_action = self._action(file, "&Declare incident…", self.new_incident, QKeySequence.StandardKey.New,
                                        "newIncident")
         self._action(file, "&Export incident as Markdown…", self.export_markdown, "Ctrl+E")
+        self.archive_action = self._action(file, "Export signed &archive…", self.export_archive, "Ctrl+Shift+E",
+                                           "exportArchive")
+        self._action(file, "&Verify an archive…", self.verify_archive, None, "verifyArchive")
+        self._action(file, "Check the &journal…", self.check_journal, None, "checkJournal")
+        file.addSeparator()
         self._action(file, "&Switch person…", self.choose_person)
         file.addSeparator()
         self._action(file, "&Quit", self.close, QKeySequence.StandardKey.Quit)
@@ -937,6 +944,72 @@ class MainWindow(QMainWindow):
             return path
 
         self.ops.read(write, lambda p: self.statusBar().showMessage(f"Exported to {p}.", 5000))
+
+    # -- integrity: signed archives and the journal check -------------------------
+
+    def export_archive(self, path=None) -> None:
+        """Write the selected incident's signed, tamper-evident archive."""
+        from ui import integrity
+        from ui.channels import ensure_secrets_unlocked
+
+        incident = self._current
+        if incident is None or self.store is None:
+            return
+        if not ensure_secrets_unlocked(self):      # the signing key lives with the secrets
+            return
+        path = path or integrity.ask_save_path(self, incident)
+        if path is None:
+            return
+        self.statusBar().showMessage(f"Writing the archive of {incident.ref}…")
+
+        def done(manifest: dict) -> None:
+            self.statusBar().showMessage(
+                f"Archive of {incident.ref} written to {path}: {len(manifest['files'])} files, signed with key "
+                f"{manifest['public_key'][:12]}…", 10_000)
+
+        integrity.export_archive(self.store, self.ops, incident, path, done)
+
+    def verify_archive(self, path=None) -> None:
+        """Check an archive (from this or any other War room) and say what fails."""
+        from pathlib import Path
+
+        from ui import integrity
+        from warroom.services import audit
+
+        path = Path(path) if path else integrity.ask_open_path(self)
+        if path is None:
+            return
+        store = self.store
+
+        def run():
+            return audit.verify(path), audit.own_public_key(store) if store is not None else None
+
+        def done(result) -> None:
+            report, own = result
+            self.last_report = integrity.archive_report_dialog(report, path, own, self)
+            self.last_report.open()
+
+        self.ops.read(run, done)
+
+    def check_journal(self) -> None:
+        """Walk every journal chain and compare the tables with it, with progress."""
+        from ui import integrity
+
+        if self.store is None:
+            return
+        check = integrity.JournalCheck(self.store, self.ops, self)
+        self._journal_check = check
+
+        def done(report) -> None:
+            self._journal_check = None
+            if report is None:
+                self.statusBar().showMessage("Journal check stopped.", 5000)
+                return
+            self.last_report = integrity.journal_report_dialog(report, self)
+            self.last_report.open()
+
+        check.finished.connect(done)
+        check.start()
 
     # -- errors, layout, shutdown --------------------------------------------------
 

@@ -56,6 +56,7 @@ from PySide6.QtWidgets import (  # noqa: F401
     QMenu,
     QMessageBox,
     QPlainTextEdit,
+    QProgressDialog,
     QPushButton,
     QScrollArea,
     QSpinBox,

@@ -16,6 +16,7 @@ import re
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -119,10 +120,21 @@ def _canonical_key(value: Any, sqlite: bool) -> bool:
 _COLUMNS = "id, device_id, seq, at, actor, incident_id, kind, payload, prev_hash, hash"
 
 
-def verify(session: Session) -> VerifyReport:
+#: How often (in events) :func:`verify` reports its progress.
+PROGRESS_EVERY = 10_000
+
+
+def verify(session: Session, progress: Callable[[int, int], None] | None = None) -> VerifyReport:
     """Walk every chain, every row of the journal included; report the first break of
-    each chain, then check that the tables agree with what the journal recorded."""
+    each chain, then check that the tables agree with what the journal recorded.
+
+    ``progress(done, total)`` is called every :data:`PROGRESS_EVERY` events and once
+    at the end of the walk; it may raise to stop the check (a Cancel button)."""
     conn = session.connection()
+    expected_total = 0
+    if progress:
+        expected_total = conn.exec_driver_sql("SELECT count(*) FROM journal_event").scalar() or 0
+        progress(0, expected_total)
     sqlite = conn.dialect.name == "sqlite"
     problems: list[Problem] = []
     devices: dict[uuid.UUID, tuple[int, str]] = {}
@@ -150,6 +162,8 @@ def verify(session: Session) -> VerifyReport:
     # Grouped by the stored text of the device id: a row stored in another form is its own group.
     for row in conn.exec_driver_sql(f"SELECT {_COLUMNS} FROM journal_event ORDER BY device_id, seq"):
         total += 1
+        if progress and total % PROGRESS_EVERY == 0:
+            progress(total, max(expected_total, total))
         raw_id, raw_device, seq, raw_at, actor, raw_incident, kind, payload, prev_hash, digest = row
         if raw_device != raw_current:
             close_chain()
@@ -204,6 +218,8 @@ def verify(session: Session) -> VerifyReport:
         expected += 1
         state.apply(kind, payload, raw_incident, raw_at)
     close_chain()
+    if progress:
+        progress(total, total)
     for device_id in devices.keys() - walked:
         if devices[device_id][0] != 0:
             problems.append(Problem(device_id, 1, None, f"missing: the device's head is #{devices[device_id][0]} "

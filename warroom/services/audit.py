@@ -90,6 +90,20 @@ def signing_key(store: Store, key_file: Path | None = None) -> Ed25519PrivateKey
     return key
 
 
+def own_public_key(store: Store) -> str | None:
+    """This database's archive public key, if it has one and it can be read without
+    asking anybody (no key is made here)."""
+    if secrets.vault_needed():
+        return None             # a locked secrets file: not worth a prompt
+    try:
+        stored = secrets.get(_key_name(store))
+    except InputError:          # a locked keyring
+        return None
+    if not stored:
+        return None
+    return public_key_text(Ed25519PrivateKey.from_private_bytes(base64.b64decode(stored)))
+
+
 def public_key_text(key: Ed25519PrivateKey) -> str:
     raw = key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
     return base64.b64encode(raw).decode("ascii")
