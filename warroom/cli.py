@@ -258,10 +258,25 @@ def cmd_policy_set(store: Store, args, out: Output) -> int:
 def cmd_policy_reviews(store: Store, args, out: Output) -> int:
     from warroom.services import review
 
-    rules = review.set_policy(store, args.actor, args.audience, args.roles) if args.audience else review.policy(store)
-    out.data({aud: [r.value for r in roles] for aud, roles in rules.items()},
-             "\n".join(f"{aud:<12} {', '.join(r.label.lower() for r in roles)}" for aud, roles in rules.items())
-             + "\n(security and data incidents always add legal review)")
+    narrowed = bool(args.severity or args.category)
+    if args.remove:
+        if not (args.audience and narrowed):
+            raise InputError("--remove takes an audience and its --severity and/or --category rule.")
+        rules = review.set_policy(store, args.actor, args.audience, None, severity=args.severity,
+                                  category=args.category)
+    elif args.audience and args.roles:
+        rules = review.set_policy(store, args.actor, args.audience, args.roles, severity=args.severity,
+                                  category=args.category)
+    elif args.audience or narrowed:
+        raise InputError("Give an audience and the reviews, e.g. `policy reviews customers "
+                         "technical_reviewer,comms_reviewer --severity SEV4`.")
+    else:
+        rules = review.policy(store)
+    width = max(len(review.describe_key(k)) for k in rules) + 2
+    out.data({key: [r.value for r in roles] for key, roles in rules.items()},
+             "\n".join(f"{review.describe_key(key):<{width}} {', '.join(r.label.lower() for r in roles)}"
+                       for key, roles in rules.items())
+             + "\n(the most specific rule applies; security and data incidents always add legal review)")
     return EXIT_OK
 
 
@@ -970,9 +985,13 @@ def build_parser() -> argparse.ArgumentParser:
     pol = sub.add_parser("policy", help="update cadence per severity").add_subparsers(
         dest="policy_command", metavar="ACTION", required=True)
     add("show", cmd_policy_show, "show the update interval per severity", pol)
-    p = add("reviews", cmd_policy_reviews, "show, or set for an audience, the reviews updates need", pol)
+    p = add("reviews", cmd_policy_reviews, "show, or set for an audience (at a severity, in a category), the "
+                                           "reviews updates need", pol)
     p.add_argument("audience", nargs="?")
     p.add_argument("roles", nargs="?", help="e.g. technical_reviewer,comms_reviewer")
+    p.add_argument("--severity", help="only at this severity, e.g. SEV4")
+    p.add_argument("--category", help="only for incidents of this category, e.g. network")
+    p.add_argument("--remove", action="store_true", help="remove the --severity/--category rule")
     p = add("arbiter", cmd_policy_arbiter, "who settles disputed updates (a person, or 'commander')", pol)
     p.add_argument("name")
     p = add("window", cmd_policy_window, "set how long a reviewer has, per severity", pol)

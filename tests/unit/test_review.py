@@ -276,6 +276,55 @@ def test_policy_on_the_command_line(cli):
     assert code == 0
 
 
+def test_review_rules_by_severity_and_category_the_most_specific_applies(team):
+    from warroom.domain import Category, Severity
+
+    def needs(audience, severity, category):
+        inc = incidents.open_incident(team, "Dana", title="Checkout failing", severity=severity, category=category)
+        return [r.value for r in review.required_roles(audience, incidents.get(team, inc.id), review.policy(team))]
+
+    review.set_policy(team, "admin", "customers", "comms_reviewer", severity="SEV4")
+    review.set_policy(team, "admin", "customers", "technical_reviewer", category="network")
+    review.set_policy(team, "admin", "customers", "technical_reviewer,comms_reviewer", severity="SEV4",
+                      category="network")
+    assert needs("customers", "SEV1", "application") == ["technical_reviewer", "comms_reviewer"]   # the audience's
+    assert needs("customers", "SEV4", "application") == ["comms_reviewer"]                         # by severity
+    assert needs("customers", "SEV1", "network") == ["technical_reviewer"]                          # by category
+    assert needs("customers", "SEV4", "network") == ["technical_reviewer", "comms_reviewer"]        # both: it wins
+    assert needs("employees", "SEV4", "network") == ["technical_reviewer", "comms_reviewer"]        # other audiences
+    # A security incident still needs legal, whatever a rule says.
+    review.set_policy(team, "admin", "customers", "comms_reviewer", category=Category.SECURITY)
+    assert needs("customers", "SEV2", "security") == ["comms_reviewer", "legal_reviewer"]
+    # Submitting asks for what the rule says.
+    inc = incidents.open_incident(team, "Dana", title="Mail delayed", severity=Severity.SEV4, category="application")
+    d = drafts.compose_drafts(team, "Sam Writer", inc.id, ["customers"])[0]
+    assert [r.role.value for r in review.submit(team, "Sam Writer", d.id)] == ["comms_reviewer"]
+    # Removing a rule falls back to the next most specific; the audience's own cannot go.
+    review.set_policy(team, "admin", "customers", None, severity="SEV4")
+    assert needs("customers", "SEV4", "application") == ["technical_reviewer", "comms_reviewer"]
+    with pytest.raises(InputError, match="no rule for customers at SEV4"):
+        review.set_policy(team, "admin", "customers", None, severity="SEV4")
+    with pytest.raises(InputError, match="needs a rule of its own"):
+        review.set_policy(team, "admin", "customers", None)
+    with pytest.raises(InputError, match="Unknown severity"):
+        review.set_policy(team, "admin", "customers", "comms_reviewer", severity="SEV9")
+    with team.read() as session:
+        assert verify(session).ok
+
+
+def test_review_rules_on_the_command_line(cli):
+    code, out, _ = cli("policy", "reviews", "customers", "comms_reviewer", "--severity", "4")
+    assert code == 0 and "customers at SEV4" in out and "most specific rule applies" in out
+    code, out, _ = cli("policy", "reviews", "customers", "technical_reviewer", "--category", "network", "--json")
+    assert code == 0 and json.loads(out)["customers|*|network"] == ["technical_reviewer"]
+    code, out, _ = cli("policy", "reviews", "customers", "--severity", "SEV4", "--remove")
+    assert code == 0 and "customers at SEV4" not in out
+    code, _, err = cli("policy", "reviews", "customers", "--remove")
+    assert code == 2 and "--remove takes" in err
+    code, _, err = cli("policy", "reviews", "customers")
+    assert code == 2 and "Give an audience and the reviews" in err
+
+
 def test_the_arbiter_can_be_someone_else(team):
     people.save(team, "admin", "Eve Legal", roles="legal_reviewer")
     review.set_arbiter(team, "admin", "Eve Legal")

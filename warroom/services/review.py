@@ -45,9 +45,34 @@ _LEGAL_CATEGORIES = {Category.SECURITY, Category.DATA}
 
 POLICY_KEY = "review_policy"
 
+# A rule is keyed "audience" (every severity and category) or
+# "audience|SEVERITY|category" with "*" for any: "customers|SEV4|*",
+# "customers|*|network", "customers|SEV1|security". The most specific rule that
+# matches an update sets its reviews (a category counts more than a severity);
+# a security or data incident always adds legal on top.
+
+
+def rule_key(audience: str, severity=None, category=None) -> str:
+    sev = Severity.parse(severity).value if severity not in (None, "", "*") else "*"
+    cat = Category.parse(category).value if category not in (None, "", "*") else "*"
+    return audience if sev == cat == "*" else f"{audience}|{sev}|{cat}"
+
+
+def split_key(key: str) -> tuple[str, str, str]:
+    audience, _, rest = key.partition("|")
+    sev, _, cat = rest.partition("|")
+    return audience, sev or "*", cat or "*"
+
+
+def describe_key(key: str) -> str:
+    """``customers|SEV4|*`` -> ``customers at SEV4``; ``customers|*|security`` -> ``customers, security incidents``."""
+    audience, sev, cat = split_key(key)
+    text = audience + (f" at {sev}" if sev != "*" else "")
+    return text + (f", {Category(cat).label.lower()} incidents" if cat != "*" else "")
+
 
 def policy(store: Store) -> dict[str, tuple[Role, ...]]:
-    """The reviews per audience: the stored policy over the defaults."""
+    """The review rules (see :func:`rule_key`): the stored ones over the defaults."""
     with store.read() as session:
         return _policy(session)
 
@@ -60,33 +85,48 @@ def _policy(session) -> dict[str, tuple[Role, ...]]:
     row = session.get(Meta, POLICY_KEY)
     stored = json.loads(row.value) if row else {}
     merged = dict(DEFAULT_POLICY)
-    merged.update({aud: tuple(Role(r) for r in roles) for aud, roles in stored.items()})
-    return merged
+    merged.update({key: tuple(Role(r) for r in roles) for key, roles in stored.items()})
+    return dict(sorted(merged.items(), key=lambda kv: split_key(kv[0])))
 
 
-def set_policy(store: Store, actor: str, audience: str, roles) -> dict[str, tuple[Role, ...]]:
-    """Which reviews an audience's updates need (editable; journaled)."""
+def set_policy(store: Store, actor: str, audience: str, roles, *, severity=None,
+               category=None) -> dict[str, tuple[Role, ...]]:
+    """Which reviews an audience's updates need, for every incident or only at one
+    severity and/or in one category (editable; journaled). ``roles=None`` removes
+    a severity or category rule, so the audience's own rule applies again."""
     import json
 
     from warroom.services import audiences as audience_service
     from warroom.store.models import Meta
 
     aud = audience_service.get(store, audience).name
-    parsed = [Role.parse(r) for r in (roles.split(",") if isinstance(roles, str) else roles) if str(r).strip()]
-    if any(r not in (Role.TECHNICAL_REVIEWER, Role.COMMS_REVIEWER, Role.LEGAL_REVIEWER) for r in parsed):
-        raise InputError("Reviews are technical_reviewer, comms_reviewer and legal_reviewer.")
-    if not parsed:
-        raise InputError("An update needs at least one review; name the roles, e.g. technical_reviewer.")
+    key = rule_key(aud, severity, category)
+    if roles is None:
+        if key == aud:
+            raise InputError(f"Every audience needs a rule of its own; change {aud}'s reviews instead of removing "
+                             "them.")
+        parsed = []
+    else:
+        parsed = [Role.parse(r) for r in (roles.split(",") if isinstance(roles, str) else roles) if str(r).strip()]
+        if any(r not in (Role.TECHNICAL_REVIEWER, Role.COMMS_REVIEWER, Role.LEGAL_REVIEWER) for r in parsed):
+            raise InputError("Reviews are technical_reviewer, comms_reviewer and legal_reviewer.")
+        if not parsed:
+            raise InputError("An update needs at least one review; name the roles, e.g. technical_reviewer.")
     with store.write(actor) as tx:
         row = tx.session.get(Meta, POLICY_KEY)
         stored = json.loads(row.value) if row else {}
-        before = stored.get(aud)
-        stored[aud] = [r.value for r in dict.fromkeys(parsed)]
+        before = stored.get(key)
+        if parsed:
+            stored[key] = [r.value for r in dict.fromkeys(parsed)]
+        elif key in stored:
+            del stored[key]
+        else:
+            raise InputError(f"There is no rule for {describe_key(key)}.")
         if row is None:
             tx.session.add(Meta(key=POLICY_KEY, value=json.dumps(stored, sort_keys=True)))
         else:
             row.value = json.dumps(stored, sort_keys=True)
-        tx.record("policy.reviews_set", {"audience": aud, "from": before, "to": stored[aud]})
+        tx.record("policy.reviews_set", {"audience": aud, "rule": key, "from": before, "to": stored.get(key)})
     return policy(store)
 
 
@@ -133,7 +173,18 @@ def set_window(store: Store, actor: str, severity, window: timedelta) -> None:
 
 def required_roles(audience: str, incident: incidents.IncidentView,
                    rules: dict[str, tuple[Role, ...]] | None = None) -> tuple[Role, ...]:
-    roles = (rules or DEFAULT_POLICY).get(audience, (Role.TECHNICAL_REVIEWER, Role.COMMS_REVIEWER))
+    """The reviews an update to ``audience`` needs for this incident: the most
+    specific matching rule, plus legal for a security or data incident."""
+    rules = DEFAULT_POLICY if rules is None else rules
+    best, best_score = (Role.TECHNICAL_REVIEWER, Role.COMMS_REVIEWER), -1
+    for key, roles in rules.items():
+        aud, sev, cat = split_key(key)
+        if aud != audience or sev not in ("*", incident.severity.value) or cat not in ("*", incident.category.value):
+            continue
+        score = 2 * (cat != "*") + (sev != "*")
+        if score > best_score:
+            best, best_score = roles, score
+    roles = tuple(best)
     if incident.category in _LEGAL_CATEGORIES and Role.LEGAL_REVIEWER not in roles:
         roles = roles + (Role.LEGAL_REVIEWER,)
     return roles
