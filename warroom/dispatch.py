@@ -509,21 +509,26 @@ _NETWORK_ERRORS = ("could not be reached", "did not answer")
 def _offline(session, now: datetime, settings: outbox.DeliverySettings) -> bool:
     """This machine looks offline, so failing over would only move the queue from one
     unreachable channel to the next: network channels of at least two different
-    vendors fail to connect at all, no failing one got an answer of any kind, and
-    none of them has delivered lately.
+    vendors, each with deliveries waiting, fail to connect at all, no failing one
+    got an answer of any kind, and none of them has delivered lately.
 
     One vendor unreachable is not enough: from here a Slack outage and a dropped
     network look the same, and a channel that has not been tried is not known to be
     down. Then the route's fallback is the better bet (an update that waits for a
     vendor that stays down reaches nobody). The self-hosted page is a local folder
     and does not count."""
-    rows = session.execute(select(Channel.kind, Channel.state, Channel.last_error, Channel.last_ok_at)
+    waiting = select(Delivery.id).where(Delivery.channel_id == Channel.id, Delivery.state == "queued",
+                                        Delivery.exercise.is_(False)).exists()
+    rows = session.execute(select(Channel.kind, Channel.state, Channel.last_error, Channel.last_ok_at,
+                                  waiting.label("waiting"))
                            .where(Channel.enabled.is_(True), Channel.state != "removed",
                                   Channel.kind != "sitepage")).all()
     recent = timedelta(seconds=settings.failover_after_s)
     if any(r.last_ok_at is not None and now - r.last_ok_at < recent for r in rows):
         return False
-    failing = [r for r in rows if r.state in ("down", "retrying")]
+    # Only channels still being tried are evidence: one left "down" with nothing to
+    # send (its queue failed over, or was cancelled) is not probed, so its state is old.
+    failing = [r for r in rows if r.state in ("down", "retrying") and r.waiting]
     if not all(any(m in (r.last_error or "") for m in _NETWORK_ERRORS) for r in failing):
         return False      # somebody answered, if only with an error: the network is there
     return len({r.kind for r in failing}) >= 2

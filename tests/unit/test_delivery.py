@@ -782,6 +782,29 @@ def test_one_unreachable_vendor_fails_over_to_its_fallback(world, clock, fake_sl
         assert "Checkout" in (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
 
 
+def test_a_channel_left_down_with_nothing_to_send_is_no_evidence_of_being_offline(world, clock, fake_slack,
+                                                                                  fake_statuspage, fake_smtp):
+    # Yesterday Statuspage was unreachable and its update went to the local page; its
+    # breaker stays open, as nothing is queued there to probe it.
+    matrix.set_cell(world, "admin", "customers", "SEV1", channels="statuspage>site")
+    _publish(world, title="Yesterday")
+    fake_statuspage.mode = "drop"
+    d = _dispatcher(world, clock)
+    for _ in range(20):
+        d.run_once()
+        clock.advance(30)
+    assert ("statuspage", "failed_over") in _states(world) and channels.get(world, "statuspage").state == "down"
+    clock.advance(24 * 3600)
+    # Today only Slack is unreachable: one vendor, so its update fails over to e-mail.
+    matrix.set_cell(world, "admin", "customers", "SEV1", channels="slack>email")
+    _publish(world, title="Today")
+    fake_slack.mode = "drop"
+    for _ in range(20):
+        d.run_once()
+        clock.advance(30)
+    assert ("slack", "failed_over") in _states(world) and len(fake_smtp.messages) == 3
+
+
 def test_a_locked_keyring_is_waited_for(world, clock, fake_slack, memory_keyring, monkeypatch):
     from keyring.errors import KeyringLocked
 
