@@ -152,15 +152,22 @@ def _write_vault(items: dict[str, str], key: bytes, salt: bytes) -> None:
                        "nonce": base64.b64encode(nonce).decode(), "ct": base64.b64encode(ct).decode()})
     path = vault_path()
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")   # mode 0600
+    tmp: str | None = None
     try:
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")   # mode 0600
         with os.fdopen(fd, "wb") as fh:
             fh.write(text.encode("utf-8"))
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
+    except OSError as exc:
+        if tmp:
+            Path(tmp).unlink(missing_ok=True)
+        raise InputError(f"Cannot write the secrets file {path}: {exc.strerror or exc}. The secrets it held "
+                         "are unchanged.") from None
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        if tmp:
+            Path(tmp).unlink(missing_ok=True)
         raise
     _sync_folder(path.parent)
 
@@ -182,22 +189,37 @@ LOCK_TIMEOUT_S = 30.0
 
 @contextmanager
 def _vault_locked() -> Iterator[None]:
+    """Hold the secrets file for this thread and process. Waits at most
+    LOCK_TIMEOUT_S in all (threads of this process queue first, then the file lock),
+    then says so; a lock file that cannot be opened is said too, naming it. Both are
+    :class:`SecretsLocked`, which the dispatcher waits out rather than failing over."""
+    import time
+
     from filelock import FileLock, Timeout
 
     path = vault_path()
-    path.parent.mkdir(parents=True, exist_ok=True)
     lock_path = path.with_name(path.name + ".lock")
-    with _vault_lock:
+    deadline = time.monotonic() + LOCK_TIMEOUT_S
+    busy = SecretsLocked(f"Another War room process has held the secrets file for over {LOCK_TIMEOUT_S:g} s "
+                         f"({lock_path}); try again.")
+    if not _vault_lock.acquire(timeout=LOCK_TIMEOUT_S):
+        raise busy
+    try:
         try:
-            lock = FileLock(lock_path, timeout=LOCK_TIMEOUT_S, mode=0o600)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            lock = FileLock(lock_path, timeout=max(deadline - time.monotonic(), 0.0), mode=0o600)
             lock.acquire()
         except Timeout:
-            raise SecretsLocked(f"Another War room process has held the secrets file for over "
-                                f"{LOCK_TIMEOUT_S:g} s ({lock_path}); try again.") from None
+            raise busy from None
+        except OSError as exc:
+            raise SecretsLocked(f"Cannot lock the secrets file: {lock_path}: {exc.strerror or exc}. "
+                                "Check that it belongs to you (not to another user, e.g. after sudo).") from None
         try:
             yield
         finally:
             lock.release()
+    finally:
+        _vault_lock.release()
 
 
 def get(name: str) -> str | None:

@@ -13,6 +13,7 @@ import pytest
 from keyring.backends import fail
 
 from warroom import secrets
+from warroom.errors import InputError
 
 PASSPHRASE = "correct horse battery"
 
@@ -63,7 +64,7 @@ def test_a_failed_write_leaves_the_previous_file_whole(no_keyring, monkeypatch):
     def disk_full(src, dst):
         raise OSError(28, "No space left on device")
 
-    with monkeypatch.context() as m, pytest.raises(OSError, match="space"):
+    with monkeypatch.context() as m, pytest.raises(InputError, match="Cannot write the secrets file .*space"):
         m.setattr(secrets.os, "replace", disk_full)
         secrets.put("teams", "https://teams.example/two")
     secrets.lock()            # as a new process would: read from the disk
@@ -90,3 +91,50 @@ def test_a_file_held_by_another_process_is_waited_for_then_refused_clearly(no_ke
         holder.communicate("", timeout=10)
     secrets.put("teams", "https://teams.example/two")       # released: it goes through
     assert secrets.get("teams") == "https://teams.example/two" and secrets.get("slack") == "https://hooks.example/one"
+
+
+def test_threads_waiting_for_a_held_file_each_wait_the_timeout_once_not_in_turn(no_keyring, monkeypatch):
+    import threading
+    import time
+
+    secrets.put("slack", "https://hooks.example/one")
+    monkeypatch.setattr(secrets, "LOCK_TIMEOUT_S", 0.5)
+    holder = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
+        import sys
+        from filelock import FileLock
+        with FileLock({str(secrets.vault_path()) + '.lock'!r}):
+            print("held", flush=True)
+            sys.stdin.read()
+    """)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    waits: list[float] = []
+    try:
+        assert holder.stdout.readline().strip() == "held"
+
+        def reader():
+            started = time.monotonic()
+            try:
+                secrets.get("slack")
+            except secrets.SecretsLocked:
+                waits.append(time.monotonic() - started)
+
+        threads = [threading.Thread(target=reader) for _ in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        holder.communicate("", timeout=10)
+    assert len(waits) == 4 and max(waits) < 1.2, sorted(round(w, 2) for w in waits)
+
+
+def test_a_lock_file_that_cannot_be_opened_is_said_and_waited_out(no_keyring):
+    secrets.put("slack", "https://hooks.example/one")
+    lock = secrets.vault_path().with_name("secrets.enc.lock")
+    lock.unlink(missing_ok=True)
+    lock.mkdir()                      # as unusable as another user's file, without needing root
+    try:
+        with pytest.raises(secrets.SecretsLocked, match="Cannot lock the secrets file: .*secrets.enc.lock"):
+            secrets.get("slack")
+    finally:
+        lock.rmdir()
+    assert secrets.get("slack") == "https://hooks.example/one"
