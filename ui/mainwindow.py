@@ -505,7 +505,8 @@ class MainWindow(QMainWindow):
         self.ops.read(failed_deliveries, show)
 
     def _deliveries_changed(self) -> None:
-        self._data_version = self.store.data_version() if self.store is not None else ()
+        # The data version is left for the poll: a retry or cancel writes a varying
+        # number of events, so whether anything else changed cannot be told here.
         self._refresh_timeline()
         self.wake_dispatcher()
         self.refresh_channel_states()
@@ -520,6 +521,7 @@ class MainWindow(QMainWindow):
         if dialog is None or not qt_alive(dialog):
             dialog = MatrixDialog(self.store, lambda: self.actor, self.ops, parent=self)
             dialog.channels_requested.connect(self.open_channels)
+            dialog.changed.connect(self._matrix_changed)
             self._matrix_dialog = dialog
         else:
             dialog.reload()
@@ -527,6 +529,11 @@ class MainWindow(QMainWindow):
         dialog.raise_()
         dialog.activateWindow()
         return dialog
+
+    def _matrix_changed(self) -> None:
+        """A cadence or a route changed: the countdown counts to a different time."""
+        if self._current is not None:
+            self.header.show_incident(self._current, self._dues(self._current))
 
     def open_channels(self, name: str | None = None):
         """The channel settings, non-modal; ``name`` selects one."""
@@ -743,6 +750,16 @@ class MainWindow(QMainWindow):
         self.timeline_model.refresh()
         self._after_timeline_reset()
 
+    def _absorb_own_write(self, events: int) -> None:
+        """Our own write of ``events`` journal events needs no reload; but when the
+        database grew by more, someone else wrote too (a matrix edited, the CLI),
+        and the next poll must still see it."""
+        if self.store is None:
+            return
+        version = self.store.data_version()
+        if len(version) == len(self._data_version) and sum(version) - sum(self._data_version) == events:
+            self._data_version = version
+
     def check_for_changes(self) -> None:
         """Another program (the CLI, a second device's sync) wrote to the database."""
         if self.store is None or self.ops.busy():
@@ -820,7 +837,7 @@ class MainWindow(QMainWindow):
                        lambda _entry: self._entry_logged(), failed)
 
     def _entry_logged(self) -> None:
-        self._data_version = self.store.data_version()
+        self._absorb_own_write(events=1)
         self._refresh_timeline(follow=True)
         self.statusBar().showMessage("Logged.", 2000)
 

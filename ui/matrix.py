@@ -396,6 +396,8 @@ class MatrixDialog(QDialog):
 
     #: Open the channel settings (the button under the grid).
     channels_requested = Signal()
+    #: A cell was saved (cadences and routes drive the window's countdown).
+    changed = Signal()
 
     def __init__(self, store: Store, actor: str | Callable[[], str], ops: Operations, parent=None) -> None:
         super().__init__(parent)
@@ -561,6 +563,7 @@ class MatrixDialog(QDialog):
             self.select(cell.audience, cell.severity)
             which = ", ".join(v.severity.value for v in views)
             self.status.setText(f"Saved {self.model.labels.get(cell.audience, cell.audience)} at {which}.")
+            self.changed.emit()
 
         def failed(error: BaseException) -> None:
             if qt_alive(form):

@@ -529,3 +529,31 @@ def test_the_countdown_follows_the_matrix_cadence_of_the_audience_due_first(qtbo
     win.check_for_changes()
     win.header.tick()
     assert win.header.countdown.text() == "Next update in 59:00"
+
+
+def test_a_cadence_changed_elsewhere_reaches_the_countdown_even_after_a_local_log_entry(qtbot, win, world, clock):
+    from warroom.domain import EntryKind
+
+    inc = _incident(world)
+    _select_incident(win, inc)
+    win.header.tick()
+    assert win.header.countdown.text() == "Next update to customers in 30:00"        # SEV1's default
+    # A terminal lengthens the cadence; before the next poll the commander logs a note.
+    matrix.set_cell(world, "admin", "customers", "SEV1", cadence=timedelta(hours=2))
+    win.log_entry(EntryKind.NOTE, "Rolled back")
+    win.check_for_changes()
+    win.header.tick()
+    assert win.header.countdown.text() == "Next update to customers in 2:00:00"
+
+
+def test_saving_a_cell_in_the_matrix_dialog_moves_the_countdown_at_once(qtbot, win, world, clock):
+    inc = _incident(world)
+    _select_incident(win, inc)
+    dialog = win.open_matrix()
+    dialog.select("customers", Severity.SEV1)
+    form = dialog.edit_current()
+    form.cadence.setText("4h")
+    form.submitted.emit()
+    win.header.tick()
+    assert win.header.countdown.text() == "Next update to customers in 4:00:00"
+    dialog.close()

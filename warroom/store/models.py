@@ -96,7 +96,8 @@ class JournalEvent(Base):
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
 
-    __table_args__ = (UniqueConstraint("device_id", "seq", name="uq_journal_event_device_seq"),)
+    __table_args__ = (UniqueConstraint("device_id", "seq", name="uq_journal_event_device_seq"),
+                      Index("ix_journal_event_incident_kind", "incident_id", "kind", "at"))
 
 
 class SeverityPolicy(Base):
