@@ -20,6 +20,7 @@ from ui.qt import (
     QKeySequence,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QPushButton,
     QScrollArea,
     QShortcut,
@@ -376,6 +377,25 @@ class ComposerView(QWidget):
                        lambda error: self._say(str(error)))
 
     def _publish_column(self, col: DraftColumn) -> None:
+        """Say where the update will go, then publish it: once out, it cannot be called back."""
+        from warroom.services import outbox
+
+        store, draft_id = self.store, col.view.id
+        exercise = bool(self.incident and self.incident.exercise)
+        self.ops.read(lambda: outbox.preview(store, draft_id),
+                      lambda planned: self._confirm_publish(col, planned, exercise),
+                      lambda error: self._say(str(error)))
+
+    def _confirm_publish(self, col: DraftColumn, planned, exercise: bool) -> None:
+        if not qt_alive(col):
+            return
+        if not confirm(self, "Publish update — War room",
+                       publish_question(col.view.audience, planned, exercise=exercise), "&Publish"):
+            self._say("Not published.")
+            return
+        self._do_publish(col)
+
+    def _do_publish(self, col: DraftColumn) -> None:
         from warroom.services import review
 
         store, actor, draft_id = self.store, self.actor, col.view.id
@@ -391,6 +411,33 @@ class ComposerView(QWidget):
 
     def flush(self) -> None:
         self._flush()
+
+
+def confirm(parent, title: str, text: str, action: str) -> bool:
+    """Ask before something that cannot be undone; the action's button is the default
+    and Escape cancels. (Tests replace this function.)"""
+    box = QMessageBox(QMessageBox.Icon.Question, title, text, QMessageBox.StandardButton.Cancel, parent)
+    button = box.addButton(action, QMessageBox.ButtonRole.AcceptRole)
+    box.setDefaultButton(button)
+    box.exec()
+    return box.clickedButton() is button
+
+
+def publish_question(audience: str, planned, *, exercise: bool = False) -> str:
+    """The confirmation before publishing: where the update goes, to how many, and
+    what will not happen."""
+    lines = [f"Publish the update to {audience}?"]
+    if planned.channels:
+        counts = planned.counts or (None,) * len(planned.channels)
+        where = [f"  • {name}" + (f": {n} recipient{'s' if n != 1 else ''}" if n and n > 1 else "")
+                 for name, n in zip(planned.channels, counts)]
+        lines.append(("As an exercise it is only recorded as it would have been sent:" if exercise else
+                      "It goes out now, and cannot be called back:"))
+        lines.extend(where)
+    else:
+        lines.append("It is recorded as published and sent through no channel.")
+    lines.extend(planned.notes)
+    return "\n".join(lines)
 
 
 def _published_text(audience: str, planned) -> str:

@@ -32,3 +32,22 @@ def window(qtbot, store, seeded, monkeypatch):
     w.show()
     qtbot.waitExposed(w)
     return w
+
+
+@pytest.fixture(autouse=True)
+def confirmations(monkeypatch):
+    """Questions asked before what cannot be undone (publishing): recorded, and
+    answered with ``confirmations.answer`` (yes unless a test says otherwise)."""
+    import ui.composer
+
+    class Asked(list):
+        answer = True
+
+    asked = Asked()
+
+    def confirm(parent, title, text, action):
+        asked.append(text)
+        return asked.answer
+
+    monkeypatch.setattr(ui.composer, "confirm", confirm)
+    return asked

@@ -557,3 +557,40 @@ def test_saving_a_cell_in_the_matrix_dialog_moves_the_countdown_at_once(qtbot, w
     win.header.tick()
     assert win.header.countdown.text() == "Next update to customers in 4:00:00"
     dialog.close()
+
+
+def test_publishing_says_where_the_update_goes_first_and_no_sends_nothing(qtbot, win, world, clock, confirmations):
+    from warroom.services import stakeholders
+
+    for i in range(3):
+        stakeholders.save(world, "admin", name=f"Customer {i}", audience="customers",
+                          email=f"ops{i}@customer{i}.example")
+    channels.add(world, "admin", "email", "email", {"host": "127.0.0.1", "port": 2525, "security": "none",
+                                                    "from_addr": "status@example.com"})
+    matrix.set_cell(world, "admin", "customers", "SEV1", channels="slack>site, email")
+    inc = _incident(world)
+    d = _approved(world, inc)
+    _select_incident(win, inc)
+    win.show_composer()
+    column = win.composer.columns[d.id]
+    confirmations.answer = False
+    column.publish_button.click()
+    (question,) = confirmations
+    assert question.startswith("Publish the update to customers?") and "cannot be called back" in question
+    assert "• slack\n" in question and "• email: 3 recipients" in question
+    assert drafts.get(world, d.id).state == "overridden" and outbox.list_deliveries(world, incident_id=inc.id) == []
+    assert "Not published" in win.composer.message.text()
+    confirmations.answer = True
+    column.publish_button.click()
+    assert drafts.get(world, d.id).state == "published"
+    assert len(outbox.list_deliveries(world, incident_id=inc.id)) == 1 + 3     # Slack, and e-mail to three
+
+
+def test_an_exercise_publish_says_nothing_leaves_the_machine(qtbot, win, world, confirmations):
+    inc = _incident(world, exercise=True)
+    d = _approved(world, inc)
+    _select_incident(win, inc)
+    win.show_composer()
+    win.composer.columns[d.id].publish_button.click()
+    assert "only recorded as it would have been sent" in confirmations[0]
+    assert drafts.get(world, d.id).state == "published"

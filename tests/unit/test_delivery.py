@@ -907,3 +907,17 @@ def test_each_audience_is_due_its_own_cadence_from_its_own_last_update(world, cl
     assert dues["customers"].at == declared + timedelta(hours=2) and dues["customers"].last_update_at is None
     incidents.set_severity(world, "Dana", inc.id, "SEV3")                   # the matrix routes nobody at SEV3
     assert update_dues(world, inc.id) == []
+
+
+def test_the_preview_of_a_publish_is_what_the_publish_queues_and_writes_nothing(world, clock):
+    matrix.set_cell(world, "admin", "customers", "SEV1", channels="statuspage>site, slack, email")
+    inc = incidents.open_incident(world, "Dana", title="Checkout failing", severity="SEV1", category="application",
+                                  components=["Checkout"], customer_facing=True)
+    d = drafts.compose_drafts(world, "Sam Writer", inc.id, ["customers"])[0]
+    review.submit(world, "Dana", d.id)
+    review.override(world, "Dana", d.id, "Reviewers unreachable at night")
+    before = world.data_version()
+    preview = outbox.preview(world, d.id)
+    assert world.data_version() == before and outbox.list_deliveries(world) == []
+    assert preview.channels == ("statuspage", "slack", "email") and preview.counts == (1, 1, 3)
+    assert review.publish(world, "Dana", d.id) == preview

@@ -172,24 +172,47 @@ class Planned:
     deliveries: int
     channels: tuple[str, ...]
     notes: tuple[str, ...]     # what will not happen, and why (no recipients, not told, …)
+    counts: tuple[int, ...] = ()   # deliveries per channel, in the order of ``channels``
 
 
 def plan_deliveries(tx, incident: Incident, d: Draft, rev: DraftRevision) -> Planned:
     """Write the deliveries of a publish: for each route of the audience's matrix cell
     at the incident's severity, its first usable channel, one row per recipient."""
+    return _plan(tx.session, d.audience, incident.severity,
+                 lambda ch, route: len(_new_deliveries(tx, incident, d, rev, ch, route=route)))
+
+
+def preview(store: Store, draft_id: uuid.UUID) -> Planned:
+    """What publishing this update would queue now, written nowhere: the same plan
+    as :func:`plan_deliveries`, for a confirmation before anything goes out."""
+    from warroom.services.channels import kind_module
+
+    with store.read() as session:
+        d = session.get(Draft, draft_id)
+        if d is None:
+            raise NotFound(f"No update {draft_id}.")
+        incident = session.get(Incident, d.incident_id)
+        return _plan(session, d.audience, incident.severity,
+                     lambda ch, route: len(recipients(session, kind_module(ch.kind).RECIPIENT, d.audience)))
+
+
+def _plan(session, audience: str, severity, make) -> Planned:
+    """For each route, the first enabled channel that reaches somebody;
+    ``make(channel, route)`` queues (or counts) its deliveries and returns how many."""
     from warroom.services.channels import kind_module
     from warroom.services.matrix import cell_in
 
-    c = cell_in(tx.session, d.audience, incident.severity)
+    c = cell_in(session, audience, severity)
     notes: list[str] = []
     if not c.told:
-        return Planned(0, (), (f"The matrix says {d.audience} is not told at {incident.severity}.",))
+        return Planned(0, (), (f"The matrix says {audience} is not told at {severity}.",))
     if not c.routes:
-        return Planned(0, (), (f"No channels for {d.audience} at {incident.severity} in the matrix: "
+        return Planned(0, (), (f"No channels for {audience} at {severity} in the matrix: "
                                "the update is recorded as published but goes nowhere "
                                "(set them with matrix set).",))
-    channels = _channel_rows(tx.session)
+    channels = _channel_rows(session)
     used: list[str] = []
+    counts: list[int] = []
     total = 0
     for route in c.routes:
         for name in route:
@@ -199,18 +222,19 @@ def plan_deliveries(tx, incident: Incident, d: Draft, rev: DraftRevision) -> Pla
                 continue
             if name in used:
                 break
-            rows = _new_deliveries(tx, incident, d, rev, ch, route=list(route))
-            if not rows:
+            made = make(ch, list(route))
+            if not made:
                 contact = kind_module(ch.kind).RECIPIENT
-                notes.append(f"Nobody in {d.audience} has {'an e-mail address' if contact == 'email' else 'a phone number'}"
+                notes.append(f"Nobody in {audience} has {'an e-mail address' if contact == 'email' else 'a phone number'}"
                              f" for {name}: trying the next in its route.")
                 continue
             used.append(name)
-            total += len(rows)
+            counts.append(made)
+            total += made
             break
         else:
             notes.append(f"No usable channel in the route {'>'.join(route)}.")
-    return Planned(total, tuple(used), tuple(notes))
+    return Planned(total, tuple(used), tuple(notes), tuple(counts))
 
 
 # -- the view -----------------------------------------------------------------
