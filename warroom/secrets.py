@@ -183,6 +183,16 @@ def _sync_folder(folder: Path) -> None:
         os.close(fd)
 
 
+def _salt_on_disk() -> bytes:
+    """The salt of the file just opened with this process's key (under the lock), so a
+    rewrite keeps it whatever this process's own state says."""
+    raw = _read_vault()
+    salt = raw[0] if raw else _vault_salt
+    if not salt:
+        raise SecretsLocked("The secrets file is locked in this process; unlock it again.")
+    return salt
+
+
 _vault_lock = threading.RLock()      # threads of this process; the file lock is for other processes
 LOCK_TIMEOUT_S = 30.0
 
@@ -239,7 +249,7 @@ def put(name: str, value: str) -> None:
         with _vault_locked():
             items = _open_vault(key)
             items[name] = value
-            _write_vault(items, key, _vault_salt or b"")
+            _write_vault(items, key, _salt_on_disk())
         return
     try:
         keyring.set_password(SERVICE, name, value)
@@ -254,7 +264,7 @@ def delete(name: str) -> None:
         with _vault_locked():
             items = _open_vault(key)
             if items.pop(name, None) is not None:
-                _write_vault(items, key, _vault_salt or b"")
+                _write_vault(items, key, _salt_on_disk())
         return
     try:
         keyring.delete_password(SERVICE, name)
