@@ -436,7 +436,9 @@ def publish_question(audience: str, planned, *, exercise: bool = False) -> str:
         lines.extend(where)
     else:
         lines.append("It is recorded as published and sent through no channel.")
-    lines.extend(planned.notes)
+    if planned.notes:
+        lines.append("")
+        lines.extend(planned.notes)
     return "\n".join(lines)
 
 

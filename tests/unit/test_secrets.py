@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import textwrap
+from contextlib import contextmanager
 
 import keyring
 import pytest
@@ -37,6 +38,23 @@ def no_keyring(monkeypatch):
     yield
     secrets.lock()
     keyring.set_keyring(previous)
+
+
+@contextmanager
+def _held_by_another_process():
+    """The secrets file's lock, held by another process until the block ends."""
+    holder = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
+        import sys
+        from filelock import FileLock
+        with FileLock({str(secrets.vault_path()) + '.lock'!r}):
+            print("held", flush=True)
+            sys.stdin.read()
+    """)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        yield
+    finally:
+        holder.communicate("", timeout=10)
 
 
 def test_processes_writing_at_once_lose_no_secret(no_keyring, tmp_path):
@@ -76,19 +94,8 @@ def test_a_failed_write_leaves_the_previous_file_whole(no_keyring, monkeypatch):
 def test_a_file_held_by_another_process_is_waited_for_then_refused_clearly(no_keyring, monkeypatch):
     secrets.put("slack", "https://hooks.example/one")
     monkeypatch.setattr(secrets, "LOCK_TIMEOUT_S", 0.2)
-    holder = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
-        import sys, time
-        from filelock import FileLock
-        with FileLock({str(secrets.vault_path()) + '.lock'!r}):
-            print("held", flush=True)
-            sys.stdin.read()
-    """)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-    try:
-        assert holder.stdout.readline().strip() == "held"
-        with pytest.raises(secrets.SecretsLocked, match="Another War room process"):
-            secrets.put("teams", "https://teams.example/two")
-    finally:
-        holder.communicate("", timeout=10)
+    with _held_by_another_process(), pytest.raises(secrets.SecretsLocked, match="Another War room process"):
+        secrets.put("teams", "https://teams.example/two")
     secrets.put("teams", "https://teams.example/two")       # released: it goes through
     assert secrets.get("teams") == "https://teams.example/two" and secrets.get("slack") == "https://hooks.example/one"
 
@@ -99,31 +106,21 @@ def test_threads_waiting_for_a_held_file_each_wait_the_timeout_once_not_in_turn(
 
     secrets.put("slack", "https://hooks.example/one")
     monkeypatch.setattr(secrets, "LOCK_TIMEOUT_S", 0.5)
-    holder = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
-        import sys
-        from filelock import FileLock
-        with FileLock({str(secrets.vault_path()) + '.lock'!r}):
-            print("held", flush=True)
-            sys.stdin.read()
-    """)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     waits: list[float] = []
-    try:
-        assert holder.stdout.readline().strip() == "held"
 
-        def reader():
-            started = time.monotonic()
-            try:
-                secrets.get("slack")
-            except secrets.SecretsLocked:
-                waits.append(time.monotonic() - started)
+    def reader():
+        started = time.monotonic()
+        try:
+            secrets.get("slack")
+        except secrets.SecretsLocked:
+            waits.append(time.monotonic() - started)
 
+    with _held_by_another_process():
         threads = [threading.Thread(target=reader) for _ in range(4)]
         for t in threads:
             t.start()
         for t in threads:
             t.join()
-    finally:
-        holder.communicate("", timeout=10)
     assert len(waits) == 4 and max(waits) < 1.2, sorted(round(w, 2) for w in waits)
 
 
