@@ -54,6 +54,13 @@ def _dispatcher(store, clock, **kw):
     return Dispatcher(store, sleep=clock.advance, rate_clock=clock.now, rng=random.Random(7), parallel=False, **kw)
 
 
+def _passes(d, clock, n: int, *, every: float) -> None:
+    """``n`` dispatcher passes, ``every`` simulated seconds apart."""
+    for _ in range(n):
+        d.run_once()
+        clock.advance(every)
+
+
 def _states(store, **kw):
     return sorted((r.channel, r.state) for r in outbox.list_deliveries(store, **kw))
 
@@ -609,9 +616,7 @@ def test_a_channel_that_comes_back_is_probed_before_anything_fails_over(world, c
     _publish(world)
     fake_slack.mode = "500"
     d = _dispatcher(world, clock)
-    for _ in range(6):
-        d.run_once()
-        clock.advance(20)
+    _passes(d, clock, 6, every=20)
     clock.advance(300)
     assert d.run_once().failed_over == 1
     fake_slack.mode = "ok"
@@ -628,9 +633,7 @@ def test_a_successful_channel_test_closes_the_breaker(world, clock, fake_slack):
     _publish(world)
     fake_slack.mode = "500"
     d = _dispatcher(world, clock)
-    for _ in range(4):
-        d.run_once()
-        clock.advance(20)
+    _passes(d, clock, 4, every=20)
     assert channels.get(world, "slack").state == "down"
     fake_slack.mode = "ok"
     channels.test(world, "slack")
@@ -732,9 +735,7 @@ def test_failover_follows_the_route_the_delivery_was_planned_on(world, clock, fa
     _publish(world)
     fake_slack.mode = "500"
     d = _dispatcher(world, clock)
-    for _ in range(6):
-        d.run_once()
-        clock.advance(20)
+    _passes(d, clock, 6, every=20)
     clock.advance(400)
     d.run_once()
     assert len(fake_smtp.messages) == 3
@@ -748,9 +749,7 @@ def test_offline_the_queue_waits_and_drains_to_its_own_channels_on_reconnect(wor
     _publish(world)
     fake_slack.mode = fake_statuspage.mode = "drop"
     d = _dispatcher(world, clock)
-    for _ in range(20):
-        d.run_once()
-        clock.advance(30)
+    _passes(d, clock, 20, every=30)
     assert _states(world) == [("slack", "queued"), ("statuspage", "queued")]
     assert fake_smtp.messages == []
     fake_slack.mode = fake_statuspage.mode = "ok"
@@ -769,9 +768,7 @@ def test_one_unreachable_vendor_fails_over_to_its_fallback(world, clock, fake_sl
     _publish(world)
     fake_slack.mode = "drop"
     d = _dispatcher(world, clock)
-    for _ in range(20):
-        d.run_once()
-        clock.advance(30)
+    _passes(d, clock, 20, every=30)
     states = _states(world)
     assert ("slack", "failed_over") in states and fake_slack.messages == []
     if fallback == "email":
@@ -790,18 +787,14 @@ def test_a_channel_left_down_with_nothing_to_send_is_no_evidence_of_being_offlin
     _publish(world, title="Yesterday")
     fake_statuspage.mode = "drop"
     d = _dispatcher(world, clock)
-    for _ in range(20):
-        d.run_once()
-        clock.advance(30)
+    _passes(d, clock, 20, every=30)
     assert ("statuspage", "failed_over") in _states(world) and channels.get(world, "statuspage").state == "down"
     clock.advance(24 * 3600)
     # Today only Slack is unreachable: one vendor, so its update fails over to e-mail.
     matrix.set_cell(world, "admin", "customers", "SEV1", channels="slack>email")
     _publish(world, title="Today")
     fake_slack.mode = "drop"
-    for _ in range(20):
-        d.run_once()
-        clock.advance(30)
+    _passes(d, clock, 20, every=30)
     assert ("slack", "failed_over") in _states(world) and len(fake_smtp.messages) == 3
 
 
