@@ -37,7 +37,7 @@ import tempfile
 import threading
 import uuid
 import xml.etree.ElementTree as ET
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -45,7 +45,10 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from jinja2 import Environment, StrictUndefined
-from markupsafe import Markup, escape
+from markdown_it import MarkdownIt
+from markdown_it.common.utils import escapeHtml
+from markdown_it.token import Token
+from markupsafe import Markup
 
 from warroom.clock import ensure_utc
 from warroom.errors import InputError
@@ -164,12 +167,18 @@ class SiteUpdate:
     status: str
     body: str
     created_at: datetime
+    #: Set when the update was taken back: the page then shows when, never its words.
+    withdrawn_at: datetime | None = None
 
     def __post_init__(self) -> None:
         _set(self, "id", _text(self.id, "update id"))
         _set(self, "status", _choice(self.status, UPDATE_STATUSES, "update status"))
         _set(self, "body", _text(self.body, "update text", required=False))
         _set(self, "created_at", _utc(self.created_at, "update time"))
+        if self.withdrawn_at is not None:
+            _set(self, "withdrawn_at", _utc(self.withdrawn_at, "update withdrawal time"))
+            # The words are dropped here already, so that nothing built from this value can show them.
+            _set(self, "body", "")
 
 
 @dataclass(frozen=True)
@@ -360,10 +369,10 @@ def _incident_json(site: Site, incident: SiteIncident) -> dict[str, Any]:
             {
                 "id": u.id,
                 "status": u.status,
-                "body": u.body,
+                "body": update_text(u),
                 "incident_id": incident.id,
                 "created_at": timestamp(u.created_at),
-                "updated_at": timestamp(u.created_at),
+                "updated_at": timestamp(_last_change(u)),
                 "display_at": timestamp(u.created_at),
                 # Which components each update changed is not recorded; Statuspage sends null then too.
                 "affected_components": None,
@@ -403,40 +412,154 @@ def incidents(site: Site) -> dict[str, Any]:
 
 # --------------------------------------------------------------------------- text to HTML
 
-_BULLET = re.compile(r"^\s*[-*\u2022]\s+(.*)$")
+# Update texts are light Markdown (CommonMark: paragraphs, lists, **bold**, *emphasis*,
+# [links](https://…)). Raw HTML in them is shown as text, never passed through ("html": False).
+# "breaks": a single line break stays a line break, as people typing an update expect.
+_md = MarkdownIt("commonmark", {"html": False, "breaks": True, "xhtmlOut": False, "linkify": False,
+                                "typographer": False})
+_LINK_SCHEMES = ("http", "https", "mailto")
+_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*):")
+
+
+def _safe_link(url: str) -> bool:
+    """Links (and images) may only point to http, https or mailto addresses: no ``javascript:``,
+    no ``data:``, nothing relative (it would resolve against wherever the page is uploaded)."""
+    scheme = _SCHEME.match(url)
+    return bool(scheme) and scheme.group(1).lower() in _LINK_SCHEMES
+
+
+_md.validateLink = _safe_link  # type: ignore[method-assign]  # a link that fails stays text
+
+
+def _inside_link(tokens: Sequence[Token], idx: int) -> bool:
+    depth = 0
+    for token in tokens[:idx]:
+        depth += {"link_open": 1, "link_close": -1}.get(token.type, 0)
+    return depth > 0
+
+
+def _render_image(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
+    """An image becomes a link to it (its alt text, else its address): the page loads nothing remote."""
+    token = tokens[idx]
+    src = str(token.attrGet("src") or "")
+    alt = self.renderInlineAsText(token.children, options, env).strip()
+    if not src or _inside_link(tokens, idx):  # no <a> inside an <a>
+        return escapeHtml(alt)
+    return f'<a href="{escapeHtml(src)}">{escapeHtml(alt or src)}</a>'
+
+
+def _render_heading_open(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
+    return "<p><strong>"  # a "# Title" in an update must not break the page's own headings
+
+
+def _render_heading_close(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
+    return "</strong></p>\n"
+
+
+_md.add_render_rule("image", _render_image)
+_md.add_render_rule("heading_open", _render_heading_open)
+_md.add_render_rule("heading_close", _render_heading_close)
+
+
+def _clean(text: str) -> str:
+    return _ILLEGAL_CHARS.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
 
 
 def body_html(text: str) -> Markup:
-    """An update's plain text as safe HTML: paragraphs, line breaks and ``- `` lists, all escaped."""
-    text = _ILLEGAL_CHARS.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+    """An update's Markdown as safe HTML: user-given HTML escaped, links http(s)/mailto only, no images."""
+    return Markup(_ILLEGAL_CHARS.sub("", _md.render(_clean(text))).strip())
+
+
+def body_text(text: str) -> str:
+    """An update's Markdown as plain text (for the JSON API): the markup removed, paragraphs
+    separated by a blank line, list items one a line as ``- item`` or ``1. item``, a link as
+    ``text (address)``."""
+    blocks: list[tuple[int, str]] = []  # (list depth, text)
+    lists: list[list[int]] = []  # per open list: [next number or -1 for bullets]
+    pending_marker: list[str] = []  # the marker of a list item whose first block is still to come
+
+    def add(content: str) -> None:
+        depth = len(lists)
+        indent = "  " * max(depth - 1, 0)
+        if pending_marker:
+            marker = pending_marker.pop()
+            first, *rest = content.split("\n")
+            pad = " " * len(marker)
+            content = "\n".join([indent + marker + first, *(indent + pad + line for line in rest)])
+        elif depth:
+            content = "\n".join(indent + "  " + line for line in content.split("\n"))
+        blocks.append((depth, content))
+
+    for token in _md.parse(_clean(text)):
+        kind = token.type
+        if kind in ("bullet_list_open", "ordered_list_open"):
+            start = token.attrGet("start")
+            lists.append([int(start) if start is not None else 1 if kind == "ordered_list_open" else -1])
+        elif kind in ("bullet_list_close", "ordered_list_close"):
+            lists.pop()
+            pending_marker.clear()
+        elif kind == "list_item_open":
+            number = lists[-1][0]
+            pending_marker[:] = ["- " if number < 0 else f"{number}. "]
+            if number >= 0:
+                lists[-1][0] += 1
+        elif kind == "inline":
+            add(_inline_text(token.children or []))
+        elif kind in ("fence", "code_block"):
+            add(token.content.rstrip("\n"))
+    out = ""
+    for n, (depth, content) in enumerate(blocks):
+        if n:
+            out += "\n" if depth and blocks[n - 1][0] else "\n\n"
+        out += content
+    return _ILLEGAL_CHARS.sub("", out)
+
+
+def _inline_text(tokens: Sequence[Token]) -> str:
     out: list[str] = []
-    para: list[str] = []
-    items: list[str] = []
+    links: list[tuple[int, str]] = []  # (where the link's text starts in out, its address)
+    for token in tokens:
+        kind = token.type
+        if kind in ("text", "code_inline"):
+            out.append(token.content)
+        elif kind in ("softbreak", "hardbreak"):
+            out.append("\n")
+        elif kind == "link_open":
+            links.append((len(out), str(token.attrGet("href") or "")))
+        elif kind == "link_close" and links:
+            start, href = links.pop()
+            label = "".join(out[start:])
+            if href and label not in (href, href.removeprefix("mailto:")):
+                out.append(f" ({href})")
+        elif kind == "image":
+            alt = _inline_text(token.children or [])
+            src = str(token.attrGet("src") or "")
+            out.append(f"{alt} ({src})" if alt and src and not links else alt or src)
+    return "".join(out)
 
-    def flush_para() -> None:
-        if para:
-            out.append("<p>" + "<br>\n".join(str(escape(line)) for line in para) + "</p>")
-            para.clear()
 
-    def flush_list() -> None:
-        if items:
-            out.append("<ul>" + "".join(f"<li>{escape(item)}</li>" for item in items) + "</ul>")
-            items.clear()
+def withdrawn_notice(withdrawn_at: datetime) -> str:
+    """What a withdrawn update says instead of its words."""
+    return f"This update was withdrawn on {_when(withdrawn_at)}."
 
-    for line in text.split("\n"):
-        bullet = _BULLET.match(line)
-        if bullet:
-            flush_para()
-            items.append(bullet.group(1).strip())
-        elif line.strip():
-            flush_list()
-            para.append(line.strip())
-        else:
-            flush_para()
-            flush_list()
-    flush_para()
-    flush_list()
-    return Markup("\n".join(out))
+
+def update_html(update: SiteUpdate) -> Markup:
+    """An update's text as HTML, or the notice that it was withdrawn (never its words)."""
+    if update.withdrawn_at is not None:
+        return Markup('<p class="withdrawn">{}</p>').format(withdrawn_notice(update.withdrawn_at))
+    return body_html(update.body)
+
+
+def update_text(update: SiteUpdate) -> str:
+    """An update's text as plain text, or the notice that it was withdrawn (never its words)."""
+    if update.withdrawn_at is not None:
+        return withdrawn_notice(update.withdrawn_at)
+    return body_text(update.body)
+
+
+def _last_change(update: SiteUpdate) -> datetime:
+    """When an update last changed: its withdrawal, if any (and not before it was posted)."""
+    return max(update.created_at, update.withdrawn_at or update.created_at)
 
 
 # English names, whatever the process locale (strftime's %b and %a follow setlocale).
@@ -520,7 +643,10 @@ h3 { font-size: 1.05rem; margin: 1rem 0 .25rem; overflow-wrap: anywhere; }
 .updates > li { margin: 0 0 .75rem; }
 .updates .head { margin: 0; }
 .updates .label { font-weight: 700; }
-.body p, .body ul { margin: .25rem 0; }
+.body p, .body ul, .body ol, .body pre, .body blockquote { margin: .25rem 0; }
+.body pre { white-space: pre-wrap; }
+.body blockquote { padding-left: .75rem; border-left: .2rem solid var(--line); }
+.body .withdrawn { color: var(--muted); font-style: italic; }
 .body { overflow-wrap: anywhere; }
 details summary { cursor: pointer; }
 footer { border-top: 1px solid var(--line); margin-top: 2.5rem; padding-top: 1rem; padding-bottom: 2rem; }
@@ -599,7 +725,7 @@ def _incident_view(incident: SiteIncident) -> dict[str, Any]:
         "shortlink": incident.shortlink,
         "updates": [
             {"label": STATUS_LABELS[u.status], "iso": timestamp(u.created_at), "when": _when(u.created_at),
-             "body": body_html(u.body)}
+             "body": update_html(u)}
             for u in incident.updates
         ],
     }
@@ -665,7 +791,7 @@ def render_feed(site: Site) -> bytes:
     pairs = [(i, u) for i in site.incidents for u in i.updates]
     pairs.sort(key=lambda p: (p[1].created_at, p[0].id, p[1].id), reverse=True)
     pairs = pairs[:MAX_FEED_ENTRIES]
-    updated = max([site.updated_at] + [u.created_at for _, u in pairs])
+    updated = max([site.updated_at] + [_last_change(u) for _, u in pairs])
 
     root = ET.Element("feed", {"xmlns": _ATOM_NS, "{http://www.w3.org/XML/1998/namespace}lang": "en"})
     _sub(root, "id", feed_id(site))
@@ -681,11 +807,11 @@ def render_feed(site: Site) -> bytes:
         entry = _sub(root, "entry")
         _sub(entry, "id", entry_id(site, incident, update))
         _sub(entry, "title", f"{incident.name} \u2014 {STATUS_LABELS[update.status]}")
-        _sub(entry, "updated", timestamp(update.created_at))
+        _sub(entry, "updated", timestamp(_last_change(update)))
         _sub(entry, "published", timestamp(update.created_at))
         _sub(entry, "link", rel="alternate", type="text/html", href=f"{page_url}#{_anchor(incident)}")
         _sub(entry, "category", term=update.status, label=STATUS_LABELS[update.status])
-        html = body_html(update.body)
+        html = update_html(update)
         if incident.components:
             names = ", ".join(c.name for c in incident.components)
             html += Markup("\n<p>Affects: {}</p>").format(names)

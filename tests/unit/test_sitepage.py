@@ -370,7 +370,7 @@ def test_html_page_content(site, tmp_path):
         < text.index("Investigating · 23 Nov 2026, 07:00 UTC")
     assert active < text.index("Past incidents") < text.index("Slow dashboard")
     # "- " lines become a list
-    assert "<ul><li>card payments</li><li>refunds</li></ul>" in html
+    assert "<ul><li>card payments</li><li>refunds</li></ul>" in re.sub(r">\s+<", "><", html)
     assert 'id="incident-inc-2"' in html
 
 
@@ -386,6 +386,159 @@ def test_past_incidents_cover_the_last_14_days_only(tmp_path):
     # ...but the JSON history keeps everything
     assert [i["name"] for i in sitepage.incidents(make_site([recent, old]))["incidents"]] == [
         "Recent outage", "Ancient outage"]
+
+
+# --------------------------------------------------------------------------- Markdown and withdrawn updates
+
+MARKDOWN = ("**Fixed**: we *rolled back* the release.\n"
+            "Payments work again.\n\n"
+            "- card payments\n- refunds\n\n"
+            "Details: [post-mortem](https://example.com/pm) or [mail us](mailto:ops@example.com).")
+SMUGGLED = ("<script>alert(1)</script> [x](javascript:alert(1)) [y](JaVaScRiPt:alert(2)) "
+            "[z](data:text/html,<b>hi</b>) [rel](/admin) <a href=\"javascript:alert(3)\">a</a>\n\n"
+            "![pixel](https://tracker.example/p.png) <img src=x onerror=alert(4)>")
+
+
+def _built(site, tmp_path) -> dict[str, bytes]:
+    out = tmp_path / "site"
+    sitepage.build(site, out)
+    return _snapshot(out)
+
+
+def _feed_contents(raw: bytes) -> list[str]:
+    ns = {"a": "http://www.w3.org/2005/Atom"}
+    return [e.find("a:content", ns).text for e in ET.fromstring(raw).findall("a:entry", ns)]
+
+
+def _body_links(html: str) -> list[dict]:
+    """The <a> and <img> tags an update body produced (the page's own links left out)."""
+    own = {"history.atom", "api/v2/summary.json", "api/v2/incidents.json", "api/v2/status.json",
+           "api/v2/components.json", "https://stspg.io/abc"}
+    return [dict(attrs, tag=tag) for tag, attrs in parse_page(html).tags
+            if tag in ("a", "img") and attrs.get("href") not in own]
+
+
+def test_markdown_renders_as_html_in_the_page_and_the_feed_never_as_raw_markup(tmp_path):
+    site = make_site([incident("md", status="resolved", resolved=timedelta(minutes=5),
+                               updates=(update("u-md", "resolved", 5, MARKDOWN),))])
+    files = _built(site, tmp_path)
+    for name, data in files.items():
+        assert b"**" not in data, name
+    html = files["index.html"].decode("utf-8")
+    assert "<strong>Fixed</strong>: we <em>rolled back</em> the release.<br>" in html
+    assert "<ul><li>card payments</li><li>refunds</li></ul>" in re.sub(r">\s+<", "><", html)
+    assert '<a href="https://example.com/pm">post-mortem</a>' in html
+    assert '<a href="mailto:ops@example.com">mail us</a>' in html
+    parse_page(html)  # well nested
+    [content] = _feed_contents(files["history.atom"])
+    assert "<strong>Fixed</strong>" in content and "<em>rolled back</em>" in content
+    assert '<a href="https://example.com/pm">post-mortem</a>' in content
+    feed = feedparser.parse(files["history.atom"])
+    assert not feed.bozo and "<strong>Fixed</strong>" in feed.entries[0].content[0].value
+    # the same site builds the same bytes
+    assert _built(site, tmp_path / "again") == files
+
+
+def test_json_bodies_are_plain_text_without_markup(tmp_path):
+    site = make_site([incident("md", updates=(update("u-md", "identified", 5, MARKDOWN),))])
+    expected = ("Fixed: we rolled back the release.\nPayments work again.\n\n"
+                "- card payments\n- refunds\n\n"
+                "Details: post-mortem (https://example.com/pm) or mail us (mailto:ops@example.com).")
+    assert sitepage.incidents(site)["incidents"][0]["incident_updates"][0]["body"] == expected
+    files = _built(site, tmp_path)
+    for name in ("api/v2/summary.json", "api/v2/incidents.json"):
+        [body] = [u["body"] for i in json.loads(files[name])["incidents"] for u in i["incident_updates"]]
+        assert body == expected, name
+    assert sitepage.body_text("1. one\n2. two\n   - nested\n\n`a **literal**`") == \
+        "1. one\n2. two\n  - nested\n\na **literal**"
+
+
+def test_markdown_cannot_smuggle_scripts_links_or_remote_images(tmp_path):
+    site = make_site([incident("x", updates=(update("u-x", "identified", 5, SMUGGLED),))])
+    files = _built(site, tmp_path)
+    html = files["index.html"].decode("utf-8")
+    assert "<script" not in html.lower() and "<img" not in html.lower()
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    # only the image became a link, to an http(s) address; the rest is shown as text
+    assert _body_links(html) == [{"tag": "a", "href": "https://tracker.example/p.png"}]
+    assert "[x](javascript:alert(1))" in html and "[rel](/admin)" in html
+    assert all(not name.lower().startswith("on") for _, attrs in parse_page(html).tags for name in attrs)
+    [content] = _feed_contents(files["history.atom"])
+    assert "<script" not in content.lower() and "<img" not in content.lower()
+    assert _body_links(f"<div>{content}</div>") == [{"tag": "a", "href": "https://tracker.example/p.png"}]
+    # the JSON body is plain text: the scripts are words there, for the reader to escape
+    body = sitepage.incidents(site)["incidents"][0]["incident_updates"][0]["body"]
+    assert body.startswith("<script>alert(1)</script> [x](javascript:alert(1))")
+    assert "pixel (https://tracker.example/p.png)" in body
+
+
+@pytest.mark.parametrize("text", ["a\x00b &#1; &#0; &#xFFFE; &#xD800; \x0b\x7f", "**\x0c**", "[\x1b](https://x.example/\x08)"])
+def test_markdown_output_carries_no_character_xml_cannot(text):
+    for out in (str(sitepage.body_html(text)), sitepage.body_text(text)):
+        assert not re.search("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]", out), out
+    site = make_site([incident("c", updates=(update("u", "identified", 5, text),))])
+    assert not feedparser.parse(sitepage.render_feed(site)).bozo
+
+
+WITHDRAWN_AT = datetime(2026, 12, 4, 14, 5, tzinfo=timezone.utc)
+NOTICE = "This update was withdrawn on 4 Dec 2026, 14:05 UTC."
+SECRET = "Globex's **customer ledger** was copied; ask Hannelore Voss"
+
+
+def _withdrawn_site() -> Site:
+    created = datetime(2026, 12, 4, 13, 0, tzinfo=timezone.utc)
+    updates = (
+        SiteUpdate("w-1", "investigating", "We are looking into it.", created),
+        SiteUpdate("w-2", "identified", SECRET, created + timedelta(minutes=30),
+                   withdrawn_at=WITHDRAWN_AT.astimezone(timezone(timedelta(hours=2)))),
+        SiteUpdate("w-3", "monitoring", "A fix is live.", created + timedelta(minutes=50)),
+    )
+    active = SiteIncident("inc-w", "Sync failing", "monitoring", "major", created, created + timedelta(hours=1),
+                          None, None, (API,), updates)
+    return make_site([active], updated_at=datetime(2026, 12, 4, 15, 0, tzinfo=timezone.utc))
+
+
+def test_a_withdrawn_update_shows_a_notice_and_none_of_its_words_anywhere(tmp_path):
+    site = _withdrawn_site()
+    files = _built(site, tmp_path)
+    for name, data in files.items():
+        text = data.decode("utf-8")
+        for word in ("Globex", "ledger", "copied", "Hannelore", "Voss"):
+            assert word not in text, (name, word)
+    # the notice, with its time, in every place the words would have been
+    html = files["index.html"].decode("utf-8")
+    assert f'<p class="withdrawn">{NOTICE}</p>' in html
+    [content] = [c for c in _feed_contents(files["history.atom"]) if "withdrawn" in c]
+    assert NOTICE in content
+    for name in ("api/v2/summary.json", "api/v2/incidents.json"):
+        [incident_json] = json.loads(files[name])["incidents"]
+        updates = incident_json["incident_updates"]
+        # it keeps its place and its time in the history
+        assert [u["id"] for u in updates] == ["w-3", "w-2", "w-1"]
+        assert updates[1]["body"] == NOTICE
+        assert updates[1]["created_at"] == updates[1]["display_at"] == "2026-12-04T13:30:00.000Z"
+        assert updates[1]["updated_at"] == "2026-12-04T14:05:00.000Z"
+        assert updates[1]["status"] == "identified"
+        assert [u["body"] for u in updates[::2]] == ["A fix is live.", "We are looking into it."]
+    text = " ".join(" ".join(parse_page(html).text).split())
+    assert text.index("Monitoring · 4 Dec 2026, 13:50 UTC") < text.index("Identified · 4 Dec 2026, 13:30 UTC") \
+        < text.index(NOTICE) < text.index("Investigating · 4 Dec 2026, 13:00 UTC")
+    feed = feedparser.parse(files["history.atom"])
+    entry = next(e for e in feed.entries if e.title.endswith("Identified"))
+    assert entry.published == "2026-12-04T13:30:00.000Z" and entry.updated == "2026-12-04T14:05:00.000Z"
+    assert NOTICE in entry.content[0].value
+    assert [e.title.rsplit(" ", 1)[1] for e in feed.entries] == ["Monitoring", "Identified", "Investigating"]
+
+
+def test_withdrawal_time_is_validated_and_the_words_are_not_kept():
+    u = SiteUpdate("u", "identified", SECRET, T0, withdrawn_at=T0 + timedelta(hours=1))
+    assert u.withdrawn_at == T0 + timedelta(hours=1) and u.withdrawn_at.tzinfo == timezone.utc
+    assert u.body == "" and "Globex" not in repr(u)
+    assert SiteUpdate("u", "identified", "Words", T0).withdrawn_at is None
+    with pytest.raises(InputError, match="withdrawal time has no time zone"):
+        SiteUpdate("u", "identified", "", T0, withdrawn_at=datetime(2026, 12, 4, 14, 5))
+    with pytest.raises(InputError, match="withdrawal time must be a datetime"):
+        SiteUpdate("u", "identified", "", T0, withdrawn_at="2026-12-04T14:05:00Z")
 
 
 # --------------------------------------------------------------------------- building
