@@ -421,9 +421,17 @@ class FakeTeams(FakeServer):
 # --- Statuspage ----------------------------------------------------------------------------------------
 
 class FakeStatuspage(FakeServer):
-    """``/v1/pages/{page_id}[/incidents[/{id}]]`` with ``Authorization: OAuth <api_key>``.
-    ``.base_url`` ends in /v1; ``.incidents`` maps id -> incident (with ``incident_updates``);
-    ``.components`` maps component id -> {"name", "status"}."""
+    """``/v1/pages/{page_id}[/incidents[/{id}[/incident_updates/{update_id}]]]`` with
+    ``Authorization: OAuth <api_key>``. ``.base_url`` ends in /v1; ``.incidents`` maps id ->
+    incident, whose ``incident_updates`` are newest first (each with ``id``, ``incident_id``,
+    ``status``, ``body``, ``created_at``, ``updated_at``, ...) as in every answer about it;
+    ``.updates(incident_id)`` and ``.update(update_id)`` read them; ``.components`` maps
+    component id -> {"name", "status"}.
+
+    ``PATCH`` (or ``PUT``) ``…/incident_updates/{update_id}`` with ``{"incident_update":
+    {"body", "display_at", "deliver_notifications", "wants_twitter_update"}}`` edits an
+    earlier update ("Update a previous incident update") and answers with that update;
+    other fields are ignored (an edit never changes the incident's status)."""
 
     name = "statuspage"
     modes = MODES + ("420",)
@@ -448,6 +456,20 @@ class FakeStatuspage(FakeServer):
     def base_url(self) -> str:
         return self.url + "/v1"
 
+    def updates(self, incident_id: str) -> list[dict[str, Any]]:
+        """The incident's updates as stored now, newest first (copies)."""
+        with self._lock:
+            return [dict(u) for u in self.incidents[incident_id]["incident_updates"]]
+
+    def update(self, update_id: str) -> dict[str, Any] | None:
+        """One incident update by id, from any incident (a copy), or None."""
+        with self._lock:
+            for inc in self.incidents.values():
+                for u in inc["incident_updates"]:
+                    if u["id"] == update_id:
+                        return dict(u)
+        return None
+
     def too_many(self, retry_after: float | int, status: int) -> Answer:
         return Answer(status, {"error": "Rate limit exceeded"}, {"Retry-After": str(retry_after)})
 
@@ -455,9 +477,12 @@ class FakeStatuspage(FakeServer):
         auth = rec.headers.get("Authorization", "")
         if not hmac.compare_digest(auth, f"OAuth {self.api_key}"):
             return Answer(401, {"error": "Could not authenticate"})
-        m = re.fullmatch(r"/v1/pages/([^/]+)(?:/incidents(?:/([^/]+))?)?", rec.route)
+        m = re.fullmatch(r"/v1/pages/([^/]+)(?:/incidents(?:/([^/]+)(?:/incident_updates(?:/([^/]+))?)?)?)?",
+                         rec.route)
         if not m or m.group(1) != self.page_id:
             return Answer(404, {"error": "The page could not be found"})
+        if "/incident_updates" in rec.route:
+            return self.answer_update(rec, m.group(2), m.group(3))
         incidents = rec.route.rstrip("/").endswith("/incidents") or m.group(2)
         if not incidents:
             if rec.method != "GET":
@@ -490,6 +515,36 @@ class FakeStatuspage(FakeServer):
                 return Answer(422, {"error": [problem]})
             return Answer(200, self._update(self.incidents[iid], fields))
         return Answer(405, {"error": "Method not allowed"})
+
+    def answer_update(self, rec: Recorded, iid: str, uid: str | None) -> Answer:
+        if rec.method not in ("PATCH", "PUT") or not uid:
+            return Answer(405, {"error": "Method not allowed"})
+        inc = self.incidents.get(iid)
+        if inc is None:
+            return Answer(404, {"error": "Incident not found"})
+        found = next((u for u in inc["incident_updates"] if u["id"] == uid), None)
+        if found is None:
+            return Answer(404, {"error": "Incident update not found"})
+        try:
+            fields = _json_body(rec)["incident_update"]
+            if not isinstance(fields, dict):
+                raise TypeError
+        except (ValueError, KeyError, TypeError):
+            return Answer(400, {"error": "incident_update is missing"})
+        if "body" in fields and not isinstance(fields["body"], str):
+            return Answer(422, {"error": ["body must be a string"]})
+        for key in ("deliver_notifications", "wants_twitter_update"):
+            if key in fields and not isinstance(fields[key], bool):
+                return Answer(422, {"error": [f"{key} must be true or false"]})
+        for key in ("body", "display_at", "deliver_notifications", "wants_twitter_update"):
+            if key in fields:
+                found[key] = fields[key]
+        found["updated_at"] = self._now()
+        return Answer(200, found)
+
+    @staticmethod
+    def _now() -> str:
+        return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
 
     def check(self, f: dict[str, Any], *, creating: bool) -> str | None:
         if creating and not str(f.get("name") or "").strip():
@@ -529,12 +584,14 @@ class FakeStatuspage(FakeServer):
                                   "status": self.components[cid]["status"]} for cid in ids]
         if inc.get("status") == "resolved":
             inc["resolved_at"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        now = self._now()
         inc["incident_updates"].insert(0, {
-            "id": secrets.token_hex(6), "status": inc.get("status"), "body": f.get("body") or "",
-            "deliver_notifications": f.get("deliver_notifications", True),
+            "id": secrets.token_hex(6), "incident_id": inc["id"], "status": inc.get("status"),
+            "body": f.get("body") or "", "deliver_notifications": f.get("deliver_notifications", True),
             "affected_components": [{"code": c["id"], "new_status": c["status"]} for c in inc["components"]],
-            "created_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "created_at": now, "updated_at": now, "display_at": now,
         })
+        inc["updated_at"] = now
         return inc
 
     def _create(self, f: dict[str, Any]) -> dict[str, Any]:

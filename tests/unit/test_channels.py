@@ -14,7 +14,7 @@ from datetime import datetime, timezone
 import httpx
 import pytest
 
-from tests.fakes.vendors import FakeSlack, FakeTeams
+from tests.fakes.vendors import FakeSlack, FakeStatuspage, FakeTeams
 from warroom.channels import KINDS, email, get_kind, slack, sms, statuspage, teams, webhook
 from warroom.channels.base import ChannelError, Message, Recipient, SendContext, scrubbed, without_secret
 from warroom.errors import InputError
@@ -30,7 +30,7 @@ LONG = ("We have identified the cause of failing card payments in checkout & are
 def message(**changes) -> Message:
     base = Message(
         delivery_id="dlv-01JD5Q8Z", incident_id="inc-7f3a", incident_ref="INC-2026-042",
-        incident_title="Checkout payments failing", status="identified", statuspage_status="identified",
+        title="Checkout payments failing", status="identified", statuspage_status="identified",
         impact="major", component_status="partial_outage", severity="SEV2",
         components=("Checkout", "Payments", "Not on the page"), audience="customers", locale="en",
         subject="Payments: card payments failing", long=LONG,
@@ -440,6 +440,211 @@ def test_statuspage_refusals_are_permanent(fake_statuspage):
     exc = send_error(statuspage, gone, ctx_for(cfg, fake.api_key))
     assert exc.status == 404 and not exc.transient
     assert fake.incidents == {}
+
+
+NOTICE = "We withdrew our update of 09:30 UTC: it named the wrong cause. A corrected update follows."
+
+
+def statuspage_world(fake):
+    cfg = statuspage.validate_config({"page_id": fake.page_id, "base_url": fake.base_url,
+                                      "components": STATUSPAGE_COMPONENTS})
+    return cfg, ctx_for(cfg, fake.api_key)
+
+
+def retraction(receipt, **changes) -> Message:
+    return message(kind="retraction", long=NOTICE, retracts={
+        "delivery_id": "dlv-01JD5Q00", "draft_id": "drf-01JD5Q00", "published_at": PUBLISHED.isoformat(),
+        "receipt": receipt}, **changes)
+
+
+def published(fake, cfg, ctx, texts):
+    """Publish one update per text on one incident; the receipts, oldest first."""
+    receipts = []
+    for text in texts:
+        previous = receipts[-1] if receipts else None
+        receipts.append(statuspage.send(statuspage.render(message(long=text), None, cfg, previous), ctx))
+    return receipts
+
+
+def test_statuspage_receipt_names_the_incident_update_it_created(fake_statuspage):
+    fake = fake_statuspage
+    cfg, ctx = statuspage_world(fake)
+    first, second = published(fake, cfg, ctx, [LONG, "Fix deployed; we are watching."])
+    iid = first["incident_id"]
+    assert set(first) == {"incident_id", "shortlink", "incident_update_id"}
+    newest, oldest = fake.updates(iid)
+    assert first["incident_update_id"] == oldest["id"] and oldest["body"] == LONG
+    assert second == {"incident_id": iid, "shortlink": first["shortlink"], "incident_update_id": newest["id"]}
+    assert newest["body"] == "Fix deployed; we are watching."
+
+
+def test_statuspage_receipt_takes_no_update_id_it_cannot_vouch_for():
+    answer = {"id": "p31zjtct2jer", "incident_updates": [{"id": "old1", "body": "Earlier words."}]}
+    assert statuspage._new_update_id(answer, "Our words.") is None      # the newest is not ours
+    assert statuspage._new_update_id(answer, "Earlier words.\n") == "old1"
+    assert statuspage._new_update_id({"id": "p31zjtct2jer"}, "Our words.") is None
+    assert statuspage._new_update_id({"incident_updates": []}, "Our words.") is None
+    assert statuspage._new_update_id({"incident_updates": [{"id": "new1"}]}, "Our words.") == "new1"
+
+
+def test_statuspage_render_retraction_edits_the_retracted_update_only():
+    cfg = statuspage.validate_config({"page_id": "kctbh9vrtdwd", "components": STATUSPAGE_COMPONENTS})
+    target = {"incident_id": "p31zjtct2jer", "shortlink": "https://stspg.io/p31zjt", "incident_update_id": "upd2"}
+    latest = {"incident_id": "p31zjtct2jer", "shortlink": "https://stspg.io/p31zjt", "incident_update_id": "upd3"}
+    payload = statuspage.render(retraction(target), None, cfg, latest)
+    assert payload == {
+        "method": "PATCH", "path": "/pages/kctbh9vrtdwd/incidents/p31zjtct2jer/incident_updates/upd2",
+        "body": {"incident_update": {"body": NOTICE}},
+        "edits": {"incident_id": "p31zjtct2jer", "incident_update_id": "upd2", "shortlink": "https://stspg.io/p31zjt"}}
+    assert json.loads(json.dumps(payload)) == payload
+
+
+def test_statuspage_retraction_replaces_exactly_the_retracted_words(fake_statuspage):
+    fake = fake_statuspage
+    cfg, ctx = statuspage_world(fake)
+    wrong = "The cause is a faulty database upgrade by our payment partner."
+    first, bad, third = published(fake, cfg, ctx, [LONG, wrong, "Next update by 11:00 UTC."])
+    iid = first["incident_id"]
+    before = fake.updates(iid)
+    status, components = fake.incidents[iid]["status"], {k: v["status"] for k, v in fake.components.items()}
+
+    receipt = statuspage.send(statuspage.render(retraction(bad), None, cfg, third), ctx)
+    assert receipt == {"incident_id": iid, "shortlink": first["shortlink"],
+                       "incident_update_id": bad["incident_update_id"]}
+    request = fake.requests[-1]
+    assert (request.method, request.route) == (
+        "PATCH", f"/v1/pages/{fake.page_id}/incidents/{iid}/incident_updates/{bad['incident_update_id']}")
+    assert request.json() == {"incident_update": {"body": NOTICE}}
+
+    after = fake.updates(iid)
+    assert [u["id"] for u in after] == [u["id"] for u in before]          # no update added
+    assert fake.update(bad["incident_update_id"])["body"] == NOTICE
+    assert wrong not in json.dumps(fake.incidents)                         # the words are gone
+    untouched = [u for u in after if u["id"] != bad["incident_update_id"]]
+    assert untouched == [u for u in before if u["id"] != bad["incident_update_id"]]
+    assert fake.incidents[iid]["status"] == status
+    assert {k: v["status"] for k, v in fake.components.items()} == components
+
+    # the retraction's receipt is the next update's previous: it goes on the same incident
+    following = statuspage.render(message(long="All payments work again."), None, cfg, receipt)
+    assert following["method"] == "PATCH" and following["path"] == f"/pages/{fake.page_id}/incidents/{iid}"
+
+
+def test_statuspage_retraction_of_an_undelivered_update_sends_nothing(fake_statuspage):
+    fake = fake_statuspage
+    cfg, ctx = statuspage_world(fake)
+    (first,) = published(fake, cfg, ctx, [LONG])
+    sent = len(fake.requests)
+
+    payload = statuspage.render(retraction(None), None, cfg, first)
+    assert payload["method"] == "NONE"
+    receipt = statuspage.send(payload, ctx_for(cfg, None))      # no request, so no key needed
+    assert len(fake.requests) == sent
+    assert receipt["nothing_needed"] is True and "never reached Statuspage" in receipt["reason"]
+    assert (receipt["incident_id"], receipt["shortlink"], receipt["incident_update_id"]) == (
+        first["incident_id"], first["shortlink"], None)
+    assert [u["body"] for u in fake.updates(first["incident_id"])] == [LONG]
+
+    # still the incident of this War room incident: the correction goes on it
+    correction = statuspage.render(message(kind="correction", long="Corrected."), None, cfg, receipt)
+    assert correction["path"] == f"/pages/{fake.page_id}/incidents/{first['incident_id']}"
+    # retracting what put nothing on the page puts nothing on it either
+    assert statuspage.render(retraction(receipt), None, cfg, receipt)["method"] == "NONE"
+    # nothing published on this channel yet: nothing to carry
+    alone = statuspage.send(statuspage.render(retraction(None), None, cfg, None), ctx)
+    assert alone["incident_id"] is None and alone["nothing_needed"] is True
+
+
+def test_statuspage_retraction_without_an_update_id_posts_the_notice(fake_statuspage):
+    fake = fake_statuspage
+    cfg, ctx = statuspage_world(fake)
+    (first,) = published(fake, cfg, ctx, [LONG])
+    iid = first["incident_id"]
+    old_receipt = {"incident_id": iid, "shortlink": first["shortlink"]}    # kept before update ids were
+
+    payload = statuspage.render(retraction(old_receipt, statuspage_status="resolved"), None, cfg, old_receipt)
+    assert payload["method"] == "PATCH" and payload["path"] == f"/pages/{fake.page_id}/incidents/{iid}"
+    assert payload["body"] == {"incident": {"name": "Checkout payments failing", "body": NOTICE,
+                                            "deliver_notifications": True}}
+    receipt = statuspage.send(payload, ctx)
+    newest, oldest = fake.updates(iid)
+    assert receipt == {"incident_id": iid, "shortlink": first["shortlink"], "incident_update_id": newest["id"]}
+    assert newest["body"] == NOTICE and oldest["body"] == LONG
+    assert fake.incidents[iid]["status"] == "identified"                   # status left as it was
+    assert fake.components["8kbf7d35c070"]["status"] == "partial_outage"
+
+
+def test_statuspage_correction_adds_an_update_after_the_retraction(fake_statuspage):
+    fake = fake_statuspage
+    cfg, ctx = statuspage_world(fake)
+    first, bad = published(fake, cfg, ctx, [LONG, "Wrong cause."])
+    iid = first["incident_id"]
+    retracted = statuspage.send(statuspage.render(retraction(bad), None, cfg, bad), ctx)
+
+    corrected = message(kind="correction", long="The cause is an expired certificate; a new one is live.",
+                        statuspage_status="monitoring", status="monitoring")
+    payload = statuspage.render(corrected, None, cfg, retracted)
+    assert payload["method"] == "PATCH" and payload["path"] == f"/pages/{fake.page_id}/incidents/{iid}"
+    receipt = statuspage.send(payload, ctx)
+    updates = fake.updates(iid)
+    assert [u["body"] for u in updates] == [corrected.long, NOTICE, LONG]
+    assert receipt == {"incident_id": iid, "shortlink": first["shortlink"], "incident_update_id": updates[0]["id"]}
+    assert fake.incidents[iid]["status"] == updates[0]["status"] == "monitoring"
+    assert len(fake.incidents) == 1
+
+
+def test_statuspage_edit_refusals_and_rate_limits(fake_statuspage):
+    fake = fake_statuspage
+    cfg, ctx = statuspage_world(fake)
+    (first,) = published(fake, cfg, ctx, [LONG])
+    payload = statuspage.render(retraction(first), None, cfg, first)
+
+    fake.fail_next(1, "429", retry_after=7)
+    exc = send_error(statuspage, payload, ctx)
+    assert exc.transient and exc.status == 429 and exc.retry_after == 7.0
+    fake.fail_next(1, "420", retry_after=3)
+    exc = send_error(statuspage, payload, ctx)
+    assert exc.transient and exc.status == 420 and exc.retry_after == 3.0
+    assert fake.update(first["incident_update_id"])["body"] == LONG          # refused: nothing changed
+
+    wrong_key = "0" * 40
+    exc = send_error(statuspage, payload, ctx_for(cfg, wrong_key))
+    assert exc.status == 401 and not exc.transient
+    assert_secret_hidden(exc, wrong_key, fake.api_key)
+
+    for target in ({**first, "incident_update_id": "nosuchupdate"}, {**first, "incident_id": "nosuchincid"}):
+        exc = send_error(statuspage, statuspage.render(retraction(target), None, cfg, first), ctx)
+        assert exc.status == 404 and not exc.transient
+    assert fake.update(first["incident_update_id"])["body"] == LONG
+
+    statuspage.send(payload, ctx)                                             # and then it goes through
+    assert fake.update(first["incident_update_id"])["body"] == NOTICE
+
+
+def test_statuspage_edit_is_held_to_the_vendor_rate():
+    with FakeStatuspage(rate_per_s=1.0) as fake:
+        cfg, ctx = statuspage_world(fake)
+        (first,) = published(fake, cfg, ctx, [LONG])
+        exc = send_error(statuspage, statuspage.render(retraction(first), None, cfg, first), ctx)
+        assert exc.status == 429 and exc.transient and exc.retry_after == 1.0 and fake.rate_limited == 1
+        assert fake.update(first["incident_update_id"])["body"] == LONG
+
+
+def test_statuspage_incident_name_follows_the_title(fake_statuspage):
+    fake = fake_statuspage
+    cfg, ctx = statuspage_world(fake)
+    receipt = statuspage.send(statuspage.render(message(), None, cfg, None), ctx)
+    iid = receipt["incident_id"]
+    assert fake.incidents[iid]["name"] == "Checkout payments failing"
+    renamed = message(title="Card payments failing in checkout", long="Still working on it.")
+    payload = statuspage.render(renamed, None, cfg, receipt)
+    assert payload["body"]["incident"]["name"] == "Card payments failing in checkout"
+    receipt = statuspage.send(payload, ctx)
+    assert fake.incidents[iid]["name"] == "Card payments failing in checkout"
+    statuspage.send(statuspage.render(message(kind="correction", title="Saved cards failing", long="Corrected."),
+                                      None, cfg, receipt), ctx)
+    assert fake.incidents[iid]["name"] == "Saved cards failing"
+    assert fake.requests[-1].json()["incident"]["name"] == "Saved cards failing"
 
 
 @pytest.mark.parametrize("config, needle", [

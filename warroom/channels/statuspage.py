@@ -2,8 +2,32 @@
 
 The first update creates the incident (``POST /pages/{page_id}/incidents``), later
 ones update it (``PATCH …/incidents/{id}``) using the id kept in the previous
-receipt. The API key goes in ``Authorization: OAuth <key>``. Statuspage limits
-each token to about one request per second and answers ``420`` or ``429`` above it.
+receipt; every one of them sets the incident's name to the message's public title.
+Statuspage answers with the incident, its ``incident_updates`` newest first; the
+receipt keeps ``{"incident_id", "shortlink", "incident_update_id"}``, the last being
+the incident update this send created (None when the answer does not show one whose
+body is the words sent, so no later retraction edits someone else's words).
+
+A correction is an ordinary update: a new incident update with the corrected words.
+
+A retraction takes back words already on the page. When the retracted delivery's
+receipt names its incident update, that update's body is replaced by the retraction
+notice (``PATCH …/incidents/{id}/incident_updates/{update_id}`` with
+``{"incident_update": {"body": …}}``): the words taken back disappear from the page,
+and the incident's status, impact, components and name stay as they are (the next
+update or correction sets them again). The edit does not ask Statuspage to notify
+subscribers; the correction that follows, a new incident update, does.
+When the receipt names the incident but not the update (sent before receipts kept
+it), the words are on the page but we cannot tell which update holds them: the notice
+is posted as a new incident update instead (status and components untouched).
+When the retracted update never reached Statuspage (no receipt, or a receipt saying
+nothing was needed), nothing there needs taking back, and posting a notice would
+tell subscribers about words they never saw: the payload is ``{"method": "NONE", …}``
+and ``send`` makes no request, returning a receipt with ``"nothing_needed": True``
+that still carries the incident's id (the next update goes on the same incident).
+
+The API key goes in ``Authorization: OAuth <key>``. Statuspage limits each token to
+about one request per second and answers ``420`` or ``429`` above it.
 """
 
 from __future__ import annotations
@@ -90,7 +114,7 @@ def render(message: Message, recipient: Recipient | None, config: dict[str, Any]
         component_status = "major_outage"
     ids = _component_ids(message, config.get("components") or {})
     incident: dict[str, Any] = {
-        "name": marked(message, message.incident_title),
+        "name": marked(message, message.title),
         "status": status,
         "body": message.long,
         "impact_override": message.impact if message.impact in IMPACTS else "none",
@@ -98,10 +122,36 @@ def render(message: Message, recipient: Recipient | None, config: dict[str, Any]
         "component_ids": ids,
         "components": {cid: component_status for cid in ids},
     }
+    if message.kind == "retraction":
+        return _retraction(message, page_id, incident, previous or {})
     existing = (previous or {}).get("incident_id")
     if existing:
         return {"method": "PATCH", "path": f"/pages/{page_id}/incidents/{existing}", "body": {"incident": incident}}
     return {"method": "POST", "path": f"/pages/{page_id}/incidents", "body": {"incident": incident}}
+
+
+def _retraction(message: Message, page_id: str, incident: dict[str, Any],
+                previous: dict[str, Any]) -> dict[str, Any]:
+    """The payload that takes back the update ``message.retracts`` names (see the module's doc)."""
+    target = (message.retracts or {}).get("receipt") or {}
+    if target.get("nothing_needed"):  # that one put nothing on the page either
+        target = {}
+    incident_id, update_id = target.get("incident_id"), target.get("incident_update_id")
+    if incident_id and update_id:
+        shortlink = target.get("shortlink") or (
+            previous.get("shortlink") if previous.get("incident_id") == incident_id else None)
+        return {"method": "PATCH",
+                "path": f"/pages/{page_id}/incidents/{incident_id}/incident_updates/{update_id}",
+                "body": {"incident_update": {"body": message.long}},
+                "edits": {"incident_id": incident_id, "incident_update_id": update_id, "shortlink": shortlink}}
+    if incident_id:  # the words are on the page, in an update we cannot name: say so in a new one
+        notice = {k: incident[k] for k in ("name", "body", "deliver_notifications")}
+        return {"method": "PATCH", "path": f"/pages/{page_id}/incidents/{incident_id}",
+                "body": {"incident": notice}}
+    return {"method": "NONE", "path": None, "body": None,
+            "reason": "the retracted update never reached Statuspage: nothing there to take back",
+            "receipt": {"incident_id": previous.get("incident_id"), "shortlink": previous.get("shortlink"),
+                        "incident_update_id": None}}
 
 
 def _request(ctx: SendContext, method: str, path: str, body: Any = None) -> httpx.Response:
@@ -132,13 +182,39 @@ def _json(response: httpx.Response) -> dict[str, Any]:
     return data
 
 
+def _same_words(a: Any, b: Any) -> bool:
+    def norm(text: Any) -> str:
+        return str(text or "").replace("\r\n", "\n").strip()
+    return norm(a) == norm(b)
+
+
+def _new_update_id(data: dict[str, Any], sent: Any) -> str | None:
+    """The id of the incident update a create or update made: the newest one in the answer,
+    if it holds the words sent (an answer showing an older update gives None, never its id)."""
+    updates = data.get("incident_updates")
+    if not isinstance(updates, list) or not updates or not isinstance(updates[0], dict):
+        return None
+    newest = updates[0]
+    if "body" in newest and not _same_words(newest["body"], sent):
+        return None
+    return newest.get("id") or None
+
+
 def send(payload: dict[str, Any], ctx: SendContext) -> dict[str, Any]:
+    if payload["method"] == "NONE":  # nothing to do on the vendor: no request at all
+        return {**payload["receipt"], "nothing_needed": True, "reason": payload.get("reason")}
     response = _request(ctx, payload["method"], payload["path"], payload["body"])
     data = _json(response)
+    edits = payload.get("edits")
+    if edits:  # an incident update edited: the answer is that incident update
+        return {"incident_id": edits["incident_id"], "shortlink": edits.get("shortlink"),
+                "incident_update_id": data.get("id") or edits["incident_update_id"]}
     incident_id = data.get("id")
     if not incident_id:
         raise ChannelError("Statuspage's answer has no incident id", transient=True, status=response.status_code)
-    return {"incident_id": incident_id, "shortlink": data.get("shortlink")}
+    sent = ((payload.get("body") or {}).get("incident") or {}).get("body")
+    return {"incident_id": incident_id, "shortlink": data.get("shortlink"),
+            "incident_update_id": _new_update_id(data, sent)}
 
 
 def test(ctx: SendContext) -> str:
