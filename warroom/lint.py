@@ -427,6 +427,23 @@ def _phrases(*patterns: str) -> re.Pattern[str]:
     return re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE)
 
 
+def _lower_phrases(*patterns: str) -> re.Pattern[str]:
+    """Like :func:`_phrases`, for matching against :func:`_lower` text: written in any case, compiled in lower
+    case and without IGNORECASE, which makes long alternations two to three times faster."""
+    pattern = "|".join(f"(?:{p})" for p in patterns)
+    if re.search(r"\\[A-Z]", pattern):
+        raise ValueError("upper-case escapes (\\S, \\W, …) change meaning in lower case")
+    return re.compile(pattern.lower())
+
+
+def _lower(text: str) -> str:
+    """``text`` in lower case, with the same length, so spans found in it are spans of ``text``."""
+    lowered = text.lower()
+    if len(lowered) != len(text):  # "İ" lowers to two characters
+        lowered = "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
+    return lowered
+
+
 _SPECULATION = _phrases(
     r"\bwe\s+(?:currently\s+|now\s+|strongly\s+)?(?:believe|think|suspect|assume|presume|guess)\b",
     r"\b(?:suspected|presumably|presumed)\b",
@@ -450,28 +467,151 @@ _LIABILITY = _phrases(
     r"\bunsere\s+(?:eigene\s+)?Schuld\b", r"\bfahrlässig\w*", r"\bFahrlässigkeit\b",
     r"\bwir\s+haften\b", r"\bhaften\s+wir\b", r"\bwir\s+garantieren\b", r"\bgarantieren\s+wir\b",
 )
-_ETR = _phrases(
-    r"(?-i:\b(?:ETA|ETR|ETTR)\b)",
+# An ETR is a time at which the problem will be over. The phrases below need a
+# forward-looking word (will, should, expected to, we expect, voraussichtlich,
+# wird, sollte, …) or are ETR labels (ETA, estimated time to resolution), so past
+# facts ("service was restored at 14:00", "resolved at 10:00") do not match; the
+# one phrase without such a word ("back online in 2 hours") is checked for a past
+# tense before it. A time for the next update is not an ETR (_NOT_ETR_INSIDE), nor
+# is "no ETA yet" (_ETR_NEGATED). The phrases are matched against the lower-cased
+# text (see _lower_phrases): the rule runs as the user types.
+
+#: Numbers as written in durations ("30", "1.5", "two", "a few", "zwei", "wenigen").
+_ETR_NUM = (r"(?:[0-9]+(?:[.,][0-9]+)?|an?|one|two|three|four|five|six|eight|ten|twelve|fifteen|twenty|thirty|"
+            r"forty[\s-]?five|a\s+few|a\s+couple(?:\s+of)?|several|half\s+an?|ein(?:e[mnr]?)?|zwei|drei|vier|fünf|"
+            r"sechs|zehn|zwölf|fünfzehn|zwanzig|dreißig|wenigen?|einigen|ein\s+paar)")
+_ETR_UNIT = (r"(?:minutes?|mins?|hours?|hrs?|h|days?|business\s+days?|working\s+days?|weeks?|"
+             r"Minuten|Min|Stunden?|Std|Tag(?:en?)?|Werktag(?:en?)?|Wochen?)\b")
+_ETR_DURATION = (
+    rf"(?:{_ETR_NUM}(?:\s*(?:-|–|to|or|bis|oder)\s*{_ETR_NUM})?\s*{_ETR_UNIT}"
+    rf"|(?:the|der|den|des)\s+(?:(?:next|coming|nächsten|kommenden)\s+)?"
+    rf"(?:(?:{_ETR_NUM}|few|couple\s+of)\s+)?{_ETR_UNIT}"
+    r"|half\s+an\s+hour|einer?\s+halben\s+Stunde)")
+#: 14:00, 15:30 UTC, 10am, 3 p.m., 15 Uhr, 15.30 Uhr.
+_ETR_CLOCK = (r"(?:[0-9]{1,2}:[0-9]{2}(?:\s*(?:[ap]\.m\.|[ap]\.?m\b|Uhr\b))?"
+              r"|[0-9]{1,2}(?:[.:][0-9]{2})?\s*(?:[ap]\.m\.|[ap]\.?m\b|Uhr\b))"
+              r"(?:[ \t]+(?:UTC|GMT|CES?T|MES?Z|[ECMP][SD]T|BST)\b)?")
+_ETR_DAY = (r"(?:(?:later\s+)?(?:today|tonight|tomorrow|this\s+(?:morning|afternoon|evening|week))|"
+            r"noon|midday|midnight|"
+            r"(?:the\s+)?end\s+of\s+(?:the\s+)?(?:day|week|business\s+day)|EOD|COB|close\s+of\s+business|"
+            r"(?:mon|tues|wednes|thurs|fri|satur|sun)day|heute|morgen|Mittag|Mitternacht|Tagesende|Feierabend|"
+            r"Ende\s+des\s+(?:Tages|Arbeitstages)|Montag|Dienstag|Mittwoch|Donnerstag|Freitag|Samstag|Sonntag)"
+            r"(?:\s+(?:morning|afternoon|evening|night|früh|Vormittag|Mittag|Nachmittag|Abend|Nacht))?\b")
+_ETR_DATE = (r"(?:[0-9]{4}-[0-9]{2}-[0-9]{2}|[0-9]{1,2}\.[0-9]{1,2}\.(?:[0-9]{2,4})?|"
+             r"[0-9]{1,2}(?:st|nd|rd|th)?\s+(?:of\s+)?(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\b|"
+             r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?\s+[0-9]{1,2}(?:st|nd|rd|th)?\b)")
+_ETR_TIME = rf"(?:{_ETR_CLOCK}|{_ETR_DURATION}|{_ETR_DATE}|{_ETR_DAY})"
+#: "about", "~", "etwa", "spätestens": words between a preposition and the time.
+_ETR_QUAL = (r"(?:(?:about|around|approximately|roughly|circa|up\s+to|less\s+than|under|another|an\s+estimated|"
+             r"etwa|ungefähr|rund|knapp|spätestens|höchstens|weniger\s+als|von)\b|approx\.|ca\.|~|≈)\s*")
+_ETR_PREP = (r"(?:by|at|within|before|around|about|until|till|in|after|over|from|on|during|no\s+later\s+than|"
+             r"(?:shortly|soon|sometime|some\s+time|not\s+long|just|right|early|later?)\s+(?:after|before|in|on|at|by)|"
+             r"bis|gegen|um|ab|innerhalb|binnen|im\s+Laufe|kurz\s+(?:nach|vor)|nach|vor|am)\b")
+#: A time for the end of the problem, with its preposition: "by 14:00", "within the hour", "in about 2 hours".
+_ETR_WHEN = (rf"(?:{_ETR_PREP}\s*(?:{_ETR_QUAL})*{_ETR_TIME}"
+             r"|(?:later\s+)?(?:today|tonight|tomorrow)\b(?:\s+(?:morning|afternoon|evening|night)\b)?"
+             r"|later\s+this\s+(?:morning|afternoon|evening|week)\b"
+             r"|(?:heute|morgen)\s+(?:früh|Vormittag|Mittag|Nachmittag|Abend|Nacht)\b|noch\s+heute\b|heute\s+noch\b"
+             r"|morgen\b)")
+
+#: Forward-looking words before a restoration ("will", "should", "expected to", "we hope to").
+_ETR_FUTURE = (r"(?:\b(?:will|shall|should|may|might|could)|(?<=\w)['’]ll|\bwon['’]t|"
+               r"\b(?:expected|likely|due|scheduled|set|planned|estimated|anticipated|projected|"
+               r"going|hoping|aiming|planning|expecting|targeting|hope|expect|aim|plan|intend|want|target)\s+to)"
+               r"(?:\s+(?:all|both|now|hopefully|probably|likely|definitely|then|also|not|fully|completely))*")
+#: The state a service will be in: "resolved", "back online", "available again".
+_ETR_STATE = (r"(?:resolved|fixed|restored|repaired|recovered|mitigated|"
+              r"back(?:\s+(?:online|up|to\s+normal|in\s+service|in\s+operation))?|"
+              r"(?:available|operational|online|accessible|reachable|usable|functional)(?:\s+again)?|"
+              r"up\s+and\s+running(?:\s+again)?|up\s+again|running\s+(?:again|normally)|"
+              r"working(?:\s+(?:again|normally|as\s+(?:normal|usual|expected)))?|"
+              r"in\s+place|deployed|rolled\s+out|live|completed?|finished|caught\s+up)\b")
+#: What someone does to end the problem: "resume", "resolve this", "have it fixed", "deploy a fix".
+_ETR_ACTION = (r"(?:resume|return(?:\s+to\s+(?:normal|service|full\s+service))?|recover|normali[sz]e|"
+               r"come\s+back(?:\s+(?:online|up))?|work\s+(?:again|normally|as\s+(?:normal|usual|expected))|"
+               r"run\s+(?:again|normally)|function\s+(?:again|normally)|resolve|fix|restore|repair|mitigate|"
+               r"(?:have|get|bring)(?:\s+[\w’'-]+){0,4}?\s+(?:resolved|fixed|restored|repaired|back|working|running|"
+               r"up\s+and\s+running|up\s+again|online|sorted|in\s+place|deployed)|"
+               r"(?:deploy|roll\s+out|ship|release|apply|install|push|have|get)\s+(?:a|an|the)\s+(?:[\w-]+\s+)?"
+               r"(?:fix|patch|hotfix|repair|correction|solution|resolution))\b")
+#: Up to four words between the restoration and its time ("restored for all customers by 14:00").
+_ETR_FILL = r"(?:\s+[\w’'-]+){0,4}?"
+#: German: a forward-looking verb, a time and the state, in either order within a sentence.
+_ETR_DE_LEAD = (r"\b(?:wird|werden|sollte|sollten|soll|sollen|dürfte|dürften|müsste|müssten|"
+                r"wir\s+(?:rechnen|erwarten|planen|hoffen|gehen\s+(?:derzeit\s+)?davon\s+aus))\b")
+_ETR_DE_STATE = (r"\b(?:behoben|wiederhergestellt|gelöst|repariert|verfügbar|erreichbar|abgeschlossen|online|zurück|"
+                 r"funktionsfähig|nutzbar|einsatzbereit|Behebung|Wiederherstellung|Lösung|Fehlerbehebung|"
+                 r"wieder\s+(?:da|normal|\w+en))\b")
+_ETR_GAP = r"[^.!?;\n]{0,60}?"
+
+#: ETR labels: "ETA", "estimated time to resolution", "expected resolution: …".
+_ETR_ACRONYM = re.compile(r"\b(?:ETA|ETR|ETTR)\b")
+_ETR_LABEL = _lower_phrases(
     r"\bestimated\s+time\s+(?:to|of)\s+(?:resolution|recovery|restoration|repair|fix)\b",
-    r"\b(?:expected|estimated|anticipated|planned)\s+(?:resolution|recovery|restoration|fix)\s*(?:time\s*)?"
+    r"\b(?:expected|estimated|anticipated|planned|projected|target(?:ed)?)\s+"
+    r"(?:resolution|recovery|restoration|fix|repair|completion|return\s+to\s+service)\s*(?:time\s*)?"
     r"(?::|by|at|within|before|around|in)",
-    r"\b(?:expect|anticipate)\s+(?:\w+\s+){0,4}?(?:to\s+be\s+)?(?:resolved|fixed|restored|back\s+to\s+normal)\s+"
-    r"(?:by|at|within|before|around)\b",
+    r"\bvoraussichtliche[rn]?\s+(?:Behebung|Wiederherstellung|Lösung|Fehlerbehebung|Zeitpunkt)\b",
+    r"\b(?:erwartete|geplante|geschätzte)[rn]?\s+(?:Behebung|Wiederherstellung|Lösung|Fehlerbehebung)\w*",
+)
+#: "no ETA yet", "we cannot give an ETA", "noch keine voraussichtliche …": not a promise.
+_ETR_NEGATED = re.compile(
+    r"(?:\bno|\bnot|n['’]t|\bcannot|\bwithout|\bnoch\s+kein\w*|\bkein\w*|\bohne)(?:\s+[\w’'-]+){0,3}?\s*$",
+    re.IGNORECASE)
+#: A time promised for the end of the problem.
+_ETR = _lower_phrases(
     r"\b(?:expected|scheduled|planned|estimated|due)\s+to\s+be\s+(?:fully\s+)?"
     r"(?:resolved|fixed|restored|back|available|completed?|operational|online|up)\b",
-    r"\b(?:will|should)\s+be\s+(?:fully\s+)?(?:resolved|fixed|restored|back(?:\s+(?:online|up|to\s+normal))?|"
-    r"available\s+again|operational\s+again)\s+"
-    r"(?:by|at|within|before|in\s+(?:about\s+|around\s+|approximately\s+)?(?:[0-9]+|an?|one|two|three|a\s+few)\b)",
     r"\b(?:resolution|fix|restoration|recovery)\s+(?:is\s+)?(?:expected|estimated|planned|anticipated)\s+"
     r"(?:by|at|within|before|around|in|for)\b",
-    r"\bvoraussichtliche[rn]?\s+(?:Behebung|Wiederherstellung|Lösung|Fehlerbehebung|Zeitpunkt)\b",
+    # "should be fixed by 15:30 UTC", "full service will resume at 09:00", "we expect to resolve this by 14:00"
+    rf"{_ETR_FUTURE}\s+(?:(?:be|become|come|get)\s+(?:(?:fully|completely|largely|mostly|partially|partly|all)\s+)?"
+    rf"{_ETR_STATE}|{_ETR_ACTION}){_ETR_FILL}\s+{_ETR_WHEN}",
+    # "we anticipate a fix within the hour", "we expect service to be restored by tomorrow morning"
+    r"(?:\b(?:we|I)\s+(?:currently\s+|now\s+|still\s+|do\s+)?)?"
+    r"\b(?:expect(?:s|ing)?|anticipat(?:e|es|ing)|hop(?:e|es|ing)|aim(?:s|ing)?|plan(?:s|ning)?|intend(?:s|ing)?|"
+    r"target(?:s|ing)?|foresee(?:s|ing)?)(?:\s+[\w’'-]+){0,5}?\s+"
+    rf"(?:(?:(?:a|an|the|full|complete|normal|partial)\s+)*(?:fix|resolution|recovery|restoration|repair|"
+    rf"return\s+to\s+(?:normal|service))\b|to\s+(?:(?:be|come|get)\s+)?{_ETR_STATE}|to\s+{_ETR_ACTION}|{_ETR_STATE})"
+    rf"{_ETR_FILL}\s+{_ETR_WHEN}",
     r"\bvoraussichtlich\b[^.!?\n]{0,80}?\b(?:behoben|wiederhergestellt|verfügbar|abgeschlossen|gelöst|erreichbar)\b",
     r"\bbis\s+(?:(?:ca\.|circa|etwa|spätestens)\s+)?(?:[0-9]{1,2}(?:[:.][0-9]{2})?\s*Uhr|[0-9]{1,2}:[0-9]{2}|"
     r"[0-9]{1,2}\.[0-9]{1,2}\.(?:[0-9]{2,4})?|morgen|heute\s+\w+|Mittag|Mitternacht|Tagesende|Ende\s+des\s+Tages|"
     r"Montag|Dienstag|Mittwoch|Donnerstag|Freitag|Samstag|Sonntag)\b[^.!?\n]{0,60}?"
     r"\b(?:behoben|wiederhergestellt|gelöst|verfügbar)\b",
     r"\bBehebung\s+(?:ist\s+)?(?:bis|gegen|um)\b",
+    # "Der Dienst sollte gegen 14 Uhr wieder verfügbar sein",
+    # "Wir rechnen mit einer Lösung innerhalb der nächsten Stunde"
+    rf"{_ETR_DE_LEAD}{_ETR_GAP}(?:{_ETR_WHEN}{_ETR_GAP}{_ETR_DE_STATE}|{_ETR_DE_STATE}{_ETR_GAP}{_ETR_WHEN})"
+    # … but not "Wir werden Sie um 14 Uhr über die Behebung informieren".
+    r"(?![^.!?;\n]{0,40}?\b(?:informieren|benachrichtigen|melden|mitteilen)\b)",
+    rf"\b(?:Behebung|Wiederherstellung|Lösung|Fehlerbehebung)\s+(?:ist\s+|wird\s+)?(?:voraussichtlich\s+|erst\s+)?"
+    rf"{_ETR_WHEN}",
 )
+#: Without a forward-looking word, only "in two hours" makes "back online" a promise:
+#: "back online in about 2 hours", "in etwa 30 Minuten wieder verfügbar".
+_ETR_FRAGMENT = _lower_phrases(
+    r"\b(?:back(?:\s+(?:online|up|to\s+normal|in\s+service))?|up\s+and\s+running(?:\s+again)?|"
+    r"(?:online|available|working|running)\s+again)\s+(?:in|within)\s+"
+    rf"(?:{_ETR_QUAL})*{_ETR_DURATION}",
+    rf"\bin\s+(?:{_ETR_QUAL})*{_ETR_DURATION}\s+wieder\s+(?:online|verfügbar|erreichbar|nutzbar|da|\w+en)\b",
+)
+#: "was back online within 30 minutes", "war in 20 Minuten wieder da": a fact, not a promise.
+_ETR_PAST_BEFORE = re.compile(
+    r"\b(?:was|were|been|came|got|went|had|has|have|war|waren|wurde|wurden|hatte|hatten|hat|haben)\b"
+    r"(?:\s+[\w’'-]+){0,2}\s*$", re.IGNORECASE)
+#: The time after an ETR label or a phrase that ends on its preposition: "ETA 14:00", "ETR: 16:00 UTC",
+#: "ETA for a fix is 14:00", "expected to be resolved by 16:00".
+_ETR_TAIL = _lower_phrases(
+    rf"(?:[ \t]*[:=~][ \t]*|[ \t]+)(?:(?:is|of|for(?:\s+[\w-]+){{1,3}}?(?:\s+is)?|{_ETR_PREP})\s*)?"
+    rf"(?:{_ETR_QUAL})*{_ETR_TIME}")
+#: Caveat words that are part of an ETR label ("estimated time to resolution", "geschätzte Behebung").
+_ETR_OWN_CAVEAT_WORDS = ("estimat", "geschätzt")
+#: A time for the next update, or a promise to get in touch, is not an ETR.
+_NOT_ETR_INSIDE = re.compile(
+    r"\b(?:updates?|updated|updating|information|news|summary|post-?mortem|in\s+touch|back\s+to\s+you|"
+    r"Aktualisierung\w*|Statusmeldung|Meldung|Mitteilung|informieren|melden|Zusammenfassung)\b", re.IGNORECASE)
+
 _CAVEAT = _phrases(
     r"\bestimate[sd]?\b", r"\bestimation\b",
     r"\b(?:may|might|could|can)\s+(?:still\s+)?change\b", r"\bsubject\s+to\s+change\b",
@@ -618,6 +758,40 @@ def _status_findings(text: str) -> list[Finding]:
     return out
 
 
+def _etr_spans(text: str) -> list[tuple[int, int]]:
+    """Each ETR in ``text``, from its first word to the time it promises; overlapping ones merged."""
+    low = _lower(text)
+    found: list[tuple[int, int]] = []
+
+    def add(start: int, end: int) -> None:
+        if low[start] in "'’":  # "We'll": from "We"
+            while start > 0 and low[start - 1].isalnum():
+                start -= 1
+        tail = _ETR_TAIL.match(low, end)
+        if tail is not None:
+            end = tail.end()
+        if not _NOT_ETR_INSIDE.search(low, start, end):
+            found.append((start, end))
+
+    for pattern, source in ((_ETR_ACRONYM, text), (_ETR_LABEL, low)):
+        for m in pattern.finditer(source):
+            if not _ETR_NEGATED.search(low, max(0, m.start() - 40), m.start()):
+                add(m.start(), m.end())
+    for m in _ETR.finditer(low):
+        add(m.start(), m.end())
+    for m in _ETR_FRAGMENT.finditer(low):
+        if not _ETR_PAST_BEFORE.search(low, max(0, m.start() - 40), m.start()):
+            add(m.start(), m.end())
+    found.sort()
+    merged: list[tuple[int, int]] = []
+    for s, e in found:
+        if merged and s < merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], e))
+        else:
+            merged.append((s, e))
+    return merged
+
+
 def _last_line_span(text: str) -> tuple[int, int] | None:
     end = len(text.rstrip())
     if end == 0:
@@ -659,9 +833,12 @@ def lint(text: str, *, external: bool, status: str | None = None, channel: str |
                                "Apologise for the impact instead, e.g. 'We are sorry for the disruption this "
                                "caused.' Have Legal approve statements about fault or guarantees."))
 
-    etr = [(m.start(), m.end()) for m in _ETR.finditer(text)]
+    etr = _etr_spans(text)
     if etr:
-        caveated = any(not any(a <= m.start() < b for a, b in etr) for m in _CAVEAT.finditer(text))
+        # "estimated" in "estimated time to resolution" is part of the ETR, not a caveat.
+        caveated = any(not (m.group().lower().startswith(_ETR_OWN_CAVEAT_WORDS)
+                            and any(a <= m.start() < b for a, b in etr))
+                       for m in _CAVEAT.finditer(text))
         if not caveated:
             for s, e in etr:
                 findings.append(_f("etr-caveat", False, s, e,

@@ -276,6 +276,96 @@ def test_estimated_time_alone_is_not_a_caveat():
     assert rules(lint(text, external=True, config=CONFIG)) == {"etr-caveat"}
 
 
+#: Ordinary ETR wording, and the promise the finding should cover (the phrase and its time).
+ORDINARY_ETRS = [
+    ("we expect to resolve this by 14:00", "we expect to resolve this by 14:00"),
+    ("Service should be back within 30 minutes.", "should be back within 30 minutes"),
+    ("This should be fixed by 15:30 UTC.", "should be fixed by 15:30 UTC"),
+    ("we expect service to be restored by tomorrow morning", "we expect service to be restored by tomorrow morning"),
+    ("we anticipate a fix within the hour", "we anticipate a fix within the hour"),
+    ("expected to be resolved by 16:00", "expected to be resolved by 16:00"),
+    ("full service will resume at 09:00", "will resume at 09:00"),
+    ("back online in about 2 hours", "back online in about 2 hours"),
+    ("ETA 14:00", "ETA 14:00"),
+    ("should be resolved shortly after 10:00", "should be resolved shortly after 10:00"),
+    ("We'll have it fixed by noon.", "We'll have it fixed by noon"),
+    ("Payments should work again by 3 pm.", "should work again by 3 pm"),
+    ("We hope to have this resolved by the end of the day.", "We hope to have this resolved by the end of the day"),
+    ("A fix should be in place by 14:00.", "should be in place by 14:00"),
+    ("Service won't be back before 16:00 CET.", "won't be back before 16:00 CET"),
+    ("The ETA for a fix is 14:00.", "ETA for a fix is 14:00"),
+    ("ETR: 16:00 UTC.", "ETR: 16:00 UTC"),
+    ("Resolution is expected within 2 hours.", "Resolution is expected within 2 hours"),
+    ("Systems should be back online later today.", "should be back online later today"),
+    ("Up and running again in 20 minutes.", "Up and running again in 20 minutes"),
+]
+ORDINARY_ETRS_DE = [
+    ("Der Dienst sollte gegen 14 Uhr wieder verfügbar sein.", "sollte gegen 14 Uhr wieder verfügbar"),
+    ("Wir rechnen mit einer Behebung innerhalb der nächsten Stunde.",
+     "Wir rechnen mit einer Behebung innerhalb der nächsten Stunde"),
+    ("Die Anmeldung wird in etwa 2 Stunden wieder funktionieren.", "wird in etwa 2 Stunden wieder funktionieren"),
+    ("Die Störung dürfte bis heute Abend behoben sein.", "dürfte bis heute Abend behoben"),
+    ("Der Shop ist in etwa 30 Minuten wieder erreichbar.", "in etwa 30 Minuten wieder erreichbar"),
+    ("Die Zahlungen sollten ab 14 Uhr wieder funktionieren.", "sollten ab 14 Uhr wieder funktionieren"),
+    ("Erwartete Behebung: 14 Uhr.", "Erwartete Behebung: 14 Uhr"),
+    ("Die Störung wird morgen früh behoben sein.", "wird morgen früh behoben"),
+]
+CAVEAT_EN = "This is an estimate and may change."
+CAVEAT_DE = "Dies ist eine Schätzung und kann sich ändern."
+
+
+@pytest.mark.parametrize("sentence, promise", ORDINARY_ETRS + ORDINARY_ETRS_DE)
+def test_ordinary_etr_wording_needs_a_caveat(sentence, promise):
+    text = f"We found the cause. {sentence} Thank you for your patience."
+    findings = lint(text, external=True, config=CONFIG)
+    check_well_formed(text, findings)
+    assert [(f.rule, f.blocking, text[f.start:f.end]) for f in findings] == [("etr-caveat", False, promise)]
+    assert findings[0].start == text.index(promise)
+    assert [(f.rule, text[f.start:f.end]) for f in lint(text, external=False, config=CONFIG)] == [
+        ("etr-caveat", promise)]
+
+
+@pytest.mark.parametrize("sentence, promise", ORDINARY_ETRS + ORDINARY_ETRS_DE)
+def test_ordinary_etr_wording_with_a_caveat_before_or_after_is_quiet(sentence, promise):
+    caveat = CAVEAT_DE if (sentence, promise) in ORDINARY_ETRS_DE else CAVEAT_EN
+    for text in (f"{sentence} {caveat}", f"{caveat} {sentence}"):
+        assert lint(text, external=True, config=CONFIG) == [], text
+
+
+@pytest.mark.parametrize("text", [
+    "We are investigating.",
+    "Next update by 14:00.",
+    "Next update by 14:00 UTC.",
+    "We will post another update within 30 minutes.",
+    "We will be back with another update by 14:00.",
+    "We will have an update for you by 14:00.",
+    "We will get back to you by 14:00.",
+    "service was restored at 14:00",
+    "resolved at 10:00",
+    "The issue was resolved by 16:00.",
+    "Services came back online within 30 minutes.",
+    "We don't have an ETA yet.",
+    "There is no ETR at this time.",
+    "The service should be back soon.",
+    "Refunds will be processed within 5 working days.",
+    "Nächstes Update um 14 Uhr.",
+    "Wir informieren Sie um 14 Uhr erneut.",
+    "Wir werden Sie um 14 Uhr über die Behebung informieren.",
+    "Die Störung wurde um 14 Uhr behoben.",
+    "Der Dienst ist seit 10 Uhr wieder verfügbar.",
+    "Der Shop war in 20 Minuten wieder erreichbar.",
+])
+def test_no_promise_of_a_resolution_time_is_not_an_etr(text):
+    """Next-update times, past facts, 'no ETA yet' and vague 'soon' are not ETRs."""
+    assert lint(text, external=True, config=CONFIG) == []
+    assert lint(text, external=False, config=CONFIG) == []
+
+
+def test_a_caveat_inside_a_german_etr_still_counts_but_estimated_in_a_label_does_not():
+    assert lint("Die Störung wird unter Vorbehalt bis 14 Uhr behoben sein.", external=True, config=CONFIG) == []
+    assert rules(lint("Geschätzte Behebung: 14 Uhr.", external=True, config=CONFIG)) == {"etr-caveat"}
+
+
 @pytest.mark.parametrize("text, value", [
     ("Status: Fixed\nAll good now.", "Fixed"),
     ("Status: down", "down"),
@@ -412,6 +502,52 @@ def test_ip_addresses_in_prose_are_found_with_the_exact_span(before, after, ip, 
     hits = [f for f in findings if f.rule == "ip-address"]
     assert [(f.start, f.end, f.blocking) for f in hits] == [(start, start + len(token), True)]
     assert "ip-address" not in rules(lint(text, external=False, config=CONFIG))
+
+
+CLOCK_EN = st.tuples(st.integers(0, 23), st.integers(0, 59), st.sampled_from(["", " UTC", " CET"])).map(
+    lambda t: f"{t[0]:02d}:{t[1]:02d}{t[2]}")
+CLOCK_DE = st.tuples(st.integers(0, 23), st.integers(0, 59)).map(lambda t: f"{t[0]:02d}:{t[1]:02d} Uhr")
+#: (sentence, promise) with "{t}" for a time.
+PROMISES = st.one_of(
+    st.tuples(st.sampled_from([
+        ("We expect to resolve this by {t}.", "We expect to resolve this by {t}"),
+        ("Service should be back by {t}.", "should be back by {t}"),
+        ("Full service will resume at {t}.", "will resume at {t}"),
+        ("The fix is expected to be deployed by {t}.", "expected to be deployed by {t}"),
+        ("Logins should be working again shortly after {t}.", "should be working again shortly after {t}"),
+        ("ETA {t}.", "ETA {t}"),
+    ]), CLOCK_EN, st.just(CAVEAT_EN)),
+    st.tuples(st.sampled_from([
+        ("Der Dienst sollte bis {t} wieder verfügbar sein.", "sollte bis {t} wieder verfügbar"),
+        ("Wir rechnen mit einer Lösung gegen {t}.", "Wir rechnen mit einer Lösung gegen {t}"),
+    ]), CLOCK_DE, st.just(CAVEAT_DE)),
+)
+NOT_PROMISES = st.sampled_from([
+    "Next update by {t}.", "Next update at {t}.", "We will post another update by {t}.",
+    "Service was restored at {t}.", "Resolved at {t}.", "The fix was deployed at {t}.", "Nächstes Update um {t}.",
+    "Die Störung wurde um {t} behoben.",
+])
+
+
+@HYPOTHESIS
+@given(before=PROSE, after=PROSE, promise=PROMISES, caveat=st.booleans())
+def test_an_etr_in_prose_is_found_with_its_span_unless_caveated(before, after, promise, caveat):
+    (sentence, expected), time_, caveat_text = promise
+    sentence, expected = sentence.format(t=time_), expected.format(t=time_)
+    text = f"{before}. {sentence} {caveat_text + ' ' if caveat else ''}{after}"
+    findings = [f for f in lint(text, external=True, config=CONFIG) if f.rule == "etr-caveat"]
+    if caveat:
+        assert findings == []
+    else:
+        start = len(before) + 2 + sentence.index(expected)
+        assert [(f.start, f.end, f.blocking) for f in findings] == [(start, start + len(expected), False)]
+
+
+@HYPOTHESIS
+@given(before=PROSE, after=PROSE, sentence=NOT_PROMISES, time_=st.one_of(CLOCK_EN, CLOCK_DE))
+def test_next_update_times_and_past_facts_are_never_etrs(before, after, sentence, time_):
+    text = f"{before}. {sentence.format(t=time_)} {after}"
+    assert "etr-caveat" not in rules(lint(text, external=True, config=CONFIG))
 
 
 @HYPOTHESIS
