@@ -554,13 +554,13 @@ class ChannelsDialog(QDialog):
         c = self.selected()
         if c is None:
             return
-        store, name = self.store, c.name
+        store, name, actor = self.store, c.name, self.actor
         self.test_button.setEnabled(False)
         self._say(f"Testing {name}…", True)
         self.result.setStyleSheet("")
 
         def run() -> str:
-            return channels.test(store, name, timeout=outbox.settings(store).timeout_s)
+            return channels.test(store, actor, name, timeout=outbox.settings(store).timeout_s)
 
         def done(text: str) -> None:
             if not qt_alive(self):

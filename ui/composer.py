@@ -271,7 +271,7 @@ class ComposerView(QWidget):
             if incident is not None and self.store is not None:
                 from warroom.services import drafts
 
-                for view in drafts.list_drafts(self.store, incident.id):
+                for view in drafts.list_drafts(self.store, incident.id, viewer=self.actor):
                     self._add_column(view)
             self.etr_at.setDateTime(QDateTime.currentDateTime().addSecs(3600))
             self.etr_until.setDateTime(QDateTime.currentDateTime().addSecs(7200))
@@ -362,7 +362,7 @@ class ComposerView(QWidget):
         from warroom.services import drafts
 
         if qt_alive(col) and self.store is not None:
-            col.revision_saved(drafts.get(self.store, col.view.id))
+            col.revision_saved(drafts.get(self.store, col.view.id, viewer=self.actor))
         self._say("")
         self.status_message.emit(message)
         self.changed.emit()
@@ -380,9 +380,9 @@ class ComposerView(QWidget):
         """Say where the update will go, then publish it: once out, it cannot be called back."""
         from warroom.services import outbox
 
-        store, draft_id = self.store, col.view.id
+        store, draft_id, actor = self.store, col.view.id, self.actor
         exercise = bool(self.incident and self.incident.exercise)
-        self.ops.read(lambda: outbox.preview(store, draft_id),
+        self.ops.read(lambda: outbox.preview(store, draft_id, viewer=actor),
                       lambda planned: self._confirm_publish(col, planned, exercise),
                       lambda error: self._say(str(error)))
 

@@ -155,11 +155,11 @@ def journal_report_dialog(report: VerifyReport, parent=None) -> ReportDialog:
 # -- signed archives -----------------------------------------------------------------
 
 
-def export_archive(store: Store, ops: Operations, incident, path: Path, on_done) -> None:
+def export_archive(store: Store, ops: Operations, actor: str, incident, path: Path, on_done) -> None:
     """Write the incident's signed archive on a background reader; ``on_done(manifest)``."""
     from warroom.services import audit
 
-    ops.read(lambda: audit.export(store, incident.id, path), on_done)
+    ops.read(lambda: audit.export(store, actor, incident.id, path), on_done)
 
 
 def archive_report_dialog(report: ArchiveReport, path: Path, own_key: str | None, parent=None) -> ReportDialog:

@@ -136,7 +136,7 @@ class MainWindow(QMainWindow):
         self.match_label = QLabel()
         self.match_label.setObjectName("matchLabel")
 
-        self.timeline_model = TimelineModel(store, self.utc, self.local, self)
+        self.timeline_model = TimelineModel(store, self.utc, self.local, self, viewer=actor)
         self.timeline_view = QTableView()
         self.timeline_view.setObjectName("timeline")
         self.timeline_view.setModel(self.timeline_model)
@@ -336,6 +336,7 @@ class MainWindow(QMainWindow):
     def set_actor(self, name: str) -> None:
         """Who is using the window: their reviews, their confidential incidents."""
         self.actor = name
+        self.timeline_model.viewer = name
         if self._composer is not None:
             self._composer.actor = name
         if self._reviews is not None:
@@ -499,8 +500,7 @@ class MainWindow(QMainWindow):
         actor = self.actor
 
         def failed_deliveries():
-            visible = [i.id for i in incidents.list_incidents(store, viewer=actor)]
-            return outbox.list_deliveries(store, states=("failed",), incident_ids=visible, limit=500)
+            return outbox.list_deliveries(store, viewer=actor, states=("failed",), limit=500)
 
         self.ops.read(failed_deliveries, show)
 
@@ -680,7 +680,7 @@ class MainWindow(QMainWindow):
         from warroom.services import matrix
 
         try:
-            return matrix.update_dues(self.store, incident.id)
+            return matrix.update_dues(self.store, incident.id, viewer=self.actor)
         except WarroomError:
             return []
 
@@ -797,7 +797,7 @@ class MainWindow(QMainWindow):
             return
         from warroom.services import review
 
-        waiting = review.waiting_summary(self.store, incident.id)
+        waiting = review.waiting_summary(self.store, incident.id, viewer=self.actor)
         self.header.waiting.setText("Reviews waiting: " + ", ".join(f"{who} ({n})" for who, n in waiting.items())
                                     if waiting else "")
 
@@ -813,8 +813,8 @@ class MainWindow(QMainWindow):
             # Lapsed review windows hand over to backups and the commander while the window is open.
             from warroom.services import review
 
-            store, actor = self.store, self.actor
-            self.ops.write(lambda: review.sweep(store, actor), lambda moved: None)
+            store = self.store
+            self.ops.write(lambda: review.sweep(store), lambda moved: None)
 
     # -- writes --------------------------------------------------------------------
 
@@ -952,10 +952,10 @@ class MainWindow(QMainWindow):
                                                         "Markdown (*.md)")
         if not path:
             return
-        key, store = self._current.id, self.store
+        key, store, actor = self._current.id, self.store, self.actor
 
         def write() -> str:
-            text = export_incident(store, key, "markdown")
+            text = export_incident(store, key, "markdown", viewer=actor)
             with open(path, "w", encoding="utf-8") as fh:
                 fh.write(text)
             return path
@@ -984,7 +984,7 @@ class MainWindow(QMainWindow):
                 f"Archive of {incident.ref} written to {path}: {len(manifest['files'])} files, signed with key "
                 f"{manifest['public_key'][:12]}…", 10_000)
 
-        integrity.export_archive(self.store, self.ops, incident, path, done)
+        integrity.export_archive(self.store, self.ops, self.actor, incident, path, done)
 
     def verify_archive(self, path=None) -> None:
         """Check an archive (from this or any other War room) and say what fails."""

@@ -158,9 +158,12 @@ class TimelineModel(QAbstractTableModel):
     PAGE = 200
     MAX_PAGES = 64
 
-    def __init__(self, store: Store | None, utc: TimeFormatter, local: TimeFormatter, parent=None) -> None:
+    def __init__(self, store: Store | None, utc: TimeFormatter, local: TimeFormatter, parent=None, *,
+                 viewer: str) -> None:
         super().__init__(parent)
         self.store = store
+        #: Who reads: the store refuses a confidential timeline to anyone else.
+        self.viewer = viewer
         self.utc = utc
         self.local = local
         self.incident_id: uuid.UUID | None = None
@@ -194,7 +197,8 @@ class TimelineModel(QAbstractTableModel):
             return None
         from warroom.services.timeline import TimelineQuery
 
-        query = TimelineQuery(self.store, self.incident_id, kind=kind, search=(search or "").strip() or None)
+        query = TimelineQuery(self.store, self.incident_id, viewer=self.viewer, kind=kind,
+                              search=(search or "").strip() or None)
         query.count()
         return query
 

@@ -356,7 +356,7 @@ class DeliveriesView(QWidget):
         else:
             from warroom.services import outbox
 
-            self._all = outbox.list_deliveries(self.store, incident_id=self.incident_id)
+            self._all = outbox.list_deliveries(self.store, viewer=self.actor, incident_id=self.incident_id)
         self._show_rows()
 
     def set_filter(self, states: tuple[str, ...] | None) -> None:

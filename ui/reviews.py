@@ -223,7 +223,7 @@ class ReviewsView(QWidget):
         from warroom.lint import lint
         from warroom.services import audiences, drafts, settings
 
-        revisions = drafts.revisions(self.store, item.request.draft_id)
+        revisions = drafts.revisions(self.store, item.request.draft_id, viewer=self.actor)
         current = next(r for r in revisions if r.revision == item.request.revision)
         previous = next((r for r in revisions if r.revision == item.request.revision - 1), None)
         first = revisions[0]

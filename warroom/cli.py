@@ -1,7 +1,8 @@
 """``warroom-cli``: every capability, headless.
 
-Exit codes: 0 ok, 1 a check failed, 2 usage or input error, 3 an unexpected
-internal error (details in the log file).
+Exit codes: 0 ok, 1 a check failed, 2 usage or input error, 3 not permitted
+(the message names the role needed), 70 an unexpected internal error (details
+in the log file).
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from warroom.timeparse import parse_when
 
 log = logging.getLogger("warroom.cli")
 
-EXIT_OK, EXIT_CHECK, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+EXIT_OK, EXIT_CHECK, EXIT_USAGE, EXIT_NOT_PERMITTED, EXIT_INTERNAL = 0, 1, 2, 3, 70
 MAX_DEMO_EVENTS = 10_000_000
 
 
@@ -179,7 +180,6 @@ def cmd_incident_edit(store: Store, args, out: Output) -> int:
 
 
 def cmd_log(store: Store, args, out: Output) -> int:
-    incidents.get(store, args.incident, viewer=args.actor)  # a confidential incident is for its members
     text = _read_text_arg(args.text, args.file)
     at = parse_when(args.at, now=store.clock.now()) if args.at else None
     e = timeline.log(store, args.actor, args.incident, text, kind=args.kind, at=at)
@@ -197,8 +197,8 @@ def cmd_edit_entry(store: Store, args, out: Output) -> int:
 def cmd_timeline(store: Store, args, out: Output) -> int:
     if args.limit is not None and args.limit < 1:
         raise InputError("--limit must be 1 or more.")
-    incidents.get(store, args.incident, viewer=args.actor)
-    rows = timeline.entries(store, args.incident, kind=args.kind, search=args.search, limit=args.limit)
+    rows = timeline.entries(store, args.incident, viewer=args.actor, kind=args.kind, search=args.search,
+                            limit=args.limit)
     if out.as_json:
         out.data([r.as_dict() for r in rows])
         return EXIT_OK
@@ -214,8 +214,7 @@ def cmd_timeline(store: Store, args, out: Output) -> int:
 
 
 def cmd_export(store: Store, args, out: Output) -> int:
-    incidents.get(store, args.incident, viewer=args.actor)
-    _write_out(export_service.export_incident(store, args.incident, args.format), args.out)
+    _write_out(export_service.export_incident(store, args.incident, args.format, viewer=args.actor), args.out)
     return EXIT_OK
 
 
@@ -375,7 +374,7 @@ def cmd_render(store: Store, args, out: Output) -> int:
     from warroom.services import compose
 
     etr = _etr_from_args(store, args)
-    r = compose.render_update(store, args.incident, audience=args.audience, locale=args.locale,
+    r = compose.render_update(store, args.incident, audience=args.audience, viewer=args.actor, locale=args.locale,
                               template=args.template, etr=etr)
     channels = [args.channel] if args.channel else list(("long", "short", "chat"))
     if out.as_json:
@@ -431,7 +430,7 @@ def cmd_draft_compose(store: Store, args, out: Output) -> int:
 def cmd_draft_edit(store: Store, args, out: Output) -> int:
     from warroom.services import drafts
 
-    d = drafts.get(store, _draft_id(args.draft))
+    d = drafts.get(store, _draft_id(args.draft), viewer=args.actor)
     texts = {"subject": args.subject if args.subject is not None else d.subject, "long": d.long,
              "short": d.short, "chat": d.chat}
     field = args.channel or "long"
@@ -448,7 +447,7 @@ def cmd_draft_edit(store: Store, args, out: Output) -> int:
 def cmd_draft_list(store: Store, args, out: Output) -> int:
     from warroom.services import drafts
 
-    rows = drafts.list_drafts(store, args.incident)
+    rows = drafts.list_drafts(store, args.incident, viewer=args.actor)
     out.data([_draft_dict(d) for d in rows],
              "\n".join(f"{d.id}  {d.audience:<12} {d.state:<10} r{d.revision}  {d.subject}" for d in rows)
              or "No drafts.")
@@ -524,7 +523,7 @@ def cmd_draft_withdraw(store: Store, args, out: Output) -> int:
 def cmd_draft_sweep(store: Store, args, out: Output) -> int:
     from warroom.services import review
 
-    moved = review.sweep(store, args.actor, viewer=args.actor)
+    moved = review.sweep(store, viewer=args.actor)
     out.data([{"draft_id": r.draft_id, "role": r.role.value, "assignee": r.assignee, "level": r.level,
                "due_at": r.due_at} for r in moved],
              "\n".join(f"{r.draft_id} {r.role.label}: now {r.assignee or 'anyone with the role'} "
@@ -535,8 +534,8 @@ def cmd_draft_sweep(store: Store, args, out: Output) -> int:
 def cmd_draft_reviews(store: Store, args, out: Output) -> int:
     from warroom.services import review
 
-    review.sweep(store, args.actor)  # lapsed windows hand over before anyone looks
-    rows = review.requests(store, _draft_id(args.draft))
+    review.sweep(store)  # lapsed windows hand over before anyone looks
+    rows = review.requests(store, _draft_id(args.draft), viewer=args.actor)
     out.data([{"role": r.role.value, "revision": r.revision, "state": r.state, "decided_by": r.decided_by,
                "decided_at": r.decided_at, "comment": r.comment, "assignee": r.assignee,
                "due_at": r.due_at, "level": r.level} for r in rows],
@@ -549,7 +548,7 @@ def cmd_draft_reviews(store: Store, args, out: Output) -> int:
 def cmd_draft_show(store: Store, args, out: Output) -> int:
     from warroom.services import drafts
 
-    d = drafts.get(store, _draft_id(args.draft))
+    d = drafts.get(store, _draft_id(args.draft), viewer=args.actor)
     out.data(_draft_dict(d), f"{d.audience} · {d.locale} · {d.template} · revision {d.revision} · {d.state}\n"
                              f"Subject: {d.subject}\n\n{d.long.rstrip()}\n\n--- SMS ---\n{d.short.rstrip()}\n\n"
                              f"--- chat ---\n{d.chat.rstrip()}")
@@ -597,7 +596,8 @@ def cmd_person_list(store: Store, args, out: Output) -> int:
 def cmd_audit_export(store: Store, args, out: Output) -> int:
     from warroom.services import audit
 
-    manifest = audit.export(store, args.incident, Path(args.out), key_file=Path(args.key_file) if args.key_file else None)
+    manifest = audit.export(store, args.actor, args.incident, Path(args.out),
+                            key_file=Path(args.key_file) if args.key_file else None)
     out.data({"out": args.out, "files": len(manifest["files"]), "merkle_root": manifest["merkle_root"],
               "public_key": manifest["public_key"]},
              f"Wrote {args.out}: {len(manifest['files'])} files, Merkle root {manifest['merkle_root'][:16]}…, "
@@ -1021,7 +1021,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         else:
             db = paths.resolve_db_path(getattr(args, "db", None))
             with open_store(db, clock=SystemClock()) as store:
-                _guard(store, args)
                 code = args.func(store, args, out)
     except CheckFailed as exc:
         _error(str(exc), as_json)
@@ -1041,42 +1040,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         _error(f"Unexpected error: {exc}. Details are in the log ({paths.log_dir()}).", as_json)
         return EXIT_INTERNAL
     return code
-
-
-def _guard(store: Store, args: argparse.Namespace) -> None:
-    """A confidential incident is for its members: every command that names an
-    incident, an update of one or an entry of one checks that first, in one place."""
-    incident = getattr(args, "incident", None)
-    if isinstance(incident, str):
-        incidents.get(store, incident, viewer=args.actor)
-    draft = getattr(args, "draft", None)
-    if isinstance(draft, str):
-        from warroom.services import drafts
-
-        d = drafts.get(store, _draft_id(draft))
-        incidents.get(store, d.incident_id, viewer=args.actor)
-    delivery = getattr(args, "delivery", None)
-    if isinstance(delivery, str):
-        from warroom.services import outbox
-
-        with store.read() as session:
-            incident_id = outbox._find(session, delivery).incident_id
-        incidents.get(store, incident_id, viewer=args.actor)
-    entry = getattr(args, "entry", None)
-    if isinstance(entry, str):
-        import uuid as _uuid
-
-        from warroom.store.models import TimelineEntry
-
-        try:
-            entry_id = _uuid.UUID(entry)
-        except ValueError:
-            return  # the command says what is wrong with it
-        with store.read() as session:
-            row = session.get(TimelineEntry, entry_id)
-            incident_id = row.incident_id if row else None
-        if incident_id is not None:
-            incidents.get(store, incident_id, viewer=args.actor)
 
 
 def _check_arguments(args: argparse.Namespace) -> None:

@@ -98,7 +98,7 @@ def cmd_channel_test(store: Store, args, out) -> int:
     from warroom.services import channels
 
     try:
-        done = channels.test(store, args.name, timeout=args.timeout)
+        done = channels.test(store, args.actor, args.name, timeout=args.timeout)
     except ChannelError as exc:
         raise CheckFailed(f"Channel {args.name} does not work: {exc}") from None
     out.data({"ok": True, "done": done}, f"Channel {args.name} works: {done}.")
@@ -121,7 +121,7 @@ def cmd_matrix_show(store: Store, args, out) -> int:
 
     if args.incident:
         inc = incidents.get(store, args.incident, viewer=args.actor)
-        rows = matrix.plan(store, inc.id)
+        rows = matrix.plan(store, inc.id, viewer=args.actor)
         lines = [f"{inc.ref} {inc.title} — {inc.severity.value}, {inc.status.value}"]
         data = []
         for r in rows:
@@ -201,8 +201,7 @@ def cmd_outbox_list(store: Store, args, out) -> int:
 
     incident_id = incidents.get(store, args.incident, viewer=args.actor).id if args.incident else None
     states = tuple(args.state.split(",")) if args.state else None
-    visible = None if incident_id is not None else [i.id for i in incidents.list_incidents(store, viewer=args.actor)]
-    rows = outbox.list_deliveries(store, incident_id=incident_id, states=states, incident_ids=visible)
+    rows = outbox.list_deliveries(store, viewer=args.actor, incident_id=incident_id, states=states)
     text = "\n".join(f"{r.id.hex[:10]}  {r.state:<11} {r.channel:<14} {r.target[:30]:<30} {r.attempts:>2}x  "
                      f"{(r.last_error or ('exercise: not sent' if r.state == 'simulated' else ''))[:60]}"
                      for r in rows) or "The outbox is empty."
@@ -249,7 +248,10 @@ def cmd_outbox_settings(store: Store, args, out) -> int:
 
 def cmd_dispatch(store: Store, args, out) -> int:
     from warroom.dispatch import Dispatcher
+    from warroom.services import access
 
+    with store.read() as session:
+        access.check(session, args.actor, access.Action.DELIVERIES)
     dispatcher = Dispatcher(store)
     if args.once:
         s = dispatcher.run_once()

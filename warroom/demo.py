@@ -12,9 +12,26 @@ from datetime import datetime, timedelta
 
 from warroom.clock import SimulatedClock
 from warroom.domain import EntryKind
-from warroom.services import incidents, timeline
+from warroom.identity import SYSTEM, System
+from warroom.services import incidents, people, timeline
 from warroom.services.incidents import IncidentView
 from warroom.store import Store
+
+#: The demo's people: name, roles, e-mail, backups. Dana runs the incident and the
+#: database; each review role has two people, so nobody reviews alone.
+PEOPLE: list[tuple[str, str, str, dict[str, str]]] = [
+    ("Dana Okafor", "incident_commander,administrator", "dana.okafor@example.com", {}),
+    ("Ravi Shah", "technical_reviewer,incident_commander", "ravi.shah@example.com", {}),
+    ("Tomás Ferreira", "technical_reviewer", "tomas.ferreira@example.com", {"technical_reviewer": "Ravi Shah"}),
+    ("Mia Lindqvist", "comms_reviewer,communications_owner", "mia.lindqvist@example.com", {}),
+    ("Sam Porter", "incident_commander,comms_reviewer", "sam.porter@example.com", {"comms_reviewer": "Mia Lindqvist"}),
+    ("Priya Nair", "legal_reviewer", "priya.nair@example.com", {}),
+    ("Jordan Lee", "legal_reviewer", "jordan.lee@example.com", {"legal_reviewer": "Priya Nair"}),
+    ("Alex Kim", "viewer", "alex.kim@example.com", {}),
+]
+
+#: Entries that arrive from monitoring rather than from a person.
+MONITORING = System("monitoring")
 
 _STORY: list[tuple[int, str, str, str]] = [
     # minutes after detection, who, kind (or "status:" / "severity:"), text
@@ -58,6 +75,7 @@ def create(store: Store, *, events: int = 0, seed: int = 7) -> IncidentView:
     sim = SimulatedClock(start)
     store.clock = sim
     try:
+        _people(store)
         main = incidents.open_incident(
             store, "Dana Okafor", title="Regional cloud outage: checkout and login failing in Europe",
             severity="SEV2", category="third_party", impact="partial_outage", customer_facing=True,
@@ -71,7 +89,7 @@ def create(store: Store, *, events: int = 0, seed: int = 7) -> IncidentView:
             elif kind.startswith("severity:"):
                 incidents.set_severity(store, who, main.id, kind.split(":", 1)[1], note=text)
             else:
-                timeline.log(store, who, main.id, text, kind=kind)
+                timeline.log(store, MONITORING if who == "monitoring" else who, main.id, text, kind=kind)
         for title, sev, cat, impact, cf, comps, commander, ago, final in _OTHER:
             other = incidents.open_incident(store, commander, title=title, severity=sev, category=cat,
                                             impact=impact, customer_facing=cf, components=comps,
@@ -88,12 +106,28 @@ def create(store: Store, *, events: int = 0, seed: int = 7) -> IncidentView:
     finally:
         store.clock = real_clock
     if events:
-        timeline.bulk_log(store, "load generator", main.id, scale_entries(events, start, now, seed=seed))
+        timeline.bulk_log(store, System("load generator"), main.id, scale_entries(events, start, now, seed=seed))
     from warroom.services import settings
 
     if settings.get_org(store).name == settings.DEFAULT_ORG_NAME:  # a demo speaks for a made-up company
-        settings.set_org(store, "demo", name="Example Corp", status_url="https://status.example.com")
-    return incidents.get(store, main.id)
+        settings.set_org(store, ADMIN, name="Example Corp", status_url="https://status.example.com")
+    return incidents.get(store, main.id, viewer=SYSTEM)
+
+
+#: Who configures the demo (an administrator among its people).
+ADMIN = "Dana Okafor"
+
+
+def _people(store: Store) -> None:
+    """The demo's people, unless the register already has some (then they are the
+    ones who know who they are)."""
+    if people.list_people(store):
+        return
+    for name, roles, email, _backups in PEOPLE:
+        people.save(store, SYSTEM, name, roles=roles, email=email)
+    for name, _roles, _email, backups in PEOPLE:
+        if backups:
+            people.save(store, SYSTEM, name, backups=backups)
 
 
 def _first_update(store: Store, incident_id) -> None:
@@ -112,15 +146,15 @@ def _delivery(store: Store) -> None:
 
     if channels.list_channels(store):
         return
-    channels.add(store, "demo", "status-page", "sitepage",
+    channels.add(store, ADMIN, "status-page", "sitepage",
                  {"out_dir": str(store.path.parent / "status-page"), "components": "Checkout, Login, Public API",
                   "name": "Example Corp status"})
-    matrix.set_cell(store, "demo", "customers", "all", channels="status-page")
+    matrix.set_cell(store, ADMIN, "customers", "all", channels="status-page")
     for name, audience, email, phone in (
             ("Northwind Traders", "customers", "it-ops@northwind.example", "+44 20 7946 0958"),
             ("Contoso Retail", "customers", "noc@contoso.example", None),
             ("Board of directors", "executives", "board@example.com", None)):
-        stakeholders.save(store, "demo", name=name, audience=audience, email=email, phone=phone,
+        stakeholders.save(store, ADMIN, name=name, audience=audience, email=email, phone=phone,
                           verified_at=store.clock.now())
 
 

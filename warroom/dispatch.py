@@ -35,6 +35,7 @@ from sqlalchemy.orm import aliased
 
 from warroom.channels.base import ChannelError, Message, Recipient, SendContext
 from warroom.domain import EntryKind
+from warroom.identity import System
 from warroom.errors import WarroomError
 from warroom.secrets import SecretsLocked
 from warroom.ids import uuid7
@@ -45,7 +46,8 @@ from warroom.store.models import Channel, Delivery, Draft, DraftRevision, Incide
 
 log = logging.getLogger(__name__)
 
-ACTOR = "dispatcher"
+#: The program sending on its own: journaled as "dispatcher", never a person's name.
+ACTOR = System("dispatcher")
 
 
 def rate_check(tat: float | None, now: float, rate: float, burst: int) -> tuple[float, float | None]:

@@ -119,6 +119,7 @@ class Role(_Choice):
     COMMS_REVIEWER = "comms_reviewer"
     LEGAL_REVIEWER = "legal_reviewer"
     COMMUNICATIONS_OWNER = "communications_owner"
+    ADMINISTRATOR = "administrator"
     VIEWER = "viewer"
 
     @classmethod
@@ -135,6 +136,7 @@ _LABELS_MORE = {
     Role.COMMS_REVIEWER: "Comms reviewer",
     Role.LEGAL_REVIEWER: "Legal reviewer",
     Role.COMMUNICATIONS_OWNER: "Communications owner",
+    Role.ADMINISTRATOR: "Administrator",
 }
 
 _LABELS.update(_LABELS_MORE)

@@ -9,9 +9,14 @@ from __future__ import annotations
 
 
 class WarroomError(Exception):
-    """Base class: the message is meant for the user."""
+    """Base class: the message is meant for the user. ``field`` names what it is
+    about (``title``, ``severity``, ``actor``…), so a form can mark that field."""
 
     exit_code = 2
+
+    def __init__(self, message: str = "", *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 class InputError(WarroomError):
@@ -24,6 +29,12 @@ class NotFound(InputError):
 
 class TransitionError(InputError):
     """A status change that the status vocabulary does not allow."""
+
+
+class NotPermitted(WarroomError):
+    """The actor may not do this: the message names the role needed (exit code 3)."""
+
+    exit_code = 3
 
 
 class StoreError(WarroomError):

@@ -8,6 +8,23 @@ import os
 from warroom.errors import InputError
 
 
+class System(str):
+    """The program acting by itself (a string, so it journals as its name).
+
+    Only code makes one; a name from ``--as`` or the window is a plain ``str``
+    and never passes as the system, whatever it says."""
+
+    __slots__ = ()
+
+
+#: Work the program does by itself: shipped templates, the review sweep, demos.
+SYSTEM = System("system")
+
+
+def is_system(actor: object) -> bool:
+    return isinstance(actor, System)
+
+
 def current_actor(arg: str | None = None) -> str:
     name = arg or os.environ.get("WARROOM_USER")
     if not name:

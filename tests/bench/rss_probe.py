@@ -13,6 +13,7 @@ import sys
 import time
 
 from tests.bench.procstat import memory_kb
+from warroom.identity import SYSTEM
 
 
 def _settle(app, seconds: float = 0.3) -> None:
@@ -37,12 +38,12 @@ def main() -> int:
     app.setOrganizationName("warroom")  # QSettings (in the bench's temporary config folder)
     app.setApplicationName("War room")
     store = Store.open(args.db)
-    incident_id = incidents.get(store, "INC-1").id
+    incident_id = incidents.get(store, "INC-1", viewer=SYSTEM).id
     if args.mode == "model":
         from ui.mainwindow import _fixed_rows
         from ui.models import TimelineModel
 
-        model = TimelineModel(store, TimeFormatter("en_GB", "UTC"), TimeFormatter("en_GB", "Europe/Berlin"))
+        model = TimelineModel(store, TimeFormatter("en_GB", "UTC"), TimeFormatter("en_GB", "Europe/Berlin"), viewer=SYSTEM)
         view = QTableView()
         view.setModel(model)
         _fixed_rows(view)

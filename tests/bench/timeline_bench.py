@@ -13,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from tests.bench.common import BenchError, Row, median, spread, verdict
+from warroom.identity import SYSTEM
 
 MIDDLE = 500_000
 # The roles QStyledItemDelegate asks of every cell it paints (seen with PySide6 6.12):
@@ -38,8 +39,8 @@ class _Bench:
 
         self.app = QApplication.instance() or QApplication(["warroom-bench"])
         self.store = Store.open(db)
-        self.incident_id: uuid.UUID = incidents.get(self.store, "INC-1").id
-        self.model = TimelineModel(self.store, TimeFormatter("en_GB", "UTC"), TimeFormatter("en_GB", "Europe/Berlin"))
+        self.incident_id: uuid.UUID = incidents.get(self.store, "INC-1", viewer=SYSTEM).id
+        self.model = TimelineModel(self.store, TimeFormatter("en_GB", "UTC"), TimeFormatter("en_GB", "Europe/Berlin"), viewer=SYSTEM)
         self.view = view = QTableView()
         view.setModel(self.model)
         _fixed_rows(view)  # as ui/mainwindow.py sets up the timeline

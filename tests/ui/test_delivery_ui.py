@@ -14,13 +14,14 @@ from warroom.dispatch import Dispatcher
 from warroom.domain import Severity
 from warroom.services import channels, drafts, incidents, matrix, outbox, people, review
 from ui.qt import QLineEdit, QMessageBox
+from warroom.identity import SYSTEM
+from tests.helpers.team import team
 
 
 @pytest.fixture
 def world(db_path, clock, memory_keyring, fake_slack, tmp_path):
     store = open_store(db_path, clock=clock)
-    people.save(store, "admin", "Dana", roles="incident_commander")
-    people.save(store, "admin", "Tess Tester", roles="communications_owner")
+    team(store)
     channels.add(store, "admin", "slack", "slack", {}, secret=fake_slack.webhook_url)
     channels.add(store, "admin", "site", "sitepage", {"out_dir": str(tmp_path / "site")})
     outbox.set_settings(store, "admin", timeout_s=0.5, failover_after_s=300, breaker_failures=3,
@@ -112,18 +113,18 @@ def test_the_outbox_model_is_well_behaved_and_shows_states(qtmodeltester, world,
     inc, _, planned = _publish(world)
     assert planned.deliveries == 2
     model = DeliveryModel(clock, TimeFormatter("en_GB", "Europe/Berlin"))
-    model.set_rows(outbox.list_deliveries(world, incident_id=inc.id))
+    model.set_rows(outbox.list_deliveries(world, incident_id=inc.id, viewer=SYSTEM))
     qtmodeltester.check(model, force_py=True)  # and it keeps watching the changes below
     assert [model.index(r, model.STATE).data() for r in range(2)] == ["queued", "queued"]
     assert model.index(0, model.NEXT).data() == "due now"
     assert model.index(0, model.TO).data() == "whole channel"
     _dispatch(world, clock)
-    model.set_rows(outbox.list_deliveries(world, incident_id=inc.id))  # same rows: updated in place
+    model.set_rows(outbox.list_deliveries(world, incident_id=inc.id, viewer=SYSTEM))  # same rows: updated in place
     assert {model.index(r, model.STATE).data() for r in range(2)} == {"delivered"}
     assert model.index(0, model.DELIVERED).data() and model.index(0, model.NEXT).data() == ""
     exercise, _, _ = _publish(world, title="Tabletop: payments down", exercise=True)
     _dispatch(world, clock)
-    model.set_rows(outbox.list_deliveries(world, incident_id=exercise.id))  # the tester watches the reset
+    model.set_rows(outbox.list_deliveries(world, incident_id=exercise.id, viewer=SYSTEM))  # the tester watches the reset
     assert {model.index(r, model.STATE).data() for r in range(2)} == {"would have been sent"}
     assert len(fake_slack.messages) == 1  # the exercise never reached Slack
 
@@ -170,16 +171,16 @@ def test_cancel_and_retry_from_the_tab(qtbot, win, world, clock, fake_slack):
     win.check_for_changes()
     _select_incident(win, inc)
     view = win.show_deliveries()
-    (row,) = outbox.list_deliveries(world, incident_id=inc.id)
+    (row,) = outbox.list_deliveries(world, incident_id=inc.id, viewer=SYSTEM)
     assert view.selected().id == row.id
     assert view.cancel_button.isEnabled() and not view.retry_button.isEnabled()
     view.cancel_shortcut.activated.emit()  # Del in the table
-    assert outbox.list_deliveries(world, incident_id=inc.id)[0].state == "cancelled"
+    assert outbox.list_deliveries(world, incident_id=inc.id, viewer=SYSTEM)[0].state == "cancelled"
     assert _rows(view) == [("slack", "cancelled")] and view.selected().id == row.id
     assert view.retry_button.isEnabled() and not view.cancel_button.isEnabled()
     assert "Cancelled" in view.message.text()
     view.retry_button.click()
-    assert outbox.list_deliveries(world, incident_id=inc.id)[0].state == "queued"
+    assert outbox.list_deliveries(world, incident_id=inc.id, viewer=SYSTEM)[0].state == "queued"
     assert _rows(view) == [("slack", "queued")]
     # A refusal with no fallback: failed; fixed, retried with the keyboard, delivered.
     fake_slack.archived = True
@@ -463,7 +464,7 @@ def test_the_window_dispatcher_delivers_a_published_update_and_stops_on_close(qt
         return _rows(view) == [("slack", "delivered")]
 
     qtbot.waitUntil(delivered, timeout=5000)
-    assert outbox.list_deliveries(world, incident_id=inc.id)[0].state == "delivered"
+    assert outbox.list_deliveries(world, incident_id=inc.id, viewer=SYSTEM)[0].state == "delivered"
     qtbot.waitUntil(lambda: w.channel_status.plain_text() == "● site ok · ● slack ok", timeout=5000)
     thread = w.dispatcher.thread
     w.close()
@@ -578,12 +579,12 @@ def test_publishing_says_where_the_update_goes_first_and_no_sends_nothing(qtbot,
     (question,) = confirmations
     assert question.startswith("Publish the update to customers?") and "cannot be called back" in question
     assert "• slack\n" in question and "• email: 3 recipients" in question
-    assert drafts.get(world, d.id).state == "overridden" and outbox.list_deliveries(world, incident_id=inc.id) == []
+    assert drafts.get(world, d.id, viewer=SYSTEM).state == "overridden" and outbox.list_deliveries(world, incident_id=inc.id, viewer=SYSTEM) == []
     assert "Not published" in win.composer.message.text()
     confirmations.answer = True
     column.publish_button.click()
-    assert drafts.get(world, d.id).state == "published"
-    assert len(outbox.list_deliveries(world, incident_id=inc.id)) == 1 + 3     # Slack, and e-mail to three
+    assert drafts.get(world, d.id, viewer=SYSTEM).state == "published"
+    assert len(outbox.list_deliveries(world, incident_id=inc.id, viewer=SYSTEM)) == 1 + 3     # Slack, and e-mail to three
 
 
 def test_an_exercise_publish_says_nothing_leaves_the_machine(qtbot, win, world, confirmations):
@@ -593,4 +594,4 @@ def test_an_exercise_publish_says_nothing_leaves_the_machine(qtbot, win, world, 
     win.show_composer()
     win.composer.columns[d.id].publish_button.click()
     assert "only recorded as it would have been sent" in confirmations[0]
-    assert drafts.get(world, d.id).state == "published"
+    assert drafts.get(world, d.id, viewer=SYSTEM).state == "published"

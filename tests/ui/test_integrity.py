@@ -10,6 +10,7 @@ import pytest
 
 from warroom import journal
 from warroom.services import audit, timeline
+from warroom.identity import SYSTEM
 
 
 def _tamper(db_path, sql, *params):
@@ -74,7 +75,7 @@ def test_the_journal_check_reports_an_intact_journal_with_its_count(window, seed
 
 
 def test_the_journal_check_names_a_changed_event(window, seeded, store, db_path):
-    entry = timeline.entries(store, seeded.id)[-1]
+    entry = timeline.entries(store, seeded.id, viewer=SYSTEM)[-1]
     _tamper(db_path, "UPDATE journal_event SET payload = replace(payload, 'packet loss', 'nothing') "
                      "WHERE kind = 'timeline.logged' AND payload LIKE '%packet loss%'")
     window.check_journal()

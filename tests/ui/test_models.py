@@ -9,16 +9,17 @@ from warroom.services import incidents, timeline
 from warroom.timefmt import TimeFormatter
 from ui.models import IdRole, IncidentListModel, TimelineModel
 from ui.qt import Qt
+from warroom.identity import SYSTEM
 
 
 def _timeline_model(store):
-    return TimelineModel(store, TimeFormatter("en_GB", "UTC"), TimeFormatter("en_GB", "Europe/Berlin"))
+    return TimelineModel(store, TimeFormatter("en_GB", "UTC"), TimeFormatter("en_GB", "Europe/Berlin"), viewer=SYSTEM)
 
 
 def test_incident_list_model(qtmodeltester, store, seeded, clock):
     incidents.open_incident(store, "Ana", title="Minor glitch", severity="SEV4")
     model = IncidentListModel(clock)
-    model.set_incidents(incidents.list_incidents(store))
+    model.set_incidents(incidents.list_incidents(store, viewer=SYSTEM))
     qtmodeltester.check(model)
     assert model.rowCount() == 2
     assert model.data(model.index(0, IncidentListModel.SEV)) == "SEV2"

@@ -12,13 +12,14 @@ import pytest
 from warroom.app import open_store
 from warroom.errors import InputError
 from warroom.services import audit, drafts, incidents, people, review, timeline
+from warroom.identity import SYSTEM
+from tests.helpers.team import team
 
 
 @pytest.fixture
 def incident_store(db_path, clock):
     store = open_store(db_path, clock=clock)
-    people.save(store, "admin", "Ravi Shah", roles="technical_reviewer")
-    people.save(store, "admin", "Mia Lindqvist", roles="comms_reviewer")
+    team(store)
     inc = incidents.open_incident(store, "Dana", title="Checkout failing", severity="SEV1")
     timeline.log(store, "Dana", inc.id, "Rolled back release 2.4.1", kind="action")
     d = drafts.compose_drafts(store, "Sam", inc.id, ["customers"])[0]
@@ -41,7 +42,7 @@ def test_rfc6962_merkle_root():
 def test_export_and_verify(incident_store, memory_keyring, tmp_path):
     store, inc = incident_store
     out = tmp_path / "inc.zip"
-    manifest = audit.export(store, inc.ref, out)
+    manifest = audit.export(store, SYSTEM, inc.ref, out)
     names = {f["path"] for f in manifest["files"]}
     assert {"incident.json", "timeline.json", "journal.jsonl"} <= names
     assert any(n.startswith("updates/") for n in names)
@@ -53,7 +54,7 @@ def test_export_and_verify(incident_store, memory_keyring, tmp_path):
     # the key lives in the keyring, not the database or the archive
     stored = list(memory_keyring.items.values())[0]
     assert stored.encode() not in out.read_bytes() and stored.encode() not in store.path.read_bytes()
-    assert audit.export(store, inc.ref, tmp_path / "again.zip")["public_key"] == manifest["public_key"]
+    assert audit.export(store, SYSTEM, inc.ref, tmp_path / "again.zip")["public_key"] == manifest["public_key"]
 
 
 def _rewrite(src, dst, change):
@@ -75,7 +76,7 @@ def _rewrite(src, dst, change):
 def test_tampering_is_named(incident_store, memory_keyring, tmp_path, change, words):
     store, inc = incident_store
     good = tmp_path / "good.zip"
-    audit.export(store, inc.ref, good)
+    audit.export(store, SYSTEM, inc.ref, good)
     bad = tmp_path / "bad.zip"
     _rewrite(good, bad, change)
     report = audit.verify(bad)
@@ -85,7 +86,7 @@ def test_tampering_is_named(incident_store, memory_keyring, tmp_path, change, wo
 def test_one_flipped_byte_anywhere_fails(incident_store, memory_keyring, tmp_path):
     store, inc = incident_store
     good = tmp_path / "good.zip"
-    audit.export(store, inc.ref, good)
+    audit.export(store, SYSTEM, inc.ref, good)
     data = good.read_bytes()
     for position in range(0, len(data), max(1, len(data) // 97)):  # headers, contents, directory, end
         flipped = bytearray(data)
@@ -98,7 +99,7 @@ def test_one_flipped_byte_anywhere_fails(incident_store, memory_keyring, tmp_pat
 def test_a_different_key_is_refused(incident_store, memory_keyring, tmp_path):
     store, inc = incident_store
     out = tmp_path / "a.zip"
-    audit.export(store, inc.ref, out)
+    audit.export(store, SYSTEM, inc.ref, out)
     other = base64.b64encode(b"\x01" * 32).decode()
     assert "different key" in audit.verify(out, public_key=other).problems[0]
 
@@ -110,16 +111,16 @@ def test_no_keyring_means_an_encrypted_key_file(incident_store, tmp_path, monkey
     store, inc = incident_store
     keyring.set_keyring(fail.Keyring())
     with pytest.raises(InputError, match="no keyring"):
-        audit.export(store, inc.ref, tmp_path / "x.zip")
+        audit.export(store, SYSTEM, inc.ref, tmp_path / "x.zip")
     monkeypatch.setenv("WARROOM_KEY_PASSPHRASE", "correct horse battery")
     key_file = tmp_path / "keys" / "archive.pem"
-    manifest = audit.export(store, inc.ref, tmp_path / "x.zip", key_file=key_file)
+    manifest = audit.export(store, SYSTEM, inc.ref, tmp_path / "x.zip", key_file=key_file)
     assert b"ENCRYPTED PRIVATE KEY" in key_file.read_bytes()
     assert (key_file.stat().st_mode & 0o777) == 0o600
-    assert audit.export(store, inc.ref, tmp_path / "y.zip", key_file=key_file)["public_key"] == manifest["public_key"]
+    assert audit.export(store, SYSTEM, inc.ref, tmp_path / "y.zip", key_file=key_file)["public_key"] == manifest["public_key"]
     monkeypatch.setenv("WARROOM_KEY_PASSPHRASE", "wrong passphrase!")
     with pytest.raises(InputError, match="wrong passphrase"):
-        audit.export(store, inc.ref, tmp_path / "z.zip", key_file=key_file)
+        audit.export(store, SYSTEM, inc.ref, tmp_path / "z.zip", key_file=key_file)
 
 
 def test_audit_on_the_command_line(cli, memory_keyring, tmp_path):
@@ -145,7 +146,7 @@ def test_a_forgery_signed_with_another_key_is_caught_only_with_the_key(incident_
 
     store, inc = incident_store
     good = tmp_path / "good.zip"
-    real_key = audit.export(store, inc.ref, good)["public_key"]
+    real_key = audit.export(store, SYSTEM, inc.ref, good)["public_key"]
     with zipfile.ZipFile(good) as z:
         files = {i.filename: z.read(i) for i in z.infolist()}
     files["timeline.json"] = files["timeline.json"].replace(b"2.4.1", b"9.9.9")
@@ -170,7 +171,7 @@ def test_a_forgery_signed_with_another_key_is_caught_only_with_the_key(incident_
 def test_a_malformed_manifest_is_reported_not_a_crash(incident_store, memory_keyring, tmp_path):
     store, inc = incident_store
     good = tmp_path / "good.zip"
-    audit.export(store, inc.ref, good)
+    audit.export(store, SYSTEM, inc.ref, good)
     bad = tmp_path / "bad.zip"
     _rewrite(good, bad, lambda f: f.__setitem__("manifest.json", f["manifest.json"].replace(
         b'"public_key":"', b'"public_key":5,"x":"')))
@@ -180,11 +181,11 @@ def test_a_malformed_manifest_is_reported_not_a_crash(incident_store, memory_key
 
 def test_an_override_is_flagged_in_the_archive(incident_store, memory_keyring, tmp_path):
     store, inc = incident_store
-    d = drafts.list_drafts(store, inc.id)[0]
+    d = drafts.list_drafts(store, inc.id, viewer=SYSTEM)[0]
     review.override(store, "Dana", d.id, "Comms reviewer unreachable")
     review.publish(store, "Dana", d.id)
     out = tmp_path / "o.zip"
-    audit.export(store, inc.ref, out)
+    audit.export(store, SYSTEM, inc.ref, out)
     update = json.loads(zipfile.ZipFile(out).read(f"updates/{d.id}.json"))
     assert update["state"] == "published" and update["overridden"] is True
     assert update["override_reason"] == "Comms reviewer unreachable"

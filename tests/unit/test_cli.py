@@ -7,6 +7,8 @@ import sqlite3
 
 import pytest
 
+from tests.helpers.team import team_file
+
 
 def test_version_and_help(cli):
     code, out, _ = cli("--version", db=False)
@@ -153,7 +155,9 @@ def test_demo_and_if_empty(cli):
     assert code == 0 and "INC-1" in out
     code, out, _ = cli("demo", "--if-empty")
     assert "already has incidents" in out
-    code, out, _ = cli("timeline", "INC-1", "--json")
+    code, _, err = cli("timeline", "INC-1", "--json")
+    assert code == 3 and "not in the people register" in err  # the demo's people use it now
+    code, out, _ = cli("timeline", "INC-1", "--json", "--as", "Dana Okafor")
     assert len(json.loads(out)) > 70
     assert cli("verify")[0] == 0
 
@@ -234,8 +238,8 @@ def test_drafts_from_the_command_line(cli):
     assert code == 2 and "--etr TIME" in err
 
 
-def test_confidential_incidents_on_the_command_line(cli):
-    cli("person", "add", "Bob")
+def test_confidential_incidents_on_the_command_line(cli, db_path):
+    team_file(db_path, Bob="technical_reviewer", Lea="incident_commander")
     cli("incident", "open", "Suspected breach", "--severity", "SEV1", "--confidential", "--as", "Lea")
     code, out, _ = cli("incident", "list", "--as", "Bob")
     assert "Suspected breach" not in out

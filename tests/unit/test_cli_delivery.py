@@ -13,6 +13,7 @@ import pytest
 @pytest.fixture
 def team(cli):
     assert cli("init")[0] == 0
+    assert cli("person", "add", "Tess Tester")[0] == 0   # the first person: commander and administrator
     assert cli("person", "add", "Dana", "--roles", "incident_commander")[0] == 0
     assert cli("stakeholder", "add", "Acme GmbH", "--audience", "customers", "--email", "it@acme.example")[0] == 0
     return cli

@@ -19,12 +19,14 @@ from warroom.dispatch import Dispatcher, backoff, rate_check
 from warroom.errors import InputError
 from warroom.journal import verify
 from warroom.services import channels, drafts, incidents, matrix, outbox, people, review, stakeholders, timeline
+from warroom.identity import SYSTEM
+from tests.helpers.team import team
 
 
 @pytest.fixture
 def world(db_path, clock, memory_keyring, tmp_path, fake_statuspage, fake_slack, fake_smtp):
     store = open_store(db_path, clock=clock)
-    people.save(store, "admin", "Dana", roles="incident_commander")
+    team(store, Sam_Writer="communications_owner")
     for i in range(3):
         stakeholders.save(store, "admin", name=f"Customer {i}", audience="customers", email=f"ops{i}@customer{i}.example")
     stakeholders.save(store, "admin", name="No Mail Ltd", audience="customers")
@@ -62,7 +64,7 @@ def _passes(d, clock, n: int, *, every: float) -> None:
 
 
 def _states(store, **kw):
-    return sorted((r.channel, r.state) for r in outbox.list_deliveries(store, **kw))
+    return sorted((r.channel, r.state) for r in outbox.list_deliveries(store, **kw, viewer=SYSTEM))
 
 
 def test_publish_writes_one_delivery_per_channel_and_recipient_in_its_transaction(world):
@@ -70,7 +72,7 @@ def test_publish_writes_one_delivery_per_channel_and_recipient_in_its_transactio
     inc, d, planned = _publish(world)
     # Three customers have e-mail, the fourth has none: three e-mails, and one each elsewhere.
     assert planned.deliveries == 6 and planned.channels == ("statuspage", "slack", "email", "site")
-    rows = outbox.list_deliveries(world, incident_id=inc.id)
+    rows = outbox.list_deliveries(world, incident_id=inc.id, viewer=SYSTEM)
     assert sorted(r.address for r in rows if r.channel == "email") == [
         "ops0@customer0.example", "ops1@customer1.example", "ops2@customer2.example"]
     assert all(r.state == "queued" and r.subject == rows[0].subject for r in rows)
@@ -89,7 +91,7 @@ def test_a_refused_publish_queues_nothing(world):
     review.submit(world, "Dana", d.id)
     with pytest.raises(InputError, match="needs its reviews"):
         review.publish(world, "Dana", d.id)
-    assert outbox.list_deliveries(world) == []
+    assert outbox.list_deliveries(world, viewer=SYSTEM) == []
 
 
 def test_an_approved_customer_update_reaches_every_channel(world, clock, fake_statuspage, fake_slack, fake_smtp,
@@ -107,7 +109,7 @@ def test_an_approved_customer_update_reaches_every_channel(world, clock, fake_st
     assert len(fake_slack.messages) == 1 and fake_slack.messages[0]["text"]
     # E-mail: one per customer, each with the delivery's id in its Message-ID.
     assert len(fake_smtp.messages) == 3
-    ids = {r.address: r.id for r in outbox.list_deliveries(world) if r.channel == "email"}
+    ids = {r.address: r.id for r in outbox.list_deliveries(world, viewer=SYSTEM) if r.channel == "email"}
     for m in fake_smtp.messages:
         to = parseaddr(str(m.message["To"]))[1]
         assert str(ids[to]) in str(m.message["Message-ID"])
@@ -143,14 +145,14 @@ def test_retry_after_is_honoured_and_the_delivery_goes_once_the_vendor_is_back(w
     fake_slack.fail_next(1, "429", retry_after=120)
     dispatcher = _dispatcher(world, clock)
     assert dispatcher.run_once().retrying == 1
-    (row,) = outbox.list_deliveries(world)
+    (row,) = outbox.list_deliveries(world, viewer=SYSTEM)
     assert row.state == "queued" and row.next_attempt_at >= clock.now() + timedelta(seconds=119)
     assert "429" in row.last_error
     clock.advance(60)
     assert dispatcher.run_once().sent == 0          # not before the vendor said
     clock.advance(61)
     assert dispatcher.run_once().delivered == 1
-    assert len(fake_slack.messages) == 1 and outbox.list_deliveries(world)[0].attempts == 2
+    assert len(fake_slack.messages) == 1 and outbox.list_deliveries(world, viewer=SYSTEM)[0].attempts == 2
 
 
 def test_slack_down_fails_over_to_email_after_the_breaker_opens(world, clock, fake_slack, fake_smtp):
@@ -170,7 +172,7 @@ def test_slack_down_fails_over_to_email_after_the_breaker_opens(world, clock, fa
     assert len(fake_smtp.messages) == 3
     states = _states(world)
     assert ("slack", "failed_over") in states and states.count(("email", "delivered")) == 3
-    failover = [e for e in timeline.entries(world, inc.id) if e.kind.value == "delivery"]
+    failover = [e for e in timeline.entries(world, inc.id, viewer=SYSTEM) if e.kind.value == "delivery"]
     assert failover and "failed over from slack to email" in failover[-1].text
     # Slack comes back: the failed-over update is not sent there as well.
     fake_slack.mode = "ok"
@@ -191,7 +193,7 @@ def test_with_every_server_down_it_waits_and_is_delivered_once_they_return_acros
         dispatcher.run_once()
         clock.advance(45)
     assert {s for _, s in _states(world)} == {"queued"}
-    assert {c.state for c in outbox.channel_states(world) if c.name != "site"} == {"down"}
+    assert {c.state for c in outbox.channel_states(world, viewer=SYSTEM) if c.name != "site"} == {"down"}
     # The app is closed and started again; the vendors come back.
     world.close()
     fake_statuspage.mode = "ok"
@@ -206,7 +208,7 @@ def test_with_every_server_down_it_waits_and_is_delivered_once_they_return_acros
         assert {s for _, s in _states(again)} == {"delivered"}
         assert len(fake_statuspage.incidents) == 1 and len(fake_slack.messages) == 1
         assert len(fake_smtp.messages) == 3
-        assert {c.state for c in outbox.channel_states(again) if c.name != "site"} == {"ok"}
+        assert {c.state for c in outbox.channel_states(again, viewer=SYSTEM) if c.name != "site"} == {"ok"}
     finally:
         again.close()
 
@@ -224,9 +226,9 @@ def test_a_permanent_refusal_with_no_fallback_is_a_dead_letter_with_an_alert(wor
     inc, _, _ = _publish(world)
     fake_slack.archived = True
     assert _dispatcher(world, clock).run_once().failed == 1
-    (row,) = outbox.list_deliveries(world)
+    (row,) = outbox.list_deliveries(world, viewer=SYSTEM)
     assert row.state == "failed" and "410" in row.last_error
-    alert = [e for e in timeline.entries(world, inc.id) if e.kind.value == "delivery"]
+    alert = [e for e in timeline.entries(world, inc.id, viewer=SYSTEM) if e.kind.value == "delivery"]
     assert alert and "no fallback" in alert[-1].text
     # Fixed: retried by hand, it goes.
     fake_slack.archived = False
@@ -242,9 +244,9 @@ def test_undelivered_past_the_dead_letter_time_fails_with_an_alert(world, clock,
     dispatcher.run_once()
     clock.advance(timedelta(hours=6, seconds=1))
     dispatcher.run_once()
-    (row,) = outbox.list_deliveries(world)
+    (row,) = outbox.list_deliveries(world, viewer=SYSTEM)
     assert row.state == "failed" and row.last_error.startswith("undelivered after 6 h")
-    assert any("gave up" in e.text for e in timeline.entries(world, inc.id))
+    assert any("gave up" in e.text for e in timeline.entries(world, inc.id, viewer=SYSTEM))
     with world.read() as session:
         assert verify(session).ok
 
@@ -252,7 +254,7 @@ def test_undelivered_past_the_dead_letter_time_fails_with_an_alert(world, clock,
 def test_cancel_and_retry(world, clock, fake_slack):
     matrix.set_cell(world, "admin", "customers", "SEV1", channels="slack")
     _publish(world)
-    (row,) = outbox.list_deliveries(world)
+    (row,) = outbox.list_deliveries(world, viewer=SYSTEM)
     outbox.cancel(world, "Dana", row.id.hex[:8])
     assert _dispatcher(world, clock).run_once().sent == 0 and fake_slack.messages == []
     with pytest.raises(InputError, match="only a queued one"):
@@ -267,7 +269,7 @@ def test_exercise_incidents_never_reach_a_channel(world, clock, fake_slack, fake
     summary = _dispatcher(world, clock).run_once()
     assert summary.simulated == 5 and summary.delivered == 0
     assert fake_slack.requests == [] and fake_statuspage.requests == [] and fake_smtp.messages == []
-    shown = {r.channel: r.receipt for r in outbox.list_deliveries(world)}
+    shown = {r.channel: r.receipt for r in outbox.list_deliveries(world, viewer=SYSTEM)}
     assert shown["slack"]["payload"]["text"]                    # as it would have been sent
     assert shown["statuspage"]["payload"]["body"]["incident"]["name"].endswith("Tabletop: payments down")
 
@@ -405,7 +407,7 @@ def test_the_matrix_plan_for_an_incident(world):
                     cadence=timedelta(minutes=20), owner="Dana")
     matrix.set_cell(world, "admin", "executives", "all", told=False)
     inc = incidents.open_incident(world, "Dana", title="Checkout failing", severity="SEV1")
-    plan = {p.audience: p for p in matrix.plan(world, inc.id)}
+    plan = {p.audience: p for p in matrix.plan(world, inc.id, viewer=SYSTEM)}
     assert plan["customers"].cadence == timedelta(minutes=20)
     assert plan["customers"].next_due == inc.declared_at + timedelta(minutes=20)
     assert [(n, have, missing) for n, _, _, have, missing in plan["customers"].channels] == [
@@ -436,9 +438,9 @@ def test_the_matrix_template_audience_picks_whose_words_are_used(world):
     from warroom.services import compose, templates
 
     inc = incidents.open_incident(world, "Dana", title="Checkout failing", severity="SEV1", category="application")
-    own = compose.render_update(world, inc.id, audience="executives")
+    own = compose.render_update(world, inc.id, audience="executives", viewer=SYSTEM)
     matrix.set_cell(world, "admin", "executives", "SEV1", template_audience="customers")
-    borrowed = compose.render_update(world, inc.id, audience="executives")
+    borrowed = compose.render_update(world, inc.id, audience="executives", viewer=SYSTEM)
     assert own.template.audience == "executives" and borrowed.template.audience == "customers"
     assert borrowed.audience == "executives"          # still addressed to the executives
     assert templates.get(world, borrowed.template.name, "en").audience == "customers"
@@ -459,7 +461,7 @@ def test_killing_a_dispatcher_process_mid_drain_loses_nothing(tmp_path, memory_k
     db = tmp_path / "kill.db"
     store = open_store(db, clock=SystemClock())
     try:
-        people.save(store, "admin", "Dana", roles="incident_commander")
+        team(store, Sam_Writer="communications_owner")
         ch = channels.add(store, "admin", "hook", "webhook", {"url": fake_webhook.hook_url, "rate_per_s": 4},
                           secret=fake_webhook.key)
         matrix.set_cell(store, "admin", "customers", "SEV1", channels="hook")
@@ -492,7 +494,7 @@ def test_killing_a_dispatcher_process_mid_drain_loses_nothing(tmp_path, memory_k
     assert done.returncode == 0, done.stderr
     check = open_store(db, clock=SystemClock())
     try:
-        assert {r.state for r in outbox.list_deliveries(check)} == {"delivered"}
+        assert {r.state for r in outbox.list_deliveries(check, viewer=SYSTEM)} == {"delivered"}
         with check.read() as session:
             assert verify(session).ok
     finally:
@@ -508,7 +510,7 @@ def test_an_interrupted_multi_part_sms_resumes_where_it_stopped(world, clock, fa
     stakeholders.save(world, "admin", name="On-call exec", audience="executives", phone="+49 30 1234567")
     matrix.set_cell(world, "admin", "executives", "SEV1", channels="sms")
     inc, d, _ = _publish(world, audience="executives")
-    drafts_row = drafts.get(world, d.id)
+    drafts_row = drafts.get(world, d.id, viewer=SYSTEM)
     with world.write("test") as tx:       # a long text: three SMS
         from warroom.store.models import Delivery
 
@@ -532,7 +534,7 @@ def test_an_interrupted_multi_part_sms_resumes_where_it_stopped(world, clock, fa
     assert dispatcher.run_once().delivered == 1
     bodies = [m["Body"] for m in fake_twilio.messages]
     assert len(bodies) == len(set(bodies)) >= 3            # every part once, none twice
-    (row,) = outbox.list_deliveries(world)
+    (row,) = outbox.list_deliveries(world, viewer=SYSTEM)
     assert len(row.receipt["sids"]) == len(bodies)
 
 
@@ -541,10 +543,10 @@ def test_an_update_written_when_the_last_is_overdue_promises_a_time_ahead(world,
 
     inc = incidents.open_incident(world, "Dana", title="Checkout failing", severity="SEV1", category="application")
     clock.advance(timedelta(hours=2))                       # the 30-minute promise is long past
-    r = compose.render_update(world, inc.id, audience="customers")
+    r = compose.render_update(world, inc.id, audience="customers", viewer=SYSTEM)
     assert "11:30" in r.long and "09:30" not in r.long       # now (11:00) + SEV1's 30 minutes
     matrix.set_cell(world, "admin", "customers", "SEV1", cadence=timedelta(minutes=15))
-    assert "11:15" in compose.render_update(world, inc.id, audience="customers").long
+    assert "11:15" in compose.render_update(world, inc.id, audience="customers", viewer=SYSTEM).long
 
 
 def test_rate_limits_run_on_real_time_when_the_store_clock_stands_still(world, fake_webhook):
@@ -595,7 +597,7 @@ def test_without_a_keyring_secrets_go_to_an_encrypted_file_never_plain_text(db_p
         assert secrets.unlock("wrong passphrase!") is False
         # ... and while locked, the dispatcher waits instead of failing over.
         matrix.set_cell(store, "admin", "customers", "SEV1", channels="slack")
-        people.save(store, "admin", "Dana", roles="incident_commander")
+        team(store, Sam_Writer="communications_owner")
         _publish(store)
         summary = _dispatcher(store, clock).run_once()
         assert summary.retrying == 1 and summary.failed == summary.failed_over == 0
@@ -636,7 +638,7 @@ def test_a_successful_channel_test_closes_the_breaker(world, clock, fake_slack):
     _passes(d, clock, 4, every=20)
     assert channels.get(world, "slack").state == "down"
     fake_slack.mode = "ok"
-    channels.test(world, "slack")
+    channels.test(world, SYSTEM, "slack")
     assert channels.get(world, "slack").state == "ok"
 
 
@@ -692,7 +694,7 @@ def test_a_lease_outlives_a_slow_send(tmp_path, memory_keyring, fake_slack):
 
     store = open_store(tmp_path / "x.db", clock=SystemClock())
     try:
-        people.save(store, "admin", "Dana", roles="incident_commander")
+        team(store, Sam_Writer="communications_owner")
         channels.add(store, "admin", "slack", "slack", {}, secret=fake_slack.webhook_url)
         matrix.set_cell(store, "admin", "customers", "SEV1", channels="slack")
         outbox.set_settings(store, "admin", lease_s=1, timeout_s=5)      # a lease shorter than a request
@@ -825,7 +827,7 @@ def test_the_outbox_lists_the_newest_deliveries(world, clock):
                                     | {"id": uuid7(), "state": "delivered"}))
     clock.advance(10)
     inc, _, _ = _publish(world, title="Newest")
-    rows = outbox.list_deliveries(world)
+    rows = outbox.list_deliveries(world, viewer=SYSTEM)
     assert len(rows) == 1000 and rows[-1].incident_id == inc.id
 
 
@@ -834,7 +836,7 @@ def test_a_delivery_on_a_removed_channel_is_not_retried(world, clock, fake_slack
     _publish(world)
     fake_slack.archived = True
     _dispatcher(world, clock).run_once()
-    (row,) = outbox.list_deliveries(world)
+    (row,) = outbox.list_deliveries(world, viewer=SYSTEM)
     matrix.set_cell(world, "admin", "customers", "SEV1", channels="email")
     channels.remove(world, "admin", "slack")
     with pytest.raises(InputError, match="removed"):
@@ -866,7 +868,7 @@ def test_a_vendor_that_enforces_its_rate_never_has_to_say_429(tmp_path, memory_k
     store = open_store(tmp_path / "rate.db", clock=SystemClock())
     try:
         with FakeSlack(rate_per_s=1) as slack:
-            people.save(store, "admin", "Dana", roles="incident_commander")
+            team(store, Sam_Writer="communications_owner")
             channels.add(store, "admin", "slack", "slack", {}, secret=slack.webhook_url)
             matrix.set_cell(store, "admin", "customers", "SEV1", channels="slack")
             for n in range(3):
@@ -888,18 +890,18 @@ def test_each_audience_is_due_its_own_cadence_from_its_own_last_update(world, cl
     inc = incidents.open_incident(world, "Dana", title="Checkout failing", severity="SEV1", category="application",
                                   components=["Checkout"], customer_facing=True)
     declared = clock.now()
-    assert [(d.audience, d.at - declared) for d in update_dues(world, inc.id)] == [
+    assert [(d.audience, d.at - declared) for d in update_dues(world, inc.id, viewer=SYSTEM)] == [
         ("partners", timedelta(minutes=30)), ("customers", timedelta(hours=2))]
     clock.advance(600)
     d = drafts.compose_drafts(world, "Sam Writer", inc.id, ["partners"])[0]
     review.submit(world, "Dana", d.id)
     review.override(world, "Dana", d.id, "Reviewers unreachable at night")
     review.publish(world, "Dana", d.id)
-    dues = {d.audience: d for d in update_dues(world, inc.id)}
+    dues = {d.audience: d for d in update_dues(world, inc.id, viewer=SYSTEM)}
     assert dues["partners"].at == clock.now() + timedelta(minutes=30) and dues["partners"].last_update_at
     assert dues["customers"].at == declared + timedelta(hours=2) and dues["customers"].last_update_at is None
     incidents.set_severity(world, "Dana", inc.id, "SEV3")                   # the matrix routes nobody at SEV3
-    assert update_dues(world, inc.id) == []
+    assert update_dues(world, inc.id, viewer=SYSTEM) == []
 
 
 def test_the_preview_of_a_publish_is_what_the_publish_queues_and_writes_nothing(world, clock):
@@ -910,7 +912,7 @@ def test_the_preview_of_a_publish_is_what_the_publish_queues_and_writes_nothing(
     review.submit(world, "Dana", d.id)
     review.override(world, "Dana", d.id, "Reviewers unreachable at night")
     before = world.data_version()
-    preview = outbox.preview(world, d.id)
-    assert world.data_version() == before and outbox.list_deliveries(world) == []
+    preview = outbox.preview(world, d.id, viewer=SYSTEM)
+    assert world.data_version() == before and outbox.list_deliveries(world, viewer=SYSTEM) == []
     assert preview.channels == ("statuspage", "slack", "email") and preview.counts == (1, 1, 3)
     assert review.publish(world, "Dana", d.id) == preview

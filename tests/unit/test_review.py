@@ -7,18 +7,18 @@ import json
 import pytest
 
 from warroom.app import open_store
-from warroom.errors import InputError
+from warroom.errors import InputError, NotPermitted
 from warroom.journal import verify
 from warroom.services import drafts, incidents, people, review
+from warroom.identity import SYSTEM
+from tests.helpers.team import team as register_team
+from tests.helpers.team import team_file
 
 
 @pytest.fixture
 def team(db_path, clock):
     store = open_store(db_path, clock=clock)
-    people.save(store, "admin", "Ravi Shah", roles="technical_reviewer")
-    people.save(store, "admin", "Mia Lindqvist", roles="comms_reviewer")
-    people.save(store, "admin", "Lea Braun", roles="legal_reviewer")
-    people.save(store, "admin", "Vic Viewer", roles="viewer")
+    register_team(store, Sam_Writer="communications_owner")
     yield store
     store.close()
 
@@ -53,7 +53,7 @@ def test_an_edit_voids_approvals(team):
     review.decide(team, "Ravi Shah", d.id, "approve")
     drafts.save_revision(team, "Dana", d.id, subject=d.subject, long=d.long + "\nOne more line.", short=d.short,
                          chat=d.chat)
-    live = review.requests(team, d.id)
+    live = review.requests(team, d.id, viewer=SYSTEM)
     assert {r.revision for r in live} == {2} and all(r.state == "pending" for r in live)
     assert review.decide(team, "Mia Lindqvist", d.id, "approve") == "in_review"  # Ravi must look again
 
@@ -61,14 +61,14 @@ def test_an_edit_voids_approvals(team):
 @pytest.mark.parametrize("who, message", [
     ("Vic Viewer", "cannot decide"),
     ("Lea Braun", "cannot decide"),   # legal is not asked for an application incident
-    ("Stranger", "No person"),        # not known at all
+    ("Stranger", "not in the people register"),        # not known at all
 ])
 def test_those_who_may_not_decide_are_refused(team, who, message):
     d = _draft(team)
     review.submit(team, "Dana", d.id)
-    with pytest.raises(InputError, match=message):
+    with pytest.raises(NotPermitted, match=message):
         review.decide(team, who, d.id, "approve")
-    assert all(r.state == "pending" for r in review.requests(team, d.id))
+    assert all(r.state == "pending" for r in review.requests(team, d.id, viewer=SYSTEM))
 
 
 def test_nobody_reviews_their_own_words(team):
@@ -76,7 +76,7 @@ def test_nobody_reviews_their_own_words(team):
     drafts.save_revision(team, "Ravi Shah", d.id, subject=d.subject, long=d.long + "\nRavi's line.",
                          short=d.short, chat=d.chat)
     review.submit(team, "Dana", d.id)
-    with pytest.raises(InputError, match="own words"):
+    with pytest.raises(NotPermitted, match="own words"):
         review.decide(team, "Ravi Shah", d.id, "approve")
 
 
@@ -90,14 +90,13 @@ def test_changes_requested_and_disputes(team):
 
 
 def test_review_from_the_command_line(cli, db_path, clock):
-    cli("person", "add", "Ravi Shah", "--roles", "technical_reviewer")
-    cli("person", "add", "Mia Lindqvist", "--roles", "comms_reviewer")
+    team_file(db_path, Tess_Tester="incident_commander,communications_owner")
     cli("incident", "open", "Checkout failing", "--severity", "SEV1")
     code, out, _ = cli("update", "new", "INC-1", "--audience", "customers", "--json")
     draft_id = json.loads(out)[0]["id"]
     assert cli("update", "submit", draft_id)[0] == 0
     code, _, err = cli("update", "approve", draft_id, "--as", "Nobody")
-    assert code == 2 and "No person" in err
+    assert code == 3 and "not in the people register" in err
     assert cli("update", "approve", draft_id, "--as", "Ravi Shah")[0] == 0
     code, out, _ = cli("update", "approve", draft_id, "--as", "Mia Lindqvist", "--json")
     assert json.loads(out)["state"] == "approved"
@@ -111,7 +110,7 @@ def test_dispute_goes_to_the_commander(team):
     review.submit(team, "Dana", d.id)
     review.decide(team, "Ravi Shah", d.id, "approve")
     review.decide(team, "Mia Lindqvist", d.id, "reject", comment="Too much detail")
-    with pytest.raises(InputError, match="settled by Dana"):
+    with pytest.raises(NotPermitted, match="settled by Dana"):
         review.decide_dispute(team, "Ravi Shah", d.id, "approve", "I wrote it")
     with pytest.raises(InputError, match="reason"):
         review.decide_dispute(team, "Dana", d.id, "approve", " ")
@@ -128,16 +127,16 @@ def test_override_publish_and_the_cadence(team, clock):
     review.submit(team, "Dana", d.id)
     with pytest.raises(InputError, match="needs its reviews"):
         review.publish(team, "Dana", d.id)
-    with pytest.raises(InputError, match="Only the incident commander"):
+    with pytest.raises(NotPermitted, match=r"Only the incident's commander \(Dana\)"):
         review.override(team, "Mia Lindqvist", d.id, "hurry")
     assert review.override(team, "Dana", d.id, "Reviewers unreachable; customers need to hear now") == "overridden"
     clock.advance(600)
     review.publish(team, "Dana", d.id)
-    assert drafts.get(team, d.id).state == "published"
-    inc = incidents.get(team, d.incident_id)
+    assert drafts.get(team, d.id, viewer=SYSTEM).state == "published"
+    inc = incidents.get(team, d.incident_id, viewer=SYSTEM)
     assert inc.last_update_at == clock.now()
     assert inc.next_update_due == clock.now() + timedelta(minutes=30)  # SEV1 cadence restarts
-    last = timeline.entries(team, d.incident_id)[-1]
+    last = timeline.entries(team, d.incident_id, viewer=SYSTEM)[-1]
     assert last.kind.value == "published" and "OVERRIDE" in last.text
     with team.read() as session:
         assert verify(session).ok
@@ -148,7 +147,7 @@ def test_an_unchanged_holding_statement_needs_no_review(team):
     holding = drafts.compose_drafts(team, "Dana", inc.id, ["customers"], phase="holding")[0]
     assert holding.template == "security-customers-holding"
     review.publish(team, "Dana", holding.id)
-    assert drafts.get(team, holding.id).state == "published"
+    assert drafts.get(team, holding.id, viewer=SYSTEM).state == "published"
     edited = drafts.compose_drafts(team, "Dana", inc.id, ["customers"], phase="holding")[0]
     drafts.save_revision(team, "Dana", edited.id, subject=edited.subject, long=edited.long + " More.",
                          short=edited.short, chat=edited.chat)
@@ -160,7 +159,7 @@ def test_withdraw(team):
     d = _draft(team)
     review.submit(team, "Dana", d.id)
     assert review.withdraw(team, "Dana", d.id, "Superseded by the next update") == "withdrawn"
-    assert review.requests(team, d.id) == []
+    assert review.requests(team, d.id, viewer=SYSTEM) == []
     with pytest.raises(InputError, match="withdrawn"):
         review.withdraw(team, "Dana", d.id, "again")
 
@@ -172,7 +171,7 @@ def test_a_lapsed_review_goes_to_the_backup_then_the_commander(team, clock):
     people.save(team, "admin", "Ravi Shah", backups={"technical_reviewer": "Tom Berg"})
     d = _draft(team)  # SEV1: a 10-minute window; commander Dana
     review.submit(team, "Dana", d.id)
-    tech = next(r for r in review.requests(team, d.id) if r.role.value == "technical_reviewer")
+    tech = next(r for r in review.requests(team, d.id, viewer=SYSTEM) if r.role.value == "technical_reviewer")
     assert (tech.assignee, tech.due_at) == ("Ravi Shah", clock.now() + timedelta(minutes=10))
     clock.advance(timedelta(minutes=9))
     assert review.sweep(team) == []
@@ -204,12 +203,12 @@ def test_an_unavailable_reviewer_is_skipped(team, clock):
     people.save(team, "admin", "Ravi Shah", availability="off_duty")
     d = _draft(team)
     review.submit(team, "Dana", d.id)
-    tech = next(r for r in review.requests(team, d.id) if r.role.value == "technical_reviewer")
+    tech = next(r for r in review.requests(team, d.id, viewer=SYSTEM) if r.role.value == "technical_reviewer")
     assert tech.assignee == "Tom Berg"
 
 
-def test_reviews_and_sweep_on_the_command_line(cli):
-    cli("person", "add", "Ravi Shah", "--roles", "technical_reviewer")
+def test_reviews_and_sweep_on_the_command_line(cli, db_path):
+    team_file(db_path, Sam_Writer="communications_owner", Ravi_Shah="technical_reviewer,comms_reviewer")
     cli("incident", "open", "Checkout failing", "--severity", "SEV1", "--as", "Dana")
     code, out, _ = cli("update", "new", "INC-1", "--audience", "it", "--json", "--as", "Sam Writer")
     draft_id = json.loads(out)[0]["id"]
@@ -225,7 +224,7 @@ def test_one_reviewer_cannot_fill_two_roles_or_review_an_earlier_revision_of_the
     d = _draft(team)
     review.submit(team, "Sam Writer", d.id)
     review.decide(team, "Alex Both", d.id, "approve")
-    with pytest.raises(InputError, match="already decided"):
+    with pytest.raises(NotPermitted, match="already decided"):
         review.decide(team, "Alex Both", d.id, "approve")
     # someone who wrote an earlier revision is an author too
     d2 = _draft(team)
@@ -234,7 +233,7 @@ def test_one_reviewer_cannot_fill_two_roles_or_review_an_earlier_revision_of_the
     drafts.save_revision(team, "Sam Writer", d2.id, subject=d2.subject, long=d2.long + " y", short=d2.short,
                          chat=d2.chat)
     review.submit(team, "Sam Writer", d2.id)
-    with pytest.raises(InputError, match="own words"):
+    with pytest.raises(NotPermitted, match="own words"):
         review.decide(team, "Ravi Shah", d2.id, "approve")
 
 
@@ -244,13 +243,13 @@ def test_only_this_incidents_commander_overrides_and_viewers_do_not_publish(team
     with pytest.raises(InputError, match="submitted for review"):
         review.override(team, "Dana", d.id, "too early")
     review.submit(team, "Sam Writer", d.id)
-    with pytest.raises(InputError, match="Only the incident commander"):
+    with pytest.raises(NotPermitted, match=r"Only the incident's commander \(Dana\)"):
         review.override(team, "Frank Other", d.id, "I command another incident")
     review.override(team, "Dana", d.id, "Reviewers unreachable")
-    with pytest.raises(InputError, match="publish or withdraw"):
+    with pytest.raises(NotPermitted, match="may publish an update"):
         review.publish(team, "Vic Viewer", d.id)
     review.publish(team, "Mia Lindqvist", d.id)
-    assert drafts.get(team, d.id).state == "published"
+    assert drafts.get(team, d.id, viewer=SYSTEM).state == "published"
 
 
 def test_the_review_policy_is_stored_and_editable(team, clock):
@@ -281,7 +280,7 @@ def test_review_rules_by_severity_and_category_the_most_specific_applies(team):
 
     def needs(audience, severity, category):
         inc = incidents.open_incident(team, "Dana", title="Checkout failing", severity=severity, category=category)
-        return [r.value for r in review.required_roles(audience, incidents.get(team, inc.id), review.policy(team))]
+        return [r.value for r in review.required_roles(audience, incidents.get(team, inc.id, viewer=SYSTEM), review.policy(team))]
 
     review.set_policy(team, "admin", "customers", "comms_reviewer", severity="SEV4")
     review.set_policy(team, "admin", "customers", "technical_reviewer", category="network")
@@ -332,16 +331,17 @@ def test_the_arbiter_can_be_someone_else(team):
     review.submit(team, "Sam Writer", d.id)
     review.decide(team, "Ravi Shah", d.id, "approve")
     review.decide(team, "Mia Lindqvist", d.id, "reject", comment="Too much detail")
-    with pytest.raises(InputError, match="settled by Eve Legal"):
+    with pytest.raises(NotPermitted, match="settled by Eve Legal"):
         review.decide_dispute(team, "Dana", d.id, "approve", "I command")
     assert review.decide_dispute(team, "Eve Legal", d.id, "reject", "Say less") == "changes_requested"
     with pytest.raises(InputError, match="No person"):
         review.set_arbiter(team, "admin", "Nobody")
+    with pytest.raises(NotPermitted, match="administrator"):
+        review.set_arbiter(team, "Dana", "Dana")
 
 
-def test_update_new_with_a_body_and_edit_from_the_command_line(cli, tmp_path):
-    cli("person", "add", "Ravi Shah", "--roles", "technical_reviewer")
-    cli("person", "add", "Mia Lindqvist", "--roles", "comms_reviewer")
+def test_update_new_with_a_body_and_edit_from_the_command_line(cli, tmp_path, db_path):
+    team_file(db_path, Tess_Tester="incident_commander")
     cli("incident", "open", "Checkout failing", "--severity", "SEV2", "--category", "network")
     body = tmp_path / "body.md"
     body.write_text("We are investigating problems with checkout. Next update by 15:00 UTC.", encoding="utf-8")

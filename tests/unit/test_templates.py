@@ -15,6 +15,7 @@ from warroom.services import audiences, compose, incidents, templates
 from warroom.services import settings as org_settings
 from warroom.sms import sms_length
 from warroom.store.models import JournalEvent
+from warroom.identity import SYSTEM
 
 NOW = datetime(2026, 11, 23, 14, 5, tzinfo=timezone.utc)
 CTX = {"incident": {"ref": "INC-7", "components": ["Checkout", "Login", "API"]},
@@ -207,17 +208,17 @@ def test_compose_an_update_for_an_audience(store, clock):
     org_settings.set_org(store, "Mia", name="Example Corp", status_url="https://status.example.com")
     inc = incidents.open_incident(store, "Dana", title="Checkout failing", severity="SEV1",
                                   category="application")
-    r = compose.render_update(store, inc.ref, audience="customers")
+    r = compose.render_update(store, inc.ref, audience="customers", viewer=SYSTEM)
     assert r.template.name == "app-customers-initial"
     assert r.long == "Checkout failing (Investigating). Next update 09:30 UTC (10:30 CET).\n"
     with pytest.raises(InputError, match="assessed"):
         compose.make_etr(clock.now() + timedelta(hours=2))
     etr = compose.make_etr(clock.now() + timedelta(hours=1), clock.now() + timedelta(hours=2), confidence="low",
                            assessor="Ravi")
-    r = compose.render_update(store, inc.ref, audience="customers", etr=etr)
+    r = compose.render_update(store, inc.ref, audience="customers", etr=etr, viewer=SYSTEM)
     assert "Expected between 10:00 UTC (11:00 CET) and 11:00 UTC (12:00 CET)." in r.long
     assert "early estimate" in r.long
-    de = compose.render_update(store, inc.ref, audience="customers", locale="de", etr=etr)
+    de = compose.render_update(store, inc.ref, audience="customers", locale="de", etr=etr, viewer=SYSTEM)
     assert de.template.locale == "en"  # no German template: English, with English words around it
     assert r.sms.segments == 1
 

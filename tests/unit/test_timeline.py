@@ -13,6 +13,7 @@ from warroom.domain import EntryKind
 from warroom.errors import InputError, NotFound
 from warroom.services import incidents, timeline
 from warroom.services.timeline import TimelineQuery, fts_query
+from warroom.identity import SYSTEM
 
 
 @pytest.fixture
@@ -31,7 +32,7 @@ def test_back_dated_entries_sort_into_place(store, clock, inc):
     clock.advance(600)
     timeline.log(store, "Ben", inc.ref, "now")
     timeline.log(store, "Ben", inc.ref, "five minutes ago", at=clock.now() - timedelta(minutes=5), kind="external")
-    texts = [e.text for e in timeline.entries(store, inc.ref)]
+    texts = [e.text for e in timeline.entries(store, inc.ref, viewer=SYSTEM)]
     assert texts[-2:] == ["five minutes ago", "now"]
 
 
@@ -46,11 +47,11 @@ def test_back_dated_entries_sort_into_place(store, clock, inc):
     ("hi", "note", timedelta(seconds=1), "in the future"),
 ])
 def test_bad_entries_are_refused_and_nothing_is_written(store, inc, text, kind, at_delta, message, clock):
-    before = len(timeline.entries(store, inc.ref))
+    before = len(timeline.entries(store, inc.ref, viewer=SYSTEM))
     at = clock.now() + at_delta if at_delta else None
     with pytest.raises(InputError, match=message):
         timeline.log(store, "Ben", inc.ref, text, kind=kind, at=at)
-    assert len(timeline.entries(store, inc.ref)) == before
+    assert len(timeline.entries(store, inc.ref, viewer=SYSTEM)) == before
 
 
 def test_a_ten_megabyte_note_is_refused(store, inc):
@@ -63,9 +64,9 @@ def test_edit_keeps_history_and_refuses_system_entries(store, inc, clock):
     clock.advance(5)
     edited = timeline.edit(store, "Ben", e.id, "Restarted the pods")
     assert edited.text == "Restarted the pods" and edited.edited_at == clock.now()
-    assert timeline.entries(store, inc.ref, search="teh") == []
-    assert [x.id for x in timeline.entries(store, inc.ref, search="the pods")] == [e.id]
-    declared = timeline.entries(store, inc.ref)[0]
+    assert timeline.entries(store, inc.ref, search="teh", viewer=SYSTEM) == []
+    assert [x.id for x in timeline.entries(store, inc.ref, search="the pods", viewer=SYSTEM)] == [e.id]
+    declared = timeline.entries(store, inc.ref, viewer=SYSTEM)[0]
     with pytest.raises(InputError, match="cannot be edited"):
         timeline.edit(store, "Ben", declared.id, "rewrite history")
     with pytest.raises(NotFound):
@@ -76,13 +77,13 @@ def test_search_is_word_and_prefix_based_and_safe(store, inc):
     timeline.log(store, "Ben", inc.ref, "Gateway timeouts from the card processor")
     timeline.log(store, "Ben", inc.ref, "Rolled back release 2.4.1 of checkout-api", kind="action")
     timeline.log(store, "Ben", inc.ref, "Décision: keep the gateway in read-only mode", kind="decision")
-    assert [e.text[:7] for e in timeline.entries(store, inc.ref, search="gateway")] == ["Gateway", "Décisio"]
-    assert len(timeline.entries(store, inc.ref, search="time")) == 1          # prefix of "timeouts"
-    assert len(timeline.entries(store, inc.ref, search="decision")) == 1      # diacritics folded
-    assert len(timeline.entries(store, inc.ref, search="checkout-api")) == 1  # punctuation is safe
-    assert len(timeline.entries(store, inc.ref, search="gateway", kind="decision")) == 1
+    assert [e.text[:7] for e in timeline.entries(store, inc.ref, search="gateway", viewer=SYSTEM)] == ["Gateway", "Décisio"]
+    assert len(timeline.entries(store, inc.ref, search="time", viewer=SYSTEM)) == 1          # prefix of "timeouts"
+    assert len(timeline.entries(store, inc.ref, search="decision", viewer=SYSTEM)) == 1      # diacritics folded
+    assert len(timeline.entries(store, inc.ref, search="checkout-api", viewer=SYSTEM)) == 1  # punctuation is safe
+    assert len(timeline.entries(store, inc.ref, search="gateway", kind="decision", viewer=SYSTEM)) == 1
     for nasty in ['"', "AND", "NOT x", "*", "a OR", "(", "NEAR(", "col:x"]:
-        timeline.entries(store, inc.ref, search=nasty)  # never an FTS syntax error
+        timeline.entries(store, inc.ref, search=nasty, viewer=SYSTEM)  # never an FTS syntax error
 
 
 @given(st.text(max_size=40))
@@ -115,16 +116,16 @@ def test_bulk_log_is_journaled(store, many):
 @given(offset=st.integers(0, 760), limit=st.integers(1, 120),
        kind=st.sampled_from([None, "note", "action"]), search=st.sampled_from([None, "alpha", "beta", "number"]))
 def test_pages_agree_with_the_whole_list(store, many, offset, limit, kind, search):
-    full = timeline.entries(store, many.id, kind=kind, search=search)
+    full = timeline.entries(store, many.id, kind=kind, search=search, viewer=SYSTEM)
     keys = [(e.occurred_at, e.id) for e in full]
     assert keys == sorted(keys)
-    q = TimelineQuery(store, many.id, kind=kind, search=search)
+    q = TimelineQuery(store, many.id, kind=kind, search=search, viewer=SYSTEM)
     assert q.count() == len(full)
     assert [e.id for e in q.page(offset, limit)] == [e.id for e in full[offset:offset + limit]]
 
 
 def test_keyset_pages_continue_where_offset_pages_end(store, many):
-    q = TimelineQuery(store, many.id)
+    q = TimelineQuery(store, many.id, viewer=SYSTEM)
     first = q.page(0, 50)
     nxt = q.page_after(first[-1], 50)
     assert [e.id for e in nxt] == [e.id for e in q.page(50, 50)]
@@ -132,12 +133,12 @@ def test_keyset_pages_continue_where_offset_pages_end(store, many):
     assert [e.id for e in prev] == [e.id for e in first]
     target = q.page(333, 1)[0]
     assert q.position(target.id) == 333
-    alpha = TimelineQuery(store, many.id, search="alpha")
+    alpha = TimelineQuery(store, many.id, search="alpha", viewer=SYSTEM)
     hits = alpha.page(0, 1000)
     assert alpha.position(hits[37].id) == 37
     beta_only = next(e for e in q.page(0, 50) if "beta" in e.text)
     assert alpha.position(beta_only.id) is None
-    actions = TimelineQuery(store, many.id, kind="action")
+    actions = TimelineQuery(store, many.id, kind="action", viewer=SYSTEM)
     action_ids = [e.id for e in actions.page(0, 1000)]
     assert actions.position(action_ids[12]) == 12
     note = next(e for e in q.page(0, 50) if e.kind is EntryKind.NOTE)
@@ -153,20 +154,20 @@ def test_counts_kept_by_triggers_match_a_real_count(store, many, db_path):
     kept = dict(con.execute("SELECT kind, n FROM timeline_count WHERE incident_id = ?", (many.id.hex,)).fetchall())
     con.close()
     assert kept == real
-    assert TimelineQuery(store, many.id).count() == sum(real.values())
-    assert TimelineQuery(store, many.id, kind="action").count() == real["action"]
-    assert TimelineQuery(store, many.id, kind="decision").count() == 0
+    assert TimelineQuery(store, many.id, viewer=SYSTEM).count() == sum(real.values())
+    assert TimelineQuery(store, many.id, kind="action", viewer=SYSTEM).count() == real["action"]
+    assert TimelineQuery(store, many.id, kind="decision", viewer=SYSTEM).count() == 0
 
 
 def test_a_search_matching_too_much_shows_the_newest(store, many, monkeypatch):
     monkeypatch.setattr(TimelineQuery, "MAX_HITS", 25)
-    everything = timeline.entries(store, many.id)  # no search: never cut
+    everything = timeline.entries(store, many.id, viewer=SYSTEM)  # no search: never cut
     assert not everything.truncated and len(everything) == 701
     beta = [e for e in everything if "beta" in e.text]
-    shown = timeline.entries(store, many.id, search="beta")
+    shown = timeline.entries(store, many.id, search="beta", viewer=SYSTEM)
     assert shown.truncated and len(shown) == 25
     # the 25 most recently recorded matches (bulk_log records in list order), in time order
     newest = sorted(beta, key=lambda e: e.id)[-25:]
     assert [e.id for e in shown] == [e.id for e in sorted(newest, key=lambda e: (e.occurred_at, e.id))]
-    few = timeline.entries(store, many.id, search="number 7")  # 7 and 70-79
+    few = timeline.entries(store, many.id, search="number 7", viewer=SYSTEM)  # 7 and 70-79
     assert not few.truncated and len(few) == 11

@@ -51,7 +51,8 @@ class Message:
     delivery_id: str            # also the idempotency key
     incident_id: str
     incident_ref: str
-    incident_title: str
+    #: The title this audience sees, reviewed with the words: never the internal title.
+    title: str
     status: str                 # warroom status value (investigating, identified, ...)
     statuspage_status: str      # investigating | identified | monitoring | resolved
     impact: str                 # statuspage impact: none | minor | major | critical
@@ -67,6 +68,12 @@ class Message:
     published_at: datetime      # aware UTC
     exercise: bool = False
     status_url: str | None = None
+    #: "update"; "retraction" (takes back an update published earlier: ``retracts``
+    #: names it and holds its receipt); "correction" (replaces retracted words).
+    kind: str = "update"
+    #: For a retraction: ``{"delivery_id", "draft_id", "published_at", "receipt"}`` of
+    #: what it takes back on this channel (the receipt may be None: never delivered).
+    retracts: dict[str, Any] | None = None
 
     def to_json(self) -> dict[str, Any]:
         d = {k: getattr(self, k) for k in self.__slots__}
@@ -77,6 +84,9 @@ class Message:
     @classmethod
     def from_json(cls, d: dict[str, Any]) -> "Message":
         d = dict(d)
+        if "title" not in d:  # queued before public titles: never show the internal one
+            d["title"] = d.get("subject") or d.get("incident_ref") or ""
+        d.pop("incident_title", None)
         d["components"] = tuple(d.get("components") or ())
         d["published_at"] = datetime.fromisoformat(d["published_at"])
         return cls(**d)

@@ -65,7 +65,7 @@ def render(message: Message, recipient: Recipient | None, config: dict[str, Any]
         "incident": {
             "id": message.incident_id,
             "ref": message.incident_ref,
-            "title": message.incident_title,
+            "title": message.title,
             "status": message.status,
             "impact": message.impact,
             "severity": message.severity,

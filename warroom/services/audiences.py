@@ -11,6 +11,8 @@ from sqlalchemy import func, select
 
 from warroom.errors import InputError, NotFound
 from warroom.ids import uuid7
+from warroom.services import access
+from warroom.services.access import Action
 from warroom.store import Store
 from warroom.store.models import Audience
 
@@ -75,6 +77,7 @@ def save(store: Store, actor: str, name: str, *, label: str | None = None, exter
     clean_locale = check_locale(locale) if locale else None
     clean_zone = check_zone(timezone) if timezone else None
     with store.write(actor) as tx:
+        access.require(tx, Action.SETTINGS)
         row = tx.session.scalars(select(Audience).where(Audience.name == name)).first()
         if row is None:
             position = (tx.session.scalar(select(func.max(Audience.position))) or 0) + 1

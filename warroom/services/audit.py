@@ -132,16 +132,20 @@ def _json(value: Any) -> bytes:
     return (json.dumps(to_jsonable(value), indent=2, ensure_ascii=False, sort_keys=True) + "\n").encode("utf-8")
 
 
-def _files(store: Store, incident_key: str | uuid.UUID) -> tuple[incidents.IncidentView, dict[str, bytes]]:
-    inc = incidents.get(store, incident_key)
+def _files(store: Store, incident_key: str | uuid.UUID, actor: str) -> tuple[incidents.IncidentView, dict[str, bytes]]:
+    from warroom.services import access
+
+    with store.read() as session:
+        access.check(session, actor, access.Action.ARCHIVE, incidents.find_row(session, incident_key))
+    inc = incidents.get(store, incident_key, viewer=actor)
     with store.read() as session:
         rows = session.scalars(select(JournalEvent).where(JournalEvent.incident_id == inc.id)
                                .order_by(JournalEvent.device_id, JournalEvent.seq)).all()
     overrides = {json.loads(e.payload)["draft_id"]: json.loads(e.payload).get("reason")
                  for e in rows if e.kind == "review.overridden"}
     files: dict[str, bytes] = {"incident.json": _json(inc.as_dict())}
-    files["timeline.json"] = _json([e.as_dict() for e in timeline.entries(store, inc.id)])
-    for d in drafts.list_drafts(store, inc.id):
+    files["timeline.json"] = _json([e.as_dict() for e in timeline.entries(store, inc.id, viewer=actor)])
+    for d in drafts.list_drafts(store, inc.id, viewer=actor):
         files[f"updates/{d.id}.json"] = _json({
             "audience": d.audience, "locale": d.locale, "template": d.template,
             "template_version": d.template_version, "state": d.state,
@@ -149,11 +153,11 @@ def _files(store: Store, incident_key: str | uuid.UUID) -> tuple[incidents.Incid
             "overridden": str(d.id) in overrides, "override_reason": overrides.get(str(d.id)),
             "revisions": [{"revision": r.revision, "subject": r.subject, "long": r.long, "short": r.short,
                            "chat": r.chat, "author": r.author, "at": r.updated_at, "content_hash": r.content_hash}
-                          for r in drafts.revisions(store, d.id)],
+                          for r in drafts.revisions(store, d.id, viewer=actor)],
             "reviews": [{"revision": r.revision, "role": r.role.value, "state": r.state,
                          "decided_by": r.decided_by, "decided_at": r.decided_at, "comment": r.comment,
                          "assignee": r.assignee, "level": r.level}
-                        for r in review.requests(store, d.id, include_void=True)],
+                        for r in review.requests(store, d.id, viewer=actor, include_void=True)],
         })
     lines = [canonical_json({"id": e.id, "device": e.device_id, "seq": e.seq, "at": e.at, "actor": e.actor,
                              "kind": e.kind, "payload": json.loads(e.payload), "prev_hash": e.prev_hash,
@@ -162,9 +166,10 @@ def _files(store: Store, incident_key: str | uuid.UUID) -> tuple[incidents.Incid
     return inc, files
 
 
-def export(store: Store, incident_key: str | uuid.UUID, out: Path, *, key_file: Path | None = None) -> dict:
+def export(store: Store, actor: str, incident_key: str | uuid.UUID, out: Path, *,
+           key_file: Path | None = None) -> dict:
+    inc, files = _files(store, incident_key, actor)
     key = signing_key(store, key_file)
-    inc, files = _files(store, incident_key)
     names = sorted(files)
     manifest = {
         "format": FORMAT, "version": 1, "app_version": __version__, "incident": inc.ref,

@@ -15,6 +15,8 @@ from sqlalchemy import func, select
 from warroom import secrets
 from warroom.errors import InputError, NotFound
 from warroom.ids import uuid7
+from warroom.services import access
+from warroom.services.access import Action
 from warroom.store import Store
 from warroom.store.models import Channel, Delivery
 
@@ -122,9 +124,12 @@ def add(store: Store, actor: str, name: str, kind: str, config: dict[str, Any], 
         if session.scalars(select(Channel.id).where(Channel.name == name, Channel.state != "removed")).first():
             raise InputError(f"There is already a channel named {name!r}: change it with channel set, "
                              "or choose another name.")
+    with store.read() as session:
+        access.check(session, actor, Action.CHANNELS)
     if secret is not None:
         secrets.put(secret_key(channel_id), secret)
     with store.write(actor) as tx:
+        access.require(tx, Action.CHANNELS)
         row = Channel(id=channel_id, name=name, kind=module.KIND, config=clean, enabled=True, state="ok",
                       failures=0, created_at=tx.now, updated_at=tx.now)
         tx.session.add(row)
@@ -145,9 +150,12 @@ def update(store: Store, actor: str, name: str, *, config: dict[str, Any] | None
     clean = module.validate_config(merged)
     secret = _check_secret(module, secret, clean, required=False)
     new_name = _clean_name(rename) if rename else None
+    with store.read() as session:
+        access.check(session, actor, Action.CHANNELS)
     if secret is not None:
         secrets.put(secret_key(row.id), secret)
     with store.write(actor) as tx:
+        access.require(tx, Action.CHANNELS)
         row = find(tx.session, name)
         if new_name and new_name != row.name:
             if tx.session.scalars(select(Channel.id).where(Channel.name == new_name,
@@ -179,6 +187,7 @@ def remove(store: Store, actor: str, name: str) -> None:
     from warroom.store.models import MatrixCell
 
     with store.write(actor) as tx:
+        access.require(tx, Action.CHANNELS)
         row = find(tx.session, name)
         waiting = tx.session.scalar(select(func.count()).select_from(Delivery)
                                     .where(Delivery.channel_id == row.id, Delivery.state == "queued"))
@@ -208,11 +217,13 @@ def read_secret(channel: ChannelView | Channel) -> str | None:
     return secrets.get(secret_key(channel.id))
 
 
-def test(store: Store, name: str, *, timeout: float = 10.0) -> str:
+def test(store: Store, actor: str, name: str, *, timeout: float = 10.0) -> str:
     """Try a channel without sending an update: returns what was done; raises
     :class:`warroom.channels.base.ChannelError` when it does not work."""
     from warroom.channels.base import ChannelError, SendContext
 
+    with store.read() as session:
+        access.check(session, actor, Action.CHANNELS)
     channel = get(store, name)
     module = kind_module(channel.kind)
     secret = read_secret(channel)
@@ -229,7 +240,7 @@ def test(store: Store, name: str, *, timeout: float = 10.0) -> str:
         from warroom.dispatch import _healthy
         from warroom.store.models import Channel
 
-        with store.write("channel test") as tx:
+        with store.write(access.System("channel test")) as tx:
             row = tx.session.get(Channel, channel.id)
             _healthy(row, tx.now)
             tx.record("channel.tested", {"channel_id": channel.id, "name": channel.name, "ok": True})

@@ -158,11 +158,11 @@ class Rendered:
         return getattr(self, channel)
 
 
-def render_update(store: Store, incident_key: str | uuid.UUID, *, audience: str, locale: str | None = None,
-                  template: str | None = None, etr: ETR | None = None, now: datetime | None = None,
-                  phase: str | None = None) -> Rendered:
+def render_update(store: Store, incident_key: str | uuid.UUID, *, audience: str, viewer: str,
+                  locale: str | None = None, template: str | None = None, etr: ETR | None = None,
+                  now: datetime | None = None, phase: str | None = None) -> Rendered:
     """Render the update an audience would get now, in every channel format."""
-    incident = incidents.get(store, incident_key)
+    incident = incidents.get(store, incident_key, viewer=viewer)
     aud = audiences.get(store, audience)
     locale = audiences.check_locale(locale or aud.locale or "en")
     if template:

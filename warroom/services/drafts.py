@@ -16,7 +16,8 @@ from sqlalchemy import select
 from warroom.clock import isoformat
 from warroom.errors import InputError, NotFound
 from warroom.ids import uuid7
-from warroom.services import compose, incidents
+from warroom.services import access, compose, incidents
+from warroom.services.access import Action
 from warroom.services.compose import ETR
 from warroom.services.templates import content_hash
 from warroom.store import Store
@@ -55,14 +56,21 @@ def _view(d: Draft, r: DraftRevision, template_name: str | None, preapproved: bo
                      preapproved)
 
 
-def _load(session, draft_id: uuid.UUID) -> DraftView:
-    d = session.get(Draft, draft_id)
-    if d is None:
-        raise NotFound(f"No draft {draft_id}.")
+def _load(session, draft_id: uuid.UUID, viewer: str) -> DraftView:
+    d = find(session, draft_id, viewer)
     r = session.scalars(select(DraftRevision).where(DraftRevision.draft_id == d.id,
                                                     DraftRevision.number == d.current_revision)).one()
     t = session.get(Template, d.template_id) if d.template_id else None
     return _view(d, r, t.name if t else None, bool(t and t.preapproved))
+
+
+def find(session, draft_id: uuid.UUID, viewer: str) -> Draft:
+    """The draft row, when ``viewer`` may see its incident."""
+    d = session.get(Draft, draft_id) if isinstance(draft_id, uuid.UUID) else None
+    if d is None:
+        raise NotFound(f"No update {draft_id}.", field="draft")
+    incidents.find(session, d.incident_id, viewer)
+    return d
 
 
 def _etr_json(etr: ETR | None) -> dict | None:
@@ -79,12 +87,13 @@ def compose_drafts(store: Store, actor: str, incident: str | uuid.UUID, audience
     'holding' picks the pre-approved holding statements; ``template`` names one)."""
     if not audiences:
         raise InputError("Choose at least one audience.")
-    inc = incidents.get(store, incident)
+    inc = incidents.get(store, incident, viewer=actor)
     rendered = [compose.render_update(store, inc.id, audience=a, etr=etr, locale=(locales or {}).get(a), phase=phase,
-                                      template=template)
+                                      template=template, viewer=actor)
                 for a in dict.fromkeys(audiences)]
     ids = []
     with store.write(actor) as tx:
+        access.require(tx, Action.COMPOSE, incidents.find_row(tx.session, inc.id))
         for r in rendered:
             d = Draft(id=uuid7(), incident_id=inc.id, audience=r.audience, locale=r.locale,
                       template_id=r.template.id, template_version=r.template.version, state="draft",
@@ -97,7 +106,7 @@ def compose_drafts(store: Store, actor: str, incident: str | uuid.UUID, audience
                                          "etr": _etr_json(etr)}, incident_id=inc.id)
             ids.append(d.id)
     with store.read() as session:
-        return [_load(session, i) for i in ids]
+        return [_load(session, i, access.SYSTEM) for i in ids]
 
 
 def _add_revision(tx, d: Draft, number: int, subject: str, long: str, short: str, chat: str) -> DraftRevision:
@@ -122,7 +131,8 @@ def save_revision(store: Store, actor: str, draft_id: uuid.UUID, *, subject: str
     with store.write(actor) as tx:
         d = tx.session.get(Draft, draft_id)
         if d is None:
-            raise NotFound(f"No draft {draft_id}.")
+            raise NotFound(f"No update {draft_id}.", field="draft")
+        access.require(tx, Action.COMPOSE, incidents.find_row(tx.session, d.incident_id))
         if d.state not in ("draft", "changes_requested", "in_review", "approved", "disputed"):
             raise InputError(f"This update is {d.state.replace('_', ' ')}; it can no longer be edited.")
         current = tx.session.scalars(select(DraftRevision).where(DraftRevision.draft_id == d.id,
@@ -137,27 +147,25 @@ def save_revision(store: Store, actor: str, draft_id: uuid.UUID, *, subject: str
 
                 request_reviews(tx, d)
     with store.read() as session:
-        return _load(session, draft_id)
+        return _load(session, draft_id, access.SYSTEM)
 
 
-def list_drafts(store: Store, incident: str | uuid.UUID) -> list[DraftView]:
-    incident_id = incidents.resolve_id(store, incident)
+def list_drafts(store: Store, incident: str | uuid.UUID, *, viewer: str) -> list[DraftView]:
     with store.read() as session:
+        incident_id = incidents.find(session, incident, viewer).id
         ids = session.scalars(select(Draft.id).where(Draft.incident_id == incident_id)
                               .order_by(Draft.created_at, Draft.id)).all()
-        return [_load(session, i) for i in ids]
+        return [_load(session, i, access.SYSTEM) for i in ids]
 
 
-def get(store: Store, draft_id: uuid.UUID) -> DraftView:
+def get(store: Store, draft_id: uuid.UUID, *, viewer: str) -> DraftView:
     with store.read() as session:
-        return _load(session, draft_id)
+        return _load(session, draft_id, viewer)
 
 
-def revisions(store: Store, draft_id: uuid.UUID) -> list[DraftView]:
+def revisions(store: Store, draft_id: uuid.UUID, *, viewer: str) -> list[DraftView]:
     with store.read() as session:
-        d = session.get(Draft, draft_id)
-        if d is None:
-            raise NotFound(f"No draft {draft_id}.")
+        d = find(session, draft_id, viewer)
         name = session.scalar(select(Template.name).where(Template.id == d.template_id)) if d.template_id else None
         rows = session.scalars(select(DraftRevision).where(DraftRevision.draft_id == d.id)
                                .order_by(DraftRevision.number)).all()

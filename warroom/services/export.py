@@ -29,14 +29,14 @@ def to_jsonable(value: Any) -> Any:
     return value
 
 
-def export_incident(store: Store, key: str | uuid.UUID, fmt: str) -> str:
+def export_incident(store: Store, key: str | uuid.UUID, fmt: str, *, viewer: str) -> str:
     fmt = fmt.lower()
     if fmt == "md":
         fmt = "markdown"
     if fmt not in FORMATS:
         raise InputError(f"Unknown export format {fmt!r}: choose json or markdown.")
-    incident = incidents.get(store, key)
-    entries = timeline.entries(store, incident.id)
+    incident = incidents.get(store, key, viewer=viewer)
+    entries = timeline.entries(store, incident.id, viewer=viewer)
     if fmt == "json":
         doc = {"incident": to_jsonable(incident.as_dict()), "timeline": [to_jsonable(e.as_dict()) for e in entries],
                "exported_at": isoformat(store.clock.now())}

@@ -13,9 +13,10 @@ from sqlalchemy.orm import Session
 from warroom.domain import Category, EntryKind, Impact, Severity, Status, check_transition
 from warroom.errors import InputError, NotFound
 from warroom.ids import uuid7
-from warroom.services import policy
+from warroom.services import access, policy
+from warroom.services.access import Action
 from warroom.store import Store, Tx
-from warroom.store.models import Incident, Meta, TimelineEntry
+from warroom.store.models import Incident, Meta, Person, TimelineEntry
 
 MAX_TITLE = 200
 MAX_COMPONENTS = 50
@@ -119,7 +120,7 @@ def _clean_components(components: list[str] | tuple[str, ...] | str | None) -> l
     return out
 
 
-def _check_past(when: datetime, now: datetime, what: str) -> datetime:
+def check_past(when: datetime, now: datetime, what: str) -> datetime:
     if when.tzinfo is None:
         raise InputError(f"The {what} has no time zone.")
     if when > now:
@@ -129,17 +130,18 @@ def _check_past(when: datetime, now: datetime, what: str) -> datetime:
 
 # -- look-up ----------------------------------------------------------------
 
-def _find(session: Session, key: str | uuid.UUID) -> Incident:
+def find_row(session: Session, key: str | uuid.UUID) -> Incident:
+    """The incident row by reference or id, unchecked: services check the actor next."""
     if isinstance(key, uuid.UUID):
         row = session.get(Incident, key)
         if row is None:
-            raise NotFound(f"No incident with id {key}.")
+            raise NotFound(f"No incident with id {key}.", field="incident")
         return row
     text = str(key).strip()
     if not text:
-        raise NotFound("Name an incident by its reference (INC-12) or id.")
+        raise NotFound("Name an incident by its reference (INC-12) or id.", field="incident")
     ref = text.upper()
-    if ref.isdigit():
+    if ref.isdigit() and ref.isascii():
         ref = f"INC-{int(ref)}"
     row = session.scalars(select(Incident).where(Incident.ref == ref)).first()
     if row is not None:
@@ -149,37 +151,48 @@ def _find(session: Session, key: str | uuid.UUID) -> Incident:
     except ValueError:
         row = None
     if row is None:
-        raise NotFound(f"No incident {text!r}. `warroom-cli incident list` shows the references.")
+        raise NotFound(f"No incident {text!r}: the incident list shows the references.", field="incident")
     return row
 
 
-def resolve_id(store: Store, key: str | uuid.UUID) -> uuid.UUID:
-    if isinstance(key, uuid.UUID):
-        return key
+def find(session: Session, key: str | uuid.UUID, viewer: str) -> Incident:
+    """The incident row, for services working in a session: refused or not found
+    when ``viewer`` may not see it."""
+    row = find_row(session, key)
+    access.check_read(session, viewer, row)
+    return row
+
+
+def view_of(row: Incident, intervals: dict[Severity, timedelta] | None = None) -> IncidentView:
+    """A row as the plain view (the severities' default cadence unless given)."""
+    from warroom.domain import DEFAULT_UPDATE_INTERVALS
+
+    return _view(row, intervals or DEFAULT_UPDATE_INTERVALS)
+
+
+def resolve_id(store: Store, key: str | uuid.UUID, *, viewer: str) -> uuid.UUID:
     with store.read() as session:
-        return _find(session, key).id
+        return find(session, key, viewer).id
 
 
-def get(store: Store, key: str | uuid.UUID, *, viewer: str | None = None) -> IncidentView:
-    """One incident; with ``viewer``, a confidential one they may not see is not found."""
+def get(store: Store, key: str | uuid.UUID, *, viewer: str) -> IncidentView:
+    """One incident; a confidential one ``viewer`` may not see is not found."""
     intervals = policy.update_intervals(store)
     with store.read() as session:
-        view = _view(_find(session, key), intervals)
-    if not view.visible_to(viewer):
-        raise NotFound(f"No incident {key!r}. `warroom-cli incident list` shows the references.")
-    return view
+        return _view(find(session, key, viewer), intervals)
 
 
-def list_incidents(store: Store, *, include_resolved: bool = True, viewer: str | None = None) -> list[IncidentView]:
-    """Active incidents first (most severe, then most recent), then resolved ones;
-    with ``viewer``, only those they may see."""
+def list_incidents(store: Store, *, viewer: str, include_resolved: bool = True) -> list[IncidentView]:
+    """Active incidents first (most severe, then most recent), then resolved ones:
+    only those ``viewer`` may see."""
     intervals = policy.update_intervals(store)
     with store.read() as session:
+        w = access.reader(session, viewer)
         stmt = select(Incident)
         if not include_resolved:
             stmt = stmt.where(Incident.status != Status.RESOLVED.value)
         rows = session.scalars(stmt).all()
-        views = [v for v in (_view(r, intervals) for r in rows) if v.visible_to(viewer)]
+        views = [_view(r, intervals) for r in rows if access.visible(w, r)]
     views.sort(key=lambda v: (not v.active, v.severity.rank if v.active else 0,
                               -(v.resolved_at or v.detected_at).timestamp()))
     return views
@@ -212,7 +225,9 @@ def open_incident(
     comps = _clean_components(components)
     commander = _clean_name(commander if commander is not None else actor, "commander")
     with store.write(actor) as tx:
-        detected = _check_past(detected_at or tx.now, tx.now, "detection time")
+        access.require(tx, Action.DECLARE)
+        _check_commander(tx, commander)
+        detected = check_past(detected_at or tx.now, tx.now, "detection time")
         meta = tx.session.get(Meta, "next_incident_number")
         assert meta is not None
         number = int(meta.value)
@@ -235,7 +250,20 @@ def open_incident(
             "detected_at": detected, "entry_id": entry.id,
         }, incident_id=row.id)
         tx.session.flush()
-    return get(store, row.id)
+    return get(store, row.id, viewer=access.SYSTEM)  # checked in the transaction
+
+
+def _check_commander(tx: Tx, name: str) -> None:
+    """A commander is someone in the register who holds the commander role (while
+    the register is empty, anyone)."""
+    if access.register_empty(tx.session) or access.is_system(tx.actor):
+        return
+    p = tx.session.scalars(select(Person).where(Person.name == name)).first()
+    if p is None:
+        raise InputError(f"{name!r} is not in the people register; a commander must be.", field="commander")
+    if "incident_commander" not in (p.roles or []):
+        raise InputError(f"{name} does not hold the incident commander role, so cannot command an incident.",
+                         field="commander")
 
 
 def set_status(store: Store, actor: str, key: str | uuid.UUID, status: str | Status, *,
@@ -247,7 +275,8 @@ def set_status(store: Store, actor: str, key: str | uuid.UUID, status: str | Sta
     if len(note) > 2000:
         raise InputError("The reason is too long; keep it under 2000 characters and log details as notes.")
     with store.write(actor) as tx:
-        row = _find(tx.session, key)
+        row = find_row(tx.session, key)
+        access.require(tx, Action.STATUS, row)
         old = Status(row.status)
         check_transition(old, new, reopen=reopen)
         row.status = new.value
@@ -260,7 +289,7 @@ def set_status(store: Store, actor: str, key: str | uuid.UUID, status: str | Sta
         tx.record("incident.reopened" if reopen else "incident.status_changed",
                   {"from": old, "to": new, "note": note or None, "entry_id": entry.id}, incident_id=row.id)
         incident_id = row.id
-    return get(store, incident_id)
+    return get(store, incident_id, viewer=access.SYSTEM)  # checked in the transaction
 
 
 def reopen(store: Store, actor: str, key: str | uuid.UUID, reason: str,
@@ -273,7 +302,8 @@ def set_severity(store: Store, actor: str, key: str | uuid.UUID, severity: str |
     new = Severity.parse(severity)
     note = (note or "").strip()
     with store.write(actor) as tx:
-        row = _find(tx.session, key)
+        row = find_row(tx.session, key)
+        access.require(tx, Action.STATUS, row)
         old = Severity(row.severity)
         if old == new:
             raise InputError(f"The incident is already {new.value}.")
@@ -287,7 +317,7 @@ def set_severity(store: Store, actor: str, key: str | uuid.UUID, severity: str |
         tx.record("incident.severity_changed", {"from": old, "to": new, "note": note or None,
                                                 "entry_id": entry.id}, incident_id=row.id)
         incident_id = row.id
-    return get(store, incident_id)
+    return get(store, incident_id, viewer=access.SYSTEM)  # checked in the transaction
 
 
 _EDITABLE = {"title", "category", "impact", "customer_facing", "components", "commander", "confidential",
@@ -316,40 +346,47 @@ def update_incident(store: Store, actor: str, key: str | uuid.UUID, **changes: A
         else:
             clean[field] = bool(value)
     with store.write(actor) as tx:
-        row = _find(tx.session, key)
+        row = find_row(tx.session, key)
+        access.require(tx, Action.EDIT_INCIDENT, row)
+        if "commander" in clean and clean["commander"] != row.commander:
+            _check_commander(tx, clean["commander"])
         diff: dict[str, list[Any]] = {}
         for field, value in clean.items():
             if field == "detected_at":
-                _check_past(value, tx.now, "detection time")
+                check_past(value, tx.now, "detection time")
                 if value > row.declared_at:
                     raise InputError("The detection time cannot be after the incident was declared.")
             old = getattr(row, field)
             if old != value:
                 diff[field] = [old, value]
                 setattr(row, field, value)
+        if row.confidential and ("commander" in diff or "confidential" in diff):
+            # Whoever commanded it, or made it confidential, keeps seeing it.
+            keep = [n for n in (diff.get("commander", [None])[0], tx.actor)
+                    if n and n != row.commander and n not in (row.members or [])]
+            if keep and not access.is_system(tx.actor):
+                diff["members"] = [list(row.members or []), list(row.members or []) + keep]
+                row.members = diff["members"][1]
         if diff:
             row.updated_at = tx.now
             tx.record("incident.updated", {"changes": diff}, incident_id=row.id)
         incident_id = row.id
-    return get(store, incident_id)
+    return get(store, incident_id, viewer=access.SYSTEM)  # checked in the transaction
 
 
 def set_members(store: Store, actor: str, key: str | uuid.UUID, *, add: list[str] = (),
                 remove: list[str] = ()) -> IncidentView:
     """Who may see a confidential incident; only its commander and members change it."""
     with store.write(actor) as tx:
-        row = _find(tx.session, key)
+        row = find_row(tx.session, key)
+        access.require(tx, Action.MEMBERS, row)
         members = list(row.members or [])
-        if row.confidential and actor != row.commander and actor not in members:
-            raise NotFound(f"No incident {key!r}.")
         before = list(members)
-        from warroom.store.models import Person
-
         known = set(tx.session.scalars(select(Person.name)))
         for name in add:
             name = _clean_name(name, "member")
             if name not in known:
-                raise InputError(f"{name!r} is not a known person; add them with `warroom-cli person add` first.")
+                raise InputError(f"{name!r} is not in the people register; add them there first.", field="members")
             if name not in members:
                 members.append(name)
         for name in remove:
@@ -360,4 +397,4 @@ def set_members(store: Store, actor: str, key: str | uuid.UUID, *, add: list[str
             row.updated_at = tx.now
             tx.record("incident.members_changed", {"from": before, "to": members}, incident_id=row.id)
         incident_id = row.id
-    return get(store, incident_id)
+    return get(store, incident_id, viewer=access.SYSTEM)  # checked in the transaction

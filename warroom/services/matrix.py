@@ -17,6 +17,8 @@ from sqlalchemy import select
 from warroom.domain import Severity
 from warroom.errors import InputError
 from warroom.ids import uuid7
+from warroom.services import access
+from warroom.services.access import Action
 from warroom.store import Store
 from warroom.store.models import Audience, Channel, MatrixCell, Person
 
@@ -110,6 +112,7 @@ def set_cell(store: Store, actor: str, audience: str, severities: str | list, *,
         raise InputError("An update cadence is at least a minute.")
     out: list[CellView] = []
     with store.write(actor) as tx:
+        access.require(tx, Action.MATRIX)
         s = tx.session
         aud = audience.strip().lower()
         if s.scalars(select(Audience.id).where(Audience.name == aud)).first() is None:
@@ -199,21 +202,21 @@ def dues_in(session, inc, intervals: dict[Severity, timedelta]) -> list[Due]:
     return sorted(out, key=lambda d: (d.at, d.audience))
 
 
-def update_dues(store: Store, incident_id) -> list[Due]:
+def update_dues(store: Store, incident_id, *, viewer: str) -> list[Due]:
     """:func:`dues_in` for one incident: what the window's countdown counts down to."""
     from warroom.services import incidents, policy
 
-    inc = incidents.get(store, incident_id)
+    inc = incidents.get(store, incident_id, viewer=viewer)
     intervals = policy.update_intervals(store)
     with store.read() as session:
         return dues_in(session, inc, intervals)
 
 
-def plan(store: Store, incident_id) -> list[PlanRow]:
+def plan(store: Store, incident_id, *, viewer: str) -> list[PlanRow]:
     """Who will get what for this incident, given its severity now."""
     from warroom.services import incidents, outbox, policy
 
-    inc = incidents.get(store, incident_id)
+    inc = incidents.get(store, incident_id, viewer=viewer)
     intervals = policy.update_intervals(store)
     rows: list[PlanRow] = []
     with store.read() as session:

@@ -17,6 +17,8 @@ from warroom.channels.base import Message
 from warroom.domain import Impact, Status, statuspage_component_status, statuspage_impact, statuspage_status
 from warroom.errors import InputError, NotFound
 from warroom.ids import uuid7
+from warroom.services import access
+from warroom.services.access import Action
 from warroom.store import Store
 from warroom.store.models import Channel, Delivery, Draft, DraftRevision, Incident, Meta, Stakeholder
 
@@ -64,6 +66,7 @@ def set_settings(store: Store, actor: str, **changes: Any) -> DeliverySettings:
         if value is None or not (lo <= value <= hi):
             raise InputError(f"{key.replace('_s', '').replace('_', ' ')} must be between {lo:g} and {hi:g}.")
     with store.write(actor) as tx:
+        access.require(tx, Action.SETTINGS)
         new = replace(settings_in(tx.session), **changes)
         row = tx.session.get(Meta, "delivery_settings")
         text = json.dumps(new.as_dict(), sort_keys=True)
@@ -128,7 +131,7 @@ def message_for(session, incident: Incident, d: Draft, rev: DraftRevision, deliv
     status, impact = Status(incident.status), Impact(incident.impact)
     return Message(
         delivery_id=str(delivery_id), incident_id=str(incident.id), incident_ref=incident.ref,
-        incident_title=incident.title, status=status.value, statuspage_status=statuspage_status(status),
+        title=incident.title, status=status.value, statuspage_status=statuspage_status(status),
         impact=statuspage_impact(impact), component_status=statuspage_component_status(impact, status),
         severity=incident.severity, components=tuple(incident.components or ()), audience=d.audience,
         locale=d.locale, subject=rev.subject, long=rev.long, short=rev.short, chat=rev.chat, published_at=now,
@@ -182,7 +185,7 @@ def plan_deliveries(tx, incident: Incident, d: Draft, rev: DraftRevision) -> Pla
                  lambda ch, route: len(_new_deliveries(tx, incident, d, rev, ch, route=route)))
 
 
-def preview(store: Store, draft_id: uuid.UUID) -> Planned:
+def preview(store: Store, draft_id: uuid.UUID, *, viewer: str) -> Planned:
     """What publishing this update would queue now, written nowhere: the same plan
     as :func:`plan_deliveries`, for a confirmation before anything goes out."""
     from warroom.services.channels import kind_module
@@ -190,8 +193,9 @@ def preview(store: Store, draft_id: uuid.UUID) -> Planned:
     with store.read() as session:
         d = session.get(Draft, draft_id)
         if d is None:
-            raise NotFound(f"No update {draft_id}.")
+            raise NotFound(f"No update {draft_id}.", field="draft")
         incident = session.get(Incident, d.incident_id)
+        access.check_read(session, viewer, incident)
         return _plan(session, d.audience, incident.severity,
                      lambda ch, route: len(recipients(session, kind_module(ch.kind).RECIPIENT, d.audience)))
 
@@ -274,15 +278,16 @@ def _dview(d: Delivery, ch: Channel, now: datetime | None = None) -> DeliveryVie
                         d.exercise, d.created_at, d.delivered_at, (d.message or {}).get("subject", ""), leased)
 
 
-def list_deliveries(store: Store, *, incident_id: uuid.UUID | None = None, draft_id: uuid.UUID | None = None,
-                    states: tuple[str, ...] | None = None, incident_ids=None, limit: int = 1000) -> list[DeliveryView]:
-    """Deliveries, oldest first: the newest ``limit`` of them (``incident_ids``: only
-    those incidents', e.g. the ones the viewer may see)."""
+def list_deliveries(store: Store, *, viewer: str, incident_id: uuid.UUID | None = None,
+                    draft_id: uuid.UUID | None = None, states: tuple[str, ...] | None = None,
+                    limit: int = 1000) -> list[DeliveryView]:
+    """Deliveries of incidents ``viewer`` may see, oldest first: the newest ``limit`` of them."""
     q = select(Delivery, Channel).join(Channel, Channel.id == Delivery.channel_id)
     if incident_id is not None:
         q = q.where(Delivery.incident_id == incident_id)
-    if incident_ids is not None:
-        q = q.where(Delivery.incident_id.in_(list(incident_ids)))
+    hidden = _hidden_incidents(store, viewer)
+    if hidden:
+        q = q.where(Delivery.incident_id.not_in(hidden))
     if draft_id is not None:
         q = q.where(Delivery.draft_id == draft_id)
     if states:
@@ -290,10 +295,26 @@ def list_deliveries(store: Store, *, incident_id: uuid.UUID | None = None, draft
     q = q.order_by(Delivery.created_at.desc(), Delivery.id.desc()).limit(limit)
     now = store.clock.now()
     with store.read() as session:
+        if incident_id is not None:
+            access.check_read(session, viewer, session.get(Incident, incident_id) or _no_incident(incident_id))
         return [_dview(d, ch, now) for d, ch in reversed(session.execute(q).all())]
 
 
-def _find(session, key: str | uuid.UUID) -> Delivery:
+def _no_incident(incident_id):
+    raise NotFound(f"No incident with id {incident_id}.", field="incident")
+
+
+def _hidden_incidents(store: Store, viewer: str) -> list[uuid.UUID]:
+    """The incidents ``viewer`` may not see (confidential ones they are not in)."""
+    with store.read() as session:
+        w = access.reader(session, viewer)
+        if w.system:
+            return []
+        rows = session.scalars(select(Incident).where(Incident.confidential.is_(True))).all()
+        return [r.id for r in rows if not access.visible(w, r)]
+
+
+def find(session, key: str | uuid.UUID) -> Delivery:
     from sqlalchemy import String, cast
 
     if isinstance(key, uuid.UUID):
@@ -317,13 +338,14 @@ def _find(session, key: str | uuid.UUID) -> Delivery:
 
 def find_id(store: Store, key: str | uuid.UUID) -> uuid.UUID:
     with store.read() as session:
-        return _find(session, key).id
+        return find(session, key).id
 
 
 def retry(store: Store, actor: str, key: str | uuid.UUID) -> DeliveryView:
     """Queue a failed, dead or cancelled delivery again, due now."""
     with store.write(actor) as tx:
-        d = _find(tx.session, key)
+        d = find(tx.session, key)
+        access.require(tx, Action.DELIVERIES, tx.session.get(Incident, d.incident_id))
         if d.state not in ("failed", "cancelled"):
             raise InputError(f"This delivery is {d.state.replace('_', ' ')}; only a failed or cancelled one "
                              "is retried (a queued one goes out by itself).")
@@ -344,7 +366,8 @@ def retry(store: Store, actor: str, key: str | uuid.UUID) -> DeliveryView:
 def cancel(store: Store, actor: str, key: str | uuid.UUID) -> DeliveryView:
     """Cancel a queued delivery (not one a dispatcher is sending right now)."""
     with store.write(actor) as tx:
-        d = _find(tx.session, key)
+        d = find(tx.session, key)
+        access.require(tx, Action.DELIVERIES, tx.session.get(Incident, d.incident_id))
         if d.state != "queued":
             raise InputError(f"This delivery is {d.state.replace('_', ' ')}; only a queued one can be cancelled.")
         if d.lease_until is not None and d.lease_until > tx.now:
@@ -365,15 +388,14 @@ class ChannelState:
     last_error: str | None
 
 
-def channel_states(store: Store, *, viewer: str | None = None) -> list[ChannelState]:
-    """For the status bar: every channel's health and what waits on it (with a
-    ``viewer``, counting only deliveries of incidents they may see)."""
+def channel_states(store: Store, *, viewer: str) -> list[ChannelState]:
+    """For the status bar: every channel's health and what waits on it, counting
+    only deliveries of incidents ``viewer`` may see."""
     q = (select(Delivery.channel_id, Delivery.state, func.count())
          .where(Delivery.state.in_(("queued", "failed"))).group_by(Delivery.channel_id, Delivery.state))
-    if viewer is not None:
-        from warroom.services import incidents
-
-        q = q.where(Delivery.incident_id.in_([i.id for i in incidents.list_incidents(store, viewer=viewer)]))
+    hidden = _hidden_incidents(store, viewer)
+    if hidden:
+        q = q.where(Delivery.incident_id.not_in(hidden))
     with store.read() as session:
         counts: dict[tuple[uuid.UUID, str], int] = {(cid, st): n for cid, st, n in session.execute(q)}
         out = []

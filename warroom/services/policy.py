@@ -8,6 +8,8 @@ from sqlalchemy import select
 
 from warroom.domain import DEFAULT_UPDATE_INTERVALS, Severity
 from warroom.errors import InputError
+from warroom.services import access
+from warroom.services.access import Action
 from warroom.store import Store
 from warroom.store.models import SeverityPolicy
 
@@ -29,6 +31,7 @@ def set_update_interval(store: Store, actor: str, severity: str | Severity, inte
     if not MIN_INTERVAL <= interval <= MAX_INTERVAL:
         raise InputError(f"An update interval must be between {MIN_INTERVAL} and 7 days; {interval} is not.")
     with store.write(actor) as tx:
+        access.require(tx, Action.CADENCE)
         row = tx.session.get(SeverityPolicy, sev.value)
         old = row.update_interval_s if row else int(DEFAULT_UPDATE_INTERVALS[sev].total_seconds())
         if row is None:

@@ -23,7 +23,8 @@ from sqlalchemy import select
 from warroom.domain import DEFAULT_UPDATE_INTERVALS, Category, Role, Severity
 from warroom.errors import InputError, NotFound
 from warroom.ids import uuid7
-from warroom.services import incidents, people
+from warroom.services import access, incidents, people
+from warroom.services.access import Action
 from warroom.store import Store
 from warroom.store.models import Draft, DraftRevision, ReviewRequest
 
@@ -113,6 +114,7 @@ def set_policy(store: Store, actor: str, audience: str, roles, *, severity=None,
         if not parsed:
             raise InputError("An update needs at least one review; name the roles, e.g. technical_reviewer.")
     with store.write(actor) as tx:
+        access.require(tx, Action.REVIEW_POLICY)
         row = tx.session.get(Meta, POLICY_KEY)
         stored = json.loads(row.value) if row else {}
         before = stored.get(key)
@@ -148,6 +150,7 @@ def set_arbiter(store: Store, actor: str, name: str) -> str:
     if name != "commander":
         people.get(store, name)  # a known person
     with store.write(actor) as tx:
+        access.require(tx, Action.REVIEW_POLICY)
         row = tx.session.get(Meta, ARBITER_KEY)
         before = row.value if row else "commander"
         if row is None:
@@ -163,8 +166,9 @@ def set_window(store: Store, actor: str, severity, window: timedelta) -> None:
 
     sev = Severity.parse(severity)
     if not timedelta(minutes=1) <= window <= timedelta(days=1):
-        raise InputError("A review window is between 1 minute and 1 day.")
+        raise InputError("A review window is between 1 minute and 1 day.", field="window")
     with store.write(actor) as tx:
+        access.require(tx, Action.REVIEW_POLICY)
         row = tx.session.get(SeverityPolicy, sev.value)
         old = row.review_window_s
         row.review_window_s = int(window.total_seconds())
@@ -222,7 +226,7 @@ def request_reviews(tx, d: Draft) -> list[ReviewRequest]:
                                                            ReviewRequest.state != "void")):
         old.state = "void"  # a new request round: nothing from an earlier round counts
     rev = _current_revision(session, d)
-    incident = incidents._view(incidents._find(session, d.incident_id), DEFAULT_UPDATE_INTERVALS)
+    incident = incidents.view_of(incidents.find_row(session, d.incident_id))
     window = review_window(session, incident.severity)
     made = []
     for role in required_roles(d.audience, incident, _policy(session)):
@@ -255,7 +259,7 @@ def review_window(session, severity) -> timedelta:
 def _people(session):
     from warroom.store.models import Person
 
-    return {p.name: people._view(p) for p in session.scalars(select(Person).order_by(Person.name))}
+    return {p.name: people.view_of(p) for p in session.scalars(select(Person).order_by(Person.name))}
 
 
 def _members(incident) -> set[str] | None:
@@ -271,9 +275,10 @@ def _first_available(session, role: Role, now: datetime, *, exclude: str | None 
     return None  # nobody on duty: anyone holding the role may take it
 
 
-def sweep(store: Store, actor: str = "system", *, viewer: str | None = None) -> list[RequestView]:
+def sweep(store: Store, actor: str = access.SYSTEM, *, viewer: str = access.SYSTEM) -> list[RequestView]:
     """Hand every lapsed review on: to the reviewer's backup, then to the incident
-    commander. Returns the requests handed over."""
+    commander. The program does this by itself (``actor`` the system); returns the
+    requests handed over that ``viewer`` may see."""
     now = store.clock.now()
     with store.read() as session:
         lapsed = session.scalars(select(ReviewRequest.id).where(ReviewRequest.state == "pending",
@@ -289,7 +294,7 @@ def sweep(store: Store, actor: str = "system", *, viewer: str | None = None) -> 
             if r is None or r.state != "pending" or r.due_at is None or r.due_at >= tx.now or r.level >= 2:
                 continue  # decided or moved meanwhile
             d = tx.session.get(Draft, r.draft_id)
-            incident = incidents._find(tx.session, d.incident_id)
+            incident = incidents.find_row(tx.session, d.incident_id)
             window = review_window(tx.session, Severity(incident.severity))
             before = r.assignee
             backup = everyone[before].backups.get(r.role) if before in everyone else None
@@ -303,17 +308,15 @@ def sweep(store: Store, actor: str = "system", *, viewer: str | None = None) -> 
             tx.record("review.handed_over", {"request_id": r.id, "draft_id": d.id, "role": r.role, "from": before,
                                              "to": r.assignee, "level": r.level, "due_at": r.due_at},
                       incident_id=d.incident_id)
-            if viewer is None or not incident.confidential or viewer == incident.commander or \
-                    viewer in (incident.members or []):
+            if access.visible(access.who(tx.session, viewer), incident):
                 moved.append(_rview(r))
     return moved
 
 
 def submit(store: Store, actor: str, draft_id: uuid.UUID) -> list[RequestView]:
     with store.write(actor) as tx:
-        d = tx.session.get(Draft, draft_id)
-        if d is None:
-            raise NotFound(f"No draft {draft_id}.")
+        d = _get(tx.session, draft_id)
+        access.require(tx, Action.COMPOSE, incidents.find_row(tx.session, d.incident_id))
         if d.state not in ("draft", "changes_requested"):
             raise InputError(f"This update is {d.state.replace('_', ' ')}; only a draft can be submitted.")
         made = request_reviews(tx, d)
@@ -321,12 +324,18 @@ def submit(store: Store, actor: str, draft_id: uuid.UUID) -> list[RequestView]:
         return [_rview(r) for r in made]
 
 
-def requests(store: Store, draft_id: uuid.UUID, *, include_void: bool = False) -> list[RequestView]:
+def requests(store: Store, draft_id: uuid.UUID, *, viewer: str, include_void: bool = False) -> list[RequestView]:
     with store.read() as session:
+        incidents.find(session, _get(session, draft_id).incident_id, viewer)
         stmt = select(ReviewRequest).where(ReviewRequest.draft_id == draft_id)
         if not include_void:
             stmt = stmt.where(ReviewRequest.state != "void")
         return [_rview(r) for r in session.scalars(stmt.order_by(ReviewRequest.created_at, ReviewRequest.role))]
+
+
+def _authors(session, d: Draft) -> set[str]:
+    """Everyone who wrote any revision of the update, and who composed it."""
+    return set(session.scalars(select(DraftRevision.author).where(DraftRevision.draft_id == d.id))) | {d.created_by}
 
 
 def decide(store: Store, actor: str, draft_id: uuid.UUID, decision: str, *, comment: str | None = None,
@@ -343,15 +352,11 @@ def decide(store: Store, actor: str, draft_id: uuid.UUID, decision: str, *, comm
     except NotFound:
         person = None  # may still be the one a request was handed to (the commander)
     with store.write(actor) as tx:
-        d = tx.session.get(Draft, draft_id)
-        if d is None:
-            raise NotFound(f"No draft {draft_id}.")
+        d = _get(tx.session, draft_id)
+        access.require_member(tx, incidents.find_row(tx.session, d.incident_id))
         if d.state != "in_review":
             raise InputError(f"This update is {d.state.replace('_', ' ')}, not in review.")
         rev = _current_revision(tx.session, d)
-        authors = set(tx.session.scalars(select(DraftRevision.author).where(DraftRevision.draft_id == d.id)))
-        if actor in authors or actor == d.created_by:
-            raise InputError("Nobody reviews their own words (any revision of this update): ask another reviewer.")
         decided_here = tx.session.scalars(select(ReviewRequest.role).where(
             ReviewRequest.draft_id == d.id, ReviewRequest.revision == rev.number,
             ReviewRequest.decided_by == actor, ReviewRequest.state != "void")).first()
@@ -363,19 +368,21 @@ def decide(store: Store, actor: str, draft_id: uuid.UUID, decision: str, *, comm
                 and (wanted_role is None or r.role == wanted_role)]
         mine.sort(key=lambda r: r.assignee != actor)  # what was handed to them first
         if not mine:
-            if person is None:
-                raise NotFound(f"No person {actor!r}, and nothing was handed to them. "
-                               "`warroom-cli person list` shows who is known.")
             wanted = ", ".join(Role(r.role).label.lower() for r in pending) or "nobody"
-            raise InputError(f"{actor} cannot decide here: the review waits for {wanted}, and {actor} is "
-                             f"{', '.join(r.label.lower() for r in person.roles) or 'no reviewer'}.")
+            mine_text = ", ".join(r.label.lower() for r in person.roles) if person else "not in the people register"
+            raise access.NotPermitted(f"{actor} cannot decide here: the review waits for {wanted}, and {actor} is "
+                                      f"{mine_text or 'no reviewer'}.", field="actor")
+        if actor in _authors(tx.session, d):
+            raise access.NotPermitted("Nobody reviews their own words (any revision of this update): ask another "
+                                      "reviewer.", field="actor")
         request = mine[0]
         handed_to_me = request.assignee == actor and request.level > 0
         if decided_here is not None and not handed_to_me:
             # Two roles, two people: only a review handed over to someone (the commander
             # after lapsed windows) may be decided by one who already decided another.
-            raise InputError(f"{actor} has already decided on this revision (as {Role(decided_here).label.lower()}); "
-                             "a second review must come from someone else.")
+            raise access.NotPermitted(f"{actor} has already decided on this revision (as "
+                                      f"{Role(decided_here).label.lower()}); a second review must come from someone "
+                                      "else.", field="actor")
         if request.content_hash != rev.content_hash:
             raise InputError("The words changed since this review was asked for; review the new revision.")
         request.state = _DECIDED[decision]
@@ -397,29 +404,6 @@ def decide(store: Store, actor: str, draft_id: uuid.UUID, decision: str, *, comm
         return d.state
 
 
-def _commander_check(session, actor: str, d: Draft, person=None) -> incidents.Incident:
-    """This incident's own commander, not anyone who commands some incident."""
-    row = incidents._find(session, d.incident_id)
-    if row.commander != actor:
-        raise InputError(f"Only the incident commander ({row.commander or 'not set'}) can do this.")
-    return row
-
-
-def _sender_check(session, actor: str, d: Draft) -> None:
-    """Who may publish or withdraw: the incident's commander, or a communications
-    owner or comms reviewer; never a viewer."""
-    row = incidents._find(session, d.incident_id)
-    if row.commander == actor:
-        return
-    from warroom.store.models import Person
-
-    found = session.scalars(select(Person).where(Person.name == actor)).first()
-    person = people._view(found) if found is not None else None
-    if person is None or not (person.has(Role.COMMUNICATIONS_OWNER) or person.has(Role.COMMS_REVIEWER)):
-        raise InputError(f"Only the incident commander ({row.commander or 'not set'}), a communications owner or "
-                         "a comms reviewer can publish or withdraw an update.")
-
-
 def _reason(reason: str | None, what: str) -> str:
     reason = (reason or "").strip()
     if not reason:
@@ -436,12 +420,14 @@ def decide_dispute(store: Store, actor: str, draft_id: uuid.UUID, outcome: str, 
     reason = _reason(reason, "decision")
     with store.write(actor) as tx:
         d = _get(tx.session, draft_id)
+        row = incidents.find_row(tx.session, d.incident_id)
+        access.require_member(tx, row)
         if d.state != "disputed":
             raise InputError(f"This update is {d.state.replace('_', ' ')}, not disputed.")
-        who = arbiter(tx.session, incidents._find(tx.session, d.incident_id))
+        who = arbiter(tx.session, row)
         if actor != who:
-            raise InputError(f"Disputes are settled by {who or 'the incident commander'} (the arbiter in the "
-                             "review policy).")
+            raise access.NotPermitted(f"Disputes are settled by {who or 'the incident commander'} (the arbiter in "
+                                      "the review policy).", field="actor")
         d.state = "approved" if outcome == "approve" else "changes_requested"
         d.updated_at = tx.now
         tx.record("review.dispute_decided", {"draft_id": d.id, "revision": d.current_revision, "outcome": outcome,
@@ -455,10 +441,10 @@ def override(store: Store, actor: str, draft_id: uuid.UUID, reason: str) -> str:
     reason = _reason(reason, "override")
     with store.write(actor) as tx:
         d = _get(tx.session, draft_id)
+        access.require(tx, Action.OVERRIDE, incidents.find_row(tx.session, d.incident_id))
         if d.state not in ("in_review", "changes_requested", "disputed"):
             raise InputError(f"This update is {d.state.replace('_', ' ')}; only one submitted for review can be "
                              "overridden.")
-        _commander_check(tx.session, actor, d)
         missing = [r.role for r in tx.session.scalars(select(ReviewRequest).where(
             ReviewRequest.draft_id == d.id, ReviewRequest.state.in_(("pending", "rejected", "changes_requested"))))]
         d.state = "overridden"
@@ -469,9 +455,9 @@ def override(store: Store, actor: str, draft_id: uuid.UUID, reason: str) -> str:
 
 
 def _get(session, draft_id: uuid.UUID) -> Draft:
-    d = session.get(Draft, draft_id)
+    d = session.get(Draft, draft_id) if isinstance(draft_id, uuid.UUID) else None
     if d is None:
-        raise NotFound(f"No draft {draft_id}.")
+        raise NotFound(f"No update {draft_id}.", field="draft")
     return d
 
 
@@ -495,14 +481,14 @@ def publish(store: Store, actor: str, draft_id: uuid.UUID):
 
     with store.write(actor) as tx:
         d = _get(tx.session, draft_id)
-        _sender_check(tx.session, actor, d)
+        access.require(tx, Action.PUBLISH, incidents.find_row(tx.session, d.incident_id))
         ok = d.state in ("approved", "overridden") or (
             d.state in ("draft", "in_review") and _unchanged_holding_statement(tx.session, d))
         if not ok:
             raise InputError(f"This update is {d.state.replace('_', ' ')}: it needs its reviews (or an override "
                              "by the incident commander) before it is published. A pre-approved holding statement "
                              "goes out without review only unchanged.")
-        incident = incidents._find(tx.session, d.incident_id)
+        incident = incidents.find_row(tx.session, d.incident_id)
         rev = _current_revision(tx.session, d)
         overridden = d.state == "overridden"
         d.state = "published"
@@ -526,7 +512,7 @@ def withdraw(store: Store, actor: str, draft_id: uuid.UUID, reason: str) -> str:
     reason = _reason(reason, "withdrawal")
     with store.write(actor) as tx:
         d = _get(tx.session, draft_id)
-        _sender_check(tx.session, actor, d)
+        access.require(tx, Action.PUBLISH, incidents.find_row(tx.session, d.incident_id))
         if d.state in ("withdrawn", "published"):
             raise InputError(f"This update is {d.state}; it cannot be withdrawn.")
         d.state = "withdrawn"
@@ -559,13 +545,14 @@ def queue(store: Store, actor: str, *, incident_id: uuid.UUID | None = None) -> 
     except NotFound:
         me = None
     with store.read() as session:
+        w = access.reader(session, actor)
         rows = session.execute(
             select(ReviewRequest, Draft, Incident).join(Draft, Draft.id == ReviewRequest.draft_id)
             .join(Incident, Incident.id == Draft.incident_id)
             .where(ReviewRequest.state == "pending", Draft.state == "in_review")).all()
     items = []
     for r, d, inc in rows:
-        if inc.confidential and actor != inc.commander and actor not in (inc.members or []):
+        if not access.visible(w, inc):
             continue  # a confidential incident is for its members
         rv = _rview(r)
         mine = r.assignee == actor or (r.assignee is None and me is not None and me.has(rv.role))
@@ -576,9 +563,10 @@ def queue(store: Store, actor: str, *, incident_id: uuid.UUID | None = None) -> 
     return items
 
 
-def waiting_summary(store: Store, incident_id: uuid.UUID) -> dict[str, int]:
+def waiting_summary(store: Store, incident_id: uuid.UUID, *, viewer: str) -> dict[str, int]:
     """How many reviews of an incident wait for whom (for the incident header)."""
     with store.read() as session:
+        incidents.find(session, incident_id, viewer)
         rows = session.execute(
             select(ReviewRequest.assignee, ReviewRequest.role).join(Draft, Draft.id == ReviewRequest.draft_id)
             .where(Draft.incident_id == incident_id, Draft.state == "in_review",

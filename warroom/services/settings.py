@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from urllib.parse import urlparse
 
 from warroom.errors import InputError
+from warroom.services import access
+from warroom.services.access import Action
 from warroom.store import Store
 from warroom.store.models import Meta
 
@@ -45,6 +47,7 @@ def set_org(store: Store, actor: str, *, name: str | None = None, status_url: st
             raise InputError(f"{status_url!r} is not a web address (https://status.example.com).")
         status_url = status_url.strip()
     with store.write(actor) as tx:
+        access.require(tx, Action.SETTINGS)
         changes = {}
         for key, value in (("org_name", name), ("org_status_url", status_url)):
             if value is None:
@@ -102,6 +105,7 @@ def set_lint_domains(store: Store, actor: str, **lists: list[str] | None) -> Non
         raise InputError(f"Unknown setting {', '.join(sorted(unknown))}.")
     clean = {field: sorted({_domain(d) for d in values}) for field, values in lists.items() if values is not None}
     with store.write(actor) as tx:
+        access.require(tx, Action.SETTINGS)
         changes = {}
         for field, values in clean.items():
             key = _LINT_KEYS[field]

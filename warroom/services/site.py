@@ -62,7 +62,7 @@ def site_from_store(store: Store, config: dict[str, Any] | None = None, *,
                              for d in updates)
         times = [u.created_at for u in site_updates]
         incidents.append(sitepage.SiteIncident(
-            id=uuid.UUID(incident_id).hex[:12], name=latest.get("incident_title") or "Incident", status=status,
+            id=uuid.UUID(incident_id).hex[:12], name=latest.get("title") or "Incident", status=status,
             impact=latest.get("impact") or "none", created_at=min(times), updated_at=max(times),
             resolved_at=max(times) if status == "resolved" else None, shortlink=None,
             components=tuple(sitepage.SiteComponent(_component_id(c), c, comp_status if status != "resolved"

@@ -17,6 +17,8 @@ from sqlalchemy import select
 from warroom.errors import InputError, NotFound
 from warroom.ids import uuid7
 from warroom.services import audiences
+from warroom.services import access
+from warroom.services.access import Action
 from warroom.store import Store
 from warroom.store.models import Stakeholder
 
@@ -138,6 +140,7 @@ def save(store: Store, actor: str, **data: Any) -> StakeholderView:
     known = {a.name: a.external for a in audiences.list_audiences(store)}
     clean = _clean(data, now=store.clock.now())
     with store.write(actor) as tx:
+        access.require(tx, Action.STAKEHOLDERS)
         row = _save_one(tx, clean, known, f"{clean['name']}: ")
         tx.session.flush()
         return _view(row)
@@ -176,6 +179,7 @@ def import_csv(store: Store, actor: str, text: str, *, source: str = "CSV") -> i
         seen.add(clean["name"])
         cleaned.append(clean)
     with store.write(actor, warn_ms=None) as tx:
+        access.require(tx, Action.STAKEHOLDERS)
         for clean in cleaned:
             _save_one(tx, clean, known, "")
     return len(cleaned)

@@ -34,6 +34,8 @@ from warroom.ids import uuid7
 from warroom.paths import resource
 from warroom.render import check_syntax
 from warroom.services.audiences import check_locale
+from warroom.services import access
+from warroom.services.access import Action
 from warroom.store import Store
 from warroom.store.models import Audience, Meta, Template, TemplateVersion
 
@@ -236,6 +238,7 @@ def _save(tx, clean: dict[str, Any], *, template_id: uuid.UUID | None = None) ->
 def save(store: Store, actor: str, **data: Any) -> TemplateView:
     """Create a template, or save a new version of it (editing never overwrites)."""
     with store.write(actor) as tx:
+        access.require(tx, Action.TEMPLATES)
         clean = _clean(data, _audience_names(tx.session))
         t, v, _changed = _save(tx, clean)
         tx.session.flush()
@@ -249,6 +252,7 @@ def import_many(store: Store, actor: str, items: Iterable[dict[str, Any]], *, so
     template syntax check (for the shipped set, which the test suite renders whole)."""
     items = list(items)
     with store.write(actor, warn_ms=None) as tx:
+        access.require(tx, Action.TEMPLATES)
         names = _audience_names(tx.session)
         cleaned = [_clean(item if isinstance(item, dict) else {}, names, where=f"{source} template {i + 1}".strip(),
                           check=check) for i, item in enumerate(items)]
@@ -312,7 +316,7 @@ def default_files() -> list[tuple[str, Any]]:
 DEFAULTS_KEY = "default_templates"
 
 
-def ensure_defaults(store: Store, actor: str = "system") -> int:
+def ensure_defaults(store: Store, actor: str = access.SYSTEM) -> int:
     """Import the shipped templates a database does not have yet.
 
     Runs on every open, cheaply: the shipped set's digest is kept, and only when it

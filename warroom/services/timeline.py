@@ -21,7 +21,9 @@ from sqlalchemy.orm import Session
 from warroom.domain import WRITTEN_KINDS, EntryKind
 from warroom.errors import InputError, NotFound
 from warroom.ids import uuid7
-from warroom.services.incidents import _check_past, _find
+from warroom.services import access
+from warroom.services.access import Action
+from warroom.services.incidents import check_past, find, find_row
 from warroom.store import Store
 from warroom.store.models import TimelineCount, TimelineEntry
 
@@ -75,11 +77,12 @@ def log(store: Store, actor: str, incident: str | uuid.UUID, text: str, *,
     text = clean_text(text)
     kind = EntryKind.parse(kind)
     if kind not in WRITTEN_KINDS:
-        raise InputError(f"{kind.label} entries are written by status and severity changes; "
-                         "use `incident status` or `incident severity`.")
+        raise InputError(f"{kind.label} entries are written by status and severity changes: change the "
+                         "incident's status or severity instead.", field="kind")
     with store.write(actor) as tx:
-        row = _find(tx.session, incident)
-        when = _check_past(at, tx.now, "entry time") if at is not None else tx.now
+        row = find_row(tx.session, incident)
+        access.require(tx, Action.LOG, row)
+        when = check_past(at, tx.now, "entry time") if at is not None else tx.now
         entry = TimelineEntry(id=uuid7(), incident_id=row.id, kind=kind.value, text=text, author=actor,
                               occurred_at=when, recorded_at=tx.now, edited_at=None)
         tx.session.add(entry)
@@ -99,7 +102,8 @@ def edit(store: Store, actor: str, entry_id: uuid.UUID | str, text: str) -> Entr
     with store.write(actor) as tx:
         entry = tx.session.get(TimelineEntry, key)
         if entry is None:
-            raise NotFound(f"No timeline entry {entry_id}.")
+            raise NotFound(f"No timeline entry {entry_id}.", field="entry")
+        access.require(tx, Action.LOG, find_row(tx.session, entry.incident_id))
         if EntryKind(entry.kind) not in WRITTEN_KINDS:
             raise InputError("Status and severity entries record what happened; they cannot be edited.")
         if entry.text == text:
@@ -122,6 +126,7 @@ def bulk_log(store: Store, actor: str, incident_id: uuid.UUID,
     def flush() -> None:
         nonlocal done
         with store.write(actor, warn_ms=None) as tx:
+            access.require(tx, Action.LOG, find_row(tx.session, incident_id))
             rows = []
             for kind, text, when in chunk:
                 entry_id = uuid7()
@@ -168,11 +173,10 @@ class EntryList(list):
     truncated = False
 
 
-def entries(store: Store, incident: str | uuid.UUID, *, kind: str | EntryKind | None = None,
+def entries(store: Store, incident: str | uuid.UUID, *, viewer: str, kind: str | EntryKind | None = None,
             search: str | None = None, limit: int | None = None) -> EntryList:
     """The timeline in time order (for the command line and exports)."""
-    incident_id = _resolve(store, incident)
-    query = TimelineQuery(store, incident_id, kind=kind, search=search)
+    query = TimelineQuery(store, incident, viewer=viewer, kind=kind, search=search)
     total = query.count()
     out = EntryList()
     out.truncated = query.truncated
@@ -183,11 +187,6 @@ def entries(store: Store, incident: str | uuid.UUID, *, kind: str | EntryKind | 
     for offset in range(0, total, step):
         out.extend(query.page(offset, step))
     return out
-
-
-def _resolve(store: Store, incident: str | uuid.UUID) -> uuid.UUID:
-    with store.read() as session:
-        return _find(session, incident).id
 
 
 class TimelineQuery:
@@ -202,10 +201,11 @@ class TimelineQuery:
     #: (a word in every tenth entry of a million-entry log is not worth a wait).
     MAX_HITS = 20_000
 
-    def __init__(self, store: Store, incident_id: uuid.UUID, *, kind: str | EntryKind | None = None,
-                 search: str | None = None) -> None:
+    def __init__(self, store: Store, incident: str | uuid.UUID, *, viewer: str,
+                 kind: str | EntryKind | None = None, search: str | None = None) -> None:
         self.store = store
-        self.incident_id = incident_id
+        with store.read() as session:
+            self.incident_id = find(session, incident, viewer).id
         self.kind = EntryKind.parse(kind) if kind else None
         self.search = (search or "").strip() or None
         self._match = fts_query(self.search) if self.search else None

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from warroom import __version__
 from warroom.clock import Clock, SystemClock
 from warroom.errors import StoreError
+from warroom.identity import is_system
 from warroom.ids import uuid7
 from warroom.journal import GENESIS, canonical_json, event_hash, event_header
 from warroom.store.models import Device, JournalEvent, Meta
@@ -163,10 +164,15 @@ class Tx:
         self.now: datetime = store.clock.now()
         self._events: list[dict[str, Any]] = []
         self._head: tuple[int, str] | None = None
+        #: Set by the permission check (``warroom.services.access.require``): a change
+        #: nobody was checked for is never journaled, so no caller can skip the gate.
+        self.checked = False
 
     def record(self, kind: str, payload: dict[str, Any], *, incident_id: uuid.UUID | None = None,
                at: datetime | None = None) -> uuid.UUID:
         """Append one journal event; it is written with the rest of the transaction."""
+        if not self.checked and not is_system(self.actor):
+            raise RuntimeError(f"{kind}: a change was about to be journaled without a permission check")
         if self._head is None:
             device = self.session.get(Device, self.store.device_id)
             assert device is not None
