@@ -396,10 +396,10 @@ class ComposerView(QWidget):
         self._do_publish(col)
 
     def _do_publish(self, col: DraftColumn) -> None:
-        from warroom.services import review
+        from warroom.services import publishing
 
         store, actor, draft_id = self.store, self.actor, col.view.id
-        self.ops.write(lambda: review.publish(store, actor, draft_id),
+        self.ops.write(lambda: publishing.publish(store, actor, draft_id),
                        lambda planned: self._after_review_step(col, _published_text(col.view.audience, planned)),
                        lambda error: self._say(str(error)))
 

@@ -802,6 +802,8 @@ class MainWindow(QMainWindow):
                                     if waiting else "")
 
     def _on_tick(self) -> None:
+        from warroom.services import reviewers
+
         self.header.tick()
         self.incident_model.tick()
         if self._reviews is not None:
@@ -811,10 +813,9 @@ class MainWindow(QMainWindow):
         self._ticks = getattr(self, "_ticks", 0) + 1
         if self._ticks % 30 == 0 and self.store is not None and not self.ops.busy():
             # Lapsed review windows hand over to backups and the commander while the window is open.
-            from warroom.services import review
 
             store = self.store
-            self.ops.write(lambda: review.sweep(store), lambda moved: None)
+            self.ops.write(lambda: reviewers.sweep(store), lambda moved: None)
 
     # -- writes --------------------------------------------------------------------
 

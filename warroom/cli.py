@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -20,57 +19,21 @@ from sqlalchemy.exc import DatabaseError as SQLDatabaseError
 
 from warroom import __version__, logs, paths
 from warroom.clock import SystemClock
-from warroom.domain import Category, EntryKind, Impact, Severity, Status
+from warroom.domain import Category, EntryKind, Impact, Status
 from warroom.errors import CheckFailed, InputError, WarroomError
 from warroom.identity import current_actor
 from warroom.services import export as export_service
 from warroom.services import incidents, policy, timeline
-from warroom.services.export import to_jsonable
 from warroom.app import open_store
+from warroom.cli_common import (
+    EXIT_CHECK, EXIT_INTERNAL, EXIT_OK, Output, etr_from_args, read_text_arg, utc, write_out,
+)
 from warroom.store import Store
 from warroom.timeparse import parse_when
 
 log = logging.getLogger("warroom.cli")
 
-EXIT_OK, EXIT_CHECK, EXIT_USAGE, EXIT_NOT_PERMITTED, EXIT_INTERNAL = 0, 1, 2, 3, 70
 MAX_DEMO_EVENTS = 10_000_000
-
-
-class Output:
-    def __init__(self, as_json: bool) -> None:
-        self.as_json = as_json
-
-    def data(self, value: Any, text: str | None = None) -> None:
-        if self.as_json:
-            print(json.dumps(to_jsonable(value), indent=2, ensure_ascii=False))
-        elif text is not None:
-            print(text)
-
-
-def _utc(when) -> str:
-    return when.strftime("%Y-%m-%d %H:%M:%S UTC") if when else "—"
-
-
-def _read_text_arg(text: str | None, file: str | None) -> str:
-    if file is not None:
-        try:
-            raw = sys.stdin.buffer.read() if file == "-" else Path(file).read_bytes()
-        except OSError as exc:
-            raise InputError(f"Cannot read {file}: {exc.strerror}.") from None
-        if len(raw) > timeline.MAX_TEXT * 4:
-            raise InputError(f"{file} is {len(raw):,} bytes; an entry is at most {timeline.MAX_TEXT:,} characters.")
-        try:
-            return raw.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise InputError(f"{file} is not UTF-8 text (byte 0x{raw[exc.start]:02x} at position {exc.start}). "
-                             "Save it as UTF-8 and try again.") from None
-    if text is None:
-        raise InputError("Give the entry's text, or --file FILE (- for standard input).")
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        raise InputError("The text is not valid UTF-8.") from None
-    return text
 
 
 # -- commands ------------------------------------------------------------------
@@ -95,7 +58,7 @@ def cmd_demo(store: Store, args, out: Output) -> int:
 
 
 def _incident_text(i: incidents.IncidentView) -> str:
-    due = _utc(i.next_update_due) if i.next_update_due else "— (resolved)"
+    due = utc(i.next_update_due) if i.next_update_due else "— (resolved)"
     flags = [f for f, on in (("customer-facing", i.customer_facing), ("confidential", i.confidential),
                              ("EXERCISE", i.exercise)) if on]
     return "\n".join([
@@ -106,8 +69,8 @@ def _incident_text(i: incidents.IncidentView) -> str:
         f"  impact      {i.impact.label}",
         f"  commander   {i.commander or '—'}",
         f"  components  {', '.join(i.components) or '—'}",
-        f"  detected    {_utc(i.detected_at)}",
-        f"  declared    {_utc(i.declared_at)}",
+        f"  detected    {utc(i.detected_at)}",
+        f"  declared    {utc(i.declared_at)}",
         f"  next update {due}",
         f"  id          {i.id}",
     ] + ([f"  flags       {', '.join(flags)}"] if flags else []))
@@ -131,7 +94,7 @@ def cmd_incident_list(store: Store, args, out: Output) -> int:
     if not rows:
         print("No incidents.")
     for r in rows:
-        print(f"{r.ref:<8} {r.severity.value:<5} {r.status.label:<13} {_utc(r.detected_at)}  {r.title}")
+        print(f"{r.ref:<8} {r.severity.value:<5} {r.status.label:<13} {utc(r.detected_at)}  {r.title}")
     return EXIT_OK
 
 
@@ -180,15 +143,15 @@ def cmd_incident_edit(store: Store, args, out: Output) -> int:
 
 
 def cmd_log(store: Store, args, out: Output) -> int:
-    text = _read_text_arg(args.text, args.file)
+    text = read_text_arg(args.text, args.file)
     at = parse_when(args.at, now=store.clock.now()) if args.at else None
     e = timeline.log(store, args.actor, args.incident, text, kind=args.kind, at=at)
-    out.data(e.as_dict(), f"Logged {e.kind.label.lower()} at {_utc(e.occurred_at)}.")
+    out.data(e.as_dict(), f"Logged {e.kind.label.lower()} at {utc(e.occurred_at)}.")
     return EXIT_OK
 
 
 def cmd_edit_entry(store: Store, args, out: Output) -> int:
-    text = _read_text_arg(args.text, args.file)
+    text = read_text_arg(args.text, args.file)
     e = timeline.edit(store, args.actor, args.entry, text)
     out.data(e.as_dict(), "Entry updated; the previous text is kept in the journal.")
     return EXIT_OK
@@ -214,7 +177,7 @@ def cmd_timeline(store: Store, args, out: Output) -> int:
 
 
 def cmd_export(store: Store, args, out: Output) -> int:
-    _write_out(export_service.export_incident(store, args.incident, args.format, viewer=args.actor), args.out)
+    write_out(export_service.export_incident(store, args.incident, args.format, viewer=args.actor), args.out)
     return EXIT_OK
 
 
@@ -255,42 +218,45 @@ def cmd_policy_set(store: Store, args, out: Output) -> int:
 
 
 def cmd_policy_reviews(store: Store, args, out: Output) -> int:
-    from warroom.services import review
+
+    from warroom.services import review_rules
 
     narrowed = bool(args.severity or args.category)
     if args.remove:
         if not (args.audience and narrowed):
             raise InputError("--remove takes an audience and its --severity and/or --category rule.")
-        rules = review.set_policy(store, args.actor, args.audience, None, severity=args.severity,
+        rules = review_rules.set_policy(store, args.actor, args.audience, None, severity=args.severity,
                                   category=args.category)
     elif args.audience and args.roles:
-        rules = review.set_policy(store, args.actor, args.audience, args.roles, severity=args.severity,
+        rules = review_rules.set_policy(store, args.actor, args.audience, args.roles, severity=args.severity,
                                   category=args.category)
     elif args.audience or narrowed:
         raise InputError("Give an audience and the reviews, e.g. `policy reviews customers "
                          "technical_reviewer,comms_reviewer --severity SEV4`.")
     else:
-        rules = review.policy(store)
-    width = max(len(review.describe_key(k)) for k in rules) + 2
+        rules = review_rules.policy(store)
+    width = max(len(review_rules.describe_key(k)) for k in rules) + 2
     out.data({key: [r.value for r in roles] for key, roles in rules.items()},
-             "\n".join(f"{review.describe_key(key):<{width}} {', '.join(r.label.lower() for r in roles)}"
+             "\n".join(f"{review_rules.describe_key(key):<{width}} {', '.join(r.label.lower() for r in roles)}"
                        for key, roles in rules.items())
              + "\n(the most specific rule applies; security and data incidents always add legal review)")
     return EXIT_OK
 
 
 def cmd_policy_arbiter(store: Store, args, out: Output) -> int:
-    from warroom.services import review
 
-    name = review.set_arbiter(store, args.actor, args.name)
+    from warroom.services import review_rules
+
+    name = review_rules.set_arbiter(store, args.actor, args.name)
     out.data({"arbiter": name}, f"Disputes go to {'the incident commander' if name == 'commander' else name}.")
     return EXIT_OK
 
 
 def cmd_policy_window(store: Store, args, out: Output) -> int:
-    from warroom.services import review
 
-    review.set_window(store, args.actor, args.severity, policy.parse_interval(args.window))
+    from warroom.services import review_rules
+
+    review_rules.set_window(store, args.actor, args.severity, policy.parse_interval(args.window))
     out.data({"severity": args.severity, "window": args.window}, f"Review window for {args.severity}: {args.window}.")
     return EXIT_OK
 
@@ -351,29 +317,14 @@ def cmd_template_import(store: Store, args, out: Output) -> int:
 def cmd_template_export(store: Store, args, out: Output) -> int:
     from warroom.services import templates
 
-    _write_out(templates.export(store), args.out)
+    write_out(templates.export(store), args.out)
     return EXIT_OK
-
-
-def _write_out(text: str, target_name: str | None) -> None:
-    if not target_name:
-        sys.stdout.write(text)
-        return
-    target = Path(target_name)
-    tmp = target.with_name(target.name + ".part")
-    try:
-        tmp.write_text(text, encoding="utf-8")
-        tmp.replace(target)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise InputError(f"Cannot write {target}: {exc.strerror}.") from None
-    print(f"Wrote {target}", file=sys.stderr)
 
 
 def cmd_render(store: Store, args, out: Output) -> int:
     from warroom.services import compose
 
-    etr = _etr_from_args(store, args)
+    etr = etr_from_args(store, args)
     r = compose.render_update(store, args.incident, audience=args.audience, viewer=args.actor, locale=args.locale,
                               template=args.template, etr=etr)
     channels = [args.channel] if args.channel else list(("long", "short", "chat"))
@@ -388,170 +339,6 @@ def cmd_render(store: Store, args, out: Output) -> int:
         extra = f"  [{r.sms}]" if c == "short" else ""
         print(f"\n--- {c}{extra} ---")
         print(r.body(c).rstrip())
-    return EXIT_OK
-
-
-def _etr_from_args(store: Store, args):
-    from warroom.services import compose
-
-    if not args.etr:
-        if args.etr_by:
-            raise InputError("--etr-by goes with --etr TIME.")
-        return None
-    now = store.clock.now()
-    start_text, _, end_text = args.etr.partition("..")
-    return compose.make_etr(parse_when(start_text, now=now, future=True),
-                            parse_when(end_text, now=now, future=True) if end_text else None,
-                            confidence=args.etr_confidence, assessor=args.etr_by or "")
-
-
-def _draft_dict(d) -> dict:
-    return {"id": d.id, "incident_id": d.incident_id, "audience": d.audience, "locale": d.locale,
-            "template": d.template, "template_version": d.template_version, "state": d.state,
-            "revision": d.revision, "subject": d.subject, "long": d.long, "short": d.short, "chat": d.chat,
-            "author": d.author, "updated_at": d.updated_at}
-
-
-def cmd_draft_compose(store: Store, args, out: Output) -> int:
-    from warroom.services import drafts
-
-    audiences_ = [a.strip() for a in args.audience.split(",") if a.strip()]
-    body = _read_text_arg(None, args.body_file) if args.body_file else None
-    made = drafts.compose_drafts(store, args.actor, args.incident, audiences_, etr=_etr_from_args(store, args),
-                                 phase=args.phase, template=args.template)
-    if body is not None:  # the given words replace the template's long text, as a revision of their own
-        made = [drafts.save_revision(store, args.actor, d.id, subject=d.subject, long=body, short=d.short,
-                                     chat=d.chat) for d in made]
-    out.data([_draft_dict(d) for d in made],
-             "\n".join(f"{d.id}  {d.audience:<12} {d.locale:<6} {d.template}" for d in made))
-    return EXIT_OK
-
-
-def cmd_draft_edit(store: Store, args, out: Output) -> int:
-    from warroom.services import drafts
-
-    d = drafts.get(store, _draft_id(args.draft), viewer=args.actor)
-    texts = {"subject": args.subject if args.subject is not None else d.subject, "long": d.long,
-             "short": d.short, "chat": d.chat}
-    field = args.channel or "long"
-    if args.body_file:
-        texts[field] = _read_text_arg(None, args.body_file)
-    elif args.subject is None:
-        raise InputError("Give --body-file FILE (and --channel for SMS or chat), or --subject.")
-    d = drafts.save_revision(store, args.actor, d.id, **texts)
-    out.data(_draft_dict(d), f"Saved as revision {d.revision}" + (
-        "; earlier approvals no longer count and the reviews are asked again." if d.state == "in_review" else "."))
-    return EXIT_OK
-
-
-def cmd_draft_list(store: Store, args, out: Output) -> int:
-    from warroom.services import drafts
-
-    rows = drafts.list_drafts(store, args.incident, viewer=args.actor)
-    out.data([_draft_dict(d) for d in rows],
-             "\n".join(f"{d.id}  {d.audience:<12} {d.state:<10} r{d.revision}  {d.subject}" for d in rows)
-             or "No drafts.")
-    return EXIT_OK
-
-
-def _draft_id(text: str):
-    import uuid as _uuid
-
-    try:
-        return _uuid.UUID(text)
-    except ValueError:
-        raise InputError(f"{text!r} is not a draft id (see `warroom-cli draft list INCIDENT`).") from None
-
-
-def cmd_draft_submit(store: Store, args, out: Output) -> int:
-    from warroom.services import review
-
-    made = review.submit(store, args.actor, _draft_id(args.draft))
-    out.data([{"role": r.role.value, "revision": r.revision} for r in made],
-             "In review; waiting for " + ", ".join(r.role.label.lower() for r in made) + ".")
-    return EXIT_OK
-
-
-def cmd_draft_decide(store: Store, args, out: Output) -> int:
-    from warroom.services import review
-
-    state = review.decide(store, args.actor, _draft_id(args.draft), args.decision, comment=args.comment,
-                          role=args.role)
-    out.data({"state": state}, f"Recorded. The update is now {state.replace('_', ' ')}.")
-    return EXIT_OK
-
-
-def cmd_draft_settle(store: Store, args, out: Output) -> int:
-    from warroom.services import review
-
-    state = review.decide_dispute(store, args.actor, _draft_id(args.draft), args.outcome, args.reason)
-    out.data({"state": state}, f"Dispute settled: the update is {state.replace('_', ' ')}.")
-    return EXIT_OK
-
-
-def cmd_draft_override(store: Store, args, out: Output) -> int:
-    from warroom.services import review
-
-    state = review.override(store, args.actor, _draft_id(args.draft), args.reason)
-    out.data({"state": state}, "Overridden, on the record. It can now be published.")
-    return EXIT_OK
-
-
-def cmd_draft_publish(store: Store, args, out: Output) -> int:
-    from warroom.services import review
-
-    planned = review.publish(store, args.actor, _draft_id(args.draft))
-    text = "Published: on the timeline, and the next update is due a full interval from now."
-    if planned.deliveries:
-        text += (f"\n{planned.deliveries} deliver{'y' if planned.deliveries == 1 else 'ies'} queued through "
-                 f"{', '.join(planned.channels)}: warroom-cli dispatch sends them (the window does by itself).")
-    for note in planned.notes:
-        text += f"\nNote: {note}"
-    out.data({"state": "published", "deliveries": planned.deliveries, "channels": list(planned.channels),
-              "notes": list(planned.notes)}, text)
-    return EXIT_OK
-
-
-def cmd_draft_withdraw(store: Store, args, out: Output) -> int:
-    from warroom.services import review
-
-    state = review.withdraw(store, args.actor, _draft_id(args.draft), args.reason)
-    out.data({"state": state}, "Withdrawn.")
-    return EXIT_OK
-
-
-def cmd_draft_sweep(store: Store, args, out: Output) -> int:
-    from warroom.services import review
-
-    moved = review.sweep(store, viewer=args.actor)
-    out.data([{"draft_id": r.draft_id, "role": r.role.value, "assignee": r.assignee, "level": r.level,
-               "due_at": r.due_at} for r in moved],
-             "\n".join(f"{r.draft_id} {r.role.label}: now {r.assignee or 'anyone with the role'} "
-                       f"(until {_utc(r.due_at)})" for r in moved) or "No review window has lapsed.")
-    return EXIT_OK
-
-
-def cmd_draft_reviews(store: Store, args, out: Output) -> int:
-    from warroom.services import review
-
-    review.sweep(store)  # lapsed windows hand over before anyone looks
-    rows = review.requests(store, _draft_id(args.draft), viewer=args.actor)
-    out.data([{"role": r.role.value, "revision": r.revision, "state": r.state, "decided_by": r.decided_by,
-               "decided_at": r.decided_at, "comment": r.comment, "assignee": r.assignee,
-               "due_at": r.due_at, "level": r.level} for r in rows],
-             "\n".join(f"r{r.revision} {r.role.label:<20} {r.state:<18} "
-                       + (r.decided_by or f"waiting for {r.assignee or 'anyone with the role'} until {_utc(r.due_at)}")
-                       + (f": {r.comment}" if r.comment else "") for r in rows) or "No reviews asked for.")
-    return EXIT_OK
-
-
-def cmd_draft_show(store: Store, args, out: Output) -> int:
-    from warroom.services import drafts
-
-    d = drafts.get(store, _draft_id(args.draft), viewer=args.actor)
-    out.data(_draft_dict(d), f"{d.audience} · {d.locale} · {d.template} · revision {d.revision} · {d.state}\n"
-                             f"Subject: {d.subject}\n\n{d.long.rstrip()}\n\n--- SMS ---\n{d.short.rstrip()}\n\n"
-                             f"--- chat ---\n{d.chat.rstrip()}")
     return EXIT_OK
 
 
@@ -657,7 +444,7 @@ def cmd_stakeholder_list(store: Store, args, out: Output) -> int:
 def cmd_stakeholder_import(store: Store, args, out: Output) -> int:
     from warroom.services import stakeholders
 
-    text = _read_text_arg(None, args.file) if args.file != "-" else sys.stdin.read()
+    text = read_text_arg(None, args.file) if args.file != "-" else sys.stdin.read()
     if args.file.lower().endswith((".vcf", ".vcard")):
         if not args.audience:
             raise InputError("A vCard file has no audience: add --audience (e.g. key-accounts or customers).")
@@ -672,7 +459,7 @@ def cmd_stakeholder_import(store: Store, args, out: Output) -> int:
 def cmd_stakeholder_export(store: Store, args, out: Output) -> int:
     from warroom.services import stakeholders
 
-    _write_out(stakeholders.export_csv(store), args.out)
+    write_out(stakeholders.export_csv(store), args.out)
     return EXIT_OK
 
 
@@ -735,7 +522,7 @@ def cmd_lint(store: Store, args, out: Output) -> int:
     from warroom.lint import lint
     from warroom.services import audiences, settings
 
-    text = _read_text_arg(None, args.file)
+    text = read_text_arg(None, args.file)
     external = audiences.get(store, args.audience).external if args.audience else True
     status = Status.parse(args.status).value if args.status else None
     findings = lint(text, external=external, status=status, channel=args.channel,
@@ -867,51 +654,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--etr", metavar="TIME[..TIME]", help="estimated resolution: a time or a window")
     p.add_argument("--etr-confidence", default="medium", help="low, medium or high")
     p.add_argument("--etr-by", metavar="NAME", help="who assessed the ETR (required with --etr)")
-    dr = sub.add_parser("update", aliases=["draft"], help="status updates: drafts and their review").add_subparsers(
-        dest="draft_command", metavar="ACTION", required=True)
-    p = dr.add_parser("compose", aliases=["new"], parents=[common],
-                      help="compose drafts for audiences from their templates")
-    p.set_defaults(func=cmd_draft_compose)
-    p.add_argument("incident")
-    p.add_argument("--audience", "-a", required=True, help="comma-separated, e.g. customers,employees")
-    p.add_argument("--phase", help="initial, update, resolved, holding (default: from the incident)")
-    p.add_argument("--template", help="a template by name instead of the selected one")
-    p.add_argument("--body-file", metavar="FILE", help="the update's long text from FILE (UTF-8; - for stdin)")
-    p.add_argument("--etr", metavar="TIME[..TIME]")
-    p.add_argument("--etr-confidence", default="medium")
-    p.add_argument("--etr-by", metavar="NAME")
-    p = add("edit", cmd_draft_edit, "save new words as a revision (voids earlier approvals)", dr)
-    p.add_argument("draft")
-    p.add_argument("--body-file", metavar="FILE")
-    p.add_argument("--channel", choices=("long", "short", "chat"), help="which text the file replaces (long)")
-    p.add_argument("--subject")
-    p = add("list", cmd_draft_list, "list an incident's drafts", dr)
-    p.add_argument("incident")
-    p = add("show", cmd_draft_show, "show a draft's current revision", dr)
-    p.add_argument("draft")
-    p = add("submit", cmd_draft_submit, "ask for the reviews the update needs", dr)
-    p.add_argument("draft")
-    for verb, decision in (("approve", "approve"), ("request-changes", "request_changes"), ("reject", "reject")):
-        p = add(verb, cmd_draft_decide, f"{verb.replace('-', ' ')} the current revision", dr)
-        p.add_argument("draft")
-        p.add_argument("--comment", "-m")
-        p.add_argument("--role", help="which of your review roles, if you hold several")
-        p.set_defaults(decision=decision)
-    p = add("decide", cmd_draft_settle, "settle a dispute (the incident commander)", dr)
-    p.add_argument("draft")
-    p.add_argument("outcome", choices=("approve", "reject"))
-    p.add_argument("--reason", required=True)
-    p = add("override", cmd_draft_override, "publish without the missing reviews (the incident commander)", dr)
-    p.add_argument("draft")
-    p.add_argument("--reason", required=True)
-    p = add("publish", cmd_draft_publish, "mark an approved update published (on the timeline)", dr)
-    p.add_argument("draft")
-    p = add("withdraw", cmd_draft_withdraw, "withdraw an update", dr)
-    p.add_argument("draft")
-    p.add_argument("--reason", required=True)
-    add("sweep", cmd_draft_sweep, "hand lapsed reviews to backups, then to the incident commander", dr)
-    p = add("reviews", cmd_draft_reviews, "show the reviews asked for and given", dr)
-    p.add_argument("draft")
+    from warroom import cli_updates
+
+    cli_updates.register(sub, add, common)
     per = sub.add_parser("person", help="people, roles, backups, availability").add_subparsers(
         dest="person_command", metavar="ACTION", required=True)
     for verb, help_text in (("add", "add a person"), ("set", "change a person")):

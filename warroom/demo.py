@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from warroom.clock import SimulatedClock
 from warroom.domain import EntryKind
 from warroom.identity import SYSTEM, System
-from warroom.services import incidents, people, timeline
+from warroom.services import incidents, people, publishing, timeline
 from warroom.services.incidents import IncidentView
 from warroom.store import Store
 
@@ -133,10 +133,18 @@ def _people(store: Store) -> None:
 def _first_update(store: Store, incident_id) -> None:
     """The customers' pre-approved holding statement, published unchanged (it needs no
     review): the outbox has something to show and the demo status page an incident."""
-    from warroom.services import drafts, review
+    from warroom.services import drafts
 
+    from warroom.services import templates
+
+    # Comms and legal reviewed the shipped holding statements before any incident:
+    # those exact versions go out unchanged without another review.
+    for t in templates.list_templates(store, phase="holding"):
+        if t.preapproved and not t.reviewed:
+            templates.approve_version(store, "Mia Lindqvist", t.name, t.locale)
+            templates.approve_version(store, "Priya Nair", t.name, t.locale)
     holding = drafts.compose_drafts(store, "Dana Okafor", incident_id, ["customers"], phase="holding")[0]
-    review.publish(store, "Dana Okafor", holding.id)
+    publishing.publish(store, "Dana Okafor", holding.id)
 
 
 def _delivery(store: Store) -> None:

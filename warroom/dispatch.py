@@ -40,7 +40,7 @@ from warroom.errors import WarroomError
 from warroom.secrets import SecretsLocked
 from warroom.ids import uuid7
 from warroom.services import outbox
-from warroom.services.channels import kind_module, read_secret
+from warroom.services.channels import kind_module, mark_healthy, read_secret
 from warroom.store import Store
 from warroom.store.models import Channel, Delivery, Draft, DraftRevision, Incident, TimelineEntry
 
@@ -197,6 +197,14 @@ class Dispatcher:
                 self.client = None
 
     def _pass(self, settings: outbox.DeliverySettings, summary: Summary) -> Summary:
+        # Lapsed review windows hand over in every dispatcher (the window's, the command
+        # line's), so a review nobody gives does not wait for someone to look.
+        from warroom.services import reviewers
+
+        try:
+            reviewers.sweep(self.store)
+        except WarroomError as exc:
+            summary.errors.append(f"review hand-over: {exc}")
         # Send (and probe down channels whose cooldown is over) before failing anything
         # over: a channel that came back must get the chance to show it. A failover
         # queues deliveries on other channels: those go out in the same call.
@@ -242,8 +250,9 @@ class Dispatcher:
             # First in, first out per destination: nothing overtakes an older delivery
             # to the same address on the same channel (a Statuspage update never
             # arrives before the incident it updates).
+            # A retraction's correction (a higher priority) goes ahead of everything else queued.
             blocked = exists().where(older.channel_id == cand.channel_id, older.address == cand.address,
-                                     older.state == "queued",
+                                     older.state == "queued", older.priority >= cand.priority,
                                      tuple_(older.created_at, older.id) < tuple_(cand.created_at, cand.id))
             pick = (select(cand.id)
                     # coalesce() keeps the planner off the due-time index: walking the channel's
@@ -252,7 +261,7 @@ class Dispatcher:
                     .where(cand.channel_id == channel_id, cand.state == "queued",
                            func.coalesce(cand.next_attempt_at, now) <= now,
                            or_(cand.lease_until.is_(None), cand.lease_until <= now), ~blocked)
-                    .order_by(cand.created_at, cand.id).limit(1).scalar_subquery())
+                    .order_by(cand.priority.desc(), cand.created_at, cand.id).limit(1).scalar_subquery())
             picked = tx.session.execute(select(Delivery.id, Delivery.exercise).where(Delivery.id == pick)).first()
             if picked is None:
                 return None
@@ -276,7 +285,8 @@ class Dispatcher:
                                                Delivery.incident_id == row.incident_id,
                                                Delivery.state == "delivered", Delivery.receipt.is_not(None))
                 .order_by(Delivery.delivered_at.desc()).limit(1))
-            return _Claim(row.id, row.incident_id, row.draft_id, dict(row.message), row.recipient, row.address,
+            message = _retracted_receipt(tx.session, dict(row.message), channel_id)
+            return _Claim(row.id, row.incident_id, row.draft_id, message, row.recipient, row.address,
                           row.attempts, row.exercise, previous, dict(row.receipt) if row.receipt else None)
 
     def _rate_now(self) -> float:
@@ -398,7 +408,7 @@ class Dispatcher:
                     summary.simulated += 1
                 else:
                     summary.delivered += 1
-                    _healthy(channel, tx.now)
+                    mark_healthy(channel, tx.now)
                 tx.record("delivery.simulated" if simulated else "delivery.delivered",
                           {"delivery_id": d.id, "channel": ch.name, "recipient": d.recipient,
                            "attempts": d.attempts, "receipt": _safe_receipt(outcome)}, incident_id=d.incident_id)
@@ -410,10 +420,16 @@ class Dispatcher:
                 d.receipt = partial      # the next attempt sends only what is missing
             module = kind_module(ch.kind)
             throttled = outcome.status in (420, 429, 423)     # slowed down, or the keyring is locked
-            if outcome.status in (420, 429) and outcome.retry_after:
-                # "Not before": the whole channel waits, for every dispatcher, not just this delivery.
-                channel.paused_until = max(channel.paused_until or tx.now,
-                                           tx.now + timedelta(seconds=float(outcome.retry_after)))
+            if outcome.status in (420, 429):
+                # Limited, never "ok": the status bar says so, with the vendor's words.
+                if channel.state == "ok":
+                    channel.state = "limited"
+                channel.last_error = error
+                channel.updated_at = tx.now
+                if outcome.retry_after:
+                    # "Not before": the whole channel waits, for every dispatcher, not just this delivery.
+                    channel.paused_until = max(channel.paused_until or tx.now,
+                                               tx.now + timedelta(seconds=float(outcome.retry_after)))
             # The breaker counts what says the channel is unwell: network errors, 5xx, a
             # refusal of a channel-wide send. Not a vendor slowing us down, not one
             # recipient's bad address, not an exercise (nothing was sent).
@@ -536,10 +552,24 @@ def _offline(session, now: datetime, settings: outbox.DeliverySettings) -> bool:
     return len({r.kind for r in failing}) >= 2
 
 
-def _healthy(channel: Channel, now: datetime) -> None:
-    """A send went through: the breaker closes."""
-    channel.failures, channel.state, channel.opened_at, channel.paused_until = 0, "ok", None, None
-    channel.last_ok_at, channel.last_error, channel.updated_at = now, None, now
+def _retracted_receipt(session, message: dict, channel_id: uuid.UUID) -> dict:
+    """A retraction or correction names the update it takes back: its receipt on this
+    channel is read now, at send time (it may have been delivered after the retraction
+    was queued), so the page edits the words that are really there."""
+    retracts = message.get("retracts")
+    if not isinstance(retracts, dict):
+        return message
+    q = select(Delivery).where(Delivery.channel_id == channel_id, Delivery.state.in_(("delivered", "simulated")))
+    if retracts.get("delivery_id"):
+        q = q.where(Delivery.id == uuid.UUID(retracts["delivery_id"]))
+    elif retracts.get("draft_id"):
+        q = q.where(Delivery.draft_id == uuid.UUID(retracts["draft_id"]))
+    else:
+        return message
+    row = session.scalars(q.order_by(Delivery.delivered_at.desc()).limit(1)).first()
+    fresh = dict(retracts, receipt=row.receipt if row is not None else None,
+                 delivery_id=str(row.id) if row is not None else retracts.get("delivery_id"))
+    return dict(message, retracts=fresh)
 
 
 def _safe_receipt(receipt: dict) -> dict:
@@ -612,9 +642,10 @@ def _fail_over(tx, rows: list[Delivery], channel: Channel, reason: str) -> str |
             missing = set() if covered else {""}
         new: list[Delivery] = []
         if missing:
-            new = outbox._new_deliveries(tx, incident, draft, rev, target, failover_from=first.id,
-                                         message=dict(first.message or {}), route=route,
-                                         only=missing if per_recipient else None, exercise=first.exercise)
+            new = outbox.new_deliveries(tx, incident, draft, target, failover_from=first.id,
+                                        message=dict(first.message or {}), route=route,
+                                        only=missing if per_recipient else None, exercise=first.exercise,
+                                        priority=first.priority)
         for d in rows:
             d.state, d.updated_at = "failed_over", tx.now
             d.last_error = f"failed over to {name}: {reason}"[:500]

@@ -12,7 +12,7 @@ from datetime import timedelta
 from warroom.errors import InputError, TransitionError
 
 
-class _Choice(str, enum.Enum):
+class Choice(str, enum.Enum):
     """A string enum whose ``parse`` gives a clear message on bad input."""
 
     @property
@@ -20,7 +20,7 @@ class _Choice(str, enum.Enum):
         return _LABELS.get(self, self.value.replace("_", " ").capitalize())
 
     @classmethod
-    def parse(cls, text: str | _Choice) -> _Choice:
+    def parse(cls, text: str | Choice) -> Choice:
         if isinstance(text, cls):
             return text
         key = str(text).strip().lower().replace(" ", "_").replace("-", "_")
@@ -35,7 +35,7 @@ class _Choice(str, enum.Enum):
         return cls.__name__.lower()
 
 
-class Category(_Choice):
+class Category(Choice):
     NETWORK = "network"
     APPLICATION = "application"
     SECURITY = "security"
@@ -45,7 +45,7 @@ class Category(_Choice):
     OTHER = "other"
 
 
-class Severity(_Choice):
+class Severity(Choice):
     SEV1 = "SEV1"
     SEV2 = "SEV2"
     SEV3 = "SEV3"
@@ -69,14 +69,14 @@ class Severity(_Choice):
         return int(self.value[3])
 
 
-class Impact(_Choice):
+class Impact(Choice):
     NONE = "none"
     DEGRADED = "degraded"
     PARTIAL_OUTAGE = "partial_outage"
     FULL_OUTAGE = "full_outage"
 
 
-class Status(_Choice):
+class Status(Choice):
     INVESTIGATING = "investigating"
     IDENTIFIED = "identified"
     MITIGATED = "mitigated"
@@ -88,7 +88,7 @@ class Status(_Choice):
         return "status"
 
 
-class EntryKind(_Choice):
+class EntryKind(Choice):
     NOTE = "note"
     ACTION = "action"
     DECISION = "decision"
@@ -113,7 +113,7 @@ _LABELS = {
     Impact.FULL_OUTAGE: "Full outage",
 }
 
-class Role(_Choice):
+class Role(Choice):
     INCIDENT_COMMANDER = "incident_commander"
     TECHNICAL_REVIEWER = "technical_reviewer"
     COMMS_REVIEWER = "comms_reviewer"

@@ -203,6 +203,15 @@ class _Deadline:
         sys.settrace(self.previous)
 
 
+#: Where the next update's time goes in a draft: it is filled in at publish, from the
+#: cadence then in force, so no audience is promised a time already past.
+NEXT_UPDATE = "{next_update}"
+
+
+class Promised(datetime):
+    """``update.next_at`` while composing: a time decided at publish, shown as :data:`NEXT_UPDATE`."""
+
+
 def _when_factory(locale: Locale, zone: tzinfo):
     utc_only = zone.utcoffset(datetime(2026, 1, 1)) is not None and str(zone) in ("UTC", "Etc/UTC")
 
@@ -210,6 +219,8 @@ def _when_factory(locale: Locale, zone: tzinfo):
         """``14:05 UTC (15:05 CET)`` in the audience's zone; with the date when it is not today's."""
         if value is None:
             return ""
+        if isinstance(value, Promised):
+            return NEXT_UPDATE
         if not isinstance(value, datetime):
             raise SecurityError("the 'when' filter takes a time")
         value = value.astimezone(UTC)
@@ -223,6 +234,21 @@ def _when_factory(locale: Locale, zone: tzinfo):
         return text
 
     return when
+
+
+def format_when(value: datetime, *, locale: str = "en", zone: str = "UTC", now: datetime | None = None) -> str:
+    """A time as the ``when`` filter writes it for an audience (``14:05 UTC (15:05 CET)``)."""
+    env = _environment(str(Locale.parse(locale.replace("-", "_"))), zone or "UTC")
+    token = _now.set(now)
+    try:
+        return env.filters["when"](value)
+    finally:
+        _now.reset(token)
+
+
+def plain(text: str) -> str:
+    """CLDR puts narrow and no-break spaces in times: plain spaces (see :func:`_plain`)."""
+    return _plain(text)
 
 
 def _plain(text: str) -> str:
@@ -319,7 +345,8 @@ def check_syntax(source: str) -> TemplateError | None:
 #: The variables a template can use, for the editor's list.
 VARIABLES: dict[str, str] = {
     "incident.ref": "reference, e.g. INC-12",
-    "incident.title": "title",
+    "incident.title": "the internal title (never for external audiences: use title)",
+    "title": "the public title this audience sees (status pages, e-mail subjects)",
     "incident.category": "category (label)",
     "incident.severity": "SEV1 … SEV4",
     "incident.impact": "impact (label)",
@@ -330,7 +357,7 @@ VARIABLES: dict[str, str] = {
     "incident.detected_at": "when it was detected (use | when)",
     "incident.declared_at": "when it was declared (use | when)",
     "update.now": "the time of this update (use | when)",
-    "update.next_at": "the time of the next update, or none when resolved",
+    "update.next_at": "the time of the next update (filled in at publish; use | when), or none when resolved",
     "etr": "none, or .text (the estimate) and .caveat (matching its confidence)",
     "org.name": "the company's name",
     "org.status_url": "the public status page, or empty",

@@ -12,7 +12,7 @@ import pytest
 from warroom.app import open_store
 from warroom.dispatch import Dispatcher
 from warroom.domain import Severity
-from warroom.services import channels, drafts, incidents, matrix, outbox, people, review
+from warroom.services import channels, drafts, incidents, matrix, outbox, publishing, review
 from ui.qt import QLineEdit, QMessageBox
 from warroom.identity import SYSTEM
 from tests.helpers.team import team
@@ -85,7 +85,7 @@ def _approved(store, inc):
 def _publish(store, **kwargs):
     inc = _incident(store, **kwargs)
     d = _approved(store, inc)
-    planned = review.publish(store, "Dana", d.id)
+    planned = publishing.publish(store, "Dana", d.id)
     return inc, d, planned
 
 

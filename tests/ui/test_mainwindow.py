@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import pytest
 
 from warroom.domain import EntryKind, Severity, Status
 from warroom.services import incidents, timeline
 from ui.models import TimelineModel
-from ui.qt import QApplication, Qt
+from ui.qt import Qt
 from ui.widgets import parse_quick_entry
 from warroom.identity import SYSTEM
 

@@ -19,8 +19,7 @@ from warroom.domain import Role
 from warroom.errors import NotFound, NotPermitted
 from warroom.identity import SYSTEM
 from warroom.services import (
-    audit, channels, drafts, incidents, matrix, outbox, people, policy, review, settings, stakeholders,
-    templates, timeline,
+    audit, channels, drafts, incidents, matrix, outbox, people, policy, publishing, review, review_rules, settings, stakeholders, templates, timeline,
 )
 from warroom.services.access import PERMISSIONS, Action
 from warroom.store.models import JournalEvent
@@ -112,7 +111,7 @@ def template_db(tmp_path_factory, memory_keyring_module):
     p = drafts.compose_drafts(store, "owner", inc.id, ["customers"])[0]
     review.submit(store, "owner", p.id)
     review.override(store, "commander", p.id, "Legal is in court")
-    review.publish(store, "commander", p.id)
+    publishing.publish(store, "commander", p.id)
     delivery = outbox.list_deliveries(store, viewer=SYSTEM, incident_id=inc.id)[0]
     store.close()
     return path, inc.ref, d.id, a.id, delivery.id
@@ -167,7 +166,7 @@ def _do(action: Action, w: World, actor: str, tmp_path):
     if action is Action.OVERRIDE:
         return review.override(s, actor, w.draft_id, "No time to wait")
     if action is Action.PUBLISH:
-        return review.publish(s, actor, w.approved_id)
+        return publishing.publish(s, actor, w.approved_id)
     if action is Action.RETRACT:
         pytest.skip("retraction has its own tests")
     if action is Action.DELIVERIES:
@@ -184,7 +183,7 @@ def _do(action: Action, w: World, actor: str, tmp_path):
     if action is Action.PEOPLE:
         return people.save(s, actor, "New Hire", roles="technical_reviewer")
     if action is Action.REVIEW_POLICY:
-        return review.set_window(s, actor, "SEV1", timedelta(minutes=5))
+        return review_rules.set_window(s, actor, "SEV1", timedelta(minutes=5))
     if action is Action.CADENCE:
         return policy.set_update_interval(s, actor, "SEV1", timedelta(minutes=15))
     if action is Action.MATRIX:

@@ -11,7 +11,7 @@ import pytest
 
 from warroom.app import open_store
 from warroom.errors import InputError
-from warroom.services import audit, drafts, incidents, people, review, timeline
+from warroom.services import audit, drafts, incidents, publishing, review, timeline
 from warroom.identity import SYSTEM
 from tests.helpers.team import team
 
@@ -183,7 +183,7 @@ def test_an_override_is_flagged_in_the_archive(incident_store, memory_keyring, t
     store, inc = incident_store
     d = drafts.list_drafts(store, inc.id, viewer=SYSTEM)[0]
     review.override(store, "Dana", d.id, "Comms reviewer unreachable")
-    review.publish(store, "Dana", d.id)
+    publishing.publish(store, "Dana", d.id)
     out = tmp_path / "o.zip"
     audit.export(store, SYSTEM, inc.ref, out)
     update = json.loads(zipfile.ZipFile(out).read(f"updates/{d.id}.json"))

@@ -233,7 +233,7 @@ def test_drafts_from_the_command_line(cli):
     code, out, _ = cli("draft", "show", made[0]["id"])
     assert code == 0 and "revision 1" in out
     code, _, err = cli("draft", "show", "nope")
-    assert code == 2 and "not a draft id" in err
+    assert code == 2 and "not an update id" in err
     code, _, err = cli("draft", "compose", "INC-1", "--audience", "customers", "--etr-by", "Ravi")
     assert code == 2 and "--etr TIME" in err
 

@@ -133,10 +133,10 @@ def test_statuspage_build_and_serve_the_fallback_page(team, tmp_path, memory_key
     _published(team, title="Payments delayed")
     assert team("dispatch", "--once")[0] == 0
     summary = json.loads((site / "api" / "v2" / "summary.json").read_text())
-    assert [i["name"] for i in summary["incidents"]] == ["Payments delayed"]
+    assert [i["name"] for i in summary["incidents"]] == ["Service disruption: Checkout"]
     assert {c["name"] for c in summary["components"]} == {"Checkout", "Search"}
     feed = feedparser.parse((site / "history.atom").read_bytes())
-    assert not feed.bozo and feed.entries and "Payments delayed" in feed.entries[0].title
+    assert not feed.bozo and feed.entries and "Service disruption: Checkout" in feed.entries[0].title
     other = tmp_path / "copy"
     code, out, err = team("statuspage", "build", "--out", str(other))
     assert code == 0 and (other / "index.html").exists()
@@ -145,7 +145,7 @@ def test_statuspage_build_and_serve_the_fallback_page(team, tmp_path, memory_key
     with sitepage.serving(other) as server:
         r = httpx.get(server.url + "api/v2/incidents.json" if server.url.endswith("/") else
                       server.url + "/api/v2/incidents.json")
-    assert r.status_code == 200 and r.json()["incidents"][0]["name"] == "Payments delayed"
+    assert r.status_code == 200 and r.json()["incidents"][0]["name"] == "Service disruption: Checkout"
 
 
 def test_outbox_settings(team):

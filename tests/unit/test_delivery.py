@@ -18,7 +18,9 @@ from warroom.app import open_store
 from warroom.dispatch import Dispatcher, backoff, rate_check
 from warroom.errors import InputError
 from warroom.journal import verify
-from warroom.services import channels, drafts, incidents, matrix, outbox, people, review, stakeholders, timeline
+from warroom.services import (
+    channels, drafts, incidents, matrix, outbox, publishing, review, stakeholders, timeline,
+)
 from warroom.identity import SYSTEM
 from tests.helpers.team import team
 
@@ -48,7 +50,7 @@ def _publish(store, *, title="Checkout failing", exercise=False, audience="custo
     d = drafts.compose_drafts(store, "Sam Writer", inc.id, [audience])[0]
     review.submit(store, "Dana", d.id)
     review.override(store, "Dana", d.id, "Reviewers unreachable at night")
-    planned = review.publish(store, "Dana", d.id)
+    planned = publishing.publish(store, "Dana", d.id)
     return inc, d, planned
 
 
@@ -90,7 +92,7 @@ def test_a_refused_publish_queues_nothing(world):
     d = drafts.compose_drafts(world, "Sam Writer", inc.id, ["customers"])[0]
     review.submit(world, "Dana", d.id)
     with pytest.raises(InputError, match="needs its reviews"):
-        review.publish(world, "Dana", d.id)
+        publishing.publish(world, "Dana", d.id)
     assert outbox.list_deliveries(world, viewer=SYSTEM) == []
 
 
@@ -103,7 +105,8 @@ def test_an_approved_customer_update_reaches_every_channel(world, clock, fake_st
     assert {s for _, s in _states(world)} == {"delivered"}
     # Statuspage: one incident, with its component marked.
     (sp,) = fake_statuspage.incidents.values()
-    assert sp["name"] == "Checkout failing" and sp["status"] == "investigating"
+    # Its name is the reviewed public title, never the internal one.
+    assert sp["name"] == "Service disruption: Checkout" and sp["status"] == "investigating"
     assert fake_statuspage.components["8kbf7d35c070"]["status"] != "operational"
     # Slack: one Block Kit message with a fallback text.
     assert len(fake_slack.messages) == 1 and fake_slack.messages[0]["text"]
@@ -115,8 +118,13 @@ def test_an_approved_customer_update_reaches_every_channel(world, clock, fake_st
         assert str(ids[to]) in str(m.message["Message-ID"])
     # The self-hosted page carries the update in Statuspage's public shape.
     summary_json = json.loads((tmp_path / "site" / "api" / "v2" / "summary.json").read_text())
-    assert [i["name"] for i in summary_json["incidents"]] == ["Checkout failing"]
+    assert [i["name"] for i in summary_json["incidents"]] == ["Service disruption: Checkout"]
     assert summary_json["status"]["indicator"] != "none"
+    # The internal title reached no channel and no page.
+    site_text = "".join(p.read_text() for p in (tmp_path / "site").rglob("*") if p.is_file())
+    outside = json.dumps(fake_statuspage.incidents) + json.dumps(fake_slack.messages) + site_text + "".join(
+        str(m.message) for m in fake_smtp.messages)
+    assert "Checkout failing" not in outside
     # Every delivery is in the journal, and the journal still verifies.
     with world.read() as session:
         assert verify(session).ok
@@ -131,7 +139,7 @@ def test_a_second_update_updates_the_same_statuspage_incident(world, clock, fake
     d2 = drafts.compose_drafts(world, "Sam Writer", inc.id, ["customers"])[0]
     review.submit(world, "Dana", d2.id)
     review.override(world, "Dana", d2.id, "Same reason")
-    review.publish(world, "Dana", d2.id)
+    publishing.publish(world, "Dana", d2.id)
     clock.advance(2)
     dispatcher.run_once()
     (sp,) = fake_statuspage.incidents.values()
@@ -271,7 +279,8 @@ def test_exercise_incidents_never_reach_a_channel(world, clock, fake_slack, fake
     assert fake_slack.requests == [] and fake_statuspage.requests == [] and fake_smtp.messages == []
     shown = {r.channel: r.receipt for r in outbox.list_deliveries(world, viewer=SYSTEM)}
     assert shown["slack"]["payload"]["text"]                    # as it would have been sent
-    assert shown["statuspage"]["payload"]["body"]["incident"]["name"].endswith("Tabletop: payments down")
+    name = shown["statuspage"]["payload"]["body"]["incident"]["name"]
+    assert name == "[EXERCISE] Service disruption: Checkout"   # marked, and the public title only
 
 
 def test_a_lease_keeps_a_second_dispatcher_off_until_it_expires(world, clock, fake_slack):
@@ -499,7 +508,7 @@ def test_killing_a_dispatcher_process_mid_drain_loses_nothing(tmp_path, memory_k
             assert verify(session).ok
     finally:
         check.close()
-    assert sorted(r["incident"]["title"] for r in fake_webhook.received) == sorted(f"Incident {n}" for n in range(12))
+    assert sorted(r["incident"]["ref"] for r in fake_webhook.received) == sorted(f"INC-{n}" for n in range(1, 13))
     assert fake_webhook.duplicates <= 1
 
 
@@ -538,15 +547,36 @@ def test_an_interrupted_multi_part_sms_resumes_where_it_stopped(world, clock, fa
     assert len(row.receipt["sids"]) == len(bodies)
 
 
-def test_an_update_written_when_the_last_is_overdue_promises_a_time_ahead(world, clock):
-    from warroom.services import compose
+def test_the_next_update_time_is_written_in_at_publish_from_the_cadence_then_in_force(world, clock):
+    from warroom.render import NEXT_UPDATE
 
+    matrix.set_cell(world, "admin", "customers", "SEV1", channels="site")
     inc = incidents.open_incident(world, "Dana", title="Checkout failing", severity="SEV1", category="application")
     clock.advance(timedelta(hours=2))                       # the 30-minute promise is long past
-    r = compose.render_update(world, inc.id, audience="customers", viewer=SYSTEM)
-    assert "11:30" in r.long and "09:30" not in r.long       # now (11:00) + SEV1's 30 minutes
+    d = drafts.compose_drafts(world, "Sam Writer", inc.id, ["customers"])[0]
+    assert NEXT_UPDATE in d.long and "09:30" not in d.long  # reviewed with a placeholder, not a stale time
+    review.submit(world, "Dana", d.id)
+    review.override(world, "Dana", d.id, "Reviewers asleep")
+    clock.advance(timedelta(minutes=20))                    # it waited; meanwhile the matrix changed
     matrix.set_cell(world, "admin", "customers", "SEV1", cadence=timedelta(minutes=15))
-    assert "11:15" in compose.render_update(world, inc.id, audience="customers", viewer=SYSTEM).long
+    publishing.publish(world, "Dana", d.id)
+    (row,) = outbox.list_deliveries(world, viewer=SYSTEM, draft_id=d.id)
+    with world.read() as session:
+        from warroom.store.models import Delivery
+        message = session.get(Delivery, row.id).message
+    assert "11:35 UTC" in message["long"] and NEXT_UPDATE not in message["long"] + message["short"]
+    assert drafts.get(world, d.id, viewer=SYSTEM).next_update_at == clock.now() + timedelta(minutes=15)
+    assert NEXT_UPDATE in drafts.get(world, d.id, viewer=SYSTEM).long   # the reviewed words are kept as reviewed
+
+
+def test_a_promise_of_a_next_update_is_not_published_once_resolved(world, clock):
+    inc = incidents.open_incident(world, "Dana", title="Checkout failing", severity="SEV1", category="application")
+    d = drafts.compose_drafts(world, "Sam Writer", inc.id, ["customers"])[0]
+    review.submit(world, "Dana", d.id)
+    review.override(world, "Dana", d.id, "Reviewers asleep")
+    incidents.set_status(world, "Dana", inc.id, "resolved")
+    with pytest.raises(InputError, match="promise a next update"):
+        publishing.publish(world, "Dana", d.id)
 
 
 def test_rate_limits_run_on_real_time_when_the_store_clock_stands_still(world, fake_webhook):
@@ -684,9 +714,13 @@ def test_retry_after_pauses_the_whole_channel_and_does_not_trip_the_breaker(worl
     fake_twilio.fail_next(1, "429", retry_after=120)
     d = _dispatcher(world, clock)
     d.run_once()
-    assert len(fake_twilio.requests) == 1 and channels.get(world, "sms").state == "ok"
+    sms = channels.get(world, "sms")
+    # Limited, with the vendor's words: never "ok", and not a failure that opens the breaker.
+    assert len(fake_twilio.requests) == 1 and sms.state == "limited" and "429" in sms.last_error
+    assert sms.failures == 0
     clock.advance(121)
     assert d.run_once().delivered == 4
+    assert channels.get(world, "sms").state == "ok"
 
 
 def test_a_lease_outlives_a_slow_send(tmp_path, memory_keyring, fake_slack):
@@ -727,8 +761,26 @@ def test_the_public_page_shows_only_what_was_published_to_it(world, clock, tmp_p
     _publish(world, title="Another incident")          # rebuilds the whole page
     d.run_once()
     public = json.loads((tmp_path / "site" / "api" / "v2" / "incidents.json").read_text())
+    # Only what went to the customers' page, under its public titles; the status follows the incident.
     assert sorted((i["name"], i["status"]) for i in public["incidents"]) == [
-        ("Another incident", "investigating"), ("Checkout failing", "investigating")]
+        ("Service disruption: Checkout", "investigating"), ("Service disruption: Checkout", "resolved")]
+    built = "".join(p.read_text() for p in (tmp_path / "site").rglob("*") if p.is_file())
+    assert "payroll" not in built and "fraud" not in built and "Checkout failing" not in built
+
+
+def test_the_page_shows_an_update_whatever_route_carried_it(world, clock, tmp_path, fake_statuspage):
+    # Statuspage first, the self-hosted page as its fallback: Statuspage took it, and
+    # the self-hosted page shows it too (a reader of either sees the same words).
+    matrix.set_cell(world, "admin", "customers", "SEV1", channels="statuspage>site")
+    _publish(world)
+    assert _dispatcher(world, clock).run_once().delivered == 1
+    from warroom.services import site
+
+    built = site.build(world, tmp_path / "site", channels.get(world, "site").config,
+                       channel_id=channels.get(world, "site").id)
+    assert built
+    page = (tmp_path / "site" / "index.html").read_text()
+    assert "Service disruption: Checkout" in page and "**" not in page
 
 
 def test_failover_follows_the_route_the_delivery_was_planned_on(world, clock, fake_slack, fake_smtp,
@@ -896,7 +948,7 @@ def test_each_audience_is_due_its_own_cadence_from_its_own_last_update(world, cl
     d = drafts.compose_drafts(world, "Sam Writer", inc.id, ["partners"])[0]
     review.submit(world, "Dana", d.id)
     review.override(world, "Dana", d.id, "Reviewers unreachable at night")
-    review.publish(world, "Dana", d.id)
+    publishing.publish(world, "Dana", d.id)
     dues = {d.audience: d for d in update_dues(world, inc.id, viewer=SYSTEM)}
     assert dues["partners"].at == clock.now() + timedelta(minutes=30) and dues["partners"].last_update_at
     assert dues["customers"].at == declared + timedelta(hours=2) and dues["customers"].last_update_at is None
@@ -915,4 +967,4 @@ def test_the_preview_of_a_publish_is_what_the_publish_queues_and_writes_nothing(
     preview = outbox.preview(world, d.id, viewer=SYSTEM)
     assert world.data_version() == before and outbox.list_deliveries(world, viewer=SYSTEM) == []
     assert preview.channels == ("statuspage", "slack", "email") and preview.counts == (1, 1, 3)
-    assert review.publish(world, "Dana", d.id) == preview
+    assert publishing.publish(world, "Dana", d.id) == preview

@@ -9,7 +9,7 @@ import pytest
 from warroom.app import open_store
 from warroom.errors import InputError, NotPermitted
 from warroom.journal import verify
-from warroom.services import drafts, incidents, people, review
+from warroom.services import drafts, incidents, people, publishing, review, review_rules, reviewers
 from warroom.identity import SYSTEM
 from tests.helpers.team import team as register_team
 from tests.helpers.team import team_file
@@ -120,18 +120,18 @@ def test_dispute_goes_to_the_commander(team):
 def test_override_publish_and_the_cadence(team, clock):
     from datetime import timedelta
 
-    from warroom.services import timeline
+    from warroom.services import publishing, timeline
 
     people.save(team, "admin", "Dana", roles="incident_commander")
     d = _draft(team)
     review.submit(team, "Dana", d.id)
     with pytest.raises(InputError, match="needs its reviews"):
-        review.publish(team, "Dana", d.id)
+        publishing.publish(team, "Dana", d.id)
     with pytest.raises(NotPermitted, match=r"Only the incident's commander \(Dana\)"):
         review.override(team, "Mia Lindqvist", d.id, "hurry")
     assert review.override(team, "Dana", d.id, "Reviewers unreachable; customers need to hear now") == "overridden"
     clock.advance(600)
-    review.publish(team, "Dana", d.id)
+    publishing.publish(team, "Dana", d.id)
     assert drafts.get(team, d.id, viewer=SYSTEM).state == "published"
     inc = incidents.get(team, d.incident_id, viewer=SYSTEM)
     assert inc.last_update_at == clock.now()
@@ -142,26 +142,59 @@ def test_override_publish_and_the_cadence(team, clock):
         assert verify(session).ok
 
 
-def test_an_unchanged_holding_statement_needs_no_review(team):
+def test_an_unchanged_holding_statement_needs_no_review_once_comms_and_legal_reviewed_its_version(team):
+    from warroom.services import templates
+
     inc = incidents.open_incident(team, "Dana", title="Card data exposure", severity="SEV1", category="security")
     holding = drafts.compose_drafts(team, "Dana", inc.id, ["customers"], phase="holding")[0]
-    assert holding.template == "security-customers-holding"
-    review.publish(team, "Dana", holding.id)
+    assert holding.template == "security-customers-holding" and not holding.preapproved
+    with pytest.raises(InputError, match="needs its reviews"):  # shipped, but nobody here reviewed it
+        publishing.publish(team, "Dana", holding.id)
+    with pytest.raises(NotPermitted):
+        templates.approve_version(team, "Dana", "security-customers-holding", "en")   # a commander, not a reviewer
+    templates.approve_version(team, "Mia Lindqvist", "security-customers-holding", "en")
+    with pytest.raises(NotPermitted, match="already"):
+        templates.approve_version(team, "Mia Lindqvist", "security-customers-holding", "en")
+    assert not templates.get(team, "security-customers-holding", "en").reviewed   # legal has not yet
+    templates.approve_version(team, "Lea Braun", "security-customers-holding", "en")
+    assert templates.get(team, "security-customers-holding", "en").reviewed
+    assert drafts.get(team, holding.id, viewer=SYSTEM).preapproved
+    publishing.publish(team, "Dana", holding.id)
     assert drafts.get(team, holding.id, viewer=SYSTEM).state == "published"
     edited = drafts.compose_drafts(team, "Dana", inc.id, ["customers"], phase="holding")[0]
-    drafts.save_revision(team, "Dana", edited.id, subject=edited.subject, long=edited.long + " More.",
-                         short=edited.short, chat=edited.chat)
+    drafts.save_revision(team, "Dana", edited.id, subject=edited.subject, long=edited.long + " More.")
     with pytest.raises(InputError, match="unchanged"):
-        review.publish(team, "Dana", edited.id)
+        publishing.publish(team, "Dana", edited.id)
 
 
+def test_a_template_imported_under_a_pre_approved_name_is_a_new_unreviewed_version(team):
+    from warroom.services import templates
+
+    name = "security-customers-holding"
+    for who in ("Mia Lindqvist", "Lea Braun"):
+        templates.approve_version(team, who, name, "en")
+    t = templates.get(team, name, "en")
+    forged = templates.save(team, "admin", **{**t.as_dict(), "long": "All clear, nothing was taken."})
+    assert forged.version == t.version + 1 and not forged.reviewed
+    inc = incidents.open_incident(team, "Dana", title="Card data exposure", severity="SEV1", category="security")
+    d = drafts.compose_drafts(team, "Dana", inc.id, ["customers"], phase="holding")[0]
+    assert d.template_version == forged.version and not d.preapproved
+    with pytest.raises(InputError, match="needs its reviews"):
+        publishing.publish(team, "Dana", d.id)
+    with pytest.raises(NotPermitted):
+        templates.approve_version(team, "admin", name, "en")
+    with pytest.raises(NotPermitted, match="already"):   # the old version's reviews stay with it
+        templates.approve_version(team, "Mia Lindqvist", name, "en", version=t.version)
+    for who in ("Mia Lindqvist", "Lea Braun"):   # the new words reviewed on their own
+        templates.approve_version(team, who, name, "en")
+    publishing.publish(team, "Dana", d.id, acknowledge=True)   # "All clear" promises no next update: a warning
 def test_withdraw(team):
     d = _draft(team)
     review.submit(team, "Dana", d.id)
-    assert review.withdraw(team, "Dana", d.id, "Superseded by the next update") == "withdrawn"
+    assert publishing.withdraw(team, "Dana", d.id, "Superseded by the next update") == "withdrawn"
     assert review.requests(team, d.id, viewer=SYSTEM) == []
     with pytest.raises(InputError, match="withdrawn"):
-        review.withdraw(team, "Dana", d.id, "again")
+        publishing.withdraw(team, "Dana", d.id, "again")
 
 
 def test_a_lapsed_review_goes_to_the_backup_then_the_commander(team, clock):
@@ -174,18 +207,18 @@ def test_a_lapsed_review_goes_to_the_backup_then_the_commander(team, clock):
     tech = next(r for r in review.requests(team, d.id, viewer=SYSTEM) if r.role.value == "technical_reviewer")
     assert (tech.assignee, tech.due_at) == ("Ravi Shah", clock.now() + timedelta(minutes=10))
     clock.advance(timedelta(minutes=9))
-    assert review.sweep(team) == []
+    assert reviewers.sweep(team) == []
     clock.advance(timedelta(minutes=2))
-    moved = review.sweep(team)
+    moved = reviewers.sweep(team)
     tech = next(r for r in moved if r.role.value == "technical_reviewer")
     assert (tech.assignee, tech.level) == ("Tom Berg", 1)
     comms = next(r for r in moved if r.role.value == "comms_reviewer")
     assert (comms.assignee, comms.level) == ("Dana", 2)  # Mia has no backup: straight to the commander
     clock.advance(timedelta(minutes=11))
-    moved = review.sweep(team)
+    moved = reviewers.sweep(team)
     assert [(r.role.value, r.assignee, r.level) for r in moved] == [("technical_reviewer", "Dana", 2)]
     clock.advance(timedelta(hours=1))
-    assert review.sweep(team) == []
+    assert reviewers.sweep(team) == []
     # the commander decides what was handed to them, without holding the review roles
     review.decide(team, "Dana", d.id, "approve")
     assert review.decide(team, "Dana", d.id, "approve") == "approved"
@@ -197,7 +230,6 @@ def test_a_lapsed_review_goes_to_the_backup_then_the_commander(team, clock):
 
 
 def test_an_unavailable_reviewer_is_skipped(team, clock):
-    from datetime import timedelta
 
     people.save(team, "admin", "Tom Berg", roles="technical_reviewer")
     people.save(team, "admin", "Ravi Shah", availability="off_duty")
@@ -247,25 +279,25 @@ def test_only_this_incidents_commander_overrides_and_viewers_do_not_publish(team
         review.override(team, "Frank Other", d.id, "I command another incident")
     review.override(team, "Dana", d.id, "Reviewers unreachable")
     with pytest.raises(NotPermitted, match="may publish an update"):
-        review.publish(team, "Vic Viewer", d.id)
-    review.publish(team, "Mia Lindqvist", d.id)
+        publishing.publish(team, "Vic Viewer", d.id)
+    publishing.publish(team, "Mia Lindqvist", d.id)
     assert drafts.get(team, d.id, viewer=SYSTEM).state == "published"
 
 
 def test_the_review_policy_is_stored_and_editable(team, clock):
     from datetime import timedelta
 
-    assert [r.value for r in review.policy(team)["employees"]] == ["technical_reviewer", "comms_reviewer"]
-    review.set_policy(team, "admin", "employees", "comms_reviewer")
-    review.set_window(team, "admin", "SEV1", timedelta(minutes=3))
+    assert [r.value for r in review_rules.policy(team)["employees"]] == ["technical_reviewer", "comms_reviewer"]
+    review_rules.set_policy(team, "admin", "employees", "comms_reviewer")
+    review_rules.set_window(team, "admin", "SEV1", timedelta(minutes=3))
     d = _draft(team, audience="employees")
     asked = review.submit(team, "Sam Writer", d.id)
     assert [r.role.value for r in asked] == ["comms_reviewer"]
     assert asked[0].due_at == clock.now() + timedelta(minutes=3)
     with pytest.raises(InputError, match="at least one review"):
-        review.set_policy(team, "admin", "employees", "")
+        review_rules.set_policy(team, "admin", "employees", "")
     with pytest.raises(InputError, match="Reviews are"):
-        review.set_policy(team, "admin", "employees", "viewer")
+        review_rules.set_policy(team, "admin", "employees", "viewer")
 
 
 def test_policy_on_the_command_line(cli):
@@ -280,11 +312,11 @@ def test_review_rules_by_severity_and_category_the_most_specific_applies(team):
 
     def needs(audience, severity, category):
         inc = incidents.open_incident(team, "Dana", title="Checkout failing", severity=severity, category=category)
-        return [r.value for r in review.required_roles(audience, incidents.get(team, inc.id, viewer=SYSTEM), review.policy(team))]
+        return [r.value for r in review_rules.required_roles(audience, incidents.get(team, inc.id, viewer=SYSTEM), review_rules.policy(team))]
 
-    review.set_policy(team, "admin", "customers", "comms_reviewer", severity="SEV4")
-    review.set_policy(team, "admin", "customers", "technical_reviewer", category="network")
-    review.set_policy(team, "admin", "customers", "technical_reviewer,comms_reviewer", severity="SEV4",
+    review_rules.set_policy(team, "admin", "customers", "comms_reviewer", severity="SEV4")
+    review_rules.set_policy(team, "admin", "customers", "technical_reviewer", category="network")
+    review_rules.set_policy(team, "admin", "customers", "technical_reviewer,comms_reviewer", severity="SEV4",
                       category="network")
     assert needs("customers", "SEV1", "application") == ["technical_reviewer", "comms_reviewer"]   # the audience's
     assert needs("customers", "SEV4", "application") == ["comms_reviewer"]                         # by severity
@@ -292,21 +324,21 @@ def test_review_rules_by_severity_and_category_the_most_specific_applies(team):
     assert needs("customers", "SEV4", "network") == ["technical_reviewer", "comms_reviewer"]        # both: it wins
     assert needs("employees", "SEV4", "network") == ["technical_reviewer", "comms_reviewer"]        # other audiences
     # A security incident still needs legal, whatever a rule says.
-    review.set_policy(team, "admin", "customers", "comms_reviewer", category=Category.SECURITY)
+    review_rules.set_policy(team, "admin", "customers", "comms_reviewer", category=Category.SECURITY)
     assert needs("customers", "SEV2", "security") == ["comms_reviewer", "legal_reviewer"]
     # Submitting asks for what the rule says.
     inc = incidents.open_incident(team, "Dana", title="Mail delayed", severity=Severity.SEV4, category="application")
     d = drafts.compose_drafts(team, "Sam Writer", inc.id, ["customers"])[0]
     assert [r.role.value for r in review.submit(team, "Sam Writer", d.id)] == ["comms_reviewer"]
     # Removing a rule falls back to the next most specific; the audience's own cannot go.
-    review.set_policy(team, "admin", "customers", None, severity="SEV4")
+    review_rules.set_policy(team, "admin", "customers", None, severity="SEV4")
     assert needs("customers", "SEV4", "application") == ["technical_reviewer", "comms_reviewer"]
     with pytest.raises(InputError, match="no rule for customers at SEV4"):
-        review.set_policy(team, "admin", "customers", None, severity="SEV4")
+        review_rules.set_policy(team, "admin", "customers", None, severity="SEV4")
     with pytest.raises(InputError, match="needs a rule of its own"):
-        review.set_policy(team, "admin", "customers", None)
+        review_rules.set_policy(team, "admin", "customers", None)
     with pytest.raises(InputError, match="Unknown severity"):
-        review.set_policy(team, "admin", "customers", "comms_reviewer", severity="SEV9")
+        review_rules.set_policy(team, "admin", "customers", "comms_reviewer", severity="SEV9")
     with team.read() as session:
         assert verify(session).ok
 
@@ -326,7 +358,7 @@ def test_review_rules_on_the_command_line(cli):
 
 def test_the_arbiter_can_be_someone_else(team):
     people.save(team, "admin", "Eve Legal", roles="legal_reviewer")
-    review.set_arbiter(team, "admin", "Eve Legal")
+    review_rules.set_arbiter(team, "admin", "Eve Legal")
     d = _draft(team)
     review.submit(team, "Sam Writer", d.id)
     review.decide(team, "Ravi Shah", d.id, "approve")
@@ -335,9 +367,9 @@ def test_the_arbiter_can_be_someone_else(team):
         review.decide_dispute(team, "Dana", d.id, "approve", "I command")
     assert review.decide_dispute(team, "Eve Legal", d.id, "reject", "Say less") == "changes_requested"
     with pytest.raises(InputError, match="No person"):
-        review.set_arbiter(team, "admin", "Nobody")
+        review_rules.set_arbiter(team, "admin", "Nobody")
     with pytest.raises(NotPermitted, match="administrator"):
-        review.set_arbiter(team, "Dana", "Dana")
+        review_rules.set_arbiter(team, "Dana", "Dana")
 
 
 def test_update_new_with_a_body_and_edit_from_the_command_line(cli, tmp_path, db_path):

@@ -117,7 +117,7 @@ def test_sms_segments():
 
 def _tpl(**kw):
     base = dict(name="app-customers-initial", locale="en", category="application", audience="customers",
-                phase="initial", subject="{{ incident.title }}", long="We are investigating {{ incident.ref }}.",
+                phase="initial", subject="{{ title }}", long="We are investigating {{ incident.ref }}.",
                 short="{{ incident.ref }}: investigating.", chat="*{{ incident.ref }}* investigating")
     base.update(kw)
     return base
@@ -202,7 +202,7 @@ def test_selection_falls_back_in_the_documented_order(store):
 
 def test_compose_an_update_for_an_audience(store, clock):
     templates.save(store, "Mia", **_tpl(
-        long="{{ incident.title }} ({{ incident.status }}). Next update {{ update.next_at | when }}."
+        long="{{ title }} ({{ incident.status }}). Next update {{ update.next_at | when }}."
              "{% if etr %} Expected {{ etr.text }}. {{ etr.caveat }}{% endif %}"))
     audiences.save(store, "Mia", "customers", timezone="Europe/Berlin", locale="en_GB")
     org_settings.set_org(store, "Mia", name="Example Corp", status_url="https://status.example.com")
@@ -210,7 +210,9 @@ def test_compose_an_update_for_an_audience(store, clock):
                                   category="application")
     r = compose.render_update(store, inc.ref, audience="customers", viewer=SYSTEM)
     assert r.template.name == "app-customers-initial"
-    assert r.long == "Checkout failing (Investigating). Next update 09:30 UTC (10:30 CET).\n"
+    # The public title, never the internal one; the next update's time is written in at publish.
+    assert r.title == "Service disruption" and "Checkout failing" not in r.long + r.subject + r.title
+    assert r.long == "Service disruption (Investigating). Next update {next_update}.\n"
     with pytest.raises(InputError, match="assessed"):
         compose.make_etr(clock.now() + timedelta(hours=2))
     etr = compose.make_etr(clock.now() + timedelta(hours=1), clock.now() + timedelta(hours=2), confidence="low",
@@ -226,6 +228,19 @@ def test_compose_an_update_for_an_audience(store, clock):
 def test_etr_window_must_be_ordered(clock):
     with pytest.raises(InputError, match="after its start"):
         compose.make_etr(clock.now(), clock.now() - timedelta(minutes=1), assessor="Ravi")
+
+
+def test_an_external_template_cannot_use_the_internal_title(store):
+    with pytest.raises(InputError, match="never see the incident's internal title") as caught:
+        templates.save(store, "Mia", **_tpl(subject="{{ incident.title }}"))
+    assert caught.value.field == "subject"
+    # An internal audience may: it is their own incident.
+    templates.save(store, "Mia", **_tpl(audience="employees", subject="{{ incident.title }}"))
+    # The public title has its own template, checked the same way.
+    with pytest.raises(InputError, match="internal title"):
+        templates.save(store, "Mia", **_tpl(title="Outage: {{ incident.title }}"))
+    t = templates.save(store, "Mia", **_tpl(title="Checkout: {{ incident.status }}"))
+    assert t.title == "Checkout: {{ incident.status }}"
 
 
 def test_save_refuses_an_unknown_variable_and_a_fake_boolean(store):

@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy import update as sql_update
 
 from warroom import secrets
 from warroom.errors import InputError, NotFound
@@ -234,17 +235,25 @@ def test(store: Store, actor: str, name: str, *, timeout: float = 10.0) -> str:
     ctx = SendContext(channel=channel.name, config=channel.config, secret=secret, timeout=timeout,
                       hook=_site_hook(store, channel))
     done = module.test(ctx)
-    if channel.state in ("retrying", "down"):
-        # It works again: close the breaker so the queue goes here rather than waiting
-        # for a probe, or failing over.
-        from warroom.dispatch import _healthy
-        from warroom.store.models import Channel
-
-        with store.write(access.System("channel test")) as tx:
-            row = tx.session.get(Channel, channel.id)
-            _healthy(row, tx.now)
-            tx.record("channel.tested", {"channel_id": channel.id, "name": channel.name, "ok": True})
+    # It works: close the breaker, lift any pause, and send what waits on it now rather
+    # than at its next back-off (or after a failover).
+    with store.write(access.System("channel test")) as tx:
+        row = tx.session.get(Channel, channel.id)
+        waiting = tx.session.execute(
+            sql_update(Delivery).where(Delivery.channel_id == channel.id, Delivery.state == "queued",
+                                   Delivery.next_attempt_at > tx.now)
+            .values(next_attempt_at=tx.now).execution_options(synchronize_session=False)).rowcount
+        if row.state != "ok" or row.paused_until is not None or waiting:
+            mark_healthy(row, tx.now)
+            tx.record("channel.tested", {"channel_id": channel.id, "name": channel.name, "ok": True,
+                                         "released": waiting})
     return done
+
+
+def mark_healthy(channel: Channel, now: datetime) -> None:
+    """A send (or a test) went through: the breaker closes, any pause ends."""
+    channel.failures, channel.state, channel.opened_at, channel.paused_until = 0, "ok", None, None
+    channel.last_ok_at, channel.last_error, channel.updated_at = now, None, now
 
 
 def _site_hook(store: Store, channel: ChannelView):

@@ -11,9 +11,9 @@ from babel import Locale
 from babel.dates import format_time
 
 from warroom.clock import UTC
-from warroom.domain import Category, Impact, Status, _Choice
+from warroom.domain import Category, Impact, Status, Choice
 from warroom.errors import InputError
-from warroom.render import _plain, render
+from warroom.render import Promised, plain, render
 from warroom.services import audiences, incidents, settings, templates
 from warroom.services.incidents import IncidentView
 from warroom.services.templates import TemplateView
@@ -21,7 +21,7 @@ from warroom.sms import SmsLength, sms_length
 from warroom.store import Store
 
 
-class Confidence(_Choice):
+class Confidence(Choice):
     LOW = "low"
     MEDIUM = "medium"
     HIGH = "high"
@@ -81,7 +81,7 @@ LABELS = {
 }
 
 
-def label(value: _Choice, locale: str) -> str:
+def label(value: Choice, locale: str) -> str:
     return LABELS.get(Locale.parse(locale).language, {}).get(value, value.label)
 
 
@@ -89,7 +89,7 @@ def _time_text(when: datetime, locale: Locale, zone) -> str:
     text = f"{when.astimezone(UTC):%H:%M} UTC"
     if str(zone) not in ("UTC", "Etc/UTC"):
         local = when.astimezone(zone)
-        text += f" ({_plain(format_time(local, 'short', tzinfo=zone, locale=locale))} {local.tzname()})"
+        text += f" ({plain(format_time(local, 'short', tzinfo=zone, locale=locale))} {local.tzname()})"
     return text
 
 
@@ -118,13 +118,37 @@ def phase_for(incident: IncidentView) -> str:
     return incident.status.value
 
 
+#: The public title when a template gives none: an outsider's words, never the internal title.
+DEFAULT_TITLES = {
+    "en": "{% if incident.components %}Service disruption: {{ incident.components | join_list }}"
+          "{% else %}Service disruption{% endif %}",
+    "de": "{% if incident.components %}Störung: {{ incident.components | join_list }}"
+          "{% else %}Störung{% endif %}",
+}
+#: The title for internal audiences when a template gives none.
+INTERNAL_TITLE = "{{ incident.title }}"
+
+
+def default_title(locale: str, external: bool) -> str:
+    if not external:
+        return INTERNAL_TITLE
+    return DEFAULT_TITLES.get(Locale.parse(locale).language, DEFAULT_TITLES["en"])
+
+
 def context(incident: IncidentView, *, locale: str, now: datetime, etr: ETR | None = None,
-            zone: str | None = None, org: settings.Org | None = None, next_at: datetime | None = None) -> dict:
-    """Plain data for a template: no ORM objects, nothing with behaviour."""
+            zone: str | None = None, org: settings.Org | None = None, next_at: datetime | None = None,
+            external: bool = False, title: str | None = None) -> dict:
+    """Plain data for a template: no ORM objects, nothing with behaviour. For an
+    external audience the incident's internal title is not there at all (a template
+    that asks for it fails with a clear message); ``title`` is the public one."""
     org = org or settings.Org(settings.DEFAULT_ORG_NAME, "")
+    facts = {"ref": incident.ref}
+    if not external:
+        facts["title"] = incident.title
     return {
+        "title": title if title is not None else ("" if external else incident.title),
         "incident": {
-            "ref": incident.ref, "title": incident.title, "category": label(incident.category, locale),
+            **facts, "category": label(incident.category, locale),
             "severity": incident.severity.value, "impact": label(incident.impact, locale),
             "status": label(incident.status, locale), "status_code": incident.status.value,
             "components": list(incident.components),
@@ -147,6 +171,8 @@ class Rendered:
     long: str
     short: str
     chat: str
+    #: The public title this audience sees.
+    title: str = ""
 
     @property
     def sms(self) -> SmsLength:
@@ -176,34 +202,30 @@ def render_update(store: Store, incident_key: str | uuid.UUID, *, audience: str,
         chosen = templates.select_template(store, category=incident.category.value, audience=words_of,
                                            phase=phase or phase_for(incident), locale=locale)
     now = now or store.clock.now()
-    next_at = _next_promise(store, incident, aud.name, now)
+    # The next update's time is decided at publish (the cadence then in force): the
+    # words carry a placeholder until then.
+    next_at = Promised.fromtimestamp(now.timestamp(), now.tzinfo) if incident.next_update_due else None
     # Words follow the template's language; times and lists the audience's own locale
     # when it speaks that language (en_GB formats 24-hour times, en_US does not).
     fmt_locale = locale if Locale.parse(locale).language == Locale.parse(chosen.locale).language else chosen.locale
-    ctx = context(incident, locale=fmt_locale, now=now, etr=etr, zone=aud.timezone, org=settings.get_org(store),
-                  next_at=next_at)
-    texts = {}
-    for field in ("subject", "long", "short", "chat"):
+    org = settings.get_org(store)
+
+    def one(field: str, source: str, ctx: dict) -> str:
         try:
-            texts[field] = render(getattr(chosen, field), ctx, locale=fmt_locale, zone=aud.timezone or "UTC",
-                                  now=now)
+            return render(source, ctx, locale=fmt_locale, zone=aud.timezone or "UTC", now=now)
         except InputError as exc:
-            raise InputError(f"Template {chosen.name!r} ({chosen.locale}), {field} text: {exc}") from None
+            hint = (" External audiences never see the incident's internal title: use title, the public one."
+                    if aud.external and "title" in str(exc) else "")
+            raise InputError(f"Template {chosen.name!r} ({chosen.locale}), {field} text: {exc}.{hint}",
+                             field=field) from None
+
+    base = context(incident, locale=fmt_locale, now=now, etr=etr, zone=aud.timezone, org=org, next_at=next_at,
+                   external=aud.external)
+    title = " ".join(one("title", chosen.title or default_title(chosen.locale, aud.external), base).split())
+    ctx = dict(base, title=title)
+    texts = {field: one(field, getattr(chosen, field), ctx) for field in ("subject", "long", "short", "chat")}
     return Rendered(chosen, aud.name, chosen.locale, aud.timezone, texts["subject"].strip(), texts["long"],
-                    texts["short"], texts["chat"])
-
-
-def _next_promise(store: Store, incident: IncidentView, audience: str, now: datetime) -> datetime | None:
-    """When the update being written promises the next one: publishing it restarts
-    the cadence (the audience's in the matrix, else the severity's), so a full
-    interval from now, never a time already past because the last one is overdue."""
-    if incident.next_update_due is None:
-        return None
-    from warroom.services import policy
-    from warroom.services.matrix import cell
-
-    cadence = cell(store, audience, incident.severity).cadence or policy.update_intervals(store)[incident.severity]
-    return now + cadence
+                    texts["short"], texts["chat"], title)
 
 
 def _has_locale(store: Store, name: str, locale: str) -> bool:

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from warroom.clock import isoformat
 from warroom.errors import InputError, NotFound
 from warroom.ids import uuid7
-from warroom.services import access, compose, incidents
+from warroom.services import access, compose, incidents, reviewers, templates
 from warroom.services.access import Action
 from warroom.services.compose import ETR
 from warroom.services.templates import content_hash
@@ -43,17 +43,39 @@ class DraftView:
     author: str
     updated_at: datetime
     content_hash: str
-    #: Composed from a pre-approved holding statement (publishable unchanged, without review).
+    #: Composed from a pre-approved holding statement: this template version went
+    #: through comms and legal review (publishable unchanged, without review).
     preapproved: bool = False
+    #: The title this audience sees (status pages, e-mail subjects), reviewed with the words.
+    title: str = ""
+    #: The SMS / chat text was edited on its own (a new long text no longer re-derives it).
+    short_own: bool = False
+    chat_own: bool = False
+    #: update | correction
+    kind: str = "update"
+    corrects_id: uuid.UUID | None = None
+    published_at: datetime | None = None
+    next_update_at: datetime | None = None
+    retracted_at: datetime | None = None
+    retracted_by: str | None = None
+    retract_reason: str | None = None
+    #: Which of the linter's warnings someone acknowledged on this revision.
+    acknowledged: tuple[str, ...] = ()
 
     def body(self, channel: str) -> str:
         return getattr(self, channel)
+
+    def texts(self) -> dict[str, str]:
+        return {"title": self.title, "subject": self.subject, "long": self.long, "short": self.short,
+                "chat": self.chat}
 
 
 def _view(d: Draft, r: DraftRevision, template_name: str | None, preapproved: bool = False) -> DraftView:
     return DraftView(d.id, d.incident_id, d.audience, d.locale, template_name, d.template_version, d.state,
                      r.number, r.subject, r.long, r.short, r.chat, r.author, r.created_at, r.content_hash,
-                     preapproved)
+                     preapproved, r.title or "", bool(r.short_own), bool(r.chat_own), d.kind or "update",
+                     d.corrects_id, d.published_at, d.next_update_at, d.retracted_at, d.retracted_by,
+                     d.retract_reason, tuple((r.acknowledged or {}).get("keys") or ()))
 
 
 def _load(session, draft_id: uuid.UUID, viewer: str) -> DraftView:
@@ -61,7 +83,7 @@ def _load(session, draft_id: uuid.UUID, viewer: str) -> DraftView:
     r = session.scalars(select(DraftRevision).where(DraftRevision.draft_id == d.id,
                                                     DraftRevision.number == d.current_revision)).one()
     t = session.get(Template, d.template_id) if d.template_id else None
-    return _view(d, r, t.name if t else None, bool(t and t.preapproved))
+    return _view(d, r, t.name if t else None, templates.preapproved(session, d.template_id, d.template_version))
 
 
 def find(session, draft_id: uuid.UUID, viewer: str) -> Draft:
@@ -100,7 +122,7 @@ def compose_drafts(store: Store, actor: str, incident: str | uuid.UUID, audience
                       current_revision=1, etr=_etr_json(etr), created_by=actor, created_at=tx.now,
                       updated_at=tx.now)
             tx.session.add(d)
-            _add_revision(tx, d, 1, r.subject, r.long, r.short, r.chat)
+            add_revision(tx, d, 1, Words(r.title, r.subject, r.long, r.short, r.chat))
             tx.record("draft.composed", {"draft_id": d.id, "audience": r.audience, "locale": r.locale,
                                          "template": r.template.name, "template_version": r.template.version,
                                          "etr": _etr_json(etr)}, incident_id=inc.id)
@@ -109,45 +131,93 @@ def compose_drafts(store: Store, actor: str, incident: str | uuid.UUID, audience
         return [_load(session, i, access.SYSTEM) for i in ids]
 
 
-def _add_revision(tx, d: Draft, number: int, subject: str, long: str, short: str, chat: str) -> DraftRevision:
-    digest = content_hash(subject, long, short, chat)
-    r = DraftRevision(id=uuid7(), draft_id=d.id, number=number, subject=subject, long=long, short=short, chat=chat,
-                      author=tx.actor, created_at=tx.now, content_hash=digest)
+@dataclass(frozen=True, slots=True)
+class Words:
+    """What a revision says, in every form it goes out in."""
+
+    title: str
+    subject: str
+    long: str
+    short: str
+    chat: str
+    short_own: bool = False
+    chat_own: bool = False
+
+    @property
+    def digest(self) -> str:
+        return content_hash(self.subject, self.long, self.short, self.chat, self.title)
+
+
+def add_revision(tx, d: Draft, number: int, words: Words) -> DraftRevision:
+    r = DraftRevision(id=uuid7(), draft_id=d.id, number=number, subject=words.subject, long=words.long,
+                      short=words.short, chat=words.chat, title=words.title, short_own=words.short_own,
+                      chat_own=words.chat_own, author=tx.actor, created_at=tx.now, content_hash=words.digest)
     tx.session.add(r)
-    tx.record("draft.revised", {"draft_id": d.id, "revision": number, "subject": subject, "long": long,
-                                "short": short, "chat": chat, "content_hash": digest}, incident_id=d.incident_id)
+    tx.record("draft.revised", {"draft_id": d.id, "revision": number, "title": words.title,
+                                "subject": words.subject, "long": words.long, "short": words.short,
+                                "chat": words.chat, "short_own": words.short_own, "chat_own": words.chat_own,
+                                "content_hash": words.digest}, incident_id=d.incident_id)
     return r
 
 
-def save_revision(store: Store, actor: str, draft_id: uuid.UUID, *, subject: str, long: str, short: str,
-                  chat: str) -> DraftView:
-    """Save the words as a new revision (nothing happens when they did not change)."""
+EDITABLE = ("draft", "changes_requested", "in_review", "approved", "disputed")
+
+
+def save_revision(store: Store, actor: str, draft_id: uuid.UUID, *, subject: str, long: str,
+                  short: str | None = None, chat: str | None = None, title: str | None = None) -> DraftView:
+    """Save the words as a new revision (nothing happens when they did not change).
+
+    A new long text re-derives the SMS and chat texts unless they were edited on
+    their own: given here different from the current revision's, now or before.
+    ``None`` keeps the current text (re-derived when the long text changed)."""
     subject = " ".join(subject.split())
-    for name, text in (("subject", subject), ("long", long), ("short", short), ("chat", chat)):
+    title = " ".join(title.split()) if title is not None else None
+    for name, text in (("title", title), ("subject", subject), ("long", long), ("short", short), ("chat", chat)):
+        if text is None:
+            continue
         if len(text) > MAX_TEXT:
-            raise InputError(f"The {name} text is over {MAX_TEXT:,} characters.")
+            raise InputError(f"The {name} text is over {MAX_TEXT:,} characters.", field=name)
         if "\x00" in text:
-            raise InputError(f"The {name} text contains a NUL character.")
+            raise InputError(f"The {name} text contains a NUL character.", field=name)
     with store.write(actor) as tx:
-        d = tx.session.get(Draft, draft_id)
+        d = tx.session.get(Draft, draft_id) if isinstance(draft_id, uuid.UUID) else None
         if d is None:
             raise NotFound(f"No update {draft_id}.", field="draft")
         access.require(tx, Action.COMPOSE, incidents.find_row(tx.session, d.incident_id))
-        if d.state not in ("draft", "changes_requested", "in_review", "approved", "disputed"):
-            raise InputError(f"This update is {d.state.replace('_', ' ')}; it can no longer be edited.")
+        if d.state not in EDITABLE:
+            raise InputError(f"This update is {d.state.replace('_', ' ')}; it can no longer be edited.",
+                             field="draft")
         current = tx.session.scalars(select(DraftRevision).where(DraftRevision.draft_id == d.id,
                                                                  DraftRevision.number == d.current_revision)).one()
-        if current.content_hash != content_hash(subject, long, short, chat):
+        words = revise(current, title=title, subject=subject, long=long, short=short, chat=chat)
+        if current.content_hash != words.digest:
             d.current_revision += 1
             d.updated_at = tx.now
-            _add_revision(tx, d, d.current_revision, subject, long, short, chat)
+            add_revision(tx, d, d.current_revision, words)
             if d.state in ("in_review", "approved", "disputed"):
                 # New words void every decision on the old ones and are reviewed afresh.
-                from warroom.services.review import request_reviews
-
-                request_reviews(tx, d)
+                reviewers.request_reviews(tx, d)
     with store.read() as session:
         return _load(session, draft_id, access.SYSTEM)
+
+
+def revise(current: DraftRevision, *, title: str | None, subject: str, long: str, short: str | None,
+           chat: str | None) -> Words:
+    """The next revision's words: what was given, and the SMS and chat texts derived
+    again from a new long text unless someone wrote them on their own."""
+    from warroom.services.derive import derive_chat, derive_short
+
+    short_own = bool(current.short_own) or (short is not None and short != current.short)
+    chat_own = bool(current.chat_own) or (chat is not None and chat != current.chat)
+    long_changed = long != current.long
+    new_short = short if short is not None else current.short
+    new_chat = chat if chat is not None else current.chat
+    if long_changed and not short_own:
+        new_short = derive_short(long)
+    if long_changed and not chat_own:
+        new_chat = derive_chat(long)
+    return Words(current.title if title is None else title, subject, long, new_short, new_chat, short_own,
+                 chat_own)
 
 
 def list_drafts(store: Store, incident: str | uuid.UUID, *, viewer: str) -> list[DraftView]:
@@ -170,3 +240,28 @@ def revisions(store: Store, draft_id: uuid.UUID, *, viewer: str) -> list[DraftVi
         rows = session.scalars(select(DraftRevision).where(DraftRevision.draft_id == d.id)
                                .order_by(DraftRevision.number)).all()
         return [_view(d, r, name) for r in rows]
+
+
+def resolve_id(store: Store, key: str | uuid.UUID, *, viewer: str) -> uuid.UUID:
+    """An update's id from its full id or a unique beginning of it (at least 6 hex
+    digits, as lists print them), when ``viewer`` may see its incident."""
+    from sqlalchemy import String, cast
+
+    if isinstance(key, uuid.UUID):
+        with store.read() as session:
+            return find(session, key, viewer).id
+    text = str(key).strip().lower().replace("-", "")
+    if len(text) < 6 or any(c not in "0123456789abcdef" for c in text):
+        raise InputError(f"{key!r} is not an update id: give at least its first 6 characters (the update list "
+                         "shows them).", field="draft")
+    with store.read() as session:
+        if len(text) == 32:
+            rows = [session.get(Draft, uuid.UUID(text))]
+        else:
+            rows = session.scalars(select(Draft).where(cast(Draft.id, String).like(f"{text}%")).limit(2)).all()
+        rows = [r for r in rows if r is not None]
+        if len(rows) > 1:
+            raise InputError(f"{key!r} matches more than one update: give more of the id.", field="draft")
+        if not rows:
+            raise NotFound(f"No update {key}.", field="draft")
+        return find(session, rows[0].id, viewer).id

@@ -35,6 +35,12 @@ class CellView:
     owner: str | None
     template_audience: str | None   # None: the audience's own templates
     defined: bool                   # False: nobody has set this cell yet
+    #: Owed only while the incident is customer-facing: an internal one owes this audience nothing.
+    only_customer_facing: bool = False
+
+    def owed(self, incident) -> bool:
+        """Whether this audience is owed updates about ``incident`` (a row or a view)."""
+        return self.told and bool(self.routes) and (incident.customer_facing or not self.only_customer_facing)
 
     @property
     def channels_text(self) -> str:
@@ -68,7 +74,8 @@ def _default(audience: str, severity: Severity) -> CellView:
 
 def _cview(c: MatrixCell) -> CellView:
     return CellView(c.audience, Severity(c.severity), c.told, parse_routes(c.channels or []),
-                    timedelta(seconds=c.cadence_s) if c.cadence_s else None, c.owner, c.template_audience, True)
+                    timedelta(seconds=c.cadence_s) if c.cadence_s else None, c.owner, c.template_audience, True,
+                    bool(c.only_customer_facing))
 
 
 def cell_in(session, audience: str, severity: Severity | str) -> CellView:
@@ -97,7 +104,8 @@ _UNSET = object()
 
 def set_cell(store: Store, actor: str, audience: str, severities: str | list, *, told: bool | None = None,
              channels=None, cadence: timedelta | None | object = _UNSET, owner: str | None | object = _UNSET,
-             template_audience: str | None | object = _UNSET) -> list[CellView]:
+             template_audience: str | None | object = _UNSET,
+             only_customer_facing: bool | None = None) -> list[CellView]:
     """Change one or more cells (``severities`` "SEV1", "SEV1,SEV2" or "all").
     Only what is given changes; ``cadence=None`` and ``owner=None`` clear."""
     if isinstance(severities, str):
@@ -136,7 +144,8 @@ def set_cell(store: Store, actor: str, audience: str, severities: str | list, *,
                                                      MatrixCell.severity == sev.value)).first()
             if row is None:
                 row = MatrixCell(id=uuid7(), audience=aud, severity=sev.value, told=True, channels=[],
-                                 cadence_s=None, owner=None, template_audience=None, updated_at=tx.now)
+                                 cadence_s=None, owner=None, template_audience=None, only_customer_facing=False,
+                                 updated_at=tx.now)
                 s.add(row)
             if told is not None:
                 row.told = bool(told)
@@ -148,10 +157,13 @@ def set_cell(store: Store, actor: str, audience: str, severities: str | list, *,
                 row.owner = owner or None  # type: ignore[assignment]
             if template_audience is not _UNSET:
                 row.template_audience = template_audience or None  # type: ignore[assignment]
+            if only_customer_facing is not None:
+                row.only_customer_facing = bool(only_customer_facing)
             row.updated_at = tx.now
             tx.record("matrix.changed", {"audience": aud, "severity": sev.value, "told": row.told,
                                          "channels": row.channels, "cadence_s": row.cadence_s,
-                                         "owner": row.owner, "template_audience": row.template_audience})
+                                         "owner": row.owner, "template_audience": row.template_audience,
+                                         "only_customer_facing": bool(row.only_customer_facing)})
             out.append(_cview(row))
     return out
 
@@ -179,6 +191,19 @@ class Due:
     last_update_at: datetime | None
 
 
+def next_update_at(session, incident, audience: str, now: datetime) -> datetime | None:
+    """What an update published now promises its audience: a full cadence from now
+    (the audience's in the matrix, else the severity's), or nothing once resolved."""
+    from warroom.domain import Status
+    from warroom.services import policy
+
+    if Status(incident.status) == Status.RESOLVED:
+        return None
+    cadence = cell_in(session, audience, incident.severity).cadence or \
+        policy.intervals_in(session)[Severity.parse(incident.severity)]
+    return now + cadence
+
+
 def dues_in(session, inc, intervals: dict[Severity, timedelta]) -> list[Due]:
     """Soonest first: every audience the matrix tells through a channel at the
     incident's severity, due its cell's cadence (else the severity's) after the
@@ -194,8 +219,8 @@ def dues_in(session, inc, intervals: dict[Severity, timedelta]) -> list[Due]:
     for c in session.scalars(select(MatrixCell).where(MatrixCell.severity == Severity.parse(inc.severity).value,
                                                       MatrixCell.told.is_(True))):
         view = _cview(c)
-        if not view.routes:
-            continue
+        if not view.owed(inc):
+            continue  # no channel, or an internal incident this audience is not owed
         cadence = view.cadence or intervals[view.severity]
         when = last.get(view.audience)
         out.append(Due(view.audience, (when or inc.declared_at) + cadence, cadence, when))
@@ -227,7 +252,7 @@ def plan(store: Store, incident_id, *, viewer: str) -> list[PlanRow]:
             c = cell_in(session, name, inc.severity)
             cadence = c.cadence or intervals[inc.severity]
             when = last.get(name)
-            due = (when or inc.declared_at) + cadence if c.told and c.routes else None
+            due = (when or inc.declared_at) + cadence if c.owed(inc) else None
             chans = []
             for ch_name in dict.fromkeys(n for r in c.routes for n in r):
                 ch = channels.get(ch_name)

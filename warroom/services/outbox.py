@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import uuid
 from dataclasses import asdict, dataclass, fields, replace
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
@@ -20,7 +20,7 @@ from warroom.ids import uuid7
 from warroom.services import access
 from warroom.services.access import Action
 from warroom.store import Store
-from warroom.store.models import Channel, Delivery, Draft, DraftRevision, Incident, Meta, Stakeholder
+from warroom.store.models import Channel, Delivery, Draft, Incident, Meta, Stakeholder
 
 STATES = ("queued", "delivered", "failed", "cancelled", "failed_over", "simulated")
 OPEN = ("queued",)
@@ -124,47 +124,56 @@ def last_published(session, incident_id: uuid.UUID) -> dict[str, datetime]:
 # -- planning (inside the publish transaction) -------------------------------
 
 
-def message_for(session, incident: Incident, d: Draft, rev: DraftRevision, delivery_id: uuid.UUID,
-                now: datetime) -> Message:
+def message_for(session, incident: Incident, d: Draft, texts: dict[str, str], delivery_id: uuid.UUID,
+                now: datetime, *, kind: str = "update", retracts: dict | None = None) -> Message:
+    """The message channels render from: the published words (``texts``: title,
+    subject, long, short, chat, as they go out), never the internal title."""
     from warroom.services.settings import get_org_in
 
     status, impact = Status(incident.status), Impact(incident.impact)
     return Message(
         delivery_id=str(delivery_id), incident_id=str(incident.id), incident_ref=incident.ref,
-        title=incident.title, status=status.value, statuspage_status=statuspage_status(status),
-        impact=statuspage_impact(impact), component_status=statuspage_component_status(impact, status),
-        severity=incident.severity, components=tuple(incident.components or ()), audience=d.audience,
-        locale=d.locale, subject=rev.subject, long=rev.long, short=rev.short, chat=rev.chat, published_at=now,
-        exercise=incident.exercise, status_url=get_org_in(session).status_url or None)
+        title=texts.get("title") or texts["subject"], status=status.value,
+        statuspage_status=statuspage_status(status), impact=statuspage_impact(impact),
+        component_status=statuspage_component_status(impact, status), severity=incident.severity,
+        components=tuple(incident.components or ()), audience=d.audience, locale=d.locale,
+        subject=texts["subject"], long=texts["long"], short=texts["short"], chat=texts["chat"], published_at=now,
+        exercise=incident.exercise, status_url=get_org_in(session).status_url or None, kind=kind,
+        retracts=retracts)
 
 
 def _channel_rows(session) -> dict[str, Channel]:
     return {c.name: c for c in session.scalars(select(Channel).where(Channel.state != "removed"))}
 
 
-def _new_deliveries(tx, incident: Incident, d: Draft, rev: DraftRevision, channel: Channel, *,
-                    failover_from: uuid.UUID | None = None, message: dict | None = None,
-                    route: list[str] | None = None, only: set[str] | None = None,
-                    exercise: bool | None = None) -> list[Delivery]:
-    """Queue the update on one channel: one row per recipient with the channel's kind
-    of contact (``only``: just these stakeholders), or one for a channel-wide send."""
+def new_deliveries(tx, incident: Incident, d: Draft, channel: Channel, *, message: dict,
+                   failover_from: uuid.UUID | None = None, route: list[str] | None = None,
+                   only: set[str] | None = None, exercise: bool | None = None,
+                   priority: int = 0) -> list[Delivery]:
+    """Queue the message on one channel: one row per address with the channel's kind
+    of contact (``only``: just these stakeholders), or one for a channel-wide send.
+    Stakeholders sharing an address (a team's one phone) get it once."""
     from warroom.services.channels import kind_module
 
     module = kind_module(channel.kind)
     out = []
-    if message is None:   # the same words for every recipient: made once
-        message = message_for(tx.session, incident, d, rev, incident.id, tx.now).to_json()
+    seen: set[str] = set()
     for r in recipients(tx.session, module.RECIPIENT, d.audience):
         if only is not None and module.RECIPIENT is not None and r.name not in only:
             continue
+        if r.address:
+            key = r.address.casefold()
+            if key in seen:
+                continue
+            seen.add(key)
         did = uuid7()
         msg = dict(message, delivery_id=str(did))
         row = Delivery(id=did, incident_id=incident.id, draft_id=d.id, channel_id=channel.id, audience=d.audience,
                        recipient=r.name, address=r.address, message=msg, state="queued", attempts=0,
                        next_attempt_at=tx.now, lease_owner=None, lease_until=None, last_error=None, receipt=None,
                        failover_from=failover_from, route=list(route or [channel.name]),
-                       exercise=incident.exercise if exercise is None else exercise, created_at=tx.now,
-                       queued_at=tx.now, updated_at=tx.now, delivered_at=None)
+                       exercise=incident.exercise if exercise is None else exercise, priority=priority,
+                       created_at=tx.now, queued_at=tx.now, updated_at=tx.now, delivered_at=None)
         tx.session.add(row)
         out.append(row)
     return out
@@ -178,11 +187,12 @@ class Planned:
     counts: tuple[int, ...] = ()   # deliveries per channel, in the order of ``channels``
 
 
-def plan_deliveries(tx, incident: Incident, d: Draft, rev: DraftRevision) -> Planned:
+def plan_deliveries(tx, incident: Incident, d: Draft, texts: dict[str, str]) -> Planned:
     """Write the deliveries of a publish: for each route of the audience's matrix cell
-    at the incident's severity, its first usable channel, one row per recipient."""
-    return _plan(tx.session, d.audience, incident.severity,
-                 lambda ch, route: len(_new_deliveries(tx, incident, d, rev, ch, route=route)))
+    at the incident's severity, its first usable channel, one row per address."""
+    message = message_for(tx.session, incident, d, texts, incident.id, tx.now).to_json()  # made once
+    return _plan(tx.session, d.audience, incident,
+                 lambda ch, route: len(new_deliveries(tx, incident, d, ch, message=message, route=route)))
 
 
 def preview(store: Store, draft_id: uuid.UUID, *, viewer: str) -> Planned:
@@ -196,20 +206,25 @@ def preview(store: Store, draft_id: uuid.UUID, *, viewer: str) -> Planned:
             raise NotFound(f"No update {draft_id}.", field="draft")
         incident = session.get(Incident, d.incident_id)
         access.check_read(session, viewer, incident)
-        return _plan(session, d.audience, incident.severity,
-                     lambda ch, route: len(recipients(session, kind_module(ch.kind).RECIPIENT, d.audience)))
+        return _plan(session, d.audience, incident,
+                     lambda ch, route: len({r.address.casefold() or r.name for r in
+                                            recipients(session, kind_module(ch.kind).RECIPIENT, d.audience)}))
 
 
-def _plan(session, audience: str, severity, make) -> Planned:
+def _plan(session, audience: str, incident: Incident, make) -> Planned:
     """For each route, the first enabled channel that reaches somebody;
     ``make(channel, route)`` queues (or counts) its deliveries and returns how many."""
     from warroom.services.channels import kind_module
     from warroom.services.matrix import cell_in
 
+    severity = incident.severity
     c = cell_in(session, audience, severity)
     notes: list[str] = []
     if not c.told:
         return Planned(0, (), (f"The matrix says {audience} is not told at {severity}.",))
+    if c.only_customer_facing and not incident.customer_facing:
+        return Planned(0, (), (f"The matrix tells {audience} only about customer-facing incidents, and "
+                               f"{incident.ref} is internal.",))
     if not c.routes:
         return Planned(0, (), (f"No channels for {audience} at {severity} in the matrix: "
                                "the update is recorded as published but goes nowhere "
@@ -342,13 +357,20 @@ def find_id(store: Store, key: str | uuid.UUID) -> uuid.UUID:
 
 
 def retry(store: Store, actor: str, key: str | uuid.UUID) -> DeliveryView:
-    """Queue a failed, dead or cancelled delivery again, due now."""
+    """Send a delivery again now: a failed, dead or cancelled one is queued again, and
+    one waiting for its next attempt (a back-off) is due at once."""
     with store.write(actor) as tx:
         d = find(tx.session, key)
         access.require(tx, Action.DELIVERIES, tx.session.get(Incident, d.incident_id))
+        if d.state == "queued":
+            if d.lease_until is not None and d.lease_until > tx.now:
+                raise InputError("This delivery is being sent right now.", field="delivery")
+            d.next_attempt_at, d.updated_at = tx.now, tx.now
+            tx.record("delivery.retried", {"delivery_id": d.id, "from": "queued"}, incident_id=d.incident_id)
+            return _dview(d, tx.session.get(Channel, d.channel_id), tx.now)
         if d.state not in ("failed", "cancelled"):
-            raise InputError(f"This delivery is {d.state.replace('_', ' ')}; only a failed or cancelled one "
-                             "is retried (a queued one goes out by itself).")
+            raise InputError(f"This delivery is {d.state.replace('_', ' ')}; only a waiting, failed or cancelled "
+                             "one is sent again.", field="delivery")
         ch = tx.session.get(Channel, d.channel_id)
         if ch.state == "removed" or not ch.enabled:
             raise InputError(f"Its channel {ch.name.split('~')[0]} is {'removed' if ch.state == 'removed' else 'disabled'}"

@@ -19,7 +19,11 @@ MAX_INTERVAL = timedelta(days=7)
 
 def update_intervals(store: Store) -> dict[Severity, timedelta]:
     with store.read() as session:
-        rows = session.scalars(select(SeverityPolicy)).all()
+        return intervals_in(session)
+
+
+def intervals_in(session) -> dict[Severity, timedelta]:
+    rows = session.scalars(select(SeverityPolicy)).all()
     policy = dict(DEFAULT_UPDATE_INTERVALS)
     for row in rows:
         policy[Severity(row.severity)] = timedelta(seconds=row.update_interval_s)

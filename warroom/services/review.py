@@ -1,347 +1,76 @@
-"""Review of drafts: which reviews an update needs, submitting, deciding.
+"""Review of drafts: submitting, deciding, disputes and overrides, the queue, and
+what a draft allows its viewer (:func:`allowed`, which the window only shows).
 
 Every decision is bound to one exact revision (its content hash); a new revision
-voids the decisions on the old one and asks again. Roles are checked here, not
-only in the window: a viewer cannot decide, nobody decides on their own words.
-
-Disputes go to the arbiter (the incident commander), who decides with a reason;
-the commander may also override missing reviews, on the record; publishing
-marks the update published, puts it on the timeline and restarts the cadence.
-Reviews are time-boxed: each request waits for one reviewer for the severity's
-window; when it lapses, :func:`sweep` hands it to that reviewer's backup, and
-after the backup's window to the incident commander. Every hand-over is recorded.
+voids the decisions on the old one and asks again. Every step that passes words on
+lints that exact revision (:mod:`warroom.services.wording`). Roles are checked
+here: a viewer cannot decide, nobody decides on their own words, two reviews need
+two people. Disputes go to the arbiter (the incident commander unless the policy
+names someone), who decides with a reason; the commander may override missing
+reviews, on the record, but never the linter.
 """
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
-from warroom.domain import DEFAULT_UPDATE_INTERVALS, Category, Role, Severity
+from warroom.domain import Role
 from warroom.errors import InputError, NotFound
-from warroom.ids import uuid7
-from warroom.services import access, incidents, people
+from warroom.services import access, incidents, people, review_rules, wording
 from warroom.services.access import Action
+from warroom.services.reviewers import (
+    RequestView, authors, current_revision, draft_row, problems, request_reviews, request_view,
+)
 from warroom.store import Store
-from warroom.store.models import Draft, DraftRevision, ReviewRequest
+from warroom.store.models import Draft, ReviewRequest
 
 DECISIONS = ("approve", "request_changes", "reject")
 _DECIDED = {"approve": "approved", "request_changes": "changes_requested", "reject": "rejected"}
 
-#: The default policy: reviews by audience; a security or data incident, or
-#: regulators, also need legal.
-DEFAULT_POLICY: dict[str, tuple[Role, ...]] = {
-    "it": (Role.TECHNICAL_REVIEWER,),
-    "employees": (Role.TECHNICAL_REVIEWER, Role.COMMS_REVIEWER),
-    "executives": (Role.TECHNICAL_REVIEWER, Role.COMMS_REVIEWER),
-    "customers": (Role.TECHNICAL_REVIEWER, Role.COMMS_REVIEWER),
-    "partners": (Role.TECHNICAL_REVIEWER, Role.COMMS_REVIEWER),
-    "regulators": (Role.TECHNICAL_REVIEWER, Role.COMMS_REVIEWER, Role.LEGAL_REVIEWER),
-}
-_LEGAL_CATEGORIES = {Category.SECURITY, Category.DATA}
+
+class Submitted(list):
+    """The review requests made, and what stops any of them from ever being given
+    (each naming who could unblock it): said at once, not when a window lapses."""
+
+    problems: list[str]
 
 
-POLICY_KEY = "review_policy"
-
-# A rule is keyed "audience" (every severity and category) or
-# "audience|SEVERITY|category" with "*" for any: "customers|SEV4|*",
-# "customers|*|network", "customers|SEV1|security". The most specific rule that
-# matches an update sets its reviews (a category counts more than a severity);
-# a security or data incident always adds legal on top.
-
-
-def rule_key(audience: str, severity=None, category=None) -> str:
-    sev = Severity.parse(severity).value if severity not in (None, "", "*") else "*"
-    cat = Category.parse(category).value if category not in (None, "", "*") else "*"
-    return audience if sev == cat == "*" else f"{audience}|{sev}|{cat}"
-
-
-def split_key(key: str) -> tuple[str, str, str]:
-    audience, _, rest = key.partition("|")
-    sev, _, cat = rest.partition("|")
-    return audience, sev or "*", cat or "*"
-
-
-def describe_key(key: str) -> str:
-    """``customers|SEV4|*`` -> ``customers at SEV4``; ``customers|*|security`` -> ``customers, security incidents``."""
-    audience, sev, cat = split_key(key)
-    text = audience + (f" at {sev}" if sev != "*" else "")
-    return text + (f", {Category(cat).label.lower()} incidents" if cat != "*" else "")
-
-
-def policy(store: Store) -> dict[str, tuple[Role, ...]]:
-    """The review rules (see :func:`rule_key`): the stored ones over the defaults."""
-    with store.read() as session:
-        return _policy(session)
-
-
-def _policy(session) -> dict[str, tuple[Role, ...]]:
-    import json
-
-    from warroom.store.models import Meta
-
-    row = session.get(Meta, POLICY_KEY)
-    stored = json.loads(row.value) if row else {}
-    merged = dict(DEFAULT_POLICY)
-    merged.update({key: tuple(Role(r) for r in roles) for key, roles in stored.items()})
-    return dict(sorted(merged.items(), key=lambda kv: split_key(kv[0])))
-
-
-def set_policy(store: Store, actor: str, audience: str, roles, *, severity=None,
-               category=None) -> dict[str, tuple[Role, ...]]:
-    """Which reviews an audience's updates need, for every incident or only at one
-    severity and/or in one category (editable; journaled). ``roles=None`` removes
-    a severity or category rule, so the audience's own rule applies again."""
-    import json
-
-    from warroom.services import audiences as audience_service
-    from warroom.store.models import Meta
-
-    aud = audience_service.get(store, audience).name
-    key = rule_key(aud, severity, category)
-    if roles is None:
-        if key == aud:
-            raise InputError(f"Every audience needs a rule of its own; change {aud}'s reviews instead of removing "
-                             "them.")
-        parsed = []
-    else:
-        parsed = [Role.parse(r) for r in (roles.split(",") if isinstance(roles, str) else roles) if str(r).strip()]
-        if any(r not in (Role.TECHNICAL_REVIEWER, Role.COMMS_REVIEWER, Role.LEGAL_REVIEWER) for r in parsed):
-            raise InputError("Reviews are technical_reviewer, comms_reviewer and legal_reviewer.")
-        if not parsed:
-            raise InputError("An update needs at least one review; name the roles, e.g. technical_reviewer.")
+def submit(store: Store, actor: str, draft_id: uuid.UUID, *, acknowledge: bool = False) -> Submitted:
+    """Ask for the reviews the update needs. Blocking findings refuse; warnings
+    need ``acknowledge`` (recorded on the revision) unless acknowledged before."""
     with store.write(actor) as tx:
-        access.require(tx, Action.REVIEW_POLICY)
-        row = tx.session.get(Meta, POLICY_KEY)
-        stored = json.loads(row.value) if row else {}
-        before = stored.get(key)
-        if parsed:
-            stored[key] = [r.value for r in dict.fromkeys(parsed)]
-        elif key in stored:
-            del stored[key]
-        else:
-            raise InputError(f"There is no rule for {describe_key(key)}.")
-        if row is None:
-            tx.session.add(Meta(key=POLICY_KEY, value=json.dumps(stored, sort_keys=True)))
-        else:
-            row.value = json.dumps(stored, sort_keys=True)
-        tx.record("policy.reviews_set", {"audience": aud, "rule": key, "from": before, "to": stored.get(key)})
-    return policy(store)
-
-
-ARBITER_KEY = "review_arbiter"
-
-
-def arbiter(session, incident_row) -> str:
-    """Who settles disputes: the person the policy names, or the incident's commander."""
-    from warroom.store.models import Meta
-
-    row = session.get(Meta, ARBITER_KEY)
-    return row.value if row is not None and row.value != "commander" else (incident_row.commander or "")
-
-
-def set_arbiter(store: Store, actor: str, name: str) -> str:
-    from warroom.store.models import Meta
-
-    name = " ".join((name or "").split())
-    if name != "commander":
-        people.get(store, name)  # a known person
-    with store.write(actor) as tx:
-        access.require(tx, Action.REVIEW_POLICY)
-        row = tx.session.get(Meta, ARBITER_KEY)
-        before = row.value if row else "commander"
-        if row is None:
-            tx.session.add(Meta(key=ARBITER_KEY, value=name))
-        else:
-            row.value = name
-        tx.record("policy.arbiter_set", {"from": before, "to": name})
-    return name
-
-
-def set_window(store: Store, actor: str, severity, window: timedelta) -> None:
-    from warroom.store.models import SeverityPolicy
-
-    sev = Severity.parse(severity)
-    if not timedelta(minutes=1) <= window <= timedelta(days=1):
-        raise InputError("A review window is between 1 minute and 1 day.", field="window")
-    with store.write(actor) as tx:
-        access.require(tx, Action.REVIEW_POLICY)
-        row = tx.session.get(SeverityPolicy, sev.value)
-        old = row.review_window_s
-        row.review_window_s = int(window.total_seconds())
-        tx.record("policy.review_window_set", {"severity": sev.value, "old_s": old, "new_s": row.review_window_s})
-
-
-def required_roles(audience: str, incident: incidents.IncidentView,
-                   rules: dict[str, tuple[Role, ...]] | None = None) -> tuple[Role, ...]:
-    """The reviews an update to ``audience`` needs for this incident: the most
-    specific matching rule, plus legal for a security or data incident."""
-    rules = DEFAULT_POLICY if rules is None else rules
-    best, best_score = (Role.TECHNICAL_REVIEWER, Role.COMMS_REVIEWER), -1
-    for key, roles in rules.items():
-        aud, sev, cat = split_key(key)
-        if aud != audience or sev not in ("*", incident.severity.value) or cat not in ("*", incident.category.value):
-            continue
-        score = 2 * (cat != "*") + (sev != "*")
-        if score > best_score:
-            best, best_score = roles, score
-    roles = tuple(best)
-    if incident.category in _LEGAL_CATEGORIES and Role.LEGAL_REVIEWER not in roles:
-        roles = roles + (Role.LEGAL_REVIEWER,)
-    return roles
-
-
-@dataclass(frozen=True, slots=True)
-class RequestView:
-    id: uuid.UUID
-    draft_id: uuid.UUID
-    revision: int
-    role: Role
-    state: str
-    decided_by: str | None
-    decided_at: datetime | None
-    comment: str | None
-    assignee: str | None = None
-    due_at: datetime | None = None
-    level: int = 0
-
-
-def _rview(r: ReviewRequest) -> RequestView:
-    return RequestView(r.id, r.draft_id, r.revision, Role(r.role), r.state, r.decided_by, r.decided_at, r.comment,
-                       r.assignee, r.due_at, r.level)
-
-
-def _current_revision(session, d: Draft) -> DraftRevision:
-    return session.scalars(select(DraftRevision).where(DraftRevision.draft_id == d.id,
-                                                       DraftRevision.number == d.current_revision)).one()
-
-
-def request_reviews(tx, d: Draft) -> list[ReviewRequest]:
-    """Void what was asked for older revisions and ask the required roles again."""
-    session = tx.session
-    for old in session.scalars(select(ReviewRequest).where(ReviewRequest.draft_id == d.id,
-                                                           ReviewRequest.state != "void")):
-        old.state = "void"  # a new request round: nothing from an earlier round counts
-    rev = _current_revision(session, d)
-    incident = incidents.view_of(incidents.find_row(session, d.incident_id))
-    window = review_window(session, incident.severity)
-    made = []
-    for role in required_roles(d.audience, incident, _policy(session)):
-        r = ReviewRequest(id=uuid7(), draft_id=d.id, revision=rev.number, content_hash=rev.content_hash,
-                          role=role.value, state="pending", created_at=tx.now,
-                          assignee=_first_available(session, role, tx.now, exclude=rev.author,
-                                                    only=_members(incident)),
-                          due_at=tx.now + window, level=0)
-        session.add(r)
-        made.append(r)
-    d.state = "in_review"
-    d.updated_at = tx.now
-    tx.record("review.requested", {"draft_id": d.id, "revision": rev.number, "content_hash": rev.content_hash,
-                                   "requests": [{"role": r.role, "assignee": r.assignee, "due_at": r.due_at}
-                                                for r in made]}, incident_id=d.incident_id)
-    return made
-
-
-#: Review windows when the policy table has none (SEV1 10 min … SEV4 4 h).
-DEFAULT_WINDOWS = {"SEV1": 600, "SEV2": 1200, "SEV3": 3600, "SEV4": 14400}
-
-
-def review_window(session, severity) -> timedelta:
-    from warroom.store.models import SeverityPolicy
-
-    row = session.get(SeverityPolicy, severity.value)
-    return timedelta(seconds=row.review_window_s if row else DEFAULT_WINDOWS[severity.value])
-
-
-def _people(session):
-    from warroom.store.models import Person
-
-    return {p.name: people.view_of(p) for p in session.scalars(select(Person).order_by(Person.name))}
-
-
-def _members(incident) -> set[str] | None:
-    """Who may see an incident's reviews: everyone, or a confidential one's members."""
-    return {incident.commander, *incident.members} if incident.confidential else None
-
-
-def _first_available(session, role: Role, now: datetime, *, exclude: str | None = None,
-                     only: set[str] | None = None) -> str | None:
-    for p in _people(session).values():
-        if p.has(role) and p.name != exclude and p.available(now) and (only is None or p.name in only):
-            return p.name
-    return None  # nobody on duty: anyone holding the role may take it
-
-
-def sweep(store: Store, actor: str = access.SYSTEM, *, viewer: str = access.SYSTEM) -> list[RequestView]:
-    """Hand every lapsed review on: to the reviewer's backup, then to the incident
-    commander. The program does this by itself (``actor`` the system); returns the
-    requests handed over that ``viewer`` may see."""
-    now = store.clock.now()
-    with store.read() as session:
-        lapsed = session.scalars(select(ReviewRequest.id).where(ReviewRequest.state == "pending",
-                                                                ReviewRequest.due_at < now,
-                                                                ReviewRequest.level < 2)).all()
-    if not lapsed:
-        return []
-    moved = []
-    with store.write(actor) as tx:
-        everyone = _people(tx.session)
-        for request_id in lapsed:
-            r = tx.session.get(ReviewRequest, request_id)
-            if r is None or r.state != "pending" or r.due_at is None or r.due_at >= tx.now or r.level >= 2:
-                continue  # decided or moved meanwhile
-            d = tx.session.get(Draft, r.draft_id)
-            incident = incidents.find_row(tx.session, d.incident_id)
-            window = review_window(tx.session, Severity(incident.severity))
-            before = r.assignee
-            backup = everyone[before].backups.get(r.role) if before in everyone else None
-            allowed = {incident.commander, *(incident.members or [])} if incident.confidential else None
-            if r.level == 0 and backup and backup in everyone and everyone[backup].available(tx.now) and \
-                    (allowed is None or backup in allowed):
-                r.assignee, r.level = backup, 1
-            else:
-                r.assignee, r.level = incident.commander or None, 2
-            r.due_at = tx.now + window
-            tx.record("review.handed_over", {"request_id": r.id, "draft_id": d.id, "role": r.role, "from": before,
-                                             "to": r.assignee, "level": r.level, "due_at": r.due_at},
-                      incident_id=d.incident_id)
-            if access.visible(access.who(tx.session, viewer), incident):
-                moved.append(_rview(r))
-    return moved
-
-
-def submit(store: Store, actor: str, draft_id: uuid.UUID) -> list[RequestView]:
-    with store.write(actor) as tx:
-        d = _get(tx.session, draft_id)
-        access.require(tx, Action.COMPOSE, incidents.find_row(tx.session, d.incident_id))
+        d = draft_row(tx.session, draft_id)
+        row = incidents.find_row(tx.session, d.incident_id)
+        access.require(tx, Action.COMPOSE, row)
         if d.state not in ("draft", "changes_requested"):
-            raise InputError(f"This update is {d.state.replace('_', ' ')}; only a draft can be submitted.")
+            raise InputError(f"This update is {d.state.replace('_', ' ')}; only a draft can be submitted.",
+                             field="draft")
+        wording.check(tx, d, current_revision(tx.session, d), acknowledge=acknowledge, step="submit")
         made = request_reviews(tx, d)
         tx.session.flush()
-        return [_rview(r) for r in made]
+        out = Submitted(request_view(r) for r in made)
+        out.problems = problems(tx.session, d, [Role(r.role) for r in made], row)
+        return out
 
 
 def requests(store: Store, draft_id: uuid.UUID, *, viewer: str, include_void: bool = False) -> list[RequestView]:
     with store.read() as session:
-        incidents.find(session, _get(session, draft_id).incident_id, viewer)
+        incidents.find(session, draft_row(session, draft_id).incident_id, viewer)
         stmt = select(ReviewRequest).where(ReviewRequest.draft_id == draft_id)
         if not include_void:
             stmt = stmt.where(ReviewRequest.state != "void")
-        return [_rview(r) for r in session.scalars(stmt.order_by(ReviewRequest.created_at, ReviewRequest.role))]
-
-
-def _authors(session, d: Draft) -> set[str]:
-    """Everyone who wrote any revision of the update, and who composed it."""
-    return set(session.scalars(select(DraftRevision.author).where(DraftRevision.draft_id == d.id))) | {d.created_by}
+        return [request_view(r) for r in session.scalars(stmt.order_by(ReviewRequest.created_at, ReviewRequest.role))]
 
 
 def decide(store: Store, actor: str, draft_id: uuid.UUID, decision: str, *, comment: str | None = None,
-           role: str | None = None) -> str:
+           role: str | None = None, acknowledge: bool = False) -> str:
     """Approve, request changes or reject the draft's current revision in one of the
-    actor's review roles. Returns the draft's new state."""
+    actor's review roles. Returns the draft's new state. An approval lints the exact
+    revision: blocking findings refuse it, warnings need an acknowledgement."""
     if decision not in DECISIONS:
         raise InputError(f"Decide one of {', '.join(DECISIONS)}.")
     comment = (comment or "").strip() or None
@@ -352,11 +81,12 @@ def decide(store: Store, actor: str, draft_id: uuid.UUID, decision: str, *, comm
     except NotFound:
         person = None  # may still be the one a request was handed to (the commander)
     with store.write(actor) as tx:
-        d = _get(tx.session, draft_id)
+        d = draft_row(tx.session, draft_id)
         access.require_member(tx, incidents.find_row(tx.session, d.incident_id))
-        if d.state != "in_review":
-            raise InputError(f"This update is {d.state.replace('_', ' ')}, not in review.")
-        rev = _current_revision(tx.session, d)
+        after_the_fact = d.kind == "retraction"   # a retraction goes out first, reviewed afterwards
+        if d.state != "in_review" and not after_the_fact:
+            raise InputError(f"This update is {d.state.replace('_', ' ')}, not in review.", field="draft")
+        rev = current_revision(tx.session, d)
         decided_here = tx.session.scalars(select(ReviewRequest.role).where(
             ReviewRequest.draft_id == d.id, ReviewRequest.revision == rev.number,
             ReviewRequest.decided_by == actor, ReviewRequest.state != "void")).first()
@@ -372,7 +102,7 @@ def decide(store: Store, actor: str, draft_id: uuid.UUID, decision: str, *, comm
             mine_text = ", ".join(r.label.lower() for r in person.roles) if person else "not in the people register"
             raise access.NotPermitted(f"{actor} cannot decide here: the review waits for {wanted}, and {actor} is "
                                       f"{mine_text or 'no reviewer'}.", field="actor")
-        if actor in _authors(tx.session, d):
+        if actor in authors(tx.session, d):
             raise access.NotPermitted("Nobody reviews their own words (any revision of this update): ask another "
                                       "reviewer.", field="actor")
         request = mine[0]
@@ -385,13 +115,17 @@ def decide(store: Store, actor: str, draft_id: uuid.UUID, decision: str, *, comm
                                       "else.", field="actor")
         if request.content_hash != rev.content_hash:
             raise InputError("The words changed since this review was asked for; review the new revision.")
+        if decision == "approve" and not after_the_fact:
+            wording.check(tx, d, rev, acknowledge=acknowledge, step="approve")
         request.state = _DECIDED[decision]
         request.decided_by = actor
         request.decided_at = tx.now
         request.comment = comment
         states = [r.state for r in tx.session.scalars(select(ReviewRequest).where(
             ReviewRequest.draft_id == d.id, ReviewRequest.revision == rev.number, ReviewRequest.state != "void"))]
-        if "rejected" in states and "approved" in states:
+        if after_the_fact:
+            pass  # it went out already: the decisions are its record
+        elif "rejected" in states and "approved" in states:
             d.state = "disputed"
         elif "rejected" in states or "changes_requested" in states:
             d.state = "changes_requested"
@@ -419,12 +153,12 @@ def decide_dispute(store: Store, actor: str, draft_id: uuid.UUID, outcome: str, 
         raise InputError("The arbiter decides approve or reject.")
     reason = _reason(reason, "decision")
     with store.write(actor) as tx:
-        d = _get(tx.session, draft_id)
+        d = draft_row(tx.session, draft_id)
         row = incidents.find_row(tx.session, d.incident_id)
         access.require_member(tx, row)
         if d.state != "disputed":
             raise InputError(f"This update is {d.state.replace('_', ' ')}, not disputed.")
-        who = arbiter(tx.session, row)
+        who = review_rules.arbiter(tx.session, row)
         if actor != who:
             raise access.NotPermitted(f"Disputes are settled by {who or 'the incident commander'} (the arbiter in "
                                       "the review policy).", field="actor")
@@ -435,92 +169,24 @@ def decide_dispute(store: Store, actor: str, draft_id: uuid.UUID, outcome: str, 
         return d.state
 
 
-def override(store: Store, actor: str, draft_id: uuid.UUID, reason: str) -> str:
-    """The commander publishes without the missing reviews, giving a reason; the
-    override is flagged wherever the update shows."""
+def override(store: Store, actor: str, draft_id: uuid.UUID, reason: str, *, acknowledge: bool = False) -> str:
+    """The commander lets the update go without the missing reviews, giving a reason;
+    the override is flagged wherever the update shows. It skips reviews, never the
+    linter: blocking findings refuse it."""
     reason = _reason(reason, "override")
     with store.write(actor) as tx:
-        d = _get(tx.session, draft_id)
+        d = draft_row(tx.session, draft_id)
         access.require(tx, Action.OVERRIDE, incidents.find_row(tx.session, d.incident_id))
         if d.state not in ("in_review", "changes_requested", "disputed"):
             raise InputError(f"This update is {d.state.replace('_', ' ')}; only one submitted for review can be "
-                             "overridden.")
+                             "overridden.", field="draft")
+        wording.check(tx, d, current_revision(tx.session, d), acknowledge=acknowledge, step="override")
         missing = [r.role for r in tx.session.scalars(select(ReviewRequest).where(
             ReviewRequest.draft_id == d.id, ReviewRequest.state.in_(("pending", "rejected", "changes_requested"))))]
         d.state = "overridden"
         d.updated_at = tx.now
         tx.record("review.overridden", {"draft_id": d.id, "revision": d.current_revision, "reason": reason,
                                         "missing": missing}, incident_id=d.incident_id)
-        return d.state
-
-
-def _get(session, draft_id: uuid.UUID) -> Draft:
-    d = session.get(Draft, draft_id) if isinstance(draft_id, uuid.UUID) else None
-    if d is None:
-        raise NotFound(f"No update {draft_id}.", field="draft")
-    return d
-
-
-def _unchanged_holding_statement(session, d: Draft) -> bool:
-    from warroom.store.models import Template
-
-    if d.template_id is None or d.current_revision != 1:
-        return False
-    t = session.get(Template, d.template_id)
-    return bool(t and t.preapproved)
-
-
-def publish(store: Store, actor: str, draft_id: uuid.UUID):
-    """Publish an approved (or overridden) update: on the timeline, the next update
-    falls due a full interval from now, and in the same transaction the outbox gets
-    one delivery per channel and recipient the matrix names. Returns what was planned
-    (:class:`warroom.services.outbox.Planned`)."""
-    from warroom.domain import EntryKind
-    from warroom.services import outbox
-    from warroom.store.models import TimelineEntry
-
-    with store.write(actor) as tx:
-        d = _get(tx.session, draft_id)
-        access.require(tx, Action.PUBLISH, incidents.find_row(tx.session, d.incident_id))
-        ok = d.state in ("approved", "overridden") or (
-            d.state in ("draft", "in_review") and _unchanged_holding_statement(tx.session, d))
-        if not ok:
-            raise InputError(f"This update is {d.state.replace('_', ' ')}: it needs its reviews (or an override "
-                             "by the incident commander) before it is published. A pre-approved holding statement "
-                             "goes out without review only unchanged.")
-        incident = incidents.find_row(tx.session, d.incident_id)
-        rev = _current_revision(tx.session, d)
-        overridden = d.state == "overridden"
-        d.state = "published"
-        d.updated_at = tx.now
-        incident.last_update_at = tx.now
-        incident.updated_at = tx.now
-        flag = " (OVERRIDE: published without all reviews)" if overridden else ""
-        entry = TimelineEntry(id=uuid7(), incident_id=incident.id, kind=EntryKind.PUBLISHED.value,
-                              text=f"Update published to {d.audience}{flag}: {rev.subject}", author=actor,
-                              occurred_at=tx.now, recorded_at=tx.now, edited_at=None)
-        tx.session.add(entry)
-        planned = outbox.plan_deliveries(tx, incident, d, rev)
-        tx.record("update.published", {"draft_id": d.id, "revision": rev.number, "content_hash": rev.content_hash,
-                                       "audience": d.audience, "overridden": overridden, "entry_id": entry.id,
-                                       "deliveries": planned.deliveries, "channels": list(planned.channels)},
-                  incident_id=incident.id)
-        return planned
-
-
-def withdraw(store: Store, actor: str, draft_id: uuid.UUID, reason: str) -> str:
-    reason = _reason(reason, "withdrawal")
-    with store.write(actor) as tx:
-        d = _get(tx.session, draft_id)
-        access.require(tx, Action.PUBLISH, incidents.find_row(tx.session, d.incident_id))
-        if d.state in ("withdrawn", "published"):
-            raise InputError(f"This update is {d.state}; it cannot be withdrawn.")
-        d.state = "withdrawn"
-        d.updated_at = tx.now
-        for r in tx.session.scalars(select(ReviewRequest).where(ReviewRequest.draft_id == d.id,
-                                                                ReviewRequest.state == "pending")):
-            r.state = "void"
-        tx.record("update.withdrawn", {"draft_id": d.id, "reason": reason}, incident_id=d.incident_id)
         return d.state
 
 
@@ -549,12 +215,13 @@ def queue(store: Store, actor: str, *, incident_id: uuid.UUID | None = None) -> 
         rows = session.execute(
             select(ReviewRequest, Draft, Incident).join(Draft, Draft.id == ReviewRequest.draft_id)
             .join(Incident, Incident.id == Draft.incident_id)
-            .where(ReviewRequest.state == "pending", Draft.state == "in_review")).all()
+            .where(ReviewRequest.state == "pending",
+                   or_(Draft.state == "in_review", Draft.kind == "retraction"))).all()
     items = []
     for r, d, inc in rows:
         if not access.visible(w, inc):
             continue  # a confidential incident is for its members
-        rv = _rview(r)
+        rv = request_view(r)
         mine = r.assignee == actor or (r.assignee is None and me is not None and me.has(rv.role))
         if mine or (incident_id is not None and inc.id == incident_id):
             items.append(QueueItem(rv, inc.id, inc.ref, inc.title, d.audience, d.state, mine))
@@ -576,3 +243,81 @@ def waiting_summary(store: Store, incident_id: uuid.UUID, *, viewer: str) -> dic
         key = assignee or f"any {Role(role).label.lower()}"
         out[key] = out.get(key, 0) + 1
     return out
+
+
+@dataclass(frozen=True, slots=True)
+class Allowed:
+    """What one person may do with one update now, and why not: computed here, the
+    window only shows it (buttons, tooltips), the command line only says it."""
+
+    state: str
+    why_not_edit: str | None
+    why_not_submit: str | None
+    why_not_publish: str | None
+    why_not_override: str | None
+    why_not_retract: str | None
+    why_not_correct: str | None
+    #: Every finding of the linter on the current revision, blocking first.
+    flags: tuple[wording.Flag, ...]
+    #: Warnings nobody acknowledged yet: a submit, approval, override or publish asks for it.
+    unacknowledged: tuple[wording.Flag, ...]
+    preapproved: bool
+
+    @property
+    def can_edit(self) -> bool:
+        return self.why_not_edit is None
+
+    @property
+    def can_submit(self) -> bool:
+        return self.why_not_submit is None
+
+    @property
+    def can_publish(self) -> bool:
+        return self.why_not_publish is None
+
+    @property
+    def can_override(self) -> bool:
+        return self.why_not_override is None
+
+    @property
+    def can_retract(self) -> bool:
+        return self.why_not_retract is None
+
+    @property
+    def can_correct(self) -> bool:
+        return self.why_not_correct is None
+
+    @property
+    def blocking(self) -> bool:
+        return any(f.blocking for f in self.flags)
+
+
+def allowed(store: Store, draft_id: uuid.UUID, actor: str) -> Allowed:
+    from warroom.services import drafts, publishing
+
+    with store.read() as session:
+        d = draft_row(session, draft_id)
+        incident = incidents.find(session, d.incident_id, actor)
+        rev = current_revision(session, d)
+        w = access.who(session, actor)
+        flags = sorted(wording.flags_in(session, d, rev), key=lambda f: (not f.blocking, f.field))
+        blocked = "The linter blocks the words: change them first." if any(f.blocking for f in flags) else None
+        state = d.state.replace("_", " ")
+
+        def may(action: Action) -> str | None:
+            return access.why_not(w, action, incident)
+
+        why_edit = may(Action.COMPOSE) or (None if d.state in drafts.EDITABLE else f"This update is {state}.")
+        why_submit = (may(Action.COMPOSE) or
+                      (None if d.state in ("draft", "changes_requested") else f"This update is {state}.") or blocked)
+        why_override = (may(Action.OVERRIDE) or
+                        (None if d.state in ("in_review", "changes_requested", "disputed") else
+                         f"This update is {state}; only one submitted for review can be overridden.") or blocked)
+        why_retract = may(Action.RETRACT) or (None if d.state == "published" and d.kind != "retraction" else
+                                               "Only a published update is retracted.")
+        why_correct = may(Action.COMPOSE) or (None if d.state == "retracted" else
+                                               "Only a retracted update is corrected.")
+        return Allowed(d.state, why_edit, why_submit,
+                       publishing.why_not_publish(session, actor, d, rev, incident), why_override, why_retract,
+                       why_correct, tuple(flags), tuple(wording.unacknowledged(rev, flags)),
+                       publishing.unchanged_holding_statement(session, d))

@@ -82,16 +82,21 @@ def _domain(text: str) -> str:
 def lint_config(store: Store):
     """The linter's view of this organisation: its internal domains, its staff's
     e-mail domains, and its public hosts (the status page's host among them)."""
+    with store.read() as session:
+        return lint_config_in(session)
+
+
+def lint_config_in(session):
+    """:func:`lint_config` inside a transaction (the services' gate lints there)."""
     import json
 
     from warroom.lint import LintConfig
 
     values: dict[str, tuple[str, ...]] = {}
-    with store.read() as session:
-        for field, key in _LINT_KEYS.items():
-            row = session.get(Meta, key)
-            values[field] = tuple(json.loads(row.value)) if row else ()
-    status_host = urlparse(get_org(store).status_url).hostname
+    for field, key in _LINT_KEYS.items():
+        row = session.get(Meta, key)
+        values[field] = tuple(json.loads(row.value)) if row else ()
+    status_host = urlparse(get_org_in(session).status_url).hostname
     if status_host and status_host not in values["public_hosts"]:
         values["public_hosts"] += (status_host,)
     return LintConfig(**values)

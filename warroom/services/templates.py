@@ -29,7 +29,7 @@ from babel import Locale
 from sqlalchemy import select
 
 from warroom.domain import Category, Status
-from warroom.errors import InputError, NotFound
+from warroom.errors import InputError, NotFound, NotPermitted
 from warroom.ids import uuid7
 from warroom.paths import resource
 from warroom.render import check_syntax
@@ -37,7 +37,7 @@ from warroom.services.audiences import check_locale
 from warroom.services import access
 from warroom.services.access import Action
 from warroom.store import Store
-from warroom.store.models import Audience, Meta, Template, TemplateVersion
+from warroom.store.models import Audience, Meta, Template, TemplateApproval, TemplateVersion
 
 #: Phases a template can be for: the first update, progress, the last one, a holding
 #: statement, or a specific status term.
@@ -65,6 +65,10 @@ class TemplateView:
     author: str
     updated_at: datetime
     content_hash: str
+    #: The public title's template ("": the audience's default).
+    title: str = ""
+    #: This version went through comms and legal review for pre-approval.
+    reviewed: bool = False
 
     def body(self, channel: str) -> str:
         if channel not in CHANNELS:
@@ -72,17 +76,38 @@ class TemplateView:
         return getattr(self, channel)
 
     def as_dict(self) -> dict[str, Any]:
-        return {k: v for k, v in asdict(self).items() if k not in ("id", "updated_at", "author", "content_hash")}
+        return {k: v for k, v in asdict(self).items()
+                if k not in ("id", "updated_at", "author", "content_hash", "reviewed")}
 
 
-def content_hash(subject: str, long: str, short: str, chat: str) -> str:
-    data = json.dumps([subject, long, short, chat], ensure_ascii=False, separators=(",", ":"))
+def content_hash(subject: str, long: str, short: str, chat: str, title: str = "") -> str:
+    """The words' fingerprint; a title is part of it when there is one (hashes made
+    before titles existed stay valid)."""
+    words = [subject, long, short, chat] + ([title] if title else [])
+    data = json.dumps(words, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(data.encode("utf-8")).hexdigest()
 
 
-def _view(t: Template, v: TemplateVersion) -> TemplateView:
+def _view(t: Template, v: TemplateVersion, reviewed: bool = False) -> TemplateView:
     return TemplateView(t.id, t.name, t.locale, t.category, t.audience, t.phase, t.preapproved, v.version,
-                        v.subject, v.long, v.short, v.chat, v.author, v.created_at, v.content_hash)
+                        v.subject, v.long, v.short, v.chat, v.author, v.created_at, v.content_hash, v.title or "",
+                        reviewed)
+
+
+#: The reviews that make a template version a pre-approved holding statement.
+PREAPPROVAL_ROLES = ("comms_reviewer", "legal_reviewer")
+
+
+def _reviewed(session, template_ids) -> set[tuple[uuid.UUID, int, str]]:
+    """(template, version, content hash) of the versions comms and legal both approved."""
+    roles: dict[tuple[uuid.UUID, int, str], set[str]] = {}
+    if not template_ids:
+        return set()
+    for tid, version, digest, role in session.execute(
+            select(TemplateApproval.template_id, TemplateApproval.version, TemplateApproval.content_hash,
+                   TemplateApproval.role).where(TemplateApproval.template_id.in_(list(template_ids)))):
+        roles.setdefault((tid, version, digest), set()).add(role)
+    return {key for key, got in roles.items() if set(PREAPPROVAL_ROLES) <= got}
 
 
 def _current(session, stmt) -> list[TemplateView]:
@@ -91,7 +116,60 @@ def _current(session, stmt) -> list[TemplateView]:
                   & (TemplateVersion.version == Template.current_version))
         .add_columns(TemplateVersion)
     ).all()
-    return [_view(t, v) for t, v in rows]
+    reviewed = _reviewed(session, {t.id for t, _v in rows if t.preapproved})
+    return [_view(t, v, (t.id, v.version, v.content_hash) in reviewed) for t, v in rows]
+
+
+def preapproved(session, template_id: uuid.UUID | None, version: int | None) -> bool:
+    """Whether this exact version is a pre-approved holding statement: marked as one,
+    and reviewed by comms and legal (both recorded) on these very words."""
+    if template_id is None or version is None:
+        return False
+    t = session.get(Template, template_id)
+    if t is None or not t.preapproved:
+        return False
+    v = session.scalars(select(TemplateVersion).where(TemplateVersion.template_id == template_id,
+                                                      TemplateVersion.version == version)).first()
+    return v is not None and (template_id, version, v.content_hash) in _reviewed(session, {template_id})
+
+
+def approve_version(store: Store, actor: str, name: str, locale: str | None = None, *,
+                    version: int | None = None, role: str | None = None) -> TemplateView:
+    """Record a comms or legal review of one template version for pre-approval. With
+    both, that version (and only it) is published unchanged without review."""
+    from warroom.domain import Role
+
+    t0 = get(store, name, locale)
+    with store.write(actor) as tx:
+        w = access.require(tx, Action.PREAPPROVE)
+        t = tx.session.get(Template, t0.id)
+        if not t.preapproved:
+            raise InputError(f"{t.name} is not a holding statement (marked pre-approved); only those are "
+                             "reviewed for pre-approval.", field="template")
+        number = version or t.current_version
+        v = tx.session.scalars(select(TemplateVersion).where(TemplateVersion.template_id == t.id,
+                                                             TemplateVersion.version == number)).first()
+        if v is None:
+            raise NotFound(f"{t.name} has versions 1 to {t.current_version}.", field="version")
+        mine = [r for r in PREAPPROVAL_ROLES if Role(r) in w.roles or w.system or w.open_register]
+        if role:
+            mine = [r for r in mine if r == Role.parse(role).value]
+        done = {a.role: a.decided_by for a in tx.session.scalars(select(TemplateApproval).where(
+            TemplateApproval.template_id == t.id, TemplateApproval.version == number))}
+        mine = [r for r in mine if r not in done]
+        if not mine:
+            raise NotPermitted(f"Nothing for {actor} to review on {t.name} v{number}: comms and legal review it, "
+                               f"and {', '.join(sorted(done)) or 'neither'} already did.", field="actor")
+        if v.author == actor:
+            raise NotPermitted("Nobody pre-approves their own words: ask another reviewer.", field="actor")
+        if actor in done.values():
+            raise NotPermitted(f"{actor} already reviewed this version; the other review must come from someone "
+                               "else.", field="actor")
+        tx.session.add(TemplateApproval(id=uuid7(), template_id=t.id, version=number, content_hash=v.content_hash,
+                                        role=mine[0], decided_by=actor, decided_at=tx.now))
+        tx.record("template.approved", {"template_id": t.id, "name": t.name, "locale": t.locale, "version": number,
+                                        "content_hash": v.content_hash, "role": mine[0]})
+    return get(store, name, t0.locale)
 
 
 def list_templates(store: Store, *, category: str | None = None, audience: str | None = None,
@@ -127,18 +205,25 @@ def versions(store: Store, template_id: uuid.UUID) -> list[TemplateView]:
             raise NotFound("No such template.")
         rows = session.scalars(select(TemplateVersion).where(TemplateVersion.template_id == template_id)
                                .order_by(TemplateVersion.version)).all()
-        return [_view(t, v) for v in rows]
+        reviewed = _reviewed(session, {t.id}) if t.preapproved else set()
+        return [_view(t, v, (t.id, v.version, v.content_hash) in reviewed) for v in rows]
 
 
 # -- validation and saving -----------------------------------------------------------
 
-def _clean(data: dict[str, Any], audiences: set[str], where: str = "", *, check: bool = True) -> dict[str, Any]:
+def _clean(data: dict[str, Any], audiences: dict[str, bool], where: str = "", *,
+           check: bool = True) -> dict[str, Any]:
+    """``audiences``: name -> external."""
     prefix = f"{where}: " if where else ""
     missing = [k for k in ("name", "locale", "category", "audience", "phase", "subject", "long", "short", "chat")
                if not isinstance(data.get(k), str)]
     if missing:
         raise InputError(f"{prefix}missing or not text: {', '.join(missing)}.")
     clean = {k: data[k] for k in ("name", "subject", "long", "short", "chat")}
+    title = data.get("title", "")
+    if not isinstance(title, str):
+        raise InputError(f"{prefix}title must be text.", field="title")
+    clean["title"] = " ".join(title.split())
     clean["name"] = clean["name"].strip()
     if not clean["name"] or len(clean["name"]) > 100:
         raise InputError(f"{prefix}a template needs a name of up to 100 characters.")
@@ -161,8 +246,8 @@ def _clean(data: dict[str, Any], audiences: set[str], where: str = "", *, check:
         raise InputError(f"{prefix}preapproved is true or false, not {pre!r}.")
     clean["preapproved"] = pre
     if "\n" in clean["subject"].strip():
-        raise InputError(f"{prefix}the subject is one line.")
-    for field in ("subject", "long", "short", "chat"):
+        raise InputError(f"{prefix}the subject is one line.", field="subject")
+    for field in ("title", "subject", "long", "short", "chat"):
         if len(clean[field]) > MAX_BODY:
             raise InputError(f"{prefix}the {field} text is over {MAX_BODY:,} characters.")
         error = check_syntax(clean[field]) if check else None
@@ -171,29 +256,34 @@ def _clean(data: dict[str, Any], audiences: set[str], where: str = "", *, check:
     if not clean["long"].strip():
         raise InputError(f"{prefix}the long text (status page and e-mail) is empty.")
     if check:
-        _check_renders(clean, prefix)
+        _check_renders(clean, prefix, audiences[audience])
     return clean
 
 
-def _check_renders(clean: dict[str, Any], prefix: str) -> None:
+def _check_renders(clean: dict[str, Any], prefix: str, external: bool) -> None:
     """Render against a sample incident: an unknown variable is refused now, not
-    when someone composes an update with it mid-incident."""
+    when someone composes an update with it mid-incident. For an external audience
+    the internal title is not there to use."""
     from warroom.clock import UTC
     from warroom.render import TemplateError, render
     from warroom.services import compose
 
     now = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
     for incident in (compose.sample_incident(now), compose.sample_incident(now, resolved=True)):
-        ctx = compose.context(incident, locale=clean["locale"], now=now)
-        for field in ("subject", "long", "short", "chat"):
+        ctx = compose.context(incident, locale=clean["locale"], now=now, external=external, title="Sample title")
+        title_source = clean["title"] or compose.default_title(clean["locale"], external)
+        for field, source in (("title", title_source), *((f, clean[f]) for f in ("subject", "long", "short", "chat"))):
             try:
-                render(clean[field], ctx, locale=clean["locale"], now=now)
+                render(source, ctx, locale=clean["locale"], now=now)
             except TemplateError as exc:
-                raise InputError(f"{prefix}{field}, {exc}") from None
+                hint = (" External audiences never see the incident's internal title: use title, the public one."
+                        if external and "title" in str(exc) else "")
+                raise InputError(f"{prefix}{field}, {exc}{hint}", field=field) from None
 
 
-def _audience_names(session) -> set[str]:
-    return set(session.scalars(select(Audience.name)))
+def _audience_names(session) -> dict[str, bool]:
+    """Audience name -> external."""
+    return {name: external for name, external in session.execute(select(Audience.name, Audience.external))}
 
 
 def shipped_id(name: str, locale: str) -> uuid.UUID:
@@ -204,7 +294,7 @@ def shipped_id(name: str, locale: str) -> uuid.UUID:
 def _save(tx, clean: dict[str, Any], *, template_id: uuid.UUID | None = None) -> tuple[Template, TemplateVersion, bool]:
     """Create the template or add a version; returns (template, version, changed)."""
     session = tx.session
-    digest = content_hash(clean["subject"], clean["long"], clean["short"], clean["chat"])
+    digest = content_hash(clean["subject"], clean["long"], clean["short"], clean["chat"], clean["title"])
     t = session.scalars(select(Template).where(Template.name == clean["name"],
                                                 Template.locale == clean["locale"])).first()
     if t is not None:
@@ -225,13 +315,13 @@ def _save(tx, clean: dict[str, Any], *, template_id: uuid.UUID | None = None) ->
         session.add(t)
     v = TemplateVersion(id=uuid7(), template_id=t.id, version=t.current_version, subject=clean["subject"],
                         long=clean["long"], short=clean["short"], chat=clean["chat"], author=tx.actor,
-                        created_at=tx.now, content_hash=digest)
+                        created_at=tx.now, content_hash=digest, title=clean["title"])
     session.add(v)
     # The journal keeps every version's words: an audit can show what a template said when.
     tx.record("template.saved", {"template_id": t.id, "name": t.name, "locale": t.locale, "version": v.version,
                                  "category": t.category, "audience": t.audience, "phase": t.phase,
                                  "preapproved": t.preapproved, "subject": v.subject, "long": v.long,
-                                 "short": v.short, "chat": v.chat, "content_hash": digest})
+                                 "short": v.short, "chat": v.chat, "title": v.title, "content_hash": digest})
     return t, v, True
 
 

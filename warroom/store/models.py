@@ -215,8 +215,26 @@ class TemplateVersion(Base):
     author: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime]
     content_hash: Mapped[str] = mapped_column(String(64))
+    #: The public title's template ("": the default for the audience).
+    title: Mapped[str] = mapped_column(Text, server_default="")
 
     __table_args__ = (UniqueConstraint("template_id", "version", name="uq_template_version_template_version"),)
+
+
+class TemplateApproval(Base):
+    """A review of one template version for pre-approval: comms and legal, each
+    recorded; a version with both is a pre-approved holding statement."""
+
+    __tablename__ = "template_approval"
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    template_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("template.id", ondelete="CASCADE"))
+    version: Mapped[int] = mapped_column(Integer)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    role: Mapped[str] = mapped_column(String(32))
+    decided_by: Mapped[str] = mapped_column(String(200))
+    decided_at: Mapped[datetime]
+
+    __table_args__ = (UniqueConstraint("template_id", "version", "role", name="uq_template_approval_version_role"),)
 
 
 class Draft(Base):
@@ -237,6 +255,15 @@ class Draft(Base):
     created_by: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+    #: update | correction (replaces the words of ``corrects_id``, retracted)
+    kind: Mapped[str] = mapped_column(String(16), server_default="update")
+    corrects_id: Mapped[uuid.UUID | None]
+    published_at: Mapped[datetime | None]
+    #: The next update the published words promised (filled in at publish).
+    next_update_at: Mapped[datetime | None]
+    retracted_at: Mapped[datetime | None]
+    retracted_by: Mapped[str | None] = mapped_column(String(200))
+    retract_reason: Mapped[str | None] = mapped_column(Text)
 
 
 class DraftRevision(Base):
@@ -251,6 +278,13 @@ class DraftRevision(Base):
     author: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime]
     content_hash: Mapped[str] = mapped_column(String(64))
+    #: The title this audience sees, reviewed and linted with the words.
+    title: Mapped[str] = mapped_column(Text, server_default="")
+    #: The SMS / chat text was edited on its own: a new long text does not re-derive it.
+    short_own: Mapped[bool] = mapped_column(Boolean, server_default="0")
+    chat_own: Mapped[bool] = mapped_column(Boolean, server_default="0")
+    #: The linter's warnings someone read and let stand: {"by", "at", "keys"}.
+    acknowledged: Mapped[dict | None] = mapped_column(JSON)
 
     __table_args__ = (UniqueConstraint("draft_id", "number", name="uq_draft_revision_draft_number"),)
 
@@ -358,6 +392,8 @@ class MatrixCell(Base):
     cadence_s: Mapped[int | None] = mapped_column(Integer)
     owner: Mapped[str | None] = mapped_column(String(200))
     template_audience: Mapped[str | None] = mapped_column(String(40))
+    #: Owed only while the incident is customer-facing (customers need not hear of an internal one).
+    only_customer_facing: Mapped[bool] = mapped_column(Boolean, server_default="0")
     updated_at: Mapped[datetime]
 
     __table_args__ = (UniqueConstraint("audience", "severity", name="uq_matrix_cell_audience_severity"),)
@@ -389,6 +425,8 @@ class Delivery(Base):
     #: The route it was planned on (channel names, primary first): failover follows it.
     route: Mapped[list[str]] = mapped_column(JSON, default=list)
     exercise: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: Higher goes first on its channel: corrections of a retracted update jump the queue.
+    priority: Mapped[int] = mapped_column(Integer, server_default="0")
     created_at: Mapped[datetime]
     #: When it was (last) queued: a dead letter is one undelivered this long after.
     queued_at: Mapped[datetime]
