@@ -504,8 +504,7 @@ class ChannelsDialog(QDialog):
             except WarroomError as exc:
                 form.show_error(str(exc))
                 return
-        if existing is None and secret is None and module.SECRET is not None and \
-                getattr(module, "secret_required", None) is None:
+        if existing is None and secret is None and channels.needs_secret(kind, config):
             form.show_error(f"Type the secret: {module.SECRET}.")
             if form.secret is not None:
                 form.secret.setFocus()

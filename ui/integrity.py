@@ -27,7 +27,7 @@ from ui.qt import (
 )
 
 if TYPE_CHECKING:
-    from warroom.journal import VerifyReport
+    from warroom.services.integrity import Report as IntegrityReport
     from warroom.services.audit import ArchiveReport
     from warroom.store import Store
     from ui.ops import Operations
@@ -99,18 +99,13 @@ class JournalCheck(QObject):
         self.dialog.canceled.connect(self.cancelled.set)
         self._progress = _Progress(self)
         self._progress.changed.connect(self._show)
-        self.report: VerifyReport | None = None
+        self.report: IntegrityReport | None = None
 
     def start(self) -> None:
-        from warroom.journal import verify
+        from warroom.services import integrity
 
         store = self.store
-
-        def run():
-            with store.read() as session:
-                return verify(session, progress=self._report)
-
-        self.ops.read(run, self._done, self._failed)
+        self.ops.read(lambda: integrity.check(store, progress=self._report), self._done, self._failed)
 
     def _report(self, done: int, total: int) -> None:
         """On the worker: hand the count to the dialog, stop when asked to."""
@@ -124,7 +119,7 @@ class JournalCheck(QObject):
         self.dialog.setLabelText(f"Checking the journal… {done:,} of {total:,} events"
                                  if done < total else "Comparing the tables with the journal…")
 
-    def _done(self, report: VerifyReport) -> None:
+    def _done(self, report: IntegrityReport) -> None:
         self.dialog.reset()
         self.dialog.hide()
         self.report = report
@@ -140,8 +135,8 @@ class JournalCheck(QObject):
         self.finished.emit(None)
 
 
-def journal_report_dialog(report: VerifyReport, parent=None) -> ReportDialog:
-    problems = [str(p) for p in report.problems] + [f"state: {m}" for m in report.mismatches]
+def journal_report_dialog(report: IntegrityReport, parent=None) -> ReportDialog:
+    problems = list(report.problems)
     if report.ok:
         return ReportDialog("Check the journal", f"Journal intact: {report.events:,} events on "
                             f"{report.devices} device(s). Nothing was changed after it was written.", [],

@@ -9,7 +9,6 @@ import uuid
 from typing import TYPE_CHECKING
 
 from warroom.errors import WarroomError
-from warroom.lint import lint
 from warroom.render import FILTERS, VARIABLES
 from ui.editors import ChannelEditor, FindingsList, Preview, underline
 from ui.qt import (
@@ -47,7 +46,6 @@ class TemplateEditor(QDialog):
         self.store, self.actor, self.ops = store, actor, ops
         self.incident = incident
         self.current: TemplateView | None = None
-        self._externals: dict[str, bool] = {}
 
         self.filter = QLineEdit()
         self.filter.setObjectName("templateFilter")
@@ -141,9 +139,8 @@ class TemplateEditor(QDialog):
 
     def reload(self, select: uuid.UUID | None = None) -> None:
         """Rebuild the list; a template being edited stays in the editor as it is."""
-        from warroom.services import audiences, templates
+        from warroom.services import templates
 
-        self._externals = {a.name: a.external for a in audiences.list_audiences(self.store)}
         rows = templates.list_templates(self.store)
         self.tree.blockSignals(True)
         self.tree.clear()
@@ -253,29 +250,23 @@ class TemplateEditor(QDialog):
     def _refresh_preview(self) -> None:
         if self.current is None:
             return
-        from warroom.render import TemplateError, render
-        from warroom.services import compose, settings
+        from warroom.services import compose
 
         t = self.current
-        now = self.store.clock.now()
-        incident = self.incident or compose.sample_incident(now)
-        ctx = compose.context(incident, locale=t.locale, now=now, zone="Europe/London",
-                              org=settings.get_org(self.store))
-        texts = self.editor.texts()
-        rendered = {}
-        try:
-            for key in ("long", "short", "chat"):
-                rendered[key] = render(texts[key], ctx, locale=t.locale, zone="UTC", now=now)
-        except TemplateError as exc:
-            self.preview.show_error(f"{key} text, {exc}")
+        texts = dict(self.editor.texts(), title=t.title)
+        preview = compose.preview_template(self.store, texts, locale=t.locale, audience=t.audience,
+                                           viewer=self.actor, incident=self.incident.id if self.incident else None)
+        if preview.error is not None:
+            key, message = preview.error
+            self.preview.show_error(f"{key} text, {message}")
             self.findings.show_findings("", [])
             self.findings.clear()
-            self.findings.addItem(f"⛔ {key}: {exc}")
+            self.findings.addItem(f"⛔ {key}: {message}")
             return
+        rendered = preview.texts
         self.preview.show_texts(rendered["long"], rendered["short"], rendered["chat"])
         channel = self.editor.current_channel()
-        found = lint(rendered[channel], external=self._externals.get(t.audience, True),
-                     status=incident.status.value, channel=channel, config=settings.lint_config(self.store))
+        found = [f.finding for f in preview.flags if f.field == channel]
         self.findings.show_findings(rendered[channel], found)
         # Underlines need spans in the template's own text: mark the words the linter
         # found wherever they appear literally in it.
@@ -296,7 +287,7 @@ class TemplateEditor(QDialog):
 
         t, texts = self.current, self.editor.texts()
         data = dict(name=t.name, locale=t.locale, category=t.category, audience=t.audience, phase=t.phase,
-                    preapproved=t.preapproved, **texts)
+                    preapproved=t.preapproved, title=t.title, **texts)
         store, actor = self.store, self.actor
 
         def saved(view) -> None:

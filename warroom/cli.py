@@ -182,18 +182,12 @@ def cmd_export(store: Store, args, out: Output) -> int:
 
 
 def cmd_verify(store: Store, args, out: Output) -> int:
-    from warroom.journal import verify
+    from warroom.services import integrity
 
-    with store.read() as session:
-        report = verify(session)
-        integrity = None
-        if args.integrity:
-            integrity = [r[0] for r in session.connection().exec_driver_sql("PRAGMA integrity_check").all()]
-    problems = [str(p) for p in report.problems] + [f"state: {m}" for m in report.mismatches]
-    if integrity is not None and integrity != ["ok"]:
-        problems += [f"storage: {line}" for line in integrity]
-    data = {"ok": not problems, "devices": report.devices, "events": report.events, "problems": problems,
-            "first_bad_event": str(report.first.event_id) if report.first and report.first.event_id else None}
+    report = integrity.check(store, storage=args.integrity)
+    problems = list(report.problems)
+    data = {"ok": report.ok, "devices": report.devices, "events": report.events, "problems": problems,
+            "first_bad_event": report.first_bad_event}
     if out.as_json:
         out.data(data)
     elif problems:
@@ -359,6 +353,33 @@ def cmd_person_set(store: Store, args, out: Output) -> int:
     p = people.save(store, args.actor, args.name, email=args.email, roles=args.roles,
                     backups=backups if args.backup else None, availability=availability, available_until=until)
     out.data(p.as_dict(), f"{p.name} saved: {', '.join(r.label for r in p.roles)}.")
+    return EXIT_OK
+
+
+def cmd_person_permissions(store: Store, args, out: Output) -> int:
+    from warroom.services import access
+
+    rows = access.table()
+    columns = list(rows[0][1])
+    short = {c: "".join(w[0] for w in c.replace("'s", "").split()).upper() for c in columns}
+    width = max(len(name) for name, _ in rows) + 2
+    lines = [" " * width + " ".join(f"{short[c]:>4}" for c in columns)]
+    lines += [f"{name:<{width}}" + " ".join(f"{'yes' if ok else '·':>4}" for ok in cells.values())
+              for name, cells in rows]
+    lines += ["", "  ".join(f"{short[c]}: {c}" for c in columns),
+              "The incident's commander: the one commanding that incident (who holds the incident commander role)."]
+    out.data([{"action": name, **cells} for name, cells in rows], "\n".join(lines))
+    return EXIT_OK
+
+
+def cmd_template_approve(store: Store, args, out: Output) -> int:
+    from warroom.services import templates
+
+    t = templates.approve_version(store, args.actor, args.name, args.locale, version=args.version, role=args.role)
+    out.data({**t.as_dict(), "reviewed": t.reviewed},
+             f"Recorded. {t.name} ({t.locale}) v{t.version} is "
+             + ("pre-approved: it goes out unchanged without review." if t.reviewed
+                else "waiting for the other review (comms and legal) before it is pre-approved."))
     return EXIT_OK
 
 
@@ -643,6 +664,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--version", type=int, help="an earlier version")
     p = add("import", cmd_template_import, "import templates (a JSON export or TOML [[template]] tables)", tpl)
     p.add_argument("file")
+    p = add("approve", cmd_template_approve, "review a holding statement's version for pre-approval "
+                                             "(comms and legal)", tpl)
+    p.add_argument("name")
+    p.add_argument("--locale")
+    p.add_argument("--version", type=int, help="an earlier version (default: the current one)")
+    p.add_argument("--role", help="comms_reviewer or legal_reviewer, if you hold both")
     p = add("export", cmd_template_export, "export every template as JSON", tpl)
     p.add_argument("--out", "-o")
     p = add("render", cmd_render, "render the update an audience would get now")
@@ -669,6 +696,7 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--availability", choices=("on_duty", "off_duty"))
         p.add_argument("--until", metavar="TIME", help="available until TIME")
     add("list", cmd_person_list, "list people", per)
+    add("permissions", cmd_person_permissions, "print who may do what (the permission table)", per)
     st = sub.add_parser("stakeholder", help="the stakeholder register").add_subparsers(
         dest="stakeholder_command", metavar="ACTION", required=True)
     p = add("add", cmd_stakeholder_add, "add or change a stakeholder", st)

@@ -183,9 +183,11 @@ def cmd_matrix_set(store: Store, args, out) -> int:
         kwargs["owner"] = args.owner or None
     if args.template_audience is not None:
         kwargs["template_audience"] = args.template_audience or None
+    if args.only_customer_facing is not None:
+        kwargs["only_customer_facing"] = args.only_customer_facing
     if not kwargs:
-        raise InputError("Say what to change: --channels, --cadence, --owner, --template-audience, --told or "
-                         "--not-told.")
+        raise InputError("Say what to change: --channels, --cadence, --owner, --template-audience, --told, "
+                         "--not-told, --only-customer-facing or --always.")
     cells = matrix.set_cell(store, args.actor, args.audience, args.severity, **kwargs)
     out.data([{"audience": c.audience, "severity": c.severity.value, "told": c.told,
                "routes": [list(r) for r in c.routes]} for c in cells],
@@ -364,6 +366,10 @@ def register(sub, add) -> None:
     p.add_argument("--template-audience", help="whose templates to use ('' for the audience's own)")
     p.add_argument("--told", dest="told", action="store_true", default=None)
     p.add_argument("--not-told", dest="told", action="store_false")
+    p.add_argument("--only-customer-facing", dest="only_customer_facing", action="store_true", default=None,
+                   help="owed updates only while the incident is customer-facing")
+    p.add_argument("--always", dest="only_customer_facing", action="store_false",
+                   help="owed updates about every incident at this severity")
 
     ob = sub.add_parser("outbox", help="deliveries: list, retry, cancel, settings").add_subparsers(
         dest="outbox_command", metavar="ACTION", required=True)

@@ -465,7 +465,7 @@ class Dispatcher:
                 summary.failed += 1
                 _alert(tx, d.incident_id, "delivery.dead", [d], channel,
                        f"Delivery via {ch.name} failed and has no fallback: {error}. "
-                       "Fix the channel and retry it (Outbox, or warroom-cli outbox retry).")
+                       "Fix the channel and send it again from the outbox.")
         summary.errors.append(f"{ch.name}: {outcome}")
 
     # -- failover and dead letters -------------------------------------------

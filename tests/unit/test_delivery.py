@@ -429,7 +429,7 @@ def test_matrix_refuses_unknown_channels_and_double_routes(world):
         matrix.set_cell(world, "admin", "customers", "SEV1", channels="slack>pager")
     with pytest.raises(InputError, match="twice"):
         matrix.set_cell(world, "admin", "customers", "SEV1", channels="slack>slack")
-    with pytest.raises(InputError, match="not a known person"):
+    with pytest.raises(InputError, match="not in the people register"):
         matrix.set_cell(world, "admin", "customers", "SEV1", owner="Nobody")
 
 

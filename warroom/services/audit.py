@@ -215,7 +215,7 @@ def read_public_key(text: str) -> str:
         if len(base64.b64decode(text, validate=True)) != 32:
             raise ValueError
     except ValueError:
-        raise InputError("The public key is 32 bytes in base64 (as `warroom-cli audit key` prints it).") from None
+        raise InputError("The public key is 32 bytes in base64 (as the archive key is printed).", field="key") from None
     return text
 
 

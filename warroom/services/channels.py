@@ -89,7 +89,7 @@ def find(session, name: str) -> Channel:
     if row is None:
         known = ", ".join(session.scalars(select(Channel.name).where(Channel.state != "removed")
                                           .order_by(Channel.name))) or "none yet"
-        raise NotFound(f"No channel named {name!r} (channels: {known}). Add one with: warroom-cli channel add.")
+        raise NotFound(f"No channel named {name!r} (channels: {known}). Add it among the channels first.", field="channel")
     return row
 
 
@@ -99,16 +99,36 @@ def get(store: Store, name: str) -> ChannelView:
         return _view(row, _queued(session).get(row.id, 0))
 
 
+#: Settings that say where a channel's secret is sent: changing one asks for the secret
+#: again, so a stored key never follows a changed address (a channel module may name
+#: its own with ``DESTINATION``).
+DESTINATION = ("base_url", "url", "host", "port", "page_id", "account_sid", "username", "security")
+
+
+def needs_secret(kind: str, config: dict[str, Any] | None = None) -> bool:
+    """Whether a channel of this kind, with these settings, needs a secret (an e-mail
+    server needs a password only to log in). The window and the command line ask this."""
+    module = kind_module(kind)
+    return module.SECRET is not None and getattr(module, "secret_required", lambda c: True)(dict(config or {}))
+
+
+def destination_changed(kind: str, before: dict[str, Any], after: dict[str, Any]) -> list[str]:
+    """The settings that moved the secret's destination."""
+    module = kind_module(kind)
+    fields = getattr(module, "DESTINATION", None) or tuple(f for f in DESTINATION if f in module.FIELDS)
+    return [f for f in fields if (before or {}).get(f) != (after or {}).get(f)]
+
+
 def _check_secret(module, secret: str | None, config: dict[str, Any], *, required: bool) -> str | None:
     if secret is not None:
         secret = secret.strip()
         if not secret:
             secret = None
-    needs = module.SECRET is not None and getattr(module, "secret_required", lambda c: True)(config)
-    if required and needs and secret is None:
-        raise InputError(f"A {module.LABEL} channel needs {module.SECRET}; give it on standard input.")
+    if required and needs_secret(module.KIND, config) and secret is None:
+        raise InputError(f"A {module.LABEL} channel needs {module.SECRET}; give it with the channel.",
+                         field="secret")
     if secret is not None and module.SECRET is None:
-        raise InputError(f"A {module.LABEL} channel has no secret; give none.")
+        raise InputError(f"A {module.LABEL} channel has no secret; give none.", field="secret")
     return secret
 
 
@@ -116,6 +136,8 @@ def add(store: Store, actor: str, name: str, kind: str, config: dict[str, Any], 
         secret: str | None = None) -> ChannelView:
     """Add a channel. The secret goes to the keyring first: if the keyring refuses,
     nothing is written; the database never sees it."""
+    with store.read() as session:
+        access.check(session, actor, Action.CHANNELS)
     name = _clean_name(name)
     module = kind_module(kind)
     clean = module.validate_config(dict(config))
@@ -123,10 +145,8 @@ def add(store: Store, actor: str, name: str, kind: str, config: dict[str, Any], 
     channel_id = uuid7()
     with store.read() as session:
         if session.scalars(select(Channel.id).where(Channel.name == name, Channel.state != "removed")).first():
-            raise InputError(f"There is already a channel named {name!r}: change it with channel set, "
+            raise InputError(f"There is already a channel named {name!r}: change that one, "
                              "or choose another name.")
-    with store.read() as session:
-        access.check(session, actor, Action.CHANNELS)
     if secret is not None:
         secrets.put(secret_key(channel_id), secret)
     with store.write(actor) as tx:
@@ -142,6 +162,7 @@ def update(store: Store, actor: str, name: str, *, config: dict[str, Any] | None
            secret: str | None = None, enabled: bool | None = None, rename: str | None = None) -> ChannelView:
     """Change a channel's settings (merged into the current ones), secret, or name."""
     with store.read() as session:
+        access.check(session, actor, Action.CHANNELS)
         row = find(session, name)
         module = kind_module(row.kind)
         merged = dict(row.config or {})
@@ -149,10 +170,13 @@ def update(store: Store, actor: str, name: str, *, config: dict[str, Any] | None
         merged.update({k: v for k, v in config.items()})
         merged = {k: v for k, v in merged.items() if v not in (None, "")}
     clean = module.validate_config(merged)
+    moved = destination_changed(row.kind, row.config or {}, clean)
     secret = _check_secret(module, secret, clean, required=False)
+    if moved and secret is None and needs_secret(row.kind, clean):
+        # The stored secret belongs to the old destination: it is never sent to a new one.
+        raise InputError(f"Changing {', '.join(moved)} changes where {row.name}'s secret goes: give "
+                         f"{module.SECRET} again with the change.", field="secret")
     new_name = _clean_name(rename) if rename else None
-    with store.read() as session:
-        access.check(session, actor, Action.CHANNELS)
     if secret is not None:
         secrets.put(secret_key(row.id), secret)
     with store.write(actor) as tx:
@@ -194,7 +218,7 @@ def remove(store: Store, actor: str, name: str) -> None:
                                     .where(Delivery.channel_id == row.id, Delivery.state == "queued"))
         if waiting:
             raise InputError(f"{waiting} deliveries still wait on channel {row.name!r}: cancel them "
-                             "(outbox cancel) or let them go out first.")
+                             "in the outbox, or let them go out first.", field="channel")
         used = [f"{c.audience}/{c.severity}" for c in tx.session.scalars(select(MatrixCell))
                 if any(row.name in route for route in (c.channels or []))]
         if used:

@@ -249,3 +249,41 @@ def sample_incident(now: datetime, *, resolved: bool = False) -> IncidentView:
         detected_at=now - timedelta(minutes=25), declared_at=now - timedelta(minutes=20), status_changed_at=now,
         resolved_at=now if resolved else None, last_update_at=now - timedelta(minutes=10), updated_at=now,
         next_update_due=None if resolved else now + timedelta(minutes=30))
+
+
+@dataclass(frozen=True)
+class Preview:
+    """A template's words as an audience would get them now, with the linter's findings
+    (``error``: the field and message when the template does not render)."""
+
+    texts: dict[str, str]
+    flags: tuple
+    error: tuple[str, str] | None = None
+
+
+def preview_template(store: Store, texts: dict[str, str], *, locale: str, audience: str, viewer: str,
+                     incident: str | uuid.UUID | None = None, now: datetime | None = None) -> Preview:
+    """Render unsaved template texts (title, subject, long, short, chat) for an audience
+    against an incident (or a made-up one) and lint them as the services will: the
+    template editor and ``warroom-cli render`` show the same thing."""
+    from warroom.render import TemplateError
+    from warroom.services import wording
+
+    now = now or store.clock.now()
+    aud = audiences.get(store, audience)
+    inc = incidents.get(store, incident, viewer=viewer) if incident is not None else sample_incident(now)
+    base = context(inc, locale=locale, now=now, zone=aud.timezone, org=settings.get_org(store),
+                   external=aud.external)
+    out: dict[str, str] = {}
+    try:
+        field = "title"
+        out["title"] = " ".join(render(texts.get("title") or default_title(locale, aud.external), base,
+                                       locale=locale, zone=aud.timezone or "UTC", now=now).split())
+        ctx = dict(base, title=out["title"])
+        for field in ("subject", "long", "short", "chat"):
+            out[field] = render(texts.get(field, ""), ctx, locale=locale, zone=aud.timezone or "UTC", now=now)
+    except TemplateError as exc:
+        return Preview(out, (), (field, str(exc)))
+    out["subject"] = out["subject"].strip()
+    flags = wording.judge(out, external=aud.external, status=inc.status.value, config=settings.lint_config(store))
+    return Preview(out, tuple(flags))

@@ -130,11 +130,11 @@ def set_cell(store: Store, actor: str, audience: str, severities: str | list, *,
             known_channels = set(s.scalars(select(Channel.name).where(Channel.state != "removed")))
             missing = sorted({n for r in routes for n in r} - known_channels)
             if missing:
-                raise InputError(f"No channel named {', '.join(missing)}: add it first (channel add), "
+                raise InputError(f"No channel named {', '.join(missing)}: add it among the channels first, "
                                  f"or choose among {', '.join(sorted(known_channels)) or 'none yet'}.")
         if owner is not _UNSET and owner:
             if s.scalars(select(Person.id).where(Person.name == owner)).first() is None:
-                raise InputError(f"{owner!r} is not a known person: add them with person add, or check the spelling.")
+                raise InputError(f"{owner!r} is not in the people register: add them first, or check the spelling.", field="owner")
         if template_audience is not _UNSET and template_audience:
             template_audience = str(template_audience).strip().lower()
             if s.scalars(select(Audience.id).where(Audience.name == template_audience)).first() is None:

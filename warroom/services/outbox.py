@@ -190,7 +190,10 @@ class Planned:
 def plan_deliveries(tx, incident: Incident, d: Draft, texts: dict[str, str]) -> Planned:
     """Write the deliveries of a publish: for each route of the audience's matrix cell
     at the incident's severity, its first usable channel, one row per address."""
-    message = message_for(tx.session, incident, d, texts, incident.id, tx.now).to_json()  # made once
+    correction = d.kind == "correction" and d.corrects_id is not None
+    message = message_for(tx.session, incident, d, texts, incident.id, tx.now,  # made once
+                          kind="correction" if correction else "update",
+                          retracts={"draft_id": str(d.corrects_id)} if correction else None).to_json()
     return _plan(tx.session, d.audience, incident,
                  lambda ch, route: len(new_deliveries(tx, incident, d, ch, message=message, route=route)))
 
@@ -338,7 +341,7 @@ def find(session, key: str | uuid.UUID) -> Delivery:
         text = key.strip().lower().replace("-", "")
         if len(text) < 6 or any(c not in "0123456789abcdef" for c in text):
             raise InputError(f"{key!r} is not a delivery id: give at least its first 6 characters "
-                             "(outbox list shows them).")
+                             "(the outbox lists them).", field="delivery")
         if len(text) == 32:
             row = session.get(Delivery, uuid.UUID(text))
         else:

@@ -192,7 +192,7 @@ def get(store: Store, name: str, locale: str | None = None) -> TemplateView:
         found = _current(session, stmt)
     if not found:
         raise NotFound(f"No template {name!r}" + (f" in {locale}" if locale else "") +
-                       ". `warroom-cli template list` shows them.")
+                       ": the template list shows them.", field="template")
     if len(found) > 1:
         raise InputError(f"Template {name!r} exists in {', '.join(t.locale for t in found)}: add --locale.")
     return found[0]

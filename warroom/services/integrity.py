@@ -1,0 +1,39 @@
+"""The journal check: every chain walked, the tables compared with the journal,
+and (on request) SQLite's own integrity check. The window and the command line
+both call :func:`check`, so they cannot disagree on what "intact" means."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from warroom.store import Store
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    devices: int
+    events: int
+    #: What is wrong, the first break first: "…", "state: …", "storage: …".
+    problems: tuple[str, ...]
+    first_bad_event: str | None
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def check(store: Store, *, storage: bool = False,
+          progress: Callable[[int, int], None] | None = None) -> Report:
+    """``progress(done, total)`` every few thousand events; it may raise to stop."""
+    from warroom.journal import verify
+
+    with store.read() as session:
+        report = verify(session, progress=progress)
+        problems = [str(p) for p in report.problems] + [f"state: {m}" for m in report.mismatches]
+        if storage:
+            lines = [r[0] for r in session.connection().exec_driver_sql("PRAGMA integrity_check").all()]
+            if lines != ["ok"]:
+                problems += [f"storage: {line}" for line in lines]
+    first = str(report.first.event_id) if report.first and report.first.event_id else None
+    return Report(report.devices, report.events, tuple(problems), first)
