@@ -144,6 +144,8 @@ class IncidentHeader(QFrame):
         matrix owes each audience; without them the severity's cadence counts."""
         self.incident = incident
         self.dues = list(dues or [])
+        #: Audiences the matrix excuses from this (internal) incident.
+        self.unowed = tuple(getattr(dues, "unowed", ()))
         enabled = incident is not None
         self.severity_button.setEnabled(enabled)
         self.status_button.setEnabled(enabled)
@@ -220,6 +222,11 @@ class IncidentHeader(QFrame):
             ago = age_text((incident.resolved_at or now) - incident.detected_at)
             self.countdown.setText(f"Resolved · lasted {ago}")
             self.countdown.setStyleSheet("color:#2e7d32;")
+            return
+        if not self.dues and self.unowed:
+            self.countdown.setText(f"Internal incident: no update owed to {', '.join(self.unowed)}")
+            self.countdown.setStyleSheet("color:#37474f;")
+            self.countdown.setToolTip("The matrix tells these audiences only about customer-facing incidents.")
             return
         due, who = incident.next_update_due, ""
         if self.dues:

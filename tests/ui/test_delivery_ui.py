@@ -532,6 +532,19 @@ def test_the_countdown_follows_the_matrix_cadence_of_the_audience_due_first(qtbo
     assert win.header.countdown.text() == "Next update in 59:00"
 
 
+def test_an_internal_incident_says_it_owes_customers_nothing(qtbot, win, world, clock):
+    matrix.set_cell(world, "admin", "customers", "SEV1", only_customer_facing=True)
+    inc = incidents.open_incident(world, "Dana", title="Payroll batch late", severity="SEV1")
+    win.check_for_changes()
+    _select_incident(win, inc)
+    win.header.tick()
+    assert win.header.countdown.text() == "Internal incident: no update owed to customers"
+    incidents.update_incident(world, "Dana", inc.id, customer_facing=True)
+    win.check_for_changes()
+    win.header.tick()
+    assert win.header.countdown.text().startswith("Next update to customers in")
+
+
 def test_a_cadence_changed_elsewhere_reaches_the_countdown_even_after_a_local_log_entry(qtbot, win, world, clock):
     from warroom.domain import EntryKind
 

@@ -190,7 +190,8 @@ def test_an_internal_incident_owes_customers_nothing(world):
     internal = incidents.open_incident(world, "Dana", title="Payroll batch late", severity="SEV2")
     facing = incidents.open_incident(world, "Dana", title="Checkout failing", severity="SEV2",
                                      customer_facing=True)
-    assert [x.audience for x in matrix.update_dues(world, internal.id, viewer=SYSTEM)] == ["employees"]
+    owed = matrix.update_dues(world, internal.id, viewer=SYSTEM)
+    assert [x.audience for x in owed] == ["employees"] and owed.unowed == ("customers",)
     assert {x.audience for x in matrix.update_dues(world, facing.id, viewer=SYSTEM)} == {"customers", "employees"}
     d = drafts.compose_drafts(world, "Sam", internal.id, ["customers"])[0]
     planned = outbox.preview(world, d.id, viewer=SYSTEM)

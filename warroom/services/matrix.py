@@ -204,7 +204,14 @@ def next_update_at(session, incident, audience: str, now: datetime) -> datetime 
     return now + cadence
 
 
-def dues_in(session, inc, intervals: dict[Severity, timedelta]) -> list[Due]:
+class Dues(list):
+    """What is owed, soonest first; ``unowed``: audiences the matrix routes at this
+    severity but excuses because the incident is internal (for the countdown to say)."""
+
+    unowed: tuple[str, ...] = ()
+
+
+def dues_in(session, inc, intervals: dict[Severity, timedelta]) -> Dues:
     """Soonest first: every audience the matrix tells through a channel at the
     incident's severity, due its cell's cadence (else the severity's) after the
     last update published to it, or after the declaration. Empty for a resolved
@@ -213,18 +220,23 @@ def dues_in(session, inc, intervals: dict[Severity, timedelta]) -> list[Due]:
     from warroom.services import outbox
 
     if Status(inc.status) == Status.RESOLVED:
-        return []
+        return Dues()
     last = outbox.last_published(session, inc.id)
     out = []
+    unowed = []
     for c in session.scalars(select(MatrixCell).where(MatrixCell.severity == Severity.parse(inc.severity).value,
                                                       MatrixCell.told.is_(True))):
         view = _cview(c)
         if not view.owed(inc):
+            if view.routes and view.only_customer_facing:
+                unowed.append(view.audience)
             continue  # no channel, or an internal incident this audience is not owed
         cadence = view.cadence or intervals[view.severity]
         when = last.get(view.audience)
         out.append(Due(view.audience, (when or inc.declared_at) + cadence, cadence, when))
-    return sorted(out, key=lambda d: (d.at, d.audience))
+    dues = Dues(sorted(out, key=lambda d: (d.at, d.audience)))
+    dues.unowed = tuple(sorted(unowed))
+    return dues
 
 
 def update_dues(store: Store, incident_id, *, viewer: str) -> list[Due]:
