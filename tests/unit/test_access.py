@@ -243,3 +243,15 @@ def test_while_the_register_is_empty_anyone_may_but_confidentiality_holds(store)
     with pytest.raises(NotFound):
         incidents.get(store, inc.ref, viewer="Bob")
     incidents.set_status(store, "Ana", inc.ref, "identified")
+
+
+def test_the_readme_prints_this_table():
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    for action, rule in PERMISSIONS.items():
+        line = next((row for row in readme.splitlines() if row.startswith(f"| {action.label} |")), None)
+        assert line is not None, f"README: no row for {action.label!r}"
+        marks = [cell.strip() == "✓" for cell in line.strip("|").split("|")[1:]]
+        expected = [rule.own_commander] + [role in rule.roles for role in Role]
+        assert marks == expected, f"README row for {action.label!r} differs from the table in the core"
