@@ -307,15 +307,16 @@ class ChannelForm(QDialog):
             self.secret.clear()
         super().accept()
 
-    def show_error(self, message: str) -> None:
+    def show_error(self, message: str, field: str | None = None) -> None:
+        """The service's message, and the setting it names (its error's ``field``) marked."""
         self.error.setText(message)
         self.error.show()
         for name, edit in self.inputs.items():
-            edit.setStyleSheet("border:1px solid #c62828;" if f" {name} " in f" {message} " or
-                               f"{name}:" in message or f" {name}," in message else "")
-        if "name" in message.lower() and "channel" in message.lower() and not any(
-                n in message for n in self.inputs):
-            self.name.setFocus()
+            edit.setStyleSheet("border:1px solid #c62828;" if name == field else "")
+        target = self.inputs.get(field or "") or (self.secret if field == "secret" else None) or \
+            (self.name if field in ("name", "channel") else None)
+        if target is not None:
+            target.setFocus()
 
 
 class ChannelsDialog(QDialog):
@@ -493,7 +494,7 @@ class ChannelsDialog(QDialog):
         try:
             values = form.values()
         except WarroomError as exc:
-            form.show_error(str(exc))
+            form.show_error(str(exc), exc.field)
             return
         store, actor, existing = self.store, self.actor, form.existing
         name, kind, config, secret = values["name"], values["kind"], values["config"], values.pop("secret")
@@ -502,7 +503,7 @@ class ChannelsDialog(QDialog):
             try:  # the settings first (a pure check, no I/O), then the secret
                 module.validate_config(dict(config))
             except WarroomError as exc:
-                form.show_error(str(exc))
+                form.show_error(str(exc), exc.field)
                 return
         if existing is None and secret is None and channels.needs_secret(kind, config):
             form.show_error(f"Type the secret: {module.SECRET}.")
@@ -536,7 +537,7 @@ class ChannelsDialog(QDialog):
             if qt_alive(form):
                 form.setEnabled(True)
             if isinstance(error, WarroomError) and qt_alive(form):
-                form.show_error(str(error))
+                form.show_error(str(error), getattr(error, "field", None))
             elif isinstance(error, WarroomError):
                 self._say(str(error), False)
             else:

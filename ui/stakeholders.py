@@ -242,20 +242,6 @@ class StakeholderFilter(QSortFilterProxyModel):
         return True
 
 
-def _field_of(message: str, name: str) -> str | None:
-    """Which form field a service error is about (the message names it in words)."""
-    text = message
-    if name and text.startswith(f"{name}: "):
-        text = text[len(name) + 2:]
-    text = text.lower()
-    for needle, field in (("needs a name", "name"), ("e-mail", "email"), ("phone", "phone"),
-                          ("audience", "audience"), ("time zone", "timezone"), ("locale", "locale"),
-                          ("kind is", "kind")):
-        if needle in text:
-            return field
-    return None
-
-
 class StakeholderForm(QDialog):
     """Add a stakeholder or correct one. Saving emits ``submitted`` and leaves the
     form open; the register calls :meth:`finish` once it is stored, or
@@ -407,11 +393,12 @@ class StakeholderForm(QDialog):
         for widget in self.fields.values():
             widget.setStyleSheet("")
 
-    def show_error(self, message: str) -> None:
+    def show_error(self, message: str, field_name: str | None = None) -> None:
+        """The service's message, and the field it names (its error's ``field``) marked."""
         self._clear_marks()
         self.error.setText(message)
         self.error.show()
-        field = self.fields.get(_field_of(message, " ".join(self.name.text().split())) or "")
+        field = self.fields.get(field_name or "")
         if field is not None:
             field.setStyleSheet(_FIELD_ERROR_STYLE)
             field.setFocus()
@@ -771,7 +758,7 @@ class StakeholderDialog(QDialog):
         def failed(error: BaseException) -> None:
             if qt_alive(form) and isinstance(error, WarroomError):
                 form.setEnabled(True)
-                form.show_error(str(error))
+                form.show_error(str(error), getattr(error, "field", None))
             else:
                 if qt_alive(form):
                     form.setEnabled(True)

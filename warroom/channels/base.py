@@ -233,7 +233,8 @@ def check_config(label: str, fields: dict[str, Field], config: dict[str, Any] | 
     unknown = sorted(set(config) - set(fields) - set(COMMON_FIELDS))
     if unknown:
         known = ", ".join(sorted(set(fields) | set(COMMON_FIELDS))) or "none"
-        raise InputError(f"{label}: unknown setting {', '.join(unknown)} (known settings: {known}).")
+        raise InputError(f"{label}: unknown setting {', '.join(unknown)} (known settings: {known}).",
+                         field=unknown[0])
     out: dict[str, Any] = {}
     rate = config.get("rate_per_s")
     if rate not in (None, ""):
@@ -242,7 +243,8 @@ def check_config(label: str, fields: dict[str, Field], config: dict[str, Any] | 
         except (TypeError, ValueError):
             rate = -1.0
         if not 0.01 <= rate <= 1000:
-            raise InputError(f"{label}: rate_per_s is sends per second, between 0.01 and 1000.")
+            raise InputError(f"{label}: rate_per_s is sends per second, between 0.01 and 1000.",
+                             field="rate_per_s")
         out["rate_per_s"] = rate
     for name, spec in fields.items():
         value = config.get(name)
@@ -251,7 +253,7 @@ def check_config(label: str, fields: dict[str, Field], config: dict[str, Any] | 
         if value is None or value == "":
             if spec.required:
                 hint = f" ({spec.help})" if spec.help else ""
-                raise InputError(f"{label}: the setting {name} is required{hint}.")
+                raise InputError(f"{label}: the setting {name} is required{hint}.", field=name)
             value = spec.default
         out[name] = value
     return out

@@ -52,7 +52,7 @@ def _address(label: str, name: str, value: str) -> str:
     try:
         return validate_email(value, check_deliverability=False).normalized
     except EmailNotValidError as exc:
-        raise InputError(f"{label}: {name} {value!r} is not an e-mail address: {exc}") from None
+        raise InputError(f"{label}: {name} {value!r} is not an e-mail address: {exc}", field=name) from None
 
 
 def secret_required(config: dict[str, Any]) -> bool:
@@ -65,20 +65,21 @@ def validate_config(config: dict[str, Any] | None) -> dict[str, Any]:
     host = str(out["host"])
     if re.search(r"[\s/@]", host) or (":" in host and not re.fullmatch(r"\[?[0-9A-Fa-f:.]+\]?", host)):
         raise InputError(f"{LABEL}: host must be a server name or address without scheme or port, "
-                         f"e.g. smtp.example.com (got {host[:60]!r}).")
+                         f"e.g. smtp.example.com (got {host[:60]!r}).", field="host")
     try:
         port = int(out["port"])
     except (TypeError, ValueError):
         port = -1
     if not 1 <= port <= 65535:
-        raise InputError(f"{LABEL}: port must be a number between 1 and 65535 (usually 587 or 465).")
+        raise InputError(f"{LABEL}: port must be a number between 1 and 65535 (usually 587 or 465).", field="port")
     out["port"] = port
     security = str(out["security"]).lower()
     if security not in SECURITY:
-        raise InputError(f"{LABEL}: security must be one of {', '.join(SECURITY)} (got {security!r}).")
+        raise InputError(f"{LABEL}: security must be one of {', '.join(SECURITY)} (got {security!r}).",
+                         field="security")
     if security == "none" and not is_loopback(host):
         raise InputError(f"{LABEL}: security none sends the password and the mail unencrypted; it is only "
-                         "allowed for a relay on this machine (localhost). Use starttls or tls.")
+                         "allowed for a relay on this machine (localhost). Use starttls or tls.", field="security")
     out["security"] = security
     out["from_addr"] = _address(LABEL, "from_addr", str(out["from_addr"]))
     if out["reply_to"]:
@@ -86,16 +87,16 @@ def validate_config(config: dict[str, Any] | None) -> dict[str, Any]:
     if out["from_name"] is not None:
         name = str(out["from_name"])
         if "\n" in name or "\r" in name:
-            raise InputError(f"{LABEL}: from_name must be one line.")
+            raise InputError(f"{LABEL}: from_name must be one line.", field="from_name")
         out["from_name"] = name
     if out["ca_file"]:
         path = os.path.expanduser(str(out["ca_file"]))
         if not os.path.isfile(path):
-            raise InputError(f"{LABEL}: ca_file {path!r} does not exist or is not a file.")
+            raise InputError(f"{LABEL}: ca_file {path!r} does not exist or is not a file.", field="ca_file")
         try:
             ssl.create_default_context(cafile=path)
         except (ssl.SSLError, OSError, ValueError):
-            raise InputError(f"{LABEL}: ca_file {path!r} holds no PEM certificate.") from None
+            raise InputError(f"{LABEL}: ca_file {path!r} holds no PEM certificate.", field="ca_file") from None
         out["ca_file"] = path
     return out
 

@@ -36,10 +36,10 @@ def validate_config(config: dict[str, Any] | None) -> dict[str, Any]:
                          f"known: {', '.join(FIELDS)}.")
     out = str(config.get("out_dir") or "").strip()
     if not out:
-        raise InputError("A self-hosted page needs out_dir: the folder to write it to.")
+        raise InputError("A self-hosted page needs out_dir: the folder to write it to.", field="out_dir")
     path = Path(out).expanduser()
     if path.exists() and not path.is_dir():
-        raise InputError(f"out_dir {out!r} is a file, not a folder.")
+        raise InputError(f"out_dir {out!r} is a file, not a folder.", field="out_dir")
     config["out_dir"] = str(path.resolve())
     for key in ("upload_command", "url", "name", "components"):
         config[key] = str(config.get(key) or "").strip()

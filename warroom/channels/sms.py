@@ -68,29 +68,33 @@ def validate_config(config: dict[str, Any] | None) -> dict[str, Any]:
         url = None
     if url is None or not url.host or url.scheme not in ("http", "https") or (
             url.scheme == "http" and not is_loopback(url.host)):
-        raise InputError(f"{LABEL}: base_url must be an https:// address, e.g. https://api.twilio.com.")
+        raise InputError(f"{LABEL}: base_url must be an https:// address, e.g. https://api.twilio.com.",
+                         field="base_url")
     out["base_url"] = base
     if not _ACCOUNT_SID.match(str(out["account_sid"])):
-        raise InputError(f"{LABEL}: account_sid must be AC followed by 32 hex digits (see the Twilio console).")
+        raise InputError(f"{LABEL}: account_sid must be AC followed by 32 hex digits (see the Twilio console).",
+                         field="account_sid")
     if out["from_number"] and out["messaging_service_sid"]:
-        raise InputError(f"{LABEL}: give either from_number or messaging_service_sid, not both.")
+        raise InputError(f"{LABEL}: give either from_number or messaging_service_sid, not both.", field="from_number")
     if out["from_number"]:
         number = e164(str(out["from_number"]))
         if number is None:
             raise InputError(f"{LABEL}: from_number {out['from_number']!r} is not a valid phone number in E.164 "
-                             "form (+ country code and number, e.g. +4915112345678).")
+                             "form (+ country code and number, e.g. +4915112345678).", field="from_number")
         out["from_number"] = number
     elif out["messaging_service_sid"]:
         if not _SERVICE_SID.match(str(out["messaging_service_sid"])):
-            raise InputError(f"{LABEL}: messaging_service_sid must be MG followed by 32 hex digits.")
+            raise InputError(f"{LABEL}: messaging_service_sid must be MG followed by 32 hex digits.",
+                             field="messaging_service_sid")
     else:
-        raise InputError(f"{LABEL}: the setting from_number (or messaging_service_sid) is required.")
+        raise InputError(f"{LABEL}: the setting from_number (or messaging_service_sid) is required.",
+                         field="from_number")
     try:
         segments = int(out["max_segments"])
     except (TypeError, ValueError):
         segments = 0
     if not 1 <= segments <= 10:
-        raise InputError(f"{LABEL}: max_segments must be a whole number from 1 to 10.")
+        raise InputError(f"{LABEL}: max_segments must be a whole number from 1 to 10.", field="max_segments")
     out["max_segments"] = segments
     return out
 

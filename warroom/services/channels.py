@@ -66,7 +66,7 @@ def _clean_name(name: str) -> str:
     name = (name or "").strip().lower()
     if not _NAME.match(name):
         raise InputError("A channel's name is a short word in lower case (letters, digits, - and _), "
-                         "e.g. slack-customers.")
+                         "e.g. slack-customers.", field="name")
     return name
 
 

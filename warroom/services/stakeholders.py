@@ -82,25 +82,26 @@ def _clean(data: dict[str, Any], *, now: datetime, where: str = "") -> dict[str,
     prefix = f"{where}: " if where else ""
     name = " ".join(str(data.get("name") or "").split())
     if not name or len(name) > 200:
-        raise InputError(f"{prefix}a stakeholder needs a name (up to 200 characters).")
+        raise InputError(f"{prefix}a stakeholder needs a name (up to 200 characters).", field="name")
     prefix = f"{where} ({name}): " if where else f"{name}: "
     kind = (data.get("kind") or "person").strip().lower()
     if kind not in KINDS:
-        raise InputError(f"{prefix}kind is person or group, not {kind!r}.")
-    try:
-        clean = {"name": name, "kind": kind, "audience": (data.get("audience") or "").strip().lower(),
-                 "email": clean_email(data.get("email")), "phone": clean_phone(data.get("phone"),
-                                                                                 data.get("region") or None)}
-    except InputError as exc:
-        raise InputError(f"{prefix}{exc}") from None
+        raise InputError(f"{prefix}kind is person or group, not {kind!r}.", field="kind")
+    clean = {"name": name, "kind": kind, "audience": (data.get("audience") or "").strip().lower()}
+    for field, check in (("email", lambda: clean_email(data.get("email"))),
+                         ("phone", lambda: clean_phone(data.get("phone"), data.get("region") or None))):
+        try:
+            clean[field] = check()
+        except InputError as exc:
+            raise InputError(f"{prefix}{exc}", field=field) from None
     for field in ("slack", "teams", "owner", "success_manager", "jurisdiction"):
         value = (data.get(field) or "").strip()
         clean[field] = value[:200] or None
-    try:
-        clean["timezone"] = audiences.check_zone(data["timezone"]) if data.get("timezone") else None
-        clean["locale"] = audiences.check_locale(data["locale"]) if data.get("locale") else None
-    except InputError as exc:
-        raise InputError(f"{prefix}{exc}") from None
+    for field, check in (("timezone", audiences.check_zone), ("locale", audiences.check_locale)):
+        try:
+            clean[field] = check(data[field]) if data.get(field) else None
+        except InputError as exc:
+            raise InputError(f"{prefix}{exc}", field=field) from None
     verified = data.get("verified_at")
     if isinstance(verified, str) and verified.strip():
         from warroom.timeparse import parse_when
@@ -108,9 +109,9 @@ def _clean(data: dict[str, Any], *, now: datetime, where: str = "") -> dict[str,
         try:
             verified = parse_when(verified, now=now)
         except InputError as exc:
-            raise InputError(f"{prefix}verified_at: {exc}") from None
+            raise InputError(f"{prefix}verified_at: {exc}", field="verified_at") from None
         if verified > now:
-            raise InputError(f"{prefix}verified_at is in the future.")
+            raise InputError(f"{prefix}verified_at is in the future.", field="verified_at")
     clean["verified_at"] = verified or None
     return clean
 
@@ -118,7 +119,7 @@ def _clean(data: dict[str, Any], *, now: datetime, where: str = "") -> dict[str,
 def _save_one(tx, clean: dict[str, Any], known_audiences: dict[str, bool], prefix: str) -> Stakeholder:
     if clean["audience"] not in known_audiences:
         raise InputError(f"{prefix}unknown audience {clean['audience']!r}: choose one of "
-                         f"{', '.join(sorted(known_audiences))}.")
+                         f"{', '.join(sorted(known_audiences))}.", field="audience")
     row = tx.session.scalars(select(Stakeholder).where(Stakeholder.name == clean["name"])).first()
     external = known_audiences[clean["audience"]]
     if row is None:
