@@ -8,6 +8,7 @@ and answer like it. Shared control (thread-safe):
 ``.requests``               every request as :class:`Recorded` (method, path, headers, body, at)
 ``.mode``                   "ok" | "429" | "500" | "slow" | "drop" (FakeStatuspage also "420")
 ``.fail_next(n, mode, retry_after=1)``   the next n answers fail that way, then back to ``.mode``
+                            (queued in order: ``fail_next(1, "ok")`` first lets one request through)
 ``.retry_after``            the Retry-After value sent with 429/420 answers
 ``.delay``                  how long "slow" waits before answering (seconds)
 ``rate_per_s`` / ``burst``  when set, requests faster than that get 429 + Retry-After; ``.rate_limited`` counts them
@@ -431,7 +432,13 @@ class FakeStatuspage(FakeServer):
     ``PATCH`` (or ``PUT``) ``…/incident_updates/{update_id}`` with ``{"incident_update":
     {"body", "display_at", "deliver_notifications", "wants_twitter_update"}}`` edits an
     earlier update ("Update a previous incident update") and answers with that update;
-    other fields are ignored (an edit never changes the incident's status)."""
+    other fields are ignored (an edit never changes the incident's status).
+
+    Creating an incident always adds its first incident update. ``PATCH …/incidents/{id}``
+    adds one when it carries a ``body`` (even an empty one), or when it changes the
+    incident's status (every status the incident goes through is an update; its body is
+    then ""); a PATCH without a body that keeps the status changes the name, impact and
+    components and adds no update."""
 
     name = "statuspage"
     modes = MODES + ("420",)
@@ -570,7 +577,8 @@ class FakeStatuspage(FakeServer):
             return "deliver_notifications must be true or false"
         return None
 
-    def _apply(self, inc: dict[str, Any], f: dict[str, Any]) -> dict[str, Any]:
+    def _apply(self, inc: dict[str, Any], f: dict[str, Any], *, creating: bool = False) -> dict[str, Any]:
+        status_before = inc.get("status")
         for key in ("name", "status", "impact_override"):
             if key in f:
                 inc[key] = f[key]
@@ -585,13 +593,15 @@ class FakeStatuspage(FakeServer):
         if inc.get("status") == "resolved":
             inc["resolved_at"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
         now = self._now()
+        inc["updated_at"] = now
+        if not (creating or "body" in f or inc.get("status") != status_before):
+            return inc
         inc["incident_updates"].insert(0, {
             "id": secrets.token_hex(6), "incident_id": inc["id"], "status": inc.get("status"),
             "body": f.get("body") or "", "deliver_notifications": f.get("deliver_notifications", True),
             "affected_components": [{"code": c["id"], "new_status": c["status"]} for c in inc["components"]],
             "created_at": now, "updated_at": now, "display_at": now,
         })
-        inc["updated_at"] = now
         return inc
 
     def _create(self, f: dict[str, Any]) -> dict[str, Any]:
@@ -599,7 +609,7 @@ class FakeStatuspage(FakeServer):
         inc = {"id": iid, "page_id": self.page_id, "shortlink": f"https://stspg.io/{iid[:6]}",
                "impact": "none", "components": [], "incident_updates": []}
         self.incidents[iid] = inc
-        return self._apply(inc, f)
+        return self._apply(inc, f, creating=True)
 
     def _update(self, inc: dict[str, Any], f: dict[str, Any]) -> dict[str, Any]:
         return self._apply(inc, f)

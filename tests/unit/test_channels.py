@@ -574,23 +574,226 @@ def test_statuspage_retraction_without_an_update_id_posts_the_notice(fake_status
     assert fake.components["8kbf7d35c070"]["status"] == "partial_outage"
 
 
-def test_statuspage_correction_adds_an_update_after_the_retraction(fake_statuspage):
+CORRECTED = "The cause is an expired certificate at our payment partner; a new one is live."
+
+
+def correction(receipt, **changes) -> Message:
+    """A correction of the update ``receipt`` (its delivery's receipt on this channel) put on the page."""
+    return message(kind="correction", long=CORRECTED, retracts={
+        "draft_id": "drf-01JD5Q00", "delivery_id": "dlv-01JD5Q00", "receipt": receipt}, **changes)
+
+
+def retracted(fake, cfg, ctx, texts, index):
+    """Publish ``texts`` on one incident and retract the one at ``index``: (receipts, the retraction's)."""
+    receipts = published(fake, cfg, ctx, texts)
+    notice = statuspage.send(statuspage.render(retraction(receipts[index]), None, cfg, receipts[-1]), ctx)
+    return receipts, notice
+
+
+def test_statuspage_render_correction_edits_then_sets_the_incident_without_a_body():
+    cfg = statuspage.validate_config({"page_id": "kctbh9vrtdwd", "components": STATUSPAGE_COMPONENTS})
+    target = {"incident_id": "p31zjtct2jer", "shortlink": "https://stspg.io/p31zjt", "incident_update_id": "upd2"}
+    latest = {"incident_id": "p31zjtct2jer", "shortlink": "https://stspg.io/p31zjt", "incident_update_id": "upd3"}
+    payload = statuspage.render(correction(target, title="Saved cards failing"), None, cfg, latest)
+    assert payload == {
+        "method": "PATCH", "path": "/pages/kctbh9vrtdwd/incidents/p31zjtct2jer/incident_updates/upd2",
+        "body": {"incident_update": {"body": CORRECTED}},
+        "edits": {"incident_id": "p31zjtct2jer", "incident_update_id": "upd2", "shortlink": "https://stspg.io/p31zjt"},
+        "then": {"method": "PATCH", "path": "/pages/kctbh9vrtdwd/incidents/p31zjtct2jer",
+                 "body": {"incident": {"name": "Saved cards failing", "status": "identified",
+                                       "impact_override": "major", "deliver_notifications": True,
+                                       "component_ids": ["8kbf7d35c070", "vtnh60py4yd7"],
+                                       "components": {"8kbf7d35c070": "partial_outage",
+                                                      "vtnh60py4yd7": "partial_outage"}}}}}
+    assert json.loads(json.dumps(payload)) == payload
+    assert statuspage.render(correction(target, title="Saved cards failing"), None, cfg, latest) == payload
+
+
+def test_statuspage_correction_replaces_exactly_the_retracted_words(fake_statuspage):
     fake = fake_statuspage
     cfg, ctx = statuspage_world(fake)
-    first, bad = published(fake, cfg, ctx, [LONG, "Wrong cause."])
+    wrong = "The cause is a faulty database upgrade by our payment partner."
+    (first, bad, third), notice = retracted(fake, cfg, ctx, [LONG, wrong, "Next update by 11:00 UTC."], 1)
     iid = first["incident_id"]
-    retracted = statuspage.send(statuspage.render(retraction(bad), None, cfg, bad), ctx)
+    before = fake.updates(iid)
+    assert fake.update(bad["incident_update_id"])["body"] == NOTICE
+    sent = len(fake.requests)
 
-    corrected = message(kind="correction", long="The cause is an expired certificate; a new one is live.",
-                        statuspage_status="monitoring", status="monitoring")
-    payload = statuspage.render(corrected, None, cfg, retracted)
-    assert payload["method"] == "PATCH" and payload["path"] == f"/pages/{fake.page_id}/incidents/{iid}"
-    receipt = statuspage.send(payload, ctx)
-    updates = fake.updates(iid)
-    assert [u["body"] for u in updates] == [corrected.long, NOTICE, LONG]
-    assert receipt == {"incident_id": iid, "shortlink": first["shortlink"], "incident_update_id": updates[0]["id"]}
-    assert fake.incidents[iid]["status"] == updates[0]["status"] == "monitoring"
+    fixed = correction(bad, title="Saved card payments failing", impact="critical", component_status="major_outage")
+    receipt = statuspage.send(statuspage.render(fixed, None, cfg, notice), ctx)
+    assert receipt == {"incident_id": iid, "shortlink": first["shortlink"],
+                       "incident_update_id": bad["incident_update_id"]}
+
+    edit, incident = fake.requests[sent:]                                   # two requests, in this order
+    assert (edit.method, edit.route) == (
+        "PATCH", f"/v1/pages/{fake.page_id}/incidents/{iid}/incident_updates/{bad['incident_update_id']}")
+    assert edit.json() == {"incident_update": {"body": CORRECTED}}
+    assert (incident.method, incident.route) == ("PATCH", f"/v1/pages/{fake.page_id}/incidents/{iid}")
+    assert "body" not in incident.json()["incident"]
+
+    after = fake.updates(iid)
+    assert [u["id"] for u in after] == [u["id"] for u in before]           # no update added
+    assert fake.update(bad["incident_update_id"])["body"] == CORRECTED      # the corrected words replace…
+    assert NOTICE not in json.dumps(fake.incidents)                         # …the retraction notice
+    assert wrong not in json.dumps(fake.incidents)
+    untouched = [u for u in after if u["id"] != bad["incident_update_id"]]
+    assert untouched == [u for u in before if u["id"] != bad["incident_update_id"]]
+    assert [u["body"] for u in untouched] == ["Next update by 11:00 UTC.", LONG]
+
+    inc = fake.incidents[iid]                                               # the incident follows the correction
+    assert inc["name"] == "Saved card payments failing" and inc["impact"] == "critical"
+    assert inc["status"] == "identified"
+    assert fake.components["8kbf7d35c070"]["status"] == "major_outage"
+    assert fake.components["vtnh60py4yd7"]["status"] == "major_outage"
+    assert fake.components["1f2g3h4j5k6l"]["status"] == "operational"       # not ours: untouched
     assert len(fake.incidents) == 1
+
+    # the next update goes on the same incident, as a new update
+    following = statuspage.render(message(long="All payments work again."), None, cfg, receipt)
+    assert following["method"] == "PATCH" and following["path"] == f"/pages/{fake.page_id}/incidents/{iid}"
+    assert "then" not in following
+
+
+def test_statuspage_correction_that_moves_the_status_adds_only_the_status_change(fake_statuspage):
+    fake = fake_statuspage
+    cfg, ctx = statuspage_world(fake)
+    (first, bad), notice = retracted(fake, cfg, ctx, [LONG, "Wrong cause."], 1)
+    iid = first["incident_id"]
+    before = fake.updates(iid)
+
+    fixed = correction(bad, statuspage_status="monitoring", status="monitoring")
+    receipt = statuspage.send(statuspage.render(fixed, None, cfg, notice), ctx)
+    assert receipt["incident_update_id"] == bad["incident_update_id"]
+    newest, *rest = fake.updates(iid)
+    assert [u["id"] for u in rest] == [u["id"] for u in before]
+    assert (newest["status"], newest["body"]) == ("monitoring", "")          # the status change, no words twice
+    assert [u["body"] for u in rest] == [CORRECTED, LONG]
+    assert fake.incidents[iid]["status"] == "monitoring"
+
+
+def test_statuspage_correction_without_a_receipt_posts_normally(fake_statuspage):
+    fake = fake_statuspage
+    cfg, ctx = statuspage_world(fake)
+    (first,) = published(fake, cfg, ctx, [LONG])
+    iid = first["incident_id"]
+
+    # the retracted words never reached Statuspage: a new update on the incident
+    payload = statuspage.render(correction(None, statuspage_status="monitoring", status="monitoring"),
+                                None, cfg, first)
+    assert payload["method"] == "PATCH" and payload["path"] == f"/pages/{fake.page_id}/incidents/{iid}"
+    assert payload["body"]["incident"]["body"] == CORRECTED and "then" not in payload and "edits" not in payload
+    receipt = statuspage.send(payload, ctx)
+    newest, oldest = fake.updates(iid)
+    assert (newest["body"], oldest["body"]) == (CORRECTED, LONG)
+    assert receipt == {"incident_id": iid, "shortlink": first["shortlink"], "incident_update_id": newest["id"]}
+    assert fake.incidents[iid]["status"] == newest["status"] == "monitoring"
+
+    # a receipt saying nothing was needed, or one without the update's id, is no usable receipt either
+    nothing = {"incident_id": iid, "shortlink": first["shortlink"], "incident_update_id": None,
+               "nothing_needed": True}
+    old_receipt = {"incident_id": iid, "shortlink": first["shortlink"]}
+    for target in (nothing, old_receipt, {**first, "nothing_needed": True}):
+        again = statuspage.render(correction(target), None, cfg, receipt)
+        assert again == statuspage.render(message(long=CORRECTED), None, cfg, receipt)
+
+    # nothing on this channel yet: the correction creates the incident
+    fresh = statuspage.render(correction(None), None, cfg, None)
+    assert fresh["method"] == "POST" and fresh["path"] == f"/pages/{fake.page_id}/incidents"
+    statuspage.send(fresh, ctx)
+    assert len(fake.incidents) == 2
+
+
+@pytest.mark.parametrize("code", ["429", "420"])
+def test_statuspage_correction_rate_limited_on_the_edit_changes_nothing(fake_statuspage, code):
+    fake = fake_statuspage
+    cfg, ctx = statuspage_world(fake)
+    (first, bad), notice = retracted(fake, cfg, ctx, [LONG, "Wrong cause."], 1)
+    payload = statuspage.render(correction(bad, title="Saved cards failing"), None, cfg, notice)
+    sent = len(fake.requests)
+
+    fake.fail_next(1, code, retry_after=7)
+    exc = send_error(statuspage, payload, ctx)
+    assert exc.transient and exc.status == int(code) and exc.retry_after == 7.0
+    assert getattr(exc, "partial_receipt", None) is None                    # nothing done: the retry does it all
+    assert len(fake.requests) == sent + 1                                   # the incident was not touched
+    assert fake.update(bad["incident_update_id"])["body"] == NOTICE
+    assert fake.incidents[first["incident_id"]]["name"] == "Checkout payments failing"
+    assert_secret_hidden(exc, fake.api_key)
+
+    statuspage.send(payload, ctx)
+    assert fake.update(bad["incident_update_id"])["body"] == CORRECTED
+    assert fake.incidents[first["incident_id"]]["name"] == "Saved cards failing"
+
+
+@pytest.mark.parametrize("code", ["429", "420"])
+def test_statuspage_correction_rate_limited_after_the_edit_retries_only_the_rest(fake_statuspage, code):
+    fake = fake_statuspage
+    cfg, ctx = statuspage_world(fake)
+    (first, bad), notice = retracted(fake, cfg, ctx, [LONG, "Wrong cause."], 1)
+    iid = first["incident_id"]
+    before = [u["id"] for u in fake.updates(iid)]
+    payload = statuspage.render(correction(bad, title="Saved cards failing"), None, cfg, notice)
+
+    fake.fail_next(1, "ok")                                                 # the edit goes through…
+    fake.fail_next(1, code, retry_after=7)                                  # …the incident's fields do not
+    exc = send_error(statuspage, payload, ctx)
+    assert exc.transient and exc.status == int(code) and exc.retry_after == 7.0
+    assert "corrected words are on the page" in str(exc)
+    assert_secret_hidden(exc, fake.api_key)
+    assert fake.update(bad["incident_update_id"])["body"] == CORRECTED
+    assert fake.incidents[iid]["name"] == "Checkout payments failing"
+    partial = exc.partial_receipt
+    assert partial["edited_update_id"] == bad["incident_update_id"] and json.loads(json.dumps(partial)) == partial
+
+    # the next attempt (the dispatcher hands back the partial receipt) sends only what is missing
+    sent = len(fake.requests)
+    retry = ctx_for(cfg, fake.api_key)
+    retry.extra["partial"] = partial
+    receipt = statuspage.send(payload, retry)
+    (only,) = fake.requests[sent:]
+    assert (only.method, only.route) == ("PATCH", f"/v1/pages/{fake.page_id}/incidents/{iid}")
+    assert receipt == {"incident_id": iid, "shortlink": first["shortlink"],
+                       "incident_update_id": bad["incident_update_id"]}
+    assert fake.incidents[iid]["name"] == "Saved cards failing"
+
+    # without it (or with one about other words), the edit is made again: the same words, no harm
+    for extra in ({}, {"partial": {**partial, "edited_sha256": "0" * 64}}):
+        sent = len(fake.requests)
+        again = ctx_for(cfg, fake.api_key)
+        again.extra.update(extra)
+        assert statuspage.send(payload, again) == receipt
+        assert [r.route.rsplit("/", 2)[-2] for r in fake.requests[sent:]] == ["incident_updates", "incidents"]
+    assert [u["id"] for u in fake.updates(iid)] == before
+    assert [u["body"] for u in fake.updates(iid)] == [CORRECTED, LONG]
+
+
+def test_statuspage_correction_5xx_after_the_edit_is_transient(fake_statuspage):
+    fake = fake_statuspage
+    cfg, ctx = statuspage_world(fake)
+    (first, bad), notice = retracted(fake, cfg, ctx, [LONG, "Wrong cause."], 1)
+    payload = statuspage.render(correction(bad), None, cfg, notice)
+    fake.fail_next(1, "ok")
+    fake.fail_next(1, "500")
+    exc = send_error(statuspage, payload, ctx)
+    assert exc.transient and exc.status == 500 and exc.retry_after is None and exc.partial_receipt
+    assert fake.update(bad["incident_update_id"])["body"] == CORRECTED
+
+
+def test_statuspage_correction_at_the_vendor_rate_gets_through_on_the_retry():
+    with FakeStatuspage(rate_per_s=2.0) as fake:
+        cfg, ctx = statuspage_world(fake)
+        (bad,) = published(fake, cfg, ctx, ["Wrong cause."])                 # (no retraction needed here)
+        time.sleep(0.6)
+        payload = statuspage.render(correction(bad, title="Saved cards failing"), None, cfg, bad)
+        exc = send_error(statuspage, payload, ctx)                           # the edit, then one too soon
+        assert exc.status == 429 and exc.transient and exc.retry_after == 1.0 and fake.rate_limited == 1
+        assert fake.update(bad["incident_update_id"])["body"] == CORRECTED
+        time.sleep(exc.retry_after)
+        retry = ctx_for(cfg, fake.api_key)
+        retry.extra["partial"] = exc.partial_receipt
+        statuspage.send(payload, retry)                                      # one request: within the rate
+        assert fake.rate_limited == 1
+        assert fake.incidents[bad["incident_id"]]["name"] == "Saved cards failing"
 
 
 def test_statuspage_edit_refusals_and_rate_limits(fake_statuspage):
@@ -935,6 +1138,35 @@ def test_webhook_render_carries_incident_and_update():
                                 "components": ["Checkout", "Payments", "Not on the page"]}
     assert body["update"]["text"] == LONG and body["update"]["published_at"] == "2026-11-23T09:30:00+00:00"
     assert set(body["update"]) == {"audience", "locale", "subject", "text", "short", "chat", "published_at"}
+
+
+def test_webhook_type_names_retractions_and_corrections_without_the_receipt():
+    receipt = {"incident_id": "p31zjtct2jer", "incident_update_id": "upd2", "shortlink": "https://stspg.io/x"}
+    plain = webhook.render(message(), None, {}, None)
+    assert plain["type"] == "incident.update" and "retracts" not in plain
+    taken_back = webhook.render(retraction(receipt), None, {}, None)
+    assert taken_back["type"] == "incident.retraction" and taken_back["update"]["text"] == NOTICE
+    assert taken_back["retracts"] == {"draft_id": "drf-01JD5Q00", "published_at": PUBLISHED.isoformat()}
+    fixed = webhook.render(correction(receipt), None, {}, None)
+    assert fixed["type"] == "incident.correction" and fixed["update"]["text"] == CORRECTED
+    assert fixed["retracts"] == {"draft_id": "drf-01JD5Q00", "published_at": None}
+    for body in (taken_back, fixed):
+        assert "upd2" not in json.dumps(body) and "p31zjtct2jer" not in json.dumps(body)
+        assert {k: v for k, v in body.items() if k not in ("type", "retracts")} == {
+            k: v for k, v in webhook.render(message(long=body["update"]["text"]), None, {}, None).items()
+            if k != "type"}
+
+
+def test_webhook_correction_is_signed_like_an_update(fake_webhook):
+    cfg = webhook.validate_config({"url": fake_webhook.hook_url})
+    payload = webhook.render(correction(None), None, cfg, None)
+    webhook.send(payload, ctx_for(cfg, fake_webhook.key))
+    assert fake_webhook.received == [payload]                              # the receiver checked the signature
+    req = fake_webhook.requests[0]
+    stamp = req.headers["X-Warroom-Timestamp"]
+    expected = hmac.new(fake_webhook.key.encode(), f"{stamp}.".encode() + req.body, hashlib.sha256).hexdigest()
+    assert req.headers["X-Warroom-Signature"] == f"sha256={expected}"
+    assert json.loads(req.body)["type"] == "incident.correction"
 
 
 def test_webhook_is_signed_and_a_repeat_is_dropped(fake_webhook):

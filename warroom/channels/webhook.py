@@ -4,6 +4,14 @@ The receiver checks ``<signature_header>: sha256=<hex>`` over
 ``f"{timestamp}.".encode() + body`` with the shared key, using the timestamp from
 ``X-Warroom-Timestamp`` (reject old ones to stop replays), and drops a repeated
 ``Idempotency-Key`` (the delivery id), so resending after an unclear failure is safe.
+
+The body's ``type`` says what it is: ``incident.update``; ``incident.retraction`` (the
+update published earlier is taken back: ``update.text`` is the retraction notice) or
+``incident.correction`` (reviewed words replacing a retracted update). Those two also
+carry ``"retracts": {"draft_id", "published_at"}``, naming the update concerned: its
+draft's id and, for a retraction, when it was published (``published_at`` is null for a
+correction, which names the draft only). The vendor receipt of the retracted delivery
+is never sent.
 """
 
 from __future__ import annotations
@@ -35,6 +43,8 @@ RECIPIENT = None
 IDEMPOTENT = True
 
 TIMESTAMP_HEADER = "X-Warroom-Timestamp"
+#: The body's ``type`` by the message's kind.
+TYPES = {"update": "incident.update", "retraction": "incident.retraction", "correction": "incident.correction"}
 _TOKEN = re.compile(r"^[A-Za-z0-9!#$%&'*+.^_`|~-]+$")  # an HTTP header name
 
 
@@ -59,8 +69,8 @@ def validate_config(config: dict[str, Any] | None) -> dict[str, Any]:
 
 def render(message: Message, recipient: Recipient | None, config: dict[str, Any],
            previous: dict[str, Any] | None = None) -> dict[str, Any]:
-    return {
-        "type": "incident.update",
+    body = {
+        "type": TYPES.get(message.kind, "incident.update"),
         "id": message.delivery_id,
         "incident": {
             "id": message.incident_id,
@@ -82,6 +92,10 @@ def render(message: Message, recipient: Recipient | None, config: dict[str, Any]
         },
         "exercise": message.exercise,
     }
+    if message.kind in ("retraction", "correction"):
+        retracts = message.retracts or {}
+        body["retracts"] = {"draft_id": retracts.get("draft_id"), "published_at": retracts.get("published_at")}
+    return body
 
 
 def sign(key: str, timestamp: int, body: bytes) -> str:
