@@ -6,10 +6,12 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+from warroom.render import NEXT_UPDATE
 from warroom.sms import sms_length
 from ui.qt import (
     QColor,
     QFont,
+    QFormLayout,
     QLabel,
     QLineEdit,
     QListWidget,
@@ -24,13 +26,24 @@ from ui.qt import (
     QVBoxLayout,
     QWidget,
     Qt,
+    QtGui,
     Signal,
 )
 
 if TYPE_CHECKING:
     from warroom.lint import Finding
+    from warroom.services.wording import Flag
 
 CHANNELS = (("long", "Status page / e-mail"), ("short", "SMS"), ("chat", "Chat"))
+#: Every field of an update that goes out, in reading order, as the window names it.
+FIELD_LABELS = {"title": "Public title", "subject": "Subject", **dict(CHANNELS)}
+#: How a preview shows the next update's time, which is written in only at publish.
+NEXT_UPDATE_SHOWN = "(next update time: set at publish)"
+#: Beside the SMS / chat tab when its text no longer follows the long text.
+OWN_WORDS = "(written on its own)"
+_RED, _AMBER = "#c62828", "#ef6c00"
+_MARKDOWN = (QtGui.QTextDocument.MarkdownFeature.MarkdownDialectGitHub
+             | QtGui.QTextDocument.MarkdownFeature.MarkdownNoHTML)
 _PLACEHOLDER = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}")
 
 
@@ -68,12 +81,17 @@ def underline(editor: QPlainTextEdit, findings: list[Finding]) -> None:
 
 
 class ChannelEditor(QWidget):
-    """A subject line and one text editor per channel format."""
+    """A subject line and one text editor per channel format; with ``with_title``, the
+    public title above the subject, and a place for an error beside every field."""
 
     changed = Signal()
+    #: Which field the user changed: title, subject, long, short or chat.
+    field_edited = Signal(str)
 
-    def __init__(self, *, highlight: bool = False, parent=None) -> None:
+    def __init__(self, *, highlight: bool = False, with_title: bool = False, parent=None) -> None:
         super().__init__(parent)
+        self.with_title = with_title
+        self.title: QLineEdit | None = None
         self.subject = QLineEdit()
         self.subject.setObjectName("subjectEdit")
         self.subject.setPlaceholderText("Subject")
@@ -86,31 +104,154 @@ class ChannelEditor(QWidget):
             editor.setTabChangesFocus(True)
             if highlight:
                 self._highlighters.append(PlaceholderHighlighter(editor.document()))
-            editor.textChanged.connect(self.changed)
+            editor.textChanged.connect(lambda key=key: self._field_changed(key))
             self.editors[key] = editor
             self.tabs.addTab(editor, title)
-        self.subject.textChanged.connect(self.changed)
+        self.subject.textChanged.connect(lambda _text: self._field_changed("subject"))
+        #: field -> the label that shows an error about it (the core names the field).
+        self.errors: dict[str, QLabel] = {}
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.subject)
+        if with_title:
+            # A narrow column: tab names shorten rather than scroll ("(written on its own)" is long).
+            self.tabs.setUsesScrollButtons(False)
+            self.tabs.setElideMode(Qt.TextElideMode.ElideRight)
+            self.title = QLineEdit()
+            self.title.setObjectName("titleEdit")
+            self.title.setPlaceholderText("What status pages and e-mail subjects show")
+            self.title.setToolTip("The public title: what this audience sees as the update's title. Reviewed and "
+                                  "linted with the words.")
+            self.title.textChanged.connect(lambda _text: self._field_changed("title"))
+            self.subject.setPlaceholderText("Subject of the message")
+            form = QFormLayout()
+            form.setContentsMargins(0, 0, 0, 0)
+            form.setVerticalSpacing(2)
+            form.addRow("Public title", self.title)
+            form.addRow(self._error_label("title"))
+            form.addRow("Subject", self.subject)
+            form.addRow(self._error_label("subject"))
+            layout.addLayout(form)
+        else:
+            layout.addWidget(self.subject)
+            layout.addWidget(self._error_label("subject"))
         layout.addWidget(self.tabs, 1)
+        for key, _label in CHANNELS:
+            layout.addWidget(self._error_label(key))
+
+    def _error_label(self, field: str) -> QLabel:
+        label = QLabel()
+        label.setObjectName(f"{field}Error")
+        label.setTextFormat(Qt.TextFormat.PlainText)  # the core's words may quote the user's
+        label.setWordWrap(True)
+        label.setStyleSheet(f"color:{_RED};")
+        label.hide()
+        self.errors[field] = label
+        return label
+
+    def _field_changed(self, field: str) -> None:
+        self.changed.emit()
+        self.field_edited.emit(field)
 
     def current_channel(self) -> str:
         return CHANNELS[self.tabs.currentIndex()][0]
 
     def texts(self) -> dict[str, str]:
-        return {"subject": self.subject.text(), **{k: e.toPlainText() for k, e in self.editors.items()}}
+        texts = {"subject": self.subject.text(), **{k: e.toPlainText() for k, e in self.editors.items()}}
+        if self.title is not None:
+            texts["title"] = self.title.text()
+        return texts
 
-    def set_texts(self, subject: str, long: str, short: str, chat: str) -> None:
+    def set_texts(self, subject: str, long: str, short: str, chat: str, title: str | None = None) -> None:
         self.blockSignals(True)
         try:
-            self.subject.setText(subject)
-            self.subject.setCursorPosition(0)
+            if self.title is not None and title is not None and self.title.text() != title:
+                self.title.setText(title)
+                self.title.setCursorPosition(0)
+            if self.subject.text() != subject:
+                self.subject.setText(subject)
+                self.subject.setCursorPosition(0)
             for key, text in (("long", long), ("short", short), ("chat", chat)):
                 if self.editors[key].toPlainText() != text:
                     self.editors[key].setPlainText(text)
         finally:
             self.blockSignals(False)
+
+    def set_field(self, field: str, text: str) -> None:
+        """Put ``text`` in one field without telling anyone it was edited (the core
+        wrote it: a re-derived SMS or chat text)."""
+        self.blockSignals(True)
+        try:
+            widget = self.editors.get(field)
+            if widget is not None:
+                widget.setPlainText(text)
+            elif field == "subject":
+                self.subject.setText(text)
+            elif field == "title" and self.title is not None:
+                self.title.setText(text)
+        finally:
+            self.blockSignals(False)
+
+    def mark_own(self, short_own: bool, chat_own: bool) -> None:
+        """Say beside the SMS and chat tabs when their text was written on its own
+        (a new long text no longer rewrites it)."""
+        for index, (key, label) in enumerate(CHANNELS):
+            own = {"short": short_own, "chat": chat_own}.get(key, False)
+            self.tabs.setTabText(index, f"{label} {OWN_WORDS}" if own else label)
+            self.tabs.setTabToolTip(index, "Edited on its own: a new long text no longer rewrites it." if own else
+                                    "Follows the long text until you edit it here." if key != "long" else "")
+
+    _TITLE_TIP = "The public title: what this audience sees as the update's title. Reviewed and linted with the words."
+
+    def set_read_only(self, read_only: bool, why: str | None = None) -> None:
+        """Words that may not be changed stay readable (and their tabs switchable)."""
+        if getattr(self, "_read_only", None) == (read_only, why):
+            return
+        self._read_only = (read_only, why)
+        for w in (self.title, self.subject, *self.editors.values()):
+            if w is None:
+                continue
+            w.setReadOnly(read_only)
+            w.setToolTip((why or "") if read_only else self._TITLE_TIP if w is self.title else "")
+            self._style(w)
+
+    def mark_lines(self, flags: list[Flag]) -> None:
+        """The one-line fields have no underlines: a coloured frame, and the findings as a tooltip."""
+        for field, widget in (("title", self.title), ("subject", self.subject)):
+            if widget is None:
+                continue
+            mine = [f for f in flags if f.field == field]
+            widget.setProperty("lint", "blocking" if any(f.blocking for f in mine) else "warning" if mine else "")
+            if mine:
+                widget.setToolTip("\n".join(f"{f.finding.message} {f.finding.suggestion}" for f in mine))
+            elif not widget.isReadOnly():
+                widget.setToolTip(self._TITLE_TIP if widget is self.title else "")
+            self._style(widget)
+
+    @staticmethod
+    def _style(widget) -> None:
+        rules = ["background:#f3f3f3;"] if widget.isReadOnly() else []
+        lint = widget.property("lint")
+        if lint:
+            rules.append(f"border:2px solid {_RED if lint == 'blocking' else _AMBER};")
+        widget.setStyleSheet(" ".join(rules))
+
+    def show_error(self, field: str, message: str) -> bool:
+        """Show the core's message beside the field it is about; False when this
+        editor has no such field."""
+        label = self.errors.get(field)
+        if label is None or (field == "title" and self.title is None):
+            return False
+        label.setText(message)
+        label.show()
+        if field in self.editors:
+            self.tabs.setCurrentIndex([k for k, _ in CHANNELS].index(field))
+        return True
+
+    def clear_error(self, field: str | None = None) -> None:
+        for name, label in self.errors.items():
+            if field is None or name == field:
+                label.clear()
+                label.hide()
 
 
 def _chat_html(text: str) -> str:
@@ -133,6 +274,7 @@ class Preview(QWidget):
         self.short.setReadOnly(True)
         self.sms_info = QLabel()
         self.sms_info.setObjectName("smsInfo")
+        self.sms_info.setWordWrap(True)
         sms = QWidget()
         sl = QVBoxLayout(sms)
         sl.setContentsMargins(0, 0, 0, 0)
@@ -147,13 +289,18 @@ class Preview(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.tabs)
 
-    def show_texts(self, long: str, short: str, chat: str) -> None:
-        self.long.setMarkdown(long)
-        self.short.setPlainText(short.strip())
-        info = sms_length(short.strip())
+    def show_texts(self, long: str, short: str, chat: str, *, next_update: str | None = None) -> None:
+        """The words as they will read. The next update's time is written in only at
+        publish: shown as :data:`NEXT_UPDATE_SHOWN` (or ``next_update``, once known)."""
+        shown = next_update or NEXT_UPDATE_SHOWN
+        # Markdown as the status page renders it: raw HTML in the words stays text.
+        self.long.document().setMarkdown(long.replace(NEXT_UPDATE, shown), _MARKDOWN)
+        self.short.setPlainText(short.strip().replace(NEXT_UPDATE, shown))
+        info = sms_length(short.strip())  # counted as the linter counts it
         self.sms_info.setText(f"{info.segments} SMS segment{'s' if info.segments != 1 else ''} · "
-                              f"{info.units} {info.encoding} characters")
-        self.chat.setHtml(_chat_html(chat.strip()))
+                              f"{info.units} {info.encoding} characters"
+                              + (" (before the time is written in)" if NEXT_UPDATE in short else ""))
+        self.chat.setHtml(_chat_html(chat.strip()).replace(NEXT_UPDATE, shown.replace("<", "&lt;")))
 
     def show_error(self, message: str) -> None:
         for browser in (self.long, self.chat):
@@ -166,6 +313,8 @@ class FindingsList(QListWidget):
     """The linter's findings, blocking first; double-click selects the text."""
 
     jump = Signal(int, int)
+    #: A finding in a named field was chosen: (field, start, end).
+    jump_field = Signal(str, int, int)
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
@@ -199,7 +348,40 @@ class FindingsList(QListWidget):
             item.setForeground(QColor("#c62828" if f.blocking else "#ef6c00"))
             self.insertItem(0, item)
 
+    def show_flags(self, flags: list[Flag], *, acknowledged: tuple[str, ...] | set[str] = ()) -> None:
+        """Findings of the core's judgement (:class:`warroom.services.wording.Flag`),
+        each naming its field; blocking first, as given."""
+        self.clear()
+        if not flags:
+            item = QListWidgetItem("✓ No findings")
+            item.setForeground(QColor("#2e7d32"))
+            self.addItem(item)
+            self._fit()
+            return
+        done = set(acknowledged)
+        for f in sorted(flags, key=lambda f: not f.blocking):  # stable: the given order within each
+            mark = "⛔" if f.blocking else "⚠"
+            where = FIELD_LABELS.get(f.field, f.field)
+            ack = " (acknowledged)" if f.key in done else ""
+            item = QListWidgetItem(f"{mark} {where} · {f.finding.rule}: “{f.text.strip()[:40]}” — "
+                                   f"{f.finding.suggestion}{ack}")
+            item.setToolTip(f"{item.text()}\n\n{f.finding.message}")
+            item.setForeground(QColor(_RED if f.blocking else _AMBER))
+            item.setData(Qt.ItemDataRole.UserRole, (f.field, f.finding.start, f.finding.end))
+            self.addItem(item)
+        self._fit()
+
+    def _fit(self) -> None:
+        """As tall as its rows, up to four: "No findings" takes one line, not a box."""
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setTextElideMode(Qt.TextElideMode.ElideRight)  # the whole finding is in its tooltip
+        rows = max(1, min(self.count(), 4))
+        row = self.sizeHintForRow(0) if self.count() else self.fontMetrics().height() + 4
+        self.setFixedHeight(rows * max(row, 1) + 2 * self.frameWidth() + 4)
+
     def _activated(self, item: QListWidgetItem) -> None:
         span = item.data(Qt.ItemDataRole.UserRole)
-        if span:
+        if span and len(span) == 3:
+            self.jump_field.emit(*span)
+        elif span:
             self.jump.emit(*span)

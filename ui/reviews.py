@@ -1,7 +1,9 @@
 """The approval queue: what waits for me first, by deadline, with a live countdown;
-then everything in review for the incident. A review shows the revision, what
-changed since the previous one and since the template, and the linter's findings;
-approve, request changes or reject from the keyboard."""
+then everything in review for the incident. A review shows the revision as it
+goes out (public title, subject, the long, SMS and chat texts: all are reviewed),
+what changed since the previous one and since the template, and the linter's
+findings as the core judges them; approve, request changes or reject from the
+keyboard. An approval over warnings nobody acknowledged asks once."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from warroom.errors import WarroomError
 from warroom.timefmt import clock_text
 from ui.qt import (
     QAbstractItemView,
+    QFormLayout,
     QAbstractTableModel,
     QBrush,
     QColor,
@@ -118,17 +121,30 @@ class ReviewsView(QWidget):
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.title = QLabel("Choose a review")
         self.title.setObjectName("reviewTitle")
+        self.title.setTextFormat(Qt.TextFormat.PlainText)  # names and words are text, never markup
         self.title.setWordWrap(True)
+        self.public_title = QLineEdit()
+        self.public_title.setObjectName("reviewPublicTitle")
+        self.public_title.setReadOnly(True)
+        self.subject = QLineEdit()
+        self.subject.setObjectName("reviewSubject")
+        self.subject.setReadOnly(True)
         self.texts = QTabWidget()
-        self.current_text = QPlainTextEdit()
-        self.current_text.setReadOnly(True)
+        self.long_text = QPlainTextEdit()
+        self.long_text.setObjectName("reviewLong")
+        self.short_text = QPlainTextEdit()
+        self.short_text.setObjectName("reviewShort")
+        self.chat_text = QPlainTextEdit()
+        self.chat_text.setObjectName("reviewChat")
         self.diff_previous = QPlainTextEdit()
         self.diff_previous.setObjectName("diffPrevious")
-        self.diff_previous.setReadOnly(True)
         self.diff_template = QPlainTextEdit()
         self.diff_template.setObjectName("diffTemplate")
-        self.diff_template.setReadOnly(True)
-        self.texts.addTab(self.current_text, "This revision")
+        for edit in (self.long_text, self.short_text, self.chat_text, self.diff_previous, self.diff_template):
+            edit.setReadOnly(True)
+        self.texts.addTab(self.long_text, "Status page / e-mail")
+        self.texts.addTab(self.short_text, "SMS")
+        self.texts.addTab(self.chat_text, "Chat")
         self.texts.addTab(self.diff_previous, "Changes since the previous revision")
         self.texts.addTab(self.diff_template, "Changes since the template")
         self.findings = FindingsList()
@@ -141,6 +157,7 @@ class ReviewsView(QWidget):
         self.reject_button = QPushButton("Reject (Ctrl+Shift+X)")
         self.message = QLabel()
         self.message.setObjectName("reviewMessage")
+        self.message.setTextFormat(Qt.TextFormat.PlainText)
         self.message.setWordWrap(True)
         for button, decision in ((self.approve_button, "approve"), (self.changes_button, "request_changes"),
                                  (self.reject_button, "reject")):
@@ -159,6 +176,10 @@ class ReviewsView(QWidget):
         dl = QVBoxLayout(detail)
         dl.setContentsMargins(0, 0, 0, 0)
         dl.addWidget(self.title)
+        lines = QFormLayout()
+        lines.addRow("Public title", self.public_title)
+        lines.addRow("Subject", self.subject)
+        dl.addLayout(lines)
         dl.addWidget(self.texts, 1)
         dl.addWidget(self.findings)
         dl.addLayout(buttons)
@@ -216,38 +237,81 @@ class ReviewsView(QWidget):
             b.setEnabled(enabled)
         if item is None:
             self.title.setText("Nothing waits for review.")
-            for edit in (self.current_text, self.diff_previous, self.diff_template):
+            for edit in (self.public_title, self.subject, self.long_text, self.short_text, self.chat_text,
+                         self.diff_previous, self.diff_template):
                 edit.clear()
             self.findings.clear()
             return
-        from warroom.lint import lint
-        from warroom.services import audiences, drafts, settings
+        from warroom.services import drafts, review
 
-        revisions = drafts.revisions(self.store, item.request.draft_id, viewer=self.actor)
+        store, actor, draft_id, number = self.store, self.actor, item.request.draft_id, item.request.revision
+
+        def read():
+            return (drafts.revisions(store, draft_id, viewer=actor),
+                    review.findings(store, draft_id, actor, revision=number))
+
+        def shown(result) -> None:
+            now = self.selected()
+            if now is None or now.request.id != item.request.id:
+                return  # the selection moved on while this was read
+            self._show_revision(item, *result)
+
+        self.ops.read(read, shown, lambda error: self.message.setText(str(error)))
+
+    def _show_revision(self, item, revisions, flags) -> None:
         current = next(r for r in revisions if r.revision == item.request.revision)
         previous = next((r for r in revisions if r.revision == item.request.revision - 1), None)
         first = revisions[0]
-        self.title.setText(f"<b>{item.incident_ref}</b> · update for <b>{item.audience}</b> · "
-                           f"{item.request.role.label} · revision {current.revision} by {current.author} · "
-                           f"formats: status page / e-mail, SMS, chat"
-                           + ("" if item.mine else " · <i>not waiting for you</i>"))
-        self.current_text.setPlainText(f"Subject: {current.subject}\n\n{current.long}\n--- SMS ---\n{current.short}"
-                                       f"\n--- chat ---\n{current.chat}")
+        what = {"correction": "correction", "retraction": "retraction notice (sent already; "
+                "reviewed afterwards)"}.get(current.kind, "update")
+        self.title.setText(f"{item.incident_ref} · {what} for {item.audience} · {item.request.role.label} · "
+                           f"revision {current.revision} by {current.author} · all of it is reviewed: title, "
+                           f"subject, status page / e-mail, SMS, chat"
+                           + ("" if item.mine else " · not waiting for you"))
+        self.public_title.setText(current.title)
+        self.public_title.setCursorPosition(0)
+        self.subject.setText(current.subject)
+        self.subject.setCursorPosition(0)
+        self.long_text.setPlainText(current.long)
+        self.short_text.setPlainText(current.short)
+        self.chat_text.setPlainText(current.chat)
         self.diff_previous.setPlainText(_diff(previous, current) if previous else "This is the first revision.")
         self.diff_template.setPlainText(_diff(first, current) if current.revision > 1 else
                                         "Unchanged from the template's text.")
-        external = {a.name: a.external for a in audiences.list_audiences(self.store)}.get(item.audience, True)
-        found = lint(current.long, external=external, channel="long", config=settings.lint_config(self.store))
-        self.findings.show_findings(current.long, found)
+        self.findings.show_flags(flags, acknowledged=current.acknowledged)
 
     def _button(self) -> None:
         decision = self.sender().property("decision")
         self.decide(decision)
 
     def decide(self, decision: str) -> None:
+        """Record a decision on the selected review. An approval over warnings nobody
+        acknowledged asks once, listing them, and records the acknowledgement."""
         item = self.selected()
         if item is None or not item.mine or self.store is None:
             return
+        from warroom.services import review
+
+        store, actor, draft_id = self.store, self.actor, item.request.draft_id
+        if decision != "approve":
+            self._record(item, decision, acknowledge=False)
+            return
+
+        def ask(allowed) -> None:
+            acknowledge = False
+            if allowed.unacknowledged:
+                import ui.composer  # its confirm(), which the tests answer
+
+                if not ui.composer.confirm(self, "The linter warns — War room", ui.composer.warnings_question(
+                        f"Approve the update to {item.audience}?", allowed.unacknowledged), "&Approve anyway"):
+                    self.message.setText("Not approved.")
+                    return
+                acknowledge = True
+            self._record(item, decision, acknowledge=acknowledge)
+
+        self.ops.read(lambda: review.allowed(store, draft_id, actor), ask, self._failed)
+
+    def _record(self, item, decision: str, *, acknowledge: bool) -> None:
         from warroom.services import review
 
         store, actor, draft_id, comment = self.store, self.actor, item.request.draft_id, self.comment.text()
@@ -258,16 +322,20 @@ class ReviewsView(QWidget):
             self.message.setText(f"Recorded. The update is now {state.replace('_', ' ')}.")
             self.reload()
 
-        def failed(error: BaseException) -> None:
-            self.message.setText(str(error) if isinstance(error, WarroomError) else f"Not recorded: {error}")
+        self.ops.write(lambda: review.decide(store, actor, draft_id, decision, comment=comment, role=role,
+                                             acknowledge=acknowledge), done, self._failed)
 
-        self.ops.write(lambda: review.decide(store, actor, draft_id, decision, comment=comment, role=role),
-                       done, failed)
+    def _failed(self, error: BaseException) -> None:
+        from warroom.services.wording import WordsRefused
+
+        self.message.setText(str(error) if isinstance(error, WarroomError) else f"Not recorded: {error}")
+        if isinstance(error, WordsRefused):
+            self.findings.show_flags(error.flags)  # what the core refused, listed
 
 
 def _diff(old, new) -> str:
     lines = []
-    for field in ("subject", "long", "short", "chat"):
-        lines += difflib.unified_diff(getattr(old, field).splitlines(), getattr(new, field).splitlines(),
+    for field in ("title", "subject", "long", "short", "chat"):
+        lines += difflib.unified_diff((getattr(old, field) or "").splitlines(), (getattr(new, field) or "").splitlines(),
                                       f"r{old.revision} {field}", f"r{new.revision} {field}", lineterm="")
     return "\n".join(lines) or "No changes."

@@ -157,3 +157,89 @@ def test_draft_to_published_in_the_window(qtbot, window_as, db_path, clock, cate
     assert drafts.get(store, ccol.view.id, viewer=SYSTEM).state == "published"
     assert timeline.entries(store, inc.id, viewer=SYSTEM)[-1].kind.value == "published"
     store.close()
+
+
+def _submitted(store, *, title: str, short: str | None = None, status: str | None = None, extra: str = ""):
+    """A customers' update in review on an incident of its own, written by Sam."""
+    inc = incidents.open_incident(store, "Dana", title="Login failing", severity="SEV2", customer_facing=True)
+    if status:
+        incidents.set_status(store, "Dana", inc.id, status)
+    d = drafts.compose_drafts(store, "Sam", inc.id, ["customers"])[0]
+    d = drafts.save_revision(store, "Sam", d.id, title=title, subject=d.subject, long=d.long + extra,
+                             short=short, chat=None)
+    review.submit(store, "Sam", d.id, acknowledge=True)
+    return inc, d
+
+
+def _choose(w, inc):
+    w.reload_incidents(select=inc.id)
+    w.show_reviews()
+    row = next(i for i, it in enumerate(w.reviews.model.items) if it.incident_id == inc.id and it.mine)
+    w.reviews.table.selectRow(row)
+    return w.reviews
+
+
+def test_a_review_shows_every_word_that_goes_out_and_the_cores_findings(qtbot, window_as, setup):
+    store = setup[0]
+    sms = "Login is failing. We are sorry, this was our fault."
+    inc, d = _submitted(store, title="Login problems for some customers", short=sms)
+    view = _choose(window_as("Ravi Shah"), inc)
+    assert view.public_title.text() == "Login problems for some customers"
+    assert view.subject.text() == d.subject
+    assert view.long_text.toPlainText() == d.long
+    assert view.short_text.toPlainText() == sms
+    assert view.chat_text.toPlainText() == d.chat
+    assert [view.texts.tabText(i) for i in range(3)] == ["Status page / e-mail", "SMS", "Chat"]
+    # the findings are the core's, on every text: the SMS's own words are linted too
+    flags = review.findings(store, d.id, "Ravi Shah")
+    assert flags and view.findings.count() == len(flags)
+    items = [view.findings.item(i).text() for i in range(view.findings.count())]
+    assert any(t.startswith("⚠ SMS · liability") and t.endswith("(acknowledged)") for t in items), items
+    # what changed since the template includes the title
+    assert "+Login problems for some customers" in view.diff_template.toPlainText()
+    # the header is text, never markup
+    assert view.title.textFormat() == Qt.TextFormat.PlainText and "revision 2 by Sam" in view.title.text()
+
+
+def test_findings_read_one_revision_for_someone_who_may_see_it(setup):
+    from warroom.errors import NotFound
+
+    store, _inc, d = setup
+    drafts.save_revision(store, "Sam", d.id, subject=d.subject, long=d.long + "\nThis was our fault.")
+    now = review.findings(store, d.id, "Ravi Shah")
+    assert any(f.finding.rule == "liability" and f.field == "long" for f in now)
+    assert not any(f.finding.rule == "liability" for f in review.findings(store, d.id, "Ravi Shah", revision=2))
+    assert [f.blocking for f in now] == sorted((f.blocking for f in now), reverse=True)  # blocking first
+    with pytest.raises(NotFound):
+        review.findings(store, d.id, "Ravi Shah", revision=99)
+    with pytest.raises(Exception, match="not in the people register"):
+        review.findings(store, d.id, "Nobody Known")
+
+
+def test_approving_over_a_warning_nobody_acknowledged_asks_once(qtbot, window_as, setup, confirmations):
+    store = setup[0]
+    # Guessing at the cause is fine once the cause is identified; back to investigating, it warns.
+    inc, d = _submitted(store, title="Login problems", status="identified",
+                        extra="\nThis is probably caused by a bad deploy.")
+    assert review.allowed(store, d.id, "Ravi Shah").unacknowledged == ()
+    incidents.set_status(store, "Dana", inc.id, "investigating")
+    (open_,) = review.allowed(store, d.id, "Ravi Shah").unacknowledged
+    assert open_.finding.rule == "speculation"
+    view = _choose(window_as("Ravi Shah"), inc)
+    confirmations.answer = False
+    view.decide("approve")
+    (question,) = confirmations
+    assert question.startswith("Approve the update to customers?") and "'probably caused'" in question
+    assert view.message.text() == "Not approved."
+    assert [r.state for r in review.requests(store, d.id, viewer=SYSTEM)
+            if r.role.value == "technical_reviewer"] == ["pending"]
+    confirmations.answer = True
+    view.decide("approve")
+    assert len(confirmations) == 2 and "Recorded" in view.message.text()
+    assert [r.state for r in review.requests(store, d.id, viewer=SYSTEM)
+            if r.role.value == "technical_reviewer"] == ["approved"]
+    assert open_.key in drafts.get(store, d.id, viewer=SYSTEM).acknowledged
+    # acknowledged on this revision: the second reviewer is not asked again
+    mia = _choose(window_as("Mia Lindqvist"), inc)
+    mia.decide("approve")
+    assert len(confirmations) == 2 and "approved" in mia.message.text()

@@ -245,6 +245,27 @@ def waiting_summary(store: Store, incident_id: uuid.UUID, *, viewer: str) -> dic
     return out
 
 
+def findings(store: Store, draft_id: uuid.UUID, viewer: str, *, revision: int | None = None) -> list[wording.Flag]:
+    """The linter's findings on one revision of an update (its current one unless
+    ``revision`` is named), blocking first, in reading order: what a reviewer reads
+    beside the words. The same judgement the steps apply; a window never lints."""
+    from warroom.store.models import DraftRevision
+
+    with store.read() as session:
+        d = draft_row(session, draft_id)
+        incidents.find(session, d.incident_id, viewer)
+        if revision is None:
+            rev = current_revision(session, d)
+        else:
+            rev = session.scalars(select(DraftRevision).where(DraftRevision.draft_id == d.id,
+                                                              DraftRevision.number == revision)).first()
+            if rev is None:
+                raise NotFound(f"This update has no revision {revision}.", field="revision")
+        order = [name for name, _channel in wording.FIELDS]
+        return sorted(wording.flags_in(session, d, rev),
+                      key=lambda f: (not f.blocking, order.index(f.field) if f.field in order else len(order)))
+
+
 @dataclass(frozen=True, slots=True)
 class Allowed:
     """What one person may do with one update now, and why not: computed here, the
