@@ -67,8 +67,10 @@ def cli(capsys, db_path):
 def memory_keyring(monkeypatch):
     import keyring
 
-    backend = make_memory_keyring()
+    # The default backend first: keyring picks it from every backend class it knows, and a
+    # test backend made before that choice would become everybody's default.
     previous = keyring.get_keyring()
+    backend = make_memory_keyring()
     keyring.set_keyring(backend)
     yield backend
     keyring.set_keyring(previous)

@@ -138,9 +138,10 @@ class JournalCheck(QObject):
 def journal_report_dialog(report: IntegrityReport, parent=None) -> ReportDialog:
     problems = list(report.problems)
     if report.ok:
+        signed = " and signed by this device" if not report.notes else ""
         return ReportDialog("Check the journal", f"Journal intact: {report.events:,} events on "
-                            f"{report.devices} device(s). Nothing was changed after it was written.", [],
-                            ok=True, parent=parent)
+                            f"{report.devices} device(s). Nothing was changed after it was written{signed}.",
+                            [f"note: {n}" for n in report.notes], ok=True, parent=parent)
     lines = [f"first bad: {problems[0]}"] + [f"also: {p}" for p in problems[1:]]
     return ReportDialog("Check the journal", f"Journal check FAILED ({report.events:,} events on "
                         f"{report.devices} device(s)). Keep this database as it is and make a copy of it "

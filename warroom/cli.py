@@ -187,7 +187,7 @@ def cmd_verify(store: Store, args, out: Output) -> int:
     report = integrity.check(store, storage=args.integrity)
     problems = list(report.problems)
     data = {"ok": report.ok, "devices": report.devices, "events": report.events, "problems": problems,
-            "first_bad_event": report.first_bad_event}
+            "first_bad_event": report.first_bad_event, "notes": list(report.notes)}
     if out.as_json:
         out.data(data)
     elif problems:
@@ -195,7 +195,10 @@ def cmd_verify(store: Store, args, out: Output) -> int:
         for p in problems:
             print(f"  first bad: {p}" if p == problems[0] else f"  also: {p}")
     else:
-        print(f"Journal intact: {report.events:,} events on {report.devices} device(s).")
+        signed = "" if report.notes else ", signed by this device"
+        print(f"Journal intact: {report.events:,} events on {report.devices} device(s){signed}.")
+    for note in report.notes:
+        print(f"  note: {note}")
     return EXIT_CHECK if problems else EXIT_OK
 
 

@@ -86,6 +86,9 @@ class VerifyReport:
     problems: list[Problem]
     #: Where the tables (current state) disagree with what the journal recorded.
     mismatches: list[str] = field(default_factory=list)
+    #: What the check cannot vouch for, without it being wrong: events not signed
+    #: (yet), a signer it cannot confirm.
+    notes: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -124,9 +127,16 @@ _COLUMNS = "id, device_id, seq, at, actor, incident_id, kind, payload, prev_hash
 PROGRESS_EVERY = 10_000
 
 
-def verify(session: Session, progress: Callable[[int, int], None] | None = None) -> VerifyReport:
+def verify(session: Session, progress: Callable[[int, int], None] | None = None, *,
+           own_key: str | None = None, trusted_keys: frozenset[str] = frozenset()) -> VerifyReport:
     """Walk every chain, every row of the journal included; report the first break of
-    each chain, then check that the tables agree with what the journal recorded.
+    each chain, check each chain's signed checkpoint, then check that the tables agree
+    with what the journal recorded.
+
+    ``own_key`` is this device's public key as the keyring holds it (None when it
+    cannot be read): a checkpoint signed by any other key was re-signed by someone
+    who rewrote the chain. ``trusted_keys`` are other signers accepted for other
+    devices' chains.
 
     ``progress(done, total)`` is called every :data:`PROGRESS_EVERY` events and once
     at the end of the walk; it may raise to stop the check (a Cancel button)."""
@@ -138,11 +148,16 @@ def verify(session: Session, progress: Callable[[int, int], None] | None = None)
     sqlite = conn.dialect.name == "sqlite"
     problems: list[Problem] = []
     devices: dict[uuid.UUID, tuple[int, str]] = {}
-    for raw_id, last_seq, last_hash in conn.exec_driver_sql("SELECT id, last_seq, last_hash FROM device"):
+    checkpoints: dict[uuid.UUID, _Checkpoint] = {}
+    for raw_id, last_seq, last_hash, signed_seq, signature, public_key in conn.exec_driver_sql(
+            "SELECT id, last_seq, last_hash, signed_seq, signature, public_key FROM device"):
         devices[_uuid(raw_id)] = (last_seq, last_hash)
+        checkpoints[_uuid(raw_id)] = _Checkpoint(signed_seq or 0, signature, public_key)
     local = conn.exec_driver_sql("SELECT value FROM meta WHERE key = 'device_id'").scalar()
-    if local is None or _uuid(local) not in devices:
+    local_id = _uuid(local) if local is not None else None
+    if local_id is None or local_id not in devices:
         problems.append(Problem(None, 0, None, "this database's own device record is missing (the journal was emptied?)"))
+    notes: list[str] = []
 
     total = 0
     state = _Replay()
@@ -150,6 +165,8 @@ def verify(session: Session, progress: Callable[[int, int], None] | None = None)
     current: uuid.UUID | None = None
     raw_current: Any = None
     prev, expected, broken = GENESIS, 1, False
+    signed_hash: str | None = None
+    late: list[tuple[int, int]] = []
 
     def close_chain() -> None:
         if current is None or broken:
@@ -158,6 +175,11 @@ def verify(session: Session, progress: Callable[[int, int], None] | None = None)
         if head is not None and (head[0] != expected - 1 or head[1] != prev):
             problems.append(Problem(current, expected, None,
                                     f"missing: the device's head is #{head[0]} but the chain ends at #{expected - 1}"))
+            return
+        point = checkpoints.get(current)
+        if point is not None:
+            _check_signature(current, point, expected - 1, signed_hash, current == local_id, own_key, trusted_keys,
+                             problems, notes)
 
     # Grouped by the stored text of the device id: a row stored in another form is its own group.
     for row in conn.exec_driver_sql(f"SELECT {_COLUMNS} FROM journal_event ORDER BY device_id, seq"):
@@ -168,7 +190,7 @@ def verify(session: Session, progress: Callable[[int, int], None] | None = None)
         if raw_device != raw_current:
             close_chain()
             raw_current = raw_device
-            prev, expected, broken = GENESIS, 1, False
+            prev, expected, broken, signed_hash = GENESIS, 1, False, None
             try:
                 current = _uuid(raw_device)
             except ValueError:
@@ -216,8 +238,16 @@ def verify(session: Session, progress: Callable[[int, int], None] | None = None)
             continue
         prev = digest
         expected += 1
+        point = checkpoints.get(current)
+        if point is not None and seq == point.seq:
+            signed_hash = digest
+        if kind == "journal.signed_late":
+            late.append(_late_range(payload))
         state.apply(kind, payload, raw_incident, raw_at)
     close_chain()
+    for first, last in late:
+        notes.append(f"events #{first}–#{last} were written without a signature (the key was locked, or they "
+                     "were added outside War room) and signed afterwards")
     if progress:
         progress(total, total)
     for device_id in devices.keys() - walked:
@@ -225,7 +255,67 @@ def verify(session: Session, progress: Callable[[int, int], None] | None = None)
             problems.append(Problem(device_id, 1, None, f"missing: the device's head is #{devices[device_id][0]} "
                                                         "but it has no events"))
     mismatches = state.compare(conn)
-    return VerifyReport(devices=len(devices), events=total, problems=problems, mismatches=mismatches)
+    return VerifyReport(devices=len(devices), events=total, problems=problems, mismatches=mismatches, notes=notes)
+
+
+# -- signed checkpoints ------------------------------------------------------------
+# The chain proves that nothing changed *relative to its head*; the head's signature
+# proves who vouched for that head. Whoever can write the file but lacks the device
+# key can recompute every hash, but cannot sign the new head.
+
+@dataclass(frozen=True, slots=True)
+class _Checkpoint:
+    seq: int
+    signature: str | None
+    public_key: str | None
+
+
+def _late_range(payload_text: str) -> tuple[int, int]:
+    try:
+        payload = json.loads(payload_text)
+        return int(payload["from_seq"]), int(payload["to_seq"])
+    except (ValueError, KeyError, TypeError):
+        return 0, 0
+
+
+def _check_signature(device: uuid.UUID, point: _Checkpoint, last_seq: int, signed_hash: str | None, local: bool,
+                     own_key: str | None, trusted_keys: frozenset[str], problems: list[Problem],
+                     notes: list[str]) -> None:
+    from warroom import devicekey
+
+    if point.signature is None or point.public_key is None:
+        if local and own_key is not None and last_seq > 1:
+            problems.append(Problem(device, last_seq, None,
+                                    "this device has a signing key but its journal carries no signature: the "
+                                    "signature was removed by hand, or every change so far was made while the key "
+                                    "was locked (make a change with the key at hand, then check again)"))
+        elif last_seq > 1:
+            notes.append("the journal is not signed yet (no device key was at hand when it was written): "
+                         "a chain rewritten with recomputed hashes would not be caught")
+        return
+    who = devicekey.fingerprint(point.public_key)
+    if point.seq > last_seq or signed_hash is None:
+        problems.append(Problem(device, point.seq, None, f"the signed checkpoint at #{point.seq} is past the end of "
+                                                         f"the chain (#{last_seq}): events were removed"))
+        return
+    if not devicekey.checkpoint_valid(point.public_key, point.signature, device, point.seq, signed_hash):
+        problems.append(Problem(device, point.seq, None,
+                                f"the signed checkpoint at #{point.seq} does not match the chain: events up to "
+                                f"#{point.seq} were rewritten after they were signed"))
+        return
+    if local and own_key is not None and point.public_key != own_key:
+        problems.append(Problem(device, point.seq, None,
+                                f"the journal was signed by key {who}, not by this device's key "
+                                f"({devicekey.fingerprint(own_key)}): someone re-signed a rewritten chain"))
+        return
+    if local and own_key is None:
+        notes.append(f"the journal is signed by key {who}; this device's key could not be read to confirm it is "
+                     "this device's own (unlock the keyring or the secrets file)")
+    elif not local and point.public_key not in trusted_keys:
+        notes.append(f"device {device}'s chain is signed by key {who}, which this database does not trust")
+    if point.seq < last_seq:
+        notes.append(f"the last {last_seq - point.seq} events of {'this device' if local else f'device {device}'} "
+                     "are not signed yet (written while the key was locked)")
 
 
 # The tables are the current state and the journal its history: they must agree.

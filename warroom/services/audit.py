@@ -25,7 +25,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from sqlalchemy import select
 
-from warroom import __version__, secrets
+from warroom import __version__, devicekey, secrets
 from warroom.clock import isoformat
 from warroom.errors import InputError
 from warroom.journal import canonical_json
@@ -59,12 +59,8 @@ def merkle_root(leaves: list[bytes]) -> bytes:
 
 # -- the signing key ------------------------------------------------------------------------
 
-def _key_name(store: Store) -> str:
-    return f"archive-signing-key:{store.device_id}"
-
-
 def signing_key(store: Store, key_file: Path | None = None) -> Ed25519PrivateKey:
-    """This database's archive key, made on first use."""
+    """This database's archive key (the device key, which signs its journal too), made on first use."""
     if key_file is not None:
         if key_file.exists():
             try:
@@ -80,33 +76,18 @@ def signing_key(store: Store, key_file: Path | None = None) -> Ed25519PrivateKey
                                                                                          "key file: ")))
         secrets.write_private_file(key_file, pem)
         return key
-    stored = secrets.get(_key_name(store))
-    if stored:
-        return Ed25519PrivateKey.from_private_bytes(base64.b64decode(stored))
-    key = Ed25519PrivateKey.generate()
-    raw = key.private_bytes(serialization.Encoding.Raw, serialization.PrivateFormat.Raw,
-                            serialization.NoEncryption())
-    secrets.put(_key_name(store), base64.b64encode(raw).decode("ascii"))
-    return key
+    return devicekey.load_or_make(store.device_id)
 
 
 def own_public_key(store: Store) -> str | None:
     """This database's archive public key, if it has one and it can be read without
     asking anybody (no key is made here)."""
-    if secrets.vault_needed():
-        return None             # a locked secrets file: not worth a prompt
-    try:
-        stored = secrets.get(_key_name(store))
-    except InputError:          # a locked keyring
-        return None
-    if not stored:
-        return None
-    return public_key_text(Ed25519PrivateKey.from_private_bytes(base64.b64decode(stored)))
+    key = devicekey.existing(store.device_id)
+    return devicekey.public_text(key) if key is not None else None
 
 
 def public_key_text(key: Ed25519PrivateKey) -> str:
-    raw = key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-    return base64.b64encode(raw).decode("ascii")
+    return devicekey.public_text(key)
 
 
 # -- the container ----------------------------------------------------------------------------

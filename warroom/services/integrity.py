@@ -7,6 +7,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from sqlalchemy import select
+
 from warroom.store import Store
 
 
@@ -17,6 +19,8 @@ class Report:
     #: What is wrong, the first break first: "…", "state: …", "storage: …".
     problems: tuple[str, ...]
     first_bad_event: str | None
+    #: What the check cannot vouch for without it being wrong (unsigned events, a signer it cannot confirm).
+    notes: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -26,14 +30,19 @@ class Report:
 def check(store: Store, *, storage: bool = False,
           progress: Callable[[int, int], None] | None = None) -> Report:
     """``progress(done, total)`` every few thousand events; it may raise to stop."""
+    from warroom import devicekey
     from warroom.journal import verify
+    from warroom.store.models import TrustedKey
 
+    key = devicekey.existing(store.device_id)
+    own = devicekey.public_text(key) if key is not None else None
     with store.read() as session:
-        report = verify(session, progress=progress)
+        trusted = frozenset(session.scalars(select(TrustedKey.public_key)))
+        report = verify(session, progress=progress, own_key=own, trusted_keys=trusted)
         problems = [str(p) for p in report.problems] + [f"state: {m}" for m in report.mismatches]
         if storage:
             lines = [r[0] for r in session.connection().exec_driver_sql("PRAGMA integrity_check").all()]
             if lines != ["ok"]:
                 problems += [f"storage: {line}" for line in lines]
     first = str(report.first.event_id) if report.first and report.first.event_id else None
-    return Report(report.devices, report.events, tuple(problems), first)
+    return Report(report.devices, report.events, tuple(problems), first, tuple(report.notes))

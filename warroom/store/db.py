@@ -16,20 +16,23 @@ import uuid
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import create_engine, event, insert, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from warroom import __version__
+from warroom import __version__, devicekey
 from warroom.clock import Clock, SystemClock
 from warroom.errors import StoreError
 from warroom.identity import is_system
 from warroom.ids import uuid7
 from warroom.journal import GENESIS, canonical_json, event_hash, event_header
 from warroom.store.models import Device, JournalEvent, Meta
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +45,7 @@ _SLOW_MS = 200
 #: The newest schema revision. Kept here so that opening an up-to-date database
 #: needs no Alembic import (a tenth of a second at every start); a test checks it
 #: against the migration scripts.
-SCHEMA_HEAD = "0011"
+SCHEMA_HEAD = "0012"
 
 
 def alembic_config():
@@ -192,14 +195,45 @@ class Tx:
         self._head = (seq, digest)
         return event_id
 
+    def _may_sign(self, key: Ed25519PrivateKey) -> bool:
+        """Sign the new head only over a chain that still holds the last signed one: a
+        chain rewritten by hand is never laundered by the next honest write."""
+        device = self.session.get(Device, self.store.device_id)
+        assert device is not None
+        if device.signature is None:
+            return True
+        signed_hash = self.session.execute(select(JournalEvent.hash).where(
+            JournalEvent.device_id == self.store.device_id, JournalEvent.seq == device.signed_seq)).scalar()
+        if (device.public_key == devicekey.public_text(key) and signed_hash is not None
+                and devicekey.checkpoint_valid(device.public_key, device.signature, self.store.device_id,
+                                               device.signed_seq, signed_hash)):
+            return True
+        log.warning("the journal no longer matches its last signature: not signing over it "
+                    "(run warroom-cli verify)")
+        return False
+
     def flush_journal(self) -> None:
         if not self._events:
             return
         self.session.flush()
+        values: dict[str, Any] = {}
+        key = self.store.device_key()
+        if key is not None and self._may_sign(key):
+            first = self._events[0]["seq"]
+            device = self.session.get(Device, self.store.device_id)
+            assert device is not None
+            if device.signature is not None and device.signed_seq < first - 1:
+                # Events were written since the last signature without one: the key was not
+                # at hand, or they were added outside War room. Signing now covers them, so
+                # the journal says so, and the check names them.
+                self.record("journal.signed_late", {"from_seq": device.signed_seq + 1, "to_seq": first - 1})
+            seq, digest = self._head  # type: ignore[misc]
+            values = {"signed_seq": seq, "public_key": devicekey.public_text(key),
+                      "signature": devicekey.sign_checkpoint(key, self.store.device_id, seq, digest)}
         self.session.execute(insert(JournalEvent), self._events)
         seq, digest = self._head  # type: ignore[misc]
         self.session.execute(update(Device).where(Device.id == self.store.device_id)
-                             .values(last_seq=seq, last_hash=digest))
+                             .values(last_seq=seq, last_hash=digest, **values))
         self._events.clear()
 
 
@@ -212,6 +246,16 @@ class Store:
         self.clock = clock
         self.device_id = device_id
         self._write_engine = engine.execution_options(immediate=True)
+        self._device_key: Ed25519PrivateKey | None = None
+        #: False for a store that must never touch the keyring (a scratch copy, a benchmark).
+        self.signs = True
+
+    def device_key(self) -> Ed25519PrivateKey | None:
+        """The key that signs this device's chain head, or None when it cannot be had
+        without asking someone (then the journal is signed at a later write)."""
+        if self._device_key is None and self.signs:
+            self._device_key = devicekey.for_writes(self.device_id)
+        return self._device_key
 
     # -- opening -----------------------------------------------------------
 
@@ -244,7 +288,26 @@ class Store:
         except Exception:
             engine.dispose()
             raise
-        return cls(path, engine, clock, device_id)
+        store = cls(path, engine, clock, device_id)
+        if revision is not None and revision != head:
+            store.sign_head()
+        return store
+
+    def sign_head(self) -> bool:
+        """Sign this device's chain head now, if the key is at hand without asking anybody
+        (after an upgrade from a version that did not sign). Returns whether it did."""
+        key = devicekey.existing(self.device_id) if self.signs else None
+        if key is None:
+            return False
+        with self._write_engine.begin() as conn:
+            row = conn.execute(select(Device.last_seq, Device.last_hash, Device.signature)
+                               .where(Device.id == self.device_id)).one()
+            if row.signature is not None:   # signed before: a lagging signature is caught up by a write
+                return False
+            conn.execute(update(Device).where(Device.id == self.device_id).values(
+                signed_seq=row.last_seq, public_key=devicekey.public_text(key),
+                signature=devicekey.sign_checkpoint(key, self.device_id, row.last_seq, row.last_hash)))
+        return True
 
     @staticmethod
     def _prepare(engine: Engine, clock: Clock, is_new: bool, migrate: bool) -> uuid.UUID:

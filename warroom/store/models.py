@@ -79,6 +79,22 @@ class Device(Base):
     #: The head of this device's chain: the last sequence number and hash.
     last_seq: Mapped[int] = mapped_column(Integer, default=0)
     last_hash: Mapped[str] = mapped_column(String(64))
+    #: The last signed checkpoint: the chain up to ``signed_seq`` is signed by the
+    #: device's Ed25519 key, whose public half is ``public_key`` (see warroom.devicekey).
+    signed_seq: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    signature: Mapped[str | None] = mapped_column(Text)
+    public_key: Mapped[str | None] = mapped_column(String(64))
+
+
+class TrustedKey(Base):
+    """A public key whose signatures this database accepts besides its own device's
+    (an archive from Legal's laptop, another device's journal)."""
+
+    __tablename__ = "trusted_key"
+    public_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    added_at: Mapped[datetime]
+    added_by: Mapped[str] = mapped_column(String(200))
 
 
 class JournalEvent(Base):

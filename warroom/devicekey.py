@@ -1,0 +1,120 @@
+"""This device's Ed25519 key: it signs the journal's chain head and the archives.
+
+The private key is made once per database device and kept in the OS keyring, or
+in the passphrase-encrypted secrets file where there is no keyring (see
+:mod:`warroom.secrets`); it never reaches the database. Only the public half is
+written beside what it signs.
+
+Writes never wait for a person: :func:`for_writes` gives the key only when it can
+be read without a prompt, and None otherwise (the journal is then signed at the
+next write that has the key, and the check says which events waited).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import logging
+import os
+import uuid
+from typing import TYPE_CHECKING
+
+from warroom import secrets
+from warroom.errors import InputError
+
+if TYPE_CHECKING:  # cryptography takes a twentieth of a second to import; read-only commands never need it
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+log = logging.getLogger(__name__)
+
+#: What a journal checkpoint signs, before the device, sequence number and hash.
+CHECKPOINT_DOMAIN = b"warroom-journal-checkpoint-v1"
+
+
+def secret_name(device_id: uuid.UUID) -> str:
+    # The name predates the journal's use of the key: archives were its first use.
+    return f"archive-signing-key:{device_id}"
+
+
+def _from_text(text: str) -> Ed25519PrivateKey:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    return Ed25519PrivateKey.from_private_bytes(base64.b64decode(text))
+
+
+def load_or_make(device_id: uuid.UUID) -> Ed25519PrivateKey:
+    """The device's key, made and kept on first use; may ask for the secrets file's passphrase."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    stored = secrets.get(secret_name(device_id))
+    if stored:
+        return _from_text(stored)
+    key = Ed25519PrivateKey.generate()
+    raw = key.private_bytes(serialization.Encoding.Raw, serialization.PrivateFormat.Raw,
+                            serialization.NoEncryption())
+    secrets.put(secret_name(device_id), base64.b64encode(raw).decode("ascii"))
+    return key
+
+
+def existing(device_id: uuid.UUID) -> Ed25519PrivateKey | None:
+    """The device's key if it has one and it can be read without asking anybody."""
+    if secrets.vault_needed():
+        return None             # a locked secrets file: not worth a prompt
+    try:
+        stored = secrets.get(secret_name(device_id))
+    except InputError:          # a locked keyring
+        return None
+    return _from_text(stored) if stored else None
+
+
+def for_writes(device_id: uuid.UUID) -> Ed25519PrivateKey | None:
+    """The key to sign the journal with, made on first use, or None when that would
+    need a person (a locked keyring, or a secrets file without its passphrase in
+    WARROOM_KEY_PASSPHRASE). Never raises."""
+    if secrets.vault_needed() and os.environ.get("WARROOM_KEY_PASSPHRASE") is None:
+        return None
+    try:
+        return load_or_make(device_id)
+    except Exception as exc:  # a keyring can fail in many ways; a write must not
+        log.warning("the journal is not signed for now: the device key cannot be read (%s)", exc)
+        return None
+
+
+def public_text(key: Ed25519PrivateKey) -> str:
+    from cryptography.hazmat.primitives import serialization
+
+    raw = key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    return base64.b64encode(raw).decode("ascii")
+
+
+def fingerprint(public_key: str) -> str:
+    """A short, readable name for a public key: the first 16 hex digits of its SHA-256,
+    in groups of four (``3f2a:91c0:…``)."""
+    try:
+        raw = base64.b64decode(public_key, validate=True)
+    except ValueError:
+        raw = public_key.encode("utf-8", "replace")
+    digest = hashlib.sha256(raw).hexdigest()[:16]
+    return ":".join(digest[i:i + 4] for i in range(0, 16, 4))
+
+
+def checkpoint_message(device_id: uuid.UUID, seq: int, head_hash: str) -> bytes:
+    return b"\n".join([CHECKPOINT_DOMAIN, str(device_id).encode("ascii"), str(seq).encode("ascii"),
+                       head_hash.encode("ascii")])
+
+
+def sign_checkpoint(key: Ed25519PrivateKey, device_id: uuid.UUID, seq: int, head_hash: str) -> str:
+    return base64.b64encode(key.sign(checkpoint_message(device_id, seq, head_hash))).decode("ascii")
+
+
+def checkpoint_valid(public_key: str, signature: str, device_id: uuid.UUID, seq: int, head_hash: str) -> bool:
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+    try:
+        verifier = Ed25519PublicKey.from_public_bytes(base64.b64decode(public_key, validate=True))
+        verifier.verify(base64.b64decode(signature, validate=True), checkpoint_message(device_id, seq, head_hash))
+    except (InvalidSignature, ValueError, TypeError):
+        return False
+    return True
