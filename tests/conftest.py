@@ -63,6 +63,35 @@ def cli(capsys, db_path):
     return run
 
 
+@pytest.fixture(scope="session")
+def pg_cluster():
+    """A throwaway PostgreSQL cluster on a Unix socket, shared by the session's tests.
+    Skips with one line where PostgreSQL is missing, fails in CI (see tests/helpers/pg.py)."""
+    import shutil
+
+    from tests.helpers import pg
+
+    try:
+        cluster = pg.start()
+    except pg.Unavailable as exc:
+        if pg.required():
+            pytest.fail(f"PostgreSQL is required here (WARROOM_REQUIRE_POSTGRES=1) but did not start: {exc}")
+        pytest.skip(f"no PostgreSQL on this machine: {str(exc).splitlines()[0]}")
+    yield cluster
+    cluster.stop()
+    shutil.rmtree(cluster.folder, ignore_errors=True)
+
+
+@pytest.fixture
+def pg_database(pg_cluster, request):
+    """A fresh, empty database on the cluster for one test; returns its name."""
+    name = "t_" + "".join(c if c.isalnum() else "_" for c in request.node.name.lower())[:50]
+    pg_cluster.sql(f'DROP DATABASE IF EXISTS "{name}"')
+    pg_cluster.sql(f'CREATE DATABASE "{name}"')
+    yield name
+    pg_cluster.sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 @pytest.fixture
 def memory_keyring(monkeypatch):
     import keyring
