@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from warroom.errors import InputError, WarroomError
 from warroom.timefmt import TimeFormatter
 from ui.qt import (
+    plain_tip,
     QAbstractTableModel,
     QAction,
     QBrush,
@@ -26,18 +27,18 @@ from ui.qt import (
     QFormLayout,
     QHBoxLayout,
     QHeaderView,
+    QInputDialog,
     QKeySequence,
     QLabel,
-    QInputDialog,
     QLineEdit,
     QMessageBox,
     QModelIndex,
     QPushButton,
     Qt,
+    qt_alive,
     QTableView,
     QVBoxLayout,
     Signal,
-    qt_alive,
 )
 
 if TYPE_CHECKING:
@@ -176,9 +177,9 @@ class ChannelModel(QAbstractTableModel):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.ToolTipRole:
             if col == self.ERROR and c.last_error:
-                return c.last_error
+                return plain_tip(c.last_error)  # a vendor's words: an error page may be HTML
             settings = ", ".join(f"{k}={_shown(v)}" for k, v in c.config.items() if v not in (None, "", {}))
-            return f"{c.name}: {c.label}" + (f"\n{settings}" if settings else "")
+            return plain_tip(f"{c.name}: {c.label}" + (f"\n{settings}" if settings else ""))
         return None
 
 
@@ -224,6 +225,7 @@ class ChannelForm(QDialog):
         layout.addLayout(self.fields_form)
         note = QLabel("<small>* required. Secrets go to the system keyring, never to the database, and are not "
                       "shown again.</small>")
+        note.setTextFormat(Qt.TextFormat.RichText)
         note.setWordWrap(True)
         layout.addWidget(note)
         layout.addWidget(self.error)
@@ -276,6 +278,7 @@ class ChannelForm(QDialog):
             self.secret.setToolTip(f"The secret: {module.SECRET}. Kept in the keyring; never shown again.")
             self.secret_hint = QLabel(f"<small>{html.escape(module.SECRET[:1].upper() + module.SECRET[1:])}</small>")
             self.secret_hint.setObjectName("secretHint")
+            self.secret_hint.setTextFormat(Qt.TextFormat.RichText)
             self.fields_form.addRow(f"&Secret{' *' if required else ''}", self.secret)
             self.fields_form.addRow("", self.secret_hint)
         if not module.FIELDS and module.SECRET is None:
@@ -350,6 +353,7 @@ class ChannelsDialog(QDialog):
         self.table.selectionModel().currentRowChanged.connect(self._update_buttons)
         self.hint = QLabel()
         self.hint.setObjectName("channelsHint")
+        self.hint.setTextFormat(Qt.TextFormat.RichText)
         self.hint.setWordWrap(True)
         self.hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.hint.setStyleSheet("color:#555; padding:18px;")

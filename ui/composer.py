@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from warroom.errors import WarroomError
 from ui.editors import FIELD_LABELS, ChannelEditor, FindingsList, Preview, underline
 from ui.qt import (
+    plain_tip,
     QApplication,
     QCheckBox,
     QComboBox,
@@ -29,12 +30,12 @@ from ui.qt import (
     QShortcut,
     QSplitter,
     Qt,
+    qt_alive,
     QTextCursor,
     QTimer,
     QVBoxLayout,
     QWidget,
     Signal,
-    qt_alive,
 )
 
 if TYPE_CHECKING:
@@ -281,18 +282,19 @@ class DraftColumn(QFrame):
         self.submit_button.setVisible(not final)
         self.publish_button.setVisible(not final)
         self.submit_button.setEnabled(a.can_submit)
-        self.submit_button.setToolTip(a.why_not_submit or self._warned(
-            "Ask for the reviews this update needs (Ctrl+Enter).", a))
+        self.submit_button.setToolTip(plain_tip(a.why_not_submit or self._warned(
+            "Ask for the reviews this update needs (Ctrl+Enter).", a)))
         self.publish_button.setEnabled(a.can_publish)
-        self.publish_button.setToolTip(a.why_not_publish or self._warned("Publish it now (Ctrl+Shift+P).", a))
+        self.publish_button.setToolTip(plain_tip(a.why_not_publish or self._warned("Publish it now (Ctrl+Shift+P).",
+                                                                                   a)))
         self.retract_button.setVisible(view.state == "published" and view.kind != "retraction")
         self.retract_button.setEnabled(a.can_retract)
-        self.retract_button.setToolTip(a.why_not_retract or "Take the words back now: pages drop them, and those "
-                                       "who got them are told. Asks for a reason.")
+        self.retract_button.setToolTip(plain_tip(a.why_not_retract or "Take the words back now: pages drop them, "
+                                                 "and those who got them are told. Asks for a reason."))
         self.correct_button.setVisible(view.state == "retracted")
         self.correct_button.setEnabled(a.can_correct)
-        self.correct_button.setToolTip(a.why_not_correct or "Draft the corrected update, from these words, "
-                                       "reviewed like any update.")
+        self.correct_button.setToolTip(plain_tip(a.why_not_correct or "Draft the corrected update, from these "
+                                                 "words, reviewed like any update."))
         self.refresh()
 
     @staticmethod
@@ -341,7 +343,7 @@ class DraftColumn(QFrame):
         parts = [_KINDS[v.kind]] if v.kind in _KINDS else []
         parts += [v.locale, v.template or "no template"]
         self.header.setText(" · ".join(parts))
-        self.header.setToolTip(f"Revision {v.revision} by {v.author}")
+        self.header.setToolTip(plain_tip(f"Revision {v.revision} by {v.author}"))
         note = ""
         if v.state == "retracted":
             note = (f"Retracted {_utc(v.retracted_at)} by {v.retracted_by or 'someone'}: "

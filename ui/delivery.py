@@ -15,7 +15,7 @@ import threading
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from ui.qt import QLabel, QObject, Qt, Signal
+from ui.qt import QLabel, QObject, Qt, Signal, plain_tip
 
 if TYPE_CHECKING:
     from warroom.services.outbox import ChannelState
@@ -183,7 +183,7 @@ class ChannelStatus(QLabel):
         text = " · ".join(parts)
         if text != self.text():  # read every two seconds; repainted only when it changes
             self.setText(text)
-        tip = self._tooltip()
+        tip = plain_tip(self._tooltip())
         if tip != self.toolTip():
             self.setToolTip(tip)
         self.show()

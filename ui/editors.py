@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from warroom.render import NEXT_UPDATE
 from warroom.sms import sms_length
 from ui.qt import (
+    plain_tip,
     QColor,
     QFont,
     QFormLayout,
@@ -18,15 +19,15 @@ from ui.qt import (
     QListWidgetItem,
     QPlainTextEdit,
     QSyntaxHighlighter,
+    Qt,
     QTabWidget,
     QTextBrowser,
     QTextCharFormat,
     QTextCursor,
     QTextEdit,
+    QtGui,
     QVBoxLayout,
     QWidget,
-    Qt,
-    QtGui,
     Signal,
 )
 
@@ -70,7 +71,7 @@ def underline(editor: QPlainTextEdit, findings: list[Finding]) -> None:
         fmt = QTextCharFormat()
         fmt.setUnderlineStyle(QTextCharFormat.UnderlineStyle.WaveUnderline)
         fmt.setUnderlineColor(QColor("#c62828" if f.blocking else "#ef6c00"))
-        fmt.setToolTip(f"{f.message}\n{f.suggestion}")
+        fmt.setToolTip(plain_tip(f"{f.message}\n{f.suggestion}"))
         sel.format = fmt
         cursor = QTextCursor(editor.document())
         cursor.setPosition(min(f.start, len(editor.toPlainText())))
@@ -332,7 +333,7 @@ class FindingsList(QListWidget):
         for f in sorted(findings, key=lambda f: (not f.blocking, f.start)):
             mark = "⛔" if f.blocking else "⚠"
             item = QListWidgetItem(f"{mark} {f.rule}: “{text[f.start:f.end][:40]}” — {f.suggestion}")
-            item.setToolTip(f.message)
+            item.setToolTip(plain_tip(f.message))
             item.setForeground(QColor("#c62828" if f.blocking else "#ef6c00"))
             item.setData(Qt.ItemDataRole.UserRole, (f.start, f.end))
             self.addItem(item)
@@ -344,7 +345,7 @@ class FindingsList(QListWidget):
         for f in findings:
             mark = "⛔" if f.blocking else "⚠"
             item = QListWidgetItem(f"{mark} {where} · {f.rule}: “{text[f.start:f.end][:40]}” — {f.suggestion}")
-            item.setToolTip(f.message)
+            item.setToolTip(plain_tip(f.message))
             item.setForeground(QColor("#c62828" if f.blocking else "#ef6c00"))
             self.insertItem(0, item)
 
@@ -365,7 +366,7 @@ class FindingsList(QListWidget):
             ack = " (acknowledged)" if f.key in done else ""
             item = QListWidgetItem(f"{mark} {where} · {f.finding.rule}: “{f.text.strip()[:40]}” — "
                                    f"{f.finding.suggestion}{ack}")
-            item.setToolTip(f"{item.text()}\n\n{f.finding.message}")
+            item.setToolTip(plain_tip(f"{item.text()}\n\n{f.finding.message}"))
             item.setForeground(QColor(_RED if f.blocking else _AMBER))
             item.setData(Qt.ItemDataRole.UserRole, (f.field, f.finding.start, f.finding.end))
             self.addItem(item)

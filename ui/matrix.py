@@ -17,6 +17,7 @@ from warroom.domain import Severity
 from warroom.errors import WarroomError
 from warroom.services import matrix
 from ui.qt import (
+    plain_tip,
     QAbstractTableModel,
     QAction,
     QBrush,
@@ -38,10 +39,10 @@ from ui.qt import (
     QPushButton,
     QStringListModel,
     Qt,
+    qt_alive,
     QTableView,
     QVBoxLayout,
     Signal,
-    qt_alive,
 )
 
 if TYPE_CHECKING:
@@ -194,16 +195,19 @@ class MatrixModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.FontRole and not c.told:
             return self._italic
         if role == Qt.ItemDataRole.ToolTipRole:
-            where = f"{self.labels.get(c.audience, c.audience)} at {c.severity.value}"
-            if not c.told:
-                return f"{where}: not told."
-            if not c.routes:
-                return (f"{where}: told, but no channels: a published update is recorded and goes nowhere. "
-                        "Enter: choose channels.")
-            text = f"{where}: through {routes_sentence(c.routes)}."
-            problem = self._problem(c)
-            return text + (f"\n{problem}" if problem else "")
+            return plain_tip(self._tip(c))
         return None
+
+    def _tip(self, c: CellView) -> str:
+        where = f"{self.labels.get(c.audience, c.audience)} at {c.severity.value}"
+        if not c.told:
+            return f"{where}: not told."
+        if not c.routes:
+            return (f"{where}: told, but no channels: a published update is recorded and goes nowhere. "
+                    "Enter: choose channels.")
+        text = f"{where}: through {routes_sentence(c.routes)}."
+        problem = self._problem(c)
+        return text + (f"\n{problem}" if problem else "")
 
 
 class RouteCompleter(QCompleter):
@@ -414,6 +418,7 @@ class MatrixDialog(QDialog):
         intro = QLabel("Who hears what at each severity, and through which channels. A cell's channels are routes: "
                        "<b>statuspage&gt;site, slack&gt;email</b> sends to the status page and to Slack, each falling "
                        "back to the next when it is down. <b>Enter</b> or a double-click changes a cell.")
+        intro.setTextFormat(Qt.TextFormat.RichText)
         intro.setWordWrap(True)
         intro.setObjectName("matrixIntro")
         self.model = MatrixModel(self)
@@ -443,6 +448,7 @@ class MatrixDialog(QDialog):
 
         self.explain = QLabel()
         self.explain.setObjectName("cellExplain")
+        self.explain.setTextFormat(Qt.TextFormat.RichText)  # our markup; the names in it escaped
         self.explain.setWordWrap(True)
         self.status = QLabel()
         self.status.setObjectName("matrixStatus")

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from warroom.clock import Clock
 from warroom.domain import EntryKind, Severity, Status
 from warroom.timefmt import TimeFormatter, age_text
-from ui.qt import QAbstractTableModel, QBrush, QColor, QFont, QModelIndex, Qt
+from ui.qt import QAbstractTableModel, QBrush, QColor, QFont, QModelIndex, Qt, plain_tip
 
 if TYPE_CHECKING:  # imported for real once the database is open (see ui.lazy)
     from warroom.services.incidents import IncidentView
@@ -140,7 +140,7 @@ class IncidentListModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.TextAlignmentRole and col == self.SEV:
             return int(Qt.AlignmentFlag.AlignCenter)
         if role == Qt.ItemDataRole.ToolTipRole:
-            return f"{r.ref} · {r.severity.value} · {r.status.label}\n{r.title}"
+            return plain_tip(f"{r.ref} · {r.severity.value} · {r.status.label}\n{r.title}")
         if role == IdRole:
             return r.id
         return None
@@ -326,7 +326,7 @@ class TimelineModel(QAbstractTableModel):
             if row:
                 e: EntryView = row[-1]
                 edited = f"\nedited {self.local.full(e.edited_at)}" if e.edited_at else ""
-                return f"{e.text}\n\n— {e.author}, {self.local.full(e.occurred_at)}{edited}"
+                return plain_tip(f"{e.text}\n\n— {e.author}, {self.local.full(e.occurred_at)}{edited}")
             return None
         if role == IdRole:
             row = self._row(index.row())

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from warroom.errors import WarroomError
 from warroom.timefmt import TimeFormatter, age_text, clock_text
 from ui.qt import (
+    plain_tip,
     QAbstractTableModel,
     QBrush,
     QColor,
@@ -216,12 +217,12 @@ class DeliveryModel(QAbstractTableModel):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.ToolTipRole:
             if col == self.ERROR and d.last_error:
-                return d.last_error
+                return plain_tip(d.last_error)  # a vendor's words: an error page may be HTML
             if col == self.STATE and d.state == "simulated":
                 return "An exercise incident: nothing left this machine; the detail shows what would have been sent."
             if col == self.NEXT and d.state == "queued":
                 return f"Next attempt {self.local.full(d.next_attempt_at)}"
-            return f"{d.subject}\n{d.channel} → {target_text(d)}"
+            return plain_tip(f"{d.subject}\n{d.channel} → {target_text(d)}")
         if role == DeliveryIdRole:
             return d.id
         return None
@@ -270,6 +271,7 @@ class DeliveriesView(QWidget):
 
         self.hint = QLabel()
         self.hint.setObjectName("deliveriesHint")
+        self.hint.setTextFormat(Qt.TextFormat.RichText)
         self.hint.setWordWrap(True)
         self.hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.hint.setStyleSheet("color:#555; padding:18px;")

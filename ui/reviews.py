@@ -13,11 +13,12 @@ from typing import TYPE_CHECKING
 from warroom.errors import WarroomError
 from warroom.timefmt import clock_text
 from ui.qt import (
+    plain_tip,
     QAbstractItemView,
-    QFormLayout,
     QAbstractTableModel,
     QBrush,
     QColor,
+    QFormLayout,
     QHBoxLayout,
     QHeaderView,
     QKeySequence,
@@ -98,7 +99,7 @@ class ReviewQueueModel(QAbstractTableModel):
                 if left is not None and left.total_seconds() < 300:
                     return self._amber
         if role == Qt.ItemDataRole.ToolTipRole:
-            return f"{item.incident_ref} {item.incident_title}"
+            return plain_tip(f"{item.incident_ref} {item.incident_title}")
         return None
 
 

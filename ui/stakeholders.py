@@ -8,17 +8,19 @@ window; writes and imports go through the window's background operations."""
 
 from __future__ import annotations
 
+import html
 import zoneinfo
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from warroom.errors import InputError, WarroomError
+from warroom.errors import WarroomError
 from warroom.services import audiences as audience_service
 from warroom.services import stakeholders
 from ui.mainwindow import _fixed_rows
 from ui.qt import (
+    plain_tip,
     QAbstractTableModel,
     QAction,
     QBrush,
@@ -41,13 +43,13 @@ from ui.qt import (
     QSpinBox,
     QSplitter,
     Qt,
+    qt_alive,
     QTableView,
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
     QWidget,
     Signal,
-    qt_alive,
 )
 
 if TYPE_CHECKING:
@@ -189,7 +191,7 @@ class StakeholderModel(QAbstractTableModel):
                 stale = " — stale" if self.is_stale(s) else ""
                 return f"Contacts last verified {s.verified_at:%Y-%m-%d %H:%M} UTC{stale}"
             cell = self._cells[index.row()][col]
-            return self._details(s) if col == self.NAME or not cell else f"{cell}\n\n{self._details(s)}"
+            return plain_tip(self._details(s) if col == self.NAME or not cell else f"{cell}\n\n{self._details(s)}")
         return None
 
     @staticmethod
@@ -483,6 +485,7 @@ class StakeholderDialog(QDialog):
         self.table.doubleClicked.connect(self.edit_selected)
         self.hint = QLabel()
         self.hint.setObjectName("emptyHint")
+        self.hint.setTextFormat(Qt.TextFormat.RichText)
         self.hint.setWordWrap(True)
         self.hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.hint.setStyleSheet("color:#555; padding:18px;")
@@ -551,6 +554,7 @@ class StakeholderDialog(QDialog):
         rl.setContentsMargins(0, 0, 0, 0)
         report_top = QHBoxLayout()
         title = QLabel("<b>Validation</b>")
+        title.setTextFormat(Qt.TextFormat.RichText)
         report_top.addWidget(title)
         report_top.addWidget(self.summary, 1)
         stale_label = QLabel("&Stale after")
@@ -660,8 +664,9 @@ class StakeholderDialog(QDialog):
             self.hint.show()
         elif shown == 0:
             self.count_label.setText(f"0 of {total}")
-            what = f"“{self.search.text().strip()}”" if self.search.text().strip() else "this filter"
-            where = f" in {self.audience_filter.currentText()}" if self.audience_filter.currentData() else ""
+            what = f"“{html.escape(self.search.text().strip())}”" if self.search.text().strip() else "this filter"
+            where = (f" in {html.escape(self.audience_filter.currentText())}"
+                     if self.audience_filter.currentData() else "")
             self.hint.setText(f"No stakeholder matches {what}{where}. Clear the search or choose All audiences.")
             self.hint.show()
         else:
@@ -783,11 +788,11 @@ class StakeholderDialog(QDialog):
             audience, region = chosen
 
             def run() -> int:
-                return stakeholders.import_vcard(store, actor, _read_text(path), audience=audience, source=source,
+                return stakeholders.import_vcard(store, actor, stakeholders.read_file(path), audience=audience, source=source,
                                                  region=region or None)
         else:
             def run() -> int:
-                return stakeholders.import_csv(store, actor, _read_text(path), source=source)
+                return stakeholders.import_csv(store, actor, stakeholders.read_file(path), source=source)
 
         self.import_button.setEnabled(False)
         self.status.setText(f"Importing {source}…")
@@ -897,15 +902,4 @@ class StakeholderDialog(QDialog):
             QMessageBox.warning(self, "Stakeholders", str(error))
         else:
             self.ops.default_error(error)
-
-
-def _read_text(path: str) -> str:
-    """A file to import, as text: UTF-8 (with or without the BOM spreadsheets write)."""
-    try:
-        return Path(path).read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError:
-        raise InputError(f"{Path(path).name} is not UTF-8 text: save it as CSV UTF-8 (or vCard) "
-                         "and try again.") from None
-    except OSError as exc:
-        raise InputError(f"Cannot read {path}: {exc.strerror or exc}") from None
 

@@ -5,6 +5,7 @@ incident with the linter's findings, and the version history with a diff."""
 from __future__ import annotations
 
 import difflib
+import html
 import uuid
 from typing import TYPE_CHECKING
 
@@ -64,6 +65,7 @@ class TemplateEditor(QDialog):
 
         self.meta = QLabel("Choose a template")
         self.meta.setObjectName("templateMeta")
+        self.meta.setTextFormat(Qt.TextFormat.RichText)  # our markup; the template's name escaped
         self.editor = ChannelEditor(highlight=True)
         self.editor.changed.connect(self._edited)
         self.editor.tabs.currentChanged.connect(self._refresh_preview)
@@ -224,7 +226,7 @@ class TemplateEditor(QDialog):
             self.tree.blockSignals(False)
             return
         self.current = t
-        self.meta.setText(f"<b>{t.name}</b> · {t.locale} · {t.category} / {t.audience} / {t.phase} · "
+        self.meta.setText(f"<b>{html.escape(t.name)}</b> · {t.locale} · {t.category} / {t.audience} / {t.phase} · "
                           f"version {t.version}" + (" · <i>pre-approved holding statement</i>" if t.preapproved else ""))
         self.editor.set_texts(t.subject, t.long, t.short, t.chat)
         self.status.clear()

@@ -26,7 +26,7 @@ from warroom.services import export as export_service
 from warroom.services import incidents, policy, timeline
 from warroom.app import open_store
 from warroom.cli_common import (
-    EXIT_CHECK, EXIT_INTERNAL, EXIT_OK, Output, etr_from_args, read_text_arg, utc, write_out,
+    EXIT_CHECK, EXIT_INTERNAL, EXIT_OK, Output, etr_from_args, read_text_arg, terminal_safe, utc, write_out,
 )
 from warroom.store import Store
 from warroom.timeparse import parse_when
@@ -468,7 +468,7 @@ def cmd_stakeholder_list(store: Store, args, out: Output) -> int:
 def cmd_stakeholder_import(store: Store, args, out: Output) -> int:
     from warroom.services import stakeholders
 
-    text = read_text_arg(None, args.file) if args.file != "-" else sys.stdin.read()
+    text = stakeholders.read_file(args.file)
     if args.file.lower().endswith((".vcf", ".vcard")):
         if not args.audience:
             raise InputError("A vCard file has no audience: add --audience (e.g. key-accounts or customers).")
@@ -784,6 +784,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; whatever it prints is safe for a terminal (:func:`terminal_safe`)."""
+    with terminal_safe():
+        return _run(argv)
+
+
+def _run(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     as_json = getattr(args, "json", False)

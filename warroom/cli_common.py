@@ -1,13 +1,20 @@
 """What every warroom-cli command shares: output (text or JSON), reading text
-arguments with a limit, writing files whole, exit codes, the ETR options."""
+arguments with a limit, writing files whole, exit codes, the ETR options.
+
+Everything the command line prints goes through :func:`terminal_safe`: a title,
+a name or an ``--as`` holding terminal codes (``ESC ]0;…``, ``ESC [2J``) is
+printed as ``\\u001b]0;…``, never acted on by the terminal."""
 
 from __future__ import annotations
 
+import contextlib
 import json
+import re
 import sys
 from pathlib import Path
 from typing import Any
 
+from warroom import inputs
 from warroom.errors import InputError
 from warroom.services.export import to_jsonable
 from warroom.timeparse import parse_when
@@ -17,6 +24,45 @@ EXIT_OK, EXIT_CHECK, EXIT_USAGE, EXIT_NOT_PERMITTED, EXIT_INTERNAL = 0, 1, 2, 3,
 
 #: The longest text a command reads from a file or standard input (an entry, an update's words).
 MAX_TEXT = 20_000
+
+
+#: What a terminal would act on rather than show: C0 controls but tab and line feed (a
+#: carriage return only before a line feed), DEL, C1 (CSI, OSC…) and the bidi controls.
+_TERMINAL_CODES = re.compile(f"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f{inputs.BIDI_CONTROLS}]|\r(?!\n)")
+
+
+def for_terminal(text: str) -> str:
+    """``text`` with every control a terminal would act on written out as ``\\uXXXX``
+    (also a valid escape inside a JSON string, so JSON output stays JSON)."""
+    return _TERMINAL_CODES.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+class TerminalSafe:
+    """A text stream that writes :func:`for_terminal` of what it is given."""
+
+    def __init__(self, stream) -> None:
+        self.stream = stream
+
+    def write(self, text: str) -> int:
+        return self.stream.write(for_terminal(text))
+
+    def writelines(self, lines) -> None:
+        for line in lines:
+            self.write(line)
+
+    def __getattr__(self, name: str):
+        return getattr(self.stream, name)
+
+
+@contextlib.contextmanager
+def terminal_safe():
+    """Standard output and error as :class:`TerminalSafe` streams while the block runs."""
+    saved = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = (s if s is None or isinstance(s, TerminalSafe) else TerminalSafe(s) for s in saved)
+    try:
+        yield
+    finally:
+        sys.stdout, sys.stderr = saved
 
 
 class Output:
@@ -34,19 +80,11 @@ def utc(when) -> str:
     return when.strftime("%Y-%m-%d %H:%M:%S UTC") if when else "—"
 
 
-def read_text_arg(text: str | None, file: str | None) -> str:
+def read_text_arg(text: str | None, file: str | None, *, limit: int = MAX_TEXT * 4) -> str:
+    """The text given on the command line, or read from ``file`` (``-``: standard
+    input), at most ``limit`` bytes."""
     if file is not None:
-        try:
-            raw = sys.stdin.buffer.read() if file == "-" else Path(file).read_bytes()
-        except OSError as exc:
-            raise InputError(f"Cannot read {file}: {exc.strerror}.") from None
-        if len(raw) > MAX_TEXT * 4:
-            raise InputError(f"{file} is {len(raw):,} bytes; an entry is at most {MAX_TEXT:,} characters.")
-        try:
-            return raw.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise InputError(f"{file} is not UTF-8 text (byte 0x{raw[exc.start]:02x} at position {exc.start}). "
-                             "Save it as UTF-8 and try again.") from None
+        return inputs.read_text(file, limit)
     if text is None:
         raise InputError("Give the entry's text, or --file FILE (- for standard input).")
     try:

@@ -7,10 +7,14 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from warroom import inputs
 from warroom.errors import CheckFailed, InputError
 from warroom.store import Store
 
 EXIT_OK, EXIT_CHECK = 0, 1
+
+#: The longest secret read from standard input (a URL, a token, a password).
+MAX_SECRET = 16 * inputs.KIB
 
 
 def _utc(when) -> str:
@@ -28,13 +32,13 @@ def _parse_settings(pairs: list[str] | None) -> dict[str, Any]:
         if not sep or not key:
             raise InputError(f"{pair!r}: give settings as KEY=VALUE, e.g. --set page_id=abc123.")
         value = value.strip()
-        if value[:1] in "{[":
+        if value and value[0] in "{[":
             try:
                 out[key] = json.loads(value)
                 continue
             except ValueError:
                 raise InputError(f"{key}: {value!r} is not valid JSON.") from None
-        out[key] = int(value) if value.isdigit() and key in ("port", "max_segments") else value
+        out[key] = int(value) if value.isascii() and value.isdigit() and key in ("port", "max_segments") else value
     return out
 
 
@@ -47,7 +51,7 @@ def _read_secret(args) -> str | None:
         import getpass
 
         return getpass.getpass("Secret (not shown): ")
-    value = sys.stdin.readline().rstrip("\r\n")
+    value = inputs.read_line(MAX_SECRET, what="The secret on standard input")
     if not value:
         raise InputError("--secret reads the secret from standard input, and it was empty.")
     return value

@@ -56,7 +56,7 @@ class Severity(Choice):
         if isinstance(text, cls):
             return text
         key = str(text).strip().upper()
-        if key.isdigit():
+        if key.isascii() and key.isdigit():
             key = "SEV" + key
         key = key.replace("-", "").replace(" ", "")
         try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import getpass
 import os
 
+from warroom import inputs
 from warroom.errors import InputError
 
 
@@ -32,6 +33,7 @@ def current_actor(arg: str | None = None) -> str:
             name = getpass.getuser()
         except Exception:  # no user database entry (containers)
             name = "unknown"
+    inputs.check_plain(name, field="actor", what="The name given with --as or WARROOM_USER")
     name = " ".join(name.split())
     if not name:
         raise InputError("Say who you are with --as NAME or WARROOM_USER.")

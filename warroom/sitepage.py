@@ -52,6 +52,7 @@ from markupsafe import Markup
 
 from warroom.clock import ensure_utc
 from warroom.errors import InputError
+from warroom.procenv import child_env
 
 log = logging.getLogger(__name__)
 
@@ -936,7 +937,8 @@ def run_upload(command: str, out_dir: Path, *, timeout: float = 120) -> str:
     """Run the user's upload command on the built site; returns what it printed.
 
     The command is split like a shell would (``shlex``) but never run through one.
-    It runs in ``out_dir`` with ``WARROOM_SITE_DIR`` set to it. A non-zero exit, a
+    It runs in ``out_dir`` with ``WARROOM_SITE_DIR`` set to it, in an environment
+    without War room's secrets (:func:`warroom.procenv.child_env`). A non-zero exit, a
     timeout or a missing program is an :class:`InputError` that says which, with
     the last lines the command wrote to stderr. The returned text is its standard
     output followed by its standard error (warnings), if any.
@@ -952,7 +954,7 @@ def run_upload(command: str, out_dir: Path, *, timeout: float = 120) -> str:
         raise InputError(f"The status page folder {out_dir} does not exist: build the page first.")
     if not timeout or timeout <= 0:
         raise InputError("The upload timeout must be a positive number of seconds.")
-    env = {**os.environ, "WARROOM_SITE_DIR": str(out_dir.resolve())}
+    env = child_env({"WARROOM_SITE_DIR": str(out_dir.resolve())})
     posix = os.name == "posix"
     try:
         proc = subprocess.Popen(

@@ -9,8 +9,10 @@ from warroom.clock import UTC
 from warroom.errors import InputError
 from warroom.timefmt import local_zone
 
-_RELATIVE = re.compile(r"^\s*(in\s+|\+|-)?\s*(\d+)\s*(s|sec|secs|m|min|mins|h|hr|hrs|d|days?)\s*(ago)?\s*$", re.I)
-_TIME_OF_DAY = re.compile(r"^\s*(\d{1,2}):(\d{2})(?::(\d{2}))?\s*(Z|UTC)?\s*$", re.I)
+# re.ASCII: digits are 0-9 only (Python's \d and int() take any script's digits).
+_RELATIVE = re.compile(r"^\s*(in\s+|\+|-)?\s*(\d+)\s*(s|sec|secs|m|min|mins|h|hr|hrs|d|days?)\s*(ago)?\s*$",
+                       re.I | re.ASCII)
+_TIME_OF_DAY = re.compile(r"^\s*(\d{1,2}):(\d{2})(?::(\d{2}))?\s*(Z|UTC)?\s*$", re.I | re.ASCII)
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
 
 
@@ -24,6 +26,9 @@ def parse_when(text: str, *, now: datetime, local: tzinfo | None = None, future:
     raw = text.strip()
     if not raw:
         raise InputError("An empty time: give e.g. 2026-11-23T10:30Z, 10:30, or 15m ago.")
+    if not raw.isascii():
+        raise InputError(f"Cannot read the time {text!r}: write it with the digits 0-9, e.g. 2026-11-23T10:30Z, "
+                         "10:30, or 15m ago.")
     if raw.lower() == "now":
         return now
     # The zone's own rules, not today's offset: 10:30 in July is summer time.

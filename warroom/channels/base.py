@@ -125,6 +125,17 @@ class SendContext:
     hook: Callable[..., Any] | None = None
 
 
+def setting_number(value: Any, kind: type = int) -> Any:
+    """``int`` (or ``float``) of a setting, written with the digits 0-9: Python's own
+    take any script's digits (``int("٥٨٧") == 587``). Raises ValueError otherwise."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return kind(value)
+    text = str(value).strip()
+    if not text.isascii():
+        raise ValueError(f"not written with the digits 0-9: {text!r}")
+    return kind(text)
+
+
 def retry_after_seconds(value: str | None) -> float | None:
     """Parse a Retry-After header: delta-seconds or an HTTP date."""
     if not value:
@@ -239,7 +250,7 @@ def check_config(label: str, fields: dict[str, Field], config: dict[str, Any] | 
     rate = config.get("rate_per_s")
     if rate not in (None, ""):
         try:
-            rate = float(rate)
+            rate = setting_number(rate, float)
         except (TypeError, ValueError):
             rate = -1.0
         if not 0.01 <= rate <= 1000:
@@ -257,6 +268,27 @@ def check_config(label: str, fields: dict[str, Field], config: dict[str, Any] | 
             value = spec.default
         out[name] = value
     return out
+
+
+def is_url_setting(name: str) -> bool:
+    """Settings holding a web address: ``url`` and ``…_url``."""
+    return name == "url" or name.endswith("_url")
+
+
+def check_web_url(label: str, name: str, value: Any) -> str:
+    """A web address for a setting: http:// or https:// with a host, nothing else
+    (no ``javascript:``, ``file:`` or ``data:``, which a page or a card would follow)."""
+    from warroom.errors import InputError
+
+    text = str(value or "").strip()
+    try:
+        url = httpx.URL(text)
+    except Exception:  # httpx.InvalidURL and friends: not an address at all
+        url = None
+    if url is None or url.scheme not in ("http", "https") or not url.host:
+        raise InputError(f"{label}: {name} must be a web address starting with https:// or http:// "
+                         f"(got {text[:80]!r}).", field=name)
+    return text
 
 
 def without_secret(text: str, secret: str | None) -> str:

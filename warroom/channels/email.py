@@ -21,7 +21,8 @@ from email.utils import format_datetime
 from typing import Any
 
 from warroom.channels.base import (
-    ChannelError, Field, Message, Recipient, SendContext, check_config, is_loopback, marked, without_secret,
+    ChannelError, Field, Message, Recipient, SendContext, check_config, is_loopback, marked, setting_number,
+    without_secret,
 )
 from warroom.errors import InputError
 
@@ -67,7 +68,7 @@ def validate_config(config: dict[str, Any] | None) -> dict[str, Any]:
         raise InputError(f"{LABEL}: host must be a server name or address without scheme or port, "
                          f"e.g. smtp.example.com (got {host[:60]!r}).", field="host")
     try:
-        port = int(out["port"])
+        port = setting_number(out["port"])
     except (TypeError, ValueError):
         port = -1
     if not 1 <= port <= 65535:

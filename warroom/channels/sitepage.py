@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from warroom.channels.base import ChannelError, Field, Message, Recipient, SendContext
+from warroom.channels.base import ChannelError, Field, Message, Recipient, SendContext, check_web_url
 from warroom.errors import InputError
 
 KIND = "sitepage"
@@ -43,6 +43,8 @@ def validate_config(config: dict[str, Any] | None) -> dict[str, Any]:
     config["out_dir"] = str(path.resolve())
     for key in ("upload_command", "url", "name", "components"):
         config[key] = str(config.get(key) or "").strip()
+    if config["url"]:
+        config["url"] = check_web_url(LABEL, "url", config["url"])
     return config
 
 

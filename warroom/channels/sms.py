@@ -17,7 +17,7 @@ import httpx
 
 from warroom.channels.base import (
     ChannelError, Field, Message, Recipient, SendContext, check_config, http_error, is_loopback, marked, request,
-    scrubbed, without_secret,
+    scrubbed, setting_number, without_secret,
 )
 from warroom.errors import InputError
 from warroom.sms import sms_length
@@ -90,7 +90,7 @@ def validate_config(config: dict[str, Any] | None) -> dict[str, Any]:
         raise InputError(f"{LABEL}: the setting from_number (or messaging_service_sid) is required.",
                          field="from_number")
     try:
-        segments = int(out["max_segments"])
+        segments = setting_number(out["max_segments"])
     except (TypeError, ValueError):
         segments = 0
     if not 1 <= segments <= 10:

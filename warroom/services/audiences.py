@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from babel import Locale, UnknownLocaleError
 from sqlalchemy import func, select
 
+from warroom import inputs
 from warroom.errors import InputError, NotFound
 from warroom.ids import uuid7
 from warroom.services import access
@@ -71,6 +72,7 @@ def save(store: Store, actor: str, name: str, *, label: str | None = None, exter
     if not _NAME.match(name):
         raise InputError("An audience name is a short word in lower case (letters, digits, - and _), e.g. key-accounts.")
     if label is not None:
+        inputs.check_plain(label, field="label", what="An audience's label")
         label = " ".join(label.split())
         if not label or len(label) > 100:
             raise InputError("An audience's label is 1 to 100 characters.")

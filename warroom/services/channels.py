@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy import update as sql_update
 
-from warroom import secrets
+from warroom import inputs, secrets
 from warroom.errors import InputError, NotFound
 from warroom.ids import uuid7
 from warroom.services import access
@@ -119,6 +119,31 @@ def destination_changed(kind: str, before: dict[str, Any], after: dict[str, Any]
     return [f for f in fields if (before or {}).get(f) != (after or {}).get(f)]
 
 
+def _checked_config(module, config: dict[str, Any]) -> dict[str, Any]:
+    """The channel module's validation, then what holds for every channel: settings are
+    plain text (no control characters) and a web address is http:// or https://."""
+    from warroom.channels.base import check_web_url, is_url_setting
+
+    for key, value in config.items():
+        for text in _texts(value):
+            inputs.check_plain(text, field=key, what=f"{module.LABEL}: the setting {key}")
+    clean = module.validate_config(config)
+    for key, value in clean.items():
+        if is_url_setting(key) and value not in (None, ""):
+            check_web_url(module.LABEL, key, value)
+    return clean
+
+
+def _texts(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [t for k, v in value.items() for t in _texts(k) + _texts(v)]
+    if isinstance(value, (list, tuple)):
+        return [t for v in value for t in _texts(v)]
+    return []
+
+
 def _check_secret(module, secret: str | None, config: dict[str, Any], *, required: bool) -> str | None:
     if secret is not None:
         secret = secret.strip()
@@ -140,7 +165,7 @@ def add(store: Store, actor: str, name: str, kind: str, config: dict[str, Any], 
         access.check(session, actor, Action.CHANNELS)
     name = _clean_name(name)
     module = kind_module(kind)
-    clean = module.validate_config(dict(config))
+    clean = _checked_config(module, dict(config))
     secret = _check_secret(module, secret, clean, required=True)
     channel_id = uuid7()
     with store.read() as session:
@@ -167,9 +192,15 @@ def update(store: Store, actor: str, name: str, *, config: dict[str, Any] | None
         module = kind_module(row.kind)
         merged = dict(row.config or {})
     if config:
+        # An empty value clears an optional setting (back to its default); a required one stays.
+        for key, value in config.items():
+            spec = module.FIELDS.get(key)
+            if value in (None, "") and spec is not None and spec.required:
+                raise InputError(f"{module.LABEL}: {key} is required, so it cannot be cleared; give another "
+                                 f"value{f' ({spec.help})' if spec.help else ''}.", field=key)
         merged.update({k: v for k, v in config.items()})
         merged = {k: v for k, v in merged.items() if v not in (None, "")}
-    clean = module.validate_config(merged)
+    clean = _checked_config(module, merged)
     moved = destination_changed(row.kind, row.config or {}, clean)
     secret = _check_secret(module, secret, clean, required=False)
     if moved and secret is None and needs_secret(row.kind, clean):

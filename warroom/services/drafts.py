@@ -14,6 +14,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from warroom.clock import isoformat
+from warroom import inputs
 from warroom.errors import InputError, NotFound
 from warroom.ids import uuid7
 from warroom.services import access, compose, incidents, reviewers, templates
@@ -170,15 +171,14 @@ def save_revision(store: Store, actor: str, draft_id: uuid.UUID, *, subject: str
     A new long text re-derives the SMS and chat texts unless they were edited on
     their own: given here different from the current revision's, now or before.
     ``None`` keeps the current text (re-derived when the long text changed)."""
-    subject = " ".join(subject.split())
-    title = " ".join(title.split()) if title is not None else None
     for name, text in (("title", title), ("subject", subject), ("long", long), ("short", short), ("chat", chat)):
         if text is None:
             continue
         if len(text) > MAX_TEXT:
             raise InputError(f"The {name} text is over {MAX_TEXT:,} characters.", field=name)
-        if "\x00" in text:
-            raise InputError(f"The {name} text contains a NUL character.", field=name)
+        inputs.check_plain(text, field=name, what=f"The {name}", multiline=name in ("long", "short", "chat"))
+    subject = " ".join(subject.split())
+    title = " ".join(title.split()) if title is not None else None
     with store.write(actor) as tx:
         d = tx.session.get(Draft, draft_id) if isinstance(draft_id, uuid.UUID) else None
         if d is None:

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from warroom import inputs
 from warroom.domain import Category, EntryKind, Impact, Severity, Status, check_transition
 from warroom.errors import InputError, NotFound
 from warroom.ids import uuid7
@@ -88,18 +89,20 @@ def next_update_due(status: Status, severity: Severity, declared_at: datetime, l
 # -- validation -------------------------------------------------------------
 
 def _clean_title(title: str) -> str:
+    inputs.check_plain(title or "", field="title", what="The incident's title")
     title = " ".join((title or "").split())
     if not title:
-        raise InputError("An incident needs a title: say in a few words what is broken.")
+        raise InputError("An incident needs a title: say in a few words what is broken.", field="title")
     if len(title) > MAX_TITLE:
-        raise InputError(f"The title is {len(title)} characters; keep it under {MAX_TITLE}.")
+        raise InputError(f"The title is {len(title)} characters; keep it under {MAX_TITLE}.", field="title")
     return title
 
 
 def _clean_name(name: str, what: str) -> str:
+    inputs.check_plain(name or "", field=what, what=f"The {what}'s name")
     name = " ".join((name or "").split())
     if len(name) > MAX_NAME:
-        raise InputError(f"The {what} name is too long (over {MAX_NAME} characters).")
+        raise InputError(f"The {what} name is too long (over {MAX_NAME} characters).", field=what)
     return name
 
 
@@ -110,6 +113,7 @@ def _clean_components(components: list[str] | tuple[str, ...] | str | None) -> l
         components = components.split(",")
     out: list[str] = []
     for c in components:
+        inputs.check_plain(c, field="components", what="A component's name")
         c = " ".join(c.split())
         if c and c not in out:
             if len(c) > 100:
@@ -147,7 +151,8 @@ def find_row(session: Session, key: str | uuid.UUID) -> Incident:
     if row is not None:
         return row
     try:
-        row = session.get(Incident, uuid.UUID(text))
+        # uuid.UUID() reads any script's digits: an id is ASCII hex or nothing.
+        row = session.get(Incident, uuid.UUID(text)) if text.isascii() else None
     except ValueError:
         row = None
     if row is None:

@@ -10,6 +10,7 @@ from datetime import datetime
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import func, select
 
+from warroom import inputs
 from warroom.domain import REVIEW_ROLES, Role
 from warroom.errors import InputError, NotFound, NotPermitted
 from warroom.ids import uuid7
@@ -57,6 +58,7 @@ RESERVED = frozenset({"system", "dispatcher"})
 
 
 def _clean_name(name: str) -> str:
+    inputs.check_plain(name or "", field="name", what="A person's name")
     name = " ".join((name or "").split())
     if not name or len(name) > 200:
         raise InputError("A person's name is 1 to 200 characters.", field="name")

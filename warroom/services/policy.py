@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -13,6 +14,8 @@ from warroom.services.access import Action
 from warroom.store import Store
 from warroom.store.models import SeverityPolicy
 
+#: A number (the digits 0-9 only: float() takes any script's) and a unit.
+_INTERVAL = re.compile(r"[0-9]+(\.[0-9]+)?\s*[smhd]?", re.ASCII)
 MIN_INTERVAL = timedelta(minutes=5)
 MAX_INTERVAL = timedelta(days=7)
 
@@ -50,6 +53,8 @@ def parse_interval(text: str) -> timedelta:
     """``30s``, ``30m``, ``1h``, ``4h``, ``1d``, ``90`` (minutes)."""
     raw = text.strip().lower()
     units = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+    if not _INTERVAL.fullmatch(raw):
+        raise InputError(f"Cannot read the interval {text!r}: give e.g. 30m, 1h, 4h or 1d.")
     try:
         if raw and raw[-1] in units:
             return timedelta(seconds=float(raw[:-1]) * units[raw[-1]])

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import urlparse
 
+from warroom import inputs
 from warroom.errors import InputError
 from warroom.services import access
 from warroom.services.access import Action
@@ -34,6 +35,7 @@ def get_org_in(session) -> Org:
 
 def set_org(store: Store, actor: str, *, name: str | None = None, status_url: str | None = None) -> Org:
     if name is not None:
+        inputs.check_plain(name, field="name", what="The organisation's name")
         name = " ".join(name.split())
         if not name or len(name) > 100:
             raise InputError("The organisation's name is 1 to 100 characters.")

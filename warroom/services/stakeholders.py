@@ -8,12 +8,14 @@ import io
 import uuid
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import select
 
+from warroom import inputs
 from warroom.errors import InputError, NotFound
 from warroom.ids import uuid7
 from warroom.services import audiences
@@ -27,6 +29,12 @@ FIELDS = ("name", "kind", "audience", "email", "phone", "slack", "teams", "timez
 KINDS = ("person", "group")
 #: Contacts not verified for this long are stale in the validation report.
 STALE_AFTER = timedelta(days=90)
+#: The largest CSV or vCard file an import reads.
+MAX_IMPORT = 10 * inputs.MIB
+
+#: A cell starting with one of these is a formula to a spreadsheet (OWASP's CSV
+#: injection list): the export puts an apostrophe in front, the import takes it off.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +87,7 @@ def clean_phone(value: str | None, region: str | None = None) -> str | None:
 
 
 def _clean(data: dict[str, Any], *, now: datetime, where: str = "") -> dict[str, Any]:
+    inputs.check_fields(data, FIELDS + ("region",), where=where)
     prefix = f"{where}: " if where else ""
     name = " ".join(str(data.get("name") or "").split())
     if not name or len(name) > 200:
@@ -160,8 +169,40 @@ def list_stakeholders(store: Store, *, audience: str | None = None, search: str 
     return rows
 
 
+def read_file(path: str | Path) -> str:
+    """A CSV or vCard file to import (``-``: standard input), at most :data:`MAX_IMPORT` bytes."""
+    return inputs.read_text(path, MAX_IMPORT)
+
+
+def to_cell(value: str) -> str:
+    """A value as a CSV cell a spreadsheet shows as text: a leading formula character
+    (or an apostrophe, so the escape is undone exactly) gets an apostrophe in front."""
+    if value.startswith(FORMULA_START) or value.startswith("'"):
+        return "'" + value
+    return value
+
+
+def from_cell(cell: str) -> str:
+    """The value of a cell :func:`to_cell` wrote: a leading apostrophe before a formula
+    character or another apostrophe is the escape, and goes."""
+    if cell.startswith("'") and cell[1:].startswith(FORMULA_START + ("'",)):
+        return cell[1:]
+    return cell
+
+
 def import_csv(store: Store, actor: str, text: str, *, source: str = "CSV") -> int:
-    """Validate every row first; a bad row imports nothing and names its line."""
+    """Validate every row first; a bad row imports nothing and names its line.
+
+    A cell the export escaped (``'=…``) is read back as it was (``=…``)."""
+    if len(text) > MAX_IMPORT:
+        raise InputError(f"{source} is over {MAX_IMPORT // inputs.MIB} MB; import it in parts.", field="file")
+    try:
+        return _import_rows(store, actor, text, source)
+    except csv.Error as exc:
+        raise InputError(f"{source} cannot be read as CSV: {exc}.", field="file") from None
+
+
+def _import_rows(store: Store, actor: str, text: str, source: str) -> int:
     reader = csv.DictReader(io.StringIO(text))
     if not reader.fieldnames or "name" not in [f.strip() for f in reader.fieldnames]:
         raise InputError(f"{source}: the first line must name the columns, including 'name' and 'audience'.")
@@ -170,7 +211,7 @@ def import_csv(store: Store, actor: str, text: str, *, source: str = "CSV") -> i
     cleaned = []
     seen = set()
     for line_no, row in enumerate(reader, start=2):
-        row = {(k or "").strip(): (v or "") for k, v in row.items()}
+        row = {(k or "").strip(): from_cell(v) if isinstance(v, str) else "" for k, v in row.items()}
         where = f"{source} line {line_no}"
         clean = _clean(row, now=now, where=where)
         if clean["audience"] not in known:
@@ -213,18 +254,20 @@ def import_vcard(store: Store, actor: str, text: str, *, audience: str, source: 
     writer = csv.DictWriter(buffer, fieldnames=[f for f in FIELDS] + ["region"], extrasaction="ignore",
                             lineterminator="\n")
     writer.writeheader()
-    writer.writerows(rows)
+    writer.writerows({k: to_cell(v) for k, v in row.items()} for row in rows)
     return import_csv(store, actor, buffer.getvalue(), source=source)
 
 
 def export_csv(store: Store) -> str:
+    """The register as CSV. A cell a spreadsheet would run as a formula (``=``, ``+``,
+    ``-``, ``@``, tab, carriage return first) starts with an apostrophe instead."""
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=FIELDS, lineterminator="\n")
     writer.writeheader()
     for s in list_stakeholders(store):
         row = {f: getattr(s, f) for f in FIELDS}
         row["verified_at"] = s.verified_at.strftime("%Y-%m-%dT%H:%M:%SZ") if s.verified_at else ""
-        writer.writerow({k: ("" if v is None else v) for k, v in row.items()})
+        writer.writerow({k: to_cell("" if v is None else str(v)) for k, v in row.items()})
     return buffer.getvalue()
 
 

@@ -28,6 +28,7 @@ from typing import Any
 from babel import Locale
 from sqlalchemy import select
 
+from warroom import inputs
 from warroom.domain import Category, Status
 from warroom.errors import InputError, NotFound, NotPermitted
 from warroom.ids import uuid7
@@ -45,6 +46,8 @@ PHASES = ("initial", "update", "resolved", "holding", "final") + tuple(s.value f
 CATEGORIES = ("any",) + tuple(c.value for c in Category)
 CHANNELS = ("long", "short", "chat")
 MAX_BODY = 20_000
+#: The largest template file an import reads (JSON or TOML).
+MAX_FILE = 10 * inputs.MIB
 EXPORT_FORMAT = "warroom-templates"
 
 
@@ -219,6 +222,8 @@ def _clean(data: dict[str, Any], audiences: dict[str, bool], where: str = "", *,
                if not isinstance(data.get(k), str)]
     if missing:
         raise InputError(f"{prefix}missing or not text: {', '.join(missing)}.")
+    inputs.check_fields(data, ("name", "locale", "category", "audience", "phase", "title", "subject", "long",
+                               "short", "chat"), where=where, multiline=("long", "short", "chat"))
     clean = {k: data[k] for k in ("name", "subject", "long", "short", "chat")}
     title = data.get("title", "")
     if not isinstance(title, str):
@@ -226,7 +231,7 @@ def _clean(data: dict[str, Any], audiences: dict[str, bool], where: str = "", *,
     clean["title"] = " ".join(title.split())
     clean["name"] = clean["name"].strip()
     if not clean["name"] or len(clean["name"]) > 100:
-        raise InputError(f"{prefix}a template needs a name of up to 100 characters.")
+        raise InputError(f"{prefix}a template needs a name of up to 100 characters.", field="name")
     prefix = f"{where} ({clean['name']}): " if where else f"{clean['name']}: "
     clean["locale"] = check_locale(data["locale"])
     category = data["category"].strip().lower().replace("-", "_")
@@ -359,14 +364,7 @@ def import_many(store: Store, actor: str, items: Iterable[dict[str, Any]], *, so
 
 def read_file(path: Path) -> list[dict[str, Any]]:
     """Templates from a JSON export or a TOML file with ``[[template]]`` tables."""
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise InputError(f"Cannot read {path}: {exc.strerror}.") from None
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise InputError(f"{path} is not UTF-8 text (byte at position {exc.start}).") from None
+    text = inputs.read_text(path, MAX_FILE)
     try:
         if path.suffix.lower() == ".toml":
             doc = tomllib.loads(text)

@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import func, insert, select, text as sql_text, tuple_
 from sqlalchemy.orm import Session
 
+from warroom import inputs
 from warroom.domain import WRITTEN_KINDS, EntryKind
 from warroom.errors import InputError, NotFound
 from warroom.ids import uuid7
@@ -28,7 +29,6 @@ from warroom.store import Store
 from warroom.store.models import TimelineCount, TimelineEntry
 
 #: Characters that are not text: C0 controls except tab and newlines, DEL, C1 controls.
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 #: The longest entry: a timeline is a log, long documents belong elsewhere.
 MAX_TEXT = 20_000
@@ -61,10 +61,7 @@ def clean_text(text: str) -> str:
     if len(text) > MAX_TEXT:
         raise InputError(f"The entry is {len(text):,} characters; the limit is {MAX_TEXT:,}. "
                          "Log a summary and keep long documents elsewhere.")
-    bad = _CONTROL.search(text)
-    if bad:
-        raise InputError(f"The entry contains a control character (U+{ord(bad.group()):04X}); it looks like "
-                         "binary data or terminal codes, not text.")
+    inputs.check_plain(text, field="text", what="The entry", multiline=True)
     text = text.strip()
     if not text:
         raise InputError("The entry is empty: type what happened.")
