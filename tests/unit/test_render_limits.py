@@ -15,7 +15,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from warroom import renderworker
+from warroom.errors import InputError
 from warroom.render import MAX_OUTPUT, NEXT_UPDATE, Promised, TemplateError, render, render_many
+from warroom.services import templates
 
 NOW = datetime(2026, 11, 23, 14, 5, tzinfo=timezone.utc)
 CTX = {"incident": {"ref": "INC-7", "components": ["Checkout", "Login"], "status_code": "identified"},
@@ -184,6 +186,45 @@ def test_the_worker_runs_under_kernel_limits():
     assert limits["Max file size"][:2] == ["0", "0"]
     assert limits["Max core file size"][:2] == ["0", "0"]
     assert limits["Max cpu time"][0] != "unlimited"
+
+
+# -- the import check: every incident shape ------------------------------------------
+
+def _tpl(**kw):
+    base = dict(name="app-customers-update", locale="en", category="application", audience="customers",
+                phase="update", subject="{{ title }}", long="We are working on {{ incident.ref }}.",
+                short="{{ incident.ref }}: working on it.", chat="*{{ incident.ref }}* working on it")
+    base.update(kw)
+    return base
+
+
+def test_a_payload_behind_a_rare_shape_is_refused_at_import(store):
+    hidden = ("{% if incident.status_code == 'monitoring' and not etr and not incident.components %}"
+              "{% set a = 9**64 %}" + SQUARINGS + "{% endif %}We are working on {{ incident.ref }}.")
+    with pytest.raises(InputError, match="time limit") as caught:
+        templates.save(store, "Mia", **_tpl(long=hidden))
+    message = str(caught.value)
+    assert caught.value.field == "long"
+    assert "monitoring, no components, no ETR" in message
+    assert templates.list_templates(store) == []
+
+
+def test_a_payload_only_for_the_other_kind_of_audience_is_refused(store):
+    # Written for employees; the matrix can lend it to outsiders, who lack the internal title.
+    hidden = ("{% if incident.title is not defined %}{{ '{:{}}'.format('', " + str(BIG) + ") }}{% endif %}"
+              "{{ incident.title }}")
+    with pytest.raises(InputError, match="memory limit") as caught:
+        templates.save(store, "Mia", **_tpl(audience="employees", long=hidden))
+    assert "an external audience" in str(caught.value)
+    # Words for insiders that merely do not suit outsiders are fine.
+    templates.save(store, "Mia", **_tpl(audience="employees", long="{{ incident.title }}"))
+
+
+def test_the_import_check_names_the_shape_that_fails(store):
+    with pytest.raises(InputError, match="no ETR") as caught:
+        templates.save(store, "Mia", **_tpl(short="ETR {{ etr.text }}"))
+    assert caught.value.field == "short"
+    templates.save(store, "Mia", **_tpl(short="{% if etr %}ETR {{ etr.text }}{% else %}No ETR yet{% endif %}"))
 
 
 # -- any template from a small grammar ends in text or a TemplateError ------------------
