@@ -64,8 +64,10 @@ MEMORY_BYTES = 256 * 2**20
 #: Processor seconds one render may use (the kernel counts whole seconds, so a
 #: render gets between this and one second more).
 CPU_SECONDS = 1
-#: How long this process waits for one render before it kills the worker.
-WALL_SECONDS = 2.0
+#: How long this process waits for one render before it kills the worker: the
+#: sandbox's own clock stops a render at MAX_SECONDS, so only a render stuck in
+#: one long C call (or a worker the system stopped) comes near this.
+WALL_SECONDS = 1.5
 #: How long a new worker may take to start (imports, Babel's data).
 START_SECONDS = 30.0
 #: The longest reply read from the worker, in bytes (the text is JSON-escaped).

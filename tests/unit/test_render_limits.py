@@ -59,7 +59,9 @@ SQUARINGS = "".join("{% set a = a*a %}\n" for _ in range(22))
 PAYLOADS = [
     pytest.param("{{ '{:{}}'.format('', %d) }}" % BIG, {"memory"}, id="format-width"),
     pytest.param("{{ '%%*s'|format(%d, '') }}" % BIG, {"memory"}, id="percent-star"),
-    pytest.param("{{ range(9999)|join('x'*20000) }}", {"memory", "output size"}, id="join-range"),
+    # Builds 200 MB (under the worker's limit) before the output check: on a busy machine
+    # the wall-clock deadline may come first.
+    pytest.param("{{ range(9999)|join('x'*20000) }}", {"memory", "output size", "time"}, id="join-range"),
     pytest.param("{{ ('x'*20000)|wordwrap(1, true, 'y'*20000) }}", {"memory"}, id="wordwrap"),
     pytest.param("{% set a = 'x'*20000 %}{% set b = a~a~a~a~a~a~a~a~a~a %}{% set c = b~b~b~b~b~b~b~b~b~b %}"
                  "{% set d = c~c~c~c~c~c~c~c~c~c %}{% set e = d~d~d~d~d~d~d~d~d~d~d~d~d~d~d~d~d~d~d~d %}"
@@ -279,7 +281,7 @@ TEMPLATES = st.lists(blocks(), min_size=1, max_size=6).map(
     lambda parts: "{% set a = 7 %}{% set b = 'xy' %}" + "".join(parts))
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(TEMPLATES)
 def test_any_template_of_the_grammar_ends_in_text_or_a_template_error(source):
     try:
