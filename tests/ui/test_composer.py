@@ -114,6 +114,12 @@ def test_template_editor_edit_preview_history(qtbot, win, full, monkeypatch):
     editor._refresh_preview()
     assert "nonsense" in editor.preview.long.toPlainText()  # the error, with its line, in the preview
     long_edit.setPlainText(long_edit.toPlainText().replace("{{ incident.nonsense }}", "the disruption"))
+    # a template that would take gigabytes is stopped by the renderer's memory limit, not the window
+    payload = "{{ '{:{}}'.format('', 1000000000) }}"
+    long_edit.setPlainText(long_edit.toPlainText() + payload)
+    editor._refresh_preview()
+    assert "memory limit" in editor.preview.long.toPlainText()
+    long_edit.setPlainText(long_edit.toPlainText().replace(payload, ""))
     assert editor.save_shortcut.key().toString() == "Ctrl+S"
     editor.save_shortcut.activated.emit()
     assert "version 2" in editor.status.text()

@@ -235,20 +235,70 @@ def _has_locale(store: Store, name: str, locale: str) -> bool:
 
 
 
-def sample_incident(now: datetime, *, resolved: bool = False) -> IncidentView:
-    """A made-up incident for previewing and checking templates when none is chosen."""
+def sample_incident(now: datetime, *, resolved: bool = False, status: Status | None = None,
+                    components: bool = True, next_update: bool = True, index: int = 0) -> IncidentView:
+    """A made-up incident for previewing and checking templates when none is chosen.
+    ``index`` varies the facts a template rarely branches on (severity, impact,
+    category) between the shapes of :func:`sample_shapes`."""
     from datetime import timedelta
 
     from warroom.domain import Severity
 
+    status = status or (Status.RESOLVED if resolved else Status.IDENTIFIED)
+    done = status == Status.RESOLVED
+    severities, impacts, categories = list(Severity), list(Impact), list(Category)
     return IncidentView(
-        id=uuid.UUID(int=0), ref="INC-0", title="Checkout failing for some customers", category=Category.APPLICATION,
-        severity=Severity.SEV2, impact=Impact.PARTIAL_OUTAGE,
-        status=Status.RESOLVED if resolved else Status.IDENTIFIED, customer_facing=True,
-        components=("Checkout", "Payments"), commander="Dana Okafor", confidential=False, exercise=False,
-        detected_at=now - timedelta(minutes=25), declared_at=now - timedelta(minutes=20), status_changed_at=now,
-        resolved_at=now if resolved else None, last_update_at=now - timedelta(minutes=10), updated_at=now,
-        next_update_due=None if resolved else now + timedelta(minutes=30))
+        id=uuid.UUID(int=0), ref="INC-0", title="Checkout failing for some customers",
+        category=Category.APPLICATION if index == 0 else categories[index % len(categories)],
+        severity=Severity.SEV2 if index == 0 else severities[index % len(severities)],
+        impact=Impact.PARTIAL_OUTAGE if index == 0 else impacts[index % len(impacts)],
+        status=status, customer_facing=True,
+        components=("Checkout", "Payments") if components else (), commander="Dana Okafor", confidential=False,
+        exercise=False, detected_at=now - timedelta(minutes=25), declared_at=now - timedelta(minutes=20),
+        status_changed_at=now, resolved_at=now if done else None, last_update_at=now - timedelta(minutes=10),
+        updated_at=now, next_update_due=None if done or not next_update else now + timedelta(minutes=30))
+
+
+@dataclass(frozen=True)
+class Shape:
+    """One made-up situation a template is checked against (see :func:`sample_shapes`)."""
+
+    incident: IncidentView
+    etr: ETR | None
+    #: The next update's time as composing shows it (a placeholder), or None.
+    next_at: datetime | None
+    external: bool
+
+    def describe(self) -> str:
+        i = self.incident
+        return (f"{'an external' if self.external else 'an internal'} audience, {i.status.value}, "
+                f"{'with' if i.components else 'no'} components, {'with' if self.etr else 'no'} ETR, "
+                f"{'with' if self.next_at else 'no'} next update")
+
+
+def sample_shapes(now: datetime, *, etr: bool = True, next_update: bool = True,
+                  audiences: tuple[bool, ...] = (False, True)) -> list[Shape]:
+    """Every status, with and without components, an ETR and the next update, for
+    internal and external audiences (``audiences``: the external flags): the
+    situations a template may branch on. ``etr=False`` or ``next_update=False``
+    leave out the variants of a fact the template never reads."""
+    from datetime import timedelta
+
+    shapes = []
+    for external in audiences:
+        for status in Status:
+            done = status == Status.RESOLVED
+            for components in (True, False):
+                for with_etr in ((True, False) if etr else (False,)):
+                    for nxt in ((True, False) if next_update and not done else (False,)):
+                        inc = sample_incident(now, status=status, components=components, next_update=nxt,
+                                              index=len(shapes))
+                        estimate = make_etr(now + timedelta(hours=1), now + timedelta(hours=2),
+                                            confidence=list(Confidence)[len(shapes) % 3],
+                                            assessor="Sam Rivera") if with_etr else None
+                        promised = Promised.fromtimestamp(now.timestamp(), now.tzinfo) if nxt else None
+                        shapes.append(Shape(inc, estimate, promised, external))
+    return shapes
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 import tomllib
 import uuid
 from collections.abc import Iterable
@@ -265,25 +266,47 @@ def _clean(data: dict[str, Any], audiences: dict[str, bool], where: str = "", *,
     return clean
 
 
+#: The longest the import check may take for one template (every shape, every field).
+CHECK_SECONDS = 20.0
+
+
 def _check_renders(clean: dict[str, Any], prefix: str, external: bool) -> None:
-    """Render against a sample incident: an unknown variable is refused now, not
-    when someone composes an update with it mid-incident. For an external audience
-    the internal title is not there to use."""
+    """Render against made-up incidents of every shape (:func:`compose.sample_shapes`:
+    each status, with and without components, an ETR, the next update; internal
+    and external audiences). An unknown variable is refused now, not when someone
+    composes an update with it mid-incident; so is a template that hits a render
+    limit (time, memory, output size) in any shape, however rare — a payload behind
+    an ``{% if %}`` included. The template's own kind of audience must render
+    cleanly; the other kind (the matrix can lend an audience's templates to
+    another) must stay within the limits. For an external audience the internal
+    title is not there to use."""
     from warroom.clock import UTC
-    from warroom.render import TemplateError, render
+    from warroom.render import TemplateError, render_many, variables
     from warroom.services import compose
 
+    fields = ("subject", "long", "short", "chat")
+    names = set().union(*(variables(clean[f]) for f in ("title", *fields)))
     now = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
-    for incident in (compose.sample_incident(now), compose.sample_incident(now, resolved=True)):
-        ctx = compose.context(incident, locale=clean["locale"], now=now, external=external, title="Sample title")
-        title_source = clean["title"] or compose.default_title(clean["locale"], external)
-        for field, source in (("title", title_source), *((f, clean[f]) for f in ("subject", "long", "short", "chat"))):
-            try:
-                render(source, ctx, locale=clean["locale"], now=now)
-            except TemplateError as exc:
-                hint = (" External audiences never see the incident's internal title: use title, the public one."
-                        if external and "title" in str(exc) else "")
-                raise InputError(f"{prefix}{field}, {exc}{hint}", field=field) from None
+    shapes = compose.sample_shapes(now, etr="etr" in names, next_update="update" in names,
+                                   audiences=(external, not external))
+    started = time.monotonic()
+    for shape in shapes:
+        ctx = compose.context(shape.incident, locale=clean["locale"], now=now, etr=shape.etr, next_at=shape.next_at,
+                              external=shape.external, title="Sample title")
+        title_source = clean["title"] or compose.default_title(clean["locale"], shape.external)
+        jobs = [("title", title_source), *((f, clean[f]) for f in fields)]
+        results = render_many([(source, ctx) for _field, source in jobs], locale=clean["locale"], now=now)
+        for (field, _source), result in zip(jobs, results):
+            if not isinstance(result, TemplateError):
+                continue
+            if shape.external != external and result.limit is None:
+                continue  # words for insiders need not suit outsiders, only stay within bounds
+            hint = (" External audiences never see the incident's internal title: use title, the public one."
+                    if shape.external and "title" in str(result) else "")
+            raise InputError(f"{prefix}{field}, {result} (for {shape.describe()}).{hint}", field=field)
+        if time.monotonic() - started > CHECK_SECONDS:
+            raise InputError(f"{prefix}the template renders too slowly: checking it against {len(shapes)} made-up "
+                             f"incidents took over {CHECK_SECONDS:g} s.")
 
 
 def _audience_names(session) -> dict[str, bool]:
