@@ -956,9 +956,9 @@ class MainWindow(QMainWindow):
         key, store, actor = self._current.id, self.store, self.actor
 
         def write() -> str:
-            text = export_incident(store, key, "markdown", viewer=actor)
-            with open(path, "w", encoding="utf-8") as fh:
-                fh.write(text)
+            from warroom.services.export import save
+
+            save(path, export_incident(store, key, "markdown", viewer=actor))      # owner-only
             return path
 
         self.ops.read(write, lambda p: self.statusBar().showMessage(f"Exported to {p}.", 5000))

@@ -824,7 +824,9 @@ class StakeholderDialog(QDialog):
         store = self.store
 
         def write() -> str:
-            Path(path).write_text(stakeholders.export_csv(store), encoding="utf-8", newline="")
+            from warroom.services.export import save
+
+            save(path, stakeholders.export_csv(store))      # owner-only
             return path
 
         def failed(error: BaseException) -> None:

@@ -20,7 +20,7 @@ from sqlalchemy.exc import DatabaseError as SQLDatabaseError
 from warroom import __version__, logs, paths
 from warroom.clock import SystemClock
 from warroom.domain import Category, EntryKind, Impact, Status
-from warroom.errors import CheckFailed, InputError, WarroomError
+from warroom.errors import CheckFailed, InputError, StoreDamaged, WarroomError
 from warroom.identity import current_actor
 from warroom.services import export as export_service
 from warroom.services import incidents, policy, timeline
@@ -29,6 +29,7 @@ from warroom.cli_common import (
     EXIT_CHECK, EXIT_INTERNAL, EXIT_OK, Output, etr_from_args, read_text_arg, terminal_safe, utc, write_out,
 )
 from warroom.store import Store
+from warroom.store.faults import translate as translate_fault
 from warroom.timeparse import parse_when
 
 log = logging.getLogger("warroom.cli")
@@ -184,7 +185,10 @@ def cmd_export(store: Store, args, out: Output) -> int:
 def cmd_verify(store: Store, args, out: Output) -> int:
     from warroom.services import integrity
 
-    report = integrity.check(store, storage=args.integrity)
+    return _print_verify(integrity.check(store, storage=args.integrity), out)
+
+
+def _print_verify(report: Any, out: Output) -> int:
     problems = list(report.problems)
     data = {"ok": report.ok, "devices": report.devices, "events": report.events, "problems": problems,
             "first_bad_event": report.first_bad_event, "notes": list(report.notes)}
@@ -807,14 +811,25 @@ def _run(argv: Sequence[str] | None) -> int:
     except CheckFailed as exc:
         _error(str(exc), as_json)
         return EXIT_CHECK
+    except StoreDamaged as exc:
+        if getattr(args, "func", None) is not cmd_verify:
+            _error(str(exc), as_json)
+            return exc.exit_code
+        # Too damaged to open: the check still says where.
+        from warroom.services import integrity
+
+        db = paths.resolve_db_path(getattr(args, "db", None))
+        return _print_verify(integrity.damaged(db, f"the database cannot be opened ({exc.detail})"), out)
     except WarroomError as exc:
         _error(str(exc), as_json)
         return exc.exit_code
     except SQLDatabaseError as exc:
         log.exception("database error")
-        _error(f"The database reported an error: {exc.orig}. Run `warroom-cli verify --integrity`; "
-               "restore from a backup if it reports damage.", as_json)
-        return EXIT_CHECK
+        fault = translate_fault(exc, paths.resolve_db_path(getattr(args, "db", None)))
+        _error(str(fault) if fault is not None else
+               f"The database reported an error: {exc.orig}. `warroom-cli verify --integrity` checks the "
+               "file.", as_json)
+        return fault.exit_code if fault is not None else EXIT_CHECK
     except KeyboardInterrupt:
         return 130
     except Exception as exc:  # pragma: no cover - the message points to the log

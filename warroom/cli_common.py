@@ -98,14 +98,9 @@ def write_out(text: str, target_name: str | None) -> None:
     if not target_name:
         sys.stdout.write(text)
         return
-    target = Path(target_name)
-    tmp = target.with_name(target.name + ".part")
-    try:
-        tmp.write_text(text, encoding="utf-8")
-        tmp.replace(target)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise InputError(f"Cannot write {target}: {exc.strerror}.") from None
+    from warroom.services.export import save
+
+    target = save(target_name, text)          # owner-only (0600)
     print(f"Wrote {target}", file=sys.stderr)
 
 

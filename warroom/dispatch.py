@@ -2,8 +2,14 @@
 
 Each delivery is claimed with a lease in a write transaction before it is sent,
 so two dispatchers on one database (the window's and ``warroom-cli dispatch``)
-never send the same delivery twice; a lease left by a killed dispatcher expires
-and the delivery is sent again with the same idempotency key (its id).
+never send the same delivery twice. The lease outlives the slowest send and is
+renewed while an outcome waits to be written down, and a mark beside the database
+(:mod:`warroom.inflight`) that only a live process can hold keeps the delivery
+when the lease cannot be renewed (another program holds the write lock). Once a
+vendor accepted a message its outcome is written down however long the database
+refuses it, never sent again. A delivery left by a killed dispatcher is taken
+over: recorded from the receipt it left if the vendor had accepted it, otherwise
+sent again with the same idempotency key (its id).
 
 Per channel: the vendor's documented rate (kept in the database, so every
 dispatcher on it shares it), exponential back-off with jitter, ``Retry-After``
@@ -33,10 +39,11 @@ from typing import Any, Callable
 from sqlalchemy import and_, exists, func, or_, select, tuple_, update
 from sqlalchemy.orm import aliased
 
+from warroom import inflight
 from warroom.channels.base import ChannelError, Message, Recipient, SendContext
 from warroom.domain import EntryKind
 from warroom.identity import System
-from warroom.errors import WarroomError
+from warroom.errors import StoreBusy, StoreError, WarroomError
 from warroom.secrets import SecretsLocked
 from warroom.ids import uuid7
 from warroom.services import outbox
@@ -48,6 +55,10 @@ log = logging.getLogger(__name__)
 
 #: The program sending on its own: journaled as "dispatcher", never a person's name.
 ACTOR = System("dispatcher")
+
+#: Waits between attempts to write down an outcome the database refused (seconds).
+RECORD_RETRY_FIRST_S = 0.25
+RECORD_RETRY_MAX_S = 10.0
 
 
 def rate_check(tat: float | None, now: float, rate: float, burst: int) -> tuple[float, float | None]:
@@ -98,6 +109,8 @@ class _Claim:
     exercise: bool
     previous: dict | None
     partial: dict | None      # what an earlier, interrupted attempt already sent (SMS parts)
+    lease_s: float
+    marker: inflight.Marker = field(compare=False, repr=False)
 
 
 def backoff(attempts: int, base: float, cap: float, rng: random.Random) -> float:
@@ -138,6 +151,9 @@ class Dispatcher:
                 summary = self.run_once()
                 if on_pass is not None:
                     on_pass(summary)
+            except StoreError as exc:    # busy, read-only, full: said plainly, tried again next pass
+                log.warning("a dispatch pass stopped: %s", exc)
+                summary = None
             except Exception:  # noqa: BLE001 - a dispatcher keeps running; the error is logged
                 log.exception("a dispatch pass failed")
                 summary = None
@@ -245,6 +261,7 @@ class Dispatcher:
         transaction, so together they never send faster than the vendor allows:
         returns the seconds to wait when the next send would be too soon."""
         cand, older = aliased(Delivery), aliased(Delivery)
+        lease_s = self._lease_s(channel_id, settings)
         with self.store.write(ACTOR) as tx:
             now = tx.now
             # First in, first out per destination: nothing overtakes an older delivery
@@ -254,40 +271,67 @@ class Dispatcher:
             blocked = exists().where(older.channel_id == cand.channel_id, older.address == cand.address,
                                      older.state == "queued", older.priority >= cand.priority,
                                      tuple_(older.created_at, older.id) < tuple_(cand.created_at, cand.id))
-            pick = (select(cand.id)
-                    # coalesce() keeps the planner off the due-time index: walking the channel's
-                    # queue in order (ix_delivery_queue) stops at the first claimable row, where
-                    # the due-time index would sort the whole queue on every claim.
-                    .where(cand.channel_id == channel_id, cand.state == "queued",
-                           func.coalesce(cand.next_attempt_at, now) <= now,
-                           or_(cand.lease_until.is_(None), cand.lease_until <= now), ~blocked)
-                    .order_by(cand.priority.desc(), cand.created_at, cand.id).limit(1).scalar_subquery())
-            picked = tx.session.execute(select(Delivery.id, Delivery.exercise).where(Delivery.id == pick)).first()
-            if picked is None:
-                return None
-            if not picked.exercise:      # an exercise sends nothing: no vendor rate to respect
-                channel = tx.session.get(Channel, channel_id)
-                module = kind_module(channel.kind)
-                rate = float((channel.config or {}).get("rate_per_s") or module.RATE)
-                tat, wait = rate_check(channel.rate_tat, self._rate_now(), rate, getattr(module, "BURST", 1))
-                if wait is not None:
-                    return wait
-                channel.rate_tat = tat
-            row = tx.session.execute(
-                update(Delivery).where(Delivery.id == picked.id)
-                .values(lease_owner=self.owner, lease_until=now + timedelta(seconds=self._lease_s(channel_id, settings)))
-                .returning(Delivery.id, Delivery.incident_id, Delivery.draft_id, Delivery.message,
-                           Delivery.recipient, Delivery.address, Delivery.attempts, Delivery.exercise,
-                           Delivery.receipt)
-                .execution_options(synchronize_session=False)).first()
-            previous = tx.session.scalar(
-                select(Delivery.receipt).where(Delivery.channel_id == channel_id,
-                                               Delivery.incident_id == row.incident_id,
-                                               Delivery.state == "delivered", Delivery.receipt.is_not(None))
-                .order_by(Delivery.delivered_at.desc()).limit(1))
-            message = _retracted_receipt(tx.session, dict(row.message), channel_id)
-            return _Claim(row.id, row.incident_id, row.draft_id, message, row.recipient, row.address,
-                          row.attempts, row.exercise, previous, dict(row.receipt) if row.receipt else None)
+            skip: list[uuid.UUID] = []
+            while True:
+                due = [cand.channel_id == channel_id, cand.state == "queued",
+                       func.coalesce(cand.next_attempt_at, now) <= now,
+                       or_(cand.lease_until.is_(None), cand.lease_until <= now), ~blocked]
+                if skip:
+                    due.append(cand.id.not_in(skip))
+                pick = (select(cand.id)
+                        # coalesce() keeps the planner off the due-time index: walking the channel's
+                        # queue in order (ix_delivery_queue) stops at the first claimable row, where
+                        # the due-time index would sort the whole queue on every claim.
+                        .where(*due)
+                        .order_by(cand.priority.desc(), cand.created_at, cand.id).limit(1).scalar_subquery())
+                picked = tx.session.execute(select(Delivery.id, Delivery.exercise)
+                                            .where(Delivery.id == pick)).first()
+                if picked is None:
+                    return None
+                # A lease that ran out while its dispatcher, alive, could not renew it (another
+                # program held the write lock): that dispatcher still holds the mark.
+                marker = inflight.take(self.store.path, picked.id)
+                if marker is not None:
+                    break
+                log.info("delivery %s is still being sent by another dispatcher; its lease could not be "
+                         "renewed", picked.id)
+                skip.append(picked.id)
+            try:
+                return self._lease(tx, channel_id, picked, marker, lease_s)
+            except BaseException:
+                marker.drop()
+                raise
+
+    def _lease(self, tx, channel_id: uuid.UUID, picked: Any, marker: inflight.Marker,
+               lease_s: float) -> _Claim | float:
+        """Lease the picked delivery, marked as ours, in the claim's transaction; or
+        return how long the vendor's rate asks to wait (and let go of the mark)."""
+        now = tx.now
+        if not picked.exercise and marker.accepted is None:   # an exercise or a receipt sends nothing
+            channel = tx.session.get(Channel, channel_id)
+            module = kind_module(channel.kind)
+            rate = float((channel.config or {}).get("rate_per_s") or module.RATE)
+            tat, wait = rate_check(channel.rate_tat, self._rate_now(), rate, getattr(module, "BURST", 1))
+            if wait is not None:
+                marker.release()
+                return wait
+            channel.rate_tat = tat
+        row = tx.session.execute(
+            update(Delivery).where(Delivery.id == picked.id)
+            .values(lease_owner=self.owner, lease_until=now + timedelta(seconds=lease_s))
+            .returning(Delivery.id, Delivery.incident_id, Delivery.draft_id, Delivery.message,
+                       Delivery.recipient, Delivery.address, Delivery.attempts, Delivery.exercise,
+                       Delivery.receipt)
+            .execution_options(synchronize_session=False)).first()
+        previous = tx.session.scalar(
+            select(Delivery.receipt).where(Delivery.channel_id == channel_id,
+                                           Delivery.incident_id == row.incident_id,
+                                           Delivery.state == "delivered", Delivery.receipt.is_not(None))
+            .order_by(Delivery.delivered_at.desc()).limit(1))
+        message = _retracted_receipt(tx.session, dict(row.message), channel_id)
+        return _Claim(row.id, row.incident_id, row.draft_id, message, row.recipient, row.address,
+                      row.attempts, row.exercise, previous, dict(row.receipt) if row.receipt else None,
+                      lease_s, marker)
 
     def _rate_now(self) -> float:
         return self._rate_clock().timestamp() if self._rate_clock is not None else time.time()
@@ -331,13 +375,75 @@ class Dispatcher:
             if isinstance(claim, float):
                 self.sleep(claim)              # the vendor's rate: the next send is not due yet
                 continue
-            outcome = self._send(ch, claim, settings, secrets)
-            self._record(ch, claim, outcome, settings, summary)
+            outcome = self._deliver(ch, claim, settings, secrets, summary)
             if isinstance(outcome, ChannelError):
                 ch = None                       # read its breaker state again
                 if self._channel(channel_id).state == "down":
                     break
         return summary
+
+    def _deliver(self, ch: Channel, claim: _Claim, settings: outbox.DeliverySettings,
+                 secrets: dict[str, str | None], summary: Summary) -> dict | ChannelError:
+        """Send one claimed delivery and write its outcome down, holding the mark until
+        the database has the outcome. The lease already outlives the slowest send (see
+        :meth:`_lease_s`) and is renewed while the record waits, when the database takes
+        that; when it does not, the mark keeps the delivery. Interrupted (the process
+        stops), the mark is let go with the vendor's receipt in it."""
+        marker = claim.marker
+        try:
+            if marker.accepted is not None:
+                log.warning("delivery %s: the vendor accepted it before the dispatcher sending it stopped; "
+                            "recording that receipt instead of sending it again", claim.id)
+                outcome: dict | ChannelError = marker.accepted
+            else:
+                outcome = self._send(ch, claim, settings, secrets)
+                if not isinstance(outcome, ChannelError):
+                    marker.keep(outcome)
+            self._record_surely(ch, claim, outcome, settings, summary)
+        except BaseException:
+            marker.drop()
+            raise
+        marker.release()
+        return outcome
+
+    def _renew(self, claim: _Claim) -> None:
+        """Extend the lease of a delivery still in hand, if the database takes it (a full
+        disk may refuse the record's new rows but not this); while it does not, the
+        mark keeps the delivery ours."""
+        try:
+            with self.store.write(ACTOR, warn_ms=None) as tx:
+                tx.session.execute(
+                    update(Delivery).where(Delivery.id == claim.id, Delivery.lease_owner == self.owner,
+                                           Delivery.state == "queued")
+                    .values(lease_until=tx.now + timedelta(seconds=claim.lease_s))
+                    .execution_options(synchronize_session=False))
+        except StoreError as exc:
+            log.info("delivery %s: its lease cannot be renewed either (%s); the mark keeps it with this "
+                     "dispatcher", claim.id, exc)
+
+    def _record_surely(self, ch: Channel, claim: _Claim, outcome: dict | ChannelError,
+                       settings: outbox.DeliverySettings, summary: Summary) -> None:
+        """Write the outcome down however long the database refuses it (another program
+        holds the write lock, the disk is full, the file is read-only). Giving up would
+        let the lease run out and the message, which the vendor may already have, go
+        out again. Each wait is logged."""
+        delay, attempt = RECORD_RETRY_FIRST_S, 0
+        while True:
+            part = Summary()       # counted once, when the record is written
+            try:
+                self._record(ch, claim, outcome, settings, part)
+            except StoreError as exc:
+                attempt += 1
+                what = "failed" if isinstance(outcome, ChannelError) else "was accepted"
+                log.warning("delivery %s via %s %s, but the outcome cannot be written down yet (attempt %d): "
+                            "%s Trying again in %.2f s.", claim.id, ch.name, what, attempt, exc, delay)
+                if not isinstance(exc, StoreBusy):     # a lock held for the record holds a renewal too
+                    self._renew(claim)
+                self.sleep(delay)
+                delay = min(RECORD_RETRY_MAX_S, delay * 2)
+                continue
+            summary.add(part)
+            return
 
     def _send(self, ch: Channel, claim: _Claim, settings: outbox.DeliverySettings,
               secrets: dict[str, str | None] | None = None) -> dict | ChannelError:

@@ -41,6 +41,27 @@ class StoreError(WarroomError):
     """The database cannot be opened or used; it is left untouched."""
 
 
+class StoreBusy(StoreError):
+    """Another program held the database's write lock longer than War room waits."""
+
+
+class StoreReadOnly(StoreError):
+    """The database file, or the folder it lives in, cannot be written."""
+
+
+class StoreFull(StoreError):
+    """The disk (or the database's size limit) is full: the change was not saved."""
+
+
+class StoreDamaged(StoreError):
+    """The file is damaged: the only fault whose advice is a backup. ``detail`` says
+    what was found, without the advice."""
+
+    def __init__(self, message: str = "", *, detail: str | None = None) -> None:
+        super().__init__(message)
+        self.detail = detail or message
+
+
 class CheckFailed(WarroomError):
     """A check (journal verification, ...) found a problem (exit code 1)."""
 

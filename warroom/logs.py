@@ -36,6 +36,16 @@ class RedactingFormatter(logging.Formatter):
 _configured: list[logging.Handler] = []
 
 
+def _rotate(source: str, dest: str) -> None:
+    """Move the full log aside and start the next one owner-only, before the handler
+    opens it again (it would otherwise be created with the default mode)."""
+    import os
+
+    if os.path.exists(source):
+        os.replace(source, dest)
+    paths.create_private_file(Path(source))
+
+
 def setup(level: int = logging.INFO, directory: Path | None = None) -> Path | None:
     """Log to ``warroom.log`` (rotated at 2 MB, 5 kept). Returns the file, or None if
     the folder cannot be written (the app then goes on without a log file)."""
@@ -48,12 +58,14 @@ def setup(level: int = logging.INFO, directory: Path | None = None) -> Path | No
 
     directory = directory or paths.log_dir()
     try:
-        directory.mkdir(parents=True, exist_ok=True)
+        paths.make_private_dir(directory)
         path = directory / "warroom.log"
-        handler: logging.Handler = RotatingFileHandler(path, maxBytes=2_000_000, backupCount=5,
-                                                                        encoding="utf-8")
+        paths.create_private_file(path)      # owner-only: a log names incidents and people
+        handler: RotatingFileHandler = RotatingFileHandler(path, maxBytes=2_000_000, backupCount=5,
+                                                           encoding="utf-8")
     except OSError:
         return None
+    handler.rotator = _rotate
     handler.setFormatter(RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root.addHandler(handler)
     root.setLevel(min(root.level or level, level) if root.handlers[:-1] else level)

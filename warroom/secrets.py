@@ -150,8 +150,10 @@ def _write_vault(items: dict[str, str], key: bytes, salt: bytes) -> None:
     text = json.dumps({"v": 1, "kdf": "scrypt", "n": 2 ** 15, "r": 8, "p": 1,
                        "salt": base64.b64encode(salt).decode(),
                        "nonce": base64.b64encode(nonce).decode(), "ct": base64.b64encode(ct).decode()})
+    from warroom.paths import make_private_dir
+
     path = vault_path()
-    path.parent.mkdir(parents=True, exist_ok=True)
+    make_private_dir(path.parent)
     tmp: str | None = None
     try:
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")   # mode 0600
@@ -216,7 +218,9 @@ def _vault_locked() -> Iterator[None]:
         raise busy
     try:
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            from warroom.paths import make_private_dir
+
+            make_private_dir(path.parent)
             lock = FileLock(lock_path, timeout=max(deadline - time.monotonic(), 0.0), mode=0o600)
             lock.acquire()
         except Timeout:
@@ -284,8 +288,8 @@ def passphrase(prompt: str = "Passphrase for the key file: ") -> bytes:
 
 
 def write_private_file(path: Path, data: bytes) -> None:
-    """Write an (already encrypted) key file readable by its owner only."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(data)
+    """Write an (already encrypted) key file readable by its owner only, in a folder
+    made owner-only; replaced whole or not at all."""
+    from warroom.paths import write_private_file as write
+
+    write(path, data)

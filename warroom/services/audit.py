@@ -164,7 +164,7 @@ def export(store: Store, actor: str, incident_key: str | uuid.UUID, out: Path, *
     data = build_zip([(n, files[n]) for n in names] + [(MANIFEST, body), (SIGNATURE, signature.encode("ascii"))])
     tmp = out.with_name(out.name + ".part")
     try:
-        tmp.write_bytes(data)
+        secrets.write_private_file(tmp, data)      # owner-only, like every file War room writes
         tmp.replace(out)
     except OSError as exc:
         tmp.unlink(missing_ok=True)

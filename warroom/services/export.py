@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
 import uuid
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
+from warroom import paths
 from warroom.clock import isoformat
 from warroom.errors import InputError
 from warroom.services import incidents, timeline
@@ -27,6 +30,17 @@ def to_jsonable(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return [to_jsonable(v) for v in value]
     return value
+
+
+def save(path: str | os.PathLike[str], text: str) -> Path:
+    """Write an export (an incident, templates, the register) owner-only, whole or
+    not at all: it holds what the incident is about."""
+    target = Path(path)
+    try:
+        paths.write_private_file(target, text.encode("utf-8"))
+    except OSError as exc:
+        raise InputError(f"Cannot write {target}: {exc.strerror or exc}.") from None
+    return target
 
 
 def export_incident(store: Store, key: str | uuid.UUID, fmt: str, *, viewer: str) -> str:

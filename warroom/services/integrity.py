@@ -1,15 +1,21 @@
 """The journal check: every chain walked, the tables compared with the journal,
-and (on request) SQLite's own integrity check. The window and the command line
-both call :func:`check`, so they cannot disagree on what "intact" means."""
+and (on request, or when the journal cannot be read) where the file is damaged:
+SQLite's own integrity check and every value that cannot be decoded. The window
+and the command line both call :func:`check`, so they cannot disagree on what
+"intact" means."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from sqlalchemy import select
 
+from warroom.errors import StoreDamaged
 from warroom.store import Store
+from warroom.store.damage import scan
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,13 +42,22 @@ def check(store: Store, *, storage: bool = False,
 
     key = devicekey.existing(store.device_id)
     own = devicekey.public_text(key) if key is not None else None
-    with store.read() as session:
-        trusted = frozenset(session.scalars(select(TrustedKey.public_key)))
-        report = verify(session, progress=progress, own_key=own, trusted_keys=trusted)
-        problems = [str(p) for p in report.problems] + [f"state: {m}" for m in report.mismatches]
-        if storage:
-            lines = [r[0] for r in session.connection().exec_driver_sql("PRAGMA integrity_check").all()]
-            if lines != ["ok"]:
-                problems += [f"storage: {line}" for line in lines]
+    try:
+        with store.read() as session:
+            trusted = frozenset(session.scalars(select(TrustedKey.public_key)))
+            report = verify(session, progress=progress, own_key=own, trusted_keys=trusted)
+            problems = [str(p) for p in report.problems] + [f"state: {m}" for m in report.mismatches]
+    except StoreDamaged as exc:
+        return damaged(store.path, f"the journal and the tables cannot be read ({exc.detail})")
+    except json.JSONDecodeError:
+        return damaged(store.path, "a journal event's payload is not JSON")
+    if storage:
+        problems += [f"storage: {line}" for line in scan(store.path)]
     first = str(report.first.event_id) if report.first and report.first.event_id else None
     return Report(report.devices, report.events, tuple(problems), first, tuple(report.notes))
+
+
+def damaged(path: Path, why: str) -> Report:
+    """The report on a file too damaged to check its journal: why, then where SQLite
+    and the decoder find it damaged (table, row and column, never the bytes)."""
+    return Report(0, 0, (f"storage: {why}",) + tuple(f"storage: {line}" for line in scan(path)), None)

@@ -20,15 +20,17 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import create_engine, event, insert, select, update
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from warroom import __version__, devicekey
 from warroom.clock import Clock, SystemClock
-from warroom.errors import StoreError
+from warroom.errors import StoreDamaged, StoreError
 from warroom.identity import is_system
 from warroom.ids import uuid7
 from warroom.journal import GENESIS, canonical_json, event_hash, event_header
+from warroom.paths import create_private_file, make_private_dir
+from warroom.store import faults
+from warroom.store.faults import BUSY_TIMEOUT_S
 from warroom.store.models import Device, JournalEvent, Meta
 
 if TYPE_CHECKING:
@@ -92,11 +94,9 @@ def _describe(path: Path) -> str | None:
                 revision = row[0] if row else None
         finally:
             con.close()
-    except sqlite3.DatabaseError as exc:
-        raise StoreError(
-            f"{path} is damaged and cannot be read ({exc}). It was left untouched: restore it from a "
-            "backup (War room keeps a copy beside it before every upgrade) or choose another file with --db."
-        ) from None
+    except sqlite3.Error as exc:
+        # A read-only folder, a lock or damage: each says so (only damage calls for a backup).
+        raise faults.translate(exc, path) or faults.damaged(path, str(exc)) from None
     if app_id != APPLICATION_ID:
         if not tables:
             return None
@@ -105,8 +105,7 @@ def _describe(path: Path) -> str | None:
             "Choose another file with --db or WARROOM_DB; this one was left untouched."
         )
     if revision is None:
-        raise StoreError(f"{path} is a War room database without a schema version; it was left untouched. "
-                         "Restore it from a backup.")
+        raise faults.damaged(path, "it has no schema version")
     if revision != SCHEMA_HEAD and revision not in known_revisions():
         raise StoreError(
             f"{path} was written by a newer version of War room (schema {revision}); this is version "
@@ -119,22 +118,27 @@ def backup_copy(path: Path, label: str, clock: Clock) -> Path:
     """Copy the database aside with SQLite's online backup (consistent, WAL included)."""
     stamp = clock.now().strftime("%Y%m%dT%H%M%SZ")
     target = path.with_name(f"{path.name}.backup-{label}-{stamp}")
-    src = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
-        dst = sqlite3.connect(target)
+        create_private_file(target)          # owner-only, like the database it copies
+    except OSError as exc:
+        raise faults.os_fault(exc, target) from None
+    with faults.guard(target, fallback=f"Cannot copy {path} aside to {target}"):
+        src = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
         try:
-            src.backup(dst)
+            dst = sqlite3.connect(target)
+            try:
+                src.backup(dst)
+            finally:
+                dst.close()
         finally:
-            dst.close()
-    finally:
-        src.close()
+            src.close()
     return target
 
 
-def _make_engine(path: Path) -> Engine:
+def _make_engine(path: Path, busy_s: float = BUSY_TIMEOUT_S) -> Engine:
     engine = create_engine(
         f"sqlite+pysqlite:///{path}",
-        connect_args={"check_same_thread": False, "timeout": 10},
+        connect_args={"check_same_thread": False, "timeout": busy_s},
         pool_size=4,
     )
 
@@ -145,7 +149,7 @@ def _make_engine(path: Path) -> Engine:
         cur.execute("PRAGMA journal_mode=WAL")
         cur.execute("PRAGMA synchronous=FULL")
         cur.execute("PRAGMA foreign_keys=ON")
-        cur.execute("PRAGMA busy_timeout=10000")
+        cur.execute(f"PRAGMA busy_timeout={int(busy_s * 1000)}")
         cur.close()
 
     @event.listens_for(engine, "begin")
@@ -240,8 +244,11 @@ class Tx:
 class Store:
     """An open War room database."""
 
-    def __init__(self, path: Path, engine: Engine, clock: Clock, device_id: uuid.UUID) -> None:
+    def __init__(self, path: Path, engine: Engine, clock: Clock, device_id: uuid.UUID, *,
+                 busy_timeout_s: float = BUSY_TIMEOUT_S) -> None:
         self.path = path
+        #: How long a write waits for another program's write lock (seconds).
+        self.busy_timeout_s = busy_timeout_s
         self.engine = engine
         self.clock = clock
         self.device_id = device_id
@@ -260,35 +267,33 @@ class Store:
     # -- opening -----------------------------------------------------------
 
     @classmethod
-    def open(cls, path: str | Path, *, clock: Clock | None = None) -> Store:
+    def open(cls, path: str | Path, *, clock: Clock | None = None, busy_timeout_s: float = BUSY_TIMEOUT_S) -> Store:
+        """``busy_timeout_s``: how long a write waits for another program's write lock."""
         path = Path(path).expanduser()
-        clock = clock or SystemClock()
+        with faults.guard(path, busy_timeout_s, fallback=f"Cannot open {path}"):
+            return cls._open(path, clock or SystemClock(), busy_timeout_s)
+
+    @classmethod
+    def _open(cls, path: Path, clock: Clock, busy_timeout_s: float) -> Store:
         revision = _describe(path)
         head = head_revision()
         is_new = revision is None
         if is_new:
             try:
-                path.parent.mkdir(parents=True, exist_ok=True)
+                make_private_dir(path.parent)
+                create_private_file(path)    # owner-only: SQLite gives its -wal and -shm the same mode
             except OSError as exc:
-                raise StoreError(f"Cannot create the folder for {path}: {exc.strerror}. "
-                                 "Choose another place with --db or WARROOM_DB.") from None
+                raise faults.os_fault(exc, path) from None
         elif revision != head:
             copy = backup_copy(path, revision, clock)
             log.info("database %s copied to %s before upgrading from %s to %s", path, copy, revision, head)
-        engine = _make_engine(path)
+        engine = _make_engine(path, busy_timeout_s)
         try:
             device_id = cls._prepare(engine, clock, is_new, revision != head)
-        except OperationalError as exc:
-            engine.dispose()
-            if "locked" in str(exc.orig):
-                raise StoreError(f"{path} is busy: another program is writing to it (an upgrade or a long "
-                                 "import?). Try again in a moment.") from None
-            raise StoreError(f"Cannot open {path}: {exc.orig}. Check that the folder is writable "
-                             "and the disk is not full.") from None
-        except Exception:
+        except BaseException:
             engine.dispose()
             raise
-        store = cls(path, engine, clock, device_id)
+        store = cls(path, engine, clock, device_id, busy_timeout_s=busy_timeout_s)
         if revision is not None and revision != head:
             store.sign_head()
         return store
@@ -318,7 +323,7 @@ class Store:
                 value = conn.execute(select(Meta.value).where(Meta.key == "device_id")).scalar()
                 conn.rollback()
             if value is None:
-                raise StoreError("This War room database has lost its device record; restore it from a backup.")
+                raise StoreDamaged("This War room database has lost its device record; restore it from a backup.")
             return uuid.UUID(value)
         with engine.connect() as conn:
             # Batch migrations rebuild tables by dropping them: with foreign keys on, a
@@ -380,10 +385,15 @@ class Store:
 
     # -- transactions --------------------------------------------------------
 
+    def _faults(self) -> contextlib.AbstractContextManager[None]:
+        """SQLite errors inside become the fault they mean (read-only, full, busy,
+        damaged: :mod:`warroom.store.faults`); other errors pass through."""
+        return faults.guard(self.path, self.busy_timeout_s)
+
     @contextlib.contextmanager
     def read(self) -> Iterator[Session]:
         """A read transaction (a consistent snapshot)."""
-        with Session(self.engine, expire_on_commit=False) as session, session.begin():
+        with self._faults(), Session(self.engine, expire_on_commit=False) as session, session.begin():
             yield session
 
     @contextlib.contextmanager
@@ -391,7 +401,7 @@ class Store:
         """A write transaction: everything in it, journal included, commits or nothing does.
         One that takes longer than ``warn_ms`` is logged (bulk loads pass None)."""
         started = time.perf_counter()
-        with Session(self._write_engine, expire_on_commit=False) as session:
+        with self._faults(), Session(self._write_engine, expire_on_commit=False) as session:
             with session.begin():
                 tx = Tx(self, session, actor)
                 yield tx
@@ -402,12 +412,12 @@ class Store:
 
     def data_version(self) -> tuple[int, ...]:
         """Cheap fingerprint that changes whenever any device's chain grows."""
-        with self.engine.connect() as conn:
+        with self._faults(), self.engine.connect() as conn:
             rows = conn.exec_driver_sql("SELECT last_seq FROM device ORDER BY id").all()
             conn.rollback()
         return tuple(r[0] for r in rows)
 
     def rebuild_search_index(self) -> None:
         """Rebuild full-text search (after a VACUUM, which may renumber rowids)."""
-        with self.engine.execution_options(immediate=True).begin() as conn:
+        with self._faults(), self.engine.execution_options(immediate=True).begin() as conn:
             conn.exec_driver_sql("INSERT INTO timeline_fts(timeline_fts) VALUES ('rebuild')")
