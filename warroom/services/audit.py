@@ -227,8 +227,10 @@ class Signers:
         if key in self.trusted:
             return f'the trusted signer "{self.trusted[key]}"', None
         if not self.database:
-            return None, f"it was signed by the key {fp}, and without a database only a key given for the check is trusted"
-        return None, f"it was signed by the key {fp}, which is neither this database's own key nor a signer it trusts"
+            return None, (f"it was signed by the key {fp}, and without a database only a key given for the check "
+                          "is trusted")
+        return None, (f"it was signed by the key {fp}, which is neither this database's own key nor a signer it "
+                      "trusts")
 
 
 @dataclass(frozen=True)
@@ -307,7 +309,6 @@ _DIRECTORY_ENTRY_BYTES = 128
 _EOCD = struct.Struct("<4s4H2LH")
 _EOCD_SIGNATURE = b"PK\x05\x06"
 _ZIP64_LOCATOR = b"PK\x06\x07"
-_ZIP64_END = b"PK\x06\x06"
 _NAMES = re.compile(r"incident\.json|timeline\.json|journal\.jsonl|"
                     r"updates/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\.json")
 _HOLDS = ("incident.json, timeline.json, journal.jsonl, updates/<id>.json, manifest.json and manifest.sig")
@@ -348,7 +349,7 @@ def _check_end_record(fh: BinaryIO, size: int) -> None:
                        "is it truncated?)")
     _, disk, directory_disk, here, total, directory_size, directory_offset, _ = _EOCD.unpack_from(tail, at)
     start = size - tail_length + at
-    if (_ZIP64_LOCATOR in tail[max(0, at - 20):at] or _ZIP64_END in tail[:at]
+    if (tail[max(0, at - 20):at].startswith(_ZIP64_LOCATOR)
             or 0xFFFF in (here, total) or 0xFFFFFFFF in (directory_size, directory_offset)):
         raise _Refused("the archive uses ZIP64 records, which an archive within the limits never needs "
                        f"(at most {MAX_MEMBERS:,} files and {_size(MAX_TOTAL_BYTES)} in all)")
@@ -565,8 +566,10 @@ def _judge(read: _Read, signers: Signers) -> ArchiveReport:
     try:
         if not isinstance(key_text, str):
             raise ValueError("no public key")
-        key = Ed25519PublicKey.from_public_bytes(base64.b64decode(key_text, validate=True))
+        raw_key = base64.b64decode(key_text, validate=True)
+        key = Ed25519PublicKey.from_public_bytes(raw_key)
         key.verify(base64.b64decode(read.kept[SIGNATURE].strip(), validate=True), read.kept[MANIFEST])
+        key_text = base64.b64encode(raw_key).decode("ascii")   # as the trusted list keeps it
     except (InvalidSignature, ValueError, TypeError):
         problems.append("the manifest's signature does not match (the manifest was changed, or signed by "
                         "another key)")
