@@ -17,10 +17,12 @@ from ui.qt import (
     QDialog,
     QDialogButtonBox,
     QFileDialog,
+    QInputDialog,
     QLabel,
     QObject,
     QPlainTextEdit,
     QProgressDialog,
+    QPushButton,
     Qt,
     QVBoxLayout,
     Signal,
@@ -56,6 +58,11 @@ class ReportDialog(QDialog):
         self.details.setReadOnly(True)
         self.details.setVisible(bool(lines))
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        self.buttons = buttons
+        #: "Trust this signer…" on an archive whose signer may be trusted by this person.
+        self.trust_button: QPushButton | None = None
+        self.public_key: str | None = None
+        self.fingerprint: str | None = None
         copy = buttons.addButton("&Copy", QDialogButtonBox.ButtonRole.ActionRole)
         copy.clicked.connect(self.copy)
         buttons.rejected.connect(self.reject)
@@ -158,17 +165,81 @@ def export_archive(store: Store, ops: Operations, actor: str, incident, path: Pa
     ops.read(lambda: audit.export(store, actor, incident.id, path), on_done)
 
 
-def archive_report_dialog(report: ArchiveReport, path: Path, own_key: str | None, parent=None) -> ReportDialog:
-    if not report.ok:
-        return ReportDialog("Verify an archive", f"{path.name} FAILED verification: do not rely on it.",
-                            report.problems, ok=False, parent=parent)
-    if own_key and report.public_key == own_key:
-        signer = "Signed with this database's archive key."
+def verify_archive(store: Store | None, ops: Operations, actor: str, path: Path, parent, show) -> None:
+    """Verify an archive on a background reader against the signers this database
+    trusts; ``show(dialog)`` with the outcome. To people allowed to, the dialog of an
+    intact archive by an untrusted signer offers "Trust this signer…", which asks for
+    a name, trusts the key and verifies again."""
+    from warroom.services import audit, trust
+
+    def run():
+        if store is None:
+            return audit.verify(path), "No database is open."
+        return audit.verify(path, signers=trust.signers(store)), trust.why_not_trust(store, actor)
+
+    def done(result) -> None:
+        report, why_not = result
+        dialog = archive_report_dialog(report, path, parent, why_not_trust=why_not)
+        if dialog.trust_button is not None and store is not None:
+            dialog.trust_button.clicked.connect(lambda: _trust_signer(store, ops, actor, path, dialog, show))
+        show(dialog)
+
+    ops.read(run, done)
+
+
+def _trust_signer(store: Store, ops: Operations, actor: str, path: Path, dialog: ReportDialog, show) -> None:
+    from warroom.services import trust
+
+    key = dialog.public_key
+    name = ask_signer_name(dialog, dialog.fingerprint or "")
+    if not name or key is None:
+        return
+
+    def trusted(_signer) -> None:
+        dialog.close()
+        verify_archive(store, ops, actor, path, dialog.parentWidget(), show)
+
+    ops.write(lambda: trust.trust(store, actor, key, name), trusted)
+
+
+def ask_signer_name(parent, fingerprint: str) -> str | None:
+    """Whose key it is, in the words the list will show ("Legal", "Berlin office")."""
+    name, ok = QInputDialog.getText(parent, "Trust this signer — War room",
+                                    f"Archives signed by the key {fingerprint} will verify from now on.\n"
+                                    "Whose key is it? (e.g. Legal)")
+    return name.strip() if ok and name.strip() else None
+
+
+def archive_report_dialog(report: ArchiveReport, path: Path, parent=None, *,
+                          why_not_trust: str | None = "") -> ReportDialog:
+    """The outcome: intact and trusted (green), or a failure — a changed archive, or an
+    intact one whose signer this database does not trust. ``why_not_trust`` is None
+    when the person may trust the signer (the dialog then offers it)."""
+    if not report.intact:
+        dialog = ReportDialog("Verify an archive", f"{path.name} FAILED verification: do not rely on it.",
+                              report.problems, ok=False, parent=parent)
+    elif report.trusted:
+        dialog = ReportDialog("Verify an archive", f"{path.name} is intact: {report.files} files of "
+                              f"{report.incident}, unchanged since they were signed by {report.trusted_as}.",
+                              [f"Signed by {report.trusted_as}: the key {report.fingerprint} ({report.public_key})."],
+                              ok=True, parent=parent)
     else:
-        signer = (f"Signed with the key {report.public_key}. That is not this database's key: compare it with "
-                  "the key of whoever exported it (warroom-cli audit key on their machine).")
-    return ReportDialog("Verify an archive", f"{path.name} is intact: {report.files} files of {report.incident}, "
-                        "unchanged since they were signed.", [signer], ok=True, parent=parent)
+        lines = [f"The files of {report.incident} hold together, but {report.untrusted}.",
+                 "Anyone can sign a forged archive with a key of their own, so an archive counts only when its "
+                 "signer is trusted.",
+                 f"Signer's key: {report.public_key} (fingerprint {report.fingerprint}).",
+                 "Compare it with the key of whoever exported it (warroom-cli audit key on their machine)."]
+        if why_not_trust is None:
+            lines.append("If it is theirs, press Trust this signer… and say whose key it is.")
+        elif why_not_trust:
+            lines.append(f"To trust this signer: {why_not_trust}")
+        dialog = ReportDialog("Verify an archive", f"{path.name} FAILED verification: its signer is not trusted "
+                              f"(key {report.fingerprint}). Do not rely on it.", lines, ok=False, parent=parent)
+    dialog.public_key, dialog.fingerprint = report.public_key, report.fingerprint
+    if report.intact and not report.trusted and why_not_trust is None:
+        dialog.trust_button = dialog.buttons.addButton("&Trust this signer…", QDialogButtonBox.ButtonRole.ActionRole)
+        dialog.trust_button.setObjectName("trustSigner")
+    return dialog
 
 
 def ask_save_path(parent, incident) -> Path | None:

@@ -988,26 +988,21 @@ class MainWindow(QMainWindow):
         integrity.export_archive(self.store, self.ops, self.actor, incident, path, done)
 
     def verify_archive(self, path=None) -> None:
-        """Check an archive (from this or any other War room) and say what fails."""
+        """Check an archive (from this or any other War room), say what fails, and whether
+        this database trusts its signer."""
         from pathlib import Path
 
         from ui import integrity
-        from warroom.services import audit
 
         path = Path(path) if path else integrity.ask_open_path(self)
         if path is None:
             return
-        store = self.store
 
-        def run():
-            return audit.verify(path), audit.own_public_key(store) if store is not None else None
+        def show(dialog) -> None:
+            self.last_report = dialog
+            dialog.open()
 
-        def done(result) -> None:
-            report, own = result
-            self.last_report = integrity.archive_report_dialog(report, path, own, self)
-            self.last_report.open()
-
-        self.ops.read(run, done)
+        integrity.verify_archive(self.store, self.ops, self.actor, path, self, show)
 
     def check_journal(self) -> None:
         """Walk every journal chain and compare the tables with it, with progress."""

@@ -408,44 +408,6 @@ def cmd_person_list(store: Store, args, out: Output) -> int:
     return EXIT_OK
 
 
-def cmd_audit_export(store: Store, args, out: Output) -> int:
-    from warroom.services import audit
-
-    manifest = audit.export(store, args.actor, args.incident, Path(args.out),
-                            key_file=Path(args.key_file) if args.key_file else None)
-    out.data({"out": args.out, "files": len(manifest["files"]), "merkle_root": manifest["merkle_root"],
-              "public_key": manifest["public_key"]},
-             f"Wrote {args.out}: {len(manifest['files'])} files, Merkle root {manifest['merkle_root'][:16]}…, "
-             f"signed by key {manifest['public_key']}")
-    return EXIT_OK
-
-
-def cmd_audit_key(store: Store, args, out: Output) -> int:
-    from warroom.services import audit
-
-    key = audit.public_key_text(audit.signing_key(store, Path(args.key_file) if args.key_file else None))
-    out.data({"public_key": key}, key)
-    return EXIT_OK
-
-
-def cmd_audit_verify(store: Store | None, args, out: Output) -> int:
-    from warroom.services import audit
-
-    key = audit.read_public_key(args.key) if args.key else None
-    report = audit.verify(Path(args.file), public_key=key)
-    if report.ok and key:
-        verdict = f"Archive intact: {report.files} files of {report.incident}, signed by the key given."
-    elif report.ok:
-        verdict = (f"Archive consistent: {report.files} files of {report.incident}, signature and Merkle root hold "
-                   f"for the key it carries ({report.public_key}). Whoever made it could have signed a forgery "
-                   "with their own key: pass --key with the organisation's public key to check who signed it.")
-    else:
-        verdict = "Archive check FAILED:\n" + "\n".join(f"  {p}" for p in report.problems)
-    out.data({"ok": report.ok, "key_checked": bool(key), "problems": report.problems, "files": report.files,
-              "incident": report.incident, "public_key": report.public_key}, verdict)
-    return EXIT_OK if report.ok else EXIT_CHECK
-
-
 def cmd_stakeholder_add(store: Store, args, out: Output) -> int:
     from warroom.services import stakeholders
 
@@ -749,18 +711,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--status", help="the incident's status (for speculation and next-update checks)")
     p.add_argument("--channel", choices=("long", "short", "chat"))
 
-    au = sub.add_parser("audit", help="signed, tamper-evident archives").add_subparsers(
-        dest="audit_command", metavar="ACTION", required=True)
-    p = add("export", cmd_audit_export, "write an incident's signed archive", au)
-    p.add_argument("incident")
-    p.add_argument("--out", "-o", required=True, metavar="FILE.zip")
-    p.add_argument("--key-file", help="keep the signing key in this passphrase-encrypted file (no keyring)")
-    p = add("verify", cmd_audit_verify, "check an archive: exit 1 naming what fails", au)
-    p.add_argument("file")
-    p.add_argument("--key", help="the expected public key (base64, or a file holding it)")
-    p.set_defaults(no_store=True)
-    p = add("key", cmd_audit_key, "print this database's archive public key", au)
-    p.add_argument("--key-file")
+    from warroom import cli_audit
+
+    cli_audit.register(sub, add)
 
     pol = sub.add_parser("policy", help="update cadence per severity").add_subparsers(
         dest="policy_command", metavar="ACTION", required=True)

@@ -21,7 +21,7 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
-from tests.bench import databases, memory, outbox_bench, render_bench, startup, timeline_bench
+from tests.bench import archive_bench, databases, memory, outbox_bench, render_bench, startup, timeline_bench
 from tests.bench.common import BENCH_DIR, ROOT, BenchError, Row, bench_env, make_home
 
 COLUMNS = ("#", "Figure", "Target", "Measured", "Ratio / verdict")
@@ -108,6 +108,9 @@ def main(argv: list[str] | None = None) -> int:
 
         print("5. Templates through the bounded worker …", flush=True)
         rows += render_bench.measure(env, reps)
+
+        print("6. Verifying archives: peak memory (child processes) …", flush=True)
+        rows += archive_bench.measure()
     except BenchError as exc:
         print(f"\nbench: error: {exc}", file=sys.stderr)
         return 1

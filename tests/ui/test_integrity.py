@@ -9,7 +9,8 @@ import zipfile
 import pytest
 
 from warroom import journal
-from warroom.services import audit, timeline
+from tests.helpers.team import team
+from warroom.services import audit, timeline, trust
 from warroom.identity import SYSTEM
 
 
@@ -26,12 +27,13 @@ def test_an_archive_exported_from_the_window_verifies_and_names_its_signer(windo
     out = tmp_path / "INC-1-archive.zip"
     window.export_archive(out)
     assert not window.errors
-    assert audit.verify(out).ok
+    assert audit.verify(out).intact
     assert "Archive of INC-1 written" in window.statusBar().currentMessage()
     window.verify_archive(out)
     dialog = window.last_report
     assert dialog.ok and "is intact" in dialog.headline.text() and "INC-1" in dialog.headline.text()
-    assert "this database's archive key" in dialog.details.toPlainText()
+    assert "signed by this database's own key" in dialog.headline.text()
+    assert audit.verify(out).fingerprint in dialog.details.toPlainText() and dialog.trust_button is None
     dialog.close()
 
 
@@ -54,15 +56,41 @@ def test_a_changed_archive_fails_and_says_what_changed(window, seeded, tmp_path,
     dialog.close()
 
 
-def test_an_archive_signed_elsewhere_says_whose_key_to_compare(window, seeded, tmp_path, memory_keyring):
+def test_an_archive_signed_elsewhere_fails_until_its_signer_is_trusted(window, seeded, tmp_path, memory_keyring,
+                                                                      monkeypatch):
+    from ui import integrity
+
     out = tmp_path / "archive.zip"
     window.export_archive(out)
     memory_keyring.items.clear()          # as on another machine: this database has no archive key
     assert audit.own_public_key(window.store) is None
     window.verify_archive(out)
-    text = window.last_report.details.toPlainText()
-    assert window.last_report.ok and "not this database's key" in text and audit.verify(out).public_key in text
-    window.last_report.close()
+    dialog = window.last_report
+    report = audit.verify(out)
+    assert not dialog.ok and "FAILED" in dialog.headline.text() and "not trusted" in dialog.headline.text()
+    assert report.fingerprint in dialog.headline.text() and report.public_key in dialog.details.toPlainText()
+    # Whoever may trust signers is offered it: asked for a name, then the archive is verified again.
+    asked = []
+    monkeypatch.setattr(integrity, "ask_signer_name", lambda parent, fp: asked.append(fp) or "Legal")
+    dialog.trust_button.click()
+    assert asked == [report.fingerprint] and not window.errors
+    again = window.last_report
+    assert again is not dialog and again.ok and 'signed by the trusted signer "Legal"' in again.headline.text()
+    assert [(s.name, s.added_by) for s in trust.trusted(window.store)] == [("Legal", "Tess Tester")]
+    again.close()
+
+
+def test_a_viewer_is_not_offered_to_trust_a_signer(window, seeded, store, tmp_path, memory_keyring):
+    out = tmp_path / "archive.zip"
+    window.export_archive(out)
+    memory_keyring.items.clear()
+    team(store)
+    window.actor = "Vic Viewer"
+    window.verify_archive(out)
+    dialog = window.last_report
+    assert not dialog.ok and dialog.trust_button is None
+    assert "Only a legal reviewer or an administrator may trust" in dialog.details.toPlainText()
+    dialog.close()
 
 
 def test_the_journal_check_reports_an_intact_journal_with_its_count(window, seeded, store):

@@ -7,6 +7,7 @@ same services, so it cannot skip a row."""
 
 from __future__ import annotations
 
+import base64
 import shutil
 from dataclasses import dataclass
 from datetime import timedelta
@@ -20,6 +21,7 @@ from warroom.errors import NotFound, NotPermitted
 from warroom.identity import SYSTEM
 from warroom.services import (
     audit, channels, drafts, incidents, matrix, outbox, people, policy, publishing, review, review_rules, settings, stakeholders, templates, timeline,
+    trust,
 )
 from warroom.services.access import PERMISSIONS, Action
 from warroom.store.models import JournalEvent
@@ -39,6 +41,7 @@ EXPECTED: dict[Action, set[str]] = {
     Action.RETRACT: {"commander", "owner"},
     Action.DELIVERIES: {"commander", "ic", "owner"},
     Action.ARCHIVE: {"commander", "ic", "legal", "owner"},
+    Action.TRUST: {"legal", "admin"},
     Action.PREAPPROVE: {"comms", "legal"},
     Action.TEMPLATES: {"admin", "owner"},
     Action.STAKEHOLDERS: {"admin", "owner"},
@@ -173,6 +176,8 @@ def _do(action: Action, w: World, actor: str, tmp_path):
         return outbox.cancel(s, actor, w.delivery_id)
     if action is Action.ARCHIVE:
         return audit.export(s, actor, ref, tmp_path / "archive.zip")
+    if action is Action.TRUST:
+        return trust.trust(s, actor, base64.b64encode(b"\x07" * 32).decode(), "Legal's laptop")
     if action is Action.PREAPPROVE:
         pytest.skip("template pre-approval has its own tests")
     if action is Action.TEMPLATES:

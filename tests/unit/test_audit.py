@@ -11,7 +11,8 @@ import pytest
 
 from warroom.app import open_store
 from warroom.errors import InputError
-from warroom.services import audit, drafts, incidents, publishing, review, timeline
+from warroom import devicekey
+from warroom.services import audit, drafts, incidents, publishing, review, timeline, trust
 from warroom.identity import SYSTEM
 from tests.helpers.team import team
 
@@ -101,7 +102,9 @@ def test_a_different_key_is_refused(incident_store, memory_keyring, tmp_path):
     out = tmp_path / "a.zip"
     audit.export(store, SYSTEM, inc.ref, out)
     other = base64.b64encode(b"\x01" * 32).decode()
-    assert "different key" in audit.verify(out, public_key=other).problems[0]
+    report = audit.verify(out, public_key=other, signers=audit.Signers(own=audit.own_public_key(store)))
+    assert report.intact and not report.trusted and not report.ok
+    assert "not by the key given" in report.untrusted  # the key given is the only one accepted
 
 
 def test_no_keyring_means_an_encrypted_key_file(incident_store, tmp_path, monkeypatch):
@@ -139,7 +142,7 @@ def test_audit_on_the_command_line(cli, memory_keyring, tmp_path):
     assert code == 1 and "FAILED" in text
 
 
-def test_a_forgery_signed_with_another_key_is_caught_only_with_the_key(incident_store, memory_keyring, tmp_path, cli):
+def test_a_forgery_signed_with_another_key_is_not_trusted(incident_store, memory_keyring, tmp_path, cli):
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
     from warroom.journal import canonical_json
@@ -162,10 +165,12 @@ def test_a_forgery_signed_with_another_key_is_caught_only_with_the_key(incident_
     forged = tmp_path / "forged.zip"
     forged.write_bytes(audit.build_zip([(n, files[n]) for n in names] + [
         ("manifest.json", body), ("manifest.sig", base64.b64encode(forger.sign(body)) + b"\n")]))
-    assert audit.verify(forged).ok  # consistent in itself...
-    assert not audit.verify(forged, public_key=real_key).ok  # ...but not signed by us
+    report = audit.verify(forged, signers=trust.signers(store))
+    assert report.intact and not report.ok  # consistent in itself, but signed by nobody this database trusts
+    assert report.fingerprint == devicekey.fingerprint(manifest["public_key"]) and report.fingerprint in report.untrusted
+    assert not audit.verify(forged, public_key=real_key).ok
     code, out, _ = cli("audit", "verify", str(forged), db=False)
-    assert code == 0 and "pass --key" in out and "intact" not in out
+    assert code == 1 and "not trusted" in out and report.fingerprint in out and "Archive intact" not in out
 
 
 def test_a_malformed_manifest_is_reported_not_a_crash(incident_store, memory_keyring, tmp_path):

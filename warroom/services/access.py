@@ -51,6 +51,7 @@ class Action(str, enum.Enum):
     RETRACT = "retract a published update"
     DELIVERIES = "send, retry or cancel deliveries"
     ARCHIVE = "export a signed archive"
+    TRUST = "trust or distrust archive signers"
     PREAPPROVE = "pre-approve a template version (comms and legal)"
     TEMPLATES = "change templates"
     STAKEHOLDERS = "change stakeholders"
@@ -99,6 +100,7 @@ PERMISSIONS: dict[Action, Rule] = {
     Action.RETRACT: _rule(OWNER, own_commander=True),
     Action.DELIVERIES: _rule(IC, OWNER, own_commander=True),
     Action.ARCHIVE: _rule(IC, LEGAL, OWNER, own_commander=True),
+    Action.TRUST: _rule(LEGAL, ADMIN),
     Action.PREAPPROVE: _rule(COMMS, LEGAL),
     Action.TEMPLATES: _rule(ADMIN, OWNER),
     Action.STAKEHOLDERS: _rule(ADMIN, OWNER),
