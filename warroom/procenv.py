@@ -30,6 +30,10 @@ ALLOWED_PREFIXES = ("LC_",)
 _SECRET_NAME = re.compile(r"KEY|TOKEN|SECRET|PASSW|PASSPHRASE|CREDENTIAL|^WARROOM_", re.IGNORECASE)
 
 
+#: A proxy URL carrying a user and password (``http://user:pass@proxy:3128``) stays behind too.
+_PROXY_CREDENTIALS = re.compile(r"://[^/@\s]*@")
+
+
 def is_secret_name(name: str) -> bool:
     return bool(_SECRET_NAME.search(name))
 
@@ -40,6 +44,7 @@ def child_env(extra: Mapping[str, str] | None = None, *, base: Mapping[str, str]
     e.g. ``WARROOM_SITE_DIR``; never a secret)."""
     source = os.environ if base is None else base
     env = {k: v for k, v in source.items()
-           if (k in ALLOWED or k.upper() in ALLOWED or k.startswith(ALLOWED_PREFIXES)) and not is_secret_name(k)}
+           if (k in ALLOWED or k.upper() in ALLOWED or k.startswith(ALLOWED_PREFIXES)) and not is_secret_name(k)
+           and not (k.upper().endswith("_PROXY") and _PROXY_CREDENTIALS.search(v))}
     env.update(extra or {})
     return env

@@ -72,7 +72,7 @@ def _guarded_range(*args: int) -> Iterator[int]:
 
 #: The largest string or list a template may build along the way.
 MAX_VALUE = 5 * MAX_OUTPUT
-_WIDTH = re.compile(r"%[-+ #0]*(\d+)|\{[^{}]*?:[^{}]*?(\d{5,})")
+_WIDTH = re.compile(r"%[-+ #0]*([0-9]+)|\{[^{}]*?:[^{}]*?([0-9]{5,})")
 
 
 def _too_big(size: int) -> None:

@@ -956,34 +956,36 @@ def run_upload(command: str, out_dir: Path, *, timeout: float = 120) -> str:
         raise InputError("The upload timeout must be a positive number of seconds.")
     env = child_env({"WARROOM_SITE_DIR": str(out_dir.resolve())})
     posix = os.name == "posix"
-    try:
-        proc = subprocess.Popen(
-            args, cwd=out_dir, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-            text=True, encoding="utf-8", errors="replace", start_new_session=posix,
-        )
-    except FileNotFoundError:
-        raise InputError(f"The upload command {args[0]!r} was not found: check its name or give its full path.") from None
-    except PermissionError:
-        raise InputError(f"The upload command {args[0]!r} cannot be run (permission denied).") from None
-    except OSError as exc:
-        raise InputError(f"The upload command {args[0]!r} cannot be run: {exc.strerror or exc}.") from None
-    try:
-        out, err = proc.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        _kill(proc, posix)
+    # The command's output goes to temporary files, of which only the end is read: a
+    # command that prints without end cannot fill this process's memory.
+    with tempfile.TemporaryFile() as out_file, tempfile.TemporaryFile() as err_file:
         try:
-            out, err = proc.communicate(timeout=5)
+            proc = subprocess.Popen(args, cwd=out_dir, env=env, stdin=subprocess.DEVNULL, stdout=out_file,
+                                    stderr=err_file, start_new_session=posix)
+        except FileNotFoundError:
+            raise InputError(f"The upload command {args[0]!r} was not found: check its name or give its full "
+                             "path.") from None
+        except PermissionError:
+            raise InputError(f"The upload command {args[0]!r} cannot be run (permission denied).") from None
+        except OSError as exc:
+            raise InputError(f"The upload command {args[0]!r} cannot be run: {exc.strerror or exc}.") from None
+        try:
+            proc.wait(timeout=timeout)
+            timed_out = False
         except subprocess.TimeoutExpired:
-            out, err = "", ""
+            _kill(proc, posix)
+            try:
+                proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                pass
+            timed_out = True
+        out, err = _output_tail(out_file), _output_tail(err_file)
+    if timed_out:
         detail = _tail(err or "")
         raise InputError(
             f"The upload command {args[0]!r} did not finish within {timeout:g} s and was stopped."
             + (f"\n{detail}" if detail else "")
         ) from None
-    finally:
-        for stream in (proc.stdout, proc.stderr):
-            if stream is not None:
-                stream.close()
     if proc.returncode != 0:
         code = proc.returncode
         how = f"was killed by signal {-code}" if code < 0 else f"failed with exit code {code}"
@@ -992,7 +994,17 @@ def run_upload(command: str, out_dir: Path, *, timeout: float = 120) -> str:
     return out + (err if not out or out.endswith("\n") or not err else "\n" + err)
 
 
-def _kill(proc: subprocess.Popen[str], posix: bool) -> None:
+#: How much of an upload command's output (each stream) is kept for its report.
+UPLOAD_OUTPUT_KEPT = 64 * 1024
+
+
+def _output_tail(fh) -> str:
+    size = fh.seek(0, os.SEEK_END)
+    fh.seek(max(0, size - UPLOAD_OUTPUT_KEPT))
+    return fh.read(UPLOAD_OUTPUT_KEPT).decode("utf-8", errors="replace")
+
+
+def _kill(proc: subprocess.Popen, posix: bool) -> None:
     try:
         if posix:
             os.killpg(proc.pid, signal.SIGKILL)  # the command and whatever it started

@@ -340,6 +340,14 @@ def test_the_upload_command_gets_no_secrets_in_its_environment(full, tmp_path, m
     assert "XDG_DATA_HOME" in env  # where the user's own tools keep their settings
 
 
+def test_a_proxy_with_a_password_stays_behind():
+    from warroom.procenv import child_env
+
+    env = child_env(base={"HTTPS_PROXY": "http://ana:hunter22@proxy.example:3128",
+                          "http_proxy": "http://proxy.example:3128", "PATH": "/bin"})
+    assert env == {"http_proxy": "http://proxy.example:3128", "PATH": "/bin"}
+
+
 def test_the_environment_is_an_allow_list():
     from warroom.procenv import child_env
 

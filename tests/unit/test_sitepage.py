@@ -661,6 +661,15 @@ def test_run_upload_command_not_found_empty_or_too_slow(tmp_path):
         sitepage.run_upload(python_command("import time; time.sleep(30)"), tmp_path, timeout=0.5)
 
 
+def test_run_upload_keeps_only_the_end_of_a_flood_of_output(tmp_path):
+    # 64 MB on stdout: read from a file's end, never held whole in this process.
+    code = ("import sys\nfor n in range(64): sys.stdout.write(str(n).rjust(6) + ' ' + 'x' * (1 << 20) + '\\n')\n"
+            "print('the end')")
+    output = sitepage.run_upload(python_command(code), tmp_path, timeout=60)
+    assert output.endswith("the end\n")
+    assert len(output) <= sitepage.UPLOAD_OUTPUT_KEPT
+
+
 @pytest.mark.skipif(os.name != "posix", reason="process groups")
 def test_run_upload_timeout_also_stops_what_the_command_started(tmp_path):
     # the child starts a grandchild that inherits its output pipes and outlives it

@@ -30,7 +30,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from sqlalchemy import select
 
-from warroom import __version__, devicekey, secrets
+from warroom import __version__, devicekey, inputs, secrets
 from warroom.clock import isoformat
 from warroom.errors import InputError
 from warroom.journal import canonical_json
@@ -74,7 +74,8 @@ def signing_key(store: Store, key_file: Path | None = None) -> Ed25519PrivateKey
     if key_file is not None:
         if key_file.exists():
             try:
-                key = serialization.load_pem_private_key(key_file.read_bytes(), password=secrets.passphrase())
+                key = serialization.load_pem_private_key(inputs.read_bytes(key_file, 64 * inputs.KIB),
+                                                         password=secrets.passphrase())
             except (ValueError, TypeError):
                 raise InputError(f"Cannot open {key_file}: wrong passphrase, or not a War room key file.") from None
             if not isinstance(key, Ed25519PrivateKey):
