@@ -32,6 +32,7 @@ def _world(folder: Path, recipients: int):
     from warroom.ids import uuid7
 
     store = open_store(folder / "bench.db", clock=SystemClock())
+    people.save(store, "bench", "bench")    # the first person: commander and administrator
     people.save(store, "bench", "Dana", roles="incident_commander")
     now = datetime.now(timezone.utc)
     with store.write("bench", warn_ms=None) as tx:
