@@ -68,6 +68,20 @@ def existing(device_id: uuid.UUID) -> Ed25519PrivateKey | None:
     return _from_text(stored) if stored else None
 
 
+def own_public(device_id: uuid.UUID) -> str | None:
+    """The device's public key without asking anybody: from the keyring, or from the
+    secrets file when its passphrase is in WARROOM_KEY_PASSPHRASE (as for writes);
+    None when neither gives it. Never makes a key."""
+    passphrase = os.environ.get("WARROOM_KEY_PASSPHRASE")
+    if secrets.vault_needed() and passphrase is not None and secrets.vault_path().is_file():
+        try:
+            secrets.unlock(passphrase)   # a wrong passphrase leaves it locked: the key is then unknown
+        except InputError:
+            return None
+    key = existing(device_id)
+    return public_text(key) if key is not None else None
+
+
 def for_writes(device_id: uuid.UUID) -> Ed25519PrivateKey | None:
     """The key to sign the journal with, made on first use, or None when that would
     need a person (a locked keyring, or a secrets file without its passphrase in

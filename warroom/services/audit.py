@@ -93,8 +93,7 @@ def signing_key(store: Store, key_file: Path | None = None) -> Ed25519PrivateKey
 def own_public_key(store: Store) -> str | None:
     """This database's archive public key, if it has one and it can be read without
     asking anybody (no key is made here)."""
-    key = devicekey.existing(store.device_id)
-    return devicekey.public_text(key) if key is not None else None
+    return devicekey.own_public(store.device_id)
 
 
 def public_key_text(key: Ed25519PrivateKey) -> str:

@@ -40,8 +40,7 @@ def check(store: Store, *, storage: bool = False,
     from warroom.journal import verify
     from warroom.store.models import TrustedKey
 
-    key = devicekey.existing(store.device_id)
-    own = devicekey.public_text(key) if key is not None else None
+    own = devicekey.own_public(store.device_id)
     try:
         with store.read() as session:
             trusted = frozenset(session.scalars(select(TrustedKey.public_key)))

@@ -10,7 +10,6 @@ check accepts.
 
 from __future__ import annotations
 
-import os
 import sqlite3
 import uuid
 from dataclasses import dataclass
@@ -20,7 +19,7 @@ from urllib.parse import quote
 
 from sqlalchemy import select
 
-from warroom import devicekey, secrets
+from warroom import devicekey
 from warroom.errors import InputError, NotFound, StoreError
 from warroom.services import access, audit
 from warroom.services.access import Action
@@ -155,15 +154,5 @@ def signers_at(path: Path | None, *, given: str | None = None) -> audit.Signers:
         device = uuid.UUID(row[0]) if row is not None else None
     except (TypeError, ValueError):
         device = None
-    return audit.Signers(_own_key(device) if device is not None else None, {k: n for k, n in rows}, given,
-                         database=True)
-
-
-def _own_key(device: uuid.UUID) -> str | None:
-    """The device's public key without asking anybody: from the keyring, or from the
-    secrets file when its passphrase is in WARROOM_KEY_PASSPHRASE (as for writes)."""
-    passphrase = os.environ.get("WARROOM_KEY_PASSPHRASE")
-    if secrets.vault_needed() and passphrase is not None and secrets.vault_path().is_file():
-        secrets.unlock(passphrase)   # a wrong passphrase leaves it locked: the own key is then unknown
-    key = devicekey.existing(device)
-    return devicekey.public_text(key) if key is not None else None
+    own = devicekey.own_public(device) if device is not None else None
+    return audit.Signers(own, {k: n for k, n in rows}, given, database=True)
