@@ -326,7 +326,7 @@ def _check_signature(device: uuid.UUID, point: _Checkpoint, last_seq: int, signe
 _TEXT_KINDS = {"timeline.logged", "timeline.edited"}
 _ENTRY_KINDS = _TEXT_KINDS | {"incident.opened", "incident.status_changed", "incident.reopened",
                               "incident.severity_changed", "update.published", "delivery.dead",
-                              "delivery.failed_over"}
+                              "delivery.failed_over", "update.retracted"}
 
 
 def _digest(text: str) -> int:

@@ -163,7 +163,8 @@ def set_cell(store: Store, actor: str, audience: str, severities: str | list, *,
             tx.record("matrix.changed", {"audience": aud, "severity": sev.value, "told": row.told,
                                          "channels": row.channels, "cadence_s": row.cadence_s,
                                          "owner": row.owner, "template_audience": row.template_audience,
-                                         "only_customer_facing": bool(row.only_customer_facing)})
+                                         "only_customer_facing": bool(row.only_customer_facing),
+                                         "cell_id": row.id})
             out.append(_cview(row))
     return out
 
