@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ast
 import base64
+import json
 import random
 from datetime import timedelta
 from pathlib import Path
@@ -18,14 +19,16 @@ from warroom import demo
 from warroom.app import open_store
 from warroom.dispatch import Dispatcher
 from warroom.identity import SYSTEM
-from warroom.journal import verify
+from warroom.journal import canonical_json, verify
 from warroom.services import (
     audiences, channels, drafts, incidents, matrix, outbox, people, policy, publishing, review, review_rules,
     reviewers, settings, stakeholders, templates, timeline, trust,
 )
 from warroom.store import Store
-from warroom.store.models import JournalEvent
-from warroom.sync.apply import APPLIERS, NOTHING_TO_APPLY, apply_event, defer_references, journal_rows, rebuild
+from warroom.store.models import JournalEvent, TimelineEntry
+from warroom.sync.apply import (
+    APPLIERS, NOTHING_TO_APPLY, apply_event, defer_references, ingest, journal_rows, rebuild,
+)
 from warroom.sync.apply_base import Event, EventRefused
 from warroom.sync.apply_compare import DEVICE_LOCAL, differences, snapshot
 
@@ -201,3 +204,181 @@ def test_a_database_rebuilt_from_the_journal_alone_equals_the_one_that_wrote_it(
 
 
 
+
+
+def test_the_rows_are_compared_in_full_and_a_difference_is_named(flown, tmp_path, clock):
+    b = _empty(tmp_path / "b.db", clock)
+    try:
+        rebuild(flown, b)
+        with b.write(SYSTEM) as tx:
+            entry = tx.session.scalars(select(TimelineEntry).where(TimelineEntry.edited_at.is_not(None))).one()
+            before, entry.text = entry.text, "changed on one side only"
+        with flown.read() as session:
+            want = snapshot(session)
+        with b.read() as session:
+            got = snapshot(session)
+        assert differences(want, got) == [f"timeline_entry ({entry.id!r},).text: {before!r} != "
+                                          "'changed on one side only'"]
+    finally:
+        b.close()
+
+
+def test_applying_the_journal_again_changes_nothing(flown, tmp_path, clock):
+    b = _empty(tmp_path / "b.db", clock)
+    try:
+        rebuild(flown, b)
+        with b.read() as session:
+            once = snapshot(session)
+        assert rebuild(flown, b) == 0                     # every event is known: none is applied again
+        with flown.read() as session:
+            rows = journal_rows(session)
+        # Each applier on its own, over events it has applied already: nothing moves.
+        with b.write(SYSTEM, warn_ms=None) as tx:
+            defer_references(tx.session)
+            for row in rows:
+                event = Event.from_row(row)
+                apply_event(tx.session, event)
+                apply_event(tx.session, event)
+        with b.read() as session:
+            assert differences(once, snapshot(session)) == []
+    finally:
+        b.close()
+
+
+def test_every_kind_recorded_anywhere_has_exactly_one_applier_or_says_it_has_none():
+    root = Path(__file__).resolve().parents[2] / "warroom"
+    recorded: set[str] = {"database.created"}          # written by the store itself when it makes a device
+    for path in root.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.Call):
+                continue
+            name = getattr(node.func, "attr", None) or getattr(node.func, "id", None)
+            if name == "record" and node.args:
+                kind = node.args[0]
+            elif name == "_alert" and len(node.args) > 2:   # the dispatcher's alerts name their kind
+                kind = node.args[2]
+            else:
+                continue
+            recorded |= {c.value for c in ast.walk(kind) if isinstance(c, ast.Constant) and isinstance(c.value, str)}
+    assert {"incident.reopened", "incident.status_changed", "delivery.simulated", "delivery.delivered",
+            "delivery.dead", "delivery.failed_over"} <= recorded
+    assert recorded == set(APPLIERS)
+    assert {k for k, fn in APPLIERS.items() if fn is None} == set(NOTHING_TO_APPLY)
+
+
+def test_an_unknown_kind_is_refused_by_name(store):
+    from warroom.ids import uuid7
+
+    event = Event(uuid7(), store.device_id, 2, store.clock.now(), "Dana", None, "incident.teleported", {})
+    with store.write(SYSTEM) as tx, pytest.raises(EventRefused, match="incident.teleported"):
+        apply_event(tx.session, event)
+
+
+def test_a_payload_without_what_its_kind_needs_is_refused_by_name(store):
+    from warroom.ids import uuid7
+
+    event = Event(uuid7(), store.device_id, 2, store.clock.now(), "Dana", None, "review.decided",
+                  {"draft_id": str(uuid7())})
+    with store.write(SYSTEM) as tx, pytest.raises(EventRefused, match="lacks 'request_id'"):
+        apply_event(tx.session, event)
+
+
+def test_no_secret_reaches_a_payload(flown):
+    with flown.read() as session:
+        text = "\n".join(session.scalars(select(JournalEvent.payload)))
+    assert "not the receiver's key" not in text
+    assert "Authorization" not in text
+
+
+def _first_device_work(store) -> None:
+    """One device runs an incident (its own rows only)."""
+    from tests.helpers.team import team
+
+    team(store)
+    inc = incidents.open_incident(store, "Dana", title="Search is slow", severity="SEV2", components=["Search"])
+    timeline.log(store, "Dana", inc.id, "Index rebuild running on two nodes.")
+    incidents.set_status(store, "Dana", inc.id, "identified", note="A node lost its disk.")
+    d = drafts.compose_drafts(store, "Sam", inc.id, ["customers"])[0]
+    drafts.save_revision(store, "Sam", d.id, subject=d.subject, long=d.long + "\nWe are rebuilding the index.")
+    review.submit(store, "Sam", d.id, acknowledge=True)
+    review.decide(store, "Ravi Shah", d.id, "approve", acknowledge=True)
+
+
+def _second_device_work(store) -> None:
+    """Another device, at the same time, configures (other rows than the first's)."""
+    people.save(store, SYSTEM, "Zoe Admin", roles="administrator")
+    people.save(store, SYSTEM, "Yann Reviewer", roles="comms_reviewer")
+    audiences.save(store, "Zoe Admin", "suppliers", label="Suppliers", external=True)
+    stakeholders.save(store, "Zoe Admin", name="Supplier One", audience="suppliers", email="ops@supplier.example")
+    templates.save(store, "Zoe Admin", **_template("suppliers-update", audience="suppliers"))
+    policy.set_update_interval(store, "Zoe Admin", "SEV4", timedelta(hours=8))
+    settings.set_org(store, "Zoe Admin", name="Example Corp")
+
+
+def _orders(chains: list[list[dict]], n: int, seed: int = 11):
+    """``n`` interleavings of the chains, each keeping every chain's own order."""
+    rng = random.Random(seed)
+    yield [row for chain in chains for row in chain]
+    yield [row for chain in reversed(chains) for row in chain]
+    for _ in range(n):
+        left = [list(chain) for chain in chains]
+        order = []
+        while any(left):
+            order.append(rng.choice([c for c in left if c]).pop(0))
+        yield order
+
+
+def test_two_devices_interleaved_in_any_order_that_keeps_each_ones_order_give_one_state(tmp_path, clock):
+    first = open_store(tmp_path / "first.db", clock=clock)
+    second = Store.open(tmp_path / "second.db", clock=clock)
+    try:
+        _first_device_work(first)
+        _second_device_work(second)
+        chains = []
+        for source in (first, second):
+            with source.read() as session:
+                chains.append(journal_rows(session))
+        states = []
+        for i, order in enumerate(_orders(chains, 4)):
+            b = _empty(tmp_path / f"b{i}.db", clock)
+            try:
+                with b.write(SYSTEM, warn_ms=None) as tx:
+                    defer_references(tx.session)
+                    for row in order:
+                        ingest(tx.session, row)
+                with b.read() as session:
+                    states.append(snapshot(session))
+                    assert verify(session).ok
+            finally:
+                b.close()
+        for state in states[1:]:
+            assert differences(states[0], state) == []
+        with first.read() as session:
+            mine = snapshot(session)
+        assert mine["incident"].keys() == states[0]["incident"].keys()
+        assert len(states[0]["person"]) == len(mine["person"]) + 2
+    finally:
+        first.close()
+        second.close()
+
+
+def test_an_altered_event_or_a_gap_is_refused_and_named(flown, tmp_path, clock):
+    with flown.read() as session:
+        rows = [r for r in journal_rows(session)]
+    b = _empty(tmp_path / "b.db", clock)
+    try:
+        payload = json.loads(rows[5]["payload"])
+        payload["forged"] = True
+        altered = dict(rows[5], payload=canonical_json(payload))
+        with pytest.raises(EventRefused, match=f"event {rows[5]['id']}.*changed"):
+            with b.write(SYSTEM) as tx:
+                defer_references(tx.session)
+                for row in rows[:5] + [altered]:
+                    ingest(tx.session, row)
+        with pytest.raises(EventRefused, match="does not continue its device's chain"):
+            with b.write(SYSTEM) as tx:
+                ingest(tx.session, rows[3])
+        with b.read() as session:
+            assert session.scalar(select(JournalEvent.id).where(JournalEvent.id == rows[0]["id"])) is None
+    finally:
+        b.close()

@@ -24,7 +24,7 @@ from warroom.identity import SYSTEM
 from warroom.journal import GENESIS, event_hash, event_header
 from warroom.store.models import Device, JournalEvent
 from warroom.sync import apply_config, apply_delivery, apply_drafts, apply_incidents
-from warroom.sync.apply_base import Applier, Event, EventRefused
+from warroom.sync.apply_base import Applier, Event, EventRefused, as_time, as_uuid
 
 #: Kinds whose events change no state table, and why.
 NOTHING_TO_APPLY: dict[str, str] = {
@@ -73,22 +73,24 @@ def ingest(session: Session, stored: Mapping[str, Any], *, device_label: str | N
     """Take one event of another device's journal (the row as stored: header, payload
     text, previous hash and hash): check that it continues its device's chain here,
     apply it and append it to the journal. Returns False for an event already here."""
-    event = Event.from_row(_Row(stored))
-    if session.get(JournalEvent, event.id) is not None:
+    event_id, device_id, seq = as_uuid(stored["id"]), as_uuid(stored["device_id"]), int(stored["seq"])
+    if session.get(JournalEvent, event_id) is not None:
         return False
-    device = session.get(Device, event.device_id)
+    device = session.get(Device, device_id)
     if device is None:
-        device = Device(id=event.device_id, label=(device_label or f"device {event.device_id}")[:200],
-                        created_at=event.at, is_local=False, last_seq=0, last_hash=GENESIS, signed_seq=0)
+        device = Device(id=device_id, label=(device_label or f"device {device_id}")[:200],
+                        created_at=as_time(stored["at"]), is_local=False, last_seq=0, last_hash=GENESIS, signed_seq=0)
         session.add(device)
         session.flush()
-    where = f"event {event.id} ({event.kind}, device {event.device_id} #{event.seq})"
-    if event.seq != device.last_seq + 1 or stored["prev_hash"] != device.last_hash:
+    where = f"event {event_id} ({stored['kind']}, device {device_id} #{seq})"
+    if seq != device.last_seq + 1 or stored["prev_hash"] != device.last_hash:
         raise EventRefused(f"{where} does not continue its device's chain here (which ends at #{device.last_seq})")
-    header = event_header(id=event.id, device_id=event.device_id, seq=event.seq, at=event.at, actor=event.actor,
-                          incident_id=event.incident_id, kind=event.kind)
+    incident = stored["incident_id"]
+    header = event_header(id=event_id, device_id=device_id, seq=seq, at=as_time(stored["at"]), actor=stored["actor"],
+                          incident_id=as_uuid(incident) if incident is not None else None, kind=stored["kind"])
     if event_hash(stored["prev_hash"], header, stored["payload"]) != stored["hash"]:
         raise EventRefused(f"{where}: its content does not match its hash (it was changed)")
+    event = Event.from_row(stored)
     apply_event(session, event)
     session.add(JournalEvent(id=event.id, device_id=event.device_id, seq=event.seq, at=event.at, actor=event.actor,
                              incident_id=event.incident_id, kind=event.kind, payload=stored["payload"],
@@ -96,13 +98,6 @@ def ingest(session: Session, stored: Mapping[str, Any], *, device_label: str | N
     device.last_seq, device.last_hash = event.seq, stored["hash"]
     session.flush()
     return True
-
-
-class _Row:
-    """A mapping seen as a row, for :meth:`Event.from_row`."""
-
-    def __init__(self, values: Mapping[str, Any]) -> None:
-        self.__dict__.update({k: values[k] for k in _FIELDS})
 
 
 def interleave(chains: Iterable[list[Any]]) -> list[Any]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
@@ -37,10 +37,12 @@ class Event:
 
     @classmethod
     def from_row(cls, row: Any) -> Event:
-        """From a ``journal_event`` row (ORM object or named tuple)."""
-        return cls(as_uuid(row.id), as_uuid(row.device_id), int(row.seq), as_time(row.at), row.actor,
-                   as_uuid(row.incident_id) if row.incident_id is not None else None, row.kind,
-                   json.loads(row.payload) if isinstance(row.payload, str) else dict(row.payload))
+        """From a ``journal_event`` row: an ORM object, or a mapping of its columns."""
+        get = row.get if isinstance(row, Mapping) else lambda name: getattr(row, name)
+        payload, incident = get("payload"), get("incident_id")
+        return cls(as_uuid(get("id")), as_uuid(get("device_id")), int(get("seq")), as_time(get("at")), get("actor"),
+                   as_uuid(incident) if incident is not None else None, get("kind"),
+                   json.loads(payload) if isinstance(payload, str) else dict(payload))
 
     def need(self, key: str) -> Any:
         """A payload value the applier cannot do without."""
