@@ -27,7 +27,7 @@ from warroom.services import (
 from warroom.store import Store
 from warroom.store.models import JournalEvent, TimelineEntry
 from warroom.sync.apply import (
-    APPLIERS, NOTHING_TO_APPLY, apply_event, defer_references, ingest, journal_rows, rebuild,
+    APPLIERS, NOTHING_TO_APPLY, apply_event, defer_references, ingest, ingest_all, journal_rows, rebuild,
 )
 from warroom.sync.apply_base import Event, EventRefused
 from warroom.sync.apply_compare import DEVICE_LOCAL, differences, snapshot
@@ -199,6 +199,11 @@ def test_a_database_rebuilt_from_the_journal_alone_equals_the_one_that_wrote_it(
         assert applied > 100
         assert differences(want, got) == []
         assert report.ok, report.problems or report.mismatches
+        # The rebuilt database goes on working: its own chain continues beside the other's.
+        main = incidents.list_incidents(b, viewer=SYSTEM)[0]
+        timeline.log(b, IC, main.id, "Logged on the second laptop.")
+        with b.read() as session:
+            assert verify(session).ok
     finally:
         b.close()
 
@@ -342,10 +347,7 @@ def test_two_devices_interleaved_in_any_order_that_keeps_each_ones_order_give_on
         for i, order in enumerate(_orders(chains, 4)):
             b = _empty(tmp_path / f"b{i}.db", clock)
             try:
-                with b.write(SYSTEM, warn_ms=None) as tx:
-                    defer_references(tx.session)
-                    for row in order:
-                        ingest(tx.session, row)
+                assert ingest_all(b, order) == len(order)
                 with b.read() as session:
                     states.append(snapshot(session))
                     assert verify(session).ok

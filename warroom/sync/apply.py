@@ -32,13 +32,20 @@ NOTHING_TO_APPLY: dict[str, str] = {
     "journal.signed_late": "a note on the chain's signature, which belongs to the device that signed it",
 }
 
+
+
+def _registry() -> dict[str, Applier | None]:
+    out: dict[str, Applier | None] = {kind: None for kind in NOTHING_TO_APPLY}
+    for module in (apply_incidents, apply_drafts, apply_delivery, apply_config):
+        for kind, fn in module.APPLIERS.items():
+            if kind in out:
+                raise RuntimeError(f"two appliers for {kind}")
+            out[kind] = fn
+    return out
+
+
 #: Every event kind War room records -> its one applier (None: see NOTHING_TO_APPLY).
-APPLIERS: dict[str, Applier | None] = {kind: None for kind in NOTHING_TO_APPLY}
-for _module in (apply_incidents, apply_drafts, apply_delivery, apply_config):
-    for _kind, _fn in _module.APPLIERS.items():
-        if _kind in APPLIERS:
-            raise RuntimeError(f"two appliers for {_kind}")
-        APPLIERS[_kind] = _fn
+APPLIERS: dict[str, Applier | None] = _registry()
 
 
 def applier(kind: str) -> Applier | None:
@@ -124,6 +131,22 @@ def journal_rows(session: Session) -> list[dict[str, Any]]:
     return [{k: getattr(r, k) for k in _FIELDS} for r in interleave(chains.values())]
 
 
+def ingest_all(store, rows: Iterable[Mapping[str, Any]], *, labels: Mapping[Any, str] | None = None) -> int:
+    """:func:`ingest` each event, in the order given (each device's own order kept), in
+    one write transaction: all of them or, when one is refused, none. Events of
+    ``store``'s own device are skipped (they are here already). Returns how many were
+    applied."""
+    done = 0
+    with store.write(SYSTEM, warn_ms=None) as tx:
+        defer_references(tx.session)
+        for row in rows:
+            if as_uuid(row["device_id"]) == store.device_id:
+                continue
+            if ingest(tx.session, row, device_label=(labels or {}).get(as_uuid(row["device_id"]))):
+                done += 1
+    return done
+
+
 def rebuild(store_from, store_to) -> int:
     """Apply ``store_from``'s whole journal to ``store_to``: its events join
     ``store_to``'s journal (each device's chain checked link by link), their changes
@@ -133,14 +156,8 @@ def rebuild(store_from, store_to) -> int:
         rows = journal_rows(session)
         devices = {d.id: (d.label, d.signed_seq, d.signature, d.public_key)
                    for d in session.scalars(select(Device))}
-    done = 0
+    done = ingest_all(store_to, rows, labels={key: value[0] for key, value in devices.items()})
     with store_to.write(SYSTEM, warn_ms=None) as tx:
-        defer_references(tx.session)
-        for row in rows:
-            if row["device_id"] == store_to.device_id:
-                continue  # its own events are here already (or it was emptied: that is not mended here)
-            if ingest(tx.session, row, device_label=devices[row["device_id"]][0]):
-                done += 1
         for device_id, (_label, signed_seq, signature, public_key) in devices.items():
             here = tx.session.get(Device, device_id)
             if device_id == store_to.device_id or here is None or signature is None or signed_seq > here.last_seq:
@@ -148,4 +165,3 @@ def rebuild(store_from, store_to) -> int:
             tx.session.execute(update(Device).where(Device.id == device_id).values(
                 signed_seq=signed_seq, signature=signature, public_key=public_key))
     return done
-
