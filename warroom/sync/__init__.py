@@ -1,0 +1,2 @@
+"""Team sync: each laptop keeps its own database and meets the others through a
+PostgreSQL server, exchanging journal events."""
