@@ -23,7 +23,7 @@ from sqlalchemy import func, select
 from tests.helpers import teamserver
 from warroom.domain import EntryKind
 from warroom.journal import canonical_json, event_hash, event_header
-from warroom.services import incidents, people, timeline
+from warroom.services import incidents, integrity, people, timeline
 from warroom.store.models import JournalEvent, SyncHidden, SyncPushed, SyncServer
 from warroom.sync import client, wire
 
@@ -238,9 +238,16 @@ def test_a_confidential_incident_never_reaches_a_non_member(team, tmp_path, cloc
         assert "Acme" not in "".join(session.scalars(select(JournalEvent.payload)))
         hidden = session.scalars(select(SyncHidden.seq).where(SyncHidden.device_id == a.device_id)).all()
     assert sorted(hidden) == sorted(e.seq for e in _journal(a, incident_id=secret.id))
-    # The chain still holds together around the holes: the public entry after them was taken.
+    # The chain still holds together around the holes: the public entry after them was taken,
+    # and the journal's check passes with the links standing in for what may not be read.
     public_log = _journal(a, incident_id=public.id)[-1]
     assert (public_log.id, "timeline.logged") in seen.events
+    report = integrity.check(b)
+    assert report.ok, report.problems
+    assert any("not readable here" in n for n in report.notes)
+    with b.write(client.SYSTEM) as tx:          # a link that no longer fits is a break in the chain
+        tx.session.get(SyncHidden, (a.device_id, min(hidden))).hash = "e" * 64
+    assert not integrity.check(b).ok
 
     c = team.laptop(tmp_path / "c.db", "carol", clock)
     member = Recorder()
@@ -332,6 +339,7 @@ def test_a_push_and_a_pull_killed_midway_lose_and_double_nothing(team, tmp_path,
     assert len(seen.events) == total - kept
     with b.read() as session:
         assert session.get(SyncServer, 1).cursor == team.admin_sql("SELECT max(cursor) FROM warroom_sync.event")[0][0]
+    assert integrity.check(b).ok
 
 
 def test_pulled_chains_are_kept_with_their_signed_checkpoint(team, tmp_path, clock):
