@@ -64,9 +64,11 @@ def _cannot_apply(session, event) -> None:
 
 def _report(outcome, out: Output, where: str) -> int:
     lines = [f"Synced with {where}: {outcome.pushed} sent, {outcome.pulled} received"
-             + (f", {outcome.hidden} not readable here (confidential)" if outcome.hidden else "") + "."]
+             + (f", {outcome.hidden} not readable here (confidential)" if outcome.hidden else "")
+             + (f", {outcome.revealed} readable now (a new membership)" if outcome.revealed else "") + "."]
     lines += [f"  refused: {r}" for r in outcome.refusals]
     out.data({"server": where, "pushed": outcome.pushed, "pulled": outcome.pulled, "hidden": outcome.hidden,
+              "revealed": outcome.revealed,
               "refusals": [r.as_dict() for r in outcome.refusals]}, "\n".join(lines))
     return EXIT_OK if outcome.ok else EXIT_CHECK
 

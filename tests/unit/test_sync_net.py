@@ -255,6 +255,26 @@ def test_a_confidential_incident_never_reaches_a_non_member(team, tmp_path, cloc
     assert set(secret_events) <= {e for e, _k in member.events}
 
 
+def test_a_new_member_receives_what_was_hidden_from_them(team, tmp_path, clock):
+    a = team.laptop(tmp_path / "a.db", "alice", clock)
+    _register(a)
+    secret = incidents.open_incident(a, "Alice", title="Insider case", severity="SEV2", confidential=True)
+    timeline.log(a, "Alice", secret.id, "HR informed")
+    assert client.sync_once(a, Recorder(), url=team.url("alice")).ok
+    b = team.laptop(tmp_path / "b.db", "bob", clock)
+    assert client.sync_once(b, Recorder(), url=team.url("bob")).hidden == 2
+    incidents.set_members(a, "Alice", secret.id, add=["Bob"])
+    assert client.sync_once(a, Recorder()).ok
+    seen = Recorder()
+    outcome = client.sync_once(b, seen)
+    assert outcome.ok and outcome.revealed == 2 and outcome.hidden == 0
+    assert [e.id for e in _journal(b, incident_id=secret.id)] == [e.id for e in _journal(a, incident_id=secret.id)]
+    assert {e for e, _k in seen.events} == {e.id for e in _journal(a, incident_id=secret.id)}
+    with b.read() as session:
+        assert session.scalar(select(func.count()).select_from(SyncHidden)) == 0
+    assert integrity.check(b).ok
+
+
 _CHILD = textwrap.dedent("""
     import sys, time
     from warroom.store import Store

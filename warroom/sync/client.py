@@ -75,6 +75,8 @@ class Outcome:
     pushed: int = 0
     pulled: int = 0
     hidden: int = 0
+    #: Events hidden from this login before, readable now (it became a member).
+    revealed: int = 0
     refusals: list[Refusal] = field(default_factory=list)
 
     @property
@@ -180,6 +182,8 @@ def sync_once(store: Store, apply: Applier, *, url: str | None = None, conn=None
         outcome.pushed, refused = push(store, conn, progress)
         _set_refusals(store, "push", refused)
         outcome.pulled, outcome.hidden, pulled_refused = pull(store, conn, apply, progress)
+        if not pulled_refused:
+            outcome.revealed, pulled_refused = reveal(store, conn, apply)
         _set_refusals(store, "pull", pulled_refused)
         outcome.refusals = refused + pulled_refused
     except Exception as exc:
@@ -313,6 +317,40 @@ def pull(store: Store, conn, apply: Applier, progress: Progress | None = None) -
             progress("pull", pulled)
         if stop is not None:
             return pulled, hidden, [stop]
+
+
+_EVENTS_AT = ("SELECT e.cursor, e.id, e.device, e.seq, e.at, e.actor, e.incident, e.kind, e.payload, e.prev_hash, "
+              "e.hash FROM warroom_sync.event e JOIN unnest(%s::uuid[], %s::integer[]) AS h (device, seq) "
+              "ON e.device = h.device AND e.seq = h.seq ORDER BY e.cursor")
+
+
+def reveal(store: Store, conn, apply: Applier) -> tuple[int, list[Refusal]]:
+    """Events this login could not read when they were pulled, which it may read now
+    (it became a member of the incident): checked against the links kept for them,
+    then moved into the journal and applied, in the server's order."""
+    with store.read() as session:
+        links = {(r.device_id, r.seq): r for r in session.scalars(select(SyncHidden))}
+    shown = 0
+    keys = sorted(links, key=lambda k: (str(k[0]), k[1]))
+    for start in range(0, len(keys), BATCH):
+        chunk = keys[start:start + BATCH]
+        with conn.transaction():
+            rows = conn.execute(_EVENTS_AT, ([k[0] for k in chunk], [k[1] for k in chunk])).fetchall()
+        if not rows:
+            continue
+        with store.write(SYSTEM, warn_ms=None) as tx:
+            for event in rows:
+                link = links[(event[2], event[3])]
+                try:
+                    row = _event_row((event[0], link.device_id, link.seq, link.prev_hash, link.hash), event)
+                except _Stop as exc:
+                    return shown, [exc.refusal]
+                tx.session.execute(delete(SyncHidden).where(SyncHidden.device_id == link.device_id,
+                                                            SyncHidden.seq == link.seq))
+                tx.session.add(row)
+                apply(tx.session, row)
+                shown += 1
+    return shown, []
 
 
 @dataclass
