@@ -6,7 +6,7 @@ error, 4 the server cannot be reached (one line: offline is a normal state)."""
 from __future__ import annotations
 
 import logging
-import time
+import sys
 
 from warroom.cli_common import EXIT_CHECK, EXIT_OK, Output, utc
 from warroom.errors import InputError
@@ -86,18 +86,20 @@ def cmd_sync(store: Store, args, out: Output) -> int:
     where = wire.parse(url).where
     if args.once:
         return _report(client.sync_once(store, apply), out, where)
-    offline_said = False
-    code = EXIT_OK
-    while True:                       # until interrupted (Ctrl-C: exit code 130)
-        try:
-            code = _report(client.sync_once(store, apply), out, where)
-            offline_said = False
-        except wire.Unreachable as exc:
-            if not offline_said:
-                print(str(exc), flush=True)
-                offline_said = True
-        time.sleep(SYNC_INTERVAL_S)
-    return code  # pragma: no cover
+    offline_since: list[str] = []
+
+    def report(outcome) -> None:
+        offline_since.clear()
+        _report(outcome, out, where)
+        sys.stdout.flush()
+
+    def offline(exc) -> None:
+        if not offline_since:         # one line when it goes, not one per attempt
+            offline_since.append(utc(store.clock.now()))
+            print(f"{exc} Working offline; trying again.", flush=True)
+
+    client.follow(store, apply, report=report, offline=offline, interval=SYNC_INTERVAL_S)  # until Ctrl-C
+    return EXIT_OK
 
 
 def cmd_sync_status(store: Store, args, out: Output) -> int:

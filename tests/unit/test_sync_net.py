@@ -431,3 +431,47 @@ def test_an_unmapped_login_cannot_push(team, tmp_path, clock, pg_cluster):
     assert "login mallory is not mapped to a person" in refusal.reason
     assert team.count("login = 'mallory'") == 0
     assert canonical_json({"b": 1, "a": "é"}) == '{"a":"é","b":1}'   # the form the server's header_text copies
+
+
+def test_work_goes_on_while_the_server_is_away_and_syncs_when_it_is_back(team, tmp_path, clock, pg_cluster):
+    a = team.laptop(tmp_path / "a.db", "alice", clock)
+    _register(a)
+    assert client.sync_once(a, Recorder(), url=team.url("alice")).ok
+    pg_cluster.ctl("stop")
+    try:
+        inc = incidents.open_incident(a, "Alice", title="Declared while the server was down", severity="SEV1")
+        with pytest.raises(wire.Unreachable, match="^Offline: "):
+            client.sync_once(a, Recorder())
+        state = client.status(a)
+        assert state.waiting > 0 and state.last_error
+    finally:
+        pg_cluster.ctl("start")
+    assert client.sync_once(a, Recorder()).ok
+    assert client.status(a).waiting == 0 and client.status(a).last_error is None
+    assert team.count("incident = %s", (inc.id,)) == 1
+
+
+def test_a_following_laptop_pulls_when_another_pushes(team, tmp_path, clock):
+    import threading
+
+    a = team.laptop(tmp_path / "a.db", "alice", clock)
+    _register(a)
+    b = team.laptop(tmp_path / "b.db", "bob", clock)
+    client.configure(b, team.url("bob"))
+    rounds: list[client.Outcome] = []
+    first = threading.Event()
+
+    def report(outcome):
+        rounds.append(outcome)
+        first.set()
+
+    # Two rounds, and between them a wait far longer than the test: only the server's
+    # notification of Alice's push can end it.
+    follower = threading.Thread(target=client.follow, args=(b, Recorder()), daemon=True,
+                                kwargs={"report": report, "offline": lambda exc: None, "interval": 600, "rounds": 2})
+    follower.start()
+    assert first.wait(60)
+    assert client.sync_once(a, Recorder(), url=team.url("alice")).ok
+    follower.join(120)
+    assert not follower.is_alive()
+    assert rounds[1].pulled == _own_count(a)

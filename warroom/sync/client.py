@@ -199,6 +199,54 @@ def sync_once(store: Store, apply: Applier, *, url: str | None = None, conn=None
     return outcome
 
 
+def follow(store: Store, apply: Applier, *, report: Callable[[Outcome], None],
+           offline: Callable[[wire.Unreachable], None], interval: float = 10.0, rounds: int | None = None) -> None:
+    """Sync until interrupted (or ``rounds`` rounds): a round now, then whenever another
+    laptop pushes (the server's NOTIFY) and at least every ``interval`` seconds. Offline,
+    ``offline`` is told and the next round tries again."""
+    import time
+
+    import psycopg
+
+    url = remembered_url(store)
+    if url is None:
+        raise InputError("This database has no team server yet: warroom-cli sync --server "
+                         "postgresql://LOGIN@HOST/DATABASE", field="server")
+    conn = None
+    done = 0
+    try:
+        while rounds is None or done < rounds:
+            done += 1
+            try:
+                if conn is None:
+                    conn = wire.connect_with_password(url)
+                    conn.execute("LISTEN warroom_sync")
+                report(sync_once(store, apply, conn=conn))
+                if rounds is None or done < rounds:
+                    _wait_for_others(conn, interval)
+            except (wire.Unreachable, psycopg.OperationalError) as exc:
+                if conn is not None:
+                    conn.close()
+                    conn = None
+                offline(exc if isinstance(exc, wire.Unreachable) else wire.Unreachable(_one_line(exc)))
+                if rounds is None or done < rounds:
+                    time.sleep(interval)
+    finally:
+        if conn is not None:
+            conn.close()
+
+
+def _wait_for_others(conn, interval: float) -> None:
+    """Until another connection pushes (this one's own pushes notify it too), at most ``interval`` s."""
+    import time
+
+    own = conn.info.backend_pid
+    deadline = time.monotonic() + interval
+    while (left := deadline - time.monotonic()) > 0:
+        if any(n.pid != own for n in conn.notifies(timeout=left, stop_after=1)):
+            return
+
+
 def _one_line(exc: BaseException) -> str:
     text = str(exc).strip()
     return text.splitlines()[0] if text else type(exc).__name__

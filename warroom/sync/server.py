@@ -34,7 +34,8 @@ The function runs as the schema's owner and, for each event:
   from the people events the server accepted (not from anything a laptop says).
 
 Pushes are serialised by a transaction-level lock, so cursors become visible in
-order and a pull never skips an event committed late.
+order and a pull never skips an event committed late. Each push notifies the
+channel ``warroom_sync``: laptops that follow it (LISTEN) pull within a moment.
 
 Row-level security hides every event of a confidential incident from logins that
 are not its commander or members; ``warroom_sync.links`` gives everyone the chain
@@ -344,6 +345,7 @@ BEGIN
         WHERE id = e_device;
     END IF;
     PERFORM derive(e_actor, e_kind, body, e_incident, pos);
+    PERFORM pg_notify('warroom_sync', '');   -- the laptops that follow pull now (at the commit)
     RETURN pos;
 END $$;
 
