@@ -48,14 +48,21 @@ def cmd_team_add(store: Store | None, args, out: Output) -> int:
 
 
 def default_applier():
-    """The appliers that turn a pulled event into table rows (warroom.sync.apply)."""
+    """The appliers that turn a pulled event (a journal row) into table rows: one per
+    kind, in warroom.sync.apply."""
     import importlib
 
     try:
-        module = importlib.import_module("warroom.sync.apply")
+        appliers = importlib.import_module("warroom.sync.apply")
+        base = importlib.import_module("warroom.sync.apply_base")
     except ImportError:
         return _cannot_apply
-    return module.apply
+
+    def apply(session, row) -> None:
+        appliers.defer_references(session)
+        appliers.apply_event(session, base.Event.from_row(row))
+
+    return apply
 
 
 def _cannot_apply(session, event) -> None:

@@ -85,6 +85,22 @@ def test_a_push_is_idempotent_by_event_id(team, tmp_path, clock):
     assert team.admin_sql("SELECT DISTINCT login FROM warroom_sync.event") == [("alice",)]
 
 
+def test_sync_on_the_command_line(team, tmp_path, clock, cli):
+    a = team.laptop(tmp_path / "a.db", "alice", clock)
+    _register(a)
+    code, out, _err = cli("--db", str(tmp_path / "a.db"), "sync", "--once", "--server", team.url("alice"), db=False)
+    # The shipped templates, imported by the program at its first start, go as the program's own work.
+    assert code == 0 and out.startswith(f"Synced with {wire.parse(team.url('alice')).where}")
+    assert team.count("actor = 'system' AND kind = 'template.saved'") > 0
+    assert team.count() == _own_count(a)
+    code, out, _err = cli("--db", str(tmp_path / "a.db"), "sync", "status", "--json", db=False)
+    state = json.loads(out)
+    assert code == 0 and state["waiting"] == 0 and state["login"] == "alice" and state["refusals"] == []
+    # Its own events are read past, not taken again.
+    assert state["cursor"] == team.admin_sql("SELECT max(cursor) FROM warroom_sync.event")[0][0]
+    assert "password" not in out and teamserver.LOGINS["alice"][1] not in out
+
+
 def test_an_event_in_another_persons_name_is_refused_and_named(team, tmp_path, clock, cli):
     a = team.laptop(tmp_path / "a.db", "alice", clock)
     _register(a)
@@ -475,3 +491,27 @@ def test_a_following_laptop_pulls_when_another_pushes(team, tmp_path, clock):
     follower.join(120)
     assert not follower.is_alive()
     assert rounds[1].pulled == _own_count(a)
+
+
+def test_an_event_its_applier_refuses_stops_the_pull_there_named(team, tmp_path, clock):
+    from warroom.errors import InputError
+
+    a = team.laptop(tmp_path / "a.db", "alice", clock)
+    _register(a)
+    inc = incidents.open_incident(a, "Alice", title="Queue backlog", severity="SEV3")
+    timeline.log(a, "Alice", inc.id, "Workers scaled")
+    assert client.sync_once(a, Recorder(), url=team.url("alice")).ok
+    opened = _journal(a, kind="incident.opened")[0]
+
+    def refusing(session, event):
+        if event.kind == "incident.opened":
+            raise InputError("no such template here")
+
+    b = team.laptop(tmp_path / "b.db", "bob", clock)
+    [refusal] = client.sync_once(b, refusing, url=team.url("bob")).refusals
+    assert refusal.event_id == opened.id and "cannot be applied here: no such template here" in refusal.reason
+    assert [e.id for e in _journal(b, device_id=a.device_id)] == [e.id for e in _journal(a)][:opened.seq - 1]
+    assert integrity.check(b).ok
+    # Once the applier takes it, the pull goes on from there.
+    assert client.sync_once(b, Recorder()).ok
+    assert len(_journal(b, device_id=a.device_id)) == _own_count(a)

@@ -32,7 +32,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from warroom import devicekey
-from warroom.errors import InputError
+from warroom.errors import InputError, WarroomError
 from warroom.identity import SYSTEM
 from warroom.journal import GENESIS, event_hash, event_header
 from warroom.store import Store
@@ -391,12 +391,16 @@ def reveal(store: Store, conn, apply: Applier) -> tuple[int, list[Refusal]]:
                 link = links[(event[2], event[3])]
                 try:
                     row = _event_row((event[0], link.device_id, link.seq, link.prev_hash, link.hash), event)
+                    with tx.session.begin_nested():
+                        tx.session.execute(delete(SyncHidden).where(SyncHidden.device_id == link.device_id,
+                                                                    SyncHidden.seq == link.seq))
+                        tx.session.add(row)
+                        apply(tx.session, row)
                 except _Stop as exc:
                     return shown, [exc.refusal]
-                tx.session.execute(delete(SyncHidden).where(SyncHidden.device_id == link.device_id,
-                                                            SyncHidden.seq == link.seq))
-                tx.session.add(row)
-                apply(tx.session, row)
+                except WarroomError as exc:
+                    return shown, [Refusal("pull", f"event {event[1]} ({event[7]}) cannot be applied here: {exc}",
+                                           event[1], link.device_id, link.seq, event[7])]
                 shown += 1
     return shown, []
 
@@ -483,11 +487,16 @@ def _take(store: Store, links, events, checkpoints, apply: Applier) -> tuple[int
             else:
                 try:
                     row = _event_row(link, event)
+                    with session.begin_nested():      # an event its applier refuses leaves no trace
+                        session.add(row)
+                        apply(session, row)
                 except _Stop as exc:
                     stop = exc.refusal
                     break
-                session.add(row)
-                apply(session, row)
+                except WarroomError as exc:
+                    stop = Refusal("pull", f"event {event[1]} (device {device_id}, #{seq}, {event[7]}) cannot be "
+                                           f"applied here: {exc}", event[1], device_id, seq, event[7])
+                    break
                 pulled += 1
             head.seq, head.hash = seq, digest
             last = cur
