@@ -166,6 +166,13 @@ def test_the_server_checks_roles_from_its_own_view_of_people(team, tmp_path, clo
                                                      "decision": "approved"}, incident_id=inc.id)
     [refusal] = client.sync_once(d, Recorder(), url=team.url("carol")).refusals
     assert refusal.event_id == decision and "may not decide a legal_reviewer review" in refusal.reason
+    # An approval in another person's name: refused before any role is looked at.
+    e = team.laptop(tmp_path / "e.db", "carol", clock)
+    approval = _forge(e, "Bob", "review.decided", {"draft_id": str(uuid.uuid4()), "revision": 1,
+                                                   "content_hash": "0" * 64, "role": "technical_reviewer",
+                                                   "decision": "approved"}, incident_id=inc.id)
+    [refusal] = client.sync_once(e, Recorder(), url=team.url("carol")).refusals
+    assert refusal.event_id == approval and "in the name of Bob, but login carol is Carol" in refusal.reason
     # The commander's override goes through.
     ok = _forge(a, "Alice", "review.overridden", {"draft_id": str(uuid.uuid4()), "revision": 1, "reason": "SEV1",
                                                   "missing": []}, incident_id=inc.id)
@@ -269,6 +276,12 @@ def test_a_confidential_incident_never_reaches_a_non_member(team, tmp_path, cloc
     member = Recorder()
     assert client.sync_once(c, member, url=team.url("carol")).hidden == 0
     assert set(secret_events) <= {e for e, _k in member.events}
+    # Nor can a non-member write to it (knowing its id is not enough).
+    d = team.laptop(tmp_path / "d.db", "bob", clock)
+    entry = _forge(d, "Bob", "timeline.logged", {"entry_id": str(uuid.uuid4()), "kind": "note", "text": "peek"},
+                   incident_id=secret.id)
+    [refusal] = client.sync_once(d, Recorder(), url=team.url("bob")).refusals
+    assert refusal.event_id == entry and "neither its commander nor a member" in refusal.reason
 
 
 def test_a_new_member_receives_what_was_hidden_from_them(team, tmp_path, clock):

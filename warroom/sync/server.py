@@ -31,7 +31,8 @@ The function runs as the schema's owner and, for each event:
   the dispatcher, the review sweep — pass for work that needs no role);
 - re-checks the roles of review decisions, disputes, overrides, retractions,
   membership and configuration against the server's own view of roles, derived
-  from the people events the server accepted (not from anything a laptop says).
+  from the people events the server accepted (not from anything a laptop says);
+- refuses a person's event on a confidential incident they are not a member of.
 
 Pushes are serialised by a transaction-level lock, so cursors become visible in
 order and a pull never skips an event committed late. Each push notifies the
@@ -171,6 +172,10 @@ BEGIN
     END IF;
     commands := inc.id IS NOT NULL AND inc.commander = e_actor AND 'incident_commander' = ANY (roles);
     sees := inc.id IS NULL OR NOT inc.confidential OR inc.commander = e_actor OR e_actor = ANY (inc.members);
+    IF NOT sees AND NOT EXISTS (SELECT 1 FROM program_actor WHERE name = e_actor) THEN
+        PERFORM refuse(named, format('the incident is confidential and %s is neither its commander nor a member',
+                                     e_actor), e_id);
+    END IF;
 
     IF e_kind IN ('person.added', 'person.changed') THEN
         SELECT array_agg(k) INTO changed FROM jsonb_object_keys(coalesce(body -> 'changes', '{}'::jsonb)) k;
