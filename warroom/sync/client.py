@@ -356,7 +356,10 @@ def pull(store: Store, conn, apply: Applier, progress: Progress | None = None) -
                 "SELECT id, signed_seq, signature, public_key FROM warroom_sync.device WHERE id = ANY(%s)",
                 (devices,))}
         try:
-            n, h, stop = _take(store, links, events, checkpoints, apply)
+            try:
+                n, h, stop = _take(store, links, events, checkpoints, apply, careful=False)
+            except _Careful:           # an applier refused one: again, each event on its own
+                n, h, stop = _take(store, links, events, checkpoints, apply, careful=True)
         except _Stop as exc:         # a checkpoint that does not match: nothing of the batch is kept
             return pulled, hidden, [exc.refusal]
         pulled += n
@@ -448,8 +451,15 @@ def _event_row(link, event) -> JournalEvent:
                         kind=kind, payload=payload, prev_hash=prev_hash, hash=digest)
 
 
-def _take(store: Store, links, events, checkpoints, apply: Applier) -> tuple[int, int, Refusal | None]:
-    """Keep one batch in one local transaction; stop before an event that fails a check."""
+class _Careful(Exception):
+    """An applier refused an event of a batch taken whole: take it again event by event."""
+
+
+def _take(store: Store, links, events, checkpoints, apply: Applier, *,
+          careful: bool) -> tuple[int, int, Refusal | None]:
+    """Keep one batch in one local transaction; stop before an event that fails a check.
+    ``careful``: each event in a savepoint, so one its applier refuses leaves no trace
+    and those before it are kept (slower; only after a refusal)."""
     pulled = hidden = 0
     stop: Refusal | None = None
     with store.write(SYSTEM, warn_ms=None) as tx:
@@ -487,13 +497,19 @@ def _take(store: Store, links, events, checkpoints, apply: Applier) -> tuple[int
             else:
                 try:
                     row = _event_row(link, event)
-                    with session.begin_nested():      # an event its applier refuses leaves no trace
+                    if careful:
+                        with session.begin_nested():      # an event its applier refuses leaves no trace
+                            session.add(row)
+                            apply(session, row)
+                    else:
                         session.add(row)
                         apply(session, row)
                 except _Stop as exc:
                     stop = exc.refusal
                     break
                 except WarroomError as exc:
+                    if not careful:
+                        raise _Careful() from exc
                     stop = Refusal("pull", f"event {event[1]} (device {device_id}, #{seq}, {event[7]}) cannot be "
                                            f"applied here: {exc}", event[1], device_id, seq, event[7])
                     break

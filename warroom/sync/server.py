@@ -123,11 +123,14 @@ CREATE INDEX event_incident ON warroom_sync.event (incident);
 """
 
 _FUNCTIONS = r"""
+-- The helpers below run inside push (whose search_path they use: a search_path of
+-- their own would make PostgreSQL plan their statements again at every call).
+
 -- The header's canonical JSON, as warroom.journal.canonical_json writes it: sorted
 -- keys, no spaces, non-ASCII kept (to_json escapes what json.dumps escapes).
 CREATE FUNCTION warroom_sync.header_text(e_id uuid, e_device uuid, e_seq integer, e_at text, e_actor text,
                                          e_incident uuid, e_kind text) RETURNS text
-LANGUAGE sql IMMUTABLE SET search_path = warroom_sync, pg_temp AS $$
+LANGUAGE sql IMMUTABLE AS $$
     SELECT '{"actor":' || to_json(e_actor)::text || ',"at":' || to_json(e_at)::text
         || ',"device":"' || e_device::text || '","id":"' || e_id::text || '","incident":'
         || CASE WHEN e_incident IS NULL THEN 'null' ELSE '"' || e_incident::text || '"' END
@@ -135,8 +138,8 @@ LANGUAGE sql IMMUTABLE SET search_path = warroom_sync, pg_temp AS $$
 $$;
 
 CREATE FUNCTION warroom_sync.roles_of(who text) RETURNS text[]
-LANGUAGE sql STABLE SET search_path = warroom_sync, pg_temp AS $$
-    SELECT coalesce((SELECT roles FROM person WHERE name = who), '{}'::text[])
+LANGUAGE sql STABLE AS $$
+    SELECT coalesce((SELECT roles FROM warroom_sync.person WHERE name = who), '{}'::text[])
 $$;
 
 -- Whether the login running this session may read an incident's events.
@@ -150,7 +153,7 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = warroom_sync, pg_temp AS 
 $$;
 
 CREATE FUNCTION warroom_sync.refuse(named text, reason text, e_id uuid) RETURNS void
-LANGUAGE plpgsql SET search_path = warroom_sync, pg_temp AS $$
+LANGUAGE plpgsql AS $$
 BEGIN
     RAISE EXCEPTION USING ERRCODE = 'WR001', MESSAGE = named || ': ' || reason, DETAIL = e_id::text;
 END $$;
@@ -158,10 +161,10 @@ END $$;
 -- The role checks the laptops made, made again with the server's view of roles.
 CREATE FUNCTION warroom_sync.check_roles(e_id uuid, named text, e_actor text, e_kind text, body jsonb,
                                          e_incident uuid) RETURNS void
-LANGUAGE plpgsql SET search_path = warroom_sync, pg_temp AS $$
+LANGUAGE plpgsql AS $$
 DECLARE
     roles text[] := roles_of(e_actor);
-    inc incident%ROWTYPE;
+    inc warroom_sync.incident%ROWTYPE;
     commands boolean;
     sees boolean;
     arbiter text;
@@ -246,7 +249,7 @@ END $$;
 
 -- What the server keeps from an accepted event: roles, membership, the arbiter.
 CREATE FUNCTION warroom_sync.derive(e_actor text, e_kind text, body jsonb, e_incident uuid, pos bigint) RETURNS void
-LANGUAGE plpgsql SET search_path = warroom_sync, pg_temp AS $$
+LANGUAGE plpgsql AS $$
 DECLARE
     changes jsonb := body -> 'changes';
 BEGIN
