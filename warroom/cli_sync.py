@@ -5,14 +5,11 @@ error, 4 the server cannot be reached (one line: offline is a normal state)."""
 
 from __future__ import annotations
 
-import logging
 import sys
 
 from warroom.cli_common import EXIT_CHECK, EXIT_OK, Output, utc
 from warroom.errors import InputError
 from warroom.store import Store
-
-log = logging.getLogger("warroom.cli")
 
 #: Seconds between rounds of ``sync`` without ``--once``.
 SYNC_INTERVAL_S = 10.0

@@ -22,9 +22,10 @@ from sqlalchemy import func, select
 
 from tests.helpers import teamserver
 from warroom.domain import EntryKind
+from warroom.identity import SYSTEM
 from warroom.journal import canonical_json, event_hash, event_header
 from warroom.services import incidents, integrity, people, timeline
-from warroom.store.models import JournalEvent, SyncHidden, SyncPushed, SyncServer
+from warroom.store.models import Device, JournalEvent, SyncHidden, SyncPushed, SyncServer
 from warroom.sync import client, wire
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -76,7 +77,7 @@ def test_a_push_is_idempotent_by_event_id(team, tmp_path, clock):
     before = team.admin_sql("SELECT cursor, id FROM warroom_sync.event ORDER BY cursor")
     assert [r[1] for r in before] == [e.id for e in _journal(a)]
     # The laptop forgets how far it got (a crash before it wrote it down): everything goes again.
-    with a.write(client.SYSTEM) as tx:
+    with a.write(SYSTEM) as tx:
         tx.session.get(SyncPushed, a.device_id).seq = 0
     again = client.sync_once(a, Recorder())
     assert again.ok and again.pushed == _own_count(a)
@@ -268,7 +269,7 @@ def test_a_confidential_incident_never_reaches_a_non_member(team, tmp_path, cloc
     report = integrity.check(b)
     assert report.ok, report.problems
     assert any("not readable here" in n for n in report.notes)
-    with b.write(client.SYSTEM) as tx:          # a link that no longer fits is a break in the chain
+    with b.write(SYSTEM) as tx:          # a link that no longer fits is a break in the chain
         tx.session.get(SyncHidden, (a.device_id, min(hidden))).hash = "e" * 64
     assert not integrity.check(b).ok
 
@@ -398,8 +399,8 @@ def test_pulled_chains_are_kept_with_their_signed_checkpoint(team, tmp_path, clo
     b = team.laptop(tmp_path / "b.db", "bob", clock)
     assert client.sync_once(b, Recorder(), url=team.url("bob")).ok
     with a.read() as session, b.read() as other:
-        mine = session.get(client.Device, a.device_id)
-        theirs = other.get(client.Device, a.device_id)
+        mine = session.get(Device, a.device_id)
+        theirs = other.get(Device, a.device_id)
         assert (theirs.last_seq, theirs.last_hash) == (mine.last_seq, mine.last_hash)
         assert (theirs.signed_seq, theirs.public_key) == (mine.signed_seq, mine.public_key)
         assert not theirs.is_local
@@ -419,7 +420,7 @@ def test_pulled_chains_are_kept_with_their_signed_checkpoint(team, tmp_path, clo
     [refusal] = client.sync_once(b, Recorder()).refusals
     assert "not by its own key" in refusal.reason
     with b.read() as session:
-        assert session.get(client.Device, a.device_id).last_seq == head_seq - 1
+        assert session.get(Device, a.device_id).last_seq == head_seq - 1
 
 
 def test_an_unreachable_server_exits_4_with_one_line(cli, tmp_path):
