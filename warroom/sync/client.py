@@ -1,12 +1,13 @@
 """A laptop's side of team sync: push this device's events, pull everyone else's.
 
-Push sends the events the server does not have yet, in the device's order (seq),
+Push sends this device's events the server does not have yet, in order (seq),
 through the server's ``warroom_sync.push``; the server may refuse one (another
 person's name, a role the server does not see, a broken chain), which stops the
 push there and is kept, named, until a later push gets past it. How far the push
 got is written only after the server committed, and the server takes an event it
 already has as a no-op: a push killed at any moment is simply done again, and
-nothing is lost or doubled.
+nothing is lost or doubled. Events of other devices are theirs to push (the server
+binds a device to the login that pushed it first).
 
 Pull reads the events after the cursor, in the server's order, and verifies each
 before it is kept: it must follow its device's chain as this database has it, and

@@ -34,6 +34,10 @@ The function runs as the schema's owner and, for each event:
   from the people events the server accepted (not from anything a laptop says);
 - refuses a person's event on a confidential incident they are not a member of.
 
+The server keeps each device's last signed checkpoint and pins the device's public
+key at its first one; the Ed25519 signatures themselves are verified by the laptops
+that pull (PostgreSQL has no Ed25519 of its own).
+
 Pushes are serialised by a transaction-level lock, so cursors become visible in
 order and a pull never skips an event committed late. Each push notifies the
 channel ``warroom_sync``: laptops that follow it (LISTEN) pull within a moment.
