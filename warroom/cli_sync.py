@@ -116,7 +116,8 @@ def cmd_sync_status(store: Store, args, out: Output) -> int:
     if out.as_json:
         out.data(state.as_dict())
     else:
-        lines = [f"server        {state.where} as {state.login}",
+        lines = [f"state         {state.summary}",
+                 f"server        {state.where} as {state.login}",
                  f"to send       {state.waiting} event(s)",
                  f"cursor        {state.cursor}",
                  f"last success  {utc(state.last_success_at)}"]

@@ -97,6 +97,7 @@ def test_sync_on_the_command_line(team, tmp_path, clock, cli):
     code, out, _err = cli("--db", str(tmp_path / "a.db"), "sync", "status", "--json", db=False)
     state = json.loads(out)
     assert code == 0 and state["waiting"] == 0 and state["login"] == "alice" and state["refusals"] == []
+    assert state["summary"] == "synced"
     # Its own events are read past, not taken again.
     assert state["cursor"] == team.admin_sql("SELECT max(cursor) FROM warroom_sync.event")[0][0]
     assert "password" not in out and teamserver.LOGINS["alice"][1] not in out
@@ -431,6 +432,7 @@ def test_an_unreachable_server_exits_4_with_one_line(cli, tmp_path):
     code, out, err = cli("sync", "status", "--json")
     state = json.loads(out)
     assert code == 0 and state["last_success_at"] is None and "cannot be reached" in state["last_error"]
+    assert state["summary"].startswith("offline since the start")
     assert state["waiting"] >= 1
 
 

@@ -97,8 +97,19 @@ class Status:
     last_error: str | None
     refusals: tuple[Refusal, ...]
 
+    @property
+    def summary(self) -> str:
+        """One phrase for a status bar: "synced", "N to send", "offline since …"."""
+        if self.last_error is not None:
+            since = self.last_success_at.strftime("%Y-%m-%d %H:%M UTC") if self.last_success_at else "the start"
+            return f"offline since {since}" + (f", {self.waiting} to send" if self.waiting else "")
+        if self.refusals:
+            return f"{len(self.refusals)} refused"
+        return f"{self.waiting} to send" if self.waiting else "synced"
+
     def as_dict(self) -> dict[str, Any]:
-        return {"server": self.where, "url": self.url, "login": self.login, "cursor": self.cursor,
+        return {"summary": self.summary, "server": self.where, "url": self.url, "login": self.login,
+                "cursor": self.cursor,
                 "waiting": self.waiting, "last_attempt_at": self.last_attempt_at,
                 "last_success_at": self.last_success_at, "last_error": self.last_error,
                 "refusals": [r.as_dict() for r in self.refusals]}
