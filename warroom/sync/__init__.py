@@ -1,2 +1,1 @@
-"""Team sync: each laptop keeps its own database and meets the others through a
-PostgreSQL server, exchanging journal events."""
+"""Team sync: the journal is what devices exchange; state is a function of it."""
