@@ -15,16 +15,10 @@ from warroom.store import Store
 SYNC_INTERVAL_S = 10.0
 
 
-def _password_for(url: str) -> str | None:
-    from warroom.sync import wire
-
-    return wire.stored_password(wire.parse(url))
-
-
 def cmd_team_init(store: Store | None, args, out: Output) -> int:
     from warroom.sync import server
 
-    result = server.init(args.server, password=_password_for(args.server))
+    result = server.init(args.server)
     out.data({"database": result.database, "version_before": result.before, "version": result.after,
               "member_role": server.MEMBER_ROLE}, result.advice())
     return EXIT_OK
@@ -36,7 +30,7 @@ def cmd_team_add(store: Store | None, args, out: Output) -> int:
     if not args.server:
         raise InputError("Give the server as the administrator reaches it: --server postgresql://ADMIN@HOST/DATABASE.",
                          field="server")
-    result = server.add(args.server, args.login, args.person, password=_password_for(args.server))
+    result = server.add(args.server, args.login, args.person)
     extra = (f"\nThe login {result.login} was created without a password: set one on the server "
              f"(psql: \\password {result.login}).") if result.created else ""
     out.data({"login": result.login, "person": result.person, "created": result.created},

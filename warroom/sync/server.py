@@ -420,10 +420,11 @@ def _ensure_member_role(conn) -> None:
         END $$""")
 
 
-def init(url: str, *, password: str | None = None) -> InitResult:
+def init(url: str) -> InitResult:
     """Create the team schema on the server, or bring it up to date; one transaction.
-    Run by an administrator who may create schemas and roles."""
-    with wire.connect(url, password=password) as conn:
+    Run by an administrator who may create schemas and roles (the password as for
+    sync: kept in the keyring, asked for once on a terminal, or libpq's own)."""
+    with wire.connect_with_password(url) as conn:
         with conn.transaction():
             conn.execute("SELECT pg_advisory_xact_lock(hashtext('warroom_sync.init'))")
             database = conn.execute("SELECT current_database()").fetchone()[0]
@@ -457,7 +458,7 @@ class AddResult:
     created: bool
 
 
-def add(url: str, login: str, person: str, *, password: str | None = None) -> AddResult:
+def add(url: str, login: str, person: str) -> AddResult:
     """Map a login to a person and grant it the team role; a missing login is created
     (without a password: the administrator sets one with psql's ``\\password``)."""
     from warroom.errors import InputError
@@ -470,7 +471,7 @@ def add(url: str, login: str, person: str, *, password: str | None = None) -> Ad
         raise InputError("A person's name is 1 to 200 characters.", field="person")
     if person.casefold() in PROGRAM_ACTORS:
         raise InputError(f"{person!r} is a name War room records its own work under.", field="person")
-    with wire.connect(url, password=password) as conn:
+    with wire.connect_with_password(url) as conn:
         with conn.transaction():
             if conn.execute("SELECT to_regclass('warroom_sync.login') IS NULL").fetchone()[0]:
                 raise InputError("The server has no team schema yet: run warroom-cli team init --server URL first.",
