@@ -531,3 +531,16 @@ def test_an_event_its_applier_refuses_stops_the_pull_there_named(team, tmp_path,
     # Once the applier takes it, the pull goes on from there.
     assert client.sync_once(b, Recorder()).ok
     assert len(_journal(b, device_id=a.device_id)) == _own_count(a)
+
+
+def test_a_refused_password_is_not_taken_for_being_offline(team, tmp_path, clock, cli):
+    from warroom.errors import NotPermitted
+
+    a = team.laptop(tmp_path / "a.db", "alice", clock)
+    wire.remember_password(wire.parse(team.url("alice")), "not-the-password")
+    with pytest.raises(NotPermitted, match="refused login alice"):
+        client.sync_once(a, Recorder(), url=team.url("alice"))
+    a.close()
+    team.laptops.remove(a)
+    code, _out, err = cli("--db", str(tmp_path / "a.db"), "sync", "--once", db=False)
+    assert code == 3 and "not-the-password" not in err
