@@ -737,6 +737,9 @@ def build_parser() -> argparse.ArgumentParser:
     from warroom import cli_delivery
 
     cli_delivery.register(sub, add)
+    from warroom import cli_sync
+
+    cli_sync.register(sub, add)
     return parser
 
 
