@@ -13,6 +13,10 @@ from warroom.store.models import Base
 NOT_STATE = {
     "journal_event": "the journal: what is applied, not what applying makes",
     "device": "each chain's head and signature: sync bookkeeping, ingested with the events",
+    "sync_server": "this database's own server address and login",
+    "sync_pushed": "how far this device has pushed: its own bookkeeping",
+    "sync_refusal": "what the server refused this device: its own bookkeeping",
+    "sync_hidden": "chain links of events this login may not read: its own bookkeeping",
 }
 
 #: Device-local columns (and rows), never carried by an event, with the reason for each.
