@@ -39,7 +39,7 @@ from ui.qt import (
     QWidget,
     qt_alive,
 )
-from ui.widgets import EditEntryDialog, IncidentHeader, NewIncidentDialog, QuickEntry
+from ui.widgets import EditEntryDialog, EntryDetail, IncidentHeader, NewIncidentDialog, QuickEntry, fit_timeline
 
 if TYPE_CHECKING:
     from ui.composer import ComposerView
@@ -141,10 +141,8 @@ class MainWindow(QMainWindow):
         self.timeline_view.setObjectName("timeline")
         self.timeline_view.setModel(self.timeline_model)
         _fixed_rows(self.timeline_view)
-        th = self.timeline_view.horizontalHeader()
-        for col, width in ((0, 150), (1, 150), (2, 110), (3, 130)):
-            self.timeline_view.setColumnWidth(col, width)
-        th.setStretchLastSection(True)
+        fit_timeline(self.timeline_view, self.timeline_model)
+        self.entry_detail = EntryDetail(self.timeline_view, self.timeline_model)
         self.timeline_view.doubleClicked.connect(self.edit_selected_entry)
 
         self.quick = QuickEntry()
@@ -159,6 +157,7 @@ class MainWindow(QMainWindow):
         tl.setContentsMargins(0, 4, 0, 0)
         tl.addLayout(filters)
         tl.addWidget(self.timeline_view, 1)
+        tl.addWidget(self.entry_detail)
         tl.addWidget(self.quick)
         self.tabs = QTabWidget()
         self.tabs.setObjectName("incidentTabs")
