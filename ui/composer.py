@@ -10,7 +10,7 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
 from warroom.errors import WarroomError
-from ui.draft_column import AUTOSAVE_MS, LINT_MS, AudiencePane, DraftColumn  # noqa: F401  (their home)
+from ui.draft_column import AUTOSAVE_MS, FINAL_STATES, LINT_MS, AudiencePane, DraftColumn  # noqa: F401
 from ui.qt import (
     QApplication,
     QCheckBox,
@@ -258,6 +258,24 @@ class ComposerView(QWidget):
         col.set_history(True)
         pane.stack.setCurrentWidget(col)
         pane.refill(view.id)
+
+    def focus_audience(self, audience: str | None) -> None:
+        """Bring an audience forward (a reminder's button): its current draft when one is
+        being worked on, else its box ticked alone, ready to compose (Ctrl+D)."""
+        pane = self.panes.get(audience) if audience else None
+        current = pane.current() if pane is not None else None
+        if pane is not None and current is not None and current.state not in FINAL_STATES:
+            col = self._show_current(pane)
+            self.area.ensureWidgetVisible(pane)
+            if col is not None:
+                col.editor.editors["long"].setFocus()
+            return
+        if audience in self.checks:
+            for name, box in self.checks.items():
+                box.setChecked(name == audience)
+            self._say("")
+            self.status_message.emit(f"Ready to compose the update to {audience}: Ctrl+D.")
+        self.compose_button.setFocus()
 
     def _add_column(self, view: DraftView) -> DraftColumn:
         """A draft made now (composed, a correction, a retraction notice): known to its

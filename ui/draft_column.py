@@ -42,7 +42,7 @@ _STATE_LOOK = {
     "withdrawn": ("#ffffff", "#616161"),
 }
 _KINDS = {"correction": "correction", "retraction": "retraction notice"}
-_FINAL = ("published", "retracted", "withdrawn")
+_FINAL = FINAL_STATES = ("published", "retracted", "withdrawn")
 HISTORY_NOTE = "An earlier update, shown for reading: the current one is first in this audience's list."
 #: Narrow enough for three audiences side by side on a 1280-pixel laptop screen.
 COLUMN_MIN_WIDTH = 250

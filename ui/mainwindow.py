@@ -39,6 +39,7 @@ from ui.qt import (
     QWidget,
     qt_alive,
 )
+from ui.reminders import ReminderBanner
 from ui.widgets import EditEntryDialog, EntryDetail, IncidentHeader, NewIncidentDialog, QuickEntry, fit_timeline
 
 if TYPE_CHECKING:
@@ -181,6 +182,8 @@ class MainWindow(QMainWindow):
         right = QWidget()
         rl = QVBoxLayout(right)
         rl.setContentsMargins(6, 6, 6, 6)
+        self.reminders = ReminderBanner(self)
+        rl.addWidget(self.reminders)
         rl.addWidget(self.header)
         rl.addWidget(self.tabs, 1)
 
@@ -804,6 +807,7 @@ class MainWindow(QMainWindow):
         from warroom.services import reviewers
 
         self.header.tick()
+        self.reminders.tick()
         self.incident_model.tick()
         if self._reviews is not None:
             self._reviews.tick()
