@@ -338,7 +338,7 @@ class TimelineModel(QAbstractTableModel):
         """The whole entry, as its tooltip and the detail under the table show it."""
         edited = f"\nedited {self.local.full(e.edited_at)}" if e.edited_at else ""
         when = self.utc.full(e.occurred_at) + (f" · {self.local.full(e.occurred_at)}" if self.shows_local else "")
-        return f"{e.text}\n\n— {e.kind.label}, {e.author}, {when}{edited}"
+        return f"{e.text}\n\n— {e.author}, {when} ({e.kind.label}){edited}"
 
     def _is_system(self, index: QModelIndex) -> bool:
         row = self._row(index.row())

@@ -63,7 +63,7 @@ def test_kinds_read_whole_and_a_long_entry_shows_in_full_when_selected(qtbot, st
     assert not detail.isVisibleTo(view)
     row = model.position_of(e.id)
     view.setCurrentIndex(model.index(row, TimelineModel.TEXT))
-    assert detail.toPlainText().startswith(long_text) and "Decision, Dana" in detail.toPlainText()
+    assert detail.toPlainText().startswith(long_text) and "— Dana, " in detail.toPlainText() and "(Decision)" in detail.toPlainText()
     assert detail.lineWrapMode() != detail.LineWrapMode.NoWrap and detail.isReadOnly()
     tip = model.data(model.index(row, TimelineModel.TEXT), Qt.ItemDataRole.ToolTipRole)
     assert long_text in tip
