@@ -92,11 +92,20 @@ class ComposerView(QWidget):
         top.addWidget(QLabel("Audiences:"))
         top.addLayout(self.audience_row)
         top.addStretch(1)
-        second = QHBoxLayout()
-        for w in (self.etr_on, self.etr_at, self.etr_window, self.etr_until, self.etr_conf, self.etr_by):
+        top.addWidget(self.etr_on)
+        top.addWidget(self.compose_button)
+        # The estimate's details take a row only while an ETR is given: the drafts keep the height.
+        self.etr_row = QWidget()
+        self.etr_row.setObjectName("etrRow")
+        second = QHBoxLayout(self.etr_row)
+        second.setContentsMargins(0, 0, 0, 0)
+        second.addWidget(QLabel("Estimated resolution:"))
+        for w in (self.etr_at, self.etr_window, self.etr_until, self.etr_conf, self.etr_by):
             second.addWidget(w)
         second.addStretch(1)
-        second.addWidget(self.compose_button)
+        self.etr_row.setVisible(False)
+        self.etr_on.toggled.connect(self.etr_row.setVisible)
+        self.etr_on.setToolTip("Give an estimated time of resolution in the drafts")
         self.area = QScrollArea()
         self.area.setWidgetResizable(True)
         self.strip = QWidget()
@@ -106,7 +115,7 @@ class ComposerView(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(top)
-        layout.addLayout(second)
+        layout.addWidget(self.etr_row)
         layout.addWidget(self.message)
         layout.addWidget(self.area, 1)
         self.compose_shortcut = QShortcut(QKeySequence("Ctrl+D"), self,
