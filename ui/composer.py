@@ -570,8 +570,7 @@ class ComposerView(QWidget):
     def _flush(self) -> None:
         """Save what is being typed now (switching incidents, closing)."""
         for col in self.columns.values():
-            if col._autosave.isActive():
-                col.save_now()
+            col.save_if_typing()
 
     def flush(self) -> None:
         self._flush()

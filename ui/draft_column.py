@@ -224,6 +224,11 @@ class DraftColumn(QFrame):
         self._update_header()
         self._save(self, self.editor.texts(), dict(self._edits), then)
 
+    def save_if_typing(self) -> None:
+        """Save now what waits for a pause in typing (switching incidents, closing)."""
+        if self._autosave.isActive():
+            self.save_now()
+
     def revision_saved(self, view: DraftView, sent: dict[str, str] | None = None,
                        edits: dict[str, int] | None = None) -> None:
         """A save came back. An SMS or chat text the core derived again from a new

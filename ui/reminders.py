@@ -68,7 +68,8 @@ class ReminderBanner(QFrame):
         self._ticks = 0
         self._reading = False
         self._rows_key: tuple = ()
-        self._labels: list[tuple[QLabel, Reminder]] = []
+        #: The rows shown: their label and reminder.
+        self.shown: list[tuple[QLabel, Reminder]] = []
         self.rows = QVBoxLayout(self)
         self.rows.setContentsMargins(0, 0, 0, 0)
         self.rows.setSpacing(2)
@@ -127,7 +128,7 @@ class ReminderBanner(QFrame):
         if key != self._rows_key:
             self._rows_key = key
             self._rebuild(pressing)
-        for (label, r), (_r, left, state) in zip(self._labels, pressing):
+        for (label, r), (_r, left, state) in zip(self.shown, pressing):
             label.setText(reminder_text(r, left, state))
         for r, left, state in pressing:
             self._notify(r, left, state)
@@ -139,7 +140,7 @@ class ReminderBanner(QFrame):
             widget = item.widget() if item is not None else None
             if widget is not None:
                 widget.deleteLater()
-        self._labels = []
+        self.shown = []
         for r, left, state in pressing[:MAX_ROWS]:
             row = QFrame()
             row.setObjectName("reminderRow")
@@ -161,7 +162,7 @@ class ReminderBanner(QFrame):
             layout.addWidget(label, 1)
             layout.addWidget(button)
             self.rows.addWidget(row)
-            self._labels.append((label, r))
+            self.shown.append((label, r))
         if len(pressing) > MAX_ROWS:
             more = QLabel(f"and {len(pressing) - MAX_ROWS} more due (warroom-cli due lists them all)")
             more.setObjectName("reminderMore")

@@ -12,26 +12,25 @@ def test_the_banner_appears_when_an_update_is_due_soon_and_goes_when_nothing_is(
     notes = []
     banner.notified.connect(lambda title, text: notes.append((title, text)))
     due = incidents.get(window.store, seeded.id, viewer="Tess Tester").next_update_due  # SEV2: an hour on
-    window._on_tick()  # the window's tick reads what is owed
+    banner.tick()  # the window's tick (once a second) reads what is owed
     assert not banner.isVisibleTo(window) and notes == []
     clock.set(due - timedelta(minutes=5, seconds=1))
-    window._on_tick()
+    banner.tick()
     assert not banner.isVisibleTo(window)
     clock.advance(2)  # four minutes and 59 seconds left: due soon
-    window._on_tick()
-    assert banner.isVisibleTo(window)
-    (label, _r), = banner._labels
-    assert label.text().startswith("INC-1 · SEV2 · update to stakeholders due in 4:59")
+    qtbot.waitUntil(lambda: banner.isVisibleTo(window), timeout=5000)  # the window's own one-second tick
+    (label, _r), = banner.shown
+    assert label.text().startswith("INC-1 · SEV2 · update to stakeholders due in 4:59")  # the clock stood still
     assert len(notes) == 1 and notes[0][0] == "INC-1: update to stakeholders due soon"
     for _ in range(3):
         clock.advance(1)
-        window._on_tick()
+        banner.tick()
     assert len(notes) == 1  # once per due time, not every tick
-    assert banner._labels[0][0].text().startswith("INC-1 · SEV2 · update to stakeholders due in 4:56")
+    assert banner.shown[0][0].text().startswith("INC-1 · SEV2 · update to stakeholders due in 4:56")
     clock.set(due + timedelta(seconds=65))
-    window._on_tick()
-    window._on_tick()
-    assert "overdue by 1:0" in banner._labels[0][0].text()
+    banner.tick()
+    banner.tick()
+    assert "overdue by 1:0" in banner.shown[0][0].text()
     assert [t for t, _ in notes] == ["INC-1: update to stakeholders due soon", "INC-1: update to stakeholders overdue"]
     # its button opens the composer for that incident
     from ui.qt import QPushButton
@@ -43,7 +42,7 @@ def test_the_banner_appears_when_an_update_is_due_soon_and_goes_when_nothing_is(
     # resolved: nothing is owed, the banner goes at the next read
     incidents.set_status(window.store, "Tess Tester", seeded.id, "resolved", note="fixed")
     banner.refresh()
-    window._on_tick()
+    banner.tick()
     assert not banner.isVisibleTo(window) and len(notes) == 2
 
 
@@ -59,11 +58,12 @@ def test_the_button_readies_the_composer_for_that_audience(qtbot, window, seeded
     window.reload_incidents(select=other.id)
     clock.set(seeded.declared_at + timedelta(minutes=27))  # three minutes before the half hour
     window.reminders.refresh()
-    window._on_tick()
-    rows = window.reminders._labels
+    window.reminders.tick()
+    rows = window.reminders.shown
     assert [r.audience for _label, r in rows] == ["customers"] and "due in" in rows[0][0].text()
     window.reminders.open_composer(rows[0][1])
-    assert window._current.id == seeded.id and window.tabs.currentWidget() is window.composer_page
+    selected = window.incident_model.incident(window.incident_view.currentIndex().row())
+    assert selected.id == seeded.id and window.tabs.currentWidget() is window.composer_page
     checks = window.composer.checks
     assert [name for name, box in checks.items() if box.isChecked()] == ["customers"]  # ready for Ctrl+D
     assert "Ready to compose the update to customers" in window.statusBar().currentMessage()
