@@ -460,16 +460,18 @@ class AudiencePane(QFrame):
         """The history list as it is now, with ``shown_id`` chosen."""
         earlier = self.earlier()
         current = self.current()
-        self.history.blockSignals(True)
-        self.history.clear()
+        items = []
         if current is not None:
-            self.history.addItem(f"Current · {current.state.replace('_', ' ')}"
-                                 + (f" · {len(earlier)} earlier update{'s' if len(earlier) != 1 else ''}"
-                                    if earlier else " · no earlier update"), None)
-        for view in earlier:
-            self.history.addItem(history_text(view), view.id)
-            self.history.setItemData(self.history.count() - 1, plain_tip(history_text(view)),
-                                     Qt.ItemDataRole.ToolTipRole)
+            items.append((f"Current · {current.state.replace('_', ' ')}"
+                          + (f" · {len(earlier)} earlier update{'s' if len(earlier) != 1 else ''}"
+                             if earlier else " · no earlier update"), None))
+        items += [(history_text(view), view.id) for view in earlier]
+        self.history.blockSignals(True)
+        if items != [(self.history.itemText(i), self.history.itemData(i)) for i in range(self.history.count())]:
+            self.history.clear()  # only when something changed: a list being read stays open
+            for text, draft_id in items:
+                self.history.addItem(text, draft_id)
+                self.history.setItemData(self.history.count() - 1, plain_tip(text), Qt.ItemDataRole.ToolTipRole)
         self.history.setEnabled(bool(earlier))
         self.history.setToolTip("Earlier updates to this audience: choose one to read it"
                                 if earlier else "No earlier update to this audience")
