@@ -50,6 +50,17 @@ def reminder_text(r: Reminder, left_s: float, state: str) -> str:
     return f"{exercise}{r.ref} · {r.severity} · update to {r.who} {when} — {r.title}"
 
 
+class ElidedLabel(QLabel):
+    """A one-line label that ends in "…" where the space ends (its text stays whole)."""
+
+    def paintEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        painter = QtGui.QPainter(self)
+        rect = self.contentsRect()
+        shown = self.fontMetrics().elidedText(self.text(), Qt.TextElideMode.ElideRight, rect.width())
+        self.style().drawItemText(painter, rect, int(self.alignment()), self.palette(), self.isEnabled(), shown,
+                                  QtGui.QPalette.ColorRole.WindowText)
+
+
 class ReminderBanner(QFrame):
     """What is due soon or overdue, over the incident header; hidden when nothing is."""
 
@@ -69,7 +80,7 @@ class ReminderBanner(QFrame):
         self._reading = False
         self._rows_key: tuple = ()
         #: The rows shown: their label and reminder.
-        self.shown: list[tuple[QLabel, Reminder]] = []
+        self.shown: list[tuple[ElidedLabel, Reminder]] = []
         self.rows = QVBoxLayout(self)
         self.rows.setContentsMargins(0, 0, 0, 0)
         self.rows.setSpacing(2)
@@ -146,7 +157,7 @@ class ReminderBanner(QFrame):
             row.setObjectName("reminderRow")
             row.setStyleSheet(f"QFrame#reminderRow {{ {_LOOK[state]} border-radius:3px; }}"
                               f" QLabel {{ {_LOOK[state]} font-weight:600; }}")
-            label = QLabel()
+            label = ElidedLabel()
             label.setObjectName("reminderText")
             label.setTextFormat(Qt.TextFormat.PlainText)
             label.setText(reminder_text(r, left, state))
