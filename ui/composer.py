@@ -10,7 +10,7 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
 from warroom.errors import WarroomError
-from ui.draft_column import AUTOSAVE_MS, FINAL_STATES, LINT_MS, AudiencePane, DraftColumn  # noqa: F401
+from ui.draft_column import FINAL_STATES, AudiencePane, DraftColumn
 from ui.qt import (
     QApplication,
     QCheckBox,

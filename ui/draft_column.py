@@ -23,7 +23,6 @@ from ui.qt import (
     QTextCursor,
     QTimer,
     QVBoxLayout,
-    QWidget,
     Signal,
 )
 
