@@ -39,7 +39,8 @@ from ui.qt import (
     QWidget,
     qt_alive,
 )
-from ui.widgets import EditEntryDialog, IncidentHeader, NewIncidentDialog, QuickEntry
+from ui.reminders import ReminderBanner
+from ui.widgets import EditEntryDialog, EntryDetail, IncidentHeader, NewIncidentDialog, QuickEntry, fit_timeline
 
 if TYPE_CHECKING:
     from ui.composer import ComposerView
@@ -141,10 +142,8 @@ class MainWindow(QMainWindow):
         self.timeline_view.setObjectName("timeline")
         self.timeline_view.setModel(self.timeline_model)
         _fixed_rows(self.timeline_view)
-        th = self.timeline_view.horizontalHeader()
-        for col, width in ((0, 150), (1, 150), (2, 110), (3, 130)):
-            self.timeline_view.setColumnWidth(col, width)
-        th.setStretchLastSection(True)
+        fit_timeline(self.timeline_view, self.timeline_model)
+        self.entry_detail = EntryDetail(self.timeline_view, self.timeline_model)
         self.timeline_view.doubleClicked.connect(self.edit_selected_entry)
 
         self.quick = QuickEntry()
@@ -159,6 +158,7 @@ class MainWindow(QMainWindow):
         tl.setContentsMargins(0, 4, 0, 0)
         tl.addLayout(filters)
         tl.addWidget(self.timeline_view, 1)
+        tl.addWidget(self.entry_detail)
         tl.addWidget(self.quick)
         self.tabs = QTabWidget()
         self.tabs.setObjectName("incidentTabs")
@@ -182,6 +182,8 @@ class MainWindow(QMainWindow):
         right = QWidget()
         rl = QVBoxLayout(right)
         rl.setContentsMargins(6, 6, 6, 6)
+        self.reminders = ReminderBanner(self)
+        rl.addWidget(self.reminders)
         rl.addWidget(self.header)
         rl.addWidget(self.tabs, 1)
 
@@ -805,6 +807,7 @@ class MainWindow(QMainWindow):
         from warroom.services import reviewers
 
         self.header.tick()
+        self.reminders.tick()
         self.incident_model.tick()
         if self._reviews is not None:
             self._reviews.tick()

@@ -177,6 +177,11 @@ class TimelineModel(QAbstractTableModel):
         self._kind_brushes = {k: QBrush(c) for k, c in KIND_COLORS.items()}
         self.COLUMNS = ("UTC", f"Local ({local.zone_label()})", "Kind", "Author", "Entry")
 
+    @property
+    def shows_local(self) -> bool:
+        """The local column says something only where the local zone is not UTC."""
+        return not self.local.is_utc
+
     # -- what is shown ---------------------------------------------------------
 
     def set_incident(self, incident_id: uuid.UUID | None) -> None:
@@ -321,17 +326,19 @@ class TimelineModel(QAbstractTableModel):
             return None
         if role == Qt.ItemDataRole.FontRole:
             return self._bold if self._is_system(index) and index.column() == self.TEXT else None
-        if role == Qt.ItemDataRole.ToolTipRole and index.column() == self.TEXT:
+        if role == Qt.ItemDataRole.ToolTipRole and index.column() in (self.KIND, self.AUTHOR, self.TEXT):
             row = self._row(index.row())
-            if row:
-                e: EntryView = row[-1]
-                edited = f"\nedited {self.local.full(e.edited_at)}" if e.edited_at else ""
-                return plain_tip(f"{e.text}\n\n— {e.author}, {self.local.full(e.occurred_at)}{edited}")
-            return None
+            return plain_tip(self.describe(row[-1])) if row else None
         if role == IdRole:
             row = self._row(index.row())
             return row[-1].id if row else None
         return None
+
+    def describe(self, e: EntryView) -> str:
+        """The whole entry, as its tooltip and the detail under the table show it."""
+        edited = f"\nedited {self.local.full(e.edited_at)}" if e.edited_at else ""
+        when = self.utc.full(e.occurred_at) + (f" · {self.local.full(e.occurred_at)}" if self.shows_local else "")
+        return f"{e.text}\n\n— {e.author}, {when} ({e.kind.label}){edited}"
 
     def _is_system(self, index: QModelIndex) -> bool:
         row = self._row(index.row())
