@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from warroom.errors import InputError, WarroomError
 from warroom.timefmt import TimeFormatter
+from ui.common.tables import fixed_rows
 from ui.qt import (
     plain_tip,
     QAbstractTableModel,
@@ -341,9 +342,7 @@ class ChannelsDialog(QDialog):
         self.table = QTableView()
         self.table.setObjectName("channelTable")
         self.table.setModel(self.model)
-        from ui.mainwindow import _fixed_rows
-
-        _fixed_rows(self.table)
+        fixed_rows(self.table)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         for col, width in ((0, 140), (1, 220), (2, 150), (3, 60), (4, 260), (5, 130)):

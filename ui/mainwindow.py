@@ -12,6 +12,7 @@ from warroom.clock import SystemClock
 from warroom.domain import EntryKind, Severity, Status, WRITTEN_KINDS
 from warroom.errors import WarroomError
 from warroom.timefmt import TimeFormatter
+from ui.common.tables import fixed_rows
 from ui.delivery import ChannelStatus, DispatchRunner, dispatch_disabled_by_env
 from ui.lazy import incidents, outbox, timeline
 from ui.models import IncidentListModel, TimelineModel
@@ -54,21 +55,6 @@ DISPATCH_START_MS = 1000
 log = logging.getLogger(__name__)
 
 
-def _fixed_rows(view: QTableView) -> None:
-    """Fixed row heights and no per-row measuring: long tables stay instant."""
-    vh = view.verticalHeader()
-    vh.setVisible(False)
-    vh.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
-    vh.setDefaultSectionSize(view.fontMetrics().height() + 8)
-    view.setWordWrap(False)
-    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    view.setAlternatingRowColors(True)
-    view.setShowGrid(False)
-    view.setTextElideMode(Qt.TextElideMode.ElideRight)
-
-
 class MainWindow(QMainWindow):
     """The window can be built before the database is open (``store=None``) so it
     paints at once; :meth:`attach` then fills it."""
@@ -101,7 +87,7 @@ class MainWindow(QMainWindow):
         self.incident_view = QTableView()
         self.incident_view.setObjectName("incidentList")
         self.incident_view.setModel(self.incident_model)
-        _fixed_rows(self.incident_view)
+        fixed_rows(self.incident_view)
         ih = self.incident_view.horizontalHeader()
         ih.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         ih.setStretchLastSection(False)
@@ -140,7 +126,7 @@ class MainWindow(QMainWindow):
         self.timeline_view = QTableView()
         self.timeline_view.setObjectName("timeline")
         self.timeline_view.setModel(self.timeline_model)
-        _fixed_rows(self.timeline_view)
+        fixed_rows(self.timeline_view)
         th = self.timeline_view.horizontalHeader()
         for col, width in ((0, 150), (1, 150), (2, 110), (3, 130)):
             self.timeline_view.setColumnWidth(col, width)

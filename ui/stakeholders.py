@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from warroom.errors import WarroomError
 from warroom.services import audiences as audience_service
 from warroom.services import stakeholders
-from ui.mainwindow import _fixed_rows
+from ui.common.tables import fixed_rows
 from ui.qt import (
     plain_tip,
     QAbstractTableModel,
@@ -471,7 +471,7 @@ class StakeholderDialog(QDialog):
         self.table = QTableView()
         self.table.setObjectName("stakeholderTable")
         self.table.setModel(self.proxy)
-        _fixed_rows(self.table)
+        fixed_rows(self.table)
         self.table.setSortingEnabled(True)
         self.table.sortByColumn(StakeholderModel.NAME, Qt.SortOrder.AscendingOrder)
         header = self.table.horizontalHeader()
