@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import html
 import json
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from warroom.errors import InputError, WarroomError
@@ -44,8 +43,7 @@ from ui.qt import (
 
 if TYPE_CHECKING:
     from warroom.services.channels import ChannelView
-    from warroom.store import Store
-    from ui.ops import Operations
+    from ui.common.context import WindowContext
 
 _ERROR_STYLE = "color:#c62828;"
 _OK_STYLE = "color:#2e7d32;"
@@ -329,16 +327,15 @@ class ChannelsDialog(QDialog):
     #: A channel was added, changed or removed (the status bar and the matrix follow).
     changed = Signal()
 
-    def __init__(self, store: Store, actor: str | Callable[[], str], ops: Operations,
-                 local: TimeFormatter | None = None, parent=None) -> None:
+    def __init__(self, ctx: WindowContext, parent=None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Channels — War room")
         self.setObjectName("channelsDialog")
         self.setWindowFlag(Qt.WindowType.Window)
-        self.store, self.ops = store, ops
-        self._actor = actor
+        self.ctx = ctx
+        self.store, self.ops = ctx.store, ctx.ops
         self.form: ChannelForm | None = None
-        self.model = ChannelModel(local or TimeFormatter(), self)
+        self.model = ChannelModel(ctx.local, self)
         self.table = QTableView()
         self.table.setObjectName("channelTable")
         self.table.setModel(self.model)
@@ -415,7 +412,7 @@ class ChannelsDialog(QDialog):
 
     @property
     def actor(self) -> str:
-        return self._actor() if callable(self._actor) else self._actor
+        return self.ctx.actor
 
     def _action(self, text: str, slot, shortcut) -> QAction:
         action = QAction(text, self)

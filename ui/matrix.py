@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Callable
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -47,8 +46,7 @@ from ui.qt import (
 
 if TYPE_CHECKING:
     from warroom.services.matrix import CellView
-    from warroom.store import Store
-    from ui.ops import Operations
+    from ui.common.context import WindowContext
 
 _ERROR_STYLE = "color:#c62828;"
 _MUTED = QColor("#8a8a8a")
@@ -403,13 +401,13 @@ class MatrixDialog(QDialog):
     #: A cell was saved (cadences and routes drive the window's countdown).
     changed = Signal()
 
-    def __init__(self, store: Store, actor: str | Callable[[], str], ops: Operations, parent=None) -> None:
+    def __init__(self, ctx: WindowContext, parent=None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Stakeholder matrix — War room")
         self.setObjectName("matrixDialog")
         self.setWindowFlag(Qt.WindowType.Window)
-        self.store, self.ops = store, ops
-        self._actor = actor
+        self.ctx = ctx
+        self.store, self.ops = ctx.store, ctx.ops
         self.form: CellForm | None = None
         self._audiences: list = []
         self._channels: list[tuple[str, str, str]] = []
@@ -478,7 +476,7 @@ class MatrixDialog(QDialog):
 
     @property
     def actor(self) -> str:
-        return self._actor() if callable(self._actor) else self._actor
+        return self.ctx.actor
 
     def reload(self) -> None:
         from warroom.services import audiences, channels, people, policy

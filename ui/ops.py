@@ -5,7 +5,7 @@ the window (the way Anki's CollectionOp does); results and errors come back to
 the GUI thread through a queued signal and are handed to the callbacks there.
 Tests can make everything synchronous with ``Operations(synchronous=True)``.
 
-Every call reports what its writes changed (:mod:`warroom.store.changes`): the
+Every call reports what its writes changed (:mod:`warroom.changes`): the
 ``changed`` signal carries the flags, after the call's own callback has run, and
 the window redraws the views they name.
 """
@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from warroom.store import changes
+from warroom import changes
 from ui.qt import QObject, QRunnable, QThreadPool, Signal, Slot
 
 log = logging.getLogger(__name__)
@@ -72,7 +72,7 @@ class Operations(QObject):
 
     #: True when no operation is running any more.
     idle_changed = Signal(bool)
-    #: What a call's writes changed (a :class:`warroom.store.changes.Seen`), after its callback.
+    #: What a call's writes changed (a :class:`warroom.changes.Seen`), after its callback.
     changed = Signal(object)
 
     def __init__(self, parent: QObject | None = None, *, synchronous: bool = False,

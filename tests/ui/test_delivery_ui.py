@@ -246,7 +246,7 @@ def test_the_status_bar_says_how_many_failed_and_leads_to_them(qtbot, win, world
     assert win._current.id == other.id and win.tabs.currentIndex() == win.deliveries_index
     assert view.filter.currentData() == ("failed",) and _rows(view) == [("slack", "failed")]
     win.channel_status.linkActivated.emit("channel:slack")  # a channel's name: its settings
-    assert win._channels_dialog.isVisible() and win._channels_dialog.selected().name == "slack"
+    assert win.channels_dialog.isVisible() and win.channels_dialog.selected().name == "slack"
 
 
 def test_no_channels_no_status(qtbot, window):
@@ -261,7 +261,7 @@ def test_no_channels_no_status(qtbot, window):
 def test_the_matrix_dialog_edits_a_cell(qtbot, win, world):
     assert win.matrix_action.shortcut().toString() == "Ctrl+Shift+M"
     win.matrix_action.trigger()
-    dialog = win._matrix_dialog
+    dialog = win.matrix_dialog
     assert dialog.isVisible() and not dialog.isModal()
     model = dialog.model
     row, col = model.position("customers", Severity.SEV1)
@@ -336,7 +336,7 @@ def test_the_route_completer_completes_the_name_being_typed(qtbot, win):
 def test_the_channel_dialog_adds_slack_with_its_secret_in_the_keyring(qtbot, win, world, db_path, memory_keyring,
                                                                        fake_slack):
     win.channels_action.trigger()
-    dialog = win._channels_dialog
+    dialog = win.channels_dialog
     assert dialog.isVisible() and dialog.names() == ["site", "slack"]
     dialog.add_action.trigger()
     form = dialog.form
@@ -408,9 +408,10 @@ def test_disable_enable_and_remove(qtbot, win, world, boxes):
 
 def test_no_channels_yet(qtbot, store):
     from ui.channels import ChannelsDialog
+    from ui.common.context import WindowContext
     from ui.ops import Operations
 
-    d = ChannelsDialog(store, "Tess Tester", Operations(synchronous=True))
+    d = ChannelsDialog(WindowContext(store, Operations(synchronous=True), "Tess Tester"))
     qtbot.addWidget(d)
     d.show()
     assert d.hint.isVisible() and "No channels yet" in d.hint.text() and not d.table.isVisible()

@@ -11,7 +11,7 @@ import pytest
 from warroom.errors import WarroomError
 from warroom.services import incidents, matrix, stakeholders, timeline
 from warroom.store import Store
-from warroom.store.changes import Change, change_of, changes_of, collect, heads, since
+from warroom.changes import Change, change_of, changes_of, collect, heads, since
 
 
 @pytest.fixture

@@ -29,7 +29,8 @@ from warroom.identity import is_system
 from warroom.ids import uuid7
 from warroom.journal import GENESIS, canonical_json, event_hash, event_header
 from warroom.paths import create_private_file, make_private_dir
-from warroom.store import changes, faults
+from warroom import changes
+from warroom.store import faults
 from warroom.store.faults import BUSY_TIMEOUT_S
 from warroom.store.models import Device, JournalEvent, Meta
 

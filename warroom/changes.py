@@ -49,8 +49,9 @@ _BY_PREFIX: dict[str, Change] = {
     "timeline": Change.TIMELINE,
     "draft": Change.DRAFTS,
     "review": Change.REVIEWS | Change.DRAFTS,
-    # Publishing logs the update in the timeline and queues its deliveries.
-    "update": Change.DRAFTS | Change.REVIEWS | Change.DELIVERIES | Change.TIMELINE,
+    # Publishing logs the update in the timeline, restarts the incident's countdown and
+    # queues its deliveries.
+    "update": Change.INCIDENTS | Change.DRAFTS | Change.REVIEWS | Change.DELIVERIES | Change.TIMELINE,
     "delivery": Change.DELIVERIES | Change.CHANNELS,
     "channel": Change.CHANNELS,
     "matrix": Change.MATRIX,
