@@ -13,15 +13,16 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from warroom.domain import Severity
-from warroom.errors import WarroomError
+from warroom.errors import InputError, WarroomError
 from warroom.services import matrix
+from ui.common import palette
+from ui.common.forms import FormDialog
+from ui.common.palette import Tone
 from ui.qt import (
     plain_tip,
     QAbstractTableModel,
     QAction,
-    QBrush,
     QCheckBox,
-    QColor,
     QComboBox,
     QCompleter,
     QDialog,
@@ -48,9 +49,6 @@ if TYPE_CHECKING:
     from warroom.services.matrix import CellView
     from ui.common.context import WindowContext
 
-_ERROR_STYLE = "color:#c62828;"
-_MUTED = QColor("#8a8a8a")
-_STATE_COLORS = {"ok": "#2e7d32", "retrying": "#ef6c00", "down": "#c62828", "disabled": "#8a8a8a"}
 
 
 def interval_text(delta: timedelta) -> str:
@@ -101,8 +99,8 @@ class MatrixModel(QAbstractTableModel):
         self.cells: dict[tuple[str, Severity], CellView] = {}
         self.defaults: dict[Severity, timedelta] = {}
         self.channel_states: dict[str, str] = {}
-        self._muted = QBrush(_MUTED)
-        self._down = QBrush(QColor("#c62828"))
+        self._muted = palette.brush(Tone.MUTED)
+        self._down = palette.brush(Tone.BAD)
         self._italic = QFont()
         self._italic.setItalic(True)
         self._bold = QFont()
@@ -224,11 +222,9 @@ class RouteCompleter(QCompleter):
         return prefix + str(index.data())
 
 
-class CellForm(QDialog):
+class CellForm(FormDialog):
     """Edit one cell. Saving emits ``submitted``; the dialog calls :meth:`finish`
-    once it is stored, or :meth:`show_error` with the service's message."""
-
-    submitted = Signal()
+    once it is stored, or :meth:`show_error` with the service's error (its field marked)."""
 
     def __init__(self, cell: CellView, *, audience_label: str, channels: list[tuple[str, str, str]],
                  people: list[str], audiences: list[tuple[str, str]], default_cadence: timedelta | None,
@@ -257,7 +253,7 @@ class CellForm(QDialog):
         self.known.linkActivated.connect(self._add_channel)
         if channels:
             links = [f"<a href='{html.escape(name)}'>{html.escape(name)}</a> "
-                     f"<span style='color:{_STATE_COLORS.get(state, '#8a8a8a')}'>({html.escape(kind)}, {state})</span>"
+                     f"<span style='color:{palette.hex_color(palette.state_tone(state))}'>({html.escape(kind)}, {state})</span>"
                      for name, kind, state in channels]
             lines = "<br>".join(" · ".join(links[i:i + 3]) for i in range(0, len(links), 3))
             self.known.setText(f"<small>Known channels (click one to add it as a route):<br>{lines}</small>")
@@ -296,11 +292,10 @@ class CellForm(QDialog):
             self.apply_to.addItem(f"{more[0]}–{sev.value} ({sev.value} and more severe)", ",".join(more))
         self.apply_to.addItem("all severities", "all")
         self.apply_to.setToolTip("Only what you change here is written to the other severities")
-        self.error = QLabel()
         self.error.setObjectName("cellError")
-        self.error.setStyleSheet(_ERROR_STYLE)
-        self.error.setWordWrap(True)
-        self.error.hide()
+        # By the names matrix.set_cell gives its errors' fields.
+        self.fields = {"channels": self.routes, "cadence": self.cadence, "owner": self.owner,
+                       "template_audience": self.template}
 
         form = QFormLayout()
         form.addRow("", self.told)
@@ -354,7 +349,10 @@ class CellForm(QDialog):
         if matrix.parse_routes(routes) != tuple(c.routes):
             out["channels"] = routes
         text = self.cadence.text().strip()
-        cadence = policy.parse_interval(text) if text and text.lower() != "default" else None
+        try:
+            cadence = policy.parse_interval(text) if text and text.lower() != "default" else None
+        except InputError as exc:
+            raise InputError(str(exc), field="cadence") from None
         if cadence != c.cadence:
             out["cadence"] = cadence
         owner = self.owner.currentData() or None
@@ -365,32 +363,9 @@ class CellForm(QDialog):
             out["template_audience"] = template
         return out
 
-    def accept(self) -> None:
-        if not self.isEnabled():
-            return
-        self.error.hide()
-        self.routes.setStyleSheet("")
-        self.cadence.setStyleSheet("")
-        self.submitted.emit()
-
-    def finish(self) -> None:
-        super().accept()
-
-    def show_error(self, message: str) -> None:
+    def message(self, text: str) -> str:
         # The service speaks to the command line too; here, channels are added in the window.
-        message = message.replace("add it first (channel add)", "add it first (View › Channels…)")
-        self.error.setText(message)
-        self.error.show()
-        lower = message.lower()
-        field = None
-        if "channel" in lower or "route" in lower:
-            field = self.routes
-        elif "interval" in lower or "cadence" in lower:
-            field = self.cadence
-        if field is not None:
-            field.setStyleSheet("border:1px solid #c62828;")
-            field.setFocus()
-            field.selectAll()
+        return text.replace("add it first (channel add)", "add it first (View › Channels…)")
 
 
 class MatrixDialog(QDialog):
@@ -527,7 +502,7 @@ class MatrixDialog(QDialog):
                     + ".")
             problem = self.model._problem(c)
             if problem:
-                text += f" <span style='color:#c62828'>{html.escape(problem)}</span>"
+                text += f" <span style='color:{palette.hex_color(Tone.BAD)}'>{html.escape(problem)}</span>"
         self.explain.setText(text)
 
     def edit_current(self, *_args) -> CellForm | None:
@@ -550,7 +525,7 @@ class MatrixDialog(QDialog):
         try:
             changes = form.changes()
         except WarroomError as exc:
-            form.show_error(str(exc))
+            form.show_error(exc)
             return
         if not changes:
             form.finish()
@@ -573,7 +548,7 @@ class MatrixDialog(QDialog):
             if qt_alive(form):
                 form.setEnabled(True)
             if isinstance(error, WarroomError) and qt_alive(form):
-                form.show_error(str(error))
+                form.show_error(error)
             elif isinstance(error, WarroomError):
                 QMessageBox.warning(self, "Stakeholder matrix", str(error))
             else:

@@ -609,3 +609,37 @@ def test_an_exercise_publish_says_nothing_leaves_the_machine(qtbot, win, world, 
     win.composer.columns[d.id].publish_button.click()
     assert "only recorded as it would have been sent" in confirmations[0]
     assert drafts.get(world, d.id, viewer=SYSTEM).state == "published"
+
+
+def test_the_status_bar_says_retrying_only_while_something_waits(qtbot, win, world, clock, fake_slack):
+    """A channel whose last send failed stays "retrying" in the core until its next
+    send; the status bar says what the outbox holds now."""
+    matrix.set_cell(world, "admin", "customers", "SEV1", channels="slack")
+    inc, _, _ = _publish(world)
+    fake_slack.fail_next(1, "500")
+    _dispatch(world, clock)
+    win.check_for_changes()
+    win.refresh_channel_states()
+    assert "slack retrying (1 queued)" in win.channel_status.plain_text()
+    (waiting,) = outbox.list_deliveries(world, incident_id=inc.id, viewer=SYSTEM, states=("queued",))
+    outbox.cancel(world, "Dana", waiting.id)
+    incidents.set_status(world, "Dana", inc.id, "resolved")
+    win.check_for_changes()
+    text = win.channel_status.plain_text()
+    assert "retrying" not in text and "slack last send failed" in text
+    assert "nothing waits on it" in win.channel_status.toolTip()
+    fake_slack.fail_next(0, "ok")
+    inc2, _, _ = _publish(world, title="Checkout failing again")
+    _dispatch(world, clock)
+    win.check_for_changes()
+    assert "slack ok" in win.channel_status.plain_text()
+
+
+def test_a_channel_list_tells_the_same_truth(qtbot, qtmodeltester, world):
+    from ui.channels import ChannelModel
+    from warroom.timefmt import TimeFormatter
+
+    model = ChannelModel(TimeFormatter("en_GB", "UTC"))
+    model.set_rows(channels.list_channels(world))
+    qtmodeltester.check(model, force_py=True)
+    assert [model.index(r, model.NAME).data() for r in range(model.rowCount())] == ["site", "slack"]
