@@ -289,7 +289,7 @@ class ChannelsDialog(QDialog):
         fixed_rows(self.table)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        for col, width in ((0, 140), (1, 220), (2, 150), (3, 60), (4, 260), (5, 130)):
+        for col, width in ((0, 140), (1, 330), (2, 170), (3, 64), (4, 260), (5, 140)):
             self.table.setColumnWidth(col, width)
         header.setSectionResizeMode(ChannelModel.ERROR, QHeaderView.ResizeMode.Stretch)
         self.table.doubleClicked.connect(self.edit_selected)
