@@ -18,10 +18,7 @@ from collections.abc import Iterable, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from enum import Flag, auto
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from warroom.store.db import Store
+from typing import Any
 
 
 class Change(Flag):
@@ -127,8 +124,9 @@ def committed(flags: Change, events: Iterable[tuple[uuid.UUID, int]]) -> None:
         seen.add(flags, events)
 
 
-def heads(store: Store) -> dict[uuid.UUID, int]:
-    """Every device's last sequence number (what :func:`since` starts from)."""
+def heads(store: Any) -> dict[uuid.UUID, int]:
+    """Every device's last sequence number (what :func:`since` starts from); ``store`` is a
+    :class:`warroom.store.Store` (not imported here: the store imports this module)."""
     from sqlalchemy import select
 
     from warroom.store.models import Device
@@ -137,7 +135,7 @@ def heads(store: Store) -> dict[uuid.UUID, int]:
         return {d: s for d, s in session.execute(select(Device.id, Device.last_seq))}
 
 
-def since(store: Store, marks: dict[uuid.UUID, int], *,
+def since(store: Any, marks: dict[uuid.UUID, int], *,
           skip: set[tuple[uuid.UUID, int]] = frozenset()) -> tuple[Change, dict[uuid.UUID, int]]:
     """What the journal events after ``marks`` changed (leaving out ``skip``: writes the
     caller already knows of), and the new marks."""

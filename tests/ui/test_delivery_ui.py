@@ -31,27 +31,9 @@ def world(db_path, clock, memory_keyring, fake_slack, tmp_path):
     store.close()
 
 
-def _window(qtbot, store, monkeypatch, **kwargs):
-    from ui.mainwindow import MainWindow
-    from ui.ops import Operations
-    from warroom.timefmt import TimeFormatter
-
-    w = MainWindow(store, "Tess Tester", ops=Operations(synchronous=True),
-                   local=TimeFormatter("en_GB", "Europe/Berlin"), poll_ms=100_000, **kwargs)
-    errors: list[BaseException] = []
-    monkeypatch.setattr(w, "show_error", errors.append)  # no modal boxes in tests
-    w.errors = errors
-    qtbot.addWidget(w)
-    w.show()
-    qtbot.waitExposed(w)
-    return w
-
-
 @pytest.fixture
-def win(qtbot, world, monkeypatch):
-    w = _window(qtbot, world, monkeypatch)
-    yield w
-    w.close()  # before the database closes
+def win(open_window, world):
+    return open_window(world)
 
 
 @pytest.fixture
@@ -439,8 +421,8 @@ def test_the_matrix_model_is_well_behaved(qtmodeltester, world):
 # -- the window's dispatcher ----------------------------------------------------------------
 
 
-def test_the_window_dispatcher_delivers_a_published_update_and_stops_on_close(qtbot, world, clock, fake_slack,
-                                                                               monkeypatch):
+def test_the_window_dispatcher_delivers_a_published_update_and_stops_on_close(qtbot, open_window, world, clock,
+                                                                               fake_slack, monkeypatch):
     import ui.delivery
     import ui.mainwindow
 
@@ -450,7 +432,7 @@ def test_the_window_dispatcher_delivers_a_published_update_and_stops_on_close(qt
     matrix.set_cell(world, "admin", "customers", "SEV1", channels="slack")
     inc = _incident(world)
     d = _approved(world, inc)
-    w = _window(qtbot, world, monkeypatch, dispatch=True)
+    w = open_window(world, dispatch=True)
     qtbot.waitUntil(lambda: w.dispatcher is not None and w.dispatcher.running and w.dispatcher.passes >= 1,
                     timeout=5000)  # its first pass found nothing to send: it sleeps
     _select_incident(w, inc)
@@ -473,12 +455,12 @@ def test_the_window_dispatcher_delivers_a_published_update_and_stops_on_close(qt
     assert w.errors == []
 
 
-def test_no_dispatcher_in_tests_screenshots_or_when_told_not_to(qtbot, world, monkeypatch):
-    w = _window(qtbot, world, monkeypatch)
+def test_no_dispatcher_in_tests_screenshots_or_when_told_not_to(open_window, world, monkeypatch):
+    w = open_window(world)
     assert not w.dispatch_enabled and w.dispatcher is None
     w.close()
     monkeypatch.setenv("WARROOM_NO_DISPATCH", "1")
-    w2 = _window(qtbot, world, monkeypatch, dispatch=True)
+    w2 = open_window(world, dispatch=True)
     assert not w2.dispatch_enabled and w2.start_dispatcher() is None
     w2.close()
 
