@@ -18,9 +18,9 @@ from warroom.services import matrix
 from ui.common import palette
 from ui.common.forms import FormDialog
 from ui.common.palette import Tone
+from ui.common.tables import Column, RowTableModel
 from ui.qt import (
     plain_tip,
-    QAbstractTableModel,
     QAction,
     QCheckBox,
     QComboBox,
@@ -88,33 +88,48 @@ def routes_sentence(routes) -> str:
     return ", and ".join(parts)
 
 
-class MatrixModel(QAbstractTableModel):
+class MatrixModel(RowTableModel):
     """The grid: a row per audience, a column per severity."""
 
     def __init__(self, parent=None) -> None:
-        super().__init__(parent)
+        super().__init__([], parent, key=lambda audience: audience,
+                         row_title=lambda audience: self.labels.get(audience, audience),
+                         row_tip=lambda audience: f"Audience {audience}")
         self.audiences: list[str] = []
         self.labels: dict[str, str] = {}
         self.severities: list[Severity] = list(Severity)
         self.cells: dict[tuple[str, Severity], CellView] = {}
         self.defaults: dict[Severity, timedelta] = {}
         self.channel_states: dict[str, str] = {}
-        self._muted = palette.brush(Tone.MUTED)
-        self._down = palette.brush(Tone.BAD)
         self._italic = QFont()
         self._italic.setItalic(True)
-        self._bold = QFont()
-        self._bold.setBold(True)
 
     def set_grid(self, audiences: list[str], severities: list[Severity], cells: dict, *,
                  labels: dict[str, str] | None = None, defaults: dict[Severity, timedelta] | None = None,
                  channel_states: dict[str, str] | None = None) -> None:
-        self.beginResetModel()
         self.audiences, self.severities, self.cells = list(audiences), list(severities), dict(cells)
         self.labels = dict(labels or {})
         self.defaults = dict(defaults or {})
         self.channel_states = dict(channel_states or {})
-        self.endResetModel()
+        self.set_rows(self.audiences, [self.column(sev) for sev in self.severities])
+
+    def column(self, sev: Severity) -> Column:
+        def of(audience: str) -> CellView | None:
+            return self.cells.get((audience, sev))
+
+        def color(audience: str):
+            c = of(audience)
+            if c is None:
+                return None
+            if not c.told or not c.routes:
+                return palette.color(Tone.MUTED)
+            return palette.color(Tone.BAD) if self.problem(c) else None
+
+        tip = (f"{sev.value}: updates every {interval_text(self.defaults[sev])} unless a cell says otherwise"
+               if sev in self.defaults else None)
+        return Column(sev.value, lambda a: self.describe(of(a)) if of(a) else "", header_tip=tip, color=color,
+                      tip=lambda a: plain_tip(self.tip(of(a))) if of(a) else None,
+                      font=lambda a: self._italic if of(a) is not None and not of(a).told else None)
 
     def cell(self, row: int, col: int) -> CellView | None:
         if not (0 <= row < len(self.audiences) and 0 <= col < len(self.severities)):
@@ -126,7 +141,7 @@ class MatrixModel(QAbstractTableModel):
             return self.audiences.index(audience), self.severities.index(severity)
         return None
 
-    def cell_text(self, c: CellView) -> str:
+    def describe(self, c: CellView) -> str:
         if not c.told:
             return "not told"
         first = matrix.format_routes(c.routes) if c.routes else "no channels"
@@ -141,7 +156,7 @@ class MatrixModel(QAbstractTableModel):
             bits.append(f"{c.template_audience} templates")
         return first + ("\n" + " · ".join(bits) if bits else "")
 
-    def _problem(self, c: CellView) -> str | None:
+    def problem(self, c: CellView) -> str | None:
         """A route's channels all gone or down: said in the cell's tooltip, shown red."""
         for route in c.routes:
             states = [self.channel_states.get(name, "missing") for name in route]
@@ -149,52 +164,7 @@ class MatrixModel(QAbstractTableModel):
                 return f"Nothing in the route {'>'.join(route)} works now ({', '.join(states)})."
         return None
 
-    def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.audiences)
-
-    def columnCount(self, parent: QModelIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.severities)
-
-    def headerData(self, section: int, orientation, role: int = Qt.ItemDataRole.DisplayRole):
-        if orientation == Qt.Orientation.Horizontal:
-            if not 0 <= section < len(self.severities):
-                return None
-            sev = self.severities[section]
-            if role == Qt.ItemDataRole.DisplayRole:
-                return sev.value
-            if role == Qt.ItemDataRole.ToolTipRole and sev in self.defaults:
-                return f"{sev.value}: updates every {interval_text(self.defaults[sev])} unless a cell says otherwise"
-            return None
-        if not 0 <= section < len(self.audiences):
-            return None
-        name = self.audiences[section]
-        if role == Qt.ItemDataRole.DisplayRole:
-            return self.labels.get(name, name)
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return f"Audience {name}"
-        return None
-
-    def data(self, index: QModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
-        if not index.isValid():
-            return None
-        c = self.cell(index.row(), index.column())
-        if c is None:
-            return None
-        if role == Qt.ItemDataRole.DisplayRole:
-            return self.cell_text(c)
-        if role == Qt.ItemDataRole.ForegroundRole:
-            if not c.told or not c.routes:
-                return self._muted
-            if self._problem(c):
-                return self._down
-            return None
-        if role == Qt.ItemDataRole.FontRole and not c.told:
-            return self._italic
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return plain_tip(self._tip(c))
-        return None
-
-    def _tip(self, c: CellView) -> str:
+    def tip(self, c: CellView) -> str:
         where = f"{self.labels.get(c.audience, c.audience)} at {c.severity.value}"
         if not c.told:
             return f"{where}: not told."
@@ -202,7 +172,7 @@ class MatrixModel(QAbstractTableModel):
             return (f"{where}: told, but no channels: a published update is recorded and goes nowhere. "
                     "Enter: choose channels.")
         text = f"{where}: through {routes_sentence(c.routes)}."
-        problem = self._problem(c)
+        problem = self.problem(c)
         return text + (f"\n{problem}" if problem else "")
 
 
@@ -500,7 +470,7 @@ class MatrixDialog(QDialog):
                     + (f", owned by {html.escape(c.owner)}" if c.owner else "")
                     + (f", with the {html.escape(c.template_audience)} templates" if c.template_audience else "")
                     + ".")
-            problem = self.model._problem(c)
+            problem = self.model.problem(c)
             if problem:
                 text += f" <span style='color:{palette.hex_color(Tone.BAD)}'>{html.escape(problem)}</span>"
         self.explain.setText(text)

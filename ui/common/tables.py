@@ -11,7 +11,8 @@ from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from ui.qt import QAbstractItemView, QAbstractTableModel, QBrush, QColor, QHeaderView, QModelIndex, Qt, QTableView
+from ui.qt import QAbstractItemView, QAbstractTableModel, QBrush, QColor, QFont, QHeaderView, QModelIndex, Qt, \
+    QTableView
 
 #: The sort key of a cell (a proxy sorts by it).
 SortRole = Qt.ItemDataRole.UserRole + 2
@@ -65,6 +66,8 @@ class Column(Generic[Row]):
     sort: Callable[[Any], Any] | None = None
     #: Numbers read right-aligned.
     right: bool = False
+    #: The cell's font (None: the view's).
+    font: Callable[[Any], QFont | None] | None = None
 
 
 class RowTableModel(QAbstractTableModel, Generic[Row]):
@@ -72,18 +75,25 @@ class RowTableModel(QAbstractTableModel, Generic[Row]):
     ``key`` names a row (for :meth:`row_of` and :data:`KeyRole`)."""
 
     def __init__(self, columns: Sequence[Column], parent=None, *,
-                 key: Callable[[Any], Hashable] | None = None) -> None:
+                 key: Callable[[Any], Hashable] | None = None,
+                 row_title: Callable[[Any], str] | None = None,
+                 row_tip: Callable[[Any], str | None] | None = None) -> None:
         super().__init__(parent)
         self.columns = list(columns)
         self.key = key
+        #: The vertical header: a row's title and tooltip (for grids such as the matrix).
+        self.row_title, self.row_tip = row_title, row_tip
         self._rows: list[Row] = []
         self._cells: list[tuple[str, ...]] = []
         self._brushes: dict[str, QBrush] = {}
 
     # -- rows ------------------------------------------------------------------
 
-    def set_rows(self, rows: Sequence[Row]) -> None:
+    def set_rows(self, rows: Sequence[Row], columns: Sequence[Column] | None = None) -> None:
+        """New rows (and, for a grid whose columns vary, new columns)."""
         self.beginResetModel()
+        if columns is not None:
+            self.columns = list(columns)
         self._rows = list(rows)
         self._cells = [self.texts(r) for r in self._rows]
         self.endResetModel()
@@ -123,7 +133,16 @@ class RowTableModel(QAbstractTableModel, Generic[Row]):
         return 0 if parent.isValid() else len(self.columns)
 
     def headerData(self, section: int, orientation, role: int = Qt.ItemDataRole.DisplayRole):
-        if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(self.columns):
+        if orientation == Qt.Orientation.Vertical:
+            row = self.row(section)
+            if row is None:
+                return None
+            if role == Qt.ItemDataRole.DisplayRole and self.row_title is not None:
+                return self.row_title(row)
+            if role == Qt.ItemDataRole.ToolTipRole and self.row_tip is not None:
+                return self.row_tip(row)
+            return None
+        if not 0 <= section < len(self.columns):
             return None
         if role == Qt.ItemDataRole.DisplayRole:
             return self.columns[section].title
@@ -152,6 +171,8 @@ class RowTableModel(QAbstractTableModel, Generic[Row]):
             return col.tip(row) if col.tip is not None else None
         if role == Qt.ItemDataRole.TextAlignmentRole:
             return _RIGHT if col.right else None
+        if role == Qt.ItemDataRole.FontRole:
+            return col.font(row) if col.font is not None else None
         if role == SortRole:
             return col.sort(row) if col.sort is not None else self._cells[index.row()][index.column()].lower()
         if role == KeyRole:
