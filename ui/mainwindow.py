@@ -106,7 +106,6 @@ class MainWindow(QMainWindow):
         self.search, self.kind_filter = self.timeline.search, self.timeline.kind_filter
         self.match_label, self.quick = self.timeline.match_label, self.timeline.quick
         self.incident_actions = IncidentActions(lambda: self._current, self)
-        self.incident_actions.written.connect(lambda incident: self.reload_incidents())
         self.incident_actions.declared.connect(self._declared)
         self.incident_actions.message.connect(self._say)
         self.incident_actions.failed.connect(self.show_error)

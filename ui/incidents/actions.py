@@ -20,7 +20,8 @@ if TYPE_CHECKING:
 
 class IncidentActions(QObject):
     """``current`` says which incident the window shows. ``written`` carries the
-    incident a write returned; ``message`` a line for the status bar."""
+    incident a write returned (the views follow the write's change flags, not this);
+    ``message`` a line for the status bar."""
 
     written = Signal(object)
     declared = Signal(object)
