@@ -312,7 +312,7 @@ class DeliveriesView(QWidget):
         self.table = QTableView()
         self.table.setObjectName("deliveryTable")
         self.table.setModel(self.model)
-        from ui.mainwindow import _fixed_rows
+        from ui.common.tables import fixed_rows as _fixed_rows
 
         _fixed_rows(self.table)
         fit_columns(self.table, local)

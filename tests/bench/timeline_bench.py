@@ -30,7 +30,7 @@ def _ms(fn: Callable[[], object]) -> float:
 
 class _Bench:
     def __init__(self, db: Path) -> None:
-        from ui.mainwindow import _fixed_rows
+        from ui.common.tables import fixed_rows as _fixed_rows
         from ui.models import TimelineModel
         from ui.qt import QApplication, QEvent, QObject, QTableView
         from warroom.services import incidents

@@ -24,21 +24,8 @@ def full(db_path, clock):
 
 
 @pytest.fixture
-def win(qtbot, full, monkeypatch):
-    from ui.mainwindow import MainWindow
-    from ui.ops import Operations
-    from warroom.timefmt import TimeFormatter
-
-    store, _ = full
-    w = MainWindow(store, "Mia", ops=Operations(synchronous=True), local=TimeFormatter("en_GB", "Europe/Berlin"),
-                   poll_ms=100_000)
-    errors = []
-    monkeypatch.setattr(w, "show_error", errors.append)
-    w.errors = errors
-    qtbot.addWidget(w)
-    w.show()
-    qtbot.waitExposed(w)
-    return w
+def win(open_window, full):
+    return open_window(full[0], "Mia")
 
 
 def test_from_incident_to_linted_drafts_for_three_audiences_by_keyboard(qtbot, win, full):
@@ -202,31 +189,16 @@ def crew(db_path, clock):
 
 
 @pytest.fixture
-def window_as(qtbot, crew, monkeypatch):
-    from ui.mainwindow import MainWindow
-    from ui.ops import Operations
-    from warroom.timefmt import TimeFormatter
-
+def window_as(open_window, crew):
     store, inc, _d = crew
-    made = []
 
     def make(actor):
-        w = MainWindow(store, actor, ops=Operations(synchronous=True), local=TimeFormatter("en_GB", "UTC"),
-                       poll_ms=100_000, remember_layout=False)
-        errors = []
-        monkeypatch.setattr(w, "show_error", errors.append)
-        w.errors = errors
-        qtbot.addWidget(w)
-        w.show()
-        qtbot.waitExposed(w)
+        w = open_window(store, actor, zone="UTC", remember_layout=False)
         w.reload_incidents(select=inc.id)
         w.show_composer()
-        made.append(w)
         return w
 
-    yield make
-    for w in made:
-        w.close()
+    return make
 
 
 def _column(w, d):
