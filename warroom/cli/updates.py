@@ -3,8 +3,9 @@ correct. Every rule is the services'; these only print what they say."""
 
 from __future__ import annotations
 
-from warroom.cli_common import EXIT_OK, Output, etr_from_args, read_text_arg, utc
+from warroom.cli.common import EXIT_OK, Output, etr_from_args, read_text_arg, utc
 from warroom.errors import InputError
+from warroom.services import drafts, publishing, review, reviewers
 from warroom.store import Store
 
 
@@ -19,14 +20,10 @@ def _draft_dict(d) -> dict:
 
 
 def _draft_id(store: Store, args):
-    from warroom.services import drafts
-
     return drafts.resolve_id(store, args.draft, viewer=args.actor)
 
 
 def cmd_compose(store: Store, args, out: Output) -> int:
-    from warroom.services import drafts
-
     audiences_ = [a.strip() for a in args.audience.split(",") if a.strip()]
     body = read_text_arg(None, args.body_file) if args.body_file else None
     made = drafts.compose_drafts(store, args.actor, args.incident, audiences_, etr=etr_from_args(store, args),
@@ -39,8 +36,6 @@ def cmd_compose(store: Store, args, out: Output) -> int:
 
 
 def cmd_edit(store: Store, args, out: Output) -> int:
-    from warroom.services import drafts
-
     d = drafts.get(store, _draft_id(store, args), viewer=args.actor)
     words = {"subject": args.subject if args.subject is not None else d.subject, "long": d.long,
              "title": args.title}
@@ -60,8 +55,6 @@ def cmd_edit(store: Store, args, out: Output) -> int:
 
 
 def cmd_list(store: Store, args, out: Output) -> int:
-    from warroom.services import drafts
-
     rows = drafts.list_drafts(store, args.incident, viewer=args.actor)
     out.data([_draft_dict(d) for d in rows],
              "\n".join(f"{d.id}  {d.audience:<12} {d.state:<10} r{d.revision}  {d.subject}" for d in rows)
@@ -70,8 +63,6 @@ def cmd_list(store: Store, args, out: Output) -> int:
 
 
 def cmd_show(store: Store, args, out: Output) -> int:
-    from warroom.services import drafts, review
-
     d = drafts.get(store, _draft_id(store, args), viewer=args.actor)
     may = review.allowed(store, d.id, args.actor)
     lines = [f"{d.audience} · {d.locale} · {d.template or d.kind} · revision {d.revision} · {d.state}"
@@ -102,8 +93,6 @@ def cmd_show(store: Store, args, out: Output) -> int:
 
 
 def cmd_submit(store: Store, args, out: Output) -> int:
-    from warroom.services import review
-
     made = review.submit(store, args.actor, _draft_id(store, args), acknowledge=args.acknowledge_warnings)
     text = "In review; waiting for " + ", ".join(
         f"{r.role.label.lower()} ({r.assignee or 'anyone with the role'})" for r in made) + "."
@@ -114,8 +103,6 @@ def cmd_submit(store: Store, args, out: Output) -> int:
 
 
 def cmd_decide(store: Store, args, out: Output) -> int:
-    from warroom.services import review
-
     state = review.decide(store, args.actor, _draft_id(store, args), args.decision, comment=args.comment,
                           role=args.role, acknowledge=args.acknowledge_warnings)
     out.data({"state": state}, f"Recorded. The update is now {state.replace('_', ' ')}.")
@@ -123,16 +110,12 @@ def cmd_decide(store: Store, args, out: Output) -> int:
 
 
 def cmd_settle(store: Store, args, out: Output) -> int:
-    from warroom.services import review
-
     state = review.decide_dispute(store, args.actor, _draft_id(store, args), args.outcome, args.reason)
     out.data({"state": state}, f"Dispute settled: the update is {state.replace('_', ' ')}.")
     return EXIT_OK
 
 
 def cmd_override(store: Store, args, out: Output) -> int:
-    from warroom.services import review
-
     state = review.override(store, args.actor, _draft_id(store, args), args.reason,
                             acknowledge=args.acknowledge_warnings)
     out.data({"state": state}, "Overridden, on the record. It can now be published (update publish).")
@@ -140,8 +123,6 @@ def cmd_override(store: Store, args, out: Output) -> int:
 
 
 def cmd_publish(store: Store, args, out: Output) -> int:
-    from warroom.services import drafts, publishing
-
     draft_id = _draft_id(store, args)
     planned = publishing.publish(store, args.actor, draft_id, acknowledge=args.acknowledge_warnings)
     d = drafts.get(store, draft_id, viewer=args.actor)
@@ -159,16 +140,12 @@ def cmd_publish(store: Store, args, out: Output) -> int:
 
 
 def cmd_withdraw(store: Store, args, out: Output) -> int:
-    from warroom.services import publishing
-
     state = publishing.withdraw(store, args.actor, _draft_id(store, args), args.reason)
     out.data({"state": state}, "Withdrawn.")
     return EXIT_OK
 
 
 def cmd_retract(store: Store, args, out: Output) -> int:
-    from warroom.services import publishing
-
     done = publishing.retract(store, args.actor, _draft_id(store, args), args.reason)
     text = "Retracted."
     if done.cancelled:
@@ -185,8 +162,6 @@ def cmd_retract(store: Store, args, out: Output) -> int:
 
 
 def cmd_correct(store: Store, args, out: Output) -> int:
-    from warroom.services import drafts, publishing
-
     new_id = publishing.correct(store, args.actor, _draft_id(store, args))
     d = drafts.get(store, new_id, viewer=args.actor)
     out.data(_draft_dict(d), f"{d.id}  correction for {d.audience}: edit it (update edit), then submit it "
@@ -195,8 +170,6 @@ def cmd_correct(store: Store, args, out: Output) -> int:
 
 
 def cmd_sweep(store: Store, args, out: Output) -> int:
-    from warroom.services import reviewers
-
     moved = reviewers.sweep(store, viewer=args.actor)
     out.data([{"draft_id": r.draft_id, "role": r.role.value, "assignee": r.assignee, "level": r.level,
                "due_at": r.due_at} for r in moved],
@@ -206,8 +179,6 @@ def cmd_sweep(store: Store, args, out: Output) -> int:
 
 
 def cmd_reviews(store: Store, args, out: Output) -> int:
-    from warroom.services import review, reviewers
-
     reviewers.sweep(store)  # lapsed windows hand over before anyone looks
     rows = review.requests(store, _draft_id(store, args), viewer=args.actor)
     out.data([{"role": r.role.value, "revision": r.revision, "state": r.state, "decided_by": r.decided_by,
@@ -218,69 +189,3 @@ def cmd_reviews(store: Store, args, out: Output) -> int:
                           + (f" until {utc(r.due_at)}" if r.due_at else " (after the fact)"))
                        + (f": {r.comment}" if r.comment else "") for r in rows) or "No reviews asked for.")
     return EXIT_OK
-
-
-def register(sub, add, common) -> None:
-    dr = sub.add_parser("update", aliases=["draft"], help="status updates: drafts, review, publish, retract"
-                        ).add_subparsers(dest="draft_command", metavar="ACTION", required=True)
-    p = dr.add_parser("compose", aliases=["new"], parents=[common],
-                      help="compose drafts for audiences from their templates")
-    p.set_defaults(func=cmd_compose)
-    p.add_argument("incident")
-    p.add_argument("--audience", "-a", required=True, help="comma-separated, e.g. customers,employees")
-    p.add_argument("--phase", help="initial, update, resolved, holding (default: from the incident)")
-    p.add_argument("--template", help="a template by name instead of the selected one")
-    p.add_argument("--body-file", metavar="FILE", help="the update's long text from FILE (UTF-8; - for stdin)")
-    p.add_argument("--etr", metavar="TIME[..TIME]")
-    p.add_argument("--etr-confidence", default="medium")
-    p.add_argument("--etr-by", metavar="NAME")
-    p = add("edit", cmd_edit, "save new words as a revision (voids earlier approvals); a new long text re-derives "
-                              "the SMS and chat texts unless they were written on their own", dr)
-    p.add_argument("draft")
-    p.add_argument("--body-file", metavar="FILE")
-    p.add_argument("--channel", choices=("long", "short", "chat"), help="which text the file replaces (long)")
-    p.add_argument("--subject")
-    p.add_argument("--title", help="the public title this audience sees")
-    p = add("list", cmd_list, "list an incident's drafts", dr)
-    p.add_argument("incident")
-    p = add("show", cmd_show, "show an update's words, the linter's findings and what you may do", dr)
-    p.add_argument("draft")
-
-    def acknowledge(p) -> None:
-        p.add_argument("--acknowledge-warnings", action="store_true",
-                       help="you read the linter's warnings and let them stand (recorded on the revision)")
-
-    p = add("submit", cmd_submit, "ask for the reviews the update needs", dr)
-    p.add_argument("draft")
-    acknowledge(p)
-    for verb, decision in (("approve", "approve"), ("request-changes", "request_changes"), ("reject", "reject")):
-        p = add(verb, cmd_decide, f"{verb.replace('-', ' ')} the current revision", dr)
-        p.add_argument("draft")
-        p.add_argument("--comment", "-m")
-        p.add_argument("--role", help="which of your review roles, if you hold several")
-        p.set_defaults(decision=decision)
-        acknowledge(p)
-    p = add("decide", cmd_settle, "settle a dispute (the arbiter: the incident commander)", dr)
-    p.add_argument("draft")
-    p.add_argument("outcome", choices=("approve", "reject"))
-    p.add_argument("--reason", required=True)
-    p = add("override", cmd_override, "let an update go without its missing reviews (the incident's commander); "
-                                      "it is then published with update publish", dr)
-    p.add_argument("draft")
-    p.add_argument("--reason", required=True)
-    acknowledge(p)
-    p = add("publish", cmd_publish, "publish an approved update: the timeline, then the matrix's channels", dr)
-    p.add_argument("draft")
-    acknowledge(p)
-    p = add("withdraw", cmd_withdraw, "drop an update that was never published", dr)
-    p.add_argument("draft")
-    p.add_argument("--reason", required=True)
-    p = add("retract", cmd_retract, "take a published update back: off every page at once, a correction to "
-                                    "everyone it reached", dr)
-    p.add_argument("draft")
-    p.add_argument("--reason", required=True)
-    p = add("correct", cmd_correct, "draft the correction of a retracted update (reviewed like any update)", dr)
-    p.add_argument("draft")
-    add("sweep", cmd_sweep, "hand lapsed reviews to backups, then to the incident commander", dr)
-    p = add("reviews", cmd_reviews, "show the reviews asked for and given", dr)
-    p.add_argument("draft")

@@ -16,7 +16,6 @@ from typing import Any
 
 from warroom import inputs
 from warroom.errors import InputError
-from warroom.services.export import to_jsonable
 from warroom.timeparse import parse_when
 
 #: Exit codes: 0 ok, 1 a check failed, 2 usage or input error, 3 not permitted, 70 an internal error.
@@ -71,6 +70,8 @@ class Output:
 
     def data(self, value: Any, text: str | None = None) -> None:
         if self.as_json:
+            from warroom.services.export import to_jsonable  # only a command prints data; help stays light
+
             print(json.dumps(to_jsonable(value), indent=2, ensure_ascii=False))
         elif text is not None:
             print(text)
