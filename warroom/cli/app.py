@@ -32,9 +32,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     A reader that stops reading (``warroom-cli … | head``) ends the command quietly."""
     try:
         with terminal_safe():
-            code = run(argv)
-            sys.stdout.flush()
-        return code
+            try:
+                return run(argv)
+            finally:  # also after --help and --version (SystemExit): a closed pipe shows here, not at exit
+                sys.stdout.flush()
     except BrokenPipeError:
         return end_on_closed_pipe()
 
