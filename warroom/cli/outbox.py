@@ -8,7 +8,7 @@ from typing import Any
 
 from warroom.cli.common import EXIT_CHECK, EXIT_OK
 from warroom.dispatch import Dispatcher
-from warroom.services import access, incidents, outbox, policy
+from warroom.services import access, incidents, outbox, policy, refs
 from warroom.store import Store
 
 
@@ -16,7 +16,9 @@ def cmd_list(store: Store, args, out) -> int:
     incident_id = incidents.get(store, args.incident, viewer=args.actor).id if args.incident else None
     states = tuple(args.state.split(",")) if args.state else None
     rows = outbox.list_deliveries(store, viewer=args.actor, incident_id=incident_id, states=states)
-    text = "\n".join(f"{r.id.hex[:10]}  {r.state:<11} {r.channel:<14} {r.target[:30]:<30} {r.attempts:>2}x  "
+    short = refs.short_id_map(store, "delivery", [r.id for r in rows])
+    width = max((len(v) for v in short.values()), default=0)
+    text = "\n".join(f"{short[r.id]:<{width}}  {r.state:<11} {r.channel:<14} {r.target[:30]:<30} {r.attempts:>2}x  "
                      f"{(r.last_error or ('exercise: not sent' if r.state == 'simulated' else ''))[:60]}"
                      for r in rows) or "The outbox is empty."
     out.data([{"id": str(r.id), "state": r.state, "channel": r.channel, "kind": r.kind, "audience": r.audience,
@@ -29,13 +31,13 @@ def cmd_list(store: Store, args, out) -> int:
 
 def cmd_retry(store: Store, args, out) -> int:
     d = outbox.retry(store, args.actor, args.delivery)
-    out.data({"id": str(d.id), "state": d.state}, f"Delivery {d.id.hex[:10]} queued again.")
+    out.data({"id": str(d.id), "state": d.state}, f"Delivery {refs.short_id_map(store, 'delivery', [d.id])[d.id]} queued again.")
     return EXIT_OK
 
 
 def cmd_cancel(store: Store, args, out) -> int:
     d = outbox.cancel(store, args.actor, args.delivery)
-    out.data({"id": str(d.id), "state": d.state}, f"Delivery {d.id.hex[:10]} cancelled.")
+    out.data({"id": str(d.id), "state": d.state}, f"Delivery {refs.short_id_map(store, 'delivery', [d.id])[d.id]} cancelled.")
     return EXIT_OK
 
 

@@ -8,7 +8,7 @@ from typing import Any
 from warroom.cli.common import EXIT_CHECK, EXIT_OK, Output, read_text_arg, utc, write_out
 from warroom.errors import InputError
 from warroom.services import export as export_service
-from warroom.services import timeline
+from warroom.services import refs, timeline
 from warroom.store import Store
 from warroom.timeparse import parse_when
 
@@ -36,9 +36,12 @@ def cmd_timeline(store: Store, args, out: Output) -> int:
     if out.as_json:
         out.data([r.as_dict() for r in rows])
         return EXIT_OK
+    short = refs.short_id_map(store, "entry", [r.id for r in rows]) if args.ids else {}
+    width = max((len(v) for v in short.values()), default=0)
     for r in rows:
         edited = " (edited)" if r.edited_at else ""
-        print(f"{r.occurred_at:%Y-%m-%d %H:%M:%S}Z  {r.kind.label:<14} {r.author:<16} {r.text}{edited}")
+        head = f"{short[r.id]:<{width}}  " if args.ids else ""
+        print(f"{head}{r.occurred_at:%Y-%m-%d %H:%M:%S}Z  {r.kind.label:<14} {r.author:<16} {r.text}{edited}")
     if not rows:
         print("No entries." if not args.search else f"No entries match {args.search!r}.")
     if rows.truncated:

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from warroom.cli.common import EXIT_OK, Output, etr_from_args, read_text_arg, utc
 from warroom.errors import InputError
-from warroom.services import drafts, publishing, review, reviewers
+from warroom.services import drafts, publishing, refs, review, reviewers
 from warroom.store import Store
 
 
-def _draft_dict(d) -> dict:
-    return {"id": d.id, "incident_id": d.incident_id, "audience": d.audience, "locale": d.locale,
+def _draft_dict(d, ref: str | None = None) -> dict:
+    return {"id": d.id, "ref": ref, "incident_id": d.incident_id, "audience": d.audience, "locale": d.locale,
             "template": d.template, "template_version": d.template_version, "state": d.state, "kind": d.kind,
             "revision": d.revision, "title": d.title, "subject": d.subject, "long": d.long, "short": d.short,
             "chat": d.chat, "short_own": d.short_own, "chat_own": d.chat_own, "author": d.author,
@@ -23,6 +23,14 @@ def _draft_id(store: Store, args):
     return drafts.resolve_id(store, args.draft, viewer=args.actor)
 
 
+def _draft_lines(store: Store, rows, line) -> tuple[list[dict], str]:
+    """The drafts as data and as lines that begin with each one's INC-n/Um and short id."""
+    names = refs.draft_names(store, [d.id for d in rows])
+    width = max((len(names[d.id][0]) for d in rows), default=0)
+    return ([_draft_dict(d, names[d.id][0]) for d in rows],
+            "\n".join(f"{names[d.id][0]:<{width}}  {names[d.id][1]}  {line(d)}" for d in rows))
+
+
 def cmd_compose(store: Store, args, out: Output) -> int:
     audiences_ = [a.strip() for a in args.audience.split(",") if a.strip()]
     body = read_text_arg(None, args.body_file) if args.body_file else None
@@ -30,8 +38,7 @@ def cmd_compose(store: Store, args, out: Output) -> int:
                                  phase=args.phase, template=args.template)
     if body is not None:  # the given words replace the template's long text, as a revision of their own
         made = [drafts.save_revision(store, args.actor, d.id, subject=d.subject, long=body) for d in made]
-    out.data([_draft_dict(d) for d in made],
-             "\n".join(f"{d.id}  {d.audience:<12} {d.locale:<6} {d.template}  {d.title}" for d in made))
+    out.data(*_draft_lines(store, made, lambda d: f"{d.audience:<12} {d.locale:<6} {d.template}  {d.title}"))
     return EXIT_OK
 
 
@@ -56,16 +63,16 @@ def cmd_edit(store: Store, args, out: Output) -> int:
 
 def cmd_list(store: Store, args, out: Output) -> int:
     rows = drafts.list_drafts(store, args.incident, viewer=args.actor)
-    out.data([_draft_dict(d) for d in rows],
-             "\n".join(f"{d.id}  {d.audience:<12} {d.state:<10} r{d.revision}  {d.subject}" for d in rows)
-             or "No drafts.")
+    data, text = _draft_lines(store, rows, lambda d: f"{d.audience:<12} {d.state:<10} r{d.revision}  {d.subject}")
+    out.data(data, text or "No drafts.")
     return EXIT_OK
 
 
 def cmd_show(store: Store, args, out: Output) -> int:
     d = drafts.get(store, _draft_id(store, args), viewer=args.actor)
     may = review.allowed(store, d.id, args.actor)
-    lines = [f"{d.audience} · {d.locale} · {d.template or d.kind} · revision {d.revision} · {d.state}"
+    ref, short = refs.draft_names(store, [d.id])[d.id]
+    lines = [f"{ref} ({short}) · {d.audience} · {d.locale} · {d.template or d.kind} · revision {d.revision} · {d.state}"
              + (" · pre-approved" if d.preapproved else ""),
              f"Public title: {d.title or '—'}", f"Subject: {d.subject}", "", d.long.rstrip(), "",
              f"--- SMS{' (written on its own)' if d.short_own else ''} ---", d.short.rstrip(), "",
@@ -82,7 +89,7 @@ def cmd_show(store: Store, args, out: Output) -> int:
                                                               ("correct", may.can_correct)) if ok) or "only read")]
     if not may.can_publish and d.state not in ("published", "retracted", "withdrawn"):
         lines.append(f"Not published yet: {may.why_not_publish}")
-    data = _draft_dict(d)
+    data = _draft_dict(d, ref)
     data["allowed"] = {"edit": may.can_edit, "submit": may.can_submit, "publish": may.can_publish,
                        "override": may.can_override, "retract": may.can_retract, "correct": may.can_correct,
                        "why_not_publish": may.why_not_publish}
@@ -164,16 +171,18 @@ def cmd_retract(store: Store, args, out: Output) -> int:
 def cmd_correct(store: Store, args, out: Output) -> int:
     new_id = publishing.correct(store, args.actor, _draft_id(store, args))
     d = drafts.get(store, new_id, viewer=args.actor)
-    out.data(_draft_dict(d), f"{d.id}  correction for {d.audience}: edit it (update edit), then submit it "
-                             "for review like any update.")
+    ref, short = refs.draft_names(store, [d.id])[d.id]
+    out.data(_draft_dict(d, ref), f"{ref}  {short}  correction for {d.audience}: edit it (update edit {ref}), "
+                                  "then submit it for review like any update.")
     return EXIT_OK
 
 
 def cmd_sweep(store: Store, args, out: Output) -> int:
     moved = reviewers.sweep(store, viewer=args.actor)
-    out.data([{"draft_id": r.draft_id, "role": r.role.value, "assignee": r.assignee, "level": r.level,
+    names = refs.draft_refs(store, [r.draft_id for r in moved])
+    out.data([{"draft_id": r.draft_id, "ref": names.get(r.draft_id), "role": r.role.value, "assignee": r.assignee, "level": r.level,
                "due_at": r.due_at} for r in moved],
-             "\n".join(f"{r.draft_id} {r.role.label}: now {r.assignee or 'anyone with the role'} "
+             "\n".join(f"{names.get(r.draft_id, r.draft_id)} {r.role.label}: now {r.assignee or 'anyone with the role'} "
                        f"(until {utc(r.due_at)})" for r in moved) or "No review window has lapsed.")
     return EXIT_OK
 
