@@ -98,7 +98,7 @@ def run(argv: Sequence[str] | None) -> int:
         db = paths.resolve_db_path(getattr(args, "db", None))
         return print_verify(integrity.damaged(db, f"the database cannot be opened ({exc.detail})"), out)
     except WarroomError as exc:
-        error(str(exc), as_json)
+        error(str(exc), as_json, rows=getattr(exc, "rows", None))
         return exc.exit_code
     except SQLDatabaseError as exc:
         from warroom.store.faults import translate as translate_fault
@@ -128,8 +128,13 @@ def check_arguments(args: argparse.Namespace) -> None:
                 raise InputError(f"The {name.replace('_', ' ')} argument is not valid UTF-8 text.") from None
 
 
-def error(message: str, as_json: bool) -> None:
+def error(message: str, as_json: bool, *, rows: list[tuple[int, str | None, str]] | None = None) -> None:
+    """The message on standard error; with ``--json``, a JSON object (an import's
+    bad rows each as row, field and message)."""
     if as_json:
-        print(json.dumps({"error": message}, ensure_ascii=False), file=sys.stderr)
+        data: dict = {"error": message}
+        if rows:
+            data["rows"] = [{"row": n, "field": f, "message": m} for n, f, m in rows]
+        print(json.dumps(data, ensure_ascii=False), file=sys.stderr)
     else:
         print(f"warroom-cli: {message}", file=sys.stderr)
