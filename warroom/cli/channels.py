@@ -55,15 +55,19 @@ def cmd_add(store: Store, args, out) -> int:
     config = parse_settings(args.set)
     secret = read_secret(args)
     ch = channels.add(store, args.actor, args.name, args.kind, config, secret=secret)
-    out.data(channel_json(ch), f"Channel {ch.name} added ({ch.label})." +
-             (" Its secret is in the keyring." if secret else ""))
+    kept = secrets.where() if secret else None
+    out.data({**channel_json(ch), "secret_in": kept},
+             f"Channel {ch.name} added ({ch.label})." + (f" Its secret is in {kept}." if kept else ""))
     return EXIT_OK
 
 
 def cmd_set(store: Store, args, out) -> int:
-    ch = channels.update(store, args.actor, args.name, config=parse_settings(args.set), secret=read_secret(args),
+    secret = read_secret(args)
+    ch = channels.update(store, args.actor, args.name, config=parse_settings(args.set), secret=secret,
                          enabled=args.enabled, rename=args.rename)
-    out.data(channel_json(ch), f"Channel {ch.name} saved.")
+    kept = secrets.where() if secret else None
+    out.data({**channel_json(ch), "secret_in": kept},
+             f"Channel {ch.name} changed." + (f" Its new secret is in {kept}." if kept else ""))
     return EXIT_OK
 
 
@@ -87,11 +91,11 @@ def cmd_test(store: Store, args, out) -> int:
         done = channels.test(store, args.actor, args.name, timeout=args.timeout)
     except ChannelError as exc:
         raise CheckFailed(f"Channel {args.name} does not work: {exc}") from None
-    out.data({"ok": True, "done": done}, f"Channel {args.name} works: {done}.")
+    out.data({"ok": True, "done": done}, f"Channel {args.name} works: {done.rstrip('.')}.")
     return EXIT_OK
 
 
 def cmd_remove(store: Store, args, out) -> int:
     channels.remove(store, args.actor, args.name)
-    out.data({"removed": args.name}, f"Channel {args.name} removed; its secret left the keyring.")
+    out.data({"removed": args.name}, f"Channel {args.name} removed; its secret left {secrets.where()}.")
     return EXIT_OK

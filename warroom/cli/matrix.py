@@ -42,17 +42,16 @@ def cmd_show(store: Store, args, out) -> int:
         out.data({"incident": inc.ref, "severity": inc.severity.value, "audiences": data}, "\n".join(lines))
         return EXIT_OK
     names, sevs, cells = matrix.grid(store)
-    width = 24
-    lines = [f"{'':<14}" + "".join(f"{s.value:<{width}}" for s in sevs)]
+    texts = {}
+    for (a, s), c in cells.items():
+        text = "—" if not c.told else (c.channels_text or "(not set)")
+        texts[(a, s)] = text + (f" /{interval_text(c.cadence)}" if c.cadence else "")
+    # Each column as wide as its longest cell: a route and its cadence are never cut.
+    widths = {s: max([len(s.value)] + [len(texts[(a, s)]) for a in names]) + 2 for s in sevs}
+    first = max([14] + [len(a) + 2 for a in names])
+    lines = [(f"{'':<{first}}" + "".join(f"{s.value:<{widths[s]}}" for s in sevs)).rstrip()]
     for a in names:
-        cols = []
-        for s in sevs:
-            c = cells[(a, s)]
-            text = "—" if not c.told else (c.channels_text or "(not set)")
-            if c.cadence:
-                text += f" /{interval_text(c.cadence)}"
-            cols.append(f"{text[:width - 1]:<{width}}")
-        lines.append(f"{a:<14}" + "".join(cols))
+        lines.append((f"{a:<{first}}" + "".join(f"{texts[(a, s)]:<{widths[s]}}" for s in sevs)).rstrip())
     out.data([{"audience": c.audience, "severity": c.severity.value, "told": c.told,
                "routes": [list(r) for r in c.routes], "cadence_s": int(c.cadence.total_seconds()) if c.cadence else None,
                "owner": c.owner, "template_audience": c.template_audience, "defined": c.defined}

@@ -233,8 +233,8 @@ def people_commands(c: Commands) -> None:
                                        "legal_reviewer, communications_owner, viewer")
         p.add_argument("--backup", action="append", metavar="ROLE=NAME",
                        help="add who stands in for a review role (repeat; the other backups stay)")
-        p.add_argument("--remove-backup", action="append", metavar="ROLE[=NAME]",
-                       help="remove a backup: one person, or every backup of a role (repeat)")
+        p.add_argument("--remove-backup", action="append", metavar="ROLE",
+                       help="remove the backup of a review role (repeat)")
         p.add_argument("--replace-backups", action="store_true",
                        help="the --backup options are the whole list: every other backup goes")
         p.add_argument("--availability", choices=("on_duty", "off_duty"))

@@ -52,7 +52,8 @@ def cmd_validate(store: Store, args, out: Output) -> int:
     out.data({"ok": report.ok, "invalid": report.invalid, "missing": report.missing, "stale": report.stale,
               "total": report.total},
              (f"All {report.total} stakeholders reachable and verified in the last {args.stale_days} days."
-              if report.ok else "\n".join(["Invalid contacts:"] + [f"  {m}" for m in report.invalid]
-                                           + ["Missing contacts:"] + [f"  {m}" for m in report.missing]
-                                           + ["Stale contacts:"] + [f"  {m}" for m in report.stale])))
+              if report.ok else "\n".join(line for heading, items in (("Invalid contacts:", report.invalid),
+                                                                       ("Missing contacts:", report.missing),
+                                                                       ("Stale contacts:", report.stale))
+                                           if items for line in [heading] + [f"  {m}" for m in items])))
     return EXIT_OK if report.ok else EXIT_CHECK
