@@ -57,3 +57,19 @@ def test_python_dash_m_runs_the_command_line():
     run = subprocess.run([sys.executable, "-m", "warroom.cli", "--version"], capture_output=True, text=True,
                          timeout=120)
     assert run.returncode == 0 and run.stdout.startswith("warroom ")
+
+
+def test_the_command_word_is_found_past_the_options():
+    from warroom.cli.parser import command_named
+
+    assert command_named(["--db", "x.db", "--as", "incident", "update", "list"]) == "update"
+    assert command_named(["--json", "--db=x.db", "draft", "show", "INC-1/U1"]) == "draft"
+    assert command_named(["--version"]) is None and command_named([]) is None
+
+
+def test_top_level_help_lists_every_command_without_building_them():
+    from warroom.cli.parser import build_parser
+
+    whole = build_parser().format_help()
+    listed = build_parser(["--help"]).format_help()
+    assert listed == whole

@@ -9,19 +9,15 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
-import logging
 import os
 import signal
 import sys
 from collections.abc import Callable, Sequence
 
-from warroom import logs, paths
 from warroom.cli.common import EXIT_CHECK, EXIT_INTERNAL, Output, terminal_safe
 from warroom.cli.parser import build_parser
 from warroom.errors import CheckFailed, InputError, StoreDamaged, WarroomError
 from warroom.identity import current_actor
-
-log = logging.getLogger("warroom.cli")
 
 #: The handler that checks the journal: it still reports on a database too damaged to open.
 VERIFY = "timeline:cmd_verify"
@@ -62,12 +58,19 @@ def handler_of(args: argparse.Namespace) -> Callable:
 
 
 def run(argv: Sequence[str] | None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = build_parser(argv).parse_args(argv)
     as_json = getattr(args, "json", False)
     out = Output(as_json)
+    # A command runs (not --help, not --version): now the log, the paths and the store are needed.
+    import logging
+
+    from sqlalchemy.exc import DatabaseError as SQLDatabaseError
+
+    from warroom import logs, paths
+
     logs.setup()
-    from sqlalchemy.exc import DatabaseError as SQLDatabaseError  # a command is run: the store is needed now
+    log = logging.getLogger("warroom.cli")
 
     try:
         check_arguments(args)

@@ -19,24 +19,75 @@ ENTRY_KINDS = ", ".join(k.value for k in EntryKind)
 DRAFT_ID = "an update: INC-1/U3, or its id or a unique beginning of it (the update list shows both)"
 
 
-class Commands:
-    """Adds commands to a subparser group with the options every command shares."""
+class Skipped:
+    """A command not asked for: it takes its options and actions and keeps none."""
 
-    def __init__(self, sub, common: argparse.ArgumentParser) -> None:
+    def add_argument(self, *args, **kwargs) -> None:
+        pass
+
+    def set_defaults(self, **kwargs) -> None:
+        pass
+
+    def add_parser(self, *args, **kwargs) -> "Skipped":
+        return self
+
+
+SKIPPED = Skipped()
+
+
+class Commands:
+    """Adds commands to a subparser group with the options every command shares.
+
+    With ``wanted`` (the command named on the line), the other top-level commands
+    are only listed, by name and help: building every parser of every command
+    costs more than running most of them."""
+
+    def __init__(self, sub, common: argparse.ArgumentParser, wanted: str | None = None) -> None:
         self.sub = sub
         self.common = common
+        self.wanted = wanted
 
-    def add(self, name: str, handler: str, help: str, parent=None, **kwargs) -> argparse.ArgumentParser:
+    def skip(self, name: str, help: str, aliases=()) -> bool:
+        if self.wanted is None or self.wanted == name or self.wanted in aliases:
+            return False
+        self.sub.add_parser(name, help=help, aliases=aliases)
+        return True
+
+    def add(self, name: str, handler: str, help: str, parent=None, **kwargs):
+        if parent is SKIPPED or (parent is None and self.skip(name, help, kwargs.get("aliases", ()))):
+            return SKIPPED
         p = (parent or self.sub).add_parser(name, parents=[self.common], help=help, description=help, **kwargs)
         p.set_defaults(handler=handler)
         return p
 
     def group(self, name: str, help: str, dest: str, **kwargs):
+        if self.skip(name, help, kwargs.get("aliases", ())):
+            return SKIPPED
         return self.sub.add_parser(name, help=help, description=help, **kwargs).add_subparsers(
             dest=dest, metavar="ACTION", required=True)
 
 
-def build_parser() -> argparse.ArgumentParser:
+#: Options before the command that take a value in the next word.
+VALUE_OPTIONS = ("--db", "--as")
+
+
+def command_named(argv: list[str]) -> str | None:
+    """The command word of ``argv`` (the first word that is not an option or an
+    option's value), or None (``--help``, ``--version``, nothing)."""
+    words = iter(argv)
+    for word in words:
+        if word == "--":
+            return next(words, None)
+        if word in VALUE_OPTIONS:
+            next(words, None)
+        elif not word.startswith("-"):
+            return word
+    return None
+
+
+def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
+    """The whole command line; given ``argv``, only the command it names is built
+    in full (the others are listed for ``--help``)."""
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--db", default=argparse.SUPPRESS,
                         help="database file (default: WARROOM_DB, then the user data folder)")
@@ -46,7 +97,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="warroom-cli", parents=[common],
                                      description="War room: incident communications, headless.")
     parser.add_argument("--version", action="version", version=f"warroom {__version__}")
-    c = Commands(parser.add_subparsers(dest="command", metavar="COMMAND", required=True), common)
+    wanted = command_named(argv) if argv is not None else None
+    c = Commands(parser.add_subparsers(dest="command", metavar="COMMAND", required=True), common,
+                 wanted=wanted if wanted is not None else ("" if argv is not None else None))
     for register in (incident_commands, template_commands, update_commands, people_commands,
                      settings_commands, policy_commands, delivery_commands, audit_commands):
         register(c)
