@@ -83,6 +83,9 @@ class Summary:
     failed: int = 0
     failed_over: int = 0
     errors: list[str] = field(default_factory=list)
+    #: The deliveries that failed for now: ``retrying`` counts those still waiting at the end
+    #: of the pass once each (not one that failed over or went out later in the same pass).
+    retried: set[uuid.UUID] = field(default_factory=set)
 
     @property
     def sent(self) -> int:
@@ -95,6 +98,7 @@ class Summary:
         self.failed += other.failed
         self.failed_over += other.failed_over
         self.errors += other.errors
+        self.retried |= other.retried
 
 
 @dataclass(frozen=True)
@@ -242,6 +246,11 @@ class Dispatcher:
             else:
                 for cid in channel_ids:
                     summary.add(self._drain(cid, settings))
+        if summary.retried:
+            with self.store.read() as session:
+                summary.retrying = session.scalar(
+                    select(func.count()).select_from(Delivery).where(Delivery.id.in_(summary.retried),
+                                                                     Delivery.state == "queued")) or 0
         return summary
 
     # -- claiming -------------------------------------------------------------
@@ -557,6 +566,7 @@ class Dispatcher:
                     delay = max(delay, float(outcome.retry_after))
                 d.next_attempt_at = tx.now + timedelta(seconds=delay)
                 summary.retrying += 1
+                summary.retried.add(d.id)
                 tx.record("delivery.attempt_failed", {"delivery_id": d.id, "channel": ch.name, "attempt": d.attempts,
                                                       "error": error, "retry_at": d.next_attempt_at,
                                                       "stored_receipt": d.receipt}, incident_id=d.incident_id)

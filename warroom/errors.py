@@ -27,6 +27,19 @@ class NotFound(InputError):
     """A named thing (incident, entry, ...) does not exist."""
 
 
+class BadRows(InputError):
+    """An import of which nothing was written: ``rows`` names every bad row at once
+    as (number, field, message), so the file is fixed in one go."""
+
+    def __init__(self, source: str, rows: list[tuple[int, str | None, str]], *, unit: str = "line") -> None:
+        self.rows = list(rows)
+        count = len({n for n, _, _ in self.rows})
+        fields = {f for _, f, _ in self.rows}
+        super().__init__(f"{source}: {count} bad {unit}{'' if count == 1 else 's'}; nothing was imported.\n"
+                         + "\n".join(f"  {message}" for _, _, message in self.rows),
+                         field=fields.pop() if len(fields) == 1 else "file")
+
+
 class TransitionError(InputError):
     """A status change that the status vocabulary does not allow."""
 

@@ -34,6 +34,15 @@ def keyring_available() -> bool:
     return getattr(backend, "priority", 0) > 0 and "fail" not in type(backend).__module__
 
 
+def where() -> str:
+    """Where a secret put now is kept, for a message: the keyring, naming its
+    backend, or the encrypted secrets file, naming its path."""
+    if keyring_available():
+        backend = keyring.get_keyring()
+        return f"the keyring ({getattr(backend, 'name', None) or type(backend).__name__})"
+    return f"the encrypted secrets file {vault_path()}"
+
+
 class SecretsLocked(InputError):
     """No keyring, and the encrypted secrets file has not been unlocked in this process."""
 

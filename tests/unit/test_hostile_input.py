@@ -283,7 +283,7 @@ def test_errors_are_printed_without_terminal_codes(cli, db_path):
 
 
 def test_c1_and_bidi_controls_are_escaped_in_text_and_valid_in_json():
-    from warroom.cli_common import for_terminal
+    from warroom.cli.common import for_terminal
 
     assert for_terminal("a\x9b31mb\u202ec\td\r\ne\rf\x7f") == "a\\u009b31mb\\u202ec\td\r\ne\\u000df\\u007f"
     raw = json.dumps({"t": "x\x9b\u202e\x7f"}, ensure_ascii=False)

@@ -17,7 +17,7 @@ from warroom.clock import isoformat
 from warroom import inputs
 from warroom.errors import InputError, NotFound
 from warroom.ids import uuid7
-from warroom.services import access, compose, incidents, reviewers, templates
+from warroom.services import access, compose, incidents, refs, reviewers, templates
 from warroom.services.access import Action
 from warroom.services.compose import ETR
 from warroom.services.templates import content_hash
@@ -244,25 +244,7 @@ def revisions(store: Store, draft_id: uuid.UUID, *, viewer: str) -> list[DraftVi
 
 
 def resolve_id(store: Store, key: str | uuid.UUID, *, viewer: str) -> uuid.UUID:
-    """An update's id from its full id or a unique beginning of it (at least 6 hex
-    digits, as lists print them), when ``viewer`` may see its incident."""
-    from sqlalchemy import String, cast
-
-    if isinstance(key, uuid.UUID):
-        with store.read() as session:
-            return find(session, key, viewer).id
-    text = str(key).strip().lower().replace("-", "")
-    if len(text) < 6 or any(c not in "0123456789abcdef" for c in text):
-        raise InputError(f"{key!r} is not an update id: give at least its first 6 characters (the update list "
-                         "shows them).", field="draft")
+    """An update's id from ``INC-1/U3``, its full id or a unique beginning of it (at
+    least 6 hex digits; lists print 8 or more), when ``viewer`` may see its incident."""
     with store.read() as session:
-        if len(text) == 32:
-            rows = [session.get(Draft, uuid.UUID(text))]
-        else:
-            rows = session.scalars(select(Draft).where(cast(Draft.id, String).like(f"{text}%")).limit(2)).all()
-        rows = [r for r in rows if r is not None]
-        if len(rows) > 1:
-            raise InputError(f"{key!r} matches more than one update: give more of the id.", field="draft")
-        if not rows:
-            raise NotFound(f"No update {key}.", field="draft")
-        return find(session, rows[0].id, viewer).id
+        return find(session, refs.find_draft(session, key).id, viewer).id

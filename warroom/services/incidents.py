@@ -10,11 +10,11 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from warroom import inputs
+from warroom import ids, inputs
 from warroom.domain import Category, EntryKind, Impact, Severity, Status, check_transition
 from warroom.errors import InputError, NotFound
 from warroom.ids import uuid7
-from warroom.services import access, policy
+from warroom.services import access, policy, refs
 from warroom.services.access import Action
 from warroom.store import Store, Tx
 from warroom.store.models import Incident, Meta, Person, TimelineEntry
@@ -150,14 +150,9 @@ def find_row(session: Session, key: str | uuid.UUID) -> Incident:
     row = session.scalars(select(Incident).where(Incident.ref == ref)).first()
     if row is not None:
         return row
-    try:
-        # uuid.UUID() reads any script's digits: an id is ASCII hex or nothing.
-        row = session.get(Incident, uuid.UUID(text)) if text.isascii() else None
-    except ValueError:
-        row = None
-    if row is None:
+    if ids.typed_prefix(text) is None:  # an id is ASCII hex, whole or its beginning
         raise NotFound(f"No incident {text!r}: the incident list shows the references.", field="incident")
-    return row
+    return refs.by_prefix(session, "incident", text)
 
 
 def find(session: Session, key: str | uuid.UUID, viewer: str) -> Incident:

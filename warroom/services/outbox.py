@@ -17,7 +17,7 @@ from warroom.channels.base import Message
 from warroom.domain import Impact, Status, statuspage_component_status, statuspage_impact, statuspage_status
 from warroom.errors import InputError, NotFound
 from warroom.ids import uuid7
-from warroom.services import access
+from warroom.services import access, refs
 from warroom.services.access import Action
 from warroom.store import Store
 from warroom.store.models import Channel, Delivery, Draft, Incident, Meta, Stakeholder
@@ -352,25 +352,8 @@ def _hidden_incidents(store: Store, viewer: str) -> list[uuid.UUID]:
 
 
 def find(session, key: str | uuid.UUID) -> Delivery:
-    from sqlalchemy import String, cast
-
-    if isinstance(key, uuid.UUID):
-        row = session.get(Delivery, key)
-    else:
-        text = key.strip().lower().replace("-", "")
-        if len(text) < 6 or any(c not in "0123456789abcdef" for c in text):
-            raise InputError(f"{key!r} is not a delivery id: give at least its first 6 characters "
-                             "(the outbox lists them).", field="delivery")
-        if len(text) == 32:
-            row = session.get(Delivery, uuid.UUID(text))
-        else:
-            rows = session.scalars(select(Delivery).where(cast(Delivery.id, String).like(f"{text}%")).limit(2)).all()
-            if len(rows) > 1:
-                raise InputError(f"{key!r} matches more than one delivery: give more of the id.")
-            row = rows[0] if rows else None
-    if row is None:
-        raise NotFound(f"No delivery {key}.")
-    return row
+    """A delivery by its id or a unique beginning of it (the outbox lists them)."""
+    return refs.by_prefix(session, "delivery", key, where=" (the outbox lists them)")
 
 
 def find_id(store: Store, key: str | uuid.UUID) -> uuid.UUID:

@@ -16,7 +16,7 @@ from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import select
 
 from warroom import inputs
-from warroom.errors import InputError, NotFound
+from warroom.errors import BadRows, InputError, NotFound
 from warroom.ids import uuid7
 from warroom.services import audiences
 from warroom.services import access
@@ -86,41 +86,63 @@ def clean_phone(value: str | None, region: str | None = None) -> str | None:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
-def _clean(data: dict[str, Any], *, now: datetime, where: str = "") -> dict[str, Any]:
-    inputs.check_fields(data, FIELDS + ("region",), where=where)
+def _clean(data: dict[str, Any], *, now: datetime, where: str = "",
+           problems: list[tuple[str | None, str]] | None = None) -> dict[str, Any]:
+    """The stakeholder's fields checked and normalised. The first bad field raises,
+    unless ``problems`` is given: then every bad field is added to it as (field,
+    message) and the rest is still checked (an import names them all at once)."""
+    bad_fields: set[str | None] = set()
+
+    def bad(field: str | None, message: str) -> None:
+        if problems is None:
+            raise InputError(message, field=field)
+        if field not in bad_fields:
+            bad_fields.add(field)
+            problems.append((field, message))
+
+    for name_ in FIELDS + ("region",):
+        try:
+            inputs.check_fields(data, (name_,), where=where)
+        except InputError as exc:
+            bad(exc.field, str(exc))
     prefix = f"{where}: " if where else ""
     name = " ".join(str(data.get("name") or "").split())
     if not name or len(name) > 200:
-        raise InputError(f"{prefix}a stakeholder needs a name (up to 200 characters).", field="name")
+        bad("name", f"{prefix}a stakeholder needs a name (up to 200 characters).")
     prefix = f"{where} ({name}): " if where else f"{name}: "
     kind = (data.get("kind") or "person").strip().lower()
     if kind not in KINDS:
-        raise InputError(f"{prefix}kind is person or group, not {kind!r}.", field="kind")
+        bad("kind", f"{prefix}kind is person or group, not {kind!r}.")
     clean = {"name": name, "kind": kind, "audience": (data.get("audience") or "").strip().lower()}
     for field, check in (("email", lambda: clean_email(data.get("email"))),
                          ("phone", lambda: clean_phone(data.get("phone"), data.get("region") or None))):
+        if field in bad_fields:
+            continue
         try:
             clean[field] = check()
         except InputError as exc:
-            raise InputError(f"{prefix}{exc}", field=field) from None
+            bad(field, f"{prefix}{exc}")
     for field in ("slack", "teams", "owner", "success_manager", "jurisdiction"):
         value = (data.get(field) or "").strip()
         clean[field] = value[:200] or None
     for field, check in (("timezone", audiences.check_zone), ("locale", audiences.check_locale)):
+        if field in bad_fields:
+            continue
         try:
             clean[field] = check(data[field]) if data.get(field) else None
         except InputError as exc:
-            raise InputError(f"{prefix}{exc}", field=field) from None
+            bad(field, f"{prefix}{exc}")
     verified = data.get("verified_at")
-    if isinstance(verified, str) and verified.strip():
+    if isinstance(verified, str) and verified.strip() and "verified_at" not in bad_fields:
         from warroom.timeparse import parse_when
 
         try:
             verified = parse_when(verified, now=now)
         except InputError as exc:
-            raise InputError(f"{prefix}verified_at: {exc}", field="verified_at") from None
-        if verified > now:
-            raise InputError(f"{prefix}verified_at is in the future.", field="verified_at")
+            bad("verified_at", f"{prefix}verified_at: {exc}")
+            verified = None
+        if verified is not None and verified > now:
+            bad("verified_at", f"{prefix}verified_at is in the future.")
     clean["verified_at"] = verified or None
     return clean
 
@@ -202,24 +224,33 @@ def import_csv(store: Store, actor: str, text: str, *, source: str = "CSV") -> i
         raise InputError(f"{source} cannot be read as CSV: {exc}.", field="file") from None
 
 
-def _import_rows(store: Store, actor: str, text: str, source: str) -> int:
+def _import_rows(store: Store, actor: str, text: str, source: str, *, cards: bool = False) -> int:
+    """Check every row, then save them all in one transaction; any bad row saves
+    nothing, and :class:`BadRows` names every one (``cards``: numbered as vCards)."""
     reader = csv.DictReader(io.StringIO(text))
     if not reader.fieldnames or "name" not in [f.strip() for f in reader.fieldnames]:
         raise InputError(f"{source}: the first line must name the columns, including 'name' and 'audience'.")
     known = {a.name: a.external for a in audiences.list_audiences(store)}
     now = store.clock.now()
     cleaned = []
-    seen = set()
+    seen: dict[str, int] = {}
+    bad_rows: list[tuple[int, str | None, str]] = []
     for line_no, row in enumerate(reader, start=2):
+        number = line_no - 1 if cards else line_no
         row = {(k or "").strip(): from_cell(v) if isinstance(v, str) else "" for k, v in row.items()}
-        where = f"{source} line {line_no}"
-        clean = _clean(row, now=now, where=where)
-        if clean["audience"] not in known:
-            raise InputError(f"{where} ({clean['name']}): unknown audience {clean['audience']!r}.")
-        if clean["name"] in seen:
-            raise InputError(f"{where}: {clean['name']!r} appears twice.")
-        seen.add(clean["name"])
+        where = f"{source} {'card' if cards else 'line'} {number}"
+        problems: list[tuple[str | None, str]] = []
+        clean = _clean(row, now=now, where=where, problems=problems)
+        if clean["audience"] not in known and not any(f == "audience" for f, _ in problems):
+            problems.append(("audience", f"{where} ({clean['name']}): unknown audience {clean['audience']!r}: "
+                                         f"choose one of {', '.join(sorted(known))}."))
+        if clean["name"] and clean["name"] in seen:
+            problems.append(("name", f"{where}: {clean['name']!r} appears twice (also line {seen[clean['name']]})."))
+        seen.setdefault(clean["name"], number)
+        bad_rows.extend((number, field, message) for field, message in problems)
         cleaned.append(clean)
+    if bad_rows:
+        raise BadRows(source, bad_rows, unit="card" if cards else "line")
     with store.write(actor, warn_ms=None) as tx:
         access.require(tx, Action.STAKEHOLDERS)
         for clean in cleaned:
@@ -255,7 +286,7 @@ def import_vcard(store: Store, actor: str, text: str, *, audience: str, source: 
                             lineterminator="\n")
     writer.writeheader()
     writer.writerows({k: to_cell(v) for k, v in row.items()} for row in rows)
-    return import_csv(store, actor, buffer.getvalue(), source=source)
+    return _import_rows(store, actor, buffer.getvalue(), source, cards=True)
 
 
 def export_csv(store: Store) -> str:

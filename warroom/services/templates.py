@@ -31,7 +31,7 @@ from sqlalchemy import select
 
 from warroom import inputs
 from warroom.domain import Category, Status
-from warroom.errors import InputError, NotFound, NotPermitted
+from warroom.errors import BadRows, InputError, NotFound, NotPermitted
 from warroom.ids import uuid7
 from warroom.paths import resource
 from warroom.render import check_syntax
@@ -374,14 +374,21 @@ def import_many(store: Store, actor: str, items: Iterable[dict[str, Any]], *, so
     with store.write(actor, warn_ms=None) as tx:
         access.require(tx, Action.TEMPLATES)
         names = _audience_names(tx.session)
-        cleaned = [_clean(item if isinstance(item, dict) else {}, names, where=f"{source} template {i + 1}".strip(),
-                          check=check) for i, item in enumerate(items)]
+        cleaned, bad = [], []
+        for i, item in enumerate(items, 1):  # every bad template is named at once
+            try:
+                cleaned.append(_clean(item if isinstance(item, dict) else {}, names,
+                                      where=f"{source} template {i}".strip(), check=check))
+            except InputError as exc:
+                bad.append((i, exc.field, str(exc)))
         seen: set[tuple[str, str]] = set()
         for c in cleaned:
             key = (c["name"], c["locale"])
             if key in seen:
-                raise InputError(f"{source}: the template {c['name']!r} ({c['locale']}) appears twice.")
+                bad.append((0, "name", f"{source}: the template {c['name']!r} ({c['locale']}) appears twice."))
             seen.add(key)
+        if bad:
+            raise BadRows(source or "The templates", bad, unit="template")
         changed = sum(1 for c in cleaned
                       if _save(tx, c, template_id=shipped_id(c["name"], c["locale"]) if shipped else None)[2])
     return changed, len(cleaned) - changed

@@ -20,9 +20,9 @@ from sqlalchemy.orm import Session
 
 from warroom import inputs
 from warroom.domain import WRITTEN_KINDS, EntryKind
-from warroom.errors import InputError, NotFound
+from warroom.errors import InputError
 from warroom.ids import uuid7
-from warroom.services import access
+from warroom.services import access, refs
 from warroom.services.access import Action
 from warroom.services.incidents import check_past, find, find_row
 from warroom.store import Store
@@ -92,14 +92,8 @@ def log(store: Store, actor: str, incident: str | uuid.UUID, text: str, *,
 def edit(store: Store, actor: str, entry_id: uuid.UUID | str, text: str) -> EntryView:
     """Change an entry's text; the journal keeps what it said before."""
     text = clean_text(text)
-    try:
-        key = entry_id if isinstance(entry_id, uuid.UUID) else uuid.UUID(str(entry_id))
-    except ValueError:
-        raise NotFound(f"{entry_id!r} is not an entry id.") from None
     with store.write(actor) as tx:
-        entry = tx.session.get(TimelineEntry, key)
-        if entry is None:
-            raise NotFound(f"No timeline entry {entry_id}.", field="entry")
+        entry = refs.by_prefix(tx.session, "entry", entry_id, where=" (timeline --ids shows them)")
         access.require(tx, Action.LOG, find_row(tx.session, entry.incident_id))
         if EntryKind(entry.kind) not in WRITTEN_KINDS:
             raise InputError("Status and severity entries record what happened; they cannot be edited.")

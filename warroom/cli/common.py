@@ -11,13 +11,10 @@ import contextlib
 import json
 import re
 import sys
-from pathlib import Path
 from typing import Any
 
 from warroom import inputs
 from warroom.errors import InputError
-from warroom.services.export import to_jsonable
-from warroom.timeparse import parse_when
 
 #: Exit codes: 0 ok, 1 a check failed, 2 usage or input error, 3 not permitted, 70 an internal error.
 EXIT_OK, EXIT_CHECK, EXIT_USAGE, EXIT_NOT_PERMITTED, EXIT_INTERNAL = 0, 1, 2, 3, 70
@@ -71,6 +68,8 @@ class Output:
 
     def data(self, value: Any, text: str | None = None) -> None:
         if self.as_json:
+            from warroom.services.export import to_jsonable  # only a command prints data; help stays light
+
             print(json.dumps(to_jsonable(value), indent=2, ensure_ascii=False))
         elif text is not None:
             print(text)
@@ -106,6 +105,7 @@ def write_out(text: str, target_name: str | None) -> None:
 
 def etr_from_args(store, args):
     from warroom.services import compose
+    from warroom.timeparse import parse_when
 
     if not args.etr:
         if args.etr_by:

@@ -3,13 +3,14 @@ correct. Every rule is the services'; these only print what they say."""
 
 from __future__ import annotations
 
-from warroom.cli_common import EXIT_OK, Output, etr_from_args, read_text_arg, utc
+from warroom.cli.common import EXIT_OK, Output, etr_from_args, read_text_arg, utc
 from warroom.errors import InputError
+from warroom.services import drafts, publishing, refs, review, reviewers
 from warroom.store import Store
 
 
-def _draft_dict(d) -> dict:
-    return {"id": d.id, "incident_id": d.incident_id, "audience": d.audience, "locale": d.locale,
+def _draft_dict(d, ref: str | None = None) -> dict:
+    return {"id": d.id, "ref": ref, "incident_id": d.incident_id, "audience": d.audience, "locale": d.locale,
             "template": d.template, "template_version": d.template_version, "state": d.state, "kind": d.kind,
             "revision": d.revision, "title": d.title, "subject": d.subject, "long": d.long, "short": d.short,
             "chat": d.chat, "short_own": d.short_own, "chat_own": d.chat_own, "author": d.author,
@@ -19,28 +20,29 @@ def _draft_dict(d) -> dict:
 
 
 def _draft_id(store: Store, args):
-    from warroom.services import drafts
-
     return drafts.resolve_id(store, args.draft, viewer=args.actor)
 
 
-def cmd_compose(store: Store, args, out: Output) -> int:
-    from warroom.services import drafts
+def _draft_lines(store: Store, rows, line) -> tuple[list[dict], str]:
+    """The drafts as data and as lines that begin with each one's INC-n/Um and short id."""
+    names = refs.draft_names(store, [d.id for d in rows])
+    width = max((len(names[d.id][0]) for d in rows), default=0)
+    return ([_draft_dict(d, names[d.id][0]) for d in rows],
+            "\n".join(f"{names[d.id][0]:<{width}}  {names[d.id][1]}  {line(d)}" for d in rows))
 
+
+def cmd_compose(store: Store, args, out: Output) -> int:
     audiences_ = [a.strip() for a in args.audience.split(",") if a.strip()]
     body = read_text_arg(None, args.body_file) if args.body_file else None
     made = drafts.compose_drafts(store, args.actor, args.incident, audiences_, etr=etr_from_args(store, args),
                                  phase=args.phase, template=args.template)
     if body is not None:  # the given words replace the template's long text, as a revision of their own
         made = [drafts.save_revision(store, args.actor, d.id, subject=d.subject, long=body) for d in made]
-    out.data([_draft_dict(d) for d in made],
-             "\n".join(f"{d.id}  {d.audience:<12} {d.locale:<6} {d.template}  {d.title}" for d in made))
+    out.data(*_draft_lines(store, made, lambda d: f"{d.audience:<12} {d.locale:<6} {d.template}  {d.title}"))
     return EXIT_OK
 
 
 def cmd_edit(store: Store, args, out: Output) -> int:
-    from warroom.services import drafts
-
     d = drafts.get(store, _draft_id(store, args), viewer=args.actor)
     words = {"subject": args.subject if args.subject is not None else d.subject, "long": d.long,
              "title": args.title}
@@ -60,21 +62,17 @@ def cmd_edit(store: Store, args, out: Output) -> int:
 
 
 def cmd_list(store: Store, args, out: Output) -> int:
-    from warroom.services import drafts
-
     rows = drafts.list_drafts(store, args.incident, viewer=args.actor)
-    out.data([_draft_dict(d) for d in rows],
-             "\n".join(f"{d.id}  {d.audience:<12} {d.state:<10} r{d.revision}  {d.subject}" for d in rows)
-             or "No drafts.")
+    data, text = _draft_lines(store, rows, lambda d: f"{d.audience:<12} {d.state:<10} r{d.revision}  {d.subject}")
+    out.data(data, text or "No drafts.")
     return EXIT_OK
 
 
 def cmd_show(store: Store, args, out: Output) -> int:
-    from warroom.services import drafts, review
-
     d = drafts.get(store, _draft_id(store, args), viewer=args.actor)
     may = review.allowed(store, d.id, args.actor)
-    lines = [f"{d.audience} · {d.locale} · {d.template or d.kind} · revision {d.revision} · {d.state}"
+    ref, short = refs.draft_names(store, [d.id])[d.id]
+    lines = [f"{ref} ({short}) · {d.audience} · {d.locale} · {d.template or d.kind} · revision {d.revision} · {d.state}"
              + (" · pre-approved" if d.preapproved else ""),
              f"Public title: {d.title or '—'}", f"Subject: {d.subject}", "", d.long.rstrip(), "",
              f"--- SMS{' (written on its own)' if d.short_own else ''} ---", d.short.rstrip(), "",
@@ -91,7 +89,7 @@ def cmd_show(store: Store, args, out: Output) -> int:
                                                               ("correct", may.can_correct)) if ok) or "only read")]
     if not may.can_publish and d.state not in ("published", "retracted", "withdrawn"):
         lines.append(f"Not published yet: {may.why_not_publish}")
-    data = _draft_dict(d)
+    data = _draft_dict(d, ref)
     data["allowed"] = {"edit": may.can_edit, "submit": may.can_submit, "publish": may.can_publish,
                        "override": may.can_override, "retract": may.can_retract, "correct": may.can_correct,
                        "why_not_publish": may.why_not_publish}
@@ -102,8 +100,6 @@ def cmd_show(store: Store, args, out: Output) -> int:
 
 
 def cmd_submit(store: Store, args, out: Output) -> int:
-    from warroom.services import review
-
     made = review.submit(store, args.actor, _draft_id(store, args), acknowledge=args.acknowledge_warnings)
     text = "In review; waiting for " + ", ".join(
         f"{r.role.label.lower()} ({r.assignee or 'anyone with the role'})" for r in made) + "."
@@ -114,8 +110,6 @@ def cmd_submit(store: Store, args, out: Output) -> int:
 
 
 def cmd_decide(store: Store, args, out: Output) -> int:
-    from warroom.services import review
-
     state = review.decide(store, args.actor, _draft_id(store, args), args.decision, comment=args.comment,
                           role=args.role, acknowledge=args.acknowledge_warnings)
     out.data({"state": state}, f"Recorded. The update is now {state.replace('_', ' ')}.")
@@ -123,16 +117,12 @@ def cmd_decide(store: Store, args, out: Output) -> int:
 
 
 def cmd_settle(store: Store, args, out: Output) -> int:
-    from warroom.services import review
-
     state = review.decide_dispute(store, args.actor, _draft_id(store, args), args.outcome, args.reason)
     out.data({"state": state}, f"Dispute settled: the update is {state.replace('_', ' ')}.")
     return EXIT_OK
 
 
 def cmd_override(store: Store, args, out: Output) -> int:
-    from warroom.services import review
-
     state = review.override(store, args.actor, _draft_id(store, args), args.reason,
                             acknowledge=args.acknowledge_warnings)
     out.data({"state": state}, "Overridden, on the record. It can now be published (update publish).")
@@ -140,8 +130,6 @@ def cmd_override(store: Store, args, out: Output) -> int:
 
 
 def cmd_publish(store: Store, args, out: Output) -> int:
-    from warroom.services import drafts, publishing
-
     draft_id = _draft_id(store, args)
     planned = publishing.publish(store, args.actor, draft_id, acknowledge=args.acknowledge_warnings)
     d = drafts.get(store, draft_id, viewer=args.actor)
@@ -159,16 +147,12 @@ def cmd_publish(store: Store, args, out: Output) -> int:
 
 
 def cmd_withdraw(store: Store, args, out: Output) -> int:
-    from warroom.services import publishing
-
     state = publishing.withdraw(store, args.actor, _draft_id(store, args), args.reason)
     out.data({"state": state}, "Withdrawn.")
     return EXIT_OK
 
 
 def cmd_retract(store: Store, args, out: Output) -> int:
-    from warroom.services import publishing
-
     done = publishing.retract(store, args.actor, _draft_id(store, args), args.reason)
     text = "Retracted."
     if done.cancelled:
@@ -185,29 +169,25 @@ def cmd_retract(store: Store, args, out: Output) -> int:
 
 
 def cmd_correct(store: Store, args, out: Output) -> int:
-    from warroom.services import drafts, publishing
-
     new_id = publishing.correct(store, args.actor, _draft_id(store, args))
     d = drafts.get(store, new_id, viewer=args.actor)
-    out.data(_draft_dict(d), f"{d.id}  correction for {d.audience}: edit it (update edit), then submit it "
-                             "for review like any update.")
+    ref, short = refs.draft_names(store, [d.id])[d.id]
+    out.data(_draft_dict(d, ref), f"{ref}  {short}  correction for {d.audience}: edit it (update edit {ref}), "
+                                  "then submit it for review like any update.")
     return EXIT_OK
 
 
 def cmd_sweep(store: Store, args, out: Output) -> int:
-    from warroom.services import reviewers
-
     moved = reviewers.sweep(store, viewer=args.actor)
-    out.data([{"draft_id": r.draft_id, "role": r.role.value, "assignee": r.assignee, "level": r.level,
+    names = refs.draft_refs(store, [r.draft_id for r in moved])
+    out.data([{"draft_id": r.draft_id, "ref": names.get(r.draft_id), "role": r.role.value, "assignee": r.assignee, "level": r.level,
                "due_at": r.due_at} for r in moved],
-             "\n".join(f"{r.draft_id} {r.role.label}: now {r.assignee or 'anyone with the role'} "
+             "\n".join(f"{names.get(r.draft_id, r.draft_id)} {r.role.label}: now {r.assignee or 'anyone with the role'} "
                        f"(until {utc(r.due_at)})" for r in moved) or "No review window has lapsed.")
     return EXIT_OK
 
 
 def cmd_reviews(store: Store, args, out: Output) -> int:
-    from warroom.services import review, reviewers
-
     reviewers.sweep(store)  # lapsed windows hand over before anyone looks
     rows = review.requests(store, _draft_id(store, args), viewer=args.actor)
     out.data([{"role": r.role.value, "revision": r.revision, "state": r.state, "decided_by": r.decided_by,
@@ -218,69 +198,3 @@ def cmd_reviews(store: Store, args, out: Output) -> int:
                           + (f" until {utc(r.due_at)}" if r.due_at else " (after the fact)"))
                        + (f": {r.comment}" if r.comment else "") for r in rows) or "No reviews asked for.")
     return EXIT_OK
-
-
-def register(sub, add, common) -> None:
-    dr = sub.add_parser("update", aliases=["draft"], help="status updates: drafts, review, publish, retract"
-                        ).add_subparsers(dest="draft_command", metavar="ACTION", required=True)
-    p = dr.add_parser("compose", aliases=["new"], parents=[common],
-                      help="compose drafts for audiences from their templates")
-    p.set_defaults(func=cmd_compose)
-    p.add_argument("incident")
-    p.add_argument("--audience", "-a", required=True, help="comma-separated, e.g. customers,employees")
-    p.add_argument("--phase", help="initial, update, resolved, holding (default: from the incident)")
-    p.add_argument("--template", help="a template by name instead of the selected one")
-    p.add_argument("--body-file", metavar="FILE", help="the update's long text from FILE (UTF-8; - for stdin)")
-    p.add_argument("--etr", metavar="TIME[..TIME]")
-    p.add_argument("--etr-confidence", default="medium")
-    p.add_argument("--etr-by", metavar="NAME")
-    p = add("edit", cmd_edit, "save new words as a revision (voids earlier approvals); a new long text re-derives "
-                              "the SMS and chat texts unless they were written on their own", dr)
-    p.add_argument("draft")
-    p.add_argument("--body-file", metavar="FILE")
-    p.add_argument("--channel", choices=("long", "short", "chat"), help="which text the file replaces (long)")
-    p.add_argument("--subject")
-    p.add_argument("--title", help="the public title this audience sees")
-    p = add("list", cmd_list, "list an incident's drafts", dr)
-    p.add_argument("incident")
-    p = add("show", cmd_show, "show an update's words, the linter's findings and what you may do", dr)
-    p.add_argument("draft")
-
-    def acknowledge(p) -> None:
-        p.add_argument("--acknowledge-warnings", action="store_true",
-                       help="you read the linter's warnings and let them stand (recorded on the revision)")
-
-    p = add("submit", cmd_submit, "ask for the reviews the update needs", dr)
-    p.add_argument("draft")
-    acknowledge(p)
-    for verb, decision in (("approve", "approve"), ("request-changes", "request_changes"), ("reject", "reject")):
-        p = add(verb, cmd_decide, f"{verb.replace('-', ' ')} the current revision", dr)
-        p.add_argument("draft")
-        p.add_argument("--comment", "-m")
-        p.add_argument("--role", help="which of your review roles, if you hold several")
-        p.set_defaults(decision=decision)
-        acknowledge(p)
-    p = add("decide", cmd_settle, "settle a dispute (the arbiter: the incident commander)", dr)
-    p.add_argument("draft")
-    p.add_argument("outcome", choices=("approve", "reject"))
-    p.add_argument("--reason", required=True)
-    p = add("override", cmd_override, "let an update go without its missing reviews (the incident's commander); "
-                                      "it is then published with update publish", dr)
-    p.add_argument("draft")
-    p.add_argument("--reason", required=True)
-    acknowledge(p)
-    p = add("publish", cmd_publish, "publish an approved update: the timeline, then the matrix's channels", dr)
-    p.add_argument("draft")
-    acknowledge(p)
-    p = add("withdraw", cmd_withdraw, "drop an update that was never published", dr)
-    p.add_argument("draft")
-    p.add_argument("--reason", required=True)
-    p = add("retract", cmd_retract, "take a published update back: off every page at once, a correction to "
-                                    "everyone it reached", dr)
-    p.add_argument("draft")
-    p.add_argument("--reason", required=True)
-    p = add("correct", cmd_correct, "draft the correction of a retracted update (reviewed like any update)", dr)
-    p.add_argument("draft")
-    add("sweep", cmd_sweep, "hand lapsed reviews to backups, then to the incident commander", dr)
-    p = add("reviews", cmd_reviews, "show the reviews asked for and given", dr)
-    p.add_argument("draft")

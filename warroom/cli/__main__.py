@@ -1,0 +1,7 @@
+"""``python -m warroom.cli``."""
+
+import sys
+
+from warroom.cli.app import main
+
+sys.exit(main())

@@ -1,0 +1,59 @@
+"""``warroom-cli stakeholder add|list|import|export|validate``: the register."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from warroom.cli.common import EXIT_CHECK, EXIT_OK, Output, write_out
+from warroom.errors import InputError
+from warroom.services import stakeholders
+from warroom.store import Store
+
+
+def cmd_add(store: Store, args, out: Output) -> int:
+    fields = {f: getattr(args, f) for f in ("name", "kind", "audience", "email", "phone", "slack", "teams",
+                                             "timezone", "locale", "owner", "success_manager", "jurisdiction",
+                                             "region") if getattr(args, f, None) is not None}
+    if args.verified:
+        fields["verified_at"] = store.clock.now()
+    s = stakeholders.save(store, args.actor, **fields)
+    out.data(s.as_dict(), f"{s.name} saved ({s.audience}" + (f", {s.phone}" if s.phone else "") + ").")
+    return EXIT_OK
+
+
+def cmd_list(store: Store, args, out: Output) -> int:
+    rows = stakeholders.list_stakeholders(store, audience=args.audience, search=args.search)
+    out.data([r.as_dict() for r in rows],
+             "\n".join(f"{r.name:<28} {r.audience:<12} {r.email or '—':<32} {r.phone or '—':<16} "
+                       f"{r.timezone or ''}" for r in rows) or "No stakeholders.")
+    return EXIT_OK
+
+
+def cmd_import(store: Store, args, out: Output) -> int:
+    text = stakeholders.read_file(args.file)
+    if args.file.lower().endswith((".vcf", ".vcard")):
+        if not args.audience:
+            raise InputError("A vCard file has no audience: add --audience (e.g. key-accounts or customers).")
+        n = stakeholders.import_vcard(store, args.actor, text, audience=args.audience, source=args.file,
+                                      region=args.region)
+    else:
+        n = stakeholders.import_csv(store, args.actor, text, source=args.file)
+    out.data({"imported": n}, f"Imported {n} stakeholders from {args.file}.")
+    return EXIT_OK
+
+
+def cmd_export(store: Store, args, out: Output) -> int:
+    write_out(stakeholders.export_csv(store), args.out)
+    return EXIT_OK
+
+
+def cmd_validate(store: Store, args, out: Output) -> int:
+    report = stakeholders.validate(store, stale_after=timedelta(days=args.stale_days))
+    out.data({"ok": report.ok, "invalid": report.invalid, "missing": report.missing, "stale": report.stale,
+              "total": report.total},
+             (f"All {report.total} stakeholders reachable and verified in the last {args.stale_days} days."
+              if report.ok else "\n".join(line for heading, items in (("Invalid contacts:", report.invalid),
+                                                                       ("Missing contacts:", report.missing),
+                                                                       ("Stale contacts:", report.stale))
+                                           if items for line in [heading] + [f"  {m}" for m in items])))
+    return EXIT_OK if report.ok else EXIT_CHECK
