@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from tests.helpers import teamserver
 from warroom.app import open_store
-from warroom.cli_sync import default_applier
+from warroom.cli.sync import default_applier
 from warroom.services import drafts, incidents, integrity, people, publishing, review, timeline
 from warroom.store.models import Draft, ReviewRequest
 from warroom.sync import apply_compare, client

@@ -4,7 +4,7 @@ Exit 1 when an update is overdue (for scripts and monitors), 0 otherwise."""
 
 from __future__ import annotations
 
-from warroom.cli_common import EXIT_CHECK, EXIT_OK, Output, utc
+from warroom.cli.common import EXIT_CHECK, EXIT_OK, Output, utc
 from warroom.store import Store
 
 
@@ -36,9 +36,3 @@ def cmd_due(store: Store, args, out: Output) -> int:
                                                                          " (--all lists every next update.)"))
     return EXIT_CHECK if overdue else EXIT_OK
 
-
-def register(sub, add) -> None:
-    p = add("due", cmd_due, "updates due within 5 minutes or overdue, per open incident and audience: "
-                            "exit 1 when one is overdue", sub)
-    p.add_argument("--all", action="store_true", help="list every open incident's next updates, not only "
-                                                      "those due soon or overdue")

@@ -101,7 +101,7 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     c = Commands(parser.add_subparsers(dest="command", metavar="COMMAND", required=True), common,
                  wanted=wanted if wanted is not None else ("" if argv is not None else None))
     for register in (incident_commands, template_commands, update_commands, people_commands,
-                     settings_commands, policy_commands, delivery_commands, audit_commands):
+                     settings_commands, policy_commands, delivery_commands, audit_commands, team_commands):
         register(c)
     return parser
 
@@ -453,3 +453,29 @@ def audit_commands(c: Commands) -> None:
     p.add_argument("key", metavar="KEY_OR_FINGERPRINT")
     p = c.add("key", "audit:cmd_key", "print this database's archive public key", au)
     p.add_argument("--key-file")
+
+
+def team_commands(c: Commands) -> None:
+    p = c.add("due", "due:cmd_due", "updates due within 5 minutes or overdue, per open incident and audience: "
+                                    "exit 1 when one is overdue")
+    p.add_argument("--all", action="store_true", help="list every open incident's next updates, not only "
+                                                      "those due soon or overdue")
+
+    team = c.group("team", "set up the team's PostgreSQL server (administrators)", "team_command")
+    p = c.add("init", "sync:cmd_team_init", "create or upgrade the team schema on the server; print what the "
+                                            "server needs", team)
+    p.add_argument("--server", required=True, metavar="URL", help="postgresql://ADMIN@HOST/DATABASE")
+    p.set_defaults(no_store=True)
+    p = c.add("add", "sync:cmd_team_add", "map a login to a person and grant it the team's role", team)
+    p.add_argument("login")
+    p.add_argument("--person", required=True, metavar="NAME")
+    p.add_argument("--server", metavar="URL", help="postgresql://ADMIN@HOST/DATABASE")
+    p.set_defaults(no_store=True)
+    p = c.add("sync", "sync:cmd_sync", "push this laptop's events to the team server and pull the others'")
+    if p is SKIPPED:
+        return
+    p.add_argument("--once", action="store_true", help="one round, then exit")
+    p.add_argument("--server", metavar="URL", help="postgresql://LOGIN@HOST/DATABASE (remembered)")
+    what = p.add_subparsers(dest="sync_command", metavar="status", required=False)
+    p = c.add("status", "sync:cmd_sync_status", "the server, events waiting, the cursor, the last success, "
+                                                "refusals", what)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import sys
 
-from warroom.cli_common import EXIT_CHECK, EXIT_OK, Output, utc
+from warroom.cli.common import EXIT_CHECK, EXIT_OK, Output, utc
 from warroom.errors import InputError
 from warroom.store import Store
 
@@ -121,21 +121,3 @@ def cmd_sync_status(store: Store, args, out: Output) -> int:
         print("\n".join(lines))
     return EXIT_CHECK if state.refusals else EXIT_OK
 
-
-def register(sub, add) -> None:
-    team = sub.add_parser("team", help="set up the team's PostgreSQL server (administrators)").add_subparsers(
-        dest="team_command", metavar="ACTION", required=True)
-    p = add("init", cmd_team_init, "create or upgrade the team schema on the server; print what the server needs",
-            team)
-    p.add_argument("--server", required=True, metavar="URL", help="postgresql://ADMIN@HOST/DATABASE")
-    p.set_defaults(no_store=True)
-    p = add("add", cmd_team_add, "map a login to a person and grant it the team's role", team)
-    p.add_argument("login")
-    p.add_argument("--person", required=True, metavar="NAME")
-    p.add_argument("--server", metavar="URL", help="postgresql://ADMIN@HOST/DATABASE")
-    p.set_defaults(no_store=True)
-    p = add("sync", cmd_sync, "push this laptop's events to the team server and pull the others'")
-    p.add_argument("--once", action="store_true", help="one round, then exit")
-    p.add_argument("--server", metavar="URL", help="postgresql://LOGIN@HOST/DATABASE (remembered)")
-    what = p.add_subparsers(dest="sync_command", metavar="status", required=False)
-    add("status", cmd_sync_status, "the server, events waiting, the cursor, the last success, refusals", what)
