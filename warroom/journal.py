@@ -356,7 +356,7 @@ def _check_signature(device: uuid.UUID, point: _Checkpoint, last_seq: int, signe
 
 _TEXT_KINDS = {"timeline.logged", "timeline.edited"}
 _ENTRY_KINDS = _TEXT_KINDS | {"incident.opened", "incident.status_changed", "incident.reopened",
-                              "incident.severity_changed", "update.published", "delivery.dead",
+                              "incident.renumbered", "incident.severity_changed", "update.published", "delivery.dead",
                               "delivery.failed_over", "update.retracted"}
 
 

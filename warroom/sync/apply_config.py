@@ -23,6 +23,35 @@ def _by_name(session: Session, model: type, name: str):
     return row
 
 
+def _unique_name(session: Session, model: type, key: uuid.UUID, name: str, at, width: int, **same) -> str:
+    """The name a row made by an event gets when another device made a row of the same
+    name (and ``same``) meanwhile: the one made first, by (time, id), keeps the name; the
+    other is kept beside it as ``name~ID`` (the end of its id), shown in every list
+    for a person to rename or remove: nothing is dropped, and every laptop agrees."""
+    query = select(model).where(model.name == name, model.id != key)
+    for column, value in same.items():
+        query = query.where(getattr(model, column) == value)
+    holder = session.scalars(query).first()
+    if holder is None:
+        return name
+    if (at, str(key)) < (holder.created_at, str(holder.id)):
+        holder.name = clash_name(name, holder.id, width)
+        session.flush()
+        return name
+    return clash_name(name, key, width)
+
+
+def clash_name(name: str, key: uuid.UUID, width: int) -> str:
+    tail = f"~{key.hex[-8:].upper()}"
+    return name[:width - len(tail)] + tail
+
+
+def _kept_name(row, name: str) -> str:
+    """A row that lost its name to a clash keeps the name it was given."""
+    base = row.name.split("~", 1)[0]
+    return row.name if "~" in row.name and name.startswith(base) else name
+
+
 def _set_meta(session: Session, key: str, value: str) -> None:
     put(session, Meta, key, value=value)
 
@@ -55,6 +84,12 @@ def _audience_added(session: Session, ev: Event) -> None:
     position = p.get("position")
     if position is None:
         position = (session.scalar(select(func.max(Audience.position))) or 0) + 1
+    row = session.get(Audience, key)
+    if row is not None and row.created_at < ev.at:
+        # Another device made the audience of this name first (its id is the name's): the
+        # first one made stands, as for any name made on two laptops at once.
+        return
+    name = _kept_name(row, name) if row is not None else _unique_name(session, Audience, key, name, ev.at, 40)
     put(session, Audience, key, name=name, label=p["label"], external=bool(p.get("external")),
         locale=p.get("locale"), timezone=p.get("timezone"), position=position, created_at=ev.at)
 
@@ -72,7 +107,11 @@ _STAKEHOLDER_FIELDS = ("kind", "audience", "email", "phone", "slack", "teams", "
 def _stakeholder_added(session: Session, ev: Event) -> None:
     p = ev.payload
     values = {f: p.get(f) for f in _STAKEHOLDER_FIELDS}
-    put(session, Stakeholder, as_uuid(ev.need("id")), name=ev.need("name"), external=bool(ev.need("external")),
+    key = as_uuid(ev.need("id"))
+    row = session.get(Stakeholder, key)
+    name = (_kept_name(row, ev.need("name")) if row is not None
+            else _unique_name(session, Stakeholder, key, ev.need("name"), ev.at, 200))
+    put(session, Stakeholder, key, name=name, external=bool(ev.need("external")),
         verified_at=opt_time(p.get("verified_at")), created_at=ev.at, updated_at=ev.at, **values)
 
 
@@ -90,7 +129,10 @@ def _stakeholder_changed(session: Session, ev: Event) -> None:
 
 def _channel_added(session: Session, ev: Event) -> None:
     key = as_uuid(ev.need("channel_id"))
-    values = dict(name=ev.need("name"), kind=ev.need("kind"), config=dict(ev.need("config")), enabled=True,
+    here = session.get(Channel, key)
+    name = _kept_name(here, ev.need("name")) if here is not None else _unique_name(
+        session, Channel, key, ev.need("name"), ev.at, 40)
+    values = dict(name=name, kind=ev.need("kind"), config=dict(ev.need("config")), enabled=True,
                   updated_at=ev.at)
     if session.get(Channel, key) is None:
         session.add(Channel(id=key, state="ok", failures=0, created_at=ev.at, **values))
@@ -138,13 +180,32 @@ def _template_saved(session: Session, ev: Event) -> None:
     p = ev.payload
     key = as_uuid(ev.need("template_id"))
     version = int(ev.need("version"))
-    values = dict(name=p["name"], locale=p["locale"], category=p["category"], audience=p["audience"],
+    version_id = as_uuid(ev.need("version_id"))
+    other = session.scalars(select(TemplateVersion).where(TemplateVersion.template_id == key,
+                                                          TemplateVersion.version == version,
+                                                          TemplateVersion.id != version_id)).first()
+    if other is not None:
+        if other.content_hash != p["content_hash"]:
+            raise EventRefused(f"template {p['name']!r} ({p['locale']}) version {version} was saved with other "
+                               f"words on another laptop at the same time ({other.author}, "
+                               f"{other.created_at:%Y-%m-%d %H:%M} UTC): save it again on one laptop once both "
+                               "are in step")
+        if (other.created_at, str(other.id)) < (ev.at, str(version_id)):
+            return          # the same words saved on two laptops (the shipped templates): the first one stands
+        session.delete(other)
+        session.flush()
+    row = session.get(Template, key)
+    name = (_kept_name(row, p["name"]) if row is not None
+            else _unique_name(session, Template, key, p["name"], ev.at, 100, locale=p["locale"]))
+    values = dict(name=name, locale=p["locale"], category=p["category"], audience=p["audience"],
                   phase=p["phase"], preapproved=bool(p["preapproved"]), current_version=version, updated_at=ev.at)
-    if session.get(Template, key) is None:
+    if row is None:
         session.add(Template(id=key, created_at=ev.at, **values))
     else:
+        if other is not None and ev.at < row.created_at:
+            values["created_at"] = ev.at
         change(session, Template, key, **values)
-    put(session, TemplateVersion, as_uuid(ev.need("version_id")), template_id=key, version=version,
+    put(session, TemplateVersion, version_id, template_id=key, version=version,
         subject=p["subject"], long=p["long"], short=p["short"], chat=p["chat"], title=p.get("title") or "",
         author=ev.actor, created_at=ev.at, content_hash=p["content_hash"])
 

@@ -6,6 +6,7 @@ from sqlalchemy.orm import Session
 
 from warroom.domain import EntryKind, Status
 from warroom.store.models import Incident, Meta, TimelineEntry
+from warroom.sync import references
 from warroom.sync.apply_base import Applier, Event, as_time, as_uuid, change, put
 
 
@@ -23,7 +24,9 @@ def _opened(session: Session, ev: Event) -> None:
     if members is None:  # written before events carried it: the service's own rule
         members = [ev.actor] if confidential and ev.actor != commander else []
     status = p.get("status") or Status.INVESTIGATING.value
-    put(session, Incident, ev.incident(), ref=ev.need("ref"), title=ev.need("title"), category=p["category"],
+    here = session.get(Incident, ev.incident())
+    ref = here.ref if here is not None else references.take(session, ev.incident(), ev.need("ref"), ev.at, ev.id)
+    put(session, Incident, ev.incident(), ref=ref, title=ev.need("title"), category=p["category"],
         severity=p["severity"], impact=p["impact"], status=status, customer_facing=bool(p.get("customer_facing")),
         components=list(p.get("components") or []), commander=commander, confidential=confidential,
         members=list(members), exercise=bool(p.get("exercise")), detected_at=as_time(p["detected_at"]),
@@ -45,6 +48,20 @@ def _count_past(session: Session, ref: str) -> None:
         session.add(Meta(key="next_incident_number", value=str(number + 1)))
     elif int(meta.value) <= number:
         meta.value = str(number + 1)
+
+
+def _renumbered(session: Session, ev: Event) -> None:
+    """Another laptop's incident took its final number (see :mod:`warroom.sync.references`)."""
+    new = ev.need("to")
+    incident = session.get(Incident, ev.incident())
+    if incident is None:
+        change(session, Incident, ev.incident())          # refused: out of order
+    if incident.ref != new:
+        incident.ref = references.take(session, incident.id, new, ev.at, ev.id)
+    incident.updated_at = ev.at
+    text = ev.payload.get("entry_text") or references.renumbered_text(ev.need("from"), new)
+    entry(session, ev, ev.need("entry_id"), EntryKind.NOTE.value, text)
+    _count_past(session, new)
 
 
 def _status(session: Session, ev: Event) -> None:
@@ -92,6 +109,7 @@ APPLIERS: dict[str, Applier] = {
     "incident.reopened": _status,
     "incident.severity_changed": _severity,
     "incident.updated": _updated,
+    "incident.renumbered": _renumbered,
     "incident.members_changed": _members,
     "timeline.logged": _logged,
     "timeline.edited": _edited,

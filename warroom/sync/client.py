@@ -38,6 +38,7 @@ from warroom.identity import SYSTEM
 from warroom.journal import GENESIS, event_hash, event_header
 from warroom.store import Store
 from warroom.store.models import Device, JournalEvent, SyncHidden, SyncPushed, SyncRefusal, SyncServer
+from warroom.sync import references
 from warroom.sync import server as server_schema
 from warroom.sync import wire
 
@@ -196,6 +197,10 @@ def sync_once(store: Store, apply: Applier, *, url: str | None = None, conn=None
         outcome.pulled, outcome.hidden, pulled_refused = pull(store, conn, apply, progress)
         if not pulled_refused:
             outcome.revealed, pulled_refused = reveal(store, conn, apply)
+        if (outcome.pulled or outcome.revealed) and references.settle(store) and not refused:
+            more, refused = push(store, conn, progress)      # the renumbering goes out in the same round
+            outcome.pushed += more
+            _set_refusals(store, "push", refused)
         _set_refusals(store, "pull", pulled_refused)
         outcome.refusals = refused + pulled_refused
     except Exception as exc:
