@@ -101,7 +101,8 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     c = Commands(parser.add_subparsers(dest="command", metavar="COMMAND", required=True), common,
                  wanted=wanted if wanted is not None else ("" if argv is not None else None))
     for register in (incident_commands, template_commands, update_commands, people_commands,
-                     settings_commands, policy_commands, delivery_commands, audit_commands, team_commands):
+                     settings_commands, policy_commands, delivery_commands, audit_commands, team_commands,
+                     bundle_commands):
         register(c)
     return parser
 
@@ -479,3 +480,19 @@ def team_commands(c: Commands) -> None:
     what = p.add_subparsers(dest="sync_command", metavar="status", required=False)
     p = c.add("status", "sync:cmd_sync_status", "the server, events waiting, the cursor, the last success, "
                                                 "refusals", what)
+
+
+def bundle_commands(c: Commands) -> None:
+    group = c.group("bundle", "carry events between laptops without a server", "bundle_command")
+    p = c.add("heads", "bundle:cmd_bundle_heads", "what this laptop has: each device's last event (for export "
+                                                  "--since)", group)
+    if p is SKIPPED:
+        return
+    p.add_argument("--out", metavar="FILE")
+    p = c.add("export", "bundle:cmd_bundle_export", "write the events another laptop lacks, signed by this laptop",
+              group)
+    p.add_argument("--out", required=True, metavar="FILE")
+    p.add_argument("--since", metavar="HEADS", help="the other laptop's `bundle heads` file, or DEVICE:SEQ,… "
+                                                    "(default: the whole journal)")
+    p = c.add("import", "bundle:cmd_bundle_import", "verify a bundle and apply its events (all or none)", group)
+    p.add_argument("file", metavar="FILE")
