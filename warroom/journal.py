@@ -248,7 +248,7 @@ def verify(session: Session, progress: Callable[[int, int], None] | None = None,
             signed_hash = digest
         if kind == "journal.signed_late":
             late.append(_late_range(payload))
-        state.apply(kind, payload, raw_incident, raw_at)
+        state.apply(kind, payload, raw_incident, raw_at, event_id)
     close_chain()
     if hidden:
         notes.append(f"{len(hidden)} events of other devices are not readable here (confidential to others): "
@@ -357,7 +357,13 @@ def _check_signature(device: uuid.UUID, point: _Checkpoint, last_seq: int, signe
 _TEXT_KINDS = {"timeline.logged", "timeline.edited"}
 _ENTRY_KINDS = _TEXT_KINDS | {"incident.opened", "incident.status_changed", "incident.reopened",
                               "incident.renumbered", "incident.severity_changed", "update.published", "delivery.dead",
-                              "delivery.failed_over", "update.retracted"}
+                              "delivery.failed_over", "update.retracted", "incident.updated"}
+
+
+def lost_entry_id(event_id: uuid.UUID, field: str) -> uuid.UUID:
+    """The timeline note that keeps an edit's value of ``field`` when an edit made at
+    the same time on another laptop won (see :mod:`warroom.sync.lww`)."""
+    return uuid.uuid5(event_id, f"lost:{field}")
 
 
 def _digest(text: str) -> int:
@@ -377,12 +383,17 @@ class _Replay:
         self.status: dict[int, tuple[str, str]] = {}             # incident id -> (time, status)
         self.severity: dict[int, tuple[str, str]] = {}
 
-    def apply(self, kind: str, payload_text: str, raw_incident: Any, raw_at: Any) -> None:
+    def apply(self, kind: str, payload_text: str, raw_incident: Any, raw_at: Any,
+              event_id: uuid.UUID | None = None) -> None:
         if kind not in _ENTRY_KINDS:
             return
         try:
             payload = json.loads(payload_text)
         except ValueError:
+            return
+        if kind == "incident.updated" and event_id is not None:
+            for field in payload.get("changes") or {}:       # a value lost to an edit made at the same time
+                self.entries.setdefault(_key(lost_entry_id(event_id, field)), None)
             return
         at = str(raw_at)
         entry_id = payload.get("entry_id")

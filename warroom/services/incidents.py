@@ -18,6 +18,7 @@ from warroom.services import access, policy, refs
 from warroom.services.access import Action
 from warroom.store import Store, Tx
 from warroom.store.models import Incident, Meta, Person, TimelineEntry
+from warroom.sync import lww
 
 MAX_TITLE = 200
 MAX_COMPONENTS = 50
@@ -370,7 +371,8 @@ def update_incident(store: Store, actor: str, key: str | uuid.UUID, **changes: A
                 row.members = diff["members"][1]
         if diff:
             row.updated_at = tx.now
-            tx.record("incident.updated", {"changes": diff}, incident_id=row.id)
+            tx.record("incident.updated", {"changes": diff, "hlc": lww.next_stamp(tx.session, row.id, tx.now)},
+                      incident_id=row.id)
         incident_id = row.id
     return get(store, incident_id, viewer=access.SYSTEM)  # checked in the transaction
 

@@ -6,7 +6,7 @@ from sqlalchemy.orm import Session
 
 from warroom.domain import EntryKind, Status
 from warroom.store.models import Incident, Meta, TimelineEntry
-from warroom.sync import references
+from warroom.sync import lww, references
 from warroom.sync.apply_base import Applier, Event, as_time, as_uuid, change, put
 
 
@@ -85,10 +85,15 @@ def _severity(session: Session, ev: Event) -> None:
 
 
 def _updated(session: Session, ev: Event) -> None:
-    values = {}
-    for field, (_old, new) in ev.need("changes").items():
-        values[field] = as_time(new) if field == "detected_at" else new
-    change(session, Incident, ev.incident(), updated_at=ev.at, **values)
+    """The last writer of each field wins; a value lost to an edit made at the same time
+    is kept on the timeline (see :mod:`warroom.sync.lww`)."""
+    sets, lost, last_edit = lww.resolve(session, ev)
+    values = {field: as_time(new) if field == "detected_at" else new for field, new in sets.items()}
+    row = change(session, Incident, ev.incident(), **values)
+    row.updated_at = last_edit
+    for entry_id, author, text, at, _field in lost:
+        put(session, TimelineEntry, entry_id, incident_id=row.id, kind=EntryKind.NOTE.value, text=text,
+            author=author, occurred_at=at, recorded_at=at, edited_at=None)
 
 
 def _members(session: Session, ev: Event) -> None:

@@ -301,7 +301,8 @@ def import_(store: Store, path: Path) -> Imported:
                                 f"{bundle.signer} signs with {devicekey.fingerprint(known.public_key)}")
         in_bundle = {(str(as_uuid(r["device_id"])), r["seq"]) for r in bundle.rows}
         for device, point in bundle.manifest["devices"].items():
-            if not isinstance(point, dict) or not point.get("signature") or (device, point.get("signed_seq")) in in_bundle:
+            if (not isinstance(point, dict) or not point.get("signature")
+                    or (device, point.get("signed_seq")) in in_bundle):
                 continue
             signed = session.scalar(select(JournalEvent.hash).where(JournalEvent.device_id == as_uuid(device),
                                                                     JournalEvent.seq == point.get("signed_seq")))

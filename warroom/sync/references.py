@@ -105,8 +105,8 @@ def settle(store: Store) -> list[str]:
             meta.value = str(number + 1)
             new = f"INC-{number}"
             text = renumbered_text(old, new)
-            entry = TimelineEntry(id=uuid.uuid5(incident.id, f"renumbered:{old}:{new}"), incident_id=incident.id, kind=EntryKind.NOTE.value, text=text,
-                                  author=tx.actor, occurred_at=tx.now, recorded_at=tx.now, edited_at=None)
+            entry = TimelineEntry(id=uuid.uuid5(incident.id, f"renumbered:{old}:{new}"), incident_id=incident.id,
+                                  kind=EntryKind.NOTE.value, text=text, author=tx.actor, occurred_at=tx.now, recorded_at=tx.now, edited_at=None)
             session.add(entry)
             incident.ref, incident.updated_at = new, tx.now
             tx.record("incident.renumbered", {"from": old, "to": new, "provisional": provisional(old, incident.id),

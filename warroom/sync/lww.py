@@ -1,0 +1,112 @@
+"""Two laptops change one field of an incident at the same time: the last writer
+wins by a hybrid logical clock, and the losing value is kept on the timeline.
+
+**The clock.** An edit (``incident.updated``) carries ``hlc``: microseconds since
+the epoch, the larger of the writer's own time and one more than the largest
+stamp of the incident's edits the writer had seen. So an edit made after seeing
+another always orders after it, even when the laptop's clock runs behind the
+other's; wall time alone (``at``) would let a slow clock's later edit lose to the
+one it replaced. Edits written before events carried a stamp order by their time.
+Ties are broken by (device, seq), so the order is total and the same everywhere.
+
+**The winner.** A field holds the value of the edit with the largest stamp among
+those that set it, whatever order they arrive in: an edit that arrives after a
+later-stamped one is recorded but does not change the field.
+
+**The loser, shown.** Two edits of a field conflict when the later-stamped one did
+not start from the other's value (its ``old`` is not the other's ``new``). The
+earlier-stamped edit's value is then kept in a timeline note, "Ravi changed the
+title at the same time: …", written by the applier of whichever of the two
+arrives second, with an id made from the losing event's id and the field, so every
+laptop writes the same note once.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from warroom.journal import lost_entry_id
+from warroom.store.models import JournalEvent
+
+KIND = "incident.updated"
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+#: How a field is named on the timeline.
+FIELD_NAMES = {"title": "the title", "category": "the category", "impact": "the impact",
+               "components": "the components", "commander": "the commander", "detected_at": "the detection time",
+               "customer_facing": "whether it is customer facing", "confidential": "whether it is confidential",
+               "exercise": "whether it is an exercise", "members": "the members"}
+
+
+def micros(when: datetime) -> int:
+    when = when.replace(tzinfo=timezone.utc) if when.tzinfo is None else when
+    delta = when - _EPOCH
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
+def _edits(session: Session, incident_id: uuid.UUID, skip: uuid.UUID | None = None) -> list[JournalEvent]:
+    return [row for row in session.scalars(select(JournalEvent).where(JournalEvent.incident_id == incident_id,
+                                                                      JournalEvent.kind == KIND))
+            if row.id != skip]
+
+
+def _stamp(payload: dict[str, Any], at: datetime) -> int:
+    value = payload.get("hlc")
+    return int(value) if isinstance(value, int) else micros(at)
+
+
+def next_stamp(session: Session, incident_id: uuid.UUID, now: datetime) -> int:
+    """The stamp of an edit written now, after every edit of the incident seen here."""
+    seen = [_stamp(json.loads(row.payload), row.at) for row in _edits(session, incident_id)]
+    return max([micros(now)] + [s + 1 for s in seen])
+
+
+def order(payload: dict[str, Any], at: datetime, device_id: uuid.UUID, seq: int) -> tuple[int, str, int]:
+    return (_stamp(payload, at), str(device_id), seq)
+
+
+def shown(value: Any) -> str:
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value) or "none"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
+
+
+def lost_text(actor: str, field: str, value: Any) -> str:
+    return f"{actor} changed {FIELD_NAMES.get(field, field)} at the same time: {shown(value)} (not kept)"
+
+
+def resolve(session: Session, ev) -> tuple[dict[str, Any], list[tuple[uuid.UUID, str, str, datetime, str]], datetime]:
+    """For an incident edit being applied: the fields it sets (those it wins), the
+    notes of values lost to a concurrent edit, as (entry id, author, text, time,
+    field), and the time of the last edit by the clock (the incident's ``updated_at``,
+    as the service that wrote that edit left it)."""
+    mine = order(ev.payload, ev.at, ev.device_id, ev.seq)
+    winners: dict[str, tuple[tuple, JournalEvent, list]] = {}
+    last = (mine, ev.at)
+    for row in _edits(session, ev.incident(), skip=ev.id):
+        payload = json.loads(row.payload)
+        key = order(payload, row.at, row.device_id, row.seq)
+        last = max(last, (key, row.at))
+        for field, pair in (payload.get("changes") or {}).items():
+            if field not in winners or key > winners[field][0]:
+                winners[field] = (key, row, pair)
+    sets: dict[str, Any] = {}
+    notes = []
+    for field, (old, new) in ev.need("changes").items():
+        top = winners.get(field)
+        if top is None or mine > top[0]:
+            sets[field] = new
+            if top is not None and old != top[2][1]:        # it replaced a value it had not seen
+                notes.append((lost_entry_id(top[1].id, field), top[1].actor, lost_text(top[1].actor, field,
+                                                                                      top[2][1]), top[1].at, field))
+        elif top[2][0] != new:                                # the later edit had not seen this one
+            notes.append((lost_entry_id(ev.id, field), ev.actor, lost_text(ev.actor, field, new), ev.at, field))
+    return sets, notes, last[1]
