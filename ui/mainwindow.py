@@ -19,6 +19,7 @@ from warroom.changes import Change, Seen
 from warroom.timefmt import TimeFormatter
 from ui.common.context import WindowContext
 from ui.delivery import ChannelStatus, DispatchRunner, dispatch_disabled_by_env
+from ui.sync_status import SyncRunner, SyncStatus
 from ui.incidents.actions import IncidentActions
 from ui.incidents.listview import LIST_WIDTH, incident_table
 from ui.lazy import incidents, outbox
@@ -154,6 +155,8 @@ class MainWindow(QMainWindow):
         self.channel_status.failed_clicked.connect(self.show_failed_deliveries)
         self.channel_status.channel_clicked.connect(self.open_channels)
         self.statusBar().addPermanentWidget(self.channel_status)
+        self.sync_status, self.sync_runner = SyncStatus(), None
+        self.statusBar().addPermanentWidget(self.sync_status)
         self.statusBar().addPermanentWidget(self.actor_label)
         self.statusBar().addPermanentWidget(self.db_label)
         build_menus(self)
@@ -222,6 +225,7 @@ class MainWindow(QMainWindow):
         QTimer.singleShot(300, self.refresh_channel_states)  # after the timeline shows
         if self.dispatch_enabled:
             QTimer.singleShot(DISPATCH_START_MS, self.start_dispatcher)
+            QTimer.singleShot(DISPATCH_START_MS, self.start_sync)
         self.quick.line.setFocus()
 
     @property
@@ -478,6 +482,17 @@ class MainWindow(QMainWindow):
             self.dispatcher.passed.connect(self._dispatch_passed)
         self.dispatcher.start()
         return self.dispatcher
+
+    def start_sync(self) -> SyncRunner | None:
+        """Sync with the team server in the background (the runner idles while there is none)."""
+        if self.store is None:
+            return None
+        if self.sync_runner is None:
+            self.sync_runner = SyncRunner(self.store, parent=self)
+            self.sync_runner.status.connect(self.sync_status.show_status)
+            self.sync_runner.pulled.connect(lambda _n: self.check_for_changes())
+        self.sync_runner.start()
+        return self.sync_runner
 
     def stop_dispatcher(self, timeout: float = 3.0) -> bool:
         if self.dispatcher is None:
@@ -768,6 +783,8 @@ class MainWindow(QMainWindow):
         self._poll.stop()
         self._channel_timer.stop()
         self.stop_dispatcher()
+        if self.sync_runner is not None:
+            self.sync_runner.stop()
         if self.remember_layout:
             self.save_layout()
         if not self.ops.wait(10_000):
