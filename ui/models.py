@@ -22,11 +22,6 @@ if TYPE_CHECKING:  # imported for real once the database is open (see ui.lazy)
     from warroom.services.timeline import EntryView, TimelineQuery
     from warroom.store import Store
 
-#: The colours of the window's palette (see :mod:`ui.common.palette`), by severity, status and entry kind.
-SEVERITY_COLORS = {s: palette.color(t) for s, t in palette.SEVERITIES.items()}
-STATUS_COLORS = {s: palette.color(t) for s, t in palette.STATUSES.items()}
-KIND_COLORS = {k: palette.color(t) for k, t in palette.KINDS.items()}
-
 #: Item data role carrying the row's id (an incident or entry UUID).
 IdRole = Qt.ItemDataRole.UserRole + 1
 
@@ -48,7 +43,8 @@ class IncidentListModel(QAbstractTableModel):
         self.clock = clock
         self._rows: list[IncidentView] = []
         self._bold = _bold()
-        self._sev_brushes = {s: QBrush(c) for s, c in SEVERITY_COLORS.items()}
+        # The palette's colours, light or dark as the desktop is when the model is made.
+        self._sev_brushes = {s: palette.brush(t) for s, t in palette.SEVERITIES.items()}
         self._white = QBrush(QColor(palette.ON_TONE))
         self._muted = palette.brush(palette.Tone.MUTED)
 
@@ -157,7 +153,7 @@ class TimelineModel(QAbstractTableModel):
         self._pages: OrderedDict[int, list[tuple]] = OrderedDict()
         self._tail: uuid.UUID | None = None
         self._bold = _bold()
-        self._kind_brushes = {k: QBrush(c) for k, c in KIND_COLORS.items()}
+        self._kind_brushes = {k: palette.brush(t) for k, t in palette.KINDS.items()}
         self.COLUMNS = ("UTC", f"Local ({local.zone_label()})", "Kind", "Author", "Entry")
 
     @property

@@ -90,15 +90,15 @@ def ordered(rows: list[DeliveryView]) -> list[DeliveryView]:
     return sorted(rows, key=lambda d: (attention(d), -d.created_at.timestamp(), str(d.id)))
 
 
-def state_color(d: DeliveryView) -> QColor | None:
-    """The State column's colour: a plain queued delivery has none."""
+def state_tone(d: DeliveryView) -> Tone | None:
+    """The State column's tone: a plain queued delivery has none."""
     if d.state == "queued":
         if d.leased:
-            return palette.color(palette.DELIVERY_STATES["sending"])
-        return palette.color(palette.CHANNEL_STATES["retrying"]) if d.attempts else None
+            return palette.DELIVERY_STATES["sending"]
+        return palette.CHANNEL_STATES["retrying"] if d.attempts else None
     if d.state == "simulated":
-        return palette.color(Tone.TEAL)
-    return palette.color(palette.state_tone(d.state))
+        return Tone.TEAL
+    return palette.state_tone(d.state)
 
 
 def target_text(d: DeliveryView) -> str:
@@ -107,9 +107,6 @@ def target_text(d: DeliveryView) -> str:
     return d.address or d.recipient or "whole channel"
 
 
-def _faded(d: DeliveryView) -> QColor | None:
-    """Cancelled and failed-over deliveries read quietly."""
-    return palette.color(Tone.MUTED) if d.state in ("cancelled", "failed_over") else None
 
 
 def _bold() -> QFont:
@@ -134,8 +131,17 @@ class DeliveryModel(RowTableModel):
         self.clock = clock
         self.local = local
         bold, italic = _bold(), _italic()
-        muted = palette.color(Tone.MUTED)
-        bad = palette.color(Tone.BAD)
+        # The palette's colours, light or dark as the desktop is when the model is made.
+        tones = {tone: palette.color(tone) for tone in Tone}
+        muted, bad = tones[Tone.MUTED], tones[Tone.BAD]
+
+        def state_color(d: DeliveryView) -> QColor | None:
+            tone = state_tone(d)
+            return None if tone is None else tones[tone]
+
+        def faded(d: DeliveryView) -> QColor | None:
+            """Cancelled and failed-over deliveries read quietly."""
+            return muted if d.state in ("cancelled", "failed_over") else None
 
         def about(d: DeliveryView) -> str:
             return plain_tip(f"{d.subject}\n{d.channel} → {target_text(d)}")
@@ -151,14 +157,14 @@ class DeliveryModel(RowTableModel):
         columns = [
             Column("State", state_text, color=state_color, tip=state_tip,
                    font=lambda d: bold if d.state == "failed" else italic if d.state == "simulated" else None),
-            Column("Channel", lambda d: d.channel, color=_faded, tip=about),
-            Column("Audience", lambda d: d.audience, color=_faded, tip=about),
+            Column("Channel", lambda d: d.channel, color=faded, tip=about),
+            Column("Audience", lambda d: d.audience, color=faded, tip=about),
             Column("To", target_text, tip=about,
                    header_tip="The stakeholder and address, or the whole channel (Slack, Teams, a status page)",
-                   color=lambda d: muted if not (d.recipient or d.address) else _faded(d)),
+                   color=lambda d: muted if not (d.recipient or d.address) else faded(d)),
             Column("Tries", lambda d: str(d.attempts), header_tip="Attempts made so far", right=True,
-                   color=_faded, tip=about, sort=lambda d: d.attempts),
-            Column("Next attempt", lambda d: "", color=_faded,
+                   color=faded, tip=about, sort=lambda d: d.attempts),
+            Column("Next attempt", lambda d: "", color=faded,
                    header_tip="When a queued delivery is tried next (back-off, the vendor's Retry-After, "
                               "an open breaker)",
                    tip=lambda d: f"Next attempt {self.local.full(d.next_attempt_at)}" if d.state == "queued"
@@ -168,7 +174,7 @@ class DeliveryModel(RowTableModel):
                    # a vendor's words: an error page may be HTML
                    tip=lambda d: plain_tip(d.last_error) if d.last_error else about(d)),
             Column("Delivered", lambda d: self.local.stamp(d.delivered_at) if d.delivered_at else "",
-                   color=_faded, tip=lambda d: self.local.full(d.delivered_at) if d.delivered_at else about(d)),
+                   color=faded, tip=lambda d: self.local.full(d.delivered_at) if d.delivered_at else about(d)),
         ]
         super().__init__(columns, parent, key=lambda d: d.id)
 
