@@ -29,7 +29,7 @@ bench: $(STAMP)
 SHOT_VIEWS := timeline updates reviews deliveries templates stakeholders declare matrix channels
 SHOT_SIZES := 1500x900 1280x720
 screenshot: $(STAMP)
-	rm -f .bench/screenshot.db*
+	rm -rf .bench/screenshot.db*
 	mkdir -p .bench docs/screenshots
 	WARROOM_DB=.bench/screenshot.db $(BIN)/warroom-cli demo
 	# A commander in Berlin: the local column differs from UTC, as it would for most users.
