@@ -29,15 +29,20 @@ bench: $(STAMP)
 SHOT_VIEWS := timeline updates reviews deliveries templates stakeholders declare matrix channels
 SHOT_SIZES := 1500x900 1280x720
 screenshot: $(STAMP)
-	rm -f .bench/screenshot.db*
+	rm -rf .bench/screenshot.db*
 	mkdir -p .bench docs/screenshots
 	WARROOM_DB=.bench/screenshot.db $(BIN)/warroom-cli demo
 	# A commander in Berlin: the local column differs from UTC, as it would for most users.
 	WARROOM_DB=.bench/screenshot.db WARROOM_USER="Dana Okafor" $(BIN)/warroom-cli audience set customers --timezone America/New_York
 	WARROOM_DB=.bench/screenshot.db WARROOM_USER="Dana Okafor" $(BIN)/warroom-cli draft compose INC-1 --audience executives,employees,customers
 	WARROOM_DB=.bench/screenshot.db WARROOM_USER="Dana Okafor" $(BIN)/warroom-cli dispatch --once
+	# The customers' new draft waits for its reviews: the Reviews view is seen by the comms reviewer it waits for.
+	WARROOM_DB=.bench/screenshot.db WARROOM_USER="Dana Okafor" $(BIN)/warroom-cli draft submit "$$(WARROOM_DB=.bench/screenshot.db \
+		WARROOM_USER="Dana Okafor" $(BIN)/warroom-cli draft list INC-1 --json | $(BIN)/python -c \
+		'import json, sys; print([d["id"] for d in json.load(sys.stdin) if d["audience"] == "customers" and d["state"] == "draft"][-1])')"
 	for size in $(SHOT_SIZES); do for view in $(SHOT_VIEWS); do \
-		QT_QPA_PLATFORM=offscreen TZ=Europe/Berlin LANG=en_GB.UTF-8 WARROOM_DB=.bench/screenshot.db WARROOM_USER="Dana Okafor" \
+		who="Dana Okafor"; [ $$view = reviews ] && who="Mia Lindqvist"; \
+		QT_QPA_PLATFORM=offscreen TZ=Europe/Berlin LANG=en_GB.UTF-8 WARROOM_DB=.bench/screenshot.db WARROOM_USER="$$who" \
 			$(BIN)/warroom --screenshot docs/screenshots/$$size/$$view.png --view $$view --size $$size || exit 1; \
 	done; done
 	cp docs/screenshots/1500x900/timeline.png docs/screenshot.png

@@ -376,6 +376,7 @@ class ChannelsDialog(QDialog):
 
         keep = select or (self.selected().name if self.selected() else None)
         self.model.set_rows(channels.list_channels(self.store))
+        self._fit_kind()
         empty = self.model.rowCount() == 0
         self.hint.setVisible(empty)
         self.table.setVisible(not empty)
@@ -385,6 +386,21 @@ class ChannelsDialog(QDialog):
         if row is not None:
             self.table.setCurrentIndex(self.model.index(row, 0))
         self._update_buttons()
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        super().resizeEvent(event)
+        self._fit_kind()
+
+    def _fit_kind(self) -> None:
+        """The Kind column as wide as its longest label (up to half the table): the
+        last error, often empty, gives way rather than the kind being cut."""
+        metrics = self.table.fontMetrics()
+        texts = [self.model.cell_text(r, ChannelModel.KIND) for r in range(self.model.rowCount())]
+        if texts:
+            wanted = max(metrics.horizontalAdvance(t) for t in texts) + 18
+            room = max(self.table.viewport().width(), self.width()) // 2
+            self.table.setColumnWidth(ChannelModel.KIND, max(self.table.columnWidth(ChannelModel.KIND),
+                                                             min(wanted, room)))
 
     def selected(self) -> ChannelView | None:
         index = self.table.currentIndex()

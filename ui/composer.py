@@ -10,6 +10,8 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
 from warroom.errors import WarroomError
+from warroom.timefmt import TimeFormatter
+from ui.common import palette
 from ui.draft_column import FINAL_STATES, AudiencePane, DraftColumn
 from ui.qt import (
     QApplication,
@@ -47,9 +49,11 @@ class ComposerView(QWidget):
     status_message = Signal(str)
     changed = Signal()
 
-    def __init__(self, ops: Operations, actor: str, parent=None) -> None:
+    def __init__(self, ops: Operations, actor: str, parent=None, *, local: TimeFormatter | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("composer")
+        #: How times read (the window's: the locale's clock and the local zone).
+        self.local = local or TimeFormatter()
         self.ops = ops
         self.actor = actor
         self.store: Store | None = None
@@ -84,7 +88,7 @@ class ComposerView(QWidget):
         self.compose_button.clicked.connect(self.compose)
         self.message = QLabel()
         self.message.setObjectName("composerMessage")
-        self.message.setStyleSheet("color:#c62828;")
+        self.message.setStyleSheet(palette.error_style())
         self.etr_by.setMinimumWidth(160)
         self.message.setWordWrap(True)
         self.message.hide()
@@ -214,7 +218,7 @@ class ComposerView(QWidget):
     def _pane(self, audience: str) -> AudiencePane:
         pane = self.panes.get(audience)
         if pane is None:
-            pane = AudiencePane(audience, self.strip)
+            pane = AudiencePane(audience, self.strip, local=self.local)
             pane.chosen.connect(lambda draft_id, pane=pane: self._choose(pane, draft_id))
             self.strip_layout.addWidget(pane, 1)
             pane.show()
@@ -228,7 +232,8 @@ class ComposerView(QWidget):
         pane = self._pane(view.audience)
         col = DraftColumn(view, external=self._audiences.get(view.audience, True),
                           status=self.incident.status.value if self.incident else "investigating",
-                          lint_config=self._lint_config, save=self._save_column, parent=pane.stack)
+                          lint_config=self._lint_config, save=self._save_column, local=self.local,
+                          parent=pane.stack)
         col.submit_requested.connect(self._submit_column)
         col.publish_requested.connect(self._publish_column)
         col.retract_requested.connect(self._retract_column)

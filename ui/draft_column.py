@@ -7,7 +7,12 @@ from __future__ import annotations
 from datetime import timezone
 from typing import TYPE_CHECKING
 
+from babel.dates import get_time_format
+
 from warroom.errors import WarroomError
+from warroom.timefmt import TimeFormatter, utc_formatter
+from ui.common import palette
+from ui.common.palette import Tone
 from ui.editors import FIELD_LABELS, ChannelEditor, FindingsList, Preview, underline
 from ui.qt import (
     plain_tip,
@@ -33,13 +38,6 @@ if TYPE_CHECKING:
 AUTOSAVE_MS = 1200
 LINT_MS = 200
 
-#: How each state reads in a column's header, and its colours (text, background).
-_STATE_LOOK = {
-    "draft": ("#37474f", "#eceff1"), "changes_requested": ("#ffffff", "#ef6c00"),
-    "in_review": ("#ffffff", "#1565c0"), "approved": ("#ffffff", "#2e7d32"), "overridden": ("#ffffff", "#6a1b9a"),
-    "disputed": ("#ffffff", "#ef6c00"), "published": ("#ffffff", "#2e7d32"), "retracted": ("#ffffff", "#c62828"),
-    "withdrawn": ("#ffffff", "#616161"),
-}
 _KINDS = {"correction": "correction", "retraction": "retraction notice"}
 _FINAL = FINAL_STATES = ("published", "retracted", "withdrawn")
 HISTORY_NOTE = "An earlier update, shown for reading: the current one is first in this audience's list."
@@ -55,17 +53,21 @@ def _plain_label(name: str) -> QLabel:
     return label
 
 
-def _utc(when, *, same_day_as=None) -> str:
-    """``14:05 UTC, 4 Dec`` (the date left out when it is ``same_day_as``'s)."""
+def moment_text(local: TimeFormatter, when, *, same_day_as=None) -> str:
+    """A moment as a column says it, in the locale's clock (24-hour where the locale
+    uses it): ``14:05 UTC, 4 Dec``, the date left out when it is ``same_day_as``'s,
+    and the local time beside it where the local zone is not UTC: ``14:05 UTC (15:05 CET)``."""
     if when is None:
         return ""
-    if when.tzinfo is not None:
-        when = when.astimezone(timezone.utc)
-    if same_day_as is not None:
-        other = same_day_as.astimezone(timezone.utc) if same_day_as.tzinfo is not None else same_day_as
-        if other.date() == when.date():
-            return f"{when:%H:%M} UTC"
-    return f"{when:%H:%M} UTC, {when.day} {when:%b}"
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    pattern = get_time_format("short", locale=local.locale)
+    text = f"{pattern.apply(when.astimezone(timezone.utc), local.locale)} UTC"
+    if same_day_as is None or same_day_as.astimezone(timezone.utc).date() != when.astimezone(timezone.utc).date():
+        text += f", {utc_formatter(str(local.locale)).day(when)}"
+    if not local.is_utc:
+        text += f" ({pattern.apply(when.astimezone(local.zone), local.locale)} {local.zone_label(when)})"
+    return text
 
 
 class DraftColumn(QFrame):
@@ -78,8 +80,11 @@ class DraftColumn(QFrame):
     retract_requested = Signal(object)  # DraftColumn
     correct_requested = Signal(object)  # DraftColumn
 
-    def __init__(self, view: DraftView, *, external: bool, status: str, lint_config, save, parent=None) -> None:
+    def __init__(self, view: DraftView, *, external: bool, status: str, lint_config, save,
+                 local: TimeFormatter | None = None, parent=None) -> None:
         super().__init__(parent)
+        #: How times read: the locale's clock, in UTC and the local zone.
+        self.local = local or TimeFormatter()
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self.setObjectName(f"draft-{view.audience}")
         self.view = view
@@ -101,7 +106,7 @@ class DraftColumn(QFrame):
         self.state_label = _plain_label("draftState")
         self.blocked_label = _plain_label("draftBlocked")
         self.blocked_label.setText("Blocked by the linter: change the words marked in red.")
-        self.blocked_label.setStyleSheet("color:#c62828; font-weight:bold;")
+        self.blocked_label.setStyleSheet(palette.text_style(Tone.BAD, bold=True))
         self.blocked_label.setWordWrap(True)
         self.blocked_label.hide()
         self.header = _plain_label("draftHeader")
@@ -118,7 +123,7 @@ class DraftColumn(QFrame):
         self.findings.jump_field.connect(self._select)
         self.error = _plain_label("columnError")
         self.error.setWordWrap(True)
-        self.error.setStyleSheet("color:#c62828;")
+        self.error.setStyleSheet(palette.error_style())
         self.error.hide()
         self.submit_button = QPushButton("Submit for review")
         self.submit_button.setObjectName("submitButton")
@@ -139,7 +144,7 @@ class DraftColumn(QFrame):
         top.addWidget(self.state_label)
         top.addStretch(1)
         self.saved_label = _plain_label("draftSaved")
-        self.saved_label.setStyleSheet("color:#616161;")
+        self.saved_label.setStyleSheet(f"color:{palette.hex_color(Tone.MUTED, self.palette())};")
         top.addWidget(self.saved_label)
         actions = QHBoxLayout()
         actions.addStretch(1)
@@ -202,7 +207,7 @@ class DraftColumn(QFrame):
 
         texts = self.editor.texts()
         v = self.view
-        when = (f"(next update time as published: {_utc(v.next_update_at)})"
+        when = (f"(next update time as published: {moment_text(self.local, v.next_update_at)})"
                 if v.state in _FINAL and v.next_update_at is not None else None)
         self.preview.show_texts(texts["long"], texts["short"], texts["chat"], next_update=when)
         flags = wording.judge(texts, external=self.external, status=self.status, config=self.lint_config)
@@ -337,9 +342,9 @@ class DraftColumn(QFrame):
         v = self.view
         self.audience_label.setText(v.audience.capitalize())
         state = v.state.replace("_", " ")
-        fg, bg = _STATE_LOOK.get(v.state, ("#37474f", "#eceff1"))
         self.state_label.setText(state.upper() if v.state in ("retracted", "withdrawn") else state)
-        self.state_label.setStyleSheet(f"color:{fg}; background:{bg}; border-radius:3px; padding:1px 6px;"
+        self.state_label.setStyleSheet(palette.chip_style(palette.DRAFT_STATES.get(v.state))
+                                       + " border-radius:3px; padding:1px 6px;"
                                        + (" font-weight:bold;" if v.state == "retracted" else ""))
         self.blocked_label.setVisible(self.blocking)
         if self._autosave.isActive():
@@ -355,19 +360,19 @@ class DraftColumn(QFrame):
         self.header.setToolTip(plain_tip(f"Revision {v.revision} by {v.author}"))
         note = ""
         if v.state == "retracted":
-            note = (f"Retracted {_utc(v.retracted_at)} by {v.retracted_by or 'someone'}: "
+            note = (f"Retracted {moment_text(self.local, v.retracted_at)} by {v.retracted_by or 'someone'}: "
                     f"{v.retract_reason or 'no reason given'}")
         elif v.state == "published":
-            note = f"Published {_utc(v.published_at)}"
+            note = f"Published {moment_text(self.local, v.published_at)}"
             if v.next_update_at is not None:
-                note += f" · next update due {_utc(v.next_update_at, same_day_as=v.published_at)}"
+                note += f" · next update due {moment_text(self.local, v.next_update_at, same_day_as=v.published_at)}"
         elif self.history:
             note = HISTORY_NOTE
         elif self.allowed is not None and not self.allowed.can_edit and v.state not in _FINAL:
             note = self.allowed.why_not_edit or ""
         self.note.setText(note)
         self.note.setVisible(bool(note))
-        self.note.setStyleSheet("color:#c62828;" if v.state == "retracted" else "")
+        self.note.setStyleSheet(palette.error_style() if v.state == "retracted" else "")
 
     # -- steps -------------------------------------------------------------------
 
@@ -404,12 +409,12 @@ def current_of(views: list[DraftView]) -> DraftView | None:
     return views[-1] if views else None
 
 
-def history_text(view: DraftView) -> str:
+def history_text(view: DraftView, local: TimeFormatter | None = None) -> str:
     """One earlier update in the history list: when, what became of it, its title."""
     when = view.published_at or view.updated_at
     kind = f"{_KINDS[view.kind]} · " if view.kind in _KINDS else ""
     title = view.title or view.subject or "(no title)"
-    return f"{_utc(when)} · {kind}{view.state.replace('_', ' ')} · {title}"
+    return f"{moment_text(local or TimeFormatter(), when)} · {kind}{view.state.replace('_', ' ')} · {title}"
 
 
 class AudiencePane(QFrame):
@@ -419,9 +424,10 @@ class AudiencePane(QFrame):
 
     chosen = Signal(object)  # uuid.UUID | None
 
-    def __init__(self, audience: str, parent=None) -> None:
+    def __init__(self, audience: str, parent=None, *, local: TimeFormatter | None = None) -> None:
         super().__init__(parent)
         self.setObjectName(f"pane-{audience}")
+        self.local = local or TimeFormatter()
         self.audience = audience
         #: Every draft of the audience, oldest first.
         self.views: list[DraftView] = []
@@ -464,7 +470,7 @@ class AudiencePane(QFrame):
             items.append((f"Current · {current.state.replace('_', ' ')}"
                           + (f" · {len(earlier)} earlier update{'s' if len(earlier) != 1 else ''}"
                              if earlier else " · no earlier update"), None))
-        items += [(history_text(view), view.id) for view in earlier]
+        items += [(history_text(view, self.local), view.id) for view in earlier]
         self.history.blockSignals(True)
         if items != [(self.history.itemText(i), self.history.itemData(i)) for i in range(self.history.count())]:
             self.history.clear()  # only when something changed: a list being read stays open

@@ -57,7 +57,7 @@ class PlaceholderHighlighter(QSyntaxHighlighter):
         self.fmt = QTextCharFormat()
         self.fmt.setForeground(palette.color(Tone.INFO))
         self.fmt.setFontWeight(QFont.Weight.DemiBold)
-        self.fmt.setBackground(QColor("#e3f2fd"))
+        self.fmt.setBackground(QColor(palette.surface("highlight")))
 
     def highlightBlock(self, text: str) -> None:
         for m in _PLACEHOLDER.finditer(text):
@@ -231,7 +231,7 @@ class ChannelEditor(QWidget):
 
     @staticmethod
     def _style(widget) -> None:
-        rules = ["background:#f3f3f3;"] if widget.isReadOnly() else []
+        rules = [f"background:{palette.surface('readonly')};"] if widget.isReadOnly() else []
         lint = widget.property("lint")
         if lint:
             rules.append(f"border:2px solid {palette.hex_color(Tone.BAD if lint == 'blocking' else Tone.WARN)};")

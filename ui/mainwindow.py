@@ -333,7 +333,7 @@ class MainWindow(QMainWindow):
         if self._composer is None:
             from ui.composer import ComposerView
 
-            view = ComposerView(self.ops, self.actor)
+            view = ComposerView(self.ops, self.actor, local=self.local)
             view.status_message.connect(self._say)
             self.composer_page.layout().addWidget(view)
             view.show()   # added to a page that may already be on screen

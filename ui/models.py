@@ -12,37 +12,15 @@ from collections import OrderedDict
 from typing import TYPE_CHECKING
 
 from warroom.clock import Clock
-from warroom.domain import EntryKind, Severity, Status
+from warroom.domain import EntryKind
 from warroom.timefmt import TimeFormatter, age_text
+from ui.common import palette
 from ui.qt import QAbstractTableModel, QBrush, QColor, QFont, QModelIndex, Qt, plain_tip
 
 if TYPE_CHECKING:  # imported for real once the database is open (see ui.lazy)
     from warroom.services.incidents import IncidentView
     from warroom.services.timeline import EntryView, TimelineQuery
     from warroom.store import Store
-
-SEVERITY_COLORS = {
-    Severity.SEV1: QColor("#c62828"),
-    Severity.SEV2: QColor("#ef6c00"),
-    Severity.SEV3: QColor("#f9a825"),
-    Severity.SEV4: QColor("#607d8b"),
-}
-STATUS_COLORS = {
-    Status.INVESTIGATING: QColor("#c62828"),
-    Status.IDENTIFIED: QColor("#ef6c00"),
-    Status.MITIGATED: QColor("#f9a825"),
-    Status.MONITORING: QColor("#1565c0"),
-    Status.RESOLVED: QColor("#2e7d32"),
-}
-KIND_COLORS = {
-    EntryKind.STATUS_CHANGE: QColor("#1565c0"),
-    EntryKind.SEVERITY_CHANGE: QColor("#c62828"),
-    EntryKind.DECISION: QColor("#6a1b9a"),
-    EntryKind.ACTION: QColor("#2e7d32"),
-    EntryKind.EXTERNAL: QColor("#795548"),
-    EntryKind.PUBLISHED: QColor("#00838f"),
-    EntryKind.DELIVERY: QColor("#e65100"),
-}
 
 #: Item data role carrying the row's id (an incident or entry UUID).
 IdRole = Qt.ItemDataRole.UserRole + 1
@@ -65,9 +43,10 @@ class IncidentListModel(QAbstractTableModel):
         self.clock = clock
         self._rows: list[IncidentView] = []
         self._bold = _bold()
-        self._sev_brushes = {s: QBrush(c) for s, c in SEVERITY_COLORS.items()}
-        self._white = QBrush(QColor("white"))
-        self._muted = QBrush(QColor("#8a8a8a"))
+        # The palette's colours, light or dark as the desktop is when the model is made.
+        self._sev_brushes = {s: palette.brush(t) for s, t in palette.SEVERITIES.items()}
+        self._white = QBrush(QColor(palette.ON_TONE))
+        self._muted = palette.brush(palette.Tone.MUTED)
 
     def set_incidents(self, rows: list[IncidentView]) -> None:
         if [r.id for r in rows] == [r.id for r in self._rows]:
@@ -174,7 +153,7 @@ class TimelineModel(QAbstractTableModel):
         self._pages: OrderedDict[int, list[tuple]] = OrderedDict()
         self._tail: uuid.UUID | None = None
         self._bold = _bold()
-        self._kind_brushes = {k: QBrush(c) for k, c in KIND_COLORS.items()}
+        self._kind_brushes = {k: palette.brush(t) for k, t in palette.KINDS.items()}
         self.COLUMNS = ("UTC", f"Local ({local.zone_label()})", "Kind", "Author", "Entry")
 
     @property

@@ -16,10 +16,11 @@ from typing import TYPE_CHECKING
 
 from warroom.errors import WarroomError
 from warroom.timefmt import TimeFormatter, age_text, clock_text
+from ui.common import palette
+from ui.common.palette import Tone
+from ui.common.tables import Column, RowTableModel, fixed_rows
 from ui.qt import (
     plain_tip,
-    QAbstractTableModel,
-    QBrush,
     QColor,
     QComboBox,
     QFont,
@@ -45,9 +46,6 @@ if TYPE_CHECKING:
     from warroom.store import Store
     from ui.ops import Operations
 
-#: The delivery's id, on every cell.
-DeliveryIdRole = Qt.ItemDataRole.UserRole + 4
-
 STATE_LABELS = {
     "queued": "queued",
     "delivered": "delivered",
@@ -55,15 +53,6 @@ STATE_LABELS = {
     "cancelled": "cancelled",
     "failed_over": "failed over",
     "simulated": "would have been sent",
-}
-STATE_COLORS = {
-    "delivered": QColor("#2e7d32"),
-    "simulated": QColor("#00838f"),
-    "failed": QColor("#c62828"),
-    "retrying": QColor("#ef6c00"),
-    "sending": QColor("#1565c0"),
-    "cancelled": QColor("#8a8a8a"),
-    "failed_over": QColor("#8a8a8a"),
 }
 #: The filter above the table: label -> states shown (None: all).
 FILTERS = (
@@ -101,10 +90,15 @@ def ordered(rows: list[DeliveryView]) -> list[DeliveryView]:
     return sorted(rows, key=lambda d: (attention(d), -d.created_at.timestamp(), str(d.id)))
 
 
-def _color_key(d: DeliveryView) -> str | None:
+def state_tone(d: DeliveryView) -> Tone | None:
+    """The State column's tone: a plain queued delivery has none."""
     if d.state == "queued":
-        return "sending" if d.leased else ("retrying" if d.attempts else None)
-    return d.state
+        if d.leased:
+            return palette.DELIVERY_STATES["sending"]
+        return palette.CHANNEL_STATES["retrying"] if d.attempts else None
+    if d.state == "simulated":
+        return Tone.TEAL
+    return palette.state_tone(d.state)
 
 
 def target_text(d: DeliveryView) -> str:
@@ -113,56 +107,94 @@ def target_text(d: DeliveryView) -> str:
     return d.address or d.recipient or "whole channel"
 
 
-class DeliveryModel(QAbstractTableModel):
+
+
+def _bold() -> QFont:
+    font = QFont()
+    font.setBold(True)
+    return font
+
+
+def _italic() -> QFont:
+    font = QFont()
+    font.setItalic(True)
+    return font
+
+
+class DeliveryModel(RowTableModel):
     """One incident's deliveries, in the order given (see :func:`ordered`). Texts are made when rows are set;
     only the countdown to the next attempt is computed as it is shown."""
 
-    COLUMNS = ("State", "Channel", "Audience", "To", "Tries", "Next attempt", "Last error", "Delivered")
     STATE, CHANNEL, AUDIENCE, TO, TRIES, NEXT, ERROR, DELIVERED = range(8)
 
     def __init__(self, clock: Clock, local: TimeFormatter, parent=None) -> None:
-        super().__init__(parent)
         self.clock = clock
         self.local = local
-        self._rows: list[DeliveryView] = []
-        self._cells: list[tuple[str, ...]] = []
-        self._brushes = {k: QBrush(c) for k, c in STATE_COLORS.items()}
-        self._muted = QBrush(QColor("#8a8a8a"))
-        self._bold = QFont()
-        self._bold.setBold(True)
-        self._italic = QFont()
-        self._italic.setItalic(True)
+        bold, italic = _bold(), _italic()
+        # The palette's colours, light or dark as the desktop is when the model is made.
+        tones = {tone: palette.color(tone) for tone in Tone}
+        muted, bad = tones[Tone.MUTED], tones[Tone.BAD]
 
-    def set_rows(self, rows: list[DeliveryView]) -> None:
-        rows = list(rows)
-        if [r.id for r in rows] == [r.id for r in self._rows]:
-            self._rows = rows
-            self._cells = [self._texts(r) for r in rows]
-            if rows:
-                self.dataChanged.emit(self.index(0, 0), self.index(len(rows) - 1, len(self.COLUMNS) - 1))
+        def state_color(d: DeliveryView) -> QColor | None:
+            tone = state_tone(d)
+            return None if tone is None else tones[tone]
+
+        def faded(d: DeliveryView) -> QColor | None:
+            """Cancelled and failed-over deliveries read quietly."""
+            return muted if d.state in ("cancelled", "failed_over") else None
+
+        def about(d: DeliveryView) -> str:
+            return plain_tip(f"{d.subject}\n{d.channel} → {target_text(d)}")
+
+        def state_tip(d: DeliveryView) -> str:
+            if d.state == "queued" and d.attempts and not d.leased:
+                return (f"{d.attempts} attempt{'s' if d.attempts != 1 else ''} failed; "
+                        f"attempt {d.attempts + 1} is {self.next_text(d)}")
+            if d.state == "simulated":
+                return "An exercise incident: nothing left this machine; the detail shows what would have been sent."
+            return about(d)
+
+        columns = [
+            Column("State", state_text, color=state_color, tip=state_tip,
+                   font=lambda d: bold if d.state == "failed" else italic if d.state == "simulated" else None),
+            Column("Channel", lambda d: d.channel, color=faded, tip=about),
+            Column("Audience", lambda d: d.audience, color=faded, tip=about),
+            Column("To", target_text, tip=about,
+                   header_tip="The stakeholder and address, or the whole channel (Slack, Teams, a status page)",
+                   color=lambda d: muted if not (d.recipient or d.address) else faded(d)),
+            Column("Tries", lambda d: str(d.attempts), header_tip="Attempts made so far", right=True,
+                   color=faded, tip=about, sort=lambda d: d.attempts),
+            Column("Next attempt", lambda d: "", color=faded,
+                   header_tip="When a queued delivery is tried next (back-off, the vendor's Retry-After, "
+                              "an open breaker)",
+                   tip=lambda d: f"Next attempt {self.local.full(d.next_attempt_at)}" if d.state == "queued"
+                   else about(d)),
+            Column("Last error", lambda d: (d.last_error or "").replace("\n", " "),
+                   color=lambda d: bad if d.state == "failed" else muted,
+                   # a vendor's words: an error page may be HTML
+                   tip=lambda d: plain_tip(d.last_error) if d.last_error else about(d)),
+            Column("Delivered", lambda d: self.local.stamp(d.delivered_at) if d.delivered_at else "",
+                   color=faded, tip=lambda d: self.local.full(d.delivered_at) if d.delivered_at else about(d)),
+        ]
+        super().__init__(columns, parent, key=lambda d: d.id)
+
+    @property
+    def COLUMNS(self) -> tuple[str, ...]:  # noqa: N802 (the column titles, as the other models name them)
+        return tuple(c.title for c in self.columns)
+
+    def set_rows(self, rows, columns=None) -> None:
+        """The same deliveries again (states moved on) are updated in place: the
+        selection and the scroll position stay."""
+        if columns is None and self.update_rows(rows):
             return
-        self.beginResetModel()
-        self._rows = rows
-        self._cells = [self._texts(r) for r in rows]
-        self.endResetModel()
-
-    def _texts(self, d: DeliveryView) -> tuple[str, ...]:
-        error = (d.last_error or "").replace("\n", " ")
-        return (state_text(d), d.channel, d.audience, target_text(d), str(d.attempts), "", error,
-                self.local.stamp(d.delivered_at) if d.delivered_at else "")
+        super().set_rows(rows, columns)
 
     def delivery(self, row: int) -> DeliveryView | None:
-        return self._rows[row] if 0 <= row < len(self._rows) else None
-
-    def row_of(self, delivery_id: uuid.UUID) -> int | None:
-        for i, r in enumerate(self._rows):
-            if r.id == delivery_id:
-                return i
-        return None
+        return self.row(row)
 
     def by_id(self, delivery_id: uuid.UUID) -> DeliveryView | None:
         row = self.row_of(delivery_id)
-        return None if row is None else self._rows[row]
+        return None if row is None else self.row(row)
 
     def next_text(self, d: DeliveryView) -> str:
         if d.state != "queued":
@@ -179,74 +211,13 @@ class DeliveryModel(QAbstractTableModel):
 
     def tick(self) -> None:
         """Time moved on: the countdowns change."""
-        if self._rows:
-            self.dataChanged.emit(self.index(0, self.NEXT), self.index(len(self._rows) - 1, self.NEXT),
-                                  [Qt.ItemDataRole.DisplayRole])
-
-    def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: QModelIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.COLUMNS)
-
-    def headerData(self, section: int, orientation, role: int = Qt.ItemDataRole.DisplayRole):
-        if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(self.COLUMNS):
-            return None
-        if role == Qt.ItemDataRole.DisplayRole:
-            return self.COLUMNS[section]
-        if role == Qt.ItemDataRole.ToolTipRole:
-            if section == self.TRIES:
-                return "Attempts made so far"
-            if section == self.NEXT:
-                return "When a queued delivery is tried next (back-off, the vendor's Retry-After, an open breaker)"
-            if section == self.TO:
-                return "The stakeholder and address, or the whole channel (Slack, Teams, a status page)"
-        return None
+        self.refresh_column(self.NEXT, [Qt.ItemDataRole.DisplayRole])
 
     def data(self, index: QModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
-            return None
-        d = self._rows[index.row()]
-        col = index.column()
-        if role == Qt.ItemDataRole.DisplayRole:
-            if col == self.NEXT:
-                return self.next_text(d)
-            return self._cells[index.row()][col]
-        if role == Qt.ItemDataRole.ForegroundRole:
-            if col == self.STATE:
-                key = _color_key(d)
-                return self._brushes.get(key) if key else None
-            if col == self.ERROR:
-                return self._brushes["failed"] if d.state == "failed" else self._muted
-            if col == self.TO and not (d.recipient or d.address):
-                return self._muted
-            if d.state in ("cancelled", "failed_over"):
-                return self._muted
-            return None
-        if role == Qt.ItemDataRole.FontRole:
-            if col == self.STATE and d.state == "failed":
-                return self._bold
-            if col == self.STATE and d.state == "simulated":
-                return self._italic
-            return None
-        if role == Qt.ItemDataRole.TextAlignmentRole and col == self.TRIES:
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        if role == Qt.ItemDataRole.ToolTipRole:
-            if col == self.ERROR and d.last_error:
-                return plain_tip(d.last_error)  # a vendor's words: an error page may be HTML
-            if col == self.STATE and d.state == "queued" and d.attempts and not d.leased:
-                return (f"{d.attempts} attempt{'s' if d.attempts != 1 else ''} failed; "
-                        f"attempt {d.attempts + 1} is {self.next_text(d)}")
-            if col == self.DELIVERED and d.delivered_at:
-                return self.local.full(d.delivered_at)
-            if col == self.STATE and d.state == "simulated":
-                return "An exercise incident: nothing left this machine; the detail shows what would have been sent."
-            if col == self.NEXT and d.state == "queued":
-                return f"Next attempt {self.local.full(d.next_attempt_at)}"
-            return plain_tip(f"{d.subject}\n{d.channel} → {target_text(d)}")
-        if role == DeliveryIdRole:
-            return d.id
-        return None
+        if role == Qt.ItemDataRole.DisplayRole and index.isValid() and index.column() == self.NEXT:
+            d = self.row(index.row())
+            return None if d is None else self.next_text(d)
+        return super().data(index, role)
 
 
 def fit_columns(table: QTableView, local: TimeFormatter) -> None:
@@ -312,9 +283,7 @@ class DeliveriesView(QWidget):
         self.table = QTableView()
         self.table.setObjectName("deliveryTable")
         self.table.setModel(self.model)
-        from ui.common.tables import fixed_rows as _fixed_rows
-
-        _fixed_rows(self.table)
+        fixed_rows(self.table)
         fit_columns(self.table, local)
         self.table.selectionModel().currentRowChanged.connect(self._chosen)
 
@@ -323,7 +292,7 @@ class DeliveriesView(QWidget):
         self.hint.setTextFormat(Qt.TextFormat.RichText)
         self.hint.setWordWrap(True)
         self.hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.hint.setStyleSheet("color:#555; padding:18px;")
+        self.hint.setStyleSheet(f"color:{palette.hex_color(Tone.MUTED, self.palette())}; padding:18px;")
         self.hint.hide()
 
         self.detail = QTextBrowser()
@@ -450,7 +419,7 @@ class DeliveriesView(QWidget):
                     label = STATE_LABELS[state] if state != "simulated" else "exercise (not sent)"
                     text = f"{counts[state]} {label}"
                     if state == "failed":
-                        text = f"<span style='color:#c62828'><b>{text}</b></span>"
+                        text = palette.span(Tone.BAD, text, bold=True)
                     bits.append(text)
             shown_text = f" · showing {len(shown)}" if len(shown) != total else ""
             self.title.setText(f"{ref}{total} deliver{'y' if total == 1 else 'ies'}: {' · '.join(bits)}{shown_text}")
@@ -524,9 +493,9 @@ class DeliveriesView(QWidget):
                        "retrying": "is failing: attempts back off",
                        "disabled": "is disabled: nothing goes out through it until it is enabled again "
                                    "(View › Channels…)"}.get(channel.state, channel.state)
-                rows.append(("Channel state", f"<span style='color:#c62828'>{esc(d.channel)} {esc(why)}</span>"))
+                rows.append(("Channel state", palette.span(Tone.BAD, f"{esc(d.channel)} {esc(why)}")))
         if d.last_error:
-            rows.append(("Last error", f"<span style='color:#c62828'>{esc(d.last_error)}</span>"))
+            rows.append(("Last error", palette.span(Tone.BAD, esc(d.last_error))))
         if d.failover_from:
             source = self.model.by_id(d.failover_from) or next((r for r in self._all if r.id == d.failover_from), None)
             if source is not None:
@@ -540,7 +509,8 @@ class DeliveriesView(QWidget):
                 f"<a href='delivery:{r.id}'>{esc(r.channel)} → {esc(target_text(r))}</a>" for r in went_on[:5])
                 + (" …" if len(went_on) > 5 else "")))
         rows.append(("Delivery id", f"<code>{d.id}</code> (the idempotency key)"))
-        body = "".join(f"<tr><td style='color:#555; padding-right:12px'>{k}</td><td>{v}</td></tr>" for k, v in rows)
+        muted = palette.hex_color(Tone.MUTED, self.palette())
+        body = "".join(f"<tr><td style='color:{muted}; padding-right:12px'>{k}</td><td>{v}</td></tr>" for k, v in rows)
         out = f"<table>{body}</table>"
         if d.receipt:
             receipt = dict(d.receipt)
@@ -620,5 +590,5 @@ class DeliveriesView(QWidget):
         self.ops.write(lambda: call(store, actor, delivery_id), done, failed)
 
     def _say(self, text: str, error: bool = True) -> None:
-        self.message.setStyleSheet("color:#c62828;" if error else "color:#2e7d32;")
+        self.message.setStyleSheet(palette.error_style() if error else palette.good_style())
         self.message.setText(text)

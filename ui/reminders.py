@@ -14,6 +14,8 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from warroom.timefmt import clock_text
+from ui.common import palette
+from ui.common.palette import Tone
 from ui.qt import (
     plain_tip,
     QApplication,
@@ -37,8 +39,8 @@ READ_EVERY = 15
 MAX_ROWS = 3
 
 _LOOK = {
-    "overdue": "background:#c62828; color:white;",
-    "due soon": "background:#ef6c00; color:white;",
+    "overdue": palette.chip_style(Tone.BAD),
+    "due soon": palette.chip_style(Tone.WARN),
 }
 
 

@@ -35,6 +35,8 @@ from ui.qt import (
     QVBoxLayout,
     QWidget,
 )
+from ui.common import palette
+from ui.common.palette import Tone
 from ui.editors import FindingsList
 
 if TYPE_CHECKING:
@@ -48,9 +50,9 @@ class ReviewQueueModel(QAbstractTableModel):
         super().__init__(parent)
         self.clock = clock
         self.items: list[QueueItem] = []
-        self._amber = QBrush(QColor("#ef6c00"))
-        self._red = QBrush(QColor("#c62828"))
-        self._muted = QBrush(QColor("#8a8a8a"))
+        self._amber = palette.brush(Tone.WARN)
+        self._red = palette.brush(Tone.BAD)
+        self._muted = palette.brush(Tone.MUTED)
 
     def set_items(self, items) -> None:
         self.beginResetModel()

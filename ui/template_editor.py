@@ -15,6 +15,7 @@ from ui.editors import ChannelEditor, FindingsList, Preview, underline
 from ui.qt import (
     QDialog,
     QHBoxLayout,
+    QHeaderView,
     QKeySequence,
     QLabel,
     QLineEdit,
@@ -55,7 +56,11 @@ class TemplateEditor(QDialog):
         self.tree = QTreeWidget()
         self.tree.setObjectName("templateTree")
         self.tree.setHeaderLabels(["Template", "Version"])
-        self.tree.setColumnWidth(0, 260)
+        # The name takes the width the list has and the version what it needs: no sideways scrolling.
+        tree_header = self.tree.header()
+        tree_header.setStretchLastSection(False)
+        tree_header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        tree_header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
         self.tree.currentItemChanged.connect(self._chosen)
         left = QWidget()
         ll = QVBoxLayout(left)

@@ -8,14 +8,15 @@ from typing import TYPE_CHECKING
 from warroom.clock import Clock
 from warroom.domain import WRITTEN_KINDS, Category, EntryKind, Impact, Severity, Status, allowed_next
 from warroom.timefmt import TimeFormatter, age_text, clock_text
-from ui.models import SEVERITY_COLORS, STATUS_COLORS
+from ui.common import palette
+from ui.common.forms import FormDialog
+from ui.common.palette import Tone
 from ui.qt import (
     QAction,
     QCheckBox,
     QComboBox,
     QDateTime,
     QDateTimeEdit,
-    QDialog,
     QDialogButtonBox,
     QFont,
     QFormLayout,
@@ -56,9 +57,12 @@ def parse_quick_entry(text: str, default: EntryKind) -> tuple[EntryKind, str]:
     return default, text.strip()
 
 
-def _chip(color: str, text: str) -> str:
-    return (f"<span style='background:{color}; color:white; font-weight:600;'>"
-            f"&nbsp;{text}&nbsp;</span>")
+def _chip(tone: Tone, text: str) -> str:
+    return f"<span style='{palette.chip_style(tone)} font-weight:600;'>&nbsp;{text}&nbsp;</span>"
+
+
+def _button_style(tone: Tone) -> str:
+    return f"QToolButton {{ {palette.chip_style(tone)} font-weight:600; padding:3px 8px; border-radius:3px; }}"
 
 
 class IncidentHeader(QFrame):
@@ -79,7 +83,7 @@ class IncidentHeader(QFrame):
         self.banner = QLabel()
         self.banner.setObjectName("exerciseBanner")
         self.banner.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.banner.setStyleSheet("background:#6a1b9a; color:white; font-weight:600; padding:2px;")
+        self.banner.setStyleSheet(f"{palette.chip_style(Tone.ACCENT)} font-weight:600; padding:2px;")
         self.banner.hide()
         self.title = QLabel()
         self.title.setObjectName("incidentTitle")
@@ -116,7 +120,7 @@ class IncidentHeader(QFrame):
         self.facts.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.waiting = QLabel()
         self.waiting.setObjectName("reviewsWaiting")
-        self.waiting.setStyleSheet("color:#6a1b9a; font-weight:600;")
+        self.waiting.setStyleSheet(f"color:{palette.hex_color(Tone.ACCENT)}; font-weight:600;")
         self.countdown = QLabel()
         self.countdown.setObjectName("countdown")
         self.countdown.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
@@ -167,22 +171,18 @@ class IncidentHeader(QFrame):
         self.banner.setText("EXERCISE — tabletop exercise, nothing is sent outside")
         self.title.setText(f"{incident.ref}  {incident.title}")
         self.severity_button.setText(incident.severity.value)
-        self.severity_button.setStyleSheet(
-            f"QToolButton {{ background:{SEVERITY_COLORS[incident.severity].name()}; color:white; "
-            "font-weight:600; padding:3px 8px; border-radius:3px; }")
+        self.severity_button.setStyleSheet(_button_style(palette.SEVERITIES[incident.severity]))
         self.status_button.setText(incident.status.label)
-        self.status_button.setStyleSheet(
-            f"QToolButton {{ background:{STATUS_COLORS[incident.status].name()}; color:white; "
-            "font-weight:600; padding:3px 8px; border-radius:3px; }")
+        self.status_button.setStyleSheet(_button_style(palette.STATUSES[incident.status]))
         self._fill_status_menu(incident.status)
         for action in self.severity_menu.actions():
             action.setEnabled(action.data() != incident.severity and incident.active)
         detected = detected_text(self.utc, self.local, incident.detected_at)
         flags = []
         if incident.customer_facing:
-            flags.append(_chip("#00838f", "customer-facing"))
+            flags.append(_chip(Tone.TEAL, "customer-facing"))
         if incident.confidential:
-            flags.append(_chip("#455a64", "confidential"))
+            flags.append(_chip(Tone.SLATE, "confidential"))
         parts = [
             f"<b>Commander</b> {_esc(incident.commander or '—')}",
             f"<b>Detected</b> {_esc(detected)}",
@@ -226,11 +226,11 @@ class IncidentHeader(QFrame):
         if incident.next_update_due is None:
             ago = age_text((incident.resolved_at or now) - incident.detected_at)
             self.countdown.setText(f"Resolved · lasted {ago}")
-            self.countdown.setStyleSheet("color:#2e7d32;")
+            self.countdown.setStyleSheet(palette.good_style())
             return
         if not self.dues and self.unowed:
             self.countdown.setText(f"Internal incident: no update owed to {', '.join(self.unowed)}")
-            self.countdown.setStyleSheet("color:#37474f;")
+            self.countdown.setStyleSheet("")
             self.countdown.setToolTip("The matrix tells these audiences only about customer-facing incidents.")
             return
         due, who = incident.next_update_due, ""
@@ -239,10 +239,10 @@ class IncidentHeader(QFrame):
         left = due - now
         if left.total_seconds() >= 0:
             self.countdown.setText(f"Next update{who} in {clock_text(left)}")
-            color = "#ef6c00" if left.total_seconds() < 300 else "#37474f"
+            style = palette.text_style(Tone.WARN) if left.total_seconds() < 300 else ""
         else:
             self.countdown.setText(f"Update{who} overdue by {clock_text(left)}")
-            color = "#c62828"
+            style = palette.text_style(Tone.BAD)
         zone = self.local.zone_label(now)
         if self.dues:
             tip = "<br>".join(f"{_esc(d.audience)}: due {self.utc.time(d.at)} UTC · {self.local.time(d.at)} {zone} "
@@ -250,7 +250,7 @@ class IncidentHeader(QFrame):
             self.countdown.setToolTip(f"<b>Next updates, by the matrix</b><br>{tip}")
         else:
             self.countdown.setToolTip(f"Next update due {self.utc.time(due)} UTC · {self.local.time(due)} {zone}")
-        self.countdown.setStyleSheet(f"color:{color};")
+        self.countdown.setStyleSheet(style)
 
 
 def detected_text(utc: TimeFormatter, local: TimeFormatter, when: datetime) -> str:
@@ -373,7 +373,7 @@ class QuickEntry(QWidget):
             self.line.setText(text)
 
 
-class NewIncidentDialog(QDialog):
+class NewIncidentDialog(FormDialog):
     """Declare an incident: every field reachable by keyboard, title first.
 
     Accepting emits ``submitted`` and leaves the dialog open; the window calls
@@ -413,11 +413,11 @@ class NewIncidentDialog(QDialog):
         self.commander = QLineEdit(commander)
         self.confidential = QCheckBox("Confidential (only its members see it)")
         self.exercise = QCheckBox("Tabletop exercise (not a real incident)")
-        self.error = QLabel()
-        self.error.setObjectName("dialogError")
-        self.error.setStyleSheet("color:#c62828;")
-        self.error.setWordWrap(True)
-        self.error.hide()
+        # The names the core's errors give as their field (see warroom.services.incidents.open_incident).
+        self.fields.update(title=self.title, severity=self.severity, category=self.category, impact=self.impact,
+                           customer_facing=self.customer_facing, components=self.components,
+                           detected_at=self.detected, commander=self.commander, confidential=self.confidential,
+                           exercise=self.exercise)
 
         form = QFormLayout()
         form.addRow("&Title", self.title)
@@ -452,19 +452,17 @@ class NewIncidentDialog(QDialog):
     def accept(self) -> None:
         if not self.isEnabled():  # the previous Declare is still being written
             return
-        self.error.hide()
+        self.clear_marks()
         self.submitted.emit(self.values())
 
-    def finish(self) -> None:
-        super().accept()
-
-    def show_error(self, message: str) -> None:
-        self.error.setText(message)
-        self.error.show()
-        self.title.setFocus()
+    def show_error(self, error: BaseException | str, field: str | None = None) -> None:
+        """The message, the field it names marked; an error about no one field puts the cursor in the title."""
+        super().show_error(error, field)
+        if self.marked is None:
+            self.title.setFocus()
 
 
-class EditEntryDialog(QDialog):
+class EditEntryDialog(FormDialog):
     """Correct an entry's text; the journal keeps the old one. Saving emits
     ``submitted``; the window calls :meth:`finish` once it is stored."""
 
@@ -476,11 +474,8 @@ class EditEntryDialog(QDialog):
         self.editor = QPlainTextEdit(text)
         self.editor.setObjectName("entryEditor")
         note = QLabel("The previous text stays in the journal.")
-        note.setStyleSheet("color:#666;")
-        self.error = QLabel()
-        self.error.setStyleSheet("color:#c62828;")
-        self.error.setWordWrap(True)
-        self.error.hide()
+        note.setStyleSheet(f"color:{palette.hex_color(Tone.MUTED, self.palette())};")
+        self.fields["text"] = self.editor
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
@@ -495,12 +490,7 @@ class EditEntryDialog(QDialog):
         return self.editor.toPlainText()
 
     def accept(self) -> None:
-        self.error.hide()
+        if not self.isEnabled():
+            return
+        self.clear_marks()
         self.submitted.emit(self.text())
-
-    def finish(self) -> None:
-        super().accept()
-
-    def show_error(self, message: str) -> None:
-        self.error.setText(message)
-        self.error.show()

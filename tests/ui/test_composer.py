@@ -1,38 +1,21 @@
-"""The composer and the template editor, driven from the keyboard."""
+"""The composer (ui/composer.py and its draft columns), driven from the keyboard."""
 
 from __future__ import annotations
 
 import dataclasses
-
 import pytest
 
-from warroom.app import open_store
-from warroom.services import drafts, incidents, settings, templates
-from ui.qt import QMessageBox, Qt, QTreeWidgetItemIterator
 from warroom.identity import SYSTEM
+from warroom.services import channels, drafts, incidents, matrix, outbox, publishing, review
+from ui.qt import Qt
+from tests.helpers.window import approved_draft, declared, select_incident
 
 
-
-@pytest.fixture
-def full(db_path, clock):
-    store = open_store(db_path, clock=clock)
-    settings.set_lint_domains(store, "Mia", internal_domains=["corp.example.com"])
-    inc = incidents.open_incident(store, "Dana", title="Checkout failing", severity="SEV1", category="application",
-                                  components=["Checkout"], customer_facing=True)
-    yield store, inc
-    store.close()
-
-
-@pytest.fixture
-def win(open_window, full):
-    return open_window(full[0], "Mia")
-
-
-def test_from_incident_to_linted_drafts_for_three_audiences_by_keyboard(qtbot, win, full):
-    store, inc = full
-    qtbot.keyClick(win, Qt.Key.Key_U, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
-    composer = win.composer
-    assert win.tabs.currentWidget() is win.composer_page and composer.isVisible()
+def test_from_incident_to_linted_drafts_for_three_audiences_by_keyboard(qtbot, linted_window, linted):
+    store, inc = linted
+    qtbot.keyClick(linted_window, Qt.Key.Key_U, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    composer = linted_window.composer
+    assert linted_window.tabs.currentWidget() is linted_window.composer_page and composer.isVisible()
     assert composer.selected_audiences() == ["executives", "employees", "customers"]
     # Ctrl+D: key events do not always reach a widget's shortcuts on the offscreen platform
     assert composer.compose_shortcut.key().toString() == "Ctrl+D"
@@ -57,9 +40,9 @@ def test_from_incident_to_linted_drafts_for_three_audiences_by_keyboard(qtbot, w
     assert "db01.corp.example.com" in drafts.get(store, customers.view.id, viewer=SYSTEM).long
 
 
-def test_an_etr_needs_an_assessor(qtbot, win, full):
-    composer = win.composer
-    win.show_composer()
+def test_an_etr_needs_an_assessor(qtbot, linted_window, linted):
+    composer = linted_window.composer
+    linted_window.show_composer()
     composer.etr_on.setChecked(True)
     composer.compose()
     assert "assessed" in composer.message.text()
@@ -79,77 +62,23 @@ def test_an_etr_needs_an_assessor(qtbot, win, full):
     assert "between" in list(composer.columns.values())[-1].view.long
 
 
-def test_drafts_come_back_with_the_incident(qtbot, win, full):
-    store, inc = full
+def test_drafts_come_back_with_the_incident(qtbot, linted_window, linted):
+    store, inc = linted
     drafts.compose_drafts(store, "Mia", inc.id, ["regulators"])
     other = incidents.open_incident(store, "Dana", title="Other", severity="SEV4")
-    win.reload_incidents(select=other.id)
-    assert win.composer.columns == {}
-    win.reload_incidents(select=inc.id)
-    assert [c.view.audience for c in win.composer.columns.values()] == ["regulators"]
+    linted_window.reload_incidents(select=other.id)
+    assert linted_window.composer.columns == {}
+    linted_window.reload_incidents(select=inc.id)
+    assert [c.view.audience for c in linted_window.composer.columns.values()] == ["regulators"]
 
 
-def test_template_editor_edit_preview_history(qtbot, win, full, monkeypatch):
-    store, _ = full
-    editor = win.open_templates()
-    assert editor.tree.topLevelItemCount() >= 4
-    assert editor.select("network-customers-initial", "en")
-    assert "network-customers-initial" in editor.meta.text()
-    assert editor.preview.long.toPlainText().strip()
-    long_edit = editor.editor.editors["long"]
-    long_edit.setPlainText(long_edit.toPlainText() + "\nWe are sorry for {{ incident.nonsense }}.")
-    editor._refresh_preview()
-    assert "nonsense" in editor.preview.long.toPlainText()  # the error, with its line, in the preview
-    long_edit.setPlainText(long_edit.toPlainText().replace("{{ incident.nonsense }}", "the disruption"))
-    # a template that would take gigabytes is stopped by the renderer's memory limit, not the window
-    payload = "{{ '{:{}}'.format('', 1000000000) }}"
-    long_edit.setPlainText(long_edit.toPlainText() + payload)
-    editor._refresh_preview()
-    assert "memory limit" in editor.preview.long.toPlainText()
-    long_edit.setPlainText(long_edit.toPlainText().replace(payload, ""))
-    assert editor.save_shortcut.key().toString() == "Ctrl+S"
-    editor.save_shortcut.activated.emit()
-    assert "version 2" in editor.status.text()
-    t = templates.get(store, "network-customers-initial", "en")
-    assert t.version == 2 and t.long.endswith("We are sorry for the disruption.")
-    editor.lower.setCurrentIndex(1)
-    assert editor.history.count() == 2
-    editor.history.setCurrentRow(1)  # version 1
-    assert "+We are sorry for the disruption." in editor.diff.toPlainText()
-    # an internal detail typed into a customer template is caught in the preview
-    long_edit.setPlainText(long_edit.toPlainText() + "\nSee http://wiki.corp.example.com/runbook")
-    editor._refresh_preview()
-    assert any("internal-host" in editor.findings.item(i).text() for i in range(editor.findings.count()))
-    # unsaved words are not dropped without asking
-    asked = []
-    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: asked.append(a[2]) or QMessageBox.StandardButton.Cancel)
-    assert editor.select("network-customers-initial", "de") is True
-    assert asked and "Discard your changes" in asked[0]
-    assert editor.current.locale == "en" and "wiki.corp" in long_edit.toPlainText()  # still editing
-    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Discard)
-    assert editor.select("network-customers-initial", "de")
-    assert editor.current.locale == "de"
-    # the filter narrows the list to what matches
-    editor.filter.setText("holding de")
-    shown = []
-    it = QTreeWidgetItemIterator(editor.tree)
-    while it.value():
-        item = it.value()
-        t = item.data(0, Qt.ItemDataRole.UserRole)
-        if t is not None and not item.isHidden():
-            shown.append((t.phase, t.locale))
-        it += 1
-    assert shown and all(s == ("holding", "de") for s in shown)
-    editor.close()
-
-
-def test_switching_incidents_while_work_runs(qtbot, full):
+def test_switching_incidents_while_work_runs(qtbot, linted):
     """With the real background pool: a compose finishing after the user moved on
     stays with its own incident; an autosave for a column gone still lands."""
     from ui.mainwindow import MainWindow
     from warroom.timefmt import TimeFormatter
 
-    store, inc = full
+    store, inc = linted
     other = incidents.open_incident(store, "Dana", title="Other", severity="SEV4")
     w = MainWindow(store, "Mia", local=TimeFormatter("en_GB", "UTC"), poll_ms=100_000)
     qtbot.addWidget(w)
@@ -170,46 +99,15 @@ def test_switching_incidents_while_work_runs(qtbot, full):
     w.close()
 
 
-# -- the window shows what the core allows ---------------------------------------------------
-
-
-@pytest.fixture
-def crew(db_path, clock):
-    """A closed people register (tests/helpers/team.py), an incident, a customers' draft by Sam."""
-    from tests.helpers.team import team
-
-    store = open_store(db_path, clock=clock)
-    team(store)
-    settings.set_lint_domains(store, "admin", internal_domains=["corp.example.com"])
-    inc = incidents.open_incident(store, "Dana", title="Checkout failing", severity="SEV1", category="application",
-                                  components=["Checkout"], customer_facing=True)
-    d = drafts.compose_drafts(store, "Sam", inc.id, ["customers"])[0]
-    yield store, inc, d
-    store.close()
-
-
-@pytest.fixture
-def window_as(open_window, crew):
-    store, inc, _d = crew
-
-    def make(actor):
-        w = open_window(store, actor, zone="UTC", remember_layout=False)
-        w.reload_incidents(select=inc.id)
-        w.show_composer()
-        return w
-
-    return make
-
-
 def _column(w, d):
     return w.composer.columns[d.id]
 
 
-def test_buttons_follow_what_the_core_allows(qtbot, window_as, crew):
+def test_buttons_follow_what_the_core_allows(qtbot, crew_window, crew):
     from warroom.services import review
 
     store, _inc, d = crew
-    viewer = window_as("Vic Viewer")
+    viewer = crew_window("Vic Viewer")
     col = _column(viewer, d)
     said = review.allowed(store, d.id, "Vic Viewer")
     assert not said.can_submit and not said.can_publish  # the core's word, which the window shows
@@ -222,7 +120,7 @@ def test_buttons_follow_what_the_core_allows(qtbot, window_as, crew):
     assert "Vic Viewer is a viewer" in col.error.text()
     assert drafts.get(store, d.id, viewer=SYSTEM).state == "draft"
 
-    tess = window_as("Tess Tester")  # communications owner: composes and publishes
+    tess = crew_window("Tess Tester")  # communications owner: composes and publishes
     col = _column(tess, d)
     assert col.submit_button.isEnabled() and "Ctrl+Enter" in col.submit_button.toolTip()
     assert not col.editor.editors["long"].isReadOnly()
@@ -232,12 +130,12 @@ def test_buttons_follow_what_the_core_allows(qtbot, window_as, crew):
     assert "needs its reviews" in col.publish_button.toolTip()
 
 
-def test_an_internal_ip_in_the_public_title_cannot_be_submitted(qtbot, window_as, crew, confirmations):
+def test_an_internal_ip_in_the_public_title_cannot_be_submitted(qtbot, crew_window, crew, confirmations):
     from warroom.services import review
     from warroom.services.wording import WordsRefused
 
     store, _inc, d = crew
-    w = window_as("Tess Tester")
+    w = crew_window("Tess Tester")
     col = _column(w, d)
     assert col.editor.title.text() == d.title and d.title  # the public title, shown for editing
     col.editor.title.setFocus()
@@ -271,9 +169,9 @@ def test_an_internal_ip_in_the_public_title_cannot_be_submitted(qtbot, window_as
     assert col.submit_button.isEnabled() and not col.blocking
 
 
-def test_the_public_title_is_saved_with_the_revision_and_its_errors_show_beside_it(qtbot, window_as, crew):
+def test_the_public_title_is_saved_with_the_revision_and_its_errors_show_beside_it(qtbot, crew_window, crew):
     store, _inc, d = crew
-    w = window_as("Tess Tester")
+    w = crew_window("Tess Tester")
     col = _column(w, d)
     col.editor.title.setText("Checkout   is slow  for some customers")
     col.save_now()
@@ -293,11 +191,11 @@ def test_the_public_title_is_saved_with_the_revision_and_its_errors_show_beside_
     assert drafts.get(store, d.id, viewer=SYSTEM).title == "Checkout is slow"
 
 
-def test_a_warning_asks_once_and_records_the_acknowledgement(qtbot, window_as, crew, confirmations):
+def test_a_warning_asks_once_and_records_the_acknowledgement(qtbot, crew_window, crew, confirmations):
     from warroom.services import review
 
     store, _inc, d = crew
-    w = window_as("Tess Tester")
+    w = crew_window("Tess Tester")
     col = _column(w, d)
     editor = col.editor.editors["long"]
     editor.setPlainText(editor.toPlainText() + "\nWe are sorry, this was our fault.")
@@ -321,11 +219,11 @@ def test_a_warning_asks_once_and_records_the_acknowledgement(qtbot, window_as, c
                                     if "liability" in col.findings.item(i).text())
 
 
-def test_editing_the_long_text_updates_the_sms_editor_from_the_core(qtbot, window_as, crew):
+def test_editing_the_long_text_updates_the_sms_editor_from_the_core(qtbot, crew_window, crew):
     from warroom.services.derive import derive_short
 
     store, _inc, d = crew
-    w = window_as("Tess Tester")
+    w = crew_window("Tess Tester")
     col = _column(w, d)
     sms = col.editor.editors["short"]
     before = sms.toPlainText()
@@ -358,11 +256,11 @@ def test_editing_the_long_text_updates_the_sms_editor_from_the_core(qtbot, windo
     assert drafts.get(store, d.id, viewer=SYSTEM).short == sms.toPlainText()
 
 
-def test_the_preview_says_the_next_update_time_is_set_at_publish(qtbot, window_as, crew):
+def test_the_preview_says_the_next_update_time_is_set_at_publish(qtbot, crew_window, crew):
     from warroom.render import NEXT_UPDATE
 
     _store, _inc, d = crew
-    w = window_as("Tess Tester")
+    w = crew_window("Tess Tester")
     col = _column(w, d)
     col.editor.editors["long"].setPlainText(f"We are on it. Next update by {NEXT_UPDATE}.")
     col.refresh()
@@ -383,12 +281,12 @@ def _published(store, inc, d):
     publishing.publish(store, "Dana", d.id, acknowledge=True)
 
 
-def test_retract_and_correct_from_the_window(qtbot, window_as, crew, monkeypatch):
+def test_retract_and_correct_from_the_window(qtbot, crew_window, crew, monkeypatch):
     import ui.composer
 
     store, inc, d = crew
     _published(store, inc, d)
-    w = window_as("Tess Tester")
+    w = crew_window("Tess Tester")
     col = _column(w, d)
     assert col.state_label.text() == "published" and "Published" in col.note.text()
     assert col.retract_button.isVisibleTo(col) and col.retract_button.isEnabled()
@@ -425,24 +323,24 @@ def test_retract_and_correct_from_the_window(qtbot, window_as, crew, monkeypatch
     assert drafts.get(store, fix.view.id, viewer=SYSTEM).kind == "correction"
 
 
-def test_retract_is_for_those_the_core_allows(qtbot, window_as, crew):
+def test_retract_is_for_those_the_core_allows(qtbot, crew_window, crew):
     from warroom.services import review
 
     store, inc, d = crew
     _published(store, inc, d)
-    w = window_as("Ravi Shah")  # a technical reviewer may not retract
+    w = crew_window("Ravi Shah")  # a technical reviewer may not retract
     col = _column(w, d)
     assert col.retract_button.isVisibleTo(col) and not col.retract_button.isEnabled()
     assert col.retract_button.toolTip() == review.allowed(store, d.id, "Ravi Shah").why_not_retract
     assert "may retract" in col.retract_button.toolTip()
 
 
-def test_keyboard_submits_and_publishes_the_current_column(qtbot, window_as, crew, confirmations):
+def test_keyboard_submits_and_publishes_the_current_column(qtbot, crew_window, crew, confirmations):
     from ui.qt import QAction, QApplication, QShortcut
 
     store, inc, d = crew
     other = drafts.compose_drafts(store, "Sam", inc.id, ["employees"])[0]
-    w = window_as("Dana")  # the incident's commander
+    w = crew_window("Dana")  # the incident's commander
     keys = {sc.key().toString() for sc in w.composer.findChildren(QShortcut)}
     assert {"Ctrl+Return", "Ctrl+Enter", "Ctrl+Shift+P", "Ctrl+D"} <= keys
     taken = {a.shortcut().toString() for a in w.findChildren(QAction)}
@@ -473,13 +371,13 @@ def test_keyboard_submits_and_publishes_the_current_column(qtbot, window_as, cre
     assert "Put the cursor in the draft" in w.composer.message.text()
 
 
-def test_each_audience_shows_its_current_draft_first_and_earlier_ones_in_its_history(qtbot, window_as, crew):
+def test_each_audience_shows_its_current_draft_first_and_earlier_ones_in_its_history(qtbot, crew_window, crew):
     from ui.draft_column import HISTORY_NOTE
 
     store, inc, d = crew
     _published(store, inc, d)
     newer = drafts.compose_drafts(store, "Sam", inc.id, ["customers", "employees"])
-    w = window_as("Tess Tester")
+    w = crew_window("Tess Tester")
     composer = w.composer
     assert list(composer.panes) == ["customers", "employees"]  # one column per audience
     pane = composer.panes["customers"]
@@ -513,3 +411,40 @@ def test_each_audience_shows_its_current_draft_first_and_earlier_ones_in_its_his
     assert latest.view.id not in (d.id, newer[0].id) and not latest.history
     assert pane.history.count() == 3 and shown.history and shown.editor.editors["long"].isReadOnly()
     assert [pane.history.itemData(i) for i in range(1, 3)] == [newer[0].id, d.id]  # newest first
+
+
+def test_publishing_says_where_the_update_goes_first_and_no_sends_nothing(qtbot, world_window, world, clock, confirmations):
+    from warroom.services import stakeholders
+
+    for i in range(3):
+        stakeholders.save(world, "admin", name=f"Customer {i}", audience="customers",
+                          email=f"ops{i}@customer{i}.example")
+    channels.add(world, "admin", "email", "email", {"host": "127.0.0.1", "port": 2525, "security": "none",
+                                                    "from_addr": "status@example.com"})
+    matrix.set_cell(world, "admin", "customers", "SEV1", channels="slack>site, email")
+    inc = declared(world)
+    d = approved_draft(world, inc)
+    select_incident(world_window, inc)
+    world_window.show_composer()
+    column = world_window.composer.columns[d.id]
+    confirmations.answer = False
+    column.publish_button.click()
+    (question,) = confirmations
+    assert question.startswith("Publish the update to customers?") and "cannot be called back" in question
+    assert "• slack\n" in question and "• email: 3 recipients" in question
+    assert drafts.get(world, d.id, viewer=SYSTEM).state == "overridden" and outbox.list_deliveries(world, incident_id=inc.id, viewer=SYSTEM) == []
+    assert "Not published" in world_window.composer.message.text()
+    confirmations.answer = True
+    column.publish_button.click()
+    assert drafts.get(world, d.id, viewer=SYSTEM).state == "published"
+    assert len(outbox.list_deliveries(world, incident_id=inc.id, viewer=SYSTEM)) == 1 + 3     # Slack, and e-mail to three
+
+
+def test_an_exercise_publish_says_nothing_leaves_the_machine(qtbot, world_window, world, confirmations):
+    inc = declared(world, exercise=True)
+    d = approved_draft(world, inc)
+    select_incident(world_window, inc)
+    world_window.show_composer()
+    world_window.composer.columns[d.id].publish_button.click()
+    assert "only recorded as it would have been sent" in confirmations[0]
+    assert drafts.get(world, d.id, viewer=SYSTEM).state == "published"

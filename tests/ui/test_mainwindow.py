@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-
 from warroom.domain import EntryKind, Severity, Status
+from warroom.identity import SYSTEM
 from warroom.services import incidents, timeline
 from ui.models import TimelineModel
 from ui.qt import Qt
-from ui.widgets import parse_quick_entry
-from warroom.identity import SYSTEM
 
 
 def _texts(window):
@@ -48,12 +46,6 @@ def test_quick_entry_logs_on_enter_with_prefixes(qtbot, window, store, seeded):
         (EntryKind.DECISION, "No failback tonight", "Tess Tester"),
     ]
     assert _texts(window)[-3:] == ["Paged the database team", "Failed over to the standby", "No failback tonight"]
-
-
-def test_parse_quick_entry():
-    assert parse_quick_entry("/x vendor says fixed", EntryKind.NOTE) == (EntryKind.EXTERNAL, "vendor says fixed")
-    assert parse_quick_entry("/D hold", EntryKind.NOTE) == (EntryKind.DECISION, "hold")
-    assert parse_quick_entry("/etc/hosts changed", EntryKind.ACTION) == (EntryKind.ACTION, "/etc/hosts changed")
 
 
 def test_a_failed_write_keeps_the_text(qtbot, window, monkeypatch):

@@ -1,15 +1,19 @@
-"""Every item model passes Qt's model tester; the timeline pages and refreshes."""
+"""The item models over the core (ui/models.py): every one passes Qt's model tester; the timeline pages,
+refreshes and reads in the locale's clock; the lists show words literally."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
+
+import pytest
 
 from warroom.domain import EntryKind
+from warroom.identity import SYSTEM
 from warroom.services import incidents, timeline
 from warroom.timefmt import TimeFormatter
 from ui.models import IdRole, IncidentListModel, TimelineModel
 from ui.qt import Qt
-from warroom.identity import SYSTEM
+from tests.helpers.window import HOSTILE, shown
 
 
 def _timeline_model(store):
@@ -87,3 +91,30 @@ def test_edited_entry_shows_the_new_text(store, seeded):
     timeline.edit(store, "Dana", entry.id, "Error rate at 40%")
     model.refresh()
     assert model.data(model.index(1, TimelineModel.TEXT)) == "Error rate at 40%  (edited)"
+
+
+@pytest.mark.parametrize("locale, utc_text, local_text", [
+    ("de_DE", "23. Nov. 16:43:49", "23. Nov. 17:43:49"),        # 24-hour, as Germany reads clocks
+    ("en_US", "Nov 23 4:43:49\u202fPM", "Nov 23 5:43:49\u202fPM"),  # 12-hour, the US habit
+])
+def test_times_follow_the_locale_clock(store, seeded, clock, locale, utc_text, local_text):
+    clock.set(datetime(2026, 11, 23, 16, 43, 49, tzinfo=timezone.utc))
+    model = TimelineModel(store, TimeFormatter(locale, "UTC"), TimeFormatter(locale, "Europe/Berlin"), viewer=SYSTEM)
+    e = timeline.log(store, "Dana", seeded.id, "Afternoon note")
+    model.set_incident(seeded.id)
+    row = model.position_of(e.id)
+    assert model.data(model.index(row, TimelineModel.UTC)) == utc_text
+    assert model.data(model.index(row, TimelineModel.LOCAL)) == local_text
+
+
+def test_lists_and_their_tooltips_show_the_words_literally(hostile_window, hostile):
+    model = hostile_window.incident_model
+    row = next(r for r in range(model.rowCount())
+               if model.data(model.index(r, IncidentListModel.REF)) == hostile.ref)
+    tip = model.data(model.index(row, IncidentListModel.TITLE), Qt.ItemDataRole.ToolTipRole)
+    assert HOSTILE in shown(tip)
+    t = hostile_window.timeline_model
+    texts = [t.data(t.index(r, TimelineModel.TEXT), Qt.ItemDataRole.ToolTipRole) for r in range(t.rowCount())]
+    logged = next(tip for tip in texts if tip and "Rolled back" in tip)
+    assert shown(logged).startswith("<font color=red>Rolled back</font> release 2.4.1")
+    assert "— <b>Dana</b>" in shown(logged)

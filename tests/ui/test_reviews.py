@@ -13,26 +13,8 @@ from warroom.identity import SYSTEM
 from tests.helpers.team import team
 
 
-@pytest.fixture
-def setup(db_path, clock):
-    store = open_store(db_path, clock=clock)
-    team(store)
-    inc = incidents.open_incident(store, "Dana", title="Checkout failing", severity="SEV1")
-    d = drafts.compose_drafts(store, "Sam", inc.id, ["customers"])[0]
-    drafts.save_revision(store, "Sam", d.id, subject=d.subject, long=d.long + "\nThank you for your patience.",
-                         short=d.short, chat=d.chat)
-    review.submit(store, "Sam", d.id)
-    yield store, inc, d
-    store.close()
-
-
-@pytest.fixture
-def window_as(open_window, setup):
-    return lambda actor: open_window(setup[0], actor, zone="UTC", active=True, remember_layout=False)
-
-
-def test_queue_model(qtmodeltester, setup):
-    store, inc, d = setup
+def test_queue_model(qtmodeltester, in_review):
+    store, inc, d = in_review
     from ui.reviews import ReviewQueueModel
 
     model = ReviewQueueModel(store.clock)
@@ -48,9 +30,9 @@ def test_queue_model(qtmodeltester, setup):
     assert model.data(model.index(0, 0), Qt.ItemDataRole.ForegroundRole).color().name() == "#c62828"
 
 
-def test_approve_from_the_keyboard(qtbot, window_as, setup):
-    store, inc, d = setup
-    w = window_as("Ravi Shah")
+def test_approve_from_the_keyboard(qtbot, review_window, in_review):
+    store, inc, d = in_review
+    w = review_window("Ravi Shah")
     assert "Ravi Shah (1)" in w.header.waiting.text() and "Mia Lindqvist (1)" in w.header.waiting.text()
     from ui.qt import QAction
 
@@ -74,20 +56,20 @@ def test_approve_from_the_keyboard(qtbot, window_as, setup):
     assert not view.approve_button.isEnabled()  # what is left waits for Mia, not for Ravi
 
 
-def test_comms_approval_completes_it(qtbot, window_as, setup):
-    store, inc, d = setup
+def test_comms_approval_completes_it(qtbot, review_window, in_review):
+    store, inc, d = in_review
     review.decide(store, "Ravi Shah", d.id, "approve")
-    w = window_as("Mia Lindqvist")
+    w = review_window("Mia Lindqvist")
     w.show_reviews()
     w.reviews.decide("approve")
     assert "approved" in w.reviews.message.text()
     assert w.reviews.model.rowCount() == 0
 
 
-def test_switching_person_changes_what_waits(qtbot, window_as, setup, monkeypatch):
+def test_switching_person_changes_what_waits(qtbot, review_window, in_review, monkeypatch):
     from ui.qt import QInputDialog, QSettings
 
-    w = window_as("Ravi Shah")
+    w = review_window("Ravi Shah")
     w.show_reviews()
     assert w.reviews.selected().mine and w.reviews.selected().request.role.value == "technical_reviewer"
     monkeypatch.setattr(QInputDialog, "getItem", lambda *a, **k: ("Mia Lindqvist", True))
@@ -101,14 +83,14 @@ def test_switching_person_changes_what_waits(qtbot, window_as, setup, monkeypatc
     ("application", ["Ravi Shah", "Mia Lindqvist"]),
     ("security", ["Ravi Shah", "Mia Lindqvist", "Lea Braun"]),   # a breach needs legal too
 ])
-def test_draft_to_published_in_the_window(qtbot, window_as, db_path, clock, category, reviewers):
+def test_draft_to_published_in_the_window(qtbot, review_window, db_path, clock, category, reviewers):
     from warroom.services import timeline
 
     store = open_store(db_path, clock=clock)
     people.save(store, "admin", "Lea Braun", roles="legal_reviewer")
     people.save(store, "admin", "Dana", roles="incident_commander")
     inc = incidents.open_incident(store, "Dana", title="Payments failing", severity="SEV2", category=category)
-    writer = window_as("Sam Writer")
+    writer = review_window("Sam Writer")
     writer.reload_incidents(select=inc.id)
     writer.show_composer()
     for name, box in writer.composer.checks.items():
@@ -120,7 +102,7 @@ def test_draft_to_published_in_the_window(qtbot, window_as, db_path, clock, cate
     col.submit_button.click()
     assert col.view.state == "in_review" and not col.submit_button.isEnabled()
     for name in reviewers:
-        w = window_as(name)
+        w = review_window(name)
         w.reload_incidents(select=inc.id)
         w.show_reviews()
         row = next(i for i, it in enumerate(w.reviews.model.items) if it.incident_id == inc.id and it.mine)
@@ -131,7 +113,7 @@ def test_draft_to_published_in_the_window(qtbot, window_as, db_path, clock, cate
     col = next(iter(writer.composer.columns.values()))
     col.revision_saved(drafts.get(store, col.view.id, viewer=SYSTEM))
     assert col.view.state == "approved"
-    commander = window_as("Dana")
+    commander = review_window("Dana")
     commander.reload_incidents(select=inc.id)
     commander.show_composer()
     ccol = next(iter(commander.composer.columns.values()))
@@ -161,11 +143,11 @@ def _choose(w, inc):
     return w.reviews
 
 
-def test_a_review_shows_every_word_that_goes_out_and_the_cores_findings(qtbot, window_as, setup):
-    store = setup[0]
+def test_a_review_shows_every_word_that_goes_out_and_the_cores_findings(qtbot, review_window, in_review):
+    store = in_review[0]
     sms = "Login is failing. We are sorry, this was our fault."
     inc, d = _submitted(store, title="Login problems for some customers", short=sms)
-    view = _choose(window_as("Ravi Shah"), inc)
+    view = _choose(review_window("Ravi Shah"), inc)
     assert view.public_title.text() == "Login problems for some customers"
     assert view.subject.text() == d.subject
     assert view.long_text.toPlainText() == d.long
@@ -183,10 +165,10 @@ def test_a_review_shows_every_word_that_goes_out_and_the_cores_findings(qtbot, w
     assert view.title.textFormat() == Qt.TextFormat.PlainText and "revision 2 by Sam" in view.title.text()
 
 
-def test_findings_read_one_revision_for_someone_who_may_see_it(setup):
+def test_findings_read_one_revision_for_someone_who_may_see_it(in_review):
     from warroom.errors import NotFound
 
-    store, _inc, d = setup
+    store, _inc, d = in_review
     drafts.save_revision(store, "Sam", d.id, subject=d.subject, long=d.long + "\nThis was our fault.")
     now = review.findings(store, d.id, "Ravi Shah")
     assert any(f.finding.rule == "liability" and f.field == "long" for f in now)
@@ -198,8 +180,8 @@ def test_findings_read_one_revision_for_someone_who_may_see_it(setup):
         review.findings(store, d.id, "Nobody Known")
 
 
-def test_approving_over_a_warning_nobody_acknowledged_asks_once(qtbot, window_as, setup, confirmations):
-    store = setup[0]
+def test_approving_over_a_warning_nobody_acknowledged_asks_once(qtbot, review_window, in_review, confirmations):
+    store = in_review[0]
     # Guessing at the cause is fine once the cause is identified; back to investigating, it warns.
     inc, d = _submitted(store, title="Login problems", status="identified",
                         extra="\nThis is probably caused by a bad deploy.")
@@ -207,7 +189,7 @@ def test_approving_over_a_warning_nobody_acknowledged_asks_once(qtbot, window_as
     incidents.set_status(store, "Dana", inc.id, "investigating")
     (open_,) = review.allowed(store, d.id, "Ravi Shah").unacknowledged
     assert open_.finding.rule == "speculation"
-    view = _choose(window_as("Ravi Shah"), inc)
+    view = _choose(review_window("Ravi Shah"), inc)
     confirmations.answer = False
     view.decide("approve")
     (question,) = confirmations
@@ -222,6 +204,6 @@ def test_approving_over_a_warning_nobody_acknowledged_asks_once(qtbot, window_as
             if r.role.value == "technical_reviewer"] == ["approved"]
     assert open_.key in drafts.get(store, d.id, viewer=SYSTEM).acknowledged
     # acknowledged on this revision: the second reviewer is not asked again
-    mia = _choose(window_as("Mia Lindqvist"), inc)
+    mia = _choose(review_window("Mia Lindqvist"), inc)
     mia.decide("approve")
     assert len(confirmations) == 2 and "approved" in mia.message.text()

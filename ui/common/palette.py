@@ -23,6 +23,7 @@ class Tone(Enum):
     ACCENT = "accent"      # decisions, reviews waiting, exercises
     NOTE = "note"          # external entries
     TEAL = "teal"          # published updates
+    SLATE = "slate"        # neutral: a draft's state, confidential, secondary text
 
 
 #: (on a light background, on a dark one)
@@ -36,6 +37,16 @@ _TONES: dict[Tone, tuple[str, str]] = {
     Tone.ACCENT: ("#6a1b9a", "#ce93d8"),
     Tone.NOTE: ("#795548", "#bcaaa4"),
     Tone.TEAL: ("#00838f", "#4dd0e1"),
+    Tone.SLATE: ("#546e7a", "#b0bec5"),
+}
+#: Text on a tone's background (a chip, a banner).
+ON_TONE = "#ffffff"
+#: Quiet backgrounds (on a light background, on a dark one): a neutral chip, a find
+#: highlight, a read-only field.
+_SURFACES: dict[str, tuple[str, str]] = {
+    "neutral": ("#eceff1", "#37474f"),
+    "highlight": ("#e3f2fd", "#0d47a1"),
+    "readonly": ("#f3f3f3", "#2b2b2b"),
 }
 
 #: A channel's state in the status bar, the channel list and the matrix.
@@ -45,8 +56,12 @@ CHANNEL_STATES: dict[str, Tone] = {"ok": Tone.GOOD, "retrying": Tone.WARN, "down
 DELIVERY_STATES: dict[str, Tone] = {"queued": Tone.INFO, "sending": Tone.INFO, "delivered": Tone.GOOD,
                                     "simulated": Tone.MUTED, "failed": Tone.BAD, "cancelled": Tone.MUTED,
                                     "failed_over": Tone.WARN}
+#: A draft's state in its column's header (shown on the tone's colour; None: a neutral chip).
+DRAFT_STATES: dict[str, Tone | None] = {"draft": None, "changes_requested": Tone.WARN, "in_review": Tone.INFO,
+                                        "approved": Tone.GOOD, "overridden": Tone.ACCENT, "disputed": Tone.WARN,
+                                        "published": Tone.GOOD, "retracted": Tone.BAD, "withdrawn": Tone.SLATE}
 SEVERITIES: dict[Severity, Tone] = {Severity.SEV1: Tone.BAD, Severity.SEV2: Tone.WARN,
-                                    Severity.SEV3: Tone.CAUTION, Severity.SEV4: Tone.MUTED}
+                                    Severity.SEV3: Tone.CAUTION, Severity.SEV4: Tone.SLATE}
 STATUSES: dict[Status, Tone] = {Status.INVESTIGATING: Tone.BAD, Status.IDENTIFIED: Tone.WARN,
                                 Status.MITIGATED: Tone.CAUTION, Status.MONITORING: Tone.INFO,
                                 Status.RESOLVED: Tone.GOOD}
@@ -80,6 +95,30 @@ def color(tone: Tone, palette: QPalette | None = None) -> QColor:
 
 def brush(tone: Tone, palette: QPalette | None = None) -> QBrush:
     return QBrush(color(tone, palette))
+
+
+def surface(name: str, palette: QPalette | None = None) -> str:
+    """A quiet background (``neutral``, ``highlight``, ``readonly``) as ``#rrggbb``."""
+    light, dark = _SURFACES[name]
+    return dark if is_dark(palette) else light
+
+
+def text_style(tone: Tone, *, bold: bool = False) -> str:
+    """A label's text in the tone."""
+    return f"color:{hex_color(tone)};" + (" font-weight:bold;" if bold else "")
+
+
+def chip_style(tone: Tone | None) -> str:
+    """Text on the tone's colour (None: a neutral chip that follows the theme)."""
+    if tone is None:
+        return f"color:{hex_color(Tone.SLATE)}; background:{surface('neutral')};"
+    return f"color:{ON_TONE}; background:{hex_color(tone)};"
+
+
+def span(tone: Tone, html: str, *, bold: bool = False) -> str:
+    """Rich text in the tone (``html`` is already escaped)."""
+    weight = " font-weight:bold;" if bold else ""
+    return f"<span style='color:{hex_color(tone)};{weight}'>{html}</span>"
 
 
 def state_tone(state: str) -> Tone:

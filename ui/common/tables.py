@@ -98,6 +98,18 @@ class RowTableModel(QAbstractTableModel, Generic[Row]):
         self._cells = [self.texts(r) for r in self._rows]
         self.endResetModel()
 
+    def update_rows(self, rows: Sequence[Row]) -> bool:
+        """The same rows (by ``key``, in the same order) with new contents: the cells
+        change in place, so a view keeps its selection and scroll position. False
+        (and nothing changed) when the rows are not the same ones."""
+        rows = list(rows)
+        if self.key is None or not rows or [self.key(r) for r in rows] != [self.key(r) for r in self._rows]:
+            return False
+        self._rows = rows
+        self._cells = [self.texts(r) for r in rows]
+        self.dataChanged.emit(self.index(0, 0), self.index(len(rows) - 1, len(self.columns) - 1))
+        return True
+
     def texts(self, row: Row) -> tuple[str, ...]:
         """A row's display texts, made once when the rows are set."""
         return tuple(c.text(row) or "" for c in self.columns)

@@ -103,7 +103,7 @@ class IncidentActions(QObject):
                 return
             dialog.setEnabled(True)
             if isinstance(error, WarroomError):
-                dialog.show_error(str(error))
+                dialog.show_error(error)  # its field marked
             else:
                 self.failed.emit(error)
 

@@ -196,7 +196,7 @@ class TimelinePanel(QWidget):
             def failed(error: BaseException) -> None:
                 if qt_alive(dialog) and isinstance(error, WarroomError):
                     dialog.setEnabled(True)
-                    dialog.show_error(str(error))
+                    dialog.show_error(error)
                 else:
                     self.failed.emit(error)
 
