@@ -21,6 +21,7 @@ from pathlib import Path
 from warroom import __version__, logs, paths
 from warroom.errors import WarroomError
 from warroom.identity import current_actor
+from ui import firstscreen
 from ui.qt import QApplication, QEvent, QLockFile, QMessageBox, QObject, QSettings, QtGui, QTimer
 
 log = logging.getLogger(__name__)
@@ -154,6 +155,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     # The window sends the outbox too (a background thread, started once the database is
     # open); not for a screenshot or a benchmark, nor with WARROOM_NO_DISPATCH=1.
     window = MainWindow(None, actor, remember_layout=not headless, dispatch=not headless)
+    if not args.screenshot:  # the incidents and the timeline's end, read without the ORM
+        firstscreen.show(window, db, actor, started if args.exit_after_paint else None)
     state: dict[str, object] = {"code": 0, "store": None}
 
     def open_store() -> None:
@@ -169,6 +172,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             app.exit(2)
             return
         window.attach(store)
+        firstscreen.take_over(window)
         if ask_who:
             from warroom.services import people
 

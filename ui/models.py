@@ -215,6 +215,23 @@ class TimelineModel(QAbstractTableModel):
             self._tail = self._tail_id()
         self.endResetModel()
 
+    def show_first_screen(self, incident_id: uuid.UUID, count: int, first: int, entries: list) -> None:
+        """Rows ``first`` (a page boundary) to the end of a timeline of ``count`` read
+        before the store is open (:mod:`warroom.firstscreen`); :meth:`set_incident` reads
+        through the store once it is."""
+        self.beginResetModel()
+        self._pages.clear()
+        self._query, self._tail = None, None
+        self.incident_id, self.kind, self.search, self._count = incident_id, None, None, count
+        for i, e in enumerate(entries):
+            self._pages.setdefault((first + i) // self.PAGE, []).append(self._prepare(e))
+        self.endResetModel()
+
+    @property
+    def from_first_screen(self) -> bool:
+        """The rows are those of :meth:`show_first_screen`, not yet read through the store."""
+        return self._query is None and self._count > 0
+
     def _reload(self) -> None:
         self.set_query(self.prepare(self.kind, self.search))
 
@@ -268,6 +285,8 @@ class TimelineModel(QAbstractTableModel):
         page_no, offset = divmod(row, self.PAGE)
         page = self._pages.get(page_no)
         if page is None:
+            if self._query is None:  # the first screen, before the store is open
+                return None
             page = self._load(page_no)
         else:
             self._pages.move_to_end(page_no)
