@@ -47,6 +47,13 @@ KIND_COLORS = {
 #: Item data role carrying the row's id (an incident or entry UUID).
 IdRole = Qt.ItemDataRole.UserRole + 1
 
+# The roles the timeline answers, as ints (comparing ints is what data() can afford).
+_DISPLAY, _FOREGROUND, _FONT, _TOOLTIP = (int(r) for r in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ForegroundRole,
+                                                          Qt.ItemDataRole.FontRole, Qt.ItemDataRole.ToolTipRole))
+_IDROLE = int(IdRole)
+_TIMELINE_ROLES = frozenset((_DISPLAY, _FOREGROUND, _FONT, _TOOLTIP, _IDROLE))
+_SYSTEM_KINDS = frozenset((EntryKind.STATUS_CHANGE, EntryKind.SEVERITY_CHANGE, EntryKind.PUBLISHED))
+
 
 def _bold() -> QFont:
     font = QFont()
@@ -306,10 +313,12 @@ class TimelineModel(QAbstractTableModel):
         return page
 
     def _prepare(self, e: EntryView) -> tuple:
+        """(the five texts, the kind's brush, whether the program wrote it, the entry)."""
         text = e.text if "\n" not in e.text else " ⏎ ".join(e.text.splitlines())
         if e.edited_at:
             text += "  (edited)"
-        return (self.utc.stamp(e.occurred_at), self.local.stamp(e.occurred_at), e.kind.label, e.author, text, e)
+        return (self.utc.stamp(e.occurred_at), self.local.stamp(e.occurred_at), e.kind.label, e.author, text,
+                self._kind_brushes.get(e.kind), e.kind in _SYSTEM_KINDS, e)
 
     # -- Qt ------------------------------------------------------------------------
 
@@ -329,33 +338,27 @@ class TimelineModel(QAbstractTableModel):
             return self.COLUMNS[section]
         return None
 
-    def data(self, index: QModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
-        if role == Qt.ItemDataRole.DisplayRole:
-            row = self._row(index.row())
-            return row[index.column()] if row else None
-        if role == Qt.ItemDataRole.ForegroundRole:
-            if index.column() == self.KIND or self._is_system(index):
-                row = self._row(index.row())
-                return self._kind_brushes.get(row[-1].kind) if row else None
+    def data(self, index: QModelIndex, role: int = _DISPLAY):
+        # Called for every role of every cell painted: ints compared, one row lookup.
+        if role not in _TIMELINE_ROLES:
             return None
-        if role == Qt.ItemDataRole.FontRole:
-            return self._bold if self._is_system(index) and index.column() == self.TEXT else None
-        if role == Qt.ItemDataRole.ToolTipRole and index.column() == self.TEXT:
-            row = self._row(index.row())
-            if row:
-                e: EntryView = row[-1]
-                edited = f"\nedited {self.local.full(e.edited_at)}" if e.edited_at else ""
-                return plain_tip(f"{e.text}\n\n— {e.author}, {self.local.full(e.occurred_at)}{edited}")
-            return None
-        if role == IdRole:
-            row = self._row(index.row())
-            return row[-1].id if row else None
-        return None
-
-    def _is_system(self, index: QModelIndex) -> bool:
         row = self._row(index.row())
-        return bool(row) and row[-1].kind in (EntryKind.STATUS_CHANGE, EntryKind.SEVERITY_CHANGE,
-                                              EntryKind.PUBLISHED)
+        if row is None:
+            return None
+        col = index.column()
+        if role == _DISPLAY:
+            return row[col]
+        if role == _FOREGROUND:
+            return row[5] if col == self.KIND or row[6] else None
+        if role == _FONT:
+            return self._bold if row[6] and col == self.TEXT else None
+        if role == _IDROLE:
+            return row[-1].id
+        if col == self.TEXT:  # the tooltip
+            e: EntryView = row[-1]
+            edited = f"\nedited {self.local.full(e.edited_at)}" if e.edited_at else ""
+            return plain_tip(f"{e.text}\n\n— {e.author}, {self.local.full(e.occurred_at)}{edited}")
+        return None
 
     def position_of(self, entry_id: uuid.UUID) -> int | None:
         return self._query.position(entry_id) if self._query else None
