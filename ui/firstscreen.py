@@ -1,8 +1,9 @@
 """The window's first screen before the store is open.
 
-:func:`show` fills the incident list, the header and the end of the first
-incident's timeline from :mod:`warroom.firstscreen` (plain ``sqlite3``, no
-SQLAlchemy), so they are there at the first paint. Nothing can be changed yet:
+Right after the window's first paint, :func:`show` fills the incident list, the
+header and the end of the first incident's timeline from
+:mod:`warroom.firstscreen` (plain ``sqlite3``, no SQLAlchemy), so they are on
+screen before the database layer is imported. Nothing can be changed yet:
 the quick entry and the header's buttons wait for ``MainWindow.attach``, which
 reads the same rows through the store and takes over.
 """
@@ -37,11 +38,14 @@ class TimelineShown(QObject):
         return False
 
 
-def show(window, db: Path, actor: str, report_from: float | None = None) -> bool:
+def watch(window, started: float) -> None:
+    """Print ``timeline-shown`` when the timeline's rows are first painted."""
+    _watching.append(TimelineShown(window, started))
+
+
+def show(window, db: Path, actor: str) -> bool:
     """Show the first screen of ``db`` as ``actor`` sees it; False when it must wait
     for the store (see :func:`warroom.firstscreen.read`)."""
-    if report_from is not None:
-        _watching.append(TimelineShown(window, report_from))
     screen = firstscreen.read(db, actor, page=window.timeline_model.PAGE)
     if screen is None:
         return False
