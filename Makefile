@@ -24,20 +24,24 @@ test: $(STAMP)
 bench: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m tests.bench.run
 
-## Render the README's screenshot from a fresh demo database.
+## Render every view of the window at 1500x900 and at 1280x720 into docs/screenshots/,
+## from a fresh demo database; the timeline at 1500x900 is also the README's picture.
+SHOT_VIEWS := timeline updates reviews deliveries templates stakeholders declare matrix channels
+SHOT_SIZES := 1500x900 1280x720
 screenshot: $(STAMP)
 	rm -f .bench/screenshot.db*
-	mkdir -p .bench docs
+	mkdir -p .bench docs/screenshots
 	WARROOM_DB=.bench/screenshot.db $(BIN)/warroom-cli demo
 	# A commander in Berlin: the local column differs from UTC, as it would for most users.
-	WARROOM_DB=.bench/screenshot.db $(BIN)/warroom-cli audience set customers --timezone America/New_York
-	WARROOM_DB=.bench/screenshot.db $(BIN)/warroom-cli draft compose INC-1 --audience executives,employees,customers
-	WARROOM_DB=.bench/screenshot.db $(BIN)/warroom-cli dispatch --once
-	for view in timeline updates templates deliveries matrix; do \
+	WARROOM_DB=.bench/screenshot.db WARROOM_USER="Dana Okafor" $(BIN)/warroom-cli audience set customers --timezone America/New_York
+	WARROOM_DB=.bench/screenshot.db WARROOM_USER="Dana Okafor" $(BIN)/warroom-cli draft compose INC-1 --audience executives,employees,customers
+	WARROOM_DB=.bench/screenshot.db WARROOM_USER="Dana Okafor" $(BIN)/warroom-cli dispatch --once
+	for size in $(SHOT_SIZES); do for view in $(SHOT_VIEWS); do \
 		QT_QPA_PLATFORM=offscreen TZ=Europe/Berlin LANG=en_GB.UTF-8 WARROOM_DB=.bench/screenshot.db WARROOM_USER="Dana Okafor" \
-			$(BIN)/warroom --screenshot docs/$$view.png --view $$view --size 1500x900 || exit 1; \
-	done
-	mv docs/timeline.png docs/screenshot.png
+			$(BIN)/warroom --screenshot docs/screenshots/$$size/$$view.png --view $$view --size $$size || exit 1; \
+	done; done
+	cp docs/screenshots/1500x900/timeline.png docs/screenshot.png
+	for view in updates templates deliveries matrix; do cp docs/screenshots/1500x900/$$view.png docs/$$view.png; done
 
 clean:
 	rm -rf $(VENV) .bench .pytest_cache

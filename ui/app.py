@@ -27,6 +27,10 @@ from ui.qt import QApplication, QEvent, QLockFile, QMessageBox, QObject, QSettin
 log = logging.getLogger(__name__)
 
 
+#: What ``--screenshot`` can show: the main window's tabs, and the dialogs it opens.
+VIEWS = ("timeline", "updates", "reviews", "deliveries", "templates", "stakeholders", "declare", "matrix", "channels")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="warroom", description="War room: incident communications.")
     parser.add_argument("--db", help="database file (default: WARROOM_DB, then the user data folder)")
@@ -34,9 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"warroom {__version__}")
     parser.add_argument("--screenshot", metavar="FILE.png", help="render the main window to FILE.png and exit")
     parser.add_argument("--size", default="1400x860", help="window size for --screenshot (WxH)")
-    parser.add_argument("--view", choices=("timeline", "updates", "templates", "deliveries", "matrix", "channels"),
-                        default="timeline",
-                        help="what --screenshot shows")
+    parser.add_argument("--view", choices=VIEWS, default="timeline", help="what --screenshot shows")
     parser.add_argument("--exit-after-paint", action="store_true", help=argparse.SUPPRESS)
     return parser
 
@@ -92,36 +94,66 @@ def _fail(message: str, headless: bool) -> int:
     return 2
 
 
+def settle(window, seconds: float) -> None:
+    """Let the event loop run: queued reads come back, layouts settle, windows paint."""
+    app = QApplication.instance()
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        app.processEvents()
+        time.sleep(0.01)
+
+
+def wait_exposed(widget, timeout: float = 2.0) -> bool:
+    """On a real display (X11, Xvfb) a window shown has no pixels until the server has
+    mapped it and it has painted once: grabbed before that, it reads black. Wait for it."""
+    handle = widget.windowHandle()
+    deadline = time.monotonic() + timeout
+    while handle is not None and not handle.isExposed() and time.monotonic() < deadline:
+        QApplication.instance().processEvents()
+        time.sleep(0.01)
+    widget.repaint()
+    return handle is None or handle.isExposed()
+
+
 def take_screenshot(window, path: Path, size: str = "1400x860", view: str = "timeline") -> bool:
+    """Render ``view`` at ``size``: the main window, or the dialog the view opens (a dialog
+    is drawn at the same size, over nothing else, so it can be read whole)."""
     try:
         width, height = (int(v) for v in size.lower().split("x"))
     except ValueError:
         width, height = 1400, 860
     window.resize(width, height)
     window.show()
-    app = QApplication.instance()
-    deadline = time.monotonic() + 0.5
-    while time.monotonic() < deadline:
-        app.processEvents()
-        time.sleep(0.01)
+    settle(window, 0.5)
     window.scroll_to_end()
     target = window
     if view == "updates":
         window.show_composer()
-    elif view == "templates":
-        target = window.open_templates()
-        target.resize(width, height)
-        target.select("network-customers-update", "en")
+    elif view == "reviews":
+        window.show_reviews()
     elif view == "deliveries":
         window.show_deliveries()
+    elif view == "templates":
+        target = window.open_templates()
+        target.select("network-customers-update", "en")
+    elif view == "stakeholders":
+        target = window.open_stakeholders()
+    elif view == "declare":
+        target = window.new_incident()
     elif view in ("matrix", "channels"):
         target = window.open_matrix() if view == "matrix" else window.open_channels()
-    deadline = time.monotonic() + 0.3
-    while time.monotonic() < deadline:
-        app.processEvents()
-        time.sleep(0.01)
+    if target is None:
+        return False
+    if target is not window and view != "declare":
+        target.resize(width, height)
+    settle(window, 0.3)
+    wait_exposed(target)
+    settle(window, 0.1)
     path.parent.mkdir(parents=True, exist_ok=True)
-    return target.grab().save(str(path))
+    if QApplication.platformName() in ("offscreen", "minimal"):
+        return target.grab().save(str(path))
+    # On a real display, the pixels the server shows: what a person (or a check) sees.
+    return target.screen().grabWindow(target.winId()).save(str(path))
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -10,17 +10,18 @@ from __future__ import annotations
 
 import html
 import json
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from warroom.errors import InputError, WarroomError
 from warroom.timefmt import TimeFormatter
+from ui.common import palette
+from ui.common.forms import FormDialog
+from ui.common.palette import Tone
+from ui.common.tables import Column, RowTableModel, fixed_rows
+from ui.delivery import shown_state, state_tone
 from ui.qt import (
     plain_tip,
-    QAbstractTableModel,
     QAction,
-    QBrush,
-    QColor,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -32,7 +33,6 @@ from ui.qt import (
     QLabel,
     QLineEdit,
     QMessageBox,
-    QModelIndex,
     QPushButton,
     Qt,
     qt_alive,
@@ -43,13 +43,8 @@ from ui.qt import (
 
 if TYPE_CHECKING:
     from warroom.services.channels import ChannelView
-    from warroom.store import Store
-    from ui.ops import Operations
+    from ui.common.context import WindowContext
 
-_ERROR_STYLE = "color:#c62828;"
-_OK_STYLE = "color:#2e7d32;"
-STATE_COLORS = {"ok": QColor("#2e7d32"), "retrying": QColor("#ef6c00"), "down": QColor("#c62828"),
-                "disabled": QColor("#8a8a8a")}
 _WORDS = {"addr": "address", "url": "URL", "id": "ID", "sid": "SID", "ca": "CA", "s": "(per second)",
           "per": "", "rate": "Rate"}
 
@@ -105,89 +100,55 @@ def _parsed(name: str, text: str, default: Any) -> Any:
             return json.loads(text)
         except ValueError:
             raise InputError(f"{field_label(name)}: {text[:60]!r} is not valid JSON, e.g. "
-                             '{"Checkout": "8kbf7d35c070"}.') from None
+                             '{"Checkout": "8kbf7d35c070"}.', field=name) from None
     if isinstance(default, int) and not isinstance(default, bool) and text.isdigit():
         return int(text)
     return text
 
 
-class ChannelModel(QAbstractTableModel):
+class ChannelModel(RowTableModel):
+    """The configured channels: health, queue, last error, last delivery."""
+
     COLUMNS = ("Name", "Kind", "State", "Queued", "Last error", "Last delivered")
     NAME, KIND, STATE, QUEUED, ERROR, LAST_OK = range(6)
 
     def __init__(self, local: TimeFormatter, parent=None) -> None:
-        super().__init__(parent)
         self.local = local
-        self._rows: list[ChannelView] = []
-        self._brushes = {k: QBrush(c) for k, c in STATE_COLORS.items()}
-        self._muted = QBrush(QColor("#8a8a8a"))
 
-    def set_rows(self, rows: list[ChannelView]) -> None:
-        self.beginResetModel()
-        self._rows = list(rows)
-        self.endResetModel()
+        def muted_if(test):
+            return lambda c: palette.color(Tone.MUTED) if test(c) or not c.enabled else None
 
-    def channel(self, row: int) -> ChannelView | None:
-        return self._rows[row] if 0 <= row < len(self._rows) else None
-
-    def row_of(self, name: str) -> int | None:
-        for i, c in enumerate(self._rows):
-            if c.name == name:
-                return i
-        return None
-
-    def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: QModelIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.COLUMNS)
-
-    def headerData(self, section: int, orientation, role: int = Qt.ItemDataRole.DisplayRole):
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole \
-                and 0 <= section < len(self.COLUMNS):
-            return self.COLUMNS[section]
-        return None
-
-    def data(self, index: QModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
-            return None
-        c = self._rows[index.row()]
-        col = index.column()
-        if role == Qt.ItemDataRole.DisplayRole:
-            if col == self.NAME:
-                return c.name
-            if col == self.KIND:
-                return c.label
-            if col == self.STATE:
-                return f"● {c.state}" + (f" ({c.failures} failure{'' if c.failures == 1 else 's'})" if c.failures and c.state != "ok" else "")
-            if col == self.QUEUED:
-                return str(c.queued) if c.queued else ""
-            if col == self.ERROR:
-                return (c.last_error or "").replace("\n", " ")
-            if col == self.LAST_OK:
-                return self.local.stamp(c.last_ok_at) if c.last_ok_at else "never"
-            return None
-        if role == Qt.ItemDataRole.ForegroundRole:
-            if col == self.STATE:
-                return self._brushes.get(c.state)
-            if col == self.ERROR or (col == self.LAST_OK and not c.last_ok_at) or not c.enabled:
-                return self._muted
-            return None
-        if role == Qt.ItemDataRole.TextAlignmentRole and col == self.QUEUED:
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        if role == Qt.ItemDataRole.ToolTipRole:
-            if col == self.ERROR and c.last_error:
-                return plain_tip(c.last_error)  # a vendor's words: an error page may be HTML
+        def tip(c: ChannelView) -> str:
             settings = ", ".join(f"{k}={_shown(v)}" for k, v in c.config.items() if v not in (None, "", {}))
             return plain_tip(f"{c.name}: {c.label}" + (f"\n{settings}" if settings else ""))
-        return None
+
+        super().__init__([
+            Column("Name", lambda c: c.name, tip=tip, color=muted_if(lambda c: False)),
+            Column("Kind", lambda c: c.label, tip=tip, color=muted_if(lambda c: False)),
+            Column("State", self.state_text, tip=tip,
+                   color=lambda c: palette.color(state_tone(shown_state(c.state, c.queued)))),
+            Column("Queued", lambda c: str(c.queued) if c.queued else "", tip=tip, right=True,
+                   color=muted_if(lambda c: False), sort=lambda c: c.queued),
+            # A vendor's words: an error page may be HTML, so the tooltip is plain.
+            Column("Last error", lambda c: (c.last_error or "").replace("\n", " "),
+                   tip=lambda c: plain_tip(c.last_error) if c.last_error else tip(c), color=muted_if(lambda c: True)),
+            Column("Last delivered", lambda c: self.local.stamp(c.last_ok_at) if c.last_ok_at else "never", tip=tip,
+                   color=muted_if(lambda c: not c.last_ok_at)),
+        ], parent, key=lambda c: c.name)
+
+    @staticmethod
+    def state_text(c: ChannelView) -> str:
+        state = shown_state(c.state, c.queued)
+        failures = f" ({c.failures} failure{'' if c.failures == 1 else 's'})" if c.failures and c.state != "ok" else ""
+        return f"● {state}{failures}"
+
+    def channel(self, row: int) -> ChannelView | None:
+        return self.row(row)
 
 
-class ChannelForm(QDialog):
+class ChannelForm(FormDialog):
     """Add a channel or change one. The settings are the kind's ``FIELDS``; the
     secret field is empty on edit and left empty keeps the stored secret."""
-
-    submitted = Signal()
 
     def __init__(self, existing: ChannelView | None = None, parent=None) -> None:
         super().__init__(parent)
@@ -208,16 +169,12 @@ class ChannelForm(QDialog):
         self.inputs: dict[str, QLineEdit] = {}
         self.secret: QLineEdit | None = None
         self.secret_hint: QLabel | None = None
-        self.error = QLabel()
         self.error.setObjectName("channelError")
-        self.error.setStyleSheet(_ERROR_STYLE)
-        self.error.setWordWrap(True)
-        self.error.hide()
         # One form: name and kind, then the kind's settings and secret (rebuilt when the kind changes).
         self.fields_form = QFormLayout()
         self.fields_form.addRow("&Name *", self.name)
         self.fields_form.addRow("&Kind", self.kind)
-        self._fixed_rows = self.fields_form.rowCount()
+        self.first_setting_row = self.fields_form.rowCount()
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
@@ -250,7 +207,7 @@ class ChannelForm(QDialog):
         from warroom.channels.base import COMMON_FIELDS
 
         old = {name: edit.text() for name, edit in self.inputs.items()}
-        while self.fields_form.rowCount() > self._fixed_rows:
+        while self.fields_form.rowCount() > self.first_setting_row:
             self.fields_form.removeRow(self.fields_form.rowCount() - 1)
         module = self.module
         self.inputs = {}
@@ -299,27 +256,16 @@ class ChannelForm(QDialog):
         return {"name": self.name.text().strip().lower(), "kind": self.kind.currentData(), "config": config,
                 "secret": secret.strip() or None}
 
-    def accept(self) -> None:
-        if not self.isEnabled():
-            return
-        self.error.hide()
-        self.submitted.emit()
-
     def finish(self) -> None:
         if self.secret is not None:
             self.secret.clear()
-        super().accept()
+        super().finish()
 
-    def show_error(self, message: str, field: str | None = None) -> None:
-        """The service's message, and the setting it names (its error's ``field``) marked."""
-        self.error.setText(message)
-        self.error.show()
-        for name, edit in self.inputs.items():
-            edit.setStyleSheet("border:1px solid #c62828;" if name == field else "")
-        target = self.inputs.get(field or "") or (self.secret if field == "secret" else None) or \
-            (self.name if field in ("name", "channel") else None)
-        if target is not None:
-            target.setFocus()
+    def field_for(self, name: str | None):
+        """A service names a setting, the secret, or the channel's name."""
+        self.fields = dict(self.inputs, name=self.name, channel=self.name,
+                           **({"secret": self.secret} if self.secret is not None else {}))
+        return super().field_for(name)
 
 
 class ChannelsDialog(QDialog):
@@ -328,25 +274,22 @@ class ChannelsDialog(QDialog):
     #: A channel was added, changed or removed (the status bar and the matrix follow).
     changed = Signal()
 
-    def __init__(self, store: Store, actor: str | Callable[[], str], ops: Operations,
-                 local: TimeFormatter | None = None, parent=None) -> None:
+    def __init__(self, ctx: WindowContext, parent=None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Channels — War room")
         self.setObjectName("channelsDialog")
         self.setWindowFlag(Qt.WindowType.Window)
-        self.store, self.ops = store, ops
-        self._actor = actor
+        self.ctx = ctx
+        self.store, self.ops = ctx.store, ctx.ops
         self.form: ChannelForm | None = None
-        self.model = ChannelModel(local or TimeFormatter(), self)
+        self.model = ChannelModel(ctx.local, self)
         self.table = QTableView()
         self.table.setObjectName("channelTable")
         self.table.setModel(self.model)
-        from ui.mainwindow import _fixed_rows
-
-        _fixed_rows(self.table)
+        fixed_rows(self.table)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        for col, width in ((0, 140), (1, 220), (2, 150), (3, 60), (4, 260), (5, 130)):
+        for col, width in ((0, 140), (1, 330), (2, 170), (3, 64), (4, 260), (5, 140)):
             self.table.setColumnWidth(col, width)
         header.setSectionResizeMode(ChannelModel.ERROR, QHeaderView.ResizeMode.Stretch)
         self.table.doubleClicked.connect(self.edit_selected)
@@ -356,7 +299,7 @@ class ChannelsDialog(QDialog):
         self.hint.setTextFormat(Qt.TextFormat.RichText)
         self.hint.setWordWrap(True)
         self.hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.hint.setStyleSheet("color:#555; padding:18px;")
+        self.hint.setStyleSheet("padding:18px;")
         self.hint.setText("<b>No channels yet — add one (Ctrl+N).</b><br>A channel is where updates go: Slack, "
                           "Teams, e-mail, SMS, Atlassian Statuspage, a self-hosted status page or a webhook. "
                           "Then say in the stakeholder matrix (Ctrl+Shift+M) which audience gets which.")
@@ -416,7 +359,7 @@ class ChannelsDialog(QDialog):
 
     @property
     def actor(self) -> str:
-        return self._actor() if callable(self._actor) else self._actor
+        return self.ctx.actor
 
     def _action(self, text: str, slot, shortcut) -> QAction:
         action = QAction(text, self)
@@ -468,7 +411,7 @@ class ChannelsDialog(QDialog):
                                       if c is None or c.enabled else "Send through this channel again")
 
     def _say(self, text: str, ok: bool) -> None:
-        self.result.setStyleSheet(_OK_STYLE if ok else _ERROR_STYLE)
+        self.result.setStyleSheet(palette.good_style() if ok else palette.error_style())
         self.result.setText(text)
 
     # -- add and edit --------------------------------------------------------------
@@ -498,7 +441,7 @@ class ChannelsDialog(QDialog):
         try:
             values = form.values()
         except WarroomError as exc:
-            form.show_error(str(exc), exc.field)
+            form.show_error(exc)
             return
         store, actor, existing = self.store, self.actor, form.existing
         name, kind, config, secret = values["name"], values["kind"], values["config"], values.pop("secret")
@@ -507,10 +450,10 @@ class ChannelsDialog(QDialog):
             try:  # the settings first (a pure check, no I/O), then the secret
                 module.validate_config(dict(config))
             except WarroomError as exc:
-                form.show_error(str(exc), exc.field)
+                form.show_error(exc)
                 return
         if existing is None and secret is None and channels.needs_secret(kind, config):
-            form.show_error(f"Type the secret: {module.SECRET}.")
+            form.show_error(f"Type the secret: {module.SECRET}.", "secret")
             if form.secret is not None:
                 form.secret.setFocus()
             return
@@ -541,7 +484,7 @@ class ChannelsDialog(QDialog):
             if qt_alive(form):
                 form.setEnabled(True)
             if isinstance(error, WarroomError) and qt_alive(form):
-                form.show_error(str(error), getattr(error, "field", None))
+                form.show_error(error)
             elif isinstance(error, WarroomError):
                 self._say(str(error), False)
             else:

@@ -1,6 +1,7 @@
-"""The composer: drafts for the selected incident, the audiences side by side,
-each with a live preview and the linter's findings. Every pause in typing saves
-a revision, so nothing written is lost."""
+"""The composer: drafts for the selected incident, one column per audience side by
+side, each showing the audience's current draft first (earlier updates in its
+history list), with a live preview and the linter's findings. Every pause in
+typing saves a revision, so nothing written is lost."""
 
 from __future__ import annotations
 
@@ -9,16 +10,13 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
 from warroom.errors import WarroomError
-from ui.editors import FIELD_LABELS, ChannelEditor, FindingsList, Preview, underline
+from ui.draft_column import FINAL_STATES, AudiencePane, DraftColumn
 from ui.qt import (
-    plain_tip,
     QApplication,
     QCheckBox,
     QComboBox,
     QDateTime,
     QDateTimeEdit,
-    QFont,
-    QFrame,
     QHBoxLayout,
     QInputDialog,
     QKeySequence,
@@ -28,11 +26,8 @@ from ui.qt import (
     QPushButton,
     QScrollArea,
     QShortcut,
-    QSplitter,
     Qt,
     qt_alive,
-    QTextCursor,
-    QTimer,
     QVBoxLayout,
     QWidget,
     Signal,
@@ -41,345 +36,8 @@ from ui.qt import (
 if TYPE_CHECKING:
     from warroom.services.drafts import DraftView
     from warroom.services.incidents import IncidentView
-    from warroom.services.review import Allowed
     from warroom.store import Store
     from ui.ops import Operations
-
-AUTOSAVE_MS = 1200
-LINT_MS = 200
-
-#: How each state reads in a column's header, and its colours (text, background).
-_STATE_LOOK = {
-    "draft": ("#37474f", "#eceff1"), "changes_requested": ("#ffffff", "#ef6c00"),
-    "in_review": ("#ffffff", "#1565c0"), "approved": ("#ffffff", "#2e7d32"), "overridden": ("#ffffff", "#6a1b9a"),
-    "disputed": ("#ffffff", "#ef6c00"), "published": ("#ffffff", "#2e7d32"), "retracted": ("#ffffff", "#c62828"),
-    "withdrawn": ("#ffffff", "#616161"),
-}
-_KINDS = {"correction": "correction", "retraction": "retraction notice"}
-_FINAL = ("published", "retracted", "withdrawn")
-
-
-def _plain_label(name: str) -> QLabel:
-    """A label that shows text as text: a header never renders what a user typed as HTML."""
-    label = QLabel()
-    label.setObjectName(name)
-    label.setTextFormat(Qt.TextFormat.PlainText)
-    return label
-
-
-def _utc(when, *, same_day_as=None) -> str:
-    """``14:05 UTC, 4 Dec`` (the date left out when it is ``same_day_as``'s)."""
-    if when is None:
-        return ""
-    if when.tzinfo is not None:
-        when = when.astimezone(timezone.utc)
-    if same_day_as is not None:
-        other = same_day_as.astimezone(timezone.utc) if same_day_as.tzinfo is not None else same_day_as
-        if other.date() == when.date():
-            return f"{when:%H:%M} UTC"
-    return f"{when:%H:%M} UTC, {when.day} {when:%b}"
-
-
-class DraftColumn(QFrame):
-    """One audience's draft: its words (the public title, the subject, each channel's
-    text), a preview, the linter's findings, and the steps the core allows now."""
-
-    saved = Signal(object)  # DraftView
-    submit_requested = Signal(object)   # DraftColumn
-    publish_requested = Signal(object)  # DraftColumn
-    retract_requested = Signal(object)  # DraftColumn
-    correct_requested = Signal(object)  # DraftColumn
-
-    def __init__(self, view: DraftView, *, external: bool, status: str, lint_config, save, parent=None) -> None:
-        super().__init__(parent)
-        self.setFrameShape(QFrame.Shape.StyledPanel)
-        self.setObjectName(f"draft-{view.audience}")
-        self.view = view
-        #: What the core allows this window's person to do with the update (None until read).
-        self.allowed: Allowed | None = None
-        self.external = external
-        self.status = status
-        self.lint_config = lint_config
-        self._save = save
-        #: Edits per field since the column was made, and saves sent and not yet back.
-        self._edits = {k: 0 for k in FIELD_LABELS}
-        self._in_flight = 0
-        self.audience_label = _plain_label("draftAudience")
-        bold = QFont(self.audience_label.font())
-        bold.setBold(True)
-        self.audience_label.setFont(bold)
-        self.state_label = _plain_label("draftState")
-        self.blocked_label = _plain_label("draftBlocked")
-        self.blocked_label.setText("Blocked by the linter: change the words marked in red.")
-        self.blocked_label.setStyleSheet("color:#c62828; font-weight:bold;")
-        self.blocked_label.setWordWrap(True)
-        self.blocked_label.hide()
-        self.header = _plain_label("draftHeader")
-        self.header.setWordWrap(True)
-        self.note = _plain_label("draftNote")
-        self.note.setWordWrap(True)
-        self.note.hide()
-        self.editor = ChannelEditor(with_title=True)
-        self.editor.set_texts(view.subject, view.long, view.short, view.chat, title=view.title)
-        self.editor.mark_own(view.short_own, view.chat_own)
-        self.editor.set_read_only(True, "Reading what you may do with this update…")
-        self.preview = Preview()
-        self.findings = FindingsList()
-        self.findings.jump_field.connect(self._select)
-        self.error = _plain_label("columnError")
-        self.error.setWordWrap(True)
-        self.error.setStyleSheet("color:#c62828;")
-        self.error.hide()
-        self.submit_button = QPushButton("Submit for review")
-        self.submit_button.setObjectName("submitButton")
-        self.submit_button.clicked.connect(self._submit)
-        self.publish_button = QPushButton("Publish")
-        self.publish_button.setObjectName("publishButton")
-        self.publish_button.clicked.connect(self._publish)
-        self.retract_button = QPushButton("Retract…")
-        self.retract_button.setObjectName("retractButton")
-        self.retract_button.clicked.connect(lambda: self.retract_requested.emit(self))
-        self.correct_button = QPushButton("Draft correction")
-        self.correct_button.setObjectName("correctButton")
-        self.correct_button.clicked.connect(lambda: self.correct_requested.emit(self))
-        for b in (self.submit_button, self.publish_button, self.retract_button, self.correct_button):
-            b.setEnabled(False)  # until the core says
-        top = QHBoxLayout()
-        top.addWidget(self.audience_label)
-        top.addWidget(self.state_label)
-        top.addStretch(1)
-        self.saved_label = _plain_label("draftSaved")
-        self.saved_label.setStyleSheet("color:#616161;")
-        top.addWidget(self.saved_label)
-        actions = QHBoxLayout()
-        actions.addStretch(1)
-        for b in (self.submit_button, self.publish_button, self.retract_button, self.correct_button):
-            actions.addWidget(b)
-        split = QSplitter(Qt.Orientation.Vertical)
-        split.addWidget(self.editor)
-        split.addWidget(self.preview)
-        split.setStretchFactor(0, 3)
-        split.setStretchFactor(1, 2)
-        layout = QVBoxLayout(self)
-        layout.addLayout(top)
-        layout.addWidget(self.header)
-        layout.addWidget(self.blocked_label)
-        layout.addWidget(self.note)
-        layout.addWidget(split, 1)
-        layout.addWidget(self.findings)
-        layout.addWidget(self.error)
-        layout.addLayout(actions)
-        self.setMinimumWidth(320)
-        self._autosave = QTimer(self)
-        self._autosave.setSingleShot(True)
-        self._autosave.setInterval(AUTOSAVE_MS)
-        self._autosave.timeout.connect(self.save_now)
-        self._relint = QTimer(self)
-        self._relint.setSingleShot(True)
-        self._relint.setInterval(LINT_MS)
-        self._relint.timeout.connect(self.refresh)
-        self.editor.field_edited.connect(self._edited)
-        self.editor.tabs.currentChanged.connect(self._tab_changed)
-        #: The live lint found something blocking (for display: the core decides what may go on).
-        self.blocking = False
-        self.refresh()
-
-    def hasHeightForWidth(self) -> bool:
-        # Wrapped labels would make the scroll area size the strip for their preferred
-        # height, scrolling the buttons out of sight; the column fits the space it gets.
-        return False
-
-    # -- typing ------------------------------------------------------------------
-
-    def _edited(self, field: str) -> None:
-        self._edits[field] += 1
-        self.editor.clear_error(field)
-        self._relint.start()
-        self._autosave.start()
-        self._update_header()
-
-    def _tab_changed(self, index: int) -> None:
-        self.preview.tabs.setCurrentIndex(index)
-
-    def dirty(self) -> bool:
-        """Words typed that are not saved yet (or on their way)."""
-        return self._autosave.isActive() or self._in_flight > 0
-
-    def refresh(self) -> None:
-        """Preview and lint the words as they are now: the core's own judgement
-        (:func:`warroom.services.wording.judge`), so window and core agree."""
-        from warroom.services import wording  # loaded with the first draft, not at start-up
-
-        texts = self.editor.texts()
-        v = self.view
-        when = (f"(next update time as published: {_utc(v.next_update_at)})"
-                if v.state in _FINAL and v.next_update_at is not None else None)
-        self.preview.show_texts(texts["long"], texts["short"], texts["chat"], next_update=when)
-        flags = wording.judge(texts, external=self.external, status=self.status, config=self.lint_config)
-        for key, editor in self.editor.editors.items():
-            underline(editor, [f.finding for f in flags if f.field == key])
-        self.editor.mark_lines(flags)
-        self.findings.show_flags(flags, acknowledged=self.view.acknowledged)
-        self.blocking = any(f.blocking for f in flags)
-        self._update_header()
-
-    # -- saving ------------------------------------------------------------------
-
-    def save_now(self, then=None) -> None:
-        """Save the words as a new revision (the core keeps them as they are when
-        nothing changed); ``then`` runs once what the core allows was read again."""
-        self._autosave.stop()
-        self._in_flight += 1
-        self._update_header()
-        self._save(self, self.editor.texts(), dict(self._edits), then)
-
-    def revision_saved(self, view: DraftView, sent: dict[str, str] | None = None,
-                       edits: dict[str, int] | None = None) -> None:
-        """A save came back. An SMS or chat text the core derived again from a new
-        long text goes into its editor, unless the user typed there since."""
-        if sent is not None:
-            self._in_flight = max(0, self._in_flight - 1)
-        self.view = view
-        rewritten = False
-        if sent is not None and edits is not None:
-            for key in ("short", "chat"):
-                new = getattr(view, key)
-                untouched = self._edits[key] == edits[key] and self.editor.editors[key].toPlainText() == sent[key]
-                if new != sent[key] and untouched:
-                    self.editor.set_field(key, new)
-                    rewritten = True
-        self.editor.mark_own(view.short_own, view.chat_own)
-        self.editor.clear_error()
-        self.say("")
-        if rewritten:
-            self.refresh()
-        else:
-            self._update_header()
-        self.saved.emit(view)
-
-    def save_failed(self, error: BaseException) -> None:
-        self._in_flight = max(0, self._in_flight - 1)
-        self.show_error(error)
-        self._update_header()
-
-    # -- what the core says ------------------------------------------------------
-
-    def apply(self, view: DraftView, allowed: Allowed) -> None:
-        """The update as the core has it now, and what this person may do with it:
-        buttons follow ``allowed``, with the core's reason as their tooltip."""
-        if view.revision < self.view.revision:
-            return  # read before our own save landed: a newer read follows
-        words_changed = view.content_hash != self.view.content_hash
-        if words_changed and not self.dirty() and self.editor.texts() == self._texts_of(self.view):
-            # Changed elsewhere (the command line, another window) while nobody typed here.
-            self.editor.set_texts(view.subject, view.long, view.short, view.chat, title=view.title)
-        self.view = view
-        self.allowed = allowed
-        a = allowed
-        self.editor.mark_own(view.short_own, view.chat_own)
-        self.editor.set_read_only(not a.can_edit, a.why_not_edit)
-        final = view.state in _FINAL
-        self.submit_button.setVisible(not final)
-        self.publish_button.setVisible(not final)
-        self.submit_button.setEnabled(a.can_submit)
-        self.submit_button.setToolTip(plain_tip(a.why_not_submit or self._warned(
-            "Ask for the reviews this update needs (Ctrl+Enter).", a)))
-        self.publish_button.setEnabled(a.can_publish)
-        self.publish_button.setToolTip(plain_tip(a.why_not_publish or self._warned("Publish it now (Ctrl+Shift+P).",
-                                                                                   a)))
-        self.retract_button.setVisible(view.state == "published" and view.kind != "retraction")
-        self.retract_button.setEnabled(a.can_retract)
-        self.retract_button.setToolTip(plain_tip(a.why_not_retract or "Take the words back now: pages drop them, "
-                                                 "and those who got them are told. Asks for a reason."))
-        self.correct_button.setVisible(view.state == "retracted")
-        self.correct_button.setEnabled(a.can_correct)
-        self.correct_button.setToolTip(plain_tip(a.why_not_correct or "Draft the corrected update, from these "
-                                                 "words, reviewed like any update."))
-        self.refresh()
-
-    @staticmethod
-    def _warned(text: str, a: Allowed) -> str:
-        if not a.unacknowledged:
-            return text
-        return text + f"\nThe linter warns ({len(a.unacknowledged)}): you are asked to acknowledge it first."
-
-    @staticmethod
-    def _texts_of(view: DraftView) -> dict[str, str]:
-        return view.texts()
-
-    def show_error(self, error: BaseException) -> None:
-        """The core's refusal, beside the field it names, or under the column; a
-        refusal of the words lists its findings."""
-        from warroom.services.wording import WordsRefused
-
-        if isinstance(error, WordsRefused):
-            self.say(str(error))
-            self.findings.show_flags(error.flags)
-            return
-        if isinstance(error, WarroomError) and error.field and self.editor.show_error(error.field, str(error)):
-            return
-        self.say(str(error) if isinstance(error, WarroomError) else f"Not done: {error}")
-
-    def say(self, message: str) -> None:
-        self.error.setText(message)
-        self.error.setVisible(bool(message))
-
-    def _update_header(self) -> None:
-        v = self.view
-        self.audience_label.setText(v.audience.capitalize())
-        state = v.state.replace("_", " ")
-        fg, bg = _STATE_LOOK.get(v.state, ("#37474f", "#eceff1"))
-        self.state_label.setText(state.upper() if v.state in ("retracted", "withdrawn") else state)
-        self.state_label.setStyleSheet(f"color:{fg}; background:{bg}; border-radius:3px; padding:1px 6px;"
-                                       + (" font-weight:bold;" if v.state == "retracted" else ""))
-        self.blocked_label.setVisible(self.blocking)
-        if self._autosave.isActive():
-            saved = "editing…"
-        elif self._in_flight:
-            saved = "saving…"
-        else:
-            saved = f"revision {v.revision} saved"
-        self.saved_label.setText(saved)
-        parts = [_KINDS[v.kind]] if v.kind in _KINDS else []
-        parts += [v.locale, v.template or "no template"]
-        self.header.setText(" · ".join(parts))
-        self.header.setToolTip(plain_tip(f"Revision {v.revision} by {v.author}"))
-        note = ""
-        if v.state == "retracted":
-            note = (f"Retracted {_utc(v.retracted_at)} by {v.retracted_by or 'someone'}: "
-                    f"{v.retract_reason or 'no reason given'}")
-        elif v.state == "published":
-            note = f"Published {_utc(v.published_at)}"
-            if v.next_update_at is not None:
-                note += f" · next update due {_utc(v.next_update_at, same_day_as=v.published_at)}"
-        elif self.allowed is not None and not self.allowed.can_edit and v.state not in _FINAL:
-            note = self.allowed.why_not_edit or ""
-        self.note.setText(note)
-        self.note.setVisible(bool(note))
-        self.note.setStyleSheet("color:#c62828;" if v.state == "retracted" else "")
-
-    # -- steps -------------------------------------------------------------------
-
-    def _submit(self) -> None:
-        self.submit_requested.emit(self)
-
-    def _publish(self) -> None:
-        self.publish_requested.emit(self)
-
-    def _select(self, field: str, start: int, end: int) -> None:
-        if field in self.editor.editors:
-            self.editor.tabs.setCurrentIndex(list(self.editor.editors).index(field))
-            editor = self.editor.editors[field]
-            cursor = editor.textCursor()
-            cursor.setPosition(min(start, len(editor.toPlainText())))
-            cursor.setPosition(min(end, len(editor.toPlainText())), QTextCursor.MoveMode.KeepAnchor)
-            editor.setTextCursor(cursor)
-            editor.setFocus()
-            return
-        line = self.editor.title if field == "title" else self.editor.subject
-        if line is not None:
-            line.setSelection(start, max(0, end - start))
-            line.setFocus()
 
 
 class ComposerView(QWidget):
@@ -396,7 +54,10 @@ class ComposerView(QWidget):
         self.actor = actor
         self.store: Store | None = None
         self.incident: IncidentView | None = None
+        #: Every draft column made (the current ones, and earlier updates opened for reading).
         self.columns: dict[uuid.UUID, DraftColumn] = {}
+        #: One pane per audience, in the order they first appeared.
+        self.panes: dict[str, AudiencePane] = {}
         self._audiences: dict[str, bool] = {}
         self._lint_config = None
 
@@ -431,21 +92,30 @@ class ComposerView(QWidget):
         top.addWidget(QLabel("Audiences:"))
         top.addLayout(self.audience_row)
         top.addStretch(1)
-        second = QHBoxLayout()
-        for w in (self.etr_on, self.etr_at, self.etr_window, self.etr_until, self.etr_conf, self.etr_by):
+        top.addWidget(self.etr_on)
+        top.addWidget(self.compose_button)
+        # The estimate's details take a row only while an ETR is given: the drafts keep the height.
+        self.etr_row = QWidget()
+        self.etr_row.setObjectName("etrRow")
+        second = QHBoxLayout(self.etr_row)
+        second.setContentsMargins(0, 0, 0, 0)
+        second.addWidget(QLabel("Estimated resolution:"))
+        for w in (self.etr_at, self.etr_window, self.etr_until, self.etr_conf, self.etr_by):
             second.addWidget(w)
         second.addStretch(1)
-        second.addWidget(self.compose_button)
+        self.etr_row.setVisible(False)
+        self.etr_on.toggled.connect(self.etr_row.setVisible)
+        self.etr_on.setToolTip("Give an estimated time of resolution in the drafts")
         self.area = QScrollArea()
         self.area.setWidgetResizable(True)
         self.strip = QWidget()
         self.strip_layout = QHBoxLayout(self.strip)
-        self.strip_layout.addStretch(1)
+        self.strip_layout.setContentsMargins(4, 4, 4, 4)
         self.area.setWidget(self.strip)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(top)
-        layout.addLayout(second)
+        layout.addWidget(self.etr_row)
         layout.addWidget(self.message)
         layout.addWidget(self.area, 1)
         self.compose_shortcut = QShortcut(QKeySequence("Ctrl+D"), self,
@@ -491,7 +161,9 @@ class ComposerView(QWidget):
                 from warroom.services import drafts
 
                 for view in drafts.list_drafts(self.store, incident.id, viewer=self.actor):
-                    self._add_column(view)
+                    self._pane(view.audience).add(view)
+                for pane in self.panes.values():
+                    self._show_current(pane)
             self.etr_at.setDateTime(QDateTime.currentDateTime().addSecs(3600))
             self.etr_until.setDateTime(QDateTime.currentDateTime().addSecs(7200))
         elif incident is not None:
@@ -515,35 +187,114 @@ class ComposerView(QWidget):
         def done(rows) -> None:
             if self.incident is None or self.incident.id != incident_id:
                 return
+            allowed_of = {}
             for view, allowed in rows:
+                self._pane(view.audience).add(view)
+                allowed_of[view.id] = allowed
                 col = self.columns.get(view.id)
-                if col is None:
-                    col = self._add_column(view, read=False)
-                col.apply(view, allowed)
+                if col is not None:
+                    col.apply(view, allowed)
+            for pane in self.panes.values():
+                current = pane.current()
+                if current is not None and current.id not in self.columns:
+                    col = self._column(current, read=False)
+                    if current.id in allowed_of:
+                        col.apply(current, allowed_of[current.id])
+                self._show_current(pane, keep=True)
 
         self.ops.read(read, done, lambda error: self._say(str(error)))
 
     def _clear(self) -> None:
-        for col in self.columns.values():
-            col.setParent(None)
-            col.deleteLater()
+        for pane in self.panes.values():
+            pane.setParent(None)
+            pane.deleteLater()
+        self.panes.clear()
         self.columns.clear()
 
-    def _add_column(self, view: DraftView, *, read: bool = True) -> DraftColumn:
+    def _pane(self, audience: str) -> AudiencePane:
+        pane = self.panes.get(audience)
+        if pane is None:
+            pane = AudiencePane(audience, self.strip)
+            pane.chosen.connect(lambda draft_id, pane=pane: self._choose(pane, draft_id))
+            self.strip_layout.addWidget(pane, 1)
+            pane.show()
+            self.panes[audience] = pane
+        return pane
+
+    def _column(self, view: DraftView, *, read: bool = True) -> DraftColumn:
+        """The column of a draft, made the first time it is shown."""
         if view.id in self.columns:
             return self.columns[view.id]
+        pane = self._pane(view.audience)
         col = DraftColumn(view, external=self._audiences.get(view.audience, True),
                           status=self.incident.status.value if self.incident else "investigating",
-                          lint_config=self._lint_config, save=self._save_column, parent=self.strip)
+                          lint_config=self._lint_config, save=self._save_column, parent=pane.stack)
         col.submit_requested.connect(self._submit_column)
         col.publish_requested.connect(self._publish_column)
         col.retract_requested.connect(self._retract_column)
         col.correct_requested.connect(self._correct_column)
-        self.strip_layout.insertWidget(self.strip_layout.count() - 1, col)
-        col.show()  # now, not at the next turn of the event loop: the keyboard may go there at once
+        pane.stack.addWidget(col)
         self.columns[view.id] = col
         if read:
             self.read_allowed(col)
+        return col
+
+    def _show_current(self, pane: AudiencePane, *, keep: bool = False) -> DraftColumn | None:
+        """Show the audience's current draft (with ``keep``, an earlier update being
+        read stays shown); earlier ones become read only."""
+        current = pane.current()
+        if current is None:
+            return None
+        col = self._column(current)
+        for other in pane.views:
+            if other.id != current.id and other.id in self.columns:
+                self.columns[other.id].set_history(True)
+        col.set_history(False)
+        shown = pane.stack.currentWidget()
+        if not (keep and isinstance(shown, DraftColumn) and shown.history and shown.view.audience == pane.audience):
+            pane.stack.setCurrentWidget(col)
+            shown = col
+        pane.refill(shown.view.id)
+        return col
+
+    def _choose(self, pane: AudiencePane, draft_id) -> None:
+        """An update chosen in an audience's history list: shown for reading (None: the current draft)."""
+        view = next((v for v in pane.views if v.id == draft_id), None)
+        if view is None:
+            self._show_current(pane)
+            return
+        col = self._column(view)
+        col.set_history(True)
+        pane.stack.setCurrentWidget(col)
+        pane.refill(view.id)
+
+    def focus_audience(self, audience: str | None) -> None:
+        """Bring an audience forward (a reminder's button): its current draft when one is
+        being worked on, else its box ticked alone, ready to compose (Ctrl+D)."""
+        pane = self.panes.get(audience) if audience else None
+        current = pane.current() if pane is not None else None
+        if pane is not None and current is not None and current.state not in FINAL_STATES:
+            col = self._show_current(pane)
+            self.area.ensureWidgetVisible(pane)
+            if col is not None:
+                col.editor.editors["long"].setFocus()
+            return
+        if audience in self.checks:
+            for name, box in self.checks.items():
+                box.setChecked(name == audience)
+            self._say("")
+            self.status_message.emit(f"Ready to compose the update to {audience}: Ctrl+D.")
+        self.compose_button.setFocus()
+
+    def _add_column(self, view: DraftView) -> DraftColumn:
+        """A draft made now (composed, a correction, a retraction notice): known to its
+        audience's pane, and shown there when it is the current one."""
+        pane = self._pane(view.audience)
+        pane.add(view)
+        col = self._column(view)
+        current = self._show_current(pane)
+        if current is not col:
+            col.set_history(True)
         return col
 
     def read_allowed(self, col: DraftColumn, then=None) -> None:
@@ -659,10 +410,13 @@ class ComposerView(QWidget):
         """The draft the keyboard focus is in (the only one, when there is one)."""
         w = QApplication.focusWidget()
         while w is not None:
-            if isinstance(w, DraftColumn) and w in self.columns.values():
+            if isinstance(w, DraftColumn) and w in self.columns.values() and not w.history:
                 return w
             w = w.parentWidget()
-        return next(iter(self.columns.values())) if len(self.columns) == 1 else None
+        if len(self.panes) == 1:
+            shown = next(iter(self.panes.values())).stack.currentWidget()
+            return shown if isinstance(shown, DraftColumn) and not shown.history else None
+        return None
 
     def submit_current(self) -> None:
         col = self.current_column()
@@ -816,8 +570,7 @@ class ComposerView(QWidget):
     def _flush(self) -> None:
         """Save what is being typed now (switching incidents, closing)."""
         for col in self.columns.values():
-            if col._autosave.isActive():
-                col.save_now()
+            col.save_if_typing()
 
     def flush(self) -> None:
         self._flush()

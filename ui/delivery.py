@@ -15,6 +15,8 @@ import threading
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from ui.common import palette
+from ui.common.palette import Tone
 from ui.qt import QLabel, QObject, Qt, Signal, plain_tip
 
 if TYPE_CHECKING:
@@ -26,13 +28,8 @@ log = logging.getLogger(__name__)
 #: ``WARROOM_NO_DISPATCH=1``: the window sends nothing (another program does, or a demo).
 NO_DISPATCH_ENV = "WARROOM_NO_DISPATCH"
 
-STATE_COLORS = {
-    "ok": "#2e7d32",
-    "retrying": "#ef6c00",
-    "down": "#c62828",
-    "disabled": "#8a8a8a",
-}
-FAILED_COLOR = "#c62828"
+#: A channel whose last send failed, with nothing waiting on it: nothing is being retried.
+LAST_FAILED = "last send failed"
 #: The longest the dispatcher sleeps when nothing is due; a publish or a retry wakes it at once.
 IDLE_S = 5.0
 
@@ -129,8 +126,17 @@ class DispatchRunner(QObject):
                 pass
 
 
-def _dot(color: str) -> str:
-    return f"<span style='color:{color}'>●</span>"
+def shown_state(state: str, queued: int) -> str:
+    """A channel's state as it stands for what the outbox holds now: "retrying" only
+    while deliveries wait on it. Its health stays what the last send left ("retrying")
+    until the next send, which may be hours after the incident is resolved."""
+    if state == "retrying" and not queued:
+        return LAST_FAILED
+    return state
+
+
+def state_tone(state: str) -> Tone:
+    return Tone.CAUTION if state == LAST_FAILED else palette.state_tone(state)
 
 
 class ChannelStatus(QLabel):
@@ -165,18 +171,19 @@ class ChannelStatus(QLabel):
             return
         parts = []
         if self.failed:
-            parts.append(f"<a href='failed' style='color:{FAILED_COLOR}; font-weight:bold; text-decoration:none'>"
-                         f"⚠ {self.failed} failed</a>")
+            parts.append(f"<a href='failed' style='color:{palette.hex_color(Tone.BAD)}; font-weight:bold; "
+                         f"text-decoration:none'>⚠ {self.failed} failed</a>")
         named = self.states
         quiet = [s for s in self.states if s.state == "ok" and not s.queued]
         if len(self.states) > self.MAX_NAMED and len(quiet) > 1:
             named = [s for s in self.states if s not in quiet]
-            parts.append(f"{_dot(STATE_COLORS['ok'])} {len(quiet)} channels ok")
+            parts.append(f"{palette.dot(Tone.GOOD)} {len(quiet)} channels ok")
         ink = self.palette().windowText().color().name()
         for s in named:
             name = (f"<a href='channel:{html.escape(s.name)}' style='color:{ink}; text-decoration:none'>"
                     f"{html.escape(s.name)}</a>")
-            text = f"{_dot(STATE_COLORS.get(s.state, '#8a8a8a'))} {name} {s.state}"
+            state = shown_state(s.state, s.queued)
+            text = f"{palette.dot(state_tone(state))} {name} {state}"
             if s.queued:
                 text += f" ({s.queued} queued)"
             parts.append(text)
@@ -199,13 +206,15 @@ class ChannelStatus(QLabel):
     def _tooltip(self) -> str:
         lines = []
         for s in self.states:
-            line = f"{s.name} ({s.kind}): {s.state}"
+            line = f"{s.name} ({s.kind}): {shown_state(s.state, s.queued)}"
             if s.queued:
                 line += f", {s.queued} queued"
             if s.failed:
                 line += f", {s.failed} failed"
             if s.last_error and s.state != "ok":
                 line += f"\n    last error: {s.last_error[:200]}"
+                if not s.queued:
+                    line += "\n    nothing waits on it: the next update tries it again"
             lines.append(line)
         if self.failed:
             lines.append(f"\n{self.failed} deliver{'y' if self.failed == 1 else 'ies'} failed for good: "

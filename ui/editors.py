@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING
 
 from warroom.render import NEXT_UPDATE
 from warroom.sms import sms_length
+from ui.common import palette
+from ui.common.palette import Tone
 from ui.qt import (
     plain_tip,
     QColor,
@@ -42,7 +44,6 @@ FIELD_LABELS = {"title": "Public title", "subject": "Subject", **dict(CHANNELS)}
 NEXT_UPDATE_SHOWN = "(next update time: set at publish)"
 #: Beside the SMS / chat tab when its text no longer follows the long text.
 OWN_WORDS = "(written on its own)"
-_RED, _AMBER = "#c62828", "#ef6c00"
 _MARKDOWN = (QtGui.QTextDocument.MarkdownFeature.MarkdownDialectGitHub
              | QtGui.QTextDocument.MarkdownFeature.MarkdownNoHTML)
 _PLACEHOLDER = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}")
@@ -54,7 +55,7 @@ class PlaceholderHighlighter(QSyntaxHighlighter):
     def __init__(self, document) -> None:
         super().__init__(document)
         self.fmt = QTextCharFormat()
-        self.fmt.setForeground(QColor("#1565c0"))
+        self.fmt.setForeground(palette.color(Tone.INFO))
         self.fmt.setFontWeight(QFont.Weight.DemiBold)
         self.fmt.setBackground(QColor("#e3f2fd"))
 
@@ -70,7 +71,7 @@ def underline(editor: QPlainTextEdit, findings: list[Finding]) -> None:
         sel = QTextEdit.ExtraSelection()
         fmt = QTextCharFormat()
         fmt.setUnderlineStyle(QTextCharFormat.UnderlineStyle.WaveUnderline)
-        fmt.setUnderlineColor(QColor("#c62828" if f.blocking else "#ef6c00"))
+        fmt.setUnderlineColor(palette.color(Tone.BAD if f.blocking else Tone.WARN))
         fmt.setToolTip(plain_tip(f"{f.message}\n{f.suggestion}"))
         sel.format = fmt
         cursor = QTextCursor(editor.document())
@@ -144,7 +145,7 @@ class ChannelEditor(QWidget):
         label.setObjectName(f"{field}Error")
         label.setTextFormat(Qt.TextFormat.PlainText)  # the core's words may quote the user's
         label.setWordWrap(True)
-        label.setStyleSheet(f"color:{_RED};")
+        label.setStyleSheet(palette.error_style())
         label.hide()
         self.errors[field] = label
         return label
@@ -233,7 +234,7 @@ class ChannelEditor(QWidget):
         rules = ["background:#f3f3f3;"] if widget.isReadOnly() else []
         lint = widget.property("lint")
         if lint:
-            rules.append(f"border:2px solid {_RED if lint == 'blocking' else _AMBER};")
+            rules.append(f"border:2px solid {palette.hex_color(Tone.BAD if lint == 'blocking' else Tone.WARN)};")
         widget.setStyleSheet(" ".join(rules))
 
     def show_error(self, field: str, message: str) -> bool:
@@ -327,14 +328,14 @@ class FindingsList(QListWidget):
         self.clear()
         if not findings:
             item = QListWidgetItem("✓ No findings")
-            item.setForeground(QColor("#2e7d32"))
+            item.setForeground(palette.color(Tone.GOOD))
             self.addItem(item)
             return
         for f in sorted(findings, key=lambda f: (not f.blocking, f.start)):
             mark = "⛔" if f.blocking else "⚠"
             item = QListWidgetItem(f"{mark} {f.rule}: “{text[f.start:f.end][:40]}” — {f.suggestion}")
             item.setToolTip(plain_tip(f.message))
-            item.setForeground(QColor("#c62828" if f.blocking else "#ef6c00"))
+            item.setForeground(palette.color(Tone.BAD if f.blocking else Tone.WARN))
             item.setData(Qt.ItemDataRole.UserRole, (f.start, f.end))
             self.addItem(item)
 
@@ -346,7 +347,7 @@ class FindingsList(QListWidget):
             mark = "⛔" if f.blocking else "⚠"
             item = QListWidgetItem(f"{mark} {where} · {f.rule}: “{text[f.start:f.end][:40]}” — {f.suggestion}")
             item.setToolTip(plain_tip(f.message))
-            item.setForeground(QColor("#c62828" if f.blocking else "#ef6c00"))
+            item.setForeground(palette.color(Tone.BAD if f.blocking else Tone.WARN))
             self.insertItem(0, item)
 
     def show_flags(self, flags: list[Flag], *, acknowledged: tuple[str, ...] | set[str] = ()) -> None:
@@ -355,7 +356,7 @@ class FindingsList(QListWidget):
         self.clear()
         if not flags:
             item = QListWidgetItem("✓ No findings")
-            item.setForeground(QColor("#2e7d32"))
+            item.setForeground(palette.color(Tone.GOOD))
             self.addItem(item)
             self._fit()
             return
@@ -367,7 +368,7 @@ class FindingsList(QListWidget):
             item = QListWidgetItem(f"{mark} {where} · {f.finding.rule}: “{f.text.strip()[:40]}” — "
                                    f"{f.finding.suggestion}{ack}")
             item.setToolTip(plain_tip(f"{item.text()}\n\n{f.finding.message}"))
-            item.setForeground(QColor(_RED if f.blocking else _AMBER))
+            item.setForeground(palette.color(Tone.BAD if f.blocking else Tone.WARN))
             item.setData(Qt.ItemDataRole.UserRole, (f.field, f.finding.start, f.finding.end))
             self.addItem(item)
         self._fit()

@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from warroom.errors import WarroomError
+from ui.common import palette
+from ui.common.palette import Tone
 from ui.qt import (
     QApplication,
     QDialog,
@@ -51,7 +53,7 @@ class ReportDialog(QDialog):
         self.headline.setObjectName("reportHeadline")
         self.headline.setWordWrap(True)
         self.headline.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        color = "#2e7d32" if ok else "#c62828"
+        color = palette.hex_color(Tone.GOOD if ok else Tone.BAD)
         self.headline.setStyleSheet(f"color:{color}; font-weight:600;")
         self.details = QPlainTextEdit("\n".join(lines))
         self.details.setObjectName("reportDetails")

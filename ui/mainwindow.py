@@ -1,5 +1,10 @@
-"""The main window: incidents on the left; the selected incident's header,
-timeline and quick-entry line on the right."""
+"""The main window: incidents on the left; the selected incident's header and
+its tabs (timeline, updates, reviews, deliveries) on the right.
+
+Views redraw from change flags (:mod:`warroom.changes`): the window's own
+writes report theirs through the operations, and what another program wrote
+(the command line, the dispatcher, a sync) is read from the journal events that
+arrived. :attr:`MainWindow.followers` says which view follows which flags."""
 
 from __future__ import annotations
 
@@ -7,39 +12,37 @@ import logging
 import uuid
 from typing import TYPE_CHECKING
 
-from warroom import __version__
 from warroom.clock import SystemClock
-from warroom.domain import EntryKind, Severity, Status, WRITTEN_KINDS
+from warroom.domain import EntryKind, Severity, Status
 from warroom.errors import WarroomError
+from warroom.changes import Change, Seen
 from warroom.timefmt import TimeFormatter
+from ui.common.context import WindowContext
 from ui.delivery import ChannelStatus, DispatchRunner, dispatch_disabled_by_env
-from ui.lazy import incidents, outbox, timeline
-from ui.models import IncidentListModel, TimelineModel
+from ui.incidents.actions import IncidentActions
+from ui.incidents.listview import LIST_WIDTH, incident_table
+from ui.lazy import incidents, outbox
+from ui.menus import build_menus
+from ui.models import IncidentListModel
 from ui.ops import Operations
 from ui.qt import (
-    QAbstractItemView,
-    QAction,
     QByteArray,
-    QComboBox,
-    QHBoxLayout,
-    QHeaderView,
     QInputDialog,
-    QKeySequence,
     QLabel,
-    QLineEdit,
     QMainWindow,
     QMessageBox,
     QSettings,
     QSplitter,
     Qt,
-    QTableView,
     QTabWidget,
     QTimer,
     QVBoxLayout,
     QWidget,
     qt_alive,
 )
-from ui.widgets import EditEntryDialog, IncidentHeader, NewIncidentDialog, QuickEntry
+from ui.reminders import ReminderBanner
+from ui.timeline import TimelinePanel
+from ui.widgets import EditEntryDialog, IncidentHeader, NewIncidentDialog
 
 if TYPE_CHECKING:
     from ui.composer import ComposerView
@@ -52,21 +55,6 @@ if TYPE_CHECKING:
 DISPATCH_START_MS = 1000
 
 log = logging.getLogger(__name__)
-
-
-def _fixed_rows(view: QTableView) -> None:
-    """Fixed row heights and no per-row measuring: long tables stay instant."""
-    vh = view.verticalHeader()
-    vh.setVisible(False)
-    vh.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
-    vh.setDefaultSectionSize(view.fontMetrics().height() + 8)
-    view.setWordWrap(False)
-    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    view.setAlternatingRowColors(True)
-    view.setShowGrid(False)
-    view.setTextElideMode(Qt.TextElideMode.ElideRight)
 
 
 class MainWindow(QMainWindow):
@@ -90,25 +78,19 @@ class MainWindow(QMainWindow):
         self._current: IncidentView | None = None
         self.last_report = None          # the last check's report dialog
         self._journal_check = None
-        self._data_version: tuple[int, ...] = ()
-        self._filter_generation = 0
+        #: Every device's last journal sequence number seen, and the events this window
+        #: wrote itself since (their views were redrawn already).
+        self._marks: dict = {}
+        self._own_events: set = set()
+        self.ctx: WindowContext | None = None
+        self.ops.changed.connect(self._own_changes)
         self.setWindowTitle("War room")
         clock = store.clock if store is not None else SystemClock()
         self.setObjectName("mainWindow")
 
         # Incident list
         self.incident_model = IncidentListModel(clock, self)
-        self.incident_view = QTableView()
-        self.incident_view.setObjectName("incidentList")
-        self.incident_view.setModel(self.incident_model)
-        _fixed_rows(self.incident_view)
-        ih = self.incident_view.horizontalHeader()
-        ih.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        ih.setStretchLastSection(False)
-        for col, width in ((0, 48), (1, 64), (2, 100), (3, 200), (4, 86)):
-            self.incident_view.setColumnWidth(col, width)
-        ih.setSectionResizeMode(IncidentListModel.TITLE, QHeaderView.ResizeMode.Stretch)
-        self.incident_view.setMinimumWidth(300)
+        self.incident_view = incident_table(self.incident_model)
         self.incident_view.selectionModel().currentRowChanged.connect(self._incident_changed)
 
         # Header, filters, timeline, quick entry
@@ -117,52 +99,21 @@ class MainWindow(QMainWindow):
         self.header.severity_requested.connect(self.change_severity)
         self.header.reopen_requested.connect(self.reopen)
 
-        self.kind_filter = QComboBox()
-        self.kind_filter.setObjectName("kindFilter")
-        self.kind_filter.addItem("All entries", None)
-        for kind in EntryKind:
-            self.kind_filter.addItem(kind.label, kind)
-        self.kind_filter.currentIndexChanged.connect(self._apply_filter)
-        self.search = QLineEdit()
-        self.search.setObjectName("searchBox")
-        self.search.setPlaceholderText("Search the timeline (Ctrl+F)")
-        self.search.setClearButtonEnabled(True)
-        self._search_timer = QTimer(self)
-        self._search_timer.setSingleShot(True)
-        self._search_timer.setInterval(150)
-        self._search_timer.timeout.connect(self._apply_filter)
-        self.search.textChanged.connect(self._search_timer.start)
-        self.search.returnPressed.connect(self._apply_filter)
-        self.match_label = QLabel()
-        self.match_label.setObjectName("matchLabel")
-
-        self.timeline_model = TimelineModel(store, self.utc, self.local, self, viewer=actor)
-        self.timeline_view = QTableView()
-        self.timeline_view.setObjectName("timeline")
-        self.timeline_view.setModel(self.timeline_model)
-        _fixed_rows(self.timeline_view)
-        th = self.timeline_view.horizontalHeader()
-        for col, width in ((0, 150), (1, 150), (2, 110), (3, 130)):
-            self.timeline_view.setColumnWidth(col, width)
-        th.setStretchLastSection(True)
-        self.timeline_view.doubleClicked.connect(self.edit_selected_entry)
-
-        self.quick = QuickEntry()
-        self.quick.submitted.connect(self.log_entry)
-
-        filters = QHBoxLayout()
-        filters.addWidget(self.kind_filter)
-        filters.addWidget(self.search, 1)
-        filters.addWidget(self.match_label)
-        timeline_page = QWidget()
-        tl = QVBoxLayout(timeline_page)
-        tl.setContentsMargins(0, 4, 0, 0)
-        tl.addLayout(filters)
-        tl.addWidget(self.timeline_view, 1)
-        tl.addWidget(self.quick)
+        self.timeline = TimelinePanel(self.utc, self.local, actor)
+        self.timeline.message.connect(self._say)
+        self.timeline.failed.connect(self.show_error)
+        # The timeline's parts, by the names the menus and the tests use.
+        self.timeline_model, self.timeline_view = self.timeline.model, self.timeline.view
+        self.search, self.kind_filter = self.timeline.search, self.timeline.kind_filter
+        self.match_label, self.quick = self.timeline.match_label, self.timeline.quick
+        self.incident_actions = IncidentActions(lambda: self._current, self)
+        self.incident_actions.declared.connect(self._declared)
+        self.incident_actions.message.connect(self._say)
+        self.incident_actions.failed.connect(self.show_error)
+        self.entry_detail = self.timeline.entry_detail
         self.tabs = QTabWidget()
         self.tabs.setObjectName("incidentTabs")
-        self.tabs.addTab(timeline_page, "Timeline")
+        self.tabs.addTab(self.timeline, "Timeline")
         # The Updates and Reviews tabs are built the first time they are needed (see the
         # composer and reviews properties): the window paints sooner without them.
         self._composer: ComposerView | None = None
@@ -182,6 +133,8 @@ class MainWindow(QMainWindow):
         right = QWidget()
         rl = QVBoxLayout(right)
         rl.setContentsMargins(6, 6, 6, 6)
+        self.reminders = ReminderBanner(self)
+        rl.addWidget(self.reminders)
         rl.addWidget(self.header)
         rl.addWidget(self.tabs, 1)
 
@@ -191,7 +144,7 @@ class MainWindow(QMainWindow):
         self.splitter.addWidget(right)
         self.splitter.setStretchFactor(0, 0)
         self.splitter.setStretchFactor(1, 1)
-        self.splitter.setSizes([470, 930])
+        self.splitter.setSizes([LIST_WIDTH, 1400 - LIST_WIDTH])
         self.setCentralWidget(self.splitter)
 
         self.db_label = QLabel("Opening the database…")
@@ -203,7 +156,7 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.channel_status)
         self.statusBar().addPermanentWidget(self.actor_label)
         self.statusBar().addPermanentWidget(self.db_label)
-        self._build_menus()
+        build_menus(self)
 
         self._tick = QTimer(self)
         self._tick.setInterval(1000)
@@ -222,7 +175,23 @@ class MainWindow(QMainWindow):
         self.remember_layout = remember_layout
         if remember_layout:
             self.restore_layout()
-        self.quick.setEnabled(False)
+        #: (flags, redraw): each view and what it follows. A redraw gets the flags and
+        #: whether the change was this window's own write.
+        self.followers: list[tuple[Change, object]] = [
+            (Change.INCIDENTS | Change.PEOPLE, lambda flags, own: self.reload_incidents()),
+            (Change.TIMELINE, lambda flags, own: self.timeline.refresh()),
+            (Change.MATRIX | Change.SETTINGS | Change.REVIEWS | Change.DRAFTS, self._redraw_header),
+            (Change.DRAFTS | Change.REVIEWS | Change.TEMPLATES, self._redraw_composer),
+            (Change.REVIEWS | Change.DRAFTS | Change.PEOPLE, self._redraw_reviews),
+            (Change.DELIVERIES, self._redraw_deliveries),
+            (Change.CHANNELS | Change.DELIVERIES, lambda flags, own: self.refresh_channel_states()),
+            (Change.DELIVERIES | Change.CHANNELS, lambda flags, own: own and self.wake_dispatcher()),
+            (Change.CHANNELS | Change.DELIVERIES, lambda flags, own: self._redraw_dialog("channels_dialog")),
+            (Change.MATRIX | Change.CHANNELS | Change.STAKEHOLDERS | Change.PEOPLE | Change.SETTINGS,
+             lambda flags, own: self._redraw_dialog("matrix_dialog")),
+            (Change.STAKEHOLDERS | Change.MATRIX, lambda flags, own: self._redraw_dialog("stakeholder_dialog")),
+        ]
+        self.channels_dialog = self.matrix_dialog = self.stakeholder_dialog = self.template_editor = None
         if store is not None:
             self.attach(store)
         else:
@@ -235,14 +204,18 @@ class MainWindow(QMainWindow):
         self.db_label.setText(str(store.path))
         self.incident_model.clock = store.clock
         self.header.clock = store.clock
-        self.timeline_model.store = store
+        self.ctx = WindowContext(store, self.ops, lambda: self.actor, self.local)
+        self.timeline.attach(self.ctx)
+        self.incident_actions.attach(self.ctx)
         for view in (self._composer, self._reviews):
             if view is not None:
                 view.attach(store)
         self.reload_incidents(select_first=True)
         if self.tabs.currentIndex() == self.deliveries_index:
             self._build_deliveries()
-        self._data_version = store.data_version()
+        from warroom import changes
+
+        self._marks = changes.heads(store)
         self._tick.start()
         self._poll.start()
         self._channel_timer.start()
@@ -251,87 +224,17 @@ class MainWindow(QMainWindow):
             QTimer.singleShot(DISPATCH_START_MS, self.start_dispatcher)
         self.quick.line.setFocus()
 
-    # -- menus and shortcuts -----------------------------------------------------
-
-    def _action(self, menu, text: str, slot, shortcut=None, name: str | None = None) -> QAction:
-        action = QAction(text, self)
-        if shortcut:
-            action.setShortcut(QKeySequence(shortcut))
-        action.triggered.connect(slot)
-        if name:
-            action.setObjectName(name)
-        menu.addAction(action)
-        return action
-
-    def _build_menus(self) -> None:
-        bar = self.menuBar()
-        file = bar.addMenu("&File")
-        self.new_action = self._action(file, "&Declare incident…", self.new_incident, QKeySequence.StandardKey.New,
-                                       "newIncident")
-        self._action(file, "&Export incident as Markdown…", self.export_markdown, "Ctrl+E")
-        self.archive_action = self._action(file, "Export signed &archive…", self.export_archive, "Ctrl+Shift+E",
-                                           "exportArchive")
-        self._action(file, "&Verify an archive…", self.verify_archive, None, "verifyArchive")
-        self._action(file, "Check the &journal…", self.check_journal, None, "checkJournal")
-        file.addSeparator()
-        self._action(file, "&Switch person…", self.choose_person)
-        file.addSeparator()
-        self._action(file, "&Quit", self.close, QKeySequence.StandardKey.Quit)
-        inc = bar.addMenu("&Incident")
-        self.status_menu = inc.addMenu("&Status")
-        for status in Status:
-            action = QAction(status.label, self)
-            action.setData(status)
-            action.triggered.connect(self._status_from_menu)
-            self.status_menu.addAction(action)
-        self._action(inc, "&Reopen…", self.reopen)
-        self.severity_menu = inc.addMenu("Se&verity")
-        for sev in Severity:
-            action = QAction(sev.value, self)
-            action.setData(sev)
-            action.triggered.connect(self._severity_from_menu)
-            self.severity_menu.addAction(action)
-        inc.addSeparator()
-        self._action(inc, "Status menu", self._popup_status, "Ctrl+Alt+S")
-        self._action(inc, "Severity menu", self._popup_severity, "Ctrl+Alt+V")
-        self._action(inc, "&Correct selected entry…", self.edit_selected_entry, "F2")
-        view = bar.addMenu("&View")
-        self._action(view, "&Timeline", self.show_timeline, "Ctrl+Shift+L")
-        self._action(view, "Compose &updates", self.show_composer, "Ctrl+Shift+U")
-        self._action(view, "&Reviews", self.show_reviews, "Ctrl+Shift+R")
-        self.deliveries_action = self._action(view, "&Deliveries", lambda: self.show_deliveries(), "Ctrl+Shift+D",
-                                              "showDeliveries")
-        self._action(view, "Te&mplates…", self.open_templates, "Ctrl+T")
-        self.stakeholders_action = self._action(view, "Sta&keholders…", self.open_stakeholders, "Ctrl+Shift+K",
-                                                "openStakeholders")
-        self.matrix_action = self._action(view, "Stakeholder &matrix…", self.open_matrix, "Ctrl+Shift+M",
-                                          "openMatrix")
-        self.channels_action = self._action(view, "C&hannels…", lambda: self.open_channels(), "Ctrl+Shift+H",
-                                           "openChannels")
-        view.addSeparator()
-        self._action(view, "&Find in timeline", self._focus_search, QKeySequence.StandardKey.Find)
-        self._action(view, "&Log entry", self._focus_entry, "Ctrl+L")
-        self._action(view, "Incident &list", self._focus_list, "Ctrl+I")
-        self._action(view, "Jump to &newest entry", self.scroll_to_end, "Ctrl+End")
-        self._action(view, "&Reload", self.reload_all, QKeySequence.StandardKey.Refresh)
-        help_menu = bar.addMenu("&Help")
-        self._action(help_menu, "&About War room", self._about)
+    @property
+    def current(self) -> IncidentView | None:
+        """The incident the window shows."""
+        return self._current
 
     def show_timeline(self) -> None:
         self.tabs.setCurrentIndex(0)
         self.quick.line.setFocus()
 
-    def _composer_message(self, text: str) -> None:
-        self.statusBar().showMessage(text, 5000)
-
-    def _composer_changed(self) -> None:
-        """A submit or publish: the queue, the header's counts and the timeline follow;
-        a publish queued deliveries, so the dispatcher looks now."""
-        self._after_write()
-        if self._reviews is not None:
-            self._reviews.reload()
-        self.wake_dispatcher()
-        self.refresh_channel_states()
+    def _say(self, text: str, msecs: int = 5000) -> None:
+        self.statusBar().showMessage(text, msecs)
 
     def set_actor(self, name: str) -> None:
         """Who is using the window: their reviews, their confidential incidents."""
@@ -377,10 +280,10 @@ class MainWindow(QMainWindow):
             return None
         from ui.template_editor import TemplateEditor
 
-        editor = getattr(self, "_template_editor", None)
+        editor = self.template_editor
         if editor is None or not qt_alive(editor):
             editor = TemplateEditor(self.store, self.actor, self.ops, incident=self._current, parent=self)
-            self._template_editor = editor
+            self.template_editor = editor
         editor.set_incident(self._current)
         editor.show()
         editor.raise_()
@@ -392,10 +295,10 @@ class MainWindow(QMainWindow):
             return None
         from ui.stakeholders import StakeholderDialog
 
-        dialog = getattr(self, "_stakeholder_dialog", None)
+        dialog = self.stakeholder_dialog
         if dialog is None or not qt_alive(dialog):
-            dialog = StakeholderDialog(self.store, lambda: self.actor, self.ops, parent=self)
-            self._stakeholder_dialog = dialog
+            dialog = StakeholderDialog(self.ctx, parent=self)
+            self.stakeholder_dialog = dialog
         else:
             dialog.reload()  # the CLI or a sync may have changed it meanwhile
         dialog.show()
@@ -427,8 +330,7 @@ class MainWindow(QMainWindow):
             from ui.composer import ComposerView
 
             view = ComposerView(self.ops, self.actor)
-            view.status_message.connect(self._composer_message)
-            view.changed.connect(self._composer_changed)
+            view.status_message.connect(self._say)
             self.composer_page.layout().addWidget(view)
             view.show()   # added to a page that may already be on screen
             self._composer = view
@@ -457,7 +359,6 @@ class MainWindow(QMainWindow):
             from ui.outbox import DeliveriesView
 
             view = DeliveriesView(self.store, lambda: self.actor, self.ops, self.local)
-            view.changed.connect(self._deliveries_changed)
             self.deliveries_page.layout().addWidget(view)
             view.show()
             self.deliveries = view
@@ -504,25 +405,17 @@ class MainWindow(QMainWindow):
 
         self.ops.read(failed_deliveries, show)
 
-    def _deliveries_changed(self) -> None:
-        # The data version is left for the poll: a retry or cancel writes a varying
-        # number of events, so whether anything else changed cannot be told here.
-        self._refresh_timeline()
-        self.wake_dispatcher()
-        self.refresh_channel_states()
-
     def open_matrix(self):
         """The stakeholder matrix, non-modal."""
         if self.store is None:
             return None
         from ui.matrix import MatrixDialog
 
-        dialog = getattr(self, "_matrix_dialog", None)
+        dialog = self.matrix_dialog
         if dialog is None or not qt_alive(dialog):
-            dialog = MatrixDialog(self.store, lambda: self.actor, self.ops, parent=self)
+            dialog = MatrixDialog(self.ctx, parent=self)
             dialog.channels_requested.connect(self.open_channels)
-            dialog.changed.connect(self._matrix_changed)
-            self._matrix_dialog = dialog
+            self.matrix_dialog = dialog
         else:
             dialog.reload()
         dialog.show()
@@ -530,22 +423,16 @@ class MainWindow(QMainWindow):
         dialog.activateWindow()
         return dialog
 
-    def _matrix_changed(self) -> None:
-        """A cadence or a route changed: the countdown counts to a different time."""
-        if self._current is not None:
-            self.header.show_incident(self._current, self._dues(self._current))
-
     def open_channels(self, name: str | None = None):
         """The channel settings, non-modal; ``name`` selects one."""
         if self.store is None:
             return None
         from ui.channels import ChannelsDialog
 
-        dialog = getattr(self, "_channels_dialog", None)
+        dialog = self.channels_dialog
         if dialog is None or not qt_alive(dialog):
-            dialog = ChannelsDialog(self.store, lambda: self.actor, self.ops, self.local, parent=self)
-            dialog.changed.connect(self._channels_changed)
-            self._channels_dialog = dialog
+            dialog = ChannelsDialog(self.ctx, parent=self)
+            self.channels_dialog = dialog
         else:
             dialog.reload()
         if isinstance(name, str) and name:
@@ -554,13 +441,6 @@ class MainWindow(QMainWindow):
         dialog.raise_()
         dialog.activateWindow()
         return dialog
-
-    def _channels_changed(self) -> None:
-        self.refresh_channel_states()
-        matrix_dialog = getattr(self, "_matrix_dialog", None)
-        if matrix_dialog is not None and qt_alive(matrix_dialog) and matrix_dialog.isVisible():
-            matrix_dialog.reload()
-        self.wake_dispatcher()
 
     def refresh_channel_states(self) -> None:
         """The status bar's channel line: read in the background, at most one read at a time."""
@@ -610,39 +490,7 @@ class MainWindow(QMainWindow):
 
     def _dispatch_passed(self, _summary) -> None:
         """The dispatcher sent, retried or gave up on something: show it now."""
-        self.refresh_channel_states()
         self.check_for_changes()
-
-    def _focus_search(self) -> None:
-        self.tabs.setCurrentIndex(0)
-        self.search.setFocus()
-        self.search.selectAll()
-
-    def _focus_entry(self) -> None:
-        self.quick.line.setFocus()
-
-    def _focus_list(self) -> None:
-        self.incident_view.setFocus()
-
-    def _popup_status(self) -> None:
-        if self._current:
-            self.header.status_menu.popup(self.header.status_button.mapToGlobal(self.header.status_button.rect().bottomLeft()))
-
-    def _popup_severity(self) -> None:
-        if self._current:
-            self.header.severity_menu.popup(self.header.severity_button.mapToGlobal(self.header.severity_button.rect().bottomLeft()))
-
-    def _status_from_menu(self) -> None:
-        self.change_status(self.sender().data())
-
-    def _severity_from_menu(self) -> None:
-        self.change_severity(self.sender().data())
-
-    def _about(self) -> None:
-        where = self.store.path if self.store else "not open"
-        QMessageBox.about(self, "About War room",
-                          f"War room {__version__}\nIncident communications that keep working offline.\n\n"
-                          f"Database: {where}")
 
     # -- loading -------------------------------------------------------------------
 
@@ -668,10 +516,7 @@ class MainWindow(QMainWindow):
         switching = incident is None or self._current is None or incident.id != self._current.id
         self._show_incident(incident)
         if switching:
-            self._filter_generation += 1
-            self.timeline_model.set_incident(incident.id if incident else None)
-            self._after_timeline_reset()
-            self.scroll_to_end()
+            self.timeline.set_incident(incident.id if incident else None)
 
     def _dues(self, incident: IncidentView | None) -> list:
         """What the matrix owes each audience of this incident, for the countdown."""
@@ -694,101 +539,74 @@ class MainWindow(QMainWindow):
         if self.deliveries is not None:
             self.deliveries.show_incident(incident.id if incident else None, incident.ref if incident else "")
         self._show_waiting(incident)
-        self.quick.setEnabled(incident is not None)
         for action in self.status_menu.actions():
             action.setEnabled(bool(incident) and incident.active and action.data() != incident.status)
         for action in self.severity_menu.actions():
             action.setEnabled(bool(incident) and incident.active and action.data() != incident.severity)
 
-    def _apply_filter(self) -> None:
-        """Filter by kind and search; the query runs in the background and only the
-        newest one is shown, so typing never waits for the database."""
-        self._search_timer.stop()
-        kind = self.kind_filter.currentData()
-        search = self.search.text().strip() or None
-        model, store = self.timeline_model, self.store
-        # Every request supersedes the ones before it, even one that asks for what is
-        # already shown (typing "roll" and clearing it again before it returns).
-        self._filter_generation += 1
-        generation = self._filter_generation
-        if model.incident_id is None or store is None or (kind == model.kind and search == model.search):
-            self._after_timeline_reset()
-            return
-        self.match_label.setText("searching…")
-
-        def run():
-            version = store.data_version()  # what the query saw; compared when it comes back
-            return version, model.prepare(kind, search)
-
-        self.ops.read(run, lambda result: self._show_query(generation, *result))
-
-    def _show_query(self, generation: int, version, query) -> None:
-        if generation != self._filter_generation:
-            return  # a newer search was started meanwhile
-        self.timeline_model.set_query(query)
-        if self.store is not None and version != self.store.data_version():
-            self.timeline_model.refresh()  # written while the query ran: catch up
-        self._after_timeline_reset()
-        self.scroll_to_end()
-
-    def _after_timeline_reset(self) -> None:
-        model = self.timeline_model
-        if model.truncated:
-            self.match_label.setText(f"newest {model.rowCount():,} matches")
-            self.match_label.setToolTip("More entries match; these are the most recently recorded. "
-                                        "Add words to narrow the search.")
-        elif model.search or model.kind:
-            self.match_label.setText(f"{model.rowCount():,} matching")
-        else:
-            self.match_label.setText(f"{model.rowCount():,} entries")
-
     def scroll_to_end(self) -> None:
-        self.timeline_view.scrollToBottom()
+        self.timeline.scroll_to_end()
 
     def reload_all(self) -> None:
         self.reload_incidents()
-        self.timeline_model.refresh()
-        self._after_timeline_reset()
+        self.timeline.reload()
 
-    def _absorb_own_write(self, events: int) -> None:
-        """Our own write of ``events`` journal events needs no reload; but when the
-        database grew by more, someone else wrote too (a matrix edited, the CLI),
-        and the next poll must still see it."""
-        if self.store is None:
+    # -- following changes ---------------------------------------------------------
+
+    def redraw(self, flags: Change, own: bool = False) -> None:
+        """Redraw the views that follow any of ``flags``."""
+        if self.store is None or not flags:
             return
-        version = self.store.data_version()
-        if len(version) == len(self._data_version) and sum(version) - sum(self._data_version) == events:
-            self._data_version = version
+        for follows, redraw in self.followers:
+            if flags & follows:
+                redraw(flags, own)
+
+    def _own_changes(self, seen: Seen) -> None:
+        """This window's write: its views redraw now, and the poll will not count it again."""
+        self._own_events |= seen.events
+        self.redraw(seen.flags, own=True)
 
     def check_for_changes(self) -> None:
-        """Another program (the CLI, a second device's sync) wrote to the database."""
+        """Another program (the CLI, the dispatcher, a second device's sync) wrote to the
+        database: the journal events that arrived say what changed."""
         if self.store is None or self.ops.busy():
             return
+        from warroom import changes
+
         try:
-            version = self.store.data_version()
+            flags, self._marks = changes.since(self.store, self._marks, skip=self._own_events)
         except Exception:  # the database went away: say so once, keep the window
             log.exception("cannot poll the database")
             return
-        if version != self._data_version:
-            self._data_version = version
-            self.reload_incidents()  # the Deliveries tab follows (see _show_incident)
-            self._refresh_timeline()
-            self.refresh_channel_states()
-            for name in ("_channels_dialog", "_matrix_dialog"):
-                dialog = getattr(self, name, None)
-                if dialog is not None and qt_alive(dialog) and dialog.isVisible() and \
-                        (dialog.form is None or not qt_alive(dialog.form) or not dialog.form.isVisible()):
-                    dialog.reload()
+        self._own_events.clear()
+        if flags:
+            self.redraw(flags)
 
-    def _refresh_timeline(self, follow: bool = False) -> None:
-        """Re-read the timeline; new entries scroll into view when the user was at the
-        end (or ``follow``: they just logged one)."""
-        sb = self.timeline_view.verticalScrollBar()
-        at_end = sb.value() >= sb.maximum() - 1
-        appended = self.timeline_model.refresh()
-        self._after_timeline_reset()
-        if appended and (at_end or follow):
-            self.scroll_to_end()
+    def _redraw_header(self, flags: Change, own: bool) -> None:
+        if self._current is not None and not flags & Change.INCIDENTS:   # that one re-reads the incident
+            self.header.show_incident(self._current, self._dues(self._current))
+            self._show_waiting(self._current)
+
+    def _redraw_composer(self, flags: Change, own: bool) -> None:
+        # The Updates tab keeps itself current for its own writes (a revision saved as one types).
+        if self._composer is not None and not flags & Change.INCIDENTS and (not own or flags & ~Change.DRAFTS):
+            self._composer.show_incident(self._current)
+
+    def _redraw_reviews(self, flags: Change, own: bool) -> None:
+        if self._reviews is not None:
+            self._reviews.reload()
+
+    def _redraw_deliveries(self, flags: Change, own: bool) -> None:
+        if self.deliveries is not None and not flags & Change.INCIDENTS:
+            current = self._current
+            self.deliveries.show_incident(current.id if current else None, current.ref if current else "")
+
+    def _redraw_dialog(self, name: str) -> None:
+        """A register open beside the window re-reads, unless its form is being filled in."""
+        dialog = getattr(self, name)
+        if dialog is not None and qt_alive(dialog) and dialog.isVisible() and \
+                (dialog.form is None or not qt_alive(dialog.form) or not dialog.form.isVisible()):
+            dialog.reload()
 
     def _show_waiting(self, incident) -> None:
         """The header says how many updates wait for whom."""
@@ -805,6 +623,7 @@ class MainWindow(QMainWindow):
         from warroom.services import reviewers
 
         self.header.tick()
+        self.reminders.tick()
         self.incident_model.tick()
         if self._reviews is not None:
             self._reviews.tick()
@@ -817,151 +636,33 @@ class MainWindow(QMainWindow):
             store = self.store
             self.ops.write(lambda: reviewers.sweep(store), lambda moved: None)
 
-    # -- writes --------------------------------------------------------------------
-
-    def _after_write(self, incident: IncidentView | None = None) -> None:
-        self._data_version = self.store.data_version()
-        self.reload_incidents(select=incident.id if incident else None)
-        self._refresh_timeline()
+    # -- writes: one service call each (ui.incidents.actions, ui.timeline) -----------
 
     def log_entry(self, kind: EntryKind, text: str) -> None:
-        incident = self._current
-        if incident is None:
-            return
-        store, actor = self.store, self.actor
+        self.timeline.log_entry(kind, text)
 
-        def failed(error: BaseException) -> None:
-            self.quick.restore(text)
-            self.show_error(error)
-
-        self.ops.write(lambda: timeline.log(store, actor, incident.id, text, kind=kind),
-                       lambda _entry: self._entry_logged(), failed)
-
-    def _entry_logged(self) -> None:
-        self._absorb_own_write(events=1)
-        self._refresh_timeline(follow=True)
-        self.statusBar().showMessage("Logged.", 2000)
+    def edit_selected_entry(self, *_args) -> EditEntryDialog | None:
+        return self.timeline.edit_selected_entry()
 
     def change_status(self, status: Status) -> None:
-        if self._current is None:
-            return
-        key, store, actor = self._current.id, self.store, self.actor
-        self.ops.write(lambda: incidents.set_status(store, actor, key, status), self._status_changed)
-
-    def _status_changed(self, incident: IncidentView) -> None:
-        self._after_write()
-        self.statusBar().showMessage(f"{incident.ref} is now {incident.status.label}.", 4000)
-
-    def reopen(self) -> None:
-        if self._current is None or self._current.active:
-            self.statusBar().showMessage("Only a resolved incident can be reopened.", 4000)
-            return
-        reason, ok = QInputDialog.getText(self, "Reopen incident", "Why is it reopened?")
-        if not ok:
-            return
-        key, store, actor = self._current.id, self.store, self.actor
-        self.ops.write(lambda: incidents.reopen(store, actor, key, reason), self._status_changed)
+        self.incident_actions.change_status(status)
 
     def change_severity(self, severity: Severity) -> None:
-        if self._current is None:
-            return
-        key, store, actor = self._current.id, self.store, self.actor
-        self.ops.write(lambda: incidents.set_severity(store, actor, key, severity), self._severity_changed)
+        self.incident_actions.change_severity(severity)
 
-    def _severity_changed(self, incident: IncidentView) -> None:
-        self._after_write()
-        self.statusBar().showMessage(f"{incident.ref} is now {incident.severity.value}.", 4000)
+    def reopen(self) -> None:
+        self.incident_actions.reopen(self)
 
     def new_incident(self) -> NewIncidentDialog | None:
-        if self.store is None:
-            return None
-        dialog = NewIncidentDialog(self.store.clock.now(), self.actor, self)
-        dialog.submitted.connect(self._declare)
-        dialog.finished.connect(dialog.deleteLater)
-        self._new_dialog = dialog
-        dialog.open()
-        return dialog
+        return self.incident_actions.new_incident(self)
 
-    def _declare(self, values: dict) -> None:
-        dialog = self._new_dialog
-        store, actor = self.store, self.actor
-        dialog.setEnabled(False)  # one Declare at a time: no duplicate incidents
-
-        def opened(incident: IncidentView) -> None:
-            if qt_alive(dialog):
-                dialog.setEnabled(True)
-                dialog.finish()
-            self.search.clear()
-            self._after_write(incident)
-            self.quick.line.setFocus()
-            self.statusBar().showMessage(f"Declared {incident.ref}.", 4000)
-
-        def failed(error: BaseException) -> None:
-            if not qt_alive(dialog):
-                self.show_error(error)
-                return
-            dialog.setEnabled(True)
-            if isinstance(error, WarroomError):
-                dialog.show_error(str(error))
-            else:
-                self.show_error(error)
-
-        self.ops.write(lambda: incidents.open_incident(store, actor, **values), opened, failed)
-
-    def edit_selected_entry(self) -> EditEntryDialog | None:
-        index = self.timeline_view.currentIndex()
-        entry = self.timeline_model.entry(index.row()) if index.isValid() else None
-        if entry is None or self.store is None:
-            return None
-        if entry.kind not in WRITTEN_KINDS:
-            self.statusBar().showMessage("Status and severity entries record what happened; they cannot be edited.",
-                                         4000)
-            return None
-        dialog = EditEntryDialog(entry.text, self)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        store, actor = self.store, self.actor
-
-        def save(text: str) -> None:
-            dialog.setEnabled(False)
-
-            def saved(_entry) -> None:
-                if qt_alive(dialog):
-                    dialog.setEnabled(True)
-                    dialog.finish()
-                self._after_write()
-
-            def failed(error: BaseException) -> None:
-                if qt_alive(dialog) and isinstance(error, WarroomError):
-                    dialog.setEnabled(True)
-                    dialog.show_error(str(error))
-                else:
-                    self.show_error(error)
-
-            self.ops.write(lambda: timeline.edit(store, actor, entry.id, text), saved, failed)
-
-        dialog.submitted.connect(save)
-        dialog.open()
-        return dialog
+    def _declared(self, incident) -> None:
+        self.search.clear()
+        self.reload_incidents(select=incident.id)
+        self.quick.line.setFocus()
 
     def export_markdown(self) -> None:
-        if self._current is None:
-            return
-        from warroom.services.export import export_incident
-        from ui.qt import QtWidgets
-
-        path, _ = QtWidgets.QFileDialog.getSaveFileName(self, "Export incident", f"{self._current.ref}.md",
-                                                        "Markdown (*.md)")
-        if not path:
-            return
-        key, store, actor = self._current.id, self.store, self.actor
-
-        def write() -> str:
-            from warroom.services.export import save
-
-            save(path, export_incident(store, key, "markdown", viewer=actor))      # owner-only
-            return path
-
-        self.ops.read(write, lambda p: self.statusBar().showMessage(f"Exported to {p}.", 5000))
+        self.incident_actions.export_markdown(self)
 
     # -- integrity: signed archives and the journal check -------------------------
 

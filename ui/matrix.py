@@ -9,20 +9,20 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Callable
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from warroom.domain import Severity
-from warroom.errors import WarroomError
+from warroom.errors import InputError, WarroomError
 from warroom.services import matrix
+from ui.common import palette
+from ui.common.forms import FormDialog
+from ui.common.palette import Tone
+from ui.common.tables import Column, RowTableModel
 from ui.qt import (
     plain_tip,
-    QAbstractTableModel,
     QAction,
-    QBrush,
     QCheckBox,
-    QColor,
     QComboBox,
     QCompleter,
     QDialog,
@@ -47,12 +47,8 @@ from ui.qt import (
 
 if TYPE_CHECKING:
     from warroom.services.matrix import CellView
-    from warroom.store import Store
-    from ui.ops import Operations
+    from ui.common.context import WindowContext
 
-_ERROR_STYLE = "color:#c62828;"
-_MUTED = QColor("#8a8a8a")
-_STATE_COLORS = {"ok": "#2e7d32", "retrying": "#ef6c00", "down": "#c62828", "disabled": "#8a8a8a"}
 
 
 def interval_text(delta: timedelta) -> str:
@@ -92,33 +88,48 @@ def routes_sentence(routes) -> str:
     return ", and ".join(parts)
 
 
-class MatrixModel(QAbstractTableModel):
+class MatrixModel(RowTableModel):
     """The grid: a row per audience, a column per severity."""
 
     def __init__(self, parent=None) -> None:
-        super().__init__(parent)
+        super().__init__([], parent, key=lambda audience: audience,
+                         row_title=lambda audience: self.labels.get(audience, audience),
+                         row_tip=lambda audience: f"Audience {audience}")
         self.audiences: list[str] = []
         self.labels: dict[str, str] = {}
         self.severities: list[Severity] = list(Severity)
         self.cells: dict[tuple[str, Severity], CellView] = {}
         self.defaults: dict[Severity, timedelta] = {}
         self.channel_states: dict[str, str] = {}
-        self._muted = QBrush(_MUTED)
-        self._down = QBrush(QColor("#c62828"))
         self._italic = QFont()
         self._italic.setItalic(True)
-        self._bold = QFont()
-        self._bold.setBold(True)
 
     def set_grid(self, audiences: list[str], severities: list[Severity], cells: dict, *,
                  labels: dict[str, str] | None = None, defaults: dict[Severity, timedelta] | None = None,
                  channel_states: dict[str, str] | None = None) -> None:
-        self.beginResetModel()
         self.audiences, self.severities, self.cells = list(audiences), list(severities), dict(cells)
         self.labels = dict(labels or {})
         self.defaults = dict(defaults or {})
         self.channel_states = dict(channel_states or {})
-        self.endResetModel()
+        self.set_rows(self.audiences, [self.column(sev) for sev in self.severities])
+
+    def column(self, sev: Severity) -> Column:
+        def of(audience: str) -> CellView | None:
+            return self.cells.get((audience, sev))
+
+        def color(audience: str):
+            c = of(audience)
+            if c is None:
+                return None
+            if not c.told or not c.routes:
+                return palette.color(Tone.MUTED)
+            return palette.color(Tone.BAD) if self.problem(c) else None
+
+        tip = (f"{sev.value}: updates every {interval_text(self.defaults[sev])} unless a cell says otherwise"
+               if sev in self.defaults else None)
+        return Column(sev.value, lambda a: self.describe(of(a)) if of(a) else "", header_tip=tip, color=color,
+                      tip=lambda a: plain_tip(self.tip(of(a))) if of(a) else None,
+                      font=lambda a: self._italic if of(a) is not None and not of(a).told else None)
 
     def cell(self, row: int, col: int) -> CellView | None:
         if not (0 <= row < len(self.audiences) and 0 <= col < len(self.severities)):
@@ -130,7 +141,7 @@ class MatrixModel(QAbstractTableModel):
             return self.audiences.index(audience), self.severities.index(severity)
         return None
 
-    def cell_text(self, c: CellView) -> str:
+    def describe(self, c: CellView) -> str:
         if not c.told:
             return "not told"
         first = matrix.format_routes(c.routes) if c.routes else "no channels"
@@ -145,7 +156,7 @@ class MatrixModel(QAbstractTableModel):
             bits.append(f"{c.template_audience} templates")
         return first + ("\n" + " · ".join(bits) if bits else "")
 
-    def _problem(self, c: CellView) -> str | None:
+    def problem(self, c: CellView) -> str | None:
         """A route's channels all gone or down: said in the cell's tooltip, shown red."""
         for route in c.routes:
             states = [self.channel_states.get(name, "missing") for name in route]
@@ -153,52 +164,7 @@ class MatrixModel(QAbstractTableModel):
                 return f"Nothing in the route {'>'.join(route)} works now ({', '.join(states)})."
         return None
 
-    def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.audiences)
-
-    def columnCount(self, parent: QModelIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.severities)
-
-    def headerData(self, section: int, orientation, role: int = Qt.ItemDataRole.DisplayRole):
-        if orientation == Qt.Orientation.Horizontal:
-            if not 0 <= section < len(self.severities):
-                return None
-            sev = self.severities[section]
-            if role == Qt.ItemDataRole.DisplayRole:
-                return sev.value
-            if role == Qt.ItemDataRole.ToolTipRole and sev in self.defaults:
-                return f"{sev.value}: updates every {interval_text(self.defaults[sev])} unless a cell says otherwise"
-            return None
-        if not 0 <= section < len(self.audiences):
-            return None
-        name = self.audiences[section]
-        if role == Qt.ItemDataRole.DisplayRole:
-            return self.labels.get(name, name)
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return f"Audience {name}"
-        return None
-
-    def data(self, index: QModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
-        if not index.isValid():
-            return None
-        c = self.cell(index.row(), index.column())
-        if c is None:
-            return None
-        if role == Qt.ItemDataRole.DisplayRole:
-            return self.cell_text(c)
-        if role == Qt.ItemDataRole.ForegroundRole:
-            if not c.told or not c.routes:
-                return self._muted
-            if self._problem(c):
-                return self._down
-            return None
-        if role == Qt.ItemDataRole.FontRole and not c.told:
-            return self._italic
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return plain_tip(self._tip(c))
-        return None
-
-    def _tip(self, c: CellView) -> str:
+    def tip(self, c: CellView) -> str:
         where = f"{self.labels.get(c.audience, c.audience)} at {c.severity.value}"
         if not c.told:
             return f"{where}: not told."
@@ -206,7 +172,7 @@ class MatrixModel(QAbstractTableModel):
             return (f"{where}: told, but no channels: a published update is recorded and goes nowhere. "
                     "Enter: choose channels.")
         text = f"{where}: through {routes_sentence(c.routes)}."
-        problem = self._problem(c)
+        problem = self.problem(c)
         return text + (f"\n{problem}" if problem else "")
 
 
@@ -226,11 +192,9 @@ class RouteCompleter(QCompleter):
         return prefix + str(index.data())
 
 
-class CellForm(QDialog):
+class CellForm(FormDialog):
     """Edit one cell. Saving emits ``submitted``; the dialog calls :meth:`finish`
-    once it is stored, or :meth:`show_error` with the service's message."""
-
-    submitted = Signal()
+    once it is stored, or :meth:`show_error` with the service's error (its field marked)."""
 
     def __init__(self, cell: CellView, *, audience_label: str, channels: list[tuple[str, str, str]],
                  people: list[str], audiences: list[tuple[str, str]], default_cadence: timedelta | None,
@@ -259,7 +223,7 @@ class CellForm(QDialog):
         self.known.linkActivated.connect(self._add_channel)
         if channels:
             links = [f"<a href='{html.escape(name)}'>{html.escape(name)}</a> "
-                     f"<span style='color:{_STATE_COLORS.get(state, '#8a8a8a')}'>({html.escape(kind)}, {state})</span>"
+                     f"<span style='color:{palette.hex_color(palette.state_tone(state))}'>({html.escape(kind)}, {state})</span>"
                      for name, kind, state in channels]
             lines = "<br>".join(" · ".join(links[i:i + 3]) for i in range(0, len(links), 3))
             self.known.setText(f"<small>Known channels (click one to add it as a route):<br>{lines}</small>")
@@ -298,11 +262,10 @@ class CellForm(QDialog):
             self.apply_to.addItem(f"{more[0]}–{sev.value} ({sev.value} and more severe)", ",".join(more))
         self.apply_to.addItem("all severities", "all")
         self.apply_to.setToolTip("Only what you change here is written to the other severities")
-        self.error = QLabel()
         self.error.setObjectName("cellError")
-        self.error.setStyleSheet(_ERROR_STYLE)
-        self.error.setWordWrap(True)
-        self.error.hide()
+        # By the names matrix.set_cell gives its errors' fields.
+        self.fields = {"channels": self.routes, "cadence": self.cadence, "owner": self.owner,
+                       "template_audience": self.template}
 
         form = QFormLayout()
         form.addRow("", self.told)
@@ -356,7 +319,10 @@ class CellForm(QDialog):
         if matrix.parse_routes(routes) != tuple(c.routes):
             out["channels"] = routes
         text = self.cadence.text().strip()
-        cadence = policy.parse_interval(text) if text and text.lower() != "default" else None
+        try:
+            cadence = policy.parse_interval(text) if text and text.lower() != "default" else None
+        except InputError as exc:
+            raise InputError(str(exc), field="cadence") from None
         if cadence != c.cadence:
             out["cadence"] = cadence
         owner = self.owner.currentData() or None
@@ -367,32 +333,9 @@ class CellForm(QDialog):
             out["template_audience"] = template
         return out
 
-    def accept(self) -> None:
-        if not self.isEnabled():
-            return
-        self.error.hide()
-        self.routes.setStyleSheet("")
-        self.cadence.setStyleSheet("")
-        self.submitted.emit()
-
-    def finish(self) -> None:
-        super().accept()
-
-    def show_error(self, message: str) -> None:
+    def message(self, text: str) -> str:
         # The service speaks to the command line too; here, channels are added in the window.
-        message = message.replace("add it first (channel add)", "add it first (View › Channels…)")
-        self.error.setText(message)
-        self.error.show()
-        lower = message.lower()
-        field = None
-        if "channel" in lower or "route" in lower:
-            field = self.routes
-        elif "interval" in lower or "cadence" in lower:
-            field = self.cadence
-        if field is not None:
-            field.setStyleSheet("border:1px solid #c62828;")
-            field.setFocus()
-            field.selectAll()
+        return text.replace("add it first (channel add)", "add it first (View › Channels…)")
 
 
 class MatrixDialog(QDialog):
@@ -403,13 +346,13 @@ class MatrixDialog(QDialog):
     #: A cell was saved (cadences and routes drive the window's countdown).
     changed = Signal()
 
-    def __init__(self, store: Store, actor: str | Callable[[], str], ops: Operations, parent=None) -> None:
+    def __init__(self, ctx: WindowContext, parent=None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Stakeholder matrix — War room")
         self.setObjectName("matrixDialog")
         self.setWindowFlag(Qt.WindowType.Window)
-        self.store, self.ops = store, ops
-        self._actor = actor
+        self.ctx = ctx
+        self.store, self.ops = ctx.store, ctx.ops
         self.form: CellForm | None = None
         self._audiences: list = []
         self._channels: list[tuple[str, str, str]] = []
@@ -478,7 +421,7 @@ class MatrixDialog(QDialog):
 
     @property
     def actor(self) -> str:
-        return self._actor() if callable(self._actor) else self._actor
+        return self.ctx.actor
 
     def reload(self) -> None:
         from warroom.services import audiences, channels, people, policy
@@ -527,9 +470,9 @@ class MatrixDialog(QDialog):
                     + (f", owned by {html.escape(c.owner)}" if c.owner else "")
                     + (f", with the {html.escape(c.template_audience)} templates" if c.template_audience else "")
                     + ".")
-            problem = self.model._problem(c)
+            problem = self.model.problem(c)
             if problem:
-                text += f" <span style='color:#c62828'>{html.escape(problem)}</span>"
+                text += f" <span style='color:{palette.hex_color(Tone.BAD)}'>{html.escape(problem)}</span>"
         self.explain.setText(text)
 
     def edit_current(self, *_args) -> CellForm | None:
@@ -552,7 +495,7 @@ class MatrixDialog(QDialog):
         try:
             changes = form.changes()
         except WarroomError as exc:
-            form.show_error(str(exc))
+            form.show_error(exc)
             return
         if not changes:
             form.finish()
@@ -575,7 +518,7 @@ class MatrixDialog(QDialog):
             if qt_alive(form):
                 form.setEnabled(True)
             if isinstance(error, WarroomError) and qt_alive(form):
-                form.show_error(str(error))
+                form.show_error(error)
             elif isinstance(error, WarroomError):
                 QMessageBox.warning(self, "Stakeholder matrix", str(error))
             else:

@@ -184,6 +184,11 @@ class TimelineModel(QAbstractTableModel):
         self._kind_brushes = {k: QBrush(c) for k, c in KIND_COLORS.items()}
         self.COLUMNS = ("UTC", f"Local ({local.zone_label()})", "Kind", "Author", "Entry")
 
+    @property
+    def shows_local(self) -> bool:
+        """The local column says something only where the local zone is not UTC."""
+        return not self.local.is_utc
+
     # -- what is shown ---------------------------------------------------------
 
     def set_incident(self, incident_id: uuid.UUID | None) -> None:
@@ -354,11 +359,15 @@ class TimelineModel(QAbstractTableModel):
             return self._bold if row[6] and col == self.TEXT else None
         if role == _IDROLE:
             return row[-1].id
-        if col == self.TEXT:  # the tooltip
-            e: EntryView = row[-1]
-            edited = f"\nedited {self.local.full(e.edited_at)}" if e.edited_at else ""
-            return plain_tip(f"{e.text}\n\n— {e.author}, {self.local.full(e.occurred_at)}{edited}")
+        if col in (self.KIND, self.AUTHOR, self.TEXT):  # the tooltip
+            return plain_tip(self.describe(row[-1]))
         return None
+
+    def describe(self, e: EntryView) -> str:
+        """The whole entry, as its tooltip and the detail under the table show it."""
+        edited = f"\nedited {self.local.full(e.edited_at)}" if e.edited_at else ""
+        when = self.utc.full(e.occurred_at) + (f" · {self.local.full(e.occurred_at)}" if self.shows_local else "")
+        return f"{e.text}\n\n— {e.author}, {when} ({e.kind.label}){edited}"
 
     def position_of(self, entry_id: uuid.UUID) -> int | None:
         return self._query.position(entry_id) if self._query else None

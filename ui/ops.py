@@ -4,6 +4,10 @@ Writes go through one single-thread pool, so the database sees one writer from
 the window (the way Anki's CollectionOp does); results and errors come back to
 the GUI thread through a queued signal and are handed to the callbacks there.
 Tests can make everything synchronous with ``Operations(synchronous=True)``.
+
+Every call reports what its writes changed (:mod:`warroom.changes`): the
+``changed`` signal carries the flags, after the call's own callback has run, and
+the window redraws the views they name.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from warroom import changes
 from ui.qt import QObject, QRunnable, QThreadPool, Signal, Slot
 
 log = logging.getLogger(__name__)
@@ -21,7 +26,7 @@ _SLOW_MS = 200
 
 
 class _Signals(QObject):
-    finished = Signal(object, object)  # (result, error)
+    finished = Signal(object, object, object)  # (result, error, what the writes changed)
 
 
 class _Job(QRunnable):
@@ -32,12 +37,13 @@ class _Job(QRunnable):
         self.setAutoDelete(True)
 
     def run(self) -> None:
-        try:
-            result = self.fn()
-        except BaseException as exc:  # handed to the GUI thread, shown there
-            self.signals.finished.emit(None, exc)
-        else:
-            self.signals.finished.emit(result, None)
+        with changes.collect() as seen:
+            try:
+                result = self.fn()
+            except BaseException as exc:  # handed to the GUI thread, shown there
+                self.signals.finished.emit(None, exc, seen)
+                return
+        self.signals.finished.emit(result, None, seen)
 
 
 class _Pending(QObject):
@@ -51,14 +57,11 @@ class _Pending(QObject):
         self.signals = _Signals(self)
         self.signals.finished.connect(self.deliver)
 
-    @Slot(object, object)
-    def deliver(self, result: Any, error: BaseException | None) -> None:
+    @Slot(object, object, object)
+    def deliver(self, result: Any, error: BaseException | None, seen: changes.Seen) -> None:
         self.owner._pending.discard(self)
         try:
-            if error is not None:
-                (self.on_error or self.owner.default_error)(error)
-            elif self.on_done is not None:
-                self.on_done(result)
+            self.owner.finish(result, error, seen, self.on_done, self.on_error)
         finally:
             self.owner.idle_changed.emit(not self.owner._pending)
             self.deleteLater()
@@ -69,6 +72,8 @@ class Operations(QObject):
 
     #: True when no operation is running any more.
     idle_changed = Signal(bool)
+    #: What a call's writes changed (a :class:`warroom.changes.Seen`), after its callback.
+    changed = Signal(object)
 
     def __init__(self, parent: QObject | None = None, *, synchronous: bool = False,
                  on_error: Callable[[BaseException], None] | None = None) -> None:
@@ -101,13 +106,14 @@ class Operations(QObject):
     def _submit(self, pool: QThreadPool, fn, on_done, on_error) -> None:
         if self.synchronous:
             started = time.perf_counter()
-            try:
-                result = fn()
-            except Exception as exc:
-                (on_error or self.default_error)(exc)
-            else:
-                if on_done is not None:
-                    on_done(result)
+            error: BaseException | None = None
+            result = None
+            with changes.collect() as seen:
+                try:
+                    result = fn()
+                except Exception as exc:
+                    error = exc
+            self.finish(result, error, seen, on_done, on_error)
             if (time.perf_counter() - started) * 1000 > _SLOW_MS:
                 log.warning("an operation blocked the GUI thread for over %d ms", _SLOW_MS)
             return
@@ -115,6 +121,18 @@ class Operations(QObject):
         self._pending.add(pending)
         self.idle_changed.emit(False)
         pool.start(_Job(fn, pending.signals))
+
+    def finish(self, result: Any, error: BaseException | None, seen: changes.Seen, on_done, on_error) -> None:
+        """On the GUI thread: the callback, then what changed (also after a failure:
+        a call may have committed some writes before it failed)."""
+        try:
+            if error is not None:
+                (on_error or self.default_error)(error)
+            elif on_done is not None:
+                on_done(result)
+        finally:
+            if seen.flags or seen.events:
+                self.changed.emit(seen)
 
     def busy(self) -> bool:
         return bool(self._pending)

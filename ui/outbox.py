@@ -78,11 +78,27 @@ FILTERS = (
 
 
 def state_text(d: DeliveryView) -> str:
+    """The state in a word or two; how many attempts were made is the Tries column's
+    (the state never counts attempts of its own, so the two cannot disagree)."""
     if d.state == "queued":
         if d.leased:
             return "sending…"
-        return f"retrying (try {d.attempts + 1})" if d.attempts else "queued"
+        return "retrying" if d.attempts else "queued"
     return STATE_LABELS.get(d.state, d.state.replace("_", " "))
+
+
+def attention(d: DeliveryView) -> int:
+    """Where a delivery comes in the table: failed first, then retrying, then the rest."""
+    if d.state == "failed":
+        return 0
+    if d.state == "queued" and d.attempts:
+        return 1
+    return 2
+
+
+def ordered(rows: list[DeliveryView]) -> list[DeliveryView]:
+    """Failures first (failed, then retrying, then the rest), each group newest first."""
+    return sorted(rows, key=lambda d: (attention(d), -d.created_at.timestamp(), str(d.id)))
 
 
 def _color_key(d: DeliveryView) -> str | None:
@@ -98,7 +114,7 @@ def target_text(d: DeliveryView) -> str:
 
 
 class DeliveryModel(QAbstractTableModel):
-    """One incident's deliveries, oldest first. Texts are made when rows are set;
+    """One incident's deliveries, in the order given (see :func:`ordered`). Texts are made when rows are set;
     only the countdown to the next attempt is computed as it is shown."""
 
     COLUMNS = ("State", "Channel", "Audience", "To", "Tries", "Next attempt", "Last error", "Delivered")
@@ -218,6 +234,11 @@ class DeliveryModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ToolTipRole:
             if col == self.ERROR and d.last_error:
                 return plain_tip(d.last_error)  # a vendor's words: an error page may be HTML
+            if col == self.STATE and d.state == "queued" and d.attempts and not d.leased:
+                return (f"{d.attempts} attempt{'s' if d.attempts != 1 else ''} failed; "
+                        f"attempt {d.attempts + 1} is {self.next_text(d)}")
+            if col == self.DELIVERED and d.delivered_at:
+                return self.local.full(d.delivered_at)
             if col == self.STATE and d.state == "simulated":
                 return "An exercise incident: nothing left this machine; the detail shows what would have been sent."
             if col == self.NEXT and d.state == "queued":
@@ -226,6 +247,39 @@ class DeliveryModel(QAbstractTableModel):
         if role == DeliveryIdRole:
             return d.id
         return None
+
+
+def fit_columns(table: QTableView, local: TimeFormatter) -> None:
+    """Columns that fit a laptop's width: the short ones as wide as their longest
+    usual text, "To" and "Last error" share what is left (elided, the whole text in
+    the tooltip); nothing scrolls sideways."""
+    from datetime import datetime, timezone
+
+    metrics = table.fontMetrics()
+    header = table.horizontalHeader()
+    pad = 18
+
+    def width(*texts: str) -> int:
+        return max(metrics.horizontalAdvance(t) for t in texts) + pad
+
+    stamp = local.stamp(datetime(2026, 12, 28, 23, 58, 59, tzinfo=timezone.utc))
+    widths = {
+        DeliveryModel.STATE: width("retrying", "failed over", "sending…", "State"),
+        DeliveryModel.CHANNEL: width("status-page", "Channel"),
+        DeliveryModel.AUDIENCE: width("employees", "Audience"),
+        DeliveryModel.TRIES: width("Tries", "10"),
+        DeliveryModel.NEXT: width("Next attempt", "in 59:59"),
+        DeliveryModel.DELIVERED: width(stamp, "Delivered"),
+    }
+    header.setMinimumSectionSize(36)
+    header.setStretchLastSection(False)
+    for col, w in widths.items():
+        header.setSectionResizeMode(col, QHeaderView.ResizeMode.Interactive)
+        table.setColumnWidth(col, w)
+    for col in (DeliveryModel.TO, DeliveryModel.ERROR):
+        header.setSectionResizeMode(col, QHeaderView.ResizeMode.Stretch)
+    table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    table.setTextElideMode(Qt.TextElideMode.ElideRight)
 
 
 class DeliveriesView(QWidget):
@@ -258,15 +312,10 @@ class DeliveriesView(QWidget):
         self.table = QTableView()
         self.table.setObjectName("deliveryTable")
         self.table.setModel(self.model)
-        from ui.mainwindow import _fixed_rows
+        from ui.common.tables import fixed_rows as _fixed_rows
 
         _fixed_rows(self.table)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        for col, width in ((0, 140), (1, 96), (2, 90), (3, 200), (4, 44), (5, 96), (6, 200), (7, 120)):
-            self.table.setColumnWidth(col, width)
-        header.setSectionResizeMode(DeliveryModel.ERROR, QHeaderView.ResizeMode.Stretch)
-        header.setMinimumSectionSize(40)
+        fit_columns(self.table, local)
         self.table.selectionModel().currentRowChanged.connect(self._chosen)
 
         self.hint = QLabel()
@@ -370,14 +419,12 @@ class DeliveriesView(QWidget):
     def _show_rows(self) -> None:
         keep = self.selected()
         states = self.filter.currentData()
-        rows = [d for d in self._all if states is None or d.state in states]
+        rows = ordered([d for d in self._all if states is None or d.state in states])
         self.model.set_rows(rows)
         self._summarise(rows)
         row = self.model.row_of(keep.id) if keep is not None else None
         if row is None and rows:
-            # the newest that needs attention, else the newest
-            attention = [i for i, d in enumerate(rows) if d.state in ("failed", "queued")]
-            row = attention[-1] if attention else len(rows) - 1
+            row = 0  # what needs attention most (the order puts it first), else the newest
         if row is not None:
             index = self.model.index(row, 0)
             if self.table.currentIndex().row() != row:

@@ -151,7 +151,10 @@ class ReviewsView(QWidget):
         self.findings = FindingsList()
         self.comment = QLineEdit()
         self.comment.setObjectName("reviewComment")
-        self.comment.setPlaceholderText("Comment (required to request changes or reject)")
+        self.comment.setPlaceholderText("Comment (needed to ask for changes or reject)")
+        self.comment.setToolTip("Your comment goes with the review; asking for changes or rejecting needs one.")
+        self.comment.setMinimumWidth(self.comment.fontMetrics().horizontalAdvance(
+            self.comment.placeholderText()) + 16)
         self.approve_button = QPushButton("Approve (Ctrl+Enter)")
         self.approve_button.setObjectName("approveButton")
         self.changes_button = QPushButton("Request changes (Ctrl+Shift+C)")

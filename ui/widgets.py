@@ -17,6 +17,7 @@ from ui.qt import (
     QDateTimeEdit,
     QDialog,
     QDialogButtonBox,
+    QFont,
     QFormLayout,
     QFrame,
     QHBoxLayout,
@@ -124,14 +125,19 @@ class IncidentHeader(QFrame):
         cfont.setBold(True)
         self.countdown.setFont(cfont)
 
+        self.waiting.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        # The countdown and the reviews waiting stack on the right: the facts keep the row's width.
+        corner = QVBoxLayout()
+        corner.setSpacing(0)
+        corner.addWidget(self.countdown)
+        corner.addWidget(self.waiting)
         top = QHBoxLayout()
         top.addWidget(self.title, 1)
-        top.addWidget(self.countdown)
+        top.addLayout(corner)
         row = QHBoxLayout()
         row.addWidget(self.severity_button)
         row.addWidget(self.status_button)
         row.addWidget(self.facts, 1)
-        row.addWidget(self.waiting)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(10, 8, 10, 8)
         layout.addWidget(self.banner)
@@ -171,8 +177,7 @@ class IncidentHeader(QFrame):
         self._fill_status_menu(incident.status)
         for action in self.severity_menu.actions():
             action.setEnabled(action.data() != incident.severity and incident.active)
-        detected_utc = self.utc.full(incident.detected_at)
-        detected_local = self.local.full(incident.detected_at)
+        detected = detected_text(self.utc, self.local, incident.detected_at)
         flags = []
         if incident.customer_facing:
             flags.append(_chip("#00838f", "customer-facing"))
@@ -180,7 +185,7 @@ class IncidentHeader(QFrame):
             flags.append(_chip("#455a64", "confidential"))
         parts = [
             f"<b>Commander</b> {_esc(incident.commander or '—')}",
-            f"<b>Detected</b> {detected_utc} · {detected_local}",
+            f"<b>Detected</b> {_esc(detected)}",
             f"<b>Impact</b> {incident.impact.label}",
             f"<b>Category</b> {incident.category.label}",
         ]
@@ -246,6 +251,74 @@ class IncidentHeader(QFrame):
         else:
             self.countdown.setToolTip(f"Next update due {self.utc.time(due)} UTC · {self.local.time(due)} {zone}")
         self.countdown.setStyleSheet(f"color:{color};")
+
+
+def detected_text(utc: TimeFormatter, local: TimeFormatter, when: datetime) -> str:
+    """A moment said once: ``5 Dec 06:29:25 UTC``, with the local clock beside it only
+    where the local zone differs (and its day only where that differs too)."""
+    text = utc.full(when)
+    if local.is_utc:
+        return text
+    same_day = when.astimezone(local.zone).date() == when.astimezone(timezone.utc).date()
+    there = f"{local.time(when)} {local.zone_label(when)}" if same_day else local.full(when)
+    return f"{text} ({there})"
+
+
+def fit_timeline(view, model) -> None:
+    """The timeline's columns: times and kinds as wide as their longest text, so
+    "Update published" reads whole; the local column only where the zone is not
+    UTC; the entry takes the rest (in full in its tooltip and in :class:`EntryDetail`)."""
+    from ui.models import TimelineModel
+    from ui.qt import QtGui
+
+    plain = view.fontMetrics()
+    bold_font = QFont(view.font())
+    bold_font.setBold(True)
+    bold = QtGui.QFontMetrics(bold_font)
+    pad = 20
+    sample = datetime(2026, 12, 28, 22, 58, 58, tzinfo=timezone.utc)
+    header = view.horizontalHeader()
+    widths = {
+        TimelineModel.UTC: plain.horizontalAdvance(model.utc.stamp(sample)),
+        TimelineModel.LOCAL: max(plain.horizontalAdvance(model.local.stamp(sample)),
+                                 bold.horizontalAdvance(model.COLUMNS[TimelineModel.LOCAL])),
+        TimelineModel.KIND: max(plain.horizontalAdvance(k.label) for k in EntryKind),
+        TimelineModel.AUTHOR: plain.horizontalAdvance("Tomás Ferreira"),
+    }
+    for col, width in widths.items():
+        view.setColumnWidth(col, width + pad)
+    view.setColumnHidden(TimelineModel.LOCAL, not model.shows_local)
+    header.setStretchLastSection(True)
+
+
+class EntryDetail(QPlainTextEdit):
+    """The selected timeline entry in full, under the table: a long entry is cut in
+    its row (rows keep one height, so a long timeline stays instant) and wraps here."""
+
+    def __init__(self, view, model, parent=None) -> None:
+        super().__init__(parent)
+        self.setObjectName("entryDetail")
+        self.setReadOnly(True)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setStyleSheet("QPlainTextEdit { background: palette(window); }")
+        self.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
+        self.view, self.model = view, model
+        self.setFixedHeight(self.fontMetrics().lineSpacing() * 4 + 10)
+        view.selectionModel().currentRowChanged.connect(lambda *_: self.follow())
+        model.modelReset.connect(self.follow)
+        model.dataChanged.connect(lambda *_: self.follow())
+        self.hide()
+
+    def follow(self) -> None:
+        index = self.view.currentIndex()
+        entry = self.model.entry(index.row()) if index.isValid() else None
+        if entry is None:
+            self.hide()
+            return
+        text = self.model.describe(entry)
+        if text != self.toPlainText():
+            self.setPlainText(text)
+        self.show()
 
 
 def _esc(text: str) -> str:

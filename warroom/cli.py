@@ -734,9 +734,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("severity")
     p.add_argument("interval", help="e.g. 30m, 1h, 4h, 1d")
 
-    from warroom import cli_delivery
+    from warroom import cli_delivery, cli_due
 
     cli_delivery.register(sub, add)
+    cli_due.register(sub, add)
+    from warroom import cli_sync
+
+    cli_sync.register(sub, add)
     return parser
 
 

@@ -517,7 +517,8 @@ class Dispatcher:
                     mark_healthy(channel, tx.now)
                 tx.record("delivery.simulated" if simulated else "delivery.delivered",
                           {"delivery_id": d.id, "channel": ch.name, "recipient": d.recipient,
-                           "attempts": d.attempts, "receipt": _safe_receipt(outcome)}, incident_id=d.incident_id)
+                           "attempts": d.attempts, "receipt": _safe_receipt(outcome), "stored_receipt": outcome},
+                          incident_id=d.incident_id)
                 return
             error = str(outcome)[:500]
             d.last_error = error
@@ -557,13 +558,14 @@ class Dispatcher:
                 d.next_attempt_at = tx.now + timedelta(seconds=delay)
                 summary.retrying += 1
                 tx.record("delivery.attempt_failed", {"delivery_id": d.id, "channel": ch.name, "attempt": d.attempts,
-                                                      "error": error, "retry_at": d.next_attempt_at},
-                          incident_id=d.incident_id)
+                                                      "error": error, "retry_at": d.next_attempt_at,
+                                                      "stored_receipt": d.receipt}, incident_id=d.incident_id)
                 return
             # The request itself is wrong (401, 404, a refused address): repeating it will
             # not help. Hand it to the next channel of its route, or fail it with an alert.
             tx.record("delivery.attempt_failed", {"delivery_id": d.id, "channel": ch.name, "attempt": d.attempts,
-                                                  "error": error, "retry_at": None}, incident_id=d.incident_id)
+                                                  "error": error, "retry_at": None, "stored_receipt": d.receipt},
+                      incident_id=d.incident_id)
             if _fail_over(tx, [d], channel, f"{ch.name} refused it: {error}"):
                 summary.failed_over += 1
             else:
@@ -701,7 +703,8 @@ def _alert(tx, incident_id: uuid.UUID, kind: str, rows: list[Delivery], channel:
                           author=ACTOR, occurred_at=tx.now, recorded_at=tx.now, edited_at=None)
     tx.session.add(entry)
     payload = {"deliveries": [d.id for d in rows], "channel": channel.name if channel else None,
-               "entry_id": entry.id, "text": text}
+               "entry_id": entry.id, "text": text,
+               "settled": [{"id": d.id, "state": d.state, "last_error": d.last_error} for d in rows]}
     payload.update(extra or {})
     tx.record(kind, payload, incident_id=incident_id)
 
@@ -761,6 +764,7 @@ def _fail_over(tx, rows: list[Delivery], channel: Channel, reason: str) -> str |
         target_who = f" for {', '.join(sorted(who))}" if who and len(who) <= 3 else ""
         _alert(tx, first.incident_id, "delivery.failed_over", rows, channel,
                f"Update to {first.audience}{target_who} failed over from {channel.name} to {name} ({reason}): "
-               f"{how}.", {"to": name, "new": [d.id for d in new]})
+               f"{how}.", {"to": name, "new": [d.id for d in new],
+                           "new_rows": [outbox.delivery_record(d) for d in new]})
         return name
     return None

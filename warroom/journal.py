@@ -155,6 +155,7 @@ def verify(session: Session, progress: Callable[[int, int], None] | None = None,
         checkpoints[_uuid(raw_id)] = _Checkpoint(signed_seq or 0, signature, public_key)
     local = conn.exec_driver_sql("SELECT value FROM meta WHERE key = 'device_id'").scalar()
     local_id = _uuid(local) if local is not None else None
+    hidden = {key: link for key, link in _hidden_links(conn).items() if key[0] != local_id}
     if local_id is None or local_id not in devices:
         problems.append(Problem(None, 0, None, "this database's own device record is missing (the journal was emptied?)"))
     notes: list[str] = []
@@ -169,8 +170,10 @@ def verify(session: Session, progress: Callable[[int, int], None] | None = None,
     late: list[tuple[int, int]] = []
 
     def close_chain() -> None:
+        nonlocal prev, expected, signed_hash
         if current is None or broken:
             return
+        prev, expected, signed_hash = _over_hidden(hidden, current, prev, expected, signed_hash, checkpoints)
         head = devices.get(current)
         if head is not None and (head[0] != expected - 1 or head[1] != prev):
             problems.append(Problem(current, expected, None,
@@ -215,6 +218,8 @@ def verify(session: Session, progress: Callable[[int, int], None] | None = None,
             broken = True
             continue
         if seq != expected:
+            prev, expected, signed_hash = _over_hidden(hidden, current, prev, expected, signed_hash, checkpoints)
+        if seq != expected:
             problems.append(Problem(current, expected, None, f"missing: the chain jumps from #{expected - 1} to #{seq}"))
             broken = True
             continue
@@ -245,17 +250,43 @@ def verify(session: Session, progress: Callable[[int, int], None] | None = None,
             late.append(_late_range(payload))
         state.apply(kind, payload, raw_incident, raw_at)
     close_chain()
+    if hidden:
+        notes.append(f"{len(hidden)} events of other devices are not readable here (confidential to others): "
+                     "their place in the chain was checked, not their content")
     for first, last in late:
         notes.append(f"events #{first}–#{last} were written without a signature (the key was locked, or they "
                      "were added outside War room) and signed afterwards")
     if progress:
         progress(total, total)
     for device_id in devices.keys() - walked:
-        if devices[device_id][0] != 0:
+        if devices[device_id][0] != 0 and _over_hidden(hidden, device_id, GENESIS, 1, None, checkpoints)[1:2] != (
+                devices[device_id][0] + 1,):
             problems.append(Problem(device_id, 1, None, f"missing: the device's head is #{devices[device_id][0]} "
                                                         "but it has no events"))
     mismatches = state.compare(conn)
     return VerifyReport(devices=len(devices), events=total, problems=problems, mismatches=mismatches, notes=notes)
+
+
+def _hidden_links(conn) -> dict[tuple[uuid.UUID, int], tuple[str, str]]:
+    """Links of other devices' chains whose events this database may not read (team
+    sync keeps them in ``sync_hidden``: an incident confidential to others)."""
+    if not conn.dialect.has_table(conn, "sync_hidden"):    # an older schema, read before its upgrade
+        return {}
+    rows = conn.exec_driver_sql("SELECT device_id, seq, prev_hash, hash FROM sync_hidden").all()
+    return {(_uuid(device), seq): (prev_hash, digest) for device, seq, prev_hash, digest in rows}
+
+
+def _over_hidden(hidden, device: uuid.UUID, prev: str, expected: int, signed_hash: str | None,
+                 checkpoints) -> tuple[str, int, str | None]:
+    """Follow the chain across hidden links that fit it (each one's previous hash is the
+    chain's last): the events they stand for are checked by those who may read them."""
+    point = checkpoints.get(device)
+    while (device, expected) in hidden and hidden[(device, expected)][0] == prev:
+        prev = hidden[(device, expected)][1]
+        if point is not None and expected == point.seq:
+            signed_hash = prev
+        expected += 1
+    return prev, expected, signed_hash
 
 
 # -- signed checkpoints ------------------------------------------------------------
@@ -326,7 +357,7 @@ def _check_signature(device: uuid.UUID, point: _Checkpoint, last_seq: int, signe
 _TEXT_KINDS = {"timeline.logged", "timeline.edited"}
 _ENTRY_KINDS = _TEXT_KINDS | {"incident.opened", "incident.status_changed", "incident.reopened",
                               "incident.severity_changed", "update.published", "delivery.dead",
-                              "delivery.failed_over"}
+                              "delivery.failed_over", "update.retracted"}
 
 
 def _digest(text: str) -> int:

@@ -40,7 +40,7 @@ def main() -> int:
     store = Store.open(args.db)
     incident_id = incidents.get(store, "INC-1", viewer=SYSTEM).id
     if args.mode == "model":
-        from ui.mainwindow import _fixed_rows
+        from ui.common.tables import fixed_rows as _fixed_rows
         from ui.models import TimelineModel
 
         model = TimelineModel(store, TimeFormatter("en_GB", "UTC"), TimeFormatter("en_GB", "Europe/Berlin"), viewer=SYSTEM)

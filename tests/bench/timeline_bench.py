@@ -1,7 +1,7 @@
 """Figure 2: one incident's timeline with a million entries, in this process.
 
 The real ``TimelineModel`` is shown in a real ``QTableView`` set up like the main
-window's (``_fixed_rows``, its column widths) at 1000x700, offscreen. Times are
+window's (``fixed_rows``, its column widths) at 1000x700, offscreen. Times are
 medians of several repetitions, in milliseconds, each against a baseline done
 side by side in the same run (see :class:`_Plain`): the same SQL through plain
 ``sqlite3``, and a ``QStandardItemModel`` holding the same screen in a view set
@@ -33,10 +33,10 @@ def _ms(fn: Callable[[], object]) -> float:
     return (time.perf_counter() - started) * 1000
 
 def _setup_view(view, model) -> None:
-    from ui.mainwindow import _fixed_rows
+    from ui.common.tables import fixed_rows
 
     view.setModel(model)
-    _fixed_rows(view)  # as ui/mainwindow.py sets up the timeline
+    fixed_rows(view)  # as the window sets up the timeline
     for col, width in ((0, 150), (1, 150), (2, 110), (3, 130)):
         view.setColumnWidth(col, width)
     view.horizontalHeader().setStretchLastSection(True)

@@ -18,20 +18,41 @@ def seeded(store, clock):
 
 
 @pytest.fixture
-def window(qtbot, store, seeded, monkeypatch):
+def open_window(qtbot, monkeypatch):
+    """The one way tests open the main window: on ``store``, as ``actor``, with synchronous
+    operations, times in ``zone``, no polling, and errors recorded in ``w.errors``
+    instead of modal boxes. Every window made is closed before the database is."""
     from ui.mainwindow import MainWindow
     from ui.ops import Operations
+    from ui.qt import qt_alive
     from warroom.timefmt import TimeFormatter
 
-    errors: list[BaseException] = []
-    ops = Operations(synchronous=True)
-    w = MainWindow(store, "Tess Tester", ops=ops, local=TimeFormatter("en_GB", "Europe/Berlin"), poll_ms=100_000)
-    monkeypatch.setattr(w, "show_error", errors.append)  # no modal boxes in tests
-    w.errors = errors
-    qtbot.addWidget(w)
-    w.show()
-    qtbot.waitExposed(w)
-    return w
+    made = []
+
+    def make(store, actor: str = "Tess Tester", *, zone: str = "Europe/Berlin", active: bool = False, **kwargs):
+        w = MainWindow(store, actor, ops=Operations(synchronous=True), local=TimeFormatter("en_GB", zone),
+                       poll_ms=100_000, **kwargs)
+        errors: list[BaseException] = []
+        monkeypatch.setattr(w, "show_error", errors.append)  # no modal boxes in tests
+        w.errors = errors
+        qtbot.addWidget(w)
+        w.show()
+        qtbot.waitExposed(w)
+        if active:
+            w.activateWindow()
+            qtbot.waitActive(w)  # shortcuts go to the active window
+        made.append(w)
+        return w
+
+    yield make
+    for w in made:
+        if qt_alive(w):
+            w.close()
+
+
+@pytest.fixture
+def window(open_window, store, seeded):
+    return open_window(store)
 
 
 @pytest.fixture(autouse=True)

@@ -73,3 +73,41 @@ def test_the_window_paints_before_sqlalchemy_is_imported():
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60,
                             env=dict(os.environ, QT_QPA_PLATFORM="offscreen"))
     assert result.stdout.strip() == "[]", result.stderr
+
+
+@pytest.mark.parametrize("view", ["reviews", "stakeholders", "declare", "channels"])
+def test_screenshot_views_of_the_dialogs(tmp_path, store, seeded, view):
+    out = tmp_path / f"{view}.png"
+    result = subprocess.run([sys.executable, "-m", "ui.app", "--db", str(store.path), "--screenshot", str(out),
+                             "--size", "1280x720", "--view", view],
+                            env=dict(os.environ, QT_QPA_PLATFORM="offscreen"), capture_output=True, text=True,
+                            timeout=60)
+    assert result.returncode == 0, result.stderr
+    image = QtGui.QImage(str(out))
+    assert image.width() > 300 and image.height() > 200
+    assert len({image.pixel(x, y) for x in range(0, image.width(), 7) for y in range(0, image.height(), 7)}) > 5
+
+
+def _black_share(image) -> float:
+    image = image.convertToFormat(QtGui.QImage.Format.Format_RGB32)
+    points = [(x, y) for x in range(0, image.width(), 5) for y in range(0, image.height(), 5)]
+    return sum(1 for x, y in points if QtGui.QColor(image.pixel(x, y)).lightness() < 16) / len(points)
+
+
+@pytest.mark.parametrize("view", ["stakeholders", "declare"])
+def test_dialogs_paint_on_a_real_x_server(tmp_path, store, seeded, view):
+    """Under Xvfb (a real X server), a dialog the window opens is grabbed once it is on
+    screen and painted: its pixels are not black."""
+    xvfb_run = shutil.which("xvfb-run")
+    if shutil.which("Xvfb") is None or xvfb_run is None:
+        pytest.skip("Xvfb is not installed (apt-get install xvfb): the X11 paint check needs it")
+    out = tmp_path / f"{view}.png"
+    env = dict(os.environ, QT_QPA_PLATFORM="xcb", WARROOM_NO_DISPATCH="1")
+    result = subprocess.run([xvfb_run, "-a", "-s", "-screen 0 1600x1000x24", sys.executable, "-m", "ui.app",
+                             "--db", str(store.path), "--screenshot", str(out), "--size", "1280x720", "--view", view],
+                            env=env, capture_output=True, text=True, timeout=120)
+    if "could not load the Qt platform plugin" in result.stderr.lower():
+        pytest.skip("Qt's xcb platform plugin cannot load here (libxcb-cursor0 missing)")
+    assert result.returncode == 0, result.stderr
+    image = QtGui.QImage(str(out))
+    assert not image.isNull() and _black_share(image) < 0.2

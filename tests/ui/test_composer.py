@@ -24,21 +24,8 @@ def full(db_path, clock):
 
 
 @pytest.fixture
-def win(qtbot, full, monkeypatch):
-    from ui.mainwindow import MainWindow
-    from ui.ops import Operations
-    from warroom.timefmt import TimeFormatter
-
-    store, _ = full
-    w = MainWindow(store, "Mia", ops=Operations(synchronous=True), local=TimeFormatter("en_GB", "Europe/Berlin"),
-                   poll_ms=100_000)
-    errors = []
-    monkeypatch.setattr(w, "show_error", errors.append)
-    w.errors = errors
-    qtbot.addWidget(w)
-    w.show()
-    qtbot.waitExposed(w)
-    return w
+def win(open_window, full):
+    return open_window(full[0], "Mia")
 
 
 def test_from_incident_to_linted_drafts_for_three_audiences_by_keyboard(qtbot, win, full):
@@ -202,31 +189,16 @@ def crew(db_path, clock):
 
 
 @pytest.fixture
-def window_as(qtbot, crew, monkeypatch):
-    from ui.mainwindow import MainWindow
-    from ui.ops import Operations
-    from warroom.timefmt import TimeFormatter
-
+def window_as(open_window, crew):
     store, inc, _d = crew
-    made = []
 
     def make(actor):
-        w = MainWindow(store, actor, ops=Operations(synchronous=True), local=TimeFormatter("en_GB", "UTC"),
-                       poll_ms=100_000, remember_layout=False)
-        errors = []
-        monkeypatch.setattr(w, "show_error", errors.append)
-        w.errors = errors
-        qtbot.addWidget(w)
-        w.show()
-        qtbot.waitExposed(w)
+        w = open_window(store, actor, zone="UTC", remember_layout=False)
         w.reload_incidents(select=inc.id)
         w.show_composer()
-        made.append(w)
         return w
 
-    yield make
-    for w in made:
-        w.close()
+    return make
 
 
 def _column(w, d):
@@ -499,3 +471,45 @@ def test_keyboard_submits_and_publishes_the_current_column(qtbot, window_as, cre
     assert QApplication.focusWidget() is w.composer.compose_button
     w.composer.submit_current()
     assert "Put the cursor in the draft" in w.composer.message.text()
+
+
+def test_each_audience_shows_its_current_draft_first_and_earlier_ones_in_its_history(qtbot, window_as, crew):
+    from ui.draft_column import HISTORY_NOTE
+
+    store, inc, d = crew
+    _published(store, inc, d)
+    newer = drafts.compose_drafts(store, "Sam", inc.id, ["customers", "employees"])
+    w = window_as("Tess Tester")
+    composer = w.composer
+    assert list(composer.panes) == ["customers", "employees"]  # one column per audience
+    pane = composer.panes["customers"]
+    shown = pane.stack.currentWidget()
+    assert shown.view.id == newer[0].id and not shown.history  # the draft being worked on, not the old text
+    assert not shown.editor.editors["long"].isReadOnly() and shown.submit_button.isVisibleTo(shown)
+    assert pane.history.count() == 2 and pane.history.isEnabled()
+    assert pane.history.itemText(0).startswith("Current · draft · 1 earlier update")
+    assert "published" in pane.history.itemText(1) and d.title in pane.history.itemText(1)
+    assert not composer.panes["employees"].history.isEnabled()  # nothing earlier to read
+    # the published one, chosen in the history list: shown for reading only
+    pane.history.activated.emit(1)
+    old = pane.stack.currentWidget()
+    assert old.view.id == d.id and old.history
+    assert old.editor.editors["long"].isReadOnly() and old.editor.title.isReadOnly()
+    assert not old.submit_button.isVisibleTo(old) and not old.publish_button.isVisibleTo(old)
+    assert old.editor.editors["long"].toolTip() == HISTORY_NOTE and pane.history.currentIndex() == 1
+    assert old.note.text().startswith("Published")  # what became of it, as it was
+    old.editor.editors["long"].setFocus()
+    assert composer.current_column() is None  # the keyboard never submits an earlier update
+    composer.reread()  # a re-read keeps the reader where they are
+    assert pane.stack.currentWidget() is old
+    pane.history.activated.emit(0)
+    assert pane.stack.currentWidget() is shown and pane.history.currentIndex() == 0
+    # a new draft composed for the audience becomes its current one; the previous goes to the history
+    composer.checks["customers"].setChecked(True)
+    for name, box in composer.checks.items():
+        box.setChecked(name == "customers")
+    composer.compose()
+    latest = pane.stack.currentWidget()
+    assert latest.view.id not in (d.id, newer[0].id) and not latest.history
+    assert pane.history.count() == 3 and shown.history and shown.editor.editors["long"].isReadOnly()
+    assert [pane.history.itemData(i) for i in range(1, 3)] == [newer[0].id, d.id]  # newest first

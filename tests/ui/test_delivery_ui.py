@@ -31,27 +31,9 @@ def world(db_path, clock, memory_keyring, fake_slack, tmp_path):
     store.close()
 
 
-def _window(qtbot, store, monkeypatch, **kwargs):
-    from ui.mainwindow import MainWindow
-    from ui.ops import Operations
-    from warroom.timefmt import TimeFormatter
-
-    w = MainWindow(store, "Tess Tester", ops=Operations(synchronous=True),
-                   local=TimeFormatter("en_GB", "Europe/Berlin"), poll_ms=100_000, **kwargs)
-    errors: list[BaseException] = []
-    monkeypatch.setattr(w, "show_error", errors.append)  # no modal boxes in tests
-    w.errors = errors
-    qtbot.addWidget(w)
-    w.show()
-    qtbot.waitExposed(w)
-    return w
-
-
 @pytest.fixture
-def win(qtbot, world, monkeypatch):
-    w = _window(qtbot, world, monkeypatch)
-    yield w
-    w.close()  # before the database closes
+def win(open_window, world):
+    return open_window(world)
 
 
 @pytest.fixture
@@ -246,7 +228,7 @@ def test_the_status_bar_says_how_many_failed_and_leads_to_them(qtbot, win, world
     assert win._current.id == other.id and win.tabs.currentIndex() == win.deliveries_index
     assert view.filter.currentData() == ("failed",) and _rows(view) == [("slack", "failed")]
     win.channel_status.linkActivated.emit("channel:slack")  # a channel's name: its settings
-    assert win._channels_dialog.isVisible() and win._channels_dialog.selected().name == "slack"
+    assert win.channels_dialog.isVisible() and win.channels_dialog.selected().name == "slack"
 
 
 def test_no_channels_no_status(qtbot, window):
@@ -261,7 +243,7 @@ def test_no_channels_no_status(qtbot, window):
 def test_the_matrix_dialog_edits_a_cell(qtbot, win, world):
     assert win.matrix_action.shortcut().toString() == "Ctrl+Shift+M"
     win.matrix_action.trigger()
-    dialog = win._matrix_dialog
+    dialog = win.matrix_dialog
     assert dialog.isVisible() and not dialog.isModal()
     model = dialog.model
     row, col = model.position("customers", Severity.SEV1)
@@ -336,7 +318,7 @@ def test_the_route_completer_completes_the_name_being_typed(qtbot, win):
 def test_the_channel_dialog_adds_slack_with_its_secret_in_the_keyring(qtbot, win, world, db_path, memory_keyring,
                                                                        fake_slack):
     win.channels_action.trigger()
-    dialog = win._channels_dialog
+    dialog = win.channels_dialog
     assert dialog.isVisible() and dialog.names() == ["site", "slack"]
     dialog.add_action.trigger()
     form = dialog.form
@@ -408,9 +390,10 @@ def test_disable_enable_and_remove(qtbot, win, world, boxes):
 
 def test_no_channels_yet(qtbot, store):
     from ui.channels import ChannelsDialog
+    from ui.common.context import WindowContext
     from ui.ops import Operations
 
-    d = ChannelsDialog(store, "Tess Tester", Operations(synchronous=True))
+    d = ChannelsDialog(WindowContext(store, Operations(synchronous=True), "Tess Tester"))
     qtbot.addWidget(d)
     d.show()
     assert d.hint.isVisible() and "No channels yet" in d.hint.text() and not d.table.isVisible()
@@ -438,8 +421,8 @@ def test_the_matrix_model_is_well_behaved(qtmodeltester, world):
 # -- the window's dispatcher ----------------------------------------------------------------
 
 
-def test_the_window_dispatcher_delivers_a_published_update_and_stops_on_close(qtbot, world, clock, fake_slack,
-                                                                               monkeypatch):
+def test_the_window_dispatcher_delivers_a_published_update_and_stops_on_close(qtbot, open_window, world, clock,
+                                                                               fake_slack, monkeypatch):
     import ui.delivery
     import ui.mainwindow
 
@@ -449,7 +432,7 @@ def test_the_window_dispatcher_delivers_a_published_update_and_stops_on_close(qt
     matrix.set_cell(world, "admin", "customers", "SEV1", channels="slack")
     inc = _incident(world)
     d = _approved(world, inc)
-    w = _window(qtbot, world, monkeypatch, dispatch=True)
+    w = open_window(world, dispatch=True)
     qtbot.waitUntil(lambda: w.dispatcher is not None and w.dispatcher.running and w.dispatcher.passes >= 1,
                     timeout=5000)  # its first pass found nothing to send: it sleeps
     _select_incident(w, inc)
@@ -472,12 +455,12 @@ def test_the_window_dispatcher_delivers_a_published_update_and_stops_on_close(qt
     assert w.errors == []
 
 
-def test_no_dispatcher_in_tests_screenshots_or_when_told_not_to(qtbot, world, monkeypatch):
-    w = _window(qtbot, world, monkeypatch)
+def test_no_dispatcher_in_tests_screenshots_or_when_told_not_to(open_window, world, monkeypatch):
+    w = open_window(world)
     assert not w.dispatch_enabled and w.dispatcher is None
     w.close()
     monkeypatch.setenv("WARROOM_NO_DISPATCH", "1")
-    w2 = _window(qtbot, world, monkeypatch, dispatch=True)
+    w2 = open_window(world, dispatch=True)
     assert not w2.dispatch_enabled and w2.start_dispatcher() is None
     w2.close()
 
@@ -608,3 +591,37 @@ def test_an_exercise_publish_says_nothing_leaves_the_machine(qtbot, win, world, 
     win.composer.columns[d.id].publish_button.click()
     assert "only recorded as it would have been sent" in confirmations[0]
     assert drafts.get(world, d.id, viewer=SYSTEM).state == "published"
+
+
+def test_the_status_bar_says_retrying_only_while_something_waits(qtbot, win, world, clock, fake_slack):
+    """A channel whose last send failed stays "retrying" in the core until its next
+    send; the status bar says what the outbox holds now."""
+    matrix.set_cell(world, "admin", "customers", "SEV1", channels="slack")
+    inc, _, _ = _publish(world)
+    fake_slack.fail_next(1, "500")
+    _dispatch(world, clock)
+    win.check_for_changes()
+    win.refresh_channel_states()
+    assert "slack retrying (1 queued)" in win.channel_status.plain_text()
+    (waiting,) = outbox.list_deliveries(world, incident_id=inc.id, viewer=SYSTEM, states=("queued",))
+    outbox.cancel(world, "Dana", waiting.id)
+    incidents.set_status(world, "Dana", inc.id, "resolved")
+    win.check_for_changes()
+    text = win.channel_status.plain_text()
+    assert "retrying" not in text and "slack last send failed" in text
+    assert "nothing waits on it" in win.channel_status.toolTip()
+    fake_slack.fail_next(0, "ok")
+    inc2, _, _ = _publish(world, title="Checkout failing again")
+    _dispatch(world, clock)
+    win.check_for_changes()
+    assert "slack ok" in win.channel_status.plain_text()
+
+
+def test_a_channel_list_tells_the_same_truth(qtbot, qtmodeltester, world):
+    from ui.channels import ChannelModel
+    from warroom.timefmt import TimeFormatter
+
+    model = ChannelModel(TimeFormatter("en_GB", "UTC"))
+    model.set_rows(channels.list_channels(world))
+    qtmodeltester.check(model, force_py=True)
+    assert [model.index(r, model.NAME).data() for r in range(model.rowCount())] == ["site", "slack"]

@@ -70,7 +70,7 @@ def test_a_failed_write_keeps_the_text(qtbot, window, monkeypatch):
 
 def test_declare_an_incident_from_the_keyboard(qtbot, window, store):
     qtbot.keyClick(window, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
-    dialog = window._new_dialog
+    dialog = window.incident_actions.new_dialog
     assert dialog.isVisible() and dialog.focusWidget() is dialog.title
     dialog.buttons.button(dialog.buttons.StandardButton.Ok).click()  # empty title: refused in the dialog
     assert dialog.isVisible() and "needs a title" in dialog.error.text()
@@ -143,8 +143,8 @@ def test_a_search_result_older_than_a_write_catches_up(window, store, seeded, cl
     query = window.timeline_model.prepare(None, "rolled")
     clock.advance(10)
     timeline.log(store, "Tess", seeded.id, "Rolled forward again")
-    window._filter_generation += 1
-    window._show_query(window._filter_generation, version_then, query)
+    window.timeline.generation += 1
+    window.timeline.show_query(window.timeline.generation, version_then, query)
     assert _texts(window) == ["Rolled back release 2.4.1", "Rolled forward again"]
 
 
@@ -153,7 +153,7 @@ def test_status_change_keeps_the_users_selection(window, store, seeded):
     window.reload_incidents()
     row = window.incident_model.row_of(other.id)
     window.incident_view.setCurrentIndex(window.incident_model.index(row, 0))
-    window._status_changed(incidents.set_status(store, "Ana", seeded.id, "identified"))
+    window.incident_actions.status_changed(incidents.set_status(store, "Ana", seeded.id, "identified"))
     assert window._current.id == other.id
 
 
@@ -169,16 +169,16 @@ def test_async_write_path(qtbot, store, seeded):
     assert _texts(w)[-1] == "from the pool"
     # a search overtaken by a return to what is shown is dropped
     w.search.setText("roll")
-    w._apply_filter()
+    w.timeline.apply_filter()
     w.search.setText("")
-    w._apply_filter()
+    w.timeline.apply_filter()
     qtbot.waitUntil(lambda: not w.ops.busy(), timeout=5000)
     assert w.timeline_model.search is None and len(_texts(w)) == 5
     # searches run in the background; only the newest one is shown
     w.search.setText("roll")
-    w._apply_filter()
+    w.timeline.apply_filter()
     w.search.setText("pool")
-    w._apply_filter()
+    w.timeline.apply_filter()
     qtbot.waitUntil(lambda: not w.ops.busy() and w.timeline_model.search == "pool", timeout=5000)
     assert _texts(w) == ["from the pool"]
     assert w.match_label.text() == "1 matching"
@@ -216,3 +216,56 @@ def test_declare_twice_quickly_makes_one_incident(qtbot, store, seeded):
     qtbot.waitUntil(lambda: not w.ops.busy(), timeout=5000)
     assert incidents.count(store) == 2
     w.close()
+
+
+def _in_another_process(db_path, code: str) -> None:
+    """Run ``code`` with ``store`` open on the window's database, in a separate Python process."""
+    import subprocess
+    import sys
+
+    script = ("from warroom.store import Store\n"
+              "from warroom.services import incidents, stakeholders, timeline\n"
+              f"store = Store.open({str(db_path)!r})\n" + code + "\nstore.close()\n")
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+
+
+def test_another_process_writing_redraws_the_views_that_follow_it(qtbot, window, store, db_path, seeded):
+    """The window reads what another program wrote from the journal events that arrived,
+    and redraws only the views that follow those kinds of change."""
+    from warroom.changes import Change
+
+    seen: list = []
+    redraw = window.redraw
+    window.redraw = lambda flags, own=False: (seen.append(flags), redraw(flags, own))
+    dialog = window.open_stakeholders()
+    reloads: list = []
+    dialog.model.modelReset.connect(lambda: reloads.append(1))
+    entries = window.timeline_model.rowCount()
+
+    _in_another_process(db_path, "stakeholders.save(store, 'Tess Tester', name='Acme Bank', kind='group', "
+                                 "audience='customers', email='ops@acme.example.com')")
+    window.check_for_changes()
+    assert seen == [Change.STAKEHOLDERS]
+    assert "Acme Bank" in dialog.shown_names() and reloads == [1]
+    assert window.timeline_model.rowCount() == entries
+
+    _in_another_process(db_path, f"timeline.log(store, 'Dana', '{seeded.id}', 'From the command line')")
+    window.check_for_changes()
+    assert seen[-1] == Change.TIMELINE
+    assert _texts(window)[-1] == "From the command line"
+    assert reloads == [1]                  # the register did not re-read for a timeline entry
+    window.check_for_changes()
+    assert len(seen) == 2                  # nothing new: nothing redrawn
+
+
+def test_the_windows_own_write_is_not_redrawn_twice(window, store, seeded):
+    from warroom.changes import Change
+
+    seen: list = []
+    redraw = window.redraw
+    window.redraw = lambda flags, own=False: (seen.append((flags, own)), redraw(flags, own))
+    window.log_entry(EntryKind.NOTE, "typed in the window")
+    assert seen == [(Change.TIMELINE, True)]
+    window.check_for_changes()
+    assert seen == [(Change.TIMELINE, True)]

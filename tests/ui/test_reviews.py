@@ -27,26 +27,8 @@ def setup(db_path, clock):
 
 
 @pytest.fixture
-def window_as(qtbot, setup):
-    from ui.mainwindow import MainWindow
-    from ui.ops import Operations
-    from warroom.timefmt import TimeFormatter
-
-    store = setup[0]
-    made = []
-
-    def make(actor):
-        w = MainWindow(store, actor, ops=Operations(synchronous=True), local=TimeFormatter("en_GB", "UTC"),
-                       poll_ms=100_000, remember_layout=False)
-        qtbot.addWidget(w)
-        w.show()
-        qtbot.waitExposed(w)
-        w.activateWindow()
-        qtbot.waitActive(w)  # shortcuts go to the active window
-        made.append(w)
-        return w
-
-    return make
+def window_as(open_window, setup):
+    return lambda actor: open_window(setup[0], actor, zone="UTC", active=True, remember_layout=False)
 
 
 def test_queue_model(qtmodeltester, setup):

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -33,20 +34,6 @@ from tests.fakes.vendors import FakeSlack
 from tests.helpers.team import team
 
 ROOT = Path(__file__).resolve().parents[2]
-
-# Another program: waits for a line on stdin, then holds the write lock for argv[2] seconds.
-_LOCKER = """
-import sqlite3, sys, time
-con = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=30)
-print("ready", flush=True)
-sys.stdin.readline()
-con.execute("BEGIN IMMEDIATE")
-print("locked", flush=True)
-time.sleep(float(sys.argv[2]))
-con.execute("ROLLBACK")
-print("released", flush=True)
-"""
-
 
 def _setup(db: Path, slack: FakeSlack, *, timeout_s: float):
     store = open_store(db, clock=SystemClock())
@@ -93,20 +80,26 @@ def test_a_held_write_lock_never_makes_an_accepted_message_go_out_twice(tmp_path
     from warroom.services.channels import secret_key
 
     db = tmp_path / "held.db"
-    locker = subprocess.Popen([sys.executable, "-c", _LOCKER, str(db), "4"], stdin=subprocess.PIPE,
-                              stdout=subprocess.PIPE, text=True)
-    locked = threading.Event()
+    # Another program's write lock, taken in the instant Slack accepts: in this process (SQLite's
+    # locks are the file's, so the CLI process below waits for it too), because a handshake with
+    # a locking process could outlast the send's short timeout on a busy machine, and a send that
+    # times out is rightly sent again.
+    holder: list[sqlite3.Connection] = []
+    locked, released = threading.Event(), threading.Event()
+
+    def let_go() -> None:
+        holder[0].execute("ROLLBACK")
+        released.set()
 
     def take_the_lock() -> None:
-        locker.stdin.write("go\n")
-        locker.stdin.flush()
-        assert locker.stdout.readline().strip() == "locked"
+        holder[0].execute("BEGIN IMMEDIATE")
         locked.set()
+        threading.Timer(4.0, let_go).start()
 
     try:
         with LockingSlack(take_the_lock) as slack:
             ch = _setup(db, slack, timeout_s=0.3)            # a lease of 2 x 3 x 0.3 s = 1.8 s
-            assert locker.stdout.readline().strip() == "ready"
+            holder.append(sqlite3.connect(db, isolation_level=None, timeout=30, check_same_thread=False))
             store = Store.open(db, clock=SystemClock(), busy_timeout_s=0.3)
             other = Store.open(db, clock=SystemClock())      # waits up to 10 s for the lock
             try:
@@ -132,7 +125,7 @@ def test_a_held_write_lock_never_makes_an_accepted_message_go_out_twice(tmp_path
                          "import sys; from warroom.cli import main; sys.exit(main(sys.argv[1:]))",
                          "--db", str(db), "--json", "dispatch", "--once"],
                         env=env, capture_output=True, text=True, timeout=60)
-                    assert locker.stdout.readline().strip() == "released"
+                    assert released.wait(30)
                     sending.join(30)
                     claiming.join(30)
                     assert not sending.is_alive() and not claiming.is_alive()
@@ -145,11 +138,10 @@ def test_a_held_write_lock_never_makes_an_accepted_message_go_out_twice(tmp_path
             assert others and others[0].sent == 0
             assert len(slack.requests) == 1 and len(slack.messages) == 1
     finally:
-        if locker.poll() is None:
-            locker.kill()
-        locker.wait(10)
-        locker.stdin.close()
-        locker.stdout.close()
+        if holder:
+            if locked.is_set():
+                released.wait(10)
+            holder[0].close()
     assert _deliveries(db) == [("delivered", 1)]
     waits = [r.getMessage() for r in caplog.records if "cannot be written down yet" in r.getMessage()]
     assert waits, "the record was never refused: the lock was not held when the answer came"

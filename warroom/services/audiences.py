@@ -88,7 +88,8 @@ def save(store: Store, actor: str, name: str, *, label: str | None = None, exter
                            position=position, created_at=tx.now)
             tx.session.add(row)
             tx.record("audience.added", {"name": name, "label": row.label, "external": row.external,
-                                         "locale": clean_locale, "timezone": clean_zone})
+                                         "locale": clean_locale, "timezone": clean_zone, "id": row.id,
+                                         "position": position})
         else:
             changes = {}
             for field, value in (("label", label), ("external", external), ("locale", clean_locale),

@@ -213,6 +213,7 @@ def update(store: Store, actor: str, name: str, *, config: dict[str, Any] | None
     with store.write(actor) as tx:
         access.require(tx, Action.CHANNELS)
         row = find(tx.session, name)
+        before = row.name
         if new_name and new_name != row.name:
             if tx.session.scalars(select(Channel.id).where(Channel.name == new_name,
                                                            Channel.state != "removed")).first():
@@ -224,7 +225,8 @@ def update(store: Store, actor: str, name: str, *, config: dict[str, Any] | None
             row.enabled = bool(enabled)
         row.updated_at = tx.now
         tx.record("channel.changed", {"channel_id": row.id, "name": row.name, "config": clean,
-                                      "enabled": row.enabled, "secret_changed": secret is not None})
+                                      "enabled": row.enabled, "secret_changed": secret is not None,
+                                      "previous_name": before})
         return _view(row)
 
 
@@ -260,7 +262,7 @@ def remove(store: Store, actor: str, name: str) -> None:
         row.enabled = False
         row.name = f"{old_name}~{row.id.hex[:8]}"[:40]
         row.updated_at = tx.now
-        tx.record("channel.removed", {"channel_id": row.id, "name": old_name})
+        tx.record("channel.removed", {"channel_id": row.id, "name": old_name, "stored_name": row.name})
         channel_id = row.id
     if kind_module(row.kind).SECRET is not None:
         secrets.delete(secret_key(channel_id))
@@ -294,14 +296,15 @@ def test(store: Store, actor: str, name: str, *, timeout: float = 10.0) -> str:
     # than at its next back-off (or after a failover).
     with store.write(access.System("channel test")) as tx:
         row = tx.session.get(Channel, channel.id)
+        due = [Delivery.channel_id == channel.id, Delivery.state == "queued", Delivery.next_attempt_at > tx.now]
+        released = list(tx.session.scalars(select(Delivery.id).where(*due)))
         waiting = tx.session.execute(
-            sql_update(Delivery).where(Delivery.channel_id == channel.id, Delivery.state == "queued",
-                                   Delivery.next_attempt_at > tx.now)
+            sql_update(Delivery).where(*due)
             .values(next_attempt_at=tx.now).execution_options(synchronize_session=False)).rowcount
         if row.state != "ok" or row.paused_until is not None or waiting:
             mark_healthy(row, tx.now)
             tx.record("channel.tested", {"channel_id": channel.id, "name": channel.name, "ok": True,
-                                         "released": waiting})
+                                         "released": waiting, "released_ids": released})
     return done
 
 

@@ -126,7 +126,8 @@ def compose_drafts(store: Store, actor: str, incident: str | uuid.UUID, audience
             add_revision(tx, d, 1, Words(r.title, r.subject, r.long, r.short, r.chat))
             tx.record("draft.composed", {"draft_id": d.id, "audience": r.audience, "locale": r.locale,
                                          "template": r.template.name, "template_version": r.template.version,
-                                         "etr": _etr_json(etr)}, incident_id=inc.id)
+                                         "etr": _etr_json(etr), "template_id": r.template.id},
+                      incident_id=inc.id)
             ids.append(d.id)
     with store.read() as session:
         return [_load(session, i, access.SYSTEM) for i in ids]
@@ -157,7 +158,7 @@ def add_revision(tx, d: Draft, number: int, words: Words) -> DraftRevision:
     tx.record("draft.revised", {"draft_id": d.id, "revision": number, "title": words.title,
                                 "subject": words.subject, "long": words.long, "short": words.short,
                                 "chat": words.chat, "short_own": words.short_own, "chat_own": words.chat_own,
-                                "content_hash": words.digest}, incident_id=d.incident_id)
+                                "content_hash": words.digest, "revision_id": r.id}, incident_id=d.incident_id)
     return r
 
 

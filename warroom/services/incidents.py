@@ -252,7 +252,7 @@ def open_incident(
             "ref": row.ref, "title": title, "category": cat, "severity": sev, "impact": imp,
             "status": Status.INVESTIGATING, "customer_facing": row.customer_facing, "components": comps,
             "commander": commander, "confidential": row.confidential, "exercise": row.exercise,
-            "detected_at": detected, "entry_id": entry.id,
+            "detected_at": detected, "entry_id": entry.id, "members": list(row.members), "entry_text": entry.text,
         }, incident_id=row.id)
         tx.session.flush()
     return get(store, row.id, viewer=access.SYSTEM)  # checked in the transaction
@@ -292,7 +292,8 @@ def set_status(store: Store, actor: str, key: str | uuid.UUID, status: str | Sta
         text = f"{verb}: {old.label} → {new.label}" + (f". {note}" if note else "")
         entry = _timeline(tx, row, EntryKind.STATUS_CHANGE, text)
         tx.record("incident.reopened" if reopen else "incident.status_changed",
-                  {"from": old, "to": new, "note": note or None, "entry_id": entry.id}, incident_id=row.id)
+                  {"from": old, "to": new, "note": note or None, "entry_id": entry.id, "entry_text": entry.text},
+                  incident_id=row.id)
         incident_id = row.id
     return get(store, incident_id, viewer=access.SYSTEM)  # checked in the transaction
 
@@ -320,7 +321,7 @@ def set_severity(store: Store, actor: str, key: str | uuid.UUID, severity: str |
         text = f"Severity {word}: {old.value} → {new.value}" + (f". {note}" if note else "")
         entry = _timeline(tx, row, EntryKind.SEVERITY_CHANGE, text)
         tx.record("incident.severity_changed", {"from": old, "to": new, "note": note or None,
-                                                "entry_id": entry.id}, incident_id=row.id)
+                                                "entry_id": entry.id, "entry_text": entry.text}, incident_id=row.id)
         incident_id = row.id
     return get(store, incident_id, viewer=access.SYSTEM)  # checked in the transaction
 

@@ -63,7 +63,7 @@ def parse_routes(text: str | list | tuple) -> tuple[Route, ...]:
         if not names:
             continue
         if len(set(names)) != len(names):
-            raise InputError(f"The route {'>'.join(names)!r} names a channel twice.")
+            raise InputError(f"The route {'>'.join(names)!r} names a channel twice.", field="channels")
         routes.append(names)
     return tuple(routes)
 
@@ -117,7 +117,7 @@ def set_cell(store: Store, actor: str, audience: str, severities: str | list, *,
         raise InputError("Name the severities: SEV1, SEV1,SEV2 or all.")
     routes = parse_routes(channels) if channels is not None else None
     if cadence is not _UNSET and cadence is not None and cadence < timedelta(minutes=1):  # type: ignore[operator]
-        raise InputError("An update cadence is at least a minute.")
+        raise InputError("An update cadence is at least a minute.", field="cadence")
     out: list[CellView] = []
     with store.write(actor) as tx:
         access.require(tx, Action.MATRIX)
@@ -131,14 +131,14 @@ def set_cell(store: Store, actor: str, audience: str, severities: str | list, *,
             missing = sorted({n for r in routes for n in r} - known_channels)
             if missing:
                 raise InputError(f"No channel named {', '.join(missing)}: add it among the channels first, "
-                                 f"or choose among {', '.join(sorted(known_channels)) or 'none yet'}.")
+                                 f"or choose among {', '.join(sorted(known_channels)) or 'none yet'}.", field="channels")
         if owner is not _UNSET and owner:
             if s.scalars(select(Person.id).where(Person.name == owner)).first() is None:
                 raise InputError(f"{owner!r} is not in the people register: add them first, or check the spelling.", field="owner")
         if template_audience is not _UNSET and template_audience:
             template_audience = str(template_audience).strip().lower()
             if s.scalars(select(Audience.id).where(Audience.name == template_audience)).first() is None:
-                raise InputError(f"Unknown template audience {template_audience!r}.")
+                raise InputError(f"Unknown template audience {template_audience!r}.", field="template_audience")
         for sev in sevs:
             row = s.scalars(select(MatrixCell).where(MatrixCell.audience == aud,
                                                      MatrixCell.severity == sev.value)).first()
@@ -163,7 +163,8 @@ def set_cell(store: Store, actor: str, audience: str, severities: str | list, *,
             tx.record("matrix.changed", {"audience": aud, "severity": sev.value, "told": row.told,
                                          "channels": row.channels, "cadence_s": row.cadence_s,
                                          "owner": row.owner, "template_audience": row.template_audience,
-                                         "only_customer_facing": bool(row.only_customer_facing)})
+                                         "only_customer_facing": bool(row.only_customer_facing),
+                                         "cell_id": row.id})
             out.append(_cview(row))
     return out
 

@@ -179,6 +179,25 @@ def new_deliveries(tx, incident: Incident, d: Draft, channel: Channel, *, messag
     return out
 
 
+#: A delivery's columns as its journal event carries them (the lease is this device's own).
+RECORD_COLUMNS = ("id", "incident_id", "draft_id", "channel_id", "audience", "recipient", "address", "message",
+                  "state", "attempts", "next_attempt_at", "last_error", "receipt", "failover_from", "route",
+                  "exercise", "priority", "created_at", "queued_at", "updated_at", "delivered_at")
+
+
+def delivery_record(d: Delivery) -> dict[str, Any]:
+    """A new delivery as the journal keeps it, so another device can write the same row."""
+    return {name: getattr(d, name) for name in RECORD_COLUMNS}
+
+
+def records_of_draft(session, draft_id: uuid.UUID) -> list[dict[str, Any]]:
+    """Every delivery of one update (those a publish just planned), oldest first."""
+    session.flush()
+    rows = session.scalars(select(Delivery).where(Delivery.draft_id == draft_id)
+                           .order_by(Delivery.created_at, Delivery.id))
+    return [delivery_record(d) for d in rows]
+
+
 @dataclass(frozen=True, slots=True)
 class Planned:
     deliveries: int

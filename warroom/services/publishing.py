@@ -123,7 +123,9 @@ def publish(store: Store, actor: str, draft_id: uuid.UUID, *, acknowledge: bool 
                                        "audience": d.audience, "overridden": overridden, "entry_id": entry.id,
                                        "kind": d.kind, "corrects": d.corrects_id, "next_update_at": next_at,
                                        "title": texts["title"], "subject": texts["subject"],
-                                       "deliveries": planned.deliveries, "channels": list(planned.channels)},
+                                       "deliveries": planned.deliveries, "channels": list(planned.channels),
+                                       "entry_text": entry.text,
+                                       "delivery_rows": outbox.records_of_draft(tx.session, d.id)},
                   incident_id=incident.id)
         return planned
 
@@ -148,10 +150,13 @@ def withdraw(store: Store, actor: str, draft_id: uuid.UUID, reason: str) -> str:
             raise InputError(f"This update is {d.state} already.", field="draft")
         d.state = "withdrawn"
         d.updated_at = tx.now
+        voided = []
         for r in tx.session.scalars(select(ReviewRequest).where(ReviewRequest.draft_id == d.id,
                                                                 ReviewRequest.state == "pending")):
             r.state = "void"
-        tx.record("update.withdrawn", {"draft_id": d.id, "reason": reason}, incident_id=d.incident_id)
+            voided.append(r.id)
+        tx.record("update.withdrawn", {"draft_id": d.id, "reason": reason, "voided": voided},
+                  incident_id=d.incident_id)
         return d.state
 
 
@@ -217,11 +222,15 @@ def retract(store: Store, actor: str, draft_id: uuid.UUID, reason: str) -> Retra
                             **{k: texts[k] for k in ("title", "subject", "long", "short", "chat")})
         tx.session.add(rev)
         view = incidents.view_of(incident)
+        after: list[dict] = []
         for role in _after_review_roles(view):
-            tx.session.add(ReviewRequest(id=uuid7(), draft_id=notice.id, revision=1, content_hash=rev.content_hash,
-                                         role=role.value, state="pending", created_at=tx.now, assignee=None,
-                                         due_at=None, level=0))
+            request = ReviewRequest(id=uuid7(), draft_id=notice.id, revision=1, content_hash=rev.content_hash,
+                                    role=role.value, state="pending", created_at=tx.now, assignee=None,
+                                    due_at=None, level=0)
+            tx.session.add(request)
+            after.append({"id": request.id, "role": request.role})
         cancelled = 0
+        cancelled_ids: list[uuid.UUID] = []
         retractions: list[Delivery] = []
         channels: list[str] = []
         sent = tx.session.execute(select(Delivery, Channel).join(Channel, Channel.id == Delivery.channel_id)
@@ -233,6 +242,7 @@ def retract(store: Store, actor: str, draft_id: uuid.UUID, reason: str) -> Retra
                 row.state, row.updated_at = "cancelled", tx.now
                 row.last_error = "cancelled: the update was retracted"
                 cancelled += 1
+                cancelled_ids.append(row.id)
                 continue
             if row.state not in ("delivered", "simulated") and not in_flight:
                 continue  # never reached anyone (failed, failed over, cancelled)
@@ -259,7 +269,11 @@ def retract(store: Store, actor: str, draft_id: uuid.UUID, reason: str) -> Retra
         tx.record("update.retracted", {"draft_id": d.id, "reason": reason, "notice_id": notice.id,
                                        "entry_id": entry.id, "cancelled": cancelled,
                                        "retractions": [r.id for r in retractions], "channels": channels,
-                                       "notice": texts}, incident_id=incident.id)
+                                       "notice": texts, "entry_text": entry.text, "notice_revision_id": rev.id,
+                                       "notice_content_hash": rev.content_hash, "notice_requests": after,
+                                       "cancelled_ids": cancelled_ids,
+                                       "retraction_rows": [outbox.delivery_record(r) for r in retractions]},
+                  incident_id=incident.id)
         notice_id = notice.id
         sites = [(ch.id, dict(ch.config or {}), ch.name) for _row, ch in sent
                  if ch.kind == "sitepage" and ch.id in done_channels]
@@ -315,5 +329,7 @@ def correct(store: Store, actor: str, draft_id: uuid.UUID) -> uuid.UUID:
         add_revision(tx, new, 1, Words(rev.title or "", rev.subject, rev.long, rev.short, rev.chat,
                                        bool(rev.short_own), bool(rev.chat_own)))
         tx.record("draft.composed", {"draft_id": new.id, "audience": new.audience, "locale": new.locale,
-                                     "kind": "correction", "corrects": d.id}, incident_id=d.incident_id)
+                                     "kind": "correction", "corrects": d.id, "template_id": new.template_id,
+                                     "template_version": new.template_version, "etr": new.etr},
+                  incident_id=d.incident_id)
         return new.id

@@ -134,7 +134,7 @@ def decide(store: Store, actor: str, draft_id: uuid.UUID, decision: str, *, comm
         d.updated_at = tx.now
         tx.record("review.decided", {"draft_id": d.id, "revision": rev.number, "content_hash": rev.content_hash,
                                      "role": request.role, "decision": request.state, "comment": comment,
-                                     "draft_state": d.state}, incident_id=d.incident_id)
+                                     "draft_state": d.state, "request_id": request.id}, incident_id=d.incident_id)
         return d.state
 
 

@@ -124,9 +124,11 @@ def _distinct(who: dict[Role, list[str]]) -> bool:
 def request_reviews(tx, d: Draft) -> list[ReviewRequest]:
     """Void what was asked for older revisions and ask the required roles again."""
     session = tx.session
+    voided = []
     for old in session.scalars(select(ReviewRequest).where(ReviewRequest.draft_id == d.id,
                                                            ReviewRequest.state != "void")):
         old.state = "void"  # a new request round: nothing from an earlier round counts
+        voided.append(old.id)
     rev = current_revision(session, d)
     row = incidents.find_row(session, d.incident_id)
     incident = incidents.view_of(row)
@@ -146,8 +148,9 @@ def request_reviews(tx, d: Draft) -> list[ReviewRequest]:
     d.state = "in_review"
     d.updated_at = tx.now
     tx.record("review.requested", {"draft_id": d.id, "revision": rev.number, "content_hash": rev.content_hash,
-                                   "requests": [{"role": r.role, "assignee": r.assignee, "due_at": r.due_at}
-                                                for r in made]}, incident_id=d.incident_id)
+                                   "requests": [{"role": r.role, "assignee": r.assignee, "due_at": r.due_at,
+                                                 "id": r.id} for r in made], "voided": voided},
+              incident_id=d.incident_id)
     return made
 
 

@@ -72,6 +72,8 @@ def set_org(store: Store, actor: str, *, name: str | None = None, status_url: st
 
 _LINT_KEYS = {"internal_domains": "lint_internal_domains", "staff_email_domains": "lint_staff_domains",
               "public_hosts": "lint_public_hosts"}
+#: Each linter setting and where it is kept (team sync writes them from events too).
+LINT_KEYS = _LINT_KEYS
 
 
 def _domain(text: str) -> str:

@@ -134,7 +134,7 @@ def _save_one(tx, clean: dict[str, Any], known_audiences: dict[str, bool], prefi
     if row is None:
         row = Stakeholder(id=uuid7(), external=external, created_at=tx.now, updated_at=tx.now, **clean)
         tx.session.add(row)
-        tx.record("stakeholder.added", {k: v for k, v in clean.items()})
+        tx.record("stakeholder.added", {**clean, "id": row.id, "external": external})
     else:
         changes = {k: [getattr(row, k), v] for k, v in clean.items() if getattr(row, k) != v}
         if changes:
@@ -142,7 +142,7 @@ def _save_one(tx, clean: dict[str, Any], known_audiences: dict[str, bool], prefi
                 setattr(row, k, v)
             row.external = external
             row.updated_at = tx.now
-            tx.record("stakeholder.changed", {"name": row.name, "changes": changes})
+            tx.record("stakeholder.changed", {"name": row.name, "changes": changes, "external": external})
     return row
 
 

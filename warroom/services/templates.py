@@ -169,10 +169,11 @@ def approve_version(store: Store, actor: str, name: str, locale: str | None = No
         if actor in done.values():
             raise NotPermitted(f"{actor} already reviewed this version; the other review must come from someone "
                                "else.", field="actor")
-        tx.session.add(TemplateApproval(id=uuid7(), template_id=t.id, version=number, content_hash=v.content_hash,
-                                        role=mine[0], decided_by=actor, decided_at=tx.now))
+        approval = TemplateApproval(id=uuid7(), template_id=t.id, version=number, content_hash=v.content_hash,
+                                    role=mine[0], decided_by=actor, decided_at=tx.now)
+        tx.session.add(approval)
         tx.record("template.approved", {"template_id": t.id, "name": t.name, "locale": t.locale, "version": number,
-                                        "content_hash": v.content_hash, "role": mine[0]})
+                                        "content_hash": v.content_hash, "role": mine[0], "approval_id": approval.id})
     return get(store, name, t0.locale)
 
 
@@ -349,7 +350,8 @@ def _save(tx, clean: dict[str, Any], *, template_id: uuid.UUID | None = None) ->
     tx.record("template.saved", {"template_id": t.id, "name": t.name, "locale": t.locale, "version": v.version,
                                  "category": t.category, "audience": t.audience, "phase": t.phase,
                                  "preapproved": t.preapproved, "subject": v.subject, "long": v.long,
-                                 "short": v.short, "chat": v.chat, "title": v.title, "content_hash": digest})
+                                 "short": v.short, "chat": v.chat, "title": v.title, "content_hash": digest,
+                                 "version_id": v.id})
     return t, v, True
 
 

@@ -113,7 +113,8 @@ def check(tx, d, rev, *, acknowledge: bool, step: str) -> list[Flag]:
         rev.acknowledged = {"by": tx.actor, "at": tx.now.isoformat(), "keys": keys}
         tx.record("draft.warnings_acknowledged", {"draft_id": d.id, "revision": rev.number, "step": step,
                                                   "warnings": [{"field": f.field, "rule": f.finding.rule,
-                                                                "text": f.text} for f in open_]},
+                                                                "text": f.text} for f in open_],
+                                                  "acknowledged": rev.acknowledged},
                   incident_id=d.incident_id)
     return flags
 

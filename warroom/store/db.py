@@ -29,6 +29,7 @@ from warroom.identity import is_system
 from warroom.ids import uuid7
 from warroom.journal import GENESIS, canonical_json, event_hash, event_header
 from warroom.paths import create_private_file, make_private_dir
+from warroom import changes
 from warroom.store import faults
 from warroom.store.faults import BUSY_TIMEOUT_S
 from warroom.store.models import Device, JournalEvent, Meta
@@ -47,7 +48,7 @@ _SLOW_MS = 200
 #: The newest schema revision. Kept here so that opening an up-to-date database
 #: needs no Alembic import (a tenth of a second at every start); a test checks it
 #: against the migration scripts.
-SCHEMA_HEAD = "0012"
+SCHEMA_HEAD = "0013"
 
 
 def alembic_config():
@@ -171,6 +172,9 @@ class Tx:
         self.now: datetime = store.clock.now()
         self._events: list[dict[str, Any]] = []
         self._head: tuple[int, str] | None = None
+        #: The (device, seq) of every event recorded, and the kinds of change they make.
+        self.written: list[tuple[uuid.UUID, int]] = []
+        self.changes = changes.Change.NONE
         #: Set by the permission check (``warroom.services.access.require``): a change
         #: nobody was checked for is never journaled, so no caller can skip the gate.
         self.checked = False
@@ -197,6 +201,8 @@ class Tx:
             "incident_id": incident_id, "kind": kind, "payload": payload_text, "prev_hash": prev, "hash": digest,
         })
         self._head = (seq, digest)
+        self.written.append((self.store.device_id, seq))
+        self.changes |= changes.change_of(kind)
         return event_id
 
     def _may_sign(self, key: Ed25519PrivateKey) -> bool:
@@ -406,6 +412,7 @@ class Store:
                 tx = Tx(self, session, actor)
                 yield tx
                 tx.flush_journal()
+            changes.committed(tx.changes, tx.written)
         elapsed = (time.perf_counter() - started) * 1000
         if warn_ms is not None and elapsed > warn_ms:
             log.warning("a write transaction took %.0f ms", elapsed)

@@ -12,6 +12,7 @@ from datetime import datetime, timezone
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     DateTime,
     Float,
@@ -458,3 +459,57 @@ class Delivery(Base):
         Index("ix_delivery_queue", "channel_id", "state", "created_at", "id"),
         Index("ix_delivery_fifo", "channel_id", "address", "state", "created_at", "id"),
     )
+
+
+# -- team sync (warroom.sync): this laptop's side of the exchange with the server --------
+
+class SyncServer(Base):
+    """The team's server this database syncs with (one row): its address, the login,
+    how far the pull has read, and how the last attempt went. The password is in the
+    keyring or the secrets file, never here."""
+
+    __tablename__ = "sync_server"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    url: Mapped[str] = mapped_column(Text)
+    login: Mapped[str] = mapped_column(String(200))
+    #: The server's global cursor of the last event pulled (0: nothing yet).
+    cursor: Mapped[int] = mapped_column(BigInteger, default=0)
+    last_attempt_at: Mapped[datetime | None]
+    last_success_at: Mapped[datetime | None]
+    #: Why the last attempt did not finish (offline, refused password…), or None.
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class SyncPushed(Base):
+    """Per device, the sequence number up to which its events are on the server."""
+
+    __tablename__ = "sync_pushed"
+    device_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class SyncRefusal(Base):
+    """An event the server refused on push, or that failed the checks on pull: named,
+    with the reason, until a later sync gets past it."""
+
+    __tablename__ = "sync_refusal"
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    direction: Mapped[str] = mapped_column(String(8))          # push | pull
+    event_id: Mapped[uuid.UUID | None]
+    device_id: Mapped[uuid.UUID | None]
+    seq: Mapped[int | None] = mapped_column(Integer)
+    kind: Mapped[str | None] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(Text)
+    at: Mapped[datetime]
+
+
+class SyncHidden(Base):
+    """A link of another device's chain whose event this database may not read (an
+    incident confidential to others): only its place and hashes, so the chain still
+    holds together."""
+
+    __tablename__ = "sync_hidden"
+    device_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))

@@ -27,10 +27,11 @@ def register(store):
 
 @pytest.fixture
 def dialog(qtbot, register):
+    from ui.common.context import WindowContext
     from ui.ops import Operations
     from ui.stakeholders import StakeholderDialog
 
-    d = StakeholderDialog(register, "Tess Tester", Operations(synchronous=True))
+    d = StakeholderDialog(WindowContext(register, Operations(synchronous=True), "Tess Tester"))
     qtbot.addWidget(d)
     d.show()
     qtbot.waitExposed(d)
@@ -197,7 +198,7 @@ def test_a_good_csv_import_shows_the_rows(qtbot, dialog, register, boxes, tmp_pa
 
 
 def test_a_vcard_import_asks_for_the_audience(qtbot, dialog, register, boxes, tmp_path, monkeypatch):
-    import ui.stakeholders as module
+    import ui.stakeholders.dialog as module
 
     path = tmp_path / "book.vcf"
     path.write_text("BEGIN:VCARD\nVERSION:3.0\nFN:Max Muster\nTEL:030 1234567\nEND:VCARD\n", encoding="utf-8")
@@ -249,10 +250,11 @@ def test_the_validation_panel_lists_missing_and_stale_contacts(qtbot, dialog, re
 
 
 def test_an_empty_register_says_what_to_do(qtbot, store):
+    from ui.common.context import WindowContext
     from ui.ops import Operations
     from ui.stakeholders import StakeholderDialog
 
-    d = StakeholderDialog(store, "Tess Tester", Operations(synchronous=True))
+    d = StakeholderDialog(WindowContext(store, Operations(synchronous=True), "Tess Tester"))
     qtbot.addWidget(d)
     d.show()
     assert d.hint.isVisible() and "Ctrl+N" in d.hint.text() and not d.table.isVisible()
@@ -265,7 +267,7 @@ def test_the_main_window_opens_the_register(qtbot, window, store):
     action = window.stakeholders_action
     assert action.shortcut().toString() == "Ctrl+Shift+K"
     action.trigger()
-    d = window._stakeholder_dialog
+    d = window.stakeholder_dialog
     assert d.isVisible() and not d.isModal() and d.shown_names() == ["Acme Bank"]
     assert d.actor == "Tess Tester"
     window.set_actor("Mia")
@@ -273,7 +275,7 @@ def test_the_main_window_opens_the_register(qtbot, window, store):
     d.close()
     stakeholders.save(store, "Mia", name="All staff", audience="employees", email="all@example.com")
     action.trigger()  # the same dialog again, read afresh
-    assert window._stakeholder_dialog is d and d.isVisible()
+    assert window.stakeholder_dialog is d and d.isVisible()
     assert d.shown_names() == ["Acme Bank", "All staff"]
     assert window.errors == []
 
@@ -286,10 +288,11 @@ def test_contacts_stored_before_validation_are_reported_invalid(register, qtbot)
     with register.write("by hand") as tx:   # an older version's row, or one edited outside the app
         tx.session.execute(update(Stakeholder).where(Stakeholder.name == "Acme Bank")
                            .values(email="ops at acme", timezone="Mars/Olympus"))
+    from ui.common.context import WindowContext
     from ui.ops import Operations
     from ui.stakeholders import StakeholderDialog
 
-    dialog = StakeholderDialog(register, "Mia", Operations(synchronous=True))
+    dialog = StakeholderDialog(WindowContext(register, Operations(synchronous=True), "Mia"))
     qtbot.addWidget(dialog)
     dialog.validate()
     assert [line.split(": ")[1].split(" ")[0] for line in dialog.invalid] == ["e-mail", "time"]

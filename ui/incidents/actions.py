@@ -1,0 +1,127 @@
+"""The window's incident writes: declare, status, severity, reopen, and the
+Markdown export. Each is one call of a core service through the operations; what
+it changed reaches the views as change flags (see :mod:`ui.ops`)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from warroom.domain import Severity, Status
+from warroom.errors import WarroomError
+from ui.lazy import incidents
+from ui.qt import QFileDialog, QInputDialog, QObject, Signal, qt_alive
+from ui.widgets import NewIncidentDialog
+
+if TYPE_CHECKING:
+    from warroom.services.incidents import IncidentView
+    from ui.common.context import WindowContext
+
+
+class IncidentActions(QObject):
+    """``current`` says which incident the window shows. ``written`` carries the
+    incident a write returned (the views follow the write's change flags, not this);
+    ``message`` a line for the status bar."""
+
+    written = Signal(object)
+    declared = Signal(object)
+    message = Signal(str, int)
+    failed = Signal(object)
+
+    def __init__(self, current: Callable[[], IncidentView | None], parent=None) -> None:
+        super().__init__(parent)
+        self.current = current
+        self.ctx: WindowContext | None = None
+        self.new_dialog: NewIncidentDialog | None = None
+
+    def attach(self, ctx: WindowContext) -> None:
+        self.ctx = ctx
+
+    def change_status(self, status: Status) -> None:
+        incident, ctx = self.current(), self.ctx
+        if incident is None or ctx is None:
+            return
+        store, actor, key = ctx.store, ctx.actor, incident.id
+        ctx.ops.write(lambda: incidents.set_status(store, actor, key, status), self.status_changed)
+
+    def status_changed(self, incident: IncidentView) -> None:
+        self.written.emit(incident)
+        self.message.emit(f"{incident.ref} is now {incident.status.label}.", 4000)
+
+    def reopen(self, parent) -> None:
+        incident, ctx = self.current(), self.ctx
+        if incident is None or ctx is None or incident.active:
+            self.message.emit("Only a resolved incident can be reopened.", 4000)
+            return
+        reason, ok = QInputDialog.getText(parent, "Reopen incident", "Why is it reopened?")
+        if not ok:
+            return
+        store, actor, key = ctx.store, ctx.actor, incident.id
+        ctx.ops.write(lambda: incidents.reopen(store, actor, key, reason), self.status_changed)
+
+    def change_severity(self, severity: Severity) -> None:
+        incident, ctx = self.current(), self.ctx
+        if incident is None or ctx is None:
+            return
+        store, actor, key = ctx.store, ctx.actor, incident.id
+
+        def changed(view: IncidentView) -> None:
+            self.written.emit(view)
+            self.message.emit(f"{view.ref} is now {view.severity.value}.", 4000)
+
+        ctx.ops.write(lambda: incidents.set_severity(store, actor, key, severity), changed)
+
+    def new_incident(self, parent) -> NewIncidentDialog | None:
+        ctx = self.ctx
+        if ctx is None:
+            return None
+        dialog = NewIncidentDialog(ctx.store.clock.now(), ctx.actor, parent)
+        dialog.submitted.connect(self.declare)
+        dialog.finished.connect(dialog.deleteLater)
+        self.new_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def declare(self, values: dict) -> None:
+        dialog, ctx = self.new_dialog, self.ctx
+        if ctx is None:
+            return
+        store, actor = ctx.store, ctx.actor
+        if dialog is not None:
+            dialog.setEnabled(False)  # one Declare at a time: no duplicate incidents
+
+        def opened(incident: IncidentView) -> None:
+            if dialog is not None and qt_alive(dialog):
+                dialog.setEnabled(True)
+                dialog.finish()
+            self.declared.emit(incident)
+            self.message.emit(f"Declared {incident.ref}.", 4000)
+
+        def failed(error: BaseException) -> None:
+            if dialog is None or not qt_alive(dialog):
+                self.failed.emit(error)
+                return
+            dialog.setEnabled(True)
+            if isinstance(error, WarroomError):
+                dialog.show_error(str(error))
+            else:
+                self.failed.emit(error)
+
+        ctx.ops.write(lambda: incidents.open_incident(store, actor, **values), opened, failed)
+
+    def export_markdown(self, parent) -> None:
+        incident, ctx = self.current(), self.ctx
+        if incident is None or ctx is None:
+            return
+        path, _ = QFileDialog.getSaveFileName(parent, "Export incident", f"{incident.ref}.md", "Markdown (*.md)")
+        if not path:
+            return
+        store, actor, key = ctx.store, ctx.actor, incident.id
+
+        def write() -> str:
+            from warroom.services.export import export_incident, save
+
+            save(path, export_incident(store, key, "markdown", viewer=actor))      # owner-only
+            return path
+
+        ctx.ops.read(write, lambda p: self.message.emit(f"Exported to {p}.", 5000))

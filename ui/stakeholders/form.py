@@ -1,0 +1,189 @@
+"""The form that adds a stakeholder or corrects one, and the question a vCard import asks."""
+
+from __future__ import annotations
+
+import zoneinfo
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from warroom.services import stakeholders
+from ui.common.forms import FormDialog
+from ui.qt import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QVBoxLayout,
+    QWidget,
+)
+from ui.stakeholders.model import phone_text
+
+if TYPE_CHECKING:
+    from warroom.services.stakeholders import StakeholderView
+
+
+class StakeholderForm(FormDialog):
+    """Add a stakeholder or correct one. Saving emits ``submitted`` and leaves the
+    form open; the register calls :meth:`finish` once it is stored, or
+    :meth:`show_error` with the service's error (the field it names is marked)."""
+
+    def __init__(self, audiences: list, existing: StakeholderView | None = None, parent=None) -> None:
+        super().__init__(parent)
+        self.existing = existing
+        self.setWindowTitle(f"Edit {existing.name}" if existing else "Add a stakeholder")
+        self.setObjectName("stakeholderForm")
+
+        self.name = QLineEdit()
+        self.name.setObjectName("nameEdit")
+        self.name.setMaxLength(200)
+        self.name.setPlaceholderText("A person or a group, e.g. Acme Bank operations")
+        self.kind = QComboBox()
+        for kind in stakeholders.KINDS:
+            self.kind.addItem(kind, kind)
+        self.audience = QComboBox()
+        self.audience.setObjectName("audienceCombo")
+        for a in audiences:
+            self.audience.addItem(f"{a.label} ({a.name})" + (" · external" if a.external else ""), a.name)
+        self.email = QLineEdit()
+        self.email.setObjectName("emailEdit")
+        self.email.setPlaceholderText("name@example.com")
+        self.phone = QLineEdit()
+        self.phone.setObjectName("phoneEdit")
+        self.phone.setPlaceholderText("+49 30 1234567")
+        self.region = QLineEdit()
+        self.region.setObjectName("regionEdit")
+        self.region.setMaxLength(2)
+        self.region.setPlaceholderText("region")
+        self.region.setToolTip("For a national number without +: the country it is in (DE, US, GB…)")
+        self.region.setMaximumWidth(70)
+        self.slack = QLineEdit()
+        self.slack.setPlaceholderText("@handle or #channel")
+        self.teams = QLineEdit()
+        self.teams.setPlaceholderText("Teams user or channel")
+        self.timezone = QComboBox()
+        self.timezone.setObjectName("zoneCombo")
+        self.timezone.setEditable(True)
+        self.timezone.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        self.timezone.addItem("")
+        self.timezone.addItems(sorted(zoneinfo.available_timezones()))
+        self.timezone.lineEdit().setPlaceholderText("e.g. Europe/Berlin")
+        self.locale = QLineEdit()
+        self.locale.setPlaceholderText("e.g. en_GB, de")
+        self.owner = QLineEdit()
+        self.owner.setPlaceholderText("Who keeps these contacts current")
+        self.success_manager = QLineEdit()
+        self.success_manager.setPlaceholderText("For key accounts")
+        self.jurisdiction = QLineEdit()
+        self.jurisdiction.setPlaceholderText("For regulators, e.g. EU / BaFin")
+        self.verified_label = QLabel()
+        self.verified_label.setObjectName("verifiedLabel")
+        self.verified_now = QCheckBox("I have checked these contacts: mark them verified now")
+        self.verified_now.setObjectName("verifiedNow")
+        self.fields = {
+            "name": self.name, "kind": self.kind, "audience": self.audience, "email": self.email,
+            "phone": self.phone, "timezone": self.timezone, "locale": self.locale,
+        }
+
+        phone_row = QHBoxLayout()
+        phone_row.setContentsMargins(0, 0, 0, 0)
+        phone_row.addWidget(self.phone, 1)
+        phone_row.addWidget(self.region)
+        form = QFormLayout()
+        form.addRow("&Name", self.name)
+        form.addRow("&Kind", self.kind)
+        form.addRow("&Audience", self.audience)
+        form.addRow("&E-mail", self.email)
+        phone_label = QLabel("&Phone")
+        phone_label.setBuddy(self.phone)
+        form.addRow(phone_label, phone_row)
+        form.addRow("&Slack", self.slack)
+        form.addRow("&Teams", self.teams)
+        form.addRow("Time &zone", self.timezone)
+        form.addRow("&Locale", self.locale)
+        form.addRow("&Owner", self.owner)
+        form.addRow("Success &manager", self.success_manager)
+        form.addRow("&Jurisdiction", self.jurisdiction)
+        form.addRow("Verified", self.verified_label)
+        form.addRow("", self.verified_now)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.error)
+        layout.addWidget(self.buttons)
+
+        if existing is None:
+            self.verified_label.setText("not yet")
+            self.verified_now.setChecked(True)
+            self.name.setFocus()
+        else:
+            self._fill(existing)
+            self.email.setFocus()
+        self.resize(520, self.sizeHint().height())
+
+    def _fill(self, s: StakeholderView) -> None:
+        self.name.setText(s.name)
+        # The name is what the register knows a stakeholder by: a new name is a new stakeholder.
+        self.name.setReadOnly(True)
+        self.name.setToolTip("The name identifies the stakeholder; add a new one to use another name.")
+        self.kind.setCurrentIndex(max(0, self.kind.findData(s.kind)))
+        index = self.audience.findData(s.audience)
+        if index < 0:  # an audience removed since: keep it visible rather than change it silently
+            self.audience.addItem(s.audience, s.audience)
+            index = self.audience.count() - 1
+        self.audience.setCurrentIndex(index)
+        self.email.setText(s.email or "")
+        self.phone.setText(phone_text(s.phone))
+        self.slack.setText(s.slack or "")
+        self.teams.setText(s.teams or "")
+        self.timezone.setCurrentText(s.timezone or "")
+        self.locale.setText(s.locale or "")
+        self.owner.setText(s.owner or "")
+        self.success_manager.setText(s.success_manager or "")
+        self.jurisdiction.setText(s.jurisdiction or "")
+        self.verified_label.setText(f"{s.verified_at:%Y-%m-%d %H:%M} UTC" if s.verified_at else "never")
+
+    def values(self, now: datetime) -> dict[str, Any]:
+        verified = now if self.verified_now.isChecked() else (self.existing.verified_at if self.existing else None)
+        return dict(name=self.name.text(), kind=self.kind.currentData(), audience=self.audience.currentData() or "",
+                    email=self.email.text(), phone=self.phone.text(), region=self.region.text().strip().upper(),
+                    slack=self.slack.text(), teams=self.teams.text(), timezone=self.timezone.currentText().strip(),
+                    locale=self.locale.text(), owner=self.owner.text(), success_manager=self.success_manager.text(),
+                    jurisdiction=self.jurisdiction.text(), verified_at=verified)
+
+
+def ask_vcard_audience(parent: QWidget, audiences: list, preselect: str | None) -> tuple[str, str] | None:
+    """A vCard file says nothing about audiences: which one its people join, and the
+    region their national phone numbers are in. None when cancelled."""
+    dialog = QDialog(parent)
+    dialog.setWindowTitle("Import vCards")
+    combo = QComboBox()
+    for a in audiences:
+        combo.addItem(f"{a.label} ({a.name})", a.name)
+    if preselect:
+        combo.setCurrentIndex(max(0, combo.findData(preselect)))
+    region = QLineEdit()
+    region.setMaxLength(2)
+    region.setPlaceholderText("e.g. DE; empty when every number starts with +")
+    form = QFormLayout()
+    form.addRow("Everyone in the file joins", combo)
+    form.addRow("National numbers are in", region)
+    buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+    buttons.accepted.connect(dialog.accept)
+    buttons.rejected.connect(dialog.reject)
+    layout = QVBoxLayout(dialog)
+    layout.addLayout(form)
+    layout.addWidget(buttons)
+    try:
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return None
+        return combo.currentData(), region.text().strip().upper()
+    finally:
+        dialog.deleteLater()
+
+

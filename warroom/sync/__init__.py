@@ -1,0 +1,1 @@
+"""Team sync: the journal is what devices exchange; state is a function of it."""
