@@ -75,6 +75,4 @@ def take_over(window) -> None:
     if not model.from_first_screen or model.store is None:
         return
     current = window.incident_model.incident(window.incident_view.currentIndex().row())
-    model.set_incident(current.id if current is not None else None)
-    window.reload_all()
-    window.scroll_to_end()
+    window.timeline.set_incident(current.id if current is not None else None)
