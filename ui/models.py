@@ -25,6 +25,13 @@ if TYPE_CHECKING:  # imported for real once the database is open (see ui.lazy)
 #: Item data role carrying the row's id (an incident or entry UUID).
 IdRole = Qt.ItemDataRole.UserRole + 1
 
+# The roles the timeline answers, as ints (comparing ints is what data() can afford).
+_DISPLAY, _FOREGROUND, _FONT, _TOOLTIP = (int(r) for r in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ForegroundRole,
+                                                          Qt.ItemDataRole.FontRole, Qt.ItemDataRole.ToolTipRole))
+_IDROLE = int(IdRole)
+_TIMELINE_ROLES = frozenset((_DISPLAY, _FOREGROUND, _FONT, _TOOLTIP, _IDROLE))
+_SYSTEM_KINDS = frozenset((EntryKind.STATUS_CHANGE, EntryKind.SEVERITY_CHANGE, EntryKind.PUBLISHED))
+
 
 def _bold() -> QFont:
     font = QFont()
@@ -199,6 +206,23 @@ class TimelineModel(QAbstractTableModel):
             self._tail = self._tail_id()
         self.endResetModel()
 
+    def show_first_screen(self, incident_id: uuid.UUID, count: int, first: int, entries: list) -> None:
+        """Rows ``first`` (a page boundary) to the end of a timeline of ``count`` read
+        before the store is open (:mod:`warroom.firstscreen`); :meth:`set_incident` reads
+        through the store once it is."""
+        self.beginResetModel()
+        self._pages.clear()
+        self._query, self._tail = None, None
+        self.incident_id, self.kind, self.search, self._count = incident_id, None, None, count
+        for i, e in enumerate(entries):
+            self._pages.setdefault((first + i) // self.PAGE, []).append(self._prepare(e))
+        self.endResetModel()
+
+    @property
+    def from_first_screen(self) -> bool:
+        """The rows are those of :meth:`show_first_screen`, not yet read through the store."""
+        return self._query is None and self._count > 0
+
     def _reload(self) -> None:
         self.set_query(self.prepare(self.kind, self.search))
 
@@ -252,6 +276,8 @@ class TimelineModel(QAbstractTableModel):
         page_no, offset = divmod(row, self.PAGE)
         page = self._pages.get(page_no)
         if page is None:
+            if self._query is None:  # the first screen, before the store is open
+                return None
             page = self._load(page_no)
         else:
             self._pages.move_to_end(page_no)
@@ -271,10 +297,12 @@ class TimelineModel(QAbstractTableModel):
         return page
 
     def _prepare(self, e: EntryView) -> tuple:
+        """(the five texts, the kind's brush, whether the program wrote it, the entry)."""
         text = e.text if "\n" not in e.text else " ⏎ ".join(e.text.splitlines())
         if e.edited_at:
             text += "  (edited)"
-        return (self.utc.stamp(e.occurred_at), self.local.stamp(e.occurred_at), e.kind.label, e.author, text, e)
+        return (self.utc.stamp(e.occurred_at), self.local.stamp(e.occurred_at), e.kind.label, e.author, text,
+                self._kind_brushes.get(e.kind), e.kind in _SYSTEM_KINDS, e)
 
     # -- Qt ------------------------------------------------------------------------
 
@@ -294,23 +322,24 @@ class TimelineModel(QAbstractTableModel):
             return self.COLUMNS[section]
         return None
 
-    def data(self, index: QModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
-        if role == Qt.ItemDataRole.DisplayRole:
-            row = self._row(index.row())
-            return row[index.column()] if row else None
-        if role == Qt.ItemDataRole.ForegroundRole:
-            if index.column() == self.KIND or self._is_system(index):
-                row = self._row(index.row())
-                return self._kind_brushes.get(row[-1].kind) if row else None
+    def data(self, index: QModelIndex, role: int = _DISPLAY):
+        # Called for every role of every cell painted: ints compared, one row lookup.
+        if role not in _TIMELINE_ROLES:
             return None
-        if role == Qt.ItemDataRole.FontRole:
-            return self._bold if self._is_system(index) and index.column() == self.TEXT else None
-        if role == Qt.ItemDataRole.ToolTipRole and index.column() in (self.KIND, self.AUTHOR, self.TEXT):
-            row = self._row(index.row())
-            return plain_tip(self.describe(row[-1])) if row else None
-        if role == IdRole:
-            row = self._row(index.row())
-            return row[-1].id if row else None
+        row = self._row(index.row())
+        if row is None:
+            return None
+        col = index.column()
+        if role == _DISPLAY:
+            return row[col]
+        if role == _FOREGROUND:
+            return row[5] if col == self.KIND or row[6] else None
+        if role == _FONT:
+            return self._bold if row[6] and col == self.TEXT else None
+        if role == _IDROLE:
+            return row[-1].id
+        if col in (self.KIND, self.AUTHOR, self.TEXT):  # the tooltip
+            return plain_tip(self.describe(row[-1]))
         return None
 
     def describe(self, e: EntryView) -> str:
@@ -318,11 +347,6 @@ class TimelineModel(QAbstractTableModel):
         edited = f"\nedited {self.local.full(e.edited_at)}" if e.edited_at else ""
         when = self.utc.full(e.occurred_at) + (f" · {self.local.full(e.occurred_at)}" if self.shows_local else "")
         return f"{e.text}\n\n— {e.author}, {when} ({e.kind.label}){edited}"
-
-    def _is_system(self, index: QModelIndex) -> bool:
-        row = self._row(index.row())
-        return bool(row) and row[-1].kind in (EntryKind.STATUS_CHANGE, EntryKind.SEVERITY_CHANGE,
-                                              EntryKind.PUBLISHED)
 
     def position_of(self, entry_id: uuid.UUID) -> int | None:
         return self._query.position(entry_id) if self._query else None

@@ -1,7 +1,19 @@
-"""A realistic demo: a regional cloud outage, told as its timeline.
+"""A realistic demo: a regional cloud outage, told as its timeline, and around it
+everything else War room does, so a newcomer can walk the whole flow without
+configuring anything:
+
+- people in every role (commander, technical, comms and legal reviewers, a
+  viewer), each one the window can act as (File > Switch person…);
+- a stakeholder matrix that routes every audience to channels that work on a
+  laptop: self-hosted status pages written to folders next to the database, and
+  for the executives an e-mail relay on this machine that is not running, so
+  their update fails over to the internal page;
+- published updates with their deliveries, drafts waiting for review, an
+  exercise incident (nothing is sent outside) and a confidential one (its
+  commander and members only).
 
 The story runs on a simulated clock that starts before "now" and catches up, so
-entries, status changes and the journal all carry plausible times.
+entries, status changes, deliveries and the journal all carry plausible times.
 """
 
 from __future__ import annotations
@@ -58,6 +70,27 @@ _STORY: list[tuple[int, str, str, str]] = [
     (96, "Ravi Shah", "note", "Failback at 100%. Error rate at baseline, p99 latency normal."),
 ]
 
+#: The channels of the demo: name, kind, config (out_dir is made relative to the database's folder).
+#: None of them needs the network: the pages are folders, the relay is this machine (and not running).
+_CHANNELS: list[tuple[str, str, dict]] = [
+    ("status-page", "sitepage", {"out_dir": "status-page", "components": "Checkout, Login, Public API",
+                                 "name": "Example Corp status"}),
+    ("internal-page", "sitepage", {"out_dir": "internal-status-page", "components": "Checkout, Login, Public API, VPN",
+                                   "name": "Example Corp internal status"}),
+    ("mail-relay", "email", {"host": "127.0.0.1", "port": 9, "security": "none",
+                             "from_addr": "incidents@example.com", "from_name": "Example Corp incidents"}),
+]
+
+#: Audience -> its route: channels tried in order (">": fail over to the next).
+ROUTES: dict[str, str] = {
+    "customers": "status-page",
+    "partners": "status-page",
+    "regulators": "internal-page",   # on a laptop the internal page stands in for the regulator's portal
+    "executives": "mail-relay>internal-page",
+    "employees": "internal-page",
+    "it": "internal-page",
+}
+
 _OTHER = [
     ("Delayed e-mail notifications to customers", "SEV3", "third_party", "degraded", True,
      ["Notifications"], "Sam Porter", 50, None),
@@ -100,9 +133,14 @@ def create(store: Store, *, events: int = 0, seed: int = 7) -> IncidentView:
                 timeline.log(store, commander, other.id, "Tunnel endpoints restarted; sessions stable.",
                              kind="action")
                 incidents.set_status(store, commander, other.id, final, note="Confirmed stable for 2 hours.")
-        sim.set(max(sim.now(), now))
         _delivery(store)
         _first_update(store, main.id)
+        _executive_update(store, main.id)
+        _dispatch(store, sim, until=now - timedelta(minutes=2))
+        _waiting_for_review(store, main.id)
+        _confidential(store, sim)
+        _exercise(store, sim)
+        sim.set(max(sim.now(), now))
     finally:
         store.clock = real_clock
     if events:
@@ -148,22 +186,87 @@ def _first_update(store: Store, incident_id) -> None:
 
 
 def _delivery(store: Store) -> None:
-    """A demo delivers without a network: a self-hosted status page in a folder next
-    to the database, the customers' channel at every severity, and a few stakeholders."""
+    """A demo delivers without a network (see the module's notes): its channels, the
+    matrix's routes for every audience, and a few stakeholders."""
     from warroom.services import channels, matrix, stakeholders
 
     if channels.list_channels(store):
         return
-    channels.add(store, ADMIN, "status-page", "sitepage",
-                 {"out_dir": str(store.path.parent / "status-page"), "components": "Checkout, Login, Public API",
-                  "name": "Example Corp status"})
-    matrix.set_cell(store, ADMIN, "customers", "all", channels="status-page")
+    for name, kind, config in _CHANNELS:
+        if "out_dir" in config:
+            config = dict(config, out_dir=str(store.path.parent / config["out_dir"]))
+        channels.add(store, ADMIN, name, kind, config)
+    for audience, route in ROUTES.items():
+        matrix.set_cell(store, ADMIN, audience, "all", channels=route)
     for name, audience, email, phone in (
             ("Northwind Traders", "customers", "it-ops@northwind.example", "+44 20 7946 0958"),
             ("Contoso Retail", "customers", "noc@contoso.example", None),
-            ("Board of directors", "executives", "board@example.com", None)):
+            ("Board of directors", "executives", "board@example.com", None),
+            ("All staff", "employees", "all-staff@example.com", None)):
         stakeholders.save(store, ADMIN, name=name, audience=audience, email=email, phone=phone,
                           verified_at=store.clock.now())
+
+
+def _executive_update(store: Store, incident_id) -> None:
+    """The executives' update, reviewed by a technical and a comms reviewer and
+    published: the e-mail relay it goes to first is down."""
+    from warroom.services import drafts, review
+
+    draft = drafts.compose_drafts(store, "Dana Okafor", incident_id, ["executives"])[0]
+    review.submit(store, "Dana Okafor", draft.id, acknowledge=True)
+    for reviewer in ("Ravi Shah", "Mia Lindqvist"):
+        review.decide(store, reviewer, draft.id, "approve", acknowledge=True)
+    publishing.publish(store, "Dana Okafor", draft.id)
+
+
+def _dispatch(store: Store, sim: SimulatedClock, *, until: datetime) -> None:
+    """Send what was published, on the story's clock: the status page is written, and
+    the relay fails until its breaker opens and its queue fails over to the internal
+    page. Stops at ``until`` (the story must not run past now)."""
+    from warroom.dispatch import Dispatcher
+
+    dispatcher = Dispatcher(store, owner="demo", rng=random.Random(1), parallel=False, rate_clock=sim.now,
+                            sleep=lambda seconds: sim.set(sim.now() + timedelta(seconds=seconds)))
+    step = timedelta(seconds=45)
+    while sim.now() + step < until:
+        summary = dispatcher.run_once()
+        if summary.failed_over:
+            dispatcher.run_once()   # the fallback delivers at once
+            return
+        sim.set(sim.now() + step)
+
+
+def _waiting_for_review(store: Store, incident_id) -> None:
+    """The next updates for employees and customers, submitted: they wait in the
+    reviewers' queues (act as Ravi Shah or Mia Lindqvist to review them)."""
+    from warroom.services import drafts, review
+
+    for draft in drafts.compose_drafts(store, "Dana Okafor", incident_id, ["employees", "customers"]):
+        review.submit(store, "Dana Okafor", draft.id, acknowledge=True)
+
+
+def _confidential(store: Store, sim: SimulatedClock) -> IncidentView:
+    """A security incident only its commander (Ravi Shah) and members (Priya Nair) see."""
+    inc = incidents.open_incident(
+        store, "Ravi Shah", title="Suspected credential leak in the payroll export", severity="SEV2",
+        category="security", impact="degraded", components=["Payroll"], commander="Ravi Shah", confidential=True,
+        detected_at=sim.now() - timedelta(minutes=40))
+    incidents.set_members(store, "Ravi Shah", inc.id, add=["Priya Nair"])
+    timeline.log(store, "Ravi Shah", inc.id, "Export bucket made private; access logs requested.", kind="action")
+    timeline.log(store, "Priya Nair", inc.id, "Legal review started: personal data may be involved.",
+                 kind="decision")
+    return inc
+
+
+def _exercise(store: Store, sim: SimulatedClock) -> IncidentView:
+    """A tabletop exercise: the same flow, and nothing leaves the laptop."""
+    inc = incidents.open_incident(
+        store, "Sam Porter", title="Tabletop: ransomware on the build farm", severity="SEV2", category="security",
+        impact="partial_outage", components=["CI"], commander="Sam Porter", exercise=True,
+        detected_at=sim.now() - timedelta(minutes=25))
+    timeline.log(store, "Sam Porter", inc.id, "Inject 1: build agents show an encrypted-files note.", kind="external")
+    timeline.log(store, "Sam Porter", inc.id, "Build farm isolated from the network.", kind="action")
+    return inc
 
 
 _SUBJECTS = ["API gateway", "checkout service", "login service", "payment provider", "database replica",

@@ -58,7 +58,7 @@ def main() -> int:
     else:
         from ui.mainwindow import MainWindow
 
-        window = MainWindow(store, "bench")
+        window = MainWindow(store, "Dana Okafor")  # the demo's commander: a person the register knows
         window.show()
         _settle(app)
         window.scroll_to_end()

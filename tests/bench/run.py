@@ -2,9 +2,12 @@
 .bench/results.md.
 
 Not a pass/fail test: it measures, compares with the targets, and says which are
-missed. Baselines (a bare PySide6 window) are measured side by side in the same
-run. Missing databases are generated first (.bench/100k.db ~10 s, .bench/1m.db a
-few minutes).
+missed. Every figure has a baseline measured side by side in the same run (a bare
+PySide6 window, the same SQL through plain sqlite3, a QStandardItemModel, a bare
+POST with one durable commit, ``python -c pass``…), and its target is a ratio to
+that baseline, so the figures mean the same on a fast machine and a slow one.
+The machine and its load are printed with the results. Missing databases are
+generated first (.bench/100k.db under a minute, .bench/1m.db a few minutes).
 
     QT_QPA_PLATFORM=offscreen .venv/bin/python -m tests.bench.run [--reps N]
 """
@@ -21,7 +24,8 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
-from tests.bench import archive_bench, databases, memory, outbox_bench, render_bench, startup, timeline_bench
+from tests.bench import (archive_bench, cli_bench, databases, memory, outbox_bench, render_bench, startup,
+                         timeline_bench)
 from tests.bench.common import BENCH_DIR, ROOT, BenchError, Row, bench_env, make_home
 
 COLUMNS = ("#", "Figure", "Target", "Measured", "Ratio / verdict")
@@ -38,18 +42,24 @@ def _cpu() -> str:
     return platform.processor() or "unknown CPU"
 
 
-def _context(dbs: list[Path], reps: int, load: float) -> list[str]:
+def _load() -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"{one:.2f} / {five:.2f} / {fifteen:.2f}"
+
+
+def _context(dbs: list[Path], reps: int, load_start: str, load_end: str) -> list[str]:
     import PySide6
+    from PySide6 import QtCore
 
     sizes = ", ".join(f"{p.name} {p.stat().st_size / 1e6:,.0f} MB" for p in dbs)
     return [
-        f"Run {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC on {_cpu()}, {os.cpu_count()} cores; "
-        f"Python {platform.python_version()}, PySide6 {PySide6.__version__}, SQLite {sqlite3.sqlite_version}, "
-        f"QT_QPA_PLATFORM={os.environ.get('QT_QPA_PLATFORM', '')}.",
-        f"Databases: {sizes}. Load average at the start: {load:.2f} (other work on the machine slows "
-        "the figures).",
-        f"Times are medians of the repetitions ({reps} unless the notes say otherwise); ratios are "
-        "against the target, or against the bare PySide6 window measured in the same run.",
+        f"Machine: {_cpu()}, {os.cpu_count()} CPUs; Python {platform.python_version()}, "
+        f"PySide6 {PySide6.__version__} (Qt {QtCore.qVersion()}), SQLite {sqlite3.sqlite_version}; "
+        f"QT_QPA_PLATFORM={os.environ.get('QT_QPA_PLATFORM', '')}; run {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC.",
+        f"Load average (1 / 5 / 15 min, os.getloadavg) at the start: {load_start}; at the end: {load_end} "
+        f"(on {os.cpu_count()} CPUs: other work slows the figures and their baselines alike, not always equally).",
+        f"Databases: {sizes}. Times are medians of the repetitions ({reps} unless the notes say otherwise); "
+        "each ratio is the figure over its baseline, measured side by side in the same run.",
     ]
 
 
@@ -83,7 +93,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--reps", type=int, default=5, help="repetitions of each timing (default 5)")
     reps = max(1, parser.parse_args(argv).reps)
     started = time.perf_counter()
-    load = os.getloadavg()[0]
+    load_start = _load()
+    print(f"Load average at the start: {load_start} on {os.cpu_count()} CPUs ({_cpu()}).", flush=True)
     home = make_home()
     env = bench_env(home)
     os.environ.update(env)  # the in-process benchmark too: offscreen, no user settings touched
@@ -111,13 +122,16 @@ def main(argv: list[str] | None = None) -> int:
 
         print("6. Verifying archives: peak memory (child processes) …", flush=True)
         rows += archive_bench.measure()
+
+        print("7. The command line's start (child processes) …", flush=True)
+        rows += cli_bench.measure(db_100k, env, reps)
     except BenchError as exc:
         print(f"\nbench: error: {exc}", file=sys.stderr)
         return 1
     finally:
         shutil.rmtree(home, ignore_errors=True)
 
-    context = _context([db_100k, db_1m], reps, load)
+    context = _context([db_100k, db_1m], reps, load_start, _load())
     print()
     print("\n".join(context))
     print()
