@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from warroom.errors import InputError, WarroomError
-from warroom.timefmt import TimeFormatter
+from warroom.text.timefmt import TimeFormatter
 from ui.qt import (
     plain_tip,
     QAbstractTableModel,

@@ -725,7 +725,7 @@ class ComposerView(QWidget):
         """Say where the update will go, then publish it: once out, it cannot be called back."""
         if self.store is None:
             return
-        from warroom.services import outbox
+        from warroom.delivery import planning
 
         store, draft_id, actor = self.store, col.view.id, self.actor
         exercise = bool(self.incident and self.incident.exercise)
@@ -736,7 +736,7 @@ class ComposerView(QWidget):
             if col.allowed is None or not col.allowed.can_publish:
                 col.say(col.allowed.why_not_publish if col.allowed else "")
                 return
-            self.ops.read(lambda: outbox.preview(store, draft_id, viewer=actor),
+            self.ops.read(lambda: planning.preview(store, draft_id, viewer=actor),
                           lambda planned: self._confirm_publish(col, planned, exercise),
                           lambda error: self._step_failed(col, error))
 

@@ -11,7 +11,7 @@ from warroom import __version__
 from warroom.clock import SystemClock
 from warroom.domain import EntryKind, Severity, Status, WRITTEN_KINDS
 from warroom.errors import WarroomError
-from warroom.timefmt import TimeFormatter
+from warroom.text.timefmt import TimeFormatter
 from ui.delivery import ChannelStatus, DispatchRunner, dispatch_disabled_by_env
 from ui.lazy import incidents, outbox, timeline
 from ui.models import IncidentListModel, TimelineModel

@@ -68,7 +68,7 @@ def interval_text(delta: timedelta) -> str:
 
 
 def interval_entry(delta: timedelta | None) -> str:
-    """A cadence as :func:`warroom.services.policy.parse_interval` reads it back (``30m``, ``4h``)."""
+    """A cadence as :func:`warroom.services.cadence.parse_interval` reads it back (``30m``, ``4h``)."""
     if delta is None:
         return ""
     s = int(delta.total_seconds())
@@ -345,7 +345,7 @@ class CellForm(QDialog):
     def changes(self) -> dict[str, Any]:
         """What the form changes, as :func:`matrix.set_cell` takes it. Raises InputError
         for a cadence it cannot read."""
-        from warroom.services import policy
+        from warroom.services import cadence as policy
 
         c = self.cell
         out: dict[str, Any] = {}
@@ -481,7 +481,7 @@ class MatrixDialog(QDialog):
         return self._actor() if callable(self._actor) else self._actor
 
     def reload(self) -> None:
-        from warroom.services import audiences, channels, people, policy
+        from warroom.services import audiences, cadence as policy, channels, people
 
         current = self.table.currentIndex()
         keep = (current.row(), current.column()) if current.isValid() else (0, 0)

@@ -23,14 +23,14 @@ from warroom.domain import Category, EntryKind, Impact, Status
 from warroom.errors import CheckFailed, InputError, StoreDamaged, WarroomError
 from warroom.identity import current_actor
 from warroom.services import export as export_service
-from warroom.services import incidents, policy, timeline
+from warroom.services import cadence as policy, incidents, timeline
 from warroom.app import open_store
 from warroom.cli_common import (
     EXIT_CHECK, EXIT_INTERNAL, EXIT_OK, Output, etr_from_args, read_text_arg, terminal_safe, utc, write_out,
 )
 from warroom.store import Store
 from warroom.store.faults import translate as translate_fault
-from warroom.timeparse import parse_when
+from warroom.text.timeparse import parse_when
 
 log = logging.getLogger("warroom.cli")
 
@@ -509,7 +509,7 @@ def cmd_org(store: Store, args, out: Output) -> int:
 
 
 def cmd_lint(store: Store, args, out: Output) -> int:
-    from warroom.lint import lint
+    from warroom.text.lint import lint
     from warroom.services import audiences, settings
 
     text = read_text_arg(None, args.file)

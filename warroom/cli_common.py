@@ -17,7 +17,7 @@ from typing import Any
 from warroom import inputs
 from warroom.errors import InputError
 from warroom.services.export import to_jsonable
-from warroom.timeparse import parse_when
+from warroom.text.timeparse import parse_when
 
 #: Exit codes: 0 ok, 1 a check failed, 2 usage or input error, 3 not permitted, 70 an internal error.
 EXIT_OK, EXIT_CHECK, EXIT_USAGE, EXIT_NOT_PERMITTED, EXIT_INTERNAL = 0, 1, 2, 3, 70

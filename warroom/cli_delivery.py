@@ -174,7 +174,7 @@ def _interval(delta) -> str:
 
 
 def cmd_matrix_set(store: Store, args, out) -> int:
-    from warroom.services import matrix, policy
+    from warroom.services import cadence as policy, matrix
 
     kwargs: dict[str, Any] = {}
     if args.told is not None:
@@ -236,7 +236,7 @@ def cmd_outbox_cancel(store: Store, args, out) -> int:
 
 
 def cmd_outbox_settings(store: Store, args, out) -> int:
-    from warroom.services import outbox, policy
+    from warroom.services import cadence as policy, outbox
 
     changes: dict[str, Any] = {}
     for name in ("failover_after", "dead_after", "breaker_cooldown", "lease"):
@@ -253,7 +253,7 @@ def cmd_outbox_settings(store: Store, args, out) -> int:
 
 
 def cmd_dispatch(store: Store, args, out) -> int:
-    from warroom.dispatch import Dispatcher
+    from warroom.delivery.dispatcher import Dispatcher
     from warroom.services import access
 
     with store.read() as session:

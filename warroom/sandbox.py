@@ -8,7 +8,7 @@ runaway loop — is a :class:`TemplateError` naming the line, never a crash.
 These guards are the first line of defence only: they are Python checks, and a
 single C call (a big-integer multiplication, ``str.format`` with a computed
 width) runs past them. Templates are therefore rendered by
-:func:`warroom.render.render`, which runs :func:`render_in_process` in a worker
+:func:`warroom.text.render.render`, which runs :func:`render_in_process` in a worker
 process the operating system bounds (:mod:`warroom.renderworker`).
 """
 
@@ -297,7 +297,7 @@ def _utc(value: datetime | None) -> str:
 
 @lru_cache(maxsize=32)
 def _environment(locale_name: str, zone_name: str) -> _Sandbox:
-    from warroom.timefmt import local_zone
+    from warroom.text.timefmt import local_zone
 
     locale = Locale.parse(locale_name)
     zone = local_zone(zone_name) if zone_name != "UTC" else UTC
@@ -332,7 +332,7 @@ def render_in_process(source: str, context: Mapping[str, Any], *, locale: str = 
                       now: datetime | None = None, line_slot=None) -> str:
     """Render one template text here, with the sandbox's guards only. ``zone`` and
     ``locale`` are the audience's; ``line_slot`` (see :class:`_Deadline`) follows
-    the line being run. Everything else renders through :func:`warroom.render.render`."""
+    the line being run. Everything else renders through :func:`warroom.text.render.render`."""
     locale_name = str(Locale.parse(locale.replace("-", "_")))
     token = _deadline.set(time.monotonic() + MAX_SECONDS)
     now_token = _now.set(now)

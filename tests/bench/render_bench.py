@@ -28,7 +28,7 @@ def _p95(values: list[float]) -> float:
 def _keystrokes(reps: int) -> tuple[list[float], list[float]]:
     import tomllib
 
-    from warroom.render import render
+    from warroom.text.render import render
     from warroom.sandbox import render_in_process
     from warroom.services import compose, templates
 

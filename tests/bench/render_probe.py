@@ -77,7 +77,7 @@ class _Sampler(threading.Thread):
 
 def main() -> int:
     from warroom import renderworker
-    from warroom.render import TemplateError, render
+    from warroom.text.render import TemplateError, render
     from warroom.services import compose, templates
 
     now = datetime(2026, 11, 23, 14, 5, tzinfo=timezone.utc)

@@ -21,7 +21,7 @@ def seeded(store, clock):
 def window(qtbot, store, seeded, monkeypatch):
     from ui.mainwindow import MainWindow
     from ui.ops import Operations
-    from warroom.timefmt import TimeFormatter
+    from warroom.text.timefmt import TimeFormatter
 
     errors: list[BaseException] = []
     ops = Operations(synchronous=True)

@@ -27,7 +27,7 @@ def full(db_path, clock):
 def win(qtbot, full, monkeypatch):
     from ui.mainwindow import MainWindow
     from ui.ops import Operations
-    from warroom.timefmt import TimeFormatter
+    from warroom.text.timefmt import TimeFormatter
 
     store, _ = full
     w = MainWindow(store, "Mia", ops=Operations(synchronous=True), local=TimeFormatter("en_GB", "Europe/Berlin"),
@@ -160,7 +160,7 @@ def test_switching_incidents_while_work_runs(qtbot, full):
     """With the real background pool: a compose finishing after the user moved on
     stays with its own incident; an autosave for a column gone still lands."""
     from ui.mainwindow import MainWindow
-    from warroom.timefmt import TimeFormatter
+    from warroom.text.timefmt import TimeFormatter
 
     store, inc = full
     other = incidents.open_incident(store, "Dana", title="Other", severity="SEV4")
@@ -205,7 +205,7 @@ def crew(db_path, clock):
 def window_as(qtbot, crew, monkeypatch):
     from ui.mainwindow import MainWindow
     from ui.ops import Operations
-    from warroom.timefmt import TimeFormatter
+    from warroom.text.timefmt import TimeFormatter
 
     store, inc, _d = crew
     made = []
@@ -350,7 +350,7 @@ def test_a_warning_asks_once_and_records_the_acknowledgement(qtbot, window_as, c
 
 
 def test_editing_the_long_text_updates_the_sms_editor_from_the_core(qtbot, window_as, crew):
-    from warroom.services.derive import derive_short
+    from warroom.text.derive import derive_short
 
     store, _inc, d = crew
     w = window_as("Tess Tester")
@@ -387,7 +387,7 @@ def test_editing_the_long_text_updates_the_sms_editor_from_the_core(qtbot, windo
 
 
 def test_the_preview_says_the_next_update_time_is_set_at_publish(qtbot, window_as, crew):
-    from warroom.render import NEXT_UPDATE
+    from warroom.text.render import NEXT_UPDATE
 
     _store, _inc, d = crew
     w = window_as("Tess Tester")

@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 
 from warroom.app import open_store
-from warroom.dispatch import Dispatcher
+from warroom.delivery.dispatcher import Dispatcher
 from warroom.domain import Severity
 from warroom.services import channels, drafts, incidents, matrix, outbox, publishing, review
 from ui.qt import QLineEdit, QMessageBox
@@ -34,7 +34,7 @@ def world(db_path, clock, memory_keyring, fake_slack, tmp_path):
 def _window(qtbot, store, monkeypatch, **kwargs):
     from ui.mainwindow import MainWindow
     from ui.ops import Operations
-    from warroom.timefmt import TimeFormatter
+    from warroom.text.timefmt import TimeFormatter
 
     w = MainWindow(store, "Tess Tester", ops=Operations(synchronous=True),
                    local=TimeFormatter("en_GB", "Europe/Berlin"), poll_ms=100_000, **kwargs)
@@ -108,7 +108,7 @@ def _rows(view):
 
 def test_the_outbox_model_is_well_behaved_and_shows_states(qtmodeltester, world, clock, fake_slack):
     from ui.outbox import DeliveryModel
-    from warroom.timefmt import TimeFormatter
+    from warroom.text.timefmt import TimeFormatter
 
     inc, _, planned = _publish(world)
     assert planned.deliveries == 2
@@ -419,7 +419,7 @@ def test_no_channels_yet(qtbot, store):
 
 def test_the_channel_model_is_well_behaved(qtmodeltester, world):
     from ui.channels import ChannelModel
-    from warroom.timefmt import TimeFormatter
+    from warroom.text.timefmt import TimeFormatter
 
     model = ChannelModel(TimeFormatter("en_GB", "UTC"))
     model.set_rows(channels.list_channels(world))

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from warroom.domain import EntryKind
 from warroom.services import incidents, timeline
-from warroom.timefmt import TimeFormatter
+from warroom.text.timefmt import TimeFormatter
 from ui.models import IdRole, IncidentListModel, TimelineModel
 from ui.qt import Qt
 from warroom.identity import SYSTEM

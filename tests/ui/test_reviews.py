@@ -30,7 +30,7 @@ def setup(db_path, clock):
 def window_as(qtbot, setup):
     from ui.mainwindow import MainWindow
     from ui.ops import Operations
-    from warroom.timefmt import TimeFormatter
+    from warroom.text.timefmt import TimeFormatter
 
     store = setup[0]
     made = []

@@ -18,7 +18,7 @@ from tests.fakes.vendors import FakeSlack, FakeStatuspage, FakeTeams
 from warroom.channels import KINDS, email, get_kind, slack, sms, statuspage, teams, webhook
 from warroom.channels.base import ChannelError, Message, Recipient, SendContext, scrubbed, without_secret
 from warroom.errors import InputError
-from warroom.sms import sms_length
+from warroom.text.smslength import sms_length
 
 PUBLISHED = datetime(2026, 11, 23, 9, 30, tzinfo=timezone.utc)
 

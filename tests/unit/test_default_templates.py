@@ -8,12 +8,12 @@ import pytest
 
 from warroom.app import open_store
 from warroom.domain import Category, Impact, Severity, Status
-from warroom.lint import lint
-from warroom.render import render
+from warroom.text.lint import lint
+from warroom.text.render import render
 from warroom.services import audiences, compose, templates
 from warroom.services.incidents import IncidentView
 from warroom.services.settings import Org
-from warroom.lint import LintConfig
+from warroom.text.lint import LintConfig
 
 
 @pytest.fixture(scope="module")
@@ -109,7 +109,7 @@ def test_english_sms_stays_in_gsm7(defaults):
     t = next(t for t in rows if t.name == "network-customers-update" and t.locale == "en")
     _status, ctx = next(_contexts(t, Category.NETWORK, now, ORG))
     text = render(t.short, ctx, locale="en_US", zone="America/New_York", now=now)
-    from warroom.sms import sms_length
+    from warroom.text.smslength import sms_length
 
     assert sms_length(text.strip()).encoding == "GSM-7", text
 

@@ -15,7 +15,8 @@ from datetime import timedelta
 import pytest
 
 from warroom.app import open_store
-from warroom.dispatch import Dispatcher, backoff, rate_check
+from warroom.delivery import planning
+from warroom.delivery.dispatcher import Dispatcher, backoff, rate_check
 from warroom.errors import InputError
 from warroom.journal import verify
 from warroom.services import (
@@ -550,7 +551,7 @@ def test_an_interrupted_multi_part_sms_resumes_where_it_stopped(world, clock, fa
 
 
 def test_the_next_update_time_is_written_in_at_publish_from_the_cadence_then_in_force(world, clock):
-    from warroom.render import NEXT_UPDATE
+    from warroom.text.render import NEXT_UPDATE
 
     matrix.set_cell(world, "admin", "customers", "SEV1", channels="site")
     inc = incidents.open_incident(world, "Dana", title="Checkout failing", severity="SEV1", category="application")
@@ -966,7 +967,7 @@ def test_the_preview_of_a_publish_is_what_the_publish_queues_and_writes_nothing(
     review.submit(world, "Dana", d.id)
     review.override(world, "Dana", d.id, "Reviewers unreachable at night")
     before = world.data_version()
-    preview = outbox.preview(world, d.id, viewer=SYSTEM)
+    preview = planning.preview(world, d.id, viewer=SYSTEM)
     assert world.data_version() == before and outbox.list_deliveries(world, viewer=SYSTEM) == []
     assert preview.channels == ("statuspage", "slack", "email") and preview.counts == (1, 1, 3)
     assert publishing.publish(world, "Dana", d.id) == preview

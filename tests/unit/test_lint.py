@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from warroom.lint import RULES, Finding, LintConfig, lint
+from warroom.text.lint import RULES, Finding, LintConfig, lint
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "lint"
 CONFIG = LintConfig(

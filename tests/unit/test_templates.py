@@ -10,10 +10,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from warroom.errors import InputError, NotFound
-from warroom.render import TemplateError, render
+from warroom.text.render import TemplateError, render
 from warroom.services import audiences, compose, incidents, templates
 from warroom.services import settings as org_settings
-from warroom.sms import sms_length
+from warroom.text.smslength import sms_length
 from warroom.store.models import JournalEvent
 from warroom.identity import SYSTEM
 
@@ -85,7 +85,7 @@ def test_a_loop_over_a_long_string_is_stopped_by_the_clock():
 
 
 def test_deep_nesting_is_a_syntax_error_not_a_crash():
-    from warroom.render import check_syntax
+    from warroom.text.render import check_syntax
 
     assert "nests too deeply" in str(check_syntax("{{ " + "(" * 3000 + "1" + ")" * 3000 + " }}"))
 

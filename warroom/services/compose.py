@@ -13,11 +13,11 @@ from babel.dates import format_time
 from warroom.clock import UTC
 from warroom.domain import Category, Impact, Status, Choice
 from warroom.errors import InputError
-from warroom.render import Promised, plain, render
+from warroom.text.render import Promised, plain, render
 from warroom.services import audiences, incidents, settings, templates
 from warroom.services.incidents import IncidentView
 from warroom.services.templates import TemplateView
-from warroom.sms import SmsLength, sms_length
+from warroom.text.smslength import SmsLength, sms_length
 from warroom.store import Store
 
 
@@ -96,7 +96,7 @@ def _time_text(when: datetime, locale: Locale, zone) -> str:
 def etr_context(etr: ETR | None, locale: str, zone_name: str | None) -> dict[str, str] | None:
     if etr is None:
         return None
-    from warroom.timefmt import local_zone
+    from warroom.text.timefmt import local_zone
 
     loc = Locale.parse(locale)
     lang = loc.language if loc.language in CAVEATS else "en"
@@ -316,7 +316,7 @@ def preview_template(store: Store, texts: dict[str, str], *, locale: str, audien
     """Render unsaved template texts (title, subject, long, short, chat) for an audience
     against an incident (or a made-up one) and lint them as the services will: the
     template editor and ``warroom-cli render`` show the same thing."""
-    from warroom.render import TemplateError
+    from warroom.text.render import TemplateError
     from warroom.services import wording
 
     now = now or store.clock.now()

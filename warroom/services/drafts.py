@@ -205,7 +205,7 @@ def revise(current: DraftRevision, *, title: str | None, subject: str, long: str
            chat: str | None) -> Words:
     """The next revision's words: what was given, and the SMS and chat texts derived
     again from a new long text unless someone wrote them on their own."""
-    from warroom.services.derive import derive_chat, derive_short
+    from warroom.text.derive import derive_chat, derive_short
 
     short_own = bool(current.short_own) or (short is not None and short != current.short)
     chat_own = bool(current.chat_own) or (chat is not None and chat != current.chat)

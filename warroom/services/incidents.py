@@ -14,7 +14,7 @@ from warroom import inputs
 from warroom.domain import Category, EntryKind, Impact, Severity, Status, check_transition
 from warroom.errors import InputError, NotFound
 from warroom.ids import uuid7
-from warroom.services import access, policy
+from warroom.services import access, cadence
 from warroom.services.access import Action
 from warroom.store import Store, Tx
 from warroom.store.models import Incident, Meta, Person, TimelineEntry
@@ -182,7 +182,7 @@ def resolve_id(store: Store, key: str | uuid.UUID, *, viewer: str) -> uuid.UUID:
 
 def get(store: Store, key: str | uuid.UUID, *, viewer: str) -> IncidentView:
     """One incident; a confidential one ``viewer`` may not see is not found."""
-    intervals = policy.update_intervals(store)
+    intervals = cadence.update_intervals(store)
     with store.read() as session:
         return _view(find(session, key, viewer), intervals)
 
@@ -190,7 +190,7 @@ def get(store: Store, key: str | uuid.UUID, *, viewer: str) -> IncidentView:
 def list_incidents(store: Store, *, viewer: str, include_resolved: bool = True) -> list[IncidentView]:
     """Active incidents first (most severe, then most recent), then resolved ones:
     only those ``viewer`` may see."""
-    intervals = policy.update_intervals(store)
+    intervals = cadence.update_intervals(store)
     with store.read() as session:
         w = access.reader(session, viewer)
         stmt = select(Incident)

@@ -92,7 +92,7 @@ def lint_config_in(session):
     """:func:`lint_config` inside a transaction (the services' gate lints there)."""
     import json
 
-    from warroom.lint import LintConfig
+    from warroom.text.lint import LintConfig
 
     values: dict[str, tuple[str, ...]] = {}
     for field, key in _LINT_KEYS.items():

@@ -113,7 +113,7 @@ def _clean(data: dict[str, Any], *, now: datetime, where: str = "") -> dict[str,
             raise InputError(f"{prefix}{exc}", field=field) from None
     verified = data.get("verified_at")
     if isinstance(verified, str) and verified.strip():
-        from warroom.timeparse import parse_when
+        from warroom.text.timeparse import parse_when
 
         try:
             verified = parse_when(verified, now=now)

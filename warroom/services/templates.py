@@ -34,7 +34,7 @@ from warroom.domain import Category, Status
 from warroom.errors import InputError, NotFound, NotPermitted
 from warroom.ids import uuid7
 from warroom.paths import resource
-from warroom.render import check_syntax
+from warroom.text.render import check_syntax
 from warroom.services.audiences import check_locale
 from warroom.services import access
 from warroom.services.access import Action
@@ -281,7 +281,7 @@ def _check_renders(clean: dict[str, Any], prefix: str, external: bool) -> None:
     another) must stay within the limits. For an external audience the internal
     title is not there to use."""
     from warroom.clock import UTC
-    from warroom.render import TemplateError, render_many, variables
+    from warroom.text.render import TemplateError, render_many, variables
     from warroom.services import compose
 
     fields = ("subject", "long", "short", "chat")

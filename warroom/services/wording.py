@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from warroom.errors import InputError
-from warroom.lint import Finding, lint
+from warroom.text.lint import Finding, lint
 
 #: What is linted, in the order a person reads it, with the channel format it is.
 FIELDS: tuple[tuple[str, str | None], ...] = (

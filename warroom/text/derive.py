@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from warroom.render import NEXT_UPDATE
+from warroom.text.render import NEXT_UPDATE
 
 #: Two SMS parts: short enough to arrive as one message on most phones.
 SHORT_LIMIT = 306
