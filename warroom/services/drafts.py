@@ -23,6 +23,7 @@ from warroom.services.compose import ETR
 from warroom.services.templates import content_hash
 from warroom.store import Store
 from warroom.store.models import Draft, DraftRevision, Template
+from warroom.text.derive import derive_chat, derive_short
 
 MAX_TEXT = 20_000
 
@@ -205,8 +206,6 @@ def revise(current: DraftRevision, *, title: str | None, subject: str, long: str
            chat: str | None) -> Words:
     """The next revision's words: what was given, and the SMS and chat texts derived
     again from a new long text unless someone wrote them on their own."""
-    from warroom.text.derive import derive_chat, derive_short
-
     short_own = bool(current.short_own) or (short is not None and short != current.short)
     chat_own = bool(current.chat_own) or (chat is not None and chat != current.chat)
     long_changed = long != current.long
