@@ -577,7 +577,7 @@ class ComposerView(QWidget):
     def compose(self) -> None:
         if self.store is None or self.incident is None or not self.compose_button.isEnabled():
             return
-        from warroom.services import compose as compose_service
+        from warroom.services.context import make_etr
         from warroom.services import drafts
 
         self._say("")
@@ -587,8 +587,7 @@ class ComposerView(QWidget):
                 start = datetime.fromtimestamp(self.etr_at.dateTime().toSecsSinceEpoch(), tz=timezone.utc)
                 end = (datetime.fromtimestamp(self.etr_until.dateTime().toSecsSinceEpoch(), tz=timezone.utc)
                        if self.etr_window.isChecked() else None)
-                etr = compose_service.make_etr(start, end, confidence=self.etr_conf.currentData(),
-                                               assessor=self.etr_by.text())
+                etr = make_etr(start, end, confidence=self.etr_conf.currentData(), assessor=self.etr_by.text())
         except WarroomError as exc:
             self._say(str(exc))
             return

@@ -105,7 +105,7 @@ def write_out(text: str, target_name: str | None) -> None:
 
 
 def etr_from_args(store, args):
-    from warroom.services import compose
+    from warroom.services import context as compose
 
     if not args.etr:
         if args.etr_by:

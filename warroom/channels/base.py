@@ -215,6 +215,23 @@ def is_loopback(host: str | None) -> bool:
     return (host or "").strip().lower().rstrip(".") in _LOOPBACK_HOSTS
 
 
+def webhook_url(ctx: SendContext) -> str:
+    """The webhook URL stored as the channel's secret (Slack, Teams), checked: present, a URL,
+    https (plain http only to this machine)."""
+    url = (ctx.secret or "").strip()
+    if not url:
+        raise ChannelError(f"No webhook URL is stored for the channel {ctx.channel!r}; set it again.",
+                           transient=False)
+    try:
+        parsed = httpx.URL(url)
+    except Exception:
+        raise ChannelError(f"The webhook URL stored for {ctx.channel!r} is not a URL; set it again.",
+                           transient=False) from None
+    if parsed.scheme != "https" and not (parsed.scheme == "http" and is_loopback(parsed.host)):
+        raise ChannelError(f"The webhook URL stored for {ctx.channel!r} must start with https://.", transient=False)
+    return url
+
+
 def marked(message: Message, text: str) -> str:
     """``text`` with the exercise mark in front when the message belongs to an exercise."""
     if message.exercise and not text.startswith(EXERCISE_MARK):

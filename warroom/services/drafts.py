@@ -19,7 +19,7 @@ from warroom.errors import InputError, NotFound
 from warroom.ids import uuid7
 from warroom.services import access, compose, incidents, reviewers, templates
 from warroom.services.access import Action
-from warroom.services.compose import ETR
+from warroom.services.context import ETR
 from warroom.services.templates import content_hash
 from warroom.store import Store
 from warroom.store.models import Draft, DraftRevision, Template
