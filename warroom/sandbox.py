@@ -26,11 +26,12 @@ from typing import Any
 from babel import Locale
 from babel.dates import format_skeleton, format_time
 from babel.lists import format_list
-from jinja2 import StrictUndefined, TemplateSyntaxError, UndefinedError
+from jinja2 import StrictUndefined, TemplateSyntaxError, UndefinedError, meta
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
 from warroom.clock import UTC
 from warroom.errors import InputError
+from warroom.text.timefmt import local_zone
 
 #: The longest text a template may produce, in characters.
 MAX_OUTPUT = 20_000
@@ -297,8 +298,6 @@ def _utc(value: datetime | None) -> str:
 
 @lru_cache(maxsize=32)
 def _environment(locale_name: str, zone_name: str) -> _Sandbox:
-    from warroom.text.timefmt import local_zone
-
     locale = Locale.parse(locale_name)
     zone = local_zone(zone_name) if zone_name != "UTC" else UTC
     env = _Sandbox(undefined=StrictUndefined, autoescape=False, trim_blocks=True, lstrip_blocks=True,
@@ -386,8 +385,6 @@ def check_syntax(source: str) -> TemplateError | None:
 def variables(source: str) -> set[str]:
     """The top-level names a template reads (``incident``, ``etr``, ``update``…):
     a template reaches its context through these names only."""
-    from jinja2 import meta
-
     return set(meta.find_undeclared_variables(_environment("en", "UTC").parse(source)))
 
 

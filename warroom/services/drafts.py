@@ -11,10 +11,10 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import String, cast, select
 
-from warroom.clock import isoformat
 from warroom import inputs
+from warroom.clock import isoformat
 from warroom.errors import InputError, NotFound
 from warroom.ids import uuid7
 from warroom.services import access, compose, incidents, reviewers, templates
@@ -244,8 +244,6 @@ def revisions(store: Store, draft_id: uuid.UUID, *, viewer: str) -> list[DraftVi
 def resolve_id(store: Store, key: str | uuid.UUID, *, viewer: str) -> uuid.UUID:
     """An update's id from its full id or a unique beginning of it (at least 6 hex
     digits, as lists print them), when ``viewer`` may see its incident."""
-    from sqlalchemy import String, cast
-
     if isinstance(key, uuid.UUID):
         with store.read() as session:
             return find(session, key, viewer).id

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from warroom import inputs
-from warroom.domain import Category, EntryKind, Impact, Severity, Status, check_transition
+from warroom.domain import DEFAULT_UPDATE_INTERVALS, Category, EntryKind, Impact, Severity, Status, check_transition
 from warroom.errors import InputError, NotFound
 from warroom.ids import uuid7
 from warroom.services import access, cadence
@@ -170,8 +170,6 @@ def find(session: Session, key: str | uuid.UUID, viewer: str) -> Incident:
 
 def view_of(row: Incident, intervals: dict[Severity, timedelta] | None = None) -> IncidentView:
     """A row as the plain view (the severities' default cadence unless given)."""
-    from warroom.domain import DEFAULT_UPDATE_INTERVALS
-
     return _view(row, intervals or DEFAULT_UPDATE_INTERVALS)
 
 
