@@ -34,9 +34,9 @@ from warroom.services import access, incidents, matrix, site, templates, wording
 from warroom.services.access import Action
 from warroom.services.drafts import Words, add_revision
 from warroom.services.reviewers import current_revision, draft_row
-from warroom.text.render import NEXT_UPDATE, format_when
 from warroom.store import Store
 from warroom.store.models import Audience, Channel, Delivery, Draft, DraftRevision, ReviewRequest, TimelineEntry
+from warroom.text.render import NEXT_UPDATE, format_when
 
 log = logging.getLogger(__name__)
 
