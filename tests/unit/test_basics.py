@@ -14,7 +14,6 @@ from warroom import logs
 from warroom.clock import SimulatedClock, SystemClock, ensure_utc, isoformat
 from warroom.errors import InputError
 from warroom.ids import uuid7
-from warroom.text.durations import duration_text
 from warroom.text.timefmt import TimeFormatter, user_locale
 from warroom.text.timeparse import parse_when
 
@@ -79,14 +78,6 @@ def test_time_formatter_side_by_side():
     assert berlin.full(when) == "1. Juli 14:00:00 CEST"
     assert TimeFormatter("en_US", "America/New_York").stamp(when) == "Jul 1 8:00:00\u202fAM"
     assert user_locale("C").language == "en"
-
-
-def test_countdown_texts():
-    assert duration_text(timedelta(seconds=65), "clock") == "1:05"
-    assert duration_text(timedelta(hours=1, seconds=5), "clock") == "1:00:05"
-    assert duration_text(timedelta(days=2, hours=3), "clock") == "2 d 03:00:00"
-    assert duration_text(timedelta(seconds=42)) == "42 s"
-    assert duration_text(timedelta(minutes=125)) == "2 h 05 min"
 
 
 @pytest.mark.parametrize("secret_line", [
