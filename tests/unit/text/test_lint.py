@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from warroom.text.lint import RULES, Finding, LintConfig, lint
 
-DATA = Path(__file__).resolve().parent.parent / "data" / "lint"
+DATA = Path(__file__).resolve().parents[2] / "data" / "lint"
 CONFIG = LintConfig(
     internal_domains=("corp.example.com",),
     public_hosts=("status.example.com", "www.example.com"),

@@ -32,7 +32,7 @@ from warroom.store.models import Delivery
 from tests.fakes.vendors import FakeSlack
 from tests.helpers.team import team
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 # Another program: waits for a line on stdin, then holds the write lock for argv[2] seconds.
 _LOCKER = """
