@@ -44,7 +44,7 @@ from warroom.delivery.failover import ACTOR, alert, fail_over, housekeeping
 from warroom.errors import StoreBusy, StoreError, WarroomError
 from warroom.ids import uuid7
 from warroom.secrets import SecretsLocked
-from warroom.services import outbox, reviewers, site
+from warroom.services import outbox
 from warroom.services.channels import kind_module, mark_healthy, read_secret
 from warroom.store import Store
 from warroom.store.models import Channel, Delivery
@@ -208,6 +208,8 @@ class Dispatcher:
     def _pass(self, settings: outbox.DeliverySettings, summary: Summary) -> Summary:
         # Lapsed review windows hand over in every dispatcher (the window's, the command
         # line's), so a review nobody gives does not wait for someone to look.
+        from warroom.services import reviewers  # the review services load on the first pass, not at start-up
+
         try:
             reviewers.sweep(self.store)
         except WarroomError as exc:
@@ -472,6 +474,8 @@ class Dispatcher:
     def _hook(self, ch: Channel):
         if ch.kind != "sitepage":
             return None
+        from warroom.services import site  # Jinja and Markdown, for a status page channel only
+
         store, channel_id = self.store, ch.id
         return lambda ctx: site.publish(store, ctx.config, channel_id)
 

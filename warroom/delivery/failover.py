@@ -110,7 +110,9 @@ def looks_offline(session, now: datetime, settings: outbox.DeliverySettings) -> 
 
 
 def alert(tx, incident_id: uuid.UUID, kind: str, rows: list[Delivery], channel: Channel | None, text: str,
-           extra: dict | None = None) -> None:
+          extra: dict | None = None) -> None:
+    """Say on the incident's timeline, as the dispatcher, what happened to these deliveries;
+    journaled as ``kind`` with the deliveries, the channel and ``extra``."""
     entry = TimelineEntry(id=uuid7(), incident_id=incident_id, kind=EntryKind.DELIVERY.value, text=text,
                           author=ACTOR, occurred_at=tx.now, recorded_at=tx.now, edited_at=None)
     tx.session.add(entry)
