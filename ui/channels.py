@@ -13,7 +13,7 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from warroom.errors import InputError, WarroomError
-from warroom.timefmt import TimeFormatter
+from warroom.text.timefmt import TimeFormatter
 from ui.common import palette
 from ui.common.forms import FormDialog
 from ui.common.palette import Tone

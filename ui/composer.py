@@ -10,7 +10,7 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
 from warroom.errors import WarroomError
-from warroom.timefmt import TimeFormatter
+from warroom.text.timefmt import TimeFormatter
 from ui.common import palette
 from ui.draft_column import FINAL_STATES, AudiencePane, DraftColumn
 from ui.qt import (
@@ -333,7 +333,7 @@ class ComposerView(QWidget):
     def compose(self) -> None:
         if self.store is None or self.incident is None or not self.compose_button.isEnabled():
             return
-        from warroom.services import compose as compose_service
+        from warroom.services.context import make_etr
         from warroom.services import drafts
 
         self._say("")
@@ -343,8 +343,7 @@ class ComposerView(QWidget):
                 start = datetime.fromtimestamp(self.etr_at.dateTime().toSecsSinceEpoch(), tz=timezone.utc)
                 end = (datetime.fromtimestamp(self.etr_until.dateTime().toSecsSinceEpoch(), tz=timezone.utc)
                        if self.etr_window.isChecked() else None)
-                etr = compose_service.make_etr(start, end, confidence=self.etr_conf.currentData(),
-                                               assessor=self.etr_by.text())
+                etr = make_etr(start, end, confidence=self.etr_conf.currentData(), assessor=self.etr_by.text())
         except WarroomError as exc:
             self._say(str(exc))
             return
@@ -484,7 +483,7 @@ class ComposerView(QWidget):
         """Say where the update will go, then publish it: once out, it cannot be called back."""
         if self.store is None:
             return
-        from warroom.services import outbox
+        from warroom.delivery import planning
 
         store, draft_id, actor = self.store, col.view.id, self.actor
         exercise = bool(self.incident and self.incident.exercise)
@@ -495,7 +494,7 @@ class ComposerView(QWidget):
             if col.allowed is None or not col.allowed.can_publish:
                 col.say(col.allowed.why_not_publish if col.allowed else "")
                 return
-            self.ops.read(lambda: outbox.preview(store, draft_id, viewer=actor),
+            self.ops.read(lambda: planning.preview(store, draft_id, viewer=actor),
                           lambda planned: self._confirm_publish(col, planned, exercise),
                           lambda error: self._step_failed(col, error))
 

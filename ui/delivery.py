@@ -44,12 +44,12 @@ class _Stopped(BaseException):
 
 
 class DispatchRunner(QObject):
-    """Runs a :class:`warroom.dispatch.Dispatcher` on a plain daemon thread.
+    """Runs a :class:`warroom.delivery.dispatcher.Dispatcher` on a plain daemon thread.
 
     ``passed`` is emitted (in the GUI thread, through a queued connection) after a
     pass that sent, retried or failed something, so the window can show it at once."""
 
-    passed = Signal(object)  # warroom.dispatch.Summary
+    passed = Signal(object)  # warroom.delivery.dispatcher.Summary
 
     def __init__(self, store: Store, *, idle: float | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -102,7 +102,7 @@ class DispatchRunner(QObject):
 
     def _run(self) -> None:
         try:
-            from warroom.dispatch import Dispatcher
+            from warroom.delivery.dispatcher import Dispatcher
 
             self._dispatcher = Dispatcher(self.store, sleep=self._sleep)
             self._ready.set()

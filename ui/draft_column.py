@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from babel.dates import get_time_format
 
 from warroom.errors import WarroomError
-from warroom.timefmt import TimeFormatter, utc_formatter
+from warroom.text.timefmt import TimeFormatter, utc_formatter
 from ui.common import palette
 from ui.common.palette import Tone
 from ui.editors import FIELD_LABELS, ChannelEditor, FindingsList, Preview, underline

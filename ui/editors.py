@@ -6,8 +6,8 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from warroom.render import NEXT_UPDATE
-from warroom.sms import sms_length
+from warroom.text.render import NEXT_UPDATE
+from warroom.text.smslength import sms_length
 from ui.common import palette
 from ui.common.palette import Tone
 from ui.qt import (
@@ -34,7 +34,7 @@ from ui.qt import (
 )
 
 if TYPE_CHECKING:
-    from warroom.lint import Finding
+    from warroom.text.lint import Finding
     from warroom.services.wording import Flag
 
 CHANNELS = (("long", "Status page / e-mail"), ("short", "SMS"), ("chat", "Chat"))

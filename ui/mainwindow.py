@@ -16,7 +16,7 @@ from warroom.clock import SystemClock
 from warroom.domain import EntryKind, Severity, Status
 from warroom.errors import WarroomError
 from warroom.changes import Change, Seen
-from warroom.timefmt import TimeFormatter
+from warroom.text.timefmt import TimeFormatter
 from ui.common.context import WindowContext
 from ui.delivery import ChannelStatus, DispatchRunner, dispatch_disabled_by_env
 from ui.sync_status import SyncRunner, SyncStatus

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from warroom.domain import Severity
 from warroom.errors import InputError, WarroomError
 from warroom.services import matrix
+from warroom.text.durations import duration_text
 from ui.common import palette
 from ui.common.forms import FormDialog
 from ui.common.palette import Tone
@@ -49,32 +50,6 @@ if TYPE_CHECKING:
     from warroom.services.matrix import CellView
     from ui.common.context import WindowContext
 
-
-
-def interval_text(delta: timedelta) -> str:
-    """``30 min``, ``4 h``, ``1 d``: a cadence as people read it."""
-    s = int(delta.total_seconds())
-    if s and s % 86400 == 0:
-        return f"{s // 86400} d"
-    if s and s % 3600 == 0:
-        return f"{s // 3600} h"
-    if s % 60 == 0:
-        return f"{s // 60} min"
-    return f"{s} s"
-
-
-def interval_entry(delta: timedelta | None) -> str:
-    """A cadence as :func:`warroom.services.policy.parse_interval` reads it back (``30m``, ``4h``)."""
-    if delta is None:
-        return ""
-    s = int(delta.total_seconds())
-    if s and s % 86400 == 0:
-        return f"{s // 86400}d"
-    if s and s % 3600 == 0:
-        return f"{s // 3600}h"
-    if s % 60 == 0:
-        return f"{s // 60}m"
-    return f"{s}s"
 
 
 def routes_sentence(routes) -> str:
@@ -125,8 +100,8 @@ class MatrixModel(RowTableModel):
                 return palette.color(Tone.MUTED)
             return palette.color(Tone.BAD) if self.problem(c) else None
 
-        tip = (f"{sev.value}: updates every {interval_text(self.defaults[sev])} unless a cell says otherwise"
-               if sev in self.defaults else None)
+        every = duration_text(self.defaults[sev], "cadence") if sev in self.defaults else None
+        tip = f"{sev.value}: updates every {every} unless a cell says otherwise" if every else None
         return Column(sev.value, lambda a: self.describe(of(a)) if of(a) else "", header_tip=tip, color=color,
                       tip=lambda a: plain_tip(self.tip(of(a))) if of(a) else None,
                       font=lambda a: self._italic if of(a) is not None and not of(a).told else None)
@@ -147,9 +122,9 @@ class MatrixModel(RowTableModel):
         first = matrix.format_routes(c.routes) if c.routes else "no channels"
         bits = []
         if c.cadence is not None:
-            bits.append(f"every {interval_text(c.cadence)}")
+            bits.append(f"every {duration_text(c.cadence, 'cadence')}")
         elif c.routes and c.severity in self.defaults:
-            bits.append(f"every {interval_text(self.defaults[c.severity])} (default)")
+            bits.append(f"every {duration_text(self.defaults[c.severity], 'cadence')} (default)")
         if c.owner:
             bits.append(c.owner)
         if c.template_audience:
@@ -229,10 +204,10 @@ class CellForm(FormDialog):
             self.known.setText(f"<small>Known channels (click one to add it as a route):<br>{lines}</small>")
         else:
             self.known.setText("<small>No channels yet: add them in View › Channels… first.</small>")
-        self.cadence = QLineEdit(interval_entry(cell.cadence))
+        self.cadence = QLineEdit(duration_text(cell.cadence, 'entry') if cell.cadence else "")
         self.cadence.setObjectName("cadenceEdit")
         default = f"blank: the {cell.severity.value} default" + (
-            f", every {interval_text(default_cadence)}" if default_cadence else "")
+            f", every {duration_text(default_cadence, 'cadence')}" if default_cadence else "")
         self.cadence.setPlaceholderText(default)
         self.cadence.setToolTip("How often this audience gets an update: 30m, 1h, 4h, 1d; blank for the "
                                 "severity's default")
@@ -308,7 +283,7 @@ class CellForm(FormDialog):
     def changes(self) -> dict[str, Any]:
         """What the form changes, as :func:`matrix.set_cell` takes it. Raises InputError
         for a cadence it cannot read."""
-        from warroom.services import policy
+        from warroom.services import cadence as policy
 
         c = self.cell
         out: dict[str, Any] = {}
@@ -424,7 +399,7 @@ class MatrixDialog(QDialog):
         return self.ctx.actor
 
     def reload(self) -> None:
-        from warroom.services import audiences, channels, people, policy
+        from warroom.services import audiences, cadence as policy, channels, people
 
         current = self.table.currentIndex()
         keep = (current.row(), current.column()) if current.isValid() else (0, 0)
@@ -466,7 +441,7 @@ class MatrixDialog(QDialog):
             cadence = c.cadence or self.model.defaults.get(c.severity)
             text = (f"<b>{html.escape(label)}</b> at {c.severity.value}: sent through "
                     f"{html.escape(routes_sentence(c.routes))}"
-                    + (f", every {interval_text(cadence)}" if cadence else "")
+                    + (f", every {duration_text(cadence, 'cadence')}" if cadence else "")
                     + (f", owned by {html.escape(c.owner)}" if c.owner else "")
                     + (f", with the {html.escape(c.template_audience)} templates" if c.template_audience else "")
                     + ".")

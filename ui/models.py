@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING
 
 from warroom.clock import Clock
 from warroom.domain import EntryKind
-from warroom.timefmt import TimeFormatter, age_text
+from warroom.text.durations import duration_text
+from warroom.text.timefmt import TimeFormatter
 from ui.common import palette
 from ui.qt import QAbstractTableModel, QBrush, QColor, QFont, QModelIndex, Qt, plain_tip
 
@@ -111,7 +112,7 @@ class IncidentListModel(QAbstractTableModel):
                 return prefix + r.title
             if col == self.AGE:
                 end = r.resolved_at or self.clock.now()
-                return age_text(end - r.detected_at)
+                return duration_text(end - r.detected_at)
             return None
         if role == Qt.ItemDataRole.BackgroundRole and col == self.SEV and r.active:
             return self._sev_brushes[r.severity]

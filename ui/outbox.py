@@ -15,7 +15,8 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from warroom.errors import WarroomError
-from warroom.timefmt import TimeFormatter, age_text, clock_text
+from warroom.text.durations import duration_text
+from warroom.text.timefmt import TimeFormatter
 from ui.common import palette
 from ui.common.palette import Tone
 from ui.common.tables import Column, RowTableModel, fixed_rows
@@ -206,7 +207,7 @@ class DeliveryModel(RowTableModel):
         if seconds <= 0:
             return "due now"
         if seconds < 3600:
-            return f"in {clock_text(left)}"
+            return f"in {duration_text(left, 'clock')}"
         return self.local.stamp(d.next_attempt_at)
 
     def tick(self) -> None:
@@ -481,7 +482,7 @@ class DeliveriesView(QWidget):
             ("Audience", esc(d.audience)),
             ("Attempts", str(d.attempts)),
             ("Queued", f"{esc(self.local.full(d.created_at))} "
-                       f"({age_text(self.store.clock.now() - d.created_at)} ago)"),
+                       f"({duration_text(self.store.clock.now() - d.created_at)} ago)"),
         ]
         if d.state == "queued":
             rows.append(("Next attempt",

@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from warroom.timefmt import clock_text
+from warroom.text.durations import duration_text
 from ui.common import palette
 from ui.common.palette import Tone
 from ui.qt import (
@@ -47,7 +47,7 @@ _LOOK = {
 def reminder_text(r: Reminder, left_s: float, state: str) -> str:
     """``INC-1 · SEV1 · update to customers overdue by 2:05`` (plain text)."""
     exercise = "EXERCISE · " if r.exercise else ""
-    left = clock_text(timedelta(seconds=left_s))
+    left = duration_text(timedelta(seconds=left_s), "clock")
     when = f"overdue by {left}" if state == "overdue" else f"due in {left}"
     return f"{exercise}{r.ref} · {r.severity} · update to {r.who} {when} — {r.title}"
 

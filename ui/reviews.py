@@ -11,13 +11,11 @@ import difflib
 from typing import TYPE_CHECKING
 
 from warroom.errors import WarroomError
-from warroom.timefmt import clock_text
+from warroom.text.durations import duration_text
 from ui.qt import (
     plain_tip,
     QAbstractItemView,
     QAbstractTableModel,
-    QBrush,
-    QColor,
     QFormLayout,
     QHBoxLayout,
     QHeaderView,
@@ -88,7 +86,8 @@ class ReviewQueueModel(QAbstractTableModel):
                 left = self._left(item)
                 if left is None:
                     return "—"
-                return clock_text(left) if left.total_seconds() >= 0 else f"overdue {clock_text(left)}"
+                return duration_text(left, "clock") if left.total_seconds() >= 0 else \
+                    f"overdue {duration_text(left, 'clock')}"
             return (None, item.incident_ref, item.audience, item.request.role.label,
                     item.request.assignee or "anyone with the role", f"r{item.request.revision}")[col]
         if role == Qt.ItemDataRole.ForegroundRole:

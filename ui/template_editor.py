@@ -10,7 +10,7 @@ import uuid
 from typing import TYPE_CHECKING
 
 from warroom.errors import WarroomError
-from warroom.render import FILTERS, VARIABLES
+from warroom.text.render import FILTERS, VARIABLES
 from ui.editors import ChannelEditor, FindingsList, Preview, underline
 from ui.qt import (
     QDialog,

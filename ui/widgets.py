@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING
 
 from warroom.clock import Clock
 from warroom.domain import WRITTEN_KINDS, Category, EntryKind, Impact, Severity, Status, allowed_next
-from warroom.timefmt import TimeFormatter, age_text, clock_text
+from warroom.text.durations import duration_text
+from warroom.text.timefmt import TimeFormatter
 from ui.common import palette
 from ui.common.forms import FormDialog
 from ui.common.palette import Tone
@@ -224,7 +225,7 @@ class IncidentHeader(QFrame):
             return
         now = self.clock.now()
         if incident.next_update_due is None:
-            ago = age_text((incident.resolved_at or now) - incident.detected_at)
+            ago = duration_text((incident.resolved_at or now) - incident.detected_at)
             self.countdown.setText(f"Resolved · lasted {ago}")
             self.countdown.setStyleSheet(palette.good_style())
             return
@@ -238,15 +239,15 @@ class IncidentHeader(QFrame):
             due, who = self.dues[0].at, f" to {self.dues[0].audience}"
         left = due - now
         if left.total_seconds() >= 0:
-            self.countdown.setText(f"Next update{who} in {clock_text(left)}")
+            self.countdown.setText(f"Next update{who} in {duration_text(left, 'clock')}")
             style = palette.text_style(Tone.WARN) if left.total_seconds() < 300 else ""
         else:
-            self.countdown.setText(f"Update{who} overdue by {clock_text(left)}")
+            self.countdown.setText(f"Update{who} overdue by {duration_text(left, 'clock')}")
             style = palette.text_style(Tone.BAD)
         zone = self.local.zone_label(now)
         if self.dues:
             tip = "<br>".join(f"{_esc(d.audience)}: due {self.utc.time(d.at)} UTC · {self.local.time(d.at)} {zone} "
-                              f"(every {age_text(d.cadence)})" for d in self.dues)
+                              f"(every {duration_text(d.cadence)})" for d in self.dues)
             self.countdown.setToolTip(f"<b>Next updates, by the matrix</b><br>{tip}")
         else:
             self.countdown.setToolTip(f"Next update due {self.utc.time(due)} UTC · {self.local.time(due)} {zone}")

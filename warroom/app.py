@@ -10,7 +10,7 @@ from warroom.store import Store
 
 
 def open_store(path: str | Path, *, clock: Clock | None = None) -> Store:
-    from warroom.services import templates
+    from warroom.services import templates  # the services load with a store, not when the window starts
 
     store = Store.open(path, clock=clock)
     try:

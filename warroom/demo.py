@@ -223,7 +223,7 @@ def _dispatch(store: Store, sim: SimulatedClock, *, until: datetime) -> None:
     """Send what was published, on the story's clock: the status page is written, and
     the relay fails until its breaker opens and its queue fails over to the internal
     page. Stops at ``until`` (the story must not run past now)."""
-    from warroom.dispatch import Dispatcher
+    from warroom.delivery.dispatcher import Dispatcher
 
     dispatcher = Dispatcher(store, owner="demo", rng=random.Random(1), parallel=False, rate_clock=sim.now,
                             sleep=lambda seconds: sim.set(sim.now() + timedelta(seconds=seconds)))

@@ -21,6 +21,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from warroom import devicekey
 from warroom.clock import isoformat
 
 GENESIS = "0" * 64
@@ -312,8 +313,6 @@ def _late_range(payload_text: str) -> tuple[int, int]:
 def _check_signature(device: uuid.UUID, point: _Checkpoint, last_seq: int, signed_hash: str | None, local: bool,
                      own_key: str | None, trusted_keys: frozenset[str], problems: list[Problem],
                      notes: list[str]) -> None:
-    from warroom import devicekey
-
     if point.signature is None or point.public_key is None:
         if local and own_key is not None and last_seq > 1:
             problems.append(Problem(device, last_seq, None,

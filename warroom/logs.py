@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+import os
 import re
+from logging.handlers import RotatingFileHandler
 from pathlib import Path
 
 from warroom import paths
@@ -39,8 +41,6 @@ _configured: list[logging.Handler] = []
 def _rotate(source: str, dest: str) -> None:
     """Move the full log aside and start the next one owner-only, before the handler
     opens it again (it would otherwise be created with the default mode)."""
-    import os
-
     if os.path.exists(source):
         os.replace(source, dest)
     paths.create_private_file(Path(source))
@@ -54,7 +54,6 @@ def setup(level: int = logging.INFO, directory: Path | None = None) -> Path | No
         root.removeHandler(handler)
         handler.close()
     _configured.clear()
-    from logging.handlers import RotatingFileHandler
 
     directory = directory or paths.log_dir()
     try:

@@ -9,6 +9,7 @@ folder that already exists keeps the mode someone gave it."""
 from __future__ import annotations
 
 import os
+from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -93,8 +94,6 @@ def write_private_file(path: Path, data: bytes) -> None:
 
 def resource(*parts: str) -> Traversable:
     """A file shipped in ``resources/``; works from a checkout and from an installed wheel."""
-    from importlib import resources
-
     node = resources.files("warroom_resources")
     for part in parts:
         node = node.joinpath(part)

@@ -8,7 +8,7 @@ runaway loop — is a :class:`TemplateError` naming the line, never a crash.
 These guards are the first line of defence only: they are Python checks, and a
 single C call (a big-integer multiplication, ``str.format`` with a computed
 width) runs past them. Templates are therefore rendered by
-:func:`warroom.render.render`, which runs :func:`render_in_process` in a worker
+:func:`warroom.text.render.render`, which runs :func:`render_in_process` in a worker
 process the operating system bounds (:mod:`warroom.renderworker`).
 """
 
@@ -26,11 +26,12 @@ from typing import Any
 from babel import Locale
 from babel.dates import format_skeleton, format_time
 from babel.lists import format_list
-from jinja2 import StrictUndefined, TemplateSyntaxError, UndefinedError
+from jinja2 import StrictUndefined, TemplateSyntaxError, UndefinedError, meta
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
 from warroom.clock import UTC
 from warroom.errors import InputError
+from warroom.text.timefmt import local_zone
 
 #: The longest text a template may produce, in characters.
 MAX_OUTPUT = 20_000
@@ -297,8 +298,6 @@ def _utc(value: datetime | None) -> str:
 
 @lru_cache(maxsize=32)
 def _environment(locale_name: str, zone_name: str) -> _Sandbox:
-    from warroom.timefmt import local_zone
-
     locale = Locale.parse(locale_name)
     zone = local_zone(zone_name) if zone_name != "UTC" else UTC
     env = _Sandbox(undefined=StrictUndefined, autoescape=False, trim_blocks=True, lstrip_blocks=True,
@@ -332,7 +331,7 @@ def render_in_process(source: str, context: Mapping[str, Any], *, locale: str = 
                       now: datetime | None = None, line_slot=None) -> str:
     """Render one template text here, with the sandbox's guards only. ``zone`` and
     ``locale`` are the audience's; ``line_slot`` (see :class:`_Deadline`) follows
-    the line being run. Everything else renders through :func:`warroom.render.render`."""
+    the line being run. Everything else renders through :func:`warroom.text.render.render`."""
     locale_name = str(Locale.parse(locale.replace("-", "_")))
     token = _deadline.set(time.monotonic() + MAX_SECONDS)
     now_token = _now.set(now)
@@ -386,8 +385,6 @@ def check_syntax(source: str) -> TemplateError | None:
 def variables(source: str) -> set[str]:
     """The top-level names a template reads (``incident``, ``etr``, ``update``…):
     a template reaches its context through these names only."""
-    from jinja2 import meta
-
     return set(meta.find_undeclared_variables(_environment("en", "UTC").parse(source)))
 
 

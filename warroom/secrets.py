@@ -13,10 +13,14 @@ replaces the old, so neither a race nor a crash loses a secret."""
 
 from __future__ import annotations
 
+import base64
+import getpass
+import json
 import os
 import sys
 import tempfile
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -24,7 +28,12 @@ from pathlib import Path
 import keyring
 from keyring.errors import KeyringError
 
+from warroom import paths
 from warroom.errors import InputError
+from warroom.paths import data_dir, make_private_dir
+
+# cryptography and filelock are imported where the encrypted secrets file is used:
+# most machines keep secrets in the OS keyring, and start-up need not load them.
 
 SERVICE = "warroom"
 
@@ -48,8 +57,6 @@ class SecretsLocked(InputError):
 
 
 def vault_path() -> Path:
-    from warroom.paths import data_dir
-
     return data_dir() / "secrets.enc"
 
 
@@ -65,9 +72,6 @@ def _derive(passphrase: bytes, salt: bytes) -> bytes:
 
 
 def _read_vault() -> tuple[bytes, bytes, bytes] | None:
-    import base64
-    import json
-
     path = vault_path()
     if not path.exists():
         return None
@@ -80,8 +84,6 @@ def _read_vault() -> tuple[bytes, bytes, bytes] | None:
 
 
 def _open_vault(key: bytes) -> dict[str, str]:
-    import json
-
     from cryptography.exceptions import InvalidTag
     from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
@@ -133,8 +135,6 @@ def _vault_key_or_unlock() -> bytes:
         return _vault_key
     value = os.environ.get("WARROOM_KEY_PASSPHRASE")
     if value is None and sys.stdin is not None and sys.stdin.isatty() and sys.stderr is not None:
-        import getpass
-
         value = getpass.getpass(f"No keyring here; passphrase for the secrets file {vault_path()}: ")
     if value is None:
         raise SecretsLocked("This machine has no keyring (no Secret Service, Keychain or Credential Manager), "
@@ -149,9 +149,6 @@ def _vault_key_or_unlock() -> bytes:
 def _write_vault(items: dict[str, str], key: bytes, salt: bytes) -> None:
     """Replace the file with ``items``, atomically: a unique temporary file in the
     same folder (owner-only), synced, renamed over the old one, the folder synced."""
-    import base64
-    import json
-
     from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
     nonce = os.urandom(12)
@@ -159,7 +156,6 @@ def _write_vault(items: dict[str, str], key: bytes, salt: bytes) -> None:
     text = json.dumps({"v": 1, "kdf": "scrypt", "n": 2 ** 15, "r": 8, "p": 1,
                        "salt": base64.b64encode(salt).decode(),
                        "nonce": base64.b64encode(nonce).decode(), "ct": base64.b64encode(ct).decode()})
-    from warroom.paths import make_private_dir
 
     path = vault_path()
     make_private_dir(path.parent)
@@ -214,8 +210,6 @@ def _vault_locked() -> Iterator[None]:
     LOCK_TIMEOUT_S in all (threads of this process queue first, then the file lock),
     then says so; a lock file that cannot be opened is said too, naming it. Both are
     :class:`SecretsLocked`, which the dispatcher waits out rather than failing over."""
-    import time
-
     from filelock import FileLock, Timeout
 
     path = vault_path()
@@ -227,8 +221,6 @@ def _vault_locked() -> Iterator[None]:
         raise busy
     try:
         try:
-            from warroom.paths import make_private_dir
-
             make_private_dir(path.parent)
             lock = FileLock(lock_path, timeout=max(deadline - time.monotonic(), 0.0), mode=0o600)
             lock.acquire()
@@ -288,8 +280,6 @@ def delete(name: str) -> None:
 def passphrase(prompt: str = "Passphrase for the key file: ") -> bytes:
     value = os.environ.get("WARROOM_KEY_PASSPHRASE")
     if value is None:
-        import getpass
-
         value = getpass.getpass(prompt)
     if len(value) < 8:
         raise InputError("The passphrase must be at least 8 characters.")
@@ -299,6 +289,4 @@ def passphrase(prompt: str = "Passphrase for the key file: ") -> bytes:
 def write_private_file(path: Path, data: bytes) -> None:
     """Write an (already encrypted) key file readable by its owner only, in a folder
     made owner-only; replaced whole or not at all."""
-    from warroom.paths import write_private_file as write
-
-    write(path, data)
+    paths.write_private_file(path, data)

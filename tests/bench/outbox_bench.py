@@ -63,7 +63,7 @@ def _publish(store, title: str):
 
 def measure(reps: int) -> list[Row]:
     from tests.fakes.vendors import FakeWebhookReceiver
-    from warroom.dispatch import Dispatcher
+    from warroom.delivery.dispatcher import Dispatcher
     from warroom.services import channels, matrix, outbox
 
     previous = keyring.get_keyring()
@@ -241,7 +241,7 @@ def _history(store, n: int) -> None:
 def _claims(store, outbox, n: int = 50, *, addresses: bool = False, measure: int | None = None) -> list[float]:
     from sqlalchemy import update
 
-    from warroom.dispatch import Dispatcher
+    from warroom.delivery.dispatcher import Dispatcher
     from warroom.services import channels
     from warroom.store.models import Delivery
 

@@ -28,18 +28,18 @@ def _p95(values: list[float]) -> float:
 def _keystrokes(reps: int) -> tuple[list[float], list[float]]:
     import tomllib
 
-    from warroom.render import render
+    from warroom.text.render import render
     from warroom.sandbox import render_in_process
-    from warroom.services import compose, templates
+    from warroom.services import context, templates
 
     now = datetime(2026, 11, 23, 14, 5, tzinfo=timezone.utc)
     locale, path = next((loc, p) for loc, p in templates.default_files() if loc == "en")
     item = next(t for t in tomllib.loads(path.read_text(encoding="utf-8"))["template"] if t["phase"] == "update")
-    base = compose.context(compose.sample_incident(now), locale="en", now=now, title="Checkout slow")
+    base = context.context(context.sample_incident(now), locale="en", now=now, title="Checkout slow")
 
     def keystroke(render_one, typed: str) -> float:
         started = time.perf_counter()
-        title = render_one(item.get("title") or compose.default_title("en", True), base)
+        title = render_one(item.get("title") or context.default_title("en", True), base)
         ctx = dict(base, title=" ".join(title.split()))
         for field in ("subject", "long", "short", "chat"):
             source = item[field] + typed if field == "long" else item[field]

@@ -77,14 +77,14 @@ class _Sampler(threading.Thread):
 
 def main() -> int:
     from warroom import renderworker
-    from warroom.render import TemplateError, render
-    from warroom.services import compose, templates
+    from warroom.text.render import TemplateError, render
+    from warroom.services import context, templates
 
     now = datetime(2026, 11, 23, 14, 5, tzinfo=timezone.utc)
     import tomllib
 
     # Normal work: every shipped English template, once, for an incident.
-    ctx = compose.context(compose.sample_incident(now), locale="en", now=now, title="Checkout slow")
+    ctx = context.context(context.sample_incident(now), locale="en", now=now, title="Checkout slow")
     for locale, path in templates.default_files():
         for item in tomllib.loads(path.read_text(encoding="utf-8")).get("template", []):
             for field in ("subject", "long", "short", "chat"):

@@ -32,7 +32,7 @@ def main() -> int:
     from ui.qt import QApplication, QTableView
     from warroom.services import incidents
     from warroom.store import Store
-    from warroom.timefmt import TimeFormatter
+    from warroom.text.timefmt import TimeFormatter
 
     app = QApplication(sys.argv[:1])
     app.setOrganizationName("warroom")  # QSettings (in the bench's temporary config folder)

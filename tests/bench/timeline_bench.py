@@ -139,7 +139,7 @@ class _Bench:
         from ui.qt import QApplication, QEvent, QObject, QTableView
         from warroom.services import incidents
         from warroom.store import Store
-        from warroom.timefmt import TimeFormatter
+        from warroom.text.timefmt import TimeFormatter
 
         self.app = QApplication.instance() or QApplication(["warroom-bench"])
         self.store = Store.open(db)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import random
 
-from warroom.dispatch import Dispatcher
+from warroom.delivery.dispatcher import Dispatcher
 from warroom.services import drafts, incidents, publishing, review
 from ui.qt import Qt, QtGui
 

@@ -30,7 +30,7 @@ def open_window(qtbot, monkeypatch):
     from ui.mainwindow import MainWindow
     from ui.ops import Operations
     from ui.qt import qt_alive
-    from warroom.timefmt import TimeFormatter
+    from warroom.text.timefmt import TimeFormatter
 
     made = []
 

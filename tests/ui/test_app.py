@@ -69,7 +69,7 @@ def test_the_window_paints_before_sqlalchemy_is_imported():
     """Start-up: the window module does not pull in the database layer."""
     script = ("import sys, ui.app, ui.mainwindow, ui.models, ui.widgets\n"
               "print(sorted(m for m in sys.modules if m.split('.')[0] in ('sqlalchemy', 'alembic', 'jinja2',"
-              " 'detect_secrets') or m.startswith(('warroom.store', 'warroom.services', 'warroom.lint'))))")
+              " 'detect_secrets') or m.startswith(('warroom.store', 'warroom.services', 'warroom.text.lint'))))")
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60,
                             env=dict(os.environ, QT_QPA_PLATFORM="offscreen"))
     assert result.stdout.strip() == "[]", result.stderr

@@ -94,7 +94,7 @@ def test_no_channels_yet(qtbot, store):
 
 def test_the_channel_model_is_well_behaved(qtmodeltester, world):
     from ui.channels import ChannelModel
-    from warroom.timefmt import TimeFormatter
+    from warroom.text.timefmt import TimeFormatter
 
     model = ChannelModel(TimeFormatter("en_GB", "UTC"))
     model.set_rows(channels.list_channels(world))
@@ -137,7 +137,7 @@ def test_with_no_keyring_the_channel_form_asks_for_a_passphrase_and_keeps_the_se
 
 def test_a_channel_list_tells_the_same_truth(qtbot, qtmodeltester, world):
     from ui.channels import ChannelModel
-    from warroom.timefmt import TimeFormatter
+    from warroom.text.timefmt import TimeFormatter
 
     model = ChannelModel(TimeFormatter("en_GB", "UTC"))
     model.set_rows(channels.list_channels(world))

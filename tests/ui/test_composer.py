@@ -76,7 +76,7 @@ def test_switching_incidents_while_work_runs(qtbot, linted):
     """With the real background pool: a compose finishing after the user moved on
     stays with its own incident; an autosave for a column gone still lands."""
     from ui.mainwindow import MainWindow
-    from warroom.timefmt import TimeFormatter
+    from warroom.text.timefmt import TimeFormatter
 
     store, inc = linted
     other = incidents.open_incident(store, "Dana", title="Other", severity="SEV4")
@@ -220,7 +220,7 @@ def test_a_warning_asks_once_and_records_the_acknowledgement(qtbot, crew_window,
 
 
 def test_editing_the_long_text_updates_the_sms_editor_from_the_core(qtbot, crew_window, crew):
-    from warroom.services.derive import derive_short
+    from warroom.text.derive import derive_short
 
     store, _inc, d = crew
     w = crew_window("Tess Tester")
@@ -257,7 +257,7 @@ def test_editing_the_long_text_updates_the_sms_editor_from_the_core(qtbot, crew_
 
 
 def test_the_preview_says_the_next_update_time_is_set_at_publish(qtbot, crew_window, crew):
-    from warroom.render import NEXT_UPDATE
+    from warroom.text.render import NEXT_UPDATE
 
     _store, _inc, d = crew
     w = crew_window("Tess Tester")

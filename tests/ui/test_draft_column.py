@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from warroom.timefmt import TimeFormatter
+from warroom.text.timefmt import TimeFormatter
 from ui.draft_column import moment_text
 
 AT = datetime(2026, 12, 5, 8, 22, tzinfo=timezone.utc)

@@ -9,7 +9,7 @@ from ui.mainwindow import MainWindow
 from ui.ops import Operations
 from warroom.domain import EntryKind
 from warroom.services import timeline
-from warroom.timefmt import TimeFormatter
+from warroom.text.timefmt import TimeFormatter
 
 
 def test_first_screen_then_the_store_takes_over(qtbot, store, seeded, clock):

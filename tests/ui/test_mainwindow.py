@@ -152,7 +152,7 @@ def test_status_change_keeps_the_users_selection(window, store, seeded):
 def test_async_write_path(qtbot, store, seeded):
     """With the real background pool, an entry still lands and shows."""
     from ui.mainwindow import MainWindow
-    from warroom.timefmt import TimeFormatter
+    from warroom.text.timefmt import TimeFormatter
 
     w = MainWindow(store, "Tess", local=TimeFormatter("en_GB", "UTC"), poll_ms=100_000)
     qtbot.addWidget(w)
@@ -179,7 +179,7 @@ def test_async_write_path(qtbot, store, seeded):
 
 def test_layout_is_remembered(qtbot, store, seeded):
     from ui.mainwindow import MainWindow
-    from warroom.timefmt import TimeFormatter
+    from warroom.text.timefmt import TimeFormatter
 
     first = MainWindow(store, "Tess", local=TimeFormatter("en_GB", "UTC"), poll_ms=100_000)
     qtbot.addWidget(first)
@@ -196,7 +196,7 @@ def test_layout_is_remembered(qtbot, store, seeded):
 
 def test_declare_twice_quickly_makes_one_incident(qtbot, store, seeded):
     from ui.mainwindow import MainWindow
-    from warroom.timefmt import TimeFormatter
+    from warroom.text.timefmt import TimeFormatter
 
     w = MainWindow(store, "Tess", local=TimeFormatter("en_GB", "UTC"), poll_ms=100_000)
     qtbot.addWidget(w)

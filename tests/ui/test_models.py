@@ -10,7 +10,7 @@ import pytest
 from warroom.domain import EntryKind
 from warroom.identity import SYSTEM
 from warroom.services import incidents, timeline
-from warroom.timefmt import TimeFormatter
+from warroom.text.timefmt import TimeFormatter
 from ui.models import IdRole, IncidentListModel, TimelineModel
 from ui.qt import Qt
 from tests.helpers.window import HOSTILE, shown

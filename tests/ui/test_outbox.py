@@ -37,7 +37,7 @@ def test_failures_come_first_then_retrying_then_the_rest_each_newest_first():
 def test_the_state_and_the_tries_column_agree(qtmodeltester, clock):
     from ui.outbox import DeliveryModel
     from ui.qt import Qt
-    from warroom.timefmt import TimeFormatter
+    from warroom.text.timefmt import TimeFormatter
 
     model = DeliveryModel(clock, TimeFormatter("en_GB", "UTC"))
     model.set_rows([_d("queued", 0, 6, "HTTP 500 from the vendor")])
@@ -51,7 +51,7 @@ def test_the_state_and_the_tries_column_agree(qtmodeltester, clock):
 def test_the_columns_fit_at_laptop_width_and_long_text_is_in_the_tooltip(qtbot, clock):
     from ui.outbox import DeliveryModel, fit_columns
     from ui.qt import QTableView, Qt
-    from warroom.timefmt import TimeFormatter
+    from warroom.text.timefmt import TimeFormatter
 
     local = TimeFormatter("en_GB", "Europe/Berlin")
     model = DeliveryModel(clock, local)
@@ -79,7 +79,7 @@ def test_the_columns_fit_at_laptop_width_and_long_text_is_in_the_tooltip(qtbot, 
 
 def test_the_outbox_model_is_well_behaved_and_shows_states(qtmodeltester, world, clock, fake_slack):
     from ui.outbox import DeliveryModel
-    from warroom.timefmt import TimeFormatter
+    from warroom.text.timefmt import TimeFormatter
 
     inc, _, planned = publish_update(world)
     assert planned.deliveries == 2

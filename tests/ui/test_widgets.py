@@ -8,7 +8,7 @@ from datetime import timedelta
 from warroom.domain import EntryKind
 from warroom.identity import SYSTEM
 from warroom.services import incidents, matrix, timeline
-from warroom.timefmt import TimeFormatter
+from warroom.text.timefmt import TimeFormatter
 from ui.models import TimelineModel
 from ui.qt import Qt, QTableView
 from ui.widgets import parse_quick_entry

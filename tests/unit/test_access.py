@@ -20,7 +20,7 @@ from warroom.domain import Role
 from warroom.errors import NotFound, NotPermitted
 from warroom.identity import SYSTEM
 from warroom.services import (
-    audit, channels, drafts, incidents, matrix, outbox, people, policy, publishing, review, review_rules, settings, stakeholders, templates, timeline,
+    audit, cadence, channels, drafts, incidents, matrix, outbox, people, publishing, review, review_rules, settings, stakeholders, templates, timeline,
     trust,
 )
 from warroom.services.access import PERMISSIONS, Action
@@ -190,7 +190,7 @@ def _do(action: Action, w: World, actor: str, tmp_path):
     if action is Action.REVIEW_POLICY:
         return review_rules.set_window(s, actor, "SEV1", timedelta(minutes=5))
     if action is Action.CADENCE:
-        return policy.set_update_interval(s, actor, "SEV1", timedelta(minutes=15))
+        return cadence.set_update_interval(s, actor, "SEV1", timedelta(minutes=15))
     if action is Action.MATRIX:
         return matrix.set_cell(s, actor, "employees", "SEV1", channels="site")
     if action is Action.CHANNELS:

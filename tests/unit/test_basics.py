@@ -14,8 +14,8 @@ from warroom import logs
 from warroom.clock import SimulatedClock, SystemClock, ensure_utc, isoformat
 from warroom.errors import InputError
 from warroom.ids import uuid7
-from warroom.timefmt import TimeFormatter, age_text, clock_text, user_locale
-from warroom.timeparse import parse_when
+from warroom.text.timefmt import TimeFormatter, user_locale
+from warroom.text.timeparse import parse_when
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=timezone.utc)
 BERLIN = TimeFormatter("de_DE", "Europe/Berlin").zone
@@ -80,14 +80,6 @@ def test_time_formatter_side_by_side():
     assert user_locale("C").language == "en"
 
 
-def test_countdown_texts():
-    assert clock_text(timedelta(seconds=65)) == "1:05"
-    assert clock_text(timedelta(hours=1, seconds=5)) == "1:00:05"
-    assert clock_text(timedelta(days=2, hours=3)) == "2 d 03:00:00"
-    assert age_text(timedelta(seconds=42)) == "42 s"
-    assert age_text(timedelta(minutes=125)) == "2 h 05 min"
-
-
 @pytest.mark.parametrize("secret_line", [
     "password=hunter2",
     "token: abc123def456",
@@ -118,7 +110,7 @@ def test_zones_are_zoneinfo_even_with_pytz_installed():
     """A pytz zone attached with replace() uses local mean time (Berlin +0:53): never hand one out."""
     from zoneinfo import ZoneInfo
 
-    from warroom.timefmt import local_zone
+    from warroom.text.timefmt import local_zone
 
     assert isinstance(local_zone("Europe/Berlin"), ZoneInfo)
     assert isinstance(local_zone(), (ZoneInfo, type(timezone.utc)))

@@ -8,12 +8,12 @@ import pytest
 
 from warroom.app import open_store
 from warroom.domain import Category, Impact, Severity, Status
-from warroom.lint import lint
-from warroom.render import render
-from warroom.services import audiences, compose, templates
+from warroom.text.lint import lint
+from warroom.text.render import render
+from warroom.services import audiences, context, templates
 from warroom.services.incidents import IncidentView
 from warroom.services.settings import Org
-from warroom.lint import LintConfig
+from warroom.text.lint import LintConfig
 
 
 @pytest.fixture(scope="module")
@@ -64,10 +64,10 @@ CONFIG = LintConfig(public_hosts=("status.example.com",))
 def _contexts(t, category, now, org):
     status = PHASE_STATUS.get(t.phase, Status(t.phase) if t.phase in {s.value for s in Status} else Status.IDENTIFIED)
     for components in ((), ("Checkout", "Payments", "Public API")):
-        for etr in (None, compose.make_etr(now + timedelta(hours=2), confidence="low", assessor="Ravi")):
+        for etr in (None, context.make_etr(now + timedelta(hours=2), confidence="low", assessor="Ravi")):
             if etr is not None and status == Status.RESOLVED:
                 continue
-            yield status, compose.context(_incident(category, status, components, now), locale=t.locale, now=now,
+            yield status, context.context(_incident(category, status, components, now), locale=t.locale, now=now,
                                           etr=etr, zone="Europe/Berlin", org=org)
 
 
@@ -109,7 +109,7 @@ def test_english_sms_stays_in_gsm7(defaults):
     t = next(t for t in rows if t.name == "network-customers-update" and t.locale == "en")
     _status, ctx = next(_contexts(t, Category.NETWORK, now, ORG))
     text = render(t.short, ctx, locale="en_US", zone="America/New_York", now=now)
-    from warroom.sms import sms_length
+    from warroom.text.smslength import sms_length
 
     assert sms_length(text.strip()).encoding == "GSM-7", text
 
@@ -121,6 +121,6 @@ def test_update_templates_say_the_status_in_every_language(defaults):
     t = next(t for t in rows if t.name == "network-customers-update" and t.locale == "de")
     texts = set()
     for status in (Status.INVESTIGATING, Status.IDENTIFIED, Status.MITIGATED, Status.MONITORING):
-        ctx = compose.context(_incident(Category.NETWORK, status, (), now), locale="de", now=now, org=ORG)
+        ctx = context.context(_incident(Category.NETWORK, status, (), now), locale="de", now=now, org=ORG)
         texts.add(render(t.long, ctx, locale="de", zone="UTC", now=now))
     assert len(texts) == 4

@@ -9,7 +9,7 @@ import pytest
 from warroom.app import open_store
 from warroom.errors import InputError
 from warroom.journal import verify
-from warroom.services import compose, drafts, incidents
+from warroom.services import context, drafts, incidents
 from warroom.identity import SYSTEM
 
 
@@ -24,7 +24,7 @@ def test_compose_for_three_audiences_and_revise(full_store, clock):
     store = full_store
     inc = incidents.open_incident(store, "Dana", title="Checkout failing", severity="SEV1", category="application",
                                   components=["Checkout"], customer_facing=True)
-    etr = compose.make_etr(clock.now() + timedelta(hours=1), assessor="Ravi", confidence="high")
+    etr = context.make_etr(clock.now() + timedelta(hours=1), assessor="Ravi", confidence="high")
     made = drafts.compose_drafts(store, "Mia", inc.ref, ["customers", "employees", "executives"], etr=etr)
     assert [d.audience for d in made] == ["customers", "employees", "executives"]
     assert [d.template for d in made] == ["application-customers-initial", "application-employees-initial",

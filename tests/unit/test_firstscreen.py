@@ -15,7 +15,7 @@ import pytest
 from tests.helpers.team import team
 from warroom import firstscreen
 from warroom.domain import EntryKind
-from warroom.services import incidents, policy, timeline
+from warroom.services import cadence, incidents, timeline
 from warroom.services.incidents import IncidentView
 from warroom.services.timeline import EntryView, TimelineQuery
 from warroom.store.db import SCHEMA_HEAD
@@ -26,7 +26,7 @@ def world(store, clock):
     """A closed register; a SEV1 with a long timeline (more than two model pages, an
     edited and a multi-line entry), a confidential SEV2, a resolved SEV3."""
     team(store)
-    policy.set_update_interval(store, "admin", "SEV1", timedelta(minutes=20))
+    cadence.set_update_interval(store, "admin", "SEV1", timedelta(minutes=20))
     main = incidents.open_incident(store, "Dana", title="Checkout failing", severity="SEV1",
                                    components=["Checkout", "API"], customer_facing=True)
     start = clock.now()

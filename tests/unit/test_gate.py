@@ -12,14 +12,15 @@ from sqlalchemy import func, select
 
 from tests.helpers.team import team
 from warroom.app import open_store
+from warroom.delivery import planning
 from warroom.errors import InputError, NotPermitted
 from warroom.identity import SYSTEM
-from warroom.render import NEXT_UPDATE
 from warroom.services import (
     channels, drafts, incidents, matrix, outbox, people, publishing, review, reviewers, settings, stakeholders,
 )
 from warroom.services.wording import WordsRefused
 from warroom.store.models import JournalEvent, ReviewRequest
+from warroom.text.render import NEXT_UPDATE
 
 LEAKY = "The load balancer 10.20.30.40 at lb-7.corp.example.com failed. Key AKIAIOSFODNN7EXAMPLE rotated."
 
@@ -156,7 +157,7 @@ def test_a_review_nobody_may_give_is_said_at_submit_with_who_can_unblock_it(worl
 
 
 def test_hand_overs_skip_people_who_may_not_give_the_review_and_every_dispatcher_sweeps(world, clock):
-    from warroom.dispatch import Dispatcher
+    from warroom.delivery.dispatcher import Dispatcher
 
     people.save(world, "admin", "Tom Berg", roles="comms_reviewer")
     people.save(world, "admin", "Mia Lindqvist", backups={"comms_reviewer": "Tom Berg"})
@@ -194,7 +195,7 @@ def test_an_internal_incident_owes_customers_nothing(world):
     assert [x.audience for x in owed] == ["employees"] and owed.unowed == ("customers",)
     assert {x.audience for x in matrix.update_dues(world, facing.id, viewer=SYSTEM)} == {"customers", "employees"}
     d = drafts.compose_drafts(world, "Sam", internal.id, ["customers"])[0]
-    planned = outbox.preview(world, d.id, viewer=SYSTEM)
+    planned = planning.preview(world, d.id, viewer=SYSTEM)
     assert planned.deliveries == 0 and "only about customer-facing incidents" in planned.notes[0]
 
 
@@ -206,7 +207,7 @@ def test_one_message_per_address_however_many_stakeholders_share_it(world, memor
     stakeholders.save(world, "admin", name="Other", audience="customers", phone="+49 30 7654321")
     matrix.set_cell(world, "admin", "customers", "SEV1", channels="sms")
     _inc, d = _draft(world)
-    assert outbox.preview(world, d.id, viewer=SYSTEM).deliveries == 2
+    assert planning.preview(world, d.id, viewer=SYSTEM).deliveries == 2
     review.submit(world, "Sam", d.id, acknowledge=True)
     review.override(world, "Dana", d.id, "Now", acknowledge=True)
     assert publishing.publish(world, "Dana", d.id, acknowledge=True).deliveries == 2

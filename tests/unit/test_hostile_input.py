@@ -23,9 +23,9 @@ from warroom.app import open_store
 from warroom.domain import Severity
 from warroom.errors import InputError, NotFound
 from warroom.identity import SYSTEM
-from warroom.services import audiences, channels, incidents, people, policy, settings, stakeholders, templates
+from warroom.services import audiences, cadence, channels, incidents, people, settings, stakeholders, templates
 from warroom.services import drafts as drafts_service
-from warroom.timeparse import parse_when
+from warroom.text.timeparse import parse_when
 
 from tests.conftest import T0
 
@@ -392,8 +392,8 @@ def test_times_take_ascii_digits_only(text):
 def test_intervals_severities_and_ports_take_ascii_digits_only(cli):
     for text in ("٣٠m", "３０m", "٩٠"):
         with pytest.raises(InputError, match="Cannot read the interval"):
-            policy.parse_interval(text)
-    assert policy.parse_interval("90").total_seconds() == 5400
+            cadence.parse_interval(text)
+    assert cadence.parse_interval("90").total_seconds() == 5400
     with pytest.raises(InputError, match="Unknown severity"):
         Severity.parse("٣")
     assert Severity.parse("3") is Severity.SEV3

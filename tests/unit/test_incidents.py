@@ -9,7 +9,7 @@ import pytest
 from warroom import domain
 from warroom.domain import Impact, Severity, Status
 from warroom.errors import InputError, NotFound, TransitionError
-from warroom.services import incidents, policy, timeline
+from warroom.services import cadence, incidents, timeline
 from warroom.identity import SYSTEM
 
 
@@ -143,23 +143,23 @@ def test_next_update_due_follows_the_policy(store, clock):
     assert inc.next_update_due == clock.now() + timedelta(hours=1)
     inc = incidents.set_severity(store, "Ana", inc.ref, "SEV1")
     assert inc.next_update_due == inc.declared_at + timedelta(minutes=30)
-    policy.set_update_interval(store, "Ana", "SEV1", timedelta(minutes=15))
+    cadence.set_update_interval(store, "Ana", "SEV1", timedelta(minutes=15))
     assert incidents.get(store, inc.ref, viewer=SYSTEM).next_update_due == inc.declared_at + timedelta(minutes=15)
     assert incidents.set_status(store, "Ana", inc.ref, "resolved").next_update_due is None
 
 
 def test_policy_defaults_and_limits(store):
-    intervals = policy.update_intervals(store)
+    intervals = cadence.update_intervals(store)
     assert intervals[Severity.SEV1] == timedelta(minutes=30)
     assert intervals[Severity.SEV2] == timedelta(hours=1)
     assert intervals[Severity.SEV3] == timedelta(hours=4)
     assert intervals[Severity.SEV4] == timedelta(hours=24)
     with pytest.raises(InputError):
-        policy.set_update_interval(store, "Ana", "SEV1", timedelta(seconds=30))
-    assert policy.parse_interval("90") == timedelta(minutes=90)
-    assert policy.parse_interval("4h") == timedelta(hours=4)
+        cadence.set_update_interval(store, "Ana", "SEV1", timedelta(seconds=30))
+    assert cadence.parse_interval("90") == timedelta(minutes=90)
+    assert cadence.parse_interval("4h") == timedelta(hours=4)
     with pytest.raises(InputError):
-        policy.parse_interval("soon")
+        cadence.parse_interval("soon")
 
 
 def test_list_puts_active_and_severe_first(store, clock):

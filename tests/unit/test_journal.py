@@ -9,7 +9,7 @@ import uuid
 import pytest
 
 from warroom.journal import GENESIS, canonical_json, event_hash, event_header, verify
-from warroom.services import incidents, policy, timeline
+from warroom.services import cadence, incidents, timeline
 from warroom.errors import TransitionError
 from warroom.ids import uuid7
 from warroom.store.models import JournalEvent, TimelineEntry
@@ -31,7 +31,7 @@ def test_every_service_change_appends_one_event(store, clock):
     incidents.set_status(store, "Ana", inc.ref, "identified")
     incidents.set_severity(store, "Ana", inc.ref, "SEV1")
     incidents.update_incident(store, "Ana", inc.ref, commander="Ben")
-    policy.set_update_interval(store, "Ana", "SEV1", timedelta(minutes=15))
+    cadence.set_update_interval(store, "Ana", "SEV1", timedelta(minutes=15))
     kinds = [ev.kind for ev in _events(store)][n0:]
     assert kinds == ["incident.opened", "timeline.logged", "timeline.edited", "incident.status_changed",
                      "incident.severity_changed", "incident.updated", "policy.interval_set"]

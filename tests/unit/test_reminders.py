@@ -75,13 +75,13 @@ def test_resolved_incidents_owe_nothing_and_exercises_are_marked(routed, clock):
 
 
 def test_without_a_route_the_severity_cadence_is_owed_to_the_incident(db_path, clock):
-    from warroom.services import policy
+    from warroom.services import cadence
 
     store = open_store(db_path, clock=clock)
     inc = incidents.open_incident(store, "Dana", title="Slow logins", severity="SEV3")
     (only,) = reminders.reminders(store, viewer=SYSTEM)
     assert only.audience is None and only.who == "stakeholders"
-    assert only.due_at == inc.declared_at + policy.update_intervals(store)[inc.severity]
+    assert only.due_at == inc.declared_at + cadence.update_intervals(store)[inc.severity]
     store.close()
 
 

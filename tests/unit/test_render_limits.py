@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from warroom import renderworker
 from warroom.errors import InputError
-from warroom.render import MAX_OUTPUT, NEXT_UPDATE, Promised, TemplateError, render, render_many
+from warroom.text.render import MAX_OUTPUT, NEXT_UPDATE, Promised, TemplateError, render, render_many
 from warroom.services import templates
 
 NOW = datetime(2026, 11, 23, 14, 5, tzinfo=timezone.utc)

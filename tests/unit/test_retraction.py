@@ -12,7 +12,7 @@ import pytest
 
 from tests.helpers.team import team
 from warroom.app import open_store
-from warroom.dispatch import Dispatcher
+from warroom.delivery.dispatcher import Dispatcher
 from warroom.identity import SYSTEM
 from warroom.services import (
     audit, channels, drafts, incidents, matrix, outbox, publishing, review, stakeholders, timeline,

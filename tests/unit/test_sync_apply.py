@@ -17,11 +17,11 @@ from sqlalchemy import select
 from tests.fakes.vendors import FakeWebhookReceiver
 from warroom import demo
 from warroom.app import open_store
-from warroom.dispatch import Dispatcher
+from warroom.delivery.dispatcher import Dispatcher
 from warroom.identity import SYSTEM
 from warroom.journal import canonical_json, verify
 from warroom.services import (
-    audiences, channels, drafts, incidents, matrix, outbox, people, policy, publishing, review, review_rules,
+    audiences, cadence, channels, drafts, incidents, matrix, outbox, people, publishing, review, review_rules,
     reviewers, settings, stakeholders, templates, timeline, trust,
 )
 from warroom.store import Store
@@ -82,7 +82,7 @@ def broad_flow(store, clock, hook, spare, tmp_path: Path) -> None:
                       phone="+44 20 7946 0001")
     settings.set_lint_domains(store, IC, internal_domains=["corp.example.com"])
     outbox.set_settings(store, IC, dead_after_s=3600, failover_after_s=60)
-    policy.set_update_interval(store, IC, "SEV3", timedelta(minutes=45))
+    cadence.set_update_interval(store, IC, "SEV3", timedelta(minutes=45))
     review_rules.set_window(store, IC, "SEV2", timedelta(minutes=5))
     review_rules.set_window(store, IC, "SEV1", timedelta(minutes=5))
     review_rules.set_policy(store, IC, "partners", "technical_reviewer,comms_reviewer")
@@ -260,7 +260,7 @@ def test_every_kind_recorded_anywhere_has_exactly_one_applier_or_says_it_has_non
             name = getattr(node.func, "attr", None) or getattr(node.func, "id", None)
             if name == "record" and node.args:
                 kind = node.args[0]
-            elif name == "_alert" and len(node.args) > 2:   # the dispatcher's alerts name their kind
+            elif name in ("_alert", "alert") and len(node.args) > 2:   # the dispatcher's alerts name their kind
                 kind = node.args[2]
             else:
                 continue
@@ -317,7 +317,7 @@ def _second_device_work(store) -> None:
     audiences.save(store, "Zoe Admin", "suppliers", label="Suppliers", external=True)
     stakeholders.save(store, "Zoe Admin", name="Supplier One", audience="suppliers", email="ops@supplier.example")
     templates.save(store, "Zoe Admin", **_template("suppliers-update", audience="suppliers"))
-    policy.set_update_interval(store, "Zoe Admin", "SEV4", timedelta(hours=8))
+    cadence.set_update_interval(store, "Zoe Admin", "SEV4", timedelta(hours=8))
     settings.set_org(store, "Zoe Admin", name="Example Corp")
 
 

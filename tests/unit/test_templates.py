@@ -10,10 +10,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from warroom.errors import InputError, NotFound
-from warroom.render import TemplateError, render
-from warroom.services import audiences, compose, incidents, templates
+from warroom.text.render import TemplateError, render
+from warroom.services import audiences, compose, context, incidents, templates
 from warroom.services import settings as org_settings
-from warroom.sms import sms_length
+from warroom.text.smslength import sms_length
 from warroom.store.models import JournalEvent
 from warroom.identity import SYSTEM
 
@@ -85,7 +85,7 @@ def test_a_loop_over_a_long_string_is_stopped_by_the_clock():
 
 
 def test_deep_nesting_is_a_syntax_error_not_a_crash():
-    from warroom.render import check_syntax
+    from warroom.text.render import check_syntax
 
     assert "nests too deeply" in str(check_syntax("{{ " + "(" * 3000 + "1" + ")" * 3000 + " }}"))
 
@@ -214,8 +214,8 @@ def test_compose_an_update_for_an_audience(store, clock):
     assert r.title == "Service disruption" and "Checkout failing" not in r.long + r.subject + r.title
     assert r.long == "Service disruption (Investigating). Next update {next_update}.\n"
     with pytest.raises(InputError, match="assessed"):
-        compose.make_etr(clock.now() + timedelta(hours=2))
-    etr = compose.make_etr(clock.now() + timedelta(hours=1), clock.now() + timedelta(hours=2), confidence="low",
+        context.make_etr(clock.now() + timedelta(hours=2))
+    etr = context.make_etr(clock.now() + timedelta(hours=1), clock.now() + timedelta(hours=2), confidence="low",
                            assessor="Ravi")
     r = compose.render_update(store, inc.ref, audience="customers", etr=etr, viewer=SYSTEM)
     assert "Expected between 10:00 UTC (11:00 CET) and 11:00 UTC (12:00 CET)." in r.long
@@ -227,7 +227,7 @@ def test_compose_an_update_for_an_audience(store, clock):
 
 def test_etr_window_must_be_ordered(clock):
     with pytest.raises(InputError, match="after its start"):
-        compose.make_etr(clock.now(), clock.now() - timedelta(minutes=1), assessor="Ravi")
+        context.make_etr(clock.now(), clock.now() - timedelta(minutes=1), assessor="Ravi")
 
 
 def test_an_external_template_cannot_use_the_internal_title(store):

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from warroom.timefmt import TimeFormatter
+from warroom.text.timefmt import TimeFormatter
 
 if TYPE_CHECKING:
     from warroom.store import Store

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from warroom.domain import EntryKind, WRITTEN_KINDS
 from warroom.errors import WarroomError
-from warroom.timefmt import TimeFormatter
+from warroom.text.timefmt import TimeFormatter
 from ui.common.tables import fixed_rows
 from ui.lazy import timeline
 from ui.models import TimelineModel

@@ -27,11 +27,17 @@ Each channel module exposes:
 
 from __future__ import annotations
 
+import json
+import logging
+import time
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
 from typing import Any, Callable
 
 import httpx
+
+from warroom.errors import InputError
 
 #: How a channel identifies itself to vendors.
 USER_AGENT = "WarRoom/1 (+incident communications)"
@@ -145,8 +151,6 @@ def retry_after_seconds(value: str | None) -> float | None:
         return max(0.0, float(value))
     except ValueError:
         pass
-    from email.utils import parsedate_to_datetime
-    from datetime import timezone
 
     try:
         when = parsedate_to_datetime(value)
@@ -155,8 +159,6 @@ def retry_after_seconds(value: str | None) -> float | None:
     if when.tzinfo is None:
         when = when.replace(tzinfo=timezone.utc)
     # An HTTP date is the vendor's wall clock, so it is compared with ours (time.time, not a Clock).
-    import time
-
     return max(0.0, when.timestamp() - time.time())
 
 
@@ -192,8 +194,6 @@ def post_json(ctx: SendContext, url: str, payload: Any, *, what: str, headers: d
               method: str = "POST", content: bytes | None = None) -> httpx.Response:
     """Send JSON (or pre-encoded ``content``) and turn every failure into a ChannelError."""
     if content is None:
-        import json
-
         content = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     hdrs = {"Content-Type": "application/json; charset=utf-8", **(headers or {})}
     response = request(ctx, method, url, what=what, content=content, headers=hdrs)
@@ -215,6 +215,23 @@ def is_loopback(host: str | None) -> bool:
     return (host or "").strip().lower().rstrip(".") in _LOOPBACK_HOSTS
 
 
+def webhook_url(ctx: SendContext) -> str:
+    """The webhook URL stored as the channel's secret (Slack, Teams), checked: present, a URL,
+    https (plain http only to this machine)."""
+    url = (ctx.secret or "").strip()
+    if not url:
+        raise ChannelError(f"No webhook URL is stored for the channel {ctx.channel!r}; set it again.",
+                           transient=False)
+    try:
+        parsed = httpx.URL(url)
+    except Exception:
+        raise ChannelError(f"The webhook URL stored for {ctx.channel!r} is not a URL; set it again.",
+                           transient=False) from None
+    if parsed.scheme != "https" and not (parsed.scheme == "http" and is_loopback(parsed.host)):
+        raise ChannelError(f"The webhook URL stored for {ctx.channel!r} must start with https://.", transient=False)
+    return url
+
+
 def marked(message: Message, text: str) -> str:
     """``text`` with the exercise mark in front when the message belongs to an exercise."""
     if message.exercise and not text.startswith(EXERCISE_MARK):
@@ -224,8 +241,6 @@ def marked(message: Message, text: str) -> str:
 
 def utc_stamp(when: datetime) -> str:
     """``2026-11-23 09:00 UTC``: how channels show the published time."""
-    from datetime import timezone
-
     if when.tzinfo is None:
         when = when.replace(tzinfo=timezone.utc)
     return when.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
@@ -238,8 +253,6 @@ COMMON_FIELDS = {"rate_per_s": Field(False, None, "sends per second (default: th
 def check_config(label: str, fields: dict[str, Field], config: dict[str, Any] | None) -> dict[str, Any]:
     """Fill defaults, refuse unknown names and missing required values. Returns a new dict;
     the channel's ``validate_config`` then checks each value's form."""
-    from warroom.errors import InputError
-
     config = dict(config or {})
     unknown = sorted(set(config) - set(fields) - set(COMMON_FIELDS))
     if unknown:
@@ -278,8 +291,6 @@ def is_url_setting(name: str) -> bool:
 def check_web_url(label: str, name: str, value: Any) -> str:
     """A web address for a setting: http:// or https:// with a host, nothing else
     (no ``javascript:``, ``file:`` or ``data:``, which a page or a card would follow)."""
-    from warroom.errors import InputError
-
     text = str(value or "").strip()
     try:
         url = httpx.URL(text)
@@ -336,8 +347,6 @@ def _origin(url: httpx.URL) -> str:
 
 
 def _quiet_httpx_urls() -> None:
-    import logging
-
     logger = logging.getLogger("httpx")
     if not any(isinstance(f, _HttpxUrlFilter) for f in logger.filters):
         logger.addFilter(_HttpxUrlFilter())

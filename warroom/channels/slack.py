@@ -14,8 +14,8 @@ from typing import Any
 import httpx
 
 from warroom.channels.base import (
-    ChannelError, Field, Message, Recipient, SendContext, check_config, is_loopback, marked, post_json, scrubbed,
-    utc_stamp,
+    ChannelError, Field, Message, Recipient, SendContext, check_config, marked, post_json, scrubbed, utc_stamp,
+    webhook_url,
 )
 
 KIND = "slack"
@@ -90,23 +90,8 @@ def render(message: Message, recipient: Recipient | None, config: dict[str, Any]
     return {"text": fallback, "blocks": blocks}
 
 
-def _url(ctx: SendContext) -> str:
-    url = (ctx.secret or "").strip()
-    if not url:
-        raise ChannelError(f"No webhook URL is stored for the channel {ctx.channel!r}; set it again.",
-                           transient=False)
-    try:
-        parsed = httpx.URL(url)
-    except Exception:
-        raise ChannelError(f"The webhook URL stored for {ctx.channel!r} is not a URL; set it again.",
-                           transient=False) from None
-    if parsed.scheme != "https" and not (parsed.scheme == "http" and is_loopback(parsed.host)):
-        raise ChannelError(f"The webhook URL stored for {ctx.channel!r} must start with https://.", transient=False)
-    return url
-
-
 def _post(ctx: SendContext, payload: dict[str, Any]) -> httpx.Response:
-    url = _url(ctx)
+    url = webhook_url(ctx)
     try:
         return post_json(ctx, url, payload, what="Slack")
     except ChannelError as exc:

@@ -1,7 +1,7 @@
 """SMS through Twilio's Messages API: one delivery per phone number.
 
 A text longer than ``max_segments`` segments is split at word boundaries into parts
-that each fit (GSM-7 or UCS-2 counted by :func:`warroom.sms.sms_length`), marked
+that each fit (GSM-7 or UCS-2 counted by :func:`warroom.text.smslength.sms_length`), marked
 `` (1/2)``, ``(2/2)`` …, and sent in order. Twilio answers ``201`` with the message
 ``sid``; ``400`` carries a JSON error whose message is passed on.
 """
@@ -20,7 +20,7 @@ from warroom.channels.base import (
     scrubbed, setting_number, without_secret,
 )
 from warroom.errors import InputError
-from warroom.sms import sms_length
+from warroom.text.smslength import sms_length
 
 KIND = "sms"
 LABEL = "SMS (Twilio)"

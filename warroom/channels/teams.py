@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from warroom.channels import slack as _slack
 from warroom.channels.base import (
     ChannelError, Field, Message, Recipient, SendContext, check_config, marked, post_json, scrubbed, utc_stamp,
+    webhook_url,
 )
 
 KIND = "teams"
@@ -56,7 +56,7 @@ def render(message: Message, recipient: Recipient | None, config: dict[str, Any]
 
 def _post(ctx: SendContext, payload: dict[str, Any]) -> int:
     try:
-        url = _slack._url(ctx)  # same checks: present, a URL, https (http only on this machine)
+        url = webhook_url(ctx)  # the same checks as Slack's
         return post_json(ctx, url, payload, what="Teams").status_code
     except ChannelError as exc:
         raise scrubbed(exc, ctx.secret) from None

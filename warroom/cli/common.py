@@ -104,8 +104,8 @@ def write_out(text: str, target_name: str | None) -> None:
 
 
 def etr_from_args(store, args):
-    from warroom.services import compose
-    from warroom.timeparse import parse_when
+    from warroom.services.context import make_etr
+    from warroom.text.timeparse import parse_when
 
     if not args.etr:
         if args.etr_by:
@@ -113,6 +113,6 @@ def etr_from_args(store, args):
         return None
     now = store.clock.now()
     start_text, _, end_text = args.etr.partition("..")
-    return compose.make_etr(parse_when(start_text, now=now, future=True),
-                            parse_when(end_text, now=now, future=True) if end_text else None,
-                            confidence=args.etr_confidence, assessor=args.etr_by or "")
+    return make_etr(parse_when(start_text, now=now, future=True),
+                    parse_when(end_text, now=now, future=True) if end_text else None,
+                    confidence=args.etr_confidence, assessor=args.etr_by or "")

@@ -9,10 +9,11 @@ from warroom.store import Store
 
 
 def _left(seconds: float) -> str:
-    from warroom.timefmt import clock_text
     from datetime import timedelta
 
-    text = clock_text(timedelta(seconds=seconds))
+    from warroom.text.durations import duration_text
+
+    text = duration_text(timedelta(seconds=seconds), "clock")
     return f"overdue by {text}" if seconds <= 0 else f"in {text}"
 
 

@@ -8,7 +8,7 @@ from warroom.cli.common import EXIT_OK, Output, utc
 from warroom.errors import InputError
 from warroom.services import incidents
 from warroom.store import Store
-from warroom.timeparse import parse_when
+from warroom.text.timeparse import parse_when
 
 MAX_DEMO_EVENTS = 10_000_000
 

@@ -6,8 +6,9 @@ from typing import Any
 
 from warroom.cli.common import EXIT_OK
 from warroom.errors import InputError
-from warroom.services import incidents, matrix, policy
+from warroom.services import cadence, incidents, matrix
 from warroom.store import Store
+from warroom.text.durations import duration_text
 
 
 def utc_minutes(when) -> str:
@@ -30,7 +31,8 @@ def cmd_show(store: Store, args, out) -> int:
                 chans = ", ".join(f"{n} ({kind}, {state}" + (f", {have} recipients" if kind in ("email", "sms") else "")
                                   + (f", {missing} without contact" if missing else "") + ")"
                                   for n, kind, state, have, missing in r.channels)
-                lines.append(f"  {r.audience:<14} {r.cell.channels_text:<28} every {interval_text(r.cadence):<6} "
+                every = duration_text(r.cadence, "entry")
+                lines.append(f"  {r.audience:<14} {r.cell.channels_text:<28} every {every:<6} "
                              f"next due {utc_minutes(r.next_due)}" + (f"  sender {r.cell.owner}" if r.cell.owner else ""))
                 lines.append(f"  {'':<14} {chans}")
             data.append({"audience": r.audience, "told": r.cell.told, "routes": [list(x) for x in r.cell.routes],
@@ -45,7 +47,7 @@ def cmd_show(store: Store, args, out) -> int:
     texts = {}
     for (a, s), c in cells.items():
         text = "—" if not c.told else (c.channels_text or "(not set)")
-        texts[(a, s)] = text + (f" /{interval_text(c.cadence)}" if c.cadence else "")
+        texts[(a, s)] = text + (f" /{duration_text(c.cadence, 'entry')}" if c.cadence else "")
     # Each column as wide as its longest cell: a route and its cadence are never cut.
     widths = {s: max([len(s.value)] + [len(texts[(a, s)]) for a in names]) + 2 for s in sevs}
     first = max([14] + [len(a) + 2 for a in names])
@@ -59,11 +61,6 @@ def cmd_show(store: Store, args, out) -> int:
     return EXIT_OK
 
 
-def interval_text(delta) -> str:
-    s = int(delta.total_seconds())
-    return f"{s // 3600}h{(s % 3600) // 60:02d}" if s >= 3600 else f"{s // 60}m"
-
-
 def cmd_set(store: Store, args, out) -> int:
     kwargs: dict[str, Any] = {}
     if args.told is not None:
@@ -71,7 +68,7 @@ def cmd_set(store: Store, args, out) -> int:
     if args.channels is not None:
         kwargs["channels"] = args.channels
     if args.cadence is not None:
-        kwargs["cadence"] = None if args.cadence in ("", "default") else policy.parse_interval(args.cadence)
+        kwargs["cadence"] = None if args.cadence in ("", "default") else cadence.parse_interval(args.cadence)
     if args.owner is not None:
         kwargs["owner"] = args.owner or None
     if args.template_audience is not None:

@@ -7,8 +7,8 @@ import threading
 from typing import Any
 
 from warroom.cli.common import EXIT_CHECK, EXIT_OK
-from warroom.dispatch import Dispatcher
-from warroom.services import access, incidents, outbox, policy, refs
+from warroom.delivery.dispatcher import Dispatcher
+from warroom.services import access, cadence, incidents, outbox, refs
 from warroom.store import Store
 
 
@@ -46,7 +46,7 @@ def cmd_settings(store: Store, args, out) -> int:
     for name in ("failover_after", "dead_after", "breaker_cooldown", "lease"):
         value = getattr(args, name)
         if value is not None:
-            changes[f"{name}_s"] = int(policy.parse_interval(value).total_seconds()) if value not in ("0", "0s") else 0
+            changes[f"{name}_s"] = int(cadence.parse_interval(value).total_seconds()) if value not in ("0", "0s") else 0
     if args.breaker_failures is not None:
         changes["breaker_failures"] = args.breaker_failures
     if args.timeout is not None:

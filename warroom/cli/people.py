@@ -7,7 +7,7 @@ from warroom.domain import Role
 from warroom.errors import InputError
 from warroom.services import access, people
 from warroom.store import Store
-from warroom.timeparse import parse_when
+from warroom.text.timeparse import parse_when
 
 
 def cmd_set(store: Store, args, out: Output) -> int:

@@ -4,19 +4,19 @@ from __future__ import annotations
 
 from warroom.cli.common import EXIT_OK, Output
 from warroom.errors import InputError
-from warroom.services import policy, review_rules
+from warroom.services import cadence, review_rules
 from warroom.store import Store
 
 
 def cmd_show(store: Store, args, out: Output) -> int:
-    intervals = policy.update_intervals(store)
+    intervals = cadence.update_intervals(store)
     data = {sev.value: int(td.total_seconds()) for sev, td in intervals.items()}
     out.data(data, "\n".join(f"{sev.value}  update every {human(td.total_seconds())}" for sev, td in intervals.items()))
     return EXIT_OK
 
 
 def cmd_set(store: Store, args, out: Output) -> int:
-    policy.set_update_interval(store, args.actor, args.severity, policy.parse_interval(args.interval))
+    cadence.set_update_interval(store, args.actor, args.severity, cadence.parse_interval(args.interval))
     return cmd_show(store, args, out)
 
 
@@ -50,7 +50,7 @@ def cmd_arbiter(store: Store, args, out: Output) -> int:
 
 
 def cmd_window(store: Store, args, out: Output) -> int:
-    review_rules.set_window(store, args.actor, args.severity, policy.parse_interval(args.window))
+    review_rules.set_window(store, args.actor, args.severity, cadence.parse_interval(args.window))
     out.data({"severity": args.severity, "window": args.window}, f"Review window for {args.severity}: {args.window}.")
     return EXIT_OK
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from warroom.cli.common import EXIT_CHECK, EXIT_OK, Output, read_text_arg
 from warroom.domain import Status
-from warroom.lint import lint
+from warroom.text.lint import lint
 from warroom.services import audiences, settings
 from warroom.store import Store
 

@@ -10,7 +10,7 @@ from warroom.errors import InputError
 from warroom.services import export as export_service
 from warroom.services import refs, timeline
 from warroom.store import Store
-from warroom.timeparse import parse_when
+from warroom.text.timeparse import parse_when
 
 
 def cmd_log(store: Store, args, out: Output) -> int:

@@ -34,7 +34,7 @@ from warroom import __version__, devicekey, inputs, secrets
 from warroom.clock import isoformat
 from warroom.errors import InputError
 from warroom.journal import canonical_json
-from warroom.services import drafts, incidents, review, timeline
+from warroom.services import access, drafts, incidents, review, timeline
 from warroom.services.export import to_jsonable
 from warroom.store import Store
 from warroom.store.models import JournalEvent
@@ -130,8 +130,6 @@ def _json(value: Any) -> bytes:
 
 
 def _files(store: Store, incident_key: str | uuid.UUID, actor: str) -> tuple[incidents.IncidentView, dict[str, bytes]]:
-    from warroom.services import access
-
     with store.read() as session:
         access.check(session, actor, access.Action.ARCHIVE, incidents.find_row(session, incident_key))
     inc = incidents.get(store, incident_key, viewer=actor)

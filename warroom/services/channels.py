@@ -19,7 +19,7 @@ from warroom.ids import uuid7
 from warroom.services import access
 from warroom.services.access import Action
 from warroom.store import Store
-from warroom.store.models import Channel, Delivery
+from warroom.store.models import Channel, Delivery, MatrixCell
 
 _NAME = re.compile(r"^[a-z][a-z0-9_-]{0,39}$")
 
@@ -45,7 +45,7 @@ class ChannelView:
 
 
 def kind_module(kind: str):
-    from warroom.channels import get_kind
+    from warroom.channels import get_kind  # the kinds load httpx and the vendors' libraries (~0.3 s)
 
     return get_kind(kind)
 
@@ -122,7 +122,7 @@ def destination_changed(kind: str, before: dict[str, Any], after: dict[str, Any]
 def _checked_config(module, config: dict[str, Any]) -> dict[str, Any]:
     """The channel module's validation, then what holds for every channel: settings are
     plain text (no control characters) and a web address is http:// or https://."""
-    from warroom.channels.base import check_web_url, is_url_setting
+    from warroom.channels.base import check_web_url, is_url_setting  # httpx, as above
 
     for key, value in config.items():
         for text in _texts(value):
@@ -231,8 +231,6 @@ def update(store: Store, actor: str, name: str, *, config: dict[str, Any] | None
 
 
 def _rename_in_matrix(tx, old: str, new: str) -> None:
-    from warroom.store.models import MatrixCell
-
     for cell in tx.session.scalars(select(MatrixCell)):
         routes = [[new if c == old else c for c in route] for route in (cell.channels or [])]
         if routes != cell.channels:
@@ -242,8 +240,6 @@ def _rename_in_matrix(tx, old: str, new: str) -> None:
 def remove(store: Store, actor: str, name: str) -> None:
     """Remove a channel: refused while deliveries wait on it; its history stays (the
     row is kept, renamed out of the way), its secret leaves the keyring."""
-    from warroom.store.models import MatrixCell
-
     with store.write(actor) as tx:
         access.require(tx, Action.CHANNELS)
         row = find(tx.session, name)
@@ -278,7 +274,7 @@ def read_secret(channel: ChannelView | Channel) -> str | None:
 def test(store: Store, actor: str, name: str, *, timeout: float = 10.0) -> str:
     """Try a channel without sending an update: returns what was done; raises
     :class:`warroom.channels.base.ChannelError` when it does not work."""
-    from warroom.channels.base import ChannelError, SendContext
+    from warroom.channels.base import ChannelError, SendContext  # httpx, as above
 
     with store.read() as session:
         access.check(session, actor, Action.CHANNELS)
@@ -317,6 +313,6 @@ def mark_healthy(channel: Channel, now: datetime) -> None:
 def _site_hook(store: Store, channel: ChannelView):
     if channel.kind != "sitepage":
         return None
-    from warroom.services import site
+    from warroom.services import site  # Jinja and Markdown, for a status page channel only
 
     return lambda ctx: site.publish(store, ctx.config, channel.id)

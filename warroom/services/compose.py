@@ -1,5 +1,6 @@
 """Composing an update: the incident's facts, an ETR, the audience's locale and
-zone, through the selected template, for every channel format."""
+zone, through the selected template, for every channel format (what the template
+sees is made in :mod:`warroom.services.context`)."""
 
 from __future__ import annotations
 
@@ -8,157 +9,15 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from babel import Locale
-from babel.dates import format_time
 
-from warroom.clock import UTC
-from warroom.domain import Category, Impact, Status, Choice
 from warroom.errors import InputError
-from warroom.render import Promised, plain, render
-from warroom.services import audiences, incidents, settings, templates
-from warroom.services.incidents import IncidentView
+from warroom.services import audiences, incidents, settings, templates, wording
+from warroom.services.context import ETR, context, default_title, phase_for, sample_incident
+from warroom.services.matrix import cell
 from warroom.services.templates import TemplateView
-from warroom.sms import SmsLength, sms_length
 from warroom.store import Store
-
-
-class Confidence(Choice):
-    LOW = "low"
-    MEDIUM = "medium"
-    HIGH = "high"
-
-
-@dataclass(frozen=True)
-class ETR:
-    """An estimated time to resolution: a time, or a window, with who assessed it."""
-
-    start: datetime
-    end: datetime | None
-    confidence: Confidence
-    assessor: str
-
-
-def make_etr(start: datetime, end: datetime | None = None, *, confidence: str | Confidence = Confidence.MEDIUM,
-             assessor: str = "") -> ETR:
-    assessor = " ".join((assessor or "").split())
-    if not assessor:
-        raise InputError("An ETR needs the name of whoever assessed it (the engineer or lead who gave it).")
-    if start.tzinfo is None or (end is not None and end.tzinfo is None):
-        raise InputError("An ETR needs times with a time zone.")
-    if end is not None and end <= start:
-        raise InputError("The end of an ETR window must be after its start.")
-    return ETR(start, end, Confidence.parse(confidence), assessor)
-
-
-#: Caveats by language and confidence: every ETR goes out with one.
-CAVEATS = {
-    "en": {
-        Confidence.LOW: "This is an early estimate and is likely to change; we will update you as we learn more.",
-        Confidence.MEDIUM: "This is an estimate and may change as we learn more.",
-        Confidence.HIGH: "We are confident in this estimate, but it may still change.",
-    },
-    "de": {
-        Confidence.LOW: "Dies ist eine frühe Schätzung, die sich wahrscheinlich noch ändert; wir informieren Sie "
-                        "über neue Erkenntnisse.",
-        Confidence.MEDIUM: "Dies ist eine Schätzung, die sich noch ändern kann.",
-        Confidence.HIGH: "Wir sind bei dieser Schätzung zuversichtlich, sie kann sich aber noch ändern.",
-    },
-}
-
-_ETR_WORDS = {"en": ("by {a}", "between {a} and {b}"), "de": ("bis {a}", "zwischen {a} und {b}")}
-
-#: Status, impact and category labels by language (English is the enum's own label).
-LABELS = {
-    "de": {
-        Status.INVESTIGATING: "Untersuchung läuft", Status.IDENTIFIED: "Ursache identifiziert",
-        Status.MITIGATED: "Auswirkungen gemildert", Status.MONITORING: "Beobachtung",
-        Status.RESOLVED: "Behoben",
-        Impact.NONE: "Keine", Impact.DEGRADED: "Eingeschränkt", Impact.PARTIAL_OUTAGE: "Teilausfall",
-        Impact.FULL_OUTAGE: "Totalausfall",
-        Category.NETWORK: "Netzwerk", Category.APPLICATION: "Anwendung", Category.SECURITY: "Sicherheit",
-        Category.DATA: "Daten", Category.THIRD_PARTY: "Drittanbieter", Category.FACILITIES: "Gebäude und Technik",
-        Category.OTHER: "Sonstiges",
-    },
-}
-
-
-def label(value: Choice, locale: str) -> str:
-    return LABELS.get(Locale.parse(locale).language, {}).get(value, value.label)
-
-
-def _time_text(when: datetime, locale: Locale, zone) -> str:
-    text = f"{when.astimezone(UTC):%H:%M} UTC"
-    if str(zone) not in ("UTC", "Etc/UTC"):
-        local = when.astimezone(zone)
-        text += f" ({plain(format_time(local, 'short', tzinfo=zone, locale=locale))} {local.tzname()})"
-    return text
-
-
-def etr_context(etr: ETR | None, locale: str, zone_name: str | None) -> dict[str, str] | None:
-    if etr is None:
-        return None
-    from warroom.timefmt import local_zone
-
-    loc = Locale.parse(locale)
-    lang = loc.language if loc.language in CAVEATS else "en"
-    zone = local_zone(zone_name) if zone_name else UTC
-    one, window = _ETR_WORDS[lang]
-    a = _time_text(etr.start, loc, zone)
-    text = window.format(a=a, b=_time_text(etr.end, loc, zone)) if etr.end else one.format(a=a)
-    return {"text": text, "caveat": CAVEATS[lang][etr.confidence], "confidence": etr.confidence.value,
-            "assessor": etr.assessor}
-
-
-def phase_for(incident: IncidentView) -> str:
-    """The first update is 'initial'; the last 'resolved'; others the status term
-    (which falls back to 'update' when no template names it)."""
-    if incident.status == Status.RESOLVED:
-        return "resolved"
-    if incident.last_update_at is None:
-        return "initial"
-    return incident.status.value
-
-
-#: The public title when a template gives none: an outsider's words, never the internal title.
-DEFAULT_TITLES = {
-    "en": "{% if incident.components %}Service disruption: {{ incident.components | join_list }}"
-          "{% else %}Service disruption{% endif %}",
-    "de": "{% if incident.components %}Störung: {{ incident.components | join_list }}"
-          "{% else %}Störung{% endif %}",
-}
-#: The title for internal audiences when a template gives none.
-INTERNAL_TITLE = "{{ incident.title }}"
-
-
-def default_title(locale: str, external: bool) -> str:
-    if not external:
-        return INTERNAL_TITLE
-    return DEFAULT_TITLES.get(Locale.parse(locale).language, DEFAULT_TITLES["en"])
-
-
-def context(incident: IncidentView, *, locale: str, now: datetime, etr: ETR | None = None,
-            zone: str | None = None, org: settings.Org | None = None, next_at: datetime | None = None,
-            external: bool = False, title: str | None = None) -> dict:
-    """Plain data for a template: no ORM objects, nothing with behaviour. For an
-    external audience the incident's internal title is not there at all (a template
-    that asks for it fails with a clear message); ``title`` is the public one."""
-    org = org or settings.Org(settings.DEFAULT_ORG_NAME, "")
-    facts = {"ref": incident.ref}
-    if not external:
-        facts["title"] = incident.title
-    return {
-        "title": title if title is not None else ("" if external else incident.title),
-        "incident": {
-            **facts, "category": label(incident.category, locale),
-            "severity": incident.severity.value, "impact": label(incident.impact, locale),
-            "status": label(incident.status, locale), "status_code": incident.status.value,
-            "components": list(incident.components),
-            "commander": incident.commander, "detected_at": incident.detected_at,
-            "declared_at": incident.declared_at,
-        },
-        "update": {"now": now, "next_at": next_at or incident.next_update_due},
-        "etr": etr_context(etr, locale, zone),
-        "org": {"name": org.name, "status_url": org.status_url},
-    }
+from warroom.text.render import Promised, TemplateError, render
+from warroom.text.smslength import SmsLength, sms_length
 
 
 @dataclass(frozen=True)
@@ -196,8 +55,6 @@ def render_update(store: Store, incident_key: str | uuid.UUID, *, audience: str,
     else:
         # The matrix may say this audience speaks with another's templates (key accounts
         # with the customers' words, say) at this severity.
-        from warroom.services.matrix import cell
-
         words_of = cell(store, aud.name, incident.severity).template_audience or aud.name
         chosen = templates.select_template(store, category=incident.category.value, audience=words_of,
                                            phase=phase or phase_for(incident), locale=locale)
@@ -232,75 +89,6 @@ def _has_locale(store: Store, name: str, locale: str) -> bool:
     return any(t.locale == locale for t in templates.list_templates(store) if t.name == name)
 
 
-
-
-
-def sample_incident(now: datetime, *, resolved: bool = False, status: Status | None = None,
-                    components: bool = True, next_update: bool = True, index: int = 0) -> IncidentView:
-    """A made-up incident for previewing and checking templates when none is chosen.
-    ``index`` varies the facts a template rarely branches on (severity, impact,
-    category) between the shapes of :func:`sample_shapes`."""
-    from datetime import timedelta
-
-    from warroom.domain import Severity
-
-    status = status or (Status.RESOLVED if resolved else Status.IDENTIFIED)
-    done = status == Status.RESOLVED
-    severities, impacts, categories = list(Severity), list(Impact), list(Category)
-    return IncidentView(
-        id=uuid.UUID(int=0), ref="INC-0", title="Checkout failing for some customers",
-        category=Category.APPLICATION if index == 0 else categories[index % len(categories)],
-        severity=Severity.SEV2 if index == 0 else severities[index % len(severities)],
-        impact=Impact.PARTIAL_OUTAGE if index == 0 else impacts[index % len(impacts)],
-        status=status, customer_facing=True,
-        components=("Checkout", "Payments") if components else (), commander="Dana Okafor", confidential=False,
-        exercise=False, detected_at=now - timedelta(minutes=25), declared_at=now - timedelta(minutes=20),
-        status_changed_at=now, resolved_at=now if done else None, last_update_at=now - timedelta(minutes=10),
-        updated_at=now, next_update_due=None if done or not next_update else now + timedelta(minutes=30))
-
-
-@dataclass(frozen=True)
-class Shape:
-    """One made-up situation a template is checked against (see :func:`sample_shapes`)."""
-
-    incident: IncidentView
-    etr: ETR | None
-    #: The next update's time as composing shows it (a placeholder), or None.
-    next_at: datetime | None
-    external: bool
-
-    def describe(self) -> str:
-        i = self.incident
-        return (f"{'an external' if self.external else 'an internal'} audience, {i.status.value}, "
-                f"{'with' if i.components else 'no'} components, {'with' if self.etr else 'no'} ETR, "
-                f"{'with' if self.next_at else 'no'} next update")
-
-
-def sample_shapes(now: datetime, *, etr: bool = True, next_update: bool = True,
-                  audiences: tuple[bool, ...] = (False, True)) -> list[Shape]:
-    """Every status, with and without components, an ETR and the next update, for
-    internal and external audiences (``audiences``: the external flags): the
-    situations a template may branch on. ``etr=False`` or ``next_update=False``
-    leave out the variants of a fact the template never reads."""
-    from datetime import timedelta
-
-    shapes = []
-    for external in audiences:
-        for status in Status:
-            done = status == Status.RESOLVED
-            for components in (True, False):
-                for with_etr in ((True, False) if etr else (False,)):
-                    for nxt in ((True, False) if next_update and not done else (False,)):
-                        inc = sample_incident(now, status=status, components=components, next_update=nxt,
-                                              index=len(shapes))
-                        estimate = make_etr(now + timedelta(hours=1), now + timedelta(hours=2),
-                                            confidence=list(Confidence)[len(shapes) % 3],
-                                            assessor="Sam Rivera") if with_etr else None
-                        promised = Promised.fromtimestamp(now.timestamp(), now.tzinfo) if nxt else None
-                        shapes.append(Shape(inc, estimate, promised, external))
-    return shapes
-
-
 @dataclass(frozen=True)
 class Preview:
     """A template's words as an audience would get them now, with the linter's findings
@@ -316,9 +104,6 @@ def preview_template(store: Store, texts: dict[str, str], *, locale: str, audien
     """Render unsaved template texts (title, subject, long, short, chat) for an audience
     against an incident (or a made-up one) and lint them as the services will: the
     template editor and ``warroom-cli render`` show the same thing."""
-    from warroom.render import TemplateError
-    from warroom.services import wording
-
     now = now or store.clock.now()
     aud = audiences.get(store, audience)
     inc = incidents.get(store, incident, viewer=viewer) if incident is not None else sample_incident(now)

@@ -13,16 +13,17 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from warroom.clock import isoformat
 from warroom import inputs
+from warroom.clock import isoformat
 from warroom.errors import InputError, NotFound
 from warroom.ids import uuid7
 from warroom.services import access, compose, incidents, refs, reviewers, templates
 from warroom.services.access import Action
-from warroom.services.compose import ETR
+from warroom.services.context import ETR
 from warroom.services.templates import content_hash
 from warroom.store import Store
 from warroom.store.models import Draft, DraftRevision, Template
+from warroom.text.derive import derive_chat, derive_short
 
 MAX_TEXT = 20_000
 
@@ -206,8 +207,6 @@ def revise(current: DraftRevision, *, title: str | None, subject: str, long: str
            chat: str | None) -> Words:
     """The next revision's words: what was given, and the SMS and chat texts derived
     again from a new long text unless someone wrote them on their own."""
-    from warroom.services.derive import derive_chat, derive_short
-
     short_own = bool(current.short_own) or (short is not None and short != current.short)
     chat_own = bool(current.chat_own) or (chat is not None and chat != current.chat)
     long_changed = long != current.long

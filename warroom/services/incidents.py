@@ -11,10 +11,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from warroom import ids, inputs
-from warroom.domain import Category, EntryKind, Impact, Severity, Status, check_transition
+from warroom.domain import DEFAULT_UPDATE_INTERVALS, Category, EntryKind, Impact, Severity, Status, check_transition
 from warroom.errors import InputError, NotFound
 from warroom.ids import uuid7
-from warroom.services import access, policy, refs
+from warroom.services import access, cadence, refs
 from warroom.services.access import Action
 from warroom.store import Store, Tx
 from warroom.store.models import Incident, Meta, Person, TimelineEntry
@@ -166,8 +166,6 @@ def find(session: Session, key: str | uuid.UUID, viewer: str) -> Incident:
 
 def view_of(row: Incident, intervals: dict[Severity, timedelta] | None = None) -> IncidentView:
     """A row as the plain view (the severities' default cadence unless given)."""
-    from warroom.domain import DEFAULT_UPDATE_INTERVALS
-
     return _view(row, intervals or DEFAULT_UPDATE_INTERVALS)
 
 
@@ -178,7 +176,7 @@ def resolve_id(store: Store, key: str | uuid.UUID, *, viewer: str) -> uuid.UUID:
 
 def get(store: Store, key: str | uuid.UUID, *, viewer: str) -> IncidentView:
     """One incident; a confidential one ``viewer`` may not see is not found."""
-    intervals = policy.update_intervals(store)
+    intervals = cadence.update_intervals(store)
     with store.read() as session:
         return _view(find(session, key, viewer), intervals)
 
@@ -186,7 +184,7 @@ def get(store: Store, key: str | uuid.UUID, *, viewer: str) -> IncidentView:
 def list_incidents(store: Store, *, viewer: str, include_resolved: bool = True) -> list[IncidentView]:
     """Active incidents first (most severe, then most recent), then resolved ones:
     only those ``viewer`` may see."""
-    intervals = policy.update_intervals(store)
+    intervals = cadence.update_intervals(store)
     with store.read() as session:
         w = access.reader(session, viewer)
         stmt = select(Incident)

@@ -13,9 +13,12 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from warroom import devicekey
 from warroom.errors import StoreDamaged
+from warroom.journal import verify
 from warroom.store import Store
 from warroom.store.damage import scan
+from warroom.store.models import TrustedKey
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,10 +39,6 @@ class Report:
 def check(store: Store, *, storage: bool = False,
           progress: Callable[[int, int], None] | None = None) -> Report:
     """``progress(done, total)`` every few thousand events; it may raise to stop."""
-    from warroom import devicekey
-    from warroom.journal import verify
-    from warroom.store.models import TrustedKey
-
     own = devicekey.own_public(store.device_id)
     try:
         with store.read() as session:

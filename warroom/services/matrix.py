@@ -14,11 +14,12 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
-from warroom.domain import Severity
+from warroom.domain import Severity, Status
 from warroom.errors import InputError
 from warroom.ids import uuid7
-from warroom.services import access
+from warroom.services import access, incidents, outbox
 from warroom.services.access import Action
+from warroom.services.cadence import intervals_in, update_intervals
 from warroom.store import Store
 from warroom.store.models import Audience, Channel, MatrixCell, Person
 
@@ -195,14 +196,11 @@ class Due:
 def next_update_at(session, incident, audience: str, now: datetime) -> datetime | None:
     """What an update published now promises its audience: a full cadence from now
     (the audience's in the matrix, else the severity's), or nothing once resolved."""
-    from warroom.domain import Status
-    from warroom.services import policy
-
     if Status(incident.status) == Status.RESOLVED:
         return None
-    cadence = cell_in(session, audience, incident.severity).cadence or \
-        policy.intervals_in(session)[Severity.parse(incident.severity)]
-    return now + cadence
+    every = cell_in(session, audience, incident.severity).cadence or \
+        intervals_in(session)[Severity.parse(incident.severity)]
+    return now + every
 
 
 class Dues(list):
@@ -217,9 +215,6 @@ def dues_in(session, inc, intervals: dict[Severity, timedelta]) -> Dues:
     incident's severity, due its cell's cadence (else the severity's) after the
     last update published to it, or after the declaration. Empty for a resolved
     incident, or when the matrix routes nobody at this severity."""
-    from warroom.domain import Status
-    from warroom.services import outbox
-
     if Status(inc.status) == Status.RESOLVED:
         return Dues()
     last = outbox.last_published(session, inc.id)
@@ -232,9 +227,9 @@ def dues_in(session, inc, intervals: dict[Severity, timedelta]) -> Dues:
             if view.routes and view.only_customer_facing:
                 unowed.append(view.audience)
             continue  # no channel, or an internal incident this audience is not owed
-        cadence = view.cadence or intervals[view.severity]
+        every = view.cadence or intervals[view.severity]
         when = last.get(view.audience)
-        out.append(Due(view.audience, (when or inc.declared_at) + cadence, cadence, when))
+        out.append(Due(view.audience, (when or inc.declared_at) + every, every, when))
     dues = Dues(sorted(out, key=lambda d: (d.at, d.audience)))
     dues.unowed = tuple(sorted(unowed))
     return dues
@@ -242,20 +237,16 @@ def dues_in(session, inc, intervals: dict[Severity, timedelta]) -> Dues:
 
 def update_dues(store: Store, incident_id, *, viewer: str) -> list[Due]:
     """:func:`dues_in` for one incident: what the window's countdown counts down to."""
-    from warroom.services import incidents, policy
-
     inc = incidents.get(store, incident_id, viewer=viewer)
-    intervals = policy.update_intervals(store)
+    intervals = update_intervals(store)
     with store.read() as session:
         return dues_in(session, inc, intervals)
 
 
 def plan(store: Store, incident_id, *, viewer: str) -> list[PlanRow]:
     """Who will get what for this incident, given its severity now."""
-    from warroom.services import incidents, outbox, policy
-
     inc = incidents.get(store, incident_id, viewer=viewer)
-    intervals = policy.update_intervals(store)
+    intervals = update_intervals(store)
     rows: list[PlanRow] = []
     with store.read() as session:
         names = list(session.scalars(select(Audience.name).order_by(Audience.position, Audience.name)))
@@ -263,9 +254,9 @@ def plan(store: Store, incident_id, *, viewer: str) -> list[PlanRow]:
         channels = {c.name: c for c in session.scalars(select(Channel).where(Channel.state != "removed"))}
         for name in names:
             c = cell_in(session, name, inc.severity)
-            cadence = c.cadence or intervals[inc.severity]
+            every = c.cadence or intervals[inc.severity]
             when = last.get(name)
-            due = (when or inc.declared_at) + cadence if c.owed(inc) else None
+            due = (when or inc.declared_at) + every if c.owed(inc) else None
             chans = []
             for ch_name in dict.fromkeys(n for r in c.routes for n in r):
                 ch = channels.get(ch_name)
@@ -274,5 +265,5 @@ def plan(store: Store, incident_id, *, viewer: str) -> list[PlanRow]:
                     continue
                 have, missing = outbox.recipient_counts(session, ch.kind, name)
                 chans.append((ch_name, ch.kind, ch.state if ch.enabled else "disabled", have, missing))
-            rows.append(PlanRow(name, c, cadence, when, due, tuple(chans)))
+            rows.append(PlanRow(name, c, every, when, due, tuple(chans)))
     return rows

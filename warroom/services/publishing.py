@@ -26,15 +26,17 @@ from dataclasses import dataclass
 from babel import Locale
 from sqlalchemy import select
 
+from warroom.delivery import planning
 from warroom.domain import Category, EntryKind, Role, Status
 from warroom.errors import InputError
 from warroom.ids import uuid7
-from warroom.render import NEXT_UPDATE, format_when
-from warroom.services import access, incidents, templates, wording
+from warroom.services import access, incidents, matrix, outbox, site, templates, wording
 from warroom.services.access import Action
+from warroom.services.drafts import Words, add_revision
 from warroom.services.reviewers import current_revision, draft_row
 from warroom.store import Store
 from warroom.store.models import Audience, Channel, Delivery, Draft, DraftRevision, ReviewRequest, TimelineEntry
+from warroom.text.render import NEXT_UPDATE, format_when
 
 log = logging.getLogger(__name__)
 
@@ -93,9 +95,7 @@ def _fill(texts: dict[str, str], when, *, locale: str, zone: str | None, now) ->
 
 def publish(store: Store, actor: str, draft_id: uuid.UUID, *, acknowledge: bool = False):
     """Publish an approved (or overridden) update, or an unchanged pre-approved
-    holding statement. Returns what was planned (:class:`warroom.services.outbox.Planned`)."""
-    from warroom.services import matrix, outbox
-
+    holding statement. Returns what was planned (:class:`warroom.delivery.planning.Planned`)."""
     with store.write(actor) as tx:
         d = draft_row(tx.session, draft_id)
         incident = incidents.find_row(tx.session, d.incident_id)
@@ -118,7 +118,7 @@ def publish(store: Store, actor: str, draft_id: uuid.UUID, *, acknowledge: bool 
         flag = " (OVERRIDE: published without all reviews)" if overridden else ""
         what = "Correction" if d.kind == "correction" else "Update"
         entry = _timeline(tx, incident, f"{what} published to {d.audience}{flag}: {texts['subject']}")
-        planned = outbox.plan_deliveries(tx, incident, d, texts)
+        planned = planning.plan_deliveries(tx, incident, d, texts)
         tx.record("update.published", {"draft_id": d.id, "revision": rev.number, "content_hash": rev.content_hash,
                                        "audience": d.audience, "overridden": overridden, "entry_id": entry.id,
                                        "kind": d.kind, "corrects": d.corrects_id, "next_update_at": next_at,
@@ -193,8 +193,6 @@ class Retracted:
 
 def retract(store: Store, actor: str, draft_id: uuid.UUID, reason: str) -> Retracted:
     """Take a published update back (see the module's docstring)."""
-    from warroom.services import outbox
-
     reason = reason_text(reason, "retraction")
     with store.write(actor) as tx:
         d = draft_row(tx.session, draft_id)
@@ -249,7 +247,7 @@ def retract(store: Store, actor: str, draft_id: uuid.UUID, reason: str) -> Retra
             if ch.kind in EDITABLE_KINDS and ch.id in done_channels:
                 continue  # one edit per page
             done_channels.add(ch.id)
-            message = outbox.message_for(
+            message = planning.message_for(
                 tx.session, incident, notice, texts, row.id, tx.now, kind="retraction",
                 retracts={"delivery_id": str(row.id), "draft_id": str(d.id), "published_at": published_at.isoformat(),
                           "receipt": row.receipt}).to_json()
@@ -291,8 +289,6 @@ def _after_review_roles(incident) -> list[Role]:
 def _rebuild_now(store: Store, sites) -> list[str]:
     """Write every self-hosted page that showed the words again at once, without
     them (the queued delivery runs the upload command too, when one is set)."""
-    from warroom.services import site
-
     done = []
     seen = set()
     for channel_id, config, name in sites:
@@ -311,8 +307,6 @@ def correct(store: Store, actor: str, draft_id: uuid.UUID) -> uuid.UUID:
     """Draft the correction of a retracted update: its words to start from, reviewed
     like any update; published, it takes the retracted words' place where a page
     allows (Statuspage's incident update, the self-hosted page)."""
-    from warroom.services.drafts import Words, add_revision
-
     with store.write(actor) as tx:
         d = draft_row(tx.session, draft_id)
         incident = incidents.find_row(tx.session, d.incident_id)

@@ -79,10 +79,11 @@ def reminders(store: Store, *, viewer: str, now: datetime | None = None, soon: t
     """Every open incident's next update per audience that ``viewer`` may see, most
     pressing first (overdue, then due soon, then later; each soonest first).
     Resolved incidents owe nothing and are not listed."""
-    from warroom.services import incidents, matrix, policy
+    from warroom.services import incidents, matrix
+    from warroom.services.cadence import update_intervals
 
     now = now or store.clock.now()
-    intervals = policy.update_intervals(store)
+    intervals = update_intervals(store)
     views = [v for v in incidents.list_incidents(store, viewer=viewer, include_resolved=False)
              if v.active and (incident_id is None or v.id == incident_id)]
     out: list[Reminder] = []

@@ -20,13 +20,13 @@ from sqlalchemy import or_, select
 
 from warroom.domain import Role
 from warroom.errors import InputError, NotFound
-from warroom.services import access, incidents, people, review_rules, wording
+from warroom.services import access, drafts, incidents, people, publishing, review_rules, wording
 from warroom.services.access import Action
 from warroom.services.reviewers import (
     RequestView, authors, current_revision, draft_row, problems, request_reviews, request_view,
 )
 from warroom.store import Store
-from warroom.store.models import Draft, ReviewRequest
+from warroom.store.models import Draft, DraftRevision, Incident, ReviewRequest
 
 DECISIONS = ("approve", "request_changes", "reject")
 _DECIDED = {"approve": "approved", "request_changes": "changes_requested", "reject": "rejected"}
@@ -204,8 +204,6 @@ class QueueItem:
 def queue(store: Store, actor: str, *, incident_id: uuid.UUID | None = None) -> list[QueueItem]:
     """Pending reviews: those waiting for ``actor`` first (by deadline), then the rest
     in review for ``incident_id``."""
-    from warroom.store.models import Incident
-
     try:
         me = people.get(store, actor)
     except NotFound:
@@ -249,8 +247,6 @@ def findings(store: Store, draft_id: uuid.UUID, viewer: str, *, revision: int | 
     """The linter's findings on one revision of an update (its current one unless
     ``revision`` is named), blocking first, in reading order: what a reviewer reads
     beside the words. The same judgement the steps apply; a window never lints."""
-    from warroom.store.models import DraftRevision
-
     with store.read() as session:
         d = draft_row(session, draft_id)
         incidents.find(session, d.incident_id, viewer)
@@ -314,8 +310,6 @@ class Allowed:
 
 
 def allowed(store: Store, draft_id: uuid.UUID, actor: str) -> Allowed:
-    from warroom.services import drafts, publishing
-
     with store.read() as session:
         d = draft_row(session, draft_id)
         incident = incidents.find(session, d.incident_id, actor)

@@ -17,6 +17,7 @@ from datetime import timedelta
 from warroom.domain import Category, Role, Severity
 from warroom.errors import InputError
 from warroom.services import access, incidents, people
+from warroom.services import audiences as audience_service
 from warroom.services.access import Action
 from warroom.store import Store
 from warroom.store.models import Meta, SeverityPolicy
@@ -74,7 +75,6 @@ def set_policy(store: Store, actor: str, audience: str, roles, *, severity=None,
     """Which reviews an audience's updates need, for every incident or only at one
     severity and/or in one category (editable; journaled). ``roles=None`` removes
     a severity or category rule, so the audience's own rule applies again."""
-    from warroom.services import audiences as audience_service
     aud = audience_service.get(store, audience).name
     key = rule_key(aud, severity, category)
     if roles is None:

@@ -12,6 +12,8 @@ from typing import Any
 from sqlalchemy import select
 
 from warroom import sitepage
+from warroom.domain import Impact, Status, statuspage_component_status, statuspage_impact, statuspage_status
+from warroom.services.settings import get_org_in
 from warroom.store import Store
 from warroom.store.models import Channel, Delivery, Draft, Incident
 
@@ -30,9 +32,6 @@ def site_from_store(store: Store, config: dict[str, Any] | None = None, *,
     never the internal title; a retracted
     update shows only that it was withdrawn, and when. Status, impact and components
     follow the incident. Exercises never appear."""
-    from warroom.domain import Impact, Status, statuspage_component_status, statuspage_impact, statuspage_status
-    from warroom.services.settings import get_org_in
-
     config = dict(config or {})
     now = store.clock.now()
     with store.read() as session:

@@ -18,11 +18,12 @@ from sqlalchemy import select
 from warroom import inputs
 from warroom.errors import BadRows, InputError, NotFound
 from warroom.ids import uuid7
-from warroom.services import audiences
-from warroom.services import access
+from warroom.services import access, audiences
 from warroom.services.access import Action
+from warroom.services.audiences import check_locale, check_zone
 from warroom.store import Store
 from warroom.store.models import Stakeholder
+from warroom.text.timeparse import parse_when
 
 FIELDS = ("name", "kind", "audience", "email", "phone", "slack", "teams", "timezone", "locale", "owner",
           "success_manager", "jurisdiction", "verified_at")
@@ -134,8 +135,6 @@ def _clean(data: dict[str, Any], *, now: datetime, where: str = "",
             bad(field, f"{prefix}{exc}")
     verified = data.get("verified_at")
     if isinstance(verified, str) and verified.strip() and "verified_at" not in bad_fields:
-        from warroom.timeparse import parse_when
-
         try:
             verified = parse_when(verified, now=now)
         except InputError as exc:
@@ -317,8 +316,6 @@ class ValidationReport:
 
 
 def _invalid(s: StakeholderView) -> list[str]:
-    from warroom.services.audiences import check_locale, check_zone
-
     problems = []
     for label, value, check in (("e-mail", s.email, clean_email), ("phone", s.phone, clean_phone),
                                 ("time zone", s.timezone, check_zone), ("locale", s.locale, check_locale)):

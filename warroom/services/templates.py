@@ -30,16 +30,17 @@ from babel import Locale
 from sqlalchemy import select
 
 from warroom import inputs
-from warroom.domain import Category, Status
+from warroom.clock import UTC
+from warroom.domain import Category, Role, Status
 from warroom.errors import BadRows, InputError, NotFound, NotPermitted
 from warroom.ids import uuid7
 from warroom.paths import resource
-from warroom.render import check_syntax
-from warroom.services.audiences import check_locale
-from warroom.services import access
+from warroom.services import access, context
 from warroom.services.access import Action
+from warroom.services.audiences import check_locale
 from warroom.store import Store
 from warroom.store.models import Audience, Meta, Template, TemplateApproval, TemplateVersion
+from warroom.text.render import TemplateError, check_syntax, render_many, variables
 
 #: Phases a template can be for: the first update, progress, the last one, a holding
 #: statement, or a specific status term.
@@ -141,8 +142,6 @@ def approve_version(store: Store, actor: str, name: str, locale: str | None = No
                     version: int | None = None, role: str | None = None) -> TemplateView:
     """Record a comms or legal review of one template version for pre-approval. With
     both, that version (and only it) is published unchanged without review."""
-    from warroom.domain import Role
-
     t0 = get(store, name, locale)
     with store.write(actor) as tx:
         w = access.require(tx, Action.PREAPPROVE)
@@ -272,7 +271,7 @@ CHECK_SECONDS = 20.0
 
 
 def _check_renders(clean: dict[str, Any], prefix: str, external: bool) -> None:
-    """Render against made-up incidents of every shape (:func:`compose.sample_shapes`:
+    """Render against made-up incidents of every shape (:func:`context.sample_shapes`:
     each status, with and without components, an ETR, the next update; internal
     and external audiences). An unknown variable is refused now, not when someone
     composes an update with it mid-incident; so is a template that hits a render
@@ -281,20 +280,16 @@ def _check_renders(clean: dict[str, Any], prefix: str, external: bool) -> None:
     cleanly; the other kind (the matrix can lend an audience's templates to
     another) must stay within the limits. For an external audience the internal
     title is not there to use."""
-    from warroom.clock import UTC
-    from warroom.render import TemplateError, render_many, variables
-    from warroom.services import compose
-
     fields = ("subject", "long", "short", "chat")
     names = set().union(*(variables(clean[f]) for f in ("title", *fields)))
     now = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
-    shapes = compose.sample_shapes(now, etr="etr" in names, next_update="update" in names,
+    shapes = context.sample_shapes(now, etr="etr" in names, next_update="update" in names,
                                    audiences=(external, not external))
     started = time.monotonic()
     for shape in shapes:
-        ctx = compose.context(shape.incident, locale=clean["locale"], now=now, etr=shape.etr, next_at=shape.next_at,
+        ctx = context.context(shape.incident, locale=clean["locale"], now=now, etr=shape.etr, next_at=shape.next_at,
                               external=shape.external, title="Sample title")
-        title_source = clean["title"] or compose.default_title(clean["locale"], shape.external)
+        title_source = clean["title"] or context.default_title(clean["locale"], shape.external)
         jobs = [("title", title_source), *((f, clean[f]) for f in fields)]
         results = render_many([(source, ctx) for _field, source in jobs], locale=clean["locale"], now=now)
         for (field, _source), result in zip(jobs, results):

@@ -24,6 +24,7 @@ from warroom.errors import InputError, NotFound, StoreError
 from warroom.services import access, audit
 from warroom.services.access import Action
 from warroom.store import Store
+from warroom.store.db import APPLICATION_ID
 from warroom.store.models import TrustedKey
 
 MAX_NAME = 200
@@ -130,8 +131,6 @@ def signers(store: Store, *, given: str | None = None) -> audit.Signers:
 def signers_at(path: Path | None, *, given: str | None = None) -> audit.Signers:
     """:func:`signers` of the database at ``path``, opened read-only (nothing is made,
     migrated or locked); only ``given`` when there is no database there."""
-    from warroom.store.db import APPLICATION_ID
-
     if path is None or not path.is_file() or path.stat().st_size == 0:
         return audit.Signers(given=given)
     try:

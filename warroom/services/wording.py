@@ -14,7 +14,9 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from warroom.errors import InputError
-from warroom.lint import Finding, lint
+from warroom.services.settings import lint_config_in
+from warroom.store.models import Audience, Incident
+from warroom.text.lint import Finding, lint
 
 #: What is linted, in the order a person reads it, with the channel format it is.
 FIELDS: tuple[tuple[str, str | None], ...] = (
@@ -79,9 +81,6 @@ def judge(texts: dict[str, str], *, external: bool, status: str | None, config) 
 
 def flags_in(session, d, rev) -> list[Flag]:
     """The findings in a draft's revision, for its audience and its incident now."""
-    from warroom.services.settings import lint_config_in
-    from warroom.store.models import Audience, Incident
-
     aud = session.scalars(select(Audience).where(Audience.name == d.audience)).first()
     incident = session.get(Incident, d.incident_id)
     return judge(texts_of(rev), external=aud.external if aud is not None else True, status=incident.status,

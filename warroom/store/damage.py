@@ -14,6 +14,10 @@ import sqlite3
 from pathlib import Path
 from urllib.parse import quote
 
+from sqlalchemy import JSON
+
+from warroom.store.models import Base
+
 #: Columns that hold JSON text although their type does not say so.
 _JSON_TEXT = {("journal_event", "payload")}
 
@@ -27,10 +31,6 @@ def _printable(value: str | bytes, limit: int = 200) -> str:
 
 
 def _json_columns() -> set[tuple[str, str]]:
-    from sqlalchemy import JSON
-
-    from warroom.store.models import Base
-
     found = {(table.name, column.name) for table in Base.metadata.tables.values()
              for column in table.columns if isinstance(column.type, JSON)}
     return found | _JSON_TEXT

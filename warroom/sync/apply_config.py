@@ -13,7 +13,7 @@ from warroom.store.models import (
     Audience, Channel, Delivery, MatrixCell, Meta, Person, SeverityPolicy, Stakeholder, Template, TemplateApproval,
     TemplateVersion, TrustedKey,
 )
-from warroom.sync.apply_base import Applier, Event, EventRefused, as_time, as_uuid, change, opt_time, put
+from warroom.sync.apply_base import Applier, Event, EventRefused, as_uuid, change, opt_time, put
 
 
 def _by_name(session: Session, model: type, name: str):

@@ -4,7 +4,7 @@ Each delivery is claimed with a lease in a write transaction before it is sent,
 so two dispatchers on one database (the window's and ``warroom-cli dispatch``)
 never send the same delivery twice. The lease outlives the slowest send and is
 renewed while an outcome waits to be written down, and a mark beside the database
-(:mod:`warroom.inflight`) that only a live process can hold keeps the delivery
+(:mod:`warroom.delivery.inflight`) that only a live process can hold keeps the delivery
 when the lease cannot be renewed (another program holds the write lock). Once a
 vendor accepted a message its outcome is written down however long the database
 refuses it, never sent again. A delivery left by a killed dispatcher is taken
@@ -16,7 +16,7 @@ dispatcher on it shares it), exponential back-off with jitter, ``Retry-After``
 honoured for the whole channel, and a circuit breaker whose state lives in the
 database (so the window shows what the command line's dispatcher sees). A channel down past the failover time hands its queue to the next
 channel of the audience's route; a delivery undelivered past the dead-letter time
-fails with an alert on the timeline. Exercise incidents never reach a channel:
+fails with an alert on the timeline (:mod:`warroom.delivery.failover`). Exercise incidents never reach a channel:
 their payloads are rendered and kept as "would have been sent".
 """
 
@@ -30,7 +30,6 @@ import socket
 import threading
 import time
 import uuid
-from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -39,22 +38,18 @@ from typing import Any, Callable
 from sqlalchemy import and_, exists, func, or_, select, tuple_, update
 from sqlalchemy.orm import aliased
 
-from warroom import inflight
-from warroom.channels.base import ChannelError, Message, Recipient, SendContext
-from warroom.domain import EntryKind
-from warroom.identity import System
+from warroom.channels.base import USER_AGENT, ChannelError, Message, Recipient, SendContext
+from warroom.delivery import inflight
+from warroom.delivery.failover import ACTOR, alert, fail_over, housekeeping
 from warroom.errors import StoreBusy, StoreError, WarroomError
-from warroom.secrets import SecretsLocked
 from warroom.ids import uuid7
+from warroom.secrets import SecretsLocked
 from warroom.services import outbox
 from warroom.services.channels import kind_module, mark_healthy, read_secret
 from warroom.store import Store
-from warroom.store.models import Channel, Delivery, Draft, DraftRevision, Incident, TimelineEntry
+from warroom.store.models import Channel, Delivery
 
 log = logging.getLogger(__name__)
-
-#: The program sending on its own: journaled as "dispatcher", never a person's name.
-ACTOR = System("dispatcher")
 
 #: Waits between attempts to write down an outcome the database refused (seconds).
 RECORD_RETRY_FIRST_S = 0.25
@@ -204,9 +199,7 @@ class Dispatcher:
         summary = Summary()
         own_client = self.client is None
         if own_client:   # one connection pool per pass: no new TLS handshake per delivery
-            import httpx
-
-            from warroom.channels.base import USER_AGENT
+            import httpx  # imported on the first pass: it costs start-up time the window and CLI do not need
 
             self.client = httpx.Client(timeout=settings.timeout_s, headers={"User-Agent": USER_AGENT})
         try:
@@ -219,7 +212,7 @@ class Dispatcher:
     def _pass(self, settings: outbox.DeliverySettings, summary: Summary) -> Summary:
         # Lapsed review windows hand over in every dispatcher (the window's, the command
         # line's), so a review nobody gives does not wait for someone to look.
-        from warroom.services import reviewers
+        from warroom.services import reviewers  # the review services load on the first pass, not at start-up
 
         try:
             reviewers.sweep(self.store)
@@ -231,7 +224,7 @@ class Dispatcher:
         moved = -1
         for attempt in range(5):
             if attempt:
-                self._housekeeping(settings, summary)
+                housekeeping(self.store, settings, summary)
                 if attempt > 1 and summary.failed_over == moved:
                     break          # nothing new was handed on: nothing new to send
             moved = summary.failed_over
@@ -490,7 +483,7 @@ class Dispatcher:
     def _hook(self, ch: Channel):
         if ch.kind != "sitepage":
             return None
-        from warroom.services import site
+        from warroom.services import site  # Jinja and Markdown, for a status page channel only
 
         store, channel_id = self.store, ch.id
         return lambda ctx: site.publish(store, ctx.config, channel_id)
@@ -576,98 +569,15 @@ class Dispatcher:
             tx.record("delivery.attempt_failed", {"delivery_id": d.id, "channel": ch.name, "attempt": d.attempts,
                                                   "error": error, "retry_at": None, "stored_receipt": d.receipt},
                       incident_id=d.incident_id)
-            if _fail_over(tx, [d], channel, f"{ch.name} refused it: {error}"):
+            if fail_over(tx, [d], channel, f"{ch.name} refused it: {error}"):
                 summary.failed_over += 1
             else:
                 d.state = "failed"
                 summary.failed += 1
-                _alert(tx, d.incident_id, "delivery.dead", [d], channel,
-                       f"Delivery via {ch.name} failed and has no fallback: {error}. "
-                       "Fix the channel and send it again from the outbox.")
+                alert(tx, d.incident_id, "delivery.dead", [d], channel,
+                      f"Delivery via {ch.name} failed and has no fallback: {error}. "
+                      "Fix the channel and send it again from the outbox.")
         summary.errors.append(f"{ch.name}: {outcome}")
-
-    # -- failover and dead letters -------------------------------------------
-
-    def _housekeeping(self, settings: outbox.DeliverySettings, summary: Summary) -> None:
-        now = self.store.clock.now()
-        cutoff = now - timedelta(seconds=settings.failover_after_s)
-        dead_cut = now - timedelta(seconds=settings.dead_after_s)
-        with self.store.read() as session:   # most passes have nothing to do: no write lock for them
-            down = session.scalar(select(Channel.id).where(Channel.state == "down", Channel.opened_at <= cutoff)
-                                  .limit(1))
-            old = session.scalar(select(Delivery.id).where(Delivery.state == "queued", Delivery.queued_at <= dead_cut)
-                                 .limit(1))
-            offline = _offline(session, now, settings)
-        if down is None and old is None:
-            return
-        with self.store.write(ACTOR) as tx:
-            now = tx.now
-            free = or_(Delivery.lease_until.is_(None), Delivery.lease_until <= now)
-            # Failover: a channel down past the failover time hands its queue on; but not
-            # when this machine looks offline (see _offline): then the queue waits and
-            # drains in order to its own channels when the network returns.
-            down_channels = [] if offline else tx.session.scalars(
-                select(Channel).where(Channel.state == "down", Channel.opened_at <= cutoff)).all()
-            for channel in down_channels:
-                rows = tx.session.scalars(select(Delivery).where(Delivery.channel_id == channel.id,
-                                                                 Delivery.state == "queued",
-                                                                 Delivery.exercise.is_(False), free)
-                                          .order_by(Delivery.created_at, Delivery.id)).all()
-                by_draft: dict[uuid.UUID, list[Delivery]] = defaultdict(list)
-                for d in rows:
-                    by_draft[d.draft_id].append(d)
-                down_for = _human(now - channel.opened_at)
-                for group in by_draft.values():
-                    if _fail_over(tx, group, channel, f"{channel.name} has been down for {down_for}"):
-                        summary.failed_over += len(group)
-            # Dead letters: undelivered past the dead-letter time.
-            rows = tx.session.scalars(select(Delivery).where(Delivery.state == "queued", Delivery.queued_at <= dead_cut,
-                                                             free)).all()
-            groups: dict[tuple[uuid.UUID, uuid.UUID], list[Delivery]] = defaultdict(list)
-            for d in rows:
-                groups[(d.incident_id, d.channel_id)].append(d)
-            for (incident_id, channel_id), group in groups.items():
-                channel = tx.session.get(Channel, channel_id)
-                for d in group:
-                    d.state, d.updated_at = "failed", now
-                    d.last_error = f"undelivered after {_human(timedelta(seconds=settings.dead_after_s))}" + (
-                        f"; last error: {d.last_error}" if d.last_error else "")
-                summary.failed += len(group)
-                _alert(tx, incident_id, "delivery.dead", group, channel,
-                       f"{len(group)} deliver{'y' if len(group) == 1 else 'ies'} via {channel.name} gave up after "
-                       f"{_human(timedelta(seconds=settings.dead_after_s))}: "
-                       f"{group[0].last_error}. Retry from the outbox once the channel works.")
-
-
-_NETWORK_ERRORS = ("could not be reached", "did not answer")
-
-
-def _offline(session, now: datetime, settings: outbox.DeliverySettings) -> bool:
-    """This machine looks offline, so failing over would only move the queue from one
-    unreachable channel to the next: network channels of at least two different
-    vendors, each with deliveries waiting, fail to connect at all, no failing one
-    got an answer of any kind, and none of them has delivered lately.
-
-    One vendor unreachable is not enough: from here a Slack outage and a dropped
-    network look the same, and a channel that has not been tried is not known to be
-    down. Then the route's fallback is the better bet (an update that waits for a
-    vendor that stays down reaches nobody). The self-hosted page is a local folder
-    and does not count."""
-    waiting = select(Delivery.id).where(Delivery.channel_id == Channel.id, Delivery.state == "queued",
-                                        Delivery.exercise.is_(False)).exists()
-    rows = session.execute(select(Channel.kind, Channel.state, Channel.last_error, Channel.last_ok_at,
-                                  waiting.label("waiting"))
-                           .where(Channel.enabled.is_(True), Channel.state != "removed",
-                                  Channel.kind != "sitepage")).all()
-    recent = timedelta(seconds=settings.failover_after_s)
-    if any(r.last_ok_at is not None and now - r.last_ok_at < recent for r in rows):
-        return False
-    # Only channels still being tried are evidence: one left "down" with nothing to
-    # send (its queue failed over, or was cancelled) is not probed, so its state is old.
-    failing = [r for r in rows if r.state in ("down", "retrying") and r.waiting]
-    if not all(any(m in (r.last_error or "") for m in _NETWORK_ERRORS) for r in failing):
-        return False      # somebody answered, if only with an error: the network is there
-    return len({r.kind for r in failing}) >= 2
 
 
 def _retracted_receipt(session, message: dict, channel_id: uuid.UUID) -> dict:
@@ -696,85 +606,3 @@ def _safe_receipt(receipt: dict) -> dict:
             and len(str(v)) <= 300}
 
 
-def _human(delta: timedelta) -> str:
-    s = int(delta.total_seconds())
-    if s < 120:
-        return f"{s} s"
-    if s < 7200:
-        return f"{s // 60} min"
-    if s < 2 * 86400:
-        return f"{s // 3600} h"
-    return f"{s // 86400} days"
-
-
-def _alert(tx, incident_id: uuid.UUID, kind: str, rows: list[Delivery], channel: Channel | None, text: str,
-           extra: dict | None = None) -> None:
-    entry = TimelineEntry(id=uuid7(), incident_id=incident_id, kind=EntryKind.DELIVERY.value, text=text,
-                          author=ACTOR, occurred_at=tx.now, recorded_at=tx.now, edited_at=None)
-    tx.session.add(entry)
-    payload = {"deliveries": [d.id for d in rows], "channel": channel.name if channel else None,
-               "entry_id": entry.id, "text": text,
-               "settled": [{"id": d.id, "state": d.state, "last_error": d.last_error} for d in rows]}
-    payload.update(extra or {})
-    tx.record(kind, payload, incident_id=incident_id)
-
-
-def _fail_over(tx, rows: list[Delivery], channel: Channel, reason: str) -> str | None:
-    """Move these deliveries (one draft, one channel) to the next usable channel of
-    the route they were planned on. A delivery to one recipient goes on to that
-    recipient only; nobody gets the update twice. Returns the channel they went
-    to, or None when there is none."""
-    from warroom.services.channels import kind_module
-    from warroom.services.matrix import cell_in
-
-    first = rows[0]
-    draft = tx.session.get(Draft, first.draft_id)
-    incident = tx.session.get(Incident, first.incident_id)
-    route = list(first.route or [])
-    if channel.name.split("~")[0] not in route:      # planned before routes were kept: the matrix's
-        severity = (first.message or {}).get("severity") or incident.severity
-        route = next((list(r) for r in cell_in(tx.session, first.audience, severity).routes
-                      if channel.name in r), [])
-    if channel.name not in route:
-        return None
-    rev = tx.session.scalars(select(DraftRevision).where(DraftRevision.draft_id == draft.id,
-                                                         DraftRevision.number == draft.current_revision)).first()
-    channels = {c.name: c for c in tx.session.scalars(select(Channel).where(Channel.state != "removed"))}
-    who = {d.recipient for d in rows} if all(d.recipient for d in rows) else None
-    for name in route[route.index(channel.name) + 1:]:
-        target = channels.get(name)
-        if target is None or not target.enabled or target.state == "down":
-            continue
-        covered = set(tx.session.scalars(select(Delivery.recipient).where(
-            Delivery.draft_id == draft.id, Delivery.channel_id == target.id,
-            Delivery.state.in_(("queued", "delivered", "simulated")))))
-        per_recipient = kind_module(target.kind).RECIPIENT is not None
-        if per_recipient:
-            wanted = {r.name for r in outbox.recipients(tx.session, kind_module(target.kind).RECIPIENT,
-                                                        first.audience)}
-            if who is not None:
-                wanted &= who
-            missing = wanted - covered
-            if not wanted:
-                continue   # nobody reachable there: try the next
-        else:
-            missing = set() if covered else {""}
-        new: list[Delivery] = []
-        if missing:
-            new = outbox.new_deliveries(tx, incident, draft, target, failover_from=first.id,
-                                        message=dict(first.message or {}), route=route,
-                                        only=missing if per_recipient else None, exercise=first.exercise,
-                                        priority=first.priority)
-        for d in rows:
-            d.state, d.updated_at = "failed_over", tx.now
-            d.last_error = f"failed over to {name}: {reason}"[:500]
-            d.lease_owner = d.lease_until = None
-        how = f"{len(new)} deliver{'y' if len(new) == 1 else 'ies'} through {name}" if new else \
-            f"already going out through {name}"
-        target_who = f" for {', '.join(sorted(who))}" if who and len(who) <= 3 else ""
-        _alert(tx, first.incident_id, "delivery.failed_over", rows, channel,
-               f"Update to {first.audience}{target_who} failed over from {channel.name} to {name} ({reason}): "
-               f"{how}.", {"to": name, "new": [d.id for d in new],
-                           "new_rows": [outbox.delivery_record(d) for d in new]})
-        return name
-    return None

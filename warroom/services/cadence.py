@@ -1,4 +1,4 @@
-"""Severity policy: how often stakeholders hear from us, per severity."""
+"""Update cadence: how often stakeholders hear from us, per severity (the review policy is in review_rules)."""
 
 from __future__ import annotations
 

@@ -24,7 +24,7 @@ from sqlalchemy import update
 
 from warroom.app import open_store
 from warroom.clock import SystemClock
-from warroom.dispatch import Dispatcher
+from warroom.delivery.dispatcher import Dispatcher
 from warroom.identity import SYSTEM
 from warroom.journal import verify
 from warroom.services import channels, drafts, incidents, matrix, outbox, publishing, review
@@ -33,7 +33,7 @@ from warroom.store.models import Delivery
 from tests.fakes.vendors import FakeSlack
 from tests.helpers.team import team
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 def _setup(db: Path, slack: FakeSlack, *, timeout_s: float):
     store = open_store(db, clock=SystemClock())
@@ -108,7 +108,7 @@ def test_a_held_write_lock_never_makes_an_accepted_message_go_out_twice(tmp_path
                 sending = threading.Thread(target=lambda: summaries.append(first.run_once()))
                 claiming = threading.Thread(
                     target=lambda: others.append(Dispatcher(other, owner="other", parallel=False).run_once()))
-                with caplog.at_level(logging.INFO, logger="warroom.dispatch"):
+                with caplog.at_level(logging.INFO, logger="warroom.delivery.dispatcher"):
                     sending.start()
                     assert locked.wait(20), "Slack never accepted the message"
                     # The lock is held for 4 s: past the busy timeout and past the 1.8 s lease.
@@ -179,7 +179,7 @@ def test_a_lease_that_could_not_be_renewed_still_keeps_a_second_dispatcher_off(t
 
 
 def test_the_mark_is_removed_once_the_outcome_is_recorded(tmp_path, memory_keyring, fake_slack):
-    from warroom.inflight import folder_for
+    from warroom.delivery.inflight import folder_for
 
     db = tmp_path / "clean.db"
     _setup(db, fake_slack, timeout_s=2)

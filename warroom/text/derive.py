@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import re
 
-from warroom.render import NEXT_UPDATE
+from warroom.sitepage.markdown import body_text
+from warroom.text.render import NEXT_UPDATE
 
 #: Two SMS parts: short enough to arrive as one message on most phones.
 SHORT_LIMIT = 306
@@ -19,8 +20,6 @@ _BOLD = re.compile(r"\*\*(.+?)\*\*|__(.+?)__", re.DOTALL)
 
 def plain(long: str) -> str:
     """The long text without Markdown: as it reads aloud."""
-    from warroom.sitepage import body_text
-
     return body_text(long)
 
 

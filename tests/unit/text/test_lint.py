@@ -9,9 +9,9 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from warroom.lint import RULES, Finding, LintConfig, lint
+from warroom.text.lint import RULES, Finding, LintConfig, lint
 
-DATA = Path(__file__).resolve().parent.parent / "data" / "lint"
+DATA = Path(__file__).resolve().parents[2] / "data" / "lint"
 CONFIG = LintConfig(
     internal_domains=("corp.example.com",),
     public_hosts=("status.example.com", "www.example.com"),
@@ -390,7 +390,7 @@ def test_standard_status_terms_are_quiet(text):
 def test_the_apps_own_status_labels_and_etr_caveats_are_quiet():
     """What the composer writes (status labels, ETR caveats) must not trip the linter."""
     from warroom.domain import Status
-    from warroom.services.compose import CAVEATS, LABELS
+    from warroom.services.context import CAVEATS, LABELS
 
     for status in Status:
         for label in (status.label, LABELS["de"][status]):

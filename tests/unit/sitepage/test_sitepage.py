@@ -19,7 +19,7 @@ import pytest
 
 from warroom import sitepage
 from warroom.errors import InputError
-from warroom.sitepage import Site, SiteComponent, SiteIncident, SiteUpdate
+from warroom.sitepage import Site, SiteComponent, SiteIncident, SiteUpdate, publish
 
 T0 = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)
 HOSTILE = "<script>alert(1)</script>"
@@ -568,7 +568,7 @@ def test_rebuild_replaces_files_through_a_sibling_folder(site, tmp_path, monkeyp
         swaps.append((os.fspath(src), os.fspath(dst)))
         real_replace(src, dst)
 
-    monkeypatch.setattr(sitepage.os, "replace", spy)
+    monkeypatch.setattr(publish.os, "replace", spy)
     sitepage.build(site, out)
     after = _snapshot(out)
     assert set(after) == set(before) and after[sitepage.MARKER] == before[sitepage.MARKER]
@@ -587,7 +587,7 @@ def test_a_failed_build_leaves_the_previous_site_intact(site, tmp_path, monkeypa
     sitepage.build(make_site(), out)
     before = _snapshot(out)
     calls = []
-    real_write = sitepage._write_file
+    real_write = publish._write_file
 
     def failing(path, data):
         calls.append(path)
@@ -595,7 +595,7 @@ def test_a_failed_build_leaves_the_previous_site_intact(site, tmp_path, monkeypa
             raise OSError(28, "No space left on device")
         real_write(path, data)
 
-    monkeypatch.setattr(sitepage, "_write_file", failing)
+    monkeypatch.setattr(publish, "_write_file", failing)
     with pytest.raises(InputError, match="No space left"):
         sitepage.build(site, out)
     assert _snapshot(out) == before

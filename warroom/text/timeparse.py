@@ -7,7 +7,7 @@ from datetime import datetime, time, timedelta, tzinfo
 
 from warroom.clock import UTC
 from warroom.errors import InputError
-from warroom.timefmt import local_zone
+from warroom.text.timefmt import local_zone
 
 # re.ASCII: digits are 0-9 only (Python's \d and int() take any script's digits).
 _RELATIVE = re.compile(r"^\s*(in\s+|\+|-)?\s*(\d+)\s*(s|sec|secs|m|min|mins|h|hr|hrs|d|days?)\s*(ago)?\s*$",

@@ -109,30 +109,3 @@ class TimeFormatter:
 @lru_cache(maxsize=8)
 def utc_formatter(locale_name: str) -> TimeFormatter:
     return TimeFormatter(locale_name, UTC)
-
-
-def clock_text(delta: timedelta) -> str:
-    """A countdown: ``12:05``, ``1:02:05``, ``2 d 03:00:00``."""
-    seconds = int(abs(delta.total_seconds()))
-    days, rest = divmod(seconds, 86400)
-    hours, rest = divmod(rest, 3600)
-    minutes, secs = divmod(rest, 60)
-    text = f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
-    if days:
-        text = f"{days} d {hours:02d}:{minutes:02d}:{secs:02d}"
-    return text
-
-
-def age_text(delta: timedelta) -> str:
-    """How long ago, compactly: ``45 s``, ``12 min``, ``3 h 05 min``, ``2 d 4 h``."""
-    seconds = int(max(delta.total_seconds(), 0))
-    if seconds < 60:
-        return f"{seconds} s"
-    minutes = seconds // 60
-    if minutes < 60:
-        return f"{minutes} min"
-    hours, minutes = divmod(minutes, 60)
-    if hours < 48:
-        return f"{hours} h {minutes:02d} min"
-    days, hours = divmod(hours, 24)
-    return f"{days} d {hours} h"

@@ -1,0 +1,149 @@
+"""Queueing an update: the delivery rows a publish writes (in its own transaction,
+so nothing acknowledged is lost), one per channel and recipient along the routes of
+the audience's matrix cell, and the same plan counted for a confirmation."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+
+from warroom.channels.base import Message
+from warroom.domain import Impact, Status, statuspage_component_status, statuspage_impact, statuspage_status
+from warroom.errors import NotFound
+from warroom.ids import uuid7
+from warroom.services import access, outbox
+from warroom.services.channels import kind_module
+from warroom.services.matrix import cell_in
+from warroom.services.settings import get_org_in
+from warroom.store import Store
+from warroom.store.models import Channel, Delivery, Draft, Incident
+
+
+
+def message_for(session, incident: Incident, d: Draft, texts: dict[str, str], delivery_id: uuid.UUID,
+                now: datetime, *, kind: str = "update", retracts: dict | None = None) -> Message:
+    """The message channels render from: the published words (``texts``: title,
+    subject, long, short, chat, as they go out), never the internal title."""
+    status, impact = Status(incident.status), Impact(incident.impact)
+    return Message(
+        delivery_id=str(delivery_id), incident_id=str(incident.id), incident_ref=incident.ref,
+        title=texts.get("title") or texts["subject"], status=status.value,
+        statuspage_status=statuspage_status(status), impact=statuspage_impact(impact),
+        component_status=statuspage_component_status(impact, status), severity=incident.severity,
+        components=tuple(incident.components or ()), audience=d.audience, locale=d.locale,
+        subject=texts["subject"], long=texts["long"], short=texts["short"], chat=texts["chat"], published_at=now,
+        exercise=incident.exercise, status_url=get_org_in(session).status_url or None, kind=kind,
+        retracts=retracts)
+
+
+def _channel_rows(session) -> dict[str, Channel]:
+    return {c.name: c for c in session.scalars(select(Channel).where(Channel.state != "removed"))}
+
+
+def new_deliveries(tx, incident: Incident, d: Draft, channel: Channel, *, message: dict,
+                   failover_from: uuid.UUID | None = None, route: list[str] | None = None,
+                   only: set[str] | None = None, exercise: bool | None = None,
+                   priority: int = 0) -> list[Delivery]:
+    """Queue the message on one channel: one row per address with the channel's kind
+    of contact (``only``: just these stakeholders), or one for a channel-wide send.
+    Stakeholders sharing an address (a team's one phone) get it once."""
+    module = kind_module(channel.kind)
+    out = []
+    seen: set[str] = set()
+    for r in outbox.recipients(tx.session, module.RECIPIENT, d.audience):
+        if only is not None and module.RECIPIENT is not None and r.name not in only:
+            continue
+        if r.address:
+            key = r.address.casefold()
+            if key in seen:
+                continue
+            seen.add(key)
+        did = uuid7()
+        msg = dict(message, delivery_id=str(did))
+        row = Delivery(id=did, incident_id=incident.id, draft_id=d.id, channel_id=channel.id, audience=d.audience,
+                       recipient=r.name, address=r.address, message=msg, state="queued", attempts=0,
+                       next_attempt_at=tx.now, lease_owner=None, lease_until=None, last_error=None, receipt=None,
+                       failover_from=failover_from, route=list(route or [channel.name]),
+                       exercise=incident.exercise if exercise is None else exercise, priority=priority,
+                       created_at=tx.now, queued_at=tx.now, updated_at=tx.now, delivered_at=None)
+        tx.session.add(row)
+        out.append(row)
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class Planned:
+    deliveries: int
+    channels: tuple[str, ...]
+    notes: tuple[str, ...]     # what will not happen, and why (no recipients, not told, …)
+    counts: tuple[int, ...] = ()   # deliveries per channel, in the order of ``channels``
+
+
+def plan_deliveries(tx, incident: Incident, d: Draft, texts: dict[str, str]) -> Planned:
+    """Write the deliveries of a publish: for each route of the audience's matrix cell
+    at the incident's severity, its first usable channel, one row per address."""
+    correction = d.kind == "correction" and d.corrects_id is not None
+    message = message_for(tx.session, incident, d, texts, incident.id, tx.now,  # made once
+                          kind="correction" if correction else "update",
+                          retracts={"draft_id": str(d.corrects_id)} if correction else None).to_json()
+    return _plan(tx.session, d.audience, incident,
+                 lambda ch, route: len(new_deliveries(tx, incident, d, ch, message=message, route=route)))
+
+
+def preview(store: Store, draft_id: uuid.UUID, *, viewer: str) -> Planned:
+    """What publishing this update would queue now, written nowhere: the same plan
+    as :func:`plan_deliveries`, for a confirmation before anything goes out."""
+    with store.read() as session:
+        d = session.get(Draft, draft_id)
+        if d is None:
+            raise NotFound(f"No update {draft_id}.", field="draft")
+        incident = session.get(Incident, d.incident_id)
+        access.check_read(session, viewer, incident)
+        return _plan(session, d.audience, incident,
+                     lambda ch, route: len({r.address.casefold() or r.name for r in
+                                            outbox.recipients(session, kind_module(ch.kind).RECIPIENT, d.audience)}))
+
+
+def _plan(session, audience: str, incident: Incident, make) -> Planned:
+    """For each route, the first enabled channel that reaches somebody;
+    ``make(channel, route)`` queues (or counts) its deliveries and returns how many."""
+    severity = incident.severity
+    c = cell_in(session, audience, severity)
+    notes: list[str] = []
+    if not c.told:
+        return Planned(0, (), (f"The matrix says {audience} is not told at {severity}.",))
+    if c.only_customer_facing and not incident.customer_facing:
+        return Planned(0, (), (f"The matrix tells {audience} only about customer-facing incidents, and "
+                               f"{incident.ref} is internal.",))
+    if not c.routes:
+        return Planned(0, (), (f"No channels for {audience} at {severity} in the matrix: "
+                               "the update is recorded as published but goes nowhere "
+                               "(set them with matrix set).",))
+    channels = _channel_rows(session)
+    used: list[str] = []
+    counts: list[int] = []
+    total = 0
+    for route in c.routes:
+        for name in route:
+            ch = channels.get(name)
+            if ch is None or not ch.enabled:
+                notes.append(f"Channel {name} is {'disabled' if ch else 'gone'}: trying the next in its route.")
+                continue
+            if name in used:
+                break
+            made = make(ch, list(route))
+            if not made:
+                contact = kind_module(ch.kind).RECIPIENT
+                notes.append(f"Nobody in {audience} has {'an e-mail address' if contact == 'email' else 'a phone number'}"
+                             f" for {name}: trying the next in its route.")
+                continue
+            used.append(name)
+            counts.append(made)
+            total += made
+            break
+        else:
+            notes.append(f"No usable channel in the route {'>'.join(route)}.")
+    return Planned(total, tuple(used), tuple(notes), tuple(counts))
