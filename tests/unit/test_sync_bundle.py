@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.helpers import teamserver
+from tests.helpers.bundles import told
 from warroom.cli.sync import default_applier
 from warroom.services import audiences, incidents, integrity, people, stakeholders, timeline
 from warroom.store import Store
@@ -52,7 +53,7 @@ def _exchange(a: Store, b: Store, tmp_path: Path) -> int:
             heads.write_text(json.dumps({"heads": bundle.heads(target)}))
             out = tmp_path / f"bundle-{n}.wrb"
             bundle.export(source, out, since=bundle.read_heads_arg(str(heads)))
-            moved += bundle.import_(target, out).events
+            moved += bundle.import_(target, out, signer=told(out)).events
         total += moved
         if not moved:
             return total
@@ -146,7 +147,7 @@ def test_a_tampered_bundle_is_refused_and_nothing_is_written(tmp_path, clock, me
         bad = tmp_path / "bad.wrb"
         bad.write_bytes(data.replace(b"5xx on checkout", b"all is fine now"))
         with pytest.raises(EventRefused, match="signature does not match"):
-            bundle.import_(b, bad)
+            bundle.import_(b, bad, signer=told(bad))
         assert _state(b) == before and _events(b) == events
     finally:
         a.close()
@@ -175,7 +176,7 @@ def test_a_bundle_re_signed_after_an_event_was_changed_names_the_event(tmp_path,
         forged.write_bytes(json.dumps(header).encode() + b"\n" + body)
         before, events = _state(b), _events(b)
         with pytest.raises(EventRefused, match=r"event .* \(timeline\.logged, device .*\) was changed"):
-            bundle.import_(b, forged)
+            bundle.import_(b, forged, signer=told(forged))
         assert _state(b) == before and _events(b) == events
     finally:
         a.close()
@@ -192,12 +193,12 @@ def test_a_bundle_that_does_not_continue_this_laptops_chains_is_refused_whole(tm
         assert done.events == 1
         before = _state(b)
         with pytest.raises(EventRefused, match=r"does not continue its device's chain here"):
-            bundle.import_(b, out)
+            bundle.import_(b, out, signer=told(out))
         assert _state(b) == before
         full = tmp_path / "full.wrb"
         bundle.export(a, full)
-        assert bundle.import_(b, full).events == head
-        assert bundle.import_(b, full).events == 0              # again: nothing doubled
+        assert bundle.import_(b, full, signer=told(full)).events == head
+        assert bundle.import_(b, full, signer=told(full)).events == 0              # again: nothing doubled
         assert apply_compare.differences(_state(a), _state(b)) == []
     finally:
         a.close()
@@ -211,7 +212,7 @@ def test_a_bundle_larger_than_allowed_is_refused_before_it_is_read(tmp_path, clo
         bundle.export(a, out)
         monkeypatch.setattr(bundle, "MAX_BUNDLE_BYTES", out.stat().st_size - 1)
         with pytest.raises(EventRefused, match="more than"):
-            bundle.import_(b, out)
+            bundle.import_(b, out, signer=told(out))
     finally:
         a.close()
         b.close()
@@ -229,9 +230,65 @@ def test_bundle_commands(cli, tmp_path, clock, memory_keyring, db_path):
     assert code == 0 and heads.stat().st_mode & 0o077 == 0
     code, out, _ = cli("bundle", "export", "--out", str(tmp_path / "x.wrb"), "--since", str(heads))
     assert code == 0 and "event(s)" in out
-    code, out, _ = cli("--db", str(other), "bundle", "import", str(tmp_path / "x.wrb"), db=False)
+    fingerprint = told(tmp_path / "x.wrb")
+    assert fingerprint in out                                  # what the exporter reads out
+    code, _out, err = cli("--db", str(other), "bundle", "import", str(tmp_path / "x.wrb"), db=False)
+    assert code == 1 and "does not know" in err and f"--signer {fingerprint}" in err
+    code, out, _ = cli("--db", str(other), "bundle", "import", str(tmp_path / "x.wrb"),
+                       "--signer", fingerprint.upper(), db=False)
     assert code == 0 and "Imported" in out
     raw = (tmp_path / "x.wrb").read_bytes()
     (tmp_path / "y.wrb").write_bytes(raw[:-5] + b"XXXX\n")
     code, _out, err = cli("--db", str(other), "bundle", "import", str(tmp_path / "y.wrb"), db=False)
     assert code == 1 and "refused" in err
+
+
+def test_a_bundle_from_a_signer_this_laptop_does_not_know_is_refused_unless_told_its_fingerprint(
+        tmp_path, clock, memory_keyring):
+    """Anyone can sign a bundle with a key of their own: the signature alone proves
+    nothing about who made it."""
+    a, b = _two_laptops(tmp_path, clock)
+    try:
+        out = tmp_path / "all.wrb"
+        exported = bundle.export(a, out)
+        assert exported.fingerprint == told(out)
+        before, events = _state(b), _events(b)
+        with pytest.raises(bundle.BundleRefused, match="does not know") as refused:
+            bundle.import_(b, out)
+        assert exported.fingerprint in str(refused.value) and "Nothing was imported" in str(refused.value)
+        # A fingerprint that is not the bundle's key: someone else made this bundle.
+        wrong = "0000:1111:2222:3333"
+        with pytest.raises(bundle.BundleRefused, match="not by the key 0000:1111:2222:3333"):
+            bundle.import_(b, out, signer=wrong)
+        assert _state(b) == before and _events(b) == events
+        # Told the right fingerprint (read out with or without colons), it imports.
+        assert bundle.import_(b, out, signer=exported.fingerprint.replace(":", "")).events > 0
+        # From then on the laptop knows that device's key: no fingerprint needed.
+        timeline.log(a, "Alice", _refs_ids(a)[0], "rollback started")
+        again = tmp_path / "again.wrb"
+        bundle.export(a, again, since=bundle.parse_heads(json.dumps(bundle.heads(b))))
+        assert bundle.import_(b, again).events == 1
+    finally:
+        a.close()
+        b.close()
+
+
+def test_a_signer_trusted_by_name_needs_no_fingerprint(tmp_path, clock, memory_keyring):
+    from warroom import devicekey
+    from warroom.services import trust
+
+    a, b = _two_laptops(tmp_path, clock)
+    try:
+        out = tmp_path / "all.wrb"
+        bundle.export(a, out)
+        people.save(b, "Bea", "Bea", roles="incident_commander,administrator")
+        trust.trust(b, "Bea", devicekey.public_text(devicekey.load_or_make(a.device_id)), "Alice's laptop")
+        assert bundle.import_(b, out).events > 0
+    finally:
+        a.close()
+        b.close()
+
+
+def _refs_ids(store) -> list:
+    with store.read() as session:
+        return [row.id for row in session.scalars(select(Incident))]

@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from tests.conftest import T0
 from tests.helpers import teamserver
+from tests.helpers.bundles import told
 from warroom.cli.sync import default_applier
 from warroom.clock import SimulatedClock
 from warroom.services import incidents, integrity, people
@@ -90,7 +91,7 @@ def test_an_edit_made_after_seeing_another_wins_even_on_a_slow_clock(tmp_path, m
         incidents.update_incident(a, "Alice", inc.id, title="Checkout errors (fast clock)")
         out = tmp_path / "a.wrb"
         bundle.export(a, out)
-        bundle.import_(b, out)
+        bundle.import_(b, out, signer=told(out))
         # Bob's laptop runs ten minutes behind, and Bob renames what he saw.
         incidents.update_incident(b, "Bob", inc.id, title="Checkout errors, seen and corrected")
         with b.read() as session:
@@ -99,7 +100,7 @@ def test_an_edit_made_after_seeing_another_wins_even_on_a_slow_clock(tmp_path, m
             assert mine.at < fast.now()                       # by wall time it would lose
         back = tmp_path / "b.wrb"
         bundle.export(b, back, since={k: v for k, v in bundle.parse_heads(json.dumps(bundle.heads(a))).items()})
-        bundle.import_(a, back)
+        bundle.import_(a, back, signer=told(back))
         for store in (a, b):
             row, notes = _incident(store, inc.id)
             assert row.title == "Checkout errors, seen and corrected"
@@ -124,7 +125,7 @@ def test_concurrent_edits_applied_in_either_order_end_the_same(tmp_path, clock, 
         b, c = Store.open(tmp_path / "b.db", clock=clock), Store.open(tmp_path / "c.db", clock=clock)
         stores += [b, c]
         for store in (b, c):
-            bundle.import_(store, base)
+            bundle.import_(store, base, signer=told(base))
         incidents.update_incident(b, "Bob", inc.id, title="Bob's title", components=["Payments"])
         clock.advance(timedelta(seconds=30))
         incidents.update_incident(a, "Alice", inc.id, title="Alice's title")
@@ -133,7 +134,7 @@ def test_concurrent_edits_applied_in_either_order_end_the_same(tmp_path, clock, 
         bundle.export(b, from_b)
         for store, order in ((a, [from_b]), (b, [from_a]), (c, [from_b, from_a])):
             for path in order:
-                bundle.import_(store, path)
+                bundle.import_(store, path, signer=told(path))
         states = [_state(s) for s in stores]
         assert apply_compare.differences(states[0], states[1]) == []
         assert apply_compare.differences(states[0], states[2]) == []

@@ -496,3 +496,6 @@ def bundle_commands(c: Commands) -> None:
                                                     "(default: the whole journal)")
     p = c.add("import", "bundle:cmd_bundle_import", "verify a bundle and apply its events (all or none)", group)
     p.add_argument("file", metavar="FILE")
+    p.add_argument("--signer", metavar="FINGERPRINT",
+                   help="the key fingerprint `bundle export` showed on the other laptop (needed once for a "
+                        "laptop this one does not know yet)")

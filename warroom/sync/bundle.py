@@ -15,7 +15,10 @@ up to its first event this database cannot read (a confidential incident kept he
 as a link only): a chain with a hole could not be applied on the other side.
 
 Import reads with limits (file size, line size, number of events), checks the
-signature, then every event's hash and link within its chain and each device's
+signature and that its signer is one this laptop trusts (its own key, a signer
+trusted by name, a device whose key it already holds from the team server or an
+earlier bundle, or the fingerprint the importer was told by the exporter: anyone
+can sign a forged bundle with a key of their own), then every event's hash and link within its chain and each device's
 signed checkpoint, before anything is written; then applies the events through
 :func:`warroom.sync.apply.ingest_all`, which checks that each chain continues the
 one this database has: all events or, when one is refused, none, with the refusal
@@ -71,6 +74,8 @@ class Exported:
     devices: int
     #: Devices whose chain stops early at an event this database may not read.
     held_back: tuple[uuid.UUID, ...]
+    #: The signing key's fingerprint: read it out to whoever imports the bundle.
+    fingerprint: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,7 +171,8 @@ def export(store: Store, out: Path, *, since: dict[uuid.UUID, int] | None = None
               "signature": base64.b64encode(key.sign(signed_message(digest))).decode("ascii")}
     write_private_file(out, _line(header) + data)
     return Exported(out, len(rows), len(chains),
-                    tuple(sorted((d for d in hidden if d in chains or d not in since), key=str)))
+                    tuple(sorted((d for d in hidden if d in chains or d not in since), key=str)),
+                    devicekey.fingerprint(devicekey.public_text(key)))
 
 
 # -- import -----------------------------------------------------------------------------
@@ -285,15 +291,55 @@ def _check_chains(path: Path, rows: list[dict[str, Any]], devices: dict[str, Any
                                 "its chain (its events were rewritten after they were signed)")
 
 
-def import_(store: Store, path: Path) -> Imported:
+def same_key(public_key: str, given: str) -> bool:
+    """Whether ``given`` (a public key, or its fingerprint as people read it out,
+    with or without the colons) names ``public_key``."""
+    given = "".join(given.split()).lower()
+    if not given:
+        return False
+    if given == public_key.lower():
+        return True
+    return given.replace(":", "") == devicekey.fingerprint(public_key).replace(":", "")
+
+
+def why_untrusted(store: Store, bundle: Bundle, signer: str | None = None) -> str | None:
+    """None when this laptop trusts the bundle's signer; else what to do about it."""
+    from warroom.services import trust
+
+    if signer and same_key(bundle.public_key, signer):
+        return None
+    if bundle.public_key == devicekey.own_public(store.device_id):
+        return None
+    if any(t.public_key == bundle.public_key for t in trust.trusted(store)):
+        return None
+    with store.read() as session:
+        known = session.get(Device, bundle.signer)
+        if known is not None and known.public_key == bundle.public_key:
+            return None
+    print_ = devicekey.fingerprint(bundle.public_key)
+    if signer:
+        return (f"it is signed by key {print_}, not by the key {signer.strip()} you were told: "
+                "do not import it, and ask whoever gave it to you")
+    return (f"it is signed by key {print_}, which this laptop does not know: ask whoever exported it for "
+            f"the fingerprint `bundle export` showed them, and if it is {print_}, import with "
+            f"--signer {print_} (or trust the key with `warroom-cli audit trust`)")
+
+
+def import_(store: Store, path: Path, *, signer: str | None = None) -> Imported:
     """Verify a bundle and apply its events (all or none), then the chains' signed
-    checkpoints, then settle references that met (see :mod:`warroom.sync.references`)."""
+    checkpoints, then settle references that met (see :mod:`warroom.sync.references`).
+
+    ``signer``: the key or fingerprint the exporter gave the importer, for a signer
+    this laptop does not know yet (see :func:`why_untrusted`)."""
     from sqlalchemy import update
 
     from warroom.identity import SYSTEM
     from warroom.sync import references
 
     bundle = read(path)
+    why = why_untrusted(store, bundle, signer)
+    if why is not None:
+        raise _refuse(path, why)
     with store.read() as session:
         known = session.get(Device, bundle.signer)
         if known is not None and known.public_key and known.public_key != bundle.public_key:
@@ -331,4 +377,4 @@ def import_(store: Store, path: Path) -> Imported:
 
 
 __all__ = ["Bundle", "BundleRefused", "Exported", "Imported", "export", "heads", "import_",
-           "parse_heads", "read", "read_heads_arg"]
+           "parse_heads", "read", "read_heads_arg", "same_key", "why_untrusted"]
