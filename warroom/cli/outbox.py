@@ -18,13 +18,21 @@ def cmd_list(store: Store, args, out) -> int:
     rows = outbox.list_deliveries(store, viewer=args.actor, incident_id=incident_id, states=states)
     short = refs.short_id_map(store, "delivery", [r.id for r in rows])
     width = max((len(v) for v in short.values()), default=0)
+    others = outbox.senders(store)
+
+    def note(r) -> str:
+        if r.state == "queued" and r.origin_device in others:
+            return f"sent by {others[r.origin_device]} ({str(r.origin_device)[:8]})"
+        return r.last_error or ("exercise: not sent" if r.state == "simulated" else "")
+
     text = "\n".join(f"{short[r.id]:<{width}}  {r.state:<11} {r.channel:<14} {r.target[:30]:<30} {r.attempts:>2}x  "
-                     f"{(r.last_error or ('exercise: not sent' if r.state == 'simulated' else ''))[:60]}"
-                     for r in rows) or "The outbox is empty."
+                     f"{note(r)[:60]}" for r in rows) or "The outbox is empty."
     out.data([{"id": str(r.id), "state": r.state, "channel": r.channel, "kind": r.kind, "audience": r.audience,
                "recipient": r.recipient, "address": r.address, "attempts": r.attempts, "last_error": r.last_error,
                "next_attempt_at": r.next_attempt_at, "delivered_at": r.delivered_at, "receipt": r.receipt,
-               "failover_from": str(r.failover_from) if r.failover_from else None, "exercise": r.exercise}
+               "failover_from": str(r.failover_from) if r.failover_from else None, "exercise": r.exercise,
+               "sent_by": others.get(r.origin_device), "origin_device": str(r.origin_device) if r.origin_device
+               else None}
               for r in rows], text)
     return EXIT_OK
 
@@ -38,6 +46,13 @@ def cmd_retry(store: Store, args, out) -> int:
 def cmd_cancel(store: Store, args, out) -> int:
     d = outbox.cancel(store, args.actor, args.delivery)
     out.data({"id": str(d.id), "state": d.state}, f"Delivery {refs.short_id_map(store, 'delivery', [d.id])[d.id]} cancelled.")
+    return EXIT_OK
+
+
+def cmd_adopt(store: Store, args, out) -> int:
+    incident_id = incidents.get(store, args.incident, viewer=args.actor).id if args.incident else None
+    n = outbox.adopt(store, args.actor, incident_id=incident_id, device=args.device)
+    out.data({"adopted": n}, f"This laptop now sends {n} delivery(ies) another laptop had queued.")
     return EXIT_OK
 
 

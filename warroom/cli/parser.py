@@ -404,7 +404,7 @@ def delivery_commands(c: Commands) -> None:
     p.add_argument("--always", dest="only_customer_facing", action="store_false",
                    help="owed updates about every incident at this severity")
 
-    ob = c.group("outbox", "deliveries: list, retry, cancel, settings", "outbox_command")
+    ob = c.group("outbox", "deliveries: list, retry, cancel, adopt, settings", "outbox_command")
     p = c.add("list", "outbox:cmd_list", "list deliveries", ob)
     p.add_argument("incident", nargs="?")
     p.add_argument("--state", help="e.g. queued,failed")
@@ -412,6 +412,10 @@ def delivery_commands(c: Commands) -> None:
     p.add_argument("delivery", help="its id or a unique beginning of it (the outbox list shows them)")
     p = c.add("cancel", "outbox:cmd_cancel", "cancel a queued delivery", ob)
     p.add_argument("delivery", help="its id or a unique beginning of it")
+    p = c.add("adopt", "outbox:cmd_adopt", "send from this laptop what another laptop queued and can no longer "
+                                          "send (lost, or left the team; one only offline still sends its own)", ob)
+    p.add_argument("incident", nargs="?")
+    p.add_argument("--device", help="only that laptop's: the beginning of its device id (outbox list shows it)")
     p = c.add("settings", "outbox:cmd_settings", "show or change failover, dead-letter and breaker times", ob)
     p.add_argument("--failover-after", help="a primary down this long hands its queue on (e.g. 5m)")
     p.add_argument("--dead-after", help="undelivered this long: a dead letter (e.g. 24h)")

@@ -171,7 +171,7 @@ class Dispatcher:
                                                                                Channel.state != "removed"))}
             rows = session.execute(select(Delivery.channel_id, Delivery.address, Delivery.next_attempt_at,
                                           Delivery.lease_until)
-                                   .where(Delivery.state == "queued")
+                                   .where(Delivery.state == "queued", outbox.sent_by(self.store.device_id))
                                    .order_by(Delivery.channel_id, Delivery.address, Delivery.created_at,
                                              Delivery.id)).all()
         best: datetime | None = None
@@ -250,7 +250,8 @@ class Dispatcher:
 
     def _due_filter(self, now: datetime):
         return and_(Delivery.state == "queued", Delivery.next_attempt_at <= now,
-                    or_(Delivery.lease_until.is_(None), Delivery.lease_until <= now))
+                    or_(Delivery.lease_until.is_(None), Delivery.lease_until <= now),
+                    outbox.sent_by(self.store.device_id))
 
     def _due_channels(self) -> list[uuid.UUID]:
         now = self.store.clock.now()
@@ -277,7 +278,9 @@ class Dispatcher:
             while True:
                 due = [cand.channel_id == channel_id, cand.state == "queued",
                        func.coalesce(cand.next_attempt_at, now) <= now,
-                       or_(cand.lease_until.is_(None), cand.lease_until <= now), ~blocked]
+                       or_(cand.lease_until.is_(None), cand.lease_until <= now), ~blocked,
+                       # Another laptop's (team sync): its dispatcher sends it, never this one.
+                       or_(cand.origin_device.is_(None), cand.origin_device == self.store.device_id)]
                 if skip:
                     due.append(cand.id.not_in(skip))
                 pick = (select(cand.id)

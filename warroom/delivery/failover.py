@@ -18,7 +18,7 @@ from warroom.services import outbox
 from warroom.services.channels import kind_module
 from warroom.services.matrix import cell_in
 from warroom.store import Store
-from warroom.store.models import Channel, Delivery, Draft, DraftRevision, Incident, TimelineEntry
+from warroom.store.models import Channel, Delivery, Draft, Incident, TimelineEntry
 from warroom.text.durations import duration_text
 
 #: The program sending on its own: journaled as "dispatcher", never a person's name.
@@ -37,9 +37,10 @@ def housekeeping(store: Store, settings: outbox.DeliverySettings, summary) -> No
     with store.read() as session:   # most passes have nothing to do: no write lock for them
         down = session.scalar(select(Channel.id).where(Channel.state == "down", Channel.opened_at <= cutoff)
                               .limit(1))
-        old = session.scalar(select(Delivery.id).where(Delivery.state == "queued", Delivery.queued_at <= dead_cut)
-                             .limit(1))
-        offline = looks_offline(session, now, settings)
+        mine = outbox.sent_by(store.device_id)   # another laptop's deliveries are its own to settle
+        old = session.scalar(select(Delivery.id).where(Delivery.state == "queued", Delivery.queued_at <= dead_cut,
+                                                       mine).limit(1))
+        offline = looks_offline(session, now, settings, store.device_id)
     if down is None and old is None:
         return
     with store.write(ACTOR) as tx:
@@ -53,7 +54,7 @@ def housekeeping(store: Store, settings: outbox.DeliverySettings, summary) -> No
         for channel in down_channels:
             rows = tx.session.scalars(select(Delivery).where(Delivery.channel_id == channel.id,
                                                              Delivery.state == "queued",
-                                                             Delivery.exercise.is_(False), free)
+                                                             Delivery.exercise.is_(False), free, mine)
                                       .order_by(Delivery.created_at, Delivery.id)).all()
             by_draft: dict[uuid.UUID, list[Delivery]] = defaultdict(list)
             for d in rows:
@@ -64,7 +65,7 @@ def housekeeping(store: Store, settings: outbox.DeliverySettings, summary) -> No
                     summary.failed_over += len(group)
         # Dead letters: undelivered past the dead-letter time.
         rows = tx.session.scalars(select(Delivery).where(Delivery.state == "queued", Delivery.queued_at <= dead_cut,
-                                                         free)).all()
+                                                         free, mine)).all()
         groups: dict[tuple[uuid.UUID, uuid.UUID], list[Delivery]] = defaultdict(list)
         for d in rows:
             groups[(d.incident_id, d.channel_id)].append(d)
@@ -81,7 +82,8 @@ def housekeeping(store: Store, settings: outbox.DeliverySettings, summary) -> No
                   f"{dead_after}: {group[0].last_error}. Retry from the outbox once the channel works.")
 
 
-def looks_offline(session, now: datetime, settings: outbox.DeliverySettings) -> bool:
+def looks_offline(session, now: datetime, settings: outbox.DeliverySettings,
+                  device_id: uuid.UUID | None = None) -> bool:
     """This machine looks offline, so failing over would only move the queue from one
     unreachable channel to the next: network channels of at least two different
     vendors, each with deliveries waiting, fail to connect at all, no failing one
@@ -93,7 +95,8 @@ def looks_offline(session, now: datetime, settings: outbox.DeliverySettings) -> 
     vendor that stays down reaches nobody). The self-hosted page is a local folder
     and does not count."""
     waiting = select(Delivery.id).where(Delivery.channel_id == Channel.id, Delivery.state == "queued",
-                                        Delivery.exercise.is_(False)).exists()
+                                        Delivery.exercise.is_(False),
+                                        *([outbox.sent_by(device_id)] if device_id else [])).exists()
     rows = session.execute(select(Channel.kind, Channel.state, Channel.last_error, Channel.last_ok_at,
                                   waiting.label("waiting"))
                            .where(Channel.enabled.is_(True), Channel.state != "removed",
@@ -138,8 +141,6 @@ def fail_over(tx, rows: list[Delivery], channel: Channel, reason: str) -> str | 
                       if channel.name in r), [])
     if channel.name not in route:
         return None
-    rev = tx.session.scalars(select(DraftRevision).where(DraftRevision.draft_id == draft.id,
-                                                         DraftRevision.number == draft.current_revision)).first()
     channels = {c.name: c for c in tx.session.scalars(select(Channel).where(Channel.state != "removed"))}
     who = {d.recipient for d in rows} if all(d.recipient for d in rows) else None
     for name in route[route.index(channel.name) + 1:]:

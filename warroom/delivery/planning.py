@@ -68,7 +68,8 @@ def new_deliveries(tx, incident: Incident, d: Draft, channel: Channel, *, messag
                        next_attempt_at=tx.now, lease_owner=None, lease_until=None, last_error=None, receipt=None,
                        failover_from=failover_from, route=list(route or [channel.name]),
                        exercise=incident.exercise if exercise is None else exercise, priority=priority,
-                       created_at=tx.now, queued_at=tx.now, updated_at=tx.now, delivered_at=None)
+                       created_at=tx.now, queued_at=tx.now, updated_at=tx.now, delivered_at=None,
+                       origin_device=tx.store.device_id)
         tx.session.add(row)
         out.append(row)
     return out

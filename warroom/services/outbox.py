@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass, fields, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from warroom.channels.base import Recipient
 from warroom.errors import InputError, NotFound
@@ -19,7 +19,7 @@ from warroom.services import access, refs
 from warroom.services.access import Action
 from warroom.services.channels import kind_module
 from warroom.store import Store
-from warroom.store.models import Channel, Delivery, Incident, JournalEvent, Meta, Stakeholder
+from warroom.store.models import Channel, Delivery, Device, Incident, JournalEvent, Meta, Stakeholder
 
 STATES = ("queued", "delivered", "failed", "cancelled", "failed_over", "simulated")
 OPEN = ("queued",)
@@ -120,6 +120,12 @@ RECORD_COLUMNS = ("id", "incident_id", "draft_id", "channel_id", "audience", "re
                   "exercise", "priority", "created_at", "queued_at", "updated_at", "delivered_at")
 
 
+def sent_by(device_id: uuid.UUID):
+    """The deliveries ``device_id``'s dispatchers send: those it queued or adopted (and
+    those queued before team sync); the rest are another laptop's to send."""
+    return or_(Delivery.origin_device.is_(None), Delivery.origin_device == device_id)
+
+
 def delivery_record(d: Delivery) -> dict[str, Any]:
     """A new delivery as the journal keeps it, so another device can write the same row."""
     return {name: getattr(d, name) for name in RECORD_COLUMNS}
@@ -157,6 +163,8 @@ class DeliveryView:
     delivered_at: datetime | None
     subject: str
     leased: bool
+    #: The device whose dispatcher sends it (None: queued before team sync, so this one).
+    origin_device: uuid.UUID | None = None
 
     @property
     def target(self) -> str:
@@ -167,7 +175,8 @@ def _dview(d: Delivery, ch: Channel, now: datetime | None = None) -> DeliveryVie
     leased = d.lease_until is not None and (now is None or d.lease_until > now)
     return DeliveryView(d.id, d.incident_id, d.draft_id, ch.name.split("~")[0], ch.kind, d.audience, d.recipient,
                         d.address, d.state, d.attempts, d.next_attempt_at, d.last_error, d.receipt, d.failover_from,
-                        d.exercise, d.created_at, d.delivered_at, (d.message or {}).get("subject", ""), leased)
+                        d.exercise, d.created_at, d.delivered_at, (d.message or {}).get("subject", ""), leased,
+                        d.origin_device)
 
 
 def list_deliveries(store: Store, *, viewer: str, incident_id: uuid.UUID | None = None,
@@ -258,6 +267,47 @@ def cancel(store: Store, actor: str, key: str | uuid.UUID) -> DeliveryView:
         tx.record("delivery.cancelled", {"delivery_id": d.id}, incident_id=d.incident_id)
         ch = tx.session.get(Channel, d.channel_id)
         return _dview(d, ch)
+
+
+def senders(store: Store) -> dict[uuid.UUID, str]:
+    """Every other device that queued deliveries here, by its label (for "sent by …")."""
+    with store.read() as session:
+        rows = session.execute(select(Device.id, Device.label).where(
+            Device.id != store.device_id,
+            Device.id.in_(select(Delivery.origin_device).where(Delivery.origin_device.is_not(None))))).all()
+        return {r.id: r.label or f"device {str(r.id)[:8]}" for r in rows}
+
+
+def adopt(store: Store, actor: str, *, incident_id: uuid.UUID | None = None,
+          device: str | None = None) -> int:
+    """Take over the queued deliveries another laptop queued (optionally of one incident,
+    or of the device whose id begins with ``device``): this laptop's dispatcher sends
+    them from now on. For a laptop that is lost or left the team: one that is only
+    offline still sends its own, and both would send, so its person should say so first.
+    Returns how many were adopted; nothing to adopt is an error naming why."""
+    with store.write(actor) as tx:
+        q = select(Delivery).where(Delivery.state == "queued", Delivery.origin_device.is_not(None),
+                                   Delivery.origin_device != store.device_id)
+        if incident_id is not None:
+            q = q.where(Delivery.incident_id == incident_id)
+        rows = tx.session.scalars(q.order_by(Delivery.created_at, Delivery.id)).all()
+        if device:
+            rows = [d for d in rows if str(d.origin_device).startswith(device.strip().lower())]
+        if not rows:
+            raise InputError("No queued delivery of another laptop" + (" for that incident" if incident_id else "")
+                             + (f" from a device beginning {device!r}" if device else "") + " waits here.",
+                             field="device" if device else "incident")
+        by_incident: dict[uuid.UUID, list[Delivery]] = {}
+        for d in rows:
+            by_incident.setdefault(d.incident_id, []).append(d)
+        for inc_id, group in by_incident.items():
+            access.require(tx, Action.DELIVERIES, tx.session.get(Incident, inc_id))
+            before = sorted({str(d.origin_device) for d in group})
+            for d in group:
+                d.origin_device, d.updated_at = store.device_id, tx.now
+            tx.record("delivery.adopted", {"delivery_ids": [d.id for d in group], "device": store.device_id,
+                                           "from": before}, incident_id=inc_id)
+        return len(rows)
 
 
 @dataclass(frozen=True, slots=True)

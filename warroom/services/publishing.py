@@ -257,7 +257,7 @@ def retract(store: Store, actor: str, draft_id: uuid.UUID, reason: str) -> Retra
                            next_attempt_at=tx.now, lease_owner=None, lease_until=None, last_error=None, receipt=None,
                            failover_from=None, route=[ch.name], exercise=row.exercise,
                            priority=RETRACTION_PRIORITY, created_at=tx.now, queued_at=tx.now, updated_at=tx.now,
-                           delivered_at=None)
+                           delivered_at=None, origin_device=tx.store.device_id)
             new.message = dict(message, delivery_id=str(new.id))
             tx.session.add(new)
             retractions.append(new)

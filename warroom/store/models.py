@@ -444,6 +444,11 @@ class Delivery(Base):
     exercise: Mapped[bool] = mapped_column(Boolean, default=False)
     #: Higher goes first on its channel: corrections of a retracted update jump the queue.
     priority: Mapped[int] = mapped_column(Integer, server_default="0")
+    #: The device whose dispatcher sends it: the one that queued it (published the
+    #: update, failed it over) or adopted it since. Another laptop holding the row
+    #: through team sync never sends it, so a synced room sends each message once.
+    #: None: queued here before team sync existed.
+    origin_device: Mapped[uuid.UUID | None]
     created_at: Mapped[datetime]
     #: When it was (last) queued: a dead letter is one undelivered this long after.
     queued_at: Mapped[datetime]

@@ -37,7 +37,7 @@ def _settled(session: Session, ev: Event) -> None:
         change(session, Delivery, as_uuid(row["id"]), state=row["state"], last_error=row["last_error"],
                updated_at=ev.at)
     for record in ev.payload.get("new_rows") or ():
-        put_delivery(session, record)
+        put_delivery(session, record, ev.device_id)
     if ev.payload.get("entry_id"):
         entry(session, ev, ev.payload["entry_id"], EntryKind.DELIVERY.value, ev.need("text"))
 
@@ -49,6 +49,13 @@ def _retried(session: Session, ev: Event) -> None:
     else:
         change(session, Delivery, key, state="queued", next_attempt_at=ev.at, attempts=0, queued_at=ev.at,
                updated_at=ev.at)
+
+
+def _adopted(session: Session, ev: Event) -> None:
+    """Another device's dispatcher sends these from now on (its laptop took them over)."""
+    device = as_uuid(ev.need("device"))
+    for key in ev.need("delivery_ids"):
+        change(session, Delivery, as_uuid(key), origin_device=device, updated_at=ev.at)
 
 
 def _cancelled(session: Session, ev: Event) -> None:
@@ -63,4 +70,5 @@ APPLIERS: dict[str, Applier] = {
     "delivery.dead": _settled,
     "delivery.retried": _retried,
     "delivery.cancelled": _cancelled,
+    "delivery.adopted": _adopted,
 }

@@ -19,9 +19,10 @@ def derived_id(ev: Event, what: str) -> uuid.UUID:
     return uuid.uuid5(ev.id, what)
 
 
-def put_delivery(session: Session, record: dict) -> Delivery:
-    """A delivery as a journal event carries it (see ``outbox.delivery_record``)."""
-    values = dict(record)
+def put_delivery(session: Session, record: dict, origin: uuid.UUID) -> Delivery:
+    """A delivery as a journal event carries it (see ``outbox.delivery_record``),
+    sent by ``origin``: the device whose event queued it, never this one's dispatcher."""
+    values = dict(record, origin_device=origin)
     key = as_uuid(values.pop("id"))
     for name in ("incident_id", "draft_id", "channel_id"):
         values[name] = as_uuid(values[name])
@@ -110,7 +111,7 @@ def _published(session: Session, ev: Event) -> None:
     change(session, Incident, ev.incident(), last_update_at=ev.at, updated_at=ev.at)
     entry(session, ev, ev.need("entry_id"), EntryKind.PUBLISHED.value, ev.need("entry_text"))
     for record in ev.need("delivery_rows"):
-        put_delivery(session, record)
+        put_delivery(session, record, ev.device_id)
 
 
 def _withdrawn(session: Session, ev: Event) -> None:
@@ -123,7 +124,6 @@ _CANCELLED = "cancelled: the update was retracted"
 
 
 def _retracted(session: Session, ev: Event) -> None:
-    p = ev.payload
     d = change(session, Draft, as_uuid(ev.need("draft_id")), state="retracted", retracted_at=ev.at,
                retracted_by=ev.actor, retract_reason=ev.need("reason"), updated_at=ev.at)
     notice_id = as_uuid(ev.need("notice_id"))
@@ -143,7 +143,7 @@ def _retracted(session: Session, ev: Event) -> None:
     for delivery_id in ev.need("cancelled_ids"):
         change(session, Delivery, as_uuid(delivery_id), state="cancelled", updated_at=ev.at, last_error=_CANCELLED)
     for record in ev.need("retraction_rows"):
-        put_delivery(session, record)
+        put_delivery(session, record, ev.device_id)
     entry(session, ev, ev.need("entry_id"), EntryKind.PUBLISHED.value, ev.need("entry_text"))
 
 
