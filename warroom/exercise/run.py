@@ -26,7 +26,7 @@ from warroom.errors import InputError, NotFound, WarroomError
 from warroom.exercise.clock import ClockState, check_speed
 from warroom.exercise.scenario import Scenario
 from warroom.exercise.stamp import EXERCISE_CLOCK, state_of
-from warroom.services import access, channels, incidents, matrix, people, stakeholders, timeline
+from warroom.services import access, channels, incidents, matrix, people, reviewers, stakeholders, timeline
 from warroom.services.access import SYSTEM, Action
 from warroom.store import Store
 from warroom.store.models import Channel, Exercise, MatrixCell, Person, Stakeholder
@@ -268,18 +268,19 @@ def fire_due(store: Store, incident_id: uuid.UUID) -> list[int]:
         with store.read() as session:
             row = session.get(Exercise, incident_id)
             if row is None or row.ended_at is not None or row.next_inject >= len(row.injects or []):
-                return fired
+                break
             index = row.next_inject
             inject = dict(row.injects[index])
             at = row.sim_start + timedelta(seconds=int(inject["offset_s"]))
             if at > state_of(row).now(store.real_clock.now()):
-                return fired
+                break
             owned = dict(row.owned or {})
         try:
             _fire(store, incident_id, index, inject, at, owned)
         except AlreadyFired:
             pass                                     # another reader of the clock fired it first
         fired.append(index)
+    reviewers.sweep(store, exercise=incident_id)     # review windows lapse on the exercise's clock
     return fired
 
 
