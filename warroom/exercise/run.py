@@ -347,3 +347,37 @@ def _effect(view: Store, plain: Store, incident_id: uuid.UUID, inject: dict[str,
                      kind=EntryKind.EXTERNAL)
     else:  # the scenario checker knows every kind; a stored one from a newer version is told, not guessed
         raise InputError(f"unknown inject kind {kind!r}")
+
+
+@dataclass(frozen=True, slots=True)
+class ActionView:
+    """One event of an exercise incident, as the facilitator follows the players."""
+
+    seq: int
+    offset_s: int
+    actor: str
+    kind: str
+    summary: str
+
+
+def actions(store: Store, key: str | uuid.UUID, *, viewer: str, limit: int = 500) -> list[ActionView]:
+    """The exercise incident's journal, oldest first (at most the last ``limit`` events):
+    what the players and the injects did, at exercise offsets."""
+    import json
+
+    from warroom.store.models import JournalEvent
+
+    with store.read() as session:
+        inc = incidents.find(session, key, viewer)
+        row = _exercise_row(session, inc)
+        events = session.scalars(select(JournalEvent).where(JournalEvent.incident_id == inc.id)
+                                 .order_by(JournalEvent.at.desc(), JournalEvent.seq.desc()).limit(limit)).all()
+        out = []
+        for e in reversed(events):
+            p = json.loads(e.payload)
+            summary = p.get("entry_text") or p.get("text") or p.get("audience") or p.get("why") or ""
+            if e.kind == "exercise.inject_fired":
+                summary = f"inject {int(p.get('index', 0)) + 1}: {p.get('kind', '')}"
+            out.append(ActionView(e.seq, int((e.at - row.sim_start).total_seconds()), str(e.actor), e.kind,
+                                  " ".join(str(summary).split())[:200]))
+        return out
