@@ -8,8 +8,6 @@ once whoever reads first). Every control is one call of :mod:`warroom.exercise.r
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import TYPE_CHECKING
-
 from warroom.errors import WarroomError
 from warroom.exercise import run
 from warroom.exercise.clock import MAX_SPEED, MIN_SPEED, offset_text
@@ -17,9 +15,6 @@ from ui.common import palette
 from ui.common.palette import Tone
 from ui.common.tables import Column, RowTableModel, fixed_rows, set_widths
 from ui.qt import QHBoxLayout, QLabel, QPushButton, QSpinBox, QSplitter, Qt, QTableView, QTimer, QVBoxLayout, QWidget
-
-if TYPE_CHECKING:
-    from ui.mainwindow import MainWindow
 
 
 def _offset(seconds: int) -> str:
@@ -56,7 +51,8 @@ class ActionModel(RowTableModel):
 class FacilitatorView(QWidget):
     """The Exercise tab."""
 
-    def __init__(self, window: MainWindow) -> None:
+    def __init__(self, window) -> None:
+        """``window``: the main window (its store, actor, operations, tabs and time formatter)."""
         super().__init__()
         self.setObjectName("facilitatorView")
         self.window_ = window
@@ -211,7 +207,7 @@ class FacilitatorView(QWidget):
             self.window_.ops.write(lambda: run.end(store, actor, incident_id), lambda _v: self.reload())
 
 
-def install(window: MainWindow) -> FacilitatorView:
+def install(window) -> FacilitatorView:
     """Add the Exercise tab to ``window`` (hidden until an exercise incident is shown)."""
     view = FacilitatorView(window)
     index = window.tabs.addTab(view, "Exercise")
@@ -220,7 +216,7 @@ def install(window: MainWindow) -> FacilitatorView:
     return view
 
 
-def show_exercise(window: MainWindow) -> bool:
+def show_exercise(window) -> bool:
     """Select the newest exercise the actor may see and show its tab (for --view exercise)."""
     if window.store is None:
         return False
