@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 from warroom.errors import WarroomError
-from warroom.exercise import run
 from warroom.exercise.clock import MAX_SPEED, MIN_SPEED, offset_text
 from ui.common import palette
 from ui.common.palette import Tone
@@ -26,7 +25,7 @@ class InjectModel(RowTableModel):
 
     def __init__(self, parent=None) -> None:
         def tone(i):
-            return palette.color(Tone.MUTED) if i.state == run.DONE else None
+            return palette.color(Tone.MUTED) if i.state == "done" else None
 
         super().__init__([
             Column("At", lambda i: _offset(i.offset_s), color=tone, right=True),
@@ -57,7 +56,7 @@ class FacilitatorView(QWidget):
         self.setObjectName("facilitatorView")
         self.window_ = window
         self.incident_id = None
-        self.exercise: run.ExerciseView | None = None
+        self.exercise = None   # the exercise shown (warroom.exercise.run.ExerciseView)
         layout = QVBoxLayout(self)
         self.clock_label = QLabel("No exercise")
         self.clock_label.setObjectName("exerciseClock")
@@ -125,6 +124,8 @@ class FacilitatorView(QWidget):
         self.reload()
 
     def reload(self) -> None:
+        from warroom.exercise import run
+
         store, actor = self.window_.store, self.window_.actor
         self.exercise = None
         if store is not None and self.incident_id is not None:
@@ -168,6 +169,8 @@ class FacilitatorView(QWidget):
 
     def tick(self) -> None:
         """Once a second: the clock moves on screen; a due inject is fired; new actions are shown."""
+        from warroom.exercise import run
+
         store = self.window_.store
         if store is None or self.incident_id is None or not self.isVisible():
             return
@@ -190,6 +193,8 @@ class FacilitatorView(QWidget):
     # -- controls (one service call each) --------------------------------------------------
 
     def _control(self, **kw) -> None:
+        from warroom.exercise import run
+
         store, actor, incident_id = self.window_.store, self.window_.actor, self.incident_id
         if store is None or incident_id is None:
             return
@@ -202,6 +207,8 @@ class FacilitatorView(QWidget):
         self._control(resume=True) if paused else self._control(pause=True)
 
     def end(self) -> None:
+        from warroom.exercise import run
+
         store, actor, incident_id = self.window_.store, self.window_.actor, self.incident_id
         if store is not None and incident_id is not None:
             self.window_.ops.write(lambda: run.end(store, actor, incident_id), lambda _v: self.reload())
@@ -218,6 +225,8 @@ def install(window) -> FacilitatorView:
 
 def show_exercise(window) -> bool:
     """Select the newest exercise the actor may see and show its tab (for --view exercise)."""
+    from warroom.exercise import run
+
     if window.store is None:
         return False
     found = run.list_exercises(window.store, viewer=window.actor)
