@@ -153,3 +153,14 @@ def test_a_database_rebuilt_from_the_journal_has_the_same_exercise(ex_store, tmp
             assert b.get(Exercise, ex.incident_id).next_inject == 2
     finally:
         other.close()
+
+
+def test_words_composed_for_an_exercise_speak_of_its_own_time(ex_store, clock):
+    from warroom.services import compose
+
+    ex = _start(ex_store, paused=True)
+    run.control(ex_store, FACILITATOR, ex.ref, advance=timedelta(hours=2, minutes=17))
+    incidents.set_status(ex_store, "Alex Rivera", ex.incident_id, "resolved")
+    words = compose.render_update(ex_store, ex.incident_id, audience="executives", viewer="Alex Rivera")
+    # Declared at 09:00 exercise time; resolved 2:17 later on the exercise's clock (the real one says 09:00 still).
+    assert "As of 11:17 UTC" in words.long and "**Resolved:** 11:17 UTC" in words.long
