@@ -146,6 +146,9 @@ def start(store: Store, actor: str, scenario: Scenario, *, speed: int | None = N
         customer_facing=spec["customer_facing"], components=spec["components"], commander=spec["commander"],
         confidential=spec["confidential"], exercise=True,
         detected_at=sim_start - timedelta(seconds=spec["detected_before_s"]))
+    if spec["confidential"] and actor != spec["commander"]:    # the facilitator sees what the players see
+        incidents.set_members(store.under_clock(SimulatedClock(sim_start), EXERCISE_CLOCK), spec["commander"],
+                              declared.id, add=[actor])
     with store.under_clock(SimulatedClock(sim_start), EXERCISE_CLOCK).write(actor) as tx:
         inc = incidents.find_row(tx.session, declared.id)
         access.require(tx, Action.EXERCISE, inc)

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from tests.conftest import T0
 from tests.unit.exercise.conftest import FACILITATOR, SMALL, incident_events
-from warroom.errors import NotPermitted
+from warroom.errors import NotFound, NotPermitted
 from warroom.exercise import run, scenario
 from warroom.journal import verify
 from warroom.services import channels, incidents, people, reminders, timeline
@@ -164,3 +164,12 @@ def test_words_composed_for_an_exercise_speak_of_its_own_time(ex_store, clock):
     words = compose.render_update(ex_store, ex.incident_id, audience="executives", viewer="Alex Rivera")
     # Declared at 09:00 exercise time; resolved 2:17 later on the exercise's clock (the real one says 09:00 still).
     assert "As of 11:17 UTC" in words.long and "**Resolved:** 11:17 UTC" in words.long
+
+
+def test_a_confidential_scenario_is_seen_by_its_facilitator_and_players_only(ex_store):
+    text = SMALL.replace('commander = "Alex Rivera"', 'commander = "Alex Rivera"\nconfidential = true')
+    ex = run.start(ex_store, FACILITATOR, scenario.parse(text, source="small.toml"))
+    assert run.get(ex_store, ex.ref, viewer=FACILITATOR).ref == ex.ref
+    people.save(ex_store, FACILITATOR, "Outsider", roles="incident_commander")
+    with pytest.raises(NotFound, match="No incident"):
+        run.get(ex_store, ex.ref, viewer="Outsider")
