@@ -267,7 +267,7 @@ class _Checker:
         kind = self.text(t["kind"], f"{key}.kind")
         if kind not in CHANNEL_KINDS:
             self.fail(f"{key}.kind", f"a scenario makes only {', '.join(CHANNEL_KINDS)} channels (they need no "
-                                     "secret; an exercise sends nothing anyway), not {kind!r}")
+                                     f"secret; an exercise sends nothing anyway), not {kind!r}")
         config = t.get("config", {})
         if not isinstance(config, dict) or len(config) > 20:
             self.fail(f"{key}.config", "must be a table of at most 20 settings")
