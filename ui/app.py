@@ -28,7 +28,8 @@ log = logging.getLogger(__name__)
 
 
 #: What ``--screenshot`` can show: the main window's tabs, and the dialogs it opens.
-VIEWS = ("timeline", "updates", "reviews", "deliveries", "templates", "stakeholders", "declare", "matrix", "channels")
+VIEWS = ("timeline", "updates", "reviews", "deliveries", "templates", "stakeholders", "declare", "matrix", "channels",
+         "exercise")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -140,6 +141,11 @@ def take_screenshot(window, path: Path, size: str = "1400x860", view: str = "tim
         target = window.open_stakeholders()
     elif view == "declare":
         target = window.new_incident()
+    elif view == "exercise":
+        from ui.exercise import show_exercise
+
+        if not show_exercise(window):
+            return False
     elif view in ("matrix", "channels"):
         target = window.open_matrix() if view == "matrix" else window.open_channels()
     if target is None:

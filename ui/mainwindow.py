@@ -19,6 +19,7 @@ from warroom.changes import Change, Seen
 from warroom.text.timefmt import TimeFormatter
 from ui.common.context import WindowContext
 from ui.delivery import ChannelStatus, DispatchRunner, dispatch_disabled_by_env
+from ui import exercise as exercise_tab
 from ui.sync_status import SyncRunner, SyncStatus
 from ui.incidents.actions import IncidentActions
 from ui.incidents.listview import LIST_WIDTH, incident_table
@@ -130,6 +131,7 @@ class MainWindow(QMainWindow):
         self.deliveries_index = self.tabs.addTab(self.deliveries_page, "Deliveries")
         self.tabs.setTabToolTip(self.deliveries_index, "What was sent for this incident, through which channels "
                                                        "(Ctrl+Shift+D)")
+        self.facilitator = exercise_tab.install(self)      # the Exercise tab, shown for exercise incidents
         self.tabs.currentChanged.connect(self._tab_changed)
         right = QWidget()
         rl = QVBoxLayout(right)
@@ -554,6 +556,7 @@ class MainWindow(QMainWindow):
         if self.deliveries is not None:
             self.deliveries.show_incident(incident.id if incident else None, incident.ref if incident else "")
         self._show_waiting(incident)
+        self.facilitator.show_incident(incident)
         for action in self.status_menu.actions():
             action.setEnabled(bool(incident) and incident.active and action.data() != incident.status)
         for action in self.severity_menu.actions():

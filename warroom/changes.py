@@ -35,6 +35,8 @@ class Change(Flag):
     SETTINGS = auto()
     TEMPLATES = auto()
     TRUST = auto()
+    #: An exercise's clock or injects (the facilitator view).
+    EXERCISE = auto()
 
 
 EVERYTHING = Change(sum(c.value for c in Change))
@@ -61,6 +63,8 @@ _BY_PREFIX: dict[str, Change] = {
     "template": Change.TEMPLATES,
     "templates": Change.TEMPLATES,
     "key": Change.TRUST,
+    # An exercise's clock moves every countdown of its incident.
+    "exercise": Change.EXERCISE | Change.INCIDENTS,
     "journal": Change.NONE,
     "database": Change.NONE,
 }

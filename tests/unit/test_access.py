@@ -51,6 +51,7 @@ EXPECTED: dict[Action, set[str]] = {
     Action.MATRIX: {"admin"},
     Action.CHANNELS: {"admin"},
     Action.SETTINGS: {"admin"},
+    Action.EXERCISE: {"commander", "ic", "admin"},
 }
 
 #: Who plays which part: name -> roles. "commander" commands the incident; "ic"
@@ -197,6 +198,11 @@ def _do(action: Action, w: World, actor: str, tmp_path):
         return channels.add(s, actor, "site2", "sitepage", {"out_dir": str(tmp_path / "site2")})
     if action is Action.SETTINGS:
         return settings.set_org(s, actor, name="Example Corp")
+    if action is Action.EXERCISE:
+        from warroom.exercise import run, scenario
+
+        return run.start(s, actor, scenario.parse('[scenario]\nname = "Drill"\n[incident]\ntitle = "Drill"\n'
+                                                  'severity = "SEV3"\ncommander = "commander"\n'))
     raise AssertionError(f"no call for {action}")
 
 

@@ -102,7 +102,7 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
                  wanted=wanted if wanted is not None else ("" if argv is not None else None))
     for register in (incident_commands, template_commands, update_commands, people_commands,
                      settings_commands, policy_commands, delivery_commands, audit_commands, team_commands,
-                     bundle_commands):
+                     bundle_commands, exercise_commands):
         register(c)
     return parser
 
@@ -503,3 +503,29 @@ def bundle_commands(c: Commands) -> None:
     p.add_argument("--signer", metavar="FINGERPRINT",
                    help="the key fingerprint `bundle export` showed on the other laptop (needed once for a "
                         "laptop this one does not know yet)")
+
+
+def exercise_commands(c: Commands) -> None:
+    ex = c.group("exercise", "tabletop exercises: a scenario on its own clock, nothing sent outside",
+                 "exercise_command")
+    p = c.add("start", "exercise:cmd_start", "start an exercise from a scenario file (prints its INC-n)", ex)
+    if p is SKIPPED:
+        return
+    p.add_argument("file", metavar="FILE.toml")
+    p.add_argument("--speed", type=int, metavar="N", help="1 to 60 (default: the scenario's)")
+    p = c.add("clock", "exercise:cmd_clock", "show or move an exercise's clock; fires the injects it passes", ex)
+    p.add_argument("incident")
+    move = p.add_mutually_exclusive_group()
+    move.add_argument("--pause", action="store_true")
+    move.add_argument("--resume", action="store_true")
+    move.add_argument("--speed", type=int, metavar="N", help="1 to 60")
+    move.add_argument("--advance", metavar="DURATION", help="jump ahead, e.g. 10m or 1h30m")
+    move.add_argument("--next", action="store_true", help="jump to the next inject and fire it")
+    p = c.add("status", "exercise:cmd_status", "the exercise's time and its injects: done, next, upcoming", ex)
+    p.add_argument("incident")
+    p = c.add("end", "exercise:cmd_end", "end an exercise and print its score card", ex)
+    p.add_argument("incident")
+    p = c.add("play", "exercise:cmd_play", "play a scenario to the end with its scripted players (a replay)", ex)
+    p.add_argument("file", metavar="FILE.toml")
+    p.add_argument("--script", action="store_true", help="use the scenario's [[script]] players")
+    p.add_argument("--keep-going", action="store_true", help="note a refused action and go on")

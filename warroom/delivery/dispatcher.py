@@ -42,6 +42,7 @@ from warroom.channels.base import USER_AGENT, ChannelError, Message, Recipient, 
 from warroom.delivery import inflight
 from warroom.delivery.failover import ACTOR, alert, fail_over, housekeeping
 from warroom.errors import StoreBusy, StoreError, WarroomError
+from warroom.exercise.stamp import stamp
 from warroom.ids import uuid7
 from warroom.secrets import SecretsLocked
 from warroom.services import outbox
@@ -508,6 +509,8 @@ class Dispatcher:
                 log.warning("delivery %s: the lease ran out while it was being sent; another dispatcher has it",
                             d.id)
                 return
+            if claim.exercise:      # into the sink, on the exercise's own clock (the lease above: real time)
+                stamp(tx, claim.incident_id)
             d.attempts += 1
             d.lease_owner = d.lease_until = None
             d.updated_at = tx.now

@@ -65,7 +65,7 @@ def new_deliveries(tx, incident: Incident, d: Draft, channel: Channel, *, messag
         msg = dict(message, delivery_id=str(did))
         row = Delivery(id=did, incident_id=incident.id, draft_id=d.id, channel_id=channel.id, audience=d.audience,
                        recipient=r.name, address=r.address, message=msg, state="queued", attempts=0,
-                       next_attempt_at=tx.now, lease_owner=None, lease_until=None, last_error=None, receipt=None,
+                       next_attempt_at=tx.real_now, lease_owner=None, lease_until=None, last_error=None, receipt=None,
                        failover_from=failover_from, route=list(route or [channel.name]),
                        exercise=incident.exercise if exercise is None else exercise, priority=priority,
                        created_at=tx.now, queued_at=tx.now, updated_at=tx.now, delivered_at=None,

@@ -28,6 +28,7 @@ from sqlalchemy import exists, select
 
 from warroom.domain import Role
 from warroom.errors import NotFound, NotPermitted
+from warroom.exercise.stamp import stamp
 from warroom.identity import SYSTEM, System, is_system
 from warroom.store.models import Incident, Person
 
@@ -61,6 +62,7 @@ class Action(str, enum.Enum):
     MATRIX = "change the stakeholder matrix"
     CHANNELS = "change or test channels"
     SETTINGS = "change audiences, organisation and delivery settings"
+    EXERCISE = "run a tabletop exercise (facilitator: its clock, injects and end)"
 
     @property
     def label(self) -> str:
@@ -110,6 +112,7 @@ PERMISSIONS: dict[Action, Rule] = {
     Action.MATRIX: _rule(ADMIN),
     Action.CHANNELS: _rule(ADMIN),
     Action.SETTINGS: _rule(ADMIN),
+    Action.EXERCISE: _rule(IC, ADMIN, own_commander=True),
 }
 
 
@@ -207,6 +210,7 @@ def require(tx, action: Action, incident: Incident | None = None) -> Who:
     as checked, so it may journal."""
     w = check(tx.session, tx.actor, action, incident)
     tx.checked = True
+    _clock_of(tx, incident)
     return w
 
 
@@ -220,7 +224,14 @@ def require_member(tx, incident: Incident | None = None) -> Who:
     if incident is not None:
         check_read(tx.session, tx.actor, incident)
     tx.checked = True
+    _clock_of(tx, incident)
     return w
+
+
+def _clock_of(tx, incident: Incident | None) -> None:
+    """A change to an exercise incident is stamped with the exercise's own clock."""
+    if incident is not None and incident.exercise:
+        stamp(tx, incident.id)
 
 
 def check(session, actor: str, action: Action, incident: Incident | None = None) -> Who:

@@ -11,6 +11,7 @@ from datetime import datetime
 from babel import Locale
 
 from warroom.errors import InputError
+from warroom.exercise.stamp import now_for
 from warroom.services import audiences, incidents, settings, templates, wording
 from warroom.services.context import ETR, context, default_title, phase_for, sample_incident
 from warroom.services.matrix import cell
@@ -58,7 +59,11 @@ def render_update(store: Store, incident_key: str | uuid.UUID, *, audience: str,
         words_of = cell(store, aud.name, incident.severity).template_audience or aud.name
         chosen = templates.select_template(store, category=incident.category.value, audience=words_of,
                                            phase=phase or phase_for(incident), locale=locale)
-    now = now or store.clock.now()
+    if now is None:
+        now = store.clock.now()
+        if incident.exercise:        # an exercise's words speak of its own time
+            with store.read() as session:
+                now = now_for(session, incident.id, now)
     # The next update's time is decided at publish (the cadence then in force): the
     # words carry a placeholder until then.
     next_at = Promised.fromtimestamp(now.timestamp(), now.tzinfo) if incident.next_update_due else None

@@ -13,6 +13,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from warroom.exercise.stamp import now_for
 from warroom.store import Store
 
 #: How long before an update is due it counts as due soon.
@@ -94,9 +95,10 @@ def reminders(store: Store, *, viewer: str, now: datetime | None = None, soon: t
             if not rows and not dues.unowed and inc.next_update_due is not None:
                 # The matrix routes nobody at this severity: the severity's cadence still holds.
                 rows = [(None, inc.next_update_due, intervals[inc.severity], inc.last_update_at)]
+            here = now_for(session, inc.id, now) if inc.exercise else now   # an exercise: its own clock
             for audience, at, cadence, last in rows:
                 out.append(Reminder(inc.id, inc.ref, inc.title, inc.severity.value, inc.exercise, audience, at,
-                                    cadence, last, state_at(at, now, soon), (at - now).total_seconds()))
+                                    cadence, last, state_at(at, here, soon), (at - here).total_seconds()))
     rank = {OVERDUE: 0, DUE_SOON: 1, LATER: 2}
     out.sort(key=lambda r: (rank[r.state], r.due_at, r.ref, r.who))
     return out

@@ -20,11 +20,12 @@ from sqlalchemy import select
 
 from warroom.domain import Role, Severity
 from warroom.errors import NotFound
+from warroom.exercise.stamp import now_for
 from warroom.ids import uuid7
 from warroom.services import access, incidents, people
 from warroom.services.review_rules import policy_in, required_roles, review_window
 from warroom.store import Store
-from warroom.store.models import Draft, DraftRevision, Person, ReviewRequest
+from warroom.store.models import Draft, DraftRevision, Incident, Person, ReviewRequest
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,20 +155,28 @@ def request_reviews(tx, d: Draft) -> list[ReviewRequest]:
     return made
 
 
-def sweep(store: Store, actor: str = access.SYSTEM, *, viewer: str = access.SYSTEM) -> list[RequestView]:
+def sweep(store: Store, actor: str = access.SYSTEM, *, viewer: str = access.SYSTEM,
+          exercise: uuid.UUID | None = None) -> list[RequestView]:
     """Hand every lapsed review on: to the reviewer's backup, then to the incident
     commander, skipping anyone who may not give it. The program does this by itself
-    (every dispatcher runs it); returns the requests handed over that ``viewer`` may see."""
+    (every dispatcher runs it); returns the requests handed over that ``viewer`` may see.
+    An exercise's reviews lapse on its own clock: they are swept only with ``exercise``
+    naming it (by whoever moves that clock)."""
     now = store.clock.now()
     with store.read() as session:
-        lapsed = session.scalars(select(ReviewRequest.id).where(ReviewRequest.state == "pending",
-                                                                ReviewRequest.due_at < now,
-                                                                ReviewRequest.level < 2)).all()
+        if exercise is not None:
+            now = now_for(session, exercise, now)
+        lapsed = session.scalars(select(ReviewRequest.id).join(Draft, Draft.id == ReviewRequest.draft_id)
+                                 .join(Incident, Incident.id == Draft.incident_id)
+                                 .where(ReviewRequest.state == "pending", ReviewRequest.due_at < now,
+                                        ReviewRequest.level < 2,
+                                        Incident.exercise.is_(False) if exercise is None
+                                        else Incident.id == exercise)).all()
     if not lapsed:
         return []
     moved = []
     with store.write(actor) as tx:
-        access.require_member(tx)
+        access.require_member(tx, incidents.find_row(tx.session, exercise) if exercise is not None else None)
         everyone = _people(tx.session)
         for request_id in lapsed:
             r = tx.session.get(ReviewRequest, request_id)

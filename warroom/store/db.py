@@ -8,12 +8,13 @@ aside before it is upgraded.
 from __future__ import annotations
 
 import contextlib
+import copy
 import logging
 import socket
 import sqlite3
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -48,7 +49,7 @@ _SLOW_MS = 200
 #: The newest schema revision. Kept here so that opening an up-to-date database
 #: needs no Alembic import (a tenth of a second at every start); a test checks it
 #: against the migration scripts.
-SCHEMA_HEAD = "0014"
+SCHEMA_HEAD = "0015"
 
 
 def alembic_config():
@@ -169,7 +170,14 @@ class Tx:
         self.store = store
         self.session = session
         self.actor = actor
-        self.now: datetime = store.clock.now()
+        #: This machine's time (the store's clock): leases, retries and rates run on it.
+        self.real_now: datetime = store.real_clock.now()
+        #: The time this transaction stamps on rows and events: the real one, or the
+        #: simulated clock of the exercise it touches (see :meth:`use_clock`).
+        self.now: datetime = store.clock.now() if store.clock_name else self.real_now
+        #: Which clock stamps this transaction's events: None for the real one, else its
+        #: name, written into each event's payload as ``"clock"``.
+        self.clock_name: str | None = store.clock_name
         self._events: list[dict[str, Any]] = []
         self._head: tuple[int, str] | None = None
         #: The (device, seq) of every event recorded, and the kinds of change they make.
@@ -179,9 +187,26 @@ class Tx:
         #: nobody was checked for is never journaled, so no caller can skip the gate.
         self.checked = False
 
+    def use_clock(self, now: datetime, name: str) -> None:
+        """Stamp this transaction with another clock from here on (an exercise's
+        simulated one): ``tx.now`` becomes ``now`` and every event recorded after
+        this says ``"clock": name`` in its payload (hashed with it, so it travels
+        and verifies like the rest of the event). Set by the permission check when
+        the incident it checks runs on its own clock, never by a service itself."""
+        if self.clock_name is not None:
+            # The first stamp holds for the whole transaction (a view's clock, or the
+            # first incident checked): one transaction, one time.
+            if self.clock_name != name:
+                raise RuntimeError(f"a transaction stamped by the {self.clock_name} clock cannot switch to {name}")
+            return
+        self.now = now
+        self.clock_name = name
+
     def record(self, kind: str, payload: dict[str, Any], *, incident_id: uuid.UUID | None = None,
                at: datetime | None = None) -> uuid.UUID:
         """Append one journal event; it is written with the rest of the transaction."""
+        if self.clock_name is not None:
+            payload = {**payload, "clock": self.clock_name}
         if not self.checked and not is_system(self.actor):
             raise RuntimeError(f"{kind}: a change was about to be journaled without a permission check")
         if self._head is None:
@@ -257,11 +282,41 @@ class Store:
         self.busy_timeout_s = busy_timeout_s
         self.engine = engine
         self.clock = clock
+        self._real_clock: Clock | None = None
+        #: None, or the name of the clock that stamps this view's writes (see :meth:`under_clock`).
+        self.clock_name: str | None = None
+        #: Called with each write transaction of this view before it commits (see :meth:`joined`).
+        self.before_commit: Callable[[Tx], None] | None = None
         self.device_id = device_id
         self._write_engine = engine.execution_options(immediate=True)
         self._device_key: Ed25519PrivateKey | None = None
         #: False for a store that must never touch the keyring (a scratch copy, a benchmark).
         self.signs = True
+
+    @property
+    def real_clock(self) -> Clock:
+        """This machine's clock; ``clock`` differs from it only in a view made by :meth:`under_clock`."""
+        return self._real_clock or self.clock
+
+    def under_clock(self, clock: Clock, name: str) -> Store:
+        """This database written through another clock: every transaction of the view
+        stamps ``clock``'s time and says ``name`` in its events (an exercise's incident
+        declared at its simulated start). The view shares the connection; close the
+        original, not the view."""
+        view = copy.copy(self)
+        view._real_clock = self.real_clock
+        view.clock = clock
+        view.clock_name = name
+        return view
+
+    def joined(self, before_commit: Callable[[Tx], None]) -> Store:
+        """This database with ``before_commit(tx)`` run inside each write transaction
+        of the view, just before it commits: a change of one's own made in the same
+        transaction as a service's (an exercise inject marked fired with its effect,
+        so it fires exactly once). Raising there rolls the whole transaction back."""
+        view = copy.copy(self)
+        view.before_commit = before_commit
+        return view
 
     def device_key(self) -> Ed25519PrivateKey | None:
         """The key that signs this device's chain head, or None when it cannot be had
@@ -411,6 +466,8 @@ class Store:
             with session.begin():
                 tx = Tx(self, session, actor)
                 yield tx
+                if self.before_commit is not None:
+                    self.before_commit(tx)
                 tx.flush_journal()
             changes.committed(tx.changes, tx.written)
         elapsed = (time.perf_counter() - started) * 1000

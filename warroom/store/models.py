@@ -518,3 +518,33 @@ class SyncHidden(Base):
     seq: Mapped[int] = mapped_column(Integer, primary_key=True)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+
+
+class Exercise(Base):
+    """A tabletop exercise's own clock, one per exercise incident: the scenario it
+    plays (name, digest of its file, injects and targets), and where its simulated
+    time stands. Simulated now = ``sim_anchor`` + (real now − ``real_anchor``) ×
+    ``speed`` while running; pausing, resuming and a new speed re-anchor."""
+
+    __tablename__ = "exercise"
+    incident_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("incident.id"), primary_key=True)
+    scenario_name: Mapped[str] = mapped_column(String(200))
+    #: SHA-256 of the scenario file as read, so a replay can say it played the same one.
+    scenario_digest: Mapped[str] = mapped_column(String(64))
+    #: The injects in order of their offsets: [{"offset_s", "kind", "text", …}].
+    injects: Mapped[list] = mapped_column(JSON, default=list)
+    #: What the score card measures against: {"first_update_s", "cadence": {aud: s}, "review_s": {role: s}, …}.
+    targets: Mapped[dict] = mapped_column(JSON, default=dict)
+    #: The channels and people the exercise made (only those do injects take down or off duty).
+    owned: Mapped[dict] = mapped_column(JSON, default=dict)
+    facilitator: Mapped[str] = mapped_column(String(200))
+    #: Simulated time when the exercise began (offsets count from here).
+    sim_start: Mapped[datetime]
+    sim_anchor: Mapped[datetime]
+    real_anchor: Mapped[datetime]
+    speed: Mapped[int] = mapped_column(Integer, default=1)
+    paused: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: The index of the next inject to fire (== len(injects) when all have fired).
+    next_inject: Mapped[int] = mapped_column(Integer, default=0)
+    #: Simulated time the exercise ended (its clock stands still from then on).
+    ended_at: Mapped[datetime | None]

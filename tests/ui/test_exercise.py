@@ -1,0 +1,71 @@
+"""The facilitator's view: the Exercise tab of an exercise incident."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from tests.unit.exercise.conftest import FACILITATOR, SMALL
+from warroom.exercise import run, scenario
+from warroom.services import incidents, timeline
+
+
+@pytest.fixture
+def drill(store, memory_keyring):
+    return run.start(store, FACILITATOR, scenario.parse(SMALL, source="small.toml"), speed=10, paused=True)
+
+
+def test_the_inject_and_action_models_are_well_behaved(qtmodeltester, store, drill):
+    from ui.exercise import ActionModel, InjectModel
+
+    run.control(store, FACILITATOR, drill.ref, advance=timedelta(minutes=11))
+    injects = InjectModel()
+    injects.set_rows(list(run.get(store, drill.ref, viewer=FACILITATOR).injects))
+    qtmodeltester.check(injects, force_py=True)
+    actions = ActionModel()
+    actions.set_rows(run.actions(store, drill.ref, viewer=FACILITATOR))
+    qtmodeltester.check(actions, force_py=True)
+    assert actions.rowCount() >= 5
+
+
+def test_the_tab_shows_for_an_exercise_only_and_its_controls_move_the_clock(open_window, store, drill, clock):
+    real = incidents.open_incident(store, "Alex Rivera", title="VPN down", severity="SEV1")
+    w = open_window(store, FACILITATOR)
+    tab = w.tabs.indexOf(w.facilitator)
+    w.reload_incidents(select=real.id)
+    assert not w.tabs.isTabVisible(tab)
+    w.reload_incidents(select=drill.incident_id)
+    assert w.tabs.isTabVisible(tab)
+    w.tabs.setCurrentWidget(w.facilitator)
+    view = w.facilitator
+    assert "paused" in view.clock_label.text() and view.pause_button.text() == "Resume"
+    assert [view.injects.index(r, 1).data() for r in range(3)] == ["▶ next", "", ""]
+
+    view.next_button.click()                    # jumps to +5 min and fires the first inject
+    assert "+0:05:00" in view.clock_label.text()
+    assert view.injects.index(0, 1).data() == "done"
+    timeline.log(store, "Alex Rivera", drill.incident_id, "Paged the database team.")
+    view.tick()                                 # a player's action appears as it happens
+    assert any(view.actions.index(r, 3).data() == "Paged the database team."
+               for r in range(view.actions.rowCount()))
+
+    view.pause_button.click()                   # resume at ×10
+    clock.advance(timedelta(seconds=31))        # five exercise minutes and more: the 10-minute inject is due
+    view.tick()
+    assert run.get(store, drill.ref, viewer=FACILITATOR).injects[1].state == "done"
+    view.end_button.click()
+    assert "ended" in view.clock_label.text() and not view.next_button.isEnabled()
+    assert not w.errors
+
+
+def test_a_viewer_sees_the_clock_but_is_refused_moving_it(open_window, store, drill):
+    from warroom.services import people
+
+    people.save(store, FACILITATOR, "Vic Viewer", roles="viewer")
+    w = open_window(store, "Vic Viewer")
+    w.reload_incidents(select=drill.incident_id)
+    w.tabs.setCurrentWidget(w.facilitator)
+    w.facilitator.next_button.click()
+    assert w.errors and "run a tabletop exercise" in str(w.errors[0])
+    assert run.get(store, drill.ref, viewer=FACILITATOR).elapsed_s == 0

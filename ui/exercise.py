@@ -1,0 +1,238 @@
+"""The facilitator's view of a tabletop exercise: its own clock, the injects (done,
+next, upcoming), the controls, and the players' actions as they happen.
+
+Shown as a tab for exercise incidents only. A one-second timer reads the clock and,
+when an inject falls due, fires it (one more reader of the clock: an inject fires
+once whoever reads first). Every control is one call of :mod:`warroom.exercise.run`."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from warroom.errors import WarroomError
+from warroom.exercise.clock import MAX_SPEED, MIN_SPEED, offset_text
+from ui.common import palette
+from ui.common.palette import Tone
+from ui.common.tables import Column, RowTableModel, fixed_rows, set_widths
+from ui.qt import QHBoxLayout, QLabel, QPushButton, QSpinBox, QSplitter, Qt, QTableView, QTimer, QVBoxLayout, QWidget
+
+
+def _offset(seconds: int) -> str:
+    return offset_text(timedelta(seconds=seconds))
+
+
+class InjectModel(RowTableModel):
+    """The scenario's injects with their state."""
+
+    def __init__(self, parent=None) -> None:
+        def tone(i):
+            return palette.color(Tone.MUTED) if i.state == "done" else None
+
+        super().__init__([
+            Column("At", lambda i: _offset(i.offset_s), color=tone, right=True),
+            Column("State", lambda i: {"done": "done", "next": "▶ next", "upcoming": ""}[i.state], color=tone),
+            Column("Inject", lambda i: i.kind.replace("_", " "), color=tone),
+            Column("What happens", lambda i: " ".join(i.text.split()), tip=lambda i: i.text or None, color=tone),
+        ], parent, key=lambda i: i.index)
+
+
+class ActionModel(RowTableModel):
+    """The exercise incident's journal: the players' actions and the injects."""
+
+    def __init__(self, parent=None) -> None:
+        super().__init__([
+            Column("At", lambda a: _offset(a.offset_s), right=True),
+            Column("Who", lambda a: a.actor),
+            Column("What", lambda a: a.kind),
+            Column("Detail", lambda a: a.summary, tip=lambda a: a.summary or None),
+        ], parent, key=lambda a: a.seq)
+
+
+class FacilitatorView(QWidget):
+    """The Exercise tab."""
+
+    def __init__(self, window) -> None:
+        """``window``: the main window (its store, actor, operations, tabs and time formatter)."""
+        super().__init__()
+        self.setObjectName("facilitatorView")
+        self.window_ = window
+        self.incident_id = None
+        self.exercise = None   # the exercise shown (warroom.exercise.run.ExerciseView)
+        layout = QVBoxLayout(self)
+        self.clock_label = QLabel("No exercise")
+        self.clock_label.setObjectName("exerciseClock")
+        self.clock_label.setTextFormat(Qt.TextFormat.PlainText)
+        font = self.clock_label.font()
+        font.setPointSizeF(font.pointSizeF() * 1.4)
+        font.setBold(True)
+        self.clock_label.setFont(font)
+        self.scenario_label = QLabel("")
+        self.scenario_label.setTextFormat(Qt.TextFormat.PlainText)
+        controls = QHBoxLayout()
+        self.pause_button = QPushButton("Pause")
+        self.pause_button.clicked.connect(self.toggle_pause)
+        self.speed = QSpinBox()
+        self.speed.setRange(MIN_SPEED, MAX_SPEED)
+        self.speed.setPrefix("×")
+        self.speed.setToolTip("How many exercise minutes pass in one real minute")
+        self.speed.editingFinished.connect(lambda: self._control(speed=self.speed.value()))
+        self.next_button = QPushButton("Next inject")
+        self.next_button.setToolTip("Jump the clock to the next inject and fire it")
+        self.next_button.clicked.connect(lambda: self._control(to_next=True))
+        self.advance_button = QPushButton("+5 min")
+        self.advance_button.clicked.connect(lambda: self._control(advance=timedelta(minutes=5)))
+        self.end_button = QPushButton("End exercise")
+        self.end_button.clicked.connect(self.end)
+        for w in (self.pause_button, QLabel("Speed"), self.speed, self.next_button, self.advance_button):
+            controls.addWidget(w)
+        controls.addStretch(1)
+        controls.addWidget(self.end_button)
+        self.injects = InjectModel(self)
+        self.inject_view = QTableView()
+        self.inject_view.setObjectName("exerciseInjects")
+        self.inject_view.setModel(self.injects)
+        fixed_rows(self.inject_view)
+        set_widths(self.inject_view, [80, 70, 110, 300], stretch=3)
+        self.actions = ActionModel(self)
+        self.action_view = QTableView()
+        self.action_view.setObjectName("exerciseActions")
+        self.action_view.setModel(self.actions)
+        fixed_rows(self.action_view)
+        set_widths(self.action_view, [80, 150, 170, 300], stretch=3)
+        split = QSplitter(Qt.Orientation.Vertical)
+        for title, view in (("Injects", self.inject_view), ("What the players do", self.action_view)):
+            box = QWidget()
+            bl = QVBoxLayout(box)
+            bl.setContentsMargins(0, 0, 0, 0)
+            bl.addWidget(QLabel(title))
+            bl.addWidget(view)
+            split.addWidget(box)
+        layout.addWidget(self.clock_label)
+        layout.addWidget(self.scenario_label)
+        layout.addLayout(controls)
+        layout.addWidget(split, 1)
+        self._seen: tuple | None = None
+        self.timer = QTimer(self)
+        self.timer.setInterval(1000)
+        self.timer.timeout.connect(self.tick)
+
+    # -- data -----------------------------------------------------------------------
+
+    def show_incident(self, incident) -> None:
+        """Follow ``incident``; the tab shows only while it is an exercise."""
+        self.incident_id = incident.id if incident is not None and incident.exercise else None
+        self._seen = None
+        self.reload()
+
+    def reload(self) -> None:
+        from warroom.exercise import run
+
+        store, actor = self.window_.store, self.window_.actor
+        self.exercise = None
+        if store is not None and self.incident_id is not None:
+            try:
+                self.exercise = run.get(store, self.incident_id, viewer=actor)
+                self.actions.set_rows(run.actions(store, self.incident_id, viewer=actor))
+                self.action_view.scrollToBottom()
+            except WarroomError:
+                self.exercise = None
+        tabs = self.window_.tabs
+        tabs.setTabVisible(tabs.indexOf(self), self.exercise is not None)
+        if self.exercise is None:
+            self.timer.stop()
+            self.injects.set_rows([])
+            self.actions.set_rows([])
+            return
+        if not self.injects.update_rows(list(self.exercise.injects)):
+            self.injects.set_rows(list(self.exercise.injects))
+        self._draw_clock()
+        if not self.timer.isActive() and self.exercise.ended_at is None:
+            self.timer.start()
+
+    def _draw_clock(self) -> None:
+        ex = self.exercise
+        if ex is None:
+            return
+        local = self.window_.local
+        self.clock_label.setText(f"EXERCISE {ex.ref}  ·  {_offset(ex.elapsed_s)}  ·  "
+                                 f"{local.stamp(ex.sim_now)}  ·  {ex.state}")
+        nxt = ex.next_inject
+        self.scenario_label.setText(f"{ex.scenario}  ·  facilitated by {ex.facilitator}  ·  "
+                                    + (f"next inject at {_offset(nxt.offset_s)}: {nxt.kind.replace('_', ' ')}"
+                                       if nxt else "every inject has fired"))
+        ended = ex.ended_at is not None
+        self.pause_button.setText("Resume" if ex.paused else "Pause")
+        for w in (self.pause_button, self.speed, self.next_button, self.advance_button, self.end_button):
+            w.setEnabled(not ended)
+        self.next_button.setEnabled(not ended and nxt is not None)
+        if not self.speed.hasFocus():
+            self.speed.setValue(ex.speed)
+
+    def tick(self) -> None:
+        """Once a second: the clock moves on screen; a due inject is fired; new actions are shown."""
+        from warroom.exercise import run
+
+        store = self.window_.store
+        if store is None or self.incident_id is None or not self.isVisible():
+            return
+        try:
+            ex = run.get(store, self.incident_id, viewer=self.window_.actor)
+        except WarroomError:
+            return
+        self.exercise = ex
+        self._draw_clock()
+        nxt = ex.next_inject
+        if nxt is not None and ex.ended_at is None and nxt.offset_s <= ex.elapsed_s and not self.window_.ops.busy():
+            incident_id = self.incident_id
+            self.window_.ops.write(lambda: run.fire_due(store, incident_id), lambda _fired: self.reload())
+            return
+        seen = store.data_version()
+        if seen != self._seen:
+            self._seen = seen
+            self.reload()
+
+    # -- controls (one service call each) --------------------------------------------------
+
+    def _control(self, **kw) -> None:
+        from warroom.exercise import run
+
+        store, actor, incident_id = self.window_.store, self.window_.actor, self.incident_id
+        if store is None or incident_id is None:
+            return
+        if "speed" in kw and self.exercise is not None and kw["speed"] == self.exercise.speed:
+            return
+        self.window_.ops.write(lambda: run.control(store, actor, incident_id, **kw), lambda _v: self.reload())
+
+    def toggle_pause(self) -> None:
+        paused = self.exercise is not None and self.exercise.paused
+        self._control(resume=True) if paused else self._control(pause=True)
+
+    def end(self) -> None:
+        from warroom.exercise import run
+
+        store, actor, incident_id = self.window_.store, self.window_.actor, self.incident_id
+        if store is not None and incident_id is not None:
+            self.window_.ops.write(lambda: run.end(store, actor, incident_id), lambda _v: self.reload())
+
+
+def install(window) -> FacilitatorView:
+    """Add the Exercise tab to ``window`` (hidden until an exercise incident is shown)."""
+    view = FacilitatorView(window)
+    index = window.tabs.addTab(view, "Exercise")
+    window.tabs.setTabToolTip(index, "The facilitator's view: the exercise's clock, its injects and the players")
+    window.tabs.setTabVisible(index, False)
+    return view
+
+
+def show_exercise(window) -> bool:
+    """Select the newest exercise the actor may see and show its tab (for --view exercise)."""
+    from warroom.exercise import run
+
+    if window.store is None:
+        return False
+    found = run.list_exercises(window.store, viewer=window.actor)
+    if not found:
+        return False
+    window.reload_incidents(select=found[0].incident_id)
+    window.facilitator.show_incident(window.current)
+    window.tabs.setCurrentWidget(window.facilitator)
+    return True

@@ -1,0 +1,101 @@
+"""``warroom-cli exercise start|clock|status|end|play``: tabletop exercises on their own clock."""
+
+from __future__ import annotations
+
+from warroom.cli.common import EXIT_OK, Output, utc
+from warroom.errors import InputError
+from warroom.exercise import run, scenario
+from warroom.exercise.clock import offset_text, parse_duration
+from warroom.store import Store
+
+
+def _say(view: run.ExerciseView) -> str:
+    from datetime import timedelta
+
+    lines = [f"{view.ref}  EXERCISE  {view.scenario}",
+             f"Exercise time {utc(view.sim_now)} ({offset_text(timedelta(seconds=view.elapsed_s))} since the start), "
+             f"{view.state}"]
+    for i in view.injects:
+        mark = {"done": "done    ", "next": "NEXT  ->", "upcoming": "        "}[i.state]
+        what = i.text.splitlines()[0][:70] if i.text else ""
+        lines.append(f"  {mark} {offset_text(timedelta(seconds=i.offset_s))}  {i.kind:<12} {what}")
+    if not view.injects:
+        lines.append("  (no injects)")
+    return "\n".join(lines)
+
+
+def cmd_start(store: Store, args, out: Output) -> int:
+    s = scenario.load(args.file)
+    view = run.start(store, args.actor, s, speed=args.speed)
+    out.data(view.as_json(), f"Started {view.ref}: {s.name} at ×{view.speed}.\n{_say(view)}")
+    return EXIT_OK
+
+
+def cmd_clock(store: Store, args, out: Output) -> int:
+    advance = parse_duration(args.advance, field="advance") if args.advance else None
+    view = run.control(store, args.actor, args.incident, pause=args.pause, resume=args.resume, speed=args.speed,
+                       advance=advance, to_next=args.next)
+    out.data(view.as_json(), _say(view))
+    return EXIT_OK
+
+
+def cmd_status(store: Store, args, out: Output) -> int:
+    view = run.get(store, args.incident, viewer=args.actor)
+    out.data(view.as_json(), _say(view))
+    return EXIT_OK
+
+
+def cmd_end(store: Store, args, out: Output) -> int:
+    view = run.end(store, args.actor, args.incident)
+    card = score_card(store, view, args.actor)
+    data = view.as_json()
+    data["score"] = [r.as_json() for r in card] if card is not None else None
+    tail = ("\n\nScore card\n" + _card_text(card)) if card is not None else \
+        "\n\n(The score card needs the retrospective, which this version does not have yet.)"
+    out.data(data, f"Ended {view.ref}.\n{_say(view)}{tail}")
+    return EXIT_OK
+
+
+def _card_text(rows) -> str:
+    from warroom.exercise.score import text
+
+    return text(rows)
+
+
+def score_card(store: Store, view: run.ExerciseView, viewer: str):
+    """The score card rows, or None while ``warroom.retro`` is not part of this version."""
+    try:
+        from warroom import retro  # type: ignore[attr-defined]
+    except ImportError:
+        return None
+    from warroom.exercise.score import score
+
+    figures = retro.compute(store, view.incident_id, viewer=viewer).to_json()
+    return score(figures, view.targets)
+
+
+def cmd_play(store: Store, args, out: Output) -> int:
+    from warroom.exercise import play
+
+    if not args.script:
+        raise InputError("exercise play runs a scenario with its scripted players: add --script "
+                         "(to play with people, use exercise start).", field="script")
+    s = scenario.load(args.file)
+    if not s.script:
+        raise InputError(f"{args.file} has no [[script]]: nothing to play.", field="script")
+
+    def progress(step) -> None:
+        if not out.as_json:
+            offset, who, what, outcome, ok = step
+            print(f"  {offset // 60:>4} min  {who:<20} {what:<9} {'' if ok else 'REFUSED: '}{outcome}")
+
+    played = play.play(store, args.actor, s, strict=not args.keep_going, progress=progress)
+    view = run.get(store, played.incident_id, viewer=args.actor)
+    card = score_card(store, view, args.actor)
+    data = view.as_json()
+    data["steps"] = [{"offset_s": o, "as": w, "do": d, "outcome": t, "ok": ok} for o, w, d, t, ok in played.steps]
+    data["score"] = [r.as_json() for r in card] if card is not None else None
+    out.data(data, f"Played {view.ref} to the end: {len(played.steps)} scripted actions, "
+                   f"{len(played.failures)} refused.\n{_say(view)}"
+                   + (("\n\nScore card\n" + _card_text(card)) if card is not None else ""))
+    return EXIT_OK
