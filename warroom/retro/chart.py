@@ -24,6 +24,7 @@ COLOURS = {
     "changes_requested": "#d08c2b",
     "rejected": "#a33b3b",
     "pending": "#b8bcc4",
+    "overridden": "#8b5cf6",
     "handover": "#e67e22",
     "grid": "#e5e7eb",
     "text": "#1f2937",

@@ -263,6 +263,7 @@ def _reviews(events: list[Event], end: datetime) -> tuple[dict[str, Any], list[R
     voided: dict[str, datetime] = {}
     handovers, disputes, overrides = [], [], []
     disputed_at: dict[str, datetime] = {}
+    overridden: dict[str, datetime] = {}
     for e in events:
         p = e.payload
         draft = str(p.get("draft_id") or "")
@@ -283,7 +284,7 @@ def _reviews(events: list[Event], end: datetime) -> tuple[dict[str, Any], list[R
             handed[rid].append(e.at)
             since = asked.get(rid, (e.at,))[0]
             level = p.get("level")
-            handovers.append({"at": e.at, "role": p.get("role"), "from": p.get("from"), "to": p.get("to"),
+            handovers.append({"request": rid, "at": e.at, "role": p.get("role"), "from": p.get("from"), "to": p.get("to"),
                               "to_whom": {1: "backup", 2: "commander" if p.get("to") else "anyone"}.get(level, "?"),
                               "audience": audience_of.get(draft, ""), "waited_s": seconds(e.at - since)})
         elif e.kind == "review.decided":
@@ -296,12 +297,25 @@ def _reviews(events: list[Event], end: datetime) -> tuple[dict[str, Any], list[R
             disputes.append({"at": e.at, "raised_at": raised, "actor": e.actor, "outcome": p.get("outcome"),
                              "reason": p.get("reason"), "audience": audience_of.get(draft, ""),
                              "waited_s": seconds(e.at - raised) if raised else None})
+        elif e.kind == "update.withdrawn":
+            for old in p.get("voided") or ():
+                voided.setdefault(str(old), e.at)
         elif e.kind == "review.overridden":
+            for rid, (_at, _role, of) in asked.items():     # what it went without stops waiting
+                if of == draft and rid not in decided and rid not in voided:
+                    overridden[rid] = e.at
             overrides.append({"at": e.at, "actor": e.actor, "reason": p.get("reason"),
                               "missing": list(p.get("missing") or ()), "audience": audience_of.get(draft, "")})
     for draft, raised in disputed_at.items():   # still waiting for the arbiter
         disputes.append({"at": None, "raised_at": raised, "actor": None, "outcome": None, "reason": None,
                          "audience": audience_of.get(draft, ""), "waited_s": None})
+    # A request the update went without (overridden) or that new words voided is over:
+    # handing it on afterwards changes nothing anyone waited for.
+    def live(rid: str, when: datetime) -> bool:
+        ended = overridden.get(rid) or voided.get(rid)
+        return ended is None or when < ended
+
+    handovers = [{k: v for k, v in h.items() if k != "request"} for h in handovers if live(h["request"], h["at"])]
     by_role: dict[str, list[float]] = defaultdict(list)
     waits: list[ReviewWait] = []
     for rid, (at, role, draft) in asked.items():
@@ -310,8 +324,10 @@ def _reviews(events: list[Event], end: datetime) -> tuple[dict[str, Any], list[R
             by_role[role].append(seconds(done[0] - at))
         elif rid in voided:
             continue     # new words were asked about instead
+        elif rid in overridden:
+            done = (overridden[rid], "overridden")
         waits.append(ReviewWait(role, audience_of.get(draft, ""), at, done[0] if done else None,
-                                done[1] if done else None, tuple(handed.get(rid, ()))))
+                                done[1] if done else None, tuple(t for t in handed.get(rid, ()) if live(rid, t))))
     roles = [r for r in ROLE_ORDER if r in by_role] + sorted(set(by_role) - set(ROLE_ORDER))
     pending = sum(1 for w in waits if w.decided_at is None)
     return ({"by_role": {r: _stats(by_role[r]) for r in roles}, "handovers": handovers, "disputes": disputes,

@@ -175,7 +175,7 @@ def _legend(doc: _Doc, chart: Chart) -> None:
     pdf = doc.pdf
     items = [("update", "update published"), ("due", "next update due"), ("silence", "silence"),
              ("overdue", "overdue"), ("approved", "review approved"), ("changes_requested", "changes asked"),
-             ("pending", "waiting"), ("handover", "handed over")]
+             ("pending", "waiting"), ("overridden", "overridden"), ("handover", "handed over")]
     x, y = MARGIN, pdf.get_y()
     doc.font(7, colour=COLOURS["muted"])
     for key, label in items:

@@ -61,8 +61,9 @@ def sections(retro: Retrospective) -> list[Section]:
     f = retro.figures
     multi_day = (retro.end - retro.start).days >= 1
     at = lambda t: clock(t, multi_day)  # noqa: E731
-    return [_first_word(f["first_word"], at), _cadence(f["cadence"], at), _reviews(f["reviews"], at),
-            _words(f["words"]), _delivery(f["delivery"], at)]
+    out = [_first_word(f["first_word"], at), _cadence(f["cadence"], at), _reviews(f["reviews"], at),
+           _words(f["words"]), _delivery(f["delivery"], at)]
+    return [Section(s.title, s.lines, tuple(t for t in s.tables if t.rows), s.headline) for s in out]
 
 
 def _first_word(fw: dict[str, Any], at) -> Section:
