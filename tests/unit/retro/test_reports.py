@@ -63,6 +63,7 @@ def test_the_html_escapes_a_hostile_title_and_stands_alone(store):
     assert "<script>" not in html and "<img" not in html
     assert "&lt;script&gt;" in html and "&amp;" in html
     assert "<svg" in html and "<style>" in html
+    assert "built-in method" not in html and 'background: #1f5f9e' in html     # the legend's own colours
     # Self-contained: nothing fetched, no script.
     assert not re.search(r'(src|href)="(https?:)?//', html)
     assert "<script" not in html.lower()
