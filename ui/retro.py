@@ -25,6 +25,8 @@ FOLLOWS = (Change.INCIDENTS | Change.TIMELINE | Change.DRAFTS | Change.REVIEWS |
            | Change.MATRIX | Change.SETTINGS)
 
 LABEL_W, LANE_H, AXIS_H, PAD = 150, 20, 24, 6
+#: Room right of the plot for the last time label.
+RIGHT = 24
 
 
 class FiguresModel(QAbstractTableModel):
@@ -113,7 +115,7 @@ class ChartWidget(QWidget):
         from warroom.retro.chart import COLOURS
 
         rows, headings, bottom = self._rows()
-        left, right = LABEL_W + PAD, self.width() - PAD
+        left, right = LABEL_W + PAD, self.width() - RIGHT
         width = max(right - left, 10)
         text = self.palette().text().color()
         bold = QFont(self.font())
@@ -175,7 +177,7 @@ class ChartWidget(QWidget):
         """The middle of ``mark`` on the widget as last painted (its start for a span)."""
         rows = self._rows()[0]
         left = LABEL_W + PAD
-        x = self.chart.x(mark.start, left, max(self.width() - PAD - left, 10))
+        x = self.chart.x(mark.start, left, max(self.width() - RIGHT - left, 10))
         return QtCore.QPointF(x, rows[mark.lane] + LANE_H / 2)
 
     def tip_at(self, point: QtCore.QPointF) -> str | None:
@@ -331,7 +333,7 @@ def _legend() -> str:
     from warroom.retro.chart import COLOURS
 
     items = [("update", "update published"), ("due", "next update due"), ("silence", "silence"),
-             ("overdue", "overdue"), ("approved", "review approved"), ("changes_requested", "changes asked"),
+             ("overdue", "overdue"), ("approved", "review approved"), ("changes_requested", "changes asked"), ("rejected", "rejected"),
              ("pending", "waiting"), ("overridden", "overridden"), ("handover", "handed over")]
     return "&nbsp;&nbsp;".join(f'<span style="color:{COLOURS[k]}">&#9632;</span>&nbsp;{label}' for k, label in items) \
         + "&nbsp;&nbsp;· times in UTC"

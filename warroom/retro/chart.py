@@ -111,7 +111,7 @@ def chart_of(retro: Retrospective) -> Chart:
             if g.overdue_s and g.overdue_s > 0:
                 marks.append(Mark(lane, "overdue", g.end - timedelta(seconds=g.overdue_s), g.end, COLOURS["overdue"],
                                   f"{aud}: overdue by {_minutes(g.overdue_s)}"))
-            if g.due is not None and g.due <= end:
+            if g.due is not None and g.due <= g.end:      # only a due time the silence reached
                 marks.append(Mark(lane, "due", g.due, None, COLOURS["due"],
                                   f"{aud}: next update due {g.due:%H:%M} UTC"))
         for t in retro.published.get(aud, ()):

@@ -174,7 +174,7 @@ def _chart(doc: _Doc, chart: Chart) -> None:
 def _legend(doc: _Doc, chart: Chart) -> None:
     pdf = doc.pdf
     items = [("update", "update published"), ("due", "next update due"), ("silence", "silence"),
-             ("overdue", "overdue"), ("approved", "review approved"), ("changes_requested", "changes asked"),
+             ("overdue", "overdue"), ("approved", "review approved"), ("changes_requested", "changes asked"), ("rejected", "rejected"),
              ("pending", "waiting"), ("overridden", "overridden"), ("handover", "handed over")]
     x, y = MARGIN, pdf.get_y()
     doc.font(7, colour=COLOURS["muted"])
@@ -195,7 +195,7 @@ def _legend(doc: _Doc, chart: Chart) -> None:
 
 def _section(doc: _Doc, s: Section) -> None:
     pdf = doc.pdf
-    if pdf.get_y() > pdf.h - MARGIN - 40:
+    if pdf.get_y() > pdf.h - MARGIN - 60:     # a heading and its figures stay with the first table
         pdf.add_page()
     pdf.ln(2)
     doc.font(11.5, bold=True)

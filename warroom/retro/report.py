@@ -23,7 +23,7 @@ WIDTH, LABEL_W, LANE_H, AXIS_H, PAD = 920, 170, 22, 28, 8
 
 def svg_of(chart: Chart) -> dict[str, Any]:
     """Every shape of the chart with its place, for the template to draw."""
-    plot_w = WIDTH - LABEL_W - 2 * PAD
+    plot_w = WIDTH - LABEL_W - 2 * PAD - 24      # room for the last time label
     left = LABEL_W + PAD
     audience = chart.group_lanes("audience")
     review = chart.group_lanes("review")

@@ -53,6 +53,10 @@ def clock(when: datetime | None, with_day: bool = False) -> str:
     return when.strftime("%d %b %H:%M UTC" if with_day else "%H:%M UTC")
 
 
+def _n(count: int, one: str, many: str) -> str:
+    return f"{count} {one if count == 1 else many}"
+
+
 def _role(role: str) -> str:
     return ROLE_SHORT.get(role, role.replace("_", " "))
 
@@ -148,7 +152,7 @@ def _delivery(d: dict[str, Any], at) -> Section:
     rows = tuple((ch, str(v["count"]), duration(v["median_s"]), duration(v["max_s"]))
                  for ch, v in d["by_channel"].items())
     tables = [Table(("channel", "delivered", "median", "longest"), rows, (1, 2, 3))] if rows else []
-    events = [(at(f["at"]), "failover", f"{f['from']} → {f['to']} ({f['deliveries']} deliveries)")
+    events = [(at(f["at"]), "failover", f"{f['from']} → {f['to']} ({_n(f['deliveries'], 'delivery', 'deliveries')})")
               for f in d["failover_list"]]
     events += [(at(x["at"]), "dead letter", f"{x['channel']}: {x['deliveries']} undelivered") for x in
                d["dead_letter_list"]]
