@@ -159,3 +159,21 @@ def test_people_added_later_do_not_change_the_record(world, clock, fake_slack, f
     before = retro.compute(world, inc.id, viewer="Dana").to_json()
     people.save(world, "admin", "New Comer", roles="comms_reviewer")
     assert retro.compute(world, inc.id, viewer="Dana").to_json() == before
+
+
+def test_retractions_and_corrections(world, clock):
+    from tests.helpers.delivery import publish_overridden
+    from warroom.services import publishing, review
+
+    inc, d, _ = publish_overridden(world)
+    clock.advance(300)
+    publishing.retract(world, "Dana", d.id, "Named the wrong region")
+    clock.advance(120)
+    fixed = publishing.correct(world, "Sam Writer", d.id)
+    review.submit(world, "Dana", fixed, acknowledge=True)
+    review.override(world, "Dana", fixed, "Correction of our own words", acknowledge=True)
+    publishing.publish(world, "Dana", fixed, acknowledge=True)
+    w = retro.compute(world, inc.id, viewer="Dana").to_json()["words"]
+    assert (w["retractions"], w["corrections"]) == (1, 1)
+    assert w["retraction_list"][0]["reason"] == "Named the wrong region"
+    assert w["revisions_per_update"]["updates"] == 2
