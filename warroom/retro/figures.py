@@ -20,7 +20,7 @@ from typing import Any
 from warroom.clock import isoformat
 from warroom.errors import NotFound
 from warroom.retro.journal_replay import (
-    Event, PolicyTimeline, incident_events, parse_time, policy_events, seconds,
+    Event, PolicyTimeline, incident_events, last_event_at, parse_time, policy_events, seconds,
 )
 from warroom.services import incidents
 from warroom.store import Store
@@ -108,7 +108,7 @@ def _compute(session, key, viewer: str) -> Retrospective:
     if opened is None:
         raise NotFound(f"{row.ref} has no journal of its opening here (its events are on another device).",
                        field="incident")
-    end = events[-1].at
+    end = max(last_event_at(session, row.id) or events[-1].at, events[-1].at)
     policy = PolicyTimeline(opened, events, policy_events(session, end))
     facts = _incident(row, opened, events)
     first_word, published = _first_word(opened, events)

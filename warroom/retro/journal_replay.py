@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from warroom.domain import DEFAULT_UPDATE_INTERVALS, Severity
 from warroom.store.models import JournalEvent
@@ -55,10 +55,17 @@ def _event(row) -> Event:
 
 
 def incident_events(session, incident_id: uuid.UUID) -> list[Event]:
+    """The incident's events that the figures read: timeline entries (the bulk of a long
+    incident) are left in the database; :func:`last_event_at` says how far the record runs."""
     rows = session.execute(select(JournalEvent.at, JournalEvent.kind, JournalEvent.actor, JournalEvent.payload)
-                           .where(JournalEvent.incident_id == incident_id)
+                           .where(JournalEvent.incident_id == incident_id, JournalEvent.kind.not_like("timeline.%"))
                            .order_by(JournalEvent.at, JournalEvent.device_id, JournalEvent.seq)).all()
     return [_event(r) for r in rows]
+
+
+def last_event_at(session, incident_id: uuid.UUID) -> datetime | None:
+    """When the incident's record ends so far: its last event of any kind."""
+    return session.scalar(select(func.max(JournalEvent.at)).where(JournalEvent.incident_id == incident_id))
 
 
 def policy_events(session, until: datetime) -> list[Event]:
