@@ -14,7 +14,7 @@ import statistics
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from warroom.clock import isoformat
@@ -41,8 +41,6 @@ class Gap:
 
     @property
     def due(self) -> datetime | None:
-        from datetime import timedelta
-
         return self.start + timedelta(seconds=self.allowed_s) if self.allowed_s is not None else None
 
 
