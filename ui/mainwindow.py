@@ -197,6 +197,8 @@ class MainWindow(QMainWindow):
             (Change.STAKEHOLDERS | Change.MATRIX, lambda flags, own: self._redraw_dialog("stakeholder_dialog")),
         ]
         self.channels_dialog = self.matrix_dialog = self.stakeholder_dialog = self.template_editor = None
+        from ui.retro import install as install_retro
+        self.retro = install_retro(self)   # the Retrospective tab, drawn when shown
         if store is not None:
             self.attach(store)
         else:

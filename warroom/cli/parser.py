@@ -175,6 +175,9 @@ def incident_commands(c: Commands) -> None:
     p.add_argument("incident")
     p.add_argument("--format", "-f", default="markdown", help="json or markdown")
     p.add_argument("--out", "-o", help="write to FILE instead of standard output")
+    p = c.add("retro", "retro:cmd_retro", "the communication retrospective of an incident, from its journal")
+    p.add_argument("incident")
+    p.add_argument("--out", "-o", metavar="FILE", help="write it as HTML or PDF (by the suffix: .html, .pdf)")
     p = c.add("verify", "timeline:cmd_verify", "check every journal chain; exit 1 naming the first bad event")
     p.add_argument("--integrity", action="store_true", help="also run SQLite's full integrity check")
 
