@@ -6,6 +6,7 @@ from warroom.cli.common import EXIT_OK, Output, utc
 from warroom.errors import InputError
 from warroom.exercise import run, scenario
 from warroom.exercise.clock import offset_text, parse_duration
+from warroom.retro import files
 from warroom.store import Store
 
 
@@ -46,14 +47,27 @@ def cmd_status(store: Store, args, out: Output) -> int:
 
 
 def cmd_end(store: Store, args, out: Output) -> int:
+    if args.out:
+        files.format_of(args.out)          # a name that says neither HTML nor PDF is refused before anything ends
     view = run.end(store, args.actor, args.incident)
     card = score_card(store, view, args.actor)
     data = view.as_json()
-    data["score"] = [r.as_json() for r in card] if card is not None else None
-    tail = ("\n\nScore card\n" + _card_text(card)) if card is not None else \
-        "\n\n(The score card needs the retrospective, which this version does not have yet.)"
-    out.data(data, f"Ended {view.ref}.\n{_say(view)}{tail}")
+    data["score"] = [r.as_json() for r in card]
+    written = _write_card(store, view, args, card)
+    out.data(dict(data, out=written), f"Ended {view.ref}.\n{_say(view)}\n\nScore card\n{_card_text(card)}"
+             + (f"\n\nWrote the score card and the retrospective to {written}." if written else ""))
     return EXIT_OK
+
+
+def _write_card(store: Store, view: run.ExerciseView, args, card) -> str | None:
+    """``--out``: the score card ahead of the retrospective, as HTML or PDF."""
+    if not args.out:
+        return None
+    from warroom import retro
+    from warroom.exercise.score import section
+
+    return str(files.write(retro.compute(store, view.incident_id, viewer=args.actor), args.out,
+                           (section(card),)))
 
 
 def _card_text(rows) -> str:
@@ -63,11 +77,8 @@ def _card_text(rows) -> str:
 
 
 def score_card(store: Store, view: run.ExerciseView, viewer: str):
-    """The score card rows, or None while ``warroom.retro`` is not part of this version."""
-    try:
-        from warroom import retro  # type: ignore[attr-defined]
-    except ImportError:
-        return None
+    """The score card rows: the retrospective's figures against the scenario's targets."""
+    from warroom import retro
     from warroom.exercise.score import score
 
     figures = retro.compute(store, view.incident_id, viewer=viewer).to_json()
@@ -89,13 +100,16 @@ def cmd_play(store: Store, args, out: Output) -> int:
             offset, who, what, outcome, ok = step
             print(f"  {offset // 60:>4} min  {who:<20} {what:<9} {'' if ok else 'REFUSED: '}{outcome}")
 
+    if args.out:
+        files.format_of(args.out)
     played = play.play(store, args.actor, s, strict=not args.keep_going, progress=progress)
     view = run.get(store, played.incident_id, viewer=args.actor)
     card = score_card(store, view, args.actor)
     data = view.as_json()
     data["steps"] = [{"offset_s": o, "as": w, "do": d, "outcome": t, "ok": ok} for o, w, d, t, ok in played.steps]
-    data["score"] = [r.as_json() for r in card] if card is not None else None
-    out.data(data, f"Played {view.ref} to the end: {len(played.steps)} scripted actions, "
-                   f"{len(played.failures)} refused.\n{_say(view)}"
-                   + (("\n\nScore card\n" + _card_text(card)) if card is not None else ""))
+    data["score"] = [r.as_json() for r in card]
+    written = _write_card(store, view, args, card)
+    out.data(dict(data, out=written), f"Played {view.ref} to the end: {len(played.steps)} scripted actions, "
+                   f"{len(played.failures)} refused.\n{_say(view)}\n\nScore card\n{_card_text(card)}"
+                   + (f"\n\nWrote the score card and the retrospective to {written}." if written else ""))
     return EXIT_OK

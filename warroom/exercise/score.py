@@ -101,3 +101,14 @@ def text(rows: list[Row]) -> str:
     lines = [f"{'PASS' if r.passed else 'MISS'}  {r.target:<{width}}  {r.figure:<20}  {r.why}" for r in rows]
     passed = sum(r.passed for r in rows)
     return "\n".join(lines + [f"{passed} of {len(rows)} targets met."])
+
+
+def section(rows: list[Row]):
+    """The score card as the first section of the retrospective's HTML or PDF report."""
+    from warroom.retro.summary import Section, Table
+
+    passed = sum(r.passed for r in rows)
+    table = Table(("target", "figure", "result", "why"),
+                  tuple((r.target, r.figure, "pass" if r.passed else "MISS", r.why) for r in rows), ())
+    return Section("Score card", ("Each target of the scenario against the figure the journal gives.",),
+                   (table,) if rows else (), (("targets met", f"{passed} of {len(rows)}"),))

@@ -21,25 +21,26 @@ def format_of(path: str | Path) -> str:
     return FORMATS[suffix]
 
 
-def render(retro: Retrospective, fmt: str) -> bytes:
+def render(retro: Retrospective, fmt: str, first: tuple = ()) -> bytes:
+    """``first``: sections before the figures' own (an exercise's score card)."""
     if fmt == "html":
         from warroom.retro.report import render_html
 
-        return render_html(retro).encode("utf-8")
+        return render_html(retro, first).encode("utf-8")
     if fmt == "pdf":
         from warroom.retro.pdf import render_pdf
 
-        return render_pdf(retro)
+        return render_pdf(retro, first)
     raise InputError(f"Unknown report format {fmt!r}: choose html or pdf.", field="format")
 
 
-def write(retro: Retrospective, path: str | Path) -> Path:
+def write(retro: Retrospective, path: str | Path, first: tuple = ()) -> Path:
     """Render and write the report; returns the file written."""
     target = Path(path).expanduser()
     fmt = format_of(target)
     if target.is_dir():
         raise InputError(f"{target} is a folder: name the file to write.", field="out")
-    data = render(retro, fmt)
+    data = render(retro, fmt, first)
     try:
         paths.write_private_file(target, data)
     except OSError as exc:

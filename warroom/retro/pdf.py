@@ -82,7 +82,8 @@ class _Doc:
         self.pdf.set_text_color(*_rgb(colour))
 
 
-def render_pdf(retro: Retrospective) -> bytes:
+def render_pdf(retro: Retrospective, first: tuple = ()) -> bytes:
+    """``first``: sections printed before the chart and the figures (an exercise's score card)."""
     doc = _Doc(retro)
     pdf = doc.pdf
     pdf.add_page()
@@ -97,6 +98,8 @@ def render_pdf(retro: Retrospective) -> bytes:
     doc.font(9, colour=COLOURS["muted"])
     pdf.multi_cell(CONTENT_W, 5, doc.safe(facts_line(retro)), new_x="LMARGIN", new_y="NEXT")
     pdf.ln(3)
+    for s in first:
+        _section(doc, s)
     _chart(doc, chart_of(retro))
     for s in sections(retro):
         _section(doc, s)

@@ -57,8 +57,9 @@ def svg_of(chart: Chart) -> dict[str, Any]:
             "colours": COLOURS, "left_out": chart.reviews_left_out}
 
 
-def render_html(retro: Retrospective) -> str:
+def render_html(retro: Retrospective, first: tuple = ()) -> str:
+    """``first``: sections shown before the figures' own (an exercise's score card)."""
     chart = chart_of(retro)
     return _template.render(
         title=title_line(retro), facts=facts_line(retro), exercise=retro.figures["incident"]["exercise"],
-        sections=sections(retro), svg=svg_of(chart), colours=COLOURS, version=__version__)
+        sections=[*first, *sections(retro)], svg=svg_of(chart), colours=COLOURS, version=__version__)

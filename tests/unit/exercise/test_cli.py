@@ -41,6 +41,27 @@ def test_play_runs_a_shipped_scenario_to_the_end(cli, memory_keyring):
     assert json.loads(out)["state"] == "ended"
 
 
+def test_a_played_scenario_ends_with_its_score_card_written_as_html_and_pdf(cli, tmp_path, memory_keyring):
+    card = tmp_path / "card.html"
+    code, out, err = cli("--as", "Fran", "exercise", "play", str(SCENARIOS / "regional-cloud-outage.toml"),
+                         "--script", "--out", str(card))
+    assert code == 0, err
+    assert "Score card" in out and "targets met." in out and "Wrote the score card" in out
+    html = card.read_text(encoding="utf-8")
+    assert html.index("Score card") < html.index("Time to first word") and "EXERCISE" in html
+    code, out, err = cli("--as", "Fran", "--json", "exercise", "status", "INC-1")
+    assert code == 0
+    pdf = tmp_path / "card.pdf"
+    code, out, err = cli("--as", "Fran", "--json", "retro", "INC-1")
+    assert code == 0 and json.loads(out)["incident"]["exercise"] is True
+    code, out, err = cli("--as", "Fran", "exercise", "play", str(SCENARIOS / "regional-cloud-outage.toml"),
+                         "--script", "--out", str(pdf))
+    assert code == 0, err
+    assert pdf.read_bytes().startswith(b"%PDF")
+    code, _out, err = cli("--as", "Fran", "exercise", "end", "INC-1", "--out", str(tmp_path / "card.docx"))
+    assert code == 2 and ".html or a .pdf" in err
+
+
 def test_a_scenario_file_that_is_not_one_is_refused_by_name(cli, tmp_path):
     path = tmp_path / "invoice.toml"
     path.write_text("this is not toml", encoding="utf-8")

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from tests.unit.exercise.conftest import FACILITATOR, SCENARIOS, SMALL, incident_events
 from warroom.app import open_store
 from warroom.errors import InputError
+from warroom import retro
 from warroom.exercise import play, run, scenario
 from warroom.services import outbox
 from warroom.store.models import JournalEvent
@@ -23,6 +24,20 @@ def test_three_scenarios_ship_as_package_data():
 
     names = {p.name for p in resources.files("warroom_resources").joinpath("scenarios").iterdir()}
     assert set(SHIPPED) <= names
+
+
+def _relative(figures, sim_start):
+    """The retrospective's figures with every time as an offset from the exercise's start
+    (each run starts at its own simulated date: the scenario says when, relative to now)."""
+    if isinstance(figures, dict):
+        return {k: _relative(v, sim_start) for k, v in figures.items() if k not in ("ref",)}
+    if isinstance(figures, list):
+        return [_relative(v, sim_start) for v in figures]
+    if isinstance(figures, str) and len(figures) >= 20 and figures[4] == "-" and figures[10] == "T":
+        from datetime import datetime
+
+        return (datetime.fromisoformat(figures.replace("Z", "+00:00")) - sim_start).total_seconds()
+    return figures
 
 
 def _facts(store, incident_id, sim_start):
@@ -49,7 +64,9 @@ def test_each_shipped_scenario_plays_to_the_end_with_its_scripted_players_and_re
             sink = outbox.list_deliveries(store, viewer=FACILITATOR, incident_id=played.incident_id)
             assert sink and all(d.exercise and d.state == "simulated" for d in sink)
             assert all(d.receipt["payload"]["subject"].startswith("[EXERCISE]") for d in sink)
-            runs.append(_facts(store, played.incident_id, view.sim_start))
+            figures = retro.compute(store, played.incident_id, viewer=FACILITATOR).to_json()
+            assert figures["incident"]["exercise"] and figures["first_word"]["by_audience"]
+            runs.append((_facts(store, played.incident_id, view.sim_start), _relative(figures, view.sim_start)))
         finally:
             store.close()
         clock.advance(timedelta(hours=3))        # the second run starts at another real time
