@@ -35,6 +35,7 @@ class Change(Flag):
     SETTINGS = auto()
     TEMPLATES = auto()
     TRUST = auto()
+    FOLLOWUPS = auto()
 
 
 EVERYTHING = Change(sum(c.value for c in Change))
@@ -61,6 +62,7 @@ _BY_PREFIX: dict[str, Change] = {
     "template": Change.TEMPLATES,
     "templates": Change.TEMPLATES,
     "key": Change.TRUST,
+    "followup": Change.FOLLOWUPS,
     "journal": Change.NONE,
     "database": Change.NONE,
 }

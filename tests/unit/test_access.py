@@ -20,7 +20,7 @@ from warroom.domain import Role
 from warroom.errors import NotFound, NotPermitted
 from warroom.identity import SYSTEM
 from warroom.services import (
-    audit, cadence, channels, drafts, incidents, matrix, outbox, people, publishing, review, review_rules, settings, stakeholders, templates, timeline,
+    audit, cadence, channels, drafts, followups, incidents, matrix, outbox, people, publishing, review, review_rules, settings, stakeholders, templates, timeline,
     trust,
 )
 from warroom.services.access import PERMISSIONS, Action
@@ -51,6 +51,7 @@ EXPECTED: dict[Action, set[str]] = {
     Action.MATRIX: {"admin"},
     Action.CHANNELS: {"admin"},
     Action.SETTINGS: {"admin"},
+    Action.FOLLOWUPS: {"commander", "ic", "owner"},
 }
 
 #: Who plays which part: name -> roles. "commander" commands the incident; "ic"
@@ -197,6 +198,8 @@ def _do(action: Action, w: World, actor: str, tmp_path):
         return channels.add(s, actor, "site2", "sitepage", {"out_dir": str(tmp_path / "site2")})
     if action is Action.SETTINGS:
         return settings.set_org(s, actor, name="Example Corp")
+    if action is Action.FOLLOWUPS:
+        return followups.add_followup(s, actor, ref, "Alert on expiring certificates", owner="tech", due="2026-12-20")
     raise AssertionError(f"no call for {action}")
 
 

@@ -61,6 +61,7 @@ class Action(str, enum.Enum):
     MATRIX = "change the stakeholder matrix"
     CHANNELS = "change or test channels"
     SETTINGS = "change audiences, organisation and delivery settings"
+    FOLLOWUPS = "add and change an incident's follow-up actions"
 
     @property
     def label(self) -> str:
@@ -110,6 +111,7 @@ PERMISSIONS: dict[Action, Rule] = {
     Action.MATRIX: _rule(ADMIN),
     Action.CHANNELS: _rule(ADMIN),
     Action.SETTINGS: _rule(ADMIN),
+    Action.FOLLOWUPS: _rule(IC, OWNER, own_commander=True),
 }
 
 
