@@ -195,3 +195,41 @@ def test_the_journal_alone_rebuilds_the_same_rows(store, clock, inc, tmp_path):
         assert [v.ref for v in followups.list_followups(other, inc.ref, viewer=SYSTEM)] == ["INC-1/F1", "INC-1/F2"]
     finally:
         other.close()
+
+
+# -- the command line ----------------------------------------------------------------------
+
+def test_the_command_line_adds_lists_closes_reopens_and_edits(cli, db_path):
+    from tests.helpers.team import team_file
+
+    team_file(db_path)
+    assert cli("incident", "open", "Checkout failing", "-s", "SEV2", "--as", "Dana")[0] == 0
+    code, out, err = cli("followup", "add", "INC-1", "Alert on expiring certificates", "--owner", "Ravi Shah",
+                         "--due", "2026-12-20", "--as", "Dana")
+    assert code == 0 and "Added INC-1/F1" in out and err == ""
+    code, out, err = cli("followup", "add", "INC-1", "Credit policy for customers", "--owner", "Sam",
+                         "--due", "2020-01-31")
+    assert code == 0 and "already passed" in err
+    code, out, _ = cli("followup", "list", "INC-1")
+    lines = out.splitlines()
+    assert lines[0].startswith("INC-1/F1") and " open " in lines[0] and "Ravi Shah" in lines[0]
+    assert "OVERDUE" in lines[1] and lines[-1] == "1 overdue."
+    code, out, _ = cli("followup", "list", "INC-1", "--json")
+    data = json.loads(out)
+    assert [(d["ref"], d["overdue"], d["due"]) for d in data] == [("INC-1/F1", False, "2026-12-20"),
+                                                                 ("INC-1/F2", True, "2020-01-31")]
+    assert cli("followup", "done", "INC-1/F2", "--as", "Sam")[0] == 0
+    code, out, _ = cli("followup", "done", "inc-1/f1", "--as", "Mia Lindqvist")
+    assert code == 3
+    assert cli("followup", "reopen", "INC-1/F2", "--as", "Dana")[0] == 0
+    code, out, _ = cli("followup", "edit", data[0]["id"][:12], "--owner", "Mia Lindqvist", "--due", "2027-01-10",
+                       "--as", "Dana")
+    assert code == 0 and "Mia Lindqvist" in out and "2027-01-10" in out
+    code, _, err = cli("followup", "add", "INC-1", "Rotate keys", "--owner", "Nobody", "--due", "2026-12-20")
+    assert code == 2 and "not in the people register" in err
+    code, _, err = cli("followup", "add", "INC-1", "Rotate keys", "--owner", "Sam", "--due", "soonish")
+    assert code == 2 and "Cannot read the due date" in err
+    code, _, err = cli("followup", "edit", "INC-1/F1")
+    assert code == 2 and "--text, --owner or --due" in err
+    code, _, err = cli("followup", "done", "INC-1/F9")
+    assert code == 2 and "No follow-up INC-1/F9" in err
