@@ -233,3 +233,23 @@ def test_the_command_line_adds_lists_closes_reopens_and_edits(cli, db_path):
     assert code == 2 and "--text, --owner or --due" in err
     code, _, err = cli("followup", "done", "INC-1/F9")
     assert code == 2 and "No follow-up INC-1/F9" in err
+
+
+def test_the_markdown_export_has_a_follow_up_section_with_overdue_ones_marked(store, inc):
+    from warroom.services import export
+
+    assert "## Follow-up actions\n\nNone recorded." in export.export_incident(store, inc.ref, "markdown",
+                                                                            viewer="Dana")
+    f = followups.add_followup(store, "Dana", inc.ref, "Alert on expiring certificates | soon", owner="Ravi Shah",
+                               due=DUE)
+    late = followups.add_followup(store, "Dana", inc.ref, "Credit policy", owner="Sam", due="2026-11-01")
+    done = followups.add_followup(store, "Dana", inc.ref, "Rotate the keys", owner="Sam", due=DUE)
+    followups.mark_done(store, "Sam", done.ref)
+    text = export.export_incident(store, inc.ref, "markdown", viewer="Vic Viewer")
+    section = text.split("## Follow-up actions", 1)[1].split("## Timeline", 1)[0]
+    assert f"| {f.ref} | open | 2026-12-20 | Ravi Shah | Alert on expiring certificates \\| soon |" in section
+    assert f"| {late.ref} | **overdue** | 2026-11-01 | Sam | Credit policy |" in section
+    assert f"| {done.ref} | done 2026-11-23 by Sam | 2026-12-20 | Sam | Rotate the keys |" in section
+    doc = json.loads(export.export_incident(store, inc.ref, "json", viewer="Dana"))
+    assert [(d["ref"], d["overdue"], d["done"]) for d in doc["followups"]] == [
+        (f.ref, False, False), (late.ref, True, False), (done.ref, False, True)]
