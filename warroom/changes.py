@@ -37,6 +37,7 @@ class Change(Flag):
     TRUST = auto()
     #: An exercise's clock or injects (the facilitator view).
     EXERCISE = auto()
+    FOLLOWUPS = auto()
 
 
 EVERYTHING = Change(sum(c.value for c in Change))
@@ -65,6 +66,7 @@ _BY_PREFIX: dict[str, Change] = {
     "key": Change.TRUST,
     # An exercise's clock moves every countdown of its incident.
     "exercise": Change.EXERCISE | Change.INCIDENTS,
+    "followup": Change.FOLLOWUPS,
     "journal": Change.NONE,
     "database": Change.NONE,
 }

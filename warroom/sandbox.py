@@ -402,11 +402,14 @@ VARIABLES: dict[str, str] = {
     "incident.commander": "incident commander",
     "incident.detected_at": "when it was detected (use | when)",
     "incident.declared_at": "when it was declared (use | when)",
+    "incident.resolved_at": "when it was resolved (use | when), or none while it is open",
     "update.now": "the time of this update (use | when)",
     "update.next_at": "the time of the next update (filled in at publish; use | when), or none when resolved",
     "etr": "none, or .text (the estimate) and .caveat (matching its confidence)",
     "org.name": "the company's name",
     "org.status_url": "the public status page, or empty",
+    "followups": "the follow-up actions (a list): each .text, .due (the date in words), .done; for internal "
+                 "audiences also .owner and .overdue",
 }
 FILTERS: dict[str, str] = {
     "when": "a time in UTC and the audience's local time: 14:05 UTC (15:05 CET)",

@@ -20,7 +20,7 @@ from warroom.domain import Role
 from warroom.errors import NotFound, NotPermitted
 from warroom.identity import SYSTEM
 from warroom.services import (
-    audit, cadence, channels, drafts, incidents, matrix, outbox, people, publishing, review, review_rules, settings, stakeholders, templates, timeline,
+    audit, cadence, channels, drafts, followups, incidents, matrix, outbox, people, publishing, review, review_rules, settings, stakeholders, templates, timeline,
     trust,
 )
 from warroom.services.access import PERMISSIONS, Action
@@ -52,6 +52,7 @@ EXPECTED: dict[Action, set[str]] = {
     Action.CHANNELS: {"admin"},
     Action.SETTINGS: {"admin"},
     Action.EXERCISE: {"commander", "ic", "admin"},
+    Action.FOLLOWUPS: {"commander", "ic", "owner"},
 }
 
 #: Who plays which part: name -> roles. "commander" commands the incident; "ic"
@@ -203,6 +204,8 @@ def _do(action: Action, w: World, actor: str, tmp_path):
 
         return run.start(s, actor, scenario.parse('[scenario]\nname = "Drill"\n[incident]\ntitle = "Drill"\n'
                                                   'severity = "SEV3"\ncommander = "commander"\n'))
+    if action is Action.FOLLOWUPS:
+        return followups.add_followup(s, actor, ref, "Alert on expiring certificates", owner="tech", due="2026-12-20")
     raise AssertionError(f"no call for {action}")
 
 

@@ -182,7 +182,8 @@ def test_an_upgraded_database_is_signed_at_open_when_the_key_is_at_hand(store, d
     con = sqlite3.connect(db_path)       # as a database written before signed checkpoints looks
     for column in ("signature", "public_key", "signed_seq"):
         con.execute(f"ALTER TABLE device DROP COLUMN {column}")
-    for table in ("trusted_key", "sync_server", "sync_pushed", "sync_refusal", "sync_hidden", "exercise"):  # 0012-0014
+    for table in ("trusted_key", "sync_server", "sync_pushed", "sync_refusal", "sync_hidden",   # 0012, 0013
+                  "exercise", "followup"):                                                    # 0015, 0016
         con.execute(f"DROP TABLE {table}")
     con.execute("UPDATE alembic_version SET version_num = '0011'")
     con.commit()

@@ -102,7 +102,7 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
                  wanted=wanted if wanted is not None else ("" if argv is not None else None))
     for register in (incident_commands, template_commands, update_commands, people_commands,
                      settings_commands, policy_commands, delivery_commands, audit_commands, team_commands,
-                     bundle_commands, exercise_commands):
+                     bundle_commands, exercise_commands, followup_commands):
         register(c)
     return parser
 
@@ -182,6 +182,29 @@ def incident_commands(c: Commands) -> None:
     p.add_argument("--integrity", action="store_true", help="also run SQLite's full integrity check")
 
 
+FOLLOWUP_ID = "a follow-up: INC-1/F2, or its id or a unique beginning of it (followup list shows them)"
+
+
+def followup_commands(c: Commands) -> None:
+    fu = c.group("followup", "an incident's follow-up actions: owner, due date, done", "followup_command")
+    p = c.add("add", "followups:cmd_add", "add a follow-up action to an incident", fu)
+    p.add_argument("incident")
+    p.add_argument("text")
+    p.add_argument("--owner", required=True, metavar="NAME", help="who sees it done (a person in the register)")
+    p.add_argument("--due", required=True, metavar="DATE", help="e.g. 2026-12-20, or 14d")
+    p = c.add("list", "followups:cmd_list", "list an incident's follow-up actions (overdue ones marked)", fu)
+    p.add_argument("incident")
+    p = c.add("done", "followups:cmd_done", "mark a follow-up done (its owner, the commander, a comms owner)", fu)
+    p.add_argument("followup", help=FOLLOWUP_ID)
+    p = c.add("reopen", "followups:cmd_reopen", "open a follow-up marked done again", fu)
+    p.add_argument("followup", help=FOLLOWUP_ID)
+    p = c.add("edit", "followups:cmd_edit", "change a follow-up's text, owner or due date", fu)
+    p.add_argument("followup", help=FOLLOWUP_ID)
+    p.add_argument("--text")
+    p.add_argument("--owner", metavar="NAME")
+    p.add_argument("--due", metavar="DATE")
+
+
 def template_commands(c: Commands) -> None:
     tpl = c.group("template", "status-update templates", "template_command")
     p = c.add("list", "templates:cmd_list", "list templates", tpl)
@@ -222,7 +245,8 @@ def update_commands(c: Commands) -> None:
               aliases=["new"])
     p.add_argument("incident")
     p.add_argument("--audience", "-a", required=True, help="comma-separated, e.g. customers,employees")
-    p.add_argument("--phase", help="initial, update, resolved, holding (default: from the incident)")
+    p.add_argument("--phase", help="initial, update, resolved, holding, postincident (default: from the "
+                                   "incident)")
     p.add_argument("--template", help="a template by name instead of the selected one")
     p.add_argument("--body-file", metavar="FILE", help="the update's long text from FILE (UTF-8; - for stdin)")
     etr_options(p)

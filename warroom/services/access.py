@@ -63,6 +63,7 @@ class Action(str, enum.Enum):
     CHANNELS = "change or test channels"
     SETTINGS = "change audiences, organisation and delivery settings"
     EXERCISE = "run a tabletop exercise (facilitator: its clock, injects and end)"
+    FOLLOWUPS = "add and change an incident's follow-up actions"
 
     @property
     def label(self) -> str:
@@ -113,6 +114,7 @@ PERMISSIONS: dict[Action, Rule] = {
     Action.CHANNELS: _rule(ADMIN),
     Action.SETTINGS: _rule(ADMIN),
     Action.EXERCISE: _rule(IC, ADMIN, own_commander=True),
+    Action.FOLLOWUPS: _rule(IC, OWNER, own_commander=True),
 }
 
 

@@ -11,13 +11,16 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from collections.abc import Sequence
+
 from babel import Locale
-from babel.dates import format_time
+from babel.dates import format_date, format_time
 
 from warroom.clock import UTC
 from warroom.domain import Category, Choice, Impact, Severity, Status
 from warroom.errors import InputError
 from warroom.services import settings
+from warroom.services.followups import FollowupView
 from warroom.services.incidents import IncidentView
 from warroom.text.render import Promised, plain
 from warroom.text.timefmt import local_zone
@@ -135,12 +138,30 @@ def default_title(locale: str, external: bool) -> str:
     return DEFAULT_TITLES.get(Locale.parse(locale).language, DEFAULT_TITLES["en"])
 
 
+def followup_context(items: Sequence[FollowupView], locale: str, *, external: bool) -> list[dict]:
+    """The follow-up actions as a template sees them: the words, the due date written
+    out in the audience's language (``due``; ``due_date`` for conditions) and whether
+    it is done. Insiders also see the owner and whether it is overdue; outsiders get
+    the commitment without the internal names (a template that asks for the owner
+    fails for them, as one asking for the internal title does)."""
+    out = []
+    for f in items:
+        item = {"text": f.text, "due": format_date(f.due, "long", locale=Locale.parse(locale)), "due_date": f.due,
+                "done": f.done}
+        if not external:
+            item.update(owner=f.owner, overdue=f.overdue)
+        out.append(item)
+    return out
+
+
 def context(incident: IncidentView, *, locale: str, now: datetime, etr: ETR | None = None,
             zone: str | None = None, org: settings.Org | None = None, next_at: datetime | None = None,
-            external: bool = False, title: str | None = None) -> dict:
+            external: bool = False, title: str | None = None,
+            followups: Sequence[FollowupView] = ()) -> dict:
     """Plain data for a template: no ORM objects, nothing with behaviour. For an
     external audience the incident's internal title is not there at all (a template
-    that asks for it fails with a clear message); ``title`` is the public one."""
+    that asks for it fails with a clear message); ``title`` is the public one.
+    ``followups``: the incident's follow-up actions (see :func:`followup_context`)."""
     org = org or settings.Org(settings.DEFAULT_ORG_NAME, "")
     facts = {"ref": incident.ref}
     if not external:
@@ -153,11 +174,12 @@ def context(incident: IncidentView, *, locale: str, now: datetime, etr: ETR | No
             "status": label(incident.status, locale), "status_code": incident.status.value,
             "components": list(incident.components),
             "commander": incident.commander, "detected_at": incident.detected_at,
-            "declared_at": incident.declared_at,
+            "declared_at": incident.declared_at, "resolved_at": incident.resolved_at,
         },
         "update": {"now": now, "next_at": next_at or incident.next_update_due},
         "etr": etr_context(etr, locale, zone),
         "org": {"name": org.name, "status_url": org.status_url},
+        "followups": followup_context(followups, locale, external=external),
     }
 
 
@@ -181,6 +203,21 @@ def sample_incident(now: datetime, *, resolved: bool = False, status: Status | N
         updated_at=now, next_update_due=None if done or not next_update else now + timedelta(minutes=30))
 
 
+def sample_followups(now: datetime) -> tuple[FollowupView, ...]:
+    """Made-up follow-up actions: one done, one open, one overdue."""
+    today = now.date()
+
+    def one(n: int, text: str, owner: str, due_days: int, done: bool) -> FollowupView:
+        return FollowupView(id=uuid.UUID(int=n), incident_id=uuid.UUID(int=0), ref=f"INC-0/F{n}", text=text,
+                            owner=owner, due=today + timedelta(days=due_days), done_at=now if done else None,
+                            done_by=owner if done else None, created_by="Dana Okafor", created_at=now,
+                            updated_at=now, overdue=not done and due_days < 0)
+
+    return (one(1, "Add an alert when the payment provider's error rate rises", "Sam Rivera", -3, True),
+            one(2, "Test the failover of the checkout service every quarter", "Dana Okafor", 30, False),
+            one(3, "Review the capacity plan for peak trading days", "Sam Rivera", -1, False))
+
+
 @dataclass(frozen=True)
 class Shape:
     """One made-up situation a template is checked against (see :func:`sample_shapes`)."""
@@ -190,32 +227,36 @@ class Shape:
     #: The next update's time as composing shows it (a placeholder), or None.
     next_at: datetime | None
     external: bool
+    followups: tuple[FollowupView, ...] = ()
 
     def describe(self) -> str:
         i = self.incident
         return (f"{'an external' if self.external else 'an internal'} audience, {i.status.value}, "
                 f"{'with' if i.components else 'no'} components, {'with' if self.etr else 'no'} ETR, "
-                f"{'with' if self.next_at else 'no'} next update")
+                f"{'with' if self.next_at else 'no'} next update, {'with' if self.followups else 'no'} follow-ups")
 
 
 def sample_shapes(now: datetime, *, etr: bool = True, next_update: bool = True,
-                  audiences: tuple[bool, ...] = (False, True)) -> list[Shape]:
-    """Every status, with and without components, an ETR and the next update, for
-    internal and external audiences (``audiences``: the external flags): the
-    situations a template may branch on. ``etr=False`` or ``next_update=False``
-    leave out the variants of a fact the template never reads."""
+                  audiences: tuple[bool, ...] = (False, True), followups: bool = False) -> list[Shape]:
+    """Every status, with and without components, an ETR and the next update (and,
+    with ``followups``, follow-up actions), for internal and external audiences
+    (``audiences``: the external flags): the situations a template may branch on.
+    ``etr=False`` or ``next_update=False`` leave out the variants of a fact the
+    template never reads."""
     shapes = []
+    samples = sample_followups(now)
     for external in audiences:
         for status in Status:
             done = status == Status.RESOLVED
             for components in (True, False):
                 for with_etr in ((True, False) if etr else (False,)):
                     for nxt in ((True, False) if next_update and not done else (False,)):
-                        inc = sample_incident(now, status=status, components=components, next_update=nxt,
-                                              index=len(shapes))
-                        estimate = make_etr(now + timedelta(hours=1), now + timedelta(hours=2),
-                                            confidence=list(Confidence)[len(shapes) % 3],
-                                            assessor="Sam Rivera") if with_etr else None
-                        promised = Promised.fromtimestamp(now.timestamp(), now.tzinfo) if nxt else None
-                        shapes.append(Shape(inc, estimate, promised, external))
+                        for items in ((samples, ()) if followups else ((),)):
+                            inc = sample_incident(now, status=status, components=components, next_update=nxt,
+                                                  index=len(shapes))
+                            estimate = make_etr(now + timedelta(hours=1), now + timedelta(hours=2),
+                                                confidence=list(Confidence)[len(shapes) % 3],
+                                                assessor="Sam Rivera") if with_etr else None
+                            promised = Promised.fromtimestamp(now.timestamp(), now.tzinfo) if nxt else None
+                            shapes.append(Shape(inc, estimate, promised, external, items))
     return shapes

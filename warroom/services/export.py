@@ -12,7 +12,7 @@ from typing import Any
 from warroom import paths
 from warroom.clock import isoformat
 from warroom.errors import InputError
-from warroom.services import incidents, timeline
+from warroom.services import followups, incidents, timeline
 from warroom.store import Store
 
 FORMATS = ("json", "markdown")
@@ -51,11 +51,12 @@ def export_incident(store: Store, key: str | uuid.UUID, fmt: str, *, viewer: str
         raise InputError(f"Unknown export format {fmt!r}: choose json or markdown.")
     incident = incidents.get(store, key, viewer=viewer)
     entries = timeline.entries(store, incident.id, viewer=viewer)
+    actions = followups.list_followups(store, incident.id, viewer=viewer)
     if fmt == "json":
         doc = {"incident": to_jsonable(incident.as_dict()), "timeline": [to_jsonable(e.as_dict()) for e in entries],
-               "exported_at": isoformat(store.clock.now())}
+               "followups": [to_jsonable(f.as_dict()) for f in actions], "exported_at": isoformat(store.clock.now())}
         return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
-    return _markdown(incident, entries, store.clock.now())
+    return _markdown(incident, entries, store.clock.now(), actions)
 
 
 def _md_escape(text: str) -> str:
@@ -66,7 +67,21 @@ def _utc(when: datetime | None) -> str:
     return when.strftime("%Y-%m-%d %H:%M:%S UTC") if when else "—"
 
 
-def _markdown(incident: incidents.IncidentView, entries: list[timeline.EntryView], now: datetime) -> str:
+def _followup_lines(actions: list[followups.FollowupView]) -> list[str]:
+    """The follow-up actions as a table: each one's state (overdue ones said so), due date and owner."""
+    lines = ["## Follow-up actions", ""]
+    if not actions:
+        return lines + ["None recorded.", ""]
+    lines += ["| Ref | State | Due | Owner | Action |", "| --- | --- | --- | --- | --- |"]
+    for f in actions:
+        state = (f"done {f.done_at:%Y-%m-%d} by {f.done_by}" if f.done else "**overdue**" if f.overdue else "open")
+        lines.append(f"| {f.ref} | {_md_escape(state)} | {f.due.isoformat()} | {_md_escape(f.owner)} | "
+                     f"{_md_escape(f.text)} |")
+    return lines + [""]
+
+
+def _markdown(incident: incidents.IncidentView, entries: list[timeline.EntryView], now: datetime,
+              actions: list[followups.FollowupView] = ()) -> str:
     lines = [f"# {incident.ref}: {incident.title}", ""]
     if incident.exercise:
         lines += ["> **EXERCISE** — this incident is part of a tabletop exercise.", ""]
@@ -79,6 +94,7 @@ def _markdown(incident: incidents.IncidentView, entries: list[timeline.EntryView
         ("Declared", _utc(incident.declared_at)), ("Resolved", _utc(incident.resolved_at)),
     ]
     lines += ["| | |", "| --- | --- |"] + [f"| {k} | {_md_escape(v)} |" for k, v in facts] + [""]
+    lines += _followup_lines(list(actions))
     lines += ["## Timeline", "", "| Time (UTC) | Kind | Author | Entry |", "| --- | --- | --- | --- |"]
     for e in entries:
         edited = " *(edited)*" if e.edited_at else ""

@@ -17,10 +17,10 @@ from sqlalchemy.orm import Session
 from warroom import ids
 from warroom.errors import InputError, NotFound
 from warroom.store import Store
-from warroom.store.models import Delivery, Draft, Incident, TimelineEntry
+from warroom.store.models import Delivery, Draft, Followup, Incident, TimelineEntry
 
 #: What each kind of row is called, and the table it lives in.
-KINDS = {"incident": Incident, "update": Draft, "delivery": Delivery, "entry": TimelineEntry}
+KINDS = {"incident": Incident, "update": Draft, "delivery": Delivery, "entry": TimelineEntry, "followup": Followup}
 
 #: At most this many candidates are named when a beginning matches several.
 MAX_NAMED = 8

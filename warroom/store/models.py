@@ -8,12 +8,13 @@ schema runs on SQLite (the laptop) and PostgreSQL (team sync, later).
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 
 from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -548,3 +549,21 @@ class Exercise(Base):
     next_inject: Mapped[int] = mapped_column(Integer, default=0)
     #: Simulated time the exercise ended (its clock stands still from then on).
     ended_at: Mapped[datetime | None]
+# -- after the incident: follow-up actions (warroom.services.followups) ---------------
+
+class Followup(Base):
+    """Something the team committed to doing after an incident: the words, who owns
+    it, by when, and whether it is done. Shown on the incident, in its export and in
+    post-incident reports (where outsiders see the commitment, never the owner)."""
+
+    __tablename__ = "followup"
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    incident_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("incident.id", ondelete="CASCADE"), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    owner: Mapped[str] = mapped_column(String(200))
+    due: Mapped[date] = mapped_column(Date)
+    done_at: Mapped[datetime | None]
+    done_by: Mapped[str | None] = mapped_column(String(200))
+    created_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]

@@ -1,0 +1,242 @@
+"""The Follow-ups tab: the selected incident's follow-up actions (overdue ones in
+the warning colour), a line to add one with its owner and due date, and buttons
+to mark the selected one done or open again. Every write is one call of
+:mod:`warroom.services.followups`; who may is the core's answer, shown when it
+refuses."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from warroom.changes import Change
+from ui.common import palette
+from ui.common.tables import fixed_rows
+from ui.lazy import LazyModule
+from ui.qt import (
+    QAbstractTableModel, QComboBox, QHBoxLayout, QLabel, QLineEdit, QModelIndex, QPushButton, Qt, QTableView,
+    QVBoxLayout, QWidget, Signal, qt_alive,
+)
+
+if TYPE_CHECKING:
+    from warroom.services.followups import FollowupView
+    from warroom.services.incidents import IncidentView
+
+followups = LazyModule("warroom.services.followups")
+people = LazyModule("warroom.services.people")
+
+
+class FollowupModel(QAbstractTableModel):
+    """One incident's follow-up actions, held in memory (a handful per incident)."""
+
+    COLUMNS = ("Ref", "State", "Due", "Owner", "Action")
+    REF, STATE, DUE, OWNER, TEXT = range(5)
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self._rows: list[FollowupView] = []
+        self._overdue = palette.brush(palette.Tone.BAD)
+        self._muted = palette.brush(palette.Tone.MUTED)
+
+    def set_rows(self, rows: list[FollowupView]) -> None:
+        self.beginResetModel()
+        self._rows = list(rows)
+        self.endResetModel()
+
+    def followup(self, row: int) -> FollowupView | None:
+        return self._rows[row] if 0 <= row < len(self._rows) else None
+
+    def overdue_count(self) -> int:
+        return sum(1 for f in self._rows if f.overdue)
+
+    def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: QModelIndex = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self.COLUMNS)
+
+    def headerData(self, section: int, orientation, role: int = Qt.ItemDataRole.DisplayRole):
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return self.COLUMNS[section]
+        return None
+
+    def data(self, index: QModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        f = self._rows[index.row()]
+        col = index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            if col == self.REF:
+                return f.ref
+            if col == self.STATE:
+                return "Done" if f.done else ("Overdue" if f.overdue else "Open")
+            if col == self.DUE:
+                return f.due.isoformat()
+            if col == self.OWNER:
+                return f.owner
+            if col == self.TEXT:
+                return f.text
+            return None
+        if role == Qt.ItemDataRole.ForegroundRole:
+            if f.done:
+                return self._muted
+            if f.overdue and col in (self.STATE, self.DUE):
+                return self._overdue
+            return None
+        if role == Qt.ItemDataRole.ToolTipRole and f.done:
+            return f"Done by {f.done_by} at {f.done_at:%Y-%m-%d %H:%M} UTC"
+        return None
+
+
+class FollowupsPanel(QWidget):
+    """``failed``: an error to show; ``message``: a line for the status bar."""
+
+    failed = Signal(object)
+    message = Signal(str, int)
+
+    def __init__(self, window, parent=None) -> None:
+        super().__init__(parent)
+        #: The main window: its context (store, operations, who acts) is read when needed.
+        self.window_ = window
+        self.incident: IncidentView | None = None
+        self.generation = 0
+        self.model = FollowupModel(self)
+        self.view = QTableView()
+        self.view.setObjectName("followups")
+        self.view.setModel(self.model)
+        fixed_rows(self.view)
+        self.view.horizontalHeader().setStretchLastSection(True)
+        self.view.selectionModel().currentRowChanged.connect(lambda *_: self._enable())
+        self.summary = QLabel()
+        self.summary.setObjectName("followupSummary")
+        self.text = QLineEdit()
+        self.text.setObjectName("followupText")
+        self.text.setPlaceholderText("What will be done, e.g. Alert on expiring certificates")
+        self.owner = QComboBox()
+        self.owner.setObjectName("followupOwner")
+        self.owner.setEditable(True)
+        self.owner.setMinimumWidth(160)
+        self.owner.lineEdit().setPlaceholderText("Owner")
+        self.due = QLineEdit()
+        self.due.setObjectName("followupDue")
+        self.due.setPlaceholderText("Due, e.g. 14d")
+        self.due.setToolTip("The due date: 2026-12-20, or 14d for two weeks from today")
+        self.due.setMaximumWidth(180)
+        self.add_button = QPushButton("Add follow-up")
+        self.add_button.setObjectName("addFollowup")
+        self.add_button.clicked.connect(self.add)
+        self.text.returnPressed.connect(self.add)
+        self.done_button = QPushButton("Mark done")
+        self.done_button.setObjectName("followupDone")
+        self.done_button.clicked.connect(self.toggle_done)
+        form = QHBoxLayout()
+        form.addWidget(self.text, 1)
+        form.addWidget(self.owner)
+        form.addWidget(self.due)
+        form.addWidget(self.add_button)
+        top = QHBoxLayout()
+        top.addWidget(self.summary, 1)
+        top.addWidget(self.done_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 6, 0, 0)
+        layout.addLayout(top)
+        layout.addWidget(self.view, 1)
+        layout.addLayout(form)
+        self._enable()
+
+    @property
+    def ctx(self):
+        return getattr(self.window_, "ctx", None)
+
+    # -- reading ----------------------------------------------------------------------
+
+    def show_incident(self, incident: IncidentView | None) -> None:
+        switching = incident is None or self.incident is None or incident.id != self.incident.id
+        self.incident = incident
+        if switching:
+            self.model.set_rows([])
+        self.refresh()
+
+    def refresh(self) -> None:
+        ctx, incident = self.ctx, self.incident
+        self.generation += 1
+        if ctx is None or incident is None:
+            self.model.set_rows([])
+            self._enable()
+            return
+        generation, store, viewer, key = self.generation, ctx.store, ctx.actor, incident.id
+
+        def read() -> tuple[list, list[str]]:
+            return (followups.list_followups(store, key, viewer=viewer),
+                    [p.name for p in people.list_people(store)])
+
+        def shown(result) -> None:
+            if qt_alive(self) and generation == self.generation:
+                self._show(*result)
+
+        ctx.ops.read(read, shown, lambda error: None)
+
+    def _show(self, rows: list[FollowupView], names: list[str]) -> None:
+        selected = self.selected()
+        self.model.set_rows(rows)
+        if selected is not None:
+            for i, f in enumerate(rows):
+                if f.id == selected.id:
+                    self.view.selectRow(i)
+        typed = self.owner.currentText()
+        self.owner.clear()
+        self.owner.addItems(names)
+        self.owner.setEditText(typed)
+        late = self.model.overdue_count()
+        open_ = sum(1 for f in rows if not f.done)
+        self.summary.setText(f"{len(rows)} follow-up action(s), {open_} open" + (f", {late} overdue" if late else "")
+                             if rows else "No follow-up actions yet.")
+        self._enable()
+
+    def selected(self) -> FollowupView | None:
+        index = self.view.currentIndex()
+        return self.model.followup(index.row()) if index.isValid() else None
+
+    def _enable(self) -> None:
+        f = self.selected()
+        self.done_button.setEnabled(f is not None)
+        self.done_button.setText("Reopen" if f is not None and f.done else "Mark done")
+        self.add_button.setEnabled(self.incident is not None)
+
+    # -- writing: one service call each ----------------------------------------------
+
+    def add(self) -> None:
+        ctx, incident = self.ctx, self.incident
+        if ctx is None or incident is None:
+            return
+        store, actor, key = ctx.store, ctx.actor, incident.id
+        text, owner, due = self.text.text(), self.owner.currentText(), self.due.text()
+
+        def added(f: FollowupView) -> None:
+            self.text.clear()
+            self.due.clear()
+            warning = followups.due_warning(f)
+            self.message.emit(warning or f"Added {f.ref}: due {f.due.isoformat()}, owner {f.owner}.", 6000)
+
+        ctx.ops.write(lambda: followups.add_followup(store, actor, key, text, owner=owner, due=due), added,
+                      self.failed.emit)
+
+    def toggle_done(self) -> None:
+        ctx, f = self.ctx, self.selected()
+        if ctx is None or f is None:
+            return
+        store, actor, fid = ctx.store, ctx.actor, f.id
+        call = followups.reopen if f.done else followups.mark_done
+        ctx.ops.write(lambda: call(store, actor, fid),
+                      lambda v: self.message.emit(f"{v.ref} is {'done' if v.done else 'open again'}.", 4000),
+                      self.failed.emit)
+
+
+def install(window) -> FollowupsPanel:
+    """Add the Follow-ups tab to the main window and have it follow the writes that
+    change follow-ups (or the people who may own them)."""
+    panel = FollowupsPanel(window)
+    window.tabs.addTab(panel, "Follow-ups")
+    panel.failed.connect(lambda error: window.show_error(error))
+    panel.message.connect(lambda text, msecs: window.statusBar().showMessage(text, msecs))
+    window.followers.append((Change.FOLLOWUPS | Change.PEOPLE, lambda flags, own: panel.refresh()))
+    return panel
