@@ -220,6 +220,13 @@ def install(window) -> FacilitatorView:
     index = window.tabs.addTab(view, "Exercise")
     window.tabs.setTabToolTip(index, "The facilitator's view: the exercise's clock, its injects and the players")
     window.tabs.setTabVisible(index, False)
+    # The header's countdown of an exercise incident counts on the exercise's clock.
+    def clock_of(incident_id):
+        from warroom.exercise import run
+
+        return run.clock_of(window.store, incident_id) if window.store is not None else None
+
+    window.header.clock_of = clock_of
     return view
 
 

@@ -78,6 +78,9 @@ class IncidentHeader(QFrame):
         super().__init__(parent)
         self.clock, self.utc, self.local = clock, utc, local
         self.incident: IncidentView | None = None
+        #: incident id -> its exercise clock or None (given by the Exercise tab).
+        self.clock_of = None
+        self.exercise_clock = None
         self.setObjectName("incidentHeader")
         self.setFrameShape(QFrame.Shape.StyledPanel)
 
@@ -155,6 +158,9 @@ class IncidentHeader(QFrame):
         matrix owes each audience; without them the severity's cadence counts."""
         self.incident = incident
         self.dues = list(dues or [])
+        #: An exercise incident's clock (set by the Exercise tab's ``clock_of``): the countdown runs on it.
+        self.exercise_clock = (self.clock_of(incident.id) if incident is not None and incident.exercise
+                               and self.clock_of is not None else None)
         #: Audiences the matrix excuses from this (internal) incident.
         self.unowed = tuple(getattr(dues, "unowed", ()))
         enabled = incident is not None
@@ -224,6 +230,8 @@ class IncidentHeader(QFrame):
         if incident is None:
             return
         now = self.clock.now()
+        if self.exercise_clock is not None:
+            now = self.exercise_clock.now(now)
         if incident.next_update_due is None:
             ago = duration_text((incident.resolved_at or now) - incident.detected_at)
             self.countdown.setText(f"Resolved · lasted {ago}")

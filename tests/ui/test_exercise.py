@@ -69,3 +69,19 @@ def test_a_viewer_sees_the_clock_but_is_refused_moving_it(open_window, store, dr
     w.facilitator.next_button.click()
     assert w.errors and "run a tabletop exercise" in str(w.errors[0])
     assert run.get(store, drill.ref, viewer=FACILITATOR).elapsed_s == 0
+
+
+def test_the_headers_countdown_of_an_exercise_runs_on_the_exercise_clock(open_window, store, drill, clock):
+    from warroom.text.durations import duration_text
+
+    w = open_window(store, FACILITATOR)
+    w.reload_incidents(select=drill.incident_id)
+    before = w.header.countdown.text()
+    run.control(store, FACILITATOR, drill.ref, advance=timedelta(minutes=7))   # the wall clock stands still
+    w.reload_incidents(select=drill.incident_id)
+    w.header.tick()
+    after = w.header.countdown.text()
+    assert after != before
+    sim_now = run.get(store, drill.ref, viewer=FACILITATOR).sim_now
+    due = w.header.dues[0].at if w.header.dues else w.header.incident.next_update_due
+    assert duration_text(due - sim_now, "clock") in after

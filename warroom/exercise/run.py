@@ -114,6 +114,15 @@ def get(store: Store, key: str | uuid.UUID, *, viewer: str) -> ExerciseView:
         return _view(_exercise_row(session, inc), inc.ref, inc.title, store.real_clock.now())
 
 
+def clock_of(store: Store, incident_id: uuid.UUID) -> ClockState | None:
+    """Where an exercise incident's clock stands (None for a real incident): its
+    time at any real moment is ``.now(real_now)``, so a countdown can tick without
+    reading the database every second."""
+    with store.read() as session:
+        row = session.get(Exercise, incident_id)
+        return None if row is None else state_of(row)
+
+
 def list_exercises(store: Store, *, viewer: str) -> list[ExerciseView]:
     """The exercises ``viewer`` may see, the newest first."""
     from warroom.store.models import Incident

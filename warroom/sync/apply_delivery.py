@@ -44,10 +44,12 @@ def _settled(session: Session, ev: Event) -> None:
 
 def _retried(session: Session, ev: Event) -> None:
     key = as_uuid(ev.need("delivery_id"))
+    # Due in the dispatcher's real time (an exercise's events are stamped with its own clock).
+    due = opt_time(ev.payload.get("due_at")) or ev.at
     if ev.need("from") == "queued":
-        change(session, Delivery, key, next_attempt_at=ev.at, updated_at=ev.at)
+        change(session, Delivery, key, next_attempt_at=due, updated_at=ev.at)
     else:
-        change(session, Delivery, key, state="queued", next_attempt_at=ev.at, attempts=0, queued_at=ev.at,
+        change(session, Delivery, key, state="queued", next_attempt_at=due, attempts=0, queued_at=due,
                updated_at=ev.at)
 
 

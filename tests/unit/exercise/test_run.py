@@ -173,3 +173,21 @@ def test_a_confidential_scenario_is_seen_by_its_facilitator_and_players_only(ex_
     people.save(ex_store, FACILITATOR, "Outsider", roles="incident_commander")
     with pytest.raises(NotFound, match="No incident"):
         run.get(ex_store, ex.ref, viewer="Outsider")
+
+
+def test_a_delivery_retried_in_an_exercise_is_due_in_the_dispatchers_real_time(ex_store, clock):
+    from warroom.services import channels, drafts, matrix, outbox, publishing, review
+
+    ex = _start(ex_store, paused=True)
+    channels.add(ex_store, FACILITATOR, "drill-hook", "webhook", {"url": "http://127.0.0.1:9/hook"}, secret="k")
+    matrix.set_cell(ex_store, FACILITATOR, "executives", "all", channels="drill-hook")
+    run.control(ex_store, FACILITATOR, ex.ref, advance=timedelta(hours=2))   # the exercise runs 2 h ahead
+    d = drafts.compose_drafts(ex_store, "Alex Rivera", ex.incident_id, ["executives"])[0]
+    review.submit(ex_store, "Alex Rivera", d.id, acknowledge=True)
+    review.override(ex_store, "Alex Rivera", d.id, "Drill: the board asks now", acknowledge=True)
+    publishing.publish(ex_store, "Alex Rivera", d.id, acknowledge=True)
+    queued = outbox.list_deliveries(ex_store, viewer=FACILITATOR, incident_id=ex.incident_id, states=("queued",))
+    assert queued, "the drill's update was planned on some channel"
+    outbox.cancel(ex_store, "Alex Rivera", queued[0].id)
+    again = outbox.retry(ex_store, "Alex Rivera", queued[0].id)
+    assert again.state == "queued" and again.next_attempt_at <= clock.now()
