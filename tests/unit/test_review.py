@@ -229,6 +229,17 @@ def test_a_lapsed_review_goes_to_the_backup_then_the_commander(team, clock):
         assert handed == 3 and verify(session).ok
 
 
+def test_the_reviews_of_an_overridden_update_lapse_without_being_handed_on(team, clock):
+    from datetime import timedelta
+
+    d = _draft(team)
+    review.submit(team, "Dana", d.id)
+    review.override(team, "Dana", d.id, "Customers must hear now")
+    clock.advance(timedelta(hours=1))
+    assert reviewers.sweep(team) == []
+    assert all(r.level == 0 for r in review.requests(team, d.id, viewer=SYSTEM))   # still with whom it was asked
+
+
 def test_an_unavailable_reviewer_is_skipped(team, clock):
 
     people.save(team, "admin", "Tom Berg", roles="technical_reviewer")

@@ -155,6 +155,10 @@ def request_reviews(tx, d: Draft) -> list[ReviewRequest]:
     return made
 
 
+#: Draft states whose pending reviews still matter (and so lapse and are handed on).
+AWAITING_REVIEW = ("in_review", "disputed")
+
+
 def sweep(store: Store, actor: str = access.SYSTEM, *, viewer: str = access.SYSTEM,
           exercise: uuid.UUID | None = None) -> list[RequestView]:
     """Hand every lapsed review on: to the reviewer's backup, then to the incident
@@ -170,6 +174,8 @@ def sweep(store: Store, actor: str = access.SYSTEM, *, viewer: str = access.SYST
                                  .join(Incident, Incident.id == Draft.incident_id)
                                  .where(ReviewRequest.state == "pending", ReviewRequest.due_at < now,
                                         ReviewRequest.level < 2,
+                                        # An update overridden, published or withdrawn waits for nobody.
+                                        Draft.state.in_(AWAITING_REVIEW),
                                         Incident.exercise.is_(False) if exercise is None
                                         else Incident.id == exercise)).all()
     if not lapsed:
@@ -183,6 +189,8 @@ def sweep(store: Store, actor: str = access.SYSTEM, *, viewer: str = access.SYST
             if r is None or r.state != "pending" or r.due_at is None or r.due_at >= tx.now or r.level >= 2:
                 continue  # decided or moved meanwhile
             d = tx.session.get(Draft, r.draft_id)
+            if d.state not in AWAITING_REVIEW:
+                continue  # overridden or published meanwhile
             incident = incidents.find_row(tx.session, d.incident_id)
             window = review_window(tx.session, Severity(incident.severity))
             writers = authors(tx.session, d) | _decided_by_others(tx.session, r)
