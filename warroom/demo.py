@@ -70,6 +70,9 @@ _STORY: list[tuple[int, str, str, str]] = [
     (96, "Ravi Shah", "note", "Failback at 100%. Error rate at baseline, p99 latency normal."),
 ]
 
+#: The story's minute at which the customers' holding statement goes out.
+HOLDING_AT = 13
+
 #: The channels of the demo: name, kind, config (out_dir is made relative to the database's folder).
 #: None of them needs the network: the pages are folders, the relay is this machine (and not running).
 _CHANNELS: list[tuple[str, str, dict]] = [
@@ -115,6 +118,7 @@ def create(store: Store, *, events: int = 0, seed: int = 7) -> IncidentView:
             components=["Checkout", "Login", "Public API"], detected_at=start - timedelta(minutes=3),
             commander="Dana Okafor",
         )
+        _delivery(store)
         for minutes, who, kind, text in _STORY:
             sim.set(start + timedelta(minutes=minutes))
             if kind.startswith("status:"):
@@ -123,6 +127,8 @@ def create(store: Store, *, events: int = 0, seed: int = 7) -> IncidentView:
                 incidents.set_severity(store, who, main.id, kind.split(":", 1)[1], note=text)
             else:
                 timeline.log(store, MONITORING if who == "monitoring" else who, main.id, text, kind=kind)
+            if minutes == HOLDING_AT:
+                _first_update(store, main.id)     # the customers' first word, when the story gives it
         for title, sev, cat, impact, cf, comps, commander, ago, final in _OTHER:
             other = incidents.open_incident(store, commander, title=title, severity=sev, category=cat,
                                             impact=impact, customer_facing=cf, components=comps,
@@ -133,8 +139,7 @@ def create(store: Store, *, events: int = 0, seed: int = 7) -> IncidentView:
                 timeline.log(store, commander, other.id, "Tunnel endpoints restarted; sessions stable.",
                              kind="action")
                 incidents.set_status(store, commander, other.id, final, note="Confirmed stable for 2 hours.")
-        _delivery(store)
-        _first_update(store, main.id)
+                _followups(store, commander, other.id, now)
         _executive_update(store, main.id)
         _dispatch(store, sim, until=now - timedelta(minutes=2))
         _waiting_for_review(store, main.id)
@@ -150,6 +155,19 @@ def create(store: Store, *, events: int = 0, seed: int = 7) -> IncidentView:
     if settings.get_org(store).name == settings.DEFAULT_ORG_NAME:  # a demo speaks for a made-up company
         settings.set_org(store, ADMIN, name="Example Corp", status_url="https://status.example.com")
     return incidents.get(store, main.id, viewer=SYSTEM)
+
+
+def _followups(store: Store, commander: str, incident_id, now) -> None:
+    """What the team committed to after the resolved incident: one overdue, one done, one open."""
+    from warroom.services import followups
+
+    followups.add_followup(store, commander, incident_id, "Alert on VPN tunnel flaps before users notice",
+                           owner=commander, due=(now - timedelta(days=1)).date())
+    done = followups.add_followup(store, commander, incident_id, "Document the tunnel restart in the runbook",
+                                  owner=commander, due=(now + timedelta(days=3)).date())
+    followups.mark_done(store, commander, done.id)
+    followups.add_followup(store, commander, incident_id, "Second VPN concentrator in the APAC region",
+                           owner=commander, due=(now + timedelta(days=30)).date())
 
 
 #: Who configures the demo (an administrator among its people).
