@@ -29,7 +29,7 @@ log = logging.getLogger(__name__)
 
 #: What ``--screenshot`` can show: the main window's tabs, and the dialogs it opens.
 VIEWS = ("timeline", "updates", "reviews", "deliveries", "templates", "stakeholders", "declare", "matrix", "channels",
-         "exercise", "retro")
+         "exercise", "retro", "followups")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -136,6 +136,8 @@ def take_screenshot(window, path: Path, size: str = "1400x860", view: str = "tim
         window.show_deliveries()
     elif view == "retro":
         window.tabs.setCurrentWidget(window.retro)
+    elif view == "followups":
+        window.tabs.setCurrentWidget(window.followups)
     elif view == "templates":
         target = window.open_templates()
         target.select("network-customers-update", "en")

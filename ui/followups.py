@@ -2,7 +2,7 @@
 the warning colour), a line to add one with its owner and due date, and buttons
 to mark the selected one done or open again. Every write is one call of
 :mod:`warroom.services.followups`; who may is the core's answer, shown when it
-refuses."""
+refuses. The post-incident report for an audience is drafted from here too."""
 
 from __future__ import annotations
 
@@ -23,6 +23,10 @@ if TYPE_CHECKING:
 
 followups = LazyModule("warroom.services.followups")
 people = LazyModule("warroom.services.people")
+drafts = LazyModule("warroom.services.drafts")
+
+#: The audiences the shipped post-incident report templates speak to.
+REPORT_AUDIENCES = ("customers", "executives", "employees", "regulators")
 
 
 class FollowupModel(QAbstractTableModel):
@@ -133,8 +137,19 @@ class FollowupsPanel(QWidget):
         form.addWidget(self.owner)
         form.addWidget(self.due)
         form.addWidget(self.add_button)
+        self.report_audience = QComboBox()
+        self.report_audience.setObjectName("reportAudience")
+        self.report_audience.addItems(list(REPORT_AUDIENCES))
+        self.report_audience.setAccessibleName("Audience of the post-incident report")
+        self.report_button = QPushButton("Draft post-incident report")
+        self.report_button.setObjectName("draftReport")
+        self.report_button.setToolTip("Compose the post-incident report for this audience from its template, with "
+                                      "these follow-ups in it; it is reviewed and published like any update")
+        self.report_button.clicked.connect(self.draft_report)
         top = QHBoxLayout()
         top.addWidget(self.summary, 1)
+        top.addWidget(self.report_audience)
+        top.addWidget(self.report_button)
         top.addWidget(self.done_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 6, 0, 0)
@@ -201,6 +216,7 @@ class FollowupsPanel(QWidget):
         self.done_button.setEnabled(f is not None)
         self.done_button.setText("Reopen" if f is not None and f.done else "Mark done")
         self.add_button.setEnabled(self.incident is not None)
+        self.report_button.setEnabled(self.incident is not None)
 
     # -- writing: one service call each ----------------------------------------------
 
@@ -218,6 +234,20 @@ class FollowupsPanel(QWidget):
             self.message.emit(warning or f"Added {f.ref}: due {f.due.isoformat()}, owner {f.owner}.", 6000)
 
         ctx.ops.write(lambda: followups.add_followup(store, actor, key, text, owner=owner, due=due), added,
+                      self.failed.emit)
+
+    def draft_report(self) -> None:
+        """Compose the post-incident report for the chosen audience (the Updates tab then shows it)."""
+        ctx, incident = self.ctx, self.incident
+        if ctx is None or incident is None:
+            return
+        store, actor, key, audience = ctx.store, ctx.actor, incident.id, self.report_audience.currentText()
+
+        def drafted(views) -> None:
+            self.message.emit(f"Drafted the post-incident report for {audience}: edit and submit it in Updates.",
+                              8000)
+
+        ctx.ops.write(lambda: drafts.compose_drafts(store, actor, key, [audience], phase="postincident"), drafted,
                       self.failed.emit)
 
     def toggle_done(self) -> None:

@@ -70,3 +70,20 @@ def test_a_follow_up_added_by_another_program_shows(qtbot, open_window, store, s
     followups.add_followup(store, "Sam", seeded.ref, "Runbook for the gateway", owner="Sam", due="2026-12-01")
     w.check_for_changes()
     assert panel.model.rowCount() == 1 and panel.model.index(0, panel.model.TEXT).data() == "Runbook for the gateway"
+
+
+def test_the_post_incident_report_is_drafted_from_the_tab(qtbot, open_window, store, seeded):
+    from warroom.services import drafts, templates
+
+    templates.ensure_defaults(store)
+    team(store)
+    followups.add_followup(store, "Dana", seeded.ref, "Alert on expiring certificates", owner="Ravi Shah",
+                           due="2026-12-20")
+    w = open_window(store, "Dana")
+    panel = _tab(w)
+    panel.report_audience.setCurrentText("customers")
+    panel.report_button.click()
+    assert w.errors == []
+    made = [d for d in drafts.list_drafts(store, seeded.id, viewer="Dana") if d.audience == "customers"]
+    assert len(made) == 1 and "Alert on expiring certificates" in made[0].long
+    assert "Ravi Shah" not in made[0].long                 # customers see the commitment, not its owner
