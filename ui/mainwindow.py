@@ -44,7 +44,7 @@ from ui.qt import (
 )
 from ui.reminders import ReminderBanner
 from ui.timeline import TimelinePanel
-from ui.followups import install as install_followups
+from ui import tabs
 from ui.widgets import EditEntryDialog, IncidentHeader, NewIncidentDialog
 
 if TYPE_CHECKING:
@@ -197,10 +197,8 @@ class MainWindow(QMainWindow):
              lambda flags, own: self._redraw_dialog("matrix_dialog")),
             (Change.STAKEHOLDERS | Change.MATRIX, lambda flags, own: self._redraw_dialog("stakeholder_dialog")),
         ]
-        self.followups = install_followups(self)  # the Follow-ups tab, following its own changes
         self.channels_dialog = self.matrix_dialog = self.stakeholder_dialog = self.template_editor = None
-        from ui.retro import install as install_retro
-        self.retro = install_retro(self)   # the Retrospective tab, drawn when shown
+        self.parts = tabs.install(self)   # Follow-ups, Retrospective…: each follows its own changes
         if store is not None:
             self.attach(store)
         else:
@@ -553,7 +551,7 @@ class MainWindow(QMainWindow):
     def _show_incident(self, incident: IncidentView | None) -> None:
         self._current = incident
         self.header.show_incident(incident, self._dues(incident))
-        self.followups.show_incident(incident)
+        tabs.show_incident(self.parts, incident)
         if self._composer is not None:
             self._composer.show_incident(incident)
         if self._reviews is not None:
