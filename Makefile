@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test bench screenshot demo-db clean
+.PHONY: run test bench screenshot demo-db clean bundle bundle-check
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -13,6 +13,7 @@ $(STAMP): pyproject.toml
 
 ## Open the window on the default database, with a demo incident if it has none.
 run: $(STAMP)
+	$(BIN)/python -m ui.xcb
 	$(BIN)/warroom-cli demo --if-empty
 	$(BIN)/warroom
 
@@ -48,5 +49,17 @@ screenshot: $(STAMP)
 	cp docs/screenshots/1500x900/timeline.png docs/screenshot.png
 	for view in updates templates deliveries matrix; do cp docs/screenshots/1500x900/$$view.png docs/$$view.png; done
 
+## A one-folder PyInstaller bundle of the window and warroom-cli in dist/warroom/,
+## its size printed, then its smoke test (run from outside the venv).
+bundle: $(STAMP)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[bundle]'
+	rm -rf build/pyinstaller dist/warroom
+	$(BIN)/pyinstaller --noconfirm --log-level WARN --workpath build/pyinstaller --distpath dist \
+		packaging/pyinstaller/warroom.spec
+	$(MAKE) bundle-check
+
+bundle-check:
+	env -i PATH=/usr/bin:/bin HOME="$$HOME" $(PYTHON) packaging/smoke.py dist/warroom
+
 clean:
-	rm -rf $(VENV) .bench .pytest_cache
+	rm -rf $(VENV) .bench .pytest_cache build dist

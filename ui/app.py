@@ -170,6 +170,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     started = time.perf_counter()
     args = build_parser().parse_args(argv)
     headless = bool(args.screenshot or args.exit_after_paint)
+    from ui import xcb
+
+    problem = xcb.check()  # before Qt, which would abort naming the wrong library
+    if problem:
+        print(problem, file=sys.stderr)
+        return 1
     app = _application()
     # --as, then WARROOM_USER, then the person chosen last time, then the login name
     # (and, once the database is open, a question if it knows people but not this one).
