@@ -40,6 +40,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--screenshot", metavar="FILE.png", help="render the main window to FILE.png and exit")
     parser.add_argument("--size", default="1400x860", help="window size for --screenshot (WxH)")
     parser.add_argument("--view", choices=VIEWS, default="timeline", help="what --screenshot shows")
+    parser.add_argument("files", nargs="*", metavar="FILE",
+                        help="a signed archive to verify or an exercise scenario to start")
     parser.add_argument("--exit-after-paint", action="store_true", help=argparse.SUPPRESS)
     return parser
 
@@ -76,7 +78,7 @@ def _application() -> QApplication:
     app.setOrganizationName("warroom")
     app.setApplicationName("War room")
     app.setApplicationVersion(__version__)
-    app.setDesktopFileName("warroom")
+    app.setDesktopFileName("org.warroom.WarRoom")
     return app
 
 
@@ -193,6 +195,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         lock = QLockFile(str(db) + ".lock")
         lock.setStaleLockTime(0)  # only a dead owner makes the lock stale
         if not lock.tryLock(200):
+            from ui import single
+
+            if single.tell(single.server_name(db), args.files):
+                return 0  # the open window came forward with the files
             return _fail(f"War room is already open on {db}. Switch to that window, or open another "
                          "database with --db.", headless)
 
@@ -221,6 +227,19 @@ def main(argv: Sequence[str] | None = None) -> int:
             return
         window.attach(store)
         firstscreen.take_over(window)
+        if lock is not None:  # a second launch on this database brings this window forward
+            from ui import single
+
+            from ui.exercise import start_from_file
+
+            def starter(path) -> None:
+                start_from_file(window, path)
+
+            listener = single.Listener(single.server_name(db), window)
+            listener.asked.connect(lambda files: single.open_files(window, files, starter))
+            listener.listen()
+            if args.files:
+                QTimer.singleShot(0, lambda: single.open_files(window, args.files, starter))
         if ask_who:
             from warroom.services import people
 

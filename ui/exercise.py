@@ -243,3 +243,34 @@ def show_exercise(window) -> bool:
     window.facilitator.show_incident(window.current)
     window.tabs.setCurrentWidget(window.facilitator)
     return True
+
+
+def start_from_file(window, path, *, ask: bool = True) -> None:
+    """A scenario file opened in War room (a double-click, or ``warroom FILE``):
+    say what it is, and on yes start it as an exercise and show its tab."""
+    from pathlib import Path
+
+    from warroom.exercise import run, scenario
+    from ui.qt import QMessageBox
+
+    if window.store is None:
+        return
+    try:
+        scen = scenario.load(Path(path))
+    except WarroomError as exc:
+        window.show_error(exc)
+        return
+    if ask and QMessageBox.question(
+            window, "Start a tabletop exercise",
+            f"Start the exercise “{scen.name}” from {Path(path).name}?\n\n{scen.summary}\n\n"
+            "Nothing it sends leaves this laptop.") != QMessageBox.StandardButton.Yes:
+        return
+    store, actor = window.store, window.actor
+
+    def shown(view) -> None:
+        window.reload_incidents(select=view.incident_id)
+        window.facilitator.show_incident(window.current)
+        window.tabs.setCurrentWidget(window.facilitator)
+        window.statusBar().showMessage(f"Exercise {view.ref} started: {scen.name}", 10_000)
+
+    window.ops.write(lambda: run.start(store, actor, scen), shown)
