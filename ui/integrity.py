@@ -245,7 +245,7 @@ def archive_report_dialog(report: ArchiveReport, path: Path, parent=None, *,
 
 
 def ask_save_path(parent, incident) -> Path | None:
-    path, _ = QFileDialog.getSaveFileName(parent, "Export signed archive", f"{incident.ref}-archive.zip",
+    path, _ = QFileDialog.getSaveFileName(parent, "Export signed archive", f"{incident.ref}.warroom.zip",
                                           "War room archive (*.zip)")
     return Path(path) if path else None
 
