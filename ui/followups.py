@@ -26,7 +26,7 @@ people = LazyModule("warroom.services.people")
 drafts = LazyModule("warroom.services.drafts")
 
 #: The audiences the shipped post-incident report templates speak to.
-REPORT_AUDIENCES = ("customers", "executives", "employees", "regulators")
+REPORT_AUDIENCES = ("customers", "partners", "executives", "employees", "it", "regulators")
 
 
 class FollowupModel(QAbstractTableModel):

@@ -19,8 +19,8 @@ from warroom.services import (
 )
 from warroom.paths import resource
 
-AUDIENCES = ("customers", "executives", "employees", "regulators")
-EXTERNAL = {"customers", "regulators"}
+AUDIENCES = ("customers", "executives", "employees", "it", "partners", "regulators")
+EXTERNAL = {"customers", "partners", "regulators"}
 #: Words each language's report uses for its sections.
 SECTIONS = {"en": ("What happened", "What we will change"), "de": ("Was geschah", "ändern werden")}
 SECTIONS_REGULATORS = {"en": ("Root cause", "Measures planned"), "de": ("Ursache", "Geplante Maßnahmen")}
@@ -74,9 +74,9 @@ def test_the_report_lists_the_follow_ups_and_outsiders_never_see_their_owners(re
         assert "db-7.corp" not in r.subject + r.title + text     # nor the internal title
     else:
         assert all(name in text for name in owners[1:])
-    if audience == "customers":
+    if audience in ("customers", "partners"):
         assert ("apologise" if locale == "en" else "entschuldigen") in text
-    if audience == "executives":
+    if audience in ("executives", "it"):
         assert ("overdue" if locale == "en" else "überfällig") in text
 
 
