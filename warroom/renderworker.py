@@ -141,6 +141,19 @@ def worker_env() -> dict[str, str]:
     return env
 
 
+#: How a frozen build (the PyInstaller bundle, where ``sys.executable`` is War room
+#: itself, not Python) is asked to be a render worker: its first argument.
+FROZEN_FLAG = "--render-worker"
+
+
+def worker_command() -> list[str]:
+    """The command that starts a worker: ``python -m warroom.renderworker``, or the
+    bundle's own program with :data:`FROZEN_FLAG`."""
+    if getattr(sys, "frozen", False):
+        return [sys.executable, FROZEN_FLAG]
+    return [sys.executable, "-m", "warroom.renderworker"]
+
+
 class Worker:
     """One worker process and the pipe to it. Not thread-safe: :func:`render`
     holds a lock around it."""
@@ -148,7 +161,7 @@ class Worker:
     def __init__(self) -> None:
         self.owner = os.getpid()
         self.renders = 0
-        args = [sys.executable, "-m", "warroom.renderworker"]
+        args = worker_command()
         self._slot_file = None
         self._slot = None
         pass_fds: tuple[int, ...] = ()
@@ -194,7 +207,7 @@ class Worker:
         if not line or not line.startswith(b'{"ready"'):
             self.close(kill=True)
             raise TemplateError("the template renderer could not start (a separate process: "
-                                f"{sys.executable} -m warroom.renderworker)", limit="crash")
+                                f"{' '.join(worker_command())})", limit="crash")
 
     def alive(self) -> bool:
         return self.proc.poll() is None and os.getpid() == self.owner

@@ -40,3 +40,28 @@ def test_installed_wheel_opens_a_database(tmp_path):
     result = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=120,
                             cwd=tmp_path)
     assert result.stdout.strip() == "ok", result.stderr
+
+
+def test_a_frozen_build_starts_its_render_worker_as_itself(monkeypatch):
+    """In the bundle there is no ``python -m``: the program is started again with
+    ``--render-worker``, and its entry script hands over to the worker."""
+    from warroom import renderworker
+
+    assert renderworker.worker_command()[1:] == ["-m", "warroom.renderworker"]
+    monkeypatch.setattr(sys, "frozen", True, raising=False)
+    assert renderworker.worker_command() == [sys.executable, renderworker.FROZEN_FLAG]
+    monkeypatch.undo()
+    for entry in ("warroom_gui.py", "warroom_cli.py"):
+        script = ROOT / "packaging" / "pyinstaller" / entry
+        assert f'["{renderworker.FROZEN_FLAG}"]' in script.read_text()
+        proc = subprocess.Popen([sys.executable, str(script), renderworker.FROZEN_FLAG], stdin=subprocess.PIPE,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT,
+                                env=dict(os.environ, PYTHONPATH=str(ROOT)))
+        try:
+            first = proc.stdout.readline()
+        finally:
+            proc.stdin.close()
+            proc.wait(timeout=30)
+            proc.stdout.close()
+            proc.stderr.close()
+        assert first.startswith(b'{"ready"'), first
