@@ -56,6 +56,7 @@ bundle: $(STAMP)
 	rm -rf build/pyinstaller dist/warroom
 	$(BIN)/pyinstaller --noconfirm --log-level WARN --workpath build/pyinstaller --distpath dist \
 		packaging/pyinstaller/warroom.spec
+	QT_QPA_PLATFORM=offscreen $(BIN)/python packaging/linux/icons.py dist/share/icons > /dev/null
 	$(MAKE) bundle-check
 
 bundle-check:
