@@ -107,6 +107,17 @@ def links(store: Store, incident: str | uuid.UUID, *, viewer: str) -> list[LinkV
             select(IncidentLink).where(IncidentLink.incident_id == row.id).order_by(IncidentLink.created_at))]
 
 
+def issue_keys(store: Store, incident_id: str | uuid.UUID, *, source: str | None = None) -> list[str]:
+    """The Jira issues linked to an incident (through ``source`` only, when named):
+    where a Jira channel comments when an update is published."""
+    key = incident_id if isinstance(incident_id, uuid.UUID) else uuid.UUID(str(incident_id))
+    with store.read() as session:
+        stmt = select(IncidentLink.external_id).where(IncidentLink.incident_id == key, IncidentLink.kind == "jira")
+        if source:
+            stmt = stmt.where(IncidentLink.source == source)
+        return list(session.scalars(stmt.order_by(IncidentLink.created_at)))
+
+
 @dataclass(frozen=True, slots=True)
 class ReceivedView:
     source: str
