@@ -161,6 +161,8 @@ def test_the_same_sequence_from_saved_files(inbound, cli, tmp_path, db_path):
     big.write_bytes(b" " * (2 * 1024 * 1024))
     code, out, err = cli("--as", "admin", "inbound", "import", str(big), "--source", "pd")
     assert code == 2 and "bytes" in err
+    code, out, err = cli("--as", "Dana", "incident", "show", "INC-1")
+    assert "linked      pd Q2K9XJ4 https://acme.pagerduty.com/incidents/Q2K9XJ4" in out
     code, out, err = cli("--json", "incident", "list")
     rows = json.loads(out)
     assert [(r["ref"], r["status"]) for r in rows] == [("INC-1", "resolved")]
