@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+import socket
 import threading
 import time
 from collections import deque
@@ -146,10 +147,11 @@ class _Handler(BaseHTTPRequestHandler):
     server_version = "WarRoom"
     sys_version = ""
     protocol_version = "HTTP/1.1"
+    #: Seconds a client has for its request line, headers and body (a slow sender cannot hold a thread).
+    timeout = READ_TIMEOUT
 
     def do_POST(self) -> None:  # noqa: N802 (the standard library's name)
         server: Receiver = self.server  # type: ignore[assignment]
-        self.connection.settimeout(READ_TIMEOUT)
         try:
             reply, name = accept(server.store, server.limiter, self.path, self.headers, self.rfile.read,
                                  max_body=server.max_body)
@@ -191,6 +193,8 @@ class Receiver(ThreadingHTTPServer):
         self.max_body = max_body
         self.limiter = limiter or RateLimiter()
         self.outcomes: deque[tuple[str, int]] = deque(maxlen=1000)
+        if ":" in address[0]:
+            self.address_family = socket.AF_INET6
         super().__init__(address, _Handler)
 
     @property

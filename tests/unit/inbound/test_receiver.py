@@ -166,3 +166,31 @@ def test_the_same_sequence_from_saved_files(inbound, cli, tmp_path, db_path):
     code, out, err = cli("--json", "incident", "list")
     rows = json.loads(out)
     assert [(r["ref"], r["status"]) for r in rows] == [("INC-1", "resolved")]
+
+
+def test_a_token_in_the_url_is_checked_and_never_logged(inbound, receiver, caplog):
+    import logging
+
+    sources.add(inbound, "admin", "page", "statuspage", secret="url-token-7f3a")
+    body = json.dumps({"component_update": {"id": "cu1", "component_id": "c1", "new_status": "major_outage",
+                                            "old_status": "operational"},
+                       "component": {"id": "c1", "name": "Checkout"}}).encode()
+    with caplog.at_level(logging.INFO, logger="warroom.inbound"):
+        assert receiver.client.post("/hooks/page/wrong-token", content=body).status_code == 401
+        assert receiver.client.post("/hooks/page?token=url-token-7f3a", content=body).status_code == 200
+    assert components.get(inbound, "Checkout").status == "major_outage"
+    assert "url-token-7f3a" not in caplog.text and "wrong-token" not in caplog.text
+    assert "inbound page: 401" in caplog.text and "inbound page: 200" in caplog.text
+
+
+def test_bind_is_host_and_port():
+    import pytest
+
+    from warroom.errors import InputError
+    from warroom.inbound.receiver import parse_bind
+
+    assert parse_bind("127.0.0.1:8787") == ("127.0.0.1", 8787)
+    assert parse_bind("[::1]:9000") == ("::1", 9000)
+    for bad in ("8787", "localhost:http", "127.0.0.1:70000"):
+        with pytest.raises(InputError, match="HOST:PORT"):
+            parse_bind(bad)
