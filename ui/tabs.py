@@ -13,6 +13,7 @@ from importlib import import_module
 TABS: tuple[tuple[str, str], ...] = (
     ("followups", "ui.followups"),
     ("retro", "ui.retro"),
+    ("signals", "ui.signals"),
 )
 
 

@@ -38,6 +38,8 @@ class Change(Flag):
     #: An exercise's clock or injects (the facilitator view).
     EXERCISE = auto()
     FOLLOWUPS = auto()
+    #: Inbound sources, what they sent, and component status.
+    INBOUND = auto()
 
 
 EVERYTHING = Change(sum(c.value for c in Change))
@@ -67,6 +69,9 @@ _BY_PREFIX: dict[str, Change] = {
     # An exercise's clock moves every countdown of its incident.
     "exercise": Change.EXERCISE | Change.INCIDENTS,
     "followup": Change.FOLLOWUPS,
+    # A received signal may have opened or changed an incident (its own events say so too).
+    "inbound": Change.INBOUND | Change.INCIDENTS,
+    "component": Change.INBOUND,
     "journal": Change.NONE,
     "database": Change.NONE,
 }

@@ -22,6 +22,20 @@ class System(str):
 SYSTEM = System("system")
 
 
+class Source(str):
+    """An inbound source acting (a PagerDuty account, an Alertmanager): a string, so
+    it journals as its name. Neither a person nor the program: it may declare, move
+    status and severity, log and compose an update and submit it for review, and
+    nothing else; it never reviews, approves, overrides or publishes (see
+    :data:`warroom.services.access.SOURCE_MAY`). Only code makes one."""
+
+    __slots__ = ()
+
+
+def is_source(actor: object) -> bool:
+    return isinstance(actor, Source)
+
+
 def is_system(actor: object) -> bool:
     return isinstance(actor, System)
 

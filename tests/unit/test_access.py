@@ -53,6 +53,8 @@ EXPECTED: dict[Action, set[str]] = {
     Action.SETTINGS: {"admin"},
     Action.EXERCISE: {"commander", "ic", "admin"},
     Action.FOLLOWUPS: {"commander", "ic", "owner"},
+    Action.SOURCES: {"admin"},
+    Action.COMPONENTS: {"commander", "ic", "owner"},
 }
 
 #: Who plays which part: name -> roles. "commander" commands the incident; "ic"
@@ -206,6 +208,14 @@ def _do(action: Action, w: World, actor: str, tmp_path):
                                                   'severity = "SEV3"\ncommander = "commander"\n'))
     if action is Action.FOLLOWUPS:
         return followups.add_followup(s, actor, ref, "Alert on expiring certificates", owner="tech", due="2026-12-20")
+    if action is Action.SOURCES:
+        from warroom.inbound import sources
+
+        return sources.add(s, actor, "pd", "pagerduty", secret="signing-secret")
+    if action is Action.COMPONENTS:
+        from warroom.services import components
+
+        return components.set_status(s, actor, "Checkout", "major_outage")
     raise AssertionError(f"no call for {action}")
 
 

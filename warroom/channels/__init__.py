@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from warroom.channels import email, sitepage, slack, sms, statuspage, teams, webhook
+from warroom.channels import email, jira, sitepage, slack, sms, statuspage, teams, webhook
 from warroom.errors import InputError
 
 #: kind name -> channel module. More kinds (the self-hosted page, a local sink) register here.
-KINDS: dict[str, ModuleType] = {m.KIND: m for m in (slack, teams, statuspage, email, sms, webhook, sitepage)}
+KINDS: dict[str, ModuleType] = {m.KIND: m for m in (slack, teams, statuspage, email, sms, webhook, sitepage, jira)}
 
 
 def get_kind(name: str) -> ModuleType:

@@ -74,8 +74,14 @@ def cmd_list(store: Store, args, out: Output) -> int:
 
 
 def cmd_show(store: Store, args, out: Output) -> int:
+    from warroom.inbound import handle   # the incident's counterparts in PagerDuty, Jira…
+
     i = incidents.get(store, args.incident, viewer=args.actor)
-    out.data(i.as_dict(), incident_text(i))
+    linked = handle.links(store, i.id, viewer=args.actor)
+    text = incident_text(i) + "".join(f"\n  linked      {lk.source} {lk.external_id}" + (f" {lk.url}" if lk.url else "")
+                                      for lk in linked)
+    out.data({**i.as_dict(), "links": [{"source": lk.source, "kind": lk.kind, "external_id": lk.external_id,
+                                        "url": lk.url} for lk in linked]}, text)
     return EXIT_OK
 
 

@@ -102,7 +102,7 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
                  wanted=wanted if wanted is not None else ("" if argv is not None else None))
     for register in (incident_commands, template_commands, update_commands, people_commands,
                      settings_commands, policy_commands, delivery_commands, audit_commands, team_commands,
-                     bundle_commands, exercise_commands, followup_commands):
+                     bundle_commands, exercise_commands, followup_commands, inbound_commands):
         register(c)
     return parser
 
@@ -203,6 +203,41 @@ def followup_commands(c: Commands) -> None:
     p.add_argument("--text")
     p.add_argument("--owner", metavar="NAME")
     p.add_argument("--due", metavar="DATE")
+
+
+def inbound_commands(c: Commands) -> None:
+    src = c.group("inbound", "signals in: PagerDuty, Alertmanager, Opsgenie, Statuspage, Jira", "inbound_command")
+    p = c.add("add", "inbound:cmd_add", "add a source; its secret is read from standard input", src)
+    p.add_argument("name", help="lowercase name; its webhooks are POSTed to /hooks/NAME")
+    p.add_argument("--kind", required=True, help="pagerduty, alertmanager, opsgenie, statuspage or jira")
+    p.add_argument("--settings", metavar="JSON", help="its rules as a JSON object (see README: Signals in)")
+    p.add_argument("--settings-file", metavar="FILE", help="the same, from a JSON file")
+    p = c.add("set", "inbound:cmd_set", "replace a source's settings, or its secret (--secret, from standard input)",
+              src)
+    p.add_argument("name")
+    p.add_argument("--settings", metavar="JSON")
+    p.add_argument("--settings-file", metavar="FILE")
+    p.add_argument("--secret", action="store_true", help="read a new secret from standard input")
+    c.add("list", "inbound:cmd_list", "list sources", src)
+    p = c.add("remove", "inbound:cmd_remove", "remove a source (its secret leaves the keyring)", src)
+    p.add_argument("name")
+    p = c.add("serve", "inbound:cmd_serve", "receive webhooks until stopped", src)
+    p.add_argument("--bind", default="127.0.0.1:8787", metavar="HOST:PORT")
+    p = c.add("import", "inbound:cmd_import", "apply a payload saved while offline, as SOURCE sent it", src)
+    p.add_argument("file")
+    p.add_argument("--source", required=True, metavar="NAME")
+    p = c.add("link", "inbound:cmd_link", "link an incident to a source's incident or issue (PGR0VU2, OPS-12)", src)
+    p.add_argument("incident")
+    p.add_argument("--source", required=True, metavar="NAME")
+    p.add_argument("external")
+    p.add_argument("--url")
+    c.add("received", "inbound:cmd_received", "the latest events received and what was done with each", src)
+    comp = c.group("component", "component status: operational … major_outage", "component_command")
+    c.add("list", "inbound:cmd_components", "list components, the worst first", comp)
+    p = c.add("set", "inbound:cmd_component_set", "set a component's status", comp)
+    p.add_argument("name")
+    p.add_argument("status", help="operational, degraded_performance, partial_outage or major_outage")
+    p.add_argument("--note")
 
 
 def template_commands(c: Commands) -> None:

@@ -485,6 +485,11 @@ class Dispatcher:
             return ChannelError(f"unexpected {type(exc).__name__} in the {ch.kind} channel", transient=True)
 
     def _hook(self, ch: Channel):
+        if ch.kind == "jira":
+            from warroom.inbound import handle  # the incident's linked issues, for a Jira channel only
+
+            store = self.store
+            return lambda incident_id, source: handle.issue_keys(store, incident_id, source=source)
         if ch.kind != "sitepage":
             return None
         from warroom.services import site  # Jinja and Markdown, for a status page channel only

@@ -18,6 +18,9 @@ Rules beside the table:
 - Work the program does by itself (the dispatcher, the review sweep, shipped
   templates) runs as a :class:`System` actor, which no name typed by a person
   can be.
+- A signal from an inbound source acts as a :class:`Source`: it may only do what
+  :data:`SOURCE_MAY` lists (never review, approve, override or publish), whoever
+  in the register shares its name.
 """
 
 from __future__ import annotations
@@ -29,10 +32,10 @@ from sqlalchemy import exists, select
 from warroom.domain import Role
 from warroom.errors import NotFound, NotPermitted
 from warroom.exercise.stamp import stamp
-from warroom.identity import SYSTEM, System, is_system
+from warroom.identity import SYSTEM, Source, System, is_source, is_system
 from warroom.store.models import Incident, Person
 
-__all__ = ["NotPermitted", "SYSTEM", "System", "is_system", "Action", "PERMISSIONS", "require", "require_member", "check", "check_read", "reader",
+__all__ = ["NotPermitted", "SYSTEM", "System", "is_system", "Source", "is_source", "SOURCE_MAY", "Action", "PERMISSIONS", "require", "require_member", "check", "check_read", "reader",
            "visible", "who", "why_not", "allows", "needed", "table", "register_empty"]
 
 
@@ -64,6 +67,8 @@ class Action(str, enum.Enum):
     SETTINGS = "change audiences, organisation and delivery settings"
     EXERCISE = "run a tabletop exercise (facilitator: its clock, injects and end)"
     FOLLOWUPS = "add and change an incident's follow-up actions"
+    SOURCES = "add, change or remove inbound sources (PagerDuty, Alertmanager…)"
+    COMPONENTS = "set a component's status"
 
     @property
     def label(self) -> str:
@@ -115,7 +120,16 @@ PERMISSIONS: dict[Action, Rule] = {
     Action.SETTINGS: _rule(ADMIN),
     Action.EXERCISE: _rule(IC, ADMIN, own_commander=True),
     Action.FOLLOWUPS: _rule(IC, OWNER, own_commander=True),
+    Action.SOURCES: _rule(ADMIN),
+    Action.COMPONENTS: _rule(IC, OWNER),
 }
+
+
+#: All an inbound source may do: open an incident, move its status and severity, log
+#: on its timeline, draft its updates and submit them for review, and set component status. Reviews,
+#: overrides and publishing stay with people.
+SOURCE_MAY: frozenset[Action] = frozenset({Action.READ, Action.DECLARE, Action.STATUS, Action.LOG, Action.COMPOSE,
+                                                Action.COMPONENTS})
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,6 +141,8 @@ class Who:
     known: bool          # in the people register
     open_register: bool  # nobody is registered yet: everyone may do everything
     system: bool = False
+    #: An inbound source (:class:`Source`): only :data:`SOURCE_MAY`.
+    source: bool = False
 
     def has(self, role: Role) -> bool:
         return role in self.roles
@@ -139,6 +155,8 @@ def register_empty(session) -> bool:
 def who(session, actor: str) -> Who:
     if is_system(actor):
         return Who(str(actor), frozenset(), True, False, system=True)
+    if is_source(actor):
+        return Who(str(actor), frozenset(), True, False, source=True)
     row = session.scalars(select(Person).where(Person.name == actor)).first()
     if row is not None:
         return Who(actor, frozenset(Role(r) for r in row.roles or ()), True, False)
@@ -175,6 +193,8 @@ def allows(w: Who, action: Action, incident: Incident | None = None) -> bool:
         return True
     if incident is not None and not _sees(w.name, incident):
         return False  # confidential: by name, even while the register is empty
+    if w.source:
+        return action in SOURCE_MAY
     if w.open_register:
         return True
     if not w.known:
@@ -194,10 +214,17 @@ def why_not(w: Who, action: Action, incident: Incident | None = None) -> str | N
         return str(_unknown(w.name))
     if incident is not None and not _sees(w.name, incident):
         return f"{incident.ref} is confidential: only its commander and members see it."
+    if w.source:
+        return (f"{w.name} is an inbound source: a source may only {_SOURCE_WORDS}; a person must "
+                f"{action.label}.")
     who_may = needed(action)
     if incident is not None and PERMISSIONS[action].own_commander:
         who_may = who_may.replace("the incident's commander", f"the incident's commander ({incident.commander})")
     return f"Only {who_may} may {action.label}; {w.name} is {_person_roles(w)}."
+
+
+_SOURCE_WORDS = ("open incidents, change status or severity, log, compose updates for review and set component "
+                 "status")
 
 
 def _person_roles(w: Who) -> str:
@@ -223,6 +250,9 @@ def require_member(tx, incident: Incident | None = None) -> Who:
     w = who(tx.session, tx.actor)
     if not (w.system or w.open_register) and not w.known:
         raise _unknown(w.name)
+    if w.source:   # reviews, disputes, a follow-up's owner: a person's decisions
+        raise NotPermitted(f"{w.name} is an inbound source: a source never reviews, approves or settles "
+                           "anything; a person must.", field="actor")
     if incident is not None:
         check_read(tx.session, tx.actor, incident)
     tx.checked = True

@@ -567,3 +567,61 @@ class Followup(Base):
     created_by: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+
+
+class InboundSource(Base):
+    """A system that sends signals in (PagerDuty, Alertmanager, Opsgenie, Statuspage,
+    Jira): its kind and its rules as plain data. Its secret (signing secret, token)
+    lives in the keyring under the source's id, never here."""
+
+    __tablename__ = "inbound_source"
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(40), unique=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    settings: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class InboundEvent(Base):
+    """A vendor event received from a source, kept so that a repeat is ignored: the
+    vendor's event id, when it arrived, and what was done with it."""
+
+    __tablename__ = "inbound_event"
+    __table_args__ = (UniqueConstraint("source", "vendor_event_id"),)
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    source: Mapped[str] = mapped_column(String(40), index=True)
+    vendor_event_id: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(60))
+    incident_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("incident.id", ondelete="SET NULL"))
+    outcome: Mapped[str] = mapped_column(Text)
+    received_at: Mapped[datetime]
+
+
+class IncidentLink(Base):
+    """An incident's counterpart in another system (a PagerDuty incident, a Jira
+    issue, an Alertmanager alert group): shown on the incident, found again by the
+    source and the external id."""
+
+    __tablename__ = "incident_link"
+    __table_args__ = (UniqueConstraint("source", "external_id"),)
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    incident_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("incident.id", ondelete="CASCADE"), index=True)
+    source: Mapped[str] = mapped_column(String(40))
+    kind: Mapped[str] = mapped_column(String(16))
+    external_id: Mapped[str] = mapped_column(String(200))
+    url: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+
+
+class ComponentStatus(Base):
+    """A component of the service and how it is doing: operational,
+    degraded_performance, partial_outage or major_outage; set by a person or a source."""
+
+    __tablename__ = "component_status"
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    status: Mapped[str] = mapped_column(String(24))
+    set_by: Mapped[str] = mapped_column(String(200))
+    note: Mapped[str | None] = mapped_column(Text)
+    updated_at: Mapped[datetime]

@@ -1,0 +1,190 @@
+"""The Signals tab: component status (worst first, in the colour of its trouble),
+a line to set one, and what the selected incident is linked to elsewhere (the
+PagerDuty incident or Jira issue that opened it). Every write is one call of
+:mod:`warroom.services.components`; who may is the core's answer, shown when it
+refuses."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from warroom.changes import Change
+from ui.common import palette
+from ui.common.tables import fixed_rows
+from ui.lazy import LazyModule
+from ui.qt import (
+    QAbstractTableModel, QComboBox, QHBoxLayout, QLabel, QModelIndex, QPushButton, Qt, QTableView, QVBoxLayout,
+    QWidget, Signal, qt_alive,
+)
+
+if TYPE_CHECKING:
+    from warroom.services.components import ComponentView
+    from warroom.services.incidents import IncidentView
+
+components = LazyModule("warroom.services.components")
+handle = LazyModule("warroom.inbound.handle")
+
+#: The statuses, best first (as :data:`warroom.services.components.STATUSES`), without loading the core.
+STATUSES = ("operational", "degraded_performance", "partial_outage", "major_outage")
+_TONES = {"operational": palette.Tone.GOOD, "degraded_performance": palette.Tone.CAUTION,
+          "partial_outage": palette.Tone.WARN, "major_outage": palette.Tone.BAD}
+
+
+class ComponentModel(QAbstractTableModel):
+    """Every component and its status, held in memory (tens of rows)."""
+
+    COLUMNS = ("Component", "Status", "Set by", "Since (UTC)", "Note")
+    NAME, STATUS, BY, SINCE, NOTE = range(5)
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self._rows: list[ComponentView] = []
+        self._brushes = {s: palette.brush(t) for s, t in _TONES.items()}
+
+    def set_rows(self, rows: list[ComponentView]) -> None:
+        self.beginResetModel()
+        self._rows = list(rows)
+        self.endResetModel()
+
+    def component(self, row: int) -> ComponentView | None:
+        return self._rows[row] if 0 <= row < len(self._rows) else None
+
+    def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: QModelIndex = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self.COLUMNS)
+
+    def headerData(self, section: int, orientation, role: int = Qt.ItemDataRole.DisplayRole):
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return self.COLUMNS[section]
+        return None
+
+    def data(self, index: QModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        c = self._rows[index.row()]
+        col = index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            if col == self.NAME:
+                return c.name
+            if col == self.STATUS:
+                return c.status.replace("_", " ").capitalize()
+            if col == self.BY:
+                return c.set_by
+            if col == self.SINCE:
+                return f"{c.updated_at:%Y-%m-%d %H:%M}"
+            if col == self.NOTE:
+                return c.note or ""
+            return None
+        if role == Qt.ItemDataRole.ForegroundRole and col == self.STATUS:
+            return self._brushes.get(c.status)
+        return None
+
+
+class SignalsPanel(QWidget):
+    """``failed``: an error to show; ``message``: a line for the status bar."""
+
+    failed = Signal(object)
+    message = Signal(str, int)
+
+    def __init__(self, window, parent=None) -> None:
+        super().__init__(parent)
+        self.window_ = window
+        self.incident: IncidentView | None = None
+        self.generation = 0
+        self.model = ComponentModel(self)
+        self.view = QTableView()
+        self.view.setObjectName("components")
+        self.view.setModel(self.model)
+        fixed_rows(self.view)
+        self.view.horizontalHeader().setStretchLastSection(True)
+        self.view.selectionModel().currentRowChanged.connect(lambda *_: self._picked())
+        self.links = QLabel()
+        self.links.setObjectName("incidentLinks")
+        self.links.setTextFormat(Qt.TextFormat.PlainText)
+        self.name = QComboBox()
+        self.name.setObjectName("componentName")
+        self.name.setEditable(True)
+        self.name.setMinimumWidth(200)
+        self.name.lineEdit().setPlaceholderText("Component")
+        self.status = QComboBox()
+        self.status.setObjectName("componentStatus")
+        self.status.addItems([s.replace("_", " ").capitalize() for s in STATUSES])
+        self.status.setAccessibleName("Component status")
+        self.set_button = QPushButton("Set status")
+        self.set_button.setObjectName("setComponent")
+        self.set_button.clicked.connect(self.set_status)
+        form = QHBoxLayout()
+        form.addWidget(self.name, 1)
+        form.addWidget(self.status)
+        form.addWidget(self.set_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 6, 0, 0)
+        layout.addWidget(self.links)
+        layout.addWidget(self.view, 1)
+        layout.addLayout(form)
+
+    @property
+    def ctx(self):
+        return getattr(self.window_, "ctx", None)
+
+    def show_incident(self, incident: IncidentView | None) -> None:
+        self.incident = incident
+        self.refresh()
+
+    def refresh(self) -> None:
+        ctx, incident = self.ctx, self.incident
+        self.generation += 1
+        if ctx is None:
+            return
+        generation, store, viewer = self.generation, ctx.store, ctx.actor
+        key = incident.id if incident is not None else None
+
+        def read() -> tuple[list, list]:
+            linked = handle.links(store, key, viewer=viewer) if key is not None else []
+            return components.list_components(store), linked
+
+        def shown(result) -> None:
+            if qt_alive(self) and generation == self.generation:
+                self._show(*result)
+
+        ctx.ops.read(read, shown, lambda error: None)
+
+    def _show(self, rows: list, linked: list) -> None:
+        self.model.set_rows(rows)
+        typed = self.name.currentText()
+        self.name.clear()
+        self.name.addItems([c.name for c in rows])
+        self.name.setEditText(typed)
+        if linked:
+            self.links.setText("Linked: " + "; ".join(
+                f"{lk.source} {lk.external_id}" + (f" ({lk.url})" if lk.url else "") for lk in linked))
+        else:
+            self.links.setText("Not linked to any outside incident or issue." if self.incident else "")
+
+    def _picked(self) -> None:
+        index = self.view.currentIndex()
+        c = self.model.component(index.row()) if index.isValid() else None
+        if c is not None:
+            self.name.setEditText(c.name)
+            self.status.setCurrentIndex(STATUSES.index(c.status))
+
+    def set_status(self) -> None:
+        ctx = self.ctx
+        if ctx is None:
+            return
+        store, actor = ctx.store, ctx.actor
+        name, status = self.name.currentText(), STATUSES[self.status.currentIndex()]
+        ctx.ops.write(lambda: components.set_status(store, actor, name, status),
+                      lambda v: self.message.emit(f"{v.name} is {v.label.lower()}.", 4000), self.failed.emit)
+
+
+def install(window) -> SignalsPanel:
+    """Add the Signals tab and have it follow component and inbound changes."""
+    panel = SignalsPanel(window)
+    window.tabs.addTab(panel, "Signals")
+    panel.failed.connect(lambda error: window.show_error(error))
+    panel.message.connect(lambda text, msecs: window.statusBar().showMessage(text, msecs))
+    window.followers.append((Change.INBOUND, lambda flags, own: panel.refresh()))
+    return panel
