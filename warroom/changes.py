@@ -38,6 +38,8 @@ class Change(Flag):
     #: An exercise's clock or injects (the facilitator view).
     EXERCISE = auto()
     FOLLOWUPS = auto()
+    #: The providers watched and what their status feeds said.
+    WATCH = auto()
 
 
 EVERYTHING = Change(sum(c.value for c in Change))
@@ -67,6 +69,7 @@ _BY_PREFIX: dict[str, Change] = {
     # An exercise's clock moves every countdown of its incident.
     "exercise": Change.EXERCISE | Change.INCIDENTS,
     "followup": Change.FOLLOWUPS,
+    "watch": Change.WATCH,
     "journal": Change.NONE,
     "database": Change.NONE,
 }

@@ -29,7 +29,7 @@ from sqlalchemy import exists, select
 from warroom.domain import Role
 from warroom.errors import NotFound, NotPermitted
 from warroom.exercise.stamp import stamp
-from warroom.identity import SYSTEM, System, is_system
+from warroom.identity import SYSTEM, LogOnly, System, is_system
 from warroom.store.models import Incident, Person
 
 __all__ = ["NotPermitted", "SYSTEM", "System", "is_system", "Action", "PERMISSIONS", "require", "require_member", "check", "check_read", "reader",
@@ -127,6 +127,8 @@ class Who:
     known: bool          # in the people register
     open_register: bool  # nobody is registered yet: everyone may do everything
     system: bool = False
+    #: A System actor that may do only these (a :class:`LogOnly` one); None: anything.
+    only: frozenset | None = None
 
     def has(self, role: Role) -> bool:
         return role in self.roles
@@ -136,9 +138,14 @@ def register_empty(session) -> bool:
     return not session.scalar(select(exists().where(Person.id.is_not(None))))
 
 
+#: What a :class:`LogOnly` actor (the vendor status watch) may do.
+LOG_ONLY = frozenset({"READ", "LOG"})
+
+
 def who(session, actor: str) -> Who:
     if is_system(actor):
-        return Who(str(actor), frozenset(), True, False, system=True)
+        only = LOG_ONLY if isinstance(actor, LogOnly) else None
+        return Who(str(actor), frozenset(), True, False, system=True, only=only)
     row = session.scalars(select(Person).where(Person.name == actor)).first()
     if row is not None:
         return Who(actor, frozenset(Role(r) for r in row.roles or ()), True, False)
@@ -172,7 +179,7 @@ def needed(action: Action) -> str:
 def allows(w: Who, action: Action, incident: Incident | None = None) -> bool:
     """Whether ``w`` may do ``action`` (on ``incident``, which they must be able to see)."""
     if w.system:
-        return True
+        return w.only is None or action.name in w.only
     if incident is not None and not _sees(w.name, incident):
         return False  # confidential: by name, even while the register is empty
     if w.open_register:
@@ -190,6 +197,8 @@ def why_not(w: Who, action: Action, incident: Incident | None = None) -> str | N
     """None when allowed; else what is needed, in words a person can act on."""
     if allows(w, action, incident):
         return None
+    if w.system:
+        return f"{w.name} may only read incidents and log timeline entries; it may not {action.label}."
     if not w.known and not w.open_register:
         return str(_unknown(w.name))
     if incident is not None and not _sees(w.name, incident):
@@ -223,6 +232,8 @@ def require_member(tx, incident: Incident | None = None) -> Who:
     w = who(tx.session, tx.actor)
     if not (w.system or w.open_register) and not w.known:
         raise _unknown(w.name)
+    if w.only is not None:
+        raise NotPermitted(f"{w.name} may only log timeline entries.", field="actor")
     if incident is not None:
         check_read(tx.session, tx.actor, incident)
     tx.checked = True
