@@ -443,6 +443,15 @@ def next_due(store: Store) -> datetime | None:
         return min(times) if times else None
 
 
+def seconds_to_next(store: Store, *, longest: float = 60.0) -> float:
+    """How long a poller may sleep before the next provider is due (at least a second,
+    at most ``longest``, so a provider added meanwhile is not waited on long)."""
+    when = next_due(store)
+    if when is None:
+        return longest
+    return max(1.0, min(longest, (when - store.clock.now()).total_seconds()))
+
+
 def _bookkeep(store: Store, provider_id: uuid.UUID, **values: Any) -> datetime | None:
     """This device's polling record (not journaled: it is no one's change)."""
     with store.write(WATCH, warn_ms=None) as tx:

@@ -219,7 +219,7 @@ def test_a_new_feed_entry_is_logged_once_and_old_ones_are_known(store, site, clo
                     {"id": "tag:acme,2005:Incident/2", "title": "Degraded exports", "summary": "<p>Investigating</p>",
                      "updated": clock.now() - timedelta(minutes=10)}]
     feeds.poll(store, "Acme Cloud")
-    assert external(store, inc) == [f"Acme Cloud: new status post: Degraded exports. Investigating"
+    assert external(store, inc) == ["Acme Cloud: new status post: Degraded exports. Investigating"
                                     + (" https://status.acme.example/incidents/dent/2" if "atom" in path else "")]
     clock.advance(300)
     site.entries.insert(0, {"id": "tag:acme,2005:Incident/3", "title": "Exports fixed", "summary": "Resolved.",
