@@ -13,6 +13,7 @@ from importlib import import_module
 TABS: tuple[tuple[str, str], ...] = (
     ("followups", "ui.followups"),
     ("retro", "ui.retro"),
+    ("watch", "ui.watch"),      # not a tab: the watched providers' state in the status bar
 )
 
 
