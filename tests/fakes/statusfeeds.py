@@ -41,6 +41,8 @@ class StatusSite:
         self.delay = 0.0
         self.body_override: tuple[bytes, str] | None = None
         self.etags = True
+        #: When set, sent as Last-Modified, and a request with this If-Modified-Since gets 304.
+        self.last_modified: str | None = None
         self._fail: list[tuple[int, str | None]] = []
         self._lock = threading.Lock()
         site = self
@@ -147,6 +149,11 @@ class StatusSite:
             h.end_headers()
             return
         etag = f'"{hashlib.sha256(body).hexdigest()[:16]}"'
+        if self.last_modified and h.headers.get("If-Modified-Since") == self.last_modified:
+            h.send_response(304)
+            h.send_header("Content-Length", "0")
+            h.end_headers()
+            return
         if self.etags and h.headers.get("If-None-Match") == etag:
             h.send_response(304)
             h.send_header("ETag", etag)
@@ -157,6 +164,8 @@ class StatusSite:
         h.send_header("Content-Type", ctype)
         if self.etags:
             h.send_header("ETag", etag)
+        if self.last_modified:
+            h.send_header("Last-Modified", self.last_modified)
         h.send_header("Content-Length", str(len(body)))
         h.end_headers()
         try:

@@ -43,7 +43,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from warroom import inputs
@@ -198,9 +198,8 @@ def find_row(session: Session, name: str | uuid.UUID) -> WatchProvider:
     else:
         text = " ".join(str(name).split())
         row = session.scalars(select(WatchProvider).where(WatchProvider.name == text)).first()
-        if row is None:
-            row = session.scalars(select(WatchProvider)
-                                  .where(WatchProvider.name.ilike(text.replace("%", "").replace("_", "")))).first()
+        if row is None:   # names are told apart ignoring case
+            row = session.scalars(select(WatchProvider).where(func.lower(WatchProvider.name) == text.lower())).first()
     if row is None:
         known = ", ".join(session.scalars(select(WatchProvider.name).order_by(WatchProvider.name))) or "none yet"
         raise NotFound(f"No watched provider {name!s}. Watched: {known}.", field="provider")
@@ -216,7 +215,7 @@ def add_provider(store: Store, actor: str, name: str, url: str, *, kind: str = "
     every_s = parse_every(every)
     with store.write(actor) as tx:
         access.require(tx, Action.SETTINGS)
-        if tx.session.scalars(select(WatchProvider.id).where(WatchProvider.name.ilike(name))).first():
+        if tx.session.scalars(select(WatchProvider.id).where(func.lower(WatchProvider.name) == name.lower())).first():
             raise InputError(f"{name} is watched already: remove it first to change it.", field="name")
         key = uuid7()
         row = write_provider(tx.session, key, name=name, url=url, kind=kind, aliases=aliases, every_s=every_s,

@@ -147,6 +147,18 @@ def test_a_429_backs_off_as_long_as_the_provider_asks_and_a_5xx_doubles_the_wait
     assert kinds == ["watch.added", "watch.observed"]
 
 
+def test_if_modified_since_is_sent_and_a_304_records_nothing(world, site, clock):
+    store, named, _, _ = world
+    site.etags, site.last_modified = False, "Mon, 23 Nov 2026 08:50:00 GMT"
+    assert feeds.poll(store, "Acme Cloud").not_modified is False
+    site.open_incident("p5", "Ignored while unmodified")    # the page says it is not modified: nothing read
+    clock.advance(300)
+    polled = feeds.poll(store, "Acme Cloud")
+    assert polled.not_modified and polled.next_at == clock.now() + timedelta(minutes=5)
+    assert site.requests[-1][1]["if-modified-since"] == "Mon, 23 Nov 2026 08:50:00 GMT"
+    assert "if-none-match" not in site.requests[-1][1] and external(store, named) == []
+
+
 def test_a_timeout_is_an_error_on_the_provider(world, site):
     store, named, _, _ = world
     site.delay = 1.5
