@@ -16,7 +16,7 @@ from warroom.errors import InputError, NotPermitted
 from warroom.identity import WATCH
 from warroom.inbound import feed_fetch, feeds
 from warroom.inbound.feed_parse import MAX_BYTES, FeedError
-from warroom.services import incidents, timeline
+from warroom.services import followups, incidents, timeline
 from warroom.store import Store
 from warroom.store.models import JournalEvent, WatchSeen
 from warroom.sync.apply import rebuild
@@ -271,6 +271,12 @@ def test_only_the_settings_role_changes_providers_and_the_watch_may_only_log(wor
         feeds.remove_provider(store, "Sam", "Acme Cloud")
     with pytest.raises(NotPermitted, match="may only read incidents and log"):
         incidents.open_incident(store, WATCH, title="Made by a feed", severity="SEV1")
+    with pytest.raises(NotPermitted):
+        incidents.set_status(store, WATCH, named.ref, "resolved")
+    f = followups.add_followup(store, "Dana", named.ref, "Ask Acme for a report", owner="Sam", due="14d")
+    with pytest.raises(NotPermitted, match="may only log"):        # a rule finer than the table
+        followups.mark_done(store, WATCH, f.ref)
+    assert timeline.log(store, WATCH, named.ref, "Logged by the watch").author == "status watch"
     with pytest.raises(InputError, match="watched already"):
         feeds.add_provider(store, "admin", "ACME cloud", "https://status.acme.example/api/v2/summary.json")
     for bad in ({"url": "file:///etc/passwd"}, {"kind": "html"}, {"every": "10s"}, {"name": "bad\x1bname"}):
