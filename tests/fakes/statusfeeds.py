@@ -11,6 +11,7 @@ keeps every request's path and headers."""
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import json
 import threading
@@ -41,6 +42,8 @@ class StatusSite:
         self.delay = 0.0
         self.body_override: tuple[bytes, str] | None = None
         self.etags = True
+        #: Send the body gzip-compressed (Content-Encoding: gzip).
+        self.gzip = False
         #: When set, sent as Last-Modified, and a request with this If-Modified-Since gets 304.
         self.last_modified: str | None = None
         self._fail: list[tuple[int, str | None]] = []
@@ -160,8 +163,12 @@ class StatusSite:
             h.send_header("Content-Length", "0")
             h.end_headers()
             return
+        if self.gzip:
+            body = gzip.compress(body)
         h.send_response(200)
         h.send_header("Content-Type", ctype)
+        if self.gzip:
+            h.send_header("Content-Encoding", "gzip")
         if self.etags:
             h.send_header("ETag", etag)
         if self.last_modified:

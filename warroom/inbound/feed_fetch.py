@@ -7,6 +7,7 @@ and, when the provider said so (429 or 503 with ``Retry-After``), for how long."
 from __future__ import annotations
 
 import time
+import zlib
 from dataclasses import dataclass
 
 import httpx
@@ -42,12 +43,53 @@ class FetchError(Exception):
         self.status = status
 
 
+def _read(response: httpx.Response, limit: int, started: float, deadline: float) -> bytes:
+    """The body, decompressed here rather than by httpx so that a small compressed answer
+    cannot grow past ``limit`` in memory (a gzip bomb stops at ``limit + 1`` bytes)."""
+    encoding = response.headers.get("content-encoding", "identity").strip().lower()
+    if encoding in ("gzip", "x-gzip", "deflate"):
+        inflate = zlib.decompressobj(47 if encoding != "deflate" else zlib.MAX_WBITS)  # 47: gzip or zlib header
+    elif encoding in ("identity", ""):
+        inflate = None
+    else:
+        raise FetchError(f"the answer is compressed as {encoding[:40]}, which was not asked for", status=200)
+    parts: list[bytes] = []
+    size = 0
+    try:
+        for raw in response.iter_raw():
+            pending = raw
+            while pending:
+                if inflate is None:
+                    chunk, pending = pending, b""
+                else:
+                    chunk = inflate.decompress(pending, limit + 1 - size)
+                    pending = inflate.unconsumed_tail
+                size += len(chunk)
+                if size > limit:
+                    raise FetchError(f"the answer is over the limit of {limit:,} bytes: reading stopped",
+                                     status=200)
+                parts.append(chunk)
+                if inflate is not None and not chunk:
+                    break
+            if time.monotonic() - started > deadline:
+                raise FetchError(f"the answer took longer than {deadline:.0f} s: reading stopped", status=200)
+        if inflate is not None:
+            rest = inflate.flush()
+            if size + len(rest) > limit:
+                raise FetchError(f"the answer is over the limit of {limit:,} bytes: reading stopped", status=200)
+            parts.append(rest)
+    except zlib.error as exc:
+        raise FetchError(f"the answer's {encoding} compression is damaged ({exc})", status=200) from None
+    return b"".join(parts)
+
+
 def fetch(url: str, *, etag: str | None = None, last_modified: str | None = None,
           client: httpx.Client | None = None, timeout: float = TIMEOUT_S, deadline: float = DEADLINE_S,
           limit: int = MAX_BYTES) -> Fetched:
     """GET ``url`` (conditionally, when validators are given): the answer, or a :class:`FetchError`."""
-    headers = {"User-Agent": USER_AGENT, "Accept": "application/json, application/atom+xml, application/rss+xml, "
-                                                  "application/xml;q=0.9, text/xml;q=0.9"}
+    headers = {"User-Agent": USER_AGENT, "Accept-Encoding": "gzip, deflate",
+               "Accept": "application/json, application/atom+xml, application/rss+xml, application/xml;q=0.9, "
+                         "text/xml;q=0.9"}
     if etag:
         headers["If-None-Match"] = etag
     if last_modified:
@@ -72,17 +114,8 @@ def fetch(url: str, *, etag: str | None = None, last_modified: str | None = None
             declared = response.headers.get("content-length")
             if declared and declared.isdigit() and int(declared) > limit:
                 raise FetchError(f"the answer is {int(declared):,} bytes, over the limit of {limit:,}", status=code)
-            parts: list[bytes] = []
-            size = 0
-            for chunk in response.iter_bytes():
-                size += len(chunk)
-                if size > limit:
-                    raise FetchError(f"the answer is over the limit of {limit:,} bytes: reading stopped",
-                                     status=code)
-                if time.monotonic() - started > deadline:
-                    raise FetchError(f"the answer took longer than {deadline:.0f} s: reading stopped", status=code)
-                parts.append(chunk)
-            return Fetched(False, b"".join(parts), response.headers.get("content-type"),
+            body = _read(response, limit, started, deadline)
+            return Fetched(False, body, response.headers.get("content-type"),
                            response.headers.get("etag"), response.headers.get("last-modified"))
     except httpx.TimeoutException:
         raise FetchError(f"no answer within {timeout:.0f} s (timed out)") from None

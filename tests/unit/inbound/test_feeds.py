@@ -4,6 +4,7 @@ a Statuspage summary.json, an Atom and an RSS feed, and the ways they fail."""
 from __future__ import annotations
 
 import time
+import tracemalloc
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -177,6 +178,24 @@ def test_an_oversized_body_is_refused_without_reading_it_all(world, site):
     assert "over the limit" in polled.error
     with pytest.raises(feed_fetch.FetchError, match="over the limit"):
         feed_fetch.fetch(f"{site.url}/api/v2/summary.json", limit=1000)
+
+
+def test_a_compressed_answer_is_read_and_a_gzip_bomb_stops_at_the_limit(world, site):
+    store, named, _, _ = world
+    site.gzip = True
+    site.open_incident("p7", "Compressed news")
+    assert feeds.poll(store, "Acme Cloud").recorded.changes[0].endswith("Compressed news [investigating]. "
+                                                                         "We are investigating.")
+    bomb = b"0" * (64 * 1024 * 1024)                 # 64 MB of zeros, 64 KB on the wire
+    site.body_override = (bomb, "application/json")
+    tracemalloc.start()
+    try:
+        with pytest.raises(feed_fetch.FetchError, match="over the limit"):
+            feed_fetch.fetch(f"{site.url}/api/v2/summary.json")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 4 * MAX_BYTES
 
 
 @pytest.mark.parametrize("body, ctype, words", [
