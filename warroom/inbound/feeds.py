@@ -265,9 +265,11 @@ def _label(status: str) -> str:
     return status.replace("_", " ")
 
 
-def diff(provider: str, seen: dict[str, str], snap: Snapshot, *, first: bool, now: datetime) -> Diff:
+def diff(provider: str, seen: dict[str, str], snap: Snapshot, *, first: bool, now: datetime,
+         names: dict[str, str] | None = None) -> Diff:
     """What ``snap`` shows that ``seen`` did not: the changes to log, the seen keys to
-    set and those to drop. ``first``: nothing was seen before (see the module's rules)."""
+    set and those to drop. ``first``: nothing was seen before (see the module's rules);
+    ``names``: the provider incidents' names as last seen, by id."""
     out = Diff()
     here: set[str] = set()
     for c in snap.components:
@@ -317,7 +319,8 @@ def diff(provider: str, seen: dict[str, str], snap: Snapshot, *, first: bool, no
         out.dropped.append(key)
         if key.startswith("i:") and snap.kind == "summary" and value.split("|", 1)[0] not in (
                 "resolved", "postmortem", "completed"):
-            out.changes.append(Found(f"{provider}: incident resolved: {key[2:]} is no longer listed as open.", None))
+            name = (names or {}).get(key[2:]) or key[2:]
+            out.changes.append(Found(f"{provider}: incident resolved: {name} is no longer listed as open.", None))
     return out
 
 
@@ -369,7 +372,9 @@ def record(store: Store, provider: str | uuid.UUID, snap: Snapshot) -> Recorded:
         if snap.kind != row.kind:
             raise FeedError(f"{row.name} is watched as a {row.kind}, and this is a {snap.kind}.", field="kind")
         seen = {s.key: s.value for s in tx.session.scalars(select(WatchSeen).where(WatchSeen.provider_id == row.id))}
-        found = diff(row.name, seen, snap, first=row.observed_at is None, now=tx.now)
+        known = {str(i.get("id")): str(i.get("name")) for i in (row.state or {}).get("incidents") or ()
+                 if isinstance(i, dict)}
+        found = diff(row.name, seen, snap, first=row.observed_at is None, now=tx.now, names=known)
         targets = naming_incidents(tx.session, row) if found.changes else []
         for change in found.changes:
             text = change.text if len(change.text) <= MAX_ENTRY else change.text[:MAX_ENTRY - 1] + "…"

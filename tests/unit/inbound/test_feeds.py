@@ -90,7 +90,7 @@ def test_an_incident_gone_from_the_summary_without_a_resolved_update_is_logged_r
     site.drop_incident("p2")
     clock.advance(300)
     feeds.poll(store, "Acme Cloud")
-    assert external(store, named)[-1] == "Acme Cloud: incident resolved: p2 is no longer listed as open."
+    assert external(store, named)[-1] == "Acme Cloud: incident resolved: Dashboard latency is no longer listed as open."
     assert feeds.providers(store, viewer="Dana")[0].incidents == ()
 
 
