@@ -14,6 +14,7 @@ TABS: tuple[tuple[str, str], ...] = (
     ("followups", "ui.followups"),
     ("retro", "ui.retro"),
     ("signals", "ui.signals"),
+    ("watch", "ui.watch"),      # not a tab: the watched providers' state in the status bar
 )
 
 

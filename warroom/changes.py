@@ -40,6 +40,8 @@ class Change(Flag):
     FOLLOWUPS = auto()
     #: Inbound sources, what they sent, and component status.
     INBOUND = auto()
+    #: The providers watched and what their status feeds said.
+    WATCH = auto()
 
 
 EVERYTHING = Change(sum(c.value for c in Change))
@@ -72,6 +74,7 @@ _BY_PREFIX: dict[str, Change] = {
     # A received signal may have opened or changed an incident (its own events say so too).
     "inbound": Change.INBOUND | Change.INCIDENTS,
     "component": Change.INBOUND,
+    "watch": Change.WATCH,
     "journal": Change.NONE,
     "database": Change.NONE,
 }

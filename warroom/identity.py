@@ -32,12 +32,30 @@ class Source(str):
     __slots__ = ()
 
 
+class LogOnly(System):
+    """The program acting for a source outside War room (a vendor's status feed): it
+    may read incidents and log timeline entries on them, and nothing else, whatever
+    the source says."""
+
+    __slots__ = ()
+
+
 def is_source(actor: object) -> bool:
     return isinstance(actor, Source)
 
 
+#: The vendor status watch (:mod:`warroom.inbound.feeds`): it only logs.
+WATCH = LogOnly("status watch")
+
+
 def is_system(actor: object) -> bool:
     return isinstance(actor, System)
+
+
+def skips_checks(actor: object) -> bool:
+    """A System actor trusted with any change (not a :class:`LogOnly` one, which passes
+    the permission table like a person)."""
+    return isinstance(actor, System) and not isinstance(actor, LogOnly)
 
 
 def current_actor(arg: str | None = None) -> str:

@@ -102,7 +102,8 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
                  wanted=wanted if wanted is not None else ("" if argv is not None else None))
     for register in (incident_commands, template_commands, update_commands, people_commands,
                      settings_commands, policy_commands, delivery_commands, audit_commands, team_commands,
-                     bundle_commands, exercise_commands, followup_commands, inbound_commands):
+                     bundle_commands, exercise_commands, followup_commands, inbound_commands,
+                     watch_commands):
         register(c)
     return parser
 
@@ -183,6 +184,28 @@ def incident_commands(c: Commands) -> None:
 
 
 FOLLOWUP_ID = "a follow-up: INC-1/F2, or its id or a unique beginning of it (followup list shows them)"
+
+
+def watch_commands(c: Commands) -> None:
+    w = c.group("watch", "the vendor status watch: providers' status feeds logged on incidents naming them",
+                "watch_command")
+    p = c.add("add", "watch:cmd_add", "watch a provider's status page or feed (an administrator)", w)
+    p.add_argument("name", help="the provider's name, as incidents name it (e.g. Stripe)")
+    p.add_argument("--url", required=True, help="its api/v2/summary.json, or its Atom/RSS feed")
+    p.add_argument("--kind", choices=("summary", "feed"), default="summary",
+                   help="summary: a Statuspage summary.json (default); feed: Atom or RSS")
+    p.add_argument("--names", metavar="ALIAS,...", help="other names incidents may call it by")
+    p.add_argument("--every", default="5m", metavar="INTERVAL", help="how often to look (default 5m, at least 1m)")
+    c.add("list", "watch:cmd_list", "list the watched providers", w)
+    p = c.add("remove", "watch:cmd_remove", "stop watching a provider (an administrator)", w)
+    p.add_argument("name")
+    p = c.add("status", "watch:cmd_status", "how each provider is: worst component status, open incidents", w)
+    p.add_argument("name", nargs="?")
+    p = c.add("poll", "watch:cmd_poll", "look at the providers that are due and log what changed", w)
+    p.add_argument("--once", action="store_true", help="one round, then exit (1 if a provider could not be read)")
+    p = c.add("import", "watch:cmd_import", "log what a saved summary.json or feed file shows (- reads stdin)", w)
+    p.add_argument("file")
+    p.add_argument("--provider", required=True, metavar="NAME")
 
 
 def followup_commands(c: Commands) -> None:

@@ -32,7 +32,7 @@ from sqlalchemy import exists, select
 from warroom.domain import Role
 from warroom.errors import NotFound, NotPermitted
 from warroom.exercise.stamp import stamp
-from warroom.identity import SYSTEM, Source, System, is_source, is_system
+from warroom.identity import SYSTEM, LogOnly, Source, System, is_source, is_system
 from warroom.store.models import Incident, Person
 
 __all__ = ["NotPermitted", "SYSTEM", "System", "is_system", "Source", "is_source", "SOURCE_MAY", "Action", "PERMISSIONS", "require", "require_member", "check", "check_read", "reader",
@@ -143,6 +143,8 @@ class Who:
     system: bool = False
     #: An inbound source (:class:`Source`): only :data:`SOURCE_MAY`.
     source: bool = False
+    #: A System actor that may do only these (a :class:`LogOnly` one); None: anything.
+    only: frozenset | None = None
 
     def has(self, role: Role) -> bool:
         return role in self.roles
@@ -152,9 +154,14 @@ def register_empty(session) -> bool:
     return not session.scalar(select(exists().where(Person.id.is_not(None))))
 
 
+#: What a :class:`LogOnly` actor (the vendor status watch) may do.
+LOG_ONLY = frozenset({"READ", "LOG"})
+
+
 def who(session, actor: str) -> Who:
     if is_system(actor):
-        return Who(str(actor), frozenset(), True, False, system=True)
+        only = LOG_ONLY if isinstance(actor, LogOnly) else None
+        return Who(str(actor), frozenset(), True, False, system=True, only=only)
     if is_source(actor):
         return Who(str(actor), frozenset(), True, False, source=True)
     row = session.scalars(select(Person).where(Person.name == actor)).first()
@@ -190,7 +197,7 @@ def needed(action: Action) -> str:
 def allows(w: Who, action: Action, incident: Incident | None = None) -> bool:
     """Whether ``w`` may do ``action`` (on ``incident``, which they must be able to see)."""
     if w.system:
-        return True
+        return w.only is None or action.name in w.only
     if incident is not None and not _sees(w.name, incident):
         return False  # confidential: by name, even while the register is empty
     if w.source:
@@ -210,6 +217,8 @@ def why_not(w: Who, action: Action, incident: Incident | None = None) -> str | N
     """None when allowed; else what is needed, in words a person can act on."""
     if allows(w, action, incident):
         return None
+    if w.system:
+        return f"{w.name} may only read incidents and log timeline entries; it may not {action.label}."
     if not w.known and not w.open_register:
         return str(_unknown(w.name))
     if incident is not None and not _sees(w.name, incident):
@@ -253,6 +262,8 @@ def require_member(tx, incident: Incident | None = None) -> Who:
     if w.source:   # reviews, disputes, a follow-up's owner: a person's decisions
         raise NotPermitted(f"{w.name} is an inbound source: a source never reviews, approves or settles "
                            "anything; a person must.", field="actor")
+    if w.only is not None:
+        raise NotPermitted(f"{w.name} may only log timeline entries.", field="actor")
     if incident is not None:
         check_read(tx.session, tx.actor, incident)
     tx.checked = True

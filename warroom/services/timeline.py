@@ -25,8 +25,8 @@ from warroom.ids import uuid7
 from warroom.services import access, refs
 from warroom.services.access import Action
 from warroom.services.incidents import check_past, find, find_row
-from warroom.store import Store
-from warroom.store.models import TimelineCount, TimelineEntry
+from warroom.store import Store, Tx
+from warroom.store.models import Incident, TimelineCount, TimelineEntry
 
 #: Characters that are not text: C0 controls except tab and newlines, DEL, C1 controls.
 
@@ -72,21 +72,28 @@ def log(store: Store, actor: str, incident: str | uuid.UUID, text: str, *,
         kind: str | EntryKind = EntryKind.NOTE, at: datetime | None = None) -> EntryView:
     """Log one entry; ``at`` back-dates it (never into the future)."""
     text = clean_text(text)
+    with store.write(actor) as tx:
+        return log_in(tx, find_row(tx.session, incident), text, kind=kind, at=at)
+
+
+def log_in(tx: Tx, row: Incident, text: str, *, kind: str | EntryKind = EntryKind.NOTE,
+           at: datetime | None = None) -> EntryView:
+    """:func:`log` inside a transaction the caller holds, with the same checks (a
+    source that logs one change on several incidents at once, all or none)."""
+    text = clean_text(text)
     kind = EntryKind.parse(kind)
     if kind not in WRITTEN_KINDS:
         raise InputError(f"{kind.label} entries are written by status and severity changes: change the "
                          "incident's status or severity instead.", field="kind")
-    with store.write(actor) as tx:
-        row = find_row(tx.session, incident)
-        access.require(tx, Action.LOG, row)
-        when = check_past(at, tx.now, "entry time") if at is not None else tx.now
-        entry = TimelineEntry(id=uuid7(), incident_id=row.id, kind=kind.value, text=text, author=actor,
-                              occurred_at=when, recorded_at=tx.now, edited_at=None)
-        tx.session.add(entry)
-        tx.record("timeline.logged", {"entry_id": entry.id, "kind": kind, "text": text, "occurred_at": when},
-                  incident_id=row.id)
-        tx.session.flush()
-        return _entry_view(entry)
+    access.require(tx, Action.LOG, row)
+    when = check_past(at, tx.now, "entry time") if at is not None else tx.now
+    entry = TimelineEntry(id=uuid7(), incident_id=row.id, kind=kind.value, text=text, author=tx.actor,
+                          occurred_at=when, recorded_at=tx.now, edited_at=None)
+    tx.session.add(entry)
+    tx.record("timeline.logged", {"entry_id": entry.id, "kind": kind, "text": text, "occurred_at": when},
+              incident_id=row.id)
+    tx.session.flush()
+    return _entry_view(entry)
 
 
 def edit(store: Store, actor: str, entry_id: uuid.UUID | str, text: str) -> EntryView:

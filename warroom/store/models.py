@@ -583,6 +583,29 @@ class InboundSource(Base):
     updated_at: Mapped[datetime]
 
 
+# -- signals in: the vendor status watch (warroom.inbound.feeds) ---------------------------
+
+class WatchProvider(Base):
+    """A provider the team depends on, whose public status feed War room polls: a
+    Statuspage-shaped ``summary.json`` or an Atom/RSS feed. Its configuration and
+    what was last seen of it (``state``) come from journal events, so every laptop
+    agrees; how this device polls it is in :class:`WatchPoll`."""
+
+    __tablename__ = "watch_provider"
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(80), unique=True)
+    url: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(16))       # summary | feed
+    #: Other names incidents may call the provider by (besides its name).
+    aliases: Mapped[list[str]] = mapped_column(JSON, default=list)
+    every_s: Mapped[int] = mapped_column(Integer)
+    #: What the last look found: worst component status, open incidents, latest entry.
+    state: Mapped[dict] = mapped_column(JSON, default=dict)
+    observed_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
 class InboundEvent(Base):
     """A vendor event received from a source, kept so that a repeat is ignored: the
     vendor's event id, when it arrived, and what was done with it."""
@@ -625,3 +648,32 @@ class ComponentStatus(Base):
     set_by: Mapped[str] = mapped_column(String(200))
     note: Mapped[str | None] = mapped_column(Text)
     updated_at: Mapped[datetime]
+
+
+class WatchSeen(Base):
+    """One thing seen of a provider, so each change is recorded once: ``c:ID`` a
+    component (its status), ``i:ID`` an incident (its status and last update), ``e:HASH``
+    a feed entry."""
+
+    __tablename__ = "watch_seen"
+    provider_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("watch_provider.id", ondelete="CASCADE"),
+                                                   primary_key=True)
+    key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
+class WatchPoll(Base):
+    """How this device polls a provider: the validators for a conditional request,
+    when to look next (the interval, or a back-off the provider asked for), and the
+    last error. This device's own bookkeeping, never journaled."""
+
+    __tablename__ = "watch_poll"
+    provider_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("watch_provider.id", ondelete="CASCADE"),
+                                                   primary_key=True)
+    etag: Mapped[str | None] = mapped_column(String(400))
+    last_modified: Mapped[str | None] = mapped_column(String(100))
+    next_at: Mapped[datetime | None]
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    polled_at: Mapped[datetime | None]
+    ok_at: Mapped[datetime | None]

@@ -17,6 +17,7 @@ NOT_STATE = {
     "sync_pushed": "how far this device has pushed: its own bookkeeping",
     "sync_refusal": "what the server refused this device: its own bookkeeping",
     "sync_hidden": "chain links of events this login may not read: its own bookkeeping",
+    "watch_poll": "how this device polls each watched provider (validators, back-off, last error)",
 }
 
 #: Device-local columns (and rows), never carried by an event, with the reason for each.
