@@ -58,7 +58,11 @@ SCHEMA = "warroom_sync"
 #: The group role every team login is granted; the grants are made to it.
 MEMBER_ROLE = "warroom_member"
 #: Names the program journals its own work under (see warroom.identity.System).
-PROGRAM_ACTORS = ("system", "dispatcher", "channel test", "monitoring", "load generator")
+PROGRAM_ACTORS = ("system", "dispatcher", "channel test", "monitoring", "load generator", "status watch")
+#: Inbound sources act as ``inbound:NAME`` (:class:`warroom.identity.Source`): program
+#: actors by their prefix, which no person's name may take. Whatever login pushes their
+#: events, the role checks still hold (a source has no roles: it never reviews).
+SOURCE_PREFIX = "inbound:"
 #: The SQLSTATE of a refusal (class "WR": War room); its DETAIL is the event's id.
 REFUSED = "WR001"
 
@@ -126,7 +130,15 @@ CREATE TABLE warroom_sync.event (
 CREATE INDEX event_incident ON warroom_sync.event (incident);
 """
 
-_FUNCTIONS = r"""
+_IS_PROGRAM = r"""
+-- The program at work, not a person: a named program actor, or an inbound source.
+CREATE FUNCTION warroom_sync.is_program(who text) RETURNS boolean
+LANGUAGE sql STABLE AS $$
+    SELECT EXISTS (SELECT 1 FROM warroom_sync.program_actor WHERE name = who) OR starts_with(who, 'inbound:')
+$$;
+"""
+
+_FUNCTION_DEFS = r"""
 -- The helpers below run inside push (whose search_path they use: a search_path of
 -- their own would make PostgreSQL plan their statements again at every call).
 
@@ -179,7 +191,7 @@ BEGIN
     END IF;
     commands := inc.id IS NOT NULL AND inc.commander = e_actor AND 'incident_commander' = ANY (roles);
     sees := inc.id IS NULL OR NOT inc.confidential OR inc.commander = e_actor OR e_actor = ANY (inc.members);
-    IF NOT sees AND NOT EXISTS (SELECT 1 FROM program_actor WHERE name = e_actor) THEN
+    IF NOT sees AND NOT is_program(e_actor) THEN
         PERFORM refuse(named, format('the incident is confidential and %s is neither its commander nor a member',
                                      e_actor), e_id);
     END IF;
@@ -190,7 +202,7 @@ BEGIN
                 AND changed <@ ARRAY['availability', 'available_until'] THEN
             RETURN;   -- anyone says when they can be reached
         END IF;
-        IF NOT EXISTS (SELECT 1 FROM person) AND NOT EXISTS (SELECT 1 FROM program_actor WHERE name = e_actor) THEN
+        IF NOT EXISTS (SELECT 1 FROM person) AND NOT is_program(e_actor) THEN
             RETURN;   -- the first people, as on a laptop whose register is empty
         END IF;
         IF NOT 'administrator' = ANY (roles) THEN
@@ -205,7 +217,7 @@ BEGIN
                                          'is %s', e_kind, e_actor, coalesce(array_to_string(roles, ', '), 'no role')), e_id);
         END IF;
     ELSIF e_kind IN ('stakeholder.added', 'stakeholder.changed')
-            OR (e_kind = 'template.saved' AND NOT EXISTS (SELECT 1 FROM program_actor WHERE name = e_actor)) THEN
+            OR (e_kind = 'template.saved' AND NOT is_program(e_actor)) THEN
         IF NOT roles && ARRAY['administrator', 'communications_owner'] THEN
             PERFORM refuse(named, format('only an administrator or a communications owner may do this (%s)', e_kind), e_id);
         END IF;
@@ -339,7 +351,7 @@ BEGIN
     EXCEPTION WHEN others THEN
         PERFORM refuse(named, 'its payload is not JSON', e_id);
     END;
-    IF e_actor IS DISTINCT FROM who AND (NOT EXISTS (SELECT 1 FROM program_actor WHERE name = e_actor)
+    IF e_actor IS DISTINCT FROM who AND (NOT is_program(e_actor)
                                          OR EXISTS (SELECT 1 FROM login WHERE person = e_actor)) THEN
         PERFORM refuse(named, format('it is in the name of %s, but login %s is %s: nobody acts in someone else''s name',
                                      e_actor, session_user, who), e_id);
@@ -370,6 +382,9 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = warroom_sync, pg_temp AS 
     FROM event e WHERE e.cursor > after ORDER BY e.cursor LIMIT lim
 $$;
 
+"""
+
+_FUNCTIONS = _IS_PROGRAM + _FUNCTION_DEFS + r"""
 REVOKE ALL ON ALL FUNCTIONS IN SCHEMA warroom_sync FROM PUBLIC;
 
 ALTER TABLE warroom_sync.event ENABLE ROW LEVEL SECURITY;
@@ -388,7 +403,13 @@ GRANT EXECUTE ON FUNCTION warroom_sync.may_read(uuid) TO {MEMBER_ROLE};
 """
 
 #: The server schema's steps, in order; ``team init`` runs those the server lacks.
-STEPS: tuple[str, ...] = (_TABLES + _FUNCTIONS + _GRANTS,)
+STEPS: tuple[str, ...] = (
+    _TABLES + _FUNCTIONS + _GRANTS,
+    # 2: inbound sources and the status watch push as program actors (servers set up
+    # before them get the new checks; the functions keep their grants).
+    (_IS_PROGRAM + _FUNCTION_DEFS).replace("CREATE FUNCTION", "CREATE OR REPLACE FUNCTION")
+    + "REVOKE ALL ON ALL FUNCTIONS IN SCHEMA warroom_sync FROM PUBLIC;\n" + _GRANTS,
+)
 VERSION = len(STEPS)
 
 
@@ -469,7 +490,7 @@ def add(url: str, login: str, person: str) -> AddResult:
         raise InputError("A login is 1 to 63 characters.", field="login")
     if not person or len(person) > 200:
         raise InputError("A person's name is 1 to 200 characters.", field="person")
-    if person.casefold() in PROGRAM_ACTORS:
+    if person.casefold() in PROGRAM_ACTORS or person.casefold().startswith(SOURCE_PREFIX):
         raise InputError(f"{person!r} is a name War room records its own work under.", field="person")
     with wire.connect_with_password(url) as conn:
         with conn.transaction():
