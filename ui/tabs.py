@@ -15,6 +15,7 @@ TABS: tuple[tuple[str, str], ...] = (
     ("retro", "ui.retro"),
     ("signals", "ui.signals"),
     ("watch", "ui.watch"),      # not a tab: the watched providers' state in the status bar
+    ("signals_in", "ui.inbound"),  # not a tab: the webhook receiver, and the commander told
 )
 
 
@@ -26,6 +27,19 @@ def install(window) -> list[object]:
         setattr(window, attr, part)
         parts.append(part)
     return parts
+
+
+def when_attached(window, fn, tries: int = 240) -> None:
+    """Call ``fn()`` once the window has its database (at once if it has), looking
+    again every half second while it opens (at most ``tries`` times)."""
+    from ui.qt import QTimer, qt_alive
+
+    if not qt_alive(window) or not qt_alive(window.ops):   # closed meanwhile
+        return
+    if window.store is not None:
+        fn()
+    elif tries > 0:
+        QTimer.singleShot(500, window, lambda: when_attached(window, fn, tries - 1))
 
 
 def show_incident(parts: list[object], incident) -> None:
