@@ -21,12 +21,16 @@ ignored (the ``inbound_event`` table, journaled)."""
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import threading
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+from filelock import FileLock
 from sqlalchemy import select
 
 from warroom.domain import Severity, Status
@@ -57,10 +61,18 @@ _locks: dict[str, threading.Lock] = {}
 
 
 def _lock(name: str) -> threading.Lock:
-    """One source's signals are handled one at a time (a retry racing the original
-    must find it already recorded)."""
     with _locks_guard:
         return _locks.setdefault(name, threading.Lock())
+
+
+@contextmanager
+def _one_at_a_time(store: Store, name: str) -> Iterator[None]:
+    """One source's signals are handled one at a time, in this process (threads of
+    the receiver) and across processes on this database (``inbound serve`` and an
+    ``inbound import`` at once): a retry racing the original finds it recorded."""
+    digest = hashlib.sha256(name.encode()).hexdigest()[:16]
+    with _lock(name), FileLock(f"{store.path}.inbound-{digest}.lock", timeout=60, mode=0o600):
+        yield
 
 
 @dataclass
@@ -192,7 +204,7 @@ def handle(store: Store, source: SourceView, signal_list: list[Signal]) -> list[
 
 
 def handle_one(store: Store, source: SourceView, signal: Signal) -> Outcome:
-    with _lock(source.name):
+    with _one_at_a_time(store, source.name):
         if seen(store, source.name, signal.event_id):
             return Outcome("duplicate", f"event {signal.event_id} was received before; ignored")
         try:

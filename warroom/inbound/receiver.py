@@ -4,10 +4,14 @@ payloads saved while offline.
 
 Every request is checked before anything is stored:
 
+- more connections at once than :data:`MAX_CONNECTIONS` → 503 with ``Retry-After``;
 - an unknown source → 404; no ``Content-Length`` → 411; a body over the limit → 413
-  without reading it; over the source's rate → 429 with ``Retry-After``;
+  without reading it; one client sending more than :data:`UNVERIFIED_FACTOR` times
+  the source's rate → 429 before its body is read;
 - the signature or token as the vendor documents it, compared in constant time: a
   wrong or missing one → 401, nothing stored;
+- over the source's rate (counting only requests that passed the check, so forged
+  ones cannot use up the vendor's allowance) → 429 with ``Retry-After``;
 - a body that is not what the vendor sends → 400, nothing stored;
 - a vendor event already received → 200, ignored.
 
@@ -40,6 +44,11 @@ log = logging.getLogger("warroom.inbound")
 
 DEFAULT_BIND = "127.0.0.1:8787"
 DEFAULT_RATE = 60
+#: How many requests per minute one client address may send a source before its
+#: signature is checked, as a multiple of the source's rate.
+UNVERIFIED_FACTOR = 10
+#: Requests handled at once; more wait for a free thread or are told to come back.
+MAX_CONNECTIONS = 32
 #: Seconds a client has to send its body (a slow sender cannot hold a thread for ever).
 READ_TIMEOUT = 10.0
 
@@ -83,7 +92,7 @@ def _route(path: str) -> tuple[str | None, str | None]:
 
 
 def accept(store: Store, limiter: RateLimiter, path: str, headers: Mapping[str, str] | Any,
-           read: Callable[[int], bytes], *, max_body: int = MAX_BODY) -> tuple[Reply, str]:
+           read: Callable[[int], bytes], *, max_body: int = MAX_BODY, client: str = "-") -> tuple[Reply, str]:
     """One request, start to end: (the reply, the source's name for the log)."""
     name, token = _route(path)
     if name is None:
@@ -101,8 +110,9 @@ def accept(store: Store, limiter: RateLimiter, path: str, headers: Mapping[str, 
         return Reply(411, {"error": "a Content-Length is required"}), source.name
     if length > max_body:
         return Reply(413, {"error": f"the body is over {max_body} bytes"}), source.name
-    wait = limiter.wait(source.name, int(source.settings.get("rate_per_minute", DEFAULT_RATE)))
-    if wait:
+    rate = int(source.settings.get("rate_per_minute", DEFAULT_RATE))
+    wait = limiter.wait(f"{source.name}\0{client}", rate * UNVERIFIED_FACTOR)
+    if wait:   # one client flooding: its bodies are not even read
         return Reply(429, {"error": "too many requests"}, {"Retry-After": str(wait)}), source.name
     body = read(length)
     if len(body) != length:
@@ -111,6 +121,9 @@ def accept(store: Store, limiter: RateLimiter, path: str, headers: Mapping[str, 
     module = sources.KINDS[source.kind]
     if not secret or not module.verify(headers, body, secret, url_token=token, settings=source.settings):
         return Reply(401, {"error": "signature or token does not match"}), source.name
+    wait = limiter.wait(source.name, rate)
+    if wait:
+        return Reply(429, {"error": "too many requests"}, {"Retry-After": str(wait)}), source.name
     try:
         outcomes = receive(store, source, headers, body)
     except BadPayload as exc:
@@ -154,7 +167,7 @@ class _Handler(BaseHTTPRequestHandler):
         server: Receiver = self.server  # type: ignore[assignment]
         try:
             reply, name = accept(server.store, server.limiter, self.path, self.headers, self.rfile.read,
-                                 max_body=server.max_body)
+                                 max_body=server.max_body, client=str(self.client_address[0]))
         except Exception:   # a fault of ours: the vendor retries later
             log.exception("inbound: the request to a source failed")
             reply, name = Reply(500, {"error": "internal error; retry later"}), "-"
@@ -193,9 +206,29 @@ class Receiver(ThreadingHTTPServer):
         self.max_body = max_body
         self.limiter = limiter or RateLimiter()
         self.outcomes: deque[tuple[str, int]] = deque(maxlen=1000)
+        self.slots = threading.BoundedSemaphore(MAX_CONNECTIONS)
         if ":" in address[0]:
             self.address_family = socket.AF_INET6
         super().__init__(address, _Handler)
+
+    def process_request(self, request, client_address) -> None:
+        """A thread per request, at most :data:`MAX_CONNECTIONS` at once: one more is
+        told to come back (503) rather than given a thread of its own."""
+        if not self.slots.acquire(timeout=1.0):
+            try:
+                request.sendall(b"HTTP/1.1 503 Service Unavailable\r\nRetry-After: 5\r\nContent-Length: 0\r\n"
+                                b"Connection: close\r\n\r\n")
+            except OSError:
+                pass
+            self.shutdown_request(request)
+            return
+        super().process_request(request, client_address)
+
+    def process_request_thread(self, request, client_address) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self.slots.release()
 
     @property
     def url(self) -> str:

@@ -194,3 +194,71 @@ def test_bind_is_host_and_port():
     for bad in ("8787", "localhost:http", "127.0.0.1:70000"):
         with pytest.raises(InputError, match="HOST:PORT"):
             parse_bind(bad)
+
+
+def test_forged_requests_do_not_use_up_the_vendors_allowance(inbound, receiver):
+    sources.update(inbound, "admin", "pd", settings={"rate_per_minute": 2})
+    forged = [_post_pd(receiver, pagerduty("incident.annotated", f"F-{n}"), secret="guess") for n in range(5)]
+    assert {r.status_code for r in forged} == {401}
+    real = [_post_pd(receiver, pagerduty("incident.annotated", f"EV-{n}")) for n in range(2)]
+    assert [r.status_code for r in real] == [200, 200]
+
+
+def test_one_client_flooding_a_source_is_cut_off_before_its_bodies_are_read(inbound, receiver):
+    from warroom.inbound import receiver as receiver_module
+
+    sources.update(inbound, "admin", "pd", settings={"rate_per_minute": 1})
+    limit = receiver_module.UNVERIFIED_FACTOR
+    codes = [_post_pd(receiver, pagerduty("incident.annotated", f"F-{n}"), secret="guess").status_code
+             for n in range(limit + 1)]
+    assert codes == [401] * limit + [429]
+
+
+def test_two_imports_of_one_event_at_once_open_one_incident(inbound, tmp_path, db_path):
+    import subprocess
+    import sys
+
+    inbound.close()
+    saved = tmp_path / "pd1.json"
+    saved.write_bytes(pagerduty("incident.triggered", "EV-1"))
+    args = [sys.executable, "-m", "warroom.cli", "--db", str(db_path), "--as", "admin", "--json", "inbound", "import",
+            str(saved), "--source", "pd"]
+    procs = [subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    results = [p.communicate(timeout=120) + (p.returncode,) for p in procs]
+    assert [code for _out, _err, code in results] == [0, 0], results
+    outcomes = sorted(json.loads(out)[0]["result"] for out, _err, _code in results)
+    assert outcomes == ["duplicate", "handled"]
+    from warroom.app import open_store
+
+    store = open_store(db_path)
+    try:
+        assert [i.ref for i in incidents.list_incidents(store, viewer="Dana")] == ["INC-1"]
+    finally:
+        store.close()
+
+
+def test_more_connections_than_threads_are_told_to_come_back(inbound, monkeypatch):
+    import threading
+
+    from warroom.inbound import receiver as receiver_module
+
+    monkeypatch.setattr(receiver_module, "MAX_CONNECTIONS", 2)
+    server = receiver_module.Receiver(inbound, ("127.0.0.1", 0))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    held = []
+    try:
+        for _ in range(2):   # two slow clients hold both threads (headers never finished)
+            s = socket.create_connection(server.server_address[:2], timeout=10)
+            s.sendall(b"POST /hooks/pd HTTP/1.1\r\nHost: x\r\n")
+            held.append(s)
+        with socket.create_connection(server.server_address[:2], timeout=10) as s:
+            s.sendall(b"POST /hooks/pd HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n{}")
+            reply = s.recv(4096)
+        assert reply.startswith(b"HTTP/1.1 503") and b"Retry-After: 5" in reply
+    finally:
+        for s in held:
+            s.close()
+        server.shutdown()
+        server.server_close()
+        thread.join(5)
