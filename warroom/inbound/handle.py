@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 import threading
 import uuid
 from collections.abc import Iterator
@@ -233,9 +234,33 @@ def _dispatch(store: Store, source: SourceView, s: Signal) -> tuple[Outcome, uui
                         f"{s.title}")
             return Outcome("handled", f"already open as {ref}", ref), incident_id
         return _open(store, source, s)
+    if incident_id is None and source.kind == "jira":
+        # Linked from Jira's side: an issue whose labels or summary name an incident.
+        incident_id = _named_incident(store, source, s)
+        if incident_id is not None:
+            link(store, source.actor, incident_id, source.name, s.external_id, url=s.link)
+            ref = _note(store, source, incident_id, f"Jira {s.external_id} names this incident and is now linked: "
+                        f"{s.title}")
+            if s.kind == "created":
+                return Outcome("handled", f"linked to {ref}", ref), incident_id
     if incident_id is None:
         return Outcome("ignored", f"no incident is linked to {s.external_id}"), None
     return _update(store, source, s, incident_id), incident_id
+
+
+_NAMED = re.compile(r"\bINC-(\d{1,9})\b", re.ASCII)
+
+
+def _named_incident(store: Store, source: SourceView, s: Signal) -> uuid.UUID | None:
+    """The incident a Jira issue names in a label or its summary (``INC-12``), if the
+    source may see it; the first one named."""
+    for words in (*s.tags, s.title or ""):
+        for number in _NAMED.findall(words):
+            try:
+                return incidents.resolve_id(store, f"INC-{number}", viewer=source.actor)
+            except WarroomError:
+                continue
+    return None
 
 
 def _active(store: Store, incident_id: uuid.UUID) -> bool:

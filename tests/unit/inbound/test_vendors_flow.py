@@ -64,3 +64,24 @@ def test_jira_changes_go_onto_the_linked_incident_and_priority_moves_severity(in
     assert "Jira OPS-12: Comment by Ravi Shah: Root cause: expired cert" in texts
     # An assignee change is not followed: no signal, nothing recorded.
     assert receiver.receive(inbound, src, {}, issue_update(4, [{"field": "assignee", "toString": "Mia"}])) == []
+
+
+def test_a_jira_issue_that_names_an_incident_links_itself_from_jiras_side(inbound):
+    src = sources.add(inbound, "admin", "jira", "jira", secret="jira-secret")
+    [opened] = receiver.receive(inbound, sources.get(inbound, "pd"), {}, pagerduty("incident.triggered", "E1"))
+    secret_inc = incidents.open_incident(inbound, "Dana", title="Quiet one", severity="SEV3", confidential=True)
+
+    def created(key, summary, labels=()):
+        return json.dumps({"timestamp": 1700000000000, "webhookEvent": "jira:issue_created",
+                           "issue": {"id": "1", "self": "https://acme.atlassian.net/rest/api/3/issue/1", "key": key,
+                                     "fields": {"summary": summary, "labels": list(labels)}}}).encode()
+
+    [linked] = receiver.receive(inbound, src, {"X-Atlassian-Webhook-Identifier": "w1"},
+                                created("OPS-40", "Follow-up: rotate the cert", labels=[opened.incident]))
+    assert linked.message == f"linked to {opened.incident}"
+    assert [(lk.source, lk.external_id) for lk in handle.links(inbound, opened.incident, viewer="Dana")] == [
+        ("pd", "Q2K9XJ4"), ("jira", "OPS-40")]
+    # A confidential incident the source may not see is not linked by naming it.
+    [ignored] = receiver.receive(inbound, src, {"X-Atlassian-Webhook-Identifier": "w2"},
+                                 created("OPS-41", f"About {secret_inc.ref}"))
+    assert ignored.result == "ignored" and handle.links(inbound, secret_inc.ref, viewer="Dana") == []
