@@ -67,6 +67,8 @@ _BY_PREFIX: dict[str, Change] = {
     # An exercise's clock moves every countdown of its incident.
     "exercise": Change.EXERCISE | Change.INCIDENTS,
     "followup": Change.FOLLOWUPS,
+    # A regulatory flag starts or stops clocks shown in the incident's header.
+    "obligation": Change.INCIDENTS,
     "journal": Change.NONE,
     "database": Change.NONE,
 }

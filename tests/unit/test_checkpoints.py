@@ -183,7 +183,7 @@ def test_an_upgraded_database_is_signed_at_open_when_the_key_is_at_hand(store, d
     for column in ("signature", "public_key", "signed_seq"):
         con.execute(f"ALTER TABLE device DROP COLUMN {column}")
     for table in ("trusted_key", "sync_server", "sync_pushed", "sync_refusal", "sync_hidden",   # 0012, 0013
-                  "exercise", "followup"):                                                    # 0015, 0016
+                  "exercise", "followup", "incident_flag"):                                   # 0015, 0016, 0018
         con.execute(f"DROP TABLE {table}")
     con.execute("ALTER TABLE delivery DROP COLUMN origin_device")                             # 0014
     con.execute("UPDATE alembic_version SET version_num = '0011'")
