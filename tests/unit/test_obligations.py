@@ -357,3 +357,46 @@ def test_a_clock_is_met_by_a_regulators_update_published_in_time(store, clock, i
     states = {c.regime.key: c.state for c in obligations.clocks(store, inc.ref, viewer="Dana")}
     # the early warning went in time; nothing answered the 72-hour notification
     assert states == {"nis2-early-warning": "met", "nis2-notification": "overdue", "nis2-final": "running"}
+
+
+# -- the command line ----------------------------------------------------------------------
+
+def test_the_command_line_flags_lists_clocks_and_unflags(cli, db_path):
+    from tests.helpers.team import team_file
+
+    team_file(db_path)
+    assert cli("incident", "open", "Records exposed", "-s", "SEV1", "--as", "Dana")[0] == 0
+    code, out, err = cli("incident", "flag", "INC-1", "personal-data-eu", "--at", "2h ago", "--as", "Dana")
+    assert code == 0 and "GDPR Art.33, GDPR Art.34" in out, err
+    code, out, err = cli("incident", "flag", "INC-1", "sec-material", "--as", "Dana")
+    assert code == 0
+    code, out, _ = cli("clocks", "INC-1")
+    assert code == 0
+    blocks = out.split("\n", 1)[0]
+    assert blocks.startswith("GDPR Art.33  (72 hours; flag personal-data-eu)")
+    assert "Lead/competent supervisory authority" in out and "Reg. (EU) 2016/679 Art.33(1)-(2)" in out
+    assert "h left (running)" in out and "no fixed deadline: without undue delay" in out
+    assert " EST)" in out or " EDT)" in out                              # the SEC's due, New York time
+    code, out, _ = cli("clocks", "INC-1", "--json")
+    data = json.loads(out)
+    assert [d["key"] for d in data] == ["gdpr-33", "sec-8k-105", "gdpr-34"]
+    gdpr = data[0]
+    start = datetime.fromisoformat(gdpr["start"].replace("Z", "+00:00"))
+    assert datetime.fromisoformat(gdpr["due"].replace("Z", "+00:00")) - start == timedelta(hours=72)
+    assert 69 * 3600 < gdpr["seconds_left"] <= 70 * 3600 and gdpr["state"] == "running"
+    assert data[2]["due"] is None and data[2]["seconds_left"] is None
+    # refused: a commander's work, a future start, an unknown flag
+    code, _, err = cli("incident", "flag", "INC-1", "nis2-entity", "--as", "Sam")
+    assert code == 3
+    code, _, err = cli("incident", "flag", "INC-1", "nis2-entity", "--at", "in 3h", "--as", "Dana")
+    assert code == 2 and "in the future" in err
+    code, _, err = cli("incident", "flag", "INC-1", "hipaa", "--as", "Dana")
+    assert code == 2 and "health-data-us" in err
+    assert cli("incident", "unflag", "INC-1", "sec-material", "--as", "Dana")[0] == 0
+    code, out, _ = cli("clocks", "INC-1", "--json")
+    assert [d["key"] for d in json.loads(out)] == ["gdpr-33", "gdpr-34"]
+    code, out, _ = cli("clocks", "--flags", "--json")
+    flags = {f["flag"]: f["regimes"] for f in json.loads(out)}
+    assert flags["nis2-entity"] == ["nis2-early-warning", "nis2-notification", "nis2-final"]
+    code, _, err = cli("clocks")
+    assert code == 2 and "Name the incident" in err

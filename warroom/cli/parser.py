@@ -102,7 +102,7 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
                  wanted=wanted if wanted is not None else ("" if argv is not None else None))
     for register in (incident_commands, template_commands, update_commands, people_commands,
                      settings_commands, policy_commands, delivery_commands, audit_commands, team_commands,
-                     bundle_commands, exercise_commands, followup_commands):
+                     bundle_commands, exercise_commands, followup_commands, clock_commands):
         register(c)
     return parser
 
@@ -154,6 +154,15 @@ def incident_commands(c: Commands) -> None:
         dest = flag.replace("-", "_")
         p.add_argument(f"--{flag}", dest=dest, action="store_true", default=None)
         p.add_argument(f"--not-{flag}", dest=dest, action="store_false")
+    p = c.add("flag", "clocks:cmd_flag", "flag an incident for regulatory regimes and record when their clocks start",
+              inc)
+    p.add_argument("incident")
+    p.add_argument("flag", help="e.g. personal-data-eu, sec-material, nis2-entity (clocks --flags lists them)")
+    p.add_argument("--at", metavar="TIME", help="when you became aware or determined it (default: now; never in "
+                                                "the future)")
+    p = c.add("unflag", "clocks:cmd_unflag", "take a regulatory flag off an incident (its clocks stop showing)", inc)
+    p.add_argument("incident")
+    p.add_argument("flag")
 
     p = c.add("log", "timeline:cmd_log", "log a timeline entry")
     p.add_argument("incident")
@@ -203,6 +212,12 @@ def followup_commands(c: Commands) -> None:
     p.add_argument("--text")
     p.add_argument("--owner", metavar="NAME")
     p.add_argument("--due", metavar="DATE")
+
+
+def clock_commands(c: Commands) -> None:
+    p = c.add("clocks", "clocks:cmd_clocks", "an incident's regulatory clocks: regime, whom to notify, due, time left")
+    p.add_argument("incident", nargs="?")
+    p.add_argument("--flags", action="store_true", help="list the flags and the regimes each one starts")
 
 
 def template_commands(c: Commands) -> None:
