@@ -260,8 +260,8 @@ def update_commands(c: Commands) -> None:
               aliases=["new"])
     p.add_argument("incident")
     p.add_argument("--audience", "-a", required=True, help="comma-separated, e.g. customers,employees")
-    p.add_argument("--phase", help="initial, update, resolved, holding, postincident (default: from the "
-                                   "incident)")
+    p.add_argument("--phase", help="initial, update, resolved, holding, postincident, notification (default: "
+                                   "from the incident)")
     p.add_argument("--template", help="a template by name instead of the selected one")
     p.add_argument("--body-file", metavar="FILE", help="the update's long text from FILE (UTF-8; - for stdin)")
     etr_options(p)
