@@ -442,3 +442,45 @@ def test_each_notification_renders_its_legal_content_list_and_lints_clean(store,
     assert list(allowed.flags) == [], [f.describe() for f in allowed.flags]       # not even a warning
     asked = review.submit(store, "Sam", d.id, acknowledge=True)
     assert "legal_reviewer" in [r.role.value for r in asked]
+
+
+# -- the retrospective -------------------------------------------------------------------------
+
+def test_the_retrospective_shows_each_clock_met_or_missed(store, clock, inc):
+    from warroom.retro.figures import compute
+    from warroom.retro.report import render_html
+    from warroom.retro.summary import text_report
+
+    obligations.flag(store, "Dana", inc.ref, "nis2-entity", at="1h ago")
+    obligations.flag(store, "Dana", inc.ref, "personal-data-eu", at="30m ago")
+    obligations.flag(store, "Dana", inc.ref, "us-bank")
+    obligations.unflag(store, "Dana", inc.ref, "us-bank")              # taken off: not in the report
+    d = _regulators_draft(store, inc)
+    review.submit(store, "Sam", d.id, acknowledge=True)
+    for who in ("Ravi Shah", "Mia Lindqvist", "Lea Braun"):
+        review.decide(store, who, d.id, "approve", acknowledge=True)
+    clock.advance(timedelta(hours=3))
+    publishing.publish(store, "Dana", d.id, acknowledge=True)           # 4 h after NIS2 awareness: in time
+    clock.advance(timedelta(hours=90))
+    incidents.set_status(store, "Dana", inc.ref, "resolved")
+    r = compute(store, inc.ref, viewer="Dana")
+    items = {i["key"]: i for i in r.figures["clocks"]}
+    assert set(items) == {"nis2-early-warning", "nis2-notification", "nis2-final", "gdpr-33", "gdpr-34"}
+    assert items["nis2-early-warning"]["outcome"] == "met"
+    assert items["nis2-early-warning"]["margin_s"] == 20 * 3600
+    assert items["gdpr-33"]["outcome"] == "met"                        # the same update went to both authorities
+    assert items["nis2-notification"]["outcome"] == "missed"           # nothing more was sent in 72 h
+    assert items["nis2-final"]["outcome"] == "open"
+    assert items["gdpr-34"]["outcome"] == "no deadline" and items["gdpr-34"]["due"] is None
+    text = text_report(r, width=120)
+    section = text.split("REGULATORY CLOCKS", 1)[1]
+    assert "deadlines met: 2 of 4" in section and "missed or late: 1" in section
+    assert "NIS2 Art.23 incident notification" in section and "missed" in section
+    assert "Regulatory clocks" in render_html(r)
+
+
+def test_an_incident_without_flags_has_no_clocks_section(store, inc):
+    from warroom.retro.figures import compute
+    from warroom.retro.summary import text_report
+
+    assert "REGULATORY CLOCKS" not in text_report(compute(store, inc.ref, viewer="Dana"))

@@ -143,18 +143,22 @@ def clocks_in(session: Session, row: Incident, now: datetime) -> list[ClockView]
     for fv in _flags(session, row):
         mine = [ClockView(r, fv.flag.key, fv.started_at, r.due(fv.started_at), now)
                 for r in regimes.started_by(fv.flag.key)]
-        out.extend(_answer(mine, published))
+        out.extend(pair_with_updates(mine, published))
+    return by_due(out)
+
+
+def by_due(items: list[ClockView]) -> list[ClockView]:
+    """Soonest due first; those with no fixed deadline last."""
     far = datetime.max.replace(tzinfo=UTC)
-    return sorted(out, key=lambda c: (c.due is None, c.due or far, c.regime.name))
+    return sorted(items, key=lambda c: (c.due is None, c.due or far, c.regime.name))
 
 
-def _answer(mine: list[ClockView], published: list[datetime]) -> list[ClockView]:
+def pair_with_updates(mine: list[ClockView], published: list[datetime]) -> list[ClockView]:
     """Pair one flag's clocks, by due time, with the regulators updates published
     since each started, in the order they went out."""
     used: set[int] = set()
     out = []
-    far = datetime.max.replace(tzinfo=UTC)
-    for clock in sorted(mine, key=lambda c: (c.due is None, c.due or far)):
+    for clock in by_due(mine):
         hit = next((i for i, at in enumerate(published) if i not in used and at >= clock.start), None)
         if hit is not None:
             used.add(hit)
