@@ -484,3 +484,16 @@ def test_an_incident_without_flags_has_no_clocks_section(store, inc):
     from warroom.retro.summary import text_report
 
     assert "REGULATORY CLOCKS" not in text_report(compute(store, inc.ref, viewer="Dana"))
+
+
+def test_a_flagged_incidents_notification_carries_the_recorded_awareness_time(store, clock, inc):
+    blank = drafts.compose_drafts(store, "Sam", inc.id, ["regulators"], template="gdpr-art33-notification")[0]
+    assert "**Became aware:** [date and time]" in blank.long
+    obligations.flag(store, "Dana", inc.ref, "personal-data-eu", at="2026-11-23T07:15Z")
+    obligations.flag(store, "Dana", inc.ref, "sec-material", at="2026-11-23T08:00Z")
+    filled = drafts.compose_drafts(store, "Sam", inc.id, ["regulators"], template="gdpr-art33-notification")[0]
+    line = next(x for x in filled.long.splitlines() if x.startswith("- **Became aware:**"))
+    assert "[date and time]" not in line and "7:15" in line
+    sec = drafts.compose_drafts(store, "Sam", inc.id, ["regulators"], template="sec-8k-item105")[0]
+    assert "Determined to be material: 08:00 UTC" in sec.long and "this report is due by" in sec.long
+    assert "due by Dec 1, 04:59 UTC" in sec.long     # 4 business days, Thanksgiving skipped: end of Monday 30th, New York

@@ -287,11 +287,13 @@ def _check_renders(clean: dict[str, Any], prefix: str, external: bool) -> None:
     names = set().union(*(variables(clean[f]) for f in ("title", *fields)))
     now = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
     shapes = context.sample_shapes(now, etr="etr" in names, next_update="update" in names,
-                                   audiences=(external, not external), followups="followups" in names)
+                                   audiences=(external, not external), followups="followups" in names,
+                                   clocks="clocks" in names)
     started = time.monotonic()
     for shape in shapes:
         ctx = context.context(shape.incident, locale=clean["locale"], now=now, etr=shape.etr, next_at=shape.next_at,
-                              external=shape.external, title="Sample title", followups=shape.followups)
+                              external=shape.external, title="Sample title", followups=shape.followups,
+                              clocks=shape.clocks)
         title_source = clean["title"] or context.default_title(clean["locale"], shape.external)
         jobs = [("title", title_source), *((f, clean[f]) for f in fields)]
         results = render_many([(source, ctx) for _field, source in jobs], locale=clean["locale"], now=now)
