@@ -7,10 +7,12 @@ regulators."""
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import select
 
 from tests.helpers.team import team
@@ -151,6 +153,26 @@ def test_a_wall_time_skipped_by_summer_time_is_read_after_the_change():
     start = datetime(2026, 3, 7, 2, 30, tzinfo=NY)
     due = regimes.due_at("days", 1, start, zone=NY).astimezone(NY)
     assert due.strftime("%Y-%m-%d %H:%M %Z") == "2026-03-08 03:30 EDT"
+
+
+@settings(max_examples=200, deadline=None)
+@given(day=st.dates(min_value=date(2025, 1, 1), max_value=date(2030, 12, 31)), count=st.integers(1, 25),
+       hour=st.integers(0, 23))
+def test_a_business_day_deadline_lands_on_a_business_day_with_exactly_that_many_counted(day, count, hour):
+    start = datetime.combine(day, time(hour, 30), tzinfo=NY)
+    due = regimes.due_at("business_days", count, start, zone=NY, calendar_code="US").astimezone(NY)
+    assert regimes.is_business_day(due.date(), "US") and (due.hour, due.minute) == (23, 59)
+    between = [day + timedelta(days=n) for n in range(1, (due.date() - day).days + 1)]
+    assert sum(regimes.is_business_day(d, "US") for d in between) == count
+
+
+@settings(max_examples=100, deadline=None)
+@given(at=st.datetimes(min_value=datetime(2025, 1, 1), max_value=datetime(2030, 12, 31)),
+       zone=st.sampled_from(["America/New_York", "Europe/Berlin", "Australia/Sydney", "Europe/London"]),
+       hours=st.integers(1, 24 * 40))
+def test_an_hours_deadline_is_that_many_elapsed_hours_in_every_zone(at, zone, hours):
+    start = at.replace(tzinfo=ZoneInfo(zone))
+    assert regimes.due_at("hours", hours, start, zone=ZoneInfo(zone)) - start == timedelta(hours=hours)
 
 
 def test_a_month_ends_on_the_last_day_of_a_shorter_month():
