@@ -244,9 +244,11 @@ BEGIN
         IF NOT sees OR NOT (commands OR 'communications_owner' = ANY (roles)) THEN
             PERFORM refuse(named, 'only the incident''s commander or a communications owner may retract an update', e_id);
         END IF;
-    ELSIF e_kind IN ('incident.members_changed', 'incident.updated') THEN
+    ELSIF e_kind IN ('incident.members_changed', 'incident.updated', 'obligation.flagged', 'obligation.start_changed',
+                     'obligation.unflagged') THEN
         IF NOT sees OR NOT 'incident_commander' = ANY (roles) THEN
-            PERFORM refuse(named, 'only an incident commander who sees the incident may change it or its members', e_id);
+            PERFORM refuse(named, 'only an incident commander who sees the incident may change it, its members '
+                                  'or its regulatory flags', e_id);
         END IF;
     END IF;
 END $$;
@@ -387,8 +389,20 @@ GRANT EXECUTE ON FUNCTION warroom_sync.links(bigint, integer) TO {MEMBER_ROLE};
 GRANT EXECUTE ON FUNCTION warroom_sync.may_read(uuid) TO {MEMBER_ROLE};
 """
 
+def _check_roles_again() -> str:
+    """The role checks made anew (``CREATE OR REPLACE`` keeps their grants), for a
+    server whose schema predates a change to them."""
+    start = _FUNCTIONS.index("CREATE FUNCTION warroom_sync.check_roles")
+    end = _FUNCTIONS.index("END $$;", start) + len("END $$;")
+    return "CREATE OR REPLACE" + _FUNCTIONS[start + len("CREATE"):end]
+
+
 #: The server schema's steps, in order; ``team init`` runs those the server lacks.
-STEPS: tuple[str, ...] = (_TABLES + _FUNCTIONS + _GRANTS,)
+STEPS: tuple[str, ...] = (
+    _TABLES + _FUNCTIONS + _GRANTS,
+    # 2: a regulatory flag (which starts legal deadlines) is checked like an edit of the incident.
+    _check_roles_again(),
+)
 VERSION = len(STEPS)
 
 
