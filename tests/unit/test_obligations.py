@@ -519,3 +519,16 @@ def test_a_flagged_incidents_notification_carries_the_recorded_awareness_time(st
     sec = drafts.compose_drafts(store, "Sam", inc.id, ["regulators"], template="sec-8k-item105")[0]
     assert "Determined to be material: 08:00 UTC" in sec.long and "this report is due by" in sec.long
     assert "due by Dec 1, 04:59 UTC" in sec.long     # 4 business days, Thanksgiving skipped: end of Monday 30th, New York
+
+
+def test_the_incident_export_carries_its_clocks(store, clock, inc):
+    from warroom.services import export
+
+    assert "Regulatory clocks" not in export.export_incident(store, inc.ref, "markdown", viewer="Dana")
+    obligations.flag(store, "Dana", inc.ref, "personal-data-eu", at="1h ago")
+    text = export.export_incident(store, inc.ref, "markdown", viewer="Dana")
+    section = text.split("## Regulatory clocks", 1)[1].split("## Timeline", 1)[0]
+    assert "| GDPR Art.33 | 2026-11-23 08:00:00 UTC | 2026-11-26 08:00:00 UTC | running |" in section
+    assert "| GDPR Art.34 |" in section and "without undue delay" in section
+    doc = json.loads(export.export_incident(store, inc.ref, "json", viewer="Dana"))
+    assert [(c["key"], c["state"]) for c in doc["clocks"]] == [("gdpr-33", "running"), ("gdpr-34", "no deadline")]
