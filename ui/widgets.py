@@ -68,7 +68,8 @@ def _button_style(tone: Tone) -> str:
 
 class IncidentHeader(QFrame):
     """Title, severity, status, commander, detection time in UTC and local time,
-    and a countdown to the next update due."""
+    a countdown to the next update due, and the regulatory clocks' countdowns
+    (given by the Clocks tab: :meth:`set_clocks`)."""
 
     status_requested = Signal(object)      # Status
     reopen_requested = Signal()
@@ -134,11 +135,18 @@ class IncidentHeader(QFrame):
         self.countdown.setFont(cfont)
 
         self.waiting.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        #: The regulatory clocks (warroom.services.obligations.ClockView) of the incident shown.
+        self.reg_clocks: list = []
+        self.clocks = QLabel()
+        self.clocks.setObjectName("regulatoryClocks")
+        self.clocks.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        self.clocks.hide()
         # The countdown and the reviews waiting stack on the right: the facts keep the row's width.
         corner = QVBoxLayout()
         corner.setSpacing(0)
         corner.addWidget(self.countdown)
         corner.addWidget(self.waiting)
+        corner.addWidget(self.clocks)
         top = QHBoxLayout()
         top.addWidget(self.title, 1)
         top.addLayout(corner)
@@ -156,6 +164,8 @@ class IncidentHeader(QFrame):
     def show_incident(self, incident: IncidentView | None, dues: list | None = None) -> None:
         """``dues`` (:func:`warroom.services.matrix.update_dues`) are what the
         matrix owes each audience; without them the severity's cadence counts."""
+        if incident is None or self.incident is None or incident.id != self.incident.id:
+            self.set_clocks([])             # another incident's clocks never show on this one
         self.incident = incident
         self.dues = list(dues or [])
         #: An exercise incident's clock (set by the Exercise tab's ``clock_of``): the countdown runs on it.
@@ -224,14 +234,53 @@ class IncidentHeader(QFrame):
         if isinstance(action, QAction):
             self.severity_requested.emit(action.data())
 
+    def set_clocks(self, clocks: list) -> None:
+        """The incident's regulatory clocks, soonest due first: the header counts down
+        to the soonest still open and lists every one in the tooltip."""
+        self.reg_clocks = list(clocks)
+        self.clocks.setVisible(bool(self.reg_clocks))
+        if self.incident is not None:
+            self.tick()
+
+    def _tick_clocks(self, now: datetime) -> None:
+        if not self.reg_clocks:
+            return
+        shown, lines, late = [], [], False
+        zone = self.local.zone_label(now)
+        for c in self.reg_clocks:
+            name = c.regime.name
+            if c.due is None:
+                lines.append(f"<b>{_esc(name)}</b>: {_esc(c.regime.deadline)} (no fixed deadline)")
+                continue
+            left = c.due - now
+            if c.answered_at is not None:
+                state = text = "met" if c.answered_at <= c.due else "sent late"
+            elif left.total_seconds() >= 0:
+                state, text = "open", f"{duration_text(left, 'clock')} left"
+            else:
+                state, text, late = "overdue", f"overdue {duration_text(left, 'clock')}", True
+            if state in ("open", "overdue") and not shown:
+                shown.append(f"{_esc(_short(name))} {text}")
+            lines.append(f"<b>{_esc(name)}</b>: due {self.utc.full(c.due)} · {self.local.time(c.due)} {zone} "
+                         f"({c.regime.period()}) — {text}<br>&nbsp;&nbsp;notify {_esc(c.regime.notify_whom)}")
+        more = sum(1 for c in self.reg_clocks if c.due is not None and c.answered_at is None) - len(shown)
+        label = " · ".join(shown) if shown else "Regulatory clocks: all answered"
+        self.clocks.setText(label + (f" · {more} more clock{'s' if more > 1 else ''}" if more > 0 else ""))
+        self.clocks.setToolTip("<b>Regulatory clocks</b> (the Clocks tab lists them)<br>" + "<br>".join(lines))
+        self.clocks.setStyleSheet(palette.text_style(Tone.BAD) if late else palette.text_style(Tone.WARN))
+
+    def now(self) -> datetime:
+        """The time on the shown incident's clock: an exercise's simulated time."""
+        now = self.clock.now()
+        return self.exercise_clock.now(now) if self.exercise_clock is not None else now
+
     def tick(self) -> None:
-        """Once a second: the countdown to the next update due."""
+        """Once a second: the countdown to the next update due, and the regulatory clocks'."""
         incident = self.incident
         if incident is None:
             return
-        now = self.clock.now()
-        if self.exercise_clock is not None:
-            now = self.exercise_clock.now(now)
+        now = self.now()
+        self._tick_clocks(now)
         if incident.next_update_due is None:
             ago = duration_text((incident.resolved_at or now) - incident.detected_at)
             self.countdown.setText(f"Resolved · lasted {ago}")
@@ -260,6 +309,11 @@ class IncidentHeader(QFrame):
         else:
             self.countdown.setToolTip(f"Next update due {self.utc.time(due)} UTC · {self.local.time(due)} {zone}")
         self.countdown.setStyleSheet(style)
+
+
+def _short(regime_name: str) -> str:
+    """A regime's name cut to 22 characters: the header's corner is narrow (the tooltip has it whole)."""
+    return regime_name if len(regime_name) <= 22 else regime_name[:21].rstrip() + "…"
 
 
 def detected_text(utc: TimeFormatter, local: TimeFormatter, when: datetime) -> str:

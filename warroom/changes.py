@@ -75,6 +75,8 @@ _BY_PREFIX: dict[str, Change] = {
     "inbound": Change.INBOUND | Change.INCIDENTS,
     "component": Change.INBOUND,
     "watch": Change.WATCH,
+    # A regulatory flag starts or stops clocks shown in the incident's header.
+    "obligation": Change.INCIDENTS,
     "journal": Change.NONE,
     "database": Change.NONE,
 }

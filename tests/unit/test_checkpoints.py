@@ -185,6 +185,7 @@ def test_an_upgraded_database_is_signed_at_open_when_the_key_is_at_hand(store, d
     for table in ("trusted_key", "sync_server", "sync_pushed", "sync_refusal", "sync_hidden",   # 0012, 0013
                   "exercise", "followup",                                                     # 0015, 0016
                   "inbound_source", "inbound_event", "incident_link", "component_status",       # 0017
+                  "incident_flag",                                                               # 0018
                   "watch_poll", "watch_seen", "watch_provider"):                                 # 0020
         con.execute(f"DROP TABLE {table}")
     con.execute("ALTER TABLE delivery DROP COLUMN origin_device")                             # 0014

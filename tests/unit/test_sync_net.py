@@ -544,3 +544,27 @@ def test_a_refused_password_is_not_taken_for_being_offline(team, tmp_path, clock
     team.laptops.remove(a)
     code, _out, err = cli("--db", str(tmp_path / "a.db"), "sync", "--once", db=False)
     assert code == 3 and "not-the-password" not in err
+
+
+def test_the_server_refuses_a_regulatory_flag_from_anyone_but_an_incident_commander(team, tmp_path, clock):
+    from warroom.services import obligations
+    from warroom.sync import server
+
+    a = team.laptop(tmp_path / "a.db", "alice", clock)
+    _register(a)
+    inc = incidents.open_incident(a, "Alice", title="Customer records exposed", severity="SEV1")
+    obligations.flag(a, "Alice", inc.ref, "personal-data-eu")             # the commander's own: accepted
+    assert client.sync_once(a, Recorder(), url=team.url("alice")).ok
+    b = team.laptop(tmp_path / "b.db", "bob", clock)
+    assert client.sync_once(b, Recorder(), url=team.url("bob")).ok
+    # Bob, a technical reviewer, moves the GDPR clock's start from a modified program …
+    moved = _forge(b, "Bob", "obligation.start_changed", {"flag_id": str(uuid.uuid4()), "flag": "personal-data-eu",
+                                                          "started_at": "2026-11-24T09:00:00Z"}, incident_id=inc.id)
+    [refusal] = client.sync_once(b, Recorder()).refusals
+    assert refusal.event_id == moved and "regulatory flags" in refusal.reason
+    # … and a server whose schema predates the check gets it at the next team init.
+    team.admin_sql("UPDATE warroom_sync.version SET version = 1")
+    assert server.init(team.admin_url).before == 1
+    assert team.admin_sql("SELECT version FROM warroom_sync.version") == [(server.VERSION,)]
+    [again] = client.sync_once(b, Recorder()).refusals
+    assert again.event_id == moved

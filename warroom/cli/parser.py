@@ -103,7 +103,7 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     for register in (incident_commands, template_commands, update_commands, people_commands,
                      settings_commands, policy_commands, delivery_commands, audit_commands, team_commands,
                      bundle_commands, exercise_commands, followup_commands, inbound_commands,
-                     watch_commands):
+                     watch_commands, clock_commands):
         register(c)
     return parser
 
@@ -155,6 +155,15 @@ def incident_commands(c: Commands) -> None:
         dest = flag.replace("-", "_")
         p.add_argument(f"--{flag}", dest=dest, action="store_true", default=None)
         p.add_argument(f"--not-{flag}", dest=dest, action="store_false")
+    p = c.add("flag", "clocks:cmd_flag", "flag an incident for regulatory regimes and record when their clocks start",
+              inc)
+    p.add_argument("incident")
+    p.add_argument("flag", help="e.g. personal-data-eu, sec-material, nis2-entity (clocks --flags lists them)")
+    p.add_argument("--at", metavar="TIME", help="when you became aware or determined it (default: now; never in "
+                                                "the future)")
+    p = c.add("unflag", "clocks:cmd_unflag", "take a regulatory flag off an incident (its clocks stop showing)", inc)
+    p.add_argument("incident")
+    p.add_argument("flag")
 
     p = c.add("log", "timeline:cmd_log", "log a timeline entry")
     p.add_argument("incident")
@@ -261,6 +270,10 @@ def inbound_commands(c: Commands) -> None:
     p.add_argument("name")
     p.add_argument("status", help="operational, degraded_performance, partial_outage or major_outage")
     p.add_argument("--note")
+def clock_commands(c: Commands) -> None:
+    p = c.add("clocks", "clocks:cmd_clocks", "an incident's regulatory clocks: regime, whom to notify, due, time left")
+    p.add_argument("incident", nargs="?")
+    p.add_argument("--flags", action="store_true", help="list the flags and the regimes each one starts")
 
 
 def template_commands(c: Commands) -> None:
@@ -303,8 +316,8 @@ def update_commands(c: Commands) -> None:
               aliases=["new"])
     p.add_argument("incident")
     p.add_argument("--audience", "-a", required=True, help="comma-separated, e.g. customers,employees")
-    p.add_argument("--phase", help="initial, update, resolved, holding, postincident (default: from the "
-                                   "incident)")
+    p.add_argument("--phase", help="initial, update, resolved, holding, postincident, notification (default: "
+                                   "from the incident)")
     p.add_argument("--template", help="a template by name instead of the selected one")
     p.add_argument("--body-file", metavar="FILE", help="the update's long text from FILE (UTF-8; - for stdin)")
     etr_options(p)

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from warroom.retro import clocks
 from warroom.retro.chart import ROLE_SHORT
 from warroom.retro.figures import Retrospective
 
@@ -67,6 +68,11 @@ def sections(retro: Retrospective) -> list[Section]:
     at = lambda t: clock(t, multi_day)  # noqa: E731
     out = [_first_word(f["first_word"], at), _cadence(f["cadence"], at), _reviews(f["reviews"], at),
            _words(f["words"]), _delivery(f["delivery"], at)]
+    if f.get("clocks"):          # only for an incident flagged for regulatory regimes
+        items = f["clocks"]
+        out.append(Section("Regulatory clocks", clocks.lines(items),
+                           (Table(clocks.HEADERS, clocks.rows(items, lambda t: clock(t, True))),),
+                           clocks.headline(items)))
     return [Section(s.title, s.lines, tuple(t for t in s.tables if t.rows), s.headline) for s in out]
 
 

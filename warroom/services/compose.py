@@ -12,7 +12,7 @@ from babel import Locale
 
 from warroom.errors import InputError
 from warroom.exercise.stamp import now_for
-from warroom.services import audiences, followups, incidents, settings, templates, wording
+from warroom.services import audiences, followups, incidents, obligations, settings, templates, wording
 from warroom.services.context import ETR, context, default_title, phase_for, sample_followups, sample_incident
 from warroom.services.matrix import cell
 from warroom.services.templates import TemplateView
@@ -82,8 +82,9 @@ def render_update(store: Store, incident_key: str | uuid.UUID, *, audience: str,
                              field=field) from None
 
     actions = followups.list_followups(store, incident.id, viewer=viewer, now=now)
+    clocks = obligations.clocks(store, incident.id, viewer=viewer, now=now)
     base = context(incident, locale=fmt_locale, now=now, etr=etr, zone=aud.timezone, org=org, next_at=next_at,
-                   external=aud.external, followups=actions)
+                   external=aud.external, followups=actions, clocks=clocks)
     title = " ".join(one("title", chosen.title or default_title(chosen.locale, aud.external), base).split())
     ctx = dict(base, title=title)
     texts = {field: one(field, getattr(chosen, field), ctx) for field in ("subject", "long", "short", "chat")}
@@ -115,8 +116,9 @@ def preview_template(store: Store, texts: dict[str, str], *, locale: str, audien
     inc = incidents.get(store, incident, viewer=viewer) if incident is not None else sample_incident(now)
     actions = (followups.list_followups(store, inc.id, viewer=viewer, now=now) if incident is not None
                else sample_followups(now))
+    clocks = obligations.clocks(store, inc.id, viewer=viewer, now=now) if incident is not None else ()
     base = context(inc, locale=locale, now=now, zone=aud.timezone, org=settings.get_org(store),
-                   external=aud.external, followups=actions)
+                   external=aud.external, followups=actions, clocks=clocks)
     out: dict[str, str] = {}
     try:
         field = "title"

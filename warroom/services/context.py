@@ -22,6 +22,8 @@ from warroom.errors import InputError
 from warroom.services import settings
 from warroom.services.followups import FollowupView
 from warroom.services.incidents import IncidentView
+from warroom.services.obligations import ClockView
+from warroom.services.regimes import regimes
 from warroom.text.render import Promised, plain
 from warroom.text.timefmt import local_zone
 
@@ -157,12 +159,19 @@ def followup_context(items: Sequence[FollowupView], locale: str, *, external: bo
 def context(incident: IncidentView, *, locale: str, now: datetime, etr: ETR | None = None,
             zone: str | None = None, org: settings.Org | None = None, next_at: datetime | None = None,
             external: bool = False, title: str | None = None,
-            followups: Sequence[FollowupView] = ()) -> dict:
+            followups: Sequence[FollowupView] = (), clocks: Sequence[ClockView] = ()) -> dict:
     """Plain data for a template: no ORM objects, nothing with behaviour. For an
     external audience the incident's internal title is not there at all (a template
     that asks for it fails with a clear message); ``title`` is the public one.
-    ``followups``: the incident's follow-up actions (see :func:`followup_context`)."""
+    ``followups``: the incident's follow-up actions (see :func:`followup_context`);
+    ``clocks``: its regulatory clocks (:class:`warroom.services.obligations.ClockView`):
+    each as ``key``, ``regime``, ``notify``, ``deadline``, ``citation``, ``started_at``
+    (when the organisation became aware or determined it) and ``due_at`` (none without
+    a fixed deadline); ``clock`` has them by key (``clock["gdpr-33"]``)."""
     org = org or settings.Org(settings.DEFAULT_ORG_NAME, "")
+    items = [{"key": c.regime.key, "regime": c.regime.name, "notify": c.regime.notify_whom,
+              "deadline": c.regime.deadline, "citation": c.regime.citation, "started_at": c.start, "due_at": c.due}
+             for c in clocks]
     facts = {"ref": incident.ref}
     if not external:
         facts["title"] = incident.title
@@ -180,6 +189,8 @@ def context(incident: IncidentView, *, locale: str, now: datetime, etr: ETR | No
         "etr": etr_context(etr, locale, zone),
         "org": {"name": org.name, "status_url": org.status_url},
         "followups": followup_context(followups, locale, external=external),
+        "clocks": items,
+        "clock": {item["key"]: item for item in items},
     }
 
 
@@ -218,6 +229,12 @@ def sample_followups(now: datetime) -> tuple[FollowupView, ...]:
             one(3, "Review the capacity plan for peak trading days", "Sam Rivera", -1, False))
 
 
+def sample_clocks(now: datetime) -> tuple[ClockView, ...]:
+    """Every shipped regime's clock, started two hours ago (one flag each)."""
+    start = now - timedelta(hours=2)
+    return tuple(ClockView(r, r.flags[0], start, r.due(start), now) for r in regimes())
+
+
 @dataclass(frozen=True)
 class Shape:
     """One made-up situation a template is checked against (see :func:`sample_shapes`)."""
@@ -228,16 +245,19 @@ class Shape:
     next_at: datetime | None
     external: bool
     followups: tuple[FollowupView, ...] = ()
+    clocks: tuple[ClockView, ...] = ()
 
     def describe(self) -> str:
         i = self.incident
         return (f"{'an external' if self.external else 'an internal'} audience, {i.status.value}, "
                 f"{'with' if i.components else 'no'} components, {'with' if self.etr else 'no'} ETR, "
-                f"{'with' if self.next_at else 'no'} next update, {'with' if self.followups else 'no'} follow-ups")
+                f"{'with' if self.next_at else 'no'} next update, {'with' if self.followups else 'no'} follow-ups"
+                + (", with regulatory clocks" if self.clocks else ""))
 
 
 def sample_shapes(now: datetime, *, etr: bool = True, next_update: bool = True,
-                  audiences: tuple[bool, ...] = (False, True), followups: bool = False) -> list[Shape]:
+                  audiences: tuple[bool, ...] = (False, True), followups: bool = False,
+                  clocks: bool = False) -> list[Shape]:
     """Every status, with and without components, an ETR and the next update (and,
     with ``followups``, follow-up actions), for internal and external audiences
     (``audiences``: the external flags): the situations a template may branch on.
@@ -245,6 +265,7 @@ def sample_shapes(now: datetime, *, etr: bool = True, next_update: bool = True,
     template never reads."""
     shapes = []
     samples = sample_followups(now)
+    running = sample_clocks(now) if clocks else ()
     for external in audiences:
         for status in Status:
             done = status == Status.RESOLVED
@@ -258,5 +279,7 @@ def sample_shapes(now: datetime, *, etr: bool = True, next_update: bool = True,
                                                 confidence=list(Confidence)[len(shapes) % 3],
                                                 assessor="Sam Rivera") if with_etr else None
                             promised = Promised.fromtimestamp(now.timestamp(), now.tzinfo) if nxt else None
-                            shapes.append(Shape(inc, estimate, promised, external, items))
+                            # with clocks on every other shape: both branches of a template are rendered
+                            shapes.append(Shape(inc, estimate, promised, external, items,
+                                                running if len(shapes) % 2 == 0 else ()))
     return shapes

@@ -12,7 +12,7 @@ from typing import Any
 from warroom import paths
 from warroom.clock import isoformat
 from warroom.errors import InputError
-from warroom.services import followups, incidents, timeline
+from warroom.services import followups, incidents, obligations, timeline
 from warroom.store import Store
 
 FORMATS = ("json", "markdown")
@@ -52,11 +52,13 @@ def export_incident(store: Store, key: str | uuid.UUID, fmt: str, *, viewer: str
     incident = incidents.get(store, key, viewer=viewer)
     entries = timeline.entries(store, incident.id, viewer=viewer)
     actions = followups.list_followups(store, incident.id, viewer=viewer)
+    clocks = obligations.clocks(store, incident.id, viewer=viewer)
     if fmt == "json":
         doc = {"incident": to_jsonable(incident.as_dict()), "timeline": [to_jsonable(e.as_dict()) for e in entries],
-               "followups": [to_jsonable(f.as_dict()) for f in actions], "exported_at": isoformat(store.clock.now())}
+               "followups": [to_jsonable(f.as_dict()) for f in actions],
+               "clocks": [to_jsonable(c.as_dict()) for c in clocks], "exported_at": isoformat(store.clock.now())}
         return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
-    return _markdown(incident, entries, store.clock.now(), actions)
+    return _markdown(incident, entries, store.clock.now(), actions, clocks)
 
 
 def _md_escape(text: str) -> str:
@@ -80,8 +82,20 @@ def _followup_lines(actions: list[followups.FollowupView]) -> list[str]:
     return lines + [""]
 
 
+def _clock_lines(clocks: list[obligations.ClockView]) -> list[str]:
+    """The regulatory clocks as a table (only for a flagged incident)."""
+    if not clocks:
+        return []
+    lines = ["## Regulatory clocks", "", "| Regime | Started | Due | State | Citation |", "| --- | --- | --- | --- | --- |"]
+    for c in clocks:
+        due = _utc(c.due) if c.due else _md_escape(c.regime.deadline)
+        lines.append(f"| {_md_escape(c.regime.name)} | {_utc(c.start)} | {due} | {c.state} | "
+                     f"{_md_escape(c.regime.citation)} |")
+    return lines + [""]
+
+
 def _markdown(incident: incidents.IncidentView, entries: list[timeline.EntryView], now: datetime,
-              actions: list[followups.FollowupView] = ()) -> str:
+              actions: list[followups.FollowupView] = (), clocks: list[obligations.ClockView] = ()) -> str:
     lines = [f"# {incident.ref}: {incident.title}", ""]
     if incident.exercise:
         lines += ["> **EXERCISE** — this incident is part of a tabletop exercise.", ""]
@@ -95,6 +109,7 @@ def _markdown(incident: incidents.IncidentView, entries: list[timeline.EntryView
     ]
     lines += ["| | |", "| --- | --- |"] + [f"| {k} | {_md_escape(v)} |" for k, v in facts] + [""]
     lines += _followup_lines(list(actions))
+    lines += _clock_lines(list(clocks))
     lines += ["## Timeline", "", "| Time (UTC) | Kind | Author | Entry |", "| --- | --- | --- | --- |"]
     for e in entries:
         edited = " *(edited)*" if e.edited_at else ""

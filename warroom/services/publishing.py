@@ -33,7 +33,7 @@ from warroom.ids import uuid7
 from warroom.services import access, incidents, matrix, outbox, site, templates, wording
 from warroom.services.access import Action
 from warroom.services.drafts import Words, add_revision
-from warroom.services.reviewers import current_revision, draft_row
+from warroom.services.reviewers import current_revision, draft_row, legal_gate
 from warroom.store import Store
 from warroom.store.models import Audience, Channel, Delivery, Draft, DraftRevision, ReviewRequest, TimelineEntry
 from warroom.text.render import NEXT_UPDATE, format_when
@@ -76,6 +76,9 @@ def why_not_publish(session, actor: str, d: Draft, rev: DraftRevision, incident)
         return (f"This update is {d.state.replace('_', ' ')}: it needs its reviews (or an override by the incident "
                 "commander) before it is published. A pre-approved holding statement goes out without review only "
                 "unchanged.")
+    gate = legal_gate(session, d)
+    if gate:
+        return gate
     blocking = [f for f in wording.flags_in(session, d, rev) if f.blocking]
     if blocking:
         return "The linter blocks it: " + "; ".join(f.describe() for f in blocking[:3]) + "."

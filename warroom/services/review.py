@@ -23,7 +23,7 @@ from warroom.errors import InputError, NotFound
 from warroom.services import access, drafts, incidents, people, publishing, review_rules, wording
 from warroom.services.access import Action
 from warroom.services.reviewers import (
-    RequestView, authors, current_revision, draft_row, problems, request_reviews, request_view,
+    RequestView, authors, current_revision, draft_row, legal_gate, problems, request_reviews, request_view,
 )
 from warroom.store import Store
 from warroom.store.models import Draft, DraftRevision, Incident, ReviewRequest
@@ -180,6 +180,10 @@ def override(store: Store, actor: str, draft_id: uuid.UUID, reason: str, *, ackn
         if d.state not in ("in_review", "changes_requested", "disputed"):
             raise InputError(f"This update is {d.state.replace('_', ' ')}; only one submitted for review can be "
                              "overridden.", field="draft")
+        gate = legal_gate(tx.session, d)
+        if gate:
+            raise InputError(gate + " Ask a legal reviewer; the other reviews may be overridden once it is given.",
+                             field="draft")
         wording.check(tx, d, current_revision(tx.session, d), acknowledge=acknowledge, step="override")
         missing = [r.role for r in tx.session.scalars(select(ReviewRequest).where(
             ReviewRequest.draft_id == d.id, ReviewRequest.state.in_(("pending", "rejected", "changes_requested"))))]
@@ -327,7 +331,8 @@ def allowed(store: Store, draft_id: uuid.UUID, actor: str) -> Allowed:
                       (None if d.state in ("draft", "changes_requested") else f"This update is {state}.") or blocked)
         why_override = (may(Action.OVERRIDE) or
                         (None if d.state in ("in_review", "changes_requested", "disputed") else
-                         f"This update is {state}; only one submitted for review can be overridden.") or blocked)
+                         f"This update is {state}; only one submitted for review can be overridden.") or
+                        legal_gate(session, d) or blocked)
         why_retract = may(Action.RETRACT) or (None if d.state == "published" and d.kind != "retraction" else
                                                "Only a published update is retracted.")
         why_correct = may(Action.COMPOSE) or (None if d.state == "retracted" else

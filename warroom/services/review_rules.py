@@ -33,6 +33,10 @@ DEFAULT_POLICY: dict[str, tuple[Role, ...]] = {
     "regulators": (Role.TECHNICAL_REVIEWER, Role.COMMS_REVIEWER, Role.LEGAL_REVIEWER),
 }
 _LEGAL_CATEGORIES = {Category.SECURITY, Category.DATA}
+#: Audiences whose every update needs a legal reviewer's approval of its exact
+#: revision, whatever the rules say: no rule removes it, no override skips it, and
+#: a pre-approved template does not replace it (regulatory notifications).
+LEGAL_AUDIENCES = frozenset({"regulators"})
 
 POLICY_KEY = "review_policy"
 
@@ -88,6 +92,9 @@ def set_policy(store: Store, actor: str, audience: str, roles, *, severity=None,
             raise InputError("Reviews are technical_reviewer, comms_reviewer and legal_reviewer.")
         if not parsed:
             raise InputError("An update needs at least one review; name the roles, e.g. technical_reviewer.")
+        if aud in LEGAL_AUDIENCES and Role.LEGAL_REVIEWER not in parsed:
+            raise InputError(f"Every update to {aud} needs legal review: include legal_reviewer in the roles.",
+                             field="roles")
     with store.write(actor) as tx:
         access.require(tx, Action.REVIEW_POLICY)
         row = tx.session.get(Meta, POLICY_KEY)
@@ -147,7 +154,8 @@ def set_window(store: Store, actor: str, severity, window: timedelta) -> None:
 def required_roles(audience: str, incident: incidents.IncidentView,
                    rules: dict[str, tuple[Role, ...]] | None = None) -> tuple[Role, ...]:
     """The reviews an update to ``audience`` needs for this incident: the most
-    specific matching rule, plus legal for a security or data incident."""
+    specific matching rule, plus legal for a security or data incident and for
+    every update to regulators (:data:`LEGAL_AUDIENCES`)."""
     rules = DEFAULT_POLICY if rules is None else rules
     best, best_score = (Role.TECHNICAL_REVIEWER, Role.COMMS_REVIEWER), -1
     for key, roles in rules.items():
@@ -158,7 +166,7 @@ def required_roles(audience: str, incident: incidents.IncidentView,
         if score > best_score:
             best, best_score = roles, score
     roles = tuple(best)
-    if incident.category in _LEGAL_CATEGORIES and Role.LEGAL_REVIEWER not in roles:
+    if (incident.category in _LEGAL_CATEGORIES or audience in LEGAL_AUDIENCES) and Role.LEGAL_REVIEWER not in roles:
         roles = roles + (Role.LEGAL_REVIEWER,)
     return roles
 

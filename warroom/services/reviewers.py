@@ -23,7 +23,7 @@ from warroom.errors import NotFound
 from warroom.exercise.stamp import now_for
 from warroom.ids import uuid7
 from warroom.services import access, incidents, people
-from warroom.services.review_rules import policy_in, required_roles, review_window
+from warroom.services.review_rules import LEGAL_AUDIENCES, policy_in, required_roles, review_window
 from warroom.store import Store
 from warroom.store.models import Draft, DraftRevision, Incident, Person, ReviewRequest
 
@@ -153,6 +153,20 @@ def request_reviews(tx, d: Draft) -> list[ReviewRequest]:
                                                  "id": r.id} for r in made], "voided": voided},
               incident_id=d.incident_id)
     return made
+
+
+def legal_gate(session, d: Draft) -> str | None:
+    """Why an update to regulators may not go out yet (None when it may, or when its
+    audience needs no such gate): a legal reviewer has not approved this revision."""
+    if d.audience not in LEGAL_AUDIENCES:
+        return None
+    approved = session.scalars(select(ReviewRequest.id).where(
+        ReviewRequest.draft_id == d.id, ReviewRequest.revision == d.current_revision,
+        ReviewRequest.role == Role.LEGAL_REVIEWER.value, ReviewRequest.state == "approved")).first()
+    if approved is not None:
+        return None
+    return (f"An update to {d.audience} needs a legal reviewer's approval of this revision before it goes out; "
+            "neither an override nor a pre-approved template replaces it.")
 
 
 #: Draft states whose pending reviews still matter (and so lapse and are handed on).

@@ -44,8 +44,10 @@ from warroom.text.render import TemplateError, check_syntax, render_many, variab
 
 #: Phases a template can be for: the first update, progress, the last one, a holding
 #: statement, the post-incident report (what happened, the cause, what changed and the
-#: follow-up actions), or a specific status term.
-PHASES = ("initial", "update", "resolved", "holding", "final", "postincident") + tuple(s.value for s in Status)
+#: follow-up actions), a notification to regulators (chosen by name, never by default),
+#: or a specific status term.
+PHASES = ("initial", "update", "resolved", "holding", "final", "postincident", "notification") + tuple(
+    s.value for s in Status)
 CATEGORIES = ("any",) + tuple(c.value for c in Category)
 CHANNELS = ("long", "short", "chat")
 MAX_BODY = 20_000
@@ -285,11 +287,13 @@ def _check_renders(clean: dict[str, Any], prefix: str, external: bool) -> None:
     names = set().union(*(variables(clean[f]) for f in ("title", *fields)))
     now = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
     shapes = context.sample_shapes(now, etr="etr" in names, next_update="update" in names,
-                                   audiences=(external, not external), followups="followups" in names)
+                                   audiences=(external, not external), followups="followups" in names,
+                                   clocks="clocks" in names)
     started = time.monotonic()
     for shape in shapes:
         ctx = context.context(shape.incident, locale=clean["locale"], now=now, etr=shape.etr, next_at=shape.next_at,
-                              external=shape.external, title="Sample title", followups=shape.followups)
+                              external=shape.external, title="Sample title", followups=shape.followups,
+                              clocks=shape.clocks)
         title_source = clean["title"] or context.default_title(clean["locale"], shape.external)
         jobs = [("title", title_source), *((f, clean[f]) for f in fields)]
         results = render_many([(source, ctx) for _field, source in jobs], locale=clean["locale"], now=now)

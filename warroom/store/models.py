@@ -677,3 +677,19 @@ class WatchPoll(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     polled_at: Mapped[datetime | None]
     ok_at: Mapped[datetime | None]
+
+
+class IncidentFlag(Base):
+    """A regulatory flag on an incident (``personal-data-eu``…) and the time that
+    starts the clocks of the regimes it names: the awareness or determination time
+    the commander recorded. Which regimes a flag starts is data
+    (:mod:`warroom.services.regimes`); the journal keeps every change."""
+
+    __tablename__ = "incident_flag"
+    __table_args__ = (UniqueConstraint("incident_id", "flag", name="uq_incident_flag_incident_flag"),)
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    incident_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("incident.id", ondelete="CASCADE"), index=True)
+    flag: Mapped[str] = mapped_column(String(64))
+    started_at: Mapped[datetime]
+    set_by: Mapped[str] = mapped_column(String(200))
+    set_at: Mapped[datetime]

@@ -256,9 +256,11 @@ BEGIN
         IF NOT sees OR NOT (commands OR 'communications_owner' = ANY (roles)) THEN
             PERFORM refuse(named, 'only the incident''s commander or a communications owner may retract an update', e_id);
         END IF;
-    ELSIF e_kind IN ('incident.members_changed', 'incident.updated') THEN
+    ELSIF e_kind IN ('incident.members_changed', 'incident.updated', 'obligation.flagged', 'obligation.start_changed',
+                     'obligation.unflagged') THEN
         IF NOT sees OR NOT 'incident_commander' = ANY (roles) THEN
-            PERFORM refuse(named, 'only an incident commander who sees the incident may change it or its members', e_id);
+            PERFORM refuse(named, 'only an incident commander who sees the incident may change it, its members '
+                                  'or its regulatory flags', e_id);
         END IF;
     END IF;
 END $$;
@@ -405,8 +407,9 @@ GRANT EXECUTE ON FUNCTION warroom_sync.may_read(uuid) TO {MEMBER_ROLE};
 #: The server schema's steps, in order; ``team init`` runs those the server lacks.
 STEPS: tuple[str, ...] = (
     _TABLES + _FUNCTIONS + _GRANTS,
-    # 2: inbound sources and the status watch push as program actors (servers set up
-    # before them get the new checks; the functions keep their grants).
+    # 2: inbound sources and the status watch push as program actors, and a regulatory
+    # flag (which starts legal deadlines) is checked like an edit of the incident. The
+    # functions are made anew for servers set up before; they keep their grants.
     (_IS_PROGRAM + _FUNCTION_DEFS).replace("CREATE FUNCTION", "CREATE OR REPLACE FUNCTION")
     + "REVOKE ALL ON ALL FUNCTIONS IN SCHEMA warroom_sync FROM PUBLIC;\n" + _GRANTS,
 )

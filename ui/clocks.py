@@ -1,0 +1,265 @@
+"""The Clocks tab: the selected incident's regulatory clocks (regime, whom to notify,
+start, due in UTC and in the regime's zone, time left, citation), and the incident's
+flags set or taken off with the time that starts them. Every write is one call of
+:mod:`warroom.services.obligations`; who may is the core's answer, shown when it
+refuses. The header counts down to the soonest clocks (:meth:`IncidentHeader.set_clocks`)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from warroom.changes import Change
+from ui.common import palette
+from ui.common.tables import fixed_rows
+from ui.lazy import LazyModule
+from ui.qt import (
+    QAbstractTableModel, QComboBox, QHBoxLayout, QLabel, QLineEdit, QModelIndex, QPushButton, Qt, QTableView,
+    QTimer, QVBoxLayout, QWidget, Signal, qt_alive,
+)
+
+if TYPE_CHECKING:
+    from warroom.services.incidents import IncidentView
+    from warroom.services.obligations import ClockView
+
+obligations = LazyModule("warroom.services.obligations")
+regimes = LazyModule("warroom.services.regimes")
+
+
+class ClockModel(QAbstractTableModel):
+    """One incident's clocks, held in memory (a handful per incident)."""
+
+    COLUMNS = ("Regime", "Notify", "Started (UTC)", "Due (UTC)", "Due (local)", "Left", "Citation")
+    REGIME, NOTIFY, START, DUE, LOCAL, LEFT, CITE = range(7)
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self._rows: list[ClockView] = []
+        self.now: datetime | None = None
+        self._bad = palette.brush(palette.Tone.BAD)
+        self._good = palette.brush(palette.Tone.GOOD)
+        self._muted = palette.brush(palette.Tone.MUTED)
+
+    def set_rows(self, rows: list[ClockView]) -> None:
+        self.beginResetModel()
+        self._rows = list(rows)
+        self.endResetModel()
+
+    def clock(self, row: int) -> ClockView | None:
+        return self._rows[row] if 0 <= row < len(self._rows) else None
+
+    def tick(self, now: datetime) -> None:
+        """The time left moves: only that column redraws."""
+        self.now = now
+        if self._rows:
+            self.dataChanged.emit(self.index(0, self.LEFT), self.index(len(self._rows) - 1, self.LEFT))
+
+    def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: QModelIndex = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self.COLUMNS)
+
+    def headerData(self, section: int, orientation, role: int = Qt.ItemDataRole.DisplayRole):
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return self.COLUMNS[section]
+        return None
+
+    def _left(self, c: ClockView) -> tuple[str, str]:
+        """(text, state) as of the model's time."""
+        if c.due is None:
+            return ("no deadline: " + c.regime.deadline, "none")
+        if c.answered_at is not None:
+            return ("met" if c.answered_at <= c.due else "sent late", "met" if c.answered_at <= c.due else "late")
+        left = c.due - (self.now or c.now)
+        return (obligations.format_left(left), "running" if left.total_seconds() >= 0 else "overdue")
+
+    def data(self, index: QModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        c = self._rows[index.row()]
+        col = index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            if col == self.REGIME:
+                return c.regime.name + ("" if c.regime.in_force else " (proposed)")
+            if col == self.NOTIFY:
+                return c.regime.notify_whom
+            if col == self.START:
+                return f"{c.start:%Y-%m-%d %H:%M}"
+            if col == self.DUE:
+                return f"{c.due:%Y-%m-%d %H:%M}" if c.due else "—"
+            if col == self.LOCAL:
+                local = c.due_local()
+                return local.strftime("%Y-%m-%d %H:%M %Z") if local else "—"
+            if col == self.LEFT:
+                return self._left(c)[0]
+            if col == self.CITE:
+                return c.regime.citation
+            return None
+        if role == Qt.ItemDataRole.ForegroundRole and col == self.LEFT:
+            state = self._left(c)[1]
+            return {"overdue": self._bad, "late": self._bad, "met": self._good, "none": self._muted}.get(state)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return (f"{c.regime.name}: {c.regime.deadline}\nStarts: {c.regime.clock_start}\nFlag: {c.flag}\n"
+                    f"{c.regime.citation}\n{c.regime.url}" + (f"\n{c.regime.notes}" if c.regime.notes else ""))
+        return None
+
+
+class ClocksPanel(QWidget):
+    """``failed``: an error to show; ``message``: a line for the status bar."""
+
+    failed = Signal(object)
+    message = Signal(str, int)
+
+    def __init__(self, window, parent=None) -> None:
+        super().__init__(parent)
+        self.window_ = window
+        self.incident: IncidentView | None = None
+        self.generation = 0
+        self.model = ClockModel(self)
+        self.view = QTableView()
+        self.view.setObjectName("clocks")
+        self.view.setModel(self.model)
+        fixed_rows(self.view)
+        self.view.horizontalHeader().setStretchLastSection(True)
+        # A handful of rows: widths from sample texts, never from the contents.
+        metrics = self.view.fontMetrics()
+        for col, sample in ((ClockModel.REGIME, "NIS2 Art.23 early warning  "), (ClockModel.NOTIFY, "National CSIRT or"),
+                            (ClockModel.START, "2026-12-28 22:58  "), (ClockModel.DUE, "2026-12-28 22:58  "),
+                            (ClockModel.LOCAL, "2026-12-28 22:58 CEST  "), (ClockModel.LEFT, "29d 17h overdue  ")):
+            self.view.horizontalHeader().resizeSection(col, metrics.horizontalAdvance(sample) + 12)
+        self.summary = QLabel()
+        self.summary.setObjectName("clocksSummary")
+        self.summary.setWordWrap(True)
+        self.flag = QComboBox()
+        self.flag.setObjectName("flagChoice")
+        self.flag.setAccessibleName("Regulatory flag")
+        self.at = QLineEdit()
+        self.at.setObjectName("flagAt")
+        self.at.setPlaceholderText("Aware since: now, 2h ago, 2026-12-05 09:30")
+        self.at.setToolTip("When you became aware (or determined it): it starts the clocks. Never in the future.")
+        self.at.setMaximumWidth(260)
+        self.flag_button = QPushButton("Flag")
+        self.flag_button.setObjectName("setFlag")
+        self.flag_button.setToolTip("Flag the incident and start the clocks of the regimes this flag names "
+                                    "(again: move the start)")
+        self.flag_button.clicked.connect(self.set_flag)
+        self.at.returnPressed.connect(self.set_flag)
+        self.unflag_button = QPushButton("Remove flag")
+        self.unflag_button.setObjectName("removeFlag")
+        self.unflag_button.clicked.connect(self.remove_flag)
+        form = QHBoxLayout()
+        form.addWidget(QLabel("Flag:"))
+        form.addWidget(self.flag, 1)
+        form.addWidget(self.at)
+        form.addWidget(self.flag_button)
+        form.addWidget(self.unflag_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 6, 0, 0)
+        layout.addWidget(self.summary)
+        layout.addWidget(self.view, 1)
+        layout.addLayout(form)
+        self.update_buttons()
+
+    @property
+    def ctx(self):
+        return getattr(self.window_, "ctx", None)
+
+    # -- reading ----------------------------------------------------------------------
+
+    def _fill_flags(self) -> None:
+        """The flags the data names (read at the first incident shown: not before the window paints)."""
+        if self.flag.count():
+            return
+        for f in regimes.flags().values():
+            self.flag.addItem(f.label, f.key)
+            self.flag.setItemData(self.flag.count() - 1, f"{f.key}: the time is {f.records}",
+                                  Qt.ItemDataRole.ToolTipRole)
+
+    def show_incident(self, incident: IncidentView | None) -> None:
+        if incident is not None:
+            self._fill_flags()
+        switching = incident is None or self.incident is None or incident.id != self.incident.id
+        self.incident = incident
+        if switching:
+            self._show([], [])
+        self.refresh()
+
+    def refresh(self) -> None:
+        ctx, incident = self.ctx, self.incident
+        self.generation += 1
+        if ctx is None or incident is None:
+            self._show([], [])
+            return
+        generation, store, viewer, key = self.generation, ctx.store, ctx.actor, incident.id
+
+        def read() -> tuple[list, list]:
+            return (obligations.clocks(store, key, viewer=viewer), obligations.list_flags(store, key, viewer=viewer))
+
+        def shown(result) -> None:
+            if qt_alive(self) and generation == self.generation:
+                self._show(*result)
+
+        ctx.ops.read(read, shown, lambda error: None)
+
+    def _show(self, rows: list, flags: list) -> None:
+        self.model.set_rows(rows)
+        header = getattr(self.window_, "header", None)
+        if header is not None:
+            header.set_clocks(rows)
+        if flags:
+            self.summary.setText("Flags: " + "; ".join(f"{f.flag.label} (since {f.started_at:%Y-%m-%d %H:%M} UTC, "
+                                                       f"{f.set_by})" for f in flags) +
+                                 ". Every update to regulators needs a legal reviewer's approval.")
+        else:
+            self.summary.setText("No regulatory flag: flag the incident below when a regime applies "
+                                 "(personal data, a material incident, a NIS2 or DORA entity…).")
+        self._flagged = {f.flag.key for f in flags}
+        self.update_buttons()
+
+    def tick(self, now: datetime) -> None:
+        self.model.tick(now)
+
+    def update_buttons(self) -> None:
+        has = self.incident is not None
+        self.flag_button.setEnabled(has)
+        self.unflag_button.setEnabled(has and self.flag.currentData() in getattr(self, "_flagged", set()))
+
+    # -- writing: one service call each ----------------------------------------------
+
+    def set_flag(self) -> None:
+        ctx, incident = self.ctx, self.incident
+        if ctx is None or incident is None:
+            return
+        store, actor, key, flag, at = ctx.store, ctx.actor, incident.id, self.flag.currentData(), self.at.text()
+
+        def flagged(fv) -> None:
+            self.at.clear()
+            self.message.emit(f"Flagged {fv.flag.label}: clocks from {fv.started_at:%Y-%m-%d %H:%M} UTC.", 6000)
+
+        ctx.ops.write(lambda: obligations.flag(store, actor, key, flag, at=at or None), flagged, self.failed.emit)
+
+    def remove_flag(self) -> None:
+        ctx, incident = self.ctx, self.incident
+        if ctx is None or incident is None:
+            return
+        store, actor, key, flag = ctx.store, ctx.actor, incident.id, self.flag.currentData()
+        ctx.ops.write(lambda: obligations.unflag(store, actor, key, flag),
+                      lambda _: self.message.emit(f"Flag {flag} removed: its clocks no longer show.", 6000),
+                      self.failed.emit)
+
+
+def install(window) -> ClocksPanel:
+    """Add the Clocks tab to the main window; it follows the writes that flag an
+    incident or publish to regulators (both change the incident's clocks)."""
+    panel = ClocksPanel(window)
+    window.tabs.addTab(panel, "Clocks")
+    panel.failed.connect(lambda error: window.show_error(error))
+    panel.message.connect(lambda text, msecs: window.statusBar().showMessage(text, msecs))
+    panel.flag.currentIndexChanged.connect(lambda _i: panel.update_buttons())
+    window.followers.append((Change.INCIDENTS | Change.DRAFTS, lambda flags, own: panel.refresh()))
+    timer = QTimer(panel)                     # the time left moves while the tab is shown
+    timer.setInterval(1000)
+    timer.timeout.connect(lambda: panel.isVisible() and panel.tick(window.header.now()))
+    timer.start()
+    return panel

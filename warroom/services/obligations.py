@@ -1,0 +1,235 @@
+"""Regulatory flags on an incident and the clocks they start.
+
+The incident's commander (or an incident commander: :attr:`Action.EDIT_INCIDENT`)
+flags an incident — personal data of people in the EU, a material cybersecurity
+incident of an SEC registrant, a NIS2 entity's significant incident… — and records
+the awareness or determination time that starts each regime's clock (now by
+default; never in the future). Which regimes a flag starts is data
+(:mod:`warroom.services.regimes`). Each change is one journal event, applied on
+other laptops by :mod:`warroom.sync.apply_obligations`.
+
+A clock is met by an update published to the regulators audience at or after its
+start and no later than its due time: the clocks a flag starts, taken by due time,
+are answered by that audience's published updates in the order they went out
+(the early warning, then the notification, then the final report).
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from warroom.clock import UTC
+from warroom.errors import InputError, NotFound
+from warroom.exercise.stamp import now_for
+from warroom.ids import uuid7
+from warroom.services import access, incidents, regimes
+from warroom.services.access import Action
+from warroom.services.regimes import Flag, Regime
+from warroom.store import Store
+from warroom.store.models import Draft, Incident, IncidentFlag
+from warroom.text.timeparse import parse_when
+
+#: The audience whose updates answer a regulator's clock (and always need legal review).
+REGULATORS = "regulators"
+#: A clock start this far back is a typing mistake (a year).
+MAX_BACKDATE = timedelta(days=366)
+
+
+@dataclass(frozen=True, slots=True)
+class FlagView:
+    flag: Flag
+    started_at: datetime
+    set_by: str
+    set_at: datetime
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"flag": self.flag.key, "label": self.flag.label, "records": self.flag.records,
+                "started_at": self.started_at, "set_by": self.set_by, "set_at": self.set_at}
+
+
+@dataclass(frozen=True, slots=True)
+class ClockView:
+    """One regime's clock on one incident, as of ``now``."""
+
+    regime: Regime
+    flag: str
+    start: datetime
+    #: None for "without undue delay" regimes: shown, with no countdown.
+    due: datetime | None
+    now: datetime
+    #: When the regulators update that answers this clock was published, if one was.
+    answered_at: datetime | None = None
+
+    @property
+    def left(self) -> timedelta | None:
+        """Time left (negative when overdue); None with no fixed deadline."""
+        return None if self.due is None else self.due - self.now
+
+    @property
+    def state(self) -> str:
+        """``met``, ``missed`` (answered late, or not at all and overdue), ``late``
+        (sent after the due time), ``running`` or ``no deadline``."""
+        if self.due is None:
+            return "sent" if self.answered_at is not None else "no deadline"
+        if self.answered_at is not None:
+            return "met" if self.answered_at <= self.due else "late"
+        return "overdue" if self.now > self.due else "running"
+
+    def due_local(self) -> datetime | None:
+        return None if self.due is None else self.due.astimezone(self.regime.zone)
+
+    def as_dict(self) -> dict[str, Any]:
+        left = self.left
+        return {"regime": self.regime.name, "key": self.regime.key, "flag": self.flag,
+                "notify": self.regime.notify_whom, "deadline": self.regime.deadline,
+                "period": self.regime.period(), "start": self.start, "due": self.due,
+                "due_local": self.due_local().isoformat() if self.due is not None else None,
+                "timezone": self.regime.timezone,
+                "seconds_left": None if left is None else int(left.total_seconds()),
+                "state": self.state, "answered_at": self.answered_at, "citation": self.regime.citation,
+                "url": self.regime.url, "status": self.regime.status, "notes": self.regime.notes}
+
+
+def format_left(left: timedelta | None) -> str:
+    """``2d 03h left``, ``5h 10m overdue``, or ``no deadline``."""
+    if left is None:
+        return "no deadline"
+    seconds = abs(int(left.total_seconds()))
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes = rest // 60
+    text = f"{days}d {hours:02d}h" if days else f"{hours}h {minutes:02d}m"
+    return f"{text} {'left' if left.total_seconds() >= 0 else 'overdue'}"
+
+
+# -- reading ------------------------------------------------------------------------------
+
+def list_flags(store: Store, incident: str | uuid.UUID, *, viewer: str) -> list[FlagView]:
+    """The incident's flags in the order of the flags file."""
+    with store.read() as session:
+        row = incidents.find(session, incident, viewer)
+        return _flags(session, row)
+
+
+def _flags(session: Session, row: Incident) -> list[FlagView]:
+    known = regimes.flags()
+    order = {key: n for n, key in enumerate(known)}
+    found = session.scalars(select(IncidentFlag).where(IncidentFlag.incident_id == row.id))
+    views = [FlagView(known[f.flag], f.started_at, f.set_by, f.set_at) for f in found if f.flag in known]
+    return sorted(views, key=lambda v: order[v.flag.key])
+
+
+def clocks(store: Store, incident: str | uuid.UUID, *, viewer: str, now: datetime | None = None) -> list[ClockView]:
+    """Every clock the incident's flags start, soonest due first (those with no fixed
+    deadline last), as of ``now`` (the incident's clock: an exercise's simulated time)."""
+    with store.read() as session:
+        row = incidents.find(session, incident, viewer)
+        at = now or now_for(session, row.id, store.clock.now())
+        return clocks_in(session, row, at)
+
+
+def clocks_in(session: Session, row: Incident, now: datetime) -> list[ClockView]:
+    """:func:`clocks` in a session the caller has checked (the retrospective's)."""
+    published = list(session.scalars(
+        select(Draft.published_at).where(Draft.incident_id == row.id, Draft.audience == REGULATORS,
+                                         Draft.published_at.is_not(None)).order_by(Draft.published_at)))
+    out: list[ClockView] = []
+    for fv in _flags(session, row):
+        mine = [ClockView(r, fv.flag.key, fv.started_at, r.due(fv.started_at), now)
+                for r in regimes.started_by(fv.flag.key)]
+        out.extend(pair_with_updates(mine, published))
+    return by_due(out)
+
+
+def by_due(items: list[ClockView]) -> list[ClockView]:
+    """Soonest due first; those with no fixed deadline last."""
+    far = datetime.max.replace(tzinfo=UTC)
+    return sorted(items, key=lambda c: (c.due is None, c.due or far, c.regime.name))
+
+
+def pair_with_updates(mine: list[ClockView], published: list[datetime]) -> list[ClockView]:
+    """Pair one flag's clocks, by due time, with the regulators updates published
+    since each started, in the order they went out."""
+    used: set[int] = set()
+    out = []
+    for clock in by_due(mine):
+        hit = next((i for i, at in enumerate(published) if i not in used and at >= clock.start), None)
+        if hit is not None:
+            used.add(hit)
+            clock = ClockView(clock.regime, clock.flag, clock.start, clock.due, clock.now, published[hit])
+        out.append(clock)
+    return out
+
+
+# -- changing ------------------------------------------------------------------------------
+
+def parse_start(value: datetime | str | None, now: datetime) -> datetime:
+    """The clock start: ``now`` when not given; a time in the past, at most a year ago."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return now
+    if isinstance(value, str):
+        try:
+            at = parse_when(value, now=now)
+        except InputError as exc:
+            raise InputError(f"{exc} The clock start is when you became aware (or determined it).",
+                             field="at") from None
+    elif isinstance(value, datetime):
+        if value.tzinfo is None:
+            raise InputError("The clock start has no time zone.", field="at")
+        at = value
+    else:
+        raise InputError(f"A clock start is a time, not {type(value).__name__}.", field="at")
+    at = at.astimezone(UTC)
+    if at > now + timedelta(seconds=1):
+        raise InputError(f"The clock start {at:%Y-%m-%d %H:%M} UTC is in the future: a clock starts when you "
+                         "became aware, which has already happened.", field="at")
+    if at < now - MAX_BACKDATE:
+        raise InputError(f"The clock start {at:%Y-%m-%d} is more than a year ago: check the year.", field="at")
+    return min(at, now)
+
+
+def flag(store: Store, actor: str, incident: str | uuid.UUID, key: str, *,
+         at: datetime | str | None = None) -> FlagView:
+    """Flag an incident and record when its clocks start (now by default). Flagging
+    again changes the start (the journal keeps the old one)."""
+    f = regimes.parse_flag(key)
+    with store.write(actor) as tx:
+        row = incidents.find_row(tx.session, incident)
+        access.require(tx, Action.EDIT_INCIDENT, row)
+        start = parse_start(at, tx.now)
+        existing = tx.session.scalars(select(IncidentFlag).where(IncidentFlag.incident_id == row.id,
+                                                                 IncidentFlag.flag == f.key)).first()
+        if existing is None:
+            existing = IncidentFlag(id=uuid7(), incident_id=row.id, flag=f.key, started_at=start, set_by=actor,
+                                    set_at=tx.now)
+            tx.session.add(existing)
+            tx.record("obligation.flagged", {"flag_id": existing.id, "flag": f.key, "started_at": start},
+                      incident_id=row.id)
+        elif existing.started_at != start:
+            before = existing.started_at
+            existing.started_at, existing.set_by, existing.set_at = start, actor, tx.now
+            tx.record("obligation.start_changed", {"flag_id": existing.id, "flag": f.key, "from": before,
+                                                    "started_at": start}, incident_id=row.id)
+        tx.session.flush()
+        return FlagView(f, existing.started_at, existing.set_by, existing.set_at)
+
+
+def unflag(store: Store, actor: str, incident: str | uuid.UUID, key: str) -> None:
+    """Take a flag off an incident: its clocks no longer show (the journal keeps them)."""
+    f = regimes.parse_flag(key)
+    with store.write(actor) as tx:
+        row = incidents.find_row(tx.session, incident)
+        access.require(tx, Action.EDIT_INCIDENT, row)
+        existing = tx.session.scalars(select(IncidentFlag).where(IncidentFlag.incident_id == row.id,
+                                                                 IncidentFlag.flag == f.key)).first()
+        if existing is None:
+            raise NotFound(f"{row.ref} is not flagged {f.key}.", field="flag")
+        tx.record("obligation.unflagged", {"flag_id": existing.id, "flag": f.key,
+                                           "started_at": existing.started_at}, incident_id=row.id)
+        tx.session.delete(existing)
