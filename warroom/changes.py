@@ -38,6 +38,7 @@ class Change(Flag):
     #: An exercise's clock or injects (the facilitator view).
     EXERCISE = auto()
     FOLLOWUPS = auto()
+    INQUIRIES = auto()
 
 
 EVERYTHING = Change(sum(c.value for c in Change))
@@ -67,6 +68,7 @@ _BY_PREFIX: dict[str, Change] = {
     # An exercise's clock moves every countdown of its incident.
     "exercise": Change.EXERCISE | Change.INCIDENTS,
     "followup": Change.FOLLOWUPS,
+    "inquiry": Change.INQUIRIES,
     "journal": Change.NONE,
     "database": Change.NONE,
 }

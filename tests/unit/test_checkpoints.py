@@ -183,9 +183,12 @@ def test_an_upgraded_database_is_signed_at_open_when_the_key_is_at_hand(store, d
     for column in ("signature", "public_key", "signed_seq"):
         con.execute(f"ALTER TABLE device DROP COLUMN {column}")
     for table in ("trusted_key", "sync_server", "sync_pushed", "sync_refusal", "sync_hidden",   # 0012, 0013
-                  "exercise", "followup"):                                                    # 0015, 0016
+                  "exercise", "followup", "inquiry"):                                         # 0015, 0016, 0019
         con.execute(f"DROP TABLE {table}")
     con.execute("ALTER TABLE delivery DROP COLUMN origin_device")                             # 0014
+    for table, column in (("stakeholder", "key_account"), ("stakeholder", "components"),      # 0019
+                          ("matrix_cell", "via_success_manager"), ("draft", "addressee")):
+        con.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
     con.execute("UPDATE alembic_version SET version_num = '0011'")
     con.commit()
     con.close()

@@ -24,7 +24,7 @@ from warroom.identity import SYSTEM
 from warroom.journal import GENESIS, event_hash, event_header
 from warroom.store.models import Device, JournalEvent
 from warroom.sync import (
-    apply_config, apply_delivery, apply_drafts, apply_exercise, apply_followups, apply_incidents,
+    apply_config, apply_delivery, apply_drafts, apply_exercise, apply_followups, apply_incidents, apply_inquiries,
 )
 from warroom.sync.apply_base import Applier, Event, EventRefused, as_time, as_uuid
 
@@ -38,7 +38,8 @@ NOTHING_TO_APPLY: dict[str, str] = {
 
 def _registry() -> dict[str, Applier | None]:
     out: dict[str, Applier | None] = {kind: None for kind in NOTHING_TO_APPLY}
-    for module in (apply_incidents, apply_drafts, apply_delivery, apply_config, apply_exercise, apply_followups):
+    for module in (apply_incidents, apply_drafts, apply_delivery, apply_config, apply_exercise, apply_followups,
+                   apply_inquiries):
         for kind, fn in module.APPLIERS.items():
             if kind in out:
                 raise RuntimeError(f"two appliers for {kind}")
