@@ -220,3 +220,73 @@ def test_the_journal_alone_rebuilds_the_same_rows(store, clock, inc, tmp_path):
         assert inquiries.get_settings(other).threshold == 4
     finally:
         other.close()
+
+
+# -- the FAQ bulletin ----------------------------------------------------------------------
+
+def test_a_faq_holds_the_questions_asked_and_answers_them_once_drafted(store, clock, inc):
+    _ask(store, clock, inc, "eta", [0, 5, 5])
+    inquiries.add_inquiry(store, "Dana", inc.ref, "Was card data exposed?", asked_by="Acme Corp", category="data")
+    [s] = inquiries.suggestions(store, inc.ref, viewer="Sam")
+    d = inquiries.draft_faq(store, "Sam", inc.ref, s.category)
+    assert (d.audience, d.state, d.addressee) == ("customers", "draft", None)      # held for review like any update
+    for i in range(3):
+        assert f"**Question {i} about eta**" in d.long
+    assert "card data" not in d.long and "Acme" not in d.long       # other categories and who asked stay out
+    assert "When will it be fixed?" in d.long
+    listed = inquiries.list_inquiries(store, inc.ref, viewer="Sam")
+    assert [(q.ref, q.answer) for q in listed] == [("INC-1/Q1", "INC-1/U1"), ("INC-1/Q2", "INC-1/U1"),
+                                                   ("INC-1/Q3", "INC-1/U1"), ("INC-1/Q4", None)]
+    assert inquiries.suggestions(store, inc.ref, viewer="Sam") == []
+    with pytest.raises(InputError, match="No open questions about eta") as caught:
+        inquiries.draft_faq(store, "Sam", inc.ref, "eta")
+    assert caught.value.field == "category"
+
+
+def test_a_faq_in_german_for_employees(store, clock, inc):
+    _ask(store, clock, inc, "impact", [0, 1, 1])
+    d = inquiries.draft_faq(store, "Sam", inc.ref, "impact", audience="employees", locale="de")
+    assert d.locale == "de" and "Häufige Fragen" in d.long and "Question 2 about impact" in d.long
+
+
+def test_a_faq_nobody_may_compose_writes_nothing(store, clock, inc):
+    _ask(store, clock, inc, "eta", [0, 1, 1])
+    with pytest.raises(NotPermitted):
+        inquiries.draft_faq(store, "Lea Braun", inc.ref, "eta")
+    assert drafts.list_drafts(store, inc.ref, viewer="Dana") == []
+    assert _events(store, "inquiry.answered") == []
+    assert len(inquiries.suggestions(store, inc.ref, viewer="Dana")) == 1
+
+
+# -- the command line ----------------------------------------------------------------------
+
+def test_the_command_line_logs_lists_answers_and_drafts_a_faq(cli, db_path):
+    from tests.helpers.team import team_file
+
+    team_file(db_path)
+    assert cli("incident", "open", "Checkout failing", "-s", "SEV2", "--components", "Checkout",
+               "--as", "Dana")[0] == 0
+    code, out, err = cli("inquiry", "add", "INC-1", "When is checkout back?", "--from", "Acme Corp", "-c", "eta",
+                         "--channel", "phone", "--as", "Ravi Shah")
+    assert code == 0 and "Logged INC-1/Q1: eta question from Acme Corp (phone)" in out and err == ""
+    for text in ("Any ETA?", "How long?"):
+        code, out, err = cli("inquiry", "add", "INC-1", text, "--from", "Jo", "-c", "ETA", "--as", "Sam")
+    assert code == 0 and "3 questions about ETA in 1 minute — draft a FAQ (inquiry faq INC-1 eta)" in err
+    code, out, _ = cli("inquiry", "list", "INC-1", "--json", "--as", "Vic Viewer")
+    data = json.loads(out)
+    assert [q["ref"] for q in data["inquiries"]] == ["INC-1/Q1", "INC-1/Q2", "INC-1/Q3"]
+    assert data["suggestions"][0]["category"] == "eta" and data["suggestions"][0]["count"] == 3
+    code, out, err = cli("inquiry", "add", "INC-1", "x", "--from", "Jo", "-c", "gossip", "--as", "Sam")
+    assert code == 2 and "Unknown category" in err
+    assert cli("inquiry", "add", "INC-1", "x", "--from", "Jo", "-c", "eta", "--as", "Vic Viewer")[0] == 3
+    code, out, err = cli("inquiry", "faq", "INC-1", "eta", "--as", "Sam")
+    assert code == 0 and "Drafted INC-1/U1, a FAQ for customers holding 3 questions" in out
+    code, out, _ = cli("inquiry", "list", "INC-1", "--as", "Sam")
+    assert "answered by INC-1/U1" in out and "0 of 3 open." in out and "draft a FAQ" not in out
+    assert cli("inquiry", "reopen", "INC-1/Q2", "--as", "Sam")[0] == 0
+    code, out, _ = cli("inquiry", "answer", "INC-1/Q2", "INC-1/U1", "--json", "--as", "Sam")
+    assert code == 0 and json.loads(out)["answer"] == "INC-1/U1"
+    assert cli("inquiry", "answer", "INC-1/Q2", "INC-1/U1", "--as", "Vic Viewer")[0] == 3
+    code, out, _ = cli("inquiry", "settings", "--threshold", "5", "--window", "1h", "--as", "admin")
+    assert code == 0 and "after 5 questions in one category within 60 minutes" in out
+    assert cli("inquiry", "settings", "--threshold", "5", "--as", "Sam")[0] == 3

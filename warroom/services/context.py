@@ -180,6 +180,10 @@ def context(incident: IncidentView, *, locale: str, now: datetime, etr: ETR | No
         "etr": etr_context(etr, locale, zone),
         "org": {"name": org.name, "status_url": org.status_url},
         "followups": followup_context(followups, locale, external=external),
+        # Filled for a FAQ bulletin (the questions asked) and a key account's personal
+        # update (the account); empty otherwise, so every template renders anywhere.
+        "faq": {"category": "", "questions": []},
+        "account": {"name": "", "components": [], "zone": zone or "UTC", "success_manager": ""},
     }
 
 

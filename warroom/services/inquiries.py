@@ -121,9 +121,9 @@ class Suggestion:
     @property
     def text(self) -> str:
         minutes = max(1, round((self.last_at - self.first_at).total_seconds() / 60))
-        within = int(self.window.total_seconds() // 60)
+        minutes = min(minutes, int(self.window.total_seconds() // 60))
         return (f"{self.count} questions about {self.category.upper() if self.category == 'eta' else self.category} "
-                f"in {min(minutes, within)} minutes — draft a FAQ")
+                f"in {minutes} minute{'' if minutes == 1 else 's'} — draft a FAQ")
 
     def as_dict(self) -> dict[str, Any]:
         return {"category": self.category, "count": self.count, "refs": list(self.refs),
@@ -403,3 +403,31 @@ def suggestions(store: Store, incident: str | uuid.UUID, *, viewer: str) -> list
             out.append(Suggestion(category, tuple(q.ref for q in run), run[0].asked_at, run[-1].asked_at,
                                   config.window))
     return sorted(out, key=lambda s: (-s.count, s.category))
+
+
+def draft_faq(store: Store, actor: str, incident: str | uuid.UUID, category: str, *, audience: str = "customers",
+              locale: str | None = None):
+    """Compose a FAQ bulletin for ``audience`` from its ``faq`` template, holding the
+    open questions of ``category`` (never who asked them), and link those questions
+    to it as their answer, in one transaction. It is a draft like any update: it
+    goes through review before it is published. Refused when no question of that
+    category is open."""
+    from warroom.services import drafts   # drafts compose through templates: loaded when a FAQ is drafted
+
+    with store.read() as session:
+        cat = clean_category(session, category)
+        open_ = [q for q in list_in(session, incident, actor) if q.category == cat and not q.answered]
+    if not open_:
+        raise InputError(f"No open questions about {cat} on this incident: a FAQ answers questions asked.",
+                         field="category")
+    held = [q.id for q in open_]
+    faq = {"category": cat, "questions": [{"text": q.text, "asked_at": q.asked_at, "channel": q.channel}
+                                          for q in open_]}
+
+    def link(tx, made) -> None:
+        for qid in held:
+            link_answer(tx, tx.session.get(Inquiry, qid), made[0])
+
+    [view] = drafts.compose_drafts(store, actor, incident, [audience], phase="faq",
+                                   locales={audience: locale} if locale else None, extra={"faq": faq}, after=link)
+    return view
