@@ -22,6 +22,7 @@ from warroom.errors import NotFound
 from warroom.retro.journal_replay import (
     Event, PolicyTimeline, incident_events, last_event_at, parse_time, policy_events, seconds,
 )
+from warroom.retro.inquiries import figures as inquiry_figures
 from warroom.services import incidents
 from warroom.store import Store
 
@@ -119,6 +120,7 @@ def _compute(session, key, viewer: str) -> Retrospective:
         "reviews": reviews_fig,
         "words": _words(session, row, events),
         "delivery": _delivery(events, end),
+        "inquiries": inquiry_figures(events, end),
         "span": {"from": opened.at, "to": end},
     }
     return Retrospective(figures, published, tuple(gaps), tuple(waits), min(opened.at, first_word["detected_at"]),
