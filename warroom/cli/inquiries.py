@@ -106,3 +106,33 @@ def cmd_key_accounts(store: Store, args, out: Output) -> int:
         item["ref"] = names[d.id][0]
     out.data(data, "\n".join(lines))
     return EXIT_OK
+
+
+def cmd_mailbox_set(store: Store, args, out: Output) -> int:
+    """The password comes from standard input only (never an argument, which the
+    process list and the shell's history would keep)."""
+    from warroom import inputs, secrets
+    from warroom.services import inquiry_mail
+
+    if sys.stdin.isatty():
+        import getpass
+
+        password = getpass.getpass("Mailbox password (not shown): ")
+    else:
+        password = inputs.read_line(16 * inputs.KIB, what="The password on standard input")
+    config = inquiry_mail.configure(store, args.actor, host=args.host, username=args.user, password=password,
+                                    port=args.port, folder=args.folder, security=args.security)
+    out.data(config.as_dict(), f"Mailbox {config.username} at {config.host}:{config.port} ({config.security}), "
+                               f"folder {config.folder}; its password is in {secrets.where()}.")
+    return EXIT_OK
+
+
+def cmd_fetch(store: Store, args, out: Output) -> int:
+    from warroom.services import inquiry_mail
+
+    got = inquiry_mail.fetch(store, args.actor, args.incident, limit=args.limit)
+    lines = [_line(q) for q in got.logged] + [f"skipped: {s}" for s in got.skipped]
+    out.data(got.as_dict(), "\n".join(lines) or "No unread mail.")
+    if not out.as_json:
+        _suggest(store, args, to_stderr=True)
+    return EXIT_OK

@@ -239,6 +239,18 @@ def inquiry_commands(c: Commands) -> None:
     p.add_argument("--categories", help="comma-separated, e.g. impact,eta,data,billing,security,other")
     p.add_argument("--threshold", type=int, help="questions in one category that suggest a FAQ (default 3)")
     p.add_argument("--window", help="within this long, e.g. 30m (default)")
+    p = c.add("mailbox", "inquiries:cmd_mailbox_set", "set the shared mailbox questions arrive in (IMAP; the "
+                                                     "password from standard input, kept in the keyring)", iq)
+    p.add_argument("host")
+    p.add_argument("--user", required=True)
+    p.add_argument("--port", type=int)
+    p.add_argument("--folder", default="INBOX")
+    p.add_argument("--security", default="ssl", choices=("ssl", "starttls", "none"),
+                   help="ssl (default, port 993), starttls (143), none (only to this machine)")
+    p = c.add("fetch", "inquiries:cmd_fetch", "log the shared mailbox's unread mail as inquiries (on the incident "
+                                             "a subject names, else this one)", iq)
+    p.add_argument("incident")
+    p.add_argument("--limit", type=int, default=50, help="at most this many messages (at most 50)")
 
 
 def template_commands(c: Commands) -> None:

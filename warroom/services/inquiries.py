@@ -311,25 +311,36 @@ def _asked_at(value: datetime | str | None, now: datetime) -> datetime:
 # -- changing ----------------------------------------------------------------------------
 
 def add_inquiry(store: Store, actor: str, incident: str | uuid.UUID, text: str, *, asked_by: str,
-                category: str, channel: str = "email", asked_at: datetime | str | None = None) -> InquiryView:
+                category: str, channel: str = "email", asked_at: datetime | str | None = None,
+                source_ref: str | None = None) -> InquiryView:
     """Log a question. ``asked_by`` naming a stakeholder in the register links it
-    to them; any other name is kept as given."""
+    to them; any other name is kept as given. ``source_ref`` (a mail's Message-ID)
+    logs a question that arrived by itself once: the same again returns the first."""
     text = clean_text(text)
     name = _clean_asker(asked_by)
     channel = _clean_word(channel, field="channel", what="The channel")
+    if source_ref is not None:
+        source_ref = source_ref.strip()[:300] or None
     with store.write(actor) as tx:
         row = incidents.find_row(tx.session, incident)
         access.require(tx, Action.LOG, row)
+        if source_ref is not None:
+            seen = tx.session.scalars(select(Inquiry).where(Inquiry.incident_id == row.id,
+                                                            Inquiry.source_ref == source_ref)).first()
+            if seen is not None:
+                return _views(tx.session, row, [seen])[0]
         cat = clean_category(tx.session, category)
         when = _asked_at(asked_at, tx.now)
         sid = tx.session.scalar(select(Stakeholder.id).where(Stakeholder.name == name))
         q = Inquiry(id=uuid7(), incident_id=row.id, asked_by=name, stakeholder_id=sid, channel=channel, text=text,
                     category=cat, asked_at=when, answer_id=None, answered_by=None, answered_at=None,
-                    created_by=actor, created_at=tx.now)
+                    created_by=actor, created_at=tx.now, source_ref=source_ref)
         tx.session.add(q)
-        tx.record("inquiry.added", {"inquiry_id": q.id, "asked_by": name, "stakeholder_id": sid,
-                                    "channel": channel, "text": text, "category": cat,
-                                    "asked_at": when.isoformat()}, incident_id=row.id)
+        payload = {"inquiry_id": q.id, "asked_by": name, "stakeholder_id": sid, "channel": channel, "text": text,
+                   "category": cat, "asked_at": when.isoformat()}
+        if source_ref is not None:
+            payload["source_ref"] = source_ref
+        tx.record("inquiry.added", payload, incident_id=row.id)
         tx.session.flush()
         return _views(tx.session, row, [q])[0]
 

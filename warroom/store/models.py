@@ -597,3 +597,5 @@ class Inquiry(Base):
     answered_at: Mapped[datetime | None]
     created_by: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime]
+    #: Where it came from when it arrived by itself (a mail's Message-ID): logged once.
+    source_ref: Mapped[str | None] = mapped_column(String(300))

@@ -17,7 +17,7 @@ def _added(session: Session, ev: Event) -> None:
     put(session, Inquiry, as_uuid(ev.need("inquiry_id")), incident_id=ev.incident(), asked_by=ev.need("asked_by"),
         stakeholder_id=sid, channel=ev.need("channel"), text=ev.need("text"), category=ev.need("category"),
         asked_at=as_time(ev.need("asked_at")), answer_id=None, answered_by=None, answered_at=None,
-        created_by=ev.actor, created_at=ev.at)
+        created_by=ev.actor, created_at=ev.at, source_ref=ev.payload.get("source_ref"))
 
 
 def _answered(session: Session, ev: Event) -> None:

@@ -35,6 +35,7 @@ def upgrade() -> None:
         sa.Column("answered_at", UTCDateTime(), nullable=True),
         sa.Column("created_by", sa.String(200), nullable=False),
         sa.Column("created_at", UTCDateTime(), nullable=False),
+        sa.Column("source_ref", sa.String(300), nullable=True),
         sa.ForeignKeyConstraint(["incident_id"], ["incident.id"], name=op.f("fk_inquiry_incident_id_incident"),
                                 ondelete="CASCADE"),
         sa.ForeignKeyConstraint(["stakeholder_id"], ["stakeholder.id"],
