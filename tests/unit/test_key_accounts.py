@@ -153,7 +153,10 @@ def test_a_personal_update_reaches_its_account_alone_never_a_public_channel(acco
     assert (row.channel, row.recipient, row.address) == ("email", "Globex", CSM)
     make_dispatcher(accounts, clock).run_once()
     assert _sent_to(fake_smtp) == [CSM]
-    assert "Dear Globex team" in fake_smtp.messages[0].message.get_body(("plain",)).get_content()
+    body = fake_smtp.messages[0].message.get_body(("plain",)).get_content()
+    assert "Dear Globex team" in body
+    # The next update's time, written in at publish, is in the account's zone too (09:00 UTC + 30 min cadence).
+    assert "**Next update:** 09:30 UTC (4:30 AM EST)" in body
 
 
 def test_the_journal_alone_rebuilds_key_accounts_routing_and_personal_updates(accounts, clock, tmp_path):
