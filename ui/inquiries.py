@@ -80,12 +80,12 @@ class InquiryModel(QAbstractTableModel):
             if col == self.FROM:
                 return q.asked_by
             if col == self.ANSWER:
-                return q.answer or "Open"
+                return "Open" if not q.answered else f"Open ({q.answer} {q.answer_state})" if q.open else q.answer
             if col == self.TEXT:
                 return " ".join(q.text.split())
             return None
         if role == Qt.ItemDataRole.ForegroundRole:
-            if q.answered:
+            if not q.open:
                 return self._muted
             return self._open if col == self.ANSWER else None
         if role == Qt.ItemDataRole.ToolTipRole:
@@ -254,7 +254,7 @@ class InquiriesPanel(QWidget):
             at = self.answer_update.findData(chosen)
             if at >= 0:
                 self.answer_update.setCurrentIndex(at)
-        open_ = sum(1 for q in rows if not q.answered)
+        open_ = sum(1 for q in rows if q.open)
         self.summary.setText(f"{len(rows)} question(s), {open_} open" if rows else "No questions logged yet.")
         self.suggestions = list(result["suggestions"])
         if self.suggestions:

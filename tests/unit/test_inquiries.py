@@ -290,3 +290,20 @@ def test_the_command_line_logs_lists_answers_and_drafts_a_faq(cli, db_path):
     code, out, _ = cli("inquiry", "settings", "--threshold", "5", "--window", "1h", "--as", "admin")
     assert code == 0 and "after 5 questions in one category within 60 minutes" in out
     assert cli("inquiry", "settings", "--threshold", "5", "--as", "Sam")[0] == 3
+
+
+def test_a_withdrawn_faq_leaves_its_questions_open_and_suggested_again(store, clock, inc):
+    from warroom.services import publishing
+
+    _ask(store, clock, inc, "eta", [0, 5, 5])
+    faq = inquiries.draft_faq(store, "Sam", inc.ref, "eta")
+    assert inquiries.suggestions(store, inc.ref, viewer="Sam") == []
+    publishing.withdraw(store, "Dana", faq.id, "Answers changed: a new ETR")
+    listed = inquiries.list_inquiries(store, inc.ref, viewer="Sam", open_only=True)
+    assert [(q.ref, q.answer, q.answer_state, q.open) for q in listed] == [
+        (f"INC-1/Q{i}", "INC-1/U1", "withdrawn", True) for i in (1, 2, 3)]
+    assert [s.count for s in inquiries.suggestions(store, inc.ref, viewer="Sam")] == [3]
+    with pytest.raises(InputError, match="withdrawn or retracted"):
+        inquiries.answer(store, "Sam", "INC-1/Q1", faq.id)
+    again = inquiries.draft_faq(store, "Sam", inc.ref, "eta")
+    assert {q.answer_id for q in inquiries.list_inquiries(store, inc.ref, viewer="Sam")} == {again.id}

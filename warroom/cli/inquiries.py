@@ -14,7 +14,8 @@ from warroom.store import Store
 
 
 def _line(q: InquiryView) -> str:
-    state = f"answered by {q.answer}" if q.answered else "OPEN"
+    state = ("OPEN" if not q.answered else f"OPEN ({q.answer} {q.answer_state})" if q.open
+             else f"answered by {q.answer}")
     return f"{q.ref:<12} {utc(q.asked_at)}  {q.category:<9} {q.channel:<8} {q.asked_by:<24} {state:<22} {q.text}"
 
 
@@ -48,7 +49,7 @@ def cmd_list(store: Store, args, out: Output) -> int:
     if not rows:
         print("No inquiries logged.")
     else:
-        print(f"{sum(1 for q in rows if not q.answered)} of {len(rows)} open.")
+        print(f"{sum(1 for q in rows if q.open)} of {len(rows)} open.")
     _suggest(store, args, to_stderr=False)
     return EXIT_OK
 

@@ -53,6 +53,9 @@ CHANNELS = ("email", "phone", "chat", "slack", "teams", "sms", "ticket", "social
 #: Where the settings are kept (one JSON value, journaled as settings.changed).
 SETTINGS_KEY = "inquiry_settings"
 
+#: An update in these states answers nobody: its questions are open again.
+DEAD_ANSWERS = ("withdrawn", "retracted")
+
 _REF = re.compile(r"^\s*(?:INC-)?(\d{1,9})\s*/\s*Q(\d{1,9})\s*$", re.IGNORECASE | re.ASCII)
 _WORD = re.compile(r"^[a-z0-9][a-z0-9_-]*$", re.ASCII)
 
@@ -78,10 +81,17 @@ class InquiryView:
     answered_by: str | None
     answered_at: datetime | None
     created_by: str
+    #: The answering update's state (draft, in_review, published…), or None while open.
+    answer_state: str | None = None
 
     @property
     def answered(self) -> bool:
         return self.answer_id is not None
+
+    @property
+    def open(self) -> bool:
+        """Not answered, or its answer was withdrawn or retracted (it answers nobody)."""
+        return self.answer_id is None or self.answer_state in DEAD_ANSWERS
 
     def as_dict(self) -> dict[str, Any]:
         return {"id": str(self.id), "ref": self.ref, "incident_id": str(self.incident_id),
@@ -89,7 +99,8 @@ class InquiryView:
                 "text": self.text, "category": self.category, "asked_at": self.asked_at,
                 "answered": self.answered, "answer": self.answer,
                 "answer_id": str(self.answer_id) if self.answer_id else None, "answered_by": self.answered_by,
-                "answered_at": self.answered_at, "created_by": self.created_by}
+                "answered_at": self.answered_at, "answer_state": self.answer_state, "open": self.open,
+                "created_by": self.created_by}
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,19 +205,23 @@ def numbers(session: Session, incident: Incident) -> dict[uuid.UUID, str]:
     return {qid: f"{incident.ref}/Q{n}" for n, qid in enumerate(rows, 1)}
 
 
-def _update_refs(session: Session, incident: Incident) -> dict[uuid.UUID, str]:
-    rows = session.scalars(select(Draft.id).where(Draft.incident_id == incident.id)
+def _update_refs(session: Session, incident: Incident) -> dict[uuid.UUID, tuple[str, str]]:
+    rows = session.execute(select(Draft.id, Draft.state).where(Draft.incident_id == incident.id)
                            .order_by(Draft.created_at, Draft.id))
-    return {did: f"{incident.ref}/U{n}" for n, did in enumerate(rows, 1)}
+    return {did: (f"{incident.ref}/U{n}", state) for n, (did, state) in enumerate(rows, 1)}
 
 
 def _views(session: Session, incident: Incident, rows) -> list[InquiryView]:
     nums = numbers(session, incident)
     updates = _update_refs(session, incident)
     names = dict(session.execute(select(Stakeholder.id, Stakeholder.name)).all())
-    return [InquiryView(q.id, q.incident_id, nums[q.id], q.asked_by, names.get(q.stakeholder_id), q.channel, q.text,
-                        q.category, q.asked_at, updates.get(q.answer_id) if q.answer_id else None, q.answer_id,
-                        q.answered_by, q.answered_at, q.created_by) for q in rows]
+    out = []
+    for q in rows:
+        ref, state = updates.get(q.answer_id, (None, None)) if q.answer_id else (None, None)
+        out.append(InquiryView(q.id, q.incident_id, nums[q.id], q.asked_by, names.get(q.stakeholder_id), q.channel,
+                               q.text, q.category, q.asked_at, ref, q.answer_id, q.answered_by, q.answered_at,
+                               q.created_by, state))
+    return out
 
 
 def list_in(session: Session, incident: str | uuid.UUID, viewer: str) -> list[InquiryView]:
@@ -225,7 +240,7 @@ def list_inquiries(store: Store, incident: str | uuid.UUID, *, viewer: str, cate
     if category:
         out = [q for q in out if q.category == category.strip().lower()]
     if open_only:
-        out = [q for q in out if not q.answered]
+        out = [q for q in out if q.open]
     return out
 
 
@@ -363,7 +378,7 @@ def answer(store: Store, actor: str, key: str | uuid.UUID, update: str | uuid.UU
         if d.incident_id != row.id:
             raise InputError(f"That update is about another incident; {row.ref}'s questions are answered by "
                              f"{row.ref}'s updates.", field="update")
-        if d.state == "withdrawn" or d.retracted_at is not None:
+        if d.state in DEAD_ANSWERS or d.retracted_at is not None:
             raise InputError("That update was withdrawn or retracted: it answers nobody.", field="update")
         link_answer(tx, q, d)
         tx.session.flush()
@@ -406,7 +421,7 @@ def suggestions(store: Store, incident: str | uuid.UUID, *, viewer: str) -> list
     at least the threshold within the window (see :func:`set_settings`)."""
     with store.read() as session:
         config = settings_in(session)
-        items = [q for q in list_in(session, incident, viewer) if not q.answered]
+        items = [q for q in list_in(session, incident, viewer) if q.open]
     out = []
     for category in dict.fromkeys(q.category for q in items):
         run = repeats([q for q in items if q.category == category], config.threshold, config.window)
@@ -427,7 +442,7 @@ def draft_faq(store: Store, actor: str, incident: str | uuid.UUID, category: str
 
     with store.read() as session:
         cat = clean_category(session, category)
-        open_ = [q for q in list_in(session, incident, actor) if q.category == cat and not q.answered]
+        open_ = [q for q in list_in(session, incident, actor) if q.category == cat and q.open]
     if not open_:
         raise InputError(f"No open questions about {cat} on this incident: a FAQ answers questions asked.",
                          field="category")
