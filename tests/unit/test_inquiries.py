@@ -307,3 +307,16 @@ def test_a_withdrawn_faq_leaves_its_questions_open_and_suggested_again(store, cl
         inquiries.answer(store, "Sam", "INC-1/Q1", faq.id)
     again = inquiries.draft_faq(store, "Sam", inc.ref, "eta")
     assert {q.answer_id for q in inquiries.list_inquiries(store, inc.ref, viewer="Sam")} == {again.id}
+
+
+def test_a_faq_holds_the_latest_questions_once_each_and_answers_them_all(store, clock, inc):
+    for i in range(2 * inquiries.MAX_FAQ_QUESTIONS):       # every other one the same words
+        clock.advance(30)
+        text = "When is it back?" if i % 2 else f"Question {i}: " + "why " * 200
+        inquiries.add_inquiry(store, "Dana", inc.ref, text, asked_by="Acme", category="eta")
+    d = inquiries.draft_faq(store, "Sam", inc.ref, "eta")
+    assert d.long.count("When is it back?") == 1
+    assert d.long.count("**Question ") == inquiries.MAX_FAQ_QUESTIONS - 1     # and the repeated one once
+    assert "Question 0:" not in d.long and "Question 38:" in d.long        # the latest, not the first
+    assert max(len(line) for line in d.long.splitlines()) <= inquiries.MAX_FAQ_QUESTION + 4
+    assert all(q.answer_id == d.id for q in inquiries.list_inquiries(store, inc.ref, viewer="Sam"))

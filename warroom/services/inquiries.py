@@ -50,6 +50,9 @@ DEFAULT_CATEGORIES = ("impact", "eta", "data", "billing", "security", "other")
 DEFAULT_THRESHOLD, DEFAULT_WINDOW = 3, timedelta(minutes=30)
 #: Channels people usually ask through (any short word is accepted).
 CHANNELS = ("email", "phone", "chat", "slack", "teams", "sms", "ticket", "social", "in-person", "other")
+#: A FAQ holds at most this many questions (the latest, repeats once), each cut to this length:
+#: a bulletin answers the common ones, not every message.
+MAX_FAQ_QUESTIONS, MAX_FAQ_QUESTION = 20, 300
 #: Where the settings are kept (one JSON value, journaled as settings.changed).
 SETTINGS_KEY = "inquiry_settings"
 
@@ -434,8 +437,9 @@ def suggestions(store: Store, incident: str | uuid.UUID, *, viewer: str) -> list
 def draft_faq(store: Store, actor: str, incident: str | uuid.UUID, category: str, *, audience: str = "customers",
               locale: str | None = None):
     """Compose a FAQ bulletin for ``audience`` from its ``faq`` template, holding the
-    open questions of ``category`` (never who asked them), and link those questions
-    to it as their answer, in one transaction. It is a draft like any update: it
+    open questions of ``category`` (never who asked them; the latest
+    :data:`MAX_FAQ_QUESTIONS`, the same words once), and link every one of them to
+    it as their answer, in one transaction. It is a draft like any update: it
     goes through review before it is published. Refused when no question of that
     category is open."""
     from warroom.services import drafts   # drafts compose through templates: loaded when a FAQ is drafted
@@ -447,8 +451,15 @@ def draft_faq(store: Store, actor: str, incident: str | uuid.UUID, category: str
         raise InputError(f"No open questions about {cat} on this incident: a FAQ answers questions asked.",
                          field="category")
     held = [q.id for q in open_]
-    faq = {"category": cat, "questions": [{"text": q.text, "asked_at": q.asked_at, "channel": q.channel}
-                                          for q in open_]}
+    shown: dict[str, InquiryView] = {}
+    for q in reversed(open_):            # the latest first, the same words once
+        key = " ".join(q.text.casefold().split())
+        if key not in shown and len(shown) < MAX_FAQ_QUESTIONS:
+            shown[key] = q
+    faq = {"category": cat, "questions": [
+        {"text": q.text if len(q.text) <= MAX_FAQ_QUESTION else q.text[:MAX_FAQ_QUESTION - 1].rstrip() + "…",
+         "asked_at": q.asked_at, "channel": q.channel}
+        for q in sorted(shown.values(), key=lambda q: (q.asked_at, q.ref))]}
 
     def link(tx, made) -> None:
         for qid in held:
