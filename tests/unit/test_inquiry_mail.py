@@ -10,9 +10,11 @@ from email.message import EmailMessage
 from email.utils import format_datetime
 
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from tests.fakes.imap import FakeIMAP
 from tests.helpers.team import team
+from warroom import inputs
 from warroom.errors import InputError, NotFound, NotPermitted
 from warroom.services import incidents, inquiries, inquiry_mail, stakeholders
 
@@ -149,3 +151,19 @@ def test_the_command_line_sets_the_mailbox_and_fetches(cli, db_path, imap, memor
     assert out.count("INC-1/Q") == 3 and "draft a FAQ" in err
     code, out, _ = cli("inquiry", "fetch", "INC-1", "--json", "--as", "Sam")
     assert json.loads(out) == {"logged": [], "skipped": []}
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=3000), st.integers(min_value=2, max_value=2000))
+def test_mail_text_is_plain_and_within_its_limit(text, limit):
+    out = inquiry_mail.plain(text, limit)
+    assert len(out) <= limit
+    inputs.check_plain(out, field="text", what="The question", multiline=True)      # raises on a control character
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.binary(max_size=4000))
+def test_any_bytes_as_a_message_give_plain_parts_or_nothing(raw):
+    name, address, text, sent, message_id = inquiry_mail.read_message(raw)
+    assert len(text) <= inquiries.MAX_TEXT and len(address) <= 200 and len(name) <= 120
+    assert sent is None or sent.tzinfo is not None

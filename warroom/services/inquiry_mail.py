@@ -178,7 +178,7 @@ def guess_category(text: str, categories: tuple[str, ...]) -> str:
     return "other" if "other" in categories else categories[-1]
 
 
-def _message(raw: bytes) -> tuple[str, str, str, Any, str | None]:
+def read_message(raw: bytes) -> tuple[str, str, str, Any, str | None]:
     """(sender's name, address, the question's text, when sent or None, Message-ID)."""
     msg = email.message_from_bytes(raw, policy=policy.default)
     try:
@@ -263,7 +263,7 @@ def _one(store: Store, actor: str, conn: imaplib.IMAP4, uid: bytes, incident, ca
     if not raw:
         out.skipped.append(f"message {uid.decode()}: the server sent no message.")
         return
-    name, address, text, sent, message_id = _message(raw)
+    name, address, text, sent, message_id = read_message(raw)
     if not text:
         out.skipped.append(f"message {uid.decode()} from {address or 'nobody'}: no words to log.")
         return
