@@ -202,3 +202,20 @@ def test_the_command_line_marks_key_accounts_and_drafts_their_updates(cli, db_pa
     assert [(d["ref"], d["addressee"]) for d in data["drafts"]] == [("INC-1/U1", "Globex")] and data["skipped"] == []
     assert cli("matrix", "set", "customers", "SEV1", "--key-accounts-via-manager", "--as", "admin")[0] == 0
     assert cli("update", "key-accounts", "INC-1", "--as", "Vic Viewer")[0] == 3
+
+
+def test_routed_through_the_manager_a_key_account_gets_no_text_message_of_its_own(accounts):
+    stakeholders.edit(accounts, "admin", "Globex", phone="+12125550123")
+    stakeholders.edit(accounts, "admin", "Customer 0", phone="+12125550199")
+    with accounts.read() as session:
+        direct = {r.name for r in outbox.recipients(session, "phone", "customers")}
+        routed = {r.name: r.address for r in outbox.recipients(session, "phone", "customers", via_manager=True)}
+        mail = {r.name: r.address for r in outbox.recipients(session, "email", "customers", via_manager=True)}
+    assert direct == {"Globex", "Customer 0"} and routed == {"Customer 0": "+12125550199"}
+    assert mail["Globex"] == mail["Initech"] == CSM and mail["Customer 1"] == "ops1@customer1.example"
+    # A manager whose address no longer passes the checks reaches nobody rather than the account.
+    with accounts.write("admin") as tx:
+        tx.session.query(Stakeholder).filter_by(name="Carla Success").one().email = "not an address"
+    with accounts.read() as session:
+        mail = {r.name for r in outbox.recipients(session, "email", "customers", via_manager=True)}
+    assert "Globex" not in mail and "Customer 0" in mail
