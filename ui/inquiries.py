@@ -4,7 +4,8 @@ channel: Enter adds), marking the selected one answered by one of the incident's
 updates, and the core's FAQ suggestion ("3 questions about ETA in 30 minutes —
 draft a FAQ") with a button that drafts it. Every write is one call of
 :mod:`warroom.services.inquiries`; who may is the core's answer, shown when it
-refuses."""
+refuses. Key accounts' personal updates are drafted from here too (the people
+who field their questions are the ones who brief them)."""
 
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
 inquiries = LazyModule("warroom.services.inquiries")
 stakeholders = LazyModule("warroom.services.stakeholders")
 drafts = LazyModule("warroom.services.drafts")
+key_accounts = LazyModule("warroom.services.key_accounts")
 refs = LazyModule("warroom.services.refs")
 
 #: The audiences the shipped FAQ templates speak to.
@@ -150,8 +152,14 @@ class InquiriesPanel(QWidget):
         self.answer_button = QPushButton("Mark answered")
         self.answer_button.setObjectName("markAnswered")
         self.answer_button.clicked.connect(self.toggle_answer)
+        self.key_button = QPushButton("Draft key-account updates")
+        self.key_button.setObjectName("draftKeyAccounts")
+        self.key_button.setToolTip("A personal update for each key account whose components this incident affects, "
+                                   "drafted for its success manager and reviewed like any update")
+        self.key_button.clicked.connect(self.draft_key_accounts)
         top = QHBoxLayout()
         top.addWidget(self.summary, 1)
+        top.addWidget(self.key_button)
         top.addWidget(QLabel("Answered by"))
         top.addWidget(self.answer_update)
         top.addWidget(self.answer_button)
@@ -277,6 +285,7 @@ class InquiriesPanel(QWidget):
         self.answer_button.setEnabled(q is not None and (q.answered or self.answer_update.count() > 0))
         self.add_button.setEnabled(self.incident is not None)
         self.faq_button.setEnabled(bool(self.suggestions))
+        self.key_button.setEnabled(self.incident is not None)
 
     # -- writing: one service call each ----------------------------------------------
 
@@ -324,6 +333,21 @@ class InquiriesPanel(QWidget):
 
         ctx.ops.write(lambda: inquiries.draft_faq(store, actor, key, category, audience=audience), drafted,
                       self.failed.emit)
+
+
+    def draft_key_accounts(self) -> None:
+        """One personal update per affected key account (the Updates tab then shows them)."""
+        ctx, incident = self.ctx, self.incident
+        if ctx is None or incident is None:
+            return
+        store, actor, key = ctx.store, ctx.actor, incident.id
+
+        def drafted(made) -> None:
+            names = ", ".join(d.addressee or "?" for d in made.drafts) or "nobody"
+            skipped = f" Not drafted: {' '.join(made.skipped)}" if made.skipped else ""
+            self.message.emit(f"Drafted personal updates for {names}: review them in Updates.{skipped}", 10000)
+
+        ctx.ops.write(lambda: key_accounts.draft_key_accounts(store, actor, key), drafted, self.failed.emit)
 
 
 def _refill(combo: QComboBox, items: list[str], *, keep_typed: bool = False) -> None:

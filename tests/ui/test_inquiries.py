@@ -99,3 +99,21 @@ def test_a_question_logged_by_another_program_shows(qtbot, open_window, store, s
     inquiries.add_inquiry(store, "Sam", seeded.ref, "Refund?", asked_by="Walk-in", category="billing")
     w.check_for_changes()
     assert panel.model.rowCount() == 1 and panel.model.index(0, panel.model.FROM).data() == "Walk-in"
+
+
+def test_key_accounts_personal_updates_are_drafted_from_the_tab(qtbot, open_window, store, seeded):
+    templates.ensure_defaults(store)
+    team(store)
+    stakeholders.save(store, "admin", name="Carla Success", audience="employees", email="carla@example.com")
+    stakeholders.save(store, "admin", name="Globex", audience="customers", timezone="America/New_York",
+                      key_account=True, success_manager="Carla Success", components="Checkout")
+    w = open_window(store, "Sam")
+    panel = _tab(w)
+    panel.key_button.click()
+    assert w.errors == []
+    [d] = drafts.list_drafts(store, seeded.id, viewer="Sam")
+    assert d.addressee == "Globex" and "Dear Globex team" in d.long and "America/New_York" in d.long
+    assert "Globex" in w.statusBar().currentMessage()
+    w2 = open_window(store, "Vic Viewer")
+    _tab(w2).key_button.click()
+    assert len(w2.errors) == 1 and isinstance(w2.errors[0], NotPermitted)
