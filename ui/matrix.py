@@ -129,6 +129,8 @@ class MatrixModel(RowTableModel):
             bits.append(c.owner)
         if c.template_audience:
             bits.append(f"{c.template_audience} templates")
+        if c.via_success_manager:
+            bits.append("key accounts via manager")
         return first + ("\n" + " · ".join(bits) if bits else "")
 
     def problem(self, c: CellView) -> str | None:
@@ -228,6 +230,11 @@ class CellForm(FormDialog):
         if cell.template_audience and self.template.findData(cell.template_audience) < 0:
             self.template.addItem(cell.template_audience, cell.template_audience)
         self.template.setCurrentIndex(max(0, self.template.findData(cell.template_audience or "")))
+        self.via_manager = QCheckBox("Reach key accounts through their success manager's e-mail")
+        self.via_manager.setObjectName("viaManager")
+        self.via_manager.setToolTip("A key account's mail, personal or general, goes to its success manager, not "
+                                    "to the account")
+        self.via_manager.setChecked(cell.via_success_manager)
         self.apply_to = QComboBox()
         self.apply_to.setObjectName("applyTo")
         sev = cell.severity
@@ -249,6 +256,7 @@ class CellForm(FormDialog):
         form.addRow("C&adence", self.cadence)
         form.addRow("&Owner", self.owner)
         form.addRow("&Templates", self.template)
+        form.addRow("", self.via_manager)
         form.addRow("A&pply to", self.apply_to)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
         self.buttons.accepted.connect(self.accept)
@@ -263,7 +271,7 @@ class CellForm(FormDialog):
         self.resize(max(580, self.sizeHint().width()), self.sizeHint().height())
 
     def _told_changed(self, told: bool) -> None:
-        for w in (self.routes, self.known, self.cadence, self.owner, self.template):
+        for w in (self.routes, self.known, self.cadence, self.owner, self.template, self.via_manager):
             w.setEnabled(told)
 
     def _add_channel(self, name: str) -> None:
@@ -306,6 +314,8 @@ class CellForm(FormDialog):
         template = self.template.currentData() or None
         if template != c.template_audience:
             out["template_audience"] = template
+        if self.via_manager.isChecked() != c.via_success_manager:
+            out["via_success_manager"] = self.via_manager.isChecked()
         return out
 
     def message(self, text: str) -> str:

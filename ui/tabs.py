@@ -12,6 +12,7 @@ from importlib import import_module
 #: (the window's attribute for the part, its module), in tab order.
 TABS: tuple[tuple[str, str], ...] = (
     ("followups", "ui.followups"),
+    ("inquiries", "ui.inquiries"),
     ("clocks", "ui.clocks"),
     ("retro", "ui.retro"),
     ("signals", "ui.signals"),

@@ -42,6 +42,7 @@ class Change(Flag):
     INBOUND = auto()
     #: The providers watched and what their status feeds said.
     WATCH = auto()
+    INQUIRIES = auto()
 
 
 EVERYTHING = Change(sum(c.value for c in Change))
@@ -77,6 +78,7 @@ _BY_PREFIX: dict[str, Change] = {
     "watch": Change.WATCH,
     # A regulatory flag starts or stops clocks shown in the incident's header.
     "obligation": Change.INCIDENTS,
+    "inquiry": Change.INQUIRIES,
     "journal": Change.NONE,
     "database": Change.NONE,
 }

@@ -102,3 +102,24 @@ def test_saving_a_cell_in_the_matrix_dialog_moves_the_countdown_at_once(qtbot, w
     world_window.header.tick()
     assert world_window.header.countdown.text() == "Next update to customers in 4:00:00"
     dialog.close()
+
+
+def test_the_cell_form_routes_key_accounts_through_their_success_manager(qtbot, world_window, world):
+    world_window.matrix_action.trigger()
+    dialog = world_window.matrix_dialog
+    assert dialog.select("customers", "SEV1")
+    form = dialog.edit_current()
+    assert not form.via_manager.isChecked()
+    form.via_manager.setChecked(True)
+    assert form.changes() == {"via_success_manager": True}        # only what changed is written
+    form.accept()
+    assert matrix.cell(world, "customers", "SEV1").via_success_manager
+    assert not matrix.cell(world, "customers", "SEV2").via_success_manager
+    row, col = dialog.model.position("customers", Severity.SEV1)
+    assert "key accounts via manager" in dialog.model.index(row, col).data()
+    form = dialog.edit_current()
+    assert form.via_manager.isChecked()
+    form.told.setChecked(False)
+    assert not form.via_manager.isEnabled()
+    form.reject()
+    assert world_window.errors == []

@@ -186,9 +186,13 @@ def test_an_upgraded_database_is_signed_at_open_when_the_key_is_at_hand(store, d
                   "exercise", "followup",                                                     # 0015, 0016
                   "inbound_source", "inbound_event", "incident_link", "component_status",       # 0017
                   "incident_flag",                                                               # 0018
+                  "inquiry",                                                                     # 0019
                   "watch_poll", "watch_seen", "watch_provider"):                                 # 0020
         con.execute(f"DROP TABLE {table}")
     con.execute("ALTER TABLE delivery DROP COLUMN origin_device")                             # 0014
+    for table, column in (("stakeholder", "key_account"), ("stakeholder", "components"),      # 0019
+                          ("matrix_cell", "via_success_manager"), ("draft", "addressee")):
+        con.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
     con.execute("UPDATE alembic_version SET version_num = '0011'")
     con.commit()
     con.close()

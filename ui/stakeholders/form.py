@@ -75,8 +75,15 @@ class StakeholderForm(FormDialog):
         self.locale.setPlaceholderText("e.g. en_GB, de")
         self.owner = QLineEdit()
         self.owner.setPlaceholderText("Who keeps these contacts current")
+        self.key_account = QCheckBox("A &key account: personal updates drafted for its success manager")
+        self.key_account.setObjectName("keyAccount")
         self.success_manager = QLineEdit()
-        self.success_manager.setPlaceholderText("For key accounts")
+        self.success_manager.setObjectName("successManagerEdit")
+        self.success_manager.setPlaceholderText("For key accounts: a person or stakeholder with an e-mail")
+        self.components = QLineEdit()
+        self.components.setObjectName("componentsEdit")
+        self.components.setPlaceholderText("Components it uses, e.g. Checkout, Public API")
+        self.components.setToolTip("As incidents name them: its personal update names those an incident affects")
         self.jurisdiction = QLineEdit()
         self.jurisdiction.setPlaceholderText("For regulators, e.g. EU / BaFin")
         self.verified_label = QLabel()
@@ -86,6 +93,7 @@ class StakeholderForm(FormDialog):
         self.fields = {
             "name": self.name, "kind": self.kind, "audience": self.audience, "email": self.email,
             "phone": self.phone, "timezone": self.timezone, "locale": self.locale,
+            "success_manager": self.success_manager, "components": self.components, "key_account": self.key_account,
         }
 
         phone_row = QHBoxLayout()
@@ -105,7 +113,9 @@ class StakeholderForm(FormDialog):
         form.addRow("Time &zone", self.timezone)
         form.addRow("&Locale", self.locale)
         form.addRow("&Owner", self.owner)
+        form.addRow("", self.key_account)
         form.addRow("Success &manager", self.success_manager)
+        form.addRow("&Components", self.components)
         form.addRow("&Jurisdiction", self.jurisdiction)
         form.addRow("Verified", self.verified_label)
         form.addRow("", self.verified_now)
@@ -145,6 +155,8 @@ class StakeholderForm(FormDialog):
         self.locale.setText(s.locale or "")
         self.owner.setText(s.owner or "")
         self.success_manager.setText(s.success_manager or "")
+        self.key_account.setChecked(s.key_account)
+        self.components.setText(", ".join(s.components))
         self.jurisdiction.setText(s.jurisdiction or "")
         self.verified_label.setText(f"{s.verified_at:%Y-%m-%d %H:%M} UTC" if s.verified_at else "never")
 
@@ -154,7 +166,8 @@ class StakeholderForm(FormDialog):
                     email=self.email.text(), phone=self.phone.text(), region=self.region.text().strip().upper(),
                     slack=self.slack.text(), teams=self.teams.text(), timezone=self.timezone.currentText().strip(),
                     locale=self.locale.text(), owner=self.owner.text(), success_manager=self.success_manager.text(),
-                    jurisdiction=self.jurisdiction.text(), verified_at=verified)
+                    jurisdiction=self.jurisdiction.text(), verified_at=verified,
+                    key_account=self.key_account.isChecked(), components=self.components.text())
 
 
 def ask_vcard_audience(parent: QWidget, audiences: list, preselect: str | None) -> tuple[str, str] | None:

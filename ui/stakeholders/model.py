@@ -41,7 +41,8 @@ def phone_text(e164: str | None) -> str:
 
 def details(s: StakeholderView) -> str:
     lines = [f"{s.name} ({s.kind}, {s.audience}, {'external' if s.external else 'internal'})"]
-    for label, value in (("Locale", s.locale), ("Success manager", s.success_manager),
+    for label, value in (("Locale", s.locale), ("Key account", "yes" if s.key_account else None),
+                         ("Success manager", s.success_manager), ("Components", ", ".join(s.components)),
                          ("Jurisdiction", s.jurisdiction)):
         if value:
             lines.append(f"{label}: {value}")

@@ -75,9 +75,12 @@ def cmd_set(store: Store, args, out) -> int:
         kwargs["template_audience"] = args.template_audience or None
     if args.only_customer_facing is not None:
         kwargs["only_customer_facing"] = args.only_customer_facing
+    if args.via_success_manager is not None:
+        kwargs["via_success_manager"] = args.via_success_manager
     if not kwargs:
         raise InputError("Say what to change: --channels, --cadence, --owner, --template-audience, --told, "
-                         "--not-told, --only-customer-facing or --always.")
+                         "--not-told, --only-customer-facing, --always, --key-accounts-via-manager or "
+                         "--key-accounts-direct.")
     cells = matrix.set_cell(store, args.actor, args.audience, args.severity, **kwargs)
     out.data([{"audience": c.audience, "severity": c.severity.value, "told": c.told,
                "routes": [list(r) for r in c.routes]} for c in cells],

@@ -103,7 +103,8 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     for register in (incident_commands, template_commands, update_commands, people_commands,
                      settings_commands, policy_commands, delivery_commands, audit_commands, team_commands,
                      bundle_commands, exercise_commands, followup_commands, inbound_commands,
-                     watch_commands, clock_commands):
+                     watch_commands, clock_commands,
+                     inquiry_commands):
         register(c)
     return parser
 
@@ -270,10 +271,60 @@ def inbound_commands(c: Commands) -> None:
     p.add_argument("name")
     p.add_argument("status", help="operational, degraded_performance, partial_outage or major_outage")
     p.add_argument("--note")
+
+
 def clock_commands(c: Commands) -> None:
     p = c.add("clocks", "clocks:cmd_clocks", "an incident's regulatory clocks: regime, whom to notify, due, time left")
     p.add_argument("incident", nargs="?")
     p.add_argument("--flags", action="store_true", help="list the flags and the regimes each one starts")
+
+
+INQUIRY_ID = "an inquiry: INC-1/Q2, or its id or a unique beginning of it (inquiry list shows them)"
+
+
+def inquiry_commands(c: Commands) -> None:
+    iq = c.group("inquiry", "stakeholders' questions on an incident, and a FAQ when they repeat", "inquiry_command")
+    p = c.add("add", "inquiries:cmd_add", "log a stakeholder's question", iq)
+    p.add_argument("incident")
+    p.add_argument("text", help="what they asked")
+    p.add_argument("--from", dest="asked_by", required=True, metavar="WHO",
+                   help="a stakeholder's name from the register, or a name as they gave it")
+    p.add_argument("--category", "-c", required=True, help="impact, eta, data, billing, security, other "
+                                                           "(inquiry settings lists the team's)")
+    p.add_argument("--channel", default="email", help="how it came in: email, phone, chat, slack, ticket… "
+                                                       "(default: email)")
+    p.add_argument("--at", metavar="TIME", help="when it was asked (default: now)")
+    p = c.add("list", "inquiries:cmd_list", "list an incident's inquiries, and any FAQ suggestion", iq)
+    p.add_argument("incident")
+    p.add_argument("--category", "-c")
+    p.add_argument("--open", action="store_true", help="only the unanswered ones")
+    p = c.add("answer", "inquiries:cmd_answer", "mark an inquiry answered by an update", iq)
+    p.add_argument("inquiry", help=INQUIRY_ID)
+    p.add_argument("update", help=DRAFT_ID)
+    p = c.add("reopen", "inquiries:cmd_reopen", "take the answer off an inquiry", iq)
+    p.add_argument("inquiry", help=INQUIRY_ID)
+    p = c.add("faq", "inquiries:cmd_faq", "draft a FAQ bulletin holding a category's open questions (reviewed "
+                                         "like any update)", iq)
+    p.add_argument("incident")
+    p.add_argument("category")
+    p.add_argument("--audience", "-a", default="customers", help="who it is for (default: customers)")
+    p.add_argument("--locale")
+    p = c.add("settings", "inquiries:cmd_settings", "show or change categories and when a FAQ is suggested", iq)
+    p.add_argument("--categories", help="comma-separated, e.g. impact,eta,data,billing,security,other")
+    p.add_argument("--threshold", type=int, help="questions in one category that suggest a FAQ (default 3)")
+    p.add_argument("--window", help="within this long, e.g. 30m (default)")
+    p = c.add("mailbox", "inquiries:cmd_mailbox_set", "set the shared mailbox questions arrive in (IMAP; the "
+                                                     "password from standard input, kept in the keyring)", iq)
+    p.add_argument("host")
+    p.add_argument("--user", required=True)
+    p.add_argument("--port", type=int)
+    p.add_argument("--folder", default="INBOX")
+    p.add_argument("--security", default="ssl", choices=("ssl", "starttls", "none"),
+                   help="ssl (default, port 993), starttls (143), none (only to this machine)")
+    p = c.add("fetch", "inquiries:cmd_fetch", "log the shared mailbox's unread mail as inquiries (on the incident "
+                                             "a subject names, else this one)", iq)
+    p.add_argument("incident")
+    p.add_argument("--limit", type=int, default=50, help="at most this many messages (at most 50)")
 
 
 def template_commands(c: Commands) -> None:
@@ -321,6 +372,10 @@ def update_commands(c: Commands) -> None:
     p.add_argument("--template", help="a template by name instead of the selected one")
     p.add_argument("--body-file", metavar="FILE", help="the update's long text from FILE (UTF-8; - for stdin)")
     etr_options(p)
+    p = c.add("key-accounts", "inquiries:cmd_key_accounts", "draft a personal update for each key account whose "
+              "components the incident affects, for its success manager", dr)
+    p.add_argument("incident")
+    p.add_argument("--account", action="append", metavar="NAME", help="only this key account (repeatable)")
     p = c.add("edit", "updates:cmd_edit", "save new words as a revision (voids earlier approvals); a new long text "
                                           "re-derives the SMS and chat texts unless they were written on their own", dr)
     p.add_argument("draft", help=DRAFT_ID)
@@ -404,6 +459,17 @@ def people_commands(c: Commands) -> None:
         p.add_argument(f"--{opt}")
     p.add_argument("--region", help="for national phone numbers: DE, US, …")
     p.add_argument("--verified", action="store_true", help="the contacts were verified now")
+    _key_account_options(p)
+    p = c.add("edit", "stakeholders:cmd_edit", "change only the given fields of a stakeholder", st)
+    p.add_argument("name")
+    p.add_argument("--audience")
+    p.add_argument("--kind", choices=("person", "group"))
+    for opt in ("email", "phone", "slack", "teams", "timezone", "locale", "owner", "success-manager",
+                "jurisdiction"):
+        p.add_argument(f"--{opt}", help="'' clears")
+    p.add_argument("--region", help="for national phone numbers: DE, US, …")
+    p.add_argument("--verified", action="store_true", help="the contacts were verified now")
+    _key_account_options(p)
     p = c.add("list", "stakeholders:cmd_list", "list stakeholders", st)
     p.add_argument("--audience")
     p.add_argument("--search")
@@ -416,6 +482,13 @@ def people_commands(c: Commands) -> None:
     p.add_argument("--out", "-o")
     p = c.add("validate", "stakeholders:cmd_validate", "missing and stale contacts; exit 1 if any", st)
     p.add_argument("--stale-days", type=int, default=90)
+
+
+def _key_account_options(p) -> None:
+    p.add_argument("--key-account", dest="key_account", action="store_true", default=None,
+                   help="a key account: personal updates drafted for its success manager (needs --success-manager)")
+    p.add_argument("--not-key-account", dest="key_account", action="store_false")
+    p.add_argument("--components", help="comma-separated components the account uses, as incidents name them")
 
 
 def settings_commands(c: Commands) -> None:
@@ -501,6 +574,10 @@ def delivery_commands(c: Commands) -> None:
                    help="owed updates only while the incident is customer-facing")
     p.add_argument("--always", dest="only_customer_facing", action="store_false",
                    help="owed updates about every incident at this severity")
+    p.add_argument("--key-accounts-via-manager", dest="via_success_manager", action="store_true", default=None,
+                   help="reach this audience's key accounts through their success manager's e-mail")
+    p.add_argument("--key-accounts-direct", dest="via_success_manager", action="store_false",
+                   help="reach key accounts at their own contacts, like everyone else")
 
     ob = c.group("outbox", "deliveries: list, retry, cancel, adopt, settings", "outbox_command")
     p = c.add("list", "outbox:cmd_list", "list deliveries", ob)

@@ -10,14 +10,32 @@ from warroom.services import stakeholders
 from warroom.store import Store
 
 
+_FIELDS = ("name", "kind", "audience", "email", "phone", "slack", "teams", "timezone", "locale", "owner",
+           "success_manager", "jurisdiction", "region", "key_account", "components")
+
+
+def _saved(s) -> str:
+    return (f"{s.name} saved ({s.audience}" + (f", {s.phone}" if s.phone else "") +
+            (f", key account of {s.success_manager}" if s.key_account else "") + ").")
+
+
 def cmd_add(store: Store, args, out: Output) -> int:
-    fields = {f: getattr(args, f) for f in ("name", "kind", "audience", "email", "phone", "slack", "teams",
-                                             "timezone", "locale", "owner", "success_manager", "jurisdiction",
-                                             "region") if getattr(args, f, None) is not None}
+    fields = {f: getattr(args, f) for f in _FIELDS if getattr(args, f, None) is not None}
     if args.verified:
         fields["verified_at"] = store.clock.now()
     s = stakeholders.save(store, args.actor, **fields)
-    out.data(s.as_dict(), f"{s.name} saved ({s.audience}" + (f", {s.phone}" if s.phone else "") + ").")
+    out.data(s.as_dict(), _saved(s))
+    return EXIT_OK
+
+
+def cmd_edit(store: Store, args, out: Output) -> int:
+    fields = {f: getattr(args, f) for f in _FIELDS if f != "name" and getattr(args, f, None) is not None}
+    if args.verified:
+        fields["verified_at"] = store.clock.now()
+    if not fields:
+        raise InputError("Say what to change, e.g. --key-account --success-manager NAME --components Checkout.")
+    s = stakeholders.edit(store, args.actor, args.name, **fields)
+    out.data(s.as_dict(), _saved(s))
     return EXIT_OK
 
 

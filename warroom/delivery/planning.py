@@ -53,7 +53,12 @@ def new_deliveries(tx, incident: Incident, d: Draft, channel: Channel, *, messag
     module = kind_module(channel.kind)
     out = []
     seen: set[str] = set()
-    for r in outbox.recipients(tx.session, module.RECIPIENT, d.audience):
+    if d.addressee:       # one stakeholder's personal update: to them alone, never channel-wide
+        if module.RECIPIENT is None:
+            return out
+        only = {d.addressee} if only is None else only & {d.addressee}
+    via = cell_in(tx.session, d.audience, incident.severity).via_success_manager
+    for r in outbox.recipients(tx.session, module.RECIPIENT, d.audience, via_manager=via):
         if only is not None and module.RECIPIENT is not None and r.name not in only:
             continue
         if r.address:
@@ -91,7 +96,8 @@ def plan_deliveries(tx, incident: Incident, d: Draft, texts: dict[str, str]) -> 
                           kind="correction" if correction else "update",
                           retracts={"draft_id": str(d.corrects_id)} if correction else None).to_json()
     return _plan(tx.session, d.audience, incident,
-                 lambda ch, route: len(new_deliveries(tx, incident, d, ch, message=message, route=route)))
+                 lambda ch, route: len(new_deliveries(tx, incident, d, ch, message=message, route=route)),
+                 addressee=d.addressee)
 
 
 def preview(store: Store, draft_id: uuid.UUID, *, viewer: str) -> Planned:
@@ -103,14 +109,19 @@ def preview(store: Store, draft_id: uuid.UUID, *, viewer: str) -> Planned:
             raise NotFound(f"No update {draft_id}.", field="draft")
         incident = session.get(Incident, d.incident_id)
         access.check_read(session, viewer, incident)
+        via = cell_in(session, d.audience, incident.severity).via_success_manager
         return _plan(session, d.audience, incident,
                      lambda ch, route: len({r.address.casefold() or r.name for r in
-                                            outbox.recipients(session, kind_module(ch.kind).RECIPIENT, d.audience)}))
+                                            outbox.recipients(session, kind_module(ch.kind).RECIPIENT, d.audience,
+                                                              via_manager=via)
+                                            if not d.addressee or (r.name == d.addressee and r.address)}),
+                     addressee=d.addressee)
 
 
-def _plan(session, audience: str, incident: Incident, make) -> Planned:
+def _plan(session, audience: str, incident: Incident, make, *, addressee: str | None = None) -> Planned:
     """For each route, the first enabled channel that reaches somebody;
-    ``make(channel, route)`` queues (or counts) its deliveries and returns how many."""
+    ``make(channel, route)`` queues (or counts) its deliveries and returns how many
+    (``addressee``: one stakeholder's personal update, which no channel-wide channel carries)."""
     severity = incident.severity
     c = cell_in(session, audience, severity)
     notes: list[str] = []
@@ -138,6 +149,12 @@ def _plan(session, audience: str, incident: Incident, make) -> Planned:
             made = make(ch, list(route))
             if not made:
                 contact = kind_module(ch.kind).RECIPIENT
+                if addressee and contact is None:
+                    notes.append(f"{name} reaches everyone at once: {addressee}'s personal update does not go there.")
+                    continue
+                if addressee:
+                    notes.append(f"{addressee} cannot be reached through {name}: trying the next in its route.")
+                    continue
                 notes.append(f"Nobody in {audience} has {'an e-mail address' if contact == 'email' else 'a phone number'}"
                              f" for {name}: trying the next in its route.")
                 continue

@@ -23,6 +23,7 @@ from warroom.retro.journal_replay import (
     Event, PolicyTimeline, incident_events, last_event_at, parse_time, policy_events, seconds,
 )
 from warroom.retro import clocks as retro_clocks
+from warroom.retro.inquiries import figures as inquiry_figures
 from warroom.services import incidents
 from warroom.store import Store
 
@@ -121,6 +122,7 @@ def _compute(session, key, viewer: str) -> Retrospective:
         "words": _words(session, row, events),
         "delivery": _delivery(events, end),
         "clocks": retro_clocks.figures(events, published, end),
+        "inquiries": inquiry_figures(events, end),
         "span": {"from": opened.at, "to": end},
     }
     return Retrospective(figures, published, tuple(gaps), tuple(waits), min(opened.at, first_word["detected_at"]),

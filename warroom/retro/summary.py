@@ -73,6 +73,8 @@ def sections(retro: Retrospective) -> list[Section]:
         out.append(Section("Regulatory clocks", clocks.lines(items),
                            (Table(clocks.HEADERS, clocks.rows(items, lambda t: clock(t, True))),),
                            clocks.headline(items)))
+    if f.get("inquiries", {}).get("count"):       # only when stakeholders asked anything
+        out.append(_inquiries(f["inquiries"]))
     return [Section(s.title, s.lines, tuple(t for t in s.tables if t.rows), s.headline) for s in out]
 
 
@@ -171,6 +173,23 @@ def _delivery(d: dict[str, Any], at) -> Section:
              "kept failing, from its first failed attempt to its next success (or failover).",) if rows or events \
         else ("Nothing was delivered.",)
     return Section("Delivery", lines, tuple(tables), headline)
+
+
+def _inquiries(q: dict[str, Any]) -> Section:
+    """Stakeholders' questions (:mod:`warroom.retro.inquiries`): how many, by category,
+    the time to answer and what is still open."""
+    rows = tuple((cat, str(v["asked"]), str(v["answered"]), str(v["open"]), duration(v["median_s"]),
+                  duration(v["max_s"])) for cat, v in q["by_category"].items())
+    tta = q["time_to_answer"]
+    pending = f" ({q['linked_unpublished']} linked to an update not yet published)" if q["linked_unpublished"] else ""
+    oldest = f"; the oldest open one has waited {duration(q['oldest_open_s'])}" if q["unanswered"] else ""
+    lines = (f"{_n(q['count'], 'question', 'questions')} logged, {q['answered']} answered by a published update, "
+             f"{q['unanswered']} unanswered{pending}{oldest}.",
+             "Time to answer runs from the question to the publish of the update that answered it.")
+    headline = (("questions", str(q["count"])), ("median time to answer", duration(tta["median_s"])),
+                ("longest", duration(tta["max_s"])), ("unanswered", str(q["unanswered"])))
+    return Section("Inquiries", lines, (Table(("category", "asked", "answered", "open", "median wait",
+                                               "longest wait"), rows, (1, 2, 3, 4, 5)),), headline)
 
 
 def title_line(retro: Retrospective) -> str:

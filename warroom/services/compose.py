@@ -46,11 +46,15 @@ class Rendered:
 
 def render_update(store: Store, incident_key: str | uuid.UUID, *, audience: str, viewer: str,
                   locale: str | None = None, template: str | None = None, etr: ETR | None = None,
-                  now: datetime | None = None, phase: str | None = None) -> Rendered:
-    """Render the update an audience would get now, in every channel format."""
+                  now: datetime | None = None, phase: str | None = None, zone: str | None = None,
+                  extra: dict | None = None) -> Rendered:
+    """Render the update an audience would get now, in every channel format (``zone``:
+    times in this zone rather than the audience's; ``extra``: more for the template to
+    see, e.g. ``faq`` or ``account``)."""
     incident = incidents.get(store, incident_key, viewer=viewer)
     aud = audiences.get(store, audience)
     locale = audiences.check_locale(locale or aud.locale or "en")
+    zone = zone or aud.timezone
     if template:
         chosen = templates.get(store, template, locale if _has_locale(store, template, locale) else None)
     else:
@@ -74,7 +78,7 @@ def render_update(store: Store, incident_key: str | uuid.UUID, *, audience: str,
 
     def one(field: str, source: str, ctx: dict) -> str:
         try:
-            return render(source, ctx, locale=fmt_locale, zone=aud.timezone or "UTC", now=now)
+            return render(source, ctx, locale=fmt_locale, zone=zone or "UTC", now=now)
         except InputError as exc:
             hint = (" External audiences never see the incident's internal title: use title, the public one."
                     if aud.external and "title" in str(exc) else "")
@@ -83,12 +87,13 @@ def render_update(store: Store, incident_key: str | uuid.UUID, *, audience: str,
 
     actions = followups.list_followups(store, incident.id, viewer=viewer, now=now)
     clocks = obligations.clocks(store, incident.id, viewer=viewer, now=now)
-    base = context(incident, locale=fmt_locale, now=now, etr=etr, zone=aud.timezone, org=org, next_at=next_at,
+    base = context(incident, locale=fmt_locale, now=now, etr=etr, zone=zone, org=org, next_at=next_at,
                    external=aud.external, followups=actions, clocks=clocks)
+    base.update(extra or {})
     title = " ".join(one("title", chosen.title or default_title(chosen.locale, aud.external), base).split())
     ctx = dict(base, title=title)
     texts = {field: one(field, getattr(chosen, field), ctx) for field in ("subject", "long", "short", "chat")}
-    return Rendered(chosen, aud.name, chosen.locale, aud.timezone, texts["subject"].strip(), texts["long"],
+    return Rendered(chosen, aud.name, chosen.locale, zone, texts["subject"].strip(), texts["long"],
                     texts["short"], texts["chat"], title)
 
 

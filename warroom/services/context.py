@@ -191,6 +191,10 @@ def context(incident: IncidentView, *, locale: str, now: datetime, etr: ETR | No
         "followups": followup_context(followups, locale, external=external),
         "clocks": items,
         "clock": {item["key"]: item for item in items},
+        # Filled for a FAQ bulletin (the questions asked) and a key account's personal
+        # update (the account); empty otherwise, so every template renders anywhere.
+        "faq": {"category": "", "questions": []},
+        "account": {"name": "", "components": [], "zone": zone or "UTC", "success_manager": ""},
     }
 
 

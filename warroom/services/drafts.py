@@ -8,8 +8,10 @@ exact revision it approved.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 
@@ -63,6 +65,8 @@ class DraftView:
     retract_reason: str | None = None
     #: Which of the linter's warnings someone acknowledged on this revision.
     acknowledged: tuple[str, ...] = ()
+    #: The one stakeholder this update is for (a key account's personal update), or None.
+    addressee: str | None = None
 
     def body(self, channel: str) -> str:
         return getattr(self, channel)
@@ -77,7 +81,7 @@ def _view(d: Draft, r: DraftRevision, template_name: str | None, preapproved: bo
                      r.number, r.subject, r.long, r.short, r.chat, r.author, r.created_at, r.content_hash,
                      preapproved, r.title or "", bool(r.short_own), bool(r.chat_own), d.kind or "update",
                      d.corrects_id, d.published_at, d.next_update_at, d.retracted_at, d.retracted_by,
-                     d.retract_reason, tuple((r.acknowledged or {}).get("keys") or ()))
+                     d.retract_reason, tuple((r.acknowledged or {}).get("keys") or ()), d.addressee)
 
 
 def _load(session, draft_id: uuid.UUID, viewer: str) -> DraftView:
@@ -106,30 +110,43 @@ def _etr_json(etr: ETR | None) -> dict | None:
 
 def compose_drafts(store: Store, actor: str, incident: str | uuid.UUID, audiences: list[str], *,
                    etr: ETR | None = None, locales: dict[str, str] | None = None,
-                   phase: str | None = None, template: str | None = None) -> list[DraftView]:
+                   phase: str | None = None, template: str | None = None, zone: str | None = None,
+                   extra: dict | None = None, addressee: str | None = None,
+                   after: Callable[[Any, list[Draft]], None] | None = None) -> list[DraftView]:
     """One draft per audience, each rendered from its selected template (``phase``
-    'holding' picks the pre-approved holding statements; ``template`` names one)."""
+    'holding' picks the pre-approved holding statements; ``template`` names one).
+
+    ``zone`` and ``extra`` are passed to the rendering (:func:`compose.render_update`);
+    ``addressee`` makes it one stakeholder's personal update (delivered to them alone);
+    ``after(tx, drafts)`` runs in the same transaction once they are written."""
     if not audiences:
         raise InputError("Choose at least one audience.")
     inc = incidents.get(store, incident, viewer=actor)
     rendered = [compose.render_update(store, inc.id, audience=a, etr=etr, locale=(locales or {}).get(a), phase=phase,
-                                      template=template, viewer=actor)
+                                      template=template, viewer=actor, zone=zone, extra=extra)
                 for a in dict.fromkeys(audiences)]
     ids = []
     with store.write(actor) as tx:
         access.require(tx, Action.COMPOSE, incidents.find_row(tx.session, inc.id))
+        made = []
         for r in rendered:
             d = Draft(id=uuid7(), incident_id=inc.id, audience=r.audience, locale=r.locale,
                       template_id=r.template.id, template_version=r.template.version, state="draft",
                       current_revision=1, etr=_etr_json(etr), created_by=actor, created_at=tx.now,
-                      updated_at=tx.now)
+                      updated_at=tx.now, addressee=addressee)
             tx.session.add(d)
             add_revision(tx, d, 1, Words(r.title, r.subject, r.long, r.short, r.chat))
-            tx.record("draft.composed", {"draft_id": d.id, "audience": r.audience, "locale": r.locale,
-                                         "template": r.template.name, "template_version": r.template.version,
-                                         "etr": _etr_json(etr), "template_id": r.template.id},
-                      incident_id=inc.id)
+            payload = {"draft_id": d.id, "audience": r.audience, "locale": r.locale,
+                       "template": r.template.name, "template_version": r.template.version,
+                       "etr": _etr_json(etr), "template_id": r.template.id}
+            if addressee:
+                payload["addressee"] = addressee
+            tx.record("draft.composed", payload, incident_id=inc.id)
             ids.append(d.id)
+            made.append(d)
+        if after is not None:
+            tx.session.flush()
+            after(tx, made)
     with store.read() as session:
         return [_load(session, i, access.SYSTEM) for i in ids]
 

@@ -38,6 +38,8 @@ class CellView:
     defined: bool                   # False: nobody has set this cell yet
     #: Owed only while the incident is customer-facing: an internal one owes this audience nothing.
     only_customer_facing: bool = False
+    #: Key accounts of this audience are reached through their success manager's e-mail.
+    via_success_manager: bool = False
 
     def owed(self, incident) -> bool:
         """Whether this audience is owed updates about ``incident`` (a row or a view)."""
@@ -76,7 +78,7 @@ def _default(audience: str, severity: Severity) -> CellView:
 def _cview(c: MatrixCell) -> CellView:
     return CellView(c.audience, Severity(c.severity), c.told, parse_routes(c.channels or []),
                     timedelta(seconds=c.cadence_s) if c.cadence_s else None, c.owner, c.template_audience, True,
-                    bool(c.only_customer_facing))
+                    bool(c.only_customer_facing), bool(c.via_success_manager))
 
 
 def cell_in(session, audience: str, severity: Severity | str) -> CellView:
@@ -106,7 +108,8 @@ _UNSET = object()
 def set_cell(store: Store, actor: str, audience: str, severities: str | list, *, told: bool | None = None,
              channels=None, cadence: timedelta | None | object = _UNSET, owner: str | None | object = _UNSET,
              template_audience: str | None | object = _UNSET,
-             only_customer_facing: bool | None = None) -> list[CellView]:
+             only_customer_facing: bool | None = None,
+             via_success_manager: bool | None = None) -> list[CellView]:
     """Change one or more cells (``severities`` "SEV1", "SEV1,SEV2" or "all").
     Only what is given changes; ``cadence=None`` and ``owner=None`` clear."""
     if isinstance(severities, str):
@@ -146,7 +149,7 @@ def set_cell(store: Store, actor: str, audience: str, severities: str | list, *,
             if row is None:
                 row = MatrixCell(id=uuid7(), audience=aud, severity=sev.value, told=True, channels=[],
                                  cadence_s=None, owner=None, template_audience=None, only_customer_facing=False,
-                                 updated_at=tx.now)
+                                 via_success_manager=False, updated_at=tx.now)
                 s.add(row)
             if told is not None:
                 row.told = bool(told)
@@ -160,11 +163,14 @@ def set_cell(store: Store, actor: str, audience: str, severities: str | list, *,
                 row.template_audience = template_audience or None  # type: ignore[assignment]
             if only_customer_facing is not None:
                 row.only_customer_facing = bool(only_customer_facing)
+            if via_success_manager is not None:
+                row.via_success_manager = bool(via_success_manager)
             row.updated_at = tx.now
             tx.record("matrix.changed", {"audience": aud, "severity": sev.value, "told": row.told,
                                          "channels": row.channels, "cadence_s": row.cadence_s,
                                          "owner": row.owner, "template_audience": row.template_audience,
                                          "only_customer_facing": bool(row.only_customer_facing),
+                                         "via_success_manager": bool(row.via_success_manager),
                                          "cell_id": row.id})
             out.append(_cview(row))
     return out

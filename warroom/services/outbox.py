@@ -80,11 +80,30 @@ def set_settings(store: Store, actor: str, **changes: Any) -> DeliverySettings:
 # -- recipients ---------------------------------------------------------------
 
 
-def recipients(session, contact: str | None, audience: str):
-    """(name, address, locale, zone) of the audience's stakeholders with that contact."""
+def recipients(session, contact: str | None, audience: str, *, via_manager: bool = False):
+    """(name, address, locale, zone) of the audience's stakeholders with that contact.
+
+    ``via_manager`` (the matrix cell says so): key accounts are not reached directly
+    but through their success manager's e-mail (a person or stakeholder of that name
+    with a valid address), under the account's name; one whose manager has none, or
+    on a channel that is not e-mail, is left out."""
     if contact is None:
         return [Recipient("")]
     column = Stakeholder.email if contact == "email" else Stakeholder.phone
+    if via_manager:
+        from warroom.services.stakeholders import manager_address
+
+        out = []
+        for n, loc, tz, manager in session.execute(
+                select(Stakeholder.name, Stakeholder.locale, Stakeholder.timezone, Stakeholder.success_manager)
+                .where(Stakeholder.audience == audience, Stakeholder.key_account.is_(True))):
+            address = manager_address(session, manager) if contact == "email" else None
+            if address:
+                out.append(Recipient(n, address, loc, tz))
+        rows = session.execute(select(Stakeholder.name, column, Stakeholder.locale, Stakeholder.timezone)
+                               .where(Stakeholder.audience == audience, column.is_not(None),
+                                      Stakeholder.key_account.is_not(True)))
+        return sorted(out + [Recipient(n, a, loc, tz) for n, a, loc, tz in rows], key=lambda r: r.name)
     rows = session.execute(select(Stakeholder.name, column, Stakeholder.locale, Stakeholder.timezone)
                            .where(Stakeholder.audience == audience, column.is_not(None))
                            .order_by(Stakeholder.name))

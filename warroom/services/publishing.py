@@ -35,7 +35,7 @@ from warroom.services.access import Action
 from warroom.services.drafts import Words, add_revision
 from warroom.services.reviewers import current_revision, draft_row, legal_gate
 from warroom.store import Store
-from warroom.store.models import Audience, Channel, Delivery, Draft, DraftRevision, ReviewRequest, TimelineEntry
+from warroom.store.models import Audience, Channel, Delivery, Draft, DraftRevision, ReviewRequest, Stakeholder, TimelineEntry
 from warroom.text.render import NEXT_UPDATE, format_when
 
 log = logging.getLogger(__name__)
@@ -110,8 +110,10 @@ def publish(store: Store, actor: str, draft_id: uuid.UUID, *, acknowledge: bool 
         wording.check(tx, d, rev, acknowledge=acknowledge, step="publish")
         aud = tx.session.scalars(select(Audience).where(Audience.name == d.audience)).first()
         next_at = matrix.next_update_at(tx.session, incident, d.audience, tx.now)
-        texts = _fill(wording.texts_of(rev), next_at, locale=d.locale, zone=aud.timezone if aud else None,
-                      now=tx.now)
+        zone = aud.timezone if aud else None
+        if d.addressee:      # a key account's personal update speaks of its own time zone
+            zone = tx.session.scalar(select(Stakeholder.timezone).where(Stakeholder.name == d.addressee)) or zone
+        texts = _fill(wording.texts_of(rev), next_at, locale=d.locale, zone=zone, now=tx.now)
         overridden = d.state == "overridden"
         d.state = "published"
         d.updated_at = d.published_at = tx.now

@@ -17,10 +17,11 @@ from sqlalchemy.orm import Session
 from warroom import ids
 from warroom.errors import InputError, NotFound
 from warroom.store import Store
-from warroom.store.models import Delivery, Draft, Followup, Incident, TimelineEntry
+from warroom.store.models import Delivery, Draft, Followup, Incident, Inquiry, TimelineEntry
 
 #: What each kind of row is called, and the table it lives in.
-KINDS = {"incident": Incident, "update": Draft, "delivery": Delivery, "entry": TimelineEntry, "followup": Followup}
+KINDS = {"incident": Incident, "update": Draft, "delivery": Delivery, "entry": TimelineEntry, "followup": Followup,
+         "inquiry": Inquiry}
 
 #: At most this many candidates are named when a beginning matches several.
 MAX_NAMED = 8
@@ -136,4 +137,4 @@ def _a(kind: str) -> str:
 
 
 def _plural(kind: str) -> str:
-    return {"delivery": "deliveries", "entry": "entries"}.get(kind, kind + "s")
+    return {"delivery": "deliveries", "entry": "entries", "inquiry": "inquiries"}.get(kind, kind + "s")

@@ -22,11 +22,11 @@ from warroom.services import access, audiences
 from warroom.services.access import Action
 from warroom.services.audiences import check_locale, check_zone
 from warroom.store import Store
-from warroom.store.models import Stakeholder
+from warroom.store.models import Person, Stakeholder
 from warroom.text.timeparse import parse_when
 
 FIELDS = ("name", "kind", "audience", "email", "phone", "slack", "teams", "timezone", "locale", "owner",
-          "success_manager", "jurisdiction", "verified_at")
+          "success_manager", "jurisdiction", "verified_at", "key_account", "components")
 KINDS = ("person", "group")
 #: Contacts not verified for this long are stale in the validation report.
 STALE_AFTER = timedelta(days=90)
@@ -55,14 +55,61 @@ class StakeholderView:
     success_manager: str | None
     jurisdiction: str | None
     verified_at: datetime | None
+    #: A key account: gets a personal update drafted for its success manager.
+    key_account: bool = False
+    #: The components this account uses (as incidents name them).
+    components: tuple[str, ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        out = asdict(self)
+        out["components"] = list(self.components)
+        return out
 
 
 def _view(r: Stakeholder) -> StakeholderView:
     return StakeholderView(r.id, r.name, r.kind, r.audience, r.external, r.email, r.phone, r.slack, r.teams,
-                           r.timezone, r.locale, r.owner, r.success_manager, r.jurisdiction, r.verified_at)
+                           r.timezone, r.locale, r.owner, r.success_manager, r.jurisdiction, r.verified_at,
+                           bool(r.key_account), tuple(r.components or ()))
+
+
+#: What a CSV cell or a form says for "yes, a key account".
+YES = ("yes", "y", "true", "1", "x", "ja")
+NO = ("", "no", "n", "false", "0", "nein")
+#: The most components one account names, and the longest name of one.
+MAX_COMPONENTS, MAX_COMPONENT = 50, 100
+
+
+def clean_flag(value: Any, *, field: str) -> bool:
+    if isinstance(value, bool) or value is None:
+        return bool(value)
+    text = str(value).strip().lower()
+    if text in YES:
+        return True
+    if text in NO:
+        return False
+    raise InputError(f"{field.replace('_', ' ')} is yes or no, not {value!r}.", field=field)
+
+
+def clean_components(value: Any) -> list[str] | None:
+    """Component names from a list or a text separated by commas or semicolons
+    (as incidents name them), without repeats; None when there are none."""
+    if value is None:
+        return None
+    items = value if isinstance(value, (list, tuple)) else str(value).replace(";", ",").split(",")
+    out: list[str] = []
+    for item in items:
+        if not isinstance(item, str):
+            raise InputError("Components are names.", field="components")
+        inputs.check_plain(item, field="components", what="A component's name")
+        name = " ".join(item.split())
+        if len(name) > MAX_COMPONENT:
+            raise InputError(f"The component name {name[:40]!r}… is over {MAX_COMPONENT} characters.",
+                             field="components")
+        if name and name.casefold() not in {o.casefold() for o in out}:
+            out.append(name)
+    if len(out) > MAX_COMPONENTS:
+        raise InputError(f"{len(out)} components: name at most {MAX_COMPONENTS}.", field="components")
+    return out or None
 
 
 def clean_email(value: str | None) -> str | None:
@@ -143,13 +190,51 @@ def _clean(data: dict[str, Any], *, now: datetime, where: str = "",
         if verified is not None and verified > now:
             bad("verified_at", f"{prefix}verified_at is in the future.")
     clean["verified_at"] = verified or None
+    for field, check in (("key_account", lambda: clean_flag(data.get("key_account"), field="key_account")),
+                         ("components", lambda: clean_components(data.get("components")))):
+        try:
+            clean[field] = check()
+        except InputError as exc:
+            bad(field, f"{prefix}{exc}")
+            clean[field] = None if field == "components" else False
     return clean
+
+
+def manager_address(session, name: str | None) -> str | None:
+    """The e-mail of a key account's success manager: a person in the people register
+    or a stakeholder, by name, whose address passes the checks; else None."""
+    if not name:
+        return None
+    for model in (Person, Stakeholder):
+        email = session.scalar(select(model.email).where(model.name == name))
+        if email:
+            try:
+                return clean_email(email)
+            except InputError:
+                return None
+    return None
+
+
+def _check_key_account(session, clean: dict[str, Any], prefix: str) -> None:
+    if not clean.get("key_account"):
+        return
+    manager = clean.get("success_manager")
+    if not manager:
+        raise InputError(f"{prefix}a key account needs a success manager (--success-manager NAME): their "
+                         "personal updates are drafted for them.", field="success_manager")
+    if manager == clean["name"]:
+        raise InputError(f"{prefix}a key account is not its own success manager.", field="success_manager")
+    if manager_address(session, manager) is None:
+        raise InputError(f"{prefix}the success manager {manager!r} must be a person or stakeholder with a valid "
+                         "e-mail address: add them first (person add / stakeholder add --email).",
+                         field="success_manager")
 
 
 def _save_one(tx, clean: dict[str, Any], known_audiences: dict[str, bool], prefix: str) -> Stakeholder:
     if clean["audience"] not in known_audiences:
         raise InputError(f"{prefix}unknown audience {clean['audience']!r}: choose one of "
                          f"{', '.join(sorted(known_audiences))}.", field="audience")
+    _check_key_account(tx.session, clean, prefix)
     row = tx.session.scalars(select(Stakeholder).where(Stakeholder.name == clean["name"])).first()
     external = known_audiences[clean["audience"]]
     if row is None:
@@ -175,6 +260,17 @@ def save(store: Store, actor: str, **data: Any) -> StakeholderView:
         row = _save_one(tx, clean, known, f"{clean['name']}: ")
         tx.session.flush()
         return _view(row)
+
+
+def edit(store: Store, actor: str, name: str, **changes: Any) -> StakeholderView:
+    """Change only the given fields of a stakeholder already in the register (``None``
+    values are left as they are; an empty text clears)."""
+    current = get(store, name)
+    data = {f: getattr(current, f) for f in FIELDS if f != "verified_at"}
+    data["verified_at"] = current.verified_at
+    data["components"] = list(current.components) or None
+    data.update({k: v for k, v in changes.items() if v is not None})
+    return save(store, actor, **data)
 
 
 def list_stakeholders(store: Store, *, audience: str | None = None, search: str | None = None) -> list[StakeholderView]:
@@ -297,6 +393,8 @@ def export_csv(store: Store) -> str:
     for s in list_stakeholders(store):
         row = {f: getattr(s, f) for f in FIELDS}
         row["verified_at"] = s.verified_at.strftime("%Y-%m-%dT%H:%M:%SZ") if s.verified_at else ""
+        row["key_account"] = "yes" if s.key_account else ""
+        row["components"] = "; ".join(s.components)
         writer.writerow({k: to_cell("" if v is None else str(v)) for k, v in row.items()})
     return buffer.getvalue()
 

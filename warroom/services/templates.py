@@ -45,9 +45,9 @@ from warroom.text.render import TemplateError, check_syntax, render_many, variab
 #: Phases a template can be for: the first update, progress, the last one, a holding
 #: statement, the post-incident report (what happened, the cause, what changed and the
 #: follow-up actions), a notification to regulators (chosen by name, never by default),
-#: or a specific status term.
-PHASES = ("initial", "update", "resolved", "holding", "final", "postincident", "notification") + tuple(
-    s.value for s in Status)
+#: a FAQ bulletin, a key account's personal update, or a specific status term.
+PHASES = ("initial", "update", "resolved", "holding", "final", "postincident", "notification", "faq",
+          "keyaccount") + tuple(s.value for s in Status)
 CATEGORIES = ("any",) + tuple(c.value for c in Category)
 CHANNELS = ("long", "short", "chat")
 MAX_BODY = 20_000

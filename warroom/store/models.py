@@ -282,6 +282,8 @@ class Draft(Base):
     retracted_at: Mapped[datetime | None]
     retracted_by: Mapped[str | None] = mapped_column(String(200))
     retract_reason: Mapped[str | None] = mapped_column(Text)
+    #: The one stakeholder this update is for (a key account's personal update), else None.
+    addressee: Mapped[str | None] = mapped_column(String(200))
 
 
 class DraftRevision(Base):
@@ -365,6 +367,10 @@ class Stakeholder(Base):
     owner: Mapped[str | None] = mapped_column(String(200))             # communication owner
     success_manager: Mapped[str | None] = mapped_column(String(200))   # for key accounts
     jurisdiction: Mapped[str | None] = mapped_column(String(100))      # for regulators
+    #: A key account: gets a personal update drafted for its success manager.
+    key_account: Mapped[bool] = mapped_column(Boolean, server_default="0", default=False)
+    #: The components this account uses (the names incidents list), for its personal update.
+    components: Mapped[list[str] | None] = mapped_column(JSON)
     verified_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
@@ -412,6 +418,8 @@ class MatrixCell(Base):
     template_audience: Mapped[str | None] = mapped_column(String(40))
     #: Owed only while the incident is customer-facing (customers need not hear of an internal one).
     only_customer_facing: Mapped[bool] = mapped_column(Boolean, server_default="0")
+    #: Key accounts of this audience are reached through their success manager's e-mail, not directly.
+    via_success_manager: Mapped[bool] = mapped_column(Boolean, server_default="0", default=False)
     updated_at: Mapped[datetime]
 
     __table_args__ = (UniqueConstraint("audience", "severity", name="uq_matrix_cell_audience_severity"),)
@@ -693,3 +701,27 @@ class IncidentFlag(Base):
     started_at: Mapped[datetime]
     set_by: Mapped[str] = mapped_column(String(200))
     set_at: Mapped[datetime]
+
+
+# -- during the incident: stakeholders' inquiries (warroom.services.inquiries) ---------
+
+class Inquiry(Base):
+    """A question a stakeholder asked about an incident: who, through which channel,
+    the words, a category, when, and the update that answered it."""
+
+    __tablename__ = "inquiry"
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    incident_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("incident.id", ondelete="CASCADE"), index=True)
+    asked_by: Mapped[str] = mapped_column(String(200))
+    stakeholder_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("stakeholder.id", ondelete="SET NULL"))
+    channel: Mapped[str] = mapped_column(String(40))
+    text: Mapped[str] = mapped_column(Text)
+    category: Mapped[str] = mapped_column(String(40))
+    asked_at: Mapped[datetime]
+    answer_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("draft.id", ondelete="SET NULL"))
+    answered_by: Mapped[str | None] = mapped_column(String(200))
+    answered_at: Mapped[datetime | None]
+    created_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime]
+    #: Where it came from when it arrived by itself (a mail's Message-ID): logged once.
+    source_ref: Mapped[str | None] = mapped_column(String(300))

@@ -25,7 +25,7 @@ from warroom.journal import GENESIS, event_hash, event_header
 from warroom.store.models import Device, JournalEvent
 from warroom.sync import (
     apply_config, apply_delivery, apply_drafts, apply_exercise, apply_followups, apply_inbound, apply_incidents,
-    apply_obligations, apply_watch,
+    apply_inquiries, apply_obligations, apply_watch,
 )
 from warroom.sync.apply_base import Applier, Event, EventRefused, as_time, as_uuid
 
@@ -40,7 +40,7 @@ NOTHING_TO_APPLY: dict[str, str] = {
 def _registry() -> dict[str, Applier | None]:
     out: dict[str, Applier | None] = {kind: None for kind in NOTHING_TO_APPLY}
     for module in (apply_incidents, apply_drafts, apply_delivery, apply_config, apply_exercise, apply_followups,
-                   apply_inbound, apply_obligations, apply_watch):
+                   apply_inbound, apply_inquiries, apply_obligations, apply_watch):
         for kind, fn in module.APPLIERS.items():
             if kind in out:
                 raise RuntimeError(f"two appliers for {kind}")

@@ -112,7 +112,8 @@ def _stakeholder_added(session: Session, ev: Event) -> None:
     name = (_kept_name(row, ev.need("name")) if row is not None
             else _unique_name(session, Stakeholder, key, ev.need("name"), ev.at, 200))
     put(session, Stakeholder, key, name=name, external=bool(ev.need("external")),
-        verified_at=opt_time(p.get("verified_at")), created_at=ev.at, updated_at=ev.at, **values)
+        verified_at=opt_time(p.get("verified_at")), created_at=ev.at, updated_at=ev.at,
+        key_account=bool(p.get("key_account")), components=p.get("components"), **values)
 
 
 def _stakeholder_changed(session: Session, ev: Event) -> None:
@@ -171,7 +172,8 @@ def _matrix_changed(session: Session, ev: Event) -> None:
     put(session, MatrixCell, as_uuid(ev.need("cell_id")), audience=ev.need("audience"), severity=ev.need("severity"),
         told=bool(p.get("told")), channels=[list(r) for r in p.get("channels") or []], cadence_s=p.get("cadence_s"),
         owner=p.get("owner"), template_audience=p.get("template_audience"),
-        only_customer_facing=bool(p.get("only_customer_facing")), updated_at=ev.at)
+        only_customer_facing=bool(p.get("only_customer_facing")),
+        via_success_manager=bool(p.get("via_success_manager")), updated_at=ev.at)
 
 
 # -- templates -----------------------------------------------------------------------------

@@ -46,7 +46,7 @@ def _composed(session: Session, ev: Event) -> None:
     values = dict(incident_id=ev.incident(), audience=ev.need("audience"), locale=ev.need("locale"),
                   template_id=opt_uuid(p.get("template_id")), template_version=p.get("template_version"),
                   etr=p.get("etr"), created_by=ev.actor, created_at=ev.at, kind=p.get("kind") or "update",
-                  corrects_id=opt_uuid(p.get("corrects")))
+                  corrects_id=opt_uuid(p.get("corrects")), addressee=p.get("addressee"))
     if session.get(Draft, draft_id) is None:
         session.add(Draft(id=draft_id, state="draft", current_revision=1, updated_at=ev.at, published_at=None,
                           next_update_at=None, retracted_at=None, retracted_by=None, retract_reason=None, **values))

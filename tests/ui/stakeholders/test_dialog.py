@@ -298,3 +298,24 @@ def test_contacts_stored_before_validation_are_reported_invalid(register, qtbot)
     assert [line.split(": ")[1].split(" ")[0] for line in dialog.invalid] == ["e-mail", "time"]
     assert all(line.startswith("Acme Bank: ") for line in dialog.invalid)
     assert "2 invalid" in dialog.summary.text()
+
+def test_a_key_account_is_marked_in_the_form_and_its_manager_checked(qtbot, dialog, register):
+    assert dialog.select("Acme Bank")
+    dialog.edit_action.trigger()
+    form = dialog.form
+    assert not form.key_account.isChecked() and form.components.text() == ""
+    form.key_account.setChecked(True)
+    form.components.setText("Checkout, Public API")
+    form.accept()                                            # no success manager yet: refused, the field marked
+    assert form.isVisible() and "needs a success manager" in form.error.text()
+    assert form.focusWidget() is form.success_manager
+    assert not stakeholders.get(register, "Acme Bank").key_account
+    form.success_manager.setText("All staff")                # a stakeholder with a valid e-mail
+    form.accept()
+    assert not form.isVisible()
+    saved = stakeholders.get(register, "Acme Bank")
+    assert (saved.key_account, saved.success_manager, saved.components) == (
+        True, "All staff", ("Checkout", "Public API"))
+    dialog.edit_action.trigger()
+    assert dialog.form.key_account.isChecked() and dialog.form.components.text() == "Checkout, Public API"
+    dialog.form.reject()

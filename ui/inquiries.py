@@ -1,0 +1,374 @@
+"""The Inquiries tab: the selected incident's stakeholder questions (open ones
+stand out), a keyboard-first line to log one (question, who asked, category,
+channel: Enter adds), marking the selected one answered by one of the incident's
+updates, and the core's FAQ suggestion ("3 questions about ETA in 30 minutes —
+draft a FAQ") with a button that drafts it. Every write is one call of
+:mod:`warroom.services.inquiries`; who may is the core's answer, shown when it
+refuses. Key accounts' personal updates are drafted from here too (the people
+who field their questions are the ones who brief them)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from warroom.changes import Change
+from ui.common import palette
+from ui.common.tables import fixed_rows
+from ui.lazy import LazyModule
+from ui.qt import (
+    QAbstractTableModel, QComboBox, QFrame, QHBoxLayout, QLabel, QLineEdit, QModelIndex, QPushButton, Qt,
+    QTableView, QVBoxLayout, QWidget, Signal, qt_alive,
+)
+
+if TYPE_CHECKING:
+    from warroom.services.incidents import IncidentView
+    from warroom.services.inquiries import InquiryView, Suggestion
+
+inquiries = LazyModule("warroom.services.inquiries")
+stakeholders = LazyModule("warroom.services.stakeholders")
+drafts = LazyModule("warroom.services.drafts")
+key_accounts = LazyModule("warroom.services.key_accounts")
+refs = LazyModule("warroom.services.refs")
+
+#: The audiences the shipped FAQ templates speak to.
+FAQ_AUDIENCES = ("customers", "employees", "partners")
+
+
+class InquiryModel(QAbstractTableModel):
+    """One incident's inquiries, held in memory (tens, rarely hundreds, per incident)."""
+
+    COLUMNS = ("Ref", "Asked (UTC)", "Category", "Channel", "From", "Answer", "Question")
+    REF, ASKED, CATEGORY, CHANNEL, FROM, ANSWER, TEXT = range(7)
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self._rows: list[InquiryView] = []
+        self._open = palette.brush(palette.Tone.WARN)
+        self._muted = palette.brush(palette.Tone.MUTED)
+
+    def set_rows(self, rows: list[InquiryView]) -> None:
+        self.beginResetModel()
+        self._rows = list(rows)
+        self.endResetModel()
+
+    def inquiry(self, row: int) -> InquiryView | None:
+        return self._rows[row] if 0 <= row < len(self._rows) else None
+
+    def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: QModelIndex = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self.COLUMNS)
+
+    def headerData(self, section: int, orientation, role: int = Qt.ItemDataRole.DisplayRole):
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return self.COLUMNS[section]
+        return None
+
+    def data(self, index: QModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        q = self._rows[index.row()]
+        col = index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            if col == self.REF:
+                return q.ref
+            if col == self.ASKED:
+                return f"{q.asked_at:%m-%d %H:%M}"
+            if col == self.CATEGORY:
+                return q.category
+            if col == self.CHANNEL:
+                return q.channel
+            if col == self.FROM:
+                return q.asked_by
+            if col == self.ANSWER:
+                return "Open" if not q.answered else f"Open ({q.answer} {q.answer_state})" if q.open else q.answer
+            if col == self.TEXT:
+                return " ".join(q.text.split())
+            return None
+        if role == Qt.ItemDataRole.ForegroundRole:
+            if not q.open:
+                return self._muted
+            return self._open if col == self.ANSWER else None
+        if role == Qt.ItemDataRole.ToolTipRole:
+            if col == self.TEXT:
+                return q.text
+            if col == self.FROM:
+                return "In the stakeholder register" if q.stakeholder else "Not in the stakeholder register"
+            if col == self.ANSWER and q.answered:
+                return f"Marked answered by {q.answered_by} at {q.answered_at:%Y-%m-%d %H:%M} UTC"
+        return None
+
+
+class InquiriesPanel(QWidget):
+    """``failed``: an error to show; ``message``: a line for the status bar."""
+
+    failed = Signal(object)
+    message = Signal(str, int)
+
+    def __init__(self, window, parent=None) -> None:
+        super().__init__(parent)
+        self.window_ = window
+        self.incident: IncidentView | None = None
+        self.generation = 0
+        self.suggestions: list[Suggestion] = []
+        self.model = InquiryModel(self)
+        self.view = QTableView()
+        self.view.setObjectName("inquiries")
+        self.view.setModel(self.model)
+        fixed_rows(self.view)
+        self.view.horizontalHeader().setStretchLastSection(True)
+        self.view.selectionModel().currentRowChanged.connect(lambda *_: self._enable())
+        self.summary = QLabel()
+        self.summary.setObjectName("inquirySummary")
+        # The FAQ suggestion: shown only while the core suggests one.
+        self.suggestion = QFrame()
+        self.suggestion.setObjectName("faqSuggestion")
+        self.suggestion.setFrameShape(QFrame.Shape.StyledPanel)
+        self.suggestion_text = QLabel()
+        self.suggestion_text.setObjectName("faqSuggestionText")
+        self.suggestion_text.setTextFormat(Qt.TextFormat.PlainText)
+        self.suggestion_text.setStyleSheet(palette.text_style(palette.Tone.ACCENT, bold=True))
+        self.faq_audience = QComboBox()
+        self.faq_audience.setObjectName("faqAudience")
+        self.faq_audience.addItems(list(FAQ_AUDIENCES))
+        self.faq_audience.setAccessibleName("Audience of the FAQ")
+        self.faq_button = QPushButton("Draft FAQ")
+        self.faq_button.setObjectName("draftFaq")
+        self.faq_button.setToolTip("Compose a FAQ bulletin holding these questions from the audience's FAQ "
+                                   "template; it is reviewed and published like any update")
+        self.faq_button.clicked.connect(self.draft_faq)
+        bar = QHBoxLayout(self.suggestion)
+        bar.setContentsMargins(8, 4, 8, 4)
+        bar.addWidget(self.suggestion_text, 1)
+        bar.addWidget(self.faq_audience)
+        bar.addWidget(self.faq_button)
+        self.suggestion.hide()
+        # Marking one answered.
+        self.answer_update = QComboBox()
+        self.answer_update.setObjectName("answerUpdate")
+        self.answer_update.setAccessibleName("The update that answered it")
+        self.answer_update.setMinimumWidth(260)
+        self.answer_button = QPushButton("Mark answered")
+        self.answer_button.setObjectName("markAnswered")
+        self.answer_button.clicked.connect(self.toggle_answer)
+        self.key_button = QPushButton("Draft key-account updates")
+        self.key_button.setObjectName("draftKeyAccounts")
+        self.key_button.setToolTip("A personal update for each key account whose components this incident affects, "
+                                   "drafted for its success manager and reviewed like any update")
+        self.key_button.clicked.connect(self.draft_key_accounts)
+        top = QHBoxLayout()
+        top.addWidget(self.summary, 1)
+        top.addWidget(self.key_button)
+        top.addWidget(QLabel("Answered by"))
+        top.addWidget(self.answer_update)
+        top.addWidget(self.answer_button)
+        # Logging one: question first, Enter adds.
+        self.text = QLineEdit()
+        self.text.setObjectName("inquiryText")
+        self.text.setPlaceholderText("The question, e.g. When will checkout work again?")
+        self.asked_by = QComboBox()
+        self.asked_by.setObjectName("inquiryFrom")
+        self.asked_by.setEditable(True)
+        self.asked_by.setMinimumWidth(170)
+        self.asked_by.lineEdit().setPlaceholderText("Who asked")
+        self.asked_by.setToolTip("A stakeholder from the register, or a name and company as they gave it")
+        self.category = QComboBox()
+        self.category.setObjectName("inquiryCategory")
+        self.category.setAccessibleName("Category")
+        self.channel = QComboBox()
+        self.channel.setObjectName("inquiryChannel")
+        self.channel.setEditable(True)
+        self.channel.setAccessibleName("Channel")
+        self.add_button = QPushButton("Log question")
+        self.add_button.setObjectName("addInquiry")
+        self.add_button.clicked.connect(self.add)
+        self.text.returnPressed.connect(self.add)
+        self.asked_by.lineEdit().returnPressed.connect(self.add)
+        form = QHBoxLayout()
+        form.addWidget(self.text, 1)
+        form.addWidget(self.asked_by)
+        form.addWidget(self.category)
+        form.addWidget(self.channel)
+        form.addWidget(self.add_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 6, 0, 0)
+        layout.addWidget(self.suggestion)
+        layout.addLayout(top)
+        layout.addWidget(self.view, 1)
+        layout.addLayout(form)
+        # Keyboard first: question, who asked, category, channel, then the button.
+        for first, second in ((self.text, self.asked_by), (self.asked_by, self.category),
+                              (self.category, self.channel), (self.channel, self.add_button)):
+            QWidget.setTabOrder(first, second)
+        self._enable()
+
+    @property
+    def ctx(self):
+        return getattr(self.window_, "ctx", None)
+
+    # -- reading ----------------------------------------------------------------------
+
+    def show_incident(self, incident: IncidentView | None) -> None:
+        switching = incident is None or self.incident is None or incident.id != self.incident.id
+        self.incident = incident
+        if switching:
+            self.model.set_rows([])
+            self.suggestions = []
+            self.suggestion.hide()
+        self.refresh()
+
+    def refresh(self) -> None:
+        ctx, incident = self.ctx, self.incident
+        self.generation += 1
+        if ctx is None or incident is None:
+            self.model.set_rows([])
+            self._enable()
+            return
+        generation, store, viewer, key = self.generation, ctx.store, ctx.actor, incident.id
+
+        def read() -> dict[str, Any]:
+            updates = drafts.list_drafts(store, key, viewer=viewer)
+            names = refs.draft_names(store, [d.id for d in updates])
+            return {"rows": inquiries.list_inquiries(store, key, viewer=viewer),
+                    "suggestions": inquiries.suggestions(store, key, viewer=viewer),
+                    "settings": inquiries.get_settings(store),
+                    "people": [s.name for s in stakeholders.list_stakeholders(store)],
+                    "updates": [(d.id, f"{names[d.id][0]} · {d.audience} · {d.state.replace('_', ' ')}")
+                                for d in updates if d.state not in ("withdrawn", "retracted")]}
+
+        def shown(result) -> None:
+            if qt_alive(self) and generation == self.generation:
+                self._show(result)
+
+        ctx.ops.read(read, shown, lambda error: None)
+
+    def _show(self, result: dict[str, Any]) -> None:
+        selected = self.selected()
+        rows = result["rows"]
+        self.model.set_rows(rows)
+        if selected is not None:
+            for i, q in enumerate(rows):
+                if q.id == selected.id:
+                    self.view.selectRow(i)
+        _refill(self.asked_by, result["people"], keep_typed=True)
+        _refill(self.category, list(result["settings"].categories))
+        _refill(self.channel, list(inquiries.CHANNELS))
+        chosen = self.answer_update.currentData()
+        self.answer_update.clear()
+        for draft_id, label in result["updates"]:
+            self.answer_update.addItem(label, draft_id)
+        if chosen is not None:
+            at = self.answer_update.findData(chosen)
+            if at >= 0:
+                self.answer_update.setCurrentIndex(at)
+        open_ = sum(1 for q in rows if q.open)
+        self.summary.setText(f"{len(rows)} question(s), {open_} open" if rows else "No questions logged yet.")
+        self.suggestions = list(result["suggestions"])
+        if self.suggestions:
+            top = self.suggestions[0]
+            more = f" (and {len(self.suggestions) - 1} more categor{'y' if len(self.suggestions) == 2 else 'ies'})" \
+                if len(self.suggestions) > 1 else ""
+            self.suggestion_text.setText(top.text + more)
+            self.suggestion.show()
+        else:
+            self.suggestion.hide()
+        self._enable()
+
+    def selected(self) -> InquiryView | None:
+        index = self.view.currentIndex()
+        return self.model.inquiry(index.row()) if index.isValid() else None
+
+    def _enable(self) -> None:
+        q = self.selected()
+        self.answer_button.setText("Reopen" if q is not None and q.answered else "Mark answered")
+        self.answer_button.setEnabled(q is not None and (q.answered or self.answer_update.count() > 0))
+        self.add_button.setEnabled(self.incident is not None)
+        self.faq_button.setEnabled(bool(self.suggestions))
+        self.key_button.setEnabled(self.incident is not None)
+
+    # -- writing: one service call each ----------------------------------------------
+
+    def add(self) -> None:
+        ctx, incident = self.ctx, self.incident
+        if ctx is None or incident is None:
+            return
+        store, actor, key = ctx.store, ctx.actor, incident.id
+        text, who = self.text.text(), self.asked_by.currentText()
+        category, channel = self.category.currentText(), self.channel.currentText() or "email"
+
+        def added(q: InquiryView) -> None:
+            self.text.clear()
+            self.text.setFocus()
+            self.message.emit(f"Logged {q.ref}: {q.category} question from {q.asked_by}.", 5000)
+
+        ctx.ops.write(lambda: inquiries.add_inquiry(store, actor, key, text, asked_by=who, category=category,
+                                                    channel=channel), added, self.failed.emit)
+
+    def toggle_answer(self) -> None:
+        ctx, q = self.ctx, self.selected()
+        if ctx is None or q is None:
+            return
+        store, actor, qid, update = ctx.store, ctx.actor, q.id, self.answer_update.currentData()
+        if q.answered:
+            ctx.ops.write(lambda: inquiries.reopen(store, actor, qid),
+                          lambda v: self.message.emit(f"{v.ref} is open again.", 4000), self.failed.emit)
+            return
+        if update is None:
+            return
+        ctx.ops.write(lambda: inquiries.answer(store, actor, qid, update),
+                      lambda v: self.message.emit(f"{v.ref} answered by {v.answer}.", 4000), self.failed.emit)
+
+    def draft_faq(self) -> None:
+        """Draft the FAQ the core suggests first (the Updates tab then shows it)."""
+        ctx, incident = self.ctx, self.incident
+        if ctx is None or incident is None or not self.suggestions:
+            return
+        store, actor, key = ctx.store, ctx.actor, incident.id
+        category, audience = self.suggestions[0].category, self.faq_audience.currentText()
+
+        def drafted(view) -> None:
+            self.message.emit(f"Drafted a FAQ on {category} for {audience}: write the answers and submit it in "
+                              "Updates.", 8000)
+
+        ctx.ops.write(lambda: inquiries.draft_faq(store, actor, key, category, audience=audience), drafted,
+                      self.failed.emit)
+
+
+    def draft_key_accounts(self) -> None:
+        """One personal update per affected key account (the Updates tab then shows them)."""
+        ctx, incident = self.ctx, self.incident
+        if ctx is None or incident is None:
+            return
+        store, actor, key = ctx.store, ctx.actor, incident.id
+
+        def drafted(made) -> None:
+            names = ", ".join(d.addressee or "?" for d in made.drafts) or "nobody"
+            skipped = f" Not drafted: {' '.join(made.skipped)}" if made.skipped else ""
+            self.message.emit(f"Drafted personal updates for {names}: review them in Updates.{skipped}", 10000)
+
+        ctx.ops.write(lambda: key_accounts.draft_key_accounts(store, actor, key), drafted, self.failed.emit)
+
+
+def _refill(combo: QComboBox, items: list[str], *, keep_typed: bool = False) -> None:
+    """Replace a combo's items when they changed, keeping what was chosen or typed."""
+    current = combo.currentText()
+    if [combo.itemText(i) for i in range(combo.count())] != items:
+        combo.clear()
+        combo.addItems(items)
+    if keep_typed and combo.isEditable():
+        combo.setEditText(current)
+    elif current in items:
+        combo.setCurrentText(current)
+
+
+def install(window) -> InquiriesPanel:
+    """Add the Inquiries tab to the main window and have it follow the writes that
+    change inquiries, updates, the register or the settings."""
+    panel = InquiriesPanel(window)
+    window.tabs.addTab(panel, "Inquiries")
+    panel.failed.connect(lambda error: window.show_error(error))
+    panel.message.connect(lambda text, msecs: window.statusBar().showMessage(text, msecs))
+    window.followers.append((Change.INQUIRIES | Change.DRAFTS | Change.STAKEHOLDERS | Change.SETTINGS,
+                             lambda flags, own: panel.refresh()))
+    return panel
