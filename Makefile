@@ -27,7 +27,8 @@ bench: $(STAMP)
 
 ## Render every view of the window at 1500x900 and at 1280x720 into docs/screenshots/,
 ## from a fresh demo database; the timeline at 1500x900 is also the README's picture.
-SHOT_VIEWS := timeline updates reviews deliveries templates stakeholders declare matrix channels retro followups
+SHOT_VIEWS := timeline updates reviews deliveries templates stakeholders declare matrix channels retro followups \
+	inquiries clocks signals
 SHOT_SIZES := 1500x900 1280x720
 screenshot: $(STAMP)
 	rm -rf .bench/screenshot.db*

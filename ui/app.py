@@ -29,8 +29,7 @@ log = logging.getLogger(__name__)
 
 #: What ``--screenshot`` can show: the main window's tabs, and the dialogs it opens.
 VIEWS = ("timeline", "updates", "reviews", "deliveries", "templates", "stakeholders", "declare", "matrix", "channels",
-         "exercise", "retro", "followups", "clocks",
-         "inquiries")
+         "exercise", "retro", "followups", "clocks", "inquiries", "signals")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -143,8 +142,8 @@ def take_screenshot(window, path: Path, size: str = "1400x860", view: str = "tim
         window.tabs.setCurrentWidget(window.followups)
     elif view == "clocks":
         window.tabs.setCurrentWidget(window.clocks)
-    elif view == "inquiries":
-        window.tabs.setCurrentWidget(window.inquiries)
+    elif view in ("inquiries", "signals"):
+        window.tabs.setCurrentWidget(getattr(window, view))
     elif view == "templates":
         target = window.open_templates()
         target.select("network-customers-update", "en")

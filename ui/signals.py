@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from warroom.changes import Change
 from ui.common import palette
-from ui.common.tables import fixed_rows
+from ui.common.tables import fixed_rows, set_widths
 from ui.lazy import LazyModule
 from ui.qt import (
     QAbstractTableModel, QComboBox, QHBoxLayout, QLabel, QModelIndex, QPushButton, Qt, QTableView, QVBoxLayout,
@@ -98,7 +98,9 @@ class SignalsPanel(QWidget):
         self.view.setObjectName("components")
         self.view.setModel(self.model)
         fixed_rows(self.view)
-        self.view.horizontalHeader().setStretchLastSection(True)
+        # Component, status, set by, since: wide enough for "Degraded performance",
+        # "inbound:alertmanager" and a date with its time; the note takes the rest.
+        set_widths(self.view, (180, 170, 180, 140), stretch=4)
         self.view.selectionModel().currentRowChanged.connect(lambda *_: self._picked())
         self.links = QLabel()
         self.links.setObjectName("incidentLinks")

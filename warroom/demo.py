@@ -10,7 +10,11 @@ configuring anything:
   their update fails over to the internal page;
 - published updates with their deliveries, drafts waiting for review, an
   exercise incident (nothing is sent outside) and a confidential one (its
-  commander and members only).
+  commander and members only), flagged for EU personal data so GDPR's 72-hour
+  clock runs in its header;
+- component status as an Alertmanager source moved it, customers' questions
+  (three about the ETA suggest a FAQ), and a key account whose personal updates go
+  to its customer success manager.
 
 The story runs on a simulated clock that starts before "now" and catches up, so
 entries, status changes, deliveries and the journal all carry plausible times.
@@ -24,7 +28,7 @@ from datetime import datetime, timedelta
 
 from warroom.clock import SimulatedClock
 from warroom.domain import EntryKind
-from warroom.identity import SYSTEM, System
+from warroom.identity import SYSTEM, Source, System
 from warroom.services import incidents, people, publishing, timeline
 from warroom.services.incidents import IncidentView
 from warroom.store import Store
@@ -129,6 +133,7 @@ def create(store: Store, *, events: int = 0, seed: int = 7) -> IncidentView:
                 timeline.log(store, MONITORING if who == "monitoring" else who, main.id, text, kind=kind)
             if minutes == HOLDING_AT:
                 _first_update(store, main.id)     # the customers' first word, when the story gives it
+            _signals(store, main.id, minutes)
         for title, sev, cat, impact, cf, comps, commander, ago, final in _OTHER:
             other = incidents.open_incident(store, commander, title=title, severity=sev, category=cat,
                                             impact=impact, customer_facing=cf, components=comps,
@@ -141,6 +146,7 @@ def create(store: Store, *, events: int = 0, seed: int = 7) -> IncidentView:
                 incidents.set_status(store, commander, other.id, final, note="Confirmed stable for 2 hours.")
                 _followups(store, commander, other.id, now)
         _executive_update(store, main.id)
+        _questions(store, main.id, sim, start)   # the outbox keeps sending meanwhile
         _dispatch(store, sim, until=now - timedelta(minutes=2))
         _waiting_for_review(store, main.id)
         _confidential(store, sim)
@@ -223,6 +229,12 @@ def _delivery(store: Store) -> None:
             ("All staff", "employees", "all-staff@example.com", None)):
         stakeholders.save(store, ADMIN, name=name, audience=audience, email=email, phone=phone,
                           verified_at=store.clock.now())
+    # A key account: its personal updates go to its customer success manager.
+    stakeholders.save(store, ADMIN, name="Lena Vogel (customer success)", audience="employees",
+                      email="lena.vogel@example.com", timezone="Europe/Berlin", verified_at=store.clock.now())
+    stakeholders.save(store, ADMIN, name="Fabrikam Bank", audience="customers", email="ops@fabrikam.example",
+                      timezone="America/New_York", key_account=True, success_manager="Lena Vogel (customer success)",
+                      components="Checkout; Public API", verified_at=store.clock.now())
 
 
 def _executive_update(store: Store, incident_id) -> None:
@@ -263,6 +275,50 @@ def _waiting_for_review(store: Store, incident_id) -> None:
         review.submit(store, "Dana Okafor", draft.id, acknowledge=True)
 
 
+#: What monitoring says of the components as the story goes (minute → component, status).
+_COMPONENTS: dict[int, list[tuple[str, str]]] = {
+    0: [("Checkout", "major_outage"), ("Login", "major_outage"), ("Public API", "partial_outage")],
+    36: [("Checkout", "degraded_performance"), ("Login", "degraded_performance"), ("Public API", "operational")],
+    96: [("Login", "operational")],
+}
+#: The alerting that moves them: an inbound source acts in its own name.
+ALERTS = Source("inbound:alertmanager")
+
+
+def _signals(store: Store, incident_id, minute: int) -> None:
+    """Component status as the alerts moved it (the Signals tab)."""
+    from warroom.services import components
+
+    for name, status in _COMPONENTS.get(minute, ()):
+        components.set_status(store, ALERTS, name, status, note="Alertmanager: synthetic checks")
+
+
+#: Customers' questions after the story's last entry (minutes after detection): three
+#: about the ETA within half an hour, which suggest a FAQ.
+_QUESTIONS = [
+    (97, "Northwind Traders", "billing", "Will failed card payments be charged twice?"),
+    (99, "Contoso Retail", "eta", "When will checkout work normally again in Europe?"),
+    (102, "Northwind Traders", "eta", "Is there an ETA for the full recovery?"),
+    (105, "Fabrikam Bank", "eta", "Our traders need an estimate: when is the API fully back?"),
+]
+
+
+def _questions(store: Store, incident_id, sim: SimulatedClock, start: datetime) -> None:
+    """Stakeholders' questions on the outage (the Inquiries tab): the billing one
+    answered by the customers' published update, three about the ETA still open."""
+    from warroom.services import drafts, inquiries
+
+    for minute, who, category, text in _QUESTIONS:
+        _dispatch(store, sim, until=start + timedelta(minutes=minute))
+        sim.set(max(sim.now(), start + timedelta(minutes=minute)))
+        inquiries.add_inquiry(store, "Mia Lindqvist", incident_id, text, asked_by=who, category=category)
+    published = [d for d in drafts.list_drafts(store, incident_id, viewer=SYSTEM)
+                 if d.audience == "customers" and d.state == "published"]
+    first = inquiries.list_inquiries(store, incident_id, viewer="Mia Lindqvist")[0]
+    if published:
+        inquiries.answer(store, "Mia Lindqvist", first.id, published[0].id)
+
+
 def _confidential(store: Store, sim: SimulatedClock) -> IncidentView:
     """A security incident only its commander (Ravi Shah) and members (Priya Nair) see."""
     inc = incidents.open_incident(
@@ -273,6 +329,10 @@ def _confidential(store: Store, sim: SimulatedClock) -> IncidentView:
     timeline.log(store, "Ravi Shah", inc.id, "Export bucket made private; access logs requested.", kind="action")
     timeline.log(store, "Priya Nair", inc.id, "Legal review started: personal data may be involved.",
                  kind="decision")
+    # Aware of a breach of EU personal data 20 minutes after detection: GDPR's 72 hours run.
+    from warroom.services import obligations
+
+    obligations.flag(store, "Ravi Shah", inc.id, "personal-data-eu", at=inc.detected_at + timedelta(minutes=20))
     return inc
 
 

@@ -99,3 +99,23 @@ def test_the_demo_verifies(demo_db, capsys):
     from warroom import cli
 
     assert cli.main(["--db", str(demo_db[0]), "verify"]) == 0, capsys.readouterr()
+
+
+def test_signals_questions_clocks_and_a_key_account(demo_store):
+    from warroom.services import components, inquiries, obligations, stakeholders
+
+    now = demo_store.clock.now()
+    status = {c.name: (c.status, c.set_by) for c in components.list_components(demo_store)}
+    assert status["Checkout"] == ("degraded_performance", "inbound:alertmanager")
+    assert status["Login"][0] == status["Public API"][0] == "operational"
+    [suggested] = inquiries.suggestions(demo_store, "INC-1", viewer="Dana Okafor")
+    assert suggested.category == "eta"
+    asked = inquiries.list_inquiries(demo_store, "INC-1", viewer="Dana Okafor")
+    assert [q.category for q in asked if q.answer_id is not None] == ["billing"]
+    secret = next(i for i in incidents.list_incidents(demo_store, viewer=SYSTEM) if i.confidential)
+    gdpr = next(c for c in obligations.clocks(demo_store, secret.id, viewer="Ravi Shah", now=now)
+                if c.regime.key == "gdpr-33")
+    assert gdpr.due is not None and gdpr.due - gdpr.start == __import__("datetime").timedelta(hours=72)
+    assert gdpr.due > now
+    [account] = [s for s in stakeholders.list_stakeholders(demo_store) if s.key_account]
+    assert account.success_manager == "Lena Vogel (customer success)" and "Checkout" in account.components
