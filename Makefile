@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test bench screenshot demo-db clean bundle bundle-check
+.PHONY: run test bench screenshot demo-db clean bundle bundle-check i18n-extract i18n-update
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -62,6 +62,24 @@ bundle: $(STAMP)
 
 bundle-check:
 	env -i PATH=/usr/bin:/bin HOME="$$HOME" $(PYTHON) packaging/smoke.py dist/warroom
+
+## Translations: collect the messages of each domain from the code into a template
+## (.pot), then bring every language's catalog (.po) in step with it. Catalogs are
+## read at run time; there is nothing to compile.
+LOCALES_DIR := resources/locale
+i18n-extract: $(STAMP)
+	$(BIN)/pybabel extract --no-location --sort-output -k _ -k N_ -k ngettext:1,2 --project "War room" \
+		-o $(LOCALES_DIR)/ui.pot ui
+	$(BIN)/pybabel extract --no-location --sort-output -k _ -k N_ -k T_ --project "War room" \
+		-o $(LOCALES_DIR)/warroom.pot warroom
+
+i18n-update: i18n-extract
+	for domain in ui warroom; do for lang in de fr es; do \
+		if [ -f $(LOCALES_DIR)/$$lang/LC_MESSAGES/$$domain.po ]; then \
+			$(BIN)/pybabel update --no-fuzzy-matching -D $$domain -l $$lang -i $(LOCALES_DIR)/$$domain.pot -d $(LOCALES_DIR); \
+		else \
+			$(BIN)/pybabel init -D $$domain -l $$lang -i $(LOCALES_DIR)/$$domain.pot -d $(LOCALES_DIR); \
+		fi; done; done
 
 clean:
 	rm -rf $(VENV) .bench .pytest_cache build dist
