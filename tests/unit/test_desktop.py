@@ -67,8 +67,7 @@ def test_double_clicked_files_resolve_to_war_rooms_types(tmp_path):
     (share / "mime" / "packages").mkdir(parents=True)
     shutil.copy(LINUX / f"{APP_ID}.xml", share / "mime" / "packages")
     subprocess.run([tool("update-mime-database"), str(share / "mime")], check=True, capture_output=True, timeout=60)
-    scenario = tmp_path / "drill.scenario.toml"
-    scenario.write_bytes((ROOT / "resources" / "scenarios" / "regional-cloud-outage.toml").read_bytes())
+    scenario = ROOT / "resources" / "scenarios" / "regional-cloud-outage.scenario.toml"   # as shipped
     archive = tmp_path / "INC-1.warroom.zip"
     archive.write_bytes(b"PK\x03\x04")
     other = tmp_path / "notes.zip"

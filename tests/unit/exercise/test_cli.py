@@ -33,7 +33,7 @@ def test_start_clock_status_and_end_from_the_command_line(cli, tmp_path, memory_
 
 
 def test_play_runs_a_shipped_scenario_to_the_end(cli, memory_keyring):
-    code, out, err = cli("--as", "Fran", "exercise", "play", str(SCENARIOS / "regional-cloud-outage.toml"),
+    code, out, err = cli("--as", "Fran", "exercise", "play", str(SCENARIOS / "regional-cloud-outage.scenario.toml"),
                          "--script")
     assert code == 0, err
     assert "Played INC-1 to the end: 15 scripted actions, 0 refused." in out
@@ -43,7 +43,7 @@ def test_play_runs_a_shipped_scenario_to_the_end(cli, memory_keyring):
 
 def test_a_played_scenario_ends_with_its_score_card_written_as_html_and_pdf(cli, tmp_path, memory_keyring):
     card = tmp_path / "card.html"
-    code, out, err = cli("--as", "Fran", "exercise", "play", str(SCENARIOS / "regional-cloud-outage.toml"),
+    code, out, err = cli("--as", "Fran", "exercise", "play", str(SCENARIOS / "regional-cloud-outage.scenario.toml"),
                          "--script", "--out", str(card))
     assert code == 0, err
     assert "Score card" in out and "targets met." in out and "Wrote the score card" in out
@@ -54,7 +54,7 @@ def test_a_played_scenario_ends_with_its_score_card_written_as_html_and_pdf(cli,
     pdf = tmp_path / "card.pdf"
     code, out, err = cli("--as", "Fran", "--json", "retro", "INC-1")
     assert code == 0 and json.loads(out)["incident"]["exercise"] is True
-    code, out, err = cli("--as", "Fran", "exercise", "play", str(SCENARIOS / "regional-cloud-outage.toml"),
+    code, out, err = cli("--as", "Fran", "exercise", "play", str(SCENARIOS / "regional-cloud-outage.scenario.toml"),
                          "--script", "--out", str(pdf))
     assert code == 0, err
     assert pdf.read_bytes().startswith(b"%PDF")

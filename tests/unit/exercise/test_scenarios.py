@@ -19,7 +19,9 @@ SHIPPED = sorted(p.name for p in SCENARIOS.glob("*.toml"))
 
 
 def test_three_scenarios_ship_as_package_data():
-    assert SHIPPED == ["endpoint-agent-crash.toml", "ransomware-personal-data.toml", "regional-cloud-outage.toml"]
+    # Named *.scenario.toml: the desktop opens them in War room (packaging/linux).
+    assert SHIPPED == ["endpoint-agent-crash.scenario.toml", "ransomware-personal-data.scenario.toml",
+                       "regional-cloud-outage.scenario.toml"]
     from importlib import resources
 
     names = {p.name for p in resources.files("warroom_resources").joinpath("scenarios").iterdir()}
