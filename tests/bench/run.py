@@ -24,7 +24,7 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
-from tests.bench import (archive_bench, cli_bench, databases, memory, outbox_bench, render_bench, startup,
+from tests.bench import (archive_bench, bundle_bench, cli_bench, databases, memory, outbox_bench, render_bench, startup,
                          timeline_bench)
 from tests.bench.common import BENCH_DIR, ROOT, BenchError, Row, bench_env, make_home
 
@@ -125,6 +125,9 @@ def main(argv: list[str] | None = None) -> int:
 
         print("7. The command line's start (child processes) …", flush=True)
         rows += cli_bench.measure(db_100k, env, reps)
+
+        print("8. The installer bundle against the venv (child processes) …", flush=True)
+        rows += bundle_bench.measure(db_100k, env, reps)
     except BenchError as exc:
         print(f"\nbench: error: {exc}", file=sys.stderr)
         return 1
