@@ -304,19 +304,14 @@ _QUESTIONS = [
 
 
 def _questions(store: Store, incident_id, sim: SimulatedClock, start: datetime) -> None:
-    """Stakeholders' questions on the outage (the Inquiries tab): the billing one
-    answered by the customers' published update, three about the ETA still open."""
-    from warroom.services import drafts, inquiries
+    """Stakeholders' questions on the outage (the Inquiries tab), asked after the last
+    customer update: all open, three about the ETA, which suggest a FAQ."""
+    from warroom.services import inquiries
 
     for minute, who, category, text in _QUESTIONS:
         _dispatch(store, sim, until=start + timedelta(minutes=minute))
         sim.set(max(sim.now(), start + timedelta(minutes=minute)))
         inquiries.add_inquiry(store, "Mia Lindqvist", incident_id, text, asked_by=who, category=category)
-    published = [d for d in drafts.list_drafts(store, incident_id, viewer=SYSTEM)
-                 if d.audience == "customers" and d.state == "published"]
-    first = inquiries.list_inquiries(store, incident_id, viewer="Mia Lindqvist")[0]
-    if published:
-        inquiries.answer(store, "Mia Lindqvist", first.id, published[0].id)
 
 
 def _confidential(store: Store, sim: SimulatedClock) -> IncidentView:

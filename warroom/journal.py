@@ -365,6 +365,18 @@ def lost_entry_id(event_id: uuid.UUID, field: str) -> uuid.UUID:
     return uuid.uuid5(event_id, f"lost:{field}")
 
 
+#: Status and severity moves: the field a lost one is noted under.
+_MOVES = {"incident.status_changed": "status", "incident.reopened": "status", "incident.severity_changed": "severity"}
+
+
+def _micros(raw: Any) -> int:
+    """Microseconds since the epoch of a stored time (as :func:`warroom.sync.lww.micros`)."""
+    when = raw if isinstance(raw, datetime) else datetime.fromisoformat(str(raw))
+    when = when.replace(tzinfo=timezone.utc) if when.tzinfo is None else when
+    delta = when - datetime(1970, 1, 1, tzinfo=timezone.utc)
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
 def _digest(text: str) -> int:
     return int.from_bytes(hashlib.blake2b(text.encode("utf-8"), digest_size=8).digest(), "big")
 
@@ -379,8 +391,8 @@ class _Replay:
         # entry -> digest of its latest text (None: a status or severity entry). Events are
         # replayed in each device's order, which is the order they were written.
         self.entries: dict[int, int | None] = {}
-        self.status: dict[int, tuple[str, str]] = {}             # incident id -> (time, status)
-        self.severity: dict[int, tuple[str, str]] = {}
+        self.status: dict[int, tuple[int, str]] = {}             # incident id -> (stamp, status)
+        self.severity: dict[int, tuple[int, str]] = {}
 
     def apply(self, kind: str, payload_text: str, raw_incident: Any, raw_at: Any,
               event_id: uuid.UUID | None = None) -> None:
@@ -394,7 +406,11 @@ class _Replay:
             for field in payload.get("changes") or {}:       # a value lost to an edit made at the same time
                 self.entries.setdefault(_key(lost_entry_id(event_id, field)), None)
             return
-        at = str(raw_at)
+        if event_id is not None and kind in _MOVES:          # a move lost to one made at the same time
+            self.entries.setdefault(_key(lost_entry_id(event_id, _MOVES[kind])), None)
+        # Moves order by their stamp (a hybrid logical clock, see warroom.sync.lww), else their time.
+        hlc = payload.get("hlc")
+        at = hlc if isinstance(hlc, int) else _micros(raw_at)   # a tie: the later in the device's order
         entry_id = payload.get("entry_id")
         if entry_id:
             key = _key(entry_id)

@@ -144,3 +144,57 @@ def test_concurrent_edits_applied_in_either_order_end_the_same(tmp_path, clock, 
     finally:
         for store in stores:
             store.close()
+
+
+def _two_laptops(team, tmp_path, clock):
+    apply = default_applier()
+    a = team.laptop(tmp_path / "a.db", "alice", clock)
+    people.save(a, "Alice", "Alice", roles="incident_commander,administrator")
+    people.save(a, "Alice", "Bob", roles="incident_commander,administrator")
+    inc = incidents.open_incident(a, "Alice", title="Checkout errors", severity="SEV3")
+    assert client.sync_once(a, apply, url=team.url("alice")).ok
+    b = team.laptop(tmp_path / "b.db", "bob", clock)
+    assert client.sync_once(b, apply, url=team.url("bob")).ok
+    return apply, a, b, inc
+
+
+def test_severity_moved_on_two_laptops_at_once_ends_the_same_on_both(team, tmp_path, clock):
+    apply, a, b, inc = _two_laptops(team, tmp_path, clock)
+    incidents.set_severity(a, "Alice", inc.id, "SEV1", note="Every region")
+    clock.advance(timedelta(minutes=1))
+    incidents.set_severity(b, "Bob", inc.id, "SEV2", note="Europe only")
+    for store in (a, b, a):
+        assert client.sync_once(store, apply).ok
+    for store in (a, b):
+        row, notes = _incident(store, inc.id)
+        assert row.severity == "SEV2", store.path.name              # Bob's, the later one
+        assert [n for n in notes if "at the same time" in n] == [
+            "Alice changed the severity at the same time: SEV1 (not kept)"]
+        assert sum(n.startswith("Severity raised") for n in notes) == 2    # both moves stay on the record
+        report = integrity.check(store)
+        assert report.ok, (store.path.name, report.problems)
+    assert apply_compare.differences(_state(a), _state(b)) == []
+    # A move made after seeing the other: no conflict, and it wins everywhere.
+    clock.advance(timedelta(minutes=1))
+    incidents.set_severity(a, "Alice", inc.id, "SEV1")
+    for store in (a, b):
+        assert client.sync_once(store, apply).ok
+    assert _incident(b, inc.id)[0].severity == "SEV1"
+    assert sum("at the same time" in n for n in _incident(b, inc.id)[1]) == 1
+
+
+def test_status_moved_on_two_laptops_at_once_ends_the_same_on_both(team, tmp_path, clock):
+    apply, a, b, inc = _two_laptops(team, tmp_path, clock)
+    # Bob's laptop clock is behind, but his move is made later: the stamp orders it after Alice's.
+    incidents.set_status(a, "Alice", inc.id, "identified")
+    clock.advance(timedelta(minutes=1))
+    incidents.set_status(b, "Bob", inc.id, "mitigated")
+    for store in (b, a, b):
+        assert client.sync_once(store, apply).ok
+    for store in (a, b):
+        row, notes = _incident(store, inc.id)
+        assert row.status == "mitigated", store.path.name
+        assert [n for n in notes if "at the same time" in n] == [
+            "Alice changed the status at the same time: Identified (not kept)"]
+        assert integrity.check(store).ok
+    assert apply_compare.differences(_state(a), _state(b)) == []

@@ -286,7 +286,8 @@ def set_status(store: Store, actor: str, key: str | uuid.UUID, status: str | Sta
         text = f"{verb}: {old.label} → {new.label}" + (f". {note}" if note else "")
         entry = _timeline(tx, row, EntryKind.STATUS_CHANGE, text)
         tx.record("incident.reopened" if reopen else "incident.status_changed",
-                  {"from": old, "to": new, "note": note or None, "entry_id": entry.id, "entry_text": entry.text},
+                  {"from": old, "to": new, "note": note or None, "entry_id": entry.id, "entry_text": entry.text,
+                   "hlc": lww.next_stamp(tx.session, row.id, tx.now, lww.STATUS_KINDS)},
                   incident_id=row.id)
         incident_id = row.id
     return get(store, incident_id, viewer=access.SYSTEM)  # checked in the transaction
@@ -315,7 +316,9 @@ def set_severity(store: Store, actor: str, key: str | uuid.UUID, severity: str |
         text = f"Severity {word}: {old.value} → {new.value}" + (f". {note}" if note else "")
         entry = _timeline(tx, row, EntryKind.SEVERITY_CHANGE, text)
         tx.record("incident.severity_changed", {"from": old, "to": new, "note": note or None,
-                                                "entry_id": entry.id, "entry_text": entry.text}, incident_id=row.id)
+                                                "entry_id": entry.id, "entry_text": entry.text,
+                                                "hlc": lww.next_stamp(tx.session, row.id, tx.now,
+                                                                      lww.SEVERITY_KINDS)}, incident_id=row.id)
         incident_id = row.id
     return get(store, incident_id, viewer=access.SYSTEM)  # checked in the transaction
 

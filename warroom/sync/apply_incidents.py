@@ -64,10 +64,23 @@ def _renumbered(session: Session, ev: Event) -> None:
     _count_past(session, new)
 
 
+def _lost(session: Session, ev: Event, lost) -> None:
+    if lost is not None:
+        entry_id, author, text, at = lost
+        put(session, TimelineEntry, entry_id, incident_id=ev.incident(), kind=EntryKind.NOTE.value, text=text,
+            author=author, occurred_at=at, recorded_at=at, edited_at=None)
+
+
 def _status(session: Session, ev: Event) -> None:
+    """The latest move by the clock sets the status on every laptop, whatever order
+    moves arrive in; a move lost to one made at the same time is shown (see
+    :func:`warroom.sync.lww.resolve_move`). Every move stays on the timeline."""
     new = Status(ev.need("to"))
-    change(session, Incident, ev.incident(), status=new.value, status_changed_at=ev.at, updated_at=ev.at,
-           resolved_at=ev.at if new == Status.RESOLVED else None)
+    takes, lost = lww.resolve_move(session, ev, "status", lww.STATUS_KINDS, lambda v: Status(v).label)
+    if takes:
+        change(session, Incident, ev.incident(), status=new.value, status_changed_at=ev.at, updated_at=ev.at,
+               resolved_at=ev.at if new == Status.RESOLVED else None)
+    _lost(session, ev, lost)
     note = ev.payload.get("note")
     verb = "Reopened" if ev.kind == "incident.reopened" else "Status"
     text = ev.payload.get("entry_text") or (f"{verb}: {Status(ev.payload['from']).label} → {new.label}"
@@ -76,8 +89,12 @@ def _status(session: Session, ev: Event) -> None:
 
 
 def _severity(session: Session, ev: Event) -> None:
+    """As :func:`_status`: the latest move by the clock sets the severity everywhere."""
     old, new = ev.need("from"), ev.need("to")
-    change(session, Incident, ev.incident(), severity=new, updated_at=ev.at)
+    takes, lost = lww.resolve_move(session, ev, "severity", lww.SEVERITY_KINDS)
+    if takes:
+        change(session, Incident, ev.incident(), severity=new, updated_at=ev.at)
+    _lost(session, ev, lost)
     note = ev.payload.get("note")
     word = "raised" if new < old else "lowered"      # SEV1 is the most severe
     text = ev.payload.get("entry_text") or (f"Severity {word}: {old} → {new}" + (f". {note}" if note else ""))

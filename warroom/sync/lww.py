@@ -35,10 +35,14 @@ from warroom.journal import lost_entry_id
 from warroom.store.models import JournalEvent
 
 KIND = "incident.updated"
+#: The incident's status and severity are single values moved by events of their
+#: own; they converge the same way (see :func:`resolve_move`).
+STATUS_KINDS = ("incident.status_changed", "incident.reopened")
+SEVERITY_KINDS = ("incident.severity_changed",)
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 #: How a field is named on the timeline.
-FIELD_NAMES = {"title": "the title", "category": "the category", "impact": "the impact",
+FIELD_NAMES = {"status": "the status", "severity": "the severity", "title": "the title", "category": "the category", "impact": "the impact",
                "components": "the components", "commander": "the commander", "detected_at": "the detection time",
                "customer_facing": "whether it is customer facing", "confidential": "whether it is confidential",
                "exercise": "whether it is an exercise", "members": "the members"}
@@ -50,9 +54,10 @@ def micros(when: datetime) -> int:
     return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
 
 
-def _edits(session: Session, incident_id: uuid.UUID, skip: uuid.UUID | None = None) -> list[JournalEvent]:
+def _edits(session: Session, incident_id: uuid.UUID, skip: uuid.UUID | None = None,
+           kinds: tuple[str, ...] = (KIND,)) -> list[JournalEvent]:
     return [row for row in session.scalars(select(JournalEvent).where(JournalEvent.incident_id == incident_id,
-                                                                      JournalEvent.kind == KIND))
+                                                                      JournalEvent.kind.in_(kinds)))
             if row.id != skip]
 
 
@@ -61,9 +66,9 @@ def _stamp(payload: dict[str, Any], at: datetime) -> int:
     return int(value) if isinstance(value, int) else micros(at)
 
 
-def next_stamp(session: Session, incident_id: uuid.UUID, now: datetime) -> int:
+def next_stamp(session: Session, incident_id: uuid.UUID, now: datetime, kinds: tuple[str, ...] = (KIND,)) -> int:
     """The stamp of an edit written now, after every edit of the incident seen here."""
-    seen = [_stamp(json.loads(row.payload), row.at) for row in _edits(session, incident_id)]
+    seen = [_stamp(json.loads(row.payload), row.at) for row in _edits(session, incident_id, kinds=kinds)]
     return max([micros(now)] + [s + 1 for s in seen])
 
 
@@ -110,3 +115,32 @@ def resolve(session: Session, ev) -> tuple[dict[str, Any], list[tuple[uuid.UUID,
         elif top[2][0] != new:                                # the later edit had not seen this one
             notes.append((lost_entry_id(ev.id, field), ev.actor, lost_text(ev.actor, field, new), ev.at, field))
     return sets, notes, last[1]
+
+
+def resolve_move(session: Session, ev, field: str, kinds: tuple[str, ...],
+                 shown_as=lambda value: value) -> tuple[bool, tuple[uuid.UUID, str, str, datetime] | None]:
+    """For a status or severity move being applied (``from`` → ``to``): whether it
+    sets the incident's value (it is the latest by the clock of the moves of that
+    value), and the note of a move lost to one made at the same time, as (entry id,
+    author, text, time): the earlier move's value, when the later one did not start
+    from it. Every laptop takes the same value and writes the same note once,
+    whatever order the moves arrive in."""
+    mine = order(ev.payload, ev.at, ev.device_id, ev.seq)
+    before = after = None    # the moves right before and right after this one, by the clock
+    for row in _edits(session, ev.incident(), skip=ev.id, kinds=kinds):
+        payload = json.loads(row.payload)
+        key = order(payload, row.at, row.device_id, row.seq)
+        if key < mine and (before is None or key > before[0]):
+            before = (key, row, payload)
+        elif key > mine and (after is None or key < after[0]):
+            after = (key, row, payload)
+    if after is None:                                           # the latest: it sets the value
+        if before is not None and ev.payload.get("from") != before[2].get("to"):
+            _key, row, payload = before                         # it moved from a value it had not seen
+            return True, (lost_entry_id(row.id, field), row.actor,
+                          lost_text(row.actor, field, shown_as(payload.get("to"))), row.at)
+        return True, None
+    if after[2].get("from") != ev.payload.get("to"):            # the next move had not seen this one
+        return False, (lost_entry_id(ev.id, field), ev.actor, lost_text(ev.actor, field, shown_as(ev.need("to"))),
+                       ev.at)
+    return False, None

@@ -76,10 +76,11 @@ def test_the_pdf_is_a_pdf_with_its_pages(store):
     assert len(re.findall(rb"/Type\s*/Page\b", data)) == 1     # a quiet incident fits one page
 
 
-def test_the_demo_pdf_runs_to_two_pages(demo_store):
+def test_the_demo_pdf_runs_to_three_pages(demo_store):
+    """The figures and the chart, the sections, and the stakeholders' questions."""
     data = render_pdf(retro.compute(demo_store, "INC-1", viewer="Dana Okafor"))
     assert data.startswith(b"%PDF-")
-    assert len(re.findall(rb"/Type\s*/Page\b", data)) == 2
+    assert len(re.findall(rb"/Type\s*/Page\b", data)) == 3
 
 
 def test_out_picks_the_format_by_suffix(demo_store, cli, tmp_path):
