@@ -403,8 +403,8 @@ class _Replay:
         except ValueError:
             return
         if kind == "incident.updated" and event_id is not None:
-            for field in payload.get("changes") or {}:       # a value lost to an edit made at the same time
-                self.entries.setdefault(_key(lost_entry_id(event_id, field)), None)
+            for name in payload.get("changes") or {}:        # a value lost to an edit made at the same time
+                self.entries.setdefault(_key(lost_entry_id(event_id, name)), None)
             return
         if event_id is not None and kind in _MOVES:          # a move lost to one made at the same time
             self.entries.setdefault(_key(lost_entry_id(event_id, _MOVES[kind])), None)
