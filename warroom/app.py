@@ -5,16 +5,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from warroom import shipped
 from warroom.clock import Clock
 from warroom.store import Store
 
 
 def open_store(path: str | Path, *, clock: Clock | None = None) -> Store:
-    from warroom.services import templates  # the services load with a store, not when the window starts
-
     store = Store.open(path, clock=clock)
     try:
-        templates.ensure_defaults(store)
+        if not shipped.current(store):   # a new database, or a release with new templates
+            from warroom.services import templates  # the services load only then
+
+            templates.ensure_defaults(store)
     except Exception:
         store.close()
         raise

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from warroom.errors import InputError, NotFound
 from warroom.text.render import TemplateError, render
+from warroom import shipped
 from warroom.services import audiences, compose, context, incidents, templates
 from warroom.services import settings as org_settings
 from warroom.text.smslength import sms_length
@@ -267,7 +268,7 @@ def test_shipped_templates_follow_a_new_release_unless_edited(store, monkeypatch
     toml = ('[[template]]\nname = "{n}"\ncategory = "any"\naudience = "customers"\nphase = "update"\n'
             'subject = "s"\nlong = "{text}"\nshort = "x"\nchat = "x"\n')
     (shipped / "any.toml").write_text(toml.format(n="a", text="first") + toml.format(n="b", text="first"))
-    monkeypatch.setattr(templates, "resource", lambda *parts: tmp_path.joinpath(*parts))
+    monkeypatch.setattr(shipped, "resource", lambda *parts: tmp_path.joinpath(*parts))   # a new release
     assert templates.ensure_defaults(store) == 2
     a = templates.get(store, "a", "en")
     assert a.id == templates.shipped_id("a", "en")  # the same on every device

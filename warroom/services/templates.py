@@ -29,12 +29,11 @@ from typing import Any
 from babel import Locale
 from sqlalchemy import select
 
-from warroom import inputs
+from warroom import inputs, shipped
 from warroom.clock import UTC
 from warroom.domain import Category, Role, Status
 from warroom.errors import BadRows, InputError, NotFound, NotPermitted
 from warroom.ids import uuid7
-from warroom.paths import resource
 from warroom.services import access, context
 from warroom.services.access import Action
 from warroom.services.audiences import check_locale
@@ -419,21 +418,9 @@ def export(store: Store) -> str:
     return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
 
 
-def default_files() -> list[tuple[str, Any]]:
-    """The default template files shipped in resources/templates/<locale>/*.toml."""
-    root = resource("templates")
-    out = []
-    if not root.is_dir():
-        return out
-    for locale_dir in sorted(root.iterdir(), key=lambda p: p.name):
-        if locale_dir.is_dir() and not locale_dir.name.startswith(("_", ".")):
-            for f in sorted(locale_dir.iterdir(), key=lambda p: p.name):
-                if f.name.endswith(".toml"):
-                    out.append((locale_dir.name, f))
-    return out
-
-
-DEFAULTS_KEY = "default_templates"
+#: The shipped files and the ``meta`` key of their fingerprint (see :mod:`warroom.shipped`).
+default_files = shipped.template_files
+DEFAULTS_KEY = shipped.DEFAULTS_KEY
 
 
 def ensure_defaults(store: Store, actor: str = access.SYSTEM) -> int:
@@ -442,14 +429,7 @@ def ensure_defaults(store: Store, actor: str = access.SYSTEM) -> int:
     Runs on every open, cheaply: the shipped set's digest is kept, and only when it
     differs (a new database, a new release) are templates added — never over one the
     users have (an edited default stays as they left it)."""
-    files = default_files()
-    digest = hashlib.sha256()
-    texts = []
-    for locale, f in files:
-        text = f.read_text(encoding="utf-8")
-        digest.update(f"{locale}/{f.name}\n".encode() + text.encode("utf-8"))
-        texts.append((locale, f.name, text))
-    fingerprint = digest.hexdigest()
+    fingerprint, texts = shipped.read_set()
     with store.read() as session:
         row = session.get(Meta, DEFAULTS_KEY)
         if row is not None and row.value == fingerprint:
