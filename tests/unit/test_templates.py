@@ -263,18 +263,19 @@ def test_selection_for_a_regional_english(store):
 
 
 def test_shipped_templates_follow_a_new_release_unless_edited(store, monkeypatch, tmp_path):
-    shipped = tmp_path / "templates" / "en"
-    shipped.mkdir(parents=True)
+    folder = tmp_path / "templates" / "en"
+    folder.mkdir(parents=True)
     toml = ('[[template]]\nname = "{n}"\ncategory = "any"\naudience = "customers"\nphase = "update"\n'
             'subject = "s"\nlong = "{text}"\nshort = "x"\nchat = "x"\n')
-    (shipped / "any.toml").write_text(toml.format(n="a", text="first") + toml.format(n="b", text="first"))
+    (folder / "any.toml").write_text(toml.format(n="a", text="first") + toml.format(n="b", text="first"))
     monkeypatch.setattr(shipped, "resource", lambda *parts: tmp_path.joinpath(*parts))   # a new release
     assert templates.ensure_defaults(store) == 2
     a = templates.get(store, "a", "en")
     assert a.id == templates.shipped_id("a", "en")  # the same on every device
     templates.save(store, "Mia", **{**a.as_dict(), "long": "mine"})
-    (shipped / "any.toml").write_text(toml.format(n="a", text="second") + toml.format(n="b", text="second"))
+    (folder / "any.toml").write_text(toml.format(n="a", text="second") + toml.format(n="b", text="second"))
     assert templates.ensure_defaults(store) == 1
     assert templates.get(store, "a", "en").long == "mine"     # edited: left alone
     assert templates.get(store, "b", "en").long == "second"   # untouched: follows the release
     assert templates.ensure_defaults(store) == 0
+    assert shipped.current(store)       # what opening the database checks before any of this loads
