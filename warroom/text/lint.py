@@ -436,13 +436,17 @@ _NEXT_UPDATE = _phrases(
 #: ("Checkout errors – Status: Monitoring"), not "the order status: shipped".
 _STATUS_LABEL = re.compile(
     r"(?:^[ \t>*_#\-•]*|(?<=[.!?|–—(\[])[ \t]*)(?:\*\*|__)?"
-    r"(?:incident[ \t\-]?|current[ \t]+|aktueller[ \t]+|störungs)?status(?:\*\*|__)?[ \t]*[:：][ \t]*"
+    r"(?:(?:incident[ \t\-]?|current[ \t]+|aktueller[ \t]+|störungs)?status|statut|estado)(?:\*\*|__)?[ \t]*[:：][ \t]*"
     r"(?P<value>[^\n]*)", re.IGNORECASE | re.MULTILINE)
 _STATUS_OK = re.compile(
     r"(?:investigating|identified|mitigated|monitoring|resolved|"
     r"wird\s+untersucht|in\s+untersuchung|untersuchung|identifiziert|ursache\s+identifiziert|"
     r"auswirkungen\s+gemildert|gemildert|entschärft|eingedämmt|abgemildert|überwachung|wird\s+überwacht|beobachtung|wird\s+beobachtet|"
-    r"behoben|gelöst)\b", re.IGNORECASE)
+    r"behoben|gelöst|"
+    r"analyse\s+en\s+cours|enquête\s+en\s+cours|cause\s+identifiée|identifiée?|impact\s+atténué|atténuée?|"
+    r"sous\s+surveillance|surveillance\s+en\s+cours|résolue?|"
+    r"en\s+investigación|investigando|causa\s+identificada|identificad[ao]|impacto\s+mitigado|mitigad[ao]|"
+    r"en\s+observación|en\s+supervisión|resuelt[ao])(?!\w)", re.IGNORECASE)
 _STATUS_TAG = re.compile(r"(?m)^[ \t]*\[(?P<value>[^\]\n]{1,30})\]")
 _STATUS_TITLE_TAIL = re.compile(r"(?m)^[^\n]{3,}?[ \t][-–—:|][ \t]*(?P<value>[^\n\-–—:|]{1,30}?)[ \t]*$")
 _SLANG_STATUS = frozenset({

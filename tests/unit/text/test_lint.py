@@ -388,20 +388,34 @@ def test_standard_status_terms_are_quiet(text):
 
 
 def test_the_apps_own_status_labels_and_etr_caveats_are_quiet():
-    """What the composer writes (status labels, ETR caveats) must not trip the linter."""
+    """What the composer writes (status labels, ETR caveats) must not trip the linter,
+    in every shipped language: the labels and caveats come from the catalogs."""
     from warroom.domain import Status
-    from warroom.services.context import CAVEATS, LABELS
+    from warroom.i18n import LANGUAGES
+    from warroom.services.context import CAVEATS, label, tr
 
-    for status in Status:
-        for label in (status.label, LABELS["de"][status]):
-            text = f"Status: {label}\nNext update at 11:00 UTC."
-            assert lint(text, external=True, status=status.value, config=CONFIG) == [], label
-    for lang, caveats in CAVEATS.items():
-        intro = {"en": "Expected resolution by 15:00 UTC.", "de": "Voraussichtlich bis 15:00 Uhr behoben."}[lang]
-        for caveat in caveats.values():
-            text = f"{intro} {caveat} Next update at 11:00 UTC."
+    for lang in LANGUAGES:
+        word = {"en": "Status", "de": "Status", "fr": "Statut", "es": "Estado"}[lang]
+        for status in Status:
+            text = f"{word}: {label(status, lang)}\nNext update at 11:00 UTC."
+            assert lint(text, external=True, status=status.value, config=CONFIG) == [], (lang, text)
+    for lang, intro in (("en", "Expected resolution by 15:00 UTC."), ("de", "Voraussichtlich bis 15:00 Uhr behoben.")):
+        for caveat in CAVEATS.values():
+            text = f"{intro} {tr(caveat, lang)} Next update at 11:00 UTC."
             assert lint(text, external=True, status="investigating", config=CONFIG) == [], caveat
             assert rules(lint(intro, external=True, config=CONFIG)) == {"etr-caveat"}
+
+
+@pytest.mark.parametrize("text", ["Statut : Sous surveillance", "Statut : **Résolu**", "Estado: Resuelto.",
+                                  "Estado: Causa identificada"])
+def test_french_and_spanish_status_terms_are_quiet(text):
+    assert lint(text, external=True, config=CONFIG) == []
+
+
+@pytest.mark.parametrize(("text", "value"), [("Statut : réparé", "réparé"), ("Estado: arreglado", "arreglado")])
+def test_french_and_spanish_status_labels_with_other_words_are_flagged(text, value):
+    findings = lint(text, external=True, config=CONFIG)
+    assert [(f.rule, text[f.start:f.end]) for f in findings] == [("status-term", value)]
 
 
 def test_channel_limits():
