@@ -423,6 +423,9 @@ _CAVEAT = _phrases(
     r"\bSchätzung\b", r"\bgeschätzt\w*", r"\b(?:kann|können|könnte)\s+sich\s+(?:noch\s+)?ändern\b",
     r"\bunter\s+Vorbehalt\b", r"\bohne\s+Gewähr\b", r"\bÄnderungen\s+vorbehalten\b",
     r"\bwir\s+(?:informieren|aktualisieren|melden\s+uns)\b",
+    # French and Spanish (the shipped templates' words)
+    r"\bestimación\b", r"\bsusceptible\s+d[’']évoluer\b", r"\b(?:peut|pourrait)\s+(?:encore\s+)?évoluer\b",
+    r"\b(?:puede|podría)\s+(?:todavía\s+)?cambiar\b",
 )
 _NEXT_UPDATE = _phrases(
     r"\bnext\s+update\b", r"\b(?:further|another)\s+update\b",
@@ -430,6 +433,10 @@ _NEXT_UPDATE = _phrases(
     r"\b(?:n(?:ä|ae)chste|weitere)(?:s|n|r)?\s+(?:Aktualisierung|Update|Statusmeldung|Meldung|Mitteilung|"
     r"Information(?:en)?|Zwischenstand)\b",
     r"\bwir\s+(?:informieren|aktualisieren|melden\s+uns)\b",
+    r"\b(?:prochaine|nouvelle)\s+mise\s+à\s+jour\b",
+    r"\bnous\s+(?:vous\s+)?(?:publierons|enverrons|adresserons|communiquerons|tiendrons|informerons)\b",
+    r"\b(?:próxima|nueva)\s+actualización\b",
+    r"\b(?:publicaremos|enviaremos|facilitaremos|compartiremos|informaremos)\b",
 )
 
 #: A "Status:" label at the start of a line or after a sentence or a separator
