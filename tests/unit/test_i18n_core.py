@@ -96,6 +96,8 @@ def test_status_etr_and_caveat_follow_the_audiences_language(locale, resolved, i
     ctx = context.context(inc, locale=locale, now=NOW, etr=etr, zone="Europe/Paris")
     assert ctx["incident"]["status"] == identified
     assert ctx["incident"]["status_code"] == "identified"
+    assert ctx["incident"]["severity"] == "SEV2"
+    assert ctx["incident"]["severity_label"] == {"fr_FR": "Majeure", "es_ES": "Grave", "en": "Major"}[locale]
     assert ctx["etr"]["text"] == between if locale != "en" else ctx["etr"]["text"].startswith(between)
     assert ctx["etr"]["caveat"].startswith(caveat)
     done = context.context(context.sample_incident(NOW, resolved=True), locale=locale, now=NOW)
