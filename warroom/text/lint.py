@@ -264,8 +264,8 @@ _SPECULATION = _phrases(
     r"\bkönnte(?:n)?\b[^.!?\n]{0,80}?\b(?:verursacht|ausgelöst|liegen|zurückzuführen)\b",
     # French and Spanish
     r"\bnous\s+(?:pensons|supposons|soupçonnons|présumons|croyons)\b", r"\bnotre\s+hypothèse\b",
-    rf"\b(?:probablement|vraisemblablement|sans\s+doute|semblen?t?\s+(?:être\s+)?|pourrai(?:t|ent)\s+(?:être\s+)?)"
-    rf"\s*(?:dû|due|dus|dues|causée?s?|liée?s?|provoquée?s?|à\s+cause|imputable)",
+    r"\b(?:probablement|vraisemblablement|sans\s+doute|semblen?t?\s+(?:être\s+)?|pourrai(?:t|ent)\s+(?:être\s+)?)"
+    r"\s*(?:dû|due|dus|dues|causée?s?|liée?s?|provoquée?s?|à\s+cause|imputable)",
     r"\b(?:creemos|pensamos|sospechamos|suponemos|presumimos)\b", r"\bnuestra\s+hipótesis\b",
     r"\b(?:probablemente|presuntamente|posiblemente|parece|parecen|podría|podrían)\s+(?:estar\s+|ser\s+|haber\s+sido\s+)?"
     r"(?:causad[oa]s?|debid[oa]s?|relacionad[oa]s?|provocad[oa]s?|por\s+culpa)\b",
