@@ -70,7 +70,7 @@ LOCALES_DIR := resources/locale
 i18n-extract: $(STAMP)
 	$(BIN)/pybabel extract --no-location --sort-output -k _ -k N_ -k ngettext:1,2 --project "War room" \
 		-o $(LOCALES_DIR)/ui.pot ui
-	$(BIN)/pybabel extract --no-location --sort-output -k _ -k N_ -k T_ --project "War room" \
+	$(BIN)/pybabel extract --no-location --sort-output --no-default-keywords -k N_ --project "War room" \
 		-o $(LOCALES_DIR)/warroom.pot warroom
 
 i18n-update: i18n-extract

@@ -64,6 +64,12 @@ def translations(domain: str, language: str) -> _gettext.NullTranslations:
     return _gettext.GNUTranslations(buffer)
 
 
+def N_(message: str) -> str:
+    """Mark a message for extraction where it is defined; it is translated where used
+    (:func:`gettext` with the audience's or the person's language)."""
+    return message
+
+
 def gettext(domain: str, language: str, message: str) -> str:
     return translations(domain, language).gettext(message)
 

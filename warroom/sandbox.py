@@ -395,8 +395,10 @@ VARIABLES: dict[str, str] = {
     "title": "the public title this audience sees (status pages, e-mail subjects)",
     "incident.category": "category (label)",
     "incident.severity": "SEV1 … SEV4",
+    "incident.severity_label": "what the severity means, in the audience's language: Critical, Major, Minor, Low",
     "incident.impact": "impact (label)",
-    "incident.status": "status term: Investigating, Identified, Mitigated, Monitoring, Resolved",
+    "incident.status": "status term in the audience's language: Investigating, Identified, Mitigated, Monitoring, "
+                       "Resolved",
     "incident.status_code": "the status for conditions, in any language: investigating, identified, …",
     "incident.components": "affected components (a list: use | join_list)",
     "incident.commander": "incident commander",

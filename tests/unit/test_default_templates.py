@@ -29,7 +29,7 @@ def defaults(tmp_path_factory):
 def test_the_shipped_set_is_complete(defaults):
     _, rows, _ = defaults
     have = {(t.category, t.audience, t.phase, t.locale) for t in rows}
-    for locale in ("en", "de"):
+    for locale in ("en", "de", "fr", "es"):
         for category in ("network", "application", "security", "third_party"):
             for audience in ("executives", "employees", "customers"):
                 for phase in ("initial", "update", "resolved"):
@@ -114,13 +114,46 @@ def test_english_sms_stays_in_gsm7(defaults):
     assert sms_length(text.strip()).encoding == "GSM-7", text
 
 
-def test_update_templates_say_the_status_in_every_language(defaults):
-    """The status sentence follows the status, in German as in English."""
+@pytest.mark.parametrize("locale", ["de", "fr", "es"])
+def test_update_templates_say_the_status_in_every_language(defaults, locale):
+    """The status sentence follows the status, in German, French and Spanish as in English."""
     store, rows, _ = defaults
     now = store.clock.now()
-    t = next(t for t in rows if t.name == "network-customers-update" and t.locale == "de")
+    t = next(t for t in rows if t.name == "network-customers-update" and t.locale == locale)
     texts = set()
     for status in (Status.INVESTIGATING, Status.IDENTIFIED, Status.MITIGATED, Status.MONITORING):
-        ctx = context.context(_incident(Category.NETWORK, status, (), now), locale="de", now=now, org=ORG)
-        texts.add(render(t.long, ctx, locale="de", zone="UTC", now=now))
+        ctx = context.context(_incident(Category.NETWORK, status, (), now), locale=locale, now=now, org=ORG)
+        text = render(t.long, ctx, locale=locale, zone="UTC", now=now)
+        assert context.label(status, locale) in text
+        texts.add(text)
     assert len(texts) == 4
+
+
+@pytest.mark.parametrize(("locale", "label", "identified", "resolved", "caveat", "resolved_words"), [
+    ("fr", "Statut :", "Cause identifiée", "Résolu", "Il s'agit d'une première estimation, qui évoluera probablement",
+     "est résolu"),
+    ("es", "Estado:", "Causa identificada", "Resuelto", "Se trata de una estimación preliminar que probablemente cambie",
+     "está resuelto"),
+])
+def test_a_french_or_spanish_audience_reads_the_status_and_the_caveat_in_its_language(
+        tmp_path, clock, locale, label, identified, resolved, caveat, resolved_words):
+    from tests.helpers.team import team
+    from warroom.services import compose, incidents
+
+    store = open_store(tmp_path / "w.db", clock=clock)
+    team(store)
+    inc = incidents.open_incident(store, "Dana", title="Checkout failing at db-7.corp", severity="SEV2",
+                                  category="network", components=["Checkout"], customer_facing=True)
+    incidents.set_status(store, "Dana", inc.ref, "identified")
+    etr = context.make_etr(clock.now() + timedelta(hours=2), confidence="low", assessor="Ravi")
+    r = compose.render_update(store, inc.ref, audience="customers", viewer="Dana", locale=locale, etr=etr,
+                              phase="update")
+    assert (r.template.name, r.template.locale) == ("network-customers-update", locale)
+    for text in (r.long, r.chat):
+        assert f"{label} {identified}" in text and caveat in text, text
+    assert r.subject.startswith(identified)
+    assert "Identified" not in r.long + r.short + r.chat and "estimate" not in r.long
+    incidents.set_status(store, "Dana", inc.ref, "resolved")
+    r = compose.render_update(store, inc.ref, audience="customers", viewer="Dana", locale=locale)
+    assert r.template.phase == "resolved" and r.subject.startswith(resolved) and resolved_words in r.long
+    store.close()

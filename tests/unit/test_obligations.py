@@ -426,14 +426,14 @@ def test_the_command_line_flags_lists_clocks_and_unflags(cli, db_path):
 
 # -- notification templates for regulators ---------------------------------------------------------
 
-NOTIFICATIONS = {"gdpr-art33-notification": ("en", "de"), "sec-8k-item105": ("en",),
-                 "nis2-early-warning": ("en", "de")}
+NOTIFICATIONS = {"gdpr-art33-notification": ("en", "de", "fr", "es"), "sec-8k-item105": ("en",),
+                 "nis2-early-warning": ("en", "de", "fr", "es")}
 
 
 def test_the_notification_templates_pass_the_import_checks_in_every_shape(store, inc):
     shipped = {(t.name, t.locale) for t in templates.list_templates(store, phase="notification")}
     assert shipped == {(name, loc) for name, locales in NOTIFICATIONS.items() for loc in locales}
-    for locale in ("en", "de"):
+    for locale in ("en", "de", "fr", "es"):
         items = [{**item, "locale": locale}
                  for item in templates.read_file(regimes.resource("templates") / locale / "regulatory.toml")]
         # check=True renders every template against every incident shape
@@ -452,6 +452,17 @@ def test_the_notification_templates_pass_the_import_checks_in_every_shape(store,
     ("nis2-early-warning", "en", ("Article 23(4)(a)", "unlawful or malicious acts", "cross-border impact")),
     ("nis2-early-warning", "de", ("Artikel 23 Absatz 4 Buchstabe a", "böswillige Handlungen",
                                   "grenzüberschreitende")),
+    ("gdpr-art33-notification", "fr", ("article 33", "a) Nature de la violation", "nombre approximatif de personnes",
+                                       "b) Point de contact", "c) Conséquences probables",
+                                       "d) Mesures prises ou proposées", "motifs du retard")),
+    ("gdpr-art33-notification", "es", ("artículo 33", "a) Naturaleza de la violación",
+                                       "número aproximado de interesados", "b) Punto de contacto",
+                                       "c) Posibles consecuencias", "d) Medidas adoptadas o propuestas",
+                                       "motivos de la dilación")),
+    ("nis2-early-warning", "fr", ("article 23, paragraphe 4, point a)", "actes illicites ou malveillants",
+                                  "transfrontière")),
+    ("nis2-early-warning", "es", ("artículo 23, apartado 4, letra a)", "actos ilícitos o malintencionados",
+                                  "transfronterizo")),
 ])
 def test_each_notification_renders_its_legal_content_list_and_lints_clean(store, inc, name, locale, words):
     d = drafts.compose_drafts(store, "Sam", inc.id, ["regulators"], template=name,

@@ -16,9 +16,11 @@ from collections.abc import Sequence
 from babel import Locale
 from babel.dates import format_date, format_time
 
+from warroom import i18n
 from warroom.clock import UTC
 from warroom.domain import Category, Choice, Impact, Severity, Status
 from warroom.errors import InputError
+from warroom.i18n import N_
 from warroom.services import settings
 from warroom.services.followups import FollowupView
 from warroom.services.incidents import IncidentView
@@ -56,40 +58,45 @@ def make_etr(start: datetime, end: datetime | None = None, *, confidence: str | 
     return ETR(start, end, Confidence.parse(confidence), assessor)
 
 
-#: Caveats by language and confidence: every ETR goes out with one.
+#: Caveats by confidence (English, the source; translated per audience through the
+#: ``warroom`` catalogs): every ETR goes out with one.
 CAVEATS = {
-    "en": {
-        Confidence.LOW: "This is an early estimate and is likely to change; we will update you as we learn more.",
-        Confidence.MEDIUM: "This is an estimate and may change as we learn more.",
-        Confidence.HIGH: "We are confident in this estimate, but it may still change.",
-    },
-    "de": {
-        Confidence.LOW: "Dies ist eine frühe Schätzung, die sich wahrscheinlich noch ändert; wir informieren Sie "
-                        "über neue Erkenntnisse.",
-        Confidence.MEDIUM: "Dies ist eine Schätzung, die sich noch ändern kann.",
-        Confidence.HIGH: "Wir sind bei dieser Schätzung zuversichtlich, sie kann sich aber noch ändern.",
-    },
+    Confidence.LOW: N_("This is an early estimate and is likely to change; we will update you as we learn more."),
+    Confidence.MEDIUM: N_("This is an estimate and may change as we learn more."),
+    Confidence.HIGH: N_("We are confident in this estimate, but it may still change."),
 }
 
-_ETR_WORDS = {"en": ("by {a}", "between {a} and {b}"), "de": ("bis {a}", "zwischen {a} und {b}")}
+#: How an ETR's time or window reads (``{a}``, ``{b}``: the times).
+ETR_BY = N_("by {a}")
+ETR_BETWEEN = N_("between {a} and {b}")
 
-#: Status, impact and category labels by language (English is the enum's own label).
-LABELS = {
-    "de": {
-        Status.INVESTIGATING: "Untersuchung läuft", Status.IDENTIFIED: "Ursache identifiziert",
-        Status.MITIGATED: "Auswirkungen gemildert", Status.MONITORING: "Beobachtung",
-        Status.RESOLVED: "Behoben",
-        Impact.NONE: "Keine", Impact.DEGRADED: "Eingeschränkt", Impact.PARTIAL_OUTAGE: "Teilausfall",
-        Impact.FULL_OUTAGE: "Totalausfall",
-        Category.NETWORK: "Netzwerk", Category.APPLICATION: "Anwendung", Category.SECURITY: "Sicherheit",
-        Category.DATA: "Daten", Category.THIRD_PARTY: "Drittanbieter", Category.FACILITIES: "Gebäude und Technik",
-        Category.OTHER: "Sonstiges",
-    },
+#: The words people see for the status, impact and category codes (English; each
+#: audience reads them in its language from the catalogs).
+TERMS = {
+    Status.INVESTIGATING: N_("Investigating"), Status.IDENTIFIED: N_("Identified"),
+    Status.MITIGATED: N_("Mitigated"), Status.MONITORING: N_("Monitoring"), Status.RESOLVED: N_("Resolved"),
+    Impact.NONE: N_("None"), Impact.DEGRADED: N_("Degraded"), Impact.PARTIAL_OUTAGE: N_("Partial outage"),
+    Impact.FULL_OUTAGE: N_("Full outage"),
+    Category.NETWORK: N_("Network"), Category.APPLICATION: N_("Application"), Category.SECURITY: N_("Security"),
+    Category.DATA: N_("Data"), Category.THIRD_PARTY: N_("Third party"), Category.FACILITIES: N_("Facilities"),
+    Category.OTHER: N_("Other"),
 }
+
+#: What a severity means, for people (the codes SEV1–SEV4 stay as they are).
+SEVERITY_TERMS = {
+    Severity.SEV1: N_("Critical"), Severity.SEV2: N_("Major"), Severity.SEV3: N_("Minor"), Severity.SEV4: N_("Low"),
+}
+
+
+def tr(message: str, locale: str) -> str:
+    """``message`` in the language of ``locale`` (English when no catalog has it)."""
+    return i18n.gettext("warroom", i18n.language_of(locale), message)
 
 
 def label(value: Choice, locale: str) -> str:
-    return LABELS.get(Locale.parse(locale).language, {}).get(value, value.label)
+    """A status, impact, category or severity as people of ``locale`` read it."""
+    english = SEVERITY_TERMS.get(value) or TERMS.get(value) or value.label
+    return tr(english, locale)
 
 
 def _time_text(when: datetime, locale: Locale, zone) -> str:
@@ -104,12 +111,11 @@ def etr_context(etr: ETR | None, locale: str, zone_name: str | None) -> dict[str
     if etr is None:
         return None
     loc = Locale.parse(locale)
-    lang = loc.language if loc.language in CAVEATS else "en"
     zone = local_zone(zone_name) if zone_name else UTC
-    one, window = _ETR_WORDS[lang]
     a = _time_text(etr.start, loc, zone)
-    text = window.format(a=a, b=_time_text(etr.end, loc, zone)) if etr.end else one.format(a=a)
-    return {"text": text, "caveat": CAVEATS[lang][etr.confidence], "confidence": etr.confidence.value,
+    text = (tr(ETR_BETWEEN, locale).format(a=a, b=_time_text(etr.end, loc, zone)) if etr.end
+            else tr(ETR_BY, locale).format(a=a))
+    return {"text": text, "caveat": tr(CAVEATS[etr.confidence], locale), "confidence": etr.confidence.value,
             "assessor": etr.assessor}
 
 
@@ -124,12 +130,9 @@ def phase_for(incident: IncidentView) -> str:
 
 
 #: The public title when a template gives none: an outsider's words, never the internal title.
-DEFAULT_TITLES = {
-    "en": "{% if incident.components %}Service disruption: {{ incident.components | join_list }}"
-          "{% else %}Service disruption{% endif %}",
-    "de": "{% if incident.components %}Störung: {{ incident.components | join_list }}"
-          "{% else %}Störung{% endif %}",
-}
+#: (The template around the words is code: translators see only the words.)
+TITLE_WORDS = N_("Service disruption")
+TITLE_WITH_COMPONENTS = N_("Service disruption: {components}")
 #: The title for internal audiences when a template gives none.
 INTERNAL_TITLE = "{{ incident.title }}"
 
@@ -137,7 +140,17 @@ INTERNAL_TITLE = "{{ incident.title }}"
 def default_title(locale: str, external: bool) -> str:
     if not external:
         return INTERNAL_TITLE
-    return DEFAULT_TITLES.get(Locale.parse(locale).language, DEFAULT_TITLES["en"])
+    with_components = _jinja_text(tr(TITLE_WITH_COMPONENTS, locale)).replace(
+        "{components}", "{{ incident.components | join_list }}")
+    return (f"{{% if incident.components %}}{with_components}"
+            f"{{% else %}}{_jinja_text(tr(TITLE_WORDS, locale))}{{% endif %}}")
+
+
+def _jinja_text(words: str) -> str:
+    """Words from a catalog as literal text in a template (no Jinja markup of theirs runs)."""
+    for mark in ("{{", "{%", "{#"):
+        words = words.replace(mark, mark[0] + " " + mark[1])
+    return words
 
 
 def followup_context(items: Sequence[FollowupView], locale: str, *, external: bool) -> list[dict]:
@@ -179,7 +192,7 @@ def context(incident: IncidentView, *, locale: str, now: datetime, etr: ETR | No
         "title": title if title is not None else ("" if external else incident.title),
         "incident": {
             **facts, "category": label(incident.category, locale),
-            "severity": incident.severity.value, "impact": label(incident.impact, locale),
+            "severity": incident.severity.value, "severity_label": label(incident.severity, locale), "impact": label(incident.impact, locale),
             "status": label(incident.status, locale), "status_code": incident.status.value,
             "components": list(incident.components),
             "commander": incident.commander, "detected_at": incident.detected_at,

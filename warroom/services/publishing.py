@@ -23,14 +23,14 @@ import logging
 import uuid
 from dataclasses import dataclass
 
-from babel import Locale
 from sqlalchemy import select
 
 from warroom.delivery import planning
 from warroom.domain import Category, EntryKind, Role, Status
 from warroom.errors import InputError
 from warroom.ids import uuid7
-from warroom.services import access, incidents, matrix, outbox, site, templates, wording
+from warroom.i18n import N_
+from warroom.services import access, context, incidents, matrix, outbox, site, templates, wording
 from warroom.services.access import Action
 from warroom.services.drafts import Words, add_revision
 from warroom.services.reviewers import current_revision, draft_row, legal_gate
@@ -168,20 +168,17 @@ def withdraw(store: Store, actor: str, draft_id: uuid.UUID, reason: str) -> str:
 # -- taking words back ------------------------------------------------------------------
 
 
-#: The short correction channels that cannot unsend get, by language. It names no
-#: word of what is taken back (those words may be the leak).
-NOTICES = {
-    "en": ("Correction: update withdrawn",
-           "We have withdrawn our update of {when}. Please disregard it; a corrected update will follow."),
-    "de": ("Korrektur: Meldung zurückgezogen",
-           "Wir haben unsere Meldung von {when} zurückgezogen. Bitte beachten Sie sie nicht; eine korrigierte "
-           "Meldung folgt."),
-}
+#: The short correction channels that cannot unsend get (English; the audience reads
+#: it in its language from the ``warroom`` catalogs). It names no word of what is
+#: taken back (those words may be the leak).
+NOTICE_SUBJECT = N_("Correction: update withdrawn")
+NOTICE_BODY = N_("We have withdrawn our update of {when}. Please disregard it; a corrected update will follow.")
 
 
 def notice_texts(locale: str, published_at, *, zone: str | None, now) -> dict[str, str]:
-    subject, body = NOTICES.get(Locale.parse(locale).language, NOTICES["en"])
-    body = body.format(when=format_when(published_at, locale=locale, zone=zone or "UTC", now=now))
+    subject = context.tr(NOTICE_SUBJECT, locale)
+    body = context.tr(NOTICE_BODY, locale).format(
+        when=format_when(published_at, locale=locale, zone=zone or "UTC", now=now))
     return {"title": subject, "subject": subject, "long": body + "\n", "short": body, "chat": body + "\n"}
 
 

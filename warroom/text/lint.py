@@ -262,6 +262,13 @@ _SPECULATION = _phrases(
     r"\bwir\s+gehen\s+(?:derzeit\s+|aktuell\s+|momentan\s+)?davon\s+aus\b",
     r"\bwir\s+(?:vermuten|glauben|nehmen\s+an)\b", r"\bVermutung\b",
     r"\bkönnte(?:n)?\b[^.!?\n]{0,80}?\b(?:verursacht|ausgelöst|liegen|zurückzuführen)\b",
+    # French and Spanish
+    r"\bnous\s+(?:pensons|supposons|soupçonnons|présumons|croyons)\b", r"\bnotre\s+hypothèse\b",
+    r"\b(?:probablement|vraisemblablement|sans\s+doute|semblen?t?\s+(?:être\s+)?|pourrai(?:t|ent)\s+(?:être\s+)?)"
+    r"\s*(?:dû|due|dus|dues|causée?s?|liée?s?|provoquée?s?|à\s+cause|imputable)",
+    r"\b(?:creemos|pensamos|sospechamos|suponemos|presumimos)\b", r"\bnuestra\s+hipótesis\b",
+    r"\b(?:probablemente|presuntamente|posiblemente|parece|parecen|podría|podrían)\s+(?:estar\s+|ser\s+|haber\s+sido\s+)?"
+    r"(?:causad[oa]s?|debid[oa]s?|relacionad[oa]s?|provocad[oa]s?|por\s+culpa)\b",
 )
 _LIABILITY = _phrases(
     r"\bour\s+(?:own\s+)?fault\b", r"\bnegligen(?:ce|t|tly)\b",
@@ -269,6 +276,12 @@ _LIABILITY = _phrases(
     r"\bwe\s+(?:can\s+|do\s+)?guarantee\b", r"\b(?:fully|entirely|solely)\s+responsible\b",
     r"\bunsere\s+(?:eigene\s+)?Schuld\b", r"\bfahrlässig\w*", r"\bFahrlässigkeit\b",
     r"\bwir\s+haften\b", r"\bhaften\s+wir\b", r"\bwir\s+garantieren\b", r"\bgarantieren\s+wir\b",
+    r"\bnotre\s+(?:propre\s+)?faute\b", r"\bnégligen(?:ce|t|te)s?\b", r"\bnous\s+garantissons\b",
+    r"\bnous\s+(?:sommes|serons)\s+(?:entièrement\s+|pleinement\s+|juridiquement\s+)?responsables\b",
+    r"\bnous\s+(?:assumons|acceptons)\s+(?:l['’]entière\s+|toute\s+la\s+|notre\s+)?responsabilité\b",
+    r"\bnuestra\s+culpa\b", r"\bnegligen(?:cia|te)s?\b", r"\bgarantizamos\b",
+    r"\b(?:somos|seremos)\s+(?:totalmente\s+|plenamente\s+|legalmente\s+)?responsables\b",
+    r"\b(?:asumimos|aceptamos)\s+(?:toda\s+la\s+|plena\s+|nuestra\s+)?responsabilidad\b",
 )
 # An ETR is a time at which the problem will be over. The phrases below need a
 # forward-looking word (will, should, expected to, we expect, voraussichtlich,
@@ -346,6 +359,27 @@ _ETR_DE_STATE = (r"\b(?:behoben|wiederhergestellt|gelöst|repariert|verfügbar|e
                  r"funktionsfähig|nutzbar|einsatzbereit|Behebung|Wiederherstellung|Lösung|Fehlerbehebung|"
                  r"wieder\s+(?:da|normal|\w+en))\b")
 _ETR_GAP = r"[^.!?;\n]{0,60}?"
+#: French and Spanish: a forward-looking word, a time and the restored state, in either order.
+_ETR_FR_LEAD = (r"\b(?:sera|seront|devrait|devraient|devra|devront|"
+                r"nous\s+(?:prévoyons|comptons|espérons|estimons|pensons|visons))\b")
+_ETR_FR_STATE = (r"\b(?:résolue?s?|rétablie?s?|réparée?s?|corrigée?s?|disponibles?|opérationnel(?:le)?s?|en\s+ligne|"
+                 r"accessibles?|terminée?s?|résolution|rétablissement|correctif|retour\s+à\s+la\s+normale)\b")
+_ETR_FR_WHEN = (r"\b(?:d['’]ici|avant|vers|à|dans|sous|au\s+plus\s+tard\s+à)\s+(?:environ\s+|à\s+peu\s+près\s+)?"
+                r"(?:[0-9]{1,2}(?::[0-9]{2}|\s*h(?:\s*[0-9]{2})?)\b|(?:[0-9]+|une?|deux|trois|quatre|quelques)\s+"
+                r"(?:minutes?|heures?|jours?)\b|demain\b|ce\s+soir\b|ce\s+matin\b|cet\s+après-midi\b|"
+                r"midi\b|minuit\b|la\s+fin\s+de\s+(?:la\s+)?journée\b)")
+_ETR_ES_LEAD = (r"\b(?:estará|estarán|será|serán|debería|deberían|quedará|quedarán|"
+                r"(?:prevemos|esperamos|estimamos|calculamos|contamos\s+con))\b")
+_ETR_ES_STATE = (r"\b(?:resuelt[oa]s?|restablecid[oa]s?|reparad[oa]s?|solucionad[oa]s?|corregid[oa]s?|disponibles?|"
+                 r"operativ[oa]s?|en\s+línea|accesibles?|completad[oa]s?|resolución|restablecimiento|solución|"
+                 r"se\s+(?:resuelva|restablezca|solucione|corrija))(?!\w)")
+_ETR_ES_WHEN = (r"\b(?:para|antes\s+de|hacia|a|sobre|en|dentro\s+de|a\s+más\s+tardar\s+a)\s+"
+                r"(?:las\s+|la\s+|unas?\s+|aproximadamente\s+)*"
+                r"(?:[0-9]{1,2}(?::[0-9]{2}|\s*h)\b|(?:[0-9]+|una?|dos|tres|cuatro|pocas|pocos)\s+"
+                r"(?:minutos?|horas?|días?)\b|hoy\b|mañana\b|esta\s+(?:tarde|noche|mañana)\b|mediodía\b|"
+                r"medianoche\b|final\s+del\s+día\b)")
+#: "… nous vous informerons à 14:00", "… le informaremos a las 14:00": an update, not an ETR.
+_ETR_NOT_UPDATE = r"(?![^.!?;\n]{0,40}?\b(?:informer\w*|tiendrons|mise\s+à\s+jour|informar\w*|actualizaci\w+)\b)"
 
 #: ETR labels: "ETA", "estimated time to resolution", "expected resolution: …".
 _ETR_ACRONYM = re.compile(r"\b(?:ETA|ETR|ETTR)\b")
@@ -356,6 +390,8 @@ _ETR_LABEL = _lower_phrases(
     r"(?::|by|at|within|before|around|in)",
     r"\bvoraussichtliche[rn]?\s+(?:Behebung|Wiederherstellung|Lösung|Fehlerbehebung|Zeitpunkt)\b",
     r"\b(?:erwartete|geplante|geschätzte)[rn]?\s+(?:Behebung|Wiederherstellung|Lösung|Fehlerbehebung)\w*",
+    r"\b(?:résolution|rétablissement)\s+(?:estimée?|prévue?|attendue?)\b",
+    r"\b(?:resolución|restablecimiento)\s+(?:estimad[oa]|previst[oa])\b",
 )
 #: "no ETA yet", "we cannot give an ETA", "noch keine voraussichtliche …": not a promise.
 _ETR_NEGATED = re.compile(
@@ -390,6 +426,12 @@ _ETR = _lower_phrases(
     r"(?![^.!?;\n]{0,40}?\b(?:informieren|benachrichtigen|melden|mitteilen)\b)",
     rf"\b(?:Behebung|Wiederherstellung|Lösung|Fehlerbehebung)\s+(?:ist\s+|wird\s+)?(?:voraussichtlich\s+|erst\s+)?"
     rf"{_ETR_WHEN}",
+    # "Le service devrait être rétabli d'ici 14:00", "Nous prévoyons une résolution dans deux heures"
+    rf"{_ETR_FR_LEAD}{_ETR_GAP}(?:{_ETR_FR_WHEN}{_ETR_GAP}{_ETR_FR_STATE}|{_ETR_FR_STATE}{_ETR_GAP}{_ETR_FR_WHEN})"
+    rf"{_ETR_NOT_UPDATE}",
+    # "El servicio estará restablecido para las 14:00", "Prevemos que se resuelva en dos horas"
+    rf"{_ETR_ES_LEAD}{_ETR_GAP}(?:{_ETR_ES_WHEN}{_ETR_GAP}{_ETR_ES_STATE}|{_ETR_ES_STATE}{_ETR_GAP}{_ETR_ES_WHEN})"
+    rf"{_ETR_NOT_UPDATE}",
 )
 #: Without a forward-looking word, only "in two hours" makes "back online" a promise:
 #: "back online in about 2 hours", "in etwa 30 Minuten wieder verfügbar".
@@ -423,6 +465,9 @@ _CAVEAT = _phrases(
     r"\bSchätzung\b", r"\bgeschätzt\w*", r"\b(?:kann|können|könnte)\s+sich\s+(?:noch\s+)?ändern\b",
     r"\bunter\s+Vorbehalt\b", r"\bohne\s+Gewähr\b", r"\bÄnderungen\s+vorbehalten\b",
     r"\bwir\s+(?:informieren|aktualisieren|melden\s+uns)\b",
+    # French and Spanish (the shipped templates' words)
+    r"\bestimación\b", r"\bsusceptible\s+d[’']évoluer\b", r"\b(?:peut|pourrait)\s+(?:encore\s+)?évoluer\b",
+    r"\b(?:puede|podría)\s+(?:todavía\s+)?cambiar\b",
 )
 _NEXT_UPDATE = _phrases(
     r"\bnext\s+update\b", r"\b(?:further|another)\s+update\b",
@@ -430,19 +475,27 @@ _NEXT_UPDATE = _phrases(
     r"\b(?:n(?:ä|ae)chste|weitere)(?:s|n|r)?\s+(?:Aktualisierung|Update|Statusmeldung|Meldung|Mitteilung|"
     r"Information(?:en)?|Zwischenstand)\b",
     r"\bwir\s+(?:informieren|aktualisieren|melden\s+uns)\b",
+    r"\b(?:prochaine|nouvelle)\s+mise\s+à\s+jour\b",
+    r"\bnous\s+(?:vous\s+)?(?:publierons|enverrons|adresserons|communiquerons|tiendrons|informerons)\b",
+    r"\b(?:próxima|nueva)\s+actualización\b",
+    r"\b(?:publicaremos|enviaremos|facilitaremos|compartiremos|informaremos)\b",
 )
 
 #: A "Status:" label at the start of a line or after a sentence or a separator
 #: ("Checkout errors – Status: Monitoring"), not "the order status: shipped".
 _STATUS_LABEL = re.compile(
     r"(?:^[ \t>*_#\-•]*|(?<=[.!?|–—(\[])[ \t]*)(?:\*\*|__)?"
-    r"(?:incident[ \t\-]?|current[ \t]+|aktueller[ \t]+|störungs)?status(?:\*\*|__)?[ \t]*[:：][ \t]*"
+    r"(?:(?:incident[ \t\-]?|current[ \t]+|aktueller[ \t]+|störungs)?status|statut|estado)(?:\*\*|__)?[ \t]*[:：][ \t]*"
     r"(?P<value>[^\n]*)", re.IGNORECASE | re.MULTILINE)
 _STATUS_OK = re.compile(
     r"(?:investigating|identified|mitigated|monitoring|resolved|"
     r"wird\s+untersucht|in\s+untersuchung|untersuchung|identifiziert|ursache\s+identifiziert|"
     r"auswirkungen\s+gemildert|gemildert|entschärft|eingedämmt|abgemildert|überwachung|wird\s+überwacht|beobachtung|wird\s+beobachtet|"
-    r"behoben|gelöst)\b", re.IGNORECASE)
+    r"behoben|gelöst|"
+    r"analyse\s+en\s+cours|enquête\s+en\s+cours|cause\s+identifiée|identifiée?|impact\s+atténué|atténuée?|"
+    r"sous\s+surveillance|surveillance\s+en\s+cours|résolue?|"
+    r"en\s+investigación|investigando|causa\s+identificada|identificad[ao]|impacto\s+mitigado|mitigad[ao]|"
+    r"en\s+observación|en\s+supervisión|resuelt[ao])(?!\w)", re.IGNORECASE)
 _STATUS_TAG = re.compile(r"(?m)^[ \t]*\[(?P<value>[^\]\n]{1,30})\]")
 _STATUS_TITLE_TAIL = re.compile(r"(?m)^[^\n]{3,}?[ \t][-–—:|][ \t]*(?P<value>[^\n\-–—:|]{1,30}?)[ \t]*$")
 _SLANG_STATUS = frozenset({

@@ -388,20 +388,76 @@ def test_standard_status_terms_are_quiet(text):
 
 
 def test_the_apps_own_status_labels_and_etr_caveats_are_quiet():
-    """What the composer writes (status labels, ETR caveats) must not trip the linter."""
+    """What the composer writes (status labels, ETR caveats) must not trip the linter,
+    in every shipped language: the labels and caveats come from the catalogs."""
     from warroom.domain import Status
-    from warroom.services.context import CAVEATS, LABELS
+    from warroom.i18n import LANGUAGES
+    from warroom.services.context import CAVEATS, label, tr
 
-    for status in Status:
-        for label in (status.label, LABELS["de"][status]):
-            text = f"Status: {label}\nNext update at 11:00 UTC."
-            assert lint(text, external=True, status=status.value, config=CONFIG) == [], label
-    for lang, caveats in CAVEATS.items():
-        intro = {"en": "Expected resolution by 15:00 UTC.", "de": "Voraussichtlich bis 15:00 Uhr behoben."}[lang]
-        for caveat in caveats.values():
-            text = f"{intro} {caveat} Next update at 11:00 UTC."
+    for lang in LANGUAGES:
+        word = {"en": "Status", "de": "Status", "fr": "Statut", "es": "Estado"}[lang]
+        for status in Status:
+            text = f"{word}: {label(status, lang)}\nNext update at 11:00 UTC."
+            assert lint(text, external=True, status=status.value, config=CONFIG) == [], (lang, text)
+    for lang, intro in (("en", "Expected resolution by 15:00 UTC."), ("de", "Voraussichtlich bis 15:00 Uhr behoben."),
+                        ("fr", "Résolution prévue d'ici 15:00 UTC."), ("es", "Resolución prevista para las 15:00 UTC.")):
+        for caveat in CAVEATS.values():
+            text = f"{intro} {tr(caveat, lang)} Next update at 11:00 UTC."
             assert lint(text, external=True, status="investigating", config=CONFIG) == [], caveat
             assert rules(lint(intro, external=True, config=CONFIG)) == {"etr-caveat"}
+
+
+@pytest.mark.parametrize(("text", "etr"), [
+    ("Le service devrait être rétabli d'ici 14:00 UTC.", True),
+    ("Nous prévoyons une résolution dans deux heures.", True),
+    ("Résolution estimée : 15:00 UTC.", True),
+    ("El servicio estará restablecido para las 14:00 UTC.", True),
+    ("Prevemos que se resuelva en dos horas.", True),
+    ("Resolución prevista: 15:00 UTC.", True),
+    ("Le service devrait être rétabli d'ici 14:00 UTC. Il s'agit d'une estimation, susceptible d'évoluer.", False),
+    ("Prevemos que se resuelva en dos horas. Se trata de una estimación y puede cambiar.", False),
+    ("Nous vous informerons à 14:00 UTC de la résolution.", False),      # an update, not an ETR
+    ("Le informaremos a las 14:00 sobre la solución.", False),
+    ("Depuis 14:05 UTC, le problème est résolu.", False),                # a fact
+    ("Desde las 14:05 UTC, el problema está resuelto.", False),
+])
+def test_french_and_spanish_etrs_need_a_caveat(text, etr):
+    assert ("etr-caveat" in rules(lint(text, external=True, config=CONFIG))) is etr
+
+
+@pytest.mark.parametrize(("text", "rule"), [
+    ("Nous pensons que la panne est due à un fournisseur.", "speculation"),
+    ("La panne est probablement due à une mise à jour.", "speculation"),
+    ("Creemos que el fallo fue causado por un proveedor.", "speculation"),
+    ("El fallo parece estar relacionado con un cambio.", "speculation"),
+    ("Nous garantissons que cela ne se reproduira pas.", "liability"),
+    ("C'est entièrement notre faute.", "liability"),
+    ("Es nuestra culpa.", "liability"),
+    ("Asumimos toda la responsabilidad.", "liability"),
+])
+def test_french_and_spanish_speculation_and_liability_are_flagged(text, rule):
+    assert rule in rules(lint(text, external=True, status="investigating", config=CONFIG))
+
+
+@pytest.mark.parametrize("text", [
+    "Il s'agit d'une première estimation, qui évoluera probablement ; nous vous informerons.",
+    "Se trata de una estimación preliminar que probablemente cambie; le informaremos.",
+    "Contact : Dana Okafor, responsable de l'incident.", "Contacto: Dana Okafor, responsable del incidente.",
+])
+def test_french_and_spanish_plain_words_are_quiet(text):
+    assert lint(text, external=True, status="investigating", channel="short", config=CONFIG) == []
+
+
+@pytest.mark.parametrize("text", ["Statut : Sous surveillance", "Statut : **Résolu**", "Estado: Resuelto.",
+                                  "Estado: Causa identificada"])
+def test_french_and_spanish_status_terms_are_quiet(text):
+    assert lint(text, external=True, config=CONFIG) == []
+
+
+@pytest.mark.parametrize(("text", "value"), [("Statut : réparé", "réparé"), ("Estado: arreglado", "arreglado")])
+def test_french_and_spanish_status_labels_with_other_words_are_flagged(text, value):
+    findings = lint(text, external=True, config=CONFIG)
+    assert [(f.rule, text[f.start:f.end]) for f in findings] == [("status-term", value)]
 
 
 def test_channel_limits():
