@@ -60,7 +60,7 @@ def ensure_secrets_unlocked(parent) -> bool:
     prompt = ("This machine has no keyring. Channel secrets are kept in an encrypted file:\n"
               f"{secrets.vault_path()}\n\n" +
               ("Passphrase to unlock it:" if exists else "Choose a passphrase for it (at least 8 characters):"))
-    for _ in range(3):
+    for _attempt in range(3):
         text, ok = QInputDialog.getText(parent, "Unlock secrets — War room", prompt, QLineEdit.EchoMode.Password)
         if not ok:
             return False

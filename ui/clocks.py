@@ -245,7 +245,7 @@ class ClocksPanel(QWidget):
             return
         store, actor, key, flag = ctx.store, ctx.actor, incident.id, self.flag.currentData()
         ctx.ops.write(lambda: obligations.unflag(store, actor, key, flag),
-                      lambda _: self.message.emit(f"Flag {flag} removed: its clocks no longer show.", 6000),
+                      lambda _view: self.message.emit(f"Flag {flag} removed: its clocks no longer show.", 6000),
                       self.failed.emit)
 
 

@@ -246,7 +246,7 @@ class ChannelEditor(QWidget):
         label.setText(message)
         label.show()
         if field in self.editors:
-            self.tabs.setCurrentIndex([k for k, _ in CHANNELS].index(field))
+            self.tabs.setCurrentIndex([k for k, _label in CHANNELS].index(field))
         return True
 
     def clear_error(self, field: str | None = None) -> None:

@@ -109,7 +109,7 @@ class FollowupsPanel(QWidget):
         self.view.setModel(self.model)
         fixed_rows(self.view)
         self.view.horizontalHeader().setStretchLastSection(True)
-        self.view.selectionModel().currentRowChanged.connect(lambda *_: self._enable())
+        self.view.selectionModel().currentRowChanged.connect(lambda *args: self._enable())
         self.summary = QLabel()
         self.summary.setObjectName("followupSummary")
         self.text = QLineEdit()

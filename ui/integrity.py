@@ -245,11 +245,11 @@ def archive_report_dialog(report: ArchiveReport, path: Path, parent=None, *,
 
 
 def ask_save_path(parent, incident) -> Path | None:
-    path, _ = QFileDialog.getSaveFileName(parent, "Export signed archive", f"{incident.ref}.warroom.zip",
+    path, _filter = QFileDialog.getSaveFileName(parent, "Export signed archive", f"{incident.ref}.warroom.zip",
                                           "War room archive (*.zip)")
     return Path(path) if path else None
 
 
 def ask_open_path(parent) -> Path | None:
-    path, _ = QFileDialog.getOpenFileName(parent, "Verify an archive", "", "War room archive (*.zip);;All files (*)")
+    path, _filter = QFileDialog.getOpenFileName(parent, "Verify an archive", "", "War room archive (*.zip);;All files (*)")
     return Path(path) if path else None

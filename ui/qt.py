@@ -14,6 +14,8 @@ from PySide6.QtCore import (  # noqa: F401
     QByteArray,
     QDateTime,
     QEvent,
+    QLibraryInfo,
+    QLocale,
     QLockFile,
     QModelIndex,
     QObject,
@@ -25,6 +27,7 @@ from PySide6.QtCore import (  # noqa: F401
     Qt,
     QThreadPool,
     QTimer,
+    QTranslator,
     Signal,
     Slot,
 )

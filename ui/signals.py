@@ -101,7 +101,7 @@ class SignalsPanel(QWidget):
         # Component, status, set by, since: wide enough for "Degraded performance",
         # "inbound:alertmanager" and a date with its time; the note takes the rest.
         set_widths(self.view, (180, 170, 180, 140), stretch=4)
-        self.view.selectionModel().currentRowChanged.connect(lambda *_: self._picked())
+        self.view.selectionModel().currentRowChanged.connect(lambda *args: self._picked())
         self.links = QLabel()
         self.links.setObjectName("incidentLinks")
         self.links.setTextFormat(Qt.TextFormat.PlainText)

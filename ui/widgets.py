@@ -51,7 +51,7 @@ PREFIXES = {
 def parse_quick_entry(text: str, default: EntryKind) -> tuple[EntryKind, str]:
     """Split a typed line into (kind, text): a leading ``/a``, ``/d``, ``/x`` or ``/n`` picks the kind."""
     stripped = text.lstrip()
-    head, _, rest = stripped.partition(" ")
+    head, _sep, rest = stripped.partition(" ")
     kind = PREFIXES.get(head.lower())
     if kind is not None:
         return kind, rest.strip()
@@ -367,9 +367,9 @@ class EntryDetail(QPlainTextEdit):
         self.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
         self.view, self.model = view, model
         self.setFixedHeight(self.fontMetrics().lineSpacing() * 4 + 10)
-        view.selectionModel().currentRowChanged.connect(lambda *_: self.follow())
+        view.selectionModel().currentRowChanged.connect(lambda *args: self.follow())
         model.modelReset.connect(self.follow)
-        model.dataChanged.connect(lambda *_: self.follow())
+        model.dataChanged.connect(lambda *args: self.follow())
         self.hide()
 
     def follow(self) -> None:

@@ -113,7 +113,7 @@ class IncidentActions(QObject):
         incident, ctx = self.current(), self.ctx
         if incident is None or ctx is None:
             return
-        path, _ = QFileDialog.getSaveFileName(parent, "Export incident", f"{incident.ref}.md", "Markdown (*.md)")
+        path, _filter = QFileDialog.getSaveFileName(parent, "Export incident", f"{incident.ref}.md", "Markdown (*.md)")
         if not path:
             return
         store, actor, key = ctx.store, ctx.actor, incident.id

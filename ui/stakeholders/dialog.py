@@ -384,7 +384,7 @@ class StakeholderDialog(QDialog):
     # -- import and export ---------------------------------------------------
 
     def import_file(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Import stakeholders", "",
+        path, _filter = QFileDialog.getOpenFileName(self, "Import stakeholders", "",
                                               "Stakeholders (*.csv *.vcf *.vcard);;CSV (*.csv);;"
                                               "vCard (*.vcf *.vcard);;All files (*)")
         if not path:
@@ -428,7 +428,7 @@ class StakeholderDialog(QDialog):
         if self.model.rowCount() == 0:
             self.status.setText("The register is empty: nothing to export.")
             return
-        path, _ = QFileDialog.getSaveFileName(self, "Export stakeholders", "stakeholders.csv", "CSV (*.csv)")
+        path, _filter = QFileDialog.getSaveFileName(self, "Export stakeholders", "stakeholders.csv", "CSV (*.csv)")
         if not path:
             return
         store = self.store
