@@ -34,6 +34,7 @@ from ui.qt import (
     QWidget,
     Signal,
 )
+from ui.i18n import tr as _
 
 if TYPE_CHECKING:
     from warroom.services.drafts import DraftView
@@ -67,23 +68,23 @@ class ComposerView(QWidget):
 
         self.audience_row = QHBoxLayout()
         self.checks: dict[str, QCheckBox] = {}
-        self.etr_on = QCheckBox("ETR")
+        self.etr_on = QCheckBox(_("ETR"))
         self.etr_on.setObjectName("etrOn")
         self.etr_at = QDateTimeEdit()
         self.etr_at.setDisplayFormat("yyyy-MM-dd HH:mm")
-        self.etr_at.setToolTip("Estimated resolution (your local time); tick 'until' for a window")
-        self.etr_window = QCheckBox("until")
+        self.etr_at.setToolTip(_("Estimated resolution (your local time); tick 'until' for a window"))
+        self.etr_window = QCheckBox(_("until"))
         self.etr_window.setObjectName("etrWindow")
         self.etr_until = QDateTimeEdit()
         self.etr_until.setDisplayFormat("yyyy-MM-dd HH:mm")
         self.etr_conf = QComboBox()
         for c in ("low", "medium", "high"):
-            self.etr_conf.addItem(f"{c} confidence", c)
+            self.etr_conf.addItem(_("{level} confidence").format(level=c), c)
         self.etr_conf.setCurrentIndex(1)
         self.etr_by = QLineEdit()
         self.etr_by.setObjectName("etrBy")
-        self.etr_by.setPlaceholderText("assessed by")
-        self.compose_button = QPushButton("Compose drafts (Ctrl+D)")
+        self.etr_by.setPlaceholderText(_("assessed by"))
+        self.compose_button = QPushButton(_("Compose drafts (Ctrl+D)"))
         self.compose_button.setObjectName("composeButton")
         self.compose_button.clicked.connect(self.compose)
         self.message = QLabel()
@@ -93,7 +94,7 @@ class ComposerView(QWidget):
         self.message.setWordWrap(True)
         self.message.hide()
         top = QHBoxLayout()
-        top.addWidget(QLabel("Audiences:"))
+        top.addWidget(QLabel(_("Audiences:")))
         top.addLayout(self.audience_row)
         top.addStretch(1)
         top.addWidget(self.etr_on)
@@ -103,13 +104,13 @@ class ComposerView(QWidget):
         self.etr_row.setObjectName("etrRow")
         second = QHBoxLayout(self.etr_row)
         second.setContentsMargins(0, 0, 0, 0)
-        second.addWidget(QLabel("Estimated resolution:"))
+        second.addWidget(QLabel(_("Estimated resolution:")))
         for w in (self.etr_at, self.etr_window, self.etr_until, self.etr_conf, self.etr_by):
             second.addWidget(w)
         second.addStretch(1)
         self.etr_row.setVisible(False)
         self.etr_on.toggled.connect(self.etr_row.setVisible)
-        self.etr_on.setToolTip("Give an estimated time of resolution in the drafts")
+        self.etr_on.setToolTip(_("Give an estimated time of resolution in the drafts"))
         self.area = QScrollArea()
         self.area.setWidgetResizable(True)
         self.strip = QWidget()
@@ -143,13 +144,13 @@ class ComposerView(QWidget):
         self.store = store
         self._lint_config = settings.lint_config(store)
         if settings.get_org(store).name == settings.DEFAULT_ORG_NAME:
-            self._say("Updates will say “our company” until you set your organisation's name: "
-                      "warroom-cli org --name \"Example Corp\" --status-url https://status.example.com")
+            self._say(_("Updates will say “our company” until you set your organisation's name: "
+                      "warroom-cli org --name \"Example Corp\" --status-url https://status.example.com"))
         for a in audiences.list_audiences(store):
             self._audiences[a.name] = a.external
             box = QCheckBox(a.label)
             box.setObjectName(f"audience-{a.name}")
-            box.setToolTip("external: the linter blocks internal details" if a.external else "internal")
+            box.setToolTip(_("external: the linter blocks internal details") if a.external else _("internal"))
             box.setChecked(a.name in ("customers", "employees", "executives"))
             self.checks[a.name] = box
             self.audience_row.addWidget(box)
@@ -288,7 +289,7 @@ class ComposerView(QWidget):
             for name, box in self.checks.items():
                 box.setChecked(name == audience)
             self._say("")
-            self.status_message.emit(f"Ready to compose the update to {audience}: Ctrl+D.")
+            self.status_message.emit(_("Ready to compose the update to {audience}: Ctrl+D.").format(audience=audience))
         self.compose_button.setFocus()
 
     def _add_column(self, view: DraftView) -> DraftColumn:
@@ -425,14 +426,14 @@ class ComposerView(QWidget):
     def submit_current(self) -> None:
         col = self.current_column()
         if col is None:
-            self._say("Put the cursor in the draft to submit first.")
+            self._say(_("Put the cursor in the draft to submit first."))
             return
         self._submit_column(col)
 
     def publish_current(self) -> None:
         col = self.current_column()
         if col is None:
-            self._say("Put the cursor in the draft to publish first.")
+            self._say(_("Put the cursor in the draft to publish first."))
             return
         self._publish_column(col)
 
@@ -454,10 +455,11 @@ class ComposerView(QWidget):
             return
         acknowledge = False
         if a.unacknowledged:
-            if not confirm(self, "The linter warns — War room",
-                           warnings_question(f"Submit the update to {col.view.audience} for review?",
-                                             a.unacknowledged), "&Submit anyway"):
-                self._say("Not submitted.")
+            if not confirm(self, _("The linter warns — War room"),
+                           warnings_question(_("Submit the update to {audience} for review?").format(
+                               audience=col.view.audience),
+                                             a.unacknowledged), _("&Submit anyway")):
+                self._say(_("Not submitted."))
                 return
             acknowledge = True
         store, actor, draft_id = self.store, self.actor, col.view.id
@@ -504,10 +506,10 @@ class ComposerView(QWidget):
         if not qt_alive(col) or col.allowed is None:
             return
         warnings = col.allowed.unacknowledged
-        if not confirm(self, "Publish update — War room",
+        if not confirm(self, _("Publish update — War room"),
                        publish_question(col.view.audience, planned, exercise=exercise, warnings=warnings),
-                       "&Publish"):
-            self._say("Not published.")
+                       _("&Publish")):
+            self._say(_("Not published."))
             return
         self._do_publish(col, acknowledge=bool(warnings))
 
@@ -525,12 +527,12 @@ class ComposerView(QWidget):
             return
         from warroom.services import drafts, publishing
 
-        reason = ask_reason(self, "Retract update — War room",
-                            f"Retract the update to {col.view.audience}? Pages War room controls drop its words at "
-                            "once, and channels that cannot unsend tell its recipients it was withdrawn.\n\n"
-                            "Why is it retracted? (kept with the update)")
+        reason = ask_reason(self, _("Retract update — War room"),
+                            _("Retract the update to {audience}? Pages War room controls drop its words at once, "
+                              "and channels that cannot unsend tell its recipients it was withdrawn.\n\nWhy is it "
+                              "retracted? (kept with the update)").format(audience=col.view.audience))
         if reason is None:
-            self._say("Not retracted.")
+            self._say(_("Not retracted."))
             return
         store, actor, draft_id = self.store, self.actor, col.view.id
 

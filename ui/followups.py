@@ -16,6 +16,7 @@ from ui.qt import (
     QAbstractTableModel, QComboBox, QHBoxLayout, QLabel, QLineEdit, QModelIndex, QPushButton, Qt, QTableView,
     QVBoxLayout, QWidget, Signal, qt_alive,
 )
+from ui.i18n import N_, tr as _
 
 if TYPE_CHECKING:
     from warroom.services.followups import FollowupView
@@ -32,7 +33,7 @@ REPORT_AUDIENCES = ("customers", "partners", "executives", "employees", "it", "r
 class FollowupModel(QAbstractTableModel):
     """One incident's follow-up actions, held in memory (a handful per incident)."""
 
-    COLUMNS = ("Ref", "State", "Due", "Owner", "Action")
+    COLUMNS = (N_("Ref"), N_("State"), N_("Due"), N_("Owner"), N_("Action"))
     REF, STATE, DUE, OWNER, TEXT = range(5)
 
     def __init__(self, parent=None) -> None:
@@ -60,7 +61,7 @@ class FollowupModel(QAbstractTableModel):
 
     def headerData(self, section: int, orientation, role: int = Qt.ItemDataRole.DisplayRole):
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.COLUMNS[section]
+            return _(self.COLUMNS[section])
         return None
 
     def data(self, index: QModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
@@ -114,22 +115,22 @@ class FollowupsPanel(QWidget):
         self.summary.setObjectName("followupSummary")
         self.text = QLineEdit()
         self.text.setObjectName("followupText")
-        self.text.setPlaceholderText("What will be done, e.g. Alert on expiring certificates")
+        self.text.setPlaceholderText(_("What will be done, e.g. Alert on expiring certificates"))
         self.owner = QComboBox()
         self.owner.setObjectName("followupOwner")
         self.owner.setEditable(True)
         self.owner.setMinimumWidth(160)
-        self.owner.lineEdit().setPlaceholderText("Owner")
+        self.owner.lineEdit().setPlaceholderText(_("Owner"))
         self.due = QLineEdit()
         self.due.setObjectName("followupDue")
-        self.due.setPlaceholderText("Due, e.g. 14d")
-        self.due.setToolTip("The due date: 2026-12-20, or 14d for two weeks from today")
+        self.due.setPlaceholderText(_("Due, e.g. 14d"))
+        self.due.setToolTip(_("The due date: 2026-12-20, or 14d for two weeks from today"))
         self.due.setMaximumWidth(180)
-        self.add_button = QPushButton("Add follow-up")
+        self.add_button = QPushButton(_("Add follow-up"))
         self.add_button.setObjectName("addFollowup")
         self.add_button.clicked.connect(self.add)
         self.text.returnPressed.connect(self.add)
-        self.done_button = QPushButton("Mark done")
+        self.done_button = QPushButton(_("Mark done"))
         self.done_button.setObjectName("followupDone")
         self.done_button.clicked.connect(self.toggle_done)
         form = QHBoxLayout()
@@ -140,11 +141,11 @@ class FollowupsPanel(QWidget):
         self.report_audience = QComboBox()
         self.report_audience.setObjectName("reportAudience")
         self.report_audience.addItems(list(REPORT_AUDIENCES))
-        self.report_audience.setAccessibleName("Audience of the post-incident report")
-        self.report_button = QPushButton("Draft post-incident report")
+        self.report_audience.setAccessibleName(_("Audience of the post-incident report"))
+        self.report_button = QPushButton(_("Draft post-incident report"))
         self.report_button.setObjectName("draftReport")
-        self.report_button.setToolTip("Compose the post-incident report for this audience from its template, with "
-                                      "these follow-ups in it; it is reviewed and published like any update")
+        self.report_button.setToolTip(_("Compose the post-incident report for this audience from its template, with "
+                                      "these follow-ups in it; it is reviewed and published like any update"))
         self.report_button.clicked.connect(self.draft_report)
         top = QHBoxLayout()
         top.addWidget(self.summary, 1)
@@ -204,7 +205,7 @@ class FollowupsPanel(QWidget):
         late = self.model.overdue_count()
         open_ = sum(1 for f in rows if not f.done)
         self.summary.setText(f"{len(rows)} follow-up action(s), {open_} open" + (f", {late} overdue" if late else "")
-                             if rows else "No follow-up actions yet.")
+                             if rows else _("No follow-up actions yet."))
         self._enable()
 
     def selected(self) -> FollowupView | None:
@@ -214,7 +215,7 @@ class FollowupsPanel(QWidget):
     def _enable(self) -> None:
         f = self.selected()
         self.done_button.setEnabled(f is not None)
-        self.done_button.setText("Reopen" if f is not None and f.done else "Mark done")
+        self.done_button.setText(_("Reopen") if f is not None and f.done else _("Mark done"))
         self.add_button.setEnabled(self.incident is not None)
         self.report_button.setEnabled(self.incident is not None)
 
@@ -244,7 +245,9 @@ class FollowupsPanel(QWidget):
         store, actor, key, audience = ctx.store, ctx.actor, incident.id, self.report_audience.currentText()
 
         def drafted(views) -> None:
-            self.message.emit(f"Drafted the post-incident report for {audience}: edit and submit it in Updates.",
+            self.message.emit(_("Drafted the post-incident report for {audience}: edit and submit it in Updates.").format(
+                
+                audience=audience),
                               8000)
 
         ctx.ops.write(lambda: drafts.compose_drafts(store, actor, key, [audience], phase="postincident"), drafted,
@@ -257,7 +260,7 @@ class FollowupsPanel(QWidget):
         store, actor, fid = ctx.store, ctx.actor, f.id
         call = followups.reopen if f.done else followups.mark_done
         ctx.ops.write(lambda: call(store, actor, fid),
-                      lambda v: self.message.emit(f"{v.ref} is {'done' if v.done else 'open again'}.", 4000),
+                      lambda v: self.message.emit((_("{ref} is done.") if v.done else _("{ref} is open again.")).format(ref=v.ref), 4000),
                       self.failed.emit)
 
 
@@ -265,7 +268,7 @@ def install(window) -> FollowupsPanel:
     """Add the Follow-ups tab to the main window and have it follow the writes that
     change follow-ups (or the people who may own them)."""
     panel = FollowupsPanel(window)
-    window.tabs.addTab(panel, "Follow-ups")
+    window.tabs.addTab(panel, _("Follow-ups"))
     panel.failed.connect(lambda error: window.show_error(error))
     panel.message.connect(lambda text, msecs: window.statusBar().showMessage(text, msecs))
     window.followers.append((Change.FOLLOWUPS | Change.PEOPLE, lambda flags, own: panel.refresh()))

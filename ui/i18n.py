@@ -12,13 +12,12 @@ translated where it is shown."""
 
 from __future__ import annotations
 
-from warroom import i18n
-from warroom.i18n import LANGUAGES, language_of
+from warroom.i18n import LANGUAGES, language_of, translations
 
 from ui.qt import QLibraryInfo, QLocale, QSettings, QTranslator
 
 __all__ = ["LANGUAGES", "N_", "chosen", "choose", "current", "install_qt_translations", "ngettext",
-           "set_language", "system_language", "tr"]
+           "set_language", "system_language", "tr", "translations"]
 
 #: The key of the person's choice in QSettings.
 SETTING = "ui/language"
@@ -60,11 +59,11 @@ def current() -> str:
 
 def tr(message: str) -> str:
     """``message`` in the window's language (English when the catalog lacks it)."""
-    return i18n.gettext("ui", current(), message)
+    return translations("ui", current()).gettext(message)
 
 
 def ngettext(singular: str, plural: str, n: int) -> str:
-    return i18n.ngettext("ui", current(), singular, plural, n)
+    return translations("ui", current()).ngettext(singular, plural, n)
 
 
 def N_(message: str) -> str:

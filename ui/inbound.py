@@ -19,6 +19,7 @@ import threading
 from warroom.changes import Change
 from warroom.errors import WarroomError
 from ui.qt import QAction, QApplication, QEvent, QObject, QSettings, QtWidgets, Signal, qt_alive
+from ui.i18n import tr as _
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +82,7 @@ class SignalsIn(QObject):
         self.thread = threading.Thread(target=receiver.serve_forever, name="inbound-receiver", daemon=True)
         self.thread.start()
         log.info("receiving signals on %s", receiver.url)
-        self.window.statusBar().showMessage(f"Receiving signals on {receiver.url}/hooks/NAME", 10_000)
+        self.window.statusBar().showMessage(_("Receiving signals on {url}/hooks/NAME").format(url=receiver.url), 10_000)
         return True
 
     def stop(self) -> None:
@@ -159,7 +160,7 @@ def toggle(part: SignalsIn, on: bool) -> None:
     else:
         QSettings().remove(SETTING)
         part.stop()
-        part.window.statusBar().showMessage("No longer receiving signals in this window.", 5_000)
+        part.window.statusBar().showMessage(_("No longer receiving signals in this window."), 5_000)
 
 
 def install(window) -> SignalsIn:
@@ -170,7 +171,7 @@ def install(window) -> SignalsIn:
     part = SignalsIn(window)
     window.installEventFilter(part)
     background = getattr(window, "dispatch_enabled", False)
-    action = QAction("Receive &signals (webhooks)", window)
+    action = QAction(_("Receive &signals (webhooks)"), window)
     action.setObjectName("receiveSignals")
     action.setCheckable(True)
     action.setToolTip("Run the webhook receiver in this window, on " + (configured_bind() or DEFAULT_BIND))

@@ -40,6 +40,7 @@ from ui.qt import (
     QWidget,
     Signal,
 )
+from ui.i18n import N_, ngettext, tr as _
 
 if TYPE_CHECKING:
     from warroom.clock import Clock
@@ -48,22 +49,22 @@ if TYPE_CHECKING:
     from ui.ops import Operations
 
 STATE_LABELS = {
-    "queued": "queued",
-    "delivered": "delivered",
-    "failed": "failed",
-    "cancelled": "cancelled",
-    "failed_over": "failed over",
-    "simulated": "would have been sent",
+    "queued": N_("queued"),
+    "delivered": N_("delivered"),
+    "failed": N_("failed"),
+    "cancelled": N_("cancelled"),
+    "failed_over": N_("failed over"),
+    "simulated": N_("would have been sent"),
 }
 #: The filter above the table: label -> states shown (None: all).
 FILTERS = (
-    ("All deliveries", None),
-    ("Needs attention (queued or failed)", ("queued", "failed")),
-    ("Failed", ("failed",)),
-    ("Queued", ("queued",)),
-    ("Delivered", ("delivered",)),
-    ("Exercise: would have been sent", ("simulated",)),
-    ("Cancelled or failed over", ("cancelled", "failed_over")),
+    (N_("All deliveries"), None),
+    (N_("Needs attention (queued or failed)"), ("queued", "failed")),
+    (N_("Failed"), ("failed",)),
+    (N_("Queued"), ("queued",)),
+    (N_("Delivered"), ("delivered",)),
+    (N_("Exercise: would have been sent"), ("simulated",)),
+    (N_("Cancelled or failed over"), ("cancelled", "failed_over")),
 )
 
 
@@ -72,9 +73,9 @@ def state_text(d: DeliveryView) -> str:
     (the state never counts attempts of its own, so the two cannot disagree)."""
     if d.state == "queued":
         if d.leased:
-            return "sending…"
-        return "retrying" if d.attempts else "queued"
-    return STATE_LABELS.get(d.state, d.state.replace("_", " "))
+            return _("sending…")
+        return _("retrying") if d.attempts else _("queued")
+    return _(STATE_LABELS[d.state]) if d.state in STATE_LABELS else d.state.replace("_", " ")
 
 
 def attention(d: DeliveryView) -> int:
@@ -156,25 +157,25 @@ class DeliveryModel(RowTableModel):
             return about(d)
 
         columns = [
-            Column("State", state_text, color=state_color, tip=state_tip,
+            Column(_("State"), state_text, color=state_color, tip=state_tip,
                    font=lambda d: bold if d.state == "failed" else italic if d.state == "simulated" else None),
-            Column("Channel", lambda d: d.channel, color=faded, tip=about),
-            Column("Audience", lambda d: d.audience, color=faded, tip=about),
-            Column("To", target_text, tip=about,
-                   header_tip="The stakeholder and address, or the whole channel (Slack, Teams, a status page)",
+            Column(_("Channel"), lambda d: d.channel, color=faded, tip=about),
+            Column(_("Audience"), lambda d: d.audience, color=faded, tip=about),
+            Column(_("To"), target_text, tip=about,
+                   header_tip=_("The stakeholder and address, or the whole channel (Slack, Teams, a status page)"),
                    color=lambda d: muted if not (d.recipient or d.address) else faded(d)),
-            Column("Tries", lambda d: str(d.attempts), header_tip="Attempts made so far", right=True,
+            Column(_("Tries"), lambda d: str(d.attempts), header_tip=_("Attempts made so far"), right=True,
                    color=faded, tip=about, sort=lambda d: d.attempts),
-            Column("Next attempt", lambda d: "", color=faded,
-                   header_tip="When a queued delivery is tried next (back-off, the vendor's Retry-After, "
-                              "an open breaker)",
+            Column(_("Next attempt"), lambda d: "", color=faded,
+                   header_tip=_("When a queued delivery is tried next (back-off, the vendor's Retry-After, "
+                              "an open breaker)"),
                    tip=lambda d: f"Next attempt {self.local.full(d.next_attempt_at)}" if d.state == "queued"
                    else about(d)),
-            Column("Last error", lambda d: (d.last_error or "").replace("\n", " "),
+            Column(_("Last error"), lambda d: (d.last_error or "").replace("\n", " "),
                    color=lambda d: bad if d.state == "failed" else muted,
                    # a vendor's words: an error page may be HTML
                    tip=lambda d: plain_tip(d.last_error) if d.last_error else about(d)),
-            Column("Delivered", lambda d: self.local.stamp(d.delivered_at) if d.delivered_at else "",
+            Column(_("Delivered"), lambda d: self.local.stamp(d.delivered_at) if d.delivered_at else "",
                    color=faded, tip=lambda d: self.local.full(d.delivered_at) if d.delivered_at else about(d)),
         ]
         super().__init__(columns, parent, key=lambda d: d.id)
@@ -277,7 +278,7 @@ class DeliveriesView(QWidget):
         self.filter = QComboBox()
         self.filter.setObjectName("deliveryFilter")
         for label, states in FILTERS:
-            self.filter.addItem(label, states)
+            self.filter.addItem(_(label), states)
         self.filter.currentIndexChanged.connect(lambda _i: self._show_rows())
 
         self.model = DeliveryModel(store.clock, local, self)
@@ -301,12 +302,12 @@ class DeliveriesView(QWidget):
         self.detail.setOpenLinks(False)
         self.detail.anchorClicked.connect(self._anchor)
 
-        self.retry_button = QPushButton("&Retry (Ctrl+Enter)")
+        self.retry_button = QPushButton(_("&Retry (Ctrl+Enter)"))
         self.retry_button.setObjectName("retryDelivery")
-        self.retry_button.setToolTip("Queue a failed or cancelled delivery again, due now")
-        self.cancel_button = QPushButton("Ca&ncel delivery (Del)")
+        self.retry_button.setToolTip(_("Queue a failed or cancelled delivery again, due now"))
+        self.cancel_button = QPushButton(_("Ca&ncel delivery (Del)"))
         self.cancel_button.setObjectName("cancelDelivery")
-        self.cancel_button.setToolTip("Stop a queued delivery from going out")
+        self.cancel_button.setToolTip(_("Stop a queued delivery from going out"))
         for b in (self.retry_button, self.cancel_button):
             b.setAutoDefault(False)
         self.retry_button.clicked.connect(self.retry_selected)
@@ -411,31 +412,34 @@ class DeliveriesView(QWidget):
             counts[d.state] = counts.get(d.state, 0) + 1
         ref = f"<b>{self.incident_ref}</b> · " if self.incident_ref else ""
         if total == 0:
-            self.title.setText(f"{ref}no deliveries")
+            self.title.setText(ref + _("no deliveries"))
         else:
             order = ("failed", "queued", "delivered", "simulated", "failed_over", "cancelled")
             bits = []
             for state in order:
                 if counts.get(state):
-                    label = STATE_LABELS[state] if state != "simulated" else "exercise (not sent)"
+                    label = _(STATE_LABELS[state]) if state != "simulated" else _("exercise (not sent)")
                     text = f"{counts[state]} {label}"
                     if state == "failed":
                         text = palette.span(Tone.BAD, text, bold=True)
                     bits.append(text)
-            shown_text = f" · showing {len(shown)}" if len(shown) != total else ""
-            self.title.setText(f"{ref}{total} deliver{'y' if total == 1 else 'ies'}: {' · '.join(bits)}{shown_text}")
+            shown_text = _(" · showing {count}").format(count=len(shown)) if len(shown) != total else ""
+            self.title.setText(ref + ngettext("{total} delivery: {states}", "{total} deliveries: {states}", total).format(
+                total=total, states=" · ".join(bits)) + shown_text)
         self.table.setVisible(bool(shown))
         self._table_layout.setStretchFactor(self.hint, 0 if shown else 1)
         if self.incident_id is None:
-            self.hint.setText("Choose an incident to see its deliveries.")
+            self.hint.setText(_("Choose an incident to see its deliveries."))
             self.hint.show()
         elif total == 0:
-            self.hint.setText("<b>Nothing sent for this incident yet.</b><br>Publishing an update queues one delivery "
+            self.hint.setText(_("<b>Nothing sent for this incident yet.</b><br>Publishing an update queues one "
+                                "delivery "
                               "per channel and recipient that the stakeholder matrix names for its audience and "
-                              "severity (View › Stakeholder matrix…, Ctrl+Shift+M).")
+                              "severity (View › Stakeholder matrix…, Ctrl+Shift+M)."))
             self.hint.show()
         elif not shown:
-            self.hint.setText(f"No delivery is {self.filter.currentText().lower()}. Choose “All deliveries” above.")
+            self.hint.setText(_("No delivery is {shown}. Choose “All deliveries” above.").format(
+                shown=self.filter.currentText().lower()))
             self.hint.show()
         else:
             self.hint.hide()
@@ -553,7 +557,8 @@ class DeliveriesView(QWidget):
         if d is None:
             return
         if d.state not in ("failed", "cancelled"):
-            self._say(f"This delivery is {state_text(d)}: only a failed or cancelled one is retried.")
+            self._say(_("This delivery is {state}: only a failed or cancelled one is retried.").format(
+                state=state_text(d)))
             return
         self._write("retry", d, f"Queued again: {d.channel} → {target_text(d)} goes out with the next pass.")
 
@@ -562,7 +567,8 @@ class DeliveriesView(QWidget):
         if d is None:
             return
         if d.state != "queued":
-            self._say(f"This delivery is {state_text(d)}: only a queued one can be cancelled.")
+            self._say(_("This delivery is {state}: only a queued one can be cancelled.").format(
+                state=state_text(d)))
             return
         self._write("cancel", d, f"Cancelled: {d.channel} → {target_text(d)} will not be sent "
                                  "(Retry queues it again).")

@@ -29,6 +29,7 @@ from ui.qt import (
     QVBoxLayout,
     Signal,
 )
+from ui.i18n import tr as _
 
 if TYPE_CHECKING:
     from warroom.services.reminders import Reminder
@@ -166,7 +167,7 @@ class ReminderBanner(QFrame):
             label.setToolTip(plain_tip(f"{r.ref} {r.title}"))
             # a long title is cut at the window's edge rather than widening the window
             label.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Preferred)
-            button = QPushButton(f"Compose update to {r.who}")
+            button = QPushButton(_("Compose update to {who}").format(who=r.who))
             button.setObjectName("reminderCompose")
             button.setAutoDefault(False)
             button.clicked.connect(lambda _checked=False, r=r: self.open_composer(r))
@@ -177,7 +178,8 @@ class ReminderBanner(QFrame):
             self.rows.addWidget(row)
             self.shown.append((label, r))
         if len(pressing) > MAX_ROWS:
-            more = QLabel(f"and {len(pressing) - MAX_ROWS} more due (warroom-cli due lists them all)")
+            more = QLabel(_("and {count} more due (warroom-cli due lists them all)").format(
+                count=len(pressing) - MAX_ROWS))
             more.setObjectName("reminderMore")
             self.rows.addWidget(more)
 
@@ -211,7 +213,7 @@ class ReminderBanner(QFrame):
             if icon.isNull():
                 icon = self.style().standardIcon(QtWidgets.QStyle.StandardPixmap.SP_MessageBoxWarning)
             self.tray = QtWidgets.QSystemTrayIcon(QtGui.QIcon(icon), self)
-            self.tray.setToolTip("War room")
+            self.tray.setToolTip(_("War room"))
             self.tray.messageClicked.connect(self._message_clicked)
             self.tray.show()
         return self.tray

@@ -16,6 +16,7 @@ from ui.qt import (
     QPushButton, QSplitter, Qt, QTableView, QVBoxLayout, QWidget, QtCore, QtGui, QtWidgets,
 )
 from warroom.changes import Change
+from ui.i18n import tr as _
 
 log = logging.getLogger(__name__)
 QPainter, QFontDatabase, QSizePolicy = QtGui.QPainter, QtGui.QFontDatabase, QtWidgets.QSizePolicy
@@ -209,8 +210,8 @@ class RetroTab(QWidget):
         self.title.setObjectName("retroTitle")
         self.title.setTextFormat(Qt.TextFormat.PlainText)
         self.title.setWordWrap(True)
-        self.export_button = QPushButton("Export…")
-        self.export_button.setToolTip("Write this retrospective as HTML or PDF")
+        self.export_button = QPushButton(_("Export…"))
+        self.export_button.setToolTip(_("Write this retrospective as HTML or PDF"))
         self.export_button.clicked.connect(self.choose_export)
         top = QHBoxLayout()
         top.addWidget(self.title, 1)
@@ -263,7 +264,7 @@ class RetroTab(QWidget):
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addLayout(top)
         layout.addWidget(self.splitter, 1)
-        self.show_nothing("No incident chosen.")
+        self.show_nothing(_("No incident chosen."))
 
     def show_nothing(self, why: str) -> None:
         self.retro = None
@@ -277,7 +278,7 @@ class RetroTab(QWidget):
         """Compute the retrospective of the incident the window shows, through the core."""
         store, actor, incident = self.source()
         if store is None or incident is None:
-            self.show_nothing("No incident chosen.")
+            self.show_nothing(_("No incident chosen."))
             return
         from warroom import retro
         from warroom.errors import WarroomError
@@ -292,7 +293,8 @@ class RetroTab(QWidget):
             return
         self.error = None
         self.retro = result
-        self.title.setText(f"{title_line(result)}\n{facts_line(result)}")
+        self.title.setText(_("{title_line}\n{facts_line}").format(
+            title_line=title_line(result), facts_line=facts_line(result)))
         self.chart.set_chart(chart_of(result))
         self.model.set_rows([(s.title, label, value) for s in sections(result) for label, value in s.headline])
         report = text_report(result)
@@ -313,8 +315,8 @@ class RetroTab(QWidget):
         from warroom.errors import WarroomError
 
         name = f"{self.retro.ref}-retrospective.pdf"
-        path, _filter = QFileDialog.getSaveFileName(self, "Export the retrospective", name,
-                                                    "PDF (*.pdf);;HTML (*.html)")
+        path, _filter = QFileDialog.getSaveFileName(self, _("Export the retrospective"), name,
+                                                    _("PDF (*.pdf);;HTML (*.html)"))
         if not path:
             return
         try:
@@ -322,11 +324,11 @@ class RetroTab(QWidget):
         except WarroomError as exc:
             from ui.qt import QMessageBox
 
-            QMessageBox.warning(self, "Export the retrospective", str(exc))
+            QMessageBox.warning(self, _("Export the retrospective"), str(exc))
             return
         window = self.window()
         if hasattr(window, "statusBar"):
-            window.statusBar().showMessage(f"Wrote {written}", 5000)
+            window.statusBar().showMessage(_("Wrote {written}").format(written=written), 5000)
 
 
 def _legend() -> str:
@@ -343,7 +345,7 @@ def install(window) -> RetroTab:
     """Add the tab to the main window: computed when shown, and again when the
     record changes or another incident is chosen while it is shown."""
     tab = RetroTab(lambda: (window.store, window.actor, window.current))
-    window.tabs.addTab(tab, "Retrospective")
+    window.tabs.addTab(tab, _("Retrospective"))
 
     def if_shown(*_args) -> None:
         if window.tabs.currentWidget() is tab:

@@ -12,6 +12,17 @@ from tests.helpers.team import team
 from tests.helpers.window import HOSTILE
 
 
+@pytest.fixture(autouse=True)
+def english():
+    """The window speaks English in tests, whatever the machine's LANG, unless a test
+    asks for another language (``ui.i18n.set_language``); the next test starts in English."""
+    from ui import i18n
+
+    i18n.set_language("en")
+    yield
+    i18n.set_language("en")
+
+
 @pytest.fixture
 def seeded(store, clock):
     inc = incidents.open_incident(store, "Dana", title="Checkout failing in Europe", severity="SEV2",

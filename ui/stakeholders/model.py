@@ -11,6 +11,7 @@ from ui.common import palette
 from ui.common.palette import Tone
 from ui.common.tables import Column, KeyRole, RowTableModel, SortRole
 from ui.qt import QModelIndex, QSortFilterProxyModel, Qt, plain_tip
+from ui.i18n import tr as _
 
 if TYPE_CHECKING:
     from warroom.clock import Clock
@@ -71,22 +72,22 @@ class StakeholderModel(RowTableModel):
             return lambda s: getattr(s, name) or ""
 
         columns = [
-            Column("Name", field("name"), tip=lambda s: plain_tip(details(s))),
-            Column("Kind", field("kind"), tip=_plain(field("kind"))),
-            Column("Audience", field("audience"), tip=_plain(field("audience"))),
-            Column("E-mail", field("email"), tip=_plain(field("email"))),
-            Column("Phone", lambda s: phone_text(s.phone), tip=_plain(lambda s: phone_text(s.phone)),
+            Column(_("Name"), field("name"), tip=lambda s: plain_tip(details(s))),
+            Column(_("Kind"), field("kind"), tip=_plain(field("kind"))),
+            Column(_("Audience"), field("audience"), tip=_plain(field("audience"))),
+            Column(_("E-mail"), field("email"), tip=_plain(field("email"))),
+            Column(_("Phone"), lambda s: phone_text(s.phone), tip=_plain(lambda s: phone_text(s.phone)),
                    sort=lambda s: s.phone or ""),
-            Column("Slack", field("slack"), tip=_plain(field("slack"))),
-            Column("Teams", field("teams"), tip=_plain(field("teams"))),
-            Column("Zone", field("timezone"), tip=_plain(field("timezone")),
-                   header_tip="The stakeholder's time zone: updates give times in it"),
-            Column("Owner", field("owner"), tip=_plain(field("owner")),
-                   header_tip="Who keeps this stakeholder's contacts current"),
-            Column("Verified", lambda s: date_text(s.verified_at), tip=self.verified_tip,
+            Column(_("Slack"), field("slack"), tip=_plain(field("slack"))),
+            Column(_("Teams"), field("teams"), tip=_plain(field("teams"))),
+            Column(_("Zone"), field("timezone"), tip=_plain(field("timezone")),
+                   header_tip=_("The stakeholder's time zone: updates give times in it")),
+            Column(_("Owner"), field("owner"), tip=_plain(field("owner")),
+                   header_tip=_("Who keeps this stakeholder's contacts current")),
+            Column(_("Verified"), lambda s: date_text(s.verified_at), tip=self.verified_tip,
                    color=lambda s: palette.color(Tone.BAD) if self.is_stale(s) else None,
                    sort=lambda s: s.verified_at.isoformat() if s.verified_at else "",
-                   header_tip="When the contacts were last checked (UTC date); red: stale"),
+                   header_tip=_("When the contacts were last checked (UTC date); red: stale")),
         ]
         super().__init__(columns, parent, key=lambda s: s.name)
 
