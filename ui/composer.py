@@ -34,7 +34,7 @@ from ui.qt import (
     QWidget,
     Signal,
 )
-from ui.i18n import tr as _
+from ui.i18n import ngettext, tr as _
 
 if TYPE_CHECKING:
     from warroom.services.drafts import DraftView
@@ -465,7 +465,7 @@ class ComposerView(QWidget):
         store, actor, draft_id = self.store, self.actor, col.view.id
 
         def done(made) -> None:
-            text = "In review: waiting for " + ", ".join(r.role.label.lower() for r in made) + "."
+            text = _("In review: waiting for {roles}.").format(roles=", ".join(r.role.label.lower() for r in made))
             problems = getattr(made, "problems", None)
             if problems:
                 text += " " + " ".join(problems)
@@ -537,11 +537,13 @@ class ComposerView(QWidget):
         store, actor, draft_id = self.store, self.actor, col.view.id
 
         def done(result) -> None:
-            text = f"Update to {col.view.audience} retracted."
+            text = _("Update to {audience} retracted.").format(audience=col.view.audience)
             if result.cancelled:
-                text += f" {result.cancelled} queued deliver{'ies' if result.cancelled != 1 else 'y'} cancelled."
+                text += " " + ngettext("{count} queued delivery cancelled.", "{count} queued deliveries cancelled.",
+                                       result.cancelled).format(count=result.cancelled)
             if result.retractions:
-                text += f" {result.retractions} withdrawal{'s' if result.retractions != 1 else ''} queued first."
+                text += " " + ngettext("{count} withdrawal queued first.", "{count} withdrawals queued first.",
+                                       result.retractions).format(count=result.retractions)
             self._after_step(col, text)
             self.ops.read(lambda: drafts.get(store, result.notice_id, viewer=actor),
                           lambda view: self._add_column(view) if self.incident and
@@ -566,7 +568,8 @@ class ComposerView(QWidget):
             new.editor.editors["long"].setFocus()
 
         def done(new_id) -> None:
-            self._after_step(col, f"Correction drafted for {col.view.audience}: edit it, then submit it for review.")
+            self._after_step(col, _("Correction drafted for {audience}: edit it, then submit it for review.").format(
+                audience=col.view.audience))
             self.ops.read(lambda: drafts.get(store, new_id, viewer=actor), added,
                           lambda error: self._say(str(error)))
 
@@ -601,38 +604,40 @@ def ask_reason(parent, title: str, label: str) -> str | None:
 def warnings_question(question: str, warnings) -> str:
     """A question that lists the linter's warnings nobody acknowledged yet: saying
     yes records the acknowledgement on the revision."""
-    lines = [question, "", "The linter warns:"]
+    lines = [question, "", _("The linter warns:")]
     lines += [f"  • {f.describe()}" for f in warnings]
-    lines += ["", "Going on records that you read these warnings (once for this revision)."]
+    lines += ["", _("Going on records that you read these warnings (once for this revision).")]
     return "\n".join(lines)
 
 
 def publish_question(audience: str, planned, *, exercise: bool = False, warnings=()) -> str:
     """The confirmation before publishing: where the update goes, to how many, what
     will not happen, and the linter's warnings nobody acknowledged yet."""
-    lines = [f"Publish the update to {audience}?"]
+    lines = [_("Publish the update to {audience}?").format(audience=audience)]
     if planned.channels:
         counts = planned.counts or (None,) * len(planned.channels)
-        where = [f"  • {name}" + (f": {n} recipient{'s' if n != 1 else ''}" if n and n > 1 else "")
+        where = [f"  • {name}" + (ngettext(": {count} recipient", ": {count} recipients", n).format(count=n)
+                                   if n and n > 1 else "")
                  for name, n in zip(planned.channels, counts)]
-        lines.append(("As an exercise it is only recorded as it would have been sent:" if exercise else
-                      "It goes out now, and cannot be called back:"))
+        lines.append((_("As an exercise it is only recorded as it would have been sent:") if exercise else
+                      _("It goes out now, and cannot be called back:")))
         lines.extend(where)
     else:
-        lines.append("It is recorded as published and sent through no channel.")
+        lines.append(_("It is recorded as published and sent through no channel."))
     if planned.notes:
         lines.append("")
         lines.extend(planned.notes)
     if warnings:
-        lines += ["", "The linter warns (publishing records that you read this):"]
+        lines += ["", _("The linter warns (publishing records that you read this):")]
         lines += [f"  • {f.describe()}" for f in warnings]
     return "\n".join(lines)
 
 
 def _published_text(audience: str, planned) -> str:
-    text = f"Update to {audience} published."
+    text = _("Update to {audience} published.").format(audience=audience)
     if planned.deliveries:
-        text += f" {planned.deliveries} queued for {', '.join(planned.channels)}."
+        text += " " + ngettext("{count} delivery queued for {channels}.", "{count} deliveries queued for {channels}.",
+                               planned.deliveries).format(count=planned.deliveries, channels=", ".join(planned.channels))
     if planned.notes:
         text += " " + " ".join(planned.notes)
     return text

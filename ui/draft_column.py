@@ -30,7 +30,7 @@ from ui.qt import (
     QVBoxLayout,
     Signal,
 )
-from ui.i18n import N_, tr as _
+from ui.i18n import N_, ngettext, tr as _
 
 if TYPE_CHECKING:
     from warroom.services.drafts import DraftView
@@ -122,7 +122,7 @@ class DraftColumn(QFrame):
         self.editor = ChannelEditor(with_title=True)
         self.editor.set_texts(view.subject, view.long, view.short, view.chat, title=view.title)
         self.editor.mark_own(view.short_own, view.chat_own)
-        self.editor.set_read_only(True, "Reading what you may do with this update…")
+        self.editor.set_read_only(True, _("Reading what you may do with this update…"))
         self.preview = Preview()
         self.findings = FindingsList()
         self.findings.jump_field.connect(self._select)
@@ -212,7 +212,7 @@ class DraftColumn(QFrame):
 
         texts = self.editor.texts()
         v = self.view
-        when = (f"(next update time as published: {moment_text(self.local, v.next_update_at)})"
+        when = (_("(next update time as published: {when})").format(when=moment_text(self.local, v.next_update_at))
                 if v.state in _FINAL and v.next_update_at is not None else None)
         self.preview.show_texts(texts["long"], texts["short"], texts["chat"], next_update=when)
         flags = wording.judge(texts, external=self.external, status=self.status, config=self.lint_config)
@@ -297,12 +297,12 @@ class DraftColumn(QFrame):
                                                                                    a)))
         self.retract_button.setVisible(view.state == "published" and view.kind != "retraction")
         self.retract_button.setEnabled(a.can_retract)
-        self.retract_button.setToolTip(plain_tip(a.why_not_retract or "Take the words back now: pages drop them, "
-                                                 "and those who got them are told. Asks for a reason."))
+        self.retract_button.setToolTip(plain_tip(a.why_not_retract or _("Take the words back now: pages drop them, "
+                                                 "and those who got them are told. Asks for a reason.")))
         self.correct_button.setVisible(view.state == "retracted")
         self.correct_button.setEnabled(a.can_correct)
-        self.correct_button.setToolTip(plain_tip(a.why_not_correct or "Draft the corrected update, from these "
-                                                 "words, reviewed like any update."))
+        self.correct_button.setToolTip(plain_tip(a.why_not_correct or _("Draft the corrected update, from these "
+                                                 "words, reviewed like any update.")))
         self.refresh()
 
     def set_history(self, history: bool) -> None:
@@ -320,7 +320,8 @@ class DraftColumn(QFrame):
     def _warned(text: str, a: Allowed) -> str:
         if not a.unacknowledged:
             return text
-        return text + f"\nThe linter warns ({len(a.unacknowledged)}): you are asked to acknowledge it first."
+        return text + "\n" + _("The linter warns ({count}): you are asked to acknowledge it first.").format(
+            count=len(a.unacknowledged))
 
     @staticmethod
     def _texts_of(view: DraftView) -> dict[str, str]:
@@ -476,9 +477,10 @@ class AudiencePane(QFrame):
         current = self.current()
         items = []
         if current is not None:
-            items.append((f"Current · {current.state.replace('_', ' ')}"
-                          + (f" · {len(earlier)} earlier update{'s' if len(earlier) != 1 else ''}"
-                             if earlier else " · no earlier update"), None))
+            state = _(STATE_WORDS[current.state]) if current.state in STATE_WORDS else current.state.replace("_", " ")
+            items.append((_("Current · {state}").format(state=state)
+                          + (ngettext(" · {count} earlier update", " · {count} earlier updates", len(earlier)).format(
+                              count=len(earlier)) if earlier else _(" · no earlier update")), None))
         items += [(history_text(view, self.local), view.id) for view in earlier]
         self.history.blockSignals(True)
         if items != [(self.history.itemText(i), self.history.itemData(i)) for i in range(self.history.count())]:

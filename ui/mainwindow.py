@@ -639,7 +639,7 @@ class MainWindow(QMainWindow):
         from warroom.services import review
 
         waiting = review.waiting_summary(self.store, incident.id, viewer=self.actor)
-        self.header.waiting.setText("Reviews waiting: " + ", ".join(f"{who} ({n})" for who, n in waiting.items())
+        self.header.waiting.setText(_("Reviews waiting: {who}").format(who=", ".join(f"{w} ({n})" for w, n in waiting.items()))
                                     if waiting else "")
 
     def _on_tick(self) -> None:

@@ -106,7 +106,7 @@ def state_tone(d: DeliveryView) -> Tone | None:
 def target_text(d: DeliveryView) -> str:
     if d.recipient and d.address:
         return f"{d.recipient} <{d.address}>"
-    return d.address or d.recipient or "whole channel"
+    return d.address or d.recipient or _("whole channel")
 
 
 
@@ -150,10 +150,11 @@ class DeliveryModel(RowTableModel):
 
         def state_tip(d: DeliveryView) -> str:
             if d.state == "queued" and d.attempts and not d.leased:
-                return (f"{d.attempts} attempt{'s' if d.attempts != 1 else ''} failed; "
-                        f"attempt {d.attempts + 1} is {self.next_text(d)}")
+                return ngettext("{count} attempt failed; attempt {next} is {when}",
+                                "{count} attempts failed; attempt {next} is {when}", d.attempts).format(
+                    count=d.attempts, next=d.attempts + 1, when=self.next_text(d))
             if d.state == "simulated":
-                return "An exercise incident: nothing left this machine; the detail shows what would have been sent."
+                return _("An exercise incident: nothing left this machine; the detail shows what would have been sent.")
             return about(d)
 
         columns = [
@@ -169,7 +170,7 @@ class DeliveryModel(RowTableModel):
             Column(_("Next attempt"), lambda d: "", color=faded,
                    header_tip=_("When a queued delivery is tried next (back-off, the vendor's Retry-After, "
                               "an open breaker)"),
-                   tip=lambda d: f"Next attempt {self.local.full(d.next_attempt_at)}" if d.state == "queued"
+                   tip=lambda d: _("Next attempt {when}").format(when=self.local.full(d.next_attempt_at)) if d.state == "queued"
                    else about(d)),
             Column(_("Last error"), lambda d: (d.last_error or "").replace("\n", " "),
                    color=lambda d: bad if d.state == "failed" else muted,
@@ -202,13 +203,13 @@ class DeliveryModel(RowTableModel):
         if d.state != "queued":
             return ""
         if d.leased:
-            return "now"
+            return _("now")
         left = d.next_attempt_at - self.clock.now()
         seconds = left.total_seconds()
         if seconds <= 0:
-            return "due now"
+            return _("due now")
         if seconds < 3600:
-            return f"in {duration_text(left, 'clock')}"
+            return _("in {left}").format(left=duration_text(left, "clock"))
         return self.local.stamp(d.next_attempt_at)
 
     def tick(self) -> None:
@@ -237,12 +238,12 @@ def fit_columns(table: QTableView, local: TimeFormatter) -> None:
 
     stamp = local.stamp(datetime(2026, 12, 28, 23, 58, 59, tzinfo=timezone.utc))
     widths = {
-        DeliveryModel.STATE: width("retrying", "failed over", "sending…", "State"),
-        DeliveryModel.CHANNEL: width("status-page", "Channel"),
-        DeliveryModel.AUDIENCE: width("employees", "Audience"),
-        DeliveryModel.TRIES: width("Tries", "10"),
-        DeliveryModel.NEXT: width("Next attempt", "in 59:59"),
-        DeliveryModel.DELIVERED: width(stamp, "Delivered"),
+        DeliveryModel.STATE: width(_("retrying"), _("failed over"), _("sending…"), _("State")),
+        DeliveryModel.CHANNEL: width("status-page", _("Channel")),
+        DeliveryModel.AUDIENCE: width("employees", _("Audience")),
+        DeliveryModel.TRIES: width(_("Tries"), "10"),
+        DeliveryModel.NEXT: width(_("Next attempt"), _("in {left}").format(left="59:59")),
+        DeliveryModel.DELIVERED: width(stamp, _("Delivered")),
     }
     header.setMinimumSectionSize(36)
     header.setStretchLastSection(False)
@@ -479,41 +480,41 @@ class DeliveriesView(QWidget):
 
         esc = html.escape
         rows: list[tuple[str, str]] = [
-            ("Subject", f"<b>{esc(d.subject or '(no subject)')}</b>"),
-            ("State", esc(state_text(d)) + (f" since {esc(self.local.full(d.delivered_at))}"
-                                            if d.delivered_at else "")),
-            ("Channel", f"{esc(d.channel)} ({esc(d.kind)}) → {esc(target_text(d))}"),
-            ("Audience", esc(d.audience)),
-            ("Attempts", str(d.attempts)),
-            ("Queued", f"{esc(self.local.full(d.created_at))} "
-                       f"({duration_text(self.store.clock.now() - d.created_at)} ago)"),
+            (_("Subject"), f"<b>{esc(d.subject or _('(no subject)'))}</b>"),
+            (_("State"), esc(state_text(d)) + (_(" since {when}").format(when=esc(self.local.full(d.delivered_at)))
+                                               if d.delivered_at else "")),
+            (_("Channel"), f"{esc(d.channel)} ({esc(d.kind)}) → {esc(target_text(d))}"),
+            (_("Audience"), esc(d.audience)),
+            (_("Attempts"), str(d.attempts)),
+            (_("Queued"), _("{when} ({ago} ago)").format(when=esc(self.local.full(d.created_at)),
+                                                         ago=duration_text(self.store.clock.now() - d.created_at))),
         ]
         if d.state == "queued":
-            rows.append(("Next attempt",
+            rows.append((_("Next attempt"),
                          f"{esc(self.model.next_text(d))} ({esc(self.local.full(d.next_attempt_at))})"))
             channel = self._channel(d.channel)
             if channel is not None and channel.state != "ok":
-                why = {"down": "is down: its breaker is open, and only a probe goes out after each cool-down "
-                               "(a long outage fails over to the route's next channel)",
-                       "retrying": "is failing: attempts back off",
-                       "disabled": "is disabled: nothing goes out through it until it is enabled again "
-                                   "(View › Channels…)"}.get(channel.state, channel.state)
-                rows.append(("Channel state", palette.span(Tone.BAD, f"{esc(d.channel)} {esc(why)}")))
+                why = {"down": _("{channel} is down: its breaker is open, and only a probe goes out after each "
+                                 "cool-down (a long outage fails over to the route's next channel)"),
+                       "retrying": _("{channel} is failing: attempts back off"),
+                       "disabled": _("{channel} is disabled: nothing goes out through it until it is enabled again "
+                                     "(View › Channels…)")}.get(channel.state, "{channel} " + channel.state)
+                rows.append((_("Channel state"), palette.span(Tone.BAD, esc(why.format(channel=d.channel)))))
         if d.last_error:
-            rows.append(("Last error", palette.span(Tone.BAD, esc(d.last_error))))
+            rows.append((_("Last error"), palette.span(Tone.BAD, esc(d.last_error))))
         if d.failover_from:
             source = self.model.by_id(d.failover_from) or next((r for r in self._all if r.id == d.failover_from), None)
             if source is not None:
-                rows.append(("Failed over from", f"<a href='delivery:{source.id}'>{esc(source.channel)} → "
+                rows.append((_("Failed over from"), f"<a href='delivery:{source.id}'>{esc(source.channel)} → "
                                                  f"{esc(target_text(source))}</a> ({esc(state_text(source))})"))
             else:
-                rows.append(("Failed over from", f"delivery {d.failover_from.hex[:10]}"))
+                rows.append((_("Failed over from"), _("delivery {id}").format(id=d.failover_from.hex[:10])))
         went_on = [r for r in self._all if r.failover_from == d.id]
         if went_on:
-            rows.append(("Failed over to", ", ".join(
+            rows.append((_("Failed over to"), ", ".join(
                 f"<a href='delivery:{r.id}'>{esc(r.channel)} → {esc(target_text(r))}</a>" for r in went_on[:5])
                 + (" …" if len(went_on) > 5 else "")))
-        rows.append(("Delivery id", f"<code>{d.id}</code> (the idempotency key)"))
+        rows.append((_("Delivery id"), _("{id} (the idempotency key)").format(id=f"<code>{d.id}</code>")))
         muted = palette.hex_color(Tone.MUTED, self.palette())
         body = "".join(f"<tr><td style='color:{muted}; padding-right:12px'>{k}</td><td>{v}</td></tr>" for k, v in rows)
         out = f"<table>{body}</table>"
@@ -521,12 +522,12 @@ class DeliveriesView(QWidget):
             receipt = dict(d.receipt)
             payload = receipt.pop("payload", None)
             if d.state == "simulated" or receipt.get("simulated"):
-                out += ("<p><b>Exercise:</b> nothing left this machine. This is what would have been sent to "
-                        f"{esc(d.channel)}:</p>")
+                out += "<p>" + _("<b>Exercise:</b> nothing left this machine. This is what would have been sent to "
+                                 "{channel}:").format(channel=esc(d.channel)) + "</p>"
                 receipt.pop("simulated", None)
                 receipt.pop("channel", None)
             elif receipt:
-                out += "<p><b>Receipt</b></p>"
+                out += "<p><b>" + _("Receipt") + "</b></p>"
             if receipt:
                 out += f"<pre>{esc(json.dumps(receipt, indent=2, ensure_ascii=False, default=str))}</pre>"
             if payload is not None:
@@ -560,7 +561,8 @@ class DeliveriesView(QWidget):
             self._say(_("This delivery is {state}: only a failed or cancelled one is retried.").format(
                 state=state_text(d)))
             return
-        self._write("retry", d, f"Queued again: {d.channel} → {target_text(d)} goes out with the next pass.")
+        self._write("retry", d, _("Queued again: {channel} → {target} goes out with the next pass.").format(
+            channel=d.channel, target=target_text(d)))
 
     def cancel_selected(self) -> None:
         d = self.selected()
@@ -570,8 +572,8 @@ class DeliveriesView(QWidget):
             self._say(_("This delivery is {state}: only a queued one can be cancelled.").format(
                 state=state_text(d)))
             return
-        self._write("cancel", d, f"Cancelled: {d.channel} → {target_text(d)} will not be sent "
-                                 "(Retry queues it again).")
+        self._write("cancel", d, _("Cancelled: {channel} → {target} will not be sent (Retry queues it again).").format(
+            channel=d.channel, target=target_text(d)))
 
     def _write(self, what: str, d: DeliveryView, done_text: str) -> None:
         from warroom.services import outbox

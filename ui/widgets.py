@@ -35,7 +35,7 @@ from ui.qt import (
     QWidget,
     Signal,
 )
-from ui.i18n import tr as _
+from ui.i18n import ngettext, tr as _
 
 if TYPE_CHECKING:
     from warroom.services.incidents import IncidentView
@@ -198,17 +198,17 @@ class IncidentHeader(QFrame):
         detected = detected_text(self.utc, self.local, incident.detected_at)
         flags = []
         if incident.customer_facing:
-            flags.append(_chip(Tone.TEAL, "customer-facing"))
+            flags.append(_chip(Tone.TEAL, _("customer-facing")))
         if incident.confidential:
-            flags.append(_chip(Tone.SLATE, "confidential"))
+            flags.append(_chip(Tone.SLATE, _("confidential")))
         parts = [
-            f"<b>Commander</b> {_esc(incident.commander or '—')}",
-            f"<b>Detected</b> {_esc(detected)}",
-            f"<b>Impact</b> {incident.impact.label}",
-            f"<b>Category</b> {incident.category.label}",
+            _("<b>Commander</b> {name}").format(name=_esc(incident.commander or "—")),
+            _("<b>Detected</b> {when}").format(when=_esc(detected)),
+            _("<b>Impact</b> {impact}").format(impact=incident.impact.label),
+            _("<b>Category</b> {category}").format(category=incident.category.label),
         ]
         if incident.components:
-            parts.append(f"<b>Affected</b> {_esc(', '.join(incident.components))}")
+            parts.append(_("<b>Affected</b> {components}").format(components=_esc(", ".join(incident.components))))
         self.facts.setText(" &nbsp;·&nbsp; ".join(parts) + (" &nbsp;" + " ".join(flags) if flags else ""))
         self.tick()
 
@@ -251,23 +251,27 @@ class IncidentHeader(QFrame):
         for c in self.reg_clocks:
             name = c.regime.name
             if c.due is None:
-                lines.append(f"<b>{_esc(name)}</b>: {_esc(c.regime.deadline)} (no fixed deadline)")
+                lines.append(_("<b>{name}</b>: {deadline} (no fixed deadline)").format(name=_esc(name),
+                                                                                   deadline=_esc(c.regime.deadline)))
                 continue
             left = c.due - now
             if c.answered_at is not None:
-                state = text = "met" if c.answered_at <= c.due else "sent late"
+                state = "met" if c.answered_at <= c.due else "sent late"
+                text = _("met") if state == "met" else _("sent late")
             elif left.total_seconds() >= 0:
-                state, text = "open", f"{duration_text(left, 'clock')} left"
+                state, text = "open", _("{left} left").format(left=duration_text(left, "clock"))
             else:
-                state, text, late = "overdue", f"overdue {duration_text(left, 'clock')}", True
+                state, text, late = "overdue", _("overdue {left}").format(left=duration_text(left, "clock")), True
             if state in ("open", "overdue") and not shown:
                 shown.append(f"{_esc(_short(name))} {text}")
-            lines.append(f"<b>{_esc(name)}</b>: due {self.utc.full(c.due)} · {self.local.time(c.due)} {zone} "
-                         f"({c.regime.period()}) — {text}<br>&nbsp;&nbsp;notify {_esc(c.regime.notify_whom)}")
+            lines.append(_("<b>{name}</b>: due {utc} · {local} {zone} ({period}) — {state}<br>&nbsp;&nbsp;notify {whom}")
+                         .format(name=_esc(name), utc=self.utc.full(c.due), local=self.local.time(c.due), zone=zone,
+                                 period=c.regime.period(), state=text, whom=_esc(c.regime.notify_whom)))
         more = sum(1 for c in self.reg_clocks if c.due is not None and c.answered_at is None) - len(shown)
-        label = " · ".join(shown) if shown else "Regulatory clocks: all answered"
-        self.clocks.setText(label + (f" · {more} more clock{'s' if more > 1 else ''}" if more > 0 else ""))
-        self.clocks.setToolTip("<b>Regulatory clocks</b> (the Clocks tab lists them)<br>" + "<br>".join(lines))
+        label = " · ".join(shown) if shown else _("Regulatory clocks: all answered")
+        more_text = ngettext(" · {count} more clock", " · {count} more clocks", more).format(count=more)
+        self.clocks.setText(label + (more_text if more > 0 else ""))
+        self.clocks.setToolTip(_("<b>Regulatory clocks</b> (the Clocks tab lists them)") + "<br>" + "<br>".join(lines))
         self.clocks.setStyleSheet(palette.text_style(Tone.BAD) if late else palette.text_style(Tone.WARN))
 
     def now(self) -> datetime:
