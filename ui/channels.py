@@ -58,9 +58,9 @@ def ensure_secrets_unlocked(parent) -> bool:
     if not secrets.vault_needed():
         return True
     exists = secrets.vault_path().exists()
-    prompt = ("This machine has no keyring. Channel secrets are kept in an encrypted file:\n"
-              f"{secrets.vault_path()}\n\n" +
-              ("Passphrase to unlock it:" if exists else "Choose a passphrase for it (at least 8 characters):"))
+    prompt = (_("This machine has no keyring. Channel secrets are kept in an encrypted file:\n{path}").format(
+        path=secrets.vault_path()) + "\n\n" +
+              (_("Passphrase to unlock it:") if exists else _("Choose a passphrase for it (at least 8 characters):")))
     for _attempt in range(3):
         text, ok = QInputDialog.getText(parent, _("Unlock secrets — War room"), prompt, QLineEdit.EchoMode.Password)
         if not ok:
@@ -69,9 +69,9 @@ def ensure_secrets_unlocked(parent) -> bool:
             if secrets.unlock(text):
                 return True
         except WarroomError as exc:
-            prompt = f"{exc}\n\nPassphrase:"
+            prompt = f"{exc}\n\n" + _("Passphrase:")
             continue
-        prompt = "That passphrase does not open the file. Try again:"
+        prompt = _("That passphrase does not open the file. Try again:")
     return False
 
 

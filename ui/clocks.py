@@ -69,9 +69,9 @@ class ClockModel(QAbstractTableModel):
     def _left(self, c: ClockView) -> tuple[str, str]:
         """(text, state) as of the model's time."""
         if c.due is None:
-            return ("no deadline: " + c.regime.deadline, "none")
+            return (_("no deadline: {deadline}").format(deadline=c.regime.deadline), "none")
         if c.answered_at is not None:
-            return ("met" if c.answered_at <= c.due else "sent late", "met" if c.answered_at <= c.due else "late")
+            return (_("met") if c.answered_at <= c.due else _("sent late"), "met" if c.answered_at <= c.due else "late")
         left = c.due - (self.now or c.now)
         return (obligations.format_left(left), "running" if left.total_seconds() >= 0 else "overdue")
 
@@ -209,9 +209,10 @@ class ClocksPanel(QWidget):
         if header is not None:
             header.set_clocks(rows)
         if flags:
-            self.summary.setText("Flags: " + "; ".join(f"{f.flag.label} (since {f.started_at:%Y-%m-%d %H:%M} UTC, "
-                                                       f"{f.set_by})" for f in flags) +
-                                 ". Every update to regulators needs a legal reviewer's approval.")
+            flagged = "; ".join(_("{label} (since {when:%Y-%m-%d %H:%M} UTC, {who})").format(
+                label=f.flag.label, when=f.started_at, who=f.set_by) for f in flags)
+            self.summary.setText(_("Flags: {flags}. Every update to regulators needs a legal reviewer's approval.")
+                                 .format(flags=flagged))
         else:
             self.summary.setText(_("No regulatory flag: flag the incident below when a regime applies "
                                  "(personal data, a material incident, a NIS2 or DORA entity…)."))

@@ -100,7 +100,7 @@ class FacilitatorView(QWidget):
         fixed_rows(self.action_view)
         set_widths(self.action_view, [80, 150, 170, 300], stretch=3)
         split = QSplitter(Qt.Orientation.Vertical)
-        for title, view in (("Injects", self.inject_view), ("What the players do", self.action_view)):
+        for title, view in ((_("Injects"), self.inject_view), (_("What the players do"), self.action_view)):
             box = QWidget()
             bl = QVBoxLayout(box)
             bl.setContentsMargins(0, 0, 0, 0)
@@ -157,9 +157,11 @@ class FacilitatorView(QWidget):
         self.clock_label.setText(_("EXERCISE {ref}  ·  {offset}  ·  {stamp}  ·  {state}").format(
             ref=ex.ref, offset=_offset(ex.elapsed_s), stamp=local.stamp(ex.sim_now), state=ex.state))
         nxt = ex.next_inject
-        self.scenario_label.setText(f"{ex.scenario}  ·  facilitated by {ex.facilitator}  ·  "
-                                    + (f"next inject at {_offset(nxt.offset_s)}: {nxt.kind.replace('_', ' ')}"
-                                       if nxt else "every inject has fired"))
+        self.scenario_label.setText(_("{scenario}  ·  facilitated by {facilitator}").format(
+            scenario=ex.scenario, facilitator=ex.facilitator) + "  ·  "
+                                    + (_("next inject at {offset}: {kind}").format(
+                                        offset=_offset(nxt.offset_s), kind=nxt.kind.replace("_", " "))
+                                       if nxt else _("every inject has fired")))
         ended = ex.ended_at is not None
         self.pause_button.setText(_("Resume") if ex.paused else _("Pause"))
         for w in (self.pause_button, self.speed, self.next_button, self.advance_button, self.end_button):

@@ -73,7 +73,7 @@ class FollowupModel(QAbstractTableModel):
             if col == self.REF:
                 return f.ref
             if col == self.STATE:
-                return "Done" if f.done else ("Overdue" if f.overdue else "Open")
+                return _("Done") if f.done else (_("Overdue") if f.overdue else _("Open"))
             if col == self.DUE:
                 return f.due.isoformat()
             if col == self.OWNER:
@@ -88,7 +88,7 @@ class FollowupModel(QAbstractTableModel):
                 return self._overdue
             return None
         if role == Qt.ItemDataRole.ToolTipRole and f.done:
-            return f"Done by {f.done_by} at {f.done_at:%Y-%m-%d %H:%M} UTC"
+            return _("Done by {who} at {when:%Y-%m-%d %H:%M} UTC").format(who=f.done_by, when=f.done_at)
         return None
 
 
@@ -204,7 +204,8 @@ class FollowupsPanel(QWidget):
         self.owner.setEditText(typed)
         late = self.model.overdue_count()
         open_ = sum(1 for f in rows if not f.done)
-        self.summary.setText(f"{len(rows)} follow-up action(s), {open_} open" + (f", {late} overdue" if late else "")
+        self.summary.setText(_("{rows} follow-up action(s), {open} open").format(rows=len(rows), open=open_)
+                             + (_(", {late} overdue").format(late=late) if late else "")
                              if rows else _("No follow-up actions yet."))
         self._enable()
 
@@ -232,7 +233,8 @@ class FollowupsPanel(QWidget):
             self.text.clear()
             self.due.clear()
             warning = followups.due_warning(f)
-            self.message.emit(warning or f"Added {f.ref}: due {f.due.isoformat()}, owner {f.owner}.", 6000)
+            self.message.emit(warning or _("Added {ref}: due {due}, owner {owner}.").format(
+                ref=f.ref, due=f.due.isoformat(), owner=f.owner), 6000)
 
         ctx.ops.write(lambda: followups.add_followup(store, actor, key, text, owner=owner, due=due), added,
                       self.failed.emit)
@@ -246,6 +248,7 @@ class FollowupsPanel(QWidget):
 
         def drafted(views) -> None:
             self.message.emit(_("Drafted the post-incident report for {audience}: edit and submit it in Updates.").format(
+                
                 
                 audience=audience),
                               8000)

@@ -19,7 +19,7 @@ from ui.qt import (
     QAbstractTableModel, QComboBox, QFrame, QHBoxLayout, QLabel, QLineEdit, QModelIndex, QPushButton, Qt,
     QTableView, QVBoxLayout, QWidget, Signal, qt_alive,
 )
-from ui.i18n import N_, tr as _
+from ui.i18n import N_, ngettext, tr as _
 
 if TYPE_CHECKING:
     from warroom.services.incidents import IncidentView
@@ -83,7 +83,8 @@ class InquiryModel(QAbstractTableModel):
             if col == self.FROM:
                 return q.asked_by
             if col == self.ANSWER:
-                return "Open" if not q.answered else f"Open ({q.answer} {q.answer_state})" if q.open else q.answer
+                return _("Open") if not q.answered else _("Open ({answer} {state})").format(
+                    answer=q.answer, state=q.answer_state) if q.open else q.answer
             if col == self.TEXT:
                 return " ".join(q.text.split())
             return None
@@ -95,9 +96,10 @@ class InquiryModel(QAbstractTableModel):
             if col == self.TEXT:
                 return q.text
             if col == self.FROM:
-                return "In the stakeholder register" if q.stakeholder else "Not in the stakeholder register"
+                return _("In the stakeholder register") if q.stakeholder else _("Not in the stakeholder register")
             if col == self.ANSWER and q.answered:
-                return f"Marked answered by {q.answered_by} at {q.answered_at:%Y-%m-%d %H:%M} UTC"
+                return _("Marked answered by {who} at {when:%Y-%m-%d %H:%M} UTC").format(
+                    who=q.answered_by, when=q.answered_at)
         return None
 
 
@@ -269,8 +271,9 @@ class InquiriesPanel(QWidget):
         self.suggestions = list(result["suggestions"])
         if self.suggestions:
             top = self.suggestions[0]
-            more = f" (and {len(self.suggestions) - 1} more categor{'y' if len(self.suggestions) == 2 else 'ies'})" \
-                if len(self.suggestions) > 1 else ""
+            others = len(self.suggestions) - 1
+            more = ngettext(" (and {count} more category)", " (and {count} more categories)", others).format(
+                count=others) if others else ""
             self.suggestion_text.setText(top.text + more)
             self.suggestion.show()
         else:

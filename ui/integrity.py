@@ -152,8 +152,9 @@ def journal_report_dialog(report: IntegrityReport, parent=None) -> ReportDialog:
         return ReportDialog(_("Check the journal"), _("Journal intact: {events:,} events on {devices} device(s). "
                                                       "Nothing was changed after it was written{signed}.").format(
             events=report.events, devices=report.devices, signed=signed),
-                            [f"note: {n}" for n in report.notes], ok=True, parent=parent)
-    lines = [f"first bad: {problems[0]}"] + [f"also: {p}" for p in problems[1:]]
+                            [_("note: {note}").format(note=n) for n in report.notes], ok=True, parent=parent)
+    lines = [_("first bad: {problem}").format(problem=problems[0])] + [_("also: {problem}").format(problem=p)
+                                                                          for p in problems[1:]]
     return ReportDialog(_("Check the journal"), _("Journal check FAILED ({events:,} events on {devices} device(s)). "
                                                   "Keep this database as it is and make a copy of it before "
                                                   "anything else: it is the evidence.").format(
@@ -179,7 +180,7 @@ def verify_archive(store: Store | None, ops: Operations, actor: str, path: Path,
 
     def run():
         if store is None:
-            return audit.verify(path), "No database is open."
+            return audit.verify(path), _("No database is open.")
         return audit.verify(path, signers=trust.signers(store)), trust.why_not_trust(store, actor)
 
     def done(result) -> None:
@@ -228,18 +229,21 @@ def archive_report_dialog(report: ArchiveReport, path: Path, parent=None, *,
         dialog = ReportDialog(_("Verify an archive"), _("{name} is intact: {files} files of {incident}, unchanged "
                                                         "since they were signed by {trusted_as}.").format(
             name=path.name, files=report.files, incident=report.incident, trusted_as=report.trusted_as),
-                              [f"Signed by {report.trusted_as}: the key {report.fingerprint} ({report.public_key})."],
+                              [_("Signed by {who}: the key {fingerprint} ({key}).").format(
+                                  who=report.trusted_as, fingerprint=report.fingerprint, key=report.public_key)],
                               ok=True, parent=parent)
     else:
-        lines = [f"The files of {report.incident} hold together, but {report.untrusted}.",
-                 "Anyone can sign a forged archive with a key of their own, so an archive counts only when its "
-                 "signer is trusted.",
-                 f"Signer's key: {report.public_key} (fingerprint {report.fingerprint}).",
-                 "Compare it with the key of whoever exported it (warroom-cli audit key on their machine)."]
+        lines = [_("The files of {incident} hold together, but {untrusted}.").format(
+                     incident=report.incident, untrusted=report.untrusted),
+                 _("Anyone can sign a forged archive with a key of their own, so an archive counts only when its "
+                   "signer is trusted."),
+                 _("Signer's key: {key} (fingerprint {fingerprint}).").format(key=report.public_key,
+                                                                               fingerprint=report.fingerprint),
+                 _("Compare it with the key of whoever exported it (warroom-cli audit key on their machine).")]
         if why_not_trust is None:
-            lines.append("If it is theirs, press Trust this signer… and say whose key it is.")
+            lines.append(_("If it is theirs, press Trust this signer… and say whose key it is."))
         elif why_not_trust:
-            lines.append(f"To trust this signer: {why_not_trust}")
+            lines.append(_("To trust this signer: {why}").format(why=why_not_trust))
         dialog = ReportDialog(_("Verify an archive"), _("{name} FAILED verification: its signer is not trusted (key "
                                                         "{fingerprint}). Do not rely on it.").format(
             name=path.name, fingerprint=report.fingerprint), lines, ok=False, parent=parent)

@@ -639,8 +639,8 @@ class MainWindow(QMainWindow):
         from warroom.services import review
 
         waiting = review.waiting_summary(self.store, incident.id, viewer=self.actor)
-        self.header.waiting.setText(_("Reviews waiting: {who}").format(who=", ".join(f"{w} ({n})" for w, n in waiting.items()))
-                                    if waiting else "")
+        who = ", ".join(f"{w} ({n})" for w, n in waiting.items())
+        self.header.waiting.setText(_("Reviews waiting: {who}").format(who=who) if waiting else "")
 
     def _on_tick(self) -> None:
         from warroom.services import reviewers

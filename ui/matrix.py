@@ -59,9 +59,9 @@ def routes_sentence(routes) -> str:
     for route in routes:
         text = route[0]
         if len(route) > 1:
-            text += " (else " + ", then ".join(route[1:]) + ")"
+            text += " " + _("(else {fallbacks})").format(fallbacks=_(", then ").join(route[1:]))
         parts.append(text)
-    return ", and ".join(parts)
+    return _(", and ").join(parts)
 
 
 class MatrixModel(RowTableModel):
@@ -70,7 +70,7 @@ class MatrixModel(RowTableModel):
     def __init__(self, parent=None) -> None:
         super().__init__([], parent, key=lambda audience: audience,
                          row_title=lambda audience: self.labels.get(audience, audience),
-                         row_tip=lambda audience: f"Audience {audience}")
+                         row_tip=lambda audience: _("Audience {audience}").format(audience=audience))
         self.audiences: list[str] = []
         self.labels: dict[str, str] = {}
         self.severities: list[Severity] = list(Severity)
@@ -102,7 +102,8 @@ class MatrixModel(RowTableModel):
             return palette.color(Tone.BAD) if self.problem(c) else None
 
         every = duration_text(self.defaults[sev], "cadence") if sev in self.defaults else None
-        tip = f"{sev.value}: updates every {every} unless a cell says otherwise" if every else None
+        tip = _("{severity}: updates every {every} unless a cell says otherwise").format(
+            severity=sev.value, every=every) if every else None
         return Column(sev.value, lambda a: self.describe(of(a)) if of(a) else "", header_tip=tip, color=color,
                       tip=lambda a: plain_tip(self.tip(of(a))) if of(a) else None,
                       font=lambda a: self._italic if of(a) is not None and not of(a).told else None)
@@ -119,19 +120,20 @@ class MatrixModel(RowTableModel):
 
     def describe(self, c: CellView) -> str:
         if not c.told:
-            return "not told"
-        first = matrix.format_routes(c.routes) if c.routes else "no channels"
+            return _("not told")
+        first = matrix.format_routes(c.routes) if c.routes else _("no channels")
         bits = []
         if c.cadence is not None:
-            bits.append(f"every {duration_text(c.cadence, 'cadence')}")
+            bits.append(_("every {cadence}").format(cadence=duration_text(c.cadence, "cadence")))
         elif c.routes and c.severity in self.defaults:
-            bits.append(f"every {duration_text(self.defaults[c.severity], 'cadence')} (default)")
+            bits.append(_("every {cadence} (default)").format(
+                cadence=duration_text(self.defaults[c.severity], "cadence")))
         if c.owner:
             bits.append(c.owner)
         if c.template_audience:
-            bits.append(f"{c.template_audience} templates")
+            bits.append(_("{audience} templates").format(audience=c.template_audience))
         if c.via_success_manager:
-            bits.append("key accounts via manager")
+            bits.append(_("key accounts via manager"))
         return first + ("\n" + " · ".join(bits) if bits else "")
 
     def problem(self, c: CellView) -> str | None:
@@ -139,17 +141,19 @@ class MatrixModel(RowTableModel):
         for route in c.routes:
             states = [self.channel_states.get(name, "missing") for name in route]
             if all(s in ("down", "disabled", "missing") for s in states):
-                return f"Nothing in the route {'>'.join(route)} works now ({', '.join(states)})."
+                return _("Nothing in the route {route} works now ({states}).").format(route=">".join(route),
+                                                                                      states=", ".join(states))
         return None
 
     def tip(self, c: CellView) -> str:
-        where = f"{self.labels.get(c.audience, c.audience)} at {c.severity.value}"
+        where = _("{audience} at {severity}").format(audience=self.labels.get(c.audience, c.audience),
+                                                     severity=c.severity.value)
         if not c.told:
-            return f"{where}: not told."
+            return _("{where}: not told.").format(where=where)
         if not c.routes:
-            return (f"{where}: told, but no channels: a published update is recorded and goes nowhere. "
-                    "Enter: choose channels.")
-        text = f"{where}: through {routes_sentence(c.routes)}."
+            return _("{where}: told, but no channels: a published update is recorded and goes nowhere. "
+                     "Enter: choose channels.").format(where=where)
+        text = _("{where}: through {routes}.").format(where=where, routes=routes_sentence(c.routes))
         problem = self.problem(c)
         return text + (f"\n{problem}" if problem else "")
 
@@ -448,17 +452,19 @@ class MatrixDialog(QDialog):
             return
         label = self.model.labels.get(c.audience, c.audience)
         if not c.told:
-            text = f"<b>{html.escape(label)}</b> is not told at {c.severity.value}."
+            text = _("<b>{audience}</b> is not told at {severity}.").format(audience=html.escape(label),
+                                                                           severity=c.severity.value)
         elif not c.routes:
-            text = (f"<b>{html.escape(label)}</b> at {c.severity.value}: no channels — a published update is "
-                    "recorded, and sent nowhere.")
+            text = _("<b>{audience}</b> at {severity}: no channels — a published update is recorded, and sent "
+                     "nowhere.").format(audience=html.escape(label), severity=c.severity.value)
         else:
             cadence = c.cadence or self.model.defaults.get(c.severity)
-            text = (f"<b>{html.escape(label)}</b> at {c.severity.value}: sent through "
-                    f"{html.escape(routes_sentence(c.routes))}"
-                    + (f", every {duration_text(cadence, 'cadence')}" if cadence else "")
-                    + (f", owned by {html.escape(c.owner)}" if c.owner else "")
-                    + (f", with the {html.escape(c.template_audience)} templates" if c.template_audience else "")
+            text = (_("<b>{audience}</b> at {severity}: sent through {routes}").format(
+                audience=html.escape(label), severity=c.severity.value, routes=html.escape(routes_sentence(c.routes)))
+                    + (_(", every {cadence}").format(cadence=duration_text(cadence, "cadence")) if cadence else "")
+                    + (_(", owned by {owner}").format(owner=html.escape(c.owner)) if c.owner else "")
+                    + (_(", with the {audience} templates").format(audience=html.escape(c.template_audience))
+                       if c.template_audience else "")
                     + ".")
             problem = self.model.problem(c)
             if problem:

@@ -26,9 +26,10 @@ def popup_under(button, menu) -> None:
 
 
 def about(window) -> None:
-    where = window.store.path if window.store else "not open"
+    where = window.store.path if window.store else _("not open")
     QMessageBox.about(window, _("About War room"),
                       _("War room {version}\nIncident communications that keep working offline.\n\nDatabase: {where}").format(
+                          
                           
                           version=__version__, where=where))
 

@@ -93,7 +93,7 @@ class IncidentListModel(QAbstractTableModel):
             if role == Qt.ItemDataRole.DisplayRole:
                 return _(self.COLUMNS[section])
             if role == Qt.ItemDataRole.ToolTipRole and section == self.AGE:
-                return "Time since detection (until resolution)"
+                return _("Time since detection (until resolution)")
         return None
 
     def data(self, index: QModelIndex, role: int = Qt.ItemDataRole.DisplayRole):

@@ -170,7 +170,8 @@ class DeliveryModel(RowTableModel):
             Column(_("Next attempt"), lambda d: "", color=faded,
                    header_tip=_("When a queued delivery is tried next (back-off, the vendor's Retry-After, "
                               "an open breaker)"),
-                   tip=lambda d: _("Next attempt {when}").format(when=self.local.full(d.next_attempt_at)) if d.state == "queued"
+                   tip=lambda d: _("Next attempt {when}").format(
+                       when=self.local.full(d.next_attempt_at)) if d.state == "queued"
                    else about(d)),
             Column(_("Last error"), lambda d: (d.last_error or "").replace("\n", " "),
                    color=lambda d: bad if d.state == "failed" else muted,

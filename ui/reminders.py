@@ -47,10 +47,10 @@ _LOOK = {
 
 def reminder_text(r: Reminder, left_s: float, state: str) -> str:
     """``INC-1 · SEV1 · update to customers overdue by 2:05`` (plain text)."""
-    exercise = "EXERCISE · " if r.exercise else ""
+    exercise = _("EXERCISE · ") if r.exercise else ""
     left = duration_text(timedelta(seconds=left_s), "clock")
-    when = f"overdue by {left}" if state == "overdue" else f"due in {left}"
-    return f"{exercise}{r.ref} · {r.severity} · update to {r.who} {when} — {r.title}"
+    said = _("update to {who} overdue by {left}") if state == "overdue" else _("update to {who} due in {left}")
+    return f"{exercise}{r.ref} · {r.severity} · {said.format(who=r.who, left=left)} — {r.title}"
 
 
 class ElidedLabel(QLabel):
@@ -197,7 +197,8 @@ class ReminderBanner(QFrame):
         if key in self.notified_keys:
             return
         self.notified_keys.add(key)
-        title = f"{r.ref}: update to {r.who} {'overdue' if state == 'overdue' else 'due soon'}"
+        title = (_("{ref}: update to {who} overdue") if state == "overdue" else _("{ref}: update to {who} due soon")).format(
+            ref=r.ref, who=r.who)
         text = reminder_text(r, left, state)
         self.notified.emit(title, text)
         tray = self._tray()

@@ -16,7 +16,7 @@ from ui.qt import (
     QPushButton, QSplitter, Qt, QTableView, QVBoxLayout, QWidget, QtCore, QtGui, QtWidgets,
 )
 from warroom.changes import Change
-from ui.i18n import tr as _
+from ui.i18n import N_, tr as _
 
 log = logging.getLogger(__name__)
 QPainter, QFontDatabase, QSizePolicy = QtGui.QPainter, QtGui.QFontDatabase, QtWidgets.QSizePolicy
@@ -33,7 +33,7 @@ RIGHT = 24
 class FiguresModel(QAbstractTableModel):
     """The headline figures, one row each: section, figure, value."""
 
-    HEADERS = ("Section", "Figure", "Value")
+    HEADERS = (N_("Section"), N_("Figure"), N_("Value"))
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
@@ -62,7 +62,7 @@ class FiguresModel(QAbstractTableModel):
     def headerData(self, section: int, orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole and \
                 0 <= section < len(self.HEADERS):
-            return self.HEADERS[section]
+            return _(self.HEADERS[section])
         return None
 
 
@@ -89,7 +89,7 @@ class ChartWidget(QWidget):
         y = float(PAD)
         if self.chart is None:
             return rows, headings, y
-        for name, group in (("Updates per audience", "audience"), ("Review waits", "review")):
+        for name, group in ((_("Updates per audience"), "audience"), (_("Review waits"), "review")):
             lanes = self.chart.group_lanes(group)
             if not lanes:
                 continue
@@ -111,7 +111,7 @@ class ChartWidget(QWidget):
         chart = self.chart
         if chart is None:
             p.setPen(self.palette().placeholderText().color())
-            p.drawText(self.rect(), int(Qt.AlignmentFlag.AlignCenter), "No incident chosen.")
+            p.drawText(self.rect(), int(Qt.AlignmentFlag.AlignCenter), _("No incident chosen."))
             return
         from warroom.retro.chart import COLOURS
 
@@ -334,11 +334,12 @@ class RetroTab(QWidget):
 def _legend() -> str:
     from warroom.retro.chart import COLOURS
 
-    items = [("update", "update published"), ("due", "next update due"), ("silence", "silence"),
-             ("overdue", "overdue"), ("approved", "review approved"), ("changes_requested", "changes asked"), ("rejected", "rejected"),
-             ("pending", "waiting"), ("overridden", "overridden"), ("handover", "handed over")]
+    items = [("update", _("update published")), ("due", _("next update due")), ("silence", _("silence")),
+             ("overdue", _("overdue")), ("approved", _("review approved")), ("changes_requested", _("changes asked")),
+             ("rejected", _("rejected")), ("pending", _("waiting")), ("overridden", _("overridden")),
+             ("handover", _("handed over"))]
     return "&nbsp;&nbsp;".join(f'<span style="color:{COLOURS[k]}">&#9632;</span>&nbsp;{label}' for k, label in items) \
-        + "&nbsp;&nbsp;· times in UTC"
+        + "&nbsp;&nbsp;· " + _("times in UTC")
 
 
 def install(window) -> RetroTab:

@@ -88,9 +88,9 @@ class ReviewQueueModel(QAbstractTableModel):
                 if left is None:
                     return "—"
                 return duration_text(left, "clock") if left.total_seconds() >= 0 else \
-                    f"overdue {duration_text(left, 'clock')}"
+                    _("overdue {left}").format(left=duration_text(left, "clock"))
             return (None, item.incident_ref, item.audience, item.request.role.label,
-                    item.request.assignee or "anyone with the role", f"r{item.request.revision}")[col]
+                    item.request.assignee or _("anyone with the role"), f"r{item.request.revision}")[col]
         if role == Qt.ItemDataRole.ForegroundRole:
             if not item.mine:
                 return self._muted
@@ -268,12 +268,13 @@ class ReviewsView(QWidget):
         current = next(r for r in revisions if r.revision == item.request.revision)
         previous = next((r for r in revisions if r.revision == item.request.revision - 1), None)
         first = revisions[0]
-        what = {"correction": "correction", "retraction": "retraction notice (sent already; "
-                "reviewed afterwards)"}.get(current.kind, "update")
-        self.title.setText(f"{item.incident_ref} · {what} for {item.audience} · {item.request.role.label} · "
-                           f"revision {current.revision} by {current.author} · all of it is reviewed: title, "
-                           f"subject, status page / e-mail, SMS, chat"
-                           + ("" if item.mine else " · not waiting for you"))
+        what = {"correction": _("correction for {audience}"),
+                "retraction": _("retraction notice for {audience} (sent already; reviewed afterwards)")}.get(
+            current.kind, _("update for {audience}")).format(audience=item.audience)
+        self.title.setText(_("{ref} · {what} · {role} · revision {revision} by {author} · all of it is reviewed: "
+                             "title, subject, status page / e-mail, SMS, chat").format(
+            ref=item.incident_ref, what=what, role=item.request.role.label, revision=current.revision,
+            author=current.author) + ("" if item.mine else _(" · not waiting for you")))
         self.public_title.setText(current.title)
         self.public_title.setCursorPosition(0)
         self.subject.setText(current.subject)
@@ -281,9 +282,9 @@ class ReviewsView(QWidget):
         self.long_text.setPlainText(current.long)
         self.short_text.setPlainText(current.short)
         self.chat_text.setPlainText(current.chat)
-        self.diff_previous.setPlainText(_diff(previous, current) if previous else "This is the first revision.")
+        self.diff_previous.setPlainText(_diff(previous, current) if previous else _("This is the first revision."))
         self.diff_template.setPlainText(_diff(first, current) if current.revision > 1 else
-                                        "Unchanged from the template's text.")
+                                        _("Unchanged from the template's text."))
         self.findings.show_flags(flags, acknowledged=current.acknowledged)
 
     def _button(self) -> None:
@@ -346,4 +347,4 @@ def _diff(old, new) -> str:
     for field in ("title", "subject", "long", "short", "chat"):
         lines += difflib.unified_diff((getattr(old, field) or "").splitlines(), (getattr(new, field) or "").splitlines(),
                                       f"r{old.revision} {field}", f"r{new.revision} {field}", lineterm="")
-    return "\n".join(lines) or "No changes."
+    return "\n".join(lines) or _("No changes.")

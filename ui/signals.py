@@ -161,7 +161,7 @@ class SignalsPanel(QWidget):
         self.name.addItems([c.name for c in rows])
         self.name.setEditText(typed)
         if linked:
-            self.links.setText("Linked: " + "; ".join(
+            self.links.setText(_("Linked: ") + "; ".join(
                 f"{lk.source} {lk.external_id}" + (f" ({lk.url})" if lk.url else "") for lk in linked))
         else:
             self.links.setText(_("Not linked to any outside incident or issue.") if self.incident else "")

@@ -234,7 +234,8 @@ class TemplateEditor(QDialog):
             return
         self.current = t
         self.meta.setText(f"<b>{html.escape(t.name)}</b> · {t.locale} · {t.category} / {t.audience} / {t.phase} · "
-                          f"version {t.version}" + (" · <i>pre-approved holding statement</i>" if t.preapproved else ""))
+                          + _("version {version}").format(version=t.version)
+                          + (" · <i>" + _("pre-approved holding statement") + "</i>" if t.preapproved else ""))
         self.editor.set_texts(t.subject, t.long, t.short, t.chat)
         self.status.clear()
         self._load_history()
@@ -339,4 +340,5 @@ class TemplateEditor(QDialog):
         for field in ("subject", "long", "short", "chat"):
             lines += difflib.unified_diff(getattr(v, field).splitlines(), getattr(cur, field).splitlines(),
                                           f"v{v.version} {field}", f"v{cur.version} {field}", lineterm="")
-        self.diff.setPlainText("\n".join(lines) or f"v{v.version} is the same as v{cur.version}.")
+        self.diff.setPlainText("\n".join(lines) or _("v{old} is the same as v{new}.").format(
+            old=v.version, new=cur.version))

@@ -264,7 +264,8 @@ class IncidentHeader(QFrame):
                 state, text, late = "overdue", _("overdue {left}").format(left=duration_text(left, "clock")), True
             if state in ("open", "overdue") and not shown:
                 shown.append(f"{_esc(_short(name))} {text}")
-            lines.append(_("<b>{name}</b>: due {utc} · {local} {zone} ({period}) — {state}<br>&nbsp;&nbsp;notify {whom}")
+            lines.append(_("<b>{name}</b>: due {utc} · {local} {zone} ({period}) — {state}<br>&nbsp;&nbsp;notify "
+                           "{whom}")
                          .format(name=_esc(name), utc=self.utc.full(c.due), local=self.local.time(c.due), zone=zone,
                                  period=c.regime.period(), state=text, whom=_esc(c.regime.notify_whom)))
         more = sum(1 for c in self.reg_clocks if c.due is not None and c.answered_at is None) - len(shown)

@@ -473,23 +473,22 @@ class StakeholderDialog(QDialog):
         if report.total == 0:
             self.summary.setText(_("Nothing to check yet: the register is empty."))
             self.summary.setStyleSheet("")
-            QTreeWidgetItem(tree, ["Add or import stakeholders; whoever cannot be reached, or has not been "
-                                   "verified lately, is listed here."]).setForeground(0, palette.brush(Tone.MUTED, self.palette()))
+            QTreeWidgetItem(tree, [_("Add or import stakeholders; whoever cannot be reached, or has not been "
+                                     "verified lately, is listed here.")]).setForeground(0, palette.brush(Tone.MUTED, self.palette()))
             return
         if report.ok and not self.invalid:
-            self.summary.setText(_("All {total} stakeholders reachable, valid and verified in the last {days} days.").format(
-                
-                total=report.total, days=days))
+            self.summary.setText(_("All {total} stakeholders reachable, valid and verified in the last {days} days.")
+                                 .format(total=report.total, days=days))
             self.summary.setStyleSheet(palette.good_style())
-            QTreeWidgetItem(tree, ["Nothing to fix."]).setForeground(0, palette.brush(Tone.MUTED, self.palette()))
+            QTreeWidgetItem(tree, [_("Nothing to fix.")]).setForeground(0, palette.brush(Tone.MUTED, self.palette()))
             return
         self.summary.setText(_("{missing} missing · {stale} stale · {invalid} invalid, of {total} stakeholders").format(
             missing=len(report.missing), stale=len(report.stale), invalid=len(self.invalid), total=report.total))
         self.summary.setStyleSheet("")
         names = sorted(self.model.names(), key=len, reverse=True)
-        for title, lines, tone in (("Missing contacts", report.missing, Tone.BAD),
-                                   ("Stale contacts", report.stale, Tone.WARN),
-                                   ("Invalid contacts", self.invalid, Tone.BAD)):
+        for title, lines, tone in ((_("Missing contacts"), report.missing, Tone.BAD),
+                                   (_("Stale contacts"), report.stale, Tone.WARN),
+                                   (_("Invalid contacts"), self.invalid, Tone.BAD)):
             group = QTreeWidgetItem(tree, [f"{title} ({len(lines)})"])
             font = group.font(0)
             font.setBold(True)
@@ -499,7 +498,7 @@ class StakeholderDialog(QDialog):
             for line in lines:
                 item = QTreeWidgetItem(group, [line])
                 item.setForeground(0, palette.brush(tone))
-                item.setToolTip(0, "Enter or double-click: show in the table")
+                item.setToolTip(0, _("Enter or double-click: show in the table"))
                 name = next((n for n in names if line.startswith((f"{n}: ", f"{n} ("))), None)
                 item.setData(0, NameRole, name)
             group.setExpanded(bool(lines))

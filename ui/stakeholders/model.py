@@ -41,10 +41,10 @@ def phone_text(e164: str | None) -> str:
 
 
 def details(s: StakeholderView) -> str:
-    lines = [f"{s.name} ({s.kind}, {s.audience}, {'external' if s.external else 'internal'})"]
-    for label, value in (("Locale", s.locale), ("Key account", "yes" if s.key_account else None),
-                         ("Success manager", s.success_manager), ("Components", ", ".join(s.components)),
-                         ("Jurisdiction", s.jurisdiction)):
+    lines = [f"{s.name} ({s.kind}, {s.audience}, {_('external') if s.external else _('internal')})"]
+    for label, value in ((_("Locale"), s.locale), (_("Key account"), _("yes") if s.key_account else None),
+                         (_("Success manager"), s.success_manager), (_("Components"), ", ".join(s.components)),
+                         (_("Jurisdiction"), s.jurisdiction)):
         if value:
             lines.append(f"{label}: {value}")
     return "\n".join(lines)
@@ -101,9 +101,9 @@ class StakeholderModel(RowTableModel):
 
     def verified_tip(self, s: StakeholderView) -> str:
         if s.verified_at is None:
-            return "Contacts never verified"
-        stale = " — stale" if self.is_stale(s) else ""
-        return f"Contacts last verified {s.verified_at:%Y-%m-%d %H:%M} UTC{stale}"
+            return _("Contacts never verified")
+        stale = _(" — stale") if self.is_stale(s) else ""
+        return _("Contacts last verified {when:%Y-%m-%d %H:%M} UTC").format(when=s.verified_at) + stale
 
     def set_stale_after(self, stale_after: timedelta) -> None:
         self.stale_after = stale_after
