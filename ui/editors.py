@@ -32,7 +32,7 @@ from ui.qt import (
     QWidget,
     Signal,
 )
-from ui.i18n import N_, tr as _
+from ui.i18n import N_, ngettext, tr as _
 
 if TYPE_CHECKING:
     from warroom.text.lint import Finding
@@ -42,7 +42,7 @@ CHANNELS = (("long", N_("Status page / e-mail")), ("short", N_("SMS")), ("chat",
 #: Every field of an update that goes out, in reading order, as the window names it.
 FIELD_LABELS = {"title": N_("Public title"), "subject": N_("Subject"), **dict(CHANNELS)}
 #: How a preview shows the next update's time, which is written in only at publish.
-NEXT_UPDATE_SHOWN = "(next update time: set at publish)"
+NEXT_UPDATE_SHOWN = N_("(next update time: set at publish)")
 #: Beside the SMS / chat tab when its text no longer follows the long text.
 OWN_WORDS = N_("(written on its own)")
 _MARKDOWN = (QtGui.QTextDocument.MarkdownFeature.MarkdownDialectGitHub
@@ -109,7 +109,7 @@ class ChannelEditor(QWidget):
                 self._highlighters.append(PlaceholderHighlighter(editor.document()))
             editor.textChanged.connect(lambda key=key: self._field_changed(key))
             self.editors[key] = editor
-            self.tabs.addTab(editor, title)
+            self.tabs.addTab(editor, _(title))
         self.subject.textChanged.connect(lambda _text: self._field_changed("subject"))
         #: field -> the label that shows an error about it (the core names the field).
         self.errors: dict[str, QLabel] = {}
@@ -199,7 +199,7 @@ class ChannelEditor(QWidget):
         (a new long text no longer rewrites it)."""
         for index, (key, label) in enumerate(CHANNELS):
             own = {"short": short_own, "chat": chat_own}.get(key, False)
-            self.tabs.setTabText(index, f"{_(label)} {_(OWN_WORDS)}" if own else label)
+            self.tabs.setTabText(index, f"{_(label)} {_(OWN_WORDS)}" if own else _(label))
             self.tabs.setTabToolTip(index, _("Edited on its own: a new long text no longer rewrites it.") if own else
                                     _("Follows the long text until you edit it here.") if key != "long" else "")
 
@@ -295,14 +295,15 @@ class Preview(QWidget):
     def show_texts(self, long: str, short: str, chat: str, *, next_update: str | None = None) -> None:
         """The words as they will read. The next update's time is written in only at
         publish: shown as :data:`NEXT_UPDATE_SHOWN` (or ``next_update``, once known)."""
-        shown = next_update or NEXT_UPDATE_SHOWN
+        shown = next_update or _(NEXT_UPDATE_SHOWN)
         # Markdown as the status page renders it: raw HTML in the words stays text.
         self.long.document().setMarkdown(long.replace(NEXT_UPDATE, shown), _MARKDOWN)
         self.short.setPlainText(short.strip().replace(NEXT_UPDATE, shown))
         info = sms_length(short.strip())  # counted as the linter counts it
-        self.sms_info.setText(f"{info.segments} SMS segment{'s' if info.segments != 1 else ''} · "
-                              f"{info.units} {info.encoding} characters"
-                              + (" (before the time is written in)" if NEXT_UPDATE in short else ""))
+        self.sms_info.setText(ngettext("{count} SMS segment", "{count} SMS segments", info.segments).format(
+            count=info.segments) + " · " + _("{units} {encoding} characters").format(
+            units=info.units, encoding=info.encoding)
+                              + (_(" (before the time is written in)") if NEXT_UPDATE in short else ""))
         self.chat.setHtml(_chat_html(chat.strip()).replace(NEXT_UPDATE, shown.replace("<", "&lt;")))
 
     def show_error(self, message: str) -> None:
