@@ -203,7 +203,7 @@ class ChannelEditor(QWidget):
             self.tabs.setTabToolTip(index, _("Edited on its own: a new long text no longer rewrites it.") if own else
                                     _("Follows the long text until you edit it here.") if key != "long" else "")
 
-    _TITLE_TIP = "The public title: what this audience sees as the update's title. Reviewed and linted with the words."
+    _TITLE_TIP = N_("The public title: what this audience sees as the update's title. Reviewed and linted with the words.")
 
     def set_read_only(self, read_only: bool, why: str | None = None) -> None:
         """Words that may not be changed stay readable (and their tabs switchable)."""
@@ -214,7 +214,7 @@ class ChannelEditor(QWidget):
             if w is None:
                 continue
             w.setReadOnly(read_only)
-            w.setToolTip((why or "") if read_only else self._TITLE_TIP if w is self.title else "")
+            w.setToolTip((why or "") if read_only else _(self._TITLE_TIP) if w is self.title else "")
             self._style(w)
 
     def mark_lines(self, flags: list[Flag]) -> None:
@@ -227,7 +227,7 @@ class ChannelEditor(QWidget):
             if mine:
                 widget.setToolTip("\n".join(f"{f.finding.message} {f.finding.suggestion}" for f in mine))
             elif not widget.isReadOnly():
-                widget.setToolTip(self._TITLE_TIP if widget is self.title else "")
+                widget.setToolTip(_(self._TITLE_TIP) if widget is self.title else "")
             self._style(widget)
 
     @staticmethod
