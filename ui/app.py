@@ -21,8 +21,9 @@ from pathlib import Path
 from warroom import __version__, logs, paths
 from warroom.errors import WarroomError
 from warroom.identity import current_actor
-from ui import firstscreen
+from ui import firstscreen, i18n
 from ui.qt import QApplication, QEvent, QLockFile, QMessageBox, QObject, QSettings, QtGui, QTimer
+from ui.i18n import tr as _
 
 log = logging.getLogger(__name__)
 
@@ -93,7 +94,7 @@ def _set_icon(app: QApplication) -> None:
 def _fail(message: str, headless: bool) -> int:
     print(f"warroom: {message}", file=sys.stderr)
     if not headless:
-        QMessageBox.critical(None, "War room", message)
+        QMessageBox.critical(None, _("War room"), message)
     return 2
 
 
@@ -183,6 +184,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(problem, file=sys.stderr)
         return 1
     app = _application()
+    # The window's language (the person's choice, else the system's) and Qt's own words in it,
+    # before any part of the window is built.
+    i18n.set_language(None)
+    i18n.install_qt_translations(app)
     # --as, then WARROOM_USER, then the person chosen last time, then the login name
     # (and, once the database is open, a question if it knows people but not this one).
     remembered = None if headless or args.actor or os.environ.get("WARROOM_USER") else \
@@ -203,8 +208,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             if single.tell(single.server_name(db), args.files):
                 return 0  # the open window came forward with the files
-            return _fail(f"War room is already open on {db}. Switch to that window, or open another "
-                         "database with --db.", headless)
+            return _fail(_("War room is already open on {db}. Switch to that window, or open another database with "
+                           "--db.").format(db=db), headless)
 
     from ui.mainwindow import MainWindow
 
@@ -260,7 +265,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             if state["store"] is None:
                 return int(state["code"])  # type: ignore[call-overload]
             if not take_screenshot(window, Path(args.screenshot), args.size, args.view):
-                return _fail(f"Cannot write the screenshot to {args.screenshot}.", True)
+                return _fail(_("Cannot write the screenshot to {screenshot}.").format(screenshot=args.screenshot), True)
             print(f"Saved {args.screenshot}")
             return 0
         # After the first paint: the incidents and the timeline's end, read without the ORM

@@ -40,6 +40,7 @@ from ui.qt import (
     QVBoxLayout,
     Signal,
 )
+from ui.i18n import N_, tr as _
 
 if TYPE_CHECKING:
     from warroom.services.channels import ChannelView
@@ -57,20 +58,20 @@ def ensure_secrets_unlocked(parent) -> bool:
     if not secrets.vault_needed():
         return True
     exists = secrets.vault_path().exists()
-    prompt = ("This machine has no keyring. Channel secrets are kept in an encrypted file:\n"
-              f"{secrets.vault_path()}\n\n" +
-              ("Passphrase to unlock it:" if exists else "Choose a passphrase for it (at least 8 characters):"))
-    for _ in range(3):
-        text, ok = QInputDialog.getText(parent, "Unlock secrets — War room", prompt, QLineEdit.EchoMode.Password)
+    prompt = (_("This machine has no keyring. Channel secrets are kept in an encrypted file:\n{path}").format(
+        path=secrets.vault_path()) + "\n\n" +
+              (_("Passphrase to unlock it:") if exists else _("Choose a passphrase for it (at least 8 characters):")))
+    for _attempt in range(3):
+        text, ok = QInputDialog.getText(parent, _("Unlock secrets — War room"), prompt, QLineEdit.EchoMode.Password)
         if not ok:
             return False
         try:
             if secrets.unlock(text):
                 return True
         except WarroomError as exc:
-            prompt = f"{exc}\n\nPassphrase:"
+            prompt = f"{exc}\n\n" + _("Passphrase:")
             continue
-        prompt = "That passphrase does not open the file. Try again:"
+        prompt = _("That passphrase does not open the file. Try again:")
     return False
 
 
@@ -109,7 +110,7 @@ def _parsed(name: str, text: str, default: Any) -> Any:
 class ChannelModel(RowTableModel):
     """The configured channels: health, queue, last error, last delivery."""
 
-    COLUMNS = ("Name", "Kind", "State", "Queued", "Last error", "Last delivered")
+    COLUMNS = (N_("Name"), N_("Kind"), N_("State"), N_("Queued"), N_("Last error"), N_("Last delivered"))
     NAME, KIND, STATE, QUEUED, ERROR, LAST_OK = range(6)
 
     def __init__(self, local: TimeFormatter, parent=None) -> None:
@@ -123,16 +124,16 @@ class ChannelModel(RowTableModel):
             return plain_tip(f"{c.name}: {c.label}" + (f"\n{settings}" if settings else ""))
 
         super().__init__([
-            Column("Name", lambda c: c.name, tip=tip, color=muted_if(lambda c: False)),
-            Column("Kind", lambda c: c.label, tip=tip, color=muted_if(lambda c: False)),
-            Column("State", self.state_text, tip=tip,
+            Column(_("Name"), lambda c: c.name, tip=tip, color=muted_if(lambda c: False)),
+            Column(_("Kind"), lambda c: c.label, tip=tip, color=muted_if(lambda c: False)),
+            Column(_("State"), self.state_text, tip=tip,
                    color=lambda c: palette.color(state_tone(shown_state(c.state, c.queued)))),
-            Column("Queued", lambda c: str(c.queued) if c.queued else "", tip=tip, right=True,
+            Column(_("Queued"), lambda c: str(c.queued) if c.queued else "", tip=tip, right=True,
                    color=muted_if(lambda c: False), sort=lambda c: c.queued),
             # A vendor's words: an error page may be HTML, so the tooltip is plain.
-            Column("Last error", lambda c: (c.last_error or "").replace("\n", " "),
+            Column(_("Last error"), lambda c: (c.last_error or "").replace("\n", " "),
                    tip=lambda c: plain_tip(c.last_error) if c.last_error else tip(c), color=muted_if(lambda c: True)),
-            Column("Last delivered", lambda c: self.local.stamp(c.last_ok_at) if c.last_ok_at else "never", tip=tip,
+            Column(_("Last delivered"), lambda c: self.local.stamp(c.last_ok_at) if c.last_ok_at else _("never"), tip=tip,
                    color=muted_if(lambda c: not c.last_ok_at)),
         ], parent, key=lambda c: c.name)
 
@@ -157,11 +158,11 @@ class ChannelForm(FormDialog):
         self.kinds = KINDS
         self.existing = existing
         self.setObjectName("channelForm")
-        self.setWindowTitle(f"Channel {existing.name}" if existing else "Add a channel")
+        self.setWindowTitle(_("Channel {name}").format(name=existing.name) if existing else _("Add a channel"))
         self.name = QLineEdit()
         self.name.setObjectName("channelName")
         self.name.setMaxLength(40)
-        self.name.setPlaceholderText("a short word in lower case, e.g. slack-customers")
+        self.name.setPlaceholderText(_("a short word in lower case, e.g. slack-customers"))
         self.kind = QComboBox()
         self.kind.setObjectName("channelKind")
         for key, module in sorted(KINDS.items(), key=lambda kv: kv[1].LABEL):
@@ -172,16 +173,16 @@ class ChannelForm(FormDialog):
         self.error.setObjectName("channelError")
         # One form: name and kind, then the kind's settings and secret (rebuilt when the kind changes).
         self.fields_form = QFormLayout()
-        self.fields_form.addRow("&Name *", self.name)
-        self.fields_form.addRow("&Kind", self.kind)
+        self.fields_form.addRow(_("&Name *"), self.name)
+        self.fields_form.addRow(_("&Kind"), self.kind)
         self.first_setting_row = self.fields_form.rowCount()
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addLayout(self.fields_form)
-        note = QLabel("<small>* required. Secrets go to the system keyring, never to the database, and are not "
-                      "shown again.</small>")
+        note = QLabel(_("<small>* required. Secrets go to the system keyring, never to the database, and are not "
+                      "shown again.</small>"))
         note.setTextFormat(Qt.TextFormat.RichText)
         note.setWordWrap(True)
         layout.addWidget(note)
@@ -189,10 +190,10 @@ class ChannelForm(FormDialog):
         layout.addWidget(self.buttons)
         if existing is not None:
             self.name.setText(existing.name)
-            self.name.setToolTip("Renaming also renames it in the stakeholder matrix")
+            self.name.setToolTip(_("Renaming also renames it in the stakeholder matrix"))
             self.kind.setCurrentIndex(max(0, self.kind.findData(existing.kind)))
             self.kind.setEnabled(False)
-            self.kind.setToolTip("A channel keeps its kind: add another channel for another kind")
+            self.kind.setToolTip(_("A channel keeps its kind: add another channel for another kind"))
         else:
             self.kind.setCurrentIndex(max(0, self.kind.findData("slack")))
         self._build_fields()
@@ -221,7 +222,7 @@ class ChannelForm(FormDialog):
                 hint = f"{hint} (default {_shown(spec.default)})" if hint else f"default {_shown(spec.default)}"
             edit.setPlaceholderText(hint)
             edit.setToolTip(f"{name}: {hint}" if hint else name)
-            self.fields_form.addRow(f"{field_label(name)}{' *' if spec.required else ''}", edit)
+            self.fields_form.addRow(field_label(name) + (" *" if spec.required else ""), edit)
             self.inputs[name] = edit
         self.secret = self.secret_hint = None
         if module.SECRET is not None:
@@ -230,16 +231,17 @@ class ChannelForm(FormDialog):
             self.secret.setEchoMode(QLineEdit.EchoMode.Password)
             self.secret.setAttribute(Qt.WidgetAttribute.WA_InputMethodEnabled, False)
             required = self.existing is None and getattr(module, "secret_required", None) is None
-            self.secret.setPlaceholderText("leave empty to keep the current secret" if self.existing is not None
-                                           else "typed here, kept in the keyring, never shown again")
-            self.secret.setToolTip(f"The secret: {module.SECRET}. Kept in the keyring; never shown again.")
+            self.secret.setPlaceholderText(_("leave empty to keep the current secret") if self.existing is not None
+                                           else _("typed here, kept in the keyring, never shown again"))
+            self.secret.setToolTip(_("The secret: {SECRET}. Kept in the keyring; never shown again.").format(
+                SECRET=module.SECRET))
             self.secret_hint = QLabel(f"<small>{html.escape(module.SECRET[:1].upper() + module.SECRET[1:])}</small>")
             self.secret_hint.setObjectName("secretHint")
             self.secret_hint.setTextFormat(Qt.TextFormat.RichText)
-            self.fields_form.addRow(f"&Secret{' *' if required else ''}", self.secret)
+            self.fields_form.addRow(_("&Secret") + (" *" if required else ""), self.secret)
             self.fields_form.addRow("", self.secret_hint)
         if not module.FIELDS and module.SECRET is None:
-            self.fields_form.addRow("", QLabel("This kind has no settings."))
+            self.fields_form.addRow("", QLabel(_("This kind has no settings.")))
         self.resize(max(self.width(), 600), self.sizeHint().height())
 
     def values(self) -> dict[str, Any]:
@@ -276,7 +278,7 @@ class ChannelsDialog(QDialog):
 
     def __init__(self, ctx: WindowContext, parent=None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Channels — War room")
+        self.setWindowTitle(_("Channels — War room"))
         self.setObjectName("channelsDialog")
         self.setWindowFlag(Qt.WindowType.Window)
         self.ctx = ctx
@@ -300,27 +302,27 @@ class ChannelsDialog(QDialog):
         self.hint.setWordWrap(True)
         self.hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.hint.setStyleSheet("padding:18px;")
-        self.hint.setText("<b>No channels yet — add one (Ctrl+N).</b><br>A channel is where updates go: Slack, "
+        self.hint.setText(_("<b>No channels yet — add one (Ctrl+N).</b><br>A channel is where updates go: Slack, "
                           "Teams, e-mail, SMS, Atlassian Statuspage, a self-hosted status page or a webhook. "
-                          "Then say in the stakeholder matrix (Ctrl+Shift+M) which audience gets which.")
+                          "Then say in the stakeholder matrix (Ctrl+Shift+M) which audience gets which."))
         self.result = QLabel()
         self.result.setObjectName("channelResult")
         self.result.setWordWrap(True)
         self.result.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
-        self.add_button = QPushButton("&Add… (Ctrl+N)")
+        self.add_button = QPushButton(_("&Add… (Ctrl+N)"))
         self.add_button.setObjectName("addChannel")
-        self.edit_button = QPushButton("&Edit… (Enter)")
+        self.edit_button = QPushButton(_("&Edit… (Enter)"))
         self.edit_button.setObjectName("editChannel")
-        self.test_button = QPushButton("&Test (Ctrl+T)")
+        self.test_button = QPushButton(_("&Test (Ctrl+T)"))
         self.test_button.setObjectName("testChannel")
-        self.test_button.setToolTip("Send a harmless test through the channel (a test message, a login, an API "
-                                    "call that changes nothing)")
-        self.enable_button = QPushButton("&Disable")
+        self.test_button.setToolTip(_("Send a harmless test through the channel (a test message, a login, an API "
+                                    "call that changes nothing)"))
+        self.enable_button = QPushButton(_("&Disable"))
         self.enable_button.setObjectName("enableChannel")
-        self.remove_button = QPushButton("&Remove… (Del)")
+        self.remove_button = QPushButton(_("&Remove… (Del)"))
         self.remove_button.setObjectName("removeChannel")
-        self.close_button = QPushButton("Close")
+        self.close_button = QPushButton(_("Close"))
         for b in (self.add_button, self.edit_button, self.test_button, self.enable_button, self.remove_button,
                   self.close_button):
             b.setAutoDefault(False)
@@ -342,14 +344,14 @@ class ChannelsDialog(QDialog):
         layout.addWidget(self.result)
         layout.addLayout(buttons)
 
-        self.add_action = self._action("Add channel", self.add, QKeySequence.StandardKey.New)
-        self.test_action = self._action("Test channel", self.test_selected, "Ctrl+T")
-        self.edit_action = QAction("Edit channel", self.table)
+        self.add_action = self._action(_("Add channel"), self.add, QKeySequence.StandardKey.New)
+        self.test_action = self._action(_("Test channel"), self.test_selected, "Ctrl+T")
+        self.edit_action = QAction(_("Edit channel"), self.table)
         self.edit_action.setShortcuts([QKeySequence(Qt.Key.Key_Return), QKeySequence(Qt.Key.Key_Enter)])
         self.edit_action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
         self.edit_action.triggered.connect(self.edit_selected)
         self.table.addAction(self.edit_action)
-        self.remove_action = QAction("Remove channel", self.table)
+        self.remove_action = QAction(_("Remove channel"), self.table)
         self.remove_action.setShortcut(QKeySequence(Qt.Key.Key_Delete))
         self.remove_action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
         self.remove_action.triggered.connect(self.remove_selected)
@@ -422,9 +424,9 @@ class ChannelsDialog(QDialog):
             b.setEnabled(c is not None)
         for a in (self.edit_action, self.test_action, self.remove_action):
             a.setEnabled(c is not None)
-        self.enable_button.setText("&Enable" if c is not None and not c.enabled else "&Disable")
-        self.enable_button.setToolTip("A disabled channel is skipped: routes fall back to the next channel"
-                                      if c is None or c.enabled else "Send through this channel again")
+        self.enable_button.setText(_("&Enable") if c is not None and not c.enabled else _("&Disable"))
+        self.enable_button.setToolTip(_("A disabled channel is skipped: routes fall back to the next channel")
+                                      if c is None or c.enabled else _("Send through this channel again"))
 
     def _say(self, text: str, ok: bool) -> None:
         self.result.setStyleSheet(palette.good_style() if ok else palette.error_style())
@@ -469,13 +471,13 @@ class ChannelsDialog(QDialog):
                 form.show_error(exc)
                 return
         if existing is None and secret is None and channels.needs_secret(kind, config):
-            form.show_error(f"Type the secret: {module.SECRET}.", "secret")
+            form.show_error(_("Type the secret: {SECRET}.").format(SECRET=module.SECRET), "secret")
             if form.secret is not None:
                 form.secret.setFocus()
             return
         if secret is not None and not ensure_secrets_unlocked(self):
-            form.show_error("The secret was not saved: this machine has no keyring, and the encrypted secrets "
-                            "file stays locked without its passphrase.")
+            form.show_error(_("The secret was not saved: this machine has no keyring, and the encrypted secrets "
+                            "file stays locked without its passphrase."))
             return
         if existing is None:
             def run():
@@ -492,8 +494,9 @@ class ChannelsDialog(QDialog):
                 form.setEnabled(True)
                 form.finish()
             self.reload(select=view.name)
-            what = "added" if existing is None else "saved"
-            self._say(f"Channel {view.name} {what}. Press Test (Ctrl+T) to check that it works.", True)
+            said = _("Channel {name} added. Press Test (Ctrl+T) to check that it works.") if existing is None else \
+                _("Channel {name} saved. Press Test (Ctrl+T) to check that it works.")
+            self._say(said.format(name=view.name), True)
             self.changed.emit()
 
         def failed(error: BaseException) -> None:
@@ -519,7 +522,7 @@ class ChannelsDialog(QDialog):
             return
         store, name, actor = self.store, c.name, self.actor
         self.test_button.setEnabled(False)
-        self._say(f"Testing {name}…", True)
+        self._say(_("Testing {name}…").format(name=name), True)
         self.result.setStyleSheet("")
 
         def run() -> str:
@@ -529,14 +532,14 @@ class ChannelsDialog(QDialog):
             if not qt_alive(self):
                 return
             self._update_buttons()
-            self._say(f"✓ {name} works: {text}", True)
+            self._say(_("✓ {name} works: {text}").format(name=name, text=text), True)
 
         def failed(error: BaseException) -> None:
             if not qt_alive(self):
                 return
             self._update_buttons()
             if isinstance(error, (ChannelError, WarroomError)):
-                self._say(f"✗ {name} does not work: {error}", False)
+                self._say(_("✗ {name} does not work: {error}").format(name=name, error=error), False)
             else:
                 self.ops.default_error(error)
 
@@ -552,7 +555,8 @@ class ChannelsDialog(QDialog):
 
         def done(view: ChannelView) -> None:
             self.reload(select=view.name)
-            self._say(f"Channel {view.name} {'enabled' if enable else 'disabled: routes skip it'}.", True)
+            self._say((_("Channel {name} enabled.") if enable else _("Channel {name} disabled: routes skip it.")).format(
+                name=view.name), True)
             self.changed.emit()
 
         self.ops.write(lambda: channels.update(store, actor, name, enabled=enable), done,
@@ -565,9 +569,10 @@ class ChannelsDialog(QDialog):
         if c is None:
             return
         answer = QMessageBox.question(
-            self, "Remove channel",
-            f"Remove the channel {c.name} ({c.label})?\n\nIts history stays in the outbox; its secret leaves "
-            "the keyring. A channel the matrix still uses, or with deliveries waiting, is not removed.",
+            self, _("Remove channel"),
+            _("Remove the channel {name} ({label})?\n\nIts history stays in the outbox; its secret leaves the "
+              "keyring. A channel the matrix still uses, or with deliveries waiting, is not removed.").format(
+                name=c.name, label=c.label),
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No)
         if answer != QMessageBox.StandardButton.Yes:
             return
@@ -575,7 +580,7 @@ class ChannelsDialog(QDialog):
 
         def done(_none) -> None:
             self.reload()
-            self._say(f"Channel {name} removed.", True)
+            self._say(_("Channel {name} removed.").format(name=name), True)
             self.changed.emit()
 
         self.ops.write(lambda: channels.remove(store, actor, name), done, lambda error: self._failed(error))

@@ -17,6 +17,7 @@ from ui.qt import (
     QAbstractTableModel, QComboBox, QHBoxLayout, QLabel, QLineEdit, QModelIndex, QPushButton, Qt, QTableView,
     QTimer, QVBoxLayout, QWidget, Signal, qt_alive,
 )
+from ui.i18n import N_, tr as _
 
 if TYPE_CHECKING:
     from warroom.services.incidents import IncidentView
@@ -29,7 +30,7 @@ regimes = LazyModule("warroom.services.regimes")
 class ClockModel(QAbstractTableModel):
     """One incident's clocks, held in memory (a handful per incident)."""
 
-    COLUMNS = ("Regime", "Notify", "Started (UTC)", "Due (UTC)", "Due (local)", "Left", "Citation")
+    COLUMNS = (N_("Regime"), N_("Notify"), N_("Started (UTC)"), N_("Due (UTC)"), N_("Due (local)"), N_("Left"), N_("Citation"))
     REGIME, NOTIFY, START, DUE, LOCAL, LEFT, CITE = range(7)
 
     def __init__(self, parent=None) -> None:
@@ -62,15 +63,15 @@ class ClockModel(QAbstractTableModel):
 
     def headerData(self, section: int, orientation, role: int = Qt.ItemDataRole.DisplayRole):
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.COLUMNS[section]
+            return _(self.COLUMNS[section])
         return None
 
     def _left(self, c: ClockView) -> tuple[str, str]:
         """(text, state) as of the model's time."""
         if c.due is None:
-            return ("no deadline: " + c.regime.deadline, "none")
+            return (_("no deadline: {deadline}").format(deadline=c.regime.deadline), "none")
         if c.answered_at is not None:
-            return ("met" if c.answered_at <= c.due else "sent late", "met" if c.answered_at <= c.due else "late")
+            return (_("met") if c.answered_at <= c.due else _("sent late"), "met" if c.answered_at <= c.due else "late")
         left = c.due - (self.now or c.now)
         return (obligations.format_left(left), "running" if left.total_seconds() >= 0 else "overdue")
 
@@ -133,23 +134,23 @@ class ClocksPanel(QWidget):
         self.summary.setWordWrap(True)
         self.flag = QComboBox()
         self.flag.setObjectName("flagChoice")
-        self.flag.setAccessibleName("Regulatory flag")
+        self.flag.setAccessibleName(_("Regulatory flag"))
         self.at = QLineEdit()
         self.at.setObjectName("flagAt")
-        self.at.setPlaceholderText("Aware since: now, 2h ago, 2026-12-05 09:30")
-        self.at.setToolTip("When you became aware (or determined it): it starts the clocks. Never in the future.")
+        self.at.setPlaceholderText(_("Aware since: now, 2h ago, 2026-12-05 09:30"))
+        self.at.setToolTip(_("When you became aware (or determined it): it starts the clocks. Never in the future."))
         self.at.setMaximumWidth(260)
-        self.flag_button = QPushButton("Flag")
+        self.flag_button = QPushButton(_("Flag"))
         self.flag_button.setObjectName("setFlag")
-        self.flag_button.setToolTip("Flag the incident and start the clocks of the regimes this flag names "
-                                    "(again: move the start)")
+        self.flag_button.setToolTip(_("Flag the incident and start the clocks of the regimes this flag names "
+                                    "(again: move the start)"))
         self.flag_button.clicked.connect(self.set_flag)
         self.at.returnPressed.connect(self.set_flag)
-        self.unflag_button = QPushButton("Remove flag")
+        self.unflag_button = QPushButton(_("Remove flag"))
         self.unflag_button.setObjectName("removeFlag")
         self.unflag_button.clicked.connect(self.remove_flag)
         form = QHBoxLayout()
-        form.addWidget(QLabel("Flag:"))
+        form.addWidget(QLabel(_("Flag:")))
         form.addWidget(self.flag, 1)
         form.addWidget(self.at)
         form.addWidget(self.flag_button)
@@ -208,12 +209,13 @@ class ClocksPanel(QWidget):
         if header is not None:
             header.set_clocks(rows)
         if flags:
-            self.summary.setText("Flags: " + "; ".join(f"{f.flag.label} (since {f.started_at:%Y-%m-%d %H:%M} UTC, "
-                                                       f"{f.set_by})" for f in flags) +
-                                 ". Every update to regulators needs a legal reviewer's approval.")
+            flagged = "; ".join(_("{label} (since {when:%Y-%m-%d %H:%M} UTC, {who})").format(
+                label=f.flag.label, when=f.started_at, who=f.set_by) for f in flags)
+            self.summary.setText(_("Flags: {flags}. Every update to regulators needs a legal reviewer's approval.")
+                                 .format(flags=flagged))
         else:
-            self.summary.setText("No regulatory flag: flag the incident below when a regime applies "
-                                 "(personal data, a material incident, a NIS2 or DORA entity…).")
+            self.summary.setText(_("No regulatory flag: flag the incident below when a regime applies "
+                                 "(personal data, a material incident, a NIS2 or DORA entity…)."))
         self._flagged = {f.flag.key for f in flags}
         self.update_buttons()
 
@@ -235,7 +237,8 @@ class ClocksPanel(QWidget):
 
         def flagged(fv) -> None:
             self.at.clear()
-            self.message.emit(f"Flagged {fv.flag.label}: clocks from {fv.started_at:%Y-%m-%d %H:%M} UTC.", 6000)
+            self.message.emit(_("Flagged {label}: clocks from {started_at:%Y-%m-%d %H:%M} UTC.").format(
+                label=fv.flag.label, started_at=fv.started_at), 6000)
 
         ctx.ops.write(lambda: obligations.flag(store, actor, key, flag, at=at or None), flagged, self.failed.emit)
 
@@ -245,7 +248,8 @@ class ClocksPanel(QWidget):
             return
         store, actor, key, flag = ctx.store, ctx.actor, incident.id, self.flag.currentData()
         ctx.ops.write(lambda: obligations.unflag(store, actor, key, flag),
-                      lambda _: self.message.emit(f"Flag {flag} removed: its clocks no longer show.", 6000),
+                      lambda _view: self.message.emit(_("Flag {flag} removed: its clocks no longer show.").format(
+                          flag=flag), 6000),
                       self.failed.emit)
 
 
@@ -253,7 +257,7 @@ def install(window) -> ClocksPanel:
     """Add the Clocks tab to the main window; it follows the writes that flag an
     incident or publish to regulators (both change the incident's clocks)."""
     panel = ClocksPanel(window)
-    window.tabs.addTab(panel, "Clocks")
+    window.tabs.addTab(panel, _("Clocks"))
     panel.failed.connect(lambda error: window.show_error(error))
     panel.message.connect(lambda text, msecs: window.statusBar().showMessage(text, msecs))
     panel.flag.currentIndexChanged.connect(lambda _i: panel.update_buttons())

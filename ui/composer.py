@@ -34,6 +34,7 @@ from ui.qt import (
     QWidget,
     Signal,
 )
+from ui.i18n import ngettext, tr as _
 
 if TYPE_CHECKING:
     from warroom.services.drafts import DraftView
@@ -67,23 +68,23 @@ class ComposerView(QWidget):
 
         self.audience_row = QHBoxLayout()
         self.checks: dict[str, QCheckBox] = {}
-        self.etr_on = QCheckBox("ETR")
+        self.etr_on = QCheckBox(_("ETR"))
         self.etr_on.setObjectName("etrOn")
         self.etr_at = QDateTimeEdit()
         self.etr_at.setDisplayFormat("yyyy-MM-dd HH:mm")
-        self.etr_at.setToolTip("Estimated resolution (your local time); tick 'until' for a window")
-        self.etr_window = QCheckBox("until")
+        self.etr_at.setToolTip(_("Estimated resolution (your local time); tick 'until' for a window"))
+        self.etr_window = QCheckBox(_("until"))
         self.etr_window.setObjectName("etrWindow")
         self.etr_until = QDateTimeEdit()
         self.etr_until.setDisplayFormat("yyyy-MM-dd HH:mm")
         self.etr_conf = QComboBox()
         for c in ("low", "medium", "high"):
-            self.etr_conf.addItem(f"{c} confidence", c)
+            self.etr_conf.addItem(_("{level} confidence").format(level=c), c)
         self.etr_conf.setCurrentIndex(1)
         self.etr_by = QLineEdit()
         self.etr_by.setObjectName("etrBy")
-        self.etr_by.setPlaceholderText("assessed by")
-        self.compose_button = QPushButton("Compose drafts (Ctrl+D)")
+        self.etr_by.setPlaceholderText(_("assessed by"))
+        self.compose_button = QPushButton(_("Compose drafts (Ctrl+D)"))
         self.compose_button.setObjectName("composeButton")
         self.compose_button.clicked.connect(self.compose)
         self.message = QLabel()
@@ -93,7 +94,7 @@ class ComposerView(QWidget):
         self.message.setWordWrap(True)
         self.message.hide()
         top = QHBoxLayout()
-        top.addWidget(QLabel("Audiences:"))
+        top.addWidget(QLabel(_("Audiences:")))
         top.addLayout(self.audience_row)
         top.addStretch(1)
         top.addWidget(self.etr_on)
@@ -103,13 +104,13 @@ class ComposerView(QWidget):
         self.etr_row.setObjectName("etrRow")
         second = QHBoxLayout(self.etr_row)
         second.setContentsMargins(0, 0, 0, 0)
-        second.addWidget(QLabel("Estimated resolution:"))
+        second.addWidget(QLabel(_("Estimated resolution:")))
         for w in (self.etr_at, self.etr_window, self.etr_until, self.etr_conf, self.etr_by):
             second.addWidget(w)
         second.addStretch(1)
         self.etr_row.setVisible(False)
         self.etr_on.toggled.connect(self.etr_row.setVisible)
-        self.etr_on.setToolTip("Give an estimated time of resolution in the drafts")
+        self.etr_on.setToolTip(_("Give an estimated time of resolution in the drafts"))
         self.area = QScrollArea()
         self.area.setWidgetResizable(True)
         self.strip = QWidget()
@@ -143,13 +144,13 @@ class ComposerView(QWidget):
         self.store = store
         self._lint_config = settings.lint_config(store)
         if settings.get_org(store).name == settings.DEFAULT_ORG_NAME:
-            self._say("Updates will say “our company” until you set your organisation's name: "
-                      "warroom-cli org --name \"Example Corp\" --status-url https://status.example.com")
+            self._say(_("Updates will say “our company” until you set your organisation's name: "
+                      "warroom-cli org --name \"Example Corp\" --status-url https://status.example.com"))
         for a in audiences.list_audiences(store):
             self._audiences[a.name] = a.external
             box = QCheckBox(a.label)
             box.setObjectName(f"audience-{a.name}")
-            box.setToolTip("external: the linter blocks internal details" if a.external else "internal")
+            box.setToolTip(_("external: the linter blocks internal details") if a.external else _("internal"))
             box.setChecked(a.name in ("customers", "employees", "executives"))
             self.checks[a.name] = box
             self.audience_row.addWidget(box)
@@ -288,7 +289,7 @@ class ComposerView(QWidget):
             for name, box in self.checks.items():
                 box.setChecked(name == audience)
             self._say("")
-            self.status_message.emit(f"Ready to compose the update to {audience}: Ctrl+D.")
+            self.status_message.emit(_("Ready to compose the update to {audience}: Ctrl+D.").format(audience=audience))
         self.compose_button.setFocus()
 
     def _add_column(self, view: DraftView) -> DraftColumn:
@@ -425,14 +426,14 @@ class ComposerView(QWidget):
     def submit_current(self) -> None:
         col = self.current_column()
         if col is None:
-            self._say("Put the cursor in the draft to submit first.")
+            self._say(_("Put the cursor in the draft to submit first."))
             return
         self._submit_column(col)
 
     def publish_current(self) -> None:
         col = self.current_column()
         if col is None:
-            self._say("Put the cursor in the draft to publish first.")
+            self._say(_("Put the cursor in the draft to publish first."))
             return
         self._publish_column(col)
 
@@ -454,16 +455,17 @@ class ComposerView(QWidget):
             return
         acknowledge = False
         if a.unacknowledged:
-            if not confirm(self, "The linter warns — War room",
-                           warnings_question(f"Submit the update to {col.view.audience} for review?",
-                                             a.unacknowledged), "&Submit anyway"):
-                self._say("Not submitted.")
+            if not confirm(self, _("The linter warns — War room"),
+                           warnings_question(_("Submit the update to {audience} for review?").format(
+                               audience=col.view.audience),
+                                             a.unacknowledged), _("&Submit anyway")):
+                self._say(_("Not submitted."))
                 return
             acknowledge = True
         store, actor, draft_id = self.store, self.actor, col.view.id
 
         def done(made) -> None:
-            text = "In review: waiting for " + ", ".join(r.role.label.lower() for r in made) + "."
+            text = _("In review: waiting for {roles}.").format(roles=", ".join(r.role.label.lower() for r in made))
             problems = getattr(made, "problems", None)
             if problems:
                 text += " " + " ".join(problems)
@@ -504,10 +506,10 @@ class ComposerView(QWidget):
         if not qt_alive(col) or col.allowed is None:
             return
         warnings = col.allowed.unacknowledged
-        if not confirm(self, "Publish update — War room",
+        if not confirm(self, _("Publish update — War room"),
                        publish_question(col.view.audience, planned, exercise=exercise, warnings=warnings),
-                       "&Publish"):
-            self._say("Not published.")
+                       _("&Publish")):
+            self._say(_("Not published."))
             return
         self._do_publish(col, acknowledge=bool(warnings))
 
@@ -525,21 +527,23 @@ class ComposerView(QWidget):
             return
         from warroom.services import drafts, publishing
 
-        reason = ask_reason(self, "Retract update — War room",
-                            f"Retract the update to {col.view.audience}? Pages War room controls drop its words at "
-                            "once, and channels that cannot unsend tell its recipients it was withdrawn.\n\n"
-                            "Why is it retracted? (kept with the update)")
+        reason = ask_reason(self, _("Retract update — War room"),
+                            _("Retract the update to {audience}? Pages War room controls drop its words at once, "
+                              "and channels that cannot unsend tell its recipients it was withdrawn.\n\nWhy is it "
+                              "retracted? (kept with the update)").format(audience=col.view.audience))
         if reason is None:
-            self._say("Not retracted.")
+            self._say(_("Not retracted."))
             return
         store, actor, draft_id = self.store, self.actor, col.view.id
 
         def done(result) -> None:
-            text = f"Update to {col.view.audience} retracted."
+            text = _("Update to {audience} retracted.").format(audience=col.view.audience)
             if result.cancelled:
-                text += f" {result.cancelled} queued deliver{'ies' if result.cancelled != 1 else 'y'} cancelled."
+                text += " " + ngettext("{count} queued delivery cancelled.", "{count} queued deliveries cancelled.",
+                                       result.cancelled).format(count=result.cancelled)
             if result.retractions:
-                text += f" {result.retractions} withdrawal{'s' if result.retractions != 1 else ''} queued first."
+                text += " " + ngettext("{count} withdrawal queued first.", "{count} withdrawals queued first.",
+                                       result.retractions).format(count=result.retractions)
             self._after_step(col, text)
             self.ops.read(lambda: drafts.get(store, result.notice_id, viewer=actor),
                           lambda view: self._add_column(view) if self.incident and
@@ -564,7 +568,8 @@ class ComposerView(QWidget):
             new.editor.editors["long"].setFocus()
 
         def done(new_id) -> None:
-            self._after_step(col, f"Correction drafted for {col.view.audience}: edit it, then submit it for review.")
+            self._after_step(col, _("Correction drafted for {audience}: edit it, then submit it for review.").format(
+                audience=col.view.audience))
             self.ops.read(lambda: drafts.get(store, new_id, viewer=actor), added,
                           lambda error: self._say(str(error)))
 
@@ -599,38 +604,40 @@ def ask_reason(parent, title: str, label: str) -> str | None:
 def warnings_question(question: str, warnings) -> str:
     """A question that lists the linter's warnings nobody acknowledged yet: saying
     yes records the acknowledgement on the revision."""
-    lines = [question, "", "The linter warns:"]
+    lines = [question, "", _("The linter warns:")]
     lines += [f"  • {f.describe()}" for f in warnings]
-    lines += ["", "Going on records that you read these warnings (once for this revision)."]
+    lines += ["", _("Going on records that you read these warnings (once for this revision).")]
     return "\n".join(lines)
 
 
 def publish_question(audience: str, planned, *, exercise: bool = False, warnings=()) -> str:
     """The confirmation before publishing: where the update goes, to how many, what
     will not happen, and the linter's warnings nobody acknowledged yet."""
-    lines = [f"Publish the update to {audience}?"]
+    lines = [_("Publish the update to {audience}?").format(audience=audience)]
     if planned.channels:
         counts = planned.counts or (None,) * len(planned.channels)
-        where = [f"  • {name}" + (f": {n} recipient{'s' if n != 1 else ''}" if n and n > 1 else "")
+        where = [f"  • {name}" + (ngettext(": {count} recipient", ": {count} recipients", n).format(count=n)
+                                   if n and n > 1 else "")
                  for name, n in zip(planned.channels, counts)]
-        lines.append(("As an exercise it is only recorded as it would have been sent:" if exercise else
-                      "It goes out now, and cannot be called back:"))
+        lines.append((_("As an exercise it is only recorded as it would have been sent:") if exercise else
+                      _("It goes out now, and cannot be called back:")))
         lines.extend(where)
     else:
-        lines.append("It is recorded as published and sent through no channel.")
+        lines.append(_("It is recorded as published and sent through no channel."))
     if planned.notes:
         lines.append("")
         lines.extend(planned.notes)
     if warnings:
-        lines += ["", "The linter warns (publishing records that you read this):"]
+        lines += ["", _("The linter warns (publishing records that you read this):")]
         lines += [f"  • {f.describe()}" for f in warnings]
     return "\n".join(lines)
 
 
 def _published_text(audience: str, planned) -> str:
-    text = f"Update to {audience} published."
+    text = _("Update to {audience} published.").format(audience=audience)
     if planned.deliveries:
-        text += f" {planned.deliveries} queued for {', '.join(planned.channels)}."
+        text += " " + ngettext("{count} delivery queued for {channels}.", "{count} deliveries queued for {channels}.",
+                               planned.deliveries).format(count=planned.deliveries, channels=", ".join(planned.channels))
     if planned.notes:
         text += " " + " ".join(planned.notes)
     return text

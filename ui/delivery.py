@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from ui.common import palette
 from ui.common.palette import Tone
 from ui.qt import QLabel, QObject, Qt, Signal, plain_tip
+from ui.i18n import N_, ngettext, tr as _
 
 if TYPE_CHECKING:
     from warroom.services.outbox import ChannelState
@@ -30,6 +31,9 @@ NO_DISPATCH_ENV = "WARROOM_NO_DISPATCH"
 
 #: A channel whose last send failed, with nothing waiting on it: nothing is being retried.
 LAST_FAILED = "last send failed"
+#: A channel's state as the status bar says it.
+STATE_WORDS = {"ok": N_("ok"), "retrying": N_("retrying"), "down": N_("down"), "disabled": N_("disabled"),
+               LAST_FAILED: N_("last send failed")}
 #: The longest the dispatcher sleeps when nothing is due; a publish or a retry wakes it at once.
 IDLE_S = 5.0
 
@@ -172,20 +176,20 @@ class ChannelStatus(QLabel):
         parts = []
         if self.failed:
             parts.append(f"<a href='failed' style='color:{palette.hex_color(Tone.BAD)}; font-weight:bold; "
-                         f"text-decoration:none'>⚠ {self.failed} failed</a>")
+                         f"text-decoration:none'>⚠ " + _("{count} failed").format(count=self.failed) + "</a>")
         named = self.states
         quiet = [s for s in self.states if s.state == "ok" and not s.queued]
         if len(self.states) > self.MAX_NAMED and len(quiet) > 1:
             named = [s for s in self.states if s not in quiet]
-            parts.append(f"{palette.dot(Tone.GOOD)} {len(quiet)} channels ok")
+            parts.append(f"{palette.dot(Tone.GOOD)} " + _("{count} channels ok").format(count=len(quiet)))
         ink = self.palette().windowText().color().name()
         for s in named:
             name = (f"<a href='channel:{html.escape(s.name)}' style='color:{ink}; text-decoration:none'>"
                     f"{html.escape(s.name)}</a>")
             state = shown_state(s.state, s.queued)
-            text = f"{palette.dot(state_tone(state))} {name} {state}"
+            text = f"{palette.dot(state_tone(state))} {name} {_(STATE_WORDS.get(state, state))}"
             if s.queued:
-                text += f" ({s.queued} queued)"
+                text += " " + _("({count} queued)").format(count=s.queued)
             parts.append(text)
         text = " · ".join(parts)
         if text != self.text():  # read every two seconds; repainted only when it changes
@@ -206,20 +210,22 @@ class ChannelStatus(QLabel):
     def _tooltip(self) -> str:
         lines = []
         for s in self.states:
-            line = f"{s.name} ({s.kind}): {shown_state(s.state, s.queued)}"
+            state = shown_state(s.state, s.queued)
+            line = f"{s.name} ({s.kind}): {_(STATE_WORDS.get(state, state))}"
             if s.queued:
-                line += f", {s.queued} queued"
+                line += _(", {count} queued").format(count=s.queued)
             if s.failed:
-                line += f", {s.failed} failed"
+                line += _(", {count} failed").format(count=s.failed)
             if s.last_error and s.state != "ok":
-                line += f"\n    last error: {s.last_error[:200]}"
+                line += "\n    " + _("last error: {error}").format(error=s.last_error[:200])
                 if not s.queued:
-                    line += "\n    nothing waits on it: the next update tries it again"
+                    line += "\n    " + _("nothing waits on it: the next update tries it again")
             lines.append(line)
         if self.failed:
-            lines.append(f"\n{self.failed} deliver{'y' if self.failed == 1 else 'ies'} failed for good: "
-                         "click “failed” to see them, fix the channel and retry.")
-        lines.append("Click a channel for its settings.")
+            lines.append("\n" + ngettext("{count} delivery failed for good: click “failed” to see it, fix the "
+                                         "channel and retry.", "{count} deliveries failed for good: click “failed” "
+                                         "to see them, fix the channel and retry.", self.failed).format(count=self.failed))
+        lines.append(_("Click a channel for its settings."))
         return "\n".join(lines)
 
     def _link(self, href: str) -> None:

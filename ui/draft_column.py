@@ -30,6 +30,7 @@ from ui.qt import (
     QVBoxLayout,
     Signal,
 )
+from ui.i18n import N_, ngettext, tr as _
 
 if TYPE_CHECKING:
     from warroom.services.drafts import DraftView
@@ -38,9 +39,13 @@ if TYPE_CHECKING:
 AUTOSAVE_MS = 1200
 LINT_MS = 200
 
-_KINDS = {"correction": "correction", "retraction": "retraction notice"}
+_KINDS = {"correction": N_("correction"), "retraction": N_("retraction notice")}
+#: A draft's state as the window says it.
+STATE_WORDS = {"draft": N_("draft"), "changes_requested": N_("changes requested"), "in_review": N_("in review"),
+               "approved": N_("approved"), "overridden": N_("overridden"), "disputed": N_("disputed"),
+               "published": N_("published"), "retracted": N_("retracted"), "withdrawn": N_("withdrawn")}
 _FINAL = FINAL_STATES = ("published", "retracted", "withdrawn")
-HISTORY_NOTE = "An earlier update, shown for reading: the current one is first in this audience's list."
+HISTORY_NOTE = N_("An earlier update, shown for reading: the current one is first in this audience's list.")
 #: Narrow enough for three audiences side by side on a 1280-pixel laptop screen.
 COLUMN_MIN_WIDTH = 250
 
@@ -105,7 +110,7 @@ class DraftColumn(QFrame):
         self.audience_label.setFont(bold)
         self.state_label = _plain_label("draftState")
         self.blocked_label = _plain_label("draftBlocked")
-        self.blocked_label.setText("Blocked by the linter: change the words marked in red.")
+        self.blocked_label.setText(_("Blocked by the linter: change the words marked in red."))
         self.blocked_label.setStyleSheet(palette.text_style(Tone.BAD, bold=True))
         self.blocked_label.setWordWrap(True)
         self.blocked_label.hide()
@@ -117,7 +122,7 @@ class DraftColumn(QFrame):
         self.editor = ChannelEditor(with_title=True)
         self.editor.set_texts(view.subject, view.long, view.short, view.chat, title=view.title)
         self.editor.mark_own(view.short_own, view.chat_own)
-        self.editor.set_read_only(True, "Reading what you may do with this update…")
+        self.editor.set_read_only(True, _("Reading what you may do with this update…"))
         self.preview = Preview()
         self.findings = FindingsList()
         self.findings.jump_field.connect(self._select)
@@ -125,16 +130,16 @@ class DraftColumn(QFrame):
         self.error.setWordWrap(True)
         self.error.setStyleSheet(palette.error_style())
         self.error.hide()
-        self.submit_button = QPushButton("Submit for review")
+        self.submit_button = QPushButton(_("Submit for review"))
         self.submit_button.setObjectName("submitButton")
         self.submit_button.clicked.connect(self._submit)
-        self.publish_button = QPushButton("Publish")
+        self.publish_button = QPushButton(_("Publish"))
         self.publish_button.setObjectName("publishButton")
         self.publish_button.clicked.connect(self._publish)
-        self.retract_button = QPushButton("Retract…")
+        self.retract_button = QPushButton(_("Retract…"))
         self.retract_button.setObjectName("retractButton")
         self.retract_button.clicked.connect(lambda: self.retract_requested.emit(self))
-        self.correct_button = QPushButton("Draft correction")
+        self.correct_button = QPushButton(_("Draft correction"))
         self.correct_button.setObjectName("correctButton")
         self.correct_button.clicked.connect(lambda: self.correct_requested.emit(self))
         for b in (self.submit_button, self.publish_button, self.retract_button, self.correct_button):
@@ -207,7 +212,7 @@ class DraftColumn(QFrame):
 
         texts = self.editor.texts()
         v = self.view
-        when = (f"(next update time as published: {moment_text(self.local, v.next_update_at)})"
+        when = (_("(next update time as published: {when})").format(when=moment_text(self.local, v.next_update_at))
                 if v.state in _FINAL and v.next_update_at is not None else None)
         self.preview.show_texts(texts["long"], texts["short"], texts["chat"], next_update=when)
         flags = wording.judge(texts, external=self.external, status=self.status, config=self.lint_config)
@@ -278,7 +283,7 @@ class DraftColumn(QFrame):
         a = allowed
         self.editor.mark_own(view.short_own, view.chat_own)
         if self.history:
-            self.editor.set_read_only(True, HISTORY_NOTE)
+            self.editor.set_read_only(True, _(HISTORY_NOTE))
         else:
             self.editor.set_read_only(not a.can_edit, a.why_not_edit)
         final = view.state in _FINAL or self.history
@@ -286,18 +291,18 @@ class DraftColumn(QFrame):
         self.publish_button.setVisible(not final)
         self.submit_button.setEnabled(a.can_submit)
         self.submit_button.setToolTip(plain_tip(a.why_not_submit or self._warned(
-            "Ask for the reviews this update needs (Ctrl+Enter).", a)))
+            _("Ask for the reviews this update needs (Ctrl+Enter)."), a)))
         self.publish_button.setEnabled(a.can_publish)
-        self.publish_button.setToolTip(plain_tip(a.why_not_publish or self._warned("Publish it now (Ctrl+Shift+P).",
+        self.publish_button.setToolTip(plain_tip(a.why_not_publish or self._warned(_("Publish it now (Ctrl+Shift+P)."),
                                                                                    a)))
         self.retract_button.setVisible(view.state == "published" and view.kind != "retraction")
         self.retract_button.setEnabled(a.can_retract)
-        self.retract_button.setToolTip(plain_tip(a.why_not_retract or "Take the words back now: pages drop them, "
-                                                 "and those who got them are told. Asks for a reason."))
+        self.retract_button.setToolTip(plain_tip(a.why_not_retract or _("Take the words back now: pages drop them, "
+                                                 "and those who got them are told. Asks for a reason.")))
         self.correct_button.setVisible(view.state == "retracted")
         self.correct_button.setEnabled(a.can_correct)
-        self.correct_button.setToolTip(plain_tip(a.why_not_correct or "Draft the corrected update, from these "
-                                                 "words, reviewed like any update."))
+        self.correct_button.setToolTip(plain_tip(a.why_not_correct or _("Draft the corrected update, from these "
+                                                 "words, reviewed like any update.")))
         self.refresh()
 
     def set_history(self, history: bool) -> None:
@@ -308,14 +313,15 @@ class DraftColumn(QFrame):
         if self.allowed is not None:
             self.apply(self.view, self.allowed)
         elif history:
-            self.editor.set_read_only(True, HISTORY_NOTE)
+            self.editor.set_read_only(True, _(HISTORY_NOTE))
         self._update_header()
 
     @staticmethod
     def _warned(text: str, a: Allowed) -> str:
         if not a.unacknowledged:
             return text
-        return text + f"\nThe linter warns ({len(a.unacknowledged)}): you are asked to acknowledge it first."
+        return text + "\n" + _("The linter warns ({count}): you are asked to acknowledge it first.").format(
+            count=len(a.unacknowledged))
 
     @staticmethod
     def _texts_of(view: DraftView) -> dict[str, str]:
@@ -332,7 +338,7 @@ class DraftColumn(QFrame):
             return
         if isinstance(error, WarroomError) and error.field and self.editor.show_error(error.field, str(error)):
             return
-        self.say(str(error) if isinstance(error, WarroomError) else f"Not done: {error}")
+        self.say(str(error) if isinstance(error, WarroomError) else _("Not done: {error}").format(error=error))
 
     def say(self, message: str) -> None:
         self.error.setText(message)
@@ -341,33 +347,36 @@ class DraftColumn(QFrame):
     def _update_header(self) -> None:
         v = self.view
         self.audience_label.setText(v.audience.capitalize())
-        state = v.state.replace("_", " ")
+        state = _(STATE_WORDS[v.state]) if v.state in STATE_WORDS else v.state.replace("_", " ")
         self.state_label.setText(state.upper() if v.state in ("retracted", "withdrawn") else state)
         self.state_label.setStyleSheet(palette.chip_style(palette.DRAFT_STATES.get(v.state))
                                        + " border-radius:3px; padding:1px 6px;"
                                        + (" font-weight:bold;" if v.state == "retracted" else ""))
         self.blocked_label.setVisible(self.blocking)
         if self._autosave.isActive():
-            saved = "editing…"
+            saved = _("editing…")
         elif self._in_flight:
-            saved = "saving…"
+            saved = _("saving…")
         else:
-            saved = f"revision {v.revision} saved"
+            saved = _("revision {revision} saved").format(revision=v.revision)
         self.saved_label.setText(saved)
-        parts = [_KINDS[v.kind]] if v.kind in _KINDS else []
-        parts += [v.locale, v.template or "no template"]
+        parts = [_(_KINDS[v.kind])] if v.kind in _KINDS else []
+        parts += [v.locale, v.template or _("no template")]
         self.header.setText(" · ".join(parts))
-        self.header.setToolTip(plain_tip(f"Revision {v.revision} by {v.author}"))
+        self.header.setToolTip(plain_tip(_("Revision {revision} by {author}").format(
+            revision=v.revision, author=v.author)))
         note = ""
         if v.state == "retracted":
-            note = (f"Retracted {moment_text(self.local, v.retracted_at)} by {v.retracted_by or 'someone'}: "
-                    f"{v.retract_reason or 'no reason given'}")
+            note = _("Retracted {when} by {who}: {reason}").format(
+                when=moment_text(self.local, v.retracted_at), who=v.retracted_by or _("someone"),
+                reason=v.retract_reason or _("no reason given"))
         elif v.state == "published":
-            note = f"Published {moment_text(self.local, v.published_at)}"
+            note = _("Published {when}").format(when=moment_text(self.local, v.published_at))
             if v.next_update_at is not None:
-                note += f" · next update due {moment_text(self.local, v.next_update_at, same_day_as=v.published_at)}"
+                note += _(" · next update due {when}").format(
+                    when=moment_text(self.local, v.next_update_at, same_day_as=v.published_at))
         elif self.history:
-            note = HISTORY_NOTE
+            note = _(HISTORY_NOTE)
         elif self.allowed is not None and not self.allowed.can_edit and v.state not in _FINAL:
             note = self.allowed.why_not_edit or ""
         self.note.setText(note)
@@ -412,9 +421,10 @@ def current_of(views: list[DraftView]) -> DraftView | None:
 def history_text(view: DraftView, local: TimeFormatter | None = None) -> str:
     """One earlier update in the history list: when, what became of it, its title."""
     when = view.published_at or view.updated_at
-    kind = f"{_KINDS[view.kind]} · " if view.kind in _KINDS else ""
-    title = view.title or view.subject or "(no title)"
-    return f"{moment_text(local or TimeFormatter(), when)} · {kind}{view.state.replace('_', ' ')} · {title}"
+    kind = f"{_(_KINDS[view.kind])} · " if view.kind in _KINDS else ""
+    title = view.title or view.subject or _("(no title)")
+    state = _(STATE_WORDS[view.state]) if view.state in STATE_WORDS else view.state.replace("_", " ")
+    return f"{moment_text(local or TimeFormatter(), when)} · {kind}{state} · {title}"
 
 
 class AudiencePane(QFrame):
@@ -467,9 +477,10 @@ class AudiencePane(QFrame):
         current = self.current()
         items = []
         if current is not None:
-            items.append((f"Current · {current.state.replace('_', ' ')}"
-                          + (f" · {len(earlier)} earlier update{'s' if len(earlier) != 1 else ''}"
-                             if earlier else " · no earlier update"), None))
+            state = _(STATE_WORDS[current.state]) if current.state in STATE_WORDS else current.state.replace("_", " ")
+            items.append((_("Current · {state}").format(state=state)
+                          + (ngettext(" · {count} earlier update", " · {count} earlier updates", len(earlier)).format(
+                              count=len(earlier)) if earlier else _(" · no earlier update")), None))
         items += [(history_text(view, self.local), view.id) for view in earlier]
         self.history.blockSignals(True)
         if items != [(self.history.itemText(i), self.history.itemData(i)) for i in range(self.history.count())]:
@@ -478,8 +489,8 @@ class AudiencePane(QFrame):
                 self.history.addItem(text, draft_id)
                 self.history.setItemData(self.history.count() - 1, plain_tip(text), Qt.ItemDataRole.ToolTipRole)
         self.history.setEnabled(bool(earlier))
-        self.history.setToolTip("Earlier updates to this audience: choose one to read it"
-                                if earlier else "No earlier update to this audience")
+        self.history.setToolTip(_("Earlier updates to this audience: choose one to read it")
+                                if earlier else _("No earlier update to this audience"))
         for i in range(self.history.count()):
             if self.history.itemData(i) == (None if current is not None and shown_id == current.id else shown_id):
                 self.history.setCurrentIndex(i)

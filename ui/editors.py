@@ -32,18 +32,19 @@ from ui.qt import (
     QWidget,
     Signal,
 )
+from ui.i18n import N_, ngettext, tr as _
 
 if TYPE_CHECKING:
     from warroom.text.lint import Finding
     from warroom.services.wording import Flag
 
-CHANNELS = (("long", "Status page / e-mail"), ("short", "SMS"), ("chat", "Chat"))
+CHANNELS = (("long", N_("Status page / e-mail")), ("short", N_("SMS")), ("chat", N_("Chat")))
 #: Every field of an update that goes out, in reading order, as the window names it.
-FIELD_LABELS = {"title": "Public title", "subject": "Subject", **dict(CHANNELS)}
+FIELD_LABELS = {"title": N_("Public title"), "subject": N_("Subject"), **dict(CHANNELS)}
 #: How a preview shows the next update's time, which is written in only at publish.
-NEXT_UPDATE_SHOWN = "(next update time: set at publish)"
+NEXT_UPDATE_SHOWN = N_("(next update time: set at publish)")
 #: Beside the SMS / chat tab when its text no longer follows the long text.
-OWN_WORDS = "(written on its own)"
+OWN_WORDS = N_("(written on its own)")
 _MARKDOWN = (QtGui.QTextDocument.MarkdownFeature.MarkdownDialectGitHub
              | QtGui.QTextDocument.MarkdownFeature.MarkdownNoHTML)
 _PLACEHOLDER = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}")
@@ -96,7 +97,7 @@ class ChannelEditor(QWidget):
         self.title: QLineEdit | None = None
         self.subject = QLineEdit()
         self.subject.setObjectName("subjectEdit")
-        self.subject.setPlaceholderText("Subject")
+        self.subject.setPlaceholderText(_("Subject"))
         self.tabs = QTabWidget()
         self.editors: dict[str, QPlainTextEdit] = {}
         self._highlighters = []
@@ -108,7 +109,7 @@ class ChannelEditor(QWidget):
                 self._highlighters.append(PlaceholderHighlighter(editor.document()))
             editor.textChanged.connect(lambda key=key: self._field_changed(key))
             self.editors[key] = editor
-            self.tabs.addTab(editor, title)
+            self.tabs.addTab(editor, _(title))
         self.subject.textChanged.connect(lambda _text: self._field_changed("subject"))
         #: field -> the label that shows an error about it (the core names the field).
         self.errors: dict[str, QLabel] = {}
@@ -120,17 +121,17 @@ class ChannelEditor(QWidget):
             self.tabs.setElideMode(Qt.TextElideMode.ElideRight)
             self.title = QLineEdit()
             self.title.setObjectName("titleEdit")
-            self.title.setPlaceholderText("What status pages and e-mail subjects show")
-            self.title.setToolTip("The public title: what this audience sees as the update's title. Reviewed and "
-                                  "linted with the words.")
+            self.title.setPlaceholderText(_("What status pages and e-mail subjects show"))
+            self.title.setToolTip(_("The public title: what this audience sees as the update's title. Reviewed and "
+                                  "linted with the words."))
             self.title.textChanged.connect(lambda _text: self._field_changed("title"))
-            self.subject.setPlaceholderText("Subject of the message")
+            self.subject.setPlaceholderText(_("Subject of the message"))
             form = QFormLayout()
             form.setContentsMargins(0, 0, 0, 0)
             form.setVerticalSpacing(2)
-            form.addRow("Public title", self.title)
+            form.addRow(_("Public title"), self.title)
             form.addRow(self._error_label("title"))
-            form.addRow("Subject", self.subject)
+            form.addRow(_("Subject"), self.subject)
             form.addRow(self._error_label("subject"))
             layout.addLayout(form)
         else:
@@ -198,11 +199,11 @@ class ChannelEditor(QWidget):
         (a new long text no longer rewrites it)."""
         for index, (key, label) in enumerate(CHANNELS):
             own = {"short": short_own, "chat": chat_own}.get(key, False)
-            self.tabs.setTabText(index, f"{label} {OWN_WORDS}" if own else label)
-            self.tabs.setTabToolTip(index, "Edited on its own: a new long text no longer rewrites it." if own else
-                                    "Follows the long text until you edit it here." if key != "long" else "")
+            self.tabs.setTabText(index, f"{_(label)} {_(OWN_WORDS)}" if own else _(label))
+            self.tabs.setTabToolTip(index, _("Edited on its own: a new long text no longer rewrites it.") if own else
+                                    _("Follows the long text until you edit it here.") if key != "long" else "")
 
-    _TITLE_TIP = "The public title: what this audience sees as the update's title. Reviewed and linted with the words."
+    _TITLE_TIP = N_("The public title: what this audience sees as the update's title. Reviewed and linted with the words.")
 
     def set_read_only(self, read_only: bool, why: str | None = None) -> None:
         """Words that may not be changed stay readable (and their tabs switchable)."""
@@ -213,7 +214,7 @@ class ChannelEditor(QWidget):
             if w is None:
                 continue
             w.setReadOnly(read_only)
-            w.setToolTip((why or "") if read_only else self._TITLE_TIP if w is self.title else "")
+            w.setToolTip((why or "") if read_only else _(self._TITLE_TIP) if w is self.title else "")
             self._style(w)
 
     def mark_lines(self, flags: list[Flag]) -> None:
@@ -226,7 +227,7 @@ class ChannelEditor(QWidget):
             if mine:
                 widget.setToolTip("\n".join(f"{f.finding.message} {f.finding.suggestion}" for f in mine))
             elif not widget.isReadOnly():
-                widget.setToolTip(self._TITLE_TIP if widget is self.title else "")
+                widget.setToolTip(_(self._TITLE_TIP) if widget is self.title else "")
             self._style(widget)
 
     @staticmethod
@@ -246,7 +247,7 @@ class ChannelEditor(QWidget):
         label.setText(message)
         label.show()
         if field in self.editors:
-            self.tabs.setCurrentIndex([k for k, _ in CHANNELS].index(field))
+            self.tabs.setCurrentIndex([k for k, _label in CHANNELS].index(field))
         return True
 
     def clear_error(self, field: str | None = None) -> None:
@@ -284,9 +285,9 @@ class Preview(QWidget):
         sl.addWidget(self.sms_info)
         self.chat = QTextBrowser()
         self.chat.setObjectName("chatPreview")
-        self.tabs.addTab(self.long, "Status page / e-mail")
-        self.tabs.addTab(sms, "SMS")
-        self.tabs.addTab(self.chat, "Chat")
+        self.tabs.addTab(self.long, _("Status page / e-mail"))
+        self.tabs.addTab(sms, _("SMS"))
+        self.tabs.addTab(self.chat, _("Chat"))
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.tabs)
@@ -294,14 +295,15 @@ class Preview(QWidget):
     def show_texts(self, long: str, short: str, chat: str, *, next_update: str | None = None) -> None:
         """The words as they will read. The next update's time is written in only at
         publish: shown as :data:`NEXT_UPDATE_SHOWN` (or ``next_update``, once known)."""
-        shown = next_update or NEXT_UPDATE_SHOWN
+        shown = next_update or _(NEXT_UPDATE_SHOWN)
         # Markdown as the status page renders it: raw HTML in the words stays text.
         self.long.document().setMarkdown(long.replace(NEXT_UPDATE, shown), _MARKDOWN)
         self.short.setPlainText(short.strip().replace(NEXT_UPDATE, shown))
         info = sms_length(short.strip())  # counted as the linter counts it
-        self.sms_info.setText(f"{info.segments} SMS segment{'s' if info.segments != 1 else ''} · "
-                              f"{info.units} {info.encoding} characters"
-                              + (" (before the time is written in)" if NEXT_UPDATE in short else ""))
+        self.sms_info.setText(ngettext("{count} SMS segment", "{count} SMS segments", info.segments).format(
+            count=info.segments) + " · " + _("{units} {encoding} characters").format(
+            units=info.units, encoding=info.encoding)
+                              + (_(" (before the time is written in)") if NEXT_UPDATE in short else ""))
         self.chat.setHtml(_chat_html(chat.strip()).replace(NEXT_UPDATE, shown.replace("<", "&lt;")))
 
     def show_error(self, message: str) -> None:
@@ -327,13 +329,14 @@ class FindingsList(QListWidget):
     def show_findings(self, text: str, findings: list[Finding]) -> None:
         self.clear()
         if not findings:
-            item = QListWidgetItem("✓ No findings")
+            item = QListWidgetItem(_("✓ No findings"))
             item.setForeground(palette.color(Tone.GOOD))
             self.addItem(item)
             return
         for f in sorted(findings, key=lambda f: (not f.blocking, f.start)):
             mark = "⛔" if f.blocking else "⚠"
-            item = QListWidgetItem(f"{mark} {f.rule}: “{text[f.start:f.end][:40]}” — {f.suggestion}")
+            item = QListWidgetItem(_("{mark} {rule}: “{text}” — {suggestion}").format(
+                mark=mark, rule=f.rule, text=text[f.start:f.end][:40], suggestion=f.suggestion))
             item.setToolTip(plain_tip(f.message))
             item.setForeground(palette.color(Tone.BAD if f.blocking else Tone.WARN))
             item.setData(Qt.ItemDataRole.UserRole, (f.start, f.end))
@@ -345,7 +348,8 @@ class FindingsList(QListWidget):
             self.clear()  # "No findings" no longer holds
         for f in findings:
             mark = "⛔" if f.blocking else "⚠"
-            item = QListWidgetItem(f"{mark} {where} · {f.rule}: “{text[f.start:f.end][:40]}” — {f.suggestion}")
+            item = QListWidgetItem(_("{mark} {where} · {rule}: “{text}” — {suggestion}").format(
+                mark=mark, where=where, rule=f.rule, text=text[f.start:f.end][:40], suggestion=f.suggestion))
             item.setToolTip(plain_tip(f.message))
             item.setForeground(palette.color(Tone.BAD if f.blocking else Tone.WARN))
             self.insertItem(0, item)
@@ -355,7 +359,7 @@ class FindingsList(QListWidget):
         each naming its field; blocking first, as given."""
         self.clear()
         if not flags:
-            item = QListWidgetItem("✓ No findings")
+            item = QListWidgetItem(_("✓ No findings"))
             item.setForeground(palette.color(Tone.GOOD))
             self.addItem(item)
             self._fit()
@@ -363,10 +367,10 @@ class FindingsList(QListWidget):
         done = set(acknowledged)
         for f in sorted(flags, key=lambda f: not f.blocking):  # stable: the given order within each
             mark = "⛔" if f.blocking else "⚠"
-            where = FIELD_LABELS.get(f.field, f.field)
-            ack = " (acknowledged)" if f.key in done else ""
-            item = QListWidgetItem(f"{mark} {where} · {f.finding.rule}: “{f.text.strip()[:40]}” — "
-                                   f"{f.finding.suggestion}{ack}")
+            where = _(FIELD_LABELS.get(f.field, f.field))
+            ack = _(" (acknowledged)") if f.key in done else ""
+            item = QListWidgetItem(_("{mark} {where} · {rule}: “{text}” — {suggestion}{ack}").format(
+                mark=mark, where=where, rule=f.finding.rule, text=f.text.strip()[:40], suggestion=f.finding.suggestion, ack=ack))
             item.setToolTip(plain_tip(f"{item.text()}\n\n{f.finding.message}"))
             item.setForeground(palette.color(Tone.BAD if f.blocking else Tone.WARN))
             item.setData(Qt.ItemDataRole.UserRole, (f.field, f.finding.start, f.finding.end))

@@ -14,6 +14,7 @@ from ui.common import palette
 from ui.common.palette import Tone
 from ui.common.tables import Column, RowTableModel, fixed_rows, set_widths
 from ui.qt import QHBoxLayout, QLabel, QPushButton, QSpinBox, QSplitter, Qt, QTableView, QTimer, QVBoxLayout, QWidget
+from ui.i18n import tr as _
 
 
 def _offset(seconds: int) -> str:
@@ -28,10 +29,10 @@ class InjectModel(RowTableModel):
             return palette.color(Tone.MUTED) if i.state == "done" else None
 
         super().__init__([
-            Column("At", lambda i: _offset(i.offset_s), color=tone, right=True),
-            Column("State", lambda i: {"done": "done", "next": "▶ next", "upcoming": ""}[i.state], color=tone),
-            Column("Inject", lambda i: i.kind.replace("_", " "), color=tone),
-            Column("What happens", lambda i: " ".join(i.text.split()), tip=lambda i: i.text or None, color=tone),
+            Column(_("At"), lambda i: _offset(i.offset_s), color=tone, right=True),
+            Column(_("State"), lambda i: {"done": _("done"), "next": _("▶ next"), "upcoming": ""}[i.state], color=tone),
+            Column(_("Inject"), lambda i: i.kind.replace("_", " "), color=tone),
+            Column(_("What happens"), lambda i: " ".join(i.text.split()), tip=lambda i: i.text or None, color=tone),
         ], parent, key=lambda i: i.index)
 
 
@@ -40,10 +41,10 @@ class ActionModel(RowTableModel):
 
     def __init__(self, parent=None) -> None:
         super().__init__([
-            Column("At", lambda a: _offset(a.offset_s), right=True),
-            Column("Who", lambda a: a.actor),
-            Column("What", lambda a: a.kind),
-            Column("Detail", lambda a: a.summary, tip=lambda a: a.summary or None),
+            Column(_("At"), lambda a: _offset(a.offset_s), right=True),
+            Column(_("Who"), lambda a: a.actor),
+            Column(_("What"), lambda a: a.kind),
+            Column(_("Detail"), lambda a: a.summary, tip=lambda a: a.summary or None),
         ], parent, key=lambda a: a.seq)
 
 
@@ -58,7 +59,7 @@ class FacilitatorView(QWidget):
         self.incident_id = None
         self.exercise = None   # the exercise shown (warroom.exercise.run.ExerciseView)
         layout = QVBoxLayout(self)
-        self.clock_label = QLabel("No exercise")
+        self.clock_label = QLabel(_("No exercise"))
         self.clock_label.setObjectName("exerciseClock")
         self.clock_label.setTextFormat(Qt.TextFormat.PlainText)
         font = self.clock_label.font()
@@ -68,21 +69,21 @@ class FacilitatorView(QWidget):
         self.scenario_label = QLabel("")
         self.scenario_label.setTextFormat(Qt.TextFormat.PlainText)
         controls = QHBoxLayout()
-        self.pause_button = QPushButton("Pause")
+        self.pause_button = QPushButton(_("Pause"))
         self.pause_button.clicked.connect(self.toggle_pause)
         self.speed = QSpinBox()
         self.speed.setRange(MIN_SPEED, MAX_SPEED)
         self.speed.setPrefix("×")
-        self.speed.setToolTip("How many exercise minutes pass in one real minute")
+        self.speed.setToolTip(_("How many exercise minutes pass in one real minute"))
         self.speed.editingFinished.connect(lambda: self._control(speed=self.speed.value()))
-        self.next_button = QPushButton("Next inject")
-        self.next_button.setToolTip("Jump the clock to the next inject and fire it")
+        self.next_button = QPushButton(_("Next inject"))
+        self.next_button.setToolTip(_("Jump the clock to the next inject and fire it"))
         self.next_button.clicked.connect(lambda: self._control(to_next=True))
-        self.advance_button = QPushButton("+5 min")
+        self.advance_button = QPushButton(_("+5 min"))
         self.advance_button.clicked.connect(lambda: self._control(advance=timedelta(minutes=5)))
-        self.end_button = QPushButton("End exercise")
+        self.end_button = QPushButton(_("End exercise"))
         self.end_button.clicked.connect(self.end)
-        for w in (self.pause_button, QLabel("Speed"), self.speed, self.next_button, self.advance_button):
+        for w in (self.pause_button, QLabel(_("Speed")), self.speed, self.next_button, self.advance_button):
             controls.addWidget(w)
         controls.addStretch(1)
         controls.addWidget(self.end_button)
@@ -99,7 +100,7 @@ class FacilitatorView(QWidget):
         fixed_rows(self.action_view)
         set_widths(self.action_view, [80, 150, 170, 300], stretch=3)
         split = QSplitter(Qt.Orientation.Vertical)
-        for title, view in (("Injects", self.inject_view), ("What the players do", self.action_view)):
+        for title, view in ((_("Injects"), self.inject_view), (_("What the players do"), self.action_view)):
             box = QWidget()
             bl = QVBoxLayout(box)
             bl.setContentsMargins(0, 0, 0, 0)
@@ -153,14 +154,16 @@ class FacilitatorView(QWidget):
         if ex is None:
             return
         local = self.window_.local
-        self.clock_label.setText(f"EXERCISE {ex.ref}  ·  {_offset(ex.elapsed_s)}  ·  "
-                                 f"{local.stamp(ex.sim_now)}  ·  {ex.state}")
+        self.clock_label.setText(_("EXERCISE {ref}  ·  {offset}  ·  {stamp}  ·  {state}").format(
+            ref=ex.ref, offset=_offset(ex.elapsed_s), stamp=local.stamp(ex.sim_now), state=ex.state))
         nxt = ex.next_inject
-        self.scenario_label.setText(f"{ex.scenario}  ·  facilitated by {ex.facilitator}  ·  "
-                                    + (f"next inject at {_offset(nxt.offset_s)}: {nxt.kind.replace('_', ' ')}"
-                                       if nxt else "every inject has fired"))
+        self.scenario_label.setText(_("{scenario}  ·  facilitated by {facilitator}").format(
+            scenario=ex.scenario, facilitator=ex.facilitator) + "  ·  "
+                                    + (_("next inject at {offset}: {kind}").format(
+                                        offset=_offset(nxt.offset_s), kind=nxt.kind.replace("_", " "))
+                                       if nxt else _("every inject has fired")))
         ended = ex.ended_at is not None
-        self.pause_button.setText("Resume" if ex.paused else "Pause")
+        self.pause_button.setText(_("Resume") if ex.paused else _("Pause"))
         for w in (self.pause_button, self.speed, self.next_button, self.advance_button, self.end_button):
             w.setEnabled(not ended)
         self.next_button.setEnabled(not ended and nxt is not None)
@@ -217,8 +220,8 @@ class FacilitatorView(QWidget):
 def install(window) -> FacilitatorView:
     """Add the Exercise tab to ``window`` (hidden until an exercise incident is shown)."""
     view = FacilitatorView(window)
-    index = window.tabs.addTab(view, "Exercise")
-    window.tabs.setTabToolTip(index, "The facilitator's view: the exercise's clock, its injects and the players")
+    index = window.tabs.addTab(view, _("Exercise"))
+    window.tabs.setTabToolTip(index, _("The facilitator's view: the exercise's clock, its injects and the players"))
     window.tabs.setTabVisible(index, False)
     # The header's countdown of an exercise incident counts on the exercise's clock.
     def clock_of(incident_id):
@@ -261,9 +264,9 @@ def start_from_file(window, path, *, ask: bool = True) -> None:
         window.show_error(exc)
         return
     if ask and QMessageBox.question(
-            window, "Start a tabletop exercise",
-            f"Start the exercise “{scen.name}” from {Path(path).name}?\n\n{scen.summary}\n\n"
-            "Nothing it sends leaves this laptop.") != QMessageBox.StandardButton.Yes:
+            window, _("Start a tabletop exercise"),
+            _("Start the exercise “{name}” from {file}?\n\n{summary}\n\nNothing it sends leaves this laptop.").format(
+                name=scen.name, file=Path(path).name, summary=scen.summary)) != QMessageBox.StandardButton.Yes:
         return
     store, actor = window.store, window.actor
 
@@ -271,6 +274,6 @@ def start_from_file(window, path, *, ask: bool = True) -> None:
         window.reload_incidents(select=view.incident_id)
         window.facilitator.show_incident(window.current)
         window.tabs.setCurrentWidget(window.facilitator)
-        window.statusBar().showMessage(f"Exercise {view.ref} started: {scen.name}", 10_000)
+        window.statusBar().showMessage(_("Exercise {ref} started: {name}").format(ref=view.ref, name=scen.name), 10_000)
 
     window.ops.write(lambda: run.start(store, actor, scen), shown)

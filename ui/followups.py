@@ -16,6 +16,7 @@ from ui.qt import (
     QAbstractTableModel, QComboBox, QHBoxLayout, QLabel, QLineEdit, QModelIndex, QPushButton, Qt, QTableView,
     QVBoxLayout, QWidget, Signal, qt_alive,
 )
+from ui.i18n import N_, tr as _
 
 if TYPE_CHECKING:
     from warroom.services.followups import FollowupView
@@ -32,7 +33,7 @@ REPORT_AUDIENCES = ("customers", "partners", "executives", "employees", "it", "r
 class FollowupModel(QAbstractTableModel):
     """One incident's follow-up actions, held in memory (a handful per incident)."""
 
-    COLUMNS = ("Ref", "State", "Due", "Owner", "Action")
+    COLUMNS = (N_("Ref"), N_("State"), N_("Due"), N_("Owner"), N_("Action"))
     REF, STATE, DUE, OWNER, TEXT = range(5)
 
     def __init__(self, parent=None) -> None:
@@ -60,7 +61,7 @@ class FollowupModel(QAbstractTableModel):
 
     def headerData(self, section: int, orientation, role: int = Qt.ItemDataRole.DisplayRole):
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.COLUMNS[section]
+            return _(self.COLUMNS[section])
         return None
 
     def data(self, index: QModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
@@ -72,7 +73,7 @@ class FollowupModel(QAbstractTableModel):
             if col == self.REF:
                 return f.ref
             if col == self.STATE:
-                return "Done" if f.done else ("Overdue" if f.overdue else "Open")
+                return _("Done") if f.done else (_("Overdue") if f.overdue else _("Open"))
             if col == self.DUE:
                 return f.due.isoformat()
             if col == self.OWNER:
@@ -87,7 +88,7 @@ class FollowupModel(QAbstractTableModel):
                 return self._overdue
             return None
         if role == Qt.ItemDataRole.ToolTipRole and f.done:
-            return f"Done by {f.done_by} at {f.done_at:%Y-%m-%d %H:%M} UTC"
+            return _("Done by {who} at {when:%Y-%m-%d %H:%M} UTC").format(who=f.done_by, when=f.done_at)
         return None
 
 
@@ -109,27 +110,27 @@ class FollowupsPanel(QWidget):
         self.view.setModel(self.model)
         fixed_rows(self.view)
         self.view.horizontalHeader().setStretchLastSection(True)
-        self.view.selectionModel().currentRowChanged.connect(lambda *_: self._enable())
+        self.view.selectionModel().currentRowChanged.connect(lambda *args: self._enable())
         self.summary = QLabel()
         self.summary.setObjectName("followupSummary")
         self.text = QLineEdit()
         self.text.setObjectName("followupText")
-        self.text.setPlaceholderText("What will be done, e.g. Alert on expiring certificates")
+        self.text.setPlaceholderText(_("What will be done, e.g. Alert on expiring certificates"))
         self.owner = QComboBox()
         self.owner.setObjectName("followupOwner")
         self.owner.setEditable(True)
         self.owner.setMinimumWidth(160)
-        self.owner.lineEdit().setPlaceholderText("Owner")
+        self.owner.lineEdit().setPlaceholderText(_("Owner"))
         self.due = QLineEdit()
         self.due.setObjectName("followupDue")
-        self.due.setPlaceholderText("Due, e.g. 14d")
-        self.due.setToolTip("The due date: 2026-12-20, or 14d for two weeks from today")
+        self.due.setPlaceholderText(_("Due, e.g. 14d"))
+        self.due.setToolTip(_("The due date: 2026-12-20, or 14d for two weeks from today"))
         self.due.setMaximumWidth(180)
-        self.add_button = QPushButton("Add follow-up")
+        self.add_button = QPushButton(_("Add follow-up"))
         self.add_button.setObjectName("addFollowup")
         self.add_button.clicked.connect(self.add)
         self.text.returnPressed.connect(self.add)
-        self.done_button = QPushButton("Mark done")
+        self.done_button = QPushButton(_("Mark done"))
         self.done_button.setObjectName("followupDone")
         self.done_button.clicked.connect(self.toggle_done)
         form = QHBoxLayout()
@@ -140,11 +141,11 @@ class FollowupsPanel(QWidget):
         self.report_audience = QComboBox()
         self.report_audience.setObjectName("reportAudience")
         self.report_audience.addItems(list(REPORT_AUDIENCES))
-        self.report_audience.setAccessibleName("Audience of the post-incident report")
-        self.report_button = QPushButton("Draft post-incident report")
+        self.report_audience.setAccessibleName(_("Audience of the post-incident report"))
+        self.report_button = QPushButton(_("Draft post-incident report"))
         self.report_button.setObjectName("draftReport")
-        self.report_button.setToolTip("Compose the post-incident report for this audience from its template, with "
-                                      "these follow-ups in it; it is reviewed and published like any update")
+        self.report_button.setToolTip(_("Compose the post-incident report for this audience from its template, with "
+                                      "these follow-ups in it; it is reviewed and published like any update"))
         self.report_button.clicked.connect(self.draft_report)
         top = QHBoxLayout()
         top.addWidget(self.summary, 1)
@@ -203,8 +204,9 @@ class FollowupsPanel(QWidget):
         self.owner.setEditText(typed)
         late = self.model.overdue_count()
         open_ = sum(1 for f in rows if not f.done)
-        self.summary.setText(f"{len(rows)} follow-up action(s), {open_} open" + (f", {late} overdue" if late else "")
-                             if rows else "No follow-up actions yet.")
+        self.summary.setText(_("{rows} follow-up action(s), {open} open").format(rows=len(rows), open=open_)
+                             + (_(", {late} overdue").format(late=late) if late else "")
+                             if rows else _("No follow-up actions yet."))
         self._enable()
 
     def selected(self) -> FollowupView | None:
@@ -214,7 +216,7 @@ class FollowupsPanel(QWidget):
     def _enable(self) -> None:
         f = self.selected()
         self.done_button.setEnabled(f is not None)
-        self.done_button.setText("Reopen" if f is not None and f.done else "Mark done")
+        self.done_button.setText(_("Reopen") if f is not None and f.done else _("Mark done"))
         self.add_button.setEnabled(self.incident is not None)
         self.report_button.setEnabled(self.incident is not None)
 
@@ -231,7 +233,8 @@ class FollowupsPanel(QWidget):
             self.text.clear()
             self.due.clear()
             warning = followups.due_warning(f)
-            self.message.emit(warning or f"Added {f.ref}: due {f.due.isoformat()}, owner {f.owner}.", 6000)
+            self.message.emit(warning or _("Added {ref}: due {due}, owner {owner}.").format(
+                ref=f.ref, due=f.due.isoformat(), owner=f.owner), 6000)
 
         ctx.ops.write(lambda: followups.add_followup(store, actor, key, text, owner=owner, due=due), added,
                       self.failed.emit)
@@ -244,7 +247,10 @@ class FollowupsPanel(QWidget):
         store, actor, key, audience = ctx.store, ctx.actor, incident.id, self.report_audience.currentText()
 
         def drafted(views) -> None:
-            self.message.emit(f"Drafted the post-incident report for {audience}: edit and submit it in Updates.",
+            self.message.emit(_("Drafted the post-incident report for {audience}: edit and submit it in Updates.").format(
+                
+                
+                audience=audience),
                               8000)
 
         ctx.ops.write(lambda: drafts.compose_drafts(store, actor, key, [audience], phase="postincident"), drafted,
@@ -257,7 +263,7 @@ class FollowupsPanel(QWidget):
         store, actor, fid = ctx.store, ctx.actor, f.id
         call = followups.reopen if f.done else followups.mark_done
         ctx.ops.write(lambda: call(store, actor, fid),
-                      lambda v: self.message.emit(f"{v.ref} is {'done' if v.done else 'open again'}.", 4000),
+                      lambda v: self.message.emit((_("{ref} is done.") if v.done else _("{ref} is open again.")).format(ref=v.ref), 4000),
                       self.failed.emit)
 
 
@@ -265,7 +271,7 @@ def install(window) -> FollowupsPanel:
     """Add the Follow-ups tab to the main window and have it follow the writes that
     change follow-ups (or the people who may own them)."""
     panel = FollowupsPanel(window)
-    window.tabs.addTab(panel, "Follow-ups")
+    window.tabs.addTab(panel, _("Follow-ups"))
     panel.failed.connect(lambda error: window.show_error(error))
     panel.message.connect(lambda text, msecs: window.statusBar().showMessage(text, msecs))
     window.followers.append((Change.FOLLOWUPS | Change.PEOPLE, lambda flags, own: panel.refresh()))

@@ -19,6 +19,7 @@ import threading
 from warroom.changes import Change
 from warroom.errors import WarroomError
 from ui.qt import QAction, QApplication, QEvent, QObject, QSettings, QtWidgets, Signal, qt_alive
+from ui.i18n import tr as _
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +73,8 @@ class SignalsIn(QObject):
         try:
             receiver = Receiver(self.window.store, parse_bind(bind))
         except (WarroomError, OSError) as exc:
-            self.error = f"Cannot receive signals on {bind}: {getattr(exc, 'strerror', None) or exc}"
+            self.error = _("Cannot receive signals on {bind}: {error}").format(
+                bind=bind, error=getattr(exc, "strerror", None) or exc)
             log.warning("%s", self.error)
             self.window.statusBar().showMessage(self.error, 15_000)
             return False
@@ -81,7 +83,7 @@ class SignalsIn(QObject):
         self.thread = threading.Thread(target=receiver.serve_forever, name="inbound-receiver", daemon=True)
         self.thread.start()
         log.info("receiving signals on %s", receiver.url)
-        self.window.statusBar().showMessage(f"Receiving signals on {receiver.url}/hooks/NAME", 10_000)
+        self.window.statusBar().showMessage(_("Receiving signals on {url}/hooks/NAME").format(url=receiver.url), 10_000)
         return True
 
     def stop(self) -> None:
@@ -130,13 +132,15 @@ class SignalsIn(QObject):
             shown.add(key)
             if first or inc is None:
                 continue
-            yours = " — you are its commander" if inc.commander == self.window.actor else f"; commander {inc.commander}"
-            then = (f"Its first update for {', '.join(waiting)} waits for review." if waiting else
-                    "No update was drafted: compose the first one.")
-            text = f"{inc.ref} opened from {source}: {inc.title} ({inc.severity.value}){yours}. {then}"
+            yours = _(" — you are its commander") if inc.commander == self.window.actor else \
+                _("; commander {name}").format(name=inc.commander)
+            then = (_("Its first update for {audiences} waits for review.").format(audiences=", ".join(waiting))
+                    if waiting else _("No update was drafted: compose the first one."))
+            text = _("{ref} opened from {source}: {title} ({severity}){yours}. {then}").format(
+                ref=inc.ref, source=source, title=inc.title, severity=inc.severity.value, yours=yours, then=then)
             self.window.statusBar().showMessage(text, 30_000)
             QApplication.alert(self.window, 0)
-            self._notify(f"{inc.ref} opened from {source}", text)
+            self._notify(_("{ref} opened from {source}").format(ref=inc.ref, source=source), text)
             self.opened.emit(inc.ref, text)
         self._shown = shown
 
@@ -159,7 +163,7 @@ def toggle(part: SignalsIn, on: bool) -> None:
     else:
         QSettings().remove(SETTING)
         part.stop()
-        part.window.statusBar().showMessage("No longer receiving signals in this window.", 5_000)
+        part.window.statusBar().showMessage(_("No longer receiving signals in this window."), 5_000)
 
 
 def install(window) -> SignalsIn:
@@ -170,10 +174,11 @@ def install(window) -> SignalsIn:
     part = SignalsIn(window)
     window.installEventFilter(part)
     background = getattr(window, "dispatch_enabled", False)
-    action = QAction("Receive &signals (webhooks)", window)
+    action = QAction(_("Receive &signals (webhooks)"), window)
     action.setObjectName("receiveSignals")
     action.setCheckable(True)
-    action.setToolTip("Run the webhook receiver in this window, on " + (configured_bind() or DEFAULT_BIND))
+    action.setToolTip(_("Run the webhook receiver in this window, on {bind}").format(
+        bind=configured_bind() or DEFAULT_BIND))
     action.setEnabled(background)
     action.toggled.connect(lambda on: toggle(part, on))
     part.action = action

@@ -19,6 +19,7 @@ from ui.qt import (
     QAbstractTableModel, QComboBox, QFrame, QHBoxLayout, QLabel, QLineEdit, QModelIndex, QPushButton, Qt,
     QTableView, QVBoxLayout, QWidget, Signal, qt_alive,
 )
+from ui.i18n import N_, ngettext, tr as _
 
 if TYPE_CHECKING:
     from warroom.services.incidents import IncidentView
@@ -37,7 +38,7 @@ FAQ_AUDIENCES = ("customers", "employees", "partners")
 class InquiryModel(QAbstractTableModel):
     """One incident's inquiries, held in memory (tens, rarely hundreds, per incident)."""
 
-    COLUMNS = ("Ref", "Asked (UTC)", "Category", "Channel", "From", "Answer", "Question")
+    COLUMNS = (N_("Ref"), N_("Asked (UTC)"), N_("Category"), N_("Channel"), N_("From"), N_("Answer"), N_("Question"))
     REF, ASKED, CATEGORY, CHANNEL, FROM, ANSWER, TEXT = range(7)
 
     def __init__(self, parent=None) -> None:
@@ -62,7 +63,7 @@ class InquiryModel(QAbstractTableModel):
 
     def headerData(self, section: int, orientation, role: int = Qt.ItemDataRole.DisplayRole):
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.COLUMNS[section]
+            return _(self.COLUMNS[section])
         return None
 
     def data(self, index: QModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
@@ -82,7 +83,8 @@ class InquiryModel(QAbstractTableModel):
             if col == self.FROM:
                 return q.asked_by
             if col == self.ANSWER:
-                return "Open" if not q.answered else f"Open ({q.answer} {q.answer_state})" if q.open else q.answer
+                return _("Open") if not q.answered else _("Open ({answer} {state})").format(
+                    answer=q.answer, state=q.answer_state) if q.open else q.answer
             if col == self.TEXT:
                 return " ".join(q.text.split())
             return None
@@ -94,9 +96,10 @@ class InquiryModel(QAbstractTableModel):
             if col == self.TEXT:
                 return q.text
             if col == self.FROM:
-                return "In the stakeholder register" if q.stakeholder else "Not in the stakeholder register"
+                return _("In the stakeholder register") if q.stakeholder else _("Not in the stakeholder register")
             if col == self.ANSWER and q.answered:
-                return f"Marked answered by {q.answered_by} at {q.answered_at:%Y-%m-%d %H:%M} UTC"
+                return _("Marked answered by {who} at {when:%Y-%m-%d %H:%M} UTC").format(
+                    who=q.answered_by, when=q.answered_at)
         return None
 
 
@@ -118,7 +121,7 @@ class InquiriesPanel(QWidget):
         self.view.setModel(self.model)
         fixed_rows(self.view)
         self.view.horizontalHeader().setStretchLastSection(True)
-        self.view.selectionModel().currentRowChanged.connect(lambda *_: self._enable())
+        self.view.selectionModel().currentRowChanged.connect(lambda *args: self._enable())
         self.summary = QLabel()
         self.summary.setObjectName("inquirySummary")
         # The FAQ suggestion: shown only while the core suggests one.
@@ -132,11 +135,11 @@ class InquiriesPanel(QWidget):
         self.faq_audience = QComboBox()
         self.faq_audience.setObjectName("faqAudience")
         self.faq_audience.addItems(list(FAQ_AUDIENCES))
-        self.faq_audience.setAccessibleName("Audience of the FAQ")
-        self.faq_button = QPushButton("Draft FAQ")
+        self.faq_audience.setAccessibleName(_("Audience of the FAQ"))
+        self.faq_button = QPushButton(_("Draft FAQ"))
         self.faq_button.setObjectName("draftFaq")
-        self.faq_button.setToolTip("Compose a FAQ bulletin holding these questions from the audience's FAQ "
-                                   "template; it is reviewed and published like any update")
+        self.faq_button.setToolTip(_("Compose a FAQ bulletin holding these questions from the audience's FAQ "
+                                   "template; it is reviewed and published like any update"))
         self.faq_button.clicked.connect(self.draft_faq)
         bar = QHBoxLayout(self.suggestion)
         bar.setContentsMargins(8, 4, 8, 4)
@@ -147,40 +150,40 @@ class InquiriesPanel(QWidget):
         # Marking one answered.
         self.answer_update = QComboBox()
         self.answer_update.setObjectName("answerUpdate")
-        self.answer_update.setAccessibleName("The update that answered it")
+        self.answer_update.setAccessibleName(_("The update that answered it"))
         self.answer_update.setMinimumWidth(260)
-        self.answer_button = QPushButton("Mark answered")
+        self.answer_button = QPushButton(_("Mark answered"))
         self.answer_button.setObjectName("markAnswered")
         self.answer_button.clicked.connect(self.toggle_answer)
-        self.key_button = QPushButton("Draft key-account updates")
+        self.key_button = QPushButton(_("Draft key-account updates"))
         self.key_button.setObjectName("draftKeyAccounts")
-        self.key_button.setToolTip("A personal update for each key account whose components this incident affects, "
-                                   "drafted for its success manager and reviewed like any update")
+        self.key_button.setToolTip(_("A personal update for each key account whose components this incident affects, "
+                                   "drafted for its success manager and reviewed like any update"))
         self.key_button.clicked.connect(self.draft_key_accounts)
         top = QHBoxLayout()
         top.addWidget(self.summary, 1)
         top.addWidget(self.key_button)
-        top.addWidget(QLabel("Answered by"))
+        top.addWidget(QLabel(_("Answered by")))
         top.addWidget(self.answer_update)
         top.addWidget(self.answer_button)
         # Logging one: question first, Enter adds.
         self.text = QLineEdit()
         self.text.setObjectName("inquiryText")
-        self.text.setPlaceholderText("The question, e.g. When will checkout work again?")
+        self.text.setPlaceholderText(_("The question, e.g. When will checkout work again?"))
         self.asked_by = QComboBox()
         self.asked_by.setObjectName("inquiryFrom")
         self.asked_by.setEditable(True)
         self.asked_by.setMinimumWidth(170)
-        self.asked_by.lineEdit().setPlaceholderText("Who asked")
-        self.asked_by.setToolTip("A stakeholder from the register, or a name and company as they gave it")
+        self.asked_by.lineEdit().setPlaceholderText(_("Who asked"))
+        self.asked_by.setToolTip(_("A stakeholder from the register, or a name and company as they gave it"))
         self.category = QComboBox()
         self.category.setObjectName("inquiryCategory")
-        self.category.setAccessibleName("Category")
+        self.category.setAccessibleName(_("Category"))
         self.channel = QComboBox()
         self.channel.setObjectName("inquiryChannel")
         self.channel.setEditable(True)
-        self.channel.setAccessibleName("Channel")
-        self.add_button = QPushButton("Log question")
+        self.channel.setAccessibleName(_("Channel"))
+        self.add_button = QPushButton(_("Log question"))
         self.add_button.setObjectName("addInquiry")
         self.add_button.clicked.connect(self.add)
         self.text.returnPressed.connect(self.add)
@@ -263,12 +266,14 @@ class InquiriesPanel(QWidget):
             if at >= 0:
                 self.answer_update.setCurrentIndex(at)
         open_ = sum(1 for q in rows if q.open)
-        self.summary.setText(f"{len(rows)} question(s), {open_} open" if rows else "No questions logged yet.")
+        self.summary.setText(_("{rows} question(s), {open} open").format(
+            rows=len(rows), open=open_) if rows else _("No questions logged yet."))
         self.suggestions = list(result["suggestions"])
         if self.suggestions:
             top = self.suggestions[0]
-            more = f" (and {len(self.suggestions) - 1} more categor{'y' if len(self.suggestions) == 2 else 'ies'})" \
-                if len(self.suggestions) > 1 else ""
+            others = len(self.suggestions) - 1
+            more = ngettext(" (and {count} more category)", " (and {count} more categories)", others).format(
+                count=others) if others else ""
             self.suggestion_text.setText(top.text + more)
             self.suggestion.show()
         else:
@@ -281,7 +286,7 @@ class InquiriesPanel(QWidget):
 
     def _enable(self) -> None:
         q = self.selected()
-        self.answer_button.setText("Reopen" if q is not None and q.answered else "Mark answered")
+        self.answer_button.setText(_("Reopen") if q is not None and q.answered else _("Mark answered"))
         self.answer_button.setEnabled(q is not None and (q.answered or self.answer_update.count() > 0))
         self.add_button.setEnabled(self.incident is not None)
         self.faq_button.setEnabled(bool(self.suggestions))
@@ -300,7 +305,8 @@ class InquiriesPanel(QWidget):
         def added(q: InquiryView) -> None:
             self.text.clear()
             self.text.setFocus()
-            self.message.emit(f"Logged {q.ref}: {q.category} question from {q.asked_by}.", 5000)
+            self.message.emit(_("Logged {ref}: {category} question from {asked_by}.").format(
+                ref=q.ref, category=q.category, asked_by=q.asked_by), 5000)
 
         ctx.ops.write(lambda: inquiries.add_inquiry(store, actor, key, text, asked_by=who, category=category,
                                                     channel=channel), added, self.failed.emit)
@@ -312,12 +318,14 @@ class InquiriesPanel(QWidget):
         store, actor, qid, update = ctx.store, ctx.actor, q.id, self.answer_update.currentData()
         if q.answered:
             ctx.ops.write(lambda: inquiries.reopen(store, actor, qid),
-                          lambda v: self.message.emit(f"{v.ref} is open again.", 4000), self.failed.emit)
+                          lambda v: self.message.emit(_("{ref} is open again.").format(
+                              ref=v.ref), 4000), self.failed.emit)
             return
         if update is None:
             return
         ctx.ops.write(lambda: inquiries.answer(store, actor, qid, update),
-                      lambda v: self.message.emit(f"{v.ref} answered by {v.answer}.", 4000), self.failed.emit)
+                      lambda v: self.message.emit(_("{ref} answered by {answer}.").format(
+                          ref=v.ref, answer=v.answer), 4000), self.failed.emit)
 
     def draft_faq(self) -> None:
         """Draft the FAQ the core suggests first (the Updates tab then shows it)."""
@@ -328,8 +336,8 @@ class InquiriesPanel(QWidget):
         category, audience = self.suggestions[0].category, self.faq_audience.currentText()
 
         def drafted(view) -> None:
-            self.message.emit(f"Drafted a FAQ on {category} for {audience}: write the answers and submit it in "
-                              "Updates.", 8000)
+            self.message.emit(_("Drafted a FAQ on {category} for {audience}: write the answers and submit it in "
+                                "Updates.").format(category=category, audience=audience), 8000)
 
         ctx.ops.write(lambda: inquiries.draft_faq(store, actor, key, category, audience=audience), drafted,
                       self.failed.emit)
@@ -343,9 +351,10 @@ class InquiriesPanel(QWidget):
         store, actor, key = ctx.store, ctx.actor, incident.id
 
         def drafted(made) -> None:
-            names = ", ".join(d.addressee or "?" for d in made.drafts) or "nobody"
-            skipped = f" Not drafted: {' '.join(made.skipped)}" if made.skipped else ""
-            self.message.emit(f"Drafted personal updates for {names}: review them in Updates.{skipped}", 10000)
+            names = ", ".join(d.addressee or "?" for d in made.drafts) or _("nobody")
+            skipped = _(" Not drafted: {names}").format(names=" ".join(made.skipped)) if made.skipped else ""
+            self.message.emit(_("Drafted personal updates for {names}: review them in Updates.{skipped}").format(
+                names=names, skipped=skipped), 10000)
 
         ctx.ops.write(lambda: key_accounts.draft_key_accounts(store, actor, key), drafted, self.failed.emit)
 
@@ -366,7 +375,7 @@ def install(window) -> InquiriesPanel:
     """Add the Inquiries tab to the main window and have it follow the writes that
     change inquiries, updates, the register or the settings."""
     panel = InquiriesPanel(window)
-    window.tabs.addTab(panel, "Inquiries")
+    window.tabs.addTab(panel, _("Inquiries"))
     panel.failed.connect(lambda error: window.show_error(error))
     panel.message.connect(lambda text, msecs: window.statusBar().showMessage(text, msecs))
     window.followers.append((Change.INQUIRIES | Change.DRAFTS | Change.STAKEHOLDERS | Change.SETTINGS,

@@ -29,6 +29,7 @@ from ui.qt import (
     QVBoxLayout,
     Signal,
 )
+from ui.i18n import tr as _
 
 if TYPE_CHECKING:
     from warroom.services.integrity import Report as IntegrityReport
@@ -46,7 +47,7 @@ class ReportDialog(QDialog):
 
     def __init__(self, title: str, headline: str, lines: list[str], *, ok: bool, parent=None) -> None:
         super().__init__(parent)
-        self.setWindowTitle(f"{title} — War room")
+        self.setWindowTitle(_("{title} — War room").format(title=title))
         self.setObjectName("reportDialog")
         self.ok = ok
         self.headline = QLabel(headline)
@@ -65,7 +66,7 @@ class ReportDialog(QDialog):
         self.trust_button: QPushButton | None = None
         self.public_key: str | None = None
         self.fingerprint: str | None = None
-        copy = buttons.addButton("&Copy", QDialogButtonBox.ButtonRole.ActionRole)
+        copy = buttons.addButton(_("&Copy"), QDialogButtonBox.ButtonRole.ActionRole)
         copy.clicked.connect(self.copy)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
@@ -98,9 +99,9 @@ class JournalCheck(QObject):
         super().__init__(parent)
         self.store, self.ops = store, ops
         self.cancelled = threading.Event()
-        self.dialog = QProgressDialog("Checking the journal…", "Cancel", 0, 0, parent)
+        self.dialog = QProgressDialog(_("Checking the journal…"), _("Cancel"), 0, 0, parent)
         self.dialog.setObjectName("journalProgress")
-        self.dialog.setWindowTitle("Check the journal — War room")
+        self.dialog.setWindowTitle(_("Check the journal — War room"))
         self.dialog.setWindowModality(Qt.WindowModality.WindowModal)
         self.dialog.setMinimumDuration(400)       # a small journal: no flash of a dialog
         self.dialog.setAutoClose(False)
@@ -125,8 +126,8 @@ class JournalCheck(QObject):
     def _show(self, done: int, total: int) -> None:
         self.dialog.setMaximum(max(total, 1))
         self.dialog.setValue(min(done, total))
-        self.dialog.setLabelText(f"Checking the journal… {done:,} of {total:,} events"
-                                 if done < total else "Comparing the tables with the journal…")
+        self.dialog.setLabelText(_("Checking the journal… {done:,} of {total:,} events").format(done=done, total=total)
+                                 if done < total else _("Comparing the tables with the journal…"))
 
     def _done(self, report: IntegrityReport) -> None:
         self.dialog.reset()
@@ -147,14 +148,17 @@ class JournalCheck(QObject):
 def journal_report_dialog(report: IntegrityReport, parent=None) -> ReportDialog:
     problems = list(report.problems)
     if report.ok:
-        signed = " and signed by this device" if not report.notes else ""
-        return ReportDialog("Check the journal", f"Journal intact: {report.events:,} events on "
-                            f"{report.devices} device(s). Nothing was changed after it was written{signed}.",
-                            [f"note: {n}" for n in report.notes], ok=True, parent=parent)
-    lines = [f"first bad: {problems[0]}"] + [f"also: {p}" for p in problems[1:]]
-    return ReportDialog("Check the journal", f"Journal check FAILED ({report.events:,} events on "
-                        f"{report.devices} device(s)). Keep this database as it is and make a copy of it "
-                        "before anything else: it is the evidence.", lines, ok=False, parent=parent)
+        signed = _(" and signed by this device") if not report.notes else ""
+        return ReportDialog(_("Check the journal"), _("Journal intact: {events:,} events on {devices} device(s). "
+                                                      "Nothing was changed after it was written{signed}.").format(
+            events=report.events, devices=report.devices, signed=signed),
+                            [_("note: {note}").format(note=n) for n in report.notes], ok=True, parent=parent)
+    lines = [_("first bad: {problem}").format(problem=problems[0])] + [_("also: {problem}").format(problem=p)
+                                                                          for p in problems[1:]]
+    return ReportDialog(_("Check the journal"), _("Journal check FAILED ({events:,} events on {devices} device(s)). "
+                                                  "Keep this database as it is and make a copy of it before "
+                                                  "anything else: it is the evidence.").format(
+        events=report.events, devices=report.devices), lines, ok=False, parent=parent)
 
 
 # -- signed archives -----------------------------------------------------------------
@@ -176,7 +180,7 @@ def verify_archive(store: Store | None, ops: Operations, actor: str, path: Path,
 
     def run():
         if store is None:
-            return audit.verify(path), "No database is open."
+            return audit.verify(path), _("No database is open.")
         return audit.verify(path, signers=trust.signers(store)), trust.why_not_trust(store, actor)
 
     def done(result) -> None:
@@ -206,9 +210,9 @@ def _trust_signer(store: Store, ops: Operations, actor: str, path: Path, dialog:
 
 def ask_signer_name(parent, fingerprint: str) -> str | None:
     """Whose key it is, in the words the list will show ("Legal", "Berlin office")."""
-    name, ok = QInputDialog.getText(parent, "Trust this signer — War room",
-                                    f"Archives signed by the key {fingerprint} will verify from now on.\n"
-                                    "Whose key is it? (e.g. Legal)")
+    name, ok = QInputDialog.getText(parent, _("Trust this signer — War room"),
+                                    _("Archives signed by the key {fingerprint} will verify from now on.\nWhose key "
+                                      "is it? (e.g. Legal)").format(fingerprint=fingerprint))
     return name.strip() if ok and name.strip() else None
 
 
@@ -218,38 +222,44 @@ def archive_report_dialog(report: ArchiveReport, path: Path, parent=None, *,
     intact one whose signer this database does not trust. ``why_not_trust`` is None
     when the person may trust the signer (the dialog then offers it)."""
     if not report.intact:
-        dialog = ReportDialog("Verify an archive", f"{path.name} FAILED verification: do not rely on it.",
+        dialog = ReportDialog(_("Verify an archive"), _("{name} FAILED verification: do not rely on it.").format(
+            name=path.name),
                               report.problems, ok=False, parent=parent)
     elif report.trusted:
-        dialog = ReportDialog("Verify an archive", f"{path.name} is intact: {report.files} files of "
-                              f"{report.incident}, unchanged since they were signed by {report.trusted_as}.",
-                              [f"Signed by {report.trusted_as}: the key {report.fingerprint} ({report.public_key})."],
+        dialog = ReportDialog(_("Verify an archive"), _("{name} is intact: {files} files of {incident}, unchanged "
+                                                        "since they were signed by {trusted_as}.").format(
+            name=path.name, files=report.files, incident=report.incident, trusted_as=report.trusted_as),
+                              [_("Signed by {who}: the key {fingerprint} ({key}).").format(
+                                  who=report.trusted_as, fingerprint=report.fingerprint, key=report.public_key)],
                               ok=True, parent=parent)
     else:
-        lines = [f"The files of {report.incident} hold together, but {report.untrusted}.",
-                 "Anyone can sign a forged archive with a key of their own, so an archive counts only when its "
-                 "signer is trusted.",
-                 f"Signer's key: {report.public_key} (fingerprint {report.fingerprint}).",
-                 "Compare it with the key of whoever exported it (warroom-cli audit key on their machine)."]
+        lines = [_("The files of {incident} hold together, but {untrusted}.").format(
+                     incident=report.incident, untrusted=report.untrusted),
+                 _("Anyone can sign a forged archive with a key of their own, so an archive counts only when its "
+                   "signer is trusted."),
+                 _("Signer's key: {key} (fingerprint {fingerprint}).").format(key=report.public_key,
+                                                                               fingerprint=report.fingerprint),
+                 _("Compare it with the key of whoever exported it (warroom-cli audit key on their machine).")]
         if why_not_trust is None:
-            lines.append("If it is theirs, press Trust this signer… and say whose key it is.")
+            lines.append(_("If it is theirs, press Trust this signer… and say whose key it is."))
         elif why_not_trust:
-            lines.append(f"To trust this signer: {why_not_trust}")
-        dialog = ReportDialog("Verify an archive", f"{path.name} FAILED verification: its signer is not trusted "
-                              f"(key {report.fingerprint}). Do not rely on it.", lines, ok=False, parent=parent)
+            lines.append(_("To trust this signer: {why}").format(why=why_not_trust))
+        dialog = ReportDialog(_("Verify an archive"), _("{name} FAILED verification: its signer is not trusted (key "
+                                                        "{fingerprint}). Do not rely on it.").format(
+            name=path.name, fingerprint=report.fingerprint), lines, ok=False, parent=parent)
     dialog.public_key, dialog.fingerprint = report.public_key, report.fingerprint
     if report.intact and not report.trusted and why_not_trust is None:
-        dialog.trust_button = dialog.buttons.addButton("&Trust this signer…", QDialogButtonBox.ButtonRole.ActionRole)
+        dialog.trust_button = dialog.buttons.addButton(_("&Trust this signer…"), QDialogButtonBox.ButtonRole.ActionRole)
         dialog.trust_button.setObjectName("trustSigner")
     return dialog
 
 
 def ask_save_path(parent, incident) -> Path | None:
-    path, _ = QFileDialog.getSaveFileName(parent, "Export signed archive", f"{incident.ref}.warroom.zip",
-                                          "War room archive (*.zip)")
+    path, _filter = QFileDialog.getSaveFileName(parent, _("Export signed archive"), f"{incident.ref}.warroom.zip",
+                                          _("War room archive (*.zip)"))
     return Path(path) if path else None
 
 
 def ask_open_path(parent) -> Path | None:
-    path, _ = QFileDialog.getOpenFileName(parent, "Verify an archive", "", "War room archive (*.zip);;All files (*)")
+    path, _filter = QFileDialog.getOpenFileName(parent, _("Verify an archive"), "", _("War room archive (*.zip);;All files (*)"))
     return Path(path) if path else None

@@ -46,6 +46,7 @@ from ui.reminders import ReminderBanner
 from ui.timeline import TimelinePanel
 from ui import tabs
 from ui.widgets import EditEntryDialog, IncidentHeader, NewIncidentDialog
+from ui.i18n import tr as _
 
 if TYPE_CHECKING:
     from ui.composer import ComposerView
@@ -87,7 +88,7 @@ class MainWindow(QMainWindow):
         self._own_events: set = set()
         self.ctx: WindowContext | None = None
         self.ops.changed.connect(self._own_changes)
-        self.setWindowTitle("War room")
+        self.setWindowTitle(_("War room"))
         clock = store.clock if store is not None else SystemClock()
         self.setObjectName("mainWindow")
 
@@ -116,22 +117,22 @@ class MainWindow(QMainWindow):
         self.entry_detail = self.timeline.entry_detail
         self.tabs = QTabWidget()
         self.tabs.setObjectName("incidentTabs")
-        self.tabs.addTab(self.timeline, "Timeline")
+        self.tabs.addTab(self.timeline, _("Timeline"))
         # The Updates and Reviews tabs are built the first time they are needed (see the
         # composer and reviews properties): the window paints sooner without them.
         self._composer: ComposerView | None = None
         self._reviews: ReviewsView | None = None
         self.composer_page, self.reviews_page = self._page("composerPage"), self._page("reviewsPage")
-        self.tabs.addTab(self.composer_page, "Updates")
-        self.tabs.addTab(self.reviews_page, "Reviews")
+        self.tabs.addTab(self.composer_page, _("Updates"))
+        self.tabs.addTab(self.reviews_page, _("Reviews"))
         # The outbox tab is built the first time it is shown (see show_deliveries).
         self.deliveries: DeliveriesView | None = None
         self.deliveries_page = QWidget()
         self.deliveries_page.setObjectName("deliveriesPage")
         QVBoxLayout(self.deliveries_page).setContentsMargins(0, 0, 0, 0)
-        self.deliveries_index = self.tabs.addTab(self.deliveries_page, "Deliveries")
-        self.tabs.setTabToolTip(self.deliveries_index, "What was sent for this incident, through which channels "
-                                                       "(Ctrl+Shift+D)")
+        self.deliveries_index = self.tabs.addTab(self.deliveries_page, _("Deliveries"))
+        self.tabs.setTabToolTip(self.deliveries_index, _("What was sent for this incident, through which channels "
+                                                       "(Ctrl+Shift+D)"))
         self.facilitator = exercise_tab.install(self)      # the Exercise tab, shown for exercise incidents
         self.tabs.currentChanged.connect(self._tab_changed)
         right = QWidget()
@@ -151,8 +152,8 @@ class MainWindow(QMainWindow):
         self.splitter.setSizes([LIST_WIDTH, 1400 - LIST_WIDTH])
         self.setCentralWidget(self.splitter)
 
-        self.db_label = QLabel("Opening the database…")
-        self.actor_label = QLabel(f"as {actor}")
+        self.db_label = QLabel(_("Opening the database…"))
+        self.actor_label = QLabel(_("as {actor}").format(actor=actor))
         self.actor_label.setObjectName("actorLabel")
         self.channel_status = ChannelStatus()
         self.channel_status.failed_clicked.connect(self.show_failed_deliveries)
@@ -202,12 +203,12 @@ class MainWindow(QMainWindow):
         if store is not None:
             self.attach(store)
         else:
-            self.header.title.setText("Opening the database…")
+            self.header.title.setText(_("Opening the database…"))
 
     def attach(self, store: Store) -> None:
         """Show what the database holds and start following it."""
         self.store = store
-        self.setWindowTitle(f"War room — {store.path.name}")
+        self.setWindowTitle(_("War room — {name}").format(name=store.path.name))
         self.db_label.setText(str(store.path))
         self.incident_model.clock = store.clock
         self.header.clock = store.clock
@@ -252,7 +253,7 @@ class MainWindow(QMainWindow):
             self._composer.actor = name
         if self._reviews is not None:
             self._reviews.actor = name
-        self.actor_label.setText(f"as {name}")
+        self.actor_label.setText(_("as {name}").format(name=name))
         QSettings().setValue("user/name", name)
         self.reload_incidents(select_first=True)
         if self._reviews is not None:
@@ -266,7 +267,7 @@ class MainWindow(QMainWindow):
         names = [p.name for p in people.list_people(self.store)]
         if self.actor not in names:
             names.insert(0, self.actor)
-        name, ok = QInputDialog.getItem(self, "Who are you?", "Work in War room as:", names,
+        name, ok = QInputDialog.getItem(self, _("Who are you?"), _("Work in War room as:"), names,
                                         names.index(self.actor), True)
         name = " ".join(name.split())
         if ok and name:
@@ -404,7 +405,8 @@ class MainWindow(QMainWindow):
             self.show_deliveries(("failed",))
             others = len({i for i in incident_ids if i != target})
             if others:
-                self.statusBar().showMessage(f"Other incidents have failed deliveries too ({others}).", 6000)
+                self.statusBar().showMessage(_("Other incidents have failed deliveries too ({others}).").format(
+                    others=others), 6000)
 
         actor = self.actor
 
@@ -479,8 +481,8 @@ class MainWindow(QMainWindow):
             from ui.channels import ensure_secrets_unlocked
 
             if not ensure_secrets_unlocked(self):   # deliveries wait (they are not failed over) until unlocked
-                self.statusBar().showMessage("Channel secrets are locked: deliveries wait until you unlock them "
-                                             "(View > Channels…).", 10000)
+                self.statusBar().showMessage(_("Channel secrets are locked: deliveries wait until you unlock them "
+                                             "(View > Channels…)."), 10000)
         if self.dispatcher is None:
             self.dispatcher = DispatchRunner(self.store, parent=self)
             self.dispatcher.passed.connect(self._dispatch_passed)
@@ -637,8 +639,8 @@ class MainWindow(QMainWindow):
         from warroom.services import review
 
         waiting = review.waiting_summary(self.store, incident.id, viewer=self.actor)
-        self.header.waiting.setText("Reviews waiting: " + ", ".join(f"{who} ({n})" for who, n in waiting.items())
-                                    if waiting else "")
+        who = ", ".join(f"{w} ({n})" for w, n in waiting.items())
+        self.header.waiting.setText(_("Reviews waiting: {who}").format(who=who) if waiting else "")
 
     def _on_tick(self) -> None:
         from warroom.services import reviewers
@@ -700,12 +702,12 @@ class MainWindow(QMainWindow):
         path = path or integrity.ask_save_path(self, incident)
         if path is None:
             return
-        self.statusBar().showMessage(f"Writing the archive of {incident.ref}…")
+        self.statusBar().showMessage(_("Writing the archive of {ref}…").format(ref=incident.ref))
 
         def done(manifest: dict) -> None:
             self.statusBar().showMessage(
-                f"Archive of {incident.ref} written to {path}: {len(manifest['files'])} files, signed with key "
-                f"{manifest['public_key'][:12]}…", 10_000)
+                _("Archive of {ref} written to {path}: {files} files, signed with key {key}…").format(
+                    ref=incident.ref, path=path, files=len(manifest['files']), key=manifest['public_key'][:12]), 10_000)
 
         integrity.export_archive(self.store, self.ops, self.actor, incident, path, done)
 
@@ -738,7 +740,7 @@ class MainWindow(QMainWindow):
         def done(report) -> None:
             self._journal_check = None
             if report is None:
-                self.statusBar().showMessage("Journal check stopped.", 5000)
+                self.statusBar().showMessage(_("Journal check stopped."), 5000)
                 return
             self.last_report = integrity.journal_report_dialog(report, self)
             self.last_report.open()
@@ -753,12 +755,12 @@ class MainWindow(QMainWindow):
 
     def show_error(self, error: BaseException) -> None:
         if isinstance(error, WarroomError):
-            QMessageBox.warning(self, "War room", str(error))
+            QMessageBox.warning(self, _("War room"), str(error))
         else:
             log.error("unexpected error", exc_info=error)
-            QMessageBox.critical(self, "War room",
-                                 f"Something went wrong: {error}\n\nNothing you acknowledged was lost. "
-                                 "Details are in the log file; try again, and report it if it repeats.")
+            QMessageBox.critical(self, _("War room"),
+                                 _("Something went wrong: {error}\n\nNothing you acknowledged was lost. Details are "
+                                   "in the log file; try again, and report it if it repeats.").format(error=error))
 
     def restore_layout(self) -> None:
         settings = QSettings()

@@ -45,6 +45,7 @@ from ui.qt import (
     QVBoxLayout,
     Signal,
 )
+from ui.i18n import tr as _
 
 if TYPE_CHECKING:
     from warroom.services.matrix import CellView
@@ -58,9 +59,9 @@ def routes_sentence(routes) -> str:
     for route in routes:
         text = route[0]
         if len(route) > 1:
-            text += " (else " + ", then ".join(route[1:]) + ")"
+            text += " " + _("(else {fallbacks})").format(fallbacks=_(", then ").join(route[1:]))
         parts.append(text)
-    return ", and ".join(parts)
+    return _(", and ").join(parts)
 
 
 class MatrixModel(RowTableModel):
@@ -69,7 +70,7 @@ class MatrixModel(RowTableModel):
     def __init__(self, parent=None) -> None:
         super().__init__([], parent, key=lambda audience: audience,
                          row_title=lambda audience: self.labels.get(audience, audience),
-                         row_tip=lambda audience: f"Audience {audience}")
+                         row_tip=lambda audience: _("Audience {audience}").format(audience=audience))
         self.audiences: list[str] = []
         self.labels: dict[str, str] = {}
         self.severities: list[Severity] = list(Severity)
@@ -101,7 +102,8 @@ class MatrixModel(RowTableModel):
             return palette.color(Tone.BAD) if self.problem(c) else None
 
         every = duration_text(self.defaults[sev], "cadence") if sev in self.defaults else None
-        tip = f"{sev.value}: updates every {every} unless a cell says otherwise" if every else None
+        tip = _("{severity}: updates every {every} unless a cell says otherwise").format(
+            severity=sev.value, every=every) if every else None
         return Column(sev.value, lambda a: self.describe(of(a)) if of(a) else "", header_tip=tip, color=color,
                       tip=lambda a: plain_tip(self.tip(of(a))) if of(a) else None,
                       font=lambda a: self._italic if of(a) is not None and not of(a).told else None)
@@ -118,19 +120,20 @@ class MatrixModel(RowTableModel):
 
     def describe(self, c: CellView) -> str:
         if not c.told:
-            return "not told"
-        first = matrix.format_routes(c.routes) if c.routes else "no channels"
+            return _("not told")
+        first = matrix.format_routes(c.routes) if c.routes else _("no channels")
         bits = []
         if c.cadence is not None:
-            bits.append(f"every {duration_text(c.cadence, 'cadence')}")
+            bits.append(_("every {cadence}").format(cadence=duration_text(c.cadence, "cadence")))
         elif c.routes and c.severity in self.defaults:
-            bits.append(f"every {duration_text(self.defaults[c.severity], 'cadence')} (default)")
+            bits.append(_("every {cadence} (default)").format(
+                cadence=duration_text(self.defaults[c.severity], "cadence")))
         if c.owner:
             bits.append(c.owner)
         if c.template_audience:
-            bits.append(f"{c.template_audience} templates")
+            bits.append(_("{audience} templates").format(audience=c.template_audience))
         if c.via_success_manager:
-            bits.append("key accounts via manager")
+            bits.append(_("key accounts via manager"))
         return first + ("\n" + " · ".join(bits) if bits else "")
 
     def problem(self, c: CellView) -> str | None:
@@ -138,17 +141,19 @@ class MatrixModel(RowTableModel):
         for route in c.routes:
             states = [self.channel_states.get(name, "missing") for name in route]
             if all(s in ("down", "disabled", "missing") for s in states):
-                return f"Nothing in the route {'>'.join(route)} works now ({', '.join(states)})."
+                return _("Nothing in the route {route} works now ({states}).").format(route=">".join(route),
+                                                                                      states=", ".join(states))
         return None
 
     def tip(self, c: CellView) -> str:
-        where = f"{self.labels.get(c.audience, c.audience)} at {c.severity.value}"
+        where = _("{audience} at {severity}").format(audience=self.labels.get(c.audience, c.audience),
+                                                     severity=c.severity.value)
         if not c.told:
-            return f"{where}: not told."
+            return _("{where}: not told.").format(where=where)
         if not c.routes:
-            return (f"{where}: told, but no channels: a published update is recorded and goes nowhere. "
-                    "Enter: choose channels.")
-        text = f"{where}: through {routes_sentence(c.routes)}."
+            return _("{where}: told, but no channels: a published update is recorded and goes nowhere. "
+                     "Enter: choose channels.").format(where=where)
+        text = _("{where}: through {routes}.").format(where=where, routes=routes_sentence(c.routes))
         problem = self.problem(c)
         return text + (f"\n{problem}" if problem else "")
 
@@ -179,17 +184,19 @@ class CellForm(FormDialog):
         super().__init__(parent)
         self.cell = cell
         self.setObjectName("matrixCellForm")
-        self.setWindowTitle(f"{audience_label} at {cell.severity.value}")
+        self.setWindowTitle(_("{audience} at {severity}").format(
+            audience=audience_label, severity=cell.severity.value))
         self.channel_names = [name for name, _kind, _state in channels]
 
-        self.told = QCheckBox(f"Tell {audience_label} at {cell.severity.value}")
+        self.told = QCheckBox(_("Tell {audience} at {severity}").format(
+            audience=audience_label, severity=cell.severity.value))
         self.told.setObjectName("toldBox")
         self.told.setChecked(cell.told)
         self.routes = QLineEdit(matrix.format_routes(cell.routes))
         self.routes.setObjectName("routesEdit")
-        self.routes.setPlaceholderText("e.g. statuspage>site, slack>email")
-        self.routes.setToolTip("Routes separated by commas, each sent to; within a route, > names the fallback "
-                               "used when the channel before it is down")
+        self.routes.setPlaceholderText(_("e.g. statuspage>site, slack>email"))
+        self.routes.setToolTip(_("Routes separated by commas, each sent to; within a route, > names the fallback "
+                               "used when the channel before it is down"))
         completer = RouteCompleter(QStringListModel(self.channel_names, self), self)
         completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
         completer.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
@@ -203,19 +210,20 @@ class CellForm(FormDialog):
                      f"<span style='color:{palette.hex_color(palette.state_tone(state))}'>({html.escape(kind)}, {state})</span>"
                      for name, kind, state in channels]
             lines = "<br>".join(" · ".join(links[i:i + 3]) for i in range(0, len(links), 3))
-            self.known.setText(f"<small>Known channels (click one to add it as a route):<br>{lines}</small>")
+            self.known.setText(_("<small>Known channels (click one to add it as a route):<br>{lines}</small>").format(
+                lines=lines))
         else:
-            self.known.setText("<small>No channels yet: add them in View › Channels… first.</small>")
+            self.known.setText(_("<small>No channels yet: add them in View › Channels… first.</small>"))
         self.cadence = QLineEdit(duration_text(cell.cadence, 'entry') if cell.cadence else "")
         self.cadence.setObjectName("cadenceEdit")
         default = f"blank: the {cell.severity.value} default" + (
             f", every {duration_text(default_cadence, 'cadence')}" if default_cadence else "")
         self.cadence.setPlaceholderText(default)
-        self.cadence.setToolTip("How often this audience gets an update: 30m, 1h, 4h, 1d; blank for the "
-                                "severity's default")
+        self.cadence.setToolTip(_("How often this audience gets an update: 30m, 1h, 4h, 1d; blank for the "
+                                "severity's default"))
         self.owner = QComboBox()
         self.owner.setObjectName("ownerCombo")
-        self.owner.addItem("— nobody in particular —", "")
+        self.owner.addItem(_("— nobody in particular —"), "")
         for name in people:
             self.owner.addItem(name, name)
         if cell.owner and self.owner.findData(cell.owner) < 0:
@@ -223,27 +231,28 @@ class CellForm(FormDialog):
         self.owner.setCurrentIndex(max(0, self.owner.findData(cell.owner or "")))
         self.template = QComboBox()
         self.template.setObjectName("templateCombo")
-        self.template.addItem("its own templates", "")
+        self.template.addItem(_("its own templates"), "")
         for name, label in audiences:
             if name != cell.audience:
-                self.template.addItem(f"{label}'s templates ({name})", name)
+                self.template.addItem(_("{label}'s templates ({name})").format(label=label, name=name), name)
         if cell.template_audience and self.template.findData(cell.template_audience) < 0:
             self.template.addItem(cell.template_audience, cell.template_audience)
         self.template.setCurrentIndex(max(0, self.template.findData(cell.template_audience or "")))
-        self.via_manager = QCheckBox("Reach key accounts through their success manager's e-mail")
+        self.via_manager = QCheckBox(_("Reach key accounts through their success manager's e-mail"))
         self.via_manager.setObjectName("viaManager")
-        self.via_manager.setToolTip("A key account's mail, personal or general, goes to its success manager, not "
-                                    "to the account")
+        self.via_manager.setToolTip(_("A key account's mail, personal or general, goes to its success manager, not "
+                                    "to the account"))
         self.via_manager.setChecked(cell.via_success_manager)
         self.apply_to = QComboBox()
         self.apply_to.setObjectName("applyTo")
         sev = cell.severity
-        self.apply_to.addItem(f"{sev.value} only", sev.value)
+        self.apply_to.addItem(_("{severity} only").format(severity=sev.value), sev.value)
         if sev.rank > 1:
             more = [s.value for s in Severity if s.rank <= sev.rank]
-            self.apply_to.addItem(f"{more[0]}–{sev.value} ({sev.value} and more severe)", ",".join(more))
-        self.apply_to.addItem("all severities", "all")
-        self.apply_to.setToolTip("Only what you change here is written to the other severities")
+            self.apply_to.addItem(_("{first}–{severity} ({severity} and more severe)").format(
+                first=more[0], severity=sev.value), ",".join(more))
+        self.apply_to.addItem(_("all severities"), "all")
+        self.apply_to.setToolTip(_("Only what you change here is written to the other severities"))
         self.error.setObjectName("cellError")
         # By the names matrix.set_cell gives its errors' fields.
         self.fields = {"channels": self.routes, "cadence": self.cadence, "owner": self.owner,
@@ -251,13 +260,13 @@ class CellForm(FormDialog):
 
         form = QFormLayout()
         form.addRow("", self.told)
-        form.addRow("&Channels", self.routes)
+        form.addRow(_("&Channels"), self.routes)
         form.addRow("", self.known)
-        form.addRow("C&adence", self.cadence)
-        form.addRow("&Owner", self.owner)
-        form.addRow("&Templates", self.template)
+        form.addRow(_("C&adence"), self.cadence)
+        form.addRow(_("&Owner"), self.owner)
+        form.addRow(_("&Templates"), self.template)
         form.addRow("", self.via_manager)
-        form.addRow("A&pply to", self.apply_to)
+        form.addRow(_("A&pply to"), self.apply_to)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
@@ -333,7 +342,7 @@ class MatrixDialog(QDialog):
 
     def __init__(self, ctx: WindowContext, parent=None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Stakeholder matrix — War room")
+        self.setWindowTitle(_("Stakeholder matrix — War room"))
         self.setObjectName("matrixDialog")
         self.setWindowFlag(Qt.WindowType.Window)
         self.ctx = ctx
@@ -343,9 +352,9 @@ class MatrixDialog(QDialog):
         self._channels: list[tuple[str, str, str]] = []
         self._people: list[str] = []
 
-        intro = QLabel("Who hears what at each severity, and through which channels. A cell's channels are routes: "
+        intro = QLabel(_("Who hears what at each severity, and through which channels. A cell's channels are routes: "
                        "<b>statuspage&gt;site, slack&gt;email</b> sends to the status page and to Slack, each falling "
-                       "back to the next when it is down. <b>Enter</b> or a double-click changes a cell.")
+                       "back to the next when it is down. <b>Enter</b> or a double-click changes a cell."))
         intro.setTextFormat(Qt.TextFormat.RichText)
         intro.setWordWrap(True)
         intro.setObjectName("matrixIntro")
@@ -366,7 +375,7 @@ class MatrixDialog(QDialog):
         hh = self.table.horizontalHeader()
         hh.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.table.doubleClicked.connect(self.edit_current)
-        self.edit_action = QAction("Edit cell", self.table)
+        self.edit_action = QAction(_("Edit cell"), self.table)
         self.edit_action.setShortcuts([QKeySequence(Qt.Key.Key_Return), QKeySequence(Qt.Key.Key_Enter),
                                        QKeySequence(Qt.Key.Key_F2)])
         self.edit_action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
@@ -381,11 +390,11 @@ class MatrixDialog(QDialog):
         self.status = QLabel()
         self.status.setObjectName("matrixStatus")
         self.status.setWordWrap(True)
-        self.edit_button = QPushButton("&Edit cell… (Enter)")
+        self.edit_button = QPushButton(_("&Edit cell… (Enter)"))
         self.edit_button.setObjectName("editCell")
-        self.channels_button = QPushButton("C&hannels…")
+        self.channels_button = QPushButton(_("C&hannels…"))
         self.channels_button.setObjectName("openChannels")
-        self.close_button = QPushButton("Close")
+        self.close_button = QPushButton(_("Close"))
         for b in (self.edit_button, self.channels_button, self.close_button):
             b.setAutoDefault(False)
         self.edit_button.clicked.connect(self.edit_current)
@@ -443,17 +452,19 @@ class MatrixDialog(QDialog):
             return
         label = self.model.labels.get(c.audience, c.audience)
         if not c.told:
-            text = f"<b>{html.escape(label)}</b> is not told at {c.severity.value}."
+            text = _("<b>{audience}</b> is not told at {severity}.").format(audience=html.escape(label),
+                                                                           severity=c.severity.value)
         elif not c.routes:
-            text = (f"<b>{html.escape(label)}</b> at {c.severity.value}: no channels — a published update is "
-                    "recorded, and sent nowhere.")
+            text = _("<b>{audience}</b> at {severity}: no channels — a published update is recorded, and sent "
+                     "nowhere.").format(audience=html.escape(label), severity=c.severity.value)
         else:
             cadence = c.cadence or self.model.defaults.get(c.severity)
-            text = (f"<b>{html.escape(label)}</b> at {c.severity.value}: sent through "
-                    f"{html.escape(routes_sentence(c.routes))}"
-                    + (f", every {duration_text(cadence, 'cadence')}" if cadence else "")
-                    + (f", owned by {html.escape(c.owner)}" if c.owner else "")
-                    + (f", with the {html.escape(c.template_audience)} templates" if c.template_audience else "")
+            text = (_("<b>{audience}</b> at {severity}: sent through {routes}").format(
+                audience=html.escape(label), severity=c.severity.value, routes=html.escape(routes_sentence(c.routes)))
+                    + (_(", every {cadence}").format(cadence=duration_text(cadence, "cadence")) if cadence else "")
+                    + (_(", owned by {owner}").format(owner=html.escape(c.owner)) if c.owner else "")
+                    + (_(", with the {audience} templates").format(audience=html.escape(c.template_audience))
+                       if c.template_audience else "")
                     + ".")
             problem = self.model.problem(c)
             if problem:
@@ -484,7 +495,7 @@ class MatrixDialog(QDialog):
             return
         if not changes:
             form.finish()
-            self.status.setText("Nothing changed.")
+            self.status.setText(_("Nothing changed."))
             return
         store, actor, cell, severities = self.store, self.actor, form.cell, form.severities()
         form.setEnabled(False)
@@ -496,7 +507,8 @@ class MatrixDialog(QDialog):
             self.reload()
             self.select(cell.audience, cell.severity)
             which = ", ".join(v.severity.value for v in views)
-            self.status.setText(f"Saved {self.model.labels.get(cell.audience, cell.audience)} at {which}.")
+            self.status.setText(_("Saved {audience} at {which}.").format(
+                audience=self.model.labels.get(cell.audience, cell.audience), which=which))
             self.changed.emit()
 
         def failed(error: BaseException) -> None:
@@ -505,7 +517,7 @@ class MatrixDialog(QDialog):
             if isinstance(error, WarroomError) and qt_alive(form):
                 form.show_error(error)
             elif isinstance(error, WarroomError):
-                QMessageBox.warning(self, "Stakeholder matrix", str(error))
+                QMessageBox.warning(self, _("Stakeholder matrix"), str(error))
             else:
                 self.ops.default_error(error)
 

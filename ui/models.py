@@ -17,6 +17,7 @@ from warroom.text.durations import duration_text
 from warroom.text.timefmt import TimeFormatter
 from ui.common import palette
 from ui.qt import QAbstractTableModel, QBrush, QColor, QFont, QModelIndex, Qt, plain_tip
+from ui.i18n import N_, tr as _
 
 if TYPE_CHECKING:  # imported for real once the database is open (see ui.lazy)
     from warroom.services.incidents import IncidentView
@@ -43,7 +44,7 @@ def _bold() -> QFont:
 class IncidentListModel(QAbstractTableModel):
     """All incidents, active first. Small enough to hold in memory."""
 
-    COLUMNS = ("Sev", "Ref", "Status", "Title", "Open for")
+    COLUMNS = (N_("Sev"), N_("Ref"), N_("Status"), N_("Title"), N_("Open for"))
     SEV, REF, STATUS, TITLE, AGE = range(5)
 
     def __init__(self, clock: Clock, parent=None) -> None:
@@ -90,9 +91,9 @@ class IncidentListModel(QAbstractTableModel):
     def headerData(self, section: int, orientation, role: int = Qt.ItemDataRole.DisplayRole):
         if orientation == Qt.Orientation.Horizontal:
             if role == Qt.ItemDataRole.DisplayRole:
-                return self.COLUMNS[section]
+                return _(self.COLUMNS[section])
             if role == Qt.ItemDataRole.ToolTipRole and section == self.AGE:
-                return "Time since detection (until resolution)"
+                return _("Time since detection (until resolution)")
         return None
 
     def data(self, index: QModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
@@ -140,7 +141,7 @@ class TimelineModel(QAbstractTableModel):
     from the nearer end, or by key after a cached neighbour when scrolling on.
     """
 
-    COLUMNS = ("UTC", "Local", "Kind", "Author", "Entry")
+    COLUMNS = (N_("UTC"), N_("Local"), N_("Kind"), N_("Author"), N_("Entry"))
     UTC, LOCAL, KIND, AUTHOR, TEXT = range(5)
     PAGE = 200
     MAX_PAGES = 64
@@ -162,7 +163,8 @@ class TimelineModel(QAbstractTableModel):
         self._tail: uuid.UUID | None = None
         self._bold = _bold()
         self._kind_brushes = {k: palette.brush(t) for k, t in palette.KINDS.items()}
-        self.COLUMNS = ("UTC", f"Local ({local.zone_label()})", "Kind", "Author", "Entry")
+        self.COLUMNS = (N_("UTC"), _("Local ({zone})").format(zone=local.zone_label()), N_("Kind"), N_("Author"),
+                        N_("Entry"))
 
     @property
     def shows_local(self) -> bool:
@@ -320,7 +322,7 @@ class TimelineModel(QAbstractTableModel):
 
     def headerData(self, section: int, orientation, role: int = Qt.ItemDataRole.DisplayRole):
         if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return self.COLUMNS[section]
+            return _(self.COLUMNS[section])
         return None
 
     def data(self, index: QModelIndex, role: int = _DISPLAY):

@@ -40,6 +40,7 @@ from ui.qt import (
     QWidget,
     Signal,
 )
+from ui.i18n import N_, ngettext, tr as _
 
 if TYPE_CHECKING:
     from warroom.clock import Clock
@@ -48,22 +49,22 @@ if TYPE_CHECKING:
     from ui.ops import Operations
 
 STATE_LABELS = {
-    "queued": "queued",
-    "delivered": "delivered",
-    "failed": "failed",
-    "cancelled": "cancelled",
-    "failed_over": "failed over",
-    "simulated": "would have been sent",
+    "queued": N_("queued"),
+    "delivered": N_("delivered"),
+    "failed": N_("failed"),
+    "cancelled": N_("cancelled"),
+    "failed_over": N_("failed over"),
+    "simulated": N_("would have been sent"),
 }
 #: The filter above the table: label -> states shown (None: all).
 FILTERS = (
-    ("All deliveries", None),
-    ("Needs attention (queued or failed)", ("queued", "failed")),
-    ("Failed", ("failed",)),
-    ("Queued", ("queued",)),
-    ("Delivered", ("delivered",)),
-    ("Exercise: would have been sent", ("simulated",)),
-    ("Cancelled or failed over", ("cancelled", "failed_over")),
+    (N_("All deliveries"), None),
+    (N_("Needs attention (queued or failed)"), ("queued", "failed")),
+    (N_("Failed"), ("failed",)),
+    (N_("Queued"), ("queued",)),
+    (N_("Delivered"), ("delivered",)),
+    (N_("Exercise: would have been sent"), ("simulated",)),
+    (N_("Cancelled or failed over"), ("cancelled", "failed_over")),
 )
 
 
@@ -72,9 +73,9 @@ def state_text(d: DeliveryView) -> str:
     (the state never counts attempts of its own, so the two cannot disagree)."""
     if d.state == "queued":
         if d.leased:
-            return "sending…"
-        return "retrying" if d.attempts else "queued"
-    return STATE_LABELS.get(d.state, d.state.replace("_", " "))
+            return _("sending…")
+        return _("retrying") if d.attempts else _("queued")
+    return _(STATE_LABELS[d.state]) if d.state in STATE_LABELS else d.state.replace("_", " ")
 
 
 def attention(d: DeliveryView) -> int:
@@ -105,7 +106,7 @@ def state_tone(d: DeliveryView) -> Tone | None:
 def target_text(d: DeliveryView) -> str:
     if d.recipient and d.address:
         return f"{d.recipient} <{d.address}>"
-    return d.address or d.recipient or "whole channel"
+    return d.address or d.recipient or _("whole channel")
 
 
 
@@ -149,32 +150,34 @@ class DeliveryModel(RowTableModel):
 
         def state_tip(d: DeliveryView) -> str:
             if d.state == "queued" and d.attempts and not d.leased:
-                return (f"{d.attempts} attempt{'s' if d.attempts != 1 else ''} failed; "
-                        f"attempt {d.attempts + 1} is {self.next_text(d)}")
+                return ngettext("{count} attempt failed; attempt {next} is {when}",
+                                "{count} attempts failed; attempt {next} is {when}", d.attempts).format(
+                    count=d.attempts, next=d.attempts + 1, when=self.next_text(d))
             if d.state == "simulated":
-                return "An exercise incident: nothing left this machine; the detail shows what would have been sent."
+                return _("An exercise incident: nothing left this machine; the detail shows what would have been sent.")
             return about(d)
 
         columns = [
-            Column("State", state_text, color=state_color, tip=state_tip,
+            Column(_("State"), state_text, color=state_color, tip=state_tip,
                    font=lambda d: bold if d.state == "failed" else italic if d.state == "simulated" else None),
-            Column("Channel", lambda d: d.channel, color=faded, tip=about),
-            Column("Audience", lambda d: d.audience, color=faded, tip=about),
-            Column("To", target_text, tip=about,
-                   header_tip="The stakeholder and address, or the whole channel (Slack, Teams, a status page)",
+            Column(_("Channel"), lambda d: d.channel, color=faded, tip=about),
+            Column(_("Audience"), lambda d: d.audience, color=faded, tip=about),
+            Column(_("To"), target_text, tip=about,
+                   header_tip=_("The stakeholder and address, or the whole channel (Slack, Teams, a status page)"),
                    color=lambda d: muted if not (d.recipient or d.address) else faded(d)),
-            Column("Tries", lambda d: str(d.attempts), header_tip="Attempts made so far", right=True,
+            Column(_("Tries"), lambda d: str(d.attempts), header_tip=_("Attempts made so far"), right=True,
                    color=faded, tip=about, sort=lambda d: d.attempts),
-            Column("Next attempt", lambda d: "", color=faded,
-                   header_tip="When a queued delivery is tried next (back-off, the vendor's Retry-After, "
-                              "an open breaker)",
-                   tip=lambda d: f"Next attempt {self.local.full(d.next_attempt_at)}" if d.state == "queued"
+            Column(_("Next attempt"), lambda d: "", color=faded,
+                   header_tip=_("When a queued delivery is tried next (back-off, the vendor's Retry-After, "
+                              "an open breaker)"),
+                   tip=lambda d: _("Next attempt {when}").format(
+                       when=self.local.full(d.next_attempt_at)) if d.state == "queued"
                    else about(d)),
-            Column("Last error", lambda d: (d.last_error or "").replace("\n", " "),
+            Column(_("Last error"), lambda d: (d.last_error or "").replace("\n", " "),
                    color=lambda d: bad if d.state == "failed" else muted,
                    # a vendor's words: an error page may be HTML
                    tip=lambda d: plain_tip(d.last_error) if d.last_error else about(d)),
-            Column("Delivered", lambda d: self.local.stamp(d.delivered_at) if d.delivered_at else "",
+            Column(_("Delivered"), lambda d: self.local.stamp(d.delivered_at) if d.delivered_at else "",
                    color=faded, tip=lambda d: self.local.full(d.delivered_at) if d.delivered_at else about(d)),
         ]
         super().__init__(columns, parent, key=lambda d: d.id)
@@ -201,13 +204,13 @@ class DeliveryModel(RowTableModel):
         if d.state != "queued":
             return ""
         if d.leased:
-            return "now"
+            return _("now")
         left = d.next_attempt_at - self.clock.now()
         seconds = left.total_seconds()
         if seconds <= 0:
-            return "due now"
+            return _("due now")
         if seconds < 3600:
-            return f"in {duration_text(left, 'clock')}"
+            return _("in {left}").format(left=duration_text(left, "clock"))
         return self.local.stamp(d.next_attempt_at)
 
     def tick(self) -> None:
@@ -236,12 +239,12 @@ def fit_columns(table: QTableView, local: TimeFormatter) -> None:
 
     stamp = local.stamp(datetime(2026, 12, 28, 23, 58, 59, tzinfo=timezone.utc))
     widths = {
-        DeliveryModel.STATE: width("retrying", "failed over", "sending…", "State"),
-        DeliveryModel.CHANNEL: width("status-page", "Channel"),
-        DeliveryModel.AUDIENCE: width("employees", "Audience"),
-        DeliveryModel.TRIES: width("Tries", "10"),
-        DeliveryModel.NEXT: width("Next attempt", "in 59:59"),
-        DeliveryModel.DELIVERED: width(stamp, "Delivered"),
+        DeliveryModel.STATE: width(_("retrying"), _("failed over"), _("sending…"), _("State")),
+        DeliveryModel.CHANNEL: width("status-page", _("Channel")),
+        DeliveryModel.AUDIENCE: width("employees", _("Audience")),
+        DeliveryModel.TRIES: width(_("Tries"), "10"),
+        DeliveryModel.NEXT: width(_("Next attempt"), _("in {left}").format(left="59:59")),
+        DeliveryModel.DELIVERED: width(stamp, _("Delivered")),
     }
     header.setMinimumSectionSize(36)
     header.setStretchLastSection(False)
@@ -277,7 +280,7 @@ class DeliveriesView(QWidget):
         self.filter = QComboBox()
         self.filter.setObjectName("deliveryFilter")
         for label, states in FILTERS:
-            self.filter.addItem(label, states)
+            self.filter.addItem(_(label), states)
         self.filter.currentIndexChanged.connect(lambda _i: self._show_rows())
 
         self.model = DeliveryModel(store.clock, local, self)
@@ -301,12 +304,12 @@ class DeliveriesView(QWidget):
         self.detail.setOpenLinks(False)
         self.detail.anchorClicked.connect(self._anchor)
 
-        self.retry_button = QPushButton("&Retry (Ctrl+Enter)")
+        self.retry_button = QPushButton(_("&Retry (Ctrl+Enter)"))
         self.retry_button.setObjectName("retryDelivery")
-        self.retry_button.setToolTip("Queue a failed or cancelled delivery again, due now")
-        self.cancel_button = QPushButton("Ca&ncel delivery (Del)")
+        self.retry_button.setToolTip(_("Queue a failed or cancelled delivery again, due now"))
+        self.cancel_button = QPushButton(_("Ca&ncel delivery (Del)"))
         self.cancel_button.setObjectName("cancelDelivery")
-        self.cancel_button.setToolTip("Stop a queued delivery from going out")
+        self.cancel_button.setToolTip(_("Stop a queued delivery from going out"))
         for b in (self.retry_button, self.cancel_button):
             b.setAutoDefault(False)
         self.retry_button.clicked.connect(self.retry_selected)
@@ -411,31 +414,34 @@ class DeliveriesView(QWidget):
             counts[d.state] = counts.get(d.state, 0) + 1
         ref = f"<b>{self.incident_ref}</b> · " if self.incident_ref else ""
         if total == 0:
-            self.title.setText(f"{ref}no deliveries")
+            self.title.setText(ref + _("no deliveries"))
         else:
             order = ("failed", "queued", "delivered", "simulated", "failed_over", "cancelled")
             bits = []
             for state in order:
                 if counts.get(state):
-                    label = STATE_LABELS[state] if state != "simulated" else "exercise (not sent)"
+                    label = _(STATE_LABELS[state]) if state != "simulated" else _("exercise (not sent)")
                     text = f"{counts[state]} {label}"
                     if state == "failed":
                         text = palette.span(Tone.BAD, text, bold=True)
                     bits.append(text)
-            shown_text = f" · showing {len(shown)}" if len(shown) != total else ""
-            self.title.setText(f"{ref}{total} deliver{'y' if total == 1 else 'ies'}: {' · '.join(bits)}{shown_text}")
+            shown_text = _(" · showing {count}").format(count=len(shown)) if len(shown) != total else ""
+            self.title.setText(ref + ngettext("{total} delivery: {states}", "{total} deliveries: {states}", total).format(
+                total=total, states=" · ".join(bits)) + shown_text)
         self.table.setVisible(bool(shown))
         self._table_layout.setStretchFactor(self.hint, 0 if shown else 1)
         if self.incident_id is None:
-            self.hint.setText("Choose an incident to see its deliveries.")
+            self.hint.setText(_("Choose an incident to see its deliveries."))
             self.hint.show()
         elif total == 0:
-            self.hint.setText("<b>Nothing sent for this incident yet.</b><br>Publishing an update queues one delivery "
+            self.hint.setText(_("<b>Nothing sent for this incident yet.</b><br>Publishing an update queues one "
+                                "delivery "
                               "per channel and recipient that the stakeholder matrix names for its audience and "
-                              "severity (View › Stakeholder matrix…, Ctrl+Shift+M).")
+                              "severity (View › Stakeholder matrix…, Ctrl+Shift+M)."))
             self.hint.show()
         elif not shown:
-            self.hint.setText(f"No delivery is {self.filter.currentText().lower()}. Choose “All deliveries” above.")
+            self.hint.setText(_("No delivery is {shown}. Choose “All deliveries” above.").format(
+                shown=self.filter.currentText().lower()))
             self.hint.show()
         else:
             self.hint.hide()
@@ -475,41 +481,41 @@ class DeliveriesView(QWidget):
 
         esc = html.escape
         rows: list[tuple[str, str]] = [
-            ("Subject", f"<b>{esc(d.subject or '(no subject)')}</b>"),
-            ("State", esc(state_text(d)) + (f" since {esc(self.local.full(d.delivered_at))}"
-                                            if d.delivered_at else "")),
-            ("Channel", f"{esc(d.channel)} ({esc(d.kind)}) → {esc(target_text(d))}"),
-            ("Audience", esc(d.audience)),
-            ("Attempts", str(d.attempts)),
-            ("Queued", f"{esc(self.local.full(d.created_at))} "
-                       f"({duration_text(self.store.clock.now() - d.created_at)} ago)"),
+            (_("Subject"), f"<b>{esc(d.subject or _('(no subject)'))}</b>"),
+            (_("State"), esc(state_text(d)) + (_(" since {when}").format(when=esc(self.local.full(d.delivered_at)))
+                                               if d.delivered_at else "")),
+            (_("Channel"), f"{esc(d.channel)} ({esc(d.kind)}) → {esc(target_text(d))}"),
+            (_("Audience"), esc(d.audience)),
+            (_("Attempts"), str(d.attempts)),
+            (_("Queued"), _("{when} ({ago} ago)").format(when=esc(self.local.full(d.created_at)),
+                                                         ago=duration_text(self.store.clock.now() - d.created_at))),
         ]
         if d.state == "queued":
-            rows.append(("Next attempt",
+            rows.append((_("Next attempt"),
                          f"{esc(self.model.next_text(d))} ({esc(self.local.full(d.next_attempt_at))})"))
             channel = self._channel(d.channel)
             if channel is not None and channel.state != "ok":
-                why = {"down": "is down: its breaker is open, and only a probe goes out after each cool-down "
-                               "(a long outage fails over to the route's next channel)",
-                       "retrying": "is failing: attempts back off",
-                       "disabled": "is disabled: nothing goes out through it until it is enabled again "
-                                   "(View › Channels…)"}.get(channel.state, channel.state)
-                rows.append(("Channel state", palette.span(Tone.BAD, f"{esc(d.channel)} {esc(why)}")))
+                why = {"down": _("{channel} is down: its breaker is open, and only a probe goes out after each "
+                                 "cool-down (a long outage fails over to the route's next channel)"),
+                       "retrying": _("{channel} is failing: attempts back off"),
+                       "disabled": _("{channel} is disabled: nothing goes out through it until it is enabled again "
+                                     "(View › Channels…)")}.get(channel.state, "{channel} " + channel.state)
+                rows.append((_("Channel state"), palette.span(Tone.BAD, esc(why.format(channel=d.channel)))))
         if d.last_error:
-            rows.append(("Last error", palette.span(Tone.BAD, esc(d.last_error))))
+            rows.append((_("Last error"), palette.span(Tone.BAD, esc(d.last_error))))
         if d.failover_from:
             source = self.model.by_id(d.failover_from) or next((r for r in self._all if r.id == d.failover_from), None)
             if source is not None:
-                rows.append(("Failed over from", f"<a href='delivery:{source.id}'>{esc(source.channel)} → "
+                rows.append((_("Failed over from"), f"<a href='delivery:{source.id}'>{esc(source.channel)} → "
                                                  f"{esc(target_text(source))}</a> ({esc(state_text(source))})"))
             else:
-                rows.append(("Failed over from", f"delivery {d.failover_from.hex[:10]}"))
+                rows.append((_("Failed over from"), _("delivery {id}").format(id=d.failover_from.hex[:10])))
         went_on = [r for r in self._all if r.failover_from == d.id]
         if went_on:
-            rows.append(("Failed over to", ", ".join(
+            rows.append((_("Failed over to"), ", ".join(
                 f"<a href='delivery:{r.id}'>{esc(r.channel)} → {esc(target_text(r))}</a>" for r in went_on[:5])
                 + (" …" if len(went_on) > 5 else "")))
-        rows.append(("Delivery id", f"<code>{d.id}</code> (the idempotency key)"))
+        rows.append((_("Delivery id"), _("{id} (the idempotency key)").format(id=f"<code>{d.id}</code>")))
         muted = palette.hex_color(Tone.MUTED, self.palette())
         body = "".join(f"<tr><td style='color:{muted}; padding-right:12px'>{k}</td><td>{v}</td></tr>" for k, v in rows)
         out = f"<table>{body}</table>"
@@ -517,12 +523,12 @@ class DeliveriesView(QWidget):
             receipt = dict(d.receipt)
             payload = receipt.pop("payload", None)
             if d.state == "simulated" or receipt.get("simulated"):
-                out += ("<p><b>Exercise:</b> nothing left this machine. This is what would have been sent to "
-                        f"{esc(d.channel)}:</p>")
+                out += "<p>" + _("<b>Exercise:</b> nothing left this machine. This is what would have been sent to "
+                                 "{channel}:").format(channel=esc(d.channel)) + "</p>"
                 receipt.pop("simulated", None)
                 receipt.pop("channel", None)
             elif receipt:
-                out += "<p><b>Receipt</b></p>"
+                out += "<p><b>" + _("Receipt") + "</b></p>"
             if receipt:
                 out += f"<pre>{esc(json.dumps(receipt, indent=2, ensure_ascii=False, default=str))}</pre>"
             if payload is not None:
@@ -553,19 +559,22 @@ class DeliveriesView(QWidget):
         if d is None:
             return
         if d.state not in ("failed", "cancelled"):
-            self._say(f"This delivery is {state_text(d)}: only a failed or cancelled one is retried.")
+            self._say(_("This delivery is {state}: only a failed or cancelled one is retried.").format(
+                state=state_text(d)))
             return
-        self._write("retry", d, f"Queued again: {d.channel} → {target_text(d)} goes out with the next pass.")
+        self._write("retry", d, _("Queued again: {channel} → {target} goes out with the next pass.").format(
+            channel=d.channel, target=target_text(d)))
 
     def cancel_selected(self) -> None:
         d = self.selected()
         if d is None:
             return
         if d.state != "queued":
-            self._say(f"This delivery is {state_text(d)}: only a queued one can be cancelled.")
+            self._say(_("This delivery is {state}: only a queued one can be cancelled.").format(
+                state=state_text(d)))
             return
-        self._write("cancel", d, f"Cancelled: {d.channel} → {target_text(d)} will not be sent "
-                                 "(Retry queues it again).")
+        self._write("cancel", d, _("Cancelled: {channel} → {target} will not be sent (Retry queues it again).").format(
+            channel=d.channel, target=target_text(d)))
 
     def _write(self, what: str, d: DeliveryView, done_text: str) -> None:
         from warroom.services import outbox

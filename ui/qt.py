@@ -14,6 +14,8 @@ from PySide6.QtCore import (  # noqa: F401
     QByteArray,
     QDateTime,
     QEvent,
+    QLibraryInfo,
+    QLocale,
     QLockFile,
     QModelIndex,
     QObject,
@@ -25,11 +27,13 @@ from PySide6.QtCore import (  # noqa: F401
     Qt,
     QThreadPool,
     QTimer,
+    QTranslator,
     Signal,
     Slot,
 )
 from PySide6.QtGui import (  # noqa: F401
     QAction,
+    QActionGroup,
     QBrush,
     QColor,
     QFont,

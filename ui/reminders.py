@@ -29,6 +29,7 @@ from ui.qt import (
     QVBoxLayout,
     Signal,
 )
+from ui.i18n import tr as _
 
 if TYPE_CHECKING:
     from warroom.services.reminders import Reminder
@@ -46,10 +47,10 @@ _LOOK = {
 
 def reminder_text(r: Reminder, left_s: float, state: str) -> str:
     """``INC-1 · SEV1 · update to customers overdue by 2:05`` (plain text)."""
-    exercise = "EXERCISE · " if r.exercise else ""
+    exercise = _("EXERCISE · ") if r.exercise else ""
     left = duration_text(timedelta(seconds=left_s), "clock")
-    when = f"overdue by {left}" if state == "overdue" else f"due in {left}"
-    return f"{exercise}{r.ref} · {r.severity} · update to {r.who} {when} — {r.title}"
+    said = _("update to {who} overdue by {left}") if state == "overdue" else _("update to {who} due in {left}")
+    return f"{exercise}{r.ref} · {r.severity} · {said.format(who=r.who, left=left)} — {r.title}"
 
 
 class ElidedLabel(QLabel):
@@ -166,7 +167,7 @@ class ReminderBanner(QFrame):
             label.setToolTip(plain_tip(f"{r.ref} {r.title}"))
             # a long title is cut at the window's edge rather than widening the window
             label.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Preferred)
-            button = QPushButton(f"Compose update to {r.who}")
+            button = QPushButton(_("Compose update to {who}").format(who=r.who))
             button.setObjectName("reminderCompose")
             button.setAutoDefault(False)
             button.clicked.connect(lambda _checked=False, r=r: self.open_composer(r))
@@ -177,7 +178,8 @@ class ReminderBanner(QFrame):
             self.rows.addWidget(row)
             self.shown.append((label, r))
         if len(pressing) > MAX_ROWS:
-            more = QLabel(f"and {len(pressing) - MAX_ROWS} more due (warroom-cli due lists them all)")
+            more = QLabel(_("and {count} more due (warroom-cli due lists them all)").format(
+                count=len(pressing) - MAX_ROWS))
             more.setObjectName("reminderMore")
             self.rows.addWidget(more)
 
@@ -195,7 +197,8 @@ class ReminderBanner(QFrame):
         if key in self.notified_keys:
             return
         self.notified_keys.add(key)
-        title = f"{r.ref}: update to {r.who} {'overdue' if state == 'overdue' else 'due soon'}"
+        title = (_("{ref}: update to {who} overdue") if state == "overdue" else _("{ref}: update to {who} due soon")).format(
+            ref=r.ref, who=r.who)
         text = reminder_text(r, left, state)
         self.notified.emit(title, text)
         tray = self._tray()
@@ -211,7 +214,7 @@ class ReminderBanner(QFrame):
             if icon.isNull():
                 icon = self.style().standardIcon(QtWidgets.QStyle.StandardPixmap.SP_MessageBoxWarning)
             self.tray = QtWidgets.QSystemTrayIcon(QtGui.QIcon(icon), self)
-            self.tray.setToolTip("War room")
+            self.tray.setToolTip(_("War room"))
             self.tray.messageClicked.connect(self._message_clicked)
             self.tray.show()
         return self.tray

@@ -16,6 +16,7 @@ from ui.qt import (
     QPushButton, QSplitter, Qt, QTableView, QVBoxLayout, QWidget, QtCore, QtGui, QtWidgets,
 )
 from warroom.changes import Change
+from ui.i18n import N_, tr as _
 
 log = logging.getLogger(__name__)
 QPainter, QFontDatabase, QSizePolicy = QtGui.QPainter, QtGui.QFontDatabase, QtWidgets.QSizePolicy
@@ -32,7 +33,7 @@ RIGHT = 24
 class FiguresModel(QAbstractTableModel):
     """The headline figures, one row each: section, figure, value."""
 
-    HEADERS = ("Section", "Figure", "Value")
+    HEADERS = (N_("Section"), N_("Figure"), N_("Value"))
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
@@ -61,7 +62,7 @@ class FiguresModel(QAbstractTableModel):
     def headerData(self, section: int, orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole and \
                 0 <= section < len(self.HEADERS):
-            return self.HEADERS[section]
+            return _(self.HEADERS[section])
         return None
 
 
@@ -88,7 +89,7 @@ class ChartWidget(QWidget):
         y = float(PAD)
         if self.chart is None:
             return rows, headings, y
-        for name, group in (("Updates per audience", "audience"), ("Review waits", "review")):
+        for name, group in ((_("Updates per audience"), "audience"), (_("Review waits"), "review")):
             lanes = self.chart.group_lanes(group)
             if not lanes:
                 continue
@@ -110,7 +111,7 @@ class ChartWidget(QWidget):
         chart = self.chart
         if chart is None:
             p.setPen(self.palette().placeholderText().color())
-            p.drawText(self.rect(), int(Qt.AlignmentFlag.AlignCenter), "No incident chosen.")
+            p.drawText(self.rect(), int(Qt.AlignmentFlag.AlignCenter), _("No incident chosen."))
             return
         from warroom.retro.chart import COLOURS
 
@@ -209,8 +210,8 @@ class RetroTab(QWidget):
         self.title.setObjectName("retroTitle")
         self.title.setTextFormat(Qt.TextFormat.PlainText)
         self.title.setWordWrap(True)
-        self.export_button = QPushButton("Export…")
-        self.export_button.setToolTip("Write this retrospective as HTML or PDF")
+        self.export_button = QPushButton(_("Export…"))
+        self.export_button.setToolTip(_("Write this retrospective as HTML or PDF"))
         self.export_button.clicked.connect(self.choose_export)
         top = QHBoxLayout()
         top.addWidget(self.title, 1)
@@ -263,7 +264,7 @@ class RetroTab(QWidget):
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addLayout(top)
         layout.addWidget(self.splitter, 1)
-        self.show_nothing("No incident chosen.")
+        self.show_nothing(_("No incident chosen."))
 
     def show_nothing(self, why: str) -> None:
         self.retro = None
@@ -277,7 +278,7 @@ class RetroTab(QWidget):
         """Compute the retrospective of the incident the window shows, through the core."""
         store, actor, incident = self.source()
         if store is None or incident is None:
-            self.show_nothing("No incident chosen.")
+            self.show_nothing(_("No incident chosen."))
             return
         from warroom import retro
         from warroom.errors import WarroomError
@@ -292,7 +293,8 @@ class RetroTab(QWidget):
             return
         self.error = None
         self.retro = result
-        self.title.setText(f"{title_line(result)}\n{facts_line(result)}")
+        self.title.setText(_("{title_line}\n{facts_line}").format(
+            title_line=title_line(result), facts_line=facts_line(result)))
         self.chart.set_chart(chart_of(result))
         self.model.set_rows([(s.title, label, value) for s in sections(result) for label, value in s.headline])
         report = text_report(result)
@@ -313,8 +315,8 @@ class RetroTab(QWidget):
         from warroom.errors import WarroomError
 
         name = f"{self.retro.ref}-retrospective.pdf"
-        path, _filter = QFileDialog.getSaveFileName(self, "Export the retrospective", name,
-                                                    "PDF (*.pdf);;HTML (*.html)")
+        path, _filter = QFileDialog.getSaveFileName(self, _("Export the retrospective"), name,
+                                                    _("PDF (*.pdf);;HTML (*.html)"))
         if not path:
             return
         try:
@@ -322,28 +324,29 @@ class RetroTab(QWidget):
         except WarroomError as exc:
             from ui.qt import QMessageBox
 
-            QMessageBox.warning(self, "Export the retrospective", str(exc))
+            QMessageBox.warning(self, _("Export the retrospective"), str(exc))
             return
         window = self.window()
         if hasattr(window, "statusBar"):
-            window.statusBar().showMessage(f"Wrote {written}", 5000)
+            window.statusBar().showMessage(_("Wrote {written}").format(written=written), 5000)
 
 
 def _legend() -> str:
     from warroom.retro.chart import COLOURS
 
-    items = [("update", "update published"), ("due", "next update due"), ("silence", "silence"),
-             ("overdue", "overdue"), ("approved", "review approved"), ("changes_requested", "changes asked"), ("rejected", "rejected"),
-             ("pending", "waiting"), ("overridden", "overridden"), ("handover", "handed over")]
+    items = [("update", _("update published")), ("due", _("next update due")), ("silence", _("silence")),
+             ("overdue", _("overdue")), ("approved", _("review approved")), ("changes_requested", _("changes asked")),
+             ("rejected", _("rejected")), ("pending", _("waiting")), ("overridden", _("overridden")),
+             ("handover", _("handed over"))]
     return "&nbsp;&nbsp;".join(f'<span style="color:{COLOURS[k]}">&#9632;</span>&nbsp;{label}' for k, label in items) \
-        + "&nbsp;&nbsp;· times in UTC"
+        + "&nbsp;&nbsp;· " + _("times in UTC")
 
 
 def install(window) -> RetroTab:
     """Add the tab to the main window: computed when shown, and again when the
     record changes or another incident is chosen while it is shown."""
     tab = RetroTab(lambda: (window.store, window.actor, window.current))
-    window.tabs.addTab(tab, "Retrospective")
+    window.tabs.addTab(tab, _("Retrospective"))
 
     def if_shown(*_args) -> None:
         if window.tabs.currentWidget() is tab:

@@ -36,13 +36,14 @@ from ui.qt import (
 from ui.common import palette
 from ui.common.palette import Tone
 from ui.editors import FindingsList
+from ui.i18n import N_, tr as _
 
 if TYPE_CHECKING:
     from warroom.services.review import QueueItem
 
 
 class ReviewQueueModel(QAbstractTableModel):
-    COLUMNS = ("Due in", "Incident", "Audience", "Review", "Waiting for", "Rev.")
+    COLUMNS = (N_("Due in"), N_("Incident"), N_("Audience"), N_("Review"), N_("Waiting for"), N_("Rev."))
 
     def __init__(self, clock, parent=None) -> None:
         super().__init__(parent)
@@ -69,7 +70,7 @@ class ReviewQueueModel(QAbstractTableModel):
 
     def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
         if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return self.COLUMNS[section]
+            return _(self.COLUMNS[section])
         return None
 
     def _left(self, item):
@@ -87,9 +88,9 @@ class ReviewQueueModel(QAbstractTableModel):
                 if left is None:
                     return "—"
                 return duration_text(left, "clock") if left.total_seconds() >= 0 else \
-                    f"overdue {duration_text(left, 'clock')}"
+                    _("overdue {left}").format(left=duration_text(left, "clock"))
             return (None, item.incident_ref, item.audience, item.request.role.label,
-                    item.request.assignee or "anyone with the role", f"r{item.request.revision}")[col]
+                    item.request.assignee or _("anyone with the role"), f"r{item.request.revision}")[col]
         if role == Qt.ItemDataRole.ForegroundRole:
             if not item.mine:
                 return self._muted
@@ -121,7 +122,7 @@ class ReviewsView(QWidget):
         self.table.verticalHeader().setVisible(False)
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        self.title = QLabel("Choose a review")
+        self.title = QLabel(_("Choose a review"))
         self.title.setObjectName("reviewTitle")
         self.title.setTextFormat(Qt.TextFormat.PlainText)  # names and words are text, never markup
         self.title.setWordWrap(True)
@@ -144,22 +145,22 @@ class ReviewsView(QWidget):
         self.diff_template.setObjectName("diffTemplate")
         for edit in (self.long_text, self.short_text, self.chat_text, self.diff_previous, self.diff_template):
             edit.setReadOnly(True)
-        self.texts.addTab(self.long_text, "Status page / e-mail")
-        self.texts.addTab(self.short_text, "SMS")
-        self.texts.addTab(self.chat_text, "Chat")
-        self.texts.addTab(self.diff_previous, "Changes since the previous revision")
-        self.texts.addTab(self.diff_template, "Changes since the template")
+        self.texts.addTab(self.long_text, _("Status page / e-mail"))
+        self.texts.addTab(self.short_text, _("SMS"))
+        self.texts.addTab(self.chat_text, _("Chat"))
+        self.texts.addTab(self.diff_previous, _("Changes since the previous revision"))
+        self.texts.addTab(self.diff_template, _("Changes since the template"))
         self.findings = FindingsList()
         self.comment = QLineEdit()
         self.comment.setObjectName("reviewComment")
-        self.comment.setPlaceholderText("Comment (needed to ask for changes or reject)")
-        self.comment.setToolTip("Your comment goes with the review; asking for changes or rejecting needs one.")
+        self.comment.setPlaceholderText(_("Comment (needed to ask for changes or reject)"))
+        self.comment.setToolTip(_("Your comment goes with the review; asking for changes or rejecting needs one."))
         self.comment.setMinimumWidth(self.comment.fontMetrics().horizontalAdvance(
             self.comment.placeholderText()) + 16)
-        self.approve_button = QPushButton("Approve (Ctrl+Enter)")
+        self.approve_button = QPushButton(_("Approve (Ctrl+Enter)"))
         self.approve_button.setObjectName("approveButton")
-        self.changes_button = QPushButton("Request changes (Ctrl+Shift+C)")
-        self.reject_button = QPushButton("Reject (Ctrl+Shift+X)")
+        self.changes_button = QPushButton(_("Request changes (Ctrl+Shift+C)"))
+        self.reject_button = QPushButton(_("Reject (Ctrl+Shift+X)"))
         self.message = QLabel()
         self.message.setObjectName("reviewMessage")
         self.message.setTextFormat(Qt.TextFormat.PlainText)
@@ -182,8 +183,8 @@ class ReviewsView(QWidget):
         dl.setContentsMargins(0, 0, 0, 0)
         dl.addWidget(self.title)
         lines = QFormLayout()
-        lines.addRow("Public title", self.public_title)
-        lines.addRow("Subject", self.subject)
+        lines.addRow(_("Public title"), self.public_title)
+        lines.addRow(_("Subject"), self.subject)
         dl.addLayout(lines)
         dl.addWidget(self.texts, 1)
         dl.addWidget(self.findings)
@@ -241,7 +242,7 @@ class ReviewsView(QWidget):
         for b in (self.approve_button, self.changes_button, self.reject_button):
             b.setEnabled(enabled)
         if item is None:
-            self.title.setText("Nothing waits for review.")
+            self.title.setText(_("Nothing waits for review."))
             for edit in (self.public_title, self.subject, self.long_text, self.short_text, self.chat_text,
                          self.diff_previous, self.diff_template):
                 edit.clear()
@@ -267,12 +268,13 @@ class ReviewsView(QWidget):
         current = next(r for r in revisions if r.revision == item.request.revision)
         previous = next((r for r in revisions if r.revision == item.request.revision - 1), None)
         first = revisions[0]
-        what = {"correction": "correction", "retraction": "retraction notice (sent already; "
-                "reviewed afterwards)"}.get(current.kind, "update")
-        self.title.setText(f"{item.incident_ref} · {what} for {item.audience} · {item.request.role.label} · "
-                           f"revision {current.revision} by {current.author} · all of it is reviewed: title, "
-                           f"subject, status page / e-mail, SMS, chat"
-                           + ("" if item.mine else " · not waiting for you"))
+        what = {"correction": _("correction for {audience}"),
+                "retraction": _("retraction notice for {audience} (sent already; reviewed afterwards)")}.get(
+            current.kind, _("update for {audience}")).format(audience=item.audience)
+        self.title.setText(_("{ref} · {what} · {role} · revision {revision} by {author} · all of it is reviewed: "
+                             "title, subject, status page / e-mail, SMS, chat").format(
+            ref=item.incident_ref, what=what, role=item.request.role.label, revision=current.revision,
+            author=current.author) + ("" if item.mine else _(" · not waiting for you")))
         self.public_title.setText(current.title)
         self.public_title.setCursorPosition(0)
         self.subject.setText(current.subject)
@@ -280,9 +282,9 @@ class ReviewsView(QWidget):
         self.long_text.setPlainText(current.long)
         self.short_text.setPlainText(current.short)
         self.chat_text.setPlainText(current.chat)
-        self.diff_previous.setPlainText(_diff(previous, current) if previous else "This is the first revision.")
+        self.diff_previous.setPlainText(_diff(previous, current) if previous else _("This is the first revision."))
         self.diff_template.setPlainText(_diff(first, current) if current.revision > 1 else
-                                        "Unchanged from the template's text.")
+                                        _("Unchanged from the template's text."))
         self.findings.show_flags(flags, acknowledged=current.acknowledged)
 
     def _button(self) -> None:
@@ -307,9 +309,10 @@ class ReviewsView(QWidget):
             if allowed.unacknowledged:
                 import ui.composer  # its confirm(), which the tests answer
 
-                if not ui.composer.confirm(self, "The linter warns — War room", ui.composer.warnings_question(
-                        f"Approve the update to {item.audience}?", allowed.unacknowledged), "&Approve anyway"):
-                    self.message.setText("Not approved.")
+                if not ui.composer.confirm(self, _("The linter warns — War room"), ui.composer.warnings_question(
+                        _("Approve the update to {audience}?").format(
+                            audience=item.audience), allowed.unacknowledged), _("&Approve anyway")):
+                    self.message.setText(_("Not approved."))
                     return
                 acknowledge = True
             self._record(item, decision, acknowledge=acknowledge)
@@ -324,7 +327,7 @@ class ReviewsView(QWidget):
 
         def done(state: str) -> None:
             self.comment.clear()
-            self.message.setText(f"Recorded. The update is now {state.replace('_', ' ')}.")
+            self.message.setText(_("Recorded. The update is now {state}.").format(state=state.replace('_', ' ')))
             self.reload()
 
         self.ops.write(lambda: review.decide(store, actor, draft_id, decision, comment=comment, role=role,
@@ -333,7 +336,8 @@ class ReviewsView(QWidget):
     def _failed(self, error: BaseException) -> None:
         from warroom.services.wording import WordsRefused
 
-        self.message.setText(str(error) if isinstance(error, WarroomError) else f"Not recorded: {error}")
+        self.message.setText(str(error) if isinstance(error, WarroomError) else _("Not recorded: {error}").format(
+            error=error))
         if isinstance(error, WordsRefused):
             self.findings.show_flags(error.flags)  # what the core refused, listed
 
@@ -343,4 +347,4 @@ def _diff(old, new) -> str:
     for field in ("title", "subject", "long", "short", "chat"):
         lines += difflib.unified_diff((getattr(old, field) or "").splitlines(), (getattr(new, field) or "").splitlines(),
                                       f"r{old.revision} {field}", f"r{new.revision} {field}", lineterm="")
-    return "\n".join(lines) or "No changes."
+    return "\n".join(lines) or _("No changes.")

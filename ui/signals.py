@@ -16,6 +16,7 @@ from ui.qt import (
     QAbstractTableModel, QComboBox, QHBoxLayout, QLabel, QModelIndex, QPushButton, Qt, QTableView, QVBoxLayout,
     QWidget, Signal, qt_alive,
 )
+from ui.i18n import N_, tr as _
 
 if TYPE_CHECKING:
     from warroom.services.components import ComponentView
@@ -33,7 +34,7 @@ _TONES = {"operational": palette.Tone.GOOD, "degraded_performance": palette.Tone
 class ComponentModel(QAbstractTableModel):
     """Every component and its status, held in memory (tens of rows)."""
 
-    COLUMNS = ("Component", "Status", "Set by", "Since (UTC)", "Note")
+    COLUMNS = (N_("Component"), N_("Status"), N_("Set by"), N_("Since (UTC)"), N_("Note"))
     NAME, STATUS, BY, SINCE, NOTE = range(5)
 
     def __init__(self, parent=None) -> None:
@@ -57,7 +58,7 @@ class ComponentModel(QAbstractTableModel):
 
     def headerData(self, section: int, orientation, role: int = Qt.ItemDataRole.DisplayRole):
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.COLUMNS[section]
+            return _(self.COLUMNS[section])
         return None
 
     def data(self, index: QModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
@@ -101,7 +102,7 @@ class SignalsPanel(QWidget):
         # Component, status, set by, since: wide enough for "Degraded performance",
         # "inbound:alertmanager" and a date with its time; the note takes the rest.
         set_widths(self.view, (180, 170, 180, 140), stretch=4)
-        self.view.selectionModel().currentRowChanged.connect(lambda *_: self._picked())
+        self.view.selectionModel().currentRowChanged.connect(lambda *args: self._picked())
         self.links = QLabel()
         self.links.setObjectName("incidentLinks")
         self.links.setTextFormat(Qt.TextFormat.PlainText)
@@ -109,12 +110,12 @@ class SignalsPanel(QWidget):
         self.name.setObjectName("componentName")
         self.name.setEditable(True)
         self.name.setMinimumWidth(200)
-        self.name.lineEdit().setPlaceholderText("Component")
+        self.name.lineEdit().setPlaceholderText(_("Component"))
         self.status = QComboBox()
         self.status.setObjectName("componentStatus")
         self.status.addItems([s.replace("_", " ").capitalize() for s in STATUSES])
-        self.status.setAccessibleName("Component status")
-        self.set_button = QPushButton("Set status")
+        self.status.setAccessibleName(_("Component status"))
+        self.set_button = QPushButton(_("Set status"))
         self.set_button.setObjectName("setComponent")
         self.set_button.clicked.connect(self.set_status)
         form = QHBoxLayout()
@@ -160,10 +161,10 @@ class SignalsPanel(QWidget):
         self.name.addItems([c.name for c in rows])
         self.name.setEditText(typed)
         if linked:
-            self.links.setText("Linked: " + "; ".join(
+            self.links.setText(_("Linked: ") + "; ".join(
                 f"{lk.source} {lk.external_id}" + (f" ({lk.url})" if lk.url else "") for lk in linked))
         else:
-            self.links.setText("Not linked to any outside incident or issue." if self.incident else "")
+            self.links.setText(_("Not linked to any outside incident or issue.") if self.incident else "")
 
     def _picked(self) -> None:
         index = self.view.currentIndex()
@@ -179,13 +180,14 @@ class SignalsPanel(QWidget):
         store, actor = ctx.store, ctx.actor
         name, status = self.name.currentText(), STATUSES[self.status.currentIndex()]
         ctx.ops.write(lambda: components.set_status(store, actor, name, status),
-                      lambda v: self.message.emit(f"{v.name} is {v.label.lower()}.", 4000), self.failed.emit)
+                      lambda v: self.message.emit(_("{name} is {label}.").format(
+                          name=v.name, label=v.label.lower()), 4000), self.failed.emit)
 
 
 def install(window) -> SignalsPanel:
     """Add the Signals tab and have it follow component and inbound changes."""
     panel = SignalsPanel(window)
-    window.tabs.addTab(panel, "Signals")
+    window.tabs.addTab(panel, _("Signals"))
     panel.failed.connect(lambda error: window.show_error(error))
     panel.message.connect(lambda text, msecs: window.statusBar().showMessage(text, msecs))
     window.followers.append((Change.INBOUND, lambda flags, own: panel.refresh()))

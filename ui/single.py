@@ -17,6 +17,7 @@ from pathlib import Path
 from PySide6.QtNetwork import QLocalServer, QLocalSocket  # here, not in ui.qt: loaded after the first paint
 
 from ui.qt import QObject, Signal
+from ui.i18n import tr as _
 
 log = logging.getLogger(__name__)
 
@@ -126,5 +127,6 @@ def open_files(window, files: Sequence[str], start_exercise: Callable[[Path], No
         elif path.suffix.lower() == ".toml" and start_exercise is not None:
             start_exercise(path)
         else:
-            window.statusBar().showMessage(f"War room does not open {path.name}: not an archive or a scenario.",
+            window.statusBar().showMessage(_("War room does not open {name}: not an archive or a scenario.").format(
+                name=path.name),
                                            10_000)

@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from ui.qt import QLabel, QObject, Signal
+from ui.i18n import tr as _
 
 if TYPE_CHECKING:
     from warroom.store import Store
@@ -33,14 +34,14 @@ def phrase(status: Any, local_zone=None) -> str:
     if status.last_error is not None:
         since = status.last_success_at
         if since is None:
-            text = "offline"
+            text = _("offline")
         else:
             when = since.astimezone(local_zone) if local_zone is not None else since.astimezone()
-            text = f"offline since {when:%H:%M}"
-        return text + (f", {status.waiting} to send" if status.waiting else "")
+            text = _("offline since {when:%H:%M}").format(when=when)
+        return text + (_(", {waiting} to send").format(waiting=status.waiting) if status.waiting else "")
     if status.refusals:
-        return f"{len(status.refusals)} refused"
-    return f"{status.waiting} to send" if status.waiting else "synced"
+        return _("{count} refused").format(count=len(status.refusals))
+    return _("{waiting} to send").format(waiting=status.waiting) if status.waiting else _("synced")
 
 
 class SyncStatus(QLabel):
@@ -58,9 +59,9 @@ class SyncStatus(QLabel):
             self.hide()
             return
         self.setText(f"⇅ {text}")
-        tip = [f"Team server: {status.where} as {status.login}"]
+        tip = [_("Team server: {where} as {login}").format(where=status.where, login=status.login)]
         if status.last_error:
-            tip.append(f"Last attempt: {status.last_error}")
+            tip.append(_("Last attempt: {error}").format(error=status.last_error))
         tip += [str(r) for r in status.refusals[:5]]
         self.setToolTip("\n".join(tip))
         self.show()

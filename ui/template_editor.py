@@ -34,6 +34,7 @@ from ui.qt import (
     QVBoxLayout,
     QWidget,
 )
+from ui.i18n import tr as _
 
 if TYPE_CHECKING:
     from warroom.services.templates import TemplateView
@@ -42,7 +43,7 @@ if TYPE_CHECKING:
 class TemplateEditor(QDialog):
     def __init__(self, store, actor: str, ops, *, incident=None, parent=None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Templates — War room")
+        self.setWindowTitle(_("Templates — War room"))
         self.setObjectName("templateEditor")
         self.setWindowFlag(Qt.WindowType.Window)
         self.store, self.actor, self.ops = store, actor, ops
@@ -51,11 +52,11 @@ class TemplateEditor(QDialog):
 
         self.filter = QLineEdit()
         self.filter.setObjectName("templateFilter")
-        self.filter.setPlaceholderText("Filter templates")
+        self.filter.setPlaceholderText(_("Filter templates"))
         self.filter.textChanged.connect(self._apply_filter)
         self.tree = QTreeWidget()
         self.tree.setObjectName("templateTree")
-        self.tree.setHeaderLabels(["Template", "Version"])
+        self.tree.setHeaderLabels([_("Template"), _("Version")])
         # The name takes the width the list has and the version what it needs: no sideways scrolling.
         tree_header = self.tree.header()
         tree_header.setStretchLastSection(False)
@@ -68,7 +69,7 @@ class TemplateEditor(QDialog):
         ll.addWidget(self.filter)
         ll.addWidget(self.tree, 1)
 
-        self.meta = QLabel("Choose a template")
+        self.meta = QLabel(_("Choose a template"))
         self.meta.setObjectName("templateMeta")
         self.meta.setTextFormat(Qt.TextFormat.RichText)  # our markup; the template's name escaped
         self.editor = ChannelEditor(highlight=True)
@@ -88,7 +89,7 @@ class TemplateEditor(QDialog):
             self.variables.addItem(item)
         self.variables.itemActivated.connect(self._insert_variable)
         self.variables.setMaximumWidth(220)
-        self.save_button = QPushButton("Save as new version (Ctrl+S)")
+        self.save_button = QPushButton(_("Save as new version (Ctrl+S)"))
         self.save_button.setObjectName("saveTemplate")
         self.save_button.clicked.connect(self.save)
         self.status = QLabel()
@@ -115,8 +116,8 @@ class TemplateEditor(QDialog):
         pl.setContentsMargins(0, 0, 0, 0)
         pl.addWidget(self.preview, 1)
         pl.addWidget(self.findings)
-        self.lower.addTab(preview_page, "Preview and linter")
-        self.lower.addTab(history_page, "History")
+        self.lower.addTab(preview_page, _("Preview and linter"))
+        self.lower.addTab(history_page, _("History"))
 
         right = QWidget()
         rl = QVBoxLayout(right)
@@ -211,7 +212,8 @@ class TemplateEditor(QDialog):
         if not self.dirty():
             return True
         answer = QMessageBox.question(
-            self, "Unsaved changes", f"Discard your changes to {self.current.name} ({self.current.locale})?",
+            self, _("Unsaved changes"), _("Discard your changes to {name} ({locale})?").format(
+                name=self.current.name, locale=self.current.locale),
             QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.Cancel)
         return answer == QMessageBox.StandardButton.Discard
 
@@ -232,7 +234,8 @@ class TemplateEditor(QDialog):
             return
         self.current = t
         self.meta.setText(f"<b>{html.escape(t.name)}</b> · {t.locale} · {t.category} / {t.audience} / {t.phase} · "
-                          f"version {t.version}" + (" · <i>pre-approved holding statement</i>" if t.preapproved else ""))
+                          + _("version {version}").format(version=t.version)
+                          + (" · <i>" + _("pre-approved holding statement") + "</i>" if t.preapproved else ""))
         self.editor.set_texts(t.subject, t.long, t.short, t.chat)
         self.status.clear()
         self._load_history()
@@ -251,7 +254,7 @@ class TemplateEditor(QDialog):
 
     def _edited(self) -> None:
         if self.current is not None:
-            self.status.setText("Unsaved changes")
+            self.status.setText(_("Unsaved changes"))
         self._timer.start()
 
     def _refresh_preview(self) -> None:
@@ -265,10 +268,10 @@ class TemplateEditor(QDialog):
                                            viewer=self.actor, incident=self.incident.id if self.incident else None)
         if preview.error is not None:
             key, message = preview.error
-            self.preview.show_error(f"{key} text, {message}")
+            self.preview.show_error(_("{key} text, {message}").format(key=key, message=message))
             self.findings.show_findings("", [])
             self.findings.clear()
-            self.findings.addItem(f"⛔ {key}: {message}")
+            self.findings.addItem(_("⛔ {key}: {message}").format(key=key, message=message))
             return
         rendered = preview.texts
         self.preview.show_texts(rendered["long"], rendered["short"], rendered["chat"])
@@ -304,12 +307,14 @@ class TemplateEditor(QDialog):
             self.reload(select=view.id)
             if typed_since:  # words typed while it was being saved stay in the editor
                 self.editor.set_texts(**current_words)
-                self.status.setText(f"Saved as version {view.version}; newer changes not saved yet.")
+                self.status.setText(_("Saved as version {version}; newer changes not saved yet.").format(
+                    version=view.version))
             else:
-                self.status.setText(f"Saved as version {view.version}.")
+                self.status.setText(_("Saved as version {version}.").format(version=view.version))
 
         def failed(error: BaseException) -> None:
-            self.status.setText(str(error) if isinstance(error, WarroomError) else f"Not saved: {error}")
+            self.status.setText(str(error) if isinstance(error, WarroomError) else _("Not saved: {error}").format(
+                error=error))
 
         self.ops.write(lambda: templates.save(store, actor, **data), saved, failed)
 
@@ -321,7 +326,8 @@ class TemplateEditor(QDialog):
         self.history.clear()
         self.diff.clear()
         for v in reversed(templates.versions(self.store, self.current.id)):
-            item = QListWidgetItem(f"v{v.version} · {v.author} · {v.updated_at:%Y-%m-%d %H:%M} UTC")
+            item = QListWidgetItem(_("v{version} · {author} · {updated_at:%Y-%m-%d %H:%M} UTC").format(
+                version=v.version, author=v.author, updated_at=v.updated_at))
             item.setData(Qt.ItemDataRole.UserRole, v)
             self.history.addItem(item)
 
@@ -334,4 +340,5 @@ class TemplateEditor(QDialog):
         for field in ("subject", "long", "short", "chat"):
             lines += difflib.unified_diff(getattr(v, field).splitlines(), getattr(cur, field).splitlines(),
                                           f"v{v.version} {field}", f"v{cur.version} {field}", lineterm="")
-        self.diff.setPlainText("\n".join(lines) or f"v{v.version} is the same as v{cur.version}.")
+        self.diff.setPlainText("\n".join(lines) or _("v{old} is the same as v{new}.").format(
+            old=v.version, new=cur.version))

@@ -13,6 +13,7 @@ from typing import Any
 
 from warroom.changes import Change
 from ui.qt import QEvent, QLabel, QObject, QRunnable, QThreadPool, QTimer, Signal, plain_tip
+from ui.i18n import tr as _
 
 log = logging.getLogger(__name__)
 
@@ -57,9 +58,9 @@ def phrase(views: list[Any]) -> str:
         return ""
     ordered = sorted(views, key=_rank)
     if _rank(ordered[0])[0] == 7:
-        return f"Providers: {len(views)} watched, no trouble reported"
-    more = f" (+{len(views) - 1} more)" if len(views) > 1 else ""
-    return f"Providers: {ordered[0].summary()}{more}"
+        return _("Providers: {count} watched, no trouble reported").format(count=len(views))
+    more = _(" (+{count} more)").format(count=len(views) - 1) if len(views) > 1 else ""
+    return _("Providers: {summary}{more}").format(summary=ordered[0].summary(), more=more)
 
 
 class _Signals(QObject):

@@ -35,6 +35,7 @@ from ui.qt import (
     QWidget,
     Signal,
 )
+from ui.i18n import ngettext, tr as _
 
 if TYPE_CHECKING:
     from warroom.services.incidents import IncidentView
@@ -51,7 +52,7 @@ PREFIXES = {
 def parse_quick_entry(text: str, default: EntryKind) -> tuple[EntryKind, str]:
     """Split a typed line into (kind, text): a leading ``/a``, ``/d``, ``/x`` or ``/n`` picks the kind."""
     stripped = text.lstrip()
-    head, _, rest = stripped.partition(" ")
+    head, _sep, rest = stripped.partition(" ")
     kind = PREFIXES.get(head.lower())
     if kind is not None:
         return kind, rest.strip()
@@ -102,7 +103,7 @@ class IncidentHeader(QFrame):
         self.severity_button = QToolButton()
         self.severity_button.setObjectName("severityButton")
         self.severity_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
-        self.severity_button.setToolTip("Change the severity (Ctrl+Alt+V)")
+        self.severity_button.setToolTip(_("Change the severity (Ctrl+Alt+V)"))
         self.severity_menu = QMenu(self)
         for sev in Severity:
             action = QAction(sev.value, self)
@@ -114,7 +115,7 @@ class IncidentHeader(QFrame):
         self.status_button = QToolButton()
         self.status_button.setObjectName("statusButton")
         self.status_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
-        self.status_button.setToolTip("Change the status (Ctrl+Alt+S)")
+        self.status_button.setToolTip(_("Change the status (Ctrl+Alt+S)"))
         self.status_menu = QMenu(self)
         self.status_button.setMenu(self.status_menu)
 
@@ -177,15 +178,15 @@ class IncidentHeader(QFrame):
         self.severity_button.setEnabled(enabled)
         self.status_button.setEnabled(enabled)
         if incident is None:
-            self.title.setText("No incident selected — press Ctrl+N to declare one")
+            self.title.setText(_("No incident selected — press Ctrl+N to declare one"))
             self.facts.setText("")
-            self.severity_button.setText("SEV")
-            self.status_button.setText("Status")
+            self.severity_button.setText(_("SEV"))
+            self.status_button.setText(_("Status"))
             self.countdown.setText("")
             self.banner.hide()
             return
         self.banner.setVisible(incident.exercise)
-        self.banner.setText("EXERCISE — tabletop exercise, nothing is sent outside")
+        self.banner.setText(_("EXERCISE — tabletop exercise, nothing is sent outside"))
         self.title.setText(f"{incident.ref}  {incident.title}")
         self.severity_button.setText(incident.severity.value)
         self.severity_button.setStyleSheet(_button_style(palette.SEVERITIES[incident.severity]))
@@ -197,17 +198,17 @@ class IncidentHeader(QFrame):
         detected = detected_text(self.utc, self.local, incident.detected_at)
         flags = []
         if incident.customer_facing:
-            flags.append(_chip(Tone.TEAL, "customer-facing"))
+            flags.append(_chip(Tone.TEAL, _("customer-facing")))
         if incident.confidential:
-            flags.append(_chip(Tone.SLATE, "confidential"))
+            flags.append(_chip(Tone.SLATE, _("confidential")))
         parts = [
-            f"<b>Commander</b> {_esc(incident.commander or '—')}",
-            f"<b>Detected</b> {_esc(detected)}",
-            f"<b>Impact</b> {incident.impact.label}",
-            f"<b>Category</b> {incident.category.label}",
+            _("<b>Commander</b> {name}").format(name=_esc(incident.commander or "—")),
+            _("<b>Detected</b> {when}").format(when=_esc(detected)),
+            _("<b>Impact</b> {impact}").format(impact=incident.impact.label),
+            _("<b>Category</b> {category}").format(category=incident.category.label),
         ]
         if incident.components:
-            parts.append(f"<b>Affected</b> {_esc(', '.join(incident.components))}")
+            parts.append(_("<b>Affected</b> {components}").format(components=_esc(", ".join(incident.components))))
         self.facts.setText(" &nbsp;·&nbsp; ".join(parts) + (" &nbsp;" + " ".join(flags) if flags else ""))
         self.tick()
 
@@ -250,23 +251,28 @@ class IncidentHeader(QFrame):
         for c in self.reg_clocks:
             name = c.regime.name
             if c.due is None:
-                lines.append(f"<b>{_esc(name)}</b>: {_esc(c.regime.deadline)} (no fixed deadline)")
+                lines.append(_("<b>{name}</b>: {deadline} (no fixed deadline)").format(name=_esc(name),
+                                                                                   deadline=_esc(c.regime.deadline)))
                 continue
             left = c.due - now
             if c.answered_at is not None:
-                state = text = "met" if c.answered_at <= c.due else "sent late"
+                state = "met" if c.answered_at <= c.due else "sent late"
+                text = _("met") if state == "met" else _("sent late")
             elif left.total_seconds() >= 0:
-                state, text = "open", f"{duration_text(left, 'clock')} left"
+                state, text = "open", _("{left} left").format(left=duration_text(left, "clock"))
             else:
-                state, text, late = "overdue", f"overdue {duration_text(left, 'clock')}", True
+                state, text, late = "overdue", _("overdue {left}").format(left=duration_text(left, "clock")), True
             if state in ("open", "overdue") and not shown:
                 shown.append(f"{_esc(_short(name))} {text}")
-            lines.append(f"<b>{_esc(name)}</b>: due {self.utc.full(c.due)} · {self.local.time(c.due)} {zone} "
-                         f"({c.regime.period()}) — {text}<br>&nbsp;&nbsp;notify {_esc(c.regime.notify_whom)}")
+            lines.append(_("<b>{name}</b>: due {utc} · {local} {zone} ({period}) — {state}<br>&nbsp;&nbsp;notify "
+                           "{whom}")
+                         .format(name=_esc(name), utc=self.utc.full(c.due), local=self.local.time(c.due), zone=zone,
+                                 period=c.regime.period(), state=text, whom=_esc(c.regime.notify_whom)))
         more = sum(1 for c in self.reg_clocks if c.due is not None and c.answered_at is None) - len(shown)
-        label = " · ".join(shown) if shown else "Regulatory clocks: all answered"
-        self.clocks.setText(label + (f" · {more} more clock{'s' if more > 1 else ''}" if more > 0 else ""))
-        self.clocks.setToolTip("<b>Regulatory clocks</b> (the Clocks tab lists them)<br>" + "<br>".join(lines))
+        label = " · ".join(shown) if shown else _("Regulatory clocks: all answered")
+        more_text = ngettext(" · {count} more clock", " · {count} more clocks", more).format(count=more)
+        self.clocks.setText(label + (more_text if more > 0 else ""))
+        self.clocks.setToolTip(_("<b>Regulatory clocks</b> (the Clocks tab lists them)") + "<br>" + "<br>".join(lines))
         self.clocks.setStyleSheet(palette.text_style(Tone.BAD) if late else palette.text_style(Tone.WARN))
 
     def now(self) -> datetime:
@@ -283,31 +289,36 @@ class IncidentHeader(QFrame):
         self._tick_clocks(now)
         if incident.next_update_due is None:
             ago = duration_text((incident.resolved_at or now) - incident.detected_at)
-            self.countdown.setText(f"Resolved · lasted {ago}")
+            self.countdown.setText(_("Resolved · lasted {ago}").format(ago=ago))
             self.countdown.setStyleSheet(palette.good_style())
             return
         if not self.dues and self.unowed:
-            self.countdown.setText(f"Internal incident: no update owed to {', '.join(self.unowed)}")
+            self.countdown.setText(_("Internal incident: no update owed to {audiences}").format(
+                audiences=', '.join(self.unowed)))
             self.countdown.setStyleSheet("")
-            self.countdown.setToolTip("The matrix tells these audiences only about customer-facing incidents.")
+            self.countdown.setToolTip(_("The matrix tells these audiences only about customer-facing incidents."))
             return
         due, who = incident.next_update_due, ""
         if self.dues:
-            due, who = self.dues[0].at, f" to {self.dues[0].audience}"
+            due, who = self.dues[0].at, self.dues[0].audience
         left = due - now
         if left.total_seconds() >= 0:
-            self.countdown.setText(f"Next update{who} in {duration_text(left, 'clock')}")
+            self.countdown.setText((_("Next update to {who} in {left}") if who else _("Next update in {left}")).format(
+                who=who, left=duration_text(left, "clock")))
             style = palette.text_style(Tone.WARN) if left.total_seconds() < 300 else ""
         else:
-            self.countdown.setText(f"Update{who} overdue by {duration_text(left, 'clock')}")
+            self.countdown.setText((_("Update to {who} overdue by {left}") if who else _("Update overdue by {left}")).format(
+                who=who, left=duration_text(left, "clock")))
             style = palette.text_style(Tone.BAD)
         zone = self.local.zone_label(now)
         if self.dues:
-            tip = "<br>".join(f"{_esc(d.audience)}: due {self.utc.time(d.at)} UTC · {self.local.time(d.at)} {zone} "
-                              f"(every {duration_text(d.cadence)})" for d in self.dues)
-            self.countdown.setToolTip(f"<b>Next updates, by the matrix</b><br>{tip}")
+            tip = "<br>".join(_("{audience}: due {utc} UTC · {local} {zone} (every {cadence})").format(
+                audience=_esc(d.audience), utc=self.utc.time(d.at), local=self.local.time(d.at), zone=zone,
+                cadence=duration_text(d.cadence)) for d in self.dues)
+            self.countdown.setToolTip(_("<b>Next updates, by the matrix</b><br>{tip}").format(tip=tip))
         else:
-            self.countdown.setToolTip(f"Next update due {self.utc.time(due)} UTC · {self.local.time(due)} {zone}")
+            self.countdown.setToolTip(_("Next update due {utc} UTC · {local} {zone}").format(
+                utc=self.utc.time(due), local=self.local.time(due), zone=zone))
         self.countdown.setStyleSheet(style)
 
 
@@ -344,7 +355,7 @@ def fit_timeline(view, model) -> None:
     widths = {
         TimelineModel.UTC: plain.horizontalAdvance(model.utc.stamp(sample)),
         TimelineModel.LOCAL: max(plain.horizontalAdvance(model.local.stamp(sample)),
-                                 bold.horizontalAdvance(model.COLUMNS[TimelineModel.LOCAL])),
+                                 bold.horizontalAdvance(_(model.COLUMNS[TimelineModel.LOCAL]))),
         TimelineModel.KIND: max(plain.horizontalAdvance(k.label) for k in EntryKind),
         TimelineModel.AUTHOR: plain.horizontalAdvance("Tomás Ferreira"),
     }
@@ -367,9 +378,9 @@ class EntryDetail(QPlainTextEdit):
         self.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
         self.view, self.model = view, model
         self.setFixedHeight(self.fontMetrics().lineSpacing() * 4 + 10)
-        view.selectionModel().currentRowChanged.connect(lambda *_: self.follow())
+        view.selectionModel().currentRowChanged.connect(lambda *args: self.follow())
         model.modelReset.connect(self.follow)
-        model.dataChanged.connect(lambda *_: self.follow())
+        model.dataChanged.connect(lambda *args: self.follow())
         self.hide()
 
     def follow(self) -> None:
@@ -399,11 +410,11 @@ class QuickEntry(QWidget):
         self.kind.setObjectName("entryKind")
         for kind in WRITTEN_KINDS:
             self.kind.addItem(kind.label, kind)
-        self.kind.setToolTip("Kind of entry: Ctrl+1 note, Ctrl+2 action, Ctrl+3 decision, Ctrl+4 external event")
+        self.kind.setToolTip(_("Kind of entry: Ctrl+1 note, Ctrl+2 action, Ctrl+3 decision, Ctrl+4 external event"))
         self.line = QLineEdit()
         self.line.setObjectName("quickEntry")
-        self.line.setPlaceholderText("Log to the timeline and press Enter   ·   /a action  /d decision  "
-                                     "/x external event   ·   Ctrl+L to come back here")
+        self.line.setPlaceholderText(_("Log to the timeline and press Enter   ·   /a action  /d decision  "
+                                     "/x external event   ·   Ctrl+L to come back here"))
         self.line.setMaxLength(20_000)
         self.line.returnPressed.connect(self._submit)
         layout = QHBoxLayout(self)
@@ -446,11 +457,11 @@ class NewIncidentDialog(FormDialog):
 
     def __init__(self, now: datetime, commander: str, parent=None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Declare an incident")
+        self.setWindowTitle(_("Declare an incident"))
         self.setObjectName("newIncidentDialog")
         self.title = QLineEdit()
         self.title.setObjectName("titleEdit")
-        self.title.setPlaceholderText("What is broken, in a few words")
+        self.title.setPlaceholderText(_("What is broken, in a few words"))
         self.title.setMaxLength(200)
         self.severity = QComboBox()
         self.severity.setObjectName("severityCombo")
@@ -464,9 +475,9 @@ class NewIncidentDialog(FormDialog):
         for imp in Impact:
             self.impact.addItem(imp.label, imp)
         self.impact.setCurrentIndex(1)
-        self.customer_facing = QCheckBox("Customers are affected")
+        self.customer_facing = QCheckBox(_("Customers are affected"))
         self.components = QLineEdit()
-        self.components.setPlaceholderText("Comma-separated, e.g. Checkout, Login")
+        self.components.setPlaceholderText(_("Comma-separated, e.g. Checkout, Login"))
         self.detected = QDateTimeEdit()
         self.detected.setDisplayFormat("yyyy-MM-dd HH:mm")
         self.detected.setCalendarPopup(True)
@@ -474,8 +485,8 @@ class NewIncidentDialog(FormDialog):
         self.detected.setDateTime(local_now)
         self.detected.setMaximumDateTime(local_now)
         self.commander = QLineEdit(commander)
-        self.confidential = QCheckBox("Confidential (only its members see it)")
-        self.exercise = QCheckBox("Tabletop exercise (not a real incident)")
+        self.confidential = QCheckBox(_("Confidential (only its members see it)"))
+        self.exercise = QCheckBox(_("Tabletop exercise (not a real incident)"))
         # The names the core's errors give as their field (see warroom.services.incidents.open_incident).
         self.fields.update(title=self.title, severity=self.severity, category=self.category, impact=self.impact,
                            customer_facing=self.customer_facing, components=self.components,
@@ -483,18 +494,18 @@ class NewIncidentDialog(FormDialog):
                            exercise=self.exercise)
 
         form = QFormLayout()
-        form.addRow("&Title", self.title)
-        form.addRow("&Severity", self.severity)
-        form.addRow("&Category", self.category)
-        form.addRow("&Impact", self.impact)
+        form.addRow(_("&Title"), self.title)
+        form.addRow(_("&Severity"), self.severity)
+        form.addRow(_("&Category"), self.category)
+        form.addRow(_("&Impact"), self.impact)
         form.addRow("", self.customer_facing)
-        form.addRow("Co&mponents", self.components)
-        form.addRow("&Detected (local time)", self.detected)
-        form.addRow("Comma&nder", self.commander)
+        form.addRow(_("Co&mponents"), self.components)
+        form.addRow(_("&Detected (local time)"), self.detected)
+        form.addRow(_("Comma&nder"), self.commander)
         form.addRow("", self.confidential)
         form.addRow("", self.exercise)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Declare")
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText(_("Declare"))
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
@@ -533,10 +544,10 @@ class EditEntryDialog(FormDialog):
 
     def __init__(self, text: str, parent=None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Correct entry")
+        self.setWindowTitle(_("Correct entry"))
         self.editor = QPlainTextEdit(text)
         self.editor.setObjectName("entryEditor")
-        note = QLabel("The previous text stays in the journal.")
+        note = QLabel(_("The previous text stays in the journal."))
         note.setStyleSheet(f"color:{palette.hex_color(Tone.MUTED, self.palette())};")
         self.fields["text"] = self.editor
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)

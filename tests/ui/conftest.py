@@ -12,6 +12,22 @@ from tests.helpers.team import team
 from tests.helpers.window import HOSTILE
 
 
+@pytest.fixture(autouse=True)
+def english(monkeypatch):
+    """The window speaks English in tests, whatever the machine's LANG (the app's own start
+    and the programs the tests start included), unless a test asks for another language
+    (``ui.i18n.set_language``); the next test starts in English again."""
+    from ui import i18n
+
+    for var in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        monkeypatch.setenv(var, "C.UTF-8")
+    monkeypatch.delenv("LANGUAGE", raising=False)
+    monkeypatch.setattr(i18n, "system_language", lambda: "en")
+    i18n.set_language("en")
+    yield
+    i18n.set_language("en")
+
+
 @pytest.fixture
 def seeded(store, clock):
     inc = incidents.open_incident(store, "Dana", title="Checkout failing in Europe", severity="SEV2",

@@ -12,6 +12,7 @@ from warroom.errors import WarroomError
 from ui.lazy import incidents
 from ui.qt import QFileDialog, QInputDialog, QObject, Signal, qt_alive
 from ui.widgets import NewIncidentDialog
+from ui.i18n import tr as _
 
 if TYPE_CHECKING:
     from warroom.services.incidents import IncidentView
@@ -46,14 +47,14 @@ class IncidentActions(QObject):
 
     def status_changed(self, incident: IncidentView) -> None:
         self.written.emit(incident)
-        self.message.emit(f"{incident.ref} is now {incident.status.label}.", 4000)
+        self.message.emit(_("{ref} is now {label}.").format(ref=incident.ref, label=incident.status.label), 4000)
 
     def reopen(self, parent) -> None:
         incident, ctx = self.current(), self.ctx
         if incident is None or ctx is None or incident.active:
-            self.message.emit("Only a resolved incident can be reopened.", 4000)
+            self.message.emit(_("Only a resolved incident can be reopened."), 4000)
             return
-        reason, ok = QInputDialog.getText(parent, "Reopen incident", "Why is it reopened?")
+        reason, ok = QInputDialog.getText(parent, _("Reopen incident"), _("Why is it reopened?"))
         if not ok:
             return
         store, actor, key = ctx.store, ctx.actor, incident.id
@@ -67,7 +68,7 @@ class IncidentActions(QObject):
 
         def changed(view: IncidentView) -> None:
             self.written.emit(view)
-            self.message.emit(f"{view.ref} is now {view.severity.value}.", 4000)
+            self.message.emit(_("{ref} is now {severity}.").format(ref=view.ref, severity=view.severity.value), 4000)
 
         ctx.ops.write(lambda: incidents.set_severity(store, actor, key, severity), changed)
 
@@ -95,7 +96,7 @@ class IncidentActions(QObject):
                 dialog.setEnabled(True)
                 dialog.finish()
             self.declared.emit(incident)
-            self.message.emit(f"Declared {incident.ref}.", 4000)
+            self.message.emit(_("Declared {ref}.").format(ref=incident.ref), 4000)
 
         def failed(error: BaseException) -> None:
             if dialog is None or not qt_alive(dialog):
@@ -113,7 +114,7 @@ class IncidentActions(QObject):
         incident, ctx = self.current(), self.ctx
         if incident is None or ctx is None:
             return
-        path, _ = QFileDialog.getSaveFileName(parent, "Export incident", f"{incident.ref}.md", "Markdown (*.md)")
+        path, _filter = QFileDialog.getSaveFileName(parent, _("Export incident"), f"{incident.ref}.md", _("Markdown (*.md)"))
         if not path:
             return
         store, actor, key = ctx.store, ctx.actor, incident.id
@@ -124,4 +125,4 @@ class IncidentActions(QObject):
             save(path, export_incident(store, key, "markdown", viewer=actor))      # owner-only
             return path
 
-        ctx.ops.read(write, lambda p: self.message.emit(f"Exported to {p}.", 5000))
+        ctx.ops.read(write, lambda p: self.message.emit(_("Exported to {path}.").format(path=p), 5000))

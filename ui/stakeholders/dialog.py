@@ -39,6 +39,7 @@ from ui.qt import (
 )
 from ui.stakeholders.form import StakeholderForm, ask_vcard_audience
 from ui.stakeholders.model import NameRole, StakeholderFilter, StakeholderModel
+from ui.i18n import ngettext, tr as _
 
 if TYPE_CHECKING:
     from warroom.services.stakeholders import StakeholderView, ValidationReport
@@ -53,7 +54,7 @@ class StakeholderDialog(QDialog):
 
     def __init__(self, ctx: WindowContext, parent=None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Stakeholders — War room")
+        self.setWindowTitle(_("Stakeholders — War room"))
         self.setObjectName("stakeholderDialog")
         self.setWindowFlag(Qt.WindowType.Window)
         self.ctx = ctx
@@ -66,7 +67,7 @@ class StakeholderDialog(QDialog):
         # Search and audience filter
         self.search = QLineEdit()
         self.search.setObjectName("stakeholderSearch")
-        self.search.setPlaceholderText("Search names, contacts, owners… (Ctrl+F)")
+        self.search.setPlaceholderText(_("Search names, contacts, owners… (Ctrl+F)"))
         self.search.setClearButtonEnabled(True)
         self.audience_filter = QComboBox()
         self.audience_filter.setObjectName("audienceFilter")
@@ -102,17 +103,17 @@ class StakeholderDialog(QDialog):
         self.hint.hide()
 
         # Buttons
-        self.add_button = QPushButton("&Add… (Ctrl+N)")
+        self.add_button = QPushButton(_("&Add… (Ctrl+N)"))
         self.add_button.setObjectName("addStakeholder")
-        self.edit_button = QPushButton("&Edit… (Enter)")
+        self.edit_button = QPushButton(_("&Edit… (Enter)"))
         self.edit_button.setObjectName("editStakeholder")
-        self.import_button = QPushButton("&Import…")
+        self.import_button = QPushButton(_("&Import…"))
         self.import_button.setObjectName("importStakeholders")
-        self.import_button.setToolTip("Import a CSV file (a header line with name, audience, email, phone, …) or a "
-                                      "vCard address book; a bad line imports nothing")
-        self.export_button = QPushButton("E&xport CSV…")
+        self.import_button.setToolTip(_("Import a CSV file (a header line with name, audience, email, phone, …) or a "
+                                      "vCard address book; a bad line imports nothing"))
+        self.export_button = QPushButton(_("E&xport CSV…"))
         self.export_button.setObjectName("exportStakeholders")
-        self.close_button = QPushButton("Close")
+        self.close_button = QPushButton(_("Close"))
         for button in (self.add_button, self.edit_button, self.import_button, self.export_button, self.close_button):
             button.setAutoDefault(False)  # Enter in the table edits; it never presses a button
         self.add_button.clicked.connect(self.add)
@@ -129,13 +130,13 @@ class StakeholderDialog(QDialog):
         self.stale_days.setObjectName("staleDays")
         self.stale_days.setRange(1, 3650)
         self.stale_days.setValue(DEFAULT_STALE_DAYS)
-        self.stale_days.setSuffix(" days")
-        self.stale_days.setToolTip("Contacts not verified for this long count as stale")
+        self.stale_days.setSuffix(_(" days"))
+        self.stale_days.setToolTip(_("Contacts not verified for this long count as stale"))
         self.stale_days.valueChanged.connect(self.validate)
-        self.validate_button = QPushButton("&Validate")
+        self.validate_button = QPushButton(_("&Validate"))
         self.validate_button.setObjectName("validateStakeholders")
         self.validate_button.setAutoDefault(False)
-        self.validate_button.setToolTip("Check who cannot be reached and whose contacts are stale (Ctrl+R)")
+        self.validate_button.setToolTip(_("Check who cannot be reached and whose contacts are stale (Ctrl+R)"))
         self.validate_button.clicked.connect(self.validate)
         self.summary = QLabel()
         self.summary.setObjectName("reportSummary")
@@ -163,11 +164,11 @@ class StakeholderDialog(QDialog):
         rl = QVBoxLayout(report_page)
         rl.setContentsMargins(0, 0, 0, 0)
         report_top = QHBoxLayout()
-        title = QLabel("<b>Validation</b>")
+        title = QLabel(_("<b>Validation</b>"))
         title.setTextFormat(Qt.TextFormat.RichText)
         report_top.addWidget(title)
         report_top.addWidget(self.summary, 1)
-        stale_label = QLabel("&Stale after")
+        stale_label = QLabel(_("&Stale after"))
         stale_label.setBuddy(self.stale_days)
         report_top.addWidget(stale_label)
         report_top.addWidget(self.stale_days)
@@ -191,18 +192,18 @@ class StakeholderDialog(QDialog):
         layout.addLayout(buttons)
 
         # Keyboard: actions, so menus, buttons and tests trigger the same thing.
-        self.find_action = self._action("Find", self._focus_search, QKeySequence.StandardKey.Find)
-        self.add_action = self._action("Add stakeholder", self.add, QKeySequence.StandardKey.New)
-        self.import_action = self._action("Import", self.import_file, "Ctrl+O")
-        self.export_action = self._action("Export CSV", self.export_csv, "Ctrl+E")
-        self.validate_action = self._action("Validate", self.validate, "Ctrl+R")
-        self.edit_action = QAction("Edit stakeholder", self.table)
+        self.find_action = self._action(_("Find"), self._focus_search, QKeySequence.StandardKey.Find)
+        self.add_action = self._action(_("Add stakeholder"), self.add, QKeySequence.StandardKey.New)
+        self.import_action = self._action(_("Import"), self.import_file, "Ctrl+O")
+        self.export_action = self._action(_("Export CSV"), self.export_csv, "Ctrl+E")
+        self.validate_action = self._action(_("Validate"), self.validate, "Ctrl+R")
+        self.edit_action = QAction(_("Edit stakeholder"), self.table)
         self.edit_action.setShortcuts([QKeySequence(Qt.Key.Key_Return), QKeySequence(Qt.Key.Key_Enter)])
         self.edit_action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
         self.edit_action.triggered.connect(self.edit_selected)
         self.table.addAction(self.edit_action)
-        self.import_button.setText("&Import… (Ctrl+O)")
-        self.export_button.setText("E&xport CSV… (Ctrl+E)")
+        self.import_button.setText(_("&Import… (Ctrl+O)"))
+        self.export_button.setText(_("E&xport CSV… (Ctrl+E)"))
 
         self.search.textChanged.connect(self._search_changed)
         self.search.returnPressed.connect(self._to_table)
@@ -244,7 +245,7 @@ class StakeholderDialog(QDialog):
         current = self.audience_filter.currentData()
         self.audience_filter.blockSignals(True)
         self.audience_filter.clear()
-        self.audience_filter.addItem("All audiences", None)
+        self.audience_filter.addItem(_("All audiences"), None)
         for a in self._audiences:
             self.audience_filter.addItem(a.label, a.name)
         index = self.audience_filter.findData(current) if current else 0
@@ -268,19 +269,24 @@ class StakeholderDialog(QDialog):
         self._table_layout.setStretchFactor(self.hint, 0 if total else 1)
         if total == 0:
             self.count_label.setText("")
-            self.hint.setText("<b>No stakeholders yet.</b><br>Press <b>Ctrl+N</b> to add one, or "
+            self.hint.setText(_("<b>No stakeholders yet.</b><br>Press <b>Ctrl+N</b> to add one, or "
                               "<b>Import…</b> a CSV file (a header line naming the columns: name, audience, email, "
-                              "phone, slack, teams, timezone, owner, …) or a vCard address book export.")
+                              "phone, slack, teams, timezone, owner, …) or a vCard address book export."))
             self.hint.show()
         elif shown == 0:
-            self.count_label.setText(f"0 of {total}")
-            what = f"“{html.escape(self.search.text().strip())}”" if self.search.text().strip() else "this filter"
-            where = (f" in {html.escape(self.audience_filter.currentText())}"
-                     if self.audience_filter.currentData() else "")
-            self.hint.setText(f"No stakeholder matches {what}{where}. Clear the search or choose All audiences.")
+            self.count_label.setText(_("0 of {total}").format(total=total))
+            what = _("“{search}”").format(
+                search=html.escape(self.search.text().strip())) if self.search.text().strip() \
+                else _("this filter")
+            if self.audience_filter.currentData():
+                what = _("{what} in {audience}").format(
+                    what=what, audience=html.escape(self.audience_filter.currentText()))
+            self.hint.setText(_("No stakeholder matches {what}. Clear the search or choose All audiences.").format(
+                what=what))
             self.hint.show()
         else:
-            self.count_label.setText(f"{shown} of {total}" if shown != total else f"{total} stakeholders")
+            self.count_label.setText(_("{shown} of {total}").format(
+                shown=shown, total=total) if shown != total else ngettext("{total} stakeholder", "{total} stakeholders", total).format(total=total))
             self.hint.hide()
         self._update_buttons()
 
@@ -357,8 +363,8 @@ class StakeholderDialog(QDialog):
         values = form.values(self.store.clock.now())
         name = " ".join(values["name"].split())
         if form.existing is None and name in self.model.names():
-            form.show_error(f"{name} is already in the register: close this form and edit it instead "
-                            "(select it and press Enter).")
+            form.show_error(_("{name} is already in the register: close this form and edit it instead (select it "
+                              "and press Enter).").format(name=name))
             return
         store, actor = self.store, self.actor
         form.setEnabled(False)  # one Save at a time
@@ -368,7 +374,7 @@ class StakeholderDialog(QDialog):
                 form.setEnabled(True)
                 form.finish()
             self.reload(select=view.name)
-            self.status.setText(f"{view.name} saved.")
+            self.status.setText(_("{name} saved.").format(name=view.name))
 
         def failed(error: BaseException) -> None:
             if qt_alive(form) and isinstance(error, WarroomError):
@@ -384,9 +390,9 @@ class StakeholderDialog(QDialog):
     # -- import and export ---------------------------------------------------
 
     def import_file(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Import stakeholders", "",
-                                              "Stakeholders (*.csv *.vcf *.vcard);;CSV (*.csv);;"
-                                              "vCard (*.vcf *.vcard);;All files (*)")
+        path, _filter = QFileDialog.getOpenFileName(self, _("Import stakeholders"), "",
+                                              _("Stakeholders (*.csv *.vcf *.vcard);;CSV (*.csv);;"
+                                              "vCard (*.vcf *.vcard);;All files (*)"))
         if not path:
             return
         store, actor = self.store, self.actor
@@ -405,19 +411,20 @@ class StakeholderDialog(QDialog):
                 return stakeholders.import_csv(store, actor, stakeholders.read_file(path), source=source)
 
         self.import_button.setEnabled(False)
-        self.status.setText(f"Importing {source}…")
+        self.status.setText(_("Importing {source}…").format(source=source))
 
         def done(count: int) -> None:
             self.import_button.setEnabled(True)
             self.reload()
-            self.status.setText(f"Imported {count} stakeholder{'s' if count != 1 else ''} from {source}.")
+            self.status.setText(ngettext("Imported {count} stakeholder from {source}.", "Imported {count} stakeholders from {source}.", count).format(
+                count=count, source=source))
 
         def failed(error: BaseException) -> None:
             self.import_button.setEnabled(True)
             if isinstance(error, WarroomError):
-                self.status.setText(f"Nothing imported from {source}.")
-                QMessageBox.warning(self, "Import failed", f"{error}\n\nNothing was imported: correct the file and "
-                                                           "import it again.")
+                self.status.setText(_("Nothing imported from {source}.").format(source=source))
+                QMessageBox.warning(self, _("Import failed"), _("{error}\n\nNothing was imported: correct the file "
+                                                                "and import it again.").format(error=error))
             else:
                 self.status.setText("")
                 self._show_error(error)
@@ -426,9 +433,9 @@ class StakeholderDialog(QDialog):
 
     def export_csv(self) -> None:
         if self.model.rowCount() == 0:
-            self.status.setText("The register is empty: nothing to export.")
+            self.status.setText(_("The register is empty: nothing to export."))
             return
-        path, _ = QFileDialog.getSaveFileName(self, "Export stakeholders", "stakeholders.csv", "CSV (*.csv)")
+        path, _filter = QFileDialog.getSaveFileName(self, _("Export stakeholders"), "stakeholders.csv", _("CSV (*.csv)"))
         if not path:
             return
         store = self.store
@@ -441,11 +448,13 @@ class StakeholderDialog(QDialog):
 
         def failed(error: BaseException) -> None:
             if isinstance(error, OSError):
-                QMessageBox.warning(self, "Export failed", f"Cannot write {path}: {error.strerror or error}")
+                QMessageBox.warning(self, _("Export failed"), _("Cannot write {path}: {error}").format(
+                    path=path, error=error.strerror or error))
             else:
                 self._show_error(error)
 
-        self.ops.read(write, lambda p: self.status.setText(f"Exported {self.model.rowCount()} stakeholders to {p}."),
+        self.ops.read(write, lambda p: self.status.setText(_("Exported {count} stakeholders to {path}.").format(
+            count=self.model.rowCount(), path=p)),
                       failed)
 
     # -- the validation report -------------------------------------------------
@@ -462,24 +471,24 @@ class StakeholderDialog(QDialog):
         report, tree = self.report, self.report_tree
         tree.clear()
         if report.total == 0:
-            self.summary.setText("Nothing to check yet: the register is empty.")
+            self.summary.setText(_("Nothing to check yet: the register is empty."))
             self.summary.setStyleSheet("")
-            QTreeWidgetItem(tree, ["Add or import stakeholders; whoever cannot be reached, or has not been "
-                                   "verified lately, is listed here."]).setForeground(0, palette.brush(Tone.MUTED, self.palette()))
+            QTreeWidgetItem(tree, [_("Add or import stakeholders; whoever cannot be reached, or has not been "
+                                     "verified lately, is listed here.")]).setForeground(0, palette.brush(Tone.MUTED, self.palette()))
             return
         if report.ok and not self.invalid:
-            self.summary.setText(f"All {report.total} stakeholders reachable, valid and verified in the last "
-                                 f"{days} days.")
+            self.summary.setText(_("All {total} stakeholders reachable, valid and verified in the last {days} days.")
+                                 .format(total=report.total, days=days))
             self.summary.setStyleSheet(palette.good_style())
-            QTreeWidgetItem(tree, ["Nothing to fix."]).setForeground(0, palette.brush(Tone.MUTED, self.palette()))
+            QTreeWidgetItem(tree, [_("Nothing to fix.")]).setForeground(0, palette.brush(Tone.MUTED, self.palette()))
             return
-        self.summary.setText(f"{len(report.missing)} missing · {len(report.stale)} stale · {len(self.invalid)} "
-                             f"invalid, of {report.total} stakeholders")
+        self.summary.setText(_("{missing} missing · {stale} stale · {invalid} invalid, of {total} stakeholders").format(
+            missing=len(report.missing), stale=len(report.stale), invalid=len(self.invalid), total=report.total))
         self.summary.setStyleSheet("")
         names = sorted(self.model.names(), key=len, reverse=True)
-        for title, lines, tone in (("Missing contacts", report.missing, Tone.BAD),
-                                   ("Stale contacts", report.stale, Tone.WARN),
-                                   ("Invalid contacts", self.invalid, Tone.BAD)):
+        for title, lines, tone in ((_("Missing contacts"), report.missing, Tone.BAD),
+                                   (_("Stale contacts"), report.stale, Tone.WARN),
+                                   (_("Invalid contacts"), self.invalid, Tone.BAD)):
             group = QTreeWidgetItem(tree, [f"{title} ({len(lines)})"])
             font = group.font(0)
             font.setBold(True)
@@ -489,7 +498,7 @@ class StakeholderDialog(QDialog):
             for line in lines:
                 item = QTreeWidgetItem(group, [line])
                 item.setForeground(0, palette.brush(tone))
-                item.setToolTip(0, "Enter or double-click: show in the table")
+                item.setToolTip(0, _("Enter or double-click: show in the table"))
                 name = next((n for n in names if line.startswith((f"{n}: ", f"{n} ("))), None)
                 item.setData(0, NameRole, name)
             group.setExpanded(bool(lines))
@@ -511,7 +520,7 @@ class StakeholderDialog(QDialog):
 
     def _show_error(self, error: BaseException) -> None:
         if isinstance(error, WarroomError):
-            QMessageBox.warning(self, "Stakeholders", str(error))
+            QMessageBox.warning(self, _("Stakeholders"), str(error))
         else:
             self.ops.default_error(error)
 

@@ -11,6 +11,7 @@ from ui.common import palette
 from ui.common.palette import Tone
 from ui.common.tables import Column, KeyRole, RowTableModel, SortRole
 from ui.qt import QModelIndex, QSortFilterProxyModel, Qt, plain_tip
+from ui.i18n import tr as _
 
 if TYPE_CHECKING:
     from warroom.clock import Clock
@@ -40,10 +41,10 @@ def phone_text(e164: str | None) -> str:
 
 
 def details(s: StakeholderView) -> str:
-    lines = [f"{s.name} ({s.kind}, {s.audience}, {'external' if s.external else 'internal'})"]
-    for label, value in (("Locale", s.locale), ("Key account", "yes" if s.key_account else None),
-                         ("Success manager", s.success_manager), ("Components", ", ".join(s.components)),
-                         ("Jurisdiction", s.jurisdiction)):
+    lines = [f"{s.name} ({s.kind}, {s.audience}, {_('external') if s.external else _('internal')})"]
+    for label, value in ((_("Locale"), s.locale), (_("Key account"), _("yes") if s.key_account else None),
+                         (_("Success manager"), s.success_manager), (_("Components"), ", ".join(s.components)),
+                         (_("Jurisdiction"), s.jurisdiction)):
         if value:
             lines.append(f"{label}: {value}")
     return "\n".join(lines)
@@ -71,22 +72,22 @@ class StakeholderModel(RowTableModel):
             return lambda s: getattr(s, name) or ""
 
         columns = [
-            Column("Name", field("name"), tip=lambda s: plain_tip(details(s))),
-            Column("Kind", field("kind"), tip=_plain(field("kind"))),
-            Column("Audience", field("audience"), tip=_plain(field("audience"))),
-            Column("E-mail", field("email"), tip=_plain(field("email"))),
-            Column("Phone", lambda s: phone_text(s.phone), tip=_plain(lambda s: phone_text(s.phone)),
+            Column(_("Name"), field("name"), tip=lambda s: plain_tip(details(s))),
+            Column(_("Kind"), field("kind"), tip=_plain(field("kind"))),
+            Column(_("Audience"), field("audience"), tip=_plain(field("audience"))),
+            Column(_("E-mail"), field("email"), tip=_plain(field("email"))),
+            Column(_("Phone"), lambda s: phone_text(s.phone), tip=_plain(lambda s: phone_text(s.phone)),
                    sort=lambda s: s.phone or ""),
-            Column("Slack", field("slack"), tip=_plain(field("slack"))),
-            Column("Teams", field("teams"), tip=_plain(field("teams"))),
-            Column("Zone", field("timezone"), tip=_plain(field("timezone")),
-                   header_tip="The stakeholder's time zone: updates give times in it"),
-            Column("Owner", field("owner"), tip=_plain(field("owner")),
-                   header_tip="Who keeps this stakeholder's contacts current"),
-            Column("Verified", lambda s: date_text(s.verified_at), tip=self.verified_tip,
+            Column(_("Slack"), field("slack"), tip=_plain(field("slack"))),
+            Column(_("Teams"), field("teams"), tip=_plain(field("teams"))),
+            Column(_("Zone"), field("timezone"), tip=_plain(field("timezone")),
+                   header_tip=_("The stakeholder's time zone: updates give times in it")),
+            Column(_("Owner"), field("owner"), tip=_plain(field("owner")),
+                   header_tip=_("Who keeps this stakeholder's contacts current")),
+            Column(_("Verified"), lambda s: date_text(s.verified_at), tip=self.verified_tip,
                    color=lambda s: palette.color(Tone.BAD) if self.is_stale(s) else None,
                    sort=lambda s: s.verified_at.isoformat() if s.verified_at else "",
-                   header_tip="When the contacts were last checked (UTC date); red: stale"),
+                   header_tip=_("When the contacts were last checked (UTC date); red: stale")),
         ]
         super().__init__(columns, parent, key=lambda s: s.name)
 
@@ -100,9 +101,9 @@ class StakeholderModel(RowTableModel):
 
     def verified_tip(self, s: StakeholderView) -> str:
         if s.verified_at is None:
-            return "Contacts never verified"
-        stale = " — stale" if self.is_stale(s) else ""
-        return f"Contacts last verified {s.verified_at:%Y-%m-%d %H:%M} UTC{stale}"
+            return _("Contacts never verified")
+        stale = _(" — stale") if self.is_stale(s) else ""
+        return _("Contacts last verified {when:%Y-%m-%d %H:%M} UTC").format(when=s.verified_at) + stale
 
     def set_stale_after(self, stale_after: timedelta) -> None:
         self.stale_after = stale_after

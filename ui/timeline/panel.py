@@ -16,6 +16,7 @@ from ui.models import TimelineModel
 from ui.qt import QComboBox, QHBoxLayout, QLabel, QLineEdit, Qt, QTableView, QTimer, QVBoxLayout, QWidget, \
     Signal, qt_alive
 from ui.widgets import EditEntryDialog, EntryDetail, QuickEntry, fit_timeline
+from ui.i18n import tr as _
 
 if TYPE_CHECKING:
     from ui.common.context import WindowContext
@@ -36,13 +37,13 @@ class TimelinePanel(QWidget):
 
         self.kind_filter = QComboBox()
         self.kind_filter.setObjectName("kindFilter")
-        self.kind_filter.addItem("All entries", None)
+        self.kind_filter.addItem(_("All entries"), None)
         for kind in EntryKind:
             self.kind_filter.addItem(kind.label, kind)
         self.kind_filter.currentIndexChanged.connect(self.apply_filter)
         self.search = QLineEdit()
         self.search.setObjectName("searchBox")
-        self.search.setPlaceholderText("Search the timeline (Ctrl+F)")
+        self.search.setPlaceholderText(_("Search the timeline (Ctrl+F)"))
         self.search.setClearButtonEnabled(True)
         self.search_timer = QTimer(self)
         self.search_timer.setSingleShot(True)
@@ -105,7 +106,7 @@ class TimelinePanel(QWidget):
         if model.incident_id is None or store is None or (kind == model.kind and search == model.search):
             self.after_reset()
             return
-        self.match_label.setText("searching…")
+        self.match_label.setText(_("searching…"))
 
         def run():
             version = store.data_version()  # what the query saw; compared when it comes back
@@ -125,13 +126,13 @@ class TimelinePanel(QWidget):
     def after_reset(self) -> None:
         model = self.model
         if model.truncated:
-            self.match_label.setText(f"newest {model.rowCount():,} matches")
-            self.match_label.setToolTip("More entries match; these are the most recently recorded. "
-                                        "Add words to narrow the search.")
+            self.match_label.setText(_("newest {count:,} matches").format(count=model.rowCount()))
+            self.match_label.setToolTip(_("More entries match; these are the most recently recorded. "
+                                        "Add words to narrow the search."))
         elif model.search or model.kind:
-            self.match_label.setText(f"{model.rowCount():,} matching")
+            self.match_label.setText(_("{count:,} matching").format(count=model.rowCount()))
         else:
-            self.match_label.setText(f"{model.rowCount():,} entries")
+            self.match_label.setText(_("{count:,} entries").format(count=model.rowCount()))
 
     def scroll_to_end(self) -> None:
         self.view.scrollToBottom()
@@ -168,7 +169,7 @@ class TimelinePanel(QWidget):
 
         def logged(_entry) -> None:
             self.refresh(follow=True)
-            self.message.emit("Logged.", 2000)
+            self.message.emit(_("Logged."), 2000)
 
         ctx.ops.write(lambda: timeline.log(store, actor, incident_id, text, kind=kind), logged, failed)
 
@@ -179,7 +180,7 @@ class TimelinePanel(QWidget):
         if entry is None or ctx is None:
             return None
         if entry.kind not in WRITTEN_KINDS:
-            self.message.emit("Status and severity entries record what happened; they cannot be edited.", 4000)
+            self.message.emit(_("Status and severity entries record what happened; they cannot be edited."), 4000)
             return None
         dialog = EditEntryDialog(entry.text, self.window())
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
