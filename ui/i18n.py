@@ -62,6 +62,14 @@ def tr(message: str) -> str:
     return translations("ui", current()).gettext(message)
 
 
+def term(value) -> str:
+    """A status, impact, category or severity in the window's language (the core's
+    words, from the ``warroom`` catalogs)."""
+    from warroom.terms import term as core_term
+
+    return core_term(value, current())
+
+
 def ngettext(singular: str, plural: str, n: int) -> str:
     return translations("ui", current()).ngettext(singular, plural, n)
 

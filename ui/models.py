@@ -17,7 +17,7 @@ from warroom.text.durations import duration_text
 from warroom.text.timefmt import TimeFormatter
 from ui.common import palette
 from ui.qt import QAbstractTableModel, QBrush, QColor, QFont, QModelIndex, Qt, plain_tip
-from ui.i18n import N_, tr as _
+from ui.i18n import N_, term, tr as _
 
 if TYPE_CHECKING:  # imported for real once the database is open (see ui.lazy)
     from warroom.services.incidents import IncidentView
@@ -107,7 +107,7 @@ class IncidentListModel(QAbstractTableModel):
             if col == self.REF:
                 return r.ref
             if col == self.STATUS:
-                return r.status.label
+                return term(r.status)
             if col == self.TITLE:
                 prefix = ("EXERCISE · " if r.exercise else "") + ("🔒 " if r.confidential else "")
                 return prefix + r.title
@@ -128,7 +128,7 @@ class IncidentListModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.TextAlignmentRole and col == self.SEV:
             return int(Qt.AlignmentFlag.AlignCenter)
         if role == Qt.ItemDataRole.ToolTipRole:
-            return plain_tip(f"{r.ref} · {r.severity.value} · {r.status.label}\n{r.title}")
+            return plain_tip(f"{r.ref} · {r.severity.value} · {term(r.status)}\n{r.title}")
         if role == IdRole:
             return r.id
         return None
@@ -304,7 +304,7 @@ class TimelineModel(QAbstractTableModel):
         text = e.text if "\n" not in e.text else " ⏎ ".join(e.text.splitlines())
         if e.edited_at:
             text += "  (edited)"
-        return (self.utc.stamp(e.occurred_at), self.local.stamp(e.occurred_at), e.kind.label, e.author, text,
+        return (self.utc.stamp(e.occurred_at), self.local.stamp(e.occurred_at), term(e.kind), e.author, text,
                 self._kind_brushes.get(e.kind), e.kind in _SYSTEM_KINDS, e)
 
     # -- Qt ------------------------------------------------------------------------
@@ -349,7 +349,7 @@ class TimelineModel(QAbstractTableModel):
         """The whole entry, as its tooltip and the detail under the table show it."""
         edited = f"\nedited {self.local.full(e.edited_at)}" if e.edited_at else ""
         when = self.utc.full(e.occurred_at) + (f" · {self.local.full(e.occurred_at)}" if self.shows_local else "")
-        return f"{e.text}\n\n— {e.author}, {when} ({e.kind.label}){edited}"
+        return f"{e.text}\n\n— {e.author}, {when} ({term(e.kind)}){edited}"
 
     def position_of(self, entry_id: uuid.UUID) -> int | None:
         return self._query.position(entry_id) if self._query else None

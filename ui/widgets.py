@@ -35,7 +35,7 @@ from ui.qt import (
     QWidget,
     Signal,
 )
-from ui.i18n import ngettext, tr as _
+from ui.i18n import ngettext, term, tr as _
 
 if TYPE_CHECKING:
     from warroom.services.incidents import IncidentView
@@ -190,7 +190,7 @@ class IncidentHeader(QFrame):
         self.title.setText(f"{incident.ref}  {incident.title}")
         self.severity_button.setText(incident.severity.value)
         self.severity_button.setStyleSheet(_button_style(palette.SEVERITIES[incident.severity]))
-        self.status_button.setText(incident.status.label)
+        self.status_button.setText(term(incident.status))
         self.status_button.setStyleSheet(_button_style(palette.STATUSES[incident.status]))
         self._fill_status_menu(incident.status)
         for action in self.severity_menu.actions():
@@ -204,8 +204,8 @@ class IncidentHeader(QFrame):
         parts = [
             _("<b>Commander</b> {name}").format(name=_esc(incident.commander or "—")),
             _("<b>Detected</b> {when}").format(when=_esc(detected)),
-            _("<b>Impact</b> {impact}").format(impact=incident.impact.label),
-            _("<b>Category</b> {category}").format(category=incident.category.label),
+            _("<b>Impact</b> {impact}").format(impact=term(incident.impact)),
+            _("<b>Category</b> {category}").format(category=term(incident.category)),
         ]
         if incident.components:
             parts.append(_("<b>Affected</b> {components}").format(components=_esc(", ".join(incident.components))))
@@ -220,7 +220,7 @@ class IncidentHeader(QFrame):
             return
         nexts = set(allowed_next(current))
         for status in Status:
-            action = self.status_menu.addAction(status.label)
+            action = self.status_menu.addAction(term(status))
             action.setData(status)
             action.setEnabled(status in nexts)
             action.triggered.connect(self._status_chosen)
@@ -356,7 +356,7 @@ def fit_timeline(view, model) -> None:
         TimelineModel.UTC: plain.horizontalAdvance(model.utc.stamp(sample)),
         TimelineModel.LOCAL: max(plain.horizontalAdvance(model.local.stamp(sample)),
                                  bold.horizontalAdvance(_(model.COLUMNS[TimelineModel.LOCAL]))),
-        TimelineModel.KIND: max(plain.horizontalAdvance(k.label) for k in EntryKind),
+        TimelineModel.KIND: max(plain.horizontalAdvance(term(k)) for k in EntryKind),
         TimelineModel.AUTHOR: plain.horizontalAdvance("Tomás Ferreira"),
     }
     for col, width in widths.items():
@@ -409,7 +409,7 @@ class QuickEntry(QWidget):
         self.kind = QComboBox()
         self.kind.setObjectName("entryKind")
         for kind in WRITTEN_KINDS:
-            self.kind.addItem(kind.label, kind)
+            self.kind.addItem(term(kind), kind)
         self.kind.setToolTip(_("Kind of entry: Ctrl+1 note, Ctrl+2 action, Ctrl+3 decision, Ctrl+4 external event"))
         self.line = QLineEdit()
         self.line.setObjectName("quickEntry")
@@ -470,10 +470,10 @@ class NewIncidentDialog(FormDialog):
         self.severity.setCurrentIndex(1)
         self.category = QComboBox()
         for cat in Category:
-            self.category.addItem(cat.label, cat)
+            self.category.addItem(term(cat), cat)
         self.impact = QComboBox()
         for imp in Impact:
-            self.impact.addItem(imp.label, imp)
+            self.impact.addItem(term(imp), imp)
         self.impact.setCurrentIndex(1)
         self.customer_facing = QCheckBox(_("Customers are affected"))
         self.components = QLineEdit()

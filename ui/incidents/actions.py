@@ -12,7 +12,7 @@ from warroom.errors import WarroomError
 from ui.lazy import incidents
 from ui.qt import QFileDialog, QInputDialog, QObject, Signal, qt_alive
 from ui.widgets import NewIncidentDialog
-from ui.i18n import tr as _
+from ui.i18n import term, tr as _
 
 if TYPE_CHECKING:
     from warroom.services.incidents import IncidentView
@@ -47,7 +47,7 @@ class IncidentActions(QObject):
 
     def status_changed(self, incident: IncidentView) -> None:
         self.written.emit(incident)
-        self.message.emit(_("{ref} is now {label}.").format(ref=incident.ref, label=incident.status.label), 4000)
+        self.message.emit(_("{ref} is now {label}.").format(ref=incident.ref, label=term(incident.status)), 4000)
 
     def reopen(self, parent) -> None:
         incident, ctx = self.current(), self.ctx

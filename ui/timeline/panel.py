@@ -16,7 +16,7 @@ from ui.models import TimelineModel
 from ui.qt import QComboBox, QHBoxLayout, QLabel, QLineEdit, Qt, QTableView, QTimer, QVBoxLayout, QWidget, \
     Signal, qt_alive
 from ui.widgets import EditEntryDialog, EntryDetail, QuickEntry, fit_timeline
-from ui.i18n import tr as _
+from ui.i18n import term, tr as _
 
 if TYPE_CHECKING:
     from ui.common.context import WindowContext
@@ -39,7 +39,7 @@ class TimelinePanel(QWidget):
         self.kind_filter.setObjectName("kindFilter")
         self.kind_filter.addItem(_("All entries"), None)
         for kind in EntryKind:
-            self.kind_filter.addItem(kind.label, kind)
+            self.kind_filter.addItem(term(kind), kind)
         self.kind_filter.currentIndexChanged.connect(self.apply_filter)
         self.search = QLineEdit()
         self.search.setObjectName("searchBox")

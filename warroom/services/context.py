@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from babel import Locale
 from babel.dates import format_date, format_time
 
-from warroom import i18n
+from warroom import i18n, terms
 from warroom.clock import UTC
 from warroom.domain import Category, Choice, Impact, Severity, Status
 from warroom.errors import InputError
@@ -70,24 +70,6 @@ CAVEATS = {
 ETR_BY = N_("by {a}")
 ETR_BETWEEN = N_("between {a} and {b}")
 
-#: The words people see for the status, impact and category codes (English; each
-#: audience reads them in its language from the catalogs).
-TERMS = {
-    Status.INVESTIGATING: N_("Investigating"), Status.IDENTIFIED: N_("Identified"),
-    Status.MITIGATED: N_("Mitigated"), Status.MONITORING: N_("Monitoring"), Status.RESOLVED: N_("Resolved"),
-    Impact.NONE: N_("None"), Impact.DEGRADED: N_("Degraded"), Impact.PARTIAL_OUTAGE: N_("Partial outage"),
-    Impact.FULL_OUTAGE: N_("Full outage"),
-    Category.NETWORK: N_("Network"), Category.APPLICATION: N_("Application"), Category.SECURITY: N_("Security"),
-    Category.DATA: N_("Data"), Category.THIRD_PARTY: N_("Third party"), Category.FACILITIES: N_("Facilities"),
-    Category.OTHER: N_("Other"),
-}
-
-#: What a severity means, for people (the codes SEV1–SEV4 stay as they are).
-SEVERITY_TERMS = {
-    Severity.SEV1: N_("Critical"), Severity.SEV2: N_("Major"), Severity.SEV3: N_("Minor"), Severity.SEV4: N_("Low"),
-}
-
-
 def tr(message: str, locale: str) -> str:
     """``message`` in the language of ``locale`` (English when no catalog has it)."""
     return i18n.gettext("warroom", i18n.language_of(locale), message)
@@ -95,8 +77,7 @@ def tr(message: str, locale: str) -> str:
 
 def label(value: Choice, locale: str) -> str:
     """A status, impact, category or severity as people of ``locale`` read it."""
-    english = SEVERITY_TERMS.get(value) or TERMS.get(value) or value.label
-    return tr(english, locale)
+    return terms.term(value, locale)
 
 
 def _time_text(when: datetime, locale: Locale, zone) -> str:
