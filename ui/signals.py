@@ -6,17 +6,17 @@ refuses."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from warroom.changes import Change
 from ui.common import palette
-from ui.common.tables import fixed_rows, set_widths
+from ui.common.tables import Column, RowTableModel, fixed_rows, set_widths
 from ui.lazy import LazyModule
 from ui.qt import (
-    QAbstractTableModel, QComboBox, QHBoxLayout, QLabel, QModelIndex, QPushButton, Qt, QTableView, QVBoxLayout,
+    QComboBox, QHBoxLayout, QLabel, QPushButton, Qt, QTableView, QVBoxLayout,
     QWidget, Signal, qt_alive,
 )
-from ui.i18n import N_, tr as _
+from ui.i18n import tr as _
 
 if TYPE_CHECKING:
     from warroom.services.components import ComponentView
@@ -31,56 +31,26 @@ _TONES = {"operational": palette.Tone.GOOD, "degraded_performance": palette.Tone
           "partial_outage": palette.Tone.WARN, "major_outage": palette.Tone.BAD}
 
 
-class ComponentModel(QAbstractTableModel):
-    """Every component and its status, held in memory (tens of rows)."""
+class ComponentModel(RowTableModel):
+    """Every component and its status, held in memory (tens of rows); the status in
+    the colour of its trouble."""
 
-    COLUMNS = (N_("Component"), N_("Status"), N_("Set by"), N_("Since (UTC)"), N_("Note"))
     NAME, STATUS, BY, SINCE, NOTE = range(5)
 
     def __init__(self, parent=None) -> None:
-        super().__init__(parent)
-        self._rows: list[ComponentView] = []
-        self._brushes = {s: palette.brush(t) for s, t in _TONES.items()}
+        def tone(c: ComponentView):
+            return palette.color(_TONES[c.status]) if c.status in _TONES else None
 
-    def set_rows(self, rows: list[ComponentView]) -> None:
-        self.beginResetModel()
-        self._rows = list(rows)
-        self.endResetModel()
+        super().__init__([
+            Column(_("Component"), lambda c: c.name),
+            Column(_("Status"), lambda c: c.status.replace("_", " ").capitalize(), color=tone),
+            Column(_("Set by"), lambda c: c.set_by),
+            Column(_("Since (UTC)"), lambda c: f"{c.updated_at:%Y-%m-%d %H:%M}"),
+            Column(_("Note"), lambda c: c.note or ""),
+        ], parent, key=lambda c: c.name)
 
     def component(self, row: int) -> ComponentView | None:
-        return self._rows[row] if 0 <= row < len(self._rows) else None
-
-    def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: QModelIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.COLUMNS)
-
-    def headerData(self, section: int, orientation, role: int = Qt.ItemDataRole.DisplayRole):
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return _(self.COLUMNS[section])
-        return None
-
-    def data(self, index: QModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
-            return None
-        c = self._rows[index.row()]
-        col = index.column()
-        if role == Qt.ItemDataRole.DisplayRole:
-            if col == self.NAME:
-                return c.name
-            if col == self.STATUS:
-                return c.status.replace("_", " ").capitalize()
-            if col == self.BY:
-                return c.set_by
-            if col == self.SINCE:
-                return f"{c.updated_at:%Y-%m-%d %H:%M}"
-            if col == self.NOTE:
-                return c.note or ""
-            return None
-        if role == Qt.ItemDataRole.ForegroundRole and col == self.STATUS:
-            return self._brushes.get(c.status)
-        return None
+        return self.row(row)
 
 
 class SignalsPanel(QWidget):
