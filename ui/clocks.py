@@ -6,18 +6,19 @@ refuses. The header counts down to the soonest clocks (:meth:`IncidentHeader.set
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from warroom.changes import Change
 from ui.common import palette
-from ui.common.tables import fixed_rows
+from ui.common.tables import Column, RowTableModel, fixed_rows
 from ui.lazy import LazyModule
 from ui.qt import (
-    QAbstractTableModel, QComboBox, QHBoxLayout, QLabel, QLineEdit, QModelIndex, QPushButton, Qt, QTableView,
+    QComboBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, Qt, QTableView,
     QTimer, QVBoxLayout, QWidget, Signal, qt_alive,
 )
-from ui.i18n import N_, tr as _
+from ui.i18n import tr as _
 
 if TYPE_CHECKING:
     from warroom.services.incidents import IncidentView
@@ -27,44 +28,47 @@ obligations = LazyModule("warroom.services.obligations")
 regimes = LazyModule("warroom.services.regimes")
 
 
-class ClockModel(QAbstractTableModel):
-    """One incident's clocks, held in memory (a handful per incident)."""
+class ClockModel(RowTableModel):
+    """One incident's clocks, held in memory (a handful per incident). The time left
+    moves with :meth:`tick`."""
 
-    COLUMNS = (N_("Regime"), N_("Notify"), N_("Started (UTC)"), N_("Due (UTC)"), N_("Due (local)"), N_("Left"), N_("Citation"))
     REGIME, NOTIFY, START, DUE, LOCAL, LEFT, CITE = range(7)
 
     def __init__(self, parent=None) -> None:
-        super().__init__(parent)
-        self._rows: list[ClockView] = []
-        self.now: datetime | None = None
-        self._bad = palette.brush(palette.Tone.BAD)
-        self._good = palette.brush(palette.Tone.GOOD)
-        self._muted = palette.brush(palette.Tone.MUTED)
+        states = {"overdue": palette.Tone.BAD, "late": palette.Tone.BAD, "met": palette.Tone.GOOD,
+                  "none": palette.Tone.MUTED}
 
-    def set_rows(self, rows: list[ClockView]) -> None:
-        self.beginResetModel()
-        self._rows = list(rows)
-        self.endResetModel()
+        def local(c: ClockView) -> str:
+            when = c.due_local()
+            return when.strftime("%Y-%m-%d %H:%M %Z") if when else "—"
+
+        def left_color(c: ClockView):
+            tone = states.get(self._left(c)[1])
+            return palette.color(tone) if tone is not None else None
+
+        def tip(c: ClockView) -> str:
+            return (f"{c.regime.name}: {c.regime.deadline}\nStarts: {c.regime.clock_start}\nFlag: {c.flag}\n"
+                    f"{c.regime.citation}\n{c.regime.url}" + (f"\n{c.regime.notes}" if c.regime.notes else ""))
+
+        columns = [
+            Column(_("Regime"), lambda c: c.regime.name + ("" if c.regime.in_force else " (proposed)")),
+            Column(_("Notify"), lambda c: c.regime.notify_whom),
+            Column(_("Started (UTC)"), lambda c: f"{c.start:%Y-%m-%d %H:%M}"),
+            Column(_("Due (UTC)"), lambda c: f"{c.due:%Y-%m-%d %H:%M}" if c.due else "—"),
+            Column(_("Due (local)"), local),
+            Column(_("Left"), lambda c: self._left(c)[0], color=left_color),
+            Column(_("Citation"), lambda c: c.regime.citation),
+        ]
+        super().__init__([replace(col, tip=tip) for col in columns], parent, key=lambda c: (c.flag, c.regime.key))
+        self.now: datetime | None = None
 
     def clock(self, row: int) -> ClockView | None:
-        return self._rows[row] if 0 <= row < len(self._rows) else None
+        return self.row(row)
 
     def tick(self, now: datetime) -> None:
-        """The time left moves: only that column redraws."""
+        """The time left moves: the cells are made again, in place."""
         self.now = now
-        if self._rows:
-            self.dataChanged.emit(self.index(0, self.LEFT), self.index(len(self._rows) - 1, self.LEFT))
-
-    def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: QModelIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.COLUMNS)
-
-    def headerData(self, section: int, orientation, role: int = Qt.ItemDataRole.DisplayRole):
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return _(self.COLUMNS[section])
-        return None
+        self.update_rows(self.rows())
 
     def _left(self, c: ClockView) -> tuple[str, str]:
         """(text, state) as of the model's time."""
@@ -74,36 +78,6 @@ class ClockModel(QAbstractTableModel):
             return (_("met") if c.answered_at <= c.due else _("sent late"), "met" if c.answered_at <= c.due else "late")
         left = c.due - (self.now or c.now)
         return (obligations.format_left(left), "running" if left.total_seconds() >= 0 else "overdue")
-
-    def data(self, index: QModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
-            return None
-        c = self._rows[index.row()]
-        col = index.column()
-        if role == Qt.ItemDataRole.DisplayRole:
-            if col == self.REGIME:
-                return c.regime.name + ("" if c.regime.in_force else " (proposed)")
-            if col == self.NOTIFY:
-                return c.regime.notify_whom
-            if col == self.START:
-                return f"{c.start:%Y-%m-%d %H:%M}"
-            if col == self.DUE:
-                return f"{c.due:%Y-%m-%d %H:%M}" if c.due else "—"
-            if col == self.LOCAL:
-                local = c.due_local()
-                return local.strftime("%Y-%m-%d %H:%M %Z") if local else "—"
-            if col == self.LEFT:
-                return self._left(c)[0]
-            if col == self.CITE:
-                return c.regime.citation
-            return None
-        if role == Qt.ItemDataRole.ForegroundRole and col == self.LEFT:
-            state = self._left(c)[1]
-            return {"overdue": self._bad, "late": self._bad, "met": self._good, "none": self._muted}.get(state)
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return (f"{c.regime.name}: {c.regime.deadline}\nStarts: {c.regime.clock_start}\nFlag: {c.flag}\n"
-                    f"{c.regime.citation}\n{c.regime.url}" + (f"\n{c.regime.notes}" if c.regime.notes else ""))
-        return None
 
 
 class ClocksPanel(QWidget):

@@ -4,6 +4,8 @@ up, and the header still fitting a 1280×720 window."""
 
 from __future__ import annotations
 
+from ui.qt import Qt
+
 from datetime import timedelta
 
 from warroom.errors import InputError, NotPermitted
@@ -28,6 +30,12 @@ def test_the_model_passes_the_model_tester(qtmodeltester, store, seeded):
     assert model.index(0, model.LEFT).data() == "2d 22h left"
     assert model.index(1, model.LEFT).data().startswith("no deadline")
     assert model.index(0, model.LOCAL).data().endswith("CET")
+    # The time left moves with the clock, in place: the rows stay the same ones.
+    from datetime import timedelta
+
+    model.tick(store.clock.now() + timedelta(days=3))
+    assert model.index(0, model.LEFT).data().endswith("overdue")
+    assert model.index(0, model.LEFT).data(Qt.ItemDataRole.ForegroundRole) is not None
 
 
 def test_flag_and_remove_from_the_tab_and_the_header_counts_down(qtbot, open_window, store, seeded, clock):
