@@ -13,13 +13,13 @@ from typing import TYPE_CHECKING, Any
 
 from warroom.changes import Change
 from ui.common import palette
-from ui.common.tables import fixed_rows
+from ui.common.tables import Column, RowTableModel, fixed_rows
 from ui.lazy import LazyModule
 from ui.qt import (
-    QAbstractTableModel, QComboBox, QFrame, QHBoxLayout, QLabel, QLineEdit, QModelIndex, QPushButton, Qt,
+    QComboBox, QFrame, QHBoxLayout, QLabel, QLineEdit, QPushButton, Qt,
     QTableView, QVBoxLayout, QWidget, Signal, qt_alive,
 )
-from ui.i18n import N_, ngettext, tr as _
+from ui.i18n import ngettext, tr as _
 
 if TYPE_CHECKING:
     from warroom.services.incidents import IncidentView
@@ -35,72 +35,40 @@ refs = LazyModule("warroom.services.refs")
 FAQ_AUDIENCES = ("customers", "employees", "partners")
 
 
-class InquiryModel(QAbstractTableModel):
-    """One incident's inquiries, held in memory (tens, rarely hundreds, per incident)."""
+class InquiryModel(RowTableModel):
+    """One incident's inquiries, held in memory (tens, rarely hundreds, per incident):
+    answered ones muted, an open one's answer in the warning colour."""
 
-    COLUMNS = (N_("Ref"), N_("Asked (UTC)"), N_("Category"), N_("Channel"), N_("From"), N_("Answer"), N_("Question"))
     REF, ASKED, CATEGORY, CHANNEL, FROM, ANSWER, TEXT = range(7)
 
     def __init__(self, parent=None) -> None:
-        super().__init__(parent)
-        self._rows: list[InquiryView] = []
-        self._open = palette.brush(palette.Tone.WARN)
-        self._muted = palette.brush(palette.Tone.MUTED)
+        muted, warn = palette.color(palette.Tone.MUTED), palette.color(palette.Tone.WARN)
 
-    def set_rows(self, rows: list[InquiryView]) -> None:
-        self.beginResetModel()
-        self._rows = list(rows)
-        self.endResetModel()
+        def answer(q: InquiryView) -> str:
+            if not q.answered:
+                return _("Open")
+            return _("Open ({answer} {state})").format(answer=q.answer, state=q.answer_state) if q.open else q.answer
+
+        def answered_tip(q: InquiryView) -> str | None:
+            return _("Marked answered by {who} at {when:%Y-%m-%d %H:%M} UTC").format(
+                who=q.answered_by, when=q.answered_at) if q.answered else None
+
+        def plain(q: InquiryView):
+            return None if q.open else muted
+
+        super().__init__([
+            Column(_("Ref"), lambda q: q.ref, color=plain),
+            Column(_("Asked (UTC)"), lambda q: f"{q.asked_at:%m-%d %H:%M}", color=plain),
+            Column(_("Category"), lambda q: q.category, color=plain),
+            Column(_("Channel"), lambda q: q.channel, color=plain),
+            Column(_("From"), lambda q: q.asked_by, color=plain, tip=lambda q: _("In the stakeholder register")
+                   if q.stakeholder else _("Not in the stakeholder register")),
+            Column(_("Answer"), answer, color=lambda q: warn if q.open else muted, tip=answered_tip),
+            Column(_("Question"), lambda q: " ".join(q.text.split()), color=plain, tip=lambda q: q.text),
+        ], parent, key=lambda q: q.id)
 
     def inquiry(self, row: int) -> InquiryView | None:
-        return self._rows[row] if 0 <= row < len(self._rows) else None
-
-    def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: QModelIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.COLUMNS)
-
-    def headerData(self, section: int, orientation, role: int = Qt.ItemDataRole.DisplayRole):
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return _(self.COLUMNS[section])
-        return None
-
-    def data(self, index: QModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
-            return None
-        q = self._rows[index.row()]
-        col = index.column()
-        if role == Qt.ItemDataRole.DisplayRole:
-            if col == self.REF:
-                return q.ref
-            if col == self.ASKED:
-                return f"{q.asked_at:%m-%d %H:%M}"
-            if col == self.CATEGORY:
-                return q.category
-            if col == self.CHANNEL:
-                return q.channel
-            if col == self.FROM:
-                return q.asked_by
-            if col == self.ANSWER:
-                return _("Open") if not q.answered else _("Open ({answer} {state})").format(
-                    answer=q.answer, state=q.answer_state) if q.open else q.answer
-            if col == self.TEXT:
-                return " ".join(q.text.split())
-            return None
-        if role == Qt.ItemDataRole.ForegroundRole:
-            if not q.open:
-                return self._muted
-            return self._open if col == self.ANSWER else None
-        if role == Qt.ItemDataRole.ToolTipRole:
-            if col == self.TEXT:
-                return q.text
-            if col == self.FROM:
-                return _("In the stakeholder register") if q.stakeholder else _("Not in the stakeholder register")
-            if col == self.ANSWER and q.answered:
-                return _("Marked answered by {who} at {when:%Y-%m-%d %H:%M} UTC").format(
-                    who=q.answered_by, when=q.answered_at)
-        return None
+        return self.row(row)
 
 
 class InquiriesPanel(QWidget):
