@@ -166,14 +166,7 @@ def install(window) -> WatchStatus:
     window.statusBar().insertPermanentWidget(0, label)
     window.followers.append((Change.WATCH, lambda flags, own: label.refresh()))
     window.installEventFilter(label)
-    QTimer.singleShot(0, lambda: _begin(window, label, 240))
+    from ui.tabs import when_attached
+
+    QTimer.singleShot(0, window, lambda: when_attached(window, lambda: (label.refresh(), label.start())))
     return label
-
-
-def _begin(window, label: WatchStatus, tries: int) -> None:
-    if window.store is None:                       # the database is still opening: look again
-        if tries > 0:
-            QTimer.singleShot(500, lambda: _begin(window, label, tries - 1))
-        return
-    label.refresh()
-    label.start()
