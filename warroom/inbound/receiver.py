@@ -171,9 +171,10 @@ class _Handler(BaseHTTPRequestHandler):
         except Exception:   # a fault of ours: the vendor retries later
             log.exception("inbound: the request to a source failed")
             reply, name = Reply(500, {"error": "internal error; retry later"}), "-"
-        self._send(reply)
+        # Recorded before the reply goes out: a client (or a test) that has its answer finds it logged.
         log.info("inbound %s: %d", name, reply.status)
         server.outcomes.append((name, reply.status))
+        self._send(reply)
 
     def do_GET(self) -> None:  # noqa: N802
         self._send(Reply(405, {"error": "webhooks are POSTed"}))
