@@ -14,12 +14,12 @@ from typing import TYPE_CHECKING
 
 from warroom.clock import SystemClock
 from warroom.domain import EntryKind, Severity, Status
-from warroom.errors import WarroomError
+from warroom.errors import NotPermitted, WarroomError
 from warroom.changes import Change, Seen
 from warroom.text.timefmt import TimeFormatter
 from ui.common.context import WindowContext
 from ui.delivery import ChannelStatus, DispatchRunner, dispatch_disabled_by_env
-from ui import exercise as exercise_tab
+from ui import exercise as exercise_tab, person
 from ui.sync_status import SyncRunner, SyncStatus
 from ui.incidents.actions import IncidentActions
 from ui.incidents.listview import LIST_WIDTH, incident_table
@@ -29,7 +29,6 @@ from ui.models import IncidentListModel
 from ui.ops import Operations
 from ui.qt import (
     QByteArray,
-    QInputDialog,
     QLabel,
     QMainWindow,
     QMessageBox,
@@ -260,18 +259,7 @@ class MainWindow(QMainWindow):
             self._reviews.reload(keep_selection=False)  # what waits for the new person comes first
 
     def choose_person(self) -> None:
-        if self.store is None:
-            return
-        from warroom.services import people
-
-        names = [p.name for p in people.list_people(self.store)]
-        if self.actor not in names:
-            names.insert(0, self.actor)
-        name, ok = QInputDialog.getItem(self, _("Who are you?"), _("Work in War room as:"), names,
-                                        names.index(self.actor), True)
-        name = " ".join(name.split())
-        if ok and name:
-            self.set_actor(name)
+        person.choose(self)
 
     def show_reviews(self) -> None:
         self.tabs.setCurrentIndex(2)
@@ -519,7 +507,10 @@ class MainWindow(QMainWindow):
         if self.store is None:
             return
         keep = select or (self._current.id if self._current else None)
-        self.incident_model.set_incidents(incidents.list_incidents(self.store, viewer=self.actor))
+        try:
+            self.incident_model.set_incidents(incidents.list_incidents(self.store, viewer=self.actor))
+        except NotPermitted as exc:   # not in the register: say so, and ask who it is
+            return person.not_in_register(self, exc)
         row = self.incident_model.row_of(keep) if keep else None
         if row is None and (select_first or keep) and self.incident_model.rowCount():
             row = 0
