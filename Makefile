@@ -68,17 +68,17 @@ bundle-check:
 ## read at run time; there is nothing to compile.
 LOCALES_DIR := resources/locale
 i18n-extract: $(STAMP)
-	$(BIN)/pybabel extract --no-location --sort-output -k _ -k N_ -k ngettext:1,2 --project "War room" \
+	$(BIN)/pybabel extract --width 120 --no-location --sort-output -k _ -k N_ -k ngettext:1,2 --project "War room" \
 		-o $(LOCALES_DIR)/ui.pot ui
-	$(BIN)/pybabel extract --no-location --sort-output --no-default-keywords -k N_ --project "War room" \
+	$(BIN)/pybabel extract --width 120 --no-location --sort-output --no-default-keywords -k N_ --project "War room" \
 		-o $(LOCALES_DIR)/warroom.pot warroom
 
 i18n-update: i18n-extract
 	for domain in ui warroom; do for lang in de fr es; do \
 		if [ -f $(LOCALES_DIR)/$$lang/LC_MESSAGES/$$domain.po ]; then \
-			$(BIN)/pybabel update --no-fuzzy-matching -D $$domain -l $$lang -i $(LOCALES_DIR)/$$domain.pot -d $(LOCALES_DIR); \
+			$(BIN)/pybabel update --width 120 --no-fuzzy-matching -D $$domain -l $$lang -i $(LOCALES_DIR)/$$domain.pot -d $(LOCALES_DIR); \
 		else \
-			$(BIN)/pybabel init -D $$domain -l $$lang -i $(LOCALES_DIR)/$$domain.pot -d $(LOCALES_DIR); \
+			$(BIN)/pybabel init --width 120 -D $$domain -l $$lang -i $(LOCALES_DIR)/$$domain.pot -d $(LOCALES_DIR); \
 		fi; done; done
 
 clean:

@@ -21,7 +21,8 @@ from pathlib import Path
 from warroom import __version__, logs, paths
 from warroom.errors import WarroomError
 from warroom.identity import current_actor
-from ui import firstscreen, i18n
+from ui import firstscreen, i18n, themes
+from ui.common.palette import THEMES
 from ui.qt import QApplication, QEvent, QLockFile, QMessageBox, QObject, QSettings, QtGui, QTimer
 from ui.i18n import tr as _
 
@@ -41,6 +42,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--screenshot", metavar="FILE.png", help="render the main window to FILE.png and exit")
     parser.add_argument("--size", default="1400x860", help="window size for --screenshot (WxH)")
     parser.add_argument("--view", choices=VIEWS, default="timeline", help="what --screenshot shows")
+    parser.add_argument("--theme", choices=THEMES,
+                        help="the window's look: the desktop's (system), light, dark or high contrast "
+                             "(default: the one chosen in View > Theme)")
     parser.add_argument("files", nargs="*", metavar="FILE",
                         help="a signed archive to verify or an exercise scenario to start")
     parser.add_argument("--exit-after-paint", action="store_true", help=argparse.SUPPRESS)
@@ -188,6 +192,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     # before any part of the window is built.
     i18n.set_language(None)
     i18n.install_qt_translations(app)
+    themes.start(app, args.theme)
     # --as, then WARROOM_USER, then the person chosen last time, then the login name
     # (and, once the database is open, a question if it knows people but not this one).
     remembered = None if headless or args.actor or os.environ.get("WARROOM_USER") else \

@@ -89,7 +89,7 @@ class ComposerView(QWidget):
         self.compose_button.clicked.connect(self.compose)
         self.message = QLabel()
         self.message.setObjectName("composerMessage")
-        self.message.setStyleSheet(palette.error_style())
+        palette.keep(self.message, lambda p: palette.error_style())
         self.etr_by.setMinimumWidth(160)
         self.message.setWordWrap(True)
         self.message.hide()

@@ -55,14 +55,24 @@ class PlaceholderHighlighter(QSyntaxHighlighter):
 
     def __init__(self, document) -> None:
         super().__init__(document)
-        self.fmt = QTextCharFormat()
-        self.fmt.setForeground(palette.color(Tone.INFO))
-        self.fmt.setFontWeight(QFont.Weight.DemiBold)
-        self.fmt.setBackground(QColor(palette.surface("highlight")))
+        self._made: tuple[int, QTextCharFormat] | None = None
+
+    @property
+    def fmt(self) -> QTextCharFormat:
+        """The placeholders' look in the theme in use (made again after a switch)."""
+        variant = palette.variant()
+        if self._made is None or self._made[0] != variant:
+            fmt = QTextCharFormat()
+            fmt.setForeground(palette.color(Tone.INFO))
+            fmt.setFontWeight(QFont.Weight.DemiBold)
+            fmt.setBackground(QColor(palette.surface("highlight")))
+            self._made = (variant, fmt)
+        return self._made[1]
 
     def highlightBlock(self, text: str) -> None:
+        fmt = self.fmt
         for m in _PLACEHOLDER.finditer(text):
-            self.setFormat(m.start(), m.end() - m.start(), self.fmt)
+            self.setFormat(m.start(), m.end() - m.start(), fmt)
 
 
 def underline(editor: QPlainTextEdit, findings: list[Finding]) -> None:
@@ -146,7 +156,7 @@ class ChannelEditor(QWidget):
         label.setObjectName(f"{field}Error")
         label.setTextFormat(Qt.TextFormat.PlainText)  # the core's words may quote the user's
         label.setWordWrap(True)
-        label.setStyleSheet(palette.error_style())
+        palette.keep(label, lambda p: palette.error_style())
         label.hide()
         self.errors[field] = label
         return label

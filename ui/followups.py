@@ -39,8 +39,6 @@ class FollowupModel(QAbstractTableModel):
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self._rows: list[FollowupView] = []
-        self._overdue = palette.brush(palette.Tone.BAD)
-        self._muted = palette.brush(palette.Tone.MUTED)
 
     def set_rows(self, rows: list[FollowupView]) -> None:
         self.beginResetModel()
@@ -83,9 +81,9 @@ class FollowupModel(QAbstractTableModel):
             return None
         if role == Qt.ItemDataRole.ForegroundRole:
             if f.done:
-                return self._muted
+                return palette.brush(palette.Tone.MUTED)
             if f.overdue and col in (self.STATE, self.DUE):
-                return self._overdue
+                return palette.brush(palette.Tone.BAD)
             return None
         if role == Qt.ItemDataRole.ToolTipRole and f.done:
             return _("Done by {who} at {when:%Y-%m-%d %H:%M} UTC").format(who=f.done_by, when=f.done_at)

@@ -42,7 +42,6 @@ class InquiryModel(RowTableModel):
     REF, ASKED, CATEGORY, CHANNEL, FROM, ANSWER, TEXT = range(7)
 
     def __init__(self, parent=None) -> None:
-        muted, warn = palette.color(palette.Tone.MUTED), palette.color(palette.Tone.WARN)
 
         def answer(q: InquiryView) -> str:
             if not q.answered:
@@ -54,7 +53,7 @@ class InquiryModel(RowTableModel):
                 who=q.answered_by, when=q.answered_at) if q.answered else None
 
         def plain(q: InquiryView):
-            return None if q.open else muted
+            return None if q.open else palette.color(palette.Tone.MUTED)
 
         super().__init__([
             Column(_("Ref"), lambda q: q.ref, color=plain),
@@ -63,7 +62,7 @@ class InquiryModel(RowTableModel):
             Column(_("Channel"), lambda q: q.channel, color=plain),
             Column(_("From"), lambda q: q.asked_by, color=plain, tip=lambda q: _("In the stakeholder register")
                    if q.stakeholder else _("Not in the stakeholder register")),
-            Column(_("Answer"), answer, color=lambda q: warn if q.open else muted, tip=answered_tip),
+            Column(_("Answer"), answer, color=lambda q: palette.color(palette.Tone.WARN if q.open else palette.Tone.MUTED), tip=answered_tip),
             Column(_("Question"), lambda q: " ".join(q.text.split()), color=plain, tip=lambda q: q.text),
         ], parent, key=lambda q: q.id)
 
@@ -99,7 +98,7 @@ class InquiriesPanel(QWidget):
         self.suggestion_text = QLabel()
         self.suggestion_text.setObjectName("faqSuggestionText")
         self.suggestion_text.setTextFormat(Qt.TextFormat.PlainText)
-        self.suggestion_text.setStyleSheet(palette.text_style(palette.Tone.ACCENT, bold=True))
+        palette.keep(self.suggestion_text, lambda p: palette.text_style(palette.Tone.ACCENT, bold=True))
         self.faq_audience = QComboBox()
         self.faq_audience.setObjectName("faqAudience")
         self.faq_audience.addItems(list(FAQ_AUDIENCES))

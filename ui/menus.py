@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from warroom import __version__
 from warroom.domain import Severity, Status
-from ui import i18n
+from ui import i18n, themes
 from ui.qt import QAction, QActionGroup, QKeySequence, QMenu, QMessageBox
 from ui.i18n import tr as _
 
@@ -124,5 +124,6 @@ def build_menus(w) -> None:
     add_action(w, view, _("&Reload"), w.reload_all, QKeySequence.StandardKey.Refresh)
     view.addSeparator()
     w.language_menu = language_menu(w, view)
+    w.theme_menu = themes.theme_menu(w, view)
     help_menu = bar.addMenu(_("&Help"))
     add_action(w, help_menu, _("&About War room"), lambda: about(w))

@@ -52,10 +52,6 @@ class IncidentListModel(QAbstractTableModel):
         self.clock = clock
         self._rows: list[IncidentView] = []
         self._bold = _bold()
-        # The palette's colours, light or dark as the desktop is when the model is made.
-        self._sev_brushes = {s: palette.brush(t) for s, t in palette.SEVERITIES.items()}
-        self._white = QBrush(QColor(palette.ON_TONE))
-        self._muted = palette.brush(palette.Tone.MUTED)
 
     def set_incidents(self, rows: list[IncidentView]) -> None:
         if [r.id for r in rows] == [r.id for r in self._rows]:
@@ -116,12 +112,12 @@ class IncidentListModel(QAbstractTableModel):
                 return duration_text(end - r.detected_at)
             return None
         if role == Qt.ItemDataRole.BackgroundRole and col == self.SEV and r.active:
-            return self._sev_brushes[r.severity]
+            return palette.brush(palette.SEVERITIES[r.severity])   # the theme's, asked at each paint
         if role == Qt.ItemDataRole.ForegroundRole:
             if col == self.SEV and r.active:
-                return self._white
+                return QBrush(QColor(palette.on_tone(palette.SEVERITIES[r.severity])))
             if not r.active:
-                return self._muted
+                return palette.brush(palette.Tone.MUTED)
             return None
         if role == Qt.ItemDataRole.FontRole and col in (self.SEV, self.REF) and r.active:
             return self._bold
@@ -162,7 +158,6 @@ class TimelineModel(QAbstractTableModel):
         self._pages: OrderedDict[int, list[tuple]] = OrderedDict()
         self._tail: uuid.UUID | None = None
         self._bold = _bold()
-        self._kind_brushes = {k: palette.brush(t) for k, t in palette.KINDS.items()}
         self.COLUMNS = (N_("UTC"), _("Local ({zone})").format(zone=local.zone_label()), N_("Kind"), N_("Author"),
                         N_("Entry"))
 
@@ -300,12 +295,12 @@ class TimelineModel(QAbstractTableModel):
         return page
 
     def _prepare(self, e: EntryView) -> tuple:
-        """(the five texts, the kind's brush, whether the program wrote it, the entry)."""
+        """(the five texts, the kind's tone, whether the program wrote it, the entry)."""
         text = e.text if "\n" not in e.text else " ⏎ ".join(e.text.splitlines())
         if e.edited_at:
             text += "  (edited)"
         return (self.utc.stamp(e.occurred_at), self.local.stamp(e.occurred_at), term(e.kind), e.author, text,
-                self._kind_brushes.get(e.kind), e.kind in _SYSTEM_KINDS, e)
+                palette.KINDS.get(e.kind), e.kind in _SYSTEM_KINDS, e)
 
     # -- Qt ------------------------------------------------------------------------
 
@@ -336,7 +331,8 @@ class TimelineModel(QAbstractTableModel):
         if role == _DISPLAY:
             return row[col]
         if role == _FOREGROUND:
-            return row[5] if col == self.KIND or row[6] else None
+            tone = row[5]
+            return palette.brush(tone) if tone is not None and (col == self.KIND or row[6]) else None
         if role == _FONT:
             return self._bold if row[6] and col == self.TEXT else None
         if role == _IDROLE:

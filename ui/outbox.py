@@ -133,17 +133,17 @@ class DeliveryModel(RowTableModel):
         self.clock = clock
         self.local = local
         bold, italic = _bold(), _italic()
-        # The palette's colours, light or dark as the desktop is when the model is made.
-        tones = {tone: palette.color(tone) for tone in Tone}
-        muted, bad = tones[Tone.MUTED], tones[Tone.BAD]
+        # The theme's colours, asked for at each paint (a theme switch repaints in the new ones).
+        def muted(_d=None) -> QColor:
+            return palette.color(Tone.MUTED)
 
         def state_color(d: DeliveryView) -> QColor | None:
             tone = state_tone(d)
-            return None if tone is None else tones[tone]
+            return None if tone is None else palette.color(tone)
 
         def faded(d: DeliveryView) -> QColor | None:
             """Cancelled and failed-over deliveries read quietly."""
-            return muted if d.state in ("cancelled", "failed_over") else None
+            return muted() if d.state in ("cancelled", "failed_over") else None
 
         def about(d: DeliveryView) -> str:
             return plain_tip(f"{d.subject}\n{d.channel} → {target_text(d)}")
@@ -164,7 +164,7 @@ class DeliveryModel(RowTableModel):
             Column(_("Audience"), lambda d: d.audience, color=faded, tip=about),
             Column(_("To"), target_text, tip=about,
                    header_tip=_("The stakeholder and address, or the whole channel (Slack, Teams, a status page)"),
-                   color=lambda d: muted if not (d.recipient or d.address) else faded(d)),
+                   color=lambda d: muted() if not (d.recipient or d.address) else faded(d)),
             Column(_("Tries"), lambda d: str(d.attempts), header_tip=_("Attempts made so far"), right=True,
                    color=faded, tip=about, sort=lambda d: d.attempts),
             Column(_("Next attempt"), lambda d: "", color=faded,
@@ -174,7 +174,7 @@ class DeliveryModel(RowTableModel):
                        when=self.local.full(d.next_attempt_at)) if d.state == "queued"
                    else about(d)),
             Column(_("Last error"), lambda d: (d.last_error or "").replace("\n", " "),
-                   color=lambda d: bad if d.state == "failed" else muted,
+                   color=lambda d: palette.color(Tone.BAD) if d.state == "failed" else muted(),
                    # a vendor's words: an error page may be HTML
                    tip=lambda d: plain_tip(d.last_error) if d.last_error else about(d)),
             Column(_("Delivered"), lambda d: self.local.stamp(d.delivered_at) if d.delivered_at else "",
@@ -296,7 +296,7 @@ class DeliveriesView(QWidget):
         self.hint.setTextFormat(Qt.TextFormat.RichText)
         self.hint.setWordWrap(True)
         self.hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.hint.setStyleSheet(f"color:{palette.hex_color(Tone.MUTED, self.palette())}; padding:18px;")
+        palette.keep(self.hint, lambda p: f"color:{palette.hex_color(Tone.MUTED, p)}; padding:18px;")
         self.hint.hide()
 
         self.detail = QTextBrowser()

@@ -39,10 +39,8 @@ READ_EVERY = 15
 #: Rows the banner shows at most; the rest are counted.
 MAX_ROWS = 3
 
-_LOOK = {
-    "overdue": palette.chip_style(Tone.BAD),
-    "due soon": palette.chip_style(Tone.WARN),
-}
+#: A reminder's state → its tone (the row's look is made from the theme when it is drawn).
+_TONES = {"overdue": Tone.BAD, "due soon": Tone.WARN}
 
 
 def reminder_text(r: Reminder, left_s: float, state: str) -> str:
@@ -158,8 +156,9 @@ class ReminderBanner(QFrame):
         for r, left, state in pressing[:MAX_ROWS]:
             row = QFrame()
             row.setObjectName("reminderRow")
-            row.setStyleSheet(f"QFrame#reminderRow {{ {_LOOK[state]} border-radius:3px; }}"
-                              f" QLabel {{ {_LOOK[state]} font-weight:600; }}")
+            look = palette.chip_style(_TONES[state])
+            row.setStyleSheet(f"QFrame#reminderRow {{ {look} border-radius:3px; }}"
+                              f" QLabel {{ {look} font-weight:600; }}")
             label = ElidedLabel()
             label.setObjectName("reminderText")
             label.setTextFormat(Qt.TextFormat.PlainText)

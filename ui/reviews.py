@@ -49,9 +49,6 @@ class ReviewQueueModel(QAbstractTableModel):
         super().__init__(parent)
         self.clock = clock
         self.items: list[QueueItem] = []
-        self._amber = palette.brush(Tone.WARN)
-        self._red = palette.brush(Tone.BAD)
-        self._muted = palette.brush(Tone.MUTED)
 
     def set_items(self, items) -> None:
         self.beginResetModel()
@@ -93,13 +90,13 @@ class ReviewQueueModel(QAbstractTableModel):
                     item.request.assignee or _("anyone with the role"), f"r{item.request.revision}")[col]
         if role == Qt.ItemDataRole.ForegroundRole:
             if not item.mine:
-                return self._muted
+                return palette.brush(Tone.MUTED)
             if col == 0:
                 left = self._left(item)
                 if left is not None and left.total_seconds() < 0:
-                    return self._red
+                    return palette.brush(Tone.BAD)
                 if left is not None and left.total_seconds() < 300:
-                    return self._amber
+                    return palette.brush(Tone.WARN)
         if role == Qt.ItemDataRole.ToolTipRole:
             return plain_tip(f"{item.incident_ref} {item.incident_title}")
         return None

@@ -8,6 +8,8 @@ import pytest
 
 from warroom.app import open_store
 from warroom.services import drafts, incidents, people, review
+from ui.common import palette
+from ui.common.palette import Tone
 from ui.qt import Qt
 from warroom.identity import SYSTEM
 from tests.helpers.team import team
@@ -24,7 +26,7 @@ def test_queue_model(qtmodeltester, in_review):
     assert model.data(model.index(0, 3)) == "Technical reviewer" and model.items[0].mine
     assert model.data(model.index(0, 0)) == "10:00"
     store.clock.advance(timedelta(minutes=6))
-    assert model.data(model.index(0, 0), Qt.ItemDataRole.ForegroundRole).color().name() == "#ef6c00"
+    assert model.data(model.index(0, 0), Qt.ItemDataRole.ForegroundRole).color().name() == palette.hex_color(Tone.WARN)
     store.clock.advance(timedelta(minutes=5))
     assert model.data(model.index(0, 0)).startswith("overdue")
     assert model.data(model.index(0, 0), Qt.ItemDataRole.ForegroundRole).color().name() == "#c62828"

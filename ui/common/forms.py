@@ -6,7 +6,7 @@ field (by the name the form registered it under in :attr:`FormDialog.fields`).""
 
 from __future__ import annotations
 
-from ui.common.palette import error_style, field_error_style
+from ui.common.palette import error_style, field_error_style, keep
 from ui.qt import QComboBox, QDialog, QLabel, QLineEdit, QWidget, Signal
 
 
@@ -21,7 +21,7 @@ class FormDialog(QDialog):
         super().__init__(parent)
         self.error = QLabel()
         self.error.setObjectName("formError")
-        self.error.setStyleSheet(error_style())
+        keep(self.error, lambda p: error_style())
         self.error.setWordWrap(True)
         self.error.hide()
         #: The inputs by the name a service's error gives as its ``field``.

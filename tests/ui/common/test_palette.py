@@ -49,3 +49,38 @@ def test_colours_are_written_only_in_the_palette():
                  for path in sorted(UI.rglob("*.py")) if path != palette_file
                  for line, text in colour_literals(path.read_text())]
     assert offenders == [], "colours belong in ui/common/palette.py:\n" + "\n".join(offenders)
+
+
+def test_every_tone_reads_on_its_theme(qapp):
+    """As text, a tone reads at 4.5:1 on its theme's window and fields (WCAG AA), at 7:1
+    on the high-contrast black (AAA); text on a tone's chip reads at 4.5:1 too."""
+    for name in ("light", "dark", "contrast"):
+        made = palette.build_palette(name)
+        backgrounds = [made.color(role).name() for role in (QPalette.ColorRole.Window, QPalette.ColorRole.Base)]
+        wanted = 7.0 if name == "contrast" else 4.5
+        index = {"light": palette.LIGHT, "dark": palette.DARK, "contrast": palette.CONTRAST}[name]
+        for tone in Tone:
+            ink = palette._TONES[tone][index]
+            for back in backgrounds:
+                assert palette.contrast_ratio(ink, back) >= wanted, (name, tone, ink, back)
+        # the window's own words too
+        text = made.color(QPalette.ColorRole.WindowText).name()
+        assert palette.contrast_ratio(text, backgrounds[0]) >= wanted
+    for tone in Tone:
+        for ink in palette._TONES[tone]:
+            chip = "#000000" if palette.contrast_ratio("#000000", ink) > palette.contrast_ratio("#ffffff", ink) \
+                else "#ffffff"
+            assert palette.contrast_ratio(chip, ink) >= 4.5
+    assert palette.contrast_ratio("#ffffff", "#000000") == 21.0
+    assert round(palette.contrast_ratio("#777777", "#ffffff"), 2) == 4.48   # WCAG's own example
+
+
+def test_text_on_a_chip_is_black_or_white_whichever_reads(qapp):
+    light = QPalette()
+    light.setColor(QPalette.ColorRole.Window, QColor("#f0f0f0"))
+    assert palette.on_tone(Tone.BAD, light) == "#ffffff"       # white on red
+    dark = QPalette()
+    dark.setColor(QPalette.ColorRole.Window, QColor("#202020"))
+    assert palette.on_tone(Tone.CAUTION, dark) == "#000000"    # black on yellow
+    assert "color:#000000" in palette.chip_style(Tone.CAUTION).replace(" ", "") or \
+        palette.variant() == palette.LIGHT
