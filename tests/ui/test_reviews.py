@@ -12,7 +12,6 @@ from ui.common import palette
 from ui.common.palette import Tone
 from ui.qt import Qt
 from warroom.identity import SYSTEM
-from tests.helpers.team import team
 
 
 def test_queue_model(qtmodeltester, in_review):

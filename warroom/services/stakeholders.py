@@ -162,24 +162,24 @@ def _clean(data: dict[str, Any], *, now: datetime, where: str = "",
     if kind not in KINDS:
         bad("kind", f"{prefix}kind is person or group, not {kind!r}.")
     clean = {"name": name, "kind": kind, "audience": (data.get("audience") or "").strip().lower()}
-    for field, check in (("email", lambda: clean_email(data.get("email"))),
+    for name_of, check in (("email", lambda: clean_email(data.get("email"))),
                          ("phone", lambda: clean_phone(data.get("phone"), data.get("region") or None))):
-        if field in bad_fields:
+        if name_of in bad_fields:
             continue
         try:
-            clean[field] = check()
+            clean[name_of] = check()
         except InputError as exc:
-            bad(field, f"{prefix}{exc}")
-    for field in ("slack", "teams", "owner", "success_manager", "jurisdiction"):
-        value = (data.get(field) or "").strip()
-        clean[field] = value[:200] or None
-    for field, check in (("timezone", audiences.check_zone), ("locale", audiences.check_locale)):
-        if field in bad_fields:
+            bad(name_of, f"{prefix}{exc}")
+    for name_of in ("slack", "teams", "owner", "success_manager", "jurisdiction"):
+        value = (data.get(name_of) or "").strip()
+        clean[name_of] = value[:200] or None
+    for name_of, check in (("timezone", audiences.check_zone), ("locale", audiences.check_locale)):
+        if name_of in bad_fields:
             continue
         try:
-            clean[field] = check(data[field]) if data.get(field) else None
+            clean[name_of] = check(data[name_of]) if data.get(name_of) else None
         except InputError as exc:
-            bad(field, f"{prefix}{exc}")
+            bad(name_of, f"{prefix}{exc}")
     verified = data.get("verified_at")
     if isinstance(verified, str) and verified.strip() and "verified_at" not in bad_fields:
         try:
@@ -190,10 +190,10 @@ def _clean(data: dict[str, Any], *, now: datetime, where: str = "",
         if verified is not None and verified > now:
             bad("verified_at", f"{prefix}verified_at is in the future.")
     clean["verified_at"] = verified or None
-    for field, check in (("key_account", lambda: clean_flag(data.get("key_account"), field="key_account")),
+    for name_of, check in (("key_account", lambda: clean_flag(data.get("key_account"), field="key_account")),
                          ("components", lambda: clean_components(data.get("components")))):
         try:
-            clean[field] = check()
+            clean[name_of] = check()
         except InputError as exc:
             bad(field, f"{prefix}{exc}")
             clean[field] = None if field == "components" else False

@@ -104,7 +104,7 @@ def check(tx, d, rev, *, acknowledge: bool, step: str) -> list[Flag]:
                            + ". Change the words (an override skips reviews, never this).", blocking)
     open_ = unacknowledged(rev, flags)
     if open_ and not acknowledge:
-        raise WordsRefused(f"The linter warns about this update: "
+        raise WordsRefused("The linter warns about this update: "
                            + "; ".join(f.describe() for f in open_[:8])
                            + f". Read the warnings and acknowledge them to {step} it as it is.", open_)
     if open_:
