@@ -25,7 +25,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from tests.bench import (archive_bench, bundle_bench, cli_bench, databases, memory, outbox_bench, render_bench, startup,
-                         timeline_bench)
+                         sync_bench, timeline_bench)
 from tests.bench.common import BENCH_DIR, ROOT, BenchError, Row, bench_env, make_home
 
 COLUMNS = ("#", "Figure", "Target", "Measured", "Ratio / verdict")
@@ -128,6 +128,9 @@ def main(argv: list[str] | None = None) -> int:
 
         print("8. The installer bundle against the venv (child processes) …", flush=True)
         rows += bundle_bench.measure(db_100k, env, reps)
+
+        print("9. Team sync against a throwaway PostgreSQL server …", flush=True)
+        rows += sync_bench.measure(100_000, reps)
     except BenchError as exc:
         print(f"\nbench: error: {exc}", file=sys.stderr)
         return 1

@@ -385,3 +385,37 @@ def test_an_altered_event_or_a_gap_is_refused_and_named(flown, tmp_path, clock):
             assert session.scalar(select(JournalEvent.id).where(JournalEvent.id == rows[0]["id"])) is None
     finally:
         b.close()
+
+
+def test_a_pull_writes_many_entries_without_a_flush_each_and_finds_what_it_wrote(tmp_path, clock):
+    """``timeline.logged`` looks its entry up without flushing (apply.QUICK_KINDS): an
+    entry put earlier in the same transaction is still found, so applying its event
+    twice, or editing it, in one pull writes one row with the last words."""
+    from warroom.sync.apply import QUICK_KINDS
+
+    assert "timeline.logged" in QUICK_KINDS
+    a = open_store(tmp_path / "a.db", clock=clock)
+    inc = incidents.open_incident(a, IC, title="Checkout errors", severity="SEV2", category="application")
+    entry = timeline.log(a, IC, inc.id, "Error rate at 38%")
+    timeline.edit(a, IC, entry.id, "Error rate at 41%")
+    timeline.log(a, IC, inc.id, "Rolled back 2.4.1")
+    rows = [r for r in journal_rows_of(a) if r["kind"] != "database.created"]
+    a.close()
+    b = open_store(tmp_path / "b.db", clock=clock)
+    try:
+        with b.write(SYSTEM) as tx:
+            defer_references(tx.session)
+            for row in rows + rows:   # the whole pull twice in one transaction: no flush in between
+                apply_event(tx.session, Event.from_row(row))
+        with b.read() as session:
+            texts = sorted(e.text for e in session.scalars(select(TimelineEntry)
+                                                           .where(TimelineEntry.incident_id == inc.id)))
+        assert len(texts) == 3                          # declared, and the two logged: once each
+        assert "Error rate at 41%" in texts and "Rolled back 2.4.1" in texts and "Error rate at 38%" not in texts
+    finally:
+        b.close()
+
+
+def journal_rows_of(store) -> list[dict]:
+    with store.read() as session:
+        return journal_rows(session)

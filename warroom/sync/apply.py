@@ -27,14 +27,17 @@ from warroom.sync import (
     apply_config, apply_delivery, apply_drafts, apply_exercise, apply_followups, apply_inbound, apply_incidents,
     apply_inquiries, apply_obligations, apply_watch,
 )
-from warroom.sync.apply_base import Applier, Event, EventRefused, as_time, as_uuid
+from warroom.sync.apply_base import QUICK, Applier, Event, EventRefused, as_time, as_uuid
 
 #: Kinds whose events change no state table, and why.
 NOTHING_TO_APPLY: dict[str, str] = {
     "database.created": "a device's own beginning: its device row is written when its first event is ingested",
     "journal.signed_late": "a note on the chain's signature, which belongs to the device that signed it",
 }
-
+#: Kinds whose applier writes only through ``apply_base.put`` (a timeline entry), so its
+#: look-ups need not flush what earlier events of the pull wrote: the bulk of a long
+#: journal. A test keeps the list true (tests/unit/test_sync_apply.py).
+QUICK_KINDS = frozenset({"timeline.logged"})
 
 
 def _registry() -> dict[str, Applier | None]:
@@ -62,19 +65,29 @@ def applier(kind: str) -> Applier | None:
 
 
 def apply_event(session: Session, event: Event) -> None:
-    """Write one event's changes to the tables (not to the journal)."""
+    """Write one event's changes to the tables (not to the journal). They reach the
+    database with the session's next flush: the next event's first read, a savepoint's
+    end, or the commit (a flush per event cost a pull about half its time)."""
     fn = applier(event.kind)
     if fn is not None:
-        fn(session, event)
-        session.flush()
+        session.info[QUICK] = event.kind in QUICK_KINDS
+        try:
+            fn(session, event)
+        finally:
+            session.info[QUICK] = False
 
 
 def defer_references(session: Session) -> None:
     """Check references at commit: within one transaction an event may name a row the
-    next event of the same change writes (an update's first words come before it)."""
+    next event of the same change writes (an update's first words come before it).
+    Once per transaction: a pull applies thousands of events in one."""
+    transaction = session.get_transaction()
+    if transaction is not None and session.info.get("references_deferred") is transaction:
+        return
     if session.get_bind().dialect.name == "sqlite":
         session.execute(select(1))  # the transaction has begun: the pragma lasts until its end
         session.connection().exec_driver_sql("PRAGMA defer_foreign_keys = ON")
+    session.info["references_deferred"] = session.get_transaction()
 
 
 _FIELDS = ("id", "device_id", "seq", "at", "actor", "incident_id", "kind", "payload", "prev_hash", "hash")

@@ -78,12 +78,39 @@ def opt_time(value: Any) -> datetime | None:
     return None if value in (None, "") else as_time(value)
 
 
+#: ``session.info`` keys: the rows :func:`put` made in the session's transaction, and
+#: whether the event being applied may look rows up without flushing (see apply.QUICK).
+_MADE, QUICK = "put_rows", "quick_lookups"
+
+
+def _made(session: Session) -> dict[tuple[type, Any], Any]:
+    """The rows :func:`put` added in this transaction (flushed or not), by model and key."""
+    transaction = session.get_transaction()
+    held = session.info.get(_MADE)
+    if held is None or held[0] is not transaction:
+        held = session.info[_MADE] = (transaction, {})
+    return held[1]
+
+
 def put(session: Session, model: type, key: Any, **values: Any) -> Any:
-    """The row ``key`` of ``model`` with these values: made when missing, set when there."""
-    row = session.get(model, key)
+    """The row ``key`` of ``model`` with these values: made when missing, set when there.
+
+    For an event whose applier writes only rows put here (``session.info[QUICK]``), the
+    look-up does not flush what earlier events wrote: a row put earlier in the
+    transaction is found among those put, any other in the database. A pull then
+    writes its events' rows in a few flushes, not one each."""
+    made = _made(session)
+    row = made.get((model, key))
+    if row is None:
+        if session.info.get(QUICK):
+            with session.no_autoflush:
+                row = session.get(model, key)
+        else:
+            row = session.get(model, key)
     if row is None:
         row = model(**_key_values(model, key), **values)
         session.add(row)
+        made[(model, key)] = row
     else:
         for name, value in values.items():
             if getattr(row, name) != value:

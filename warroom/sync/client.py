@@ -277,7 +277,8 @@ def _lost(exc: BaseException) -> bool:
 
 # -- push -------------------------------------------------------------------------------
 
-def _params(row: JournalEvent, device: Device) -> tuple:
+def push_params(row: JournalEvent, device: Device) -> tuple:
+    """The values the push sends for one journal row (the server's event columns, in order)."""
     header = event_header(id=row.id, device_id=row.device_id, seq=row.seq, at=row.at, actor=row.actor,
                           incident_id=row.incident_id, kind=row.kind)
     signed = device.signature is not None and device.signed_seq == row.seq
@@ -300,7 +301,7 @@ def push(store: Store, conn, progress: Progress | None = None) -> tuple[int, lis
                                                               JournalEvent.seq > after)
                                    .order_by(JournalEvent.seq).limit(BATCH)).all()
             device = session.get(Device, store.device_id)
-            params = [_params(r, device) for r in rows]
+            params = [push_params(r, device) for r in rows]
         if not rows:
             return sent, []
         refusal: Refusal | None = None
