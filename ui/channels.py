@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from warroom.errors import InputError, WarroomError
 from warroom.text.timefmt import TimeFormatter
 from ui.common import palette
+from ui.common.access import add_row, describe, describe_buttons
 from ui.common.forms import FormDialog
 from ui.common.palette import Tone
 from ui.common.tables import Column, RowTableModel, fixed_rows
@@ -174,9 +175,10 @@ class ChannelForm(FormDialog):
         # One form: name and kind, then the kind's settings and secret (rebuilt when the kind changes).
         self.fields_form = QFormLayout()
         self.fields_form.addRow(_("&Name *"), self.name)
-        self.fields_form.addRow(_("&Kind"), self.kind)
+        add_row(self.fields_form, _("&Kind"), self.kind, _("The service the channel sends through"))
         self.first_setting_row = self.fields_form.rowCount()
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
+        describe_buttons(self.buttons, _("Save the channel; its secret goes to the keyring"))
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
@@ -296,6 +298,8 @@ class ChannelsDialog(QDialog):
         header.setSectionResizeMode(ChannelModel.ERROR, QHeaderView.ResizeMode.Stretch)
         self.table.doubleClicked.connect(self.edit_selected)
         self.table.selectionModel().currentRowChanged.connect(self._update_buttons)
+        describe(self.table, _("Channels"), _("Where updates go, and how each channel is doing: Enter edits the "
+                                              "chosen one"))
         self.hint = QLabel()
         self.hint.setObjectName("channelsHint")
         self.hint.setTextFormat(Qt.TextFormat.RichText)
@@ -332,6 +336,12 @@ class ChannelsDialog(QDialog):
         self.enable_button.clicked.connect(self.toggle_selected)
         self.remove_button.clicked.connect(self.remove_selected)
         self.close_button.clicked.connect(self.close)
+        for button, description in ((self.add_button, _("Add a channel: Slack, Teams, e-mail, SMS, a status page "
+                                                         "or a webhook")),
+                                    (self.edit_button, _("Change the chosen channel's settings")),
+                                    (self.remove_button, _("Remove the chosen channel"))):
+            describe(button, None, description, tip=True)
+        describe(self.close_button, None, _("Close this window"))
 
         buttons = QHBoxLayout()
         for b in (self.add_button, self.edit_button, self.test_button, self.enable_button, self.remove_button):

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from warroom.changes import Change
 from ui.common import palette
+from ui.common.access import add_tab, describe
 from ui.common.tables import Column, RowTableModel, fixed_rows
 from ui.lazy import LazyModule
 from ui.qt import (
@@ -103,17 +104,20 @@ class ClocksPanel(QWidget):
                             (ClockModel.START, "2026-12-28 22:58  "), (ClockModel.DUE, "2026-12-28 22:58  "),
                             (ClockModel.LOCAL, "2026-12-28 22:58 CEST  "), (ClockModel.LEFT, "29d 17h overdue  ")):
             self.view.horizontalHeader().resizeSection(col, metrics.horizontalAdvance(sample) + 12)
+        describe(self.view, _("Regulatory clocks"), _("Each regime's deadline to notify, and the time left"))
         self.summary = QLabel()
         self.summary.setObjectName("clocksSummary")
         self.summary.setWordWrap(True)
         self.flag = QComboBox()
         self.flag.setObjectName("flagChoice")
-        self.flag.setAccessibleName(_("Regulatory flag"))
+        describe(self.flag, _("Regulatory flag"), _("What the incident involves, e.g. personal data of people in "
+                                                    "the EU: it names the regimes whose clocks run"))
         self.at = QLineEdit()
         self.at.setObjectName("flagAt")
         self.at.setPlaceholderText(_("Aware since: now, 2h ago, 2026-12-05 09:30"))
         self.at.setToolTip(_("When you became aware (or determined it): it starts the clocks. Never in the future."))
         self.at.setMaximumWidth(260)
+        describe(self.at, _("Aware since"))
         self.flag_button = QPushButton(_("Flag"))
         self.flag_button.setObjectName("setFlag")
         self.flag_button.setToolTip(_("Flag the incident and start the clocks of the regimes this flag names "
@@ -123,8 +127,11 @@ class ClocksPanel(QWidget):
         self.unflag_button = QPushButton(_("Remove flag"))
         self.unflag_button.setObjectName("removeFlag")
         self.unflag_button.clicked.connect(self.remove_flag)
+        describe(self.unflag_button, None, _("Remove the chosen flag: its clocks no longer show"), tip=True)
         form = QHBoxLayout()
-        form.addWidget(QLabel(_("Flag:")))
+        flag_label = QLabel(_("Flag:"))
+        flag_label.setBuddy(self.flag)
+        form.addWidget(flag_label)
         form.addWidget(self.flag, 1)
         form.addWidget(self.at)
         form.addWidget(self.flag_button)
@@ -231,7 +238,7 @@ def install(window) -> ClocksPanel:
     """Add the Clocks tab to the main window; it follows the writes that flag an
     incident or publish to regulators (both change the incident's clocks)."""
     panel = ClocksPanel(window)
-    window.tabs.addTab(panel, _("Clocks"))
+    add_tab(window.tabs, panel, _("Clocks"), _("Deadlines to notify regulators, and the time left"))
     panel.failed.connect(lambda error: window.show_error(error))
     panel.message.connect(lambda text, msecs: window.statusBar().showMessage(text, msecs))
     panel.flag.currentIndexChanged.connect(lambda _i: panel.update_buttons())

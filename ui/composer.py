@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from warroom.errors import WarroomError
 from warroom.text.timefmt import TimeFormatter
 from ui.common import palette
+from ui.common.access import describe
 from ui.draft_column import FINAL_STATES, AudiencePane, DraftColumn
 from ui.qt import (
     QApplication,
@@ -75,17 +76,22 @@ class ComposerView(QWidget):
         self.etr_at.setToolTip(_("Estimated resolution (your local time); tick 'until' for a window"))
         self.etr_window = QCheckBox(_("until"))
         self.etr_window.setObjectName("etrWindow")
+        describe(self.etr_window, None, _("Give a window: resolution expected between the two times"))
         self.etr_until = QDateTimeEdit()
         self.etr_until.setDisplayFormat("yyyy-MM-dd HH:mm")
+        describe(self.etr_until, _("Resolution expected by"), _("The end of the window, in your local time"))
         self.etr_conf = QComboBox()
         for c in ("low", "medium", "high"):
             self.etr_conf.addItem(_("{level} confidence").format(level=c), c)
         self.etr_conf.setCurrentIndex(1)
+        describe(self.etr_conf, _("Confidence in the estimate"), _("How sure the estimate is; the drafts say it"))
         self.etr_by = QLineEdit()
         self.etr_by.setObjectName("etrBy")
         self.etr_by.setPlaceholderText(_("assessed by"))
+        describe(self.etr_by, _("Assessed by"), _("Who made the estimate, e.g. the database team"))
         self.compose_button = QPushButton(_("Compose drafts (Ctrl+D)"))
         self.compose_button.setObjectName("composeButton")
+        describe(self.compose_button, None, _("Write a draft for each ticked audience from its template"), tip=True)
         self.compose_button.clicked.connect(self.compose)
         self.message = QLabel()
         self.message.setObjectName("composerMessage")
@@ -104,7 +110,9 @@ class ComposerView(QWidget):
         self.etr_row.setObjectName("etrRow")
         second = QHBoxLayout(self.etr_row)
         second.setContentsMargins(0, 0, 0, 0)
-        second.addWidget(QLabel(_("Estimated resolution:")))
+        etr_label = QLabel(_("Estimated resolution:"))
+        etr_label.setBuddy(self.etr_at)     # it names the time
+        second.addWidget(etr_label)
         for w in (self.etr_at, self.etr_window, self.etr_until, self.etr_conf, self.etr_by):
             second.addWidget(w)
         second.addStretch(1)

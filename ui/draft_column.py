@@ -12,6 +12,7 @@ from babel.dates import get_time_format
 from warroom.errors import WarroomError
 from warroom.text.timefmt import TimeFormatter, utc_formatter
 from ui.common import palette
+from ui.common.access import describe
 from ui.common.palette import Tone
 from ui.editors import FIELD_LABELS, ChannelEditor, FindingsList, Preview, underline
 from ui.qt import (
@@ -445,6 +446,7 @@ class AudiencePane(QFrame):
         self.history.setObjectName(f"history-{audience}")
         self.history.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.history.setMinimumContentsLength(12)
+        describe(self.history, _("Updates to {audience}").format(audience=audience))
         self.history.activated.connect(self._activated)
         self.stack = QtWidgets.QStackedWidget()
         layout = QVBoxLayout(self)

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from warroom.text.render import NEXT_UPDATE
 from warroom.text.smslength import sms_length
 from ui.common import palette
+from ui.common.access import add_tab, describe
 from ui.common.palette import Tone
 from ui.qt import (
     plain_tip,
@@ -41,6 +42,15 @@ if TYPE_CHECKING:
 CHANNELS = (("long", N_("Status page / e-mail")), ("short", N_("SMS")), ("chat", N_("Chat")))
 #: Every field of an update that goes out, in reading order, as the window names it.
 FIELD_LABELS = {"title": N_("Public title"), "subject": N_("Subject"), **dict(CHANNELS)}
+#: Each channel's editor, as a screen reader names and describes it (its tab says the same to the eye).
+EDITOR_WORDS = {"long": (N_("Status page / e-mail text"), N_("The full update, for status pages and e-mail")),
+                "short": (N_("SMS text"), N_("The update as one or two text messages")),
+                "chat": (N_("Chat text"), N_("The update as a chat message, for Slack or Teams"))}
+SUBJECT_WORDS = N_("The subject line of the e-mail")
+#: Each channel's preview, named and described the same way.
+PREVIEW_WORDS = {"long": (N_("Status page / e-mail preview"), N_("The update as status pages and e-mail will show it")),
+                 "short": (N_("SMS preview"), N_("The text messages as phones will show them")),
+                 "chat": (N_("Chat preview"), N_("The chat message as it will be posted"))}
 #: How a preview shows the next update's time, which is written in only at publish.
 NEXT_UPDATE_SHOWN = N_("(next update time: set at publish)")
 #: Beside the SMS / chat tab when its text no longer follows the long text.
@@ -108,6 +118,7 @@ class ChannelEditor(QWidget):
         self.subject = QLineEdit()
         self.subject.setObjectName("subjectEdit")
         self.subject.setPlaceholderText(_("Subject"))
+        describe(self.subject, _("Subject"), _(SUBJECT_WORDS))
         self.tabs = QTabWidget()
         self.editors: dict[str, QPlainTextEdit] = {}
         self._highlighters = []
@@ -119,7 +130,9 @@ class ChannelEditor(QWidget):
                 self._highlighters.append(PlaceholderHighlighter(editor.document()))
             editor.textChanged.connect(lambda key=key: self._field_changed(key))
             self.editors[key] = editor
-            self.tabs.addTab(editor, _(title))
+            name, description = EDITOR_WORDS[key]
+            describe(editor, _(name), _(description))
+            add_tab(self.tabs, editor, _(title), _(description))
         self.subject.textChanged.connect(lambda _text: self._field_changed("subject"))
         #: field -> the label that shows an error about it (the core names the field).
         self.errors: dict[str, QLabel] = {}
@@ -211,7 +224,8 @@ class ChannelEditor(QWidget):
             own = {"short": short_own, "chat": chat_own}.get(key, False)
             self.tabs.setTabText(index, f"{_(label)} {_(OWN_WORDS)}" if own else _(label))
             self.tabs.setTabToolTip(index, _("Edited on its own: a new long text no longer rewrites it.") if own else
-                                    _("Follows the long text until you edit it here.") if key != "long" else "")
+                                    _("Follows the long text until you edit it here.") if key != "long" else
+                                    _(EDITOR_WORDS["long"][1]))
 
     _TITLE_TIP = N_("The public title: what this audience sees as the update's title. Reviewed and linted with the words.")
 
@@ -226,6 +240,9 @@ class ChannelEditor(QWidget):
             w.setReadOnly(read_only)
             w.setToolTip((why or "") if read_only else _(self._TITLE_TIP) if w is self.title else "")
             self._style(w)
+        # A screen reader hears why the words are read only, as the tooltip says it to the eye.
+        for w, words in ((self.subject, SUBJECT_WORDS), *((e, EDITOR_WORDS[k][1]) for k, e in self.editors.items())):
+            w.setAccessibleDescription(why if read_only and why else _(words))
 
     def mark_lines(self, flags: list[Flag]) -> None:
         """The one-line fields have no underlines: a coloured frame, and the findings as a tooltip."""
@@ -295,9 +312,10 @@ class Preview(QWidget):
         sl.addWidget(self.sms_info)
         self.chat = QTextBrowser()
         self.chat.setObjectName("chatPreview")
-        self.tabs.addTab(self.long, _("Status page / e-mail"))
-        self.tabs.addTab(sms, _("SMS"))
-        self.tabs.addTab(self.chat, _("Chat"))
+        for (key, title), page, shown in zip(CHANNELS, (self.long, sms, self.chat), (self.long, self.short, self.chat)):
+            name, description = PREVIEW_WORDS[key]
+            describe(shown, _(name), _(description))
+            add_tab(self.tabs, page, _(title), _(description))
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.tabs)
@@ -333,6 +351,8 @@ class FindingsList(QListWidget):
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self.setObjectName("findings")
+        describe(self, _("Linter findings"), _("What the linter found in the words, blocking first: Enter selects the "
+                                               "words a finding is about"))
         self.itemActivated.connect(self._activated)
         self.setMaximumHeight(96)
 

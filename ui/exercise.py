@@ -11,6 +11,7 @@ from datetime import timedelta
 from warroom.errors import WarroomError
 from warroom.exercise.clock import MAX_SPEED, MIN_SPEED, offset_text
 from ui.common import palette
+from ui.common.access import describe
 from ui.common.palette import Tone
 from ui.common.tables import Column, RowTableModel, fixed_rows, set_widths
 from ui.qt import QHBoxLayout, QLabel, QPushButton, QSpinBox, QSplitter, Qt, QTableView, QTimer, QVBoxLayout, QWidget
@@ -71,6 +72,7 @@ class FacilitatorView(QWidget):
         controls = QHBoxLayout()
         self.pause_button = QPushButton(_("Pause"))
         self.pause_button.clicked.connect(self.toggle_pause)
+        describe(self.pause_button, None, _("Stop the exercise's clock, or start it again"), tip=True)
         self.speed = QSpinBox()
         self.speed.setRange(MIN_SPEED, MAX_SPEED)
         self.speed.setPrefix("×")
@@ -81,9 +83,14 @@ class FacilitatorView(QWidget):
         self.next_button.clicked.connect(lambda: self._control(to_next=True))
         self.advance_button = QPushButton(_("+5 min"))
         self.advance_button.clicked.connect(lambda: self._control(advance=timedelta(minutes=5)))
+        describe(self.advance_button, None, _("Move the exercise's clock five minutes on"), tip=True)
         self.end_button = QPushButton(_("End exercise"))
         self.end_button.clicked.connect(self.end)
-        for w in (self.pause_button, QLabel(_("Speed")), self.speed, self.next_button, self.advance_button):
+        describe(self.end_button, None, _("End the exercise: its clock stops, and injects not yet fired are not "
+                                          "played"), tip=True)
+        speed_label = QLabel(_("Speed"))
+        speed_label.setBuddy(self.speed)
+        for w in (self.pause_button, speed_label, self.speed, self.next_button, self.advance_button):
             controls.addWidget(w)
         controls.addStretch(1)
         controls.addWidget(self.end_button)
@@ -100,12 +107,17 @@ class FacilitatorView(QWidget):
         fixed_rows(self.action_view)
         set_widths(self.action_view, [80, 150, 170, 300], stretch=3)
         split = QSplitter(Qt.Orientation.Vertical)
-        for title, view in ((_("Injects"), self.inject_view), (_("What the players do"), self.action_view)):
+        for title, view, description in (
+                (_("Injects"), self.inject_view, _("The scenario's injects: done, next and still to come")),
+                (_("What the players do"), self.action_view, _("The players' actions and the injects, as they "
+                                                               "happen"))):
             box = QWidget()
             bl = QVBoxLayout(box)
             bl.setContentsMargins(0, 0, 0, 0)
-            bl.addWidget(QLabel(title))
-            bl.addWidget(view)
+            label = QLabel(title)
+            label.setBuddy(view)       # the heading names its table
+            bl.addWidget(label)
+            bl.addWidget(describe(view, None, description))
             split.addWidget(box)
         layout.addWidget(self.clock_label)
         layout.addWidget(self.scenario_label)

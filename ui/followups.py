@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from warroom.changes import Change
 from ui.common import palette
+from ui.common.access import add_tab, describe
 from ui.common.tables import fixed_rows
 from ui.lazy import LazyModule
 from ui.qt import (
@@ -109,28 +110,35 @@ class FollowupsPanel(QWidget):
         fixed_rows(self.view)
         self.view.horizontalHeader().setStretchLastSection(True)
         self.view.selectionModel().currentRowChanged.connect(lambda *args: self._enable())
+        describe(self.view, _("Follow-up actions"),
+                 _("The incident's follow-up actions, overdue ones marked: choose one to mark it done"))
         self.summary = QLabel()
         self.summary.setObjectName("followupSummary")
         self.text = QLineEdit()
         self.text.setObjectName("followupText")
         self.text.setPlaceholderText(_("What will be done, e.g. Alert on expiring certificates"))
+        describe(self.text, _("New follow-up action"), _("What will be done; Enter adds it"))
         self.owner = QComboBox()
         self.owner.setObjectName("followupOwner")
         self.owner.setEditable(True)
         self.owner.setMinimumWidth(160)
         self.owner.lineEdit().setPlaceholderText(_("Owner"))
+        describe(self.owner, _("Owner"), _("Who will do it"))
         self.due = QLineEdit()
         self.due.setObjectName("followupDue")
         self.due.setPlaceholderText(_("Due, e.g. 14d"))
         self.due.setToolTip(_("The due date: 2026-12-20, or 14d for two weeks from today"))
         self.due.setMaximumWidth(180)
+        describe(self.due, _("Due"))
         self.add_button = QPushButton(_("Add follow-up"))
         self.add_button.setObjectName("addFollowup")
         self.add_button.clicked.connect(self.add)
+        describe(self.add_button, None, _("Add the action with its owner and due date"), tip=True)
         self.text.returnPressed.connect(self.add)
         self.done_button = QPushButton(_("Mark done"))
         self.done_button.setObjectName("followupDone")
         self.done_button.clicked.connect(self.toggle_done)
+        describe(self.done_button, None, _("Mark the selected action done, or open it again"), tip=True)
         form = QHBoxLayout()
         form.addWidget(self.text, 1)
         form.addWidget(self.owner)
@@ -139,7 +147,8 @@ class FollowupsPanel(QWidget):
         self.report_audience = QComboBox()
         self.report_audience.setObjectName("reportAudience")
         self.report_audience.addItems(list(REPORT_AUDIENCES))
-        self.report_audience.setAccessibleName(_("Audience of the post-incident report"))
+        describe(self.report_audience, _("Audience of the post-incident report"),
+                 _("Who the post-incident report is for"))
         self.report_button = QPushButton(_("Draft post-incident report"))
         self.report_button.setObjectName("draftReport")
         self.report_button.setToolTip(_("Compose the post-incident report for this audience from its template, with "
@@ -269,7 +278,7 @@ def install(window) -> FollowupsPanel:
     """Add the Follow-ups tab to the main window and have it follow the writes that
     change follow-ups (or the people who may own them)."""
     panel = FollowupsPanel(window)
-    window.tabs.addTab(panel, _("Follow-ups"))
+    add_tab(window.tabs, panel, _("Follow-ups"), _("What will be done after the incident, by whom and by when"))
     panel.failed.connect(lambda error: window.show_error(error))
     panel.message.connect(lambda text, msecs: window.statusBar().showMessage(text, msecs))
     window.followers.append((Change.FOLLOWUPS | Change.PEOPLE, lambda flags, own: panel.refresh()))

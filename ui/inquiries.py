@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from warroom.changes import Change
 from ui.common import palette
+from ui.common.access import add_tab, describe
 from ui.common.tables import Column, RowTableModel, fixed_rows
 from ui.lazy import LazyModule
 from ui.qt import (
@@ -89,6 +90,8 @@ class InquiriesPanel(QWidget):
         fixed_rows(self.view)
         self.view.horizontalHeader().setStretchLastSection(True)
         self.view.selectionModel().currentRowChanged.connect(lambda *args: self._enable())
+        describe(self.view, _("Questions"), _("The stakeholders' questions about this incident: choose one to mark it "
+                                              "answered"))
         self.summary = QLabel()
         self.summary.setObjectName("inquirySummary")
         # The FAQ suggestion: shown only while the core suggests one.
@@ -102,7 +105,7 @@ class InquiriesPanel(QWidget):
         self.faq_audience = QComboBox()
         self.faq_audience.setObjectName("faqAudience")
         self.faq_audience.addItems(list(FAQ_AUDIENCES))
-        self.faq_audience.setAccessibleName(_("Audience of the FAQ"))
+        describe(self.faq_audience, _("Audience of the FAQ"), _("Who the FAQ is for"))
         self.faq_button = QPushButton(_("Draft FAQ"))
         self.faq_button.setObjectName("draftFaq")
         self.faq_button.setToolTip(_("Compose a FAQ bulletin holding these questions from the audience's FAQ "
@@ -117,11 +120,14 @@ class InquiriesPanel(QWidget):
         # Marking one answered.
         self.answer_update = QComboBox()
         self.answer_update.setObjectName("answerUpdate")
-        self.answer_update.setAccessibleName(_("The update that answered it"))
+        describe(self.answer_update, _("The update that answered it"),
+                 _("Which of the incident's updates answered the chosen question"))
         self.answer_update.setMinimumWidth(260)
         self.answer_button = QPushButton(_("Mark answered"))
         self.answer_button.setObjectName("markAnswered")
         self.answer_button.clicked.connect(self.toggle_answer)
+        describe(self.answer_button, None, _("Mark the chosen question answered by that update, or open it again"),
+                 tip=True)
         self.key_button = QPushButton(_("Draft key-account updates"))
         self.key_button.setObjectName("draftKeyAccounts")
         self.key_button.setToolTip(_("A personal update for each key account whose components this incident affects, "
@@ -130,29 +136,34 @@ class InquiriesPanel(QWidget):
         top = QHBoxLayout()
         top.addWidget(self.summary, 1)
         top.addWidget(self.key_button)
-        top.addWidget(QLabel(_("Answered by")))
+        answered_by = QLabel(_("Answered by"))
+        answered_by.setBuddy(self.answer_update)    # names the list on every platform
+        top.addWidget(answered_by)
         top.addWidget(self.answer_update)
         top.addWidget(self.answer_button)
         # Logging one: question first, Enter adds.
         self.text = QLineEdit()
         self.text.setObjectName("inquiryText")
         self.text.setPlaceholderText(_("The question, e.g. When will checkout work again?"))
+        describe(self.text, _("Question"), _("What was asked; Enter logs it"))
         self.asked_by = QComboBox()
         self.asked_by.setObjectName("inquiryFrom")
         self.asked_by.setEditable(True)
         self.asked_by.setMinimumWidth(170)
         self.asked_by.lineEdit().setPlaceholderText(_("Who asked"))
         self.asked_by.setToolTip(_("A stakeholder from the register, or a name and company as they gave it"))
+        describe(self.asked_by, _("Who asked"))
         self.category = QComboBox()
         self.category.setObjectName("inquiryCategory")
-        self.category.setAccessibleName(_("Category"))
+        describe(self.category, _("Category"), _("What the question is about"))
         self.channel = QComboBox()
         self.channel.setObjectName("inquiryChannel")
         self.channel.setEditable(True)
-        self.channel.setAccessibleName(_("Channel"))
+        describe(self.channel, _("Channel"), _("How the question came in, e.g. e-mail or phone"))
         self.add_button = QPushButton(_("Log question"))
         self.add_button.setObjectName("addInquiry")
         self.add_button.clicked.connect(self.add)
+        describe(self.add_button, None, _("Log the question with who asked it, its category and channel"), tip=True)
         self.text.returnPressed.connect(self.add)
         self.asked_by.lineEdit().returnPressed.connect(self.add)
         form = QHBoxLayout()
@@ -342,7 +353,7 @@ def install(window) -> InquiriesPanel:
     """Add the Inquiries tab to the main window and have it follow the writes that
     change inquiries, updates, the register or the settings."""
     panel = InquiriesPanel(window)
-    window.tabs.addTab(panel, _("Inquiries"))
+    add_tab(window.tabs, panel, _("Inquiries"), _("Stakeholders' questions, and the updates that answered them"))
     panel.failed.connect(lambda error: window.show_error(error))
     panel.message.connect(lambda text, msecs: window.statusBar().showMessage(text, msecs))
     window.followers.append((Change.INQUIRIES | Change.DRAFTS | Change.STAKEHOLDERS | Change.SETTINGS,

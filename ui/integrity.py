@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from warroom.errors import WarroomError
 from ui.common import palette
+from ui.common.access import describe, describe_buttons
 from ui.common.palette import Tone
 from ui.qt import (
     QApplication,
@@ -60,6 +61,7 @@ class ReportDialog(QDialog):
         self.details.setObjectName("reportDetails")
         self.details.setReadOnly(True)
         self.details.setVisible(bool(lines))
+        describe(self.details, _("Details"), _("What the check found, one line each"))
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         self.buttons = buttons
         #: "Trust this signer…" on an archive whose signer may be trusted by this person.
@@ -68,6 +70,8 @@ class ReportDialog(QDialog):
         self.fingerprint: str | None = None
         copy = buttons.addButton(_("&Copy"), QDialogButtonBox.ButtonRole.ActionRole)
         copy.clicked.connect(self.copy)
+        describe(copy, None, _("Put the outcome and its details on the clipboard"), tip=True)
+        describe_buttons(buttons)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addWidget(self.headline)
@@ -251,6 +255,8 @@ def archive_report_dialog(report: ArchiveReport, path: Path, parent=None, *,
     if report.intact and not report.trusted and why_not_trust is None:
         dialog.trust_button = dialog.buttons.addButton(_("&Trust this signer…"), QDialogButtonBox.ButtonRole.ActionRole)
         dialog.trust_button.setObjectName("trustSigner")
+        describe(dialog.trust_button, None, _("Trust archives signed with this key from now on; you say whose key "
+                                              "it is"), tip=True)
     return dialog
 
 

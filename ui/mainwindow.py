@@ -17,6 +17,7 @@ from warroom.domain import EntryKind, Severity, Status
 from warroom.errors import NotPermitted, WarroomError
 from warroom.changes import Change, Seen
 from warroom.text.timefmt import TimeFormatter
+from ui.common.access import add_tab
 from ui.common.context import WindowContext
 from ui.delivery import ChannelStatus, DispatchRunner, dispatch_disabled_by_env
 from ui import exercise as exercise_tab, person
@@ -116,22 +117,21 @@ class MainWindow(QMainWindow):
         self.entry_detail = self.timeline.entry_detail
         self.tabs = QTabWidget()
         self.tabs.setObjectName("incidentTabs")
-        self.tabs.addTab(self.timeline, _("Timeline"))
+        add_tab(self.tabs, self.timeline, _("Timeline"), _("What happened, as it happened (Ctrl+Shift+L)"))
         # The Updates and Reviews tabs are built the first time they are needed (see the
         # composer and reviews properties): the window paints sooner without them.
         self._composer: ComposerView | None = None
         self._reviews: ReviewsView | None = None
         self.composer_page, self.reviews_page = self._page("composerPage"), self._page("reviewsPage")
-        self.tabs.addTab(self.composer_page, _("Updates"))
-        self.tabs.addTab(self.reviews_page, _("Reviews"))
+        add_tab(self.tabs, self.composer_page, _("Updates"), _("Each audience's updates (Ctrl+Shift+U)"))
+        add_tab(self.tabs, self.reviews_page, _("Reviews"), _("Updates waiting for a review (Ctrl+Shift+R)"))
         # The outbox tab is built the first time it is shown (see show_deliveries).
         self.deliveries: DeliveriesView | None = None
         self.deliveries_page = QWidget()
         self.deliveries_page.setObjectName("deliveriesPage")
         QVBoxLayout(self.deliveries_page).setContentsMargins(0, 0, 0, 0)
-        self.deliveries_index = self.tabs.addTab(self.deliveries_page, _("Deliveries"))
-        self.tabs.setTabToolTip(self.deliveries_index, _("What was sent for this incident, through which channels "
-                                                       "(Ctrl+Shift+D)"))
+        self.deliveries_index = add_tab(self.tabs, self.deliveries_page, _("Deliveries"),
+                                        _("What was sent for this incident, through which channels (Ctrl+Shift+D)"))
         self.facilitator = exercise_tab.install(self)      # the Exercise tab, shown for exercise incidents
         self.tabs.currentChanged.connect(self._tab_changed)
         right = QWidget()

@@ -17,6 +17,7 @@ from warroom.errors import InputError, WarroomError
 from warroom.services import matrix
 from warroom.text.durations import duration_text
 from ui.common import palette
+from ui.common.access import add_row, describe, describe_buttons
 from ui.common.forms import FormDialog
 from ui.common.palette import Tone
 from ui.common.tables import Column, RowTableModel
@@ -259,15 +260,16 @@ class CellForm(FormDialog):
                        "template_audience": self.template}
 
         form = QFormLayout()
-        form.addRow("", self.told)
+        add_row(form, "", self.told, _("Untick to tell this audience nothing at this severity"))
         form.addRow(_("&Channels"), self.routes)
         form.addRow("", self.known)
         form.addRow(_("C&adence"), self.cadence)
-        form.addRow(_("&Owner"), self.owner)
-        form.addRow(_("&Templates"), self.template)
+        add_row(form, _("&Owner"), self.owner, _("The person who answers for this audience's updates"))
+        add_row(form, _("&Templates"), self.template, _("Whose templates this audience's drafts start from"))
         form.addRow("", self.via_manager)
         form.addRow(_("A&pply to"), self.apply_to)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
+        describe_buttons(self.buttons, _("Save the cell, and the other severities chosen"))
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
@@ -382,6 +384,8 @@ class MatrixDialog(QDialog):
         self.edit_action.triggered.connect(self.edit_current)
         self.table.addAction(self.edit_action)
         self.table.selectionModel().currentChanged.connect(self._explain)
+        describe(self.table, _("Stakeholder matrix"), _("Audiences by severity: who hears what, through which "
+                                                        "channels; Enter changes the chosen cell"))
 
         self.explain = QLabel()
         self.explain.setObjectName("cellExplain")
@@ -400,6 +404,9 @@ class MatrixDialog(QDialog):
         self.edit_button.clicked.connect(self.edit_current)
         self.channels_button.clicked.connect(self.channels_requested)
         self.close_button.clicked.connect(self.close)
+        describe(self.edit_button, None, _("Change the chosen cell"), tip=True)
+        describe(self.channels_button, None, _("Where updates go: Slack, e-mail, status pages…"), tip=True)
+        describe(self.close_button, None, _("Close this window"))
         buttons = QHBoxLayout()
         buttons.addWidget(self.edit_button)
         buttons.addWidget(self.channels_button)

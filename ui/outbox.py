@@ -18,6 +18,7 @@ from warroom.errors import WarroomError
 from warroom.text.durations import duration_text
 from warroom.text.timefmt import TimeFormatter
 from ui.common import palette
+from ui.common.access import describe
 from ui.common.palette import Tone
 from ui.common.tables import Column, RowTableModel, fixed_rows
 from ui.qt import (
@@ -282,6 +283,7 @@ class DeliveriesView(QWidget):
         for label, states in FILTERS:
             self.filter.addItem(_(label), states)
         self.filter.currentIndexChanged.connect(lambda _i: self._show_rows())
+        describe(self.filter, _("Show deliveries"), _("Which deliveries the table shows"))
 
         self.model = DeliveryModel(store.clock, local, self)
         self.table = QTableView()
@@ -290,6 +292,8 @@ class DeliveriesView(QWidget):
         fixed_rows(self.table)
         fit_columns(self.table, local)
         self.table.selectionModel().currentRowChanged.connect(self._chosen)
+        describe(self.table, _("Deliveries"), _("One row per channel and recipient of each published update: "
+                                                "choose one for its details"))
 
         self.hint = QLabel()
         self.hint.setObjectName("deliveriesHint")
@@ -303,6 +307,7 @@ class DeliveriesView(QWidget):
         self.detail.setObjectName("deliveryDetail")
         self.detail.setOpenLinks(False)
         self.detail.anchorClicked.connect(self._anchor)
+        describe(self.detail, _("Delivery details"), _("The chosen delivery's subject, receipt and failover source"))
 
         self.retry_button = QPushButton(_("&Retry (Ctrl+Enter)"))
         self.retry_button.setObjectName("retryDelivery")

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from warroom.text.durations import duration_text
 from ui.common import palette
+from ui.common.access import describe
 from ui.common.palette import Tone
 from ui.qt import (
     plain_tip,
@@ -170,6 +171,7 @@ class ReminderBanner(QFrame):
             button.setObjectName("reminderCompose")
             button.setAutoDefault(False)
             button.clicked.connect(lambda _checked=False, r=r: self.open_composer(r))
+            describe(button, None, _("Show this audience's draft in the Updates tab"), tip=True)
             layout = QHBoxLayout(row)
             layout.setContentsMargins(8, 2, 4, 2)
             layout.addWidget(label, 1)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from ui.common.access import add_tab, describe
 from ui.qt import (
     QAbstractTableModel, QFileDialog, QFont, QHBoxLayout, QHeaderView, QLabel, QModelIndex, QPlainTextEdit,
     QPushButton, QSplitter, Qt, QTableView, QVBoxLayout, QWidget, QtCore, QtGui, QtWidgets,
@@ -233,6 +234,8 @@ class RetroTab(QWidget):
         self.details.setReadOnly(True)
         self.details.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
         self.details.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+        describe(self.table, _("Headline figures"), _("The incident's communication figures, one per row"))
+        describe(self.details, _("Retrospective report"), _("The whole retrospective as text, section by section"))
         lower = QSplitter(Qt.Orientation.Horizontal)
         lower.addWidget(self.table)
         lower.addWidget(self.details)
@@ -346,7 +349,7 @@ def install(window) -> RetroTab:
     """Add the tab to the main window: computed when shown, and again when the
     record changes or another incident is chosen while it is shown."""
     tab = RetroTab(lambda: (window.store, window.actor, window.current))
-    window.tabs.addTab(tab, _("Retrospective"))
+    add_tab(window.tabs, tab, _("Retrospective"), _("How the incident's communication went: figures and a chart"))
 
     def if_shown(*_args) -> None:
         if window.tabs.currentWidget() is tab:

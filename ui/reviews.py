@@ -34,8 +34,9 @@ from ui.qt import (
     QWidget,
 )
 from ui.common import palette
+from ui.common.access import add_row, add_tab, describe
 from ui.common.palette import Tone
-from ui.editors import FindingsList
+from ui.editors import EDITOR_WORDS, SUBJECT_WORDS, FindingsList
 from ui.i18n import N_, tr as _
 
 if TYPE_CHECKING:
@@ -119,6 +120,7 @@ class ReviewsView(QWidget):
         self.table.verticalHeader().setVisible(False)
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        describe(self.table, _("Review queue"), _("Reviews waiting, yours first by deadline: choose one to read it"))
         self.title = QLabel(_("Choose a review"))
         self.title.setObjectName("reviewTitle")
         self.title.setTextFormat(Qt.TextFormat.PlainText)  # names and words are text, never markup
@@ -142,22 +144,34 @@ class ReviewsView(QWidget):
         self.diff_template.setObjectName("diffTemplate")
         for edit in (self.long_text, self.short_text, self.chat_text, self.diff_previous, self.diff_template):
             edit.setReadOnly(True)
-        self.texts.addTab(self.long_text, _("Status page / e-mail"))
-        self.texts.addTab(self.short_text, _("SMS"))
-        self.texts.addTab(self.chat_text, _("Chat"))
-        self.texts.addTab(self.diff_previous, _("Changes since the previous revision"))
-        self.texts.addTab(self.diff_template, _("Changes since the template"))
+        for edit, key, title in ((self.long_text, "long", _("Status page / e-mail")),
+                                 (self.short_text, "short", _("SMS")), (self.chat_text, "chat", _("Chat"))):
+            name, description = EDITOR_WORDS[key]
+            add_tab(self.texts, describe(edit, _(name), _(description)), title, _(description))
+        for edit, title, description in (
+                (self.diff_previous, _("Changes since the previous revision"),
+                 _("What this revision changed in the one reviewed before it, line by line")),
+                (self.diff_template, _("Changes since the template"),
+                 _("What the writer changed in the template's words, line by line"))):
+            add_tab(self.texts, describe(edit, title, description), title, description)
         self.findings = FindingsList()
         self.comment = QLineEdit()
         self.comment.setObjectName("reviewComment")
         self.comment.setPlaceholderText(_("Comment (needed to ask for changes or reject)"))
         self.comment.setToolTip(_("Your comment goes with the review; asking for changes or rejecting needs one."))
+        describe(self.comment, _("Review comment"))
         self.comment.setMinimumWidth(self.comment.fontMetrics().horizontalAdvance(
             self.comment.placeholderText()) + 16)
         self.approve_button = QPushButton(_("Approve (Ctrl+Enter)"))
         self.approve_button.setObjectName("approveButton")
         self.changes_button = QPushButton(_("Request changes (Ctrl+Shift+C)"))
         self.reject_button = QPushButton(_("Reject (Ctrl+Shift+X)"))
+        for button, description in ((self.approve_button, _("Approve this revision for your role")),
+                                    (self.changes_button, _("Send it back to its writer; your comment says what to "
+                                                            "change")),
+                                    (self.reject_button, _("Reject this revision; if another reviewer approved it, "
+                                                           "it is disputed"))):
+            describe(button, None, description, tip=True)
         self.message = QLabel()
         self.message.setObjectName("reviewMessage")
         self.message.setTextFormat(Qt.TextFormat.PlainText)
@@ -180,8 +194,8 @@ class ReviewsView(QWidget):
         dl.setContentsMargins(0, 0, 0, 0)
         dl.addWidget(self.title)
         lines = QFormLayout()
-        lines.addRow(_("Public title"), self.public_title)
-        lines.addRow(_("Subject"), self.subject)
+        add_row(lines, _("Public title"), self.public_title, _("What status pages and e-mail subjects show"))
+        add_row(lines, _("Subject"), self.subject, _(SUBJECT_WORDS))
         dl.addLayout(lines)
         dl.addWidget(self.texts, 1)
         dl.addWidget(self.findings)

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from warroom.changes import Change
 from ui.common import palette
+from ui.common.access import add_tab, describe
 from ui.common.tables import Column, RowTableModel, fixed_rows, set_widths
 from ui.lazy import LazyModule
 from ui.qt import (
@@ -73,6 +74,7 @@ class SignalsPanel(QWidget):
         # "inbound:alertmanager" and a date with its time; the note takes the rest.
         set_widths(self.view, (180, 170, 180, 140), stretch=4)
         self.view.selectionModel().currentRowChanged.connect(lambda *args: self._picked())
+        describe(self.view, _("Components"), _("Each component's status, who set it and when: choose one to change it"))
         self.links = QLabel()
         self.links.setObjectName("incidentLinks")
         self.links.setTextFormat(Qt.TextFormat.PlainText)
@@ -81,13 +83,15 @@ class SignalsPanel(QWidget):
         self.name.setEditable(True)
         self.name.setMinimumWidth(200)
         self.name.lineEdit().setPlaceholderText(_("Component"))
+        describe(self.name, _("Component"), _("The component whose status to set: one listed, or a new name"))
         self.status = QComboBox()
         self.status.setObjectName("componentStatus")
         self.status.addItems([s.replace("_", " ").capitalize() for s in STATUSES])
-        self.status.setAccessibleName(_("Component status"))
+        describe(self.status, _("Component status"), _("The status to give it"))
         self.set_button = QPushButton(_("Set status"))
         self.set_button.setObjectName("setComponent")
         self.set_button.clicked.connect(self.set_status)
+        describe(self.set_button, None, _("Give the component this status"), tip=True)
         form = QHBoxLayout()
         form.addWidget(self.name, 1)
         form.addWidget(self.status)
@@ -157,7 +161,7 @@ class SignalsPanel(QWidget):
 def install(window) -> SignalsPanel:
     """Add the Signals tab and have it follow component and inbound changes."""
     panel = SignalsPanel(window)
-    window.tabs.addTab(panel, _("Signals"))
+    add_tab(window.tabs, panel, _("Signals"), _("Components' status, and links to outside incidents and issues"))
     panel.failed.connect(lambda error: window.show_error(error))
     panel.message.connect(lambda text, msecs: window.statusBar().showMessage(text, msecs))
     window.followers.append((Change.INBOUND, lambda flags, own: panel.refresh()))

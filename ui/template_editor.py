@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from warroom.errors import WarroomError
 from warroom.text.render import FILTERS, VARIABLES
+from ui.common.access import add_tab, describe
 from ui.editors import ChannelEditor, FindingsList, Preview, underline
 from ui.qt import (
     QDialog,
@@ -54,6 +55,7 @@ class TemplateEditor(QDialog):
         self.filter.setObjectName("templateFilter")
         self.filter.setPlaceholderText(_("Filter templates"))
         self.filter.textChanged.connect(self._apply_filter)
+        describe(self.filter, _("Filter templates"), _("Shows only the templates with every one of these words"))
         self.tree = QTreeWidget()
         self.tree.setObjectName("templateTree")
         self.tree.setHeaderLabels([_("Template"), _("Version")])
@@ -63,6 +65,7 @@ class TemplateEditor(QDialog):
         tree_header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         tree_header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
         self.tree.currentItemChanged.connect(self._chosen)
+        describe(self.tree, _("Templates"), _("The templates by category and audience: choose one to edit it"))
         left = QWidget()
         ll = QVBoxLayout(left)
         ll.setContentsMargins(0, 0, 0, 0)
@@ -89,9 +92,13 @@ class TemplateEditor(QDialog):
             self.variables.addItem(item)
         self.variables.itemActivated.connect(self._insert_variable)
         self.variables.setMaximumWidth(220)
+        describe(self.variables, _("Variables and filters"),
+                 _("What a template can fill in: Enter puts the chosen one in at the cursor"))
         self.save_button = QPushButton(_("Save as new version (Ctrl+S)"))
         self.save_button.setObjectName("saveTemplate")
         self.save_button.clicked.connect(self.save)
+        describe(self.save_button, None, _("Keep these words as the template's next version; the earlier ones stay "
+                                           "in its history"), tip=True)
         self.status = QLabel()
         self.status.setObjectName("templateStatus")
         edit_row = QHBoxLayout()
@@ -103,9 +110,13 @@ class TemplateEditor(QDialog):
         self.history = QListWidget()
         self.history.setObjectName("history")
         self.history.currentItemChanged.connect(self._show_diff)
+        describe(self.history, _("Versions"),
+                 _("The template's versions: choose one to compare it with the current one"))
         self.diff = QPlainTextEdit()
         self.diff.setObjectName("diff")
         self.diff.setReadOnly(True)
+        describe(self.diff, _("Changes since the chosen version"),
+                 _("What changed from the chosen version to the current one, line by line"))
         history_page = QWidget()
         hl = QHBoxLayout(history_page)
         hl.addWidget(self.history)
@@ -116,8 +127,9 @@ class TemplateEditor(QDialog):
         pl.setContentsMargins(0, 0, 0, 0)
         pl.addWidget(self.preview, 1)
         pl.addWidget(self.findings)
-        self.lower.addTab(preview_page, _("Preview and linter"))
-        self.lower.addTab(history_page, _("History"))
+        add_tab(self.lower, preview_page, _("Preview and linter"),
+                _("The template filled in for the incident shown, and what the linter finds in it"))
+        add_tab(self.lower, history_page, _("History"), _("The template's earlier versions, and what changed since"))
 
         right = QWidget()
         rl = QVBoxLayout(right)

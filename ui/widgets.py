@@ -10,6 +10,7 @@ from warroom.domain import WRITTEN_KINDS, Category, EntryKind, Impact, Severity,
 from warroom.text.durations import duration_text
 from warroom.text.timefmt import TimeFormatter
 from ui.common import palette
+from ui.common.access import add_row, describe, describe_buttons
 from ui.common.forms import FormDialog
 from ui.common.palette import Tone
 from ui.qt import (
@@ -378,6 +379,7 @@ class EntryDetail(QPlainTextEdit):
         self.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
         self.view, self.model = view, model
         self.setFixedHeight(self.fontMetrics().lineSpacing() * 4 + 10)
+        describe(self, _("Selected entry"), _("The timeline's selected entry in full"))
         view.selectionModel().currentRowChanged.connect(lambda *args: self.follow())
         model.modelReset.connect(self.follow)
         model.dataChanged.connect(lambda *args: self.follow())
@@ -411,11 +413,14 @@ class QuickEntry(QWidget):
         for kind in WRITTEN_KINDS:
             self.kind.addItem(term(kind), kind)
         self.kind.setToolTip(_("Kind of entry: Ctrl+1 note, Ctrl+2 action, Ctrl+3 decision, Ctrl+4 external event"))
+        describe(self.kind, _("Kind of entry"))
         self.line = QLineEdit()
         self.line.setObjectName("quickEntry")
         self.line.setPlaceholderText(_("Log to the timeline and press Enter   ·   /a action  /d decision  "
                                      "/x external event   ·   Ctrl+L to come back here"))
         self.line.setMaxLength(20_000)
+        describe(self.line, _("Log entry"), _("Type and press Enter to log it: /a an action, /d a decision, /x an "
+                                              "external event"))
         self.line.returnPressed.connect(self._submit)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -494,18 +499,19 @@ class NewIncidentDialog(FormDialog):
                            exercise=self.exercise)
 
         form = QFormLayout()
-        form.addRow(_("&Title"), self.title)
-        form.addRow(_("&Severity"), self.severity)
-        form.addRow(_("&Category"), self.category)
-        form.addRow(_("&Impact"), self.impact)
-        form.addRow("", self.customer_facing)
-        form.addRow(_("Co&mponents"), self.components)
-        form.addRow(_("&Detected (local time)"), self.detected)
-        form.addRow(_("Comma&nder"), self.commander)
-        form.addRow("", self.confidential)
-        form.addRow("", self.exercise)
+        add_row(form, _("&Title"), self.title, _("What is broken, in a few words: every update shows it"))
+        add_row(form, _("&Severity"), self.severity, _("SEV1 is the worst; it sets how often updates are due"))
+        add_row(form, _("&Category"), self.category, _("What kind of failure it is"))
+        add_row(form, _("&Impact"), self.impact, _("How much of the service is affected"))
+        add_row(form, "", self.customer_facing, _("Tick when customers notice it: their updates become due"))
+        add_row(form, _("Co&mponents"), self.components, _("The affected parts of the service, separated by commas"))
+        add_row(form, _("&Detected (local time)"), self.detected, _("When the problem was first noticed"))
+        add_row(form, _("Comma&nder"), self.commander, _("Who runs the incident"))
+        add_row(form, "", self.confidential, _("Only its commander and members see it"))
+        add_row(form, "", self.exercise, _("A practice run: nothing is sent outside"))
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText(_("Declare"))
+        describe_buttons(self.buttons, _("Declare the incident and show its timeline"))
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
@@ -547,10 +553,12 @@ class EditEntryDialog(FormDialog):
         self.setWindowTitle(_("Correct entry"))
         self.editor = QPlainTextEdit(text)
         self.editor.setObjectName("entryEditor")
+        describe(self.editor, _("Entry text"), _("The entry's corrected words"))
         note = QLabel(_("The previous text stays in the journal."))
         palette.keep(note, lambda p: f"color:{palette.hex_color(Tone.MUTED, p)};")
         self.fields["text"] = self.editor
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
+        describe_buttons(self.buttons, _("Save the corrected entry"))
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from ui.common.access import describe
 from ui.common.tables import fixed_rows
 from ui.models import IncidentListModel
 from ui.qt import QHeaderView, QTableView
+from ui.i18n import tr as _
 
 #: The list's share of the window's width at start (the user may drag the splitter).
 LIST_WIDTH = 300
@@ -25,4 +27,5 @@ def incident_table(model: IncidentListModel) -> QTableView:
     header.setSectionResizeMode(IncidentListModel.TITLE, QHeaderView.ResizeMode.Stretch)
     view.setColumnHidden(4, True)
     view.setMinimumWidth(220)
+    describe(view, _("Incidents"), _("The incidents you may see: choose one to show it on the right"))
     return view

@@ -13,6 +13,7 @@ from warroom.errors import WarroomError
 from warroom.services import audiences as audience_service
 from warroom.services import stakeholders
 from ui.common import palette
+from ui.common.access import describe
 from ui.common.palette import Tone
 from ui.common.tables import fixed_rows
 from ui.qt import (
@@ -69,9 +70,11 @@ class StakeholderDialog(QDialog):
         self.search.setObjectName("stakeholderSearch")
         self.search.setPlaceholderText(_("Search names, contacts, owners… (Ctrl+F)"))
         self.search.setClearButtonEnabled(True)
+        describe(self.search, _("Search stakeholders"))
         self.audience_filter = QComboBox()
         self.audience_filter.setObjectName("audienceFilter")
         self.audience_filter.setMinimumContentsLength(18)
+        describe(self.audience_filter, _("Show audience"), _("Every stakeholder, or one audience's only"))
         self.count_label = QLabel()
         self.count_label.setObjectName("countLabel")
 
@@ -94,6 +97,7 @@ class StakeholderDialog(QDialog):
         header.setSectionResizeMode(StakeholderModel.NAME, QHeaderView.ResizeMode.Stretch)
         header.setMinimumSectionSize(48)
         self.table.doubleClicked.connect(self.edit_selected)
+        describe(self.table, _("Stakeholders"), _("The register, one stakeholder a row: Enter edits the chosen one"))
         self.hint = QLabel()
         self.hint.setObjectName("emptyHint")
         self.hint.setTextFormat(Qt.TextFormat.RichText)
@@ -114,6 +118,11 @@ class StakeholderDialog(QDialog):
         self.export_button = QPushButton(_("E&xport CSV…"))
         self.export_button.setObjectName("exportStakeholders")
         self.close_button = QPushButton(_("Close"))
+        for button, description in ((self.add_button, _("Add a stakeholder to the register")),
+                                    (self.edit_button, _("Change the chosen stakeholder")),
+                                    (self.export_button, _("Write the register to a CSV file"))):
+            describe(button, None, description, tip=True)
+        describe(self.close_button, None, _("Close this window"))
         for button in (self.add_button, self.edit_button, self.import_button, self.export_button, self.close_button):
             button.setAutoDefault(False)  # Enter in the table edits; it never presses a button
         self.add_button.clicked.connect(self.add)
@@ -148,6 +157,8 @@ class StakeholderDialog(QDialog):
         self.report_tree.setRootIsDecorated(True)
         self.report_tree.itemActivated.connect(self._report_item_activated)
         self.report_tree.itemDoubleClicked.connect(self._report_item_activated)
+        describe(self.report_tree, _("Validation report"), _("Who cannot be reached and whose contacts are stale: "
+                                                             "Enter shows one in the table"))
 
         top = QHBoxLayout()
         top.addWidget(self.search, 1)

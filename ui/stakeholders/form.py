@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from warroom.services import stakeholders
+from ui.common.access import add_row, describe, describe_buttons
 from ui.common.forms import FormDialog
 from ui.qt import (
     QCheckBox,
@@ -61,6 +62,7 @@ class StakeholderForm(FormDialog):
         self.region.setPlaceholderText(_("region"))
         self.region.setToolTip(_("For a national number without +: the country it is in (DE, US, GB…)"))
         self.region.setMaximumWidth(70)
+        describe(self.region, _("Region of the phone number"))
         self.slack = QLineEdit()
         self.slack.setPlaceholderText(_("@handle or #channel"))
         self.teams = QLineEdit()
@@ -103,24 +105,27 @@ class StakeholderForm(FormDialog):
         phone_row.addWidget(self.region)
         form = QFormLayout()
         form.addRow(_("&Name"), self.name)
-        form.addRow(_("&Kind"), self.kind)
-        form.addRow(_("&Audience"), self.audience)
+        add_row(form, _("&Kind"), self.kind, _("A person, or a group such as a team or a mailing list"))
+        add_row(form, _("&Audience"), self.audience, _("The audience whose updates this stakeholder gets"))
         form.addRow(_("&E-mail"), self.email)
         phone_label = QLabel(_("&Phone"))
         phone_label.setBuddy(self.phone)
         form.addRow(phone_label, phone_row)
         form.addRow(_("&Slack"), self.slack)
         form.addRow(_("&Teams"), self.teams)
-        form.addRow(_("Time &zone"), self.timezone)
+        add_row(form, _("Time &zone"), self.timezone, _("The stakeholder's time zone: updates give times in it"))
         form.addRow(_("&Locale"), self.locale)
         form.addRow(_("&Owner"), self.owner)
-        form.addRow("", self.key_account)
+        add_row(form, "", self.key_account, _("An incident that affects its components gets a personal update for it, "
+                                              "drafted for its success manager"))
         form.addRow(_("Success &manager"), self.success_manager)
         form.addRow(_("&Components"), self.components)
         form.addRow(_("&Jurisdiction"), self.jurisdiction)
         form.addRow(_("Verified"), self.verified_label)
-        form.addRow("", self.verified_now)
+        add_row(form, "", self.verified_now, _("Contacts not verified for a while count as stale; this starts the "
+                                               "count again"))
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
+        describe_buttons(self.buttons, _("Save the stakeholder in the register"))
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
@@ -186,9 +191,10 @@ def ask_vcard_audience(parent: QWidget, audiences: list, preselect: str | None) 
     region.setMaxLength(2)
     region.setPlaceholderText(_("e.g. DE; empty when every number starts with +"))
     form = QFormLayout()
-    form.addRow(_("Everyone in the file joins"), combo)
-    form.addRow(_("National numbers are in"), region)
+    add_row(form, _("Everyone in the file joins"), combo, _("The audience the imported people join"))
+    add_row(form, _("National numbers are in"), region, _("The country of phone numbers written without +"))
     buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+    describe_buttons(buttons, _("Import the file's people"), _("Import nothing"))
     buttons.accepted.connect(dialog.accept)
     buttons.rejected.connect(dialog.reject)
     layout = QVBoxLayout(dialog)

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from warroom.domain import EntryKind, WRITTEN_KINDS
 from warroom.errors import WarroomError
 from warroom.text.timefmt import TimeFormatter
+from ui.common.access import describe
 from ui.common.tables import fixed_rows
 from ui.lazy import timeline
 from ui.models import TimelineModel
@@ -41,10 +42,12 @@ class TimelinePanel(QWidget):
         for kind in EntryKind:
             self.kind_filter.addItem(term(kind), kind)
         self.kind_filter.currentIndexChanged.connect(self.apply_filter)
+        describe(self.kind_filter, _("Show entries"), _("Every entry, or the entries of one kind only"))
         self.search = QLineEdit()
         self.search.setObjectName("searchBox")
         self.search.setPlaceholderText(_("Search the timeline (Ctrl+F)"))
         self.search.setClearButtonEnabled(True)
+        describe(self.search, _("Search the timeline"), _("Shows only the entries with these words"))
         self.search_timer = QTimer(self)
         self.search_timer.setSingleShot(True)
         self.search_timer.setInterval(150)
@@ -60,6 +63,8 @@ class TimelinePanel(QWidget):
         self.view.setModel(self.model)
         fixed_rows(self.view)
         fit_timeline(self.view, self.model)
+        describe(self.view, _("Timeline entries"), _("The incident's entries, oldest first: F2 or a double-click "
+                                                     "corrects the selected one"))
         self.entry_detail = EntryDetail(self.view, self.model)
         self.view.doubleClicked.connect(self.edit_selected_entry)
 
