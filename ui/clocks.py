@@ -20,6 +20,7 @@ from ui.qt import (
     QTimer, QVBoxLayout, QWidget, Signal, qt_alive,
 )
 from ui.i18n import tr as _
+from ui.common import sizes
 
 if TYPE_CHECKING:
     from warroom.services.incidents import IncidentView
@@ -116,7 +117,7 @@ class ClocksPanel(QWidget):
         self.at.setObjectName("flagAt")
         self.at.setPlaceholderText(_("Aware since: now, 2h ago, 2026-12-05 09:30"))
         self.at.setToolTip(_("When you became aware (or determined it): it starts the clocks. Never in the future."))
-        self.at.setMaximumWidth(260)
+        self.at.setMaximumWidth(sizes.chars(self.at, 40))
         describe(self.at, _("Aware since"))
         self.flag_button = QPushButton(_("Flag"))
         self.flag_button.setObjectName("setFlag")

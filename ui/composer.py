@@ -36,6 +36,7 @@ from ui.qt import (
     Signal,
 )
 from ui.i18n import ngettext, tr as _
+from ui.common import sizes
 
 if TYPE_CHECKING:
     from warroom.services.drafts import DraftView
@@ -96,7 +97,7 @@ class ComposerView(QWidget):
         self.message = QLabel()
         self.message.setObjectName("composerMessage")
         palette.keep(self.message, lambda p: palette.error_style())
-        self.etr_by.setMinimumWidth(160)
+        self.etr_by.setMinimumWidth(sizes.chars(self.etr_by, 22))
         self.message.setWordWrap(True)
         self.message.hide()
         top = QHBoxLayout()

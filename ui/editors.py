@@ -34,6 +34,7 @@ from ui.qt import (
     Signal,
 )
 from ui.i18n import N_, ngettext, tr as _
+from ui.common import sizes
 
 if TYPE_CHECKING:
     from warroom.text.lint import Finding
@@ -354,7 +355,7 @@ class FindingsList(QListWidget):
         describe(self, _("Linter findings"), _("What the linter found in the words, blocking first: Enter selects the "
                                                "words a finding is about"))
         self.itemActivated.connect(self._activated)
-        self.setMaximumHeight(96)
+        self.setMaximumHeight(sizes.lines(self, 5) + 2 * self.frameWidth())
 
     def show_findings(self, text: str, findings: list[Finding]) -> None:
         self.clear()

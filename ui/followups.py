@@ -18,6 +18,7 @@ from ui.qt import (
     QVBoxLayout, QWidget, Signal, qt_alive,
 )
 from ui.i18n import N_, tr as _
+from ui.common import sizes
 
 if TYPE_CHECKING:
     from warroom.services.followups import FollowupView
@@ -121,14 +122,14 @@ class FollowupsPanel(QWidget):
         self.owner = QComboBox()
         self.owner.setObjectName("followupOwner")
         self.owner.setEditable(True)
-        self.owner.setMinimumWidth(160)
+        self.owner.setMinimumWidth(sizes.chars(self.owner, 22))
         self.owner.lineEdit().setPlaceholderText(_("Owner"))
         describe(self.owner, _("Owner"), _("Who will do it"))
         self.due = QLineEdit()
         self.due.setObjectName("followupDue")
         self.due.setPlaceholderText(_("Due, e.g. 14d"))
         self.due.setToolTip(_("The due date: 2026-12-20, or 14d for two weeks from today"))
-        self.due.setMaximumWidth(180)
+        self.due.setMaximumWidth(sizes.chars(self.due, 26))
         describe(self.due, _("Due"))
         self.add_button = QPushButton(_("Add follow-up"))
         self.add_button.setObjectName("addFollowup")

@@ -21,6 +21,7 @@ from ui.qt import (
     QTableView, QVBoxLayout, QWidget, Signal, qt_alive,
 )
 from ui.i18n import ngettext, tr as _
+from ui.common import sizes
 
 if TYPE_CHECKING:
     from warroom.services.incidents import IncidentView
@@ -122,7 +123,7 @@ class InquiriesPanel(QWidget):
         self.answer_update.setObjectName("answerUpdate")
         describe(self.answer_update, _("The update that answered it"),
                  _("Which of the incident's updates answered the chosen question"))
-        self.answer_update.setMinimumWidth(260)
+        self.answer_update.setMinimumWidth(sizes.chars(self.answer_update, 36))
         self.answer_button = QPushButton(_("Mark answered"))
         self.answer_button.setObjectName("markAnswered")
         self.answer_button.clicked.connect(self.toggle_answer)
@@ -149,7 +150,7 @@ class InquiriesPanel(QWidget):
         self.asked_by = QComboBox()
         self.asked_by.setObjectName("inquiryFrom")
         self.asked_by.setEditable(True)
-        self.asked_by.setMinimumWidth(170)
+        self.asked_by.setMinimumWidth(sizes.chars(self.asked_by, 24))
         self.asked_by.lineEdit().setPlaceholderText(_("Who asked"))
         self.asked_by.setToolTip(_("A stakeholder from the register, or a name and company as they gave it"))
         describe(self.asked_by, _("Who asked"))

@@ -47,6 +47,7 @@ from ui.qt import (
     Signal,
 )
 from ui.i18n import tr as _
+from ui.common import sizes
 
 if TYPE_CHECKING:
     from warroom.services.matrix import CellView
@@ -373,7 +374,7 @@ class MatrixDialog(QDialog):
         vh = self.table.verticalHeader()
         vh.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         vh.setDefaultSectionSize(self.table.fontMetrics().height() * 2 + 14)
-        vh.setMinimumWidth(120)
+        vh.setMinimumWidth(sizes.chars(vh, 16))
         hh = self.table.horizontalHeader()
         hh.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.table.doubleClicked.connect(self.edit_current)

@@ -18,6 +18,7 @@ from ui.qt import (
 )
 from warroom.changes import Change
 from ui.i18n import N_, tr as _
+from ui.common import sizes
 
 log = logging.getLogger(__name__)
 QPainter, QFontDatabase, QSizePolicy = QtGui.QPainter, QtGui.QFontDatabase, QtWidgets.QSizePolicy
@@ -249,7 +250,7 @@ class RetroTab(QWidget):
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
         scroll.setWidget(self.chart)
-        scroll.setMinimumHeight(110)
+        scroll.setMinimumHeight(sizes.lines(scroll, 6))
         upper = QWidget()
         ul = QVBoxLayout(upper)
         ul.setContentsMargins(0, 0, 0, 0)
@@ -262,7 +263,7 @@ class RetroTab(QWidget):
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 2)
         self.splitter.setChildrenCollapsible(False)
-        lower.setMinimumHeight(140)
+        lower.setMinimumHeight(sizes.lines(lower, 8))
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addLayout(top)

@@ -18,6 +18,7 @@ from ui.qt import (
     QWidget, Signal, qt_alive,
 )
 from ui.i18n import tr as _
+from ui.common import sizes
 
 if TYPE_CHECKING:
     from warroom.services.components import ComponentView
@@ -81,7 +82,7 @@ class SignalsPanel(QWidget):
         self.name = QComboBox()
         self.name.setObjectName("componentName")
         self.name.setEditable(True)
-        self.name.setMinimumWidth(200)
+        self.name.setMinimumWidth(sizes.chars(self.name, 28))
         self.name.lineEdit().setPlaceholderText(_("Component"))
         describe(self.name, _("Component"), _("The component whose status to set: one listed, or a new name"))
         self.status = QComboBox()

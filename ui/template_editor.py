@@ -36,6 +36,7 @@ from ui.qt import (
     QWidget,
 )
 from ui.i18n import tr as _
+from ui.common import sizes
 
 if TYPE_CHECKING:
     from warroom.services.templates import TemplateView
@@ -91,7 +92,7 @@ class TemplateEditor(QDialog):
             item.setData(Qt.ItemDataRole.UserRole, f" | {name}")
             self.variables.addItem(item)
         self.variables.itemActivated.connect(self._insert_variable)
-        self.variables.setMaximumWidth(220)
+        self.variables.setMaximumWidth(sizes.chars(self.variables, 32))
         describe(self.variables, _("Variables and filters"),
                  _("What a template can fill in: Enter puts the chosen one in at the cursor"))
         self.save_button = QPushButton(_("Save as new version (Ctrl+S)"))

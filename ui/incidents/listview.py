@@ -7,6 +7,7 @@ from ui.common.tables import fixed_rows
 from ui.models import IncidentListModel
 from ui.qt import QHeaderView, QTableView
 from ui.i18n import tr as _
+from ui.common import sizes
 
 #: The list's share of the window's width at start (the user may drag the splitter).
 LIST_WIDTH = 300
@@ -26,6 +27,6 @@ def incident_table(model: IncidentListModel) -> QTableView:
         view.setColumnWidth(col, width)
     header.setSectionResizeMode(IncidentListModel.TITLE, QHeaderView.ResizeMode.Stretch)
     view.setColumnHidden(4, True)
-    view.setMinimumWidth(220)
+    view.setMinimumWidth(sizes.chars(view, 30))
     describe(view, _("Incidents"), _("The incidents you may see: choose one to show it on the right"))
     return view

@@ -23,6 +23,7 @@ from ui.qt import (
 )
 from ui.stakeholders.model import phone_text
 from ui.i18n import tr as _
+from ui.common import sizes
 
 if TYPE_CHECKING:
     from warroom.services.stakeholders import StakeholderView
@@ -61,7 +62,7 @@ class StakeholderForm(FormDialog):
         self.region.setMaxLength(2)
         self.region.setPlaceholderText(_("region"))
         self.region.setToolTip(_("For a national number without +: the country it is in (DE, US, GB…)"))
-        self.region.setMaximumWidth(70)
+        self.region.setMaximumWidth(sizes.chars(self.region, 10))
         describe(self.region, _("Region of the phone number"))
         self.slack = QLineEdit()
         self.slack.setPlaceholderText(_("@handle or #channel"))
