@@ -154,6 +154,12 @@ class ComposerView(QWidget):
             box.setChecked(a.name in ("customers", "employees", "executives"))
             self.checks[a.name] = box
             self.audience_row.addWidget(box)
+            box.show()  # now, not later as a layout would: Ctrl+Shift+U puts the focus on the first
+        # Tab goes as the row reads: the audiences (made last), the estimate, Compose, then the drafts.
+        chain = [*self.checks.values(), self.etr_on, self.etr_at, self.etr_window, self.etr_until, self.etr_conf,
+                 self.etr_by, self.compose_button, self.area]
+        for first, second in zip(chain, chain[1:]):
+            QWidget.setTabOrder(first, second)
 
     def show_incident(self, incident: IncidentView | None) -> None:
         switching = incident is None or self.incident is None or incident.id != self.incident.id
