@@ -12,6 +12,7 @@ from warroom.text.timefmt import TimeFormatter
 from ui.common import palette
 from ui.common.forms import FormDialog
 from ui.common.palette import Tone
+from ui.keys import finish_from_text_box
 from ui.qt import (
     QAction,
     QCheckBox,
@@ -550,6 +551,7 @@ class EditEntryDialog(FormDialog):
         note = QLabel(_("The previous text stays in the journal."))
         note.setStyleSheet(f"color:{palette.hex_color(Tone.MUTED, self.palette())};")
         self.fields["text"] = self.editor
+        finish_from_text_box(self, self.editor)  # Tab on to Save, or Ctrl+Enter saves; Return is a new line
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
