@@ -6,7 +6,7 @@ import dataclasses
 import pytest
 
 from warroom.identity import SYSTEM
-from warroom.services import channels, drafts, incidents, matrix, outbox, publishing, review
+from warroom.services import channels, drafts, incidents, matrix, outbox
 from ui.qt import Qt
 from tests.helpers.window import approved_draft, declared, select_incident
 

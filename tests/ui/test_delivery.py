@@ -4,7 +4,7 @@ window's own dispatcher, against the vendor-like servers on 127.0.0.1."""
 from __future__ import annotations
 
 from warroom.identity import SYSTEM
-from warroom.services import channels, incidents, matrix, outbox
+from warroom.services import incidents, matrix, outbox
 from tests.helpers.window import approved_draft, declared, delivery_rows, dispatch_once, publish_update, select_incident
 
 

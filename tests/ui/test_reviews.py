@@ -10,7 +10,6 @@ from warroom.app import open_store
 from warroom.services import drafts, incidents, people, review
 from ui.qt import Qt
 from warroom.identity import SYSTEM
-from tests.helpers.team import team
 
 
 def test_queue_model(qtmodeltester, in_review):

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import event, select
 
-from warroom.errors import StoreBusy, StoreDamaged, StoreFull, StoreReadOnly
+from warroom.errors import StoreBusy, StoreDamaged, StoreFull
 from warroom.identity import SYSTEM
 from warroom.store import Store
 from warroom.store.models import JournalEvent

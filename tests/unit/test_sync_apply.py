@@ -30,7 +30,7 @@ from warroom.sync.apply import (
     APPLIERS, NOTHING_TO_APPLY, apply_event, defer_references, ingest, ingest_all, journal_rows, rebuild,
 )
 from warroom.sync.apply_base import Event, EventRefused
-from warroom.sync.apply_compare import DEVICE_LOCAL, differences, snapshot
+from warroom.sync.apply_compare import differences, snapshot
 
 IC = "Dana Okafor"
 TECH = "Ravi Shah"
