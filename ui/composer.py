@@ -14,6 +14,7 @@ from warroom.text.timefmt import TimeFormatter
 from ui.common import palette
 from ui.common.access import describe
 from ui.draft_column import FINAL_STATES, AudiencePane, DraftColumn
+from ui.keys import RETRACT_KEYS, ask_text
 from ui.qt import (
     QApplication,
     QCheckBox,
@@ -21,7 +22,6 @@ from ui.qt import (
     QDateTime,
     QDateTimeEdit,
     QHBoxLayout,
-    QInputDialog,
     QKeySequence,
     QLabel,
     QLineEdit,
@@ -135,7 +135,8 @@ class ComposerView(QWidget):
         self.compose_shortcut = QShortcut(QKeySequence("Ctrl+D"), self,
                                           context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
         self.compose_shortcut.activated.connect(self.compose)
-        # Ctrl+Enter submits the draft the cursor is in, Ctrl+Shift+P publishes it.
+        # Ctrl+Enter submits the draft the cursor is in, Ctrl+Shift+P publishes it, Ctrl+Shift+Backspace
+        # retracts it once published.
         self.submit_shortcuts = []
         for keys in ("Ctrl+Return", "Ctrl+Enter"):
             shortcut = QShortcut(QKeySequence(keys), self, context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
@@ -144,6 +145,9 @@ class ComposerView(QWidget):
         self.publish_shortcut = QShortcut(QKeySequence("Ctrl+Shift+P"), self,
                                           context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
         self.publish_shortcut.activated.connect(self.publish_current)
+        self.retract_shortcut = QShortcut(QKeySequence(RETRACT_KEYS), self,
+                                          context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.retract_shortcut.activated.connect(self.retract_current)
 
     # -- what is shown ---------------------------------------------------------
 
@@ -163,6 +167,12 @@ class ComposerView(QWidget):
             box.setChecked(a.name in ("customers", "employees", "executives"))
             self.checks[a.name] = box
             self.audience_row.addWidget(box)
+            box.show()  # now, not later as a layout would: Ctrl+Shift+U puts the focus on the first
+        # Tab goes as the row reads: the audiences (made last), the estimate, Compose, then the drafts.
+        chain = [*self.checks.values(), self.etr_on, self.etr_at, self.etr_window, self.etr_until, self.etr_conf,
+                 self.etr_by, self.compose_button, self.area]
+        for first, second in zip(chain, chain[1:]):
+            QWidget.setTabOrder(first, second)
 
     def show_incident(self, incident: IncidentView | None) -> None:
         switching = incident is None or self.incident is None or incident.id != self.incident.id
@@ -420,16 +430,17 @@ class ComposerView(QWidget):
 
     # -- the current column, for the keyboard ----------------------------------------
 
-    def current_column(self) -> DraftColumn | None:
-        """The draft the keyboard focus is in (the only one, when there is one)."""
+    def current_column(self, *, history: bool = False) -> DraftColumn | None:
+        """The draft the keyboard focus is in (the only one, when there is one); with
+        ``history``, an earlier update being read counts too."""
         w = QApplication.focusWidget()
         while w is not None:
-            if isinstance(w, DraftColumn) and w in self.columns.values() and not w.history:
+            if isinstance(w, DraftColumn) and w in self.columns.values() and (history or not w.history):
                 return w
             w = w.parentWidget()
         if len(self.panes) == 1:
             shown = next(iter(self.panes.values())).stack.currentWidget()
-            return shown if isinstance(shown, DraftColumn) and not shown.history else None
+            return shown if isinstance(shown, DraftColumn) and (history or not shown.history) else None
         return None
 
     def submit_current(self) -> None:
@@ -445,6 +456,16 @@ class ComposerView(QWidget):
             self._say(_("Put the cursor in the draft to publish first."))
             return
         self._publish_column(col)
+
+    def retract_current(self) -> None:
+        col = self.current_column(history=True)
+        if col is None:
+            self._say(_("Put the cursor in the update to retract first."))
+            return
+        if col.allowed is not None and not col.allowed.can_retract:
+            col.say(col.allowed.why_not_retract or "")
+            return
+        self._retract_column(col)
 
     # -- the steps -------------------------------------------------------------------
 
@@ -605,9 +626,9 @@ def confirm(parent, title: str, text: str, action: str) -> bool:
 
 
 def ask_reason(parent, title: str, label: str) -> str | None:
-    """Ask for a reason (a retraction's); None when cancelled. (Tests replace this function.)"""
-    text, ok = QInputDialog.getMultiLineText(parent, title, label)
-    return text if ok else None
+    """Ask for a reason (a retraction's); None when cancelled. Ctrl+Enter, or Tab then
+    Enter, retracts. (Tests replace this function.)"""
+    return ask_text(parent, title, label, _("&Retract"))
 
 
 def warnings_question(question: str, warnings) -> str:

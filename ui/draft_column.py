@@ -15,6 +15,7 @@ from ui.common import palette
 from ui.common.access import describe
 from ui.common.palette import Tone
 from ui.editors import FIELD_LABELS, ChannelEditor, FindingsList, Preview, underline
+from ui.keys import RETRACT_KEYS, shown
 from ui.qt import (
     plain_tip,
     QComboBox,
@@ -282,6 +283,8 @@ class DraftColumn(QFrame):
         self.view = view
         self.allowed = allowed
         a = allowed
+        focus = self.window().focusWidget()  # the window's, active or not (a question may just have closed)
+        focus = focus if focus is not None and self.isAncestorOf(focus) else None
         self.editor.mark_own(view.short_own, view.chat_own)
         if self.history:
             self.editor.set_read_only(True, _(HISTORY_NOTE))
@@ -299,11 +302,14 @@ class DraftColumn(QFrame):
         self.retract_button.setVisible(view.state == "published" and view.kind != "retraction")
         self.retract_button.setEnabled(a.can_retract)
         self.retract_button.setToolTip(plain_tip(a.why_not_retract or _("Take the words back now: pages drop them, "
-                                                 "and those who got them are told. Asks for a reason.")))
+                                                 "and those who got them are told. Asks for a reason.")
+                                                 + f" ({shown(RETRACT_KEYS)})"))
         self.correct_button.setVisible(view.state == "retracted")
         self.correct_button.setEnabled(a.can_correct)
         self.correct_button.setToolTip(plain_tip(a.why_not_correct or _("Draft the corrected update, from these "
                                                  "words, reviewed like any update.")))
+        if focus is not None and not (focus.isVisible() and focus.isEnabled()):
+            self._focus_next_step()
         self.refresh()
 
     def set_history(self, history: bool) -> None:
@@ -316,6 +322,13 @@ class DraftColumn(QFrame):
         elif history:
             self.editor.set_read_only(True, _(HISTORY_NOTE))
         self._update_header()
+
+    def _focus_next_step(self) -> None:
+        """The button that had the focus went (Publish, once published): the focus goes to
+        the step the update allows now, else to its words; not out of the column."""
+        steps = (self.submit_button, self.publish_button, self.retract_button, self.correct_button)
+        target = next((b for b in steps if b.isVisibleTo(self) and b.isEnabled()), self.editor.editors["long"])
+        target.setFocus(Qt.FocusReason.OtherFocusReason)
 
     @staticmethod
     def _warned(text: str, a: Allowed) -> str:

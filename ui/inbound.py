@@ -174,7 +174,7 @@ def install(window) -> SignalsIn:
     part = SignalsIn(window)
     window.installEventFilter(part)
     background = getattr(window, "dispatch_enabled", False)
-    action = QAction(_("Receive &signals (webhooks)"), window)
+    action = QAction(_("Receive si&gnals (webhooks)"), window)
     action.setObjectName("receiveSignals")
     action.setCheckable(True)
     action.setToolTip(_("Run the webhook receiver in this window, on {bind}").format(

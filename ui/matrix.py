@@ -368,6 +368,7 @@ class MatrixDialog(QDialog):
         self.table.setSelectionMode(QTableView.SelectionMode.SingleSelection)
         self.table.setSelectionBehavior(QTableView.SelectionBehavior.SelectItems)
         self.table.setEditTriggers(QTableView.EditTrigger.NoEditTriggers)
+        self.table.setTabKeyNavigation(False)  # the arrows move between cells; Tab goes on to the buttons
         self.table.setWordWrap(False)
         self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.table.setAlternatingRowColors(True)

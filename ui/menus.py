@@ -42,7 +42,7 @@ def focus_search(window) -> None:
 def language_menu(window, parent_menu) -> QMenu:
     """View > Language: the system's language or one of the shipped ones, applied at the
     next start (the window's words are read as its parts are built)."""
-    menu = parent_menu.addMenu(_("&Language"))
+    menu = parent_menu.addMenu(_("L&anguage"))
     menu.setObjectName("languageMenu")
     group = QActionGroup(menu)
     choice = i18n.chosen()
@@ -111,7 +111,7 @@ def build_menus(w) -> None:
     add_action(w, view, _("Compose &updates"), w.show_composer, "Ctrl+Shift+U")
     add_action(w, view, _("&Reviews"), w.show_reviews, "Ctrl+Shift+R")
     w.deliveries_action = add_action(w, view, _("&Deliveries"), w.show_deliveries, "Ctrl+Shift+D", "showDeliveries")
-    add_action(w, view, _("Te&mplates…"), w.open_templates, "Ctrl+T")
+    add_action(w, view, _("Tem&plates…"), w.open_templates, "Ctrl+T")
     w.stakeholders_action = add_action(w, view, _("Sta&keholders…"), w.open_stakeholders, "Ctrl+Shift+K",
                                        "openStakeholders")
     w.matrix_action = add_action(w, view, _("Stakeholder &matrix…"), w.open_matrix, "Ctrl+Shift+M", "openMatrix")
@@ -119,9 +119,9 @@ def build_menus(w) -> None:
     view.addSeparator()
     add_action(w, view, _("&Find in timeline"), lambda: focus_search(w), QKeySequence.StandardKey.Find)
     add_action(w, view, _("&Log entry"), w.quick.line.setFocus, "Ctrl+L")
-    add_action(w, view, _("Incident &list"), w.incident_view.setFocus, "Ctrl+I")
+    add_action(w, view, _("&Incident list"), w.incident_view.setFocus, "Ctrl+I")
     add_action(w, view, _("Jump to &newest entry"), w.scroll_to_end, "Ctrl+End")
-    add_action(w, view, _("&Reload"), w.reload_all, QKeySequence.StandardKey.Refresh)
+    add_action(w, view, _("Rel&oad"), w.reload_all, QKeySequence.StandardKey.Refresh)
     view.addSeparator()
     w.language_menu = language_menu(w, view)
     w.theme_menu = themes.theme_menu(w, view)

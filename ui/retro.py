@@ -230,6 +230,7 @@ class RetroTab(QWidget):
         self.table.setColumnWidth(0, 105)
         self.table.setColumnWidth(1, 140)
         self.table.setEditTriggers(QTableView.EditTrigger.NoEditTriggers)
+        self.table.setTabKeyNavigation(False)  # arrows move in it, Tab leaves it
         self.details = QPlainTextEdit()
         self.details.setObjectName("retroDetails")
         self.details.setReadOnly(True)

@@ -13,6 +13,7 @@ from ui.common import palette
 from ui.common.access import add_row, describe, describe_buttons
 from ui.common.forms import FormDialog
 from ui.common.palette import Tone
+from ui.keys import finish_from_text_box
 from ui.qt import (
     QAction,
     QCheckBox,
@@ -557,6 +558,7 @@ class EditEntryDialog(FormDialog):
         note = QLabel(_("The previous text stays in the journal."))
         palette.keep(note, lambda p: f"color:{palette.hex_color(Tone.MUTED, p)};")
         self.fields["text"] = self.editor
+        finish_from_text_box(self, self.editor)  # Tab on to Save, or Ctrl+Enter saves; Return is a new line
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
         describe_buttons(self.buttons, _("Save the corrected entry"))
         self.buttons.accepted.connect(self.accept)

@@ -37,6 +37,7 @@ def fixed_rows(view: QTableView) -> None:
     view.setAlternatingRowColors(True)
     view.setShowGrid(False)
     view.setTextElideMode(Qt.TextElideMode.ElideRight)
+    view.setTabKeyNavigation(False)  # the arrows move in the table; Tab leaves it (it would go round it forever)
 
 
 def set_widths(view: QTableView, widths: Sequence[int], stretch: int | None = None) -> None:
