@@ -143,3 +143,17 @@ def plain_tip(text: str | None) -> str:
     if not QtGui.Qt.mightBeRichText(text):
         return text
     return QtGui.Qt.convertFromPlainText(text, Qt.WhiteSpaceMode.WhiteSpaceNormal)
+
+#: What the rest of ui/ takes from here (Qt's names, and the plain-text wrappers).
+__all__ = [
+    "QAbstractItemView", "QAbstractTableModel", "QAction", "QActionGroup", "QApplication", "QBrush", "QByteArray",
+    "QCheckBox", "QColor", "QComboBox", "QCompleter", "QDateTime", "QDateTimeEdit", "QDialog", "QDialogButtonBox",
+    "QEvent", "QFileDialog", "QFont", "QFormLayout", "QFrame", "QHBoxLayout", "QHeaderView", "QInputDialog",
+    "QKeySequence", "QLabel", "QLibraryInfo", "QLineEdit", "QListWidget", "QListWidgetItem", "QLocale", "QLockFile",
+    "QMainWindow", "QMenu", "QMessageBox", "QModelIndex", "QObject", "QPalette", "QPlainTextEdit",
+    "QProgressDialog", "QPushButton", "QRunnable", "QScrollArea", "QSettings", "QShortcut", "QSize",
+    "QSortFilterProxyModel", "QSpinBox", "QSplitter", "QStatusBar", "QStringListModel", "QSyntaxHighlighter",
+    "QTabWidget", "QTableView", "QTextBrowser", "QTextCharFormat", "QTextCursor", "QTextEdit", "QThreadPool",
+    "QTimer", "QToolButton", "QTranslator", "QTreeWidget", "QTreeWidgetItem", "QTreeWidgetItemIterator",
+    "QVBoxLayout", "QWidget", "Qt", "QtCore", "QtGui", "QtWidgets", "Signal", "Slot", "plain_tip", "qt_alive",
+]
