@@ -161,7 +161,7 @@ def fail_over(tx, rows: list[Delivery], channel: Channel, reason: str) -> str | 
                 continue   # nobody reachable there: try the next
         else:
             missing = set() if covered else {""}
-        new: list[Delivery] = []
+        new: list[dict] = []
         if missing:
             new = planning.new_deliveries(tx, incident, draft, target, failover_from=first.id,
                                           message=dict(first.message or {}), route=route,
@@ -176,7 +176,6 @@ def fail_over(tx, rows: list[Delivery], channel: Channel, reason: str) -> str | 
         target_who = f" for {', '.join(sorted(who))}" if who and len(who) <= 3 else ""
         alert(tx, first.incident_id, "delivery.failed_over", rows, channel,
               f"Update to {first.audience}{target_who} failed over from {channel.name} to {name} ({reason}): "
-              f"{how}.", {"to": name, "new": [d.id for d in new],
-                                     "new_rows": [outbox.delivery_record(d) for d in new]})
+              f"{how}.", {"to": name, "new": [d["id"] for d in new], "new_rows": new})
         return name
     return None

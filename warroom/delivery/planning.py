@@ -7,8 +7,9 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from warroom.channels.base import Message
 from warroom.domain import Impact, Status, statuspage_component_status, statuspage_impact, statuspage_status
@@ -46,18 +47,29 @@ def _channel_rows(session) -> dict[str, Channel]:
 def new_deliveries(tx, incident: Incident, d: Draft, channel: Channel, *, message: dict,
                    failover_from: uuid.UUID | None = None, route: list[str] | None = None,
                    only: set[str] | None = None, exercise: bool | None = None,
-                   priority: int = 0) -> list[Delivery]:
+                   priority: int = 0) -> list[dict[str, Any]]:
     """Queue the message on one channel: one row per address with the channel's kind
     of contact (``only``: just these stakeholders), or one for a channel-wide send.
-    Stakeholders sharing an address (a team's one phone) get it once."""
+    Stakeholders sharing an address (a team's one phone) get it once.
+
+    The rows go in with one multi-row INSERT (a publish to thousands of addresses
+    builds no ORM object per row); they are returned as the journal keeps them
+    (:func:`warroom.services.outbox.record_of`), in the order they were made."""
     module = kind_module(channel.kind)
-    out = []
+    rows: list[dict[str, Any]] = []
     seen: set[str] = set()
     if d.addressee:       # one stakeholder's personal update: to them alone, never channel-wide
         if module.RECIPIENT is None:
-            return out
+            return rows
         only = {d.addressee} if only is None else only & {d.addressee}
     via = cell_in(tx.session, d.audience, incident.severity).via_success_manager
+    common = dict(incident_id=incident.id, draft_id=d.id, channel_id=channel.id, audience=d.audience,
+                  state="queued", attempts=0, next_attempt_at=tx.real_now, lease_owner=None, lease_until=None,
+                  last_error=None, receipt=None, failover_from=failover_from,
+                  exercise=incident.exercise if exercise is None else exercise, priority=priority,
+                  created_at=tx.now, queued_at=tx.now, updated_at=tx.now, delivered_at=None,
+                  origin_device=tx.store.device_id)
+    route = list(route or [channel.name])
     for r in outbox.recipients(tx.session, module.RECIPIENT, d.audience, via_manager=via):
         if only is not None and module.RECIPIENT is not None and r.name not in only:
             continue
@@ -67,17 +79,11 @@ def new_deliveries(tx, incident: Incident, d: Draft, channel: Channel, *, messag
                 continue
             seen.add(key)
         did = uuid7()
-        msg = dict(message, delivery_id=str(did))
-        row = Delivery(id=did, incident_id=incident.id, draft_id=d.id, channel_id=channel.id, audience=d.audience,
-                       recipient=r.name, address=r.address, message=msg, state="queued", attempts=0,
-                       next_attempt_at=tx.real_now, lease_owner=None, lease_until=None, last_error=None, receipt=None,
-                       failover_from=failover_from, route=list(route or [channel.name]),
-                       exercise=incident.exercise if exercise is None else exercise, priority=priority,
-                       created_at=tx.now, queued_at=tx.now, updated_at=tx.now, delivered_at=None,
-                       origin_device=tx.store.device_id)
-        tx.session.add(row)
-        out.append(row)
-    return out
+        rows.append(dict(common, id=did, recipient=r.name, address=r.address,
+                         message=dict(message, delivery_id=str(did)), route=list(route)))
+    if rows:
+        tx.session.execute(insert(Delivery), rows)
+    return [outbox.record_of(row) for row in rows]
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,16 +94,23 @@ class Planned:
     counts: tuple[int, ...] = ()   # deliveries per channel, in the order of ``channels``
 
 
-def plan_deliveries(tx, incident: Incident, d: Draft, texts: dict[str, str]) -> Planned:
+def plan_deliveries(tx, incident: Incident, d: Draft, texts: dict[str, str]) -> tuple[Planned, list[dict[str, Any]]]:
     """Write the deliveries of a publish: for each route of the audience's matrix cell
-    at the incident's severity, its first usable channel, one row per address."""
+    at the incident's severity, its first usable channel, one row per address.
+    Returns the plan and the rows written, as the journal keeps them (oldest first)."""
     correction = d.kind == "correction" and d.corrects_id is not None
     message = message_for(tx.session, incident, d, texts, incident.id, tx.now,  # made once
                           kind="correction" if correction else "update",
                           retracts={"draft_id": str(d.corrects_id)} if correction else None).to_json()
-    return _plan(tx.session, d.audience, incident,
-                 lambda ch, route: len(new_deliveries(tx, incident, d, ch, message=message, route=route)),
-                 addressee=d.addressee)
+    records: list[dict[str, Any]] = []
+
+    def make(ch: Channel, route: list[str]) -> int:
+        made = new_deliveries(tx, incident, d, ch, message=message, route=route)
+        records.extend(made)
+        return len(made)
+
+    planned = _plan(tx.session, d.audience, incident, make, addressee=d.addressee)
+    return planned, records
 
 
 def preview(store: Store, draft_id: uuid.UUID, *, viewer: str) -> Planned:

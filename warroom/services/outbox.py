@@ -150,12 +150,9 @@ def delivery_record(d: Delivery) -> dict[str, Any]:
     return {name: getattr(d, name) for name in RECORD_COLUMNS}
 
 
-def records_of_draft(session, draft_id: uuid.UUID) -> list[dict[str, Any]]:
-    """Every delivery of one update (those a publish just planned), oldest first."""
-    session.flush()
-    rows = session.scalars(select(Delivery).where(Delivery.draft_id == draft_id)
-                           .order_by(Delivery.created_at, Delivery.id))
-    return [delivery_record(d) for d in rows]
+def record_of(values: dict[str, Any]) -> dict[str, Any]:
+    """:func:`delivery_record` of a row given as its column values (a bulk insert's)."""
+    return {name: values[name] for name in RECORD_COLUMNS}
 
 
 # -- the view -----------------------------------------------------------------
