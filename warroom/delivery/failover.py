@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import or_, select
 
-from warroom.delivery import planning
+from warroom.delivery import planning, records
 from warroom.domain import EntryKind
 from warroom.identity import System
 from warroom.ids import uuid7
@@ -163,10 +163,9 @@ def fail_over(tx, rows: list[Delivery], channel: Channel, reason: str) -> str | 
             missing = set() if covered else {""}
         new: list[dict] = []
         if missing:
-            new = planning.new_deliveries(tx, incident, draft, target, failover_from=first.id,
-                                          message=dict(first.message or {}), route=route,
-                                          only=missing if per_recipient else None, exercise=first.exercise,
-                                          priority=first.priority)
+            new = list(records.expand(planning.new_deliveries(
+                tx, incident, draft, target, failover_from=first.id, message=dict(first.message or {}), route=route,
+                only=missing if per_recipient else None, exercise=first.exercise, priority=first.priority)))
         for d in rows:
             d.state, d.updated_at = "failed_over", tx.now
             d.last_error = f"failed over to {name}: {reason}"[:500]

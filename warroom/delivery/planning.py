@@ -9,9 +9,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 
 from warroom.channels.base import Message
+from warroom.delivery import records
 from warroom.domain import Impact, Status, statuspage_component_status, statuspage_impact, statuspage_status
 from warroom.errors import NotFound
 from warroom.ids import uuid7
@@ -19,7 +20,7 @@ from warroom.services import access, outbox
 from warroom.services.channels import kind_module
 from warroom.services.matrix import cell_in
 from warroom.services.settings import get_org_in
-from warroom.store import Store
+from warroom.store import Store, bulk
 from warroom.store.models import Channel, Delivery, Draft, Incident
 
 
@@ -47,29 +48,27 @@ def _channel_rows(session) -> dict[str, Channel]:
 def new_deliveries(tx, incident: Incident, d: Draft, channel: Channel, *, message: dict,
                    failover_from: uuid.UUID | None = None, route: list[str] | None = None,
                    only: set[str] | None = None, exercise: bool | None = None,
-                   priority: int = 0) -> list[dict[str, Any]]:
+                   priority: int = 0) -> dict[str, Any]:
     """Queue the message on one channel: one row per address with the channel's kind
     of contact (``only``: just these stakeholders), or one for a channel-wide send.
     Stakeholders sharing an address (a team's one phone) get it once.
 
-    The rows go in with one multi-row INSERT (a publish to thousands of addresses
-    builds no ORM object per row); they are returned as the journal keeps them
-    (:func:`warroom.services.outbox.record_of`), in the order they were made."""
+    Returns the rows as the journal carries them: one group (:func:`records.group`),
+    whose ``rows`` are empty when nobody was reached."""
     module = kind_module(channel.kind)
+    shared = dict(incident_id=incident.id, draft_id=d.id, channel_id=channel.id, audience=d.audience,
+                  message=message, state="queued", attempts=0, next_attempt_at=tx.real_now, lease_owner=None,
+                  lease_until=None, last_error=None, receipt=None, failover_from=failover_from,
+                  route=list(route or [channel.name]), exercise=incident.exercise if exercise is None else exercise,
+                  priority=priority, created_at=tx.now, queued_at=tx.now, updated_at=tx.now, delivered_at=None,
+                  origin_device=tx.store.device_id)
     rows: list[dict[str, Any]] = []
     seen: set[str] = set()
     if d.addressee:       # one stakeholder's personal update: to them alone, never channel-wide
         if module.RECIPIENT is None:
-            return rows
+            return records.group(shared, rows)
         only = {d.addressee} if only is None else only & {d.addressee}
     via = cell_in(tx.session, d.audience, incident.severity).via_success_manager
-    common = dict(incident_id=incident.id, draft_id=d.id, channel_id=channel.id, audience=d.audience,
-                  state="queued", attempts=0, next_attempt_at=tx.real_now, lease_owner=None, lease_until=None,
-                  last_error=None, receipt=None, failover_from=failover_from,
-                  exercise=incident.exercise if exercise is None else exercise, priority=priority,
-                  created_at=tx.now, queued_at=tx.now, updated_at=tx.now, delivered_at=None,
-                  origin_device=tx.store.device_id)
-    route = list(route or [channel.name])
     for r in outbox.recipients(tx.session, module.RECIPIENT, d.audience, via_manager=via):
         if only is not None and module.RECIPIENT is not None and r.name not in only:
             continue
@@ -78,12 +77,33 @@ def new_deliveries(tx, incident: Incident, d: Draft, channel: Channel, *, messag
             if key in seen:
                 continue
             seen.add(key)
-        did = uuid7()
-        rows.append(dict(common, id=did, recipient=r.name, address=r.address,
-                         message=dict(message, delivery_id=str(did)), route=list(route)))
-    if rows:
-        tx.session.execute(insert(Delivery), rows)
-    return [outbox.record_of(row) for row in rows]
+        rows.append({"id": uuid7(), "recipient": r.name, "address": r.address})
+    _insert(tx, shared, rows)
+    return records.group(shared, rows)
+
+
+def _insert(tx, shared: dict[str, Any], rows: list[dict[str, Any]]) -> None:
+    """Write the rows with one prepared INSERT: the shared values converted once, the
+    message's JSON made once and each row's id written into it (its ``delivery_id``)."""
+    if not rows:
+        return
+    tx.session.flush()          # what the rows refer to is in the database first
+    conn = tx.session.connection()
+    table = Delivery.__table__
+    fixed_names = [name for name in shared if name != "message"]
+    fixed = tuple(bulk.converter(conn, table.c[name])(shared[name]) for name in fixed_names)
+    to_id = bulk.converter(conn, table.c.id)
+    to_message = bulk.converter(conn, table.c.message)
+    mark = str(uuid7())         # a fresh id: found nowhere else in the message
+    text = to_message(dict(shared["message"], delivery_id=mark))
+    if isinstance(text, str) and text.count(mark) == 1:
+        def message(did: uuid.UUID) -> Any:
+            return text.replace(mark, str(did))
+    else:                       # not one JSON text with one mark: made per row
+        def message(did: uuid.UUID) -> Any:
+            return to_message(dict(shared["message"], delivery_id=str(did)))
+    bulk.insert_stored(conn, table, [*fixed_names, "id", "recipient", "address", "message"],
+                       ((*fixed, to_id(r["id"]), r["recipient"], r["address"], message(r["id"])) for r in rows))
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,20 +117,22 @@ class Planned:
 def plan_deliveries(tx, incident: Incident, d: Draft, texts: dict[str, str]) -> tuple[Planned, list[dict[str, Any]]]:
     """Write the deliveries of a publish: for each route of the audience's matrix cell
     at the incident's severity, its first usable channel, one row per address.
-    Returns the plan and the rows written, as the journal keeps them (oldest first)."""
+    Returns the plan and the rows written, as the journal carries them: a group per
+    channel (:func:`records.group`), in the order they were written."""
     correction = d.kind == "correction" and d.corrects_id is not None
     message = message_for(tx.session, incident, d, texts, incident.id, tx.now,  # made once
                           kind="correction" if correction else "update",
                           retracts={"draft_id": str(d.corrects_id)} if correction else None).to_json()
-    records: list[dict[str, Any]] = []
+    groups: list[dict[str, Any]] = []
 
     def make(ch: Channel, route: list[str]) -> int:
         made = new_deliveries(tx, incident, d, ch, message=message, route=route)
-        records.extend(made)
-        return len(made)
+        if made["rows"]:
+            groups.append(made)
+        return len(made["rows"])
 
     planned = _plan(tx.session, d.audience, incident, make, addressee=d.addressee)
-    return planned, records
+    return planned, groups
 
 
 def preview(store: Store, draft_id: uuid.UUID, *, viewer: str) -> Planned:

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import func, or_, select
 
 from warroom.channels.base import Recipient
+from warroom.delivery.records import RECORD_COLUMNS
 from warroom.errors import InputError, NotFound
 from warroom.services import access, refs
 from warroom.services.access import Action
@@ -133,12 +134,6 @@ def last_published(session, incident_id: uuid.UUID) -> dict[str, datetime]:
     return out
 
 
-#: A delivery's columns as its journal event carries them (the lease is this device's own).
-RECORD_COLUMNS = ("id", "incident_id", "draft_id", "channel_id", "audience", "recipient", "address", "message",
-                  "state", "attempts", "next_attempt_at", "last_error", "receipt", "failover_from", "route",
-                  "exercise", "priority", "created_at", "queued_at", "updated_at", "delivered_at")
-
-
 def sent_by(device_id: uuid.UUID):
     """The deliveries ``device_id``'s dispatchers send: those it queued or adopted (and
     those queued before team sync); the rest are another laptop's to send."""
@@ -148,11 +143,6 @@ def sent_by(device_id: uuid.UUID):
 def delivery_record(d: Delivery) -> dict[str, Any]:
     """A new delivery as the journal keeps it, so another device can write the same row."""
     return {name: getattr(d, name) for name in RECORD_COLUMNS}
-
-
-def record_of(values: dict[str, Any]) -> dict[str, Any]:
-    """:func:`delivery_record` of a row given as its column values (a bulk insert's)."""
-    return {name: values[name] for name in RECORD_COLUMNS}
 
 
 # -- the view -----------------------------------------------------------------
