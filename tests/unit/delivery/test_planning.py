@@ -88,3 +88,35 @@ def test_the_preview_of_a_publish_is_what_the_publish_queues_and_writes_nothing(
     assert world.data_version() == before and outbox.list_deliveries(world, viewer=SYSTEM) == []
     assert preview.channels == ("statuspage", "slack", "email") and preview.counts == (1, 1, 3)
     assert publishing.publish(world, "Dana", d.id) == preview
+
+
+def test_the_rows_a_publish_writes_in_bulk_are_stored_as_the_orm_stores_them(world):
+    """Publishing writes its rows with one prepared INSERT, values converted by the
+    columns' own types: each is stored byte for byte as the same row written through
+    the ORM (times, ids, JSON, the message with its own delivery id)."""
+    from sqlalchemy import select, text
+
+    from warroom.ids import uuid7
+    from warroom.store.models import Delivery
+
+    matrix.set_cell(world, "admin", "customers", "SEV1", channels="email, slack")
+    inc, d, planned = publish_overridden(world)
+    assert planned.deliveries == 4
+    with world.write(SYSTEM) as tx:
+        originals = tx.session.scalars(select(Delivery).where(Delivery.draft_id == d.id)).all()
+        copies = {}
+        for row in originals:
+            values = {c.key: getattr(row, c.key) for c in Delivery.__table__.c}
+            copy_id = uuid7()
+            values.update(id=copy_id, message=dict(row.message))
+            assert row.message["delivery_id"] == str(row.id)
+            tx.session.add(Delivery(**values))
+            copies[row.id] = copy_id
+        tx.session.flush()
+
+        def stored(key):
+            got = tx.session.execute(text("SELECT * FROM delivery WHERE id = :id"), {"id": key.hex}).mappings().one()
+            return {k: (v, type(v)) for k, v in got.items() if k != "id"}
+
+        for original, copy_id in copies.items():
+            assert stored(original) == stored(copy_id)
