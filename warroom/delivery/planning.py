@@ -20,7 +20,8 @@ from warroom.services import access, outbox
 from warroom.services.channels import kind_module
 from warroom.services.matrix import cell_in
 from warroom.services.settings import get_org_in
-from warroom.store import Store, bulk
+from warroom.store import Store
+from warroom.store.plain import Plain
 from warroom.store.models import Channel, Delivery, Draft, Incident
 
 
@@ -88,12 +89,12 @@ def _insert(tx, shared: dict[str, Any], rows: list[dict[str, Any]]) -> None:
     if not rows:
         return
     tx.session.flush()          # what the rows refer to is in the database first
-    conn = tx.session.connection()
+    db = Plain(tx.session)
     table = Delivery.__table__
     fixed_names = [name for name in shared if name != "message"]
-    fixed = tuple(bulk.converter(conn, table.c[name])(shared[name]) for name in fixed_names)
-    to_id = bulk.converter(conn, table.c.id)
-    to_message = bulk.converter(conn, table.c.message)
+    fixed = tuple(db.to_db(table.c[name])(shared[name]) for name in fixed_names)
+    to_id = db.to_db(table.c.id)
+    to_message = db.to_db(table.c.message)
     mark = str(uuid7())         # a fresh id: found nowhere else in the message
     text = to_message(dict(shared["message"], delivery_id=mark))
     if isinstance(text, str) and text.count(mark) == 1:
@@ -102,8 +103,8 @@ def _insert(tx, shared: dict[str, Any], rows: list[dict[str, Any]]) -> None:
     else:                       # not one JSON text with one mark: made per row
         def message(did: uuid.UUID) -> Any:
             return to_message(dict(shared["message"], delivery_id=str(did)))
-    bulk.insert_stored(conn, table, [*fixed_names, "id", "recipient", "address", "message"],
-                       ((*fixed, to_id(r["id"]), r["recipient"], r["address"], message(r["id"])) for r in rows))
+    db.insert(table, [*fixed_names, "id", "recipient", "address", "message"],
+              ((*fixed, to_id(r["id"]), r["recipient"], r["address"], message(r["id"])) for r in rows))
 
 
 @dataclass(frozen=True, slots=True)
