@@ -35,19 +35,19 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Callable
 
-from sqlalchemy import and_, exists, func, or_, select, tuple_, update
-from sqlalchemy.orm import aliased
+from sqlalchemy import and_, func, or_, select, update
 
 from warroom.channels.base import USER_AGENT, ChannelError, Message, Recipient, SendContext
-from warroom.delivery import inflight
+from warroom.delivery import inflight, ledger
 from warroom.delivery.failover import ACTOR, alert, fail_over, housekeeping
 from warroom.errors import StoreBusy, StoreError, WarroomError
 from warroom.exercise.stamp import stamp
 from warroom.ids import uuid7
 from warroom.secrets import SecretsLocked
 from warroom.services import outbox
-from warroom.services.channels import kind_module, mark_healthy, read_secret
+from warroom.services.channels import kind_module, read_secret
 from warroom.store import Store
+from warroom.store.plain import Plain
 from warroom.store.models import Channel, Delivery
 
 log = logging.getLogger(__name__)
@@ -111,6 +111,15 @@ class _Claim:
     partial: dict | None      # what an earlier, interrupted attempt already sent (SMS parts)
     lease_s: float
     marker: inflight.Marker = field(compare=False, repr=False)
+
+
+def lease_seconds(kind: str, config: dict[str, Any], settings: outbox.DeliverySettings) -> float:
+    """A lease outlives the slowest send it covers (every SMS part, an upload command),
+    so it cannot expire while its dispatcher is still sending."""
+    worst = settings.timeout_s * (2 + int(config.get("max_segments") or 1))
+    if kind == "sitepage":
+        worst += float(config.get("upload_timeout_s") or 120)
+    return max(float(settings.lease_s), 2 * worst)
 
 
 def backoff(attempts: int, base: float, cap: float, rng: random.Random) -> float:
@@ -263,35 +272,21 @@ class Dispatcher:
         """Lease the next due delivery of a channel in a write transaction, so two
         dispatchers can never both hold it. The channel's rate is kept in the same
         transaction, so together they never send faster than the vendor allows:
-        returns the seconds to wait when the next send would be too soon."""
-        cand, older = aliased(Delivery), aliased(Delivery)
-        lease_s = self._lease_s(channel_id, settings)
+        returns the seconds to wait when the next send would be too soon.
+
+        First in, first out per destination: nothing overtakes an older delivery to
+        the same address on the same channel (a Statuspage update never arrives
+        before the incident it updates); a retraction's correction (a higher
+        priority) goes ahead of everything else queued (:mod:`warroom.delivery.ledger`)."""
         with self.store.write(ACTOR) as tx:
-            now = tx.now
-            # First in, first out per destination: nothing overtakes an older delivery
-            # to the same address on the same channel (a Statuspage update never
-            # arrives before the incident it updates).
-            # A retraction's correction (a higher priority) goes ahead of everything else queued.
-            blocked = exists().where(older.channel_id == cand.channel_id, older.address == cand.address,
-                                     older.state == "queued", older.priority >= cand.priority,
-                                     tuple_(older.created_at, older.id) < tuple_(cand.created_at, cand.id))
+            db = Plain(tx.session)
+            channel = ledger.claim_channel(db, channel_id)
+            if channel is None:
+                return None
+            lease_s = lease_seconds(channel.kind, channel.config, settings)
             skip: list[uuid.UUID] = []
             while True:
-                due = [cand.channel_id == channel_id, cand.state == "queued",
-                       func.coalesce(cand.next_attempt_at, now) <= now,
-                       or_(cand.lease_until.is_(None), cand.lease_until <= now), ~blocked,
-                       # Another laptop's (team sync): its dispatcher sends it, never this one.
-                       or_(cand.origin_device.is_(None), cand.origin_device == self.store.device_id)]
-                if skip:
-                    due.append(cand.id.not_in(skip))
-                pick = (select(cand.id)
-                        # coalesce() keeps the planner off the due-time index: walking the channel's
-                        # queue in order (ix_delivery_queue) stops at the first claimable row, where
-                        # the due-time index would sort the whole queue on every claim.
-                        .where(*due)
-                        .order_by(cand.priority.desc(), cand.created_at, cand.id).limit(1).scalar_subquery())
-                picked = tx.session.execute(select(Delivery.id, Delivery.exercise)
-                                            .where(Delivery.id == pick)).first()
+                picked = ledger.next_due(db, channel_id, tx.now, self.store.device_id, skip)
                 if picked is None:
                     return None
                 # A lease that ran out while its dispatcher, alive, could not renew it (another
@@ -303,54 +298,32 @@ class Dispatcher:
                          "renewed", picked.id)
                 skip.append(picked.id)
             try:
-                return self._lease(tx, channel_id, picked, marker, lease_s)
+                return self._lease(tx, db, channel, picked, marker, lease_s)
             except BaseException:
                 marker.drop()
                 raise
 
-    def _lease(self, tx, channel_id: uuid.UUID, picked: Any, marker: inflight.Marker,
+    def _lease(self, tx, db: Plain, channel: ledger.ClaimChannel, picked: ledger.Picked, marker: inflight.Marker,
                lease_s: float) -> _Claim | float:
         """Lease the picked delivery, marked as ours, in the claim's transaction; or
         return how long the vendor's rate asks to wait (and let go of the mark)."""
-        now = tx.now
         if not picked.exercise and marker.accepted is None:   # an exercise or a receipt sends nothing
-            channel = tx.session.get(Channel, channel_id)
             module = kind_module(channel.kind)
-            rate = float((channel.config or {}).get("rate_per_s") or module.RATE)
+            rate = float(channel.config.get("rate_per_s") or module.RATE)
             tat, wait = rate_check(channel.rate_tat, self._rate_now(), rate, getattr(module, "BURST", 1))
             if wait is not None:
                 marker.release()
                 return wait
-            channel.rate_tat = tat
-        row = tx.session.execute(
-            update(Delivery).where(Delivery.id == picked.id)
-            .values(lease_owner=self.owner, lease_until=now + timedelta(seconds=lease_s))
-            .returning(Delivery.id, Delivery.incident_id, Delivery.draft_id, Delivery.message,
-                       Delivery.recipient, Delivery.address, Delivery.attempts, Delivery.exercise,
-                       Delivery.receipt)
-            .execution_options(synchronize_session=False)).first()
-        previous = tx.session.scalar(
-            select(Delivery.receipt).where(Delivery.channel_id == channel_id,
-                                           Delivery.incident_id == row.incident_id,
-                                           Delivery.state == "delivered", Delivery.receipt.is_not(None))
-            .order_by(Delivery.delivered_at.desc()).limit(1))
-        message = _retracted_receipt(tx.session, dict(row.message), channel_id)
+            ledger.keep_rate(db, channel.id, tat)
+        row = ledger.lease(db, picked.id, self.owner, tx.now + timedelta(seconds=lease_s))
+        previous = ledger.last_receipt(db, channel.id, row.incident_id)
+        message = _retracted_receipt(tx.session, dict(row.message), channel.id)
         return _Claim(row.id, row.incident_id, row.draft_id, message, row.recipient, row.address,
                       row.attempts, row.exercise, previous, dict(row.receipt) if row.receipt else None,
                       lease_s, marker)
 
     def _rate_now(self) -> float:
         return self._rate_clock().timestamp() if self._rate_clock is not None else time.time()
-
-    def _lease_s(self, channel_id: uuid.UUID, settings: outbox.DeliverySettings) -> float:
-        """A lease outlives the slowest send it covers (every SMS part, an upload command),
-        so it cannot expire while its dispatcher is still sending."""
-        ch = self._channel(channel_id)
-        config = ch.config or {}
-        worst = settings.timeout_s * (2 + int(config.get("max_segments") or 1))
-        if ch.kind == "sitepage":
-            worst += float(config.get("upload_timeout_s") or 120)
-        return max(float(settings.lease_s), 2 * worst)
 
     def _channel(self, channel_id: uuid.UUID) -> Channel:
         with self.store.read() as session:
@@ -392,7 +365,7 @@ class Dispatcher:
                  secrets: dict[str, str | None], summary: Summary) -> dict | ChannelError:
         """Send one claimed delivery and write its outcome down, holding the mark until
         the database has the outcome. The lease already outlives the slowest send (see
-        :meth:`_lease_s`) and is renewed while the record waits, when the database takes
+        :func:`lease_seconds`) and is renewed while the record waits, when the database takes
         that; when it does not, the mark keeps the delivery. Interrupted (the process
         stops), the mark is let go with the vendor's receipt in it."""
         marker = claim.marker
@@ -499,40 +472,60 @@ class Dispatcher:
 
     # -- outcomes -------------------------------------------------------------
 
+    def _still_ours(self, delivery_id: uuid.UUID, state: str, owner: str | None, until: datetime | None,
+                    now: datetime) -> bool:
+        """Whether this dispatcher's outcome is the one to write down."""
+        if state != "queued":
+            log.warning("delivery %s was settled by another dispatcher while this one sent it", delivery_id)
+            return False
+        if owner not in (self.owner, None) and until is not None and until > now:
+            # Another dispatcher holds it now (ours ran out): its outcome is the one to keep.
+            log.warning("delivery %s: the lease ran out while it was being sent; another dispatcher has it",
+                        delivery_id)
+            return False
+        return True
+
+    def _record_sent(self, ch: Channel, claim: _Claim, outcome: dict, summary: Summary) -> None:
+        """It went out (or, in an exercise, would have): the lease ends, the receipt is
+        kept, the channel's breaker closes, and the journal says so."""
+        with self.store.write(ACTOR) as tx:
+            db = Plain(tx.session)
+            d = ledger.settling(db, claim.id, ch.id)
+            if d is None or not self._still_ours(claim.id, d.state, d.lease_owner, d.lease_until, tx.now):
+                return
+            if claim.exercise:      # into the sink, on the exercise's own clock (the lease above: real time)
+                stamp(tx, claim.incident_id)
+            simulated = bool(outcome.get("simulated"))
+            attempts = d.attempts + 1
+            ledger.delivered(db, claim.id, state="simulated" if simulated else "delivered", attempts=attempts,
+                             receipt=outcome, now=tx.now)
+            if simulated:
+                summary.simulated += 1
+            else:
+                summary.delivered += 1
+                ledger.healthy(db, ch.id, tx.now)
+            tx.record("delivery.simulated" if simulated else "delivery.delivered",
+                      {"delivery_id": claim.id, "channel": ch.name, "recipient": d.recipient,
+                       "attempts": attempts, "receipt": _safe_receipt(outcome), "stored_receipt": outcome},
+                      incident_id=d.incident_id)
+
     def _record(self, ch: Channel, claim: _Claim, outcome: dict | ChannelError,
                 settings: outbox.DeliverySettings, summary: Summary) -> None:
+        if not isinstance(outcome, ChannelError):
+            self._record_sent(ch, claim, outcome, summary)
+            return
         with self.store.write(ACTOR) as tx:
             d = tx.session.get(Delivery, claim.id)
             channel = tx.session.get(Channel, ch.id)
             if d is None or channel is None:
                 return
-            if d.state != "queued":
-                log.warning("delivery %s was settled by another dispatcher while this one sent it", d.id)
+            if not self._still_ours(d.id, d.state, d.lease_owner, d.lease_until, tx.now):
                 return
-            if d.lease_owner not in (self.owner, None) and d.lease_until is not None and d.lease_until > tx.now:
-                # Another dispatcher holds it now (ours ran out): its outcome is the one to keep.
-                log.warning("delivery %s: the lease ran out while it was being sent; another dispatcher has it",
-                            d.id)
-                return
-            if claim.exercise:      # into the sink, on the exercise's own clock (the lease above: real time)
+            if claim.exercise:      # on the exercise's own clock (the lease above: real time)
                 stamp(tx, claim.incident_id)
             d.attempts += 1
             d.lease_owner = d.lease_until = None
             d.updated_at = tx.now
-            if not isinstance(outcome, ChannelError):
-                simulated = bool(outcome.get("simulated"))
-                d.state = "simulated" if simulated else "delivered"
-                d.receipt, d.delivered_at, d.last_error = outcome, tx.now, None
-                if simulated:
-                    summary.simulated += 1
-                else:
-                    summary.delivered += 1
-                    mark_healthy(channel, tx.now)
-                tx.record("delivery.simulated" if simulated else "delivery.delivered",
-                          {"delivery_id": d.id, "channel": ch.name, "recipient": d.recipient,
-                           "attempts": d.attempts, "receipt": _safe_receipt(outcome), "stored_receipt": outcome},
-                          incident_id=d.incident_id)
-                return
             error = str(outcome)[:500]
             d.last_error = error
             partial = getattr(outcome, "partial_receipt", None)
