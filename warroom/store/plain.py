@@ -47,7 +47,7 @@ def reader(conn: Connection, column: Column) -> Callable[[Any], Any]:
 
 
 class Plain:
-    """A write transaction's connection, for plain SQL: ``?`` marks, values in stored
+    """A session's connection in its transaction, for plain SQL: ``?`` marks, values in stored
     form (:meth:`to_db`), results read back with :meth:`from_db`."""
 
     __slots__ = ("conn", "db")
