@@ -21,7 +21,6 @@ from warroom.services.channels import kind_module
 from warroom.services.matrix import cell_in
 from warroom.services.settings import get_org_in
 from warroom.store import Store
-from warroom.store.plain import Plain
 from warroom.store.models import Channel, Delivery, Draft, Incident
 
 
@@ -89,7 +88,7 @@ def _insert(tx, shared: dict[str, Any], rows: list[dict[str, Any]]) -> None:
     if not rows:
         return
     tx.session.flush()          # what the rows refer to is in the database first
-    db = Plain(tx.session)
+    db = tx.plain
     table = Delivery.__table__
     fixed_names = [name for name in shared if name != "message"]
     fixed = tuple(db.to_db(table.c[name])(shared[name]) for name in fixed_names)

@@ -192,6 +192,14 @@ class Tx:
         #: Set by the permission check (``warroom.services.access.require``): a change
         #: nobody was checked for is never journaled, so no caller can skip the gate.
         self.checked = False
+        self._plain: Plain | None = None
+
+    @property
+    def plain(self) -> Plain:
+        """This transaction's connection, for plain SQL (:mod:`warroom.store.plain`)."""
+        if self._plain is None:
+            self._plain = Plain(self.session)
+        return self._plain
 
     def use_clock(self, now: datetime, name: str) -> None:
         """Stamp this transaction with another clock from here on (an exercise's
@@ -216,7 +224,7 @@ class Tx:
         if not self.checked and not skips_checks(self.actor):
             raise RuntimeError(f"{kind}: a change was about to be journaled without a permission check")
         if self._head is None:
-            db = Plain(self.session)
+            db = self.plain
             row = db.execute("SELECT last_seq, last_hash FROM device WHERE id = ?",
                              (db.to_db(_DEVICE.id)(self.store.device_id),)).fetchone()
             assert row is not None
@@ -258,7 +266,7 @@ class Tx:
         if not self._events:
             return
         self.session.flush()
-        db = Plain(self.session)
+        db = self.plain
         device_id = db.to_db(_DEVICE.id)(self.store.device_id)
         signed: tuple[int, str, str] | None = None
         key = self.store.device_key()
