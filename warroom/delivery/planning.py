@@ -4,10 +4,11 @@ the audience's matrix cell, and the same plan counted for a confirmation."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Callable
 
 from sqlalchemy import select
 
@@ -62,7 +63,8 @@ def new_deliveries(tx, incident: Incident, d: Draft, channel: Channel, *, messag
                   route=list(route or [channel.name]), exercise=incident.exercise if exercise is None else exercise,
                   priority=priority, created_at=tx.now, queued_at=tx.now, updated_at=tx.now, delivered_at=None,
                   origin_device=tx.store.device_id)
-    rows: list[dict[str, Any]] = []
+    rows: list[dict[str, Any]] = []      # as the journal carries them: the id in its text form
+    ids: list[uuid.UUID] = []
     seen: set[str] = set()
     if d.addressee:       # one stakeholder's personal update: to them alone, never channel-wide
         if module.RECIPIENT is None:
@@ -77,33 +79,51 @@ def new_deliveries(tx, incident: Incident, d: Draft, channel: Channel, *, messag
             if key in seen:
                 continue
             seen.add(key)
-        rows.append({"id": uuid7(), "recipient": r.name, "address": r.address})
-    _insert(tx, shared, rows)
+        did = uuid7()
+        ids.append(did)
+        rows.append({"id": str(did), "recipient": r.name, "address": r.address})
+    _insert(tx, shared, rows, ids)
     return records.group(shared, rows)
 
 
-def _insert(tx, shared: dict[str, Any], rows: list[dict[str, Any]]) -> None:
-    """Write the rows with one prepared INSERT: the shared values converted once, the
-    message's JSON made once and each row's id written into it (its ``delivery_id``)."""
+def _template(to_message: Callable[[Any], Any], message: dict[str, Any]) -> tuple[str, str] | None:
+    """The message's stored JSON made once with a mark where each row's id goes, and the
+    mark; None when it is not one text holding the mark once."""
+    mark = str(uuid7())         # a fresh id: found nowhere else in the message
+    text = to_message(dict(message, delivery_id=mark))
+    return (text, mark) if isinstance(text, str) and text.count(mark) == 1 else None
+
+
+def _insert(tx, shared: dict[str, Any], rows: list[dict[str, Any]], ids: list[uuid.UUID]) -> None:
+    """Write the rows (``ids``: their ids) with one INSERT … SELECT over a JSON array of
+    what is each row's own: the shared values are bound once, and the message's JSON
+    is made once, each row's id written into it (its ``delivery_id``) by SQLite. The
+    values are converted by the columns' own types, so the rows are the ORM's."""
     if not rows:
         return
     tx.session.flush()          # what the rows refer to is in the database first
     db = tx.plain
     table = Delivery.__table__
     fixed_names = [name for name in shared if name != "message"]
-    fixed = tuple(db.to_db(table.c[name])(shared[name]) for name in fixed_names)
+    fixed = [db.to_db(table.c[name])(shared[name]) for name in fixed_names]
     to_id = db.to_db(table.c.id)
     to_message = db.to_db(table.c.message)
-    mark = str(uuid7())         # a fresh id: found nowhere else in the message
-    text = to_message(dict(shared["message"], delivery_id=mark))
-    if isinstance(text, str) and text.count(mark) == 1:
-        def message(did: uuid.UUID) -> Any:
-            return text.replace(mark, str(did))
-    else:                       # not one JSON text with one mark: made per row
-        def message(did: uuid.UUID) -> Any:
-            return to_message(dict(shared["message"], delivery_id=str(did)))
-    db.insert(table, [*fixed_names, "id", "recipient", "address", "message"],
-              ((*fixed, to_id(r["id"]), r["recipient"], r["address"], message(r["id"])) for r in rows))
+    template = _template(to_message, shared["message"])
+    if template is not None:    # the message's JSON once, each row's id put in its place by SQLite
+        message, params = "replace(?, ?, json_extract(j.value, '$[0]'))", list(template)
+
+        def first(r: dict[str, Any]) -> Any:
+            return r["id"]
+    else:                       # made per row, carried with the row
+        message, params = "json_extract(j.value, '$[0]')", []
+
+        def first(r: dict[str, Any]) -> Any:
+            return to_message(dict(shared["message"], delivery_id=r["id"]))
+    own = json.dumps([[first(r), to_id(did), r["recipient"], r["address"]] for did, r in zip(ids, rows)])
+    columns = ", ".join(f'"{name}"' for name in [*fixed_names, "id", "recipient", "address", "message"])
+    db.execute(f'INSERT INTO "{table.name}" ({columns}) SELECT {", ".join("?" * len(fixed))}, '
+               f"json_extract(j.value, '$[1]'), json_extract(j.value, '$[2]'), json_extract(j.value, '$[3]'), "
+               f"{message} FROM json_each(?) AS j ORDER BY j.key", (*fixed, *params, own))
 
 
 @dataclass(frozen=True, slots=True)
