@@ -261,3 +261,25 @@ def _claims(store, outbox, n: int = 50, *, addresses: bool = False, measure: int
     with store.write("bench", warn_ms=None) as tx:      # leave an empty queue behind
         tx.session.execute(update(Delivery).where(Delivery.state == "queued").values(state="cancelled"))
     return times
+
+
+if __name__ == "__main__":
+    import argparse
+    import os
+
+    from tests.bench.run import text_table
+
+    parser = argparse.ArgumentParser(prog="python -m tests.bench.outbox_bench",
+                                     description="The outbox figures (section 4 of make bench) on their own.")
+    parser.add_argument("--reps", type=int, default=5, help="repetitions of each timing (default 5)")
+    repetitions = max(1, parser.parse_args().reps)
+    started = os.getloadavg()
+    measured = measure(repetitions)
+    ended = os.getloadavg()
+    print(f"Load average (1 / 5 / 15 min) at the start: {' / '.join(f'{x:.2f}' for x in started)}; at the end: "
+          f"{' / '.join(f'{x:.2f}' for x in ended)} (on {os.cpu_count()} CPUs); {repetitions} repetitions.\n")
+    print(text_table(measured))
+    print("\nNotes:")
+    for row in measured:
+        for note in row.notes:
+            print(f"  {row.key}: {note}")
