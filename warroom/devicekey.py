@@ -118,11 +118,36 @@ def checkpoint_message(device_id: uuid.UUID, seq: int, head_hash: str) -> bytes:
                        head_hash.encode("ascii")])
 
 
+#: Checkpoints known to be valid: those this process signed or checked. Every write
+#: checks the signature it is about to replace, the one the write before it made: a
+#: checkpoint is the same five values or not (the hash read from the chain as it is
+#: now), so the answer for the same values is the one given before, without a tenth
+#: of a millisecond of verifying. Bounded: emptied when it holds KNOWN_MAX.
+_known_valid: set[tuple[str, str, uuid.UUID, int, str]] = set()
+KNOWN_MAX = 256
+
+
+def _know(checkpoint: tuple[str, str, uuid.UUID, int, str]) -> None:
+    if len(_known_valid) >= KNOWN_MAX:
+        _known_valid.clear()
+    _known_valid.add(checkpoint)
+
+
 def sign_checkpoint(key: Ed25519PrivateKey, device_id: uuid.UUID, seq: int, head_hash: str) -> str:
-    return base64.b64encode(key.sign(checkpoint_message(device_id, seq, head_hash))).decode("ascii")
+    signature = base64.b64encode(key.sign(checkpoint_message(device_id, seq, head_hash))).decode("ascii")
+    _know((public_text(key), signature, device_id, seq, head_hash))
+    return signature
 
 
 def checkpoint_valid(public_key: str, signature: str, device_id: uuid.UUID, seq: int, head_hash: str) -> bool:
+    """Whether ``signature`` by ``public_key`` signs the chain of ``device_id`` up to
+    ``seq`` ending in ``head_hash``."""
+    checkpoint = (public_key, signature, device_id, seq, head_hash)
+    try:
+        if checkpoint in _known_valid:
+            return True
+    except TypeError:       # not values a checkpoint is made of: checked (and refused) below
+        pass
     from cryptography.exceptions import InvalidSignature
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
@@ -131,4 +156,5 @@ def checkpoint_valid(public_key: str, signature: str, device_id: uuid.UUID, seq:
         verifier.verify(base64.b64decode(signature, validate=True), checkpoint_message(device_id, seq, head_hash))
     except (InvalidSignature, ValueError, TypeError):
         return False
+    _know(checkpoint)
     return True

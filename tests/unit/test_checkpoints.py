@@ -210,3 +210,23 @@ def test_fingerprints_are_short_and_tell_keys_apart():
     key, other = (devicekey.public_text(Ed25519PrivateKey.generate()) for _ in range(2))
     assert devicekey.fingerprint(key) != devicekey.fingerprint(other)
     assert len(devicekey.fingerprint(key)) == 19 and devicekey.fingerprint(key).count(":") == 3
+
+
+def test_a_checkpoint_known_valid_vouches_for_those_five_values_only():
+    """Each write checks the signature the write before made; a signature this process
+    made or checked is known valid without verifying it again, for exactly the values
+    it signs: another hash, sequence number, device or key is verified (and refused)."""
+    import uuid
+
+    key, other = Ed25519PrivateKey.generate(), Ed25519PrivateKey.generate()
+    device = uuid.uuid4()
+    public = devicekey.public_text(key)
+    signature = devicekey.sign_checkpoint(key, device, 7, "a" * 64)
+    assert devicekey.checkpoint_valid(public, signature, device, 7, "a" * 64)
+    assert not devicekey.checkpoint_valid(public, signature, device, 7, "b" * 64)       # the chain was rewritten
+    assert not devicekey.checkpoint_valid(public, signature, device, 8, "a" * 64)
+    assert not devicekey.checkpoint_valid(public, signature, uuid.uuid4(), 7, "a" * 64)
+    assert not devicekey.checkpoint_valid(devicekey.public_text(other), signature, device, 7, "a" * 64)
+    forged = devicekey.sign_checkpoint(other, device, 7, "b" * 64)
+    assert not devicekey.checkpoint_valid(public, forged, device, 7, "b" * 64)
+    assert not devicekey.checkpoint_valid(public, ["not", "a", "signature"], device, 7, "a" * 64)

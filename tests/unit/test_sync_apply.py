@@ -6,17 +6,19 @@ from __future__ import annotations
 
 import ast
 import base64
+import dataclasses
 import json
 import random
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from tests.fakes.vendors import FakeWebhookReceiver
 from warroom import demo
 from warroom.app import open_store
+from warroom.delivery import records
 from warroom.delivery.dispatcher import Dispatcher
 from warroom.identity import SYSTEM
 from warroom.journal import canonical_json, verify
@@ -25,7 +27,7 @@ from warroom.services import (
     reviewers, settings, stakeholders, templates, timeline, trust,
 )
 from warroom.store import Store
-from warroom.store.models import JournalEvent, TimelineEntry
+from warroom.store.models import Delivery, JournalEvent, TimelineEntry
 from warroom.sync.apply import (
     APPLIERS, NOTHING_TO_APPLY, apply_event, defer_references, ingest, ingest_all, journal_rows, rebuild,
 )
@@ -248,6 +250,49 @@ def test_applying_the_journal_again_changes_nothing(flown, tmp_path, clock):
             assert differences(once, snapshot(session)) == []
     finally:
         b.close()
+
+
+def test_a_publish_journaled_with_every_delivery_whole_as_before_gives_the_same_rows(flown, tmp_path, clock):
+    """A publish journals its deliveries grouped by channel (what they share once, then
+    each one's own); events written before that carry every row whole, and still apply."""
+    b = _empty(tmp_path / "b.db", clock)
+    try:
+        rebuild(flown, b)
+        with flown.read() as session:
+            want = snapshot(session)
+            rows = journal_rows(session)
+        whole = 0
+        with b.write(SYSTEM, warn_ms=None) as tx:
+            defer_references(tx.session)
+            tx.session.execute(delete(Delivery))
+            for row in rows:
+                event = Event.from_row(row)
+                if "delivery_groups" in event.payload:
+                    payload = {k: v for k, v in event.payload.items() if k != "delivery_groups"}
+                    payload["delivery_rows"] = json.loads(canonical_json(records.published(event.payload)))
+                    event = dataclasses.replace(event, payload=payload)
+                    whole += len(payload["delivery_rows"])
+                apply_event(tx.session, event)
+        assert whole >= 4
+        with b.read() as session:
+            assert differences(want, snapshot(session)) == []
+    finally:
+        b.close()
+
+
+def test_a_group_of_deliveries_expands_to_the_records_of_its_rows():
+    from warroom.ids import uuid7
+
+    message = {"delivery_id": None, "subject": "Payments", "long": "Declined."}
+    shared = {name: f"{name} value" for name in records.RECORD_COLUMNS} | {"message": message}
+    rows = [{"id": uuid7(), "recipient": f"R{i}", "address": f"r{i}@example.com"} for i in range(3)]
+    grouped = records.group(shared, rows)
+    assert "recipient" not in grouped["shared"] and grouped["shared"]["message"]["delivery_id"] is None
+    assert list(records.expand(grouped)) == [
+        dict(shared, **row, message=dict(message, delivery_id=str(row["id"]))) for row in rows]
+    assert records.published({"delivery_groups": [grouped, grouped]}) == list(records.expand(grouped)) * 2
+    assert records.published({"delivery_rows": [{"id": "x"}]}) == [{"id": "x"}]
+    assert records.published({}) == []
 
 
 def test_every_kind_recorded_anywhere_has_exactly_one_applier_or_says_it_has_none():

@@ -22,6 +22,7 @@ their payloads are rendered and kept as "would have been sent".
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 import os
@@ -35,18 +36,17 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Callable
 
-from sqlalchemy import and_, exists, func, or_, select, tuple_, update
-from sqlalchemy.orm import aliased
+from sqlalchemy import and_, func, or_, select, update
 
 from warroom.channels.base import USER_AGENT, ChannelError, Message, Recipient, SendContext
-from warroom.delivery import inflight
+from warroom.delivery import inflight, ledger
 from warroom.delivery.failover import ACTOR, alert, fail_over, housekeeping
 from warroom.errors import StoreBusy, StoreError, WarroomError
 from warroom.exercise.stamp import stamp
 from warroom.ids import uuid7
 from warroom.secrets import SecretsLocked
 from warroom.services import outbox
-from warroom.services.channels import kind_module, mark_healthy, read_secret
+from warroom.services.channels import kind_module, read_secret
 from warroom.store import Store
 from warroom.store.models import Channel, Delivery
 
@@ -111,6 +111,37 @@ class _Claim:
     partial: dict | None      # what an earlier, interrupted attempt already sent (SMS parts)
     lease_s: float
     marker: inflight.Marker = field(compare=False, repr=False)
+
+
+class _Ahead:
+    """The next claim of a channel, made in the transaction that writes down an outcome
+    (one durable commit per delivery instead of two) when the checks :meth:`Dispatcher._drain`
+    makes before a claim hold then (``ready``)."""
+
+    def __init__(self, channel_id: uuid.UUID, settings: outbox.DeliverySettings, ready: Callable[[], bool]) -> None:
+        self.channel_id = channel_id
+        self.settings = settings
+        self.ready = ready
+        self.made = False
+        self.claim: _Claim | float | None = None
+
+    def take(self, claim: _Claim | float | None) -> None:
+        self.made, self.claim = True, claim
+
+    def forget(self) -> None:
+        """The transaction did not commit: its lease was not written, its mark is let go."""
+        if isinstance(self.claim, _Claim):
+            self.claim.marker.drop()
+        self.made, self.claim = False, None
+
+
+def lease_seconds(kind: str, config: dict[str, Any], settings: outbox.DeliverySettings) -> float:
+    """A lease outlives the slowest send it covers (every SMS part, an upload command),
+    so it cannot expire while its dispatcher is still sending."""
+    worst = settings.timeout_s * (2 + int(config.get("max_segments") or 1))
+    if kind == "sitepage":
+        worst += float(config.get("upload_timeout_s") or 120)
+    return max(float(settings.lease_s), 2 * worst)
 
 
 def backoff(attempts: int, base: float, cap: float, rng: random.Random) -> float:
@@ -263,94 +294,69 @@ class Dispatcher:
         """Lease the next due delivery of a channel in a write transaction, so two
         dispatchers can never both hold it. The channel's rate is kept in the same
         transaction, so together they never send faster than the vendor allows:
-        returns the seconds to wait when the next send would be too soon."""
-        cand, older = aliased(Delivery), aliased(Delivery)
-        lease_s = self._lease_s(channel_id, settings)
-        with self.store.write(ACTOR) as tx:
-            now = tx.now
-            # First in, first out per destination: nothing overtakes an older delivery
-            # to the same address on the same channel (a Statuspage update never
-            # arrives before the incident it updates).
-            # A retraction's correction (a higher priority) goes ahead of everything else queued.
-            blocked = exists().where(older.channel_id == cand.channel_id, older.address == cand.address,
-                                     older.state == "queued", older.priority >= cand.priority,
-                                     tuple_(older.created_at, older.id) < tuple_(cand.created_at, cand.id))
-            skip: list[uuid.UUID] = []
-            while True:
-                due = [cand.channel_id == channel_id, cand.state == "queued",
-                       func.coalesce(cand.next_attempt_at, now) <= now,
-                       or_(cand.lease_until.is_(None), cand.lease_until <= now), ~blocked,
-                       # Another laptop's (team sync): its dispatcher sends it, never this one.
-                       or_(cand.origin_device.is_(None), cand.origin_device == self.store.device_id)]
-                if skip:
-                    due.append(cand.id.not_in(skip))
-                pick = (select(cand.id)
-                        # coalesce() keeps the planner off the due-time index: walking the channel's
-                        # queue in order (ix_delivery_queue) stops at the first claimable row, where
-                        # the due-time index would sort the whole queue on every claim.
-                        .where(*due)
-                        .order_by(cand.priority.desc(), cand.created_at, cand.id).limit(1).scalar_subquery())
-                picked = tx.session.execute(select(Delivery.id, Delivery.exercise)
-                                            .where(Delivery.id == pick)).first()
-                if picked is None:
-                    return None
-                # A lease that ran out while its dispatcher, alive, could not renew it (another
-                # program held the write lock): that dispatcher still holds the mark.
-                marker = inflight.take(self.store.path, picked.id)
-                if marker is not None:
-                    break
-                log.info("delivery %s is still being sent by another dispatcher; its lease could not be "
-                         "renewed", picked.id)
-                skip.append(picked.id)
-            try:
-                return self._lease(tx, channel_id, picked, marker, lease_s)
-            except BaseException:
-                marker.drop()
-                raise
+        returns the seconds to wait when the next send would be too soon.
 
-    def _lease(self, tx, channel_id: uuid.UUID, picked: Any, marker: inflight.Marker,
+        First in, first out per destination: nothing overtakes an older delivery to
+        the same address on the same channel (a Statuspage update never arrives
+        before the incident it updates); a retraction's correction (a higher
+        priority) goes ahead of everything else queued (:mod:`warroom.delivery.ledger`)."""
+        claim: _Claim | float | None = None
+        try:
+            with self.store.write(ACTOR) as tx:
+                claim = self._claim_in(tx, channel_id, settings)
+        except BaseException:
+            if isinstance(claim, _Claim):      # the lease was not written: let go of the mark
+                claim.marker.drop()
+            raise
+        return claim
+
+    def _claim_in(self, tx, channel_id: uuid.UUID, settings: outbox.DeliverySettings) -> _Claim | float | None:
+        """:meth:`_claim` in a write transaction of the caller's."""
+        db = tx.plain
+        channel = ledger.claim_channel(db, channel_id)
+        if channel is None:
+            return None
+        lease_s = lease_seconds(channel.kind, channel.config, settings)
+        skip: list[uuid.UUID] = []
+        while True:
+            picked = ledger.next_due(db, channel_id, tx.now, self.store.device_id, skip)
+            if picked is None:
+                return None
+            # A lease that ran out while its dispatcher, alive, could not renew it (another
+            # program held the write lock): that dispatcher still holds the mark.
+            marker = inflight.take(self.store.path, picked.id)
+            if marker is not None:
+                break
+            log.info("delivery %s is still being sent by another dispatcher; its lease could not be "
+                     "renewed", picked.id)
+            skip.append(picked.id)
+        try:
+            return self._lease(tx, channel, picked, marker, lease_s)
+        except BaseException:
+            marker.drop()
+            raise
+
+    def _lease(self, tx, channel: ledger.ClaimChannel, picked: ledger.Picked, marker: inflight.Marker,
                lease_s: float) -> _Claim | float:
         """Lease the picked delivery, marked as ours, in the claim's transaction; or
         return how long the vendor's rate asks to wait (and let go of the mark)."""
-        now = tx.now
         if not picked.exercise and marker.accepted is None:   # an exercise or a receipt sends nothing
-            channel = tx.session.get(Channel, channel_id)
             module = kind_module(channel.kind)
-            rate = float((channel.config or {}).get("rate_per_s") or module.RATE)
+            rate = float(channel.config.get("rate_per_s") or module.RATE)
             tat, wait = rate_check(channel.rate_tat, self._rate_now(), rate, getattr(module, "BURST", 1))
             if wait is not None:
                 marker.release()
                 return wait
-            channel.rate_tat = tat
-        row = tx.session.execute(
-            update(Delivery).where(Delivery.id == picked.id)
-            .values(lease_owner=self.owner, lease_until=now + timedelta(seconds=lease_s))
-            .returning(Delivery.id, Delivery.incident_id, Delivery.draft_id, Delivery.message,
-                       Delivery.recipient, Delivery.address, Delivery.attempts, Delivery.exercise,
-                       Delivery.receipt)
-            .execution_options(synchronize_session=False)).first()
-        previous = tx.session.scalar(
-            select(Delivery.receipt).where(Delivery.channel_id == channel_id,
-                                           Delivery.incident_id == row.incident_id,
-                                           Delivery.state == "delivered", Delivery.receipt.is_not(None))
-            .order_by(Delivery.delivered_at.desc()).limit(1))
-        message = _retracted_receipt(tx.session, dict(row.message), channel_id)
+            ledger.keep_rate(tx.plain, channel.id, tat)
+        row = ledger.lease(tx.plain, picked.id, self.owner, tx.now + timedelta(seconds=lease_s))
+        previous = ledger.last_receipt(tx.plain, channel.id, row.incident_id)
+        message = _retracted_receipt(tx.session, dict(row.message), channel.id)
         return _Claim(row.id, row.incident_id, row.draft_id, message, row.recipient, row.address,
                       row.attempts, row.exercise, previous, dict(row.receipt) if row.receipt else None,
                       lease_s, marker)
 
     def _rate_now(self) -> float:
         return self._rate_clock().timestamp() if self._rate_clock is not None else time.time()
-
-    def _lease_s(self, channel_id: uuid.UUID, settings: outbox.DeliverySettings) -> float:
-        """A lease outlives the slowest send it covers (every SMS part, an upload command),
-        so it cannot expire while its dispatcher is still sending."""
-        ch = self._channel(channel_id)
-        config = ch.config or {}
-        worst = settings.timeout_s * (2 + int(config.get("max_segments") or 1))
-        if ch.kind == "sitepage":
-            worst += float(config.get("upload_timeout_s") or 120)
-        return max(float(settings.lease_s), 2 * worst)
 
     def _channel(self, channel_id: uuid.UUID) -> Channel:
         with self.store.read() as session:
@@ -365,34 +371,51 @@ class Dispatcher:
         summary = Summary()
         secrets: dict[str, str | None] = {}    # read from the keyring once per pass, not per delivery
         ch, read_at = None, 0.0
+        ahead: _Ahead | None = None
         for _ in range(100_000):
-            if ch is None or time.monotonic() - read_at > 1.0:
-                ch, read_at = self._channel(channel_id), time.monotonic()   # settings changed? disabled?
-            if not ch.enabled:
-                break
-            now = self.store.clock.now()
-            if ch.state == "down" and now < ch.updated_at + timedelta(seconds=settings.breaker_cooldown_s):
-                break  # the breaker is open: wait for the next probe
-            if ch.paused_until is not None and now < ch.paused_until:
-                break  # the vendor asked us to wait (429 with Retry-After)
-            claim = self._claim(channel_id, settings)
+            if ahead is not None and ahead.made:
+                claim = ahead.claim            # claimed with the last outcome, the checks below made then
+            else:
+                if ch is None or time.monotonic() - read_at > 1.0:
+                    ch, read_at = self._channel(channel_id), time.monotonic()   # settings changed? disabled?
+                if not self._open(ch, settings):
+                    break
+                claim = self._claim(channel_id, settings)
+            ahead = None
             if claim is None:
                 break
             if isinstance(claim, float):
                 self.sleep(claim)              # the vendor's rate: the next send is not due yet
                 continue
-            outcome = self._deliver(ch, claim, settings, secrets, summary)
+            if not claim.exercise:  # an exercise's outcome is stamped on its own clock; claims run on real time
+                ahead = _Ahead(channel_id, settings, functools.partial(self._may_go_on, ch, read_at, settings))
+            outcome = self._deliver(ch, claim, settings, secrets, summary, ahead)
             if isinstance(outcome, ChannelError):
                 ch = None                       # read its breaker state again
                 if self._channel(channel_id).state == "down":
                     break
         return summary
 
+    def _open(self, ch: Channel, settings: outbox.DeliverySettings) -> bool:
+        """Whether the channel takes a send now: enabled, its breaker not open, the vendor
+        not asking us to wait (429 with Retry-After)."""
+        if not ch.enabled:
+            return False
+        now = self.store.clock.now()
+        if ch.state == "down" and now < ch.updated_at + timedelta(seconds=settings.breaker_cooldown_s):
+            return False  # the breaker is open: wait for the next probe
+        return ch.paused_until is None or now >= ch.paused_until
+
+    def _may_go_on(self, ch: Channel, read_at: float, settings: outbox.DeliverySettings) -> bool:
+        """The checks :meth:`_drain` makes before each claim, on the channel as it read
+        it, when that is recent enough not to be read again."""
+        return time.monotonic() - read_at <= 1.0 and self._open(ch, settings)
+
     def _deliver(self, ch: Channel, claim: _Claim, settings: outbox.DeliverySettings,
-                 secrets: dict[str, str | None], summary: Summary) -> dict | ChannelError:
+                 secrets: dict[str, str | None], summary: Summary, ahead: _Ahead | None = None) -> dict | ChannelError:
         """Send one claimed delivery and write its outcome down, holding the mark until
         the database has the outcome. The lease already outlives the slowest send (see
-        :meth:`_lease_s`) and is renewed while the record waits, when the database takes
+        :func:`lease_seconds`) and is renewed while the record waits, when the database takes
         that; when it does not, the mark keeps the delivery. Interrupted (the process
         stops), the mark is let go with the vendor's receipt in it."""
         marker = claim.marker
@@ -405,7 +428,7 @@ class Dispatcher:
                 outcome = self._send(ch, claim, settings, secrets)
                 if not isinstance(outcome, ChannelError):
                     marker.keep(outcome)
-            self._record_surely(ch, claim, outcome, settings, summary)
+            self._record_surely(ch, claim, outcome, settings, summary, ahead)
         except BaseException:
             marker.drop()
             raise
@@ -428,7 +451,7 @@ class Dispatcher:
                      "dispatcher", claim.id, exc)
 
     def _record_surely(self, ch: Channel, claim: _Claim, outcome: dict | ChannelError,
-                       settings: outbox.DeliverySettings, summary: Summary) -> None:
+                       settings: outbox.DeliverySettings, summary: Summary, ahead: _Ahead | None = None) -> None:
         """Write the outcome down however long the database refuses it (another program
         holds the write lock, the disk is full, the file is read-only). Giving up would
         let the lease run out and the message, which the vendor may already have, go
@@ -437,7 +460,7 @@ class Dispatcher:
         while True:
             part = Summary()       # counted once, when the record is written
             try:
-                self._record(ch, claim, outcome, settings, part)
+                self._record(ch, claim, outcome, settings, part, ahead)
             except StoreError as exc:
                 attempt += 1
                 what = "failed" if isinstance(outcome, ChannelError) else "was accepted"
@@ -499,40 +522,85 @@ class Dispatcher:
 
     # -- outcomes -------------------------------------------------------------
 
+    def _still_ours(self, delivery_id: uuid.UUID, state: str, owner: str | None, until: datetime | None,
+                    now: datetime) -> bool:
+        """Whether this dispatcher's outcome is the one to write down."""
+        if state != "queued":
+            log.warning("delivery %s was settled by another dispatcher while this one sent it", delivery_id)
+            return False
+        if owner not in (self.owner, None) and until is not None and until > now:
+            # Another dispatcher holds it now (ours ran out): its outcome is the one to keep.
+            log.warning("delivery %s: the lease ran out while it was being sent; another dispatcher has it",
+                        delivery_id)
+            return False
+        return True
+
+    def _record_sent(self, ch: Channel, claim: _Claim, outcome: dict, summary: Summary,
+                     ahead: _Ahead | None = None) -> None:
+        """It went out (or, in an exercise, would have): the lease ends, the receipt is
+        kept, the channel's breaker closes, and the journal says so. With ``ahead``, the
+        same transaction claims the channel's next delivery when :meth:`_drain` would now
+        (one durable commit per delivery rather than two)."""
+        try:
+            with self.store.write(ACTOR) as tx:
+                db = tx.plain
+                d = ledger.settling(db, claim.id, ch.id)
+                if d is None or not self._still_ours(claim.id, d.state, d.lease_owner, d.lease_until, tx.now):
+                    return
+                if claim.exercise:      # into the sink, on the exercise's own clock (the lease above: real time)
+                    stamp(tx, claim.incident_id)
+                simulated = bool(outcome.get("simulated"))
+                attempts = d.attempts + 1
+                ledger.delivered(db, claim.id, state="simulated" if simulated else "delivered", attempts=attempts,
+                                 receipt=outcome, now=tx.now)
+                if simulated:
+                    summary.simulated += 1
+                else:
+                    summary.delivered += 1
+                    ledger.healthy(db, ch.id, tx.now)
+                tx.record("delivery.simulated" if simulated else "delivery.delivered",
+                          {"delivery_id": claim.id, "channel": ch.name, "recipient": d.recipient,
+                           "attempts": attempts, "receipt": _safe_receipt(outcome), "stored_receipt": outcome},
+                          incident_id=d.incident_id)
+                if ahead is not None and tx.clock_name is None and ahead.ready():
+                    self._claim_ahead(tx, ahead)
+        except BaseException:
+            if ahead is not None:
+                ahead.forget()          # not written: nothing was claimed
+            raise
+
+    def _claim_ahead(self, tx, ahead: _Ahead) -> None:
+        """Claim the next delivery in the outcome's transaction. A claim that fails is
+        undone on its own, the outcome is still written, and the claim is tried (and
+        fails) again where it would have without this: at the top of the next pass."""
+        tx.plain.execute("SAVEPOINT claim_ahead")
+        try:
+            claim = self._claim_in(tx, ahead.channel_id, ahead.settings)
+        except Exception as exc:  # noqa: BLE001 - raised again by the next claim, outside the record
+            tx.plain.execute("ROLLBACK TO claim_ahead")
+            tx.plain.execute("RELEASE claim_ahead")
+            log.info("claiming ahead on channel %s failed (%s); it is claimed on its own", ahead.channel_id, exc)
+            return
+        tx.plain.execute("RELEASE claim_ahead")
+        ahead.take(claim)
+
     def _record(self, ch: Channel, claim: _Claim, outcome: dict | ChannelError,
-                settings: outbox.DeliverySettings, summary: Summary) -> None:
+                settings: outbox.DeliverySettings, summary: Summary, ahead: _Ahead | None = None) -> None:
+        if not isinstance(outcome, ChannelError):
+            self._record_sent(ch, claim, outcome, summary, ahead)
+            return
         with self.store.write(ACTOR) as tx:
             d = tx.session.get(Delivery, claim.id)
             channel = tx.session.get(Channel, ch.id)
             if d is None or channel is None:
                 return
-            if d.state != "queued":
-                log.warning("delivery %s was settled by another dispatcher while this one sent it", d.id)
+            if not self._still_ours(d.id, d.state, d.lease_owner, d.lease_until, tx.now):
                 return
-            if d.lease_owner not in (self.owner, None) and d.lease_until is not None and d.lease_until > tx.now:
-                # Another dispatcher holds it now (ours ran out): its outcome is the one to keep.
-                log.warning("delivery %s: the lease ran out while it was being sent; another dispatcher has it",
-                            d.id)
-                return
-            if claim.exercise:      # into the sink, on the exercise's own clock (the lease above: real time)
+            if claim.exercise:      # on the exercise's own clock (the lease above: real time)
                 stamp(tx, claim.incident_id)
             d.attempts += 1
             d.lease_owner = d.lease_until = None
             d.updated_at = tx.now
-            if not isinstance(outcome, ChannelError):
-                simulated = bool(outcome.get("simulated"))
-                d.state = "simulated" if simulated else "delivered"
-                d.receipt, d.delivered_at, d.last_error = outcome, tx.now, None
-                if simulated:
-                    summary.simulated += 1
-                else:
-                    summary.delivered += 1
-                    mark_healthy(channel, tx.now)
-                tx.record("delivery.simulated" if simulated else "delivery.delivered",
-                          {"delivery_id": d.id, "channel": ch.name, "recipient": d.recipient,
-                           "attempts": d.attempts, "receipt": _safe_receipt(outcome), "stored_receipt": outcome},
-                          incident_id=d.incident_id)
-                return
             error = str(outcome)[:500]
             d.last_error = error
             partial = getattr(outcome, "partial_receipt", None)

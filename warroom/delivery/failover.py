@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import or_, select
 
-from warroom.delivery import planning
+from warroom.delivery import planning, records
 from warroom.domain import EntryKind
 from warroom.identity import System
 from warroom.ids import uuid7
@@ -161,12 +161,11 @@ def fail_over(tx, rows: list[Delivery], channel: Channel, reason: str) -> str | 
                 continue   # nobody reachable there: try the next
         else:
             missing = set() if covered else {""}
-        new: list[Delivery] = []
+        new: list[dict] = []
         if missing:
-            new = planning.new_deliveries(tx, incident, draft, target, failover_from=first.id,
-                                          message=dict(first.message or {}), route=route,
-                                          only=missing if per_recipient else None, exercise=first.exercise,
-                                          priority=first.priority)
+            new = list(records.expand(planning.new_deliveries(
+                tx, incident, draft, target, failover_from=first.id, message=dict(first.message or {}), route=route,
+                only=missing if per_recipient else None, exercise=first.exercise, priority=first.priority)))
         for d in rows:
             d.state, d.updated_at = "failed_over", tx.now
             d.last_error = f"failed over to {name}: {reason}"[:500]
@@ -176,7 +175,6 @@ def fail_over(tx, rows: list[Delivery], channel: Channel, reason: str) -> str | 
         target_who = f" for {', '.join(sorted(who))}" if who and len(who) <= 3 else ""
         alert(tx, first.incident_id, "delivery.failed_over", rows, channel,
               f"Update to {first.audience}{target_who} failed over from {channel.name} to {name} ({reason}): "
-              f"{how}.", {"to": name, "new": [d.id for d in new],
-                                     "new_rows": [outbox.delivery_record(d) for d in new]})
+              f"{how}.", {"to": name, "new": [d["id"] for d in new], "new_rows": new})
         return name
     return None

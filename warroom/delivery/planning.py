@@ -4,13 +4,16 @@ the audience's matrix cell, and the same plan counted for a confirmation."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, Callable
 
 from sqlalchemy import select
 
 from warroom.channels.base import Message
+from warroom.delivery import records
 from warroom.domain import Impact, Status, statuspage_component_status, statuspage_impact, statuspage_status
 from warroom.errors import NotFound
 from warroom.ids import uuid7
@@ -46,16 +49,26 @@ def _channel_rows(session) -> dict[str, Channel]:
 def new_deliveries(tx, incident: Incident, d: Draft, channel: Channel, *, message: dict,
                    failover_from: uuid.UUID | None = None, route: list[str] | None = None,
                    only: set[str] | None = None, exercise: bool | None = None,
-                   priority: int = 0) -> list[Delivery]:
+                   priority: int = 0) -> dict[str, Any]:
     """Queue the message on one channel: one row per address with the channel's kind
     of contact (``only``: just these stakeholders), or one for a channel-wide send.
-    Stakeholders sharing an address (a team's one phone) get it once."""
+    Stakeholders sharing an address (a team's one phone) get it once.
+
+    Returns the rows as the journal carries them: one group (:func:`records.group`),
+    whose ``rows`` are empty when nobody was reached."""
     module = kind_module(channel.kind)
-    out = []
+    shared = dict(incident_id=incident.id, draft_id=d.id, channel_id=channel.id, audience=d.audience,
+                  message=message, state="queued", attempts=0, next_attempt_at=tx.real_now, lease_owner=None,
+                  lease_until=None, last_error=None, receipt=None, failover_from=failover_from,
+                  route=list(route or [channel.name]), exercise=incident.exercise if exercise is None else exercise,
+                  priority=priority, created_at=tx.now, queued_at=tx.now, updated_at=tx.now, delivered_at=None,
+                  origin_device=tx.store.device_id)
+    rows: list[dict[str, Any]] = []      # as the journal carries them: the id in its text form
+    ids: list[uuid.UUID] = []
     seen: set[str] = set()
     if d.addressee:       # one stakeholder's personal update: to them alone, never channel-wide
         if module.RECIPIENT is None:
-            return out
+            return records.group(shared, rows)
         only = {d.addressee} if only is None else only & {d.addressee}
     via = cell_in(tx.session, d.audience, incident.severity).via_success_manager
     for r in outbox.recipients(tx.session, module.RECIPIENT, d.audience, via_manager=via):
@@ -67,17 +80,50 @@ def new_deliveries(tx, incident: Incident, d: Draft, channel: Channel, *, messag
                 continue
             seen.add(key)
         did = uuid7()
-        msg = dict(message, delivery_id=str(did))
-        row = Delivery(id=did, incident_id=incident.id, draft_id=d.id, channel_id=channel.id, audience=d.audience,
-                       recipient=r.name, address=r.address, message=msg, state="queued", attempts=0,
-                       next_attempt_at=tx.real_now, lease_owner=None, lease_until=None, last_error=None, receipt=None,
-                       failover_from=failover_from, route=list(route or [channel.name]),
-                       exercise=incident.exercise if exercise is None else exercise, priority=priority,
-                       created_at=tx.now, queued_at=tx.now, updated_at=tx.now, delivered_at=None,
-                       origin_device=tx.store.device_id)
-        tx.session.add(row)
-        out.append(row)
-    return out
+        ids.append(did)
+        rows.append({"id": str(did), "recipient": r.name, "address": r.address})
+    _insert(tx, shared, rows, ids)
+    return records.group(shared, rows)
+
+
+def _template(to_message: Callable[[Any], Any], message: dict[str, Any]) -> tuple[str, str] | None:
+    """The message's stored JSON made once with a mark where each row's id goes, and the
+    mark; None when it is not one text holding the mark once."""
+    mark = str(uuid7())         # a fresh id: found nowhere else in the message
+    text = to_message(dict(message, delivery_id=mark))
+    return (text, mark) if isinstance(text, str) and text.count(mark) == 1 else None
+
+
+def _insert(tx, shared: dict[str, Any], rows: list[dict[str, Any]], ids: list[uuid.UUID]) -> None:
+    """Write the rows (``ids``: their ids) with one INSERT … SELECT over a JSON array of
+    what is each row's own: the shared values are bound once, and the message's JSON
+    is made once, each row's id written into it (its ``delivery_id``) by SQLite. The
+    values are converted by the columns' own types, so the rows are the ORM's."""
+    if not rows:
+        return
+    tx.session.flush()          # what the rows refer to is in the database first
+    db = tx.plain
+    table = Delivery.__table__
+    fixed_names = [name for name in shared if name != "message"]
+    fixed = [db.to_db(table.c[name])(shared[name]) for name in fixed_names]
+    to_id = db.to_db(table.c.id)
+    to_message = db.to_db(table.c.message)
+    template = _template(to_message, shared["message"])
+    if template is not None:    # the message's JSON once, each row's id put in its place by SQLite
+        message, params = "replace(?, ?, json_extract(j.value, '$[0]'))", list(template)
+
+        def first(r: dict[str, Any]) -> Any:
+            return r["id"]
+    else:                       # made per row, carried with the row
+        message, params = "json_extract(j.value, '$[0]')", []
+
+        def first(r: dict[str, Any]) -> Any:
+            return to_message(dict(shared["message"], delivery_id=r["id"]))
+    own = json.dumps([[first(r), to_id(did), r["recipient"], r["address"]] for did, r in zip(ids, rows)])
+    columns = ", ".join(f'"{name}"' for name in [*fixed_names, "id", "recipient", "address", "message"])
+    db.execute(f'INSERT INTO "{table.name}" ({columns}) SELECT {", ".join("?" * len(fixed))}, '
+               f"json_extract(j.value, '$[1]'), json_extract(j.value, '$[2]'), json_extract(j.value, '$[3]'), "
+               f"{message} FROM json_each(?) AS j ORDER BY j.key", (*fixed, *params, own))
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,16 +134,25 @@ class Planned:
     counts: tuple[int, ...] = ()   # deliveries per channel, in the order of ``channels``
 
 
-def plan_deliveries(tx, incident: Incident, d: Draft, texts: dict[str, str]) -> Planned:
+def plan_deliveries(tx, incident: Incident, d: Draft, texts: dict[str, str]) -> tuple[Planned, list[dict[str, Any]]]:
     """Write the deliveries of a publish: for each route of the audience's matrix cell
-    at the incident's severity, its first usable channel, one row per address."""
+    at the incident's severity, its first usable channel, one row per address.
+    Returns the plan and the rows written, as the journal carries them: a group per
+    channel (:func:`records.group`), in the order they were written."""
     correction = d.kind == "correction" and d.corrects_id is not None
     message = message_for(tx.session, incident, d, texts, incident.id, tx.now,  # made once
                           kind="correction" if correction else "update",
                           retracts={"draft_id": str(d.corrects_id)} if correction else None).to_json()
-    return _plan(tx.session, d.audience, incident,
-                 lambda ch, route: len(new_deliveries(tx, incident, d, ch, message=message, route=route)),
-                 addressee=d.addressee)
+    groups: list[dict[str, Any]] = []
+
+    def make(ch: Channel, route: list[str]) -> int:
+        made = new_deliveries(tx, incident, d, ch, message=message, route=route)
+        if made["rows"]:
+            groups.append(made)
+        return len(made["rows"])
+
+    planned = _plan(tx.session, d.audience, incident, make, addressee=d.addressee)
+    return planned, groups
 
 
 def preview(store: Store, draft_id: uuid.UUID, *, viewer: str) -> Planned:

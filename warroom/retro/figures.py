@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from warroom.clock import isoformat
+from warroom.delivery import records
 from warroom.errors import NotFound
 from warroom.retro.journal_replay import (
     Event, PolicyTimeline, incident_events, last_event_at, parse_time, policy_events, seconds,
@@ -392,7 +393,7 @@ def _delivery(events: list[Event], end: datetime) -> dict[str, Any]:
         p = e.payload
         if e.kind == "update.published":
             published_at[str(p.get("draft_id"))] = e.at
-            rows(p.get("delivery_rows"))
+            rows(records.published(p))
         elif e.kind == "update.retracted":
             published_at[str(p.get("notice_id"))] = e.at
             rows(p.get("retraction_rows"))

@@ -123,14 +123,14 @@ def publish(store: Store, actor: str, draft_id: uuid.UUID, *, acknowledge: bool 
         flag = " (OVERRIDE: published without all reviews)" if overridden else ""
         what = "Correction" if d.kind == "correction" else "Update"
         entry = _timeline(tx, incident, f"{what} published to {d.audience}{flag}: {texts['subject']}")
-        planned = planning.plan_deliveries(tx, incident, d, texts)
+        planned, groups = planning.plan_deliveries(tx, incident, d, texts)
         tx.record("update.published", {"draft_id": d.id, "revision": rev.number, "content_hash": rev.content_hash,
                                        "audience": d.audience, "overridden": overridden, "entry_id": entry.id,
                                        "kind": d.kind, "corrects": d.corrects_id, "next_update_at": next_at,
                                        "title": texts["title"], "subject": texts["subject"],
                                        "deliveries": planned.deliveries, "channels": list(planned.channels),
                                        "entry_text": entry.text,
-                                       "delivery_rows": outbox.records_of_draft(tx.session, d.id)},
+                                       "delivery_groups": groups},
                   incident_id=incident.id)
         return planned
 

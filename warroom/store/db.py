@@ -34,11 +34,17 @@ from warroom import changes
 from warroom.store import faults
 from warroom.store.faults import BUSY_TIMEOUT_S
 from warroom.store.models import Device, JournalEvent, Meta
+from warroom.store.plain import Plain
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 log = logging.getLogger(__name__)
+
+_DEVICE = Device.__table__.c
+_JOURNAL = JournalEvent.__table__.c
+#: A journal event's columns, as :meth:`Tx.record` gives them.
+_EVENT_COLUMNS = ("id", "device_id", "seq", "at", "actor", "incident_id", "kind", "payload", "prev_hash", "hash")
 
 #: ``PRAGMA application_id`` of a War room database ("WRM1").
 APPLICATION_ID = 0x57524D31
@@ -49,7 +55,7 @@ _SLOW_MS = 200
 #: The newest schema revision. Kept here so that opening an up-to-date database
 #: needs no Alembic import (a tenth of a second at every start); a test checks it
 #: against the migration scripts.
-SCHEMA_HEAD = "0020"
+SCHEMA_HEAD = "0021"
 
 
 def alembic_config():
@@ -186,6 +192,14 @@ class Tx:
         #: Set by the permission check (``warroom.services.access.require``): a change
         #: nobody was checked for is never journaled, so no caller can skip the gate.
         self.checked = False
+        self._plain: Plain | None = None
+
+    @property
+    def plain(self) -> Plain:
+        """This transaction's connection, for plain SQL (:mod:`warroom.store.plain`)."""
+        if self._plain is None:
+            self._plain = Plain(self.session)
+        return self._plain
 
     def use_clock(self, now: datetime, name: str) -> None:
         """Stamp this transaction with another clock from here on (an exercise's
@@ -210,9 +224,11 @@ class Tx:
         if not self.checked and not skips_checks(self.actor):
             raise RuntimeError(f"{kind}: a change was about to be journaled without a permission check")
         if self._head is None:
-            device = self.session.get(Device, self.store.device_id)
-            assert device is not None
-            self._head = (device.last_seq, device.last_hash)
+            db = self.plain
+            row = db.execute("SELECT last_seq, last_hash FROM device WHERE id = ?",
+                             (db.to_db(_DEVICE.id)(self.store.device_id),)).fetchone()
+            assert row is not None
+            self._head = (row[0], row[1])
         seq, prev = self._head
         seq += 1
         event_id = uuid7()
@@ -230,18 +246,17 @@ class Tx:
         self.changes |= changes.change_of(kind)
         return event_id
 
-    def _may_sign(self, key: Ed25519PrivateKey) -> bool:
+    def _may_sign(self, db: Plain, key: Ed25519PrivateKey, signed_seq: int, signature: str | None,
+                  public_key: str | None) -> bool:
         """Sign the new head only over a chain that still holds the last signed one: a
         chain rewritten by hand is never laundered by the next honest write."""
-        device = self.session.get(Device, self.store.device_id)
-        assert device is not None
-        if device.signature is None:
+        if signature is None:
             return True
-        signed_hash = self.session.execute(select(JournalEvent.hash).where(
-            JournalEvent.device_id == self.store.device_id, JournalEvent.seq == device.signed_seq)).scalar()
-        if (device.public_key == devicekey.public_text(key) and signed_hash is not None
-                and devicekey.checkpoint_valid(device.public_key, device.signature, self.store.device_id,
-                                               device.signed_seq, signed_hash)):
+        row = db.execute("SELECT hash FROM journal_event WHERE device_id = ? AND seq = ?",
+                         (db.to_db(_JOURNAL.device_id)(self.store.device_id), signed_seq)).fetchone()
+        signed_hash = row[0] if row is not None else None
+        if (public_key == devicekey.public_text(key) and signed_hash is not None
+                and devicekey.checkpoint_valid(public_key, signature, self.store.device_id, signed_seq, signed_hash)):
             return True
         log.warning("the journal no longer matches its last signature: not signing over it "
                     "(run warroom-cli verify)")
@@ -251,24 +266,32 @@ class Tx:
         if not self._events:
             return
         self.session.flush()
-        values: dict[str, Any] = {}
+        db = self.plain
+        device_id = db.to_db(_DEVICE.id)(self.store.device_id)
+        signed: tuple[int, str, str] | None = None
         key = self.store.device_key()
-        if key is not None and self._may_sign(key):
-            first = self._events[0]["seq"]
-            device = self.session.get(Device, self.store.device_id)
-            assert device is not None
-            if device.signature is not None and device.signed_seq < first - 1:
-                # Events were written since the last signature without one: the key was not
-                # at hand, or they were added outside War room. Signing now covers them, so
-                # the journal says so, and the check names them.
-                self.record("journal.signed_late", {"from_seq": device.signed_seq + 1, "to_seq": first - 1})
-            seq, digest = self._head  # type: ignore[misc]
-            values = {"signed_seq": seq, "public_key": devicekey.public_text(key),
-                      "signature": devicekey.sign_checkpoint(key, self.store.device_id, seq, digest)}
-        self.session.execute(insert(JournalEvent), self._events)
+        if key is not None:
+            signed_seq, signature, public_key = db.execute(
+                "SELECT signed_seq, signature, public_key FROM device WHERE id = ?", (device_id,)).fetchone()
+            if self._may_sign(db, key, signed_seq, signature, public_key):
+                first = self._events[0]["seq"]
+                if signature is not None and signed_seq < first - 1:
+                    # Events were written since the last signature without one: the key was not
+                    # at hand, or they were added outside War room. Signing now covers them, so
+                    # the journal says so, and the check names them.
+                    self.record("journal.signed_late", {"from_seq": signed_seq + 1, "to_seq": first - 1})
+                seq, digest = self._head  # type: ignore[misc]
+                signed = (seq, devicekey.public_text(key),
+                          devicekey.sign_checkpoint(key, self.store.device_id, seq, digest))
+        convert = [db.to_db(_JOURNAL[name]) for name in _EVENT_COLUMNS]
+        db.insert(JournalEvent.__table__, _EVENT_COLUMNS,
+                  (tuple(to(event[name]) for to, name in zip(convert, _EVENT_COLUMNS)) for event in self._events))
         seq, digest = self._head  # type: ignore[misc]
-        self.session.execute(update(Device).where(Device.id == self.store.device_id)
-                             .values(last_seq=seq, last_hash=digest, **values))
+        if signed is None:
+            db.execute("UPDATE device SET last_seq = ?, last_hash = ? WHERE id = ?", (seq, digest, device_id))
+        else:
+            db.execute("UPDATE device SET last_seq = ?, last_hash = ?, signed_seq = ?, public_key = ?, signature = ? "
+                       "WHERE id = ?", (seq, digest, *signed, device_id))
         self._events.clear()
 
 

@@ -469,8 +469,9 @@ class Delivery(Base):
         Index("ix_delivery_incident", "incident_id", "created_at"),
         # The last receipt of a channel for an incident (Statuspage updates the incident it made).
         Index("ix_delivery_receipt", "channel_id", "incident_id", "state", "delivered_at"),
-        # Claiming: a channel's queue in order, and "is anything older waiting for this address?"
-        Index("ix_delivery_queue", "channel_id", "state", "created_at", "id"),
+        # Claiming: a channel's queue in order, highest priority first (warroom.delivery.ledger),
+        # and "is anything older waiting for this address?"
+        Index("ix_delivery_queue", "channel_id", "state", "priority", "created_at", "id"),
         Index("ix_delivery_fifo", "channel_id", "address", "state", "created_at", "id"),
     )
 

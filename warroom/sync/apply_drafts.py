@@ -8,6 +8,7 @@ import uuid
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from warroom.delivery import records
 from warroom.domain import EntryKind
 from warroom.store.models import Delivery, Draft, DraftRevision, Incident, ReviewRequest
 from warroom.sync.apply_base import Applier, Event, EventRefused, as_uuid, change, opt_time, opt_uuid, put
@@ -20,7 +21,7 @@ def derived_id(ev: Event, what: str) -> uuid.UUID:
 
 
 def put_delivery(session: Session, record: dict, origin: uuid.UUID) -> Delivery:
-    """A delivery as a journal event carries it (see ``outbox.delivery_record``),
+    """A delivery as a journal event carries it (see :mod:`warroom.delivery.records`),
     sent by ``origin``: the device whose event queued it, never this one's dispatcher."""
     values = dict(record, origin_device=origin)
     key = as_uuid(values.pop("id"))
@@ -110,7 +111,9 @@ def _published(session: Session, ev: Event) -> None:
            next_update_at=opt_time(p.get("next_update_at")))
     change(session, Incident, ev.incident(), last_update_at=ev.at, updated_at=ev.at)
     entry(session, ev, ev.need("entry_id"), EntryKind.PUBLISHED.value, ev.need("entry_text"))
-    for record in ev.need("delivery_rows"):
+    if "delivery_groups" not in p:
+        ev.need("delivery_rows")
+    for record in records.published(p):
         put_delivery(session, record, ev.device_id)
 
 
