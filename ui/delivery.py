@@ -107,8 +107,10 @@ class DispatchRunner(QObject):
     def _run(self) -> None:
         try:
             from warroom.delivery.dispatcher import Dispatcher
+            from warroom.sync.rates import SharedRates
 
-            self._dispatcher = Dispatcher(self.store, sleep=self._sleep)
+            # Synced with a team: each vendor's rate is kept team-wide through the server.
+            self._dispatcher = Dispatcher(self.store, sleep=self._sleep, shared_rates=SharedRates.for_store(self.store))
             self._ready.set()
             if not self._stop.is_set():
                 self._dispatcher.run(self._stop, idle=self.idle, on_pass=self._on_pass)

@@ -74,7 +74,10 @@ def cmd_settings(store: Store, args, out) -> int:
 def cmd_dispatch(store: Store, args, out) -> int:
     with store.read() as session:
         access.check(session, args.actor, access.Action.DELIVERIES)
-    dispatcher = Dispatcher(store)
+    from warroom.sync.rates import SharedRates
+
+    # Synced with a team: each vendor's rate is kept team-wide through the server, when at hand.
+    dispatcher = Dispatcher(store, shared_rates=SharedRates.for_store(store))
     if args.once:
         s = dispatcher.run_once()
         out.data({"delivered": s.delivered, "simulated": s.simulated, "retrying": s.retrying, "failed": s.failed,

@@ -154,8 +154,11 @@ def backoff(attempts: int, base: float, cap: float, rng: random.Random) -> float
 class Dispatcher:
     def __init__(self, store: Store, *, owner: str | None = None, sleep: Callable[[float], None] | None = None,
                  rng: random.Random | None = None, client=None, parallel: bool = True,
-                 rate_clock: Callable[[], datetime] | None = None) -> None:
+                 rate_clock: Callable[[], datetime] | None = None, shared_rates=None) -> None:
         self.store = store
+        # The team's buckets on the sync server (warroom.sync.rates.SharedRates), taken
+        # from as well as this laptop's own when the server is at hand; None: alone.
+        self.shared_rates = shared_rates
         self.owner = (owner or f"{socket.gethostname()}:{os.getpid()}:{uuid7().hex[-8:]}")[:64]
         # Vendors count real seconds: rates run on this machine's time (shared by every
         # dispatcher on it), whatever the store's clock (an exercise's simulated clock
@@ -229,6 +232,8 @@ class Dispatcher:
         """Send everything that is due now, respecting rates and breakers, then return."""
         settings = outbox.settings(self.store)
         summary = Summary()
+        if self.shared_rates is not None:
+            self.shared_rates.ready()    # connects (or not) before any claim's transaction
         own_client = self.client is None
         if own_client:   # one connection pool per pass: no new TLS handshake per delivery
             import httpx  # imported on the first pass: it costs start-up time the window and CLI do not need
@@ -343,7 +348,11 @@ class Dispatcher:
         if not picked.exercise and marker.accepted is None:   # an exercise or a receipt sends nothing
             module = kind_module(channel.kind)
             rate = float(channel.config.get("rate_per_s") or module.RATE)
-            tat, wait = rate_check(channel.rate_tat, self._rate_now(), rate, getattr(module, "BURST", 1))
+            burst = getattr(module, "BURST", 1)
+            tat, wait = rate_check(channel.rate_tat, self._rate_now(), rate, burst)
+            if wait is None and self.shared_rates is not None:
+                # The team's bucket too: other laptops may be sending to this vendor now.
+                wait = self.shared_rates.take(channel.id, rate, burst) or None
             if wait is not None:
                 marker.release()
                 return wait

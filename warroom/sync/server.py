@@ -52,7 +52,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from warroom.sync import wire
+from warroom.sync import rates, wire
 
 SCHEMA = "warroom_sync"
 #: The group role every team login is granted; the grants are made to it.
@@ -412,6 +412,9 @@ STEPS: tuple[str, ...] = (
     # functions are made anew for servers set up before; they keep their grants.
     (_IS_PROGRAM + _FUNCTION_DEFS).replace("CREATE FUNCTION", "CREATE OR REPLACE FUNCTION")
     + "REVOKE ALL ON ALL FUNCTIONS IN SCHEMA warroom_sync FROM PUBLIC;\n" + _GRANTS,
+    # 3: one bucket per channel for the whole team, so laptops sending to one vendor
+    # together keep its rate (warroom.sync.rates).
+    rates.SERVER_STEP,
 )
 VERSION = len(STEPS)
 
