@@ -5,7 +5,8 @@ to one Slack webhook or one status page at the same moment. Each keeps the
 vendor's documented rate on its own (the dispatcher's cell-rate check in the
 laptop's database); together they could send twice as fast as the vendor allows
 and meet 429s. Online, a laptop's dispatcher also takes each send from one
-bucket per channel kept on the server: ``warroom_sync.take_send`` runs the same
+bucket per channel kept on the server: ``warroom_sync.take_send`` (the server schema's
+step 3, in warroom.sync.server) runs the same
 generic cell rate algorithm in one row, on the server's clock, under a row lock,
 so every laptop of the team draws from one allowance. A channel is the same row
 on every laptop (channels travel with team sync), so its id names the bucket.
@@ -30,46 +31,6 @@ log = logging.getLogger(__name__)
 STATEMENT_TIMEOUT_MS = 2000
 #: How long a laptop leaves the server alone after it could not be reached.
 RETRY_AFTER_S = 30.0
-
-#: The server schema's step that adds the shared buckets (see warroom.sync.server.STEPS).
-SERVER_STEP = r"""
-CREATE TABLE IF NOT EXISTS warroom_sync.channel_rate (
-    channel uuid PRIMARY KEY,
-    tat double precision NOT NULL
-);
-
--- One more send on a channel, team-wide: 0 when it may go now (and the bucket moves
--- on), else the seconds to wait. The generic cell rate algorithm, as each laptop runs
--- it (warroom.delivery.dispatcher.rate_check), on the server's clock.
-CREATE OR REPLACE FUNCTION warroom_sync.take_send(p_channel uuid, p_rate double precision, p_burst integer)
-RETURNS double precision
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = warroom_sync, pg_temp AS $$
-DECLARE
-    now_s double precision := extract(epoch FROM clock_timestamp());
-    step double precision;
-    tolerance double precision;
-    held double precision;
-BEGIN
-    IF p_channel IS NULL OR p_rate IS NULL OR NOT p_rate > 0 OR p_rate > 1000
-            OR p_burst IS NULL OR p_burst < 1 OR p_burst > 1000 THEN
-        RAISE EXCEPTION 'take_send: a rate is over 0 and at most 1000 a second, a burst 1 to 1000'
-            USING ERRCODE = '22023';
-    END IF;
-    step := 1.0 / p_rate;
-    tolerance := (p_burst - 1) * step;
-    INSERT INTO channel_rate (channel, tat) VALUES (p_channel, now_s) ON CONFLICT (channel) DO NOTHING;
-    SELECT tat INTO held FROM channel_rate WHERE channel = p_channel FOR UPDATE;
-    IF now_s < held - tolerance THEN
-        RETURN held - tolerance - now_s;
-    END IF;
-    UPDATE channel_rate SET tat = greatest(held, now_s) + step WHERE channel = p_channel;
-    RETURN 0;
-END $$;
-
-REVOKE ALL ON FUNCTION warroom_sync.take_send(uuid, double precision, integer) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION warroom_sync.take_send(uuid, double precision, integer) TO warroom_member;
-"""
-
 
 class SharedRates:
     """A dispatcher's link to the team's shared buckets (thread-safe: one connection,

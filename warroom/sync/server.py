@@ -52,7 +52,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from warroom.sync import rates, wire
+from warroom.sync import wire
 
 SCHEMA = "warroom_sync"
 #: The group role every team login is granted; the grants are made to it.
@@ -404,6 +404,45 @@ GRANT EXECUTE ON FUNCTION warroom_sync.links(bigint, integer) TO {MEMBER_ROLE};
 GRANT EXECUTE ON FUNCTION warroom_sync.may_read(uuid) TO {MEMBER_ROLE};
 """
 
+#: Step 3: vendors' rates shared by the team (see warroom.sync.rates).
+_SHARED_RATES = r"""
+CREATE TABLE IF NOT EXISTS warroom_sync.channel_rate (
+    channel uuid PRIMARY KEY,
+    tat double precision NOT NULL
+);
+
+-- One more send on a channel, team-wide: 0 when it may go now (and the bucket moves
+-- on), else the seconds to wait. The generic cell rate algorithm, as each laptop runs
+-- it (warroom.delivery.dispatcher.rate_check), on the server's clock.
+CREATE OR REPLACE FUNCTION warroom_sync.take_send(p_channel uuid, p_rate double precision, p_burst integer)
+RETURNS double precision
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = warroom_sync, pg_temp AS $$
+DECLARE
+    now_s double precision := extract(epoch FROM clock_timestamp());
+    step double precision;
+    tolerance double precision;
+    held double precision;
+BEGIN
+    IF p_channel IS NULL OR p_rate IS NULL OR NOT p_rate > 0 OR p_rate > 1000
+            OR p_burst IS NULL OR p_burst < 1 OR p_burst > 1000 THEN
+        RAISE EXCEPTION 'take_send: a rate is over 0 and at most 1000 a second, a burst 1 to 1000'
+            USING ERRCODE = '22023';
+    END IF;
+    step := 1.0 / p_rate;
+    tolerance := (p_burst - 1) * step;
+    INSERT INTO channel_rate (channel, tat) VALUES (p_channel, now_s) ON CONFLICT (channel) DO NOTHING;
+    SELECT tat INTO held FROM channel_rate WHERE channel = p_channel FOR UPDATE;
+    IF now_s < held - tolerance THEN
+        RETURN held - tolerance - now_s;
+    END IF;
+    UPDATE channel_rate SET tat = greatest(held, now_s) + step WHERE channel = p_channel;
+    RETURN 0;
+END $$;
+
+REVOKE ALL ON FUNCTION warroom_sync.take_send(uuid, double precision, integer) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION warroom_sync.take_send(uuid, double precision, integer) TO warroom_member;
+"""
+
 #: The server schema's steps, in order; ``team init`` runs those the server lacks.
 STEPS: tuple[str, ...] = (
     _TABLES + _FUNCTIONS + _GRANTS,
@@ -414,7 +453,7 @@ STEPS: tuple[str, ...] = (
     + "REVOKE ALL ON ALL FUNCTIONS IN SCHEMA warroom_sync FROM PUBLIC;\n" + _GRANTS,
     # 3: one bucket per channel for the whole team, so laptops sending to one vendor
     # together keep its rate (warroom.sync.rates).
-    rates.SERVER_STEP,
+    _SHARED_RATES,
 )
 VERSION = len(STEPS)
 
