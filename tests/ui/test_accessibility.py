@@ -24,10 +24,11 @@ Not checked, because Qt makes them as parts of a control that is checked: the li
 edit inside a spin box or an editable combo box, a table's headers and corner button,
 a tab bar's scroll arrows, a line edit's clear button, the menu bar's overflow button,
 scroll bars, and what lives in a popup window (a combo box's list, a calendar). Qt's
-standard dialogs (message boxes; QInputDialog, which asks who you are, why an incident
-is reopened and the secrets' passphrase; file dialogs; the journal check's progress)
-are Qt's own and not opened here: their fields are labelled by their prompt, and
-their OK and Cancel have no description."""
+standard dialogs (message boxes; QInputDialog, which asks the secrets' passphrase, whose
+key signed an archive and why an update is retracted; file dialogs; the journal check's
+progress) are Qt's own and not opened here: their fields are labelled by their prompt,
+and their OK and Cancel have no description. Who you are and why an incident is
+reopened are asked by a dialog of our own (ui/common/ask.py), walked here."""
 
 from __future__ import annotations
 
@@ -277,6 +278,14 @@ def test_every_control_of_each_dialog_has_a_name_and_a_description(demo_window, 
 
     monkeypatch.setattr(QDialog, "exec", walked_exec)
     assert ask_vcard_audience(stakeholders, list_audiences(w.store), None) is None
+    # So are the person chooser and the reason to reopen a resolved incident (the demo has one).
+    checked = len(walk.checked)
+    w.choose_person()
+    resolved = next(w.incident_model.incident(r) for r in range(w.incident_model.rowCount())
+                    if not w.incident_model.incident(r).active)
+    w.reload_incidents(select=resolved.id)
+    w.reopen()
+    assert len(walk.checked) >= checked + 6     # each one's field, OK and Cancel
 
     assert len(walk.checked) > 100      # 120 when written
     assert not walk.problems, walk.report()

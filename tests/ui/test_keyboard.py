@@ -156,7 +156,7 @@ def switch_person(qtbot, window, name: str) -> None:
     press(qtbot, K.Key_F, ALT)
     assert isinstance(QApplication.activePopupWidget(), QMenu)
     press(qtbot, K.Key_S)
-    assert asked[:2] == ["QInputDialog", "Who are you?"]
+    assert asked[:3] == ["AskDialog", "Who are you?", ("QComboBox", "askChoice", "")]   # the names, at once
     assert window.actor == name
     back_to(qtbot, window, before)
 
@@ -395,6 +395,29 @@ def test_retract_by_its_shortcut_from_the_update(qtbot, open_window, world):
     assert gone.state == "retracted" and gone.retract_reason == "Sent too early"
     (notice,) = [c for c in w.composer.columns.values() if c.view.kind == "retraction"]
     back_to(qtbot, w, notice.editor.title)          # on the notice that went out, shown in its place
+
+
+# -- reopen ---------------------------------------------------------------------------------
+
+
+@pytest.mark.qt_log_ignore("This plugin does not support grabbing the keyboard")   # the Incident menu
+def test_reopen_by_keyboard(qtbot, open_window, store, seeded):
+    incidents.set_status(store, "Dana", seeded.id, "resolved")
+    w = open_active(open_window, store, "Dana")
+    before = w.focusWidget()
+    asked = in_modal(qtbot, "Not fixed after all", (K.Key_Escape, NONE))
+    press(qtbot, K.Key_I, ALT)                      # Incident › Reopen…
+    press(qtbot, K.Key_R)
+    assert asked[:3] == ["AskDialog", "Reopen incident", ("QLineEdit", "askLine", "")]   # the reason, at once
+    assert incidents.get(store, seeded.id, viewer=SYSTEM).status.value == "resolved"     # Escape: not reopened
+    back_to(qtbot, w, before)
+
+    asked = in_modal(qtbot, "Errors again after the failback", (K.Key_Return, NONE))
+    press(qtbot, K.Key_I, ALT)
+    press(qtbot, K.Key_R)
+    assert incidents.get(store, seeded.id, viewer=SYSTEM).status.value == "investigating"
+    assert timeline.entries(store, seeded.id, viewer=SYSTEM)[-1].text.endswith("Errors again after the failback")
+    back_to(qtbot, w, before)
 
 
 # -- shortcuts ----------------------------------------------------------------------------------
