@@ -468,7 +468,8 @@ class AudiencePane(QFrame):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2)
         row = QHBoxLayout()
-        row.addWidget(label_for(self.history, _("Show:")))
+        self.history_label = label_for(self.history, _("Show:"))
+        row.addWidget(self.history_label)
         row.addWidget(self.history, 1)
         layout.addLayout(row)
         layout.addWidget(self.stack, 1)
@@ -509,6 +510,7 @@ class AudiencePane(QFrame):
                 self.history.addItem(text, draft_id)
                 self.history.setItemData(self.history.count() - 1, plain_tip(text), Qt.ItemDataRole.ToolTipRole)
         self.history.setEnabled(bool(earlier))
+        self.history_label.setEnabled(bool(earlier))   # greyed with its list
         self.history.setToolTip(_("Earlier updates to this audience: choose one to read it")
                                 if earlier else _("No earlier update to this audience"))
         for i in range(self.history.count()):
