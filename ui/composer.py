@@ -74,7 +74,7 @@ class ComposerView(QWidget):
         self.etr_on.setObjectName("etrOn")
         self.etr_at = QDateTimeEdit()
         self.etr_at.setDisplayFormat("yyyy-MM-dd HH:mm")
-        self.etr_at.setToolTip(_("Estimated resolution (your local time); tick 'until' for a window"))
+        self.etr_at.setToolTip(_("Estimated resolution (your local time); tick Window to give the latest time as well"))
         self.etr_window = QCheckBox(_("Window"))
         self.etr_window.setObjectName("etrWindow")
         describe(self.etr_window, None, _("Give a window: resolution expected between the two times"))
@@ -113,7 +113,7 @@ class ComposerView(QWidget):
         self.etr_row.setObjectName("etrRow")
         second = QHBoxLayout(self.etr_row)
         second.setContentsMargins(0, 0, 0, 0)
-        for w in (label_for(self.etr_at, _("Estimated resolution:")), self.etr_at, self.etr_window,
+        for w in (label_for(self.etr_at, _("&Estimated resolution:")), self.etr_at, self.etr_window,
                   label_for(self.etr_until, _("&Until:")), self.etr_until,
                   label_for(self.etr_conf, _("&Confidence:")), self.etr_conf, self.etr_by):
             second.addWidget(w)
