@@ -434,7 +434,7 @@ class ChannelsDialog(QDialog):
             b.setEnabled(c is not None)
         for a in (self.edit_action, self.test_action, self.remove_action):
             a.setEnabled(c is not None)
-        self.enable_button.setText(_("&Enable") if c is not None and not c.enabled else _("&Disable"))
+        self.enable_button.setText(_("E&nable") if c is not None and not c.enabled else _("&Disable"))
         self.enable_button.setToolTip(_("A disabled channel is skipped: routes fall back to the next channel")
                                       if c is None or c.enabled else _("Send through this channel again"))
 

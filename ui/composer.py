@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from warroom.errors import WarroomError
 from warroom.text.timefmt import TimeFormatter
 from ui.common import palette
-from ui.common.access import describe
+from ui.common.access import describe, label_for
 from ui.draft_column import FINAL_STATES, AudiencePane, DraftColumn
 from ui.keys import RETRACT_KEYS, ask_text
 from ui.qt import (
@@ -74,18 +74,20 @@ class ComposerView(QWidget):
         self.etr_on.setObjectName("etrOn")
         self.etr_at = QDateTimeEdit()
         self.etr_at.setDisplayFormat("yyyy-MM-dd HH:mm")
-        self.etr_at.setToolTip(_("Estimated resolution (your local time); tick 'until' for a window"))
-        self.etr_window = QCheckBox(_("until"))
+        self.etr_at.setToolTip(_("Estimated resolution (your local time); tick Window to give the latest time as well"))
+        self.etr_window = QCheckBox(_("Window"))
         self.etr_window.setObjectName("etrWindow")
         describe(self.etr_window, None, _("Give a window: resolution expected between the two times"))
         self.etr_until = QDateTimeEdit()
         self.etr_until.setDisplayFormat("yyyy-MM-dd HH:mm")
-        describe(self.etr_until, _("Resolution expected by"), _("The end of the window, in your local time"))
+        self.etr_until.setEnabled(False)
+        self.etr_window.toggled.connect(self.etr_until.setEnabled)
+        describe(self.etr_until, None, _("The end of the window, in your local time"))
         self.etr_conf = QComboBox()
-        for c in ("low", "medium", "high"):
-            self.etr_conf.addItem(_("{level} confidence").format(level=c), c)
+        for level, word in (("low", _("low")), ("medium", _("medium")), ("high", _("high"))):
+            self.etr_conf.addItem(word, level)
         self.etr_conf.setCurrentIndex(1)
-        describe(self.etr_conf, _("Confidence in the estimate"), _("How sure the estimate is; the drafts say it"))
+        describe(self.etr_conf, None, _("How sure the estimate is; the drafts say it"))
         self.etr_by = QLineEdit()
         self.etr_by.setObjectName("etrBy")
         self.etr_by.setPlaceholderText(_("assessed by"))
@@ -111,10 +113,9 @@ class ComposerView(QWidget):
         self.etr_row.setObjectName("etrRow")
         second = QHBoxLayout(self.etr_row)
         second.setContentsMargins(0, 0, 0, 0)
-        etr_label = QLabel(_("Estimated resolution:"))
-        etr_label.setBuddy(self.etr_at)     # it names the time
-        second.addWidget(etr_label)
-        for w in (self.etr_at, self.etr_window, self.etr_until, self.etr_conf, self.etr_by):
+        for w in (label_for(self.etr_at, _("&Estimated resolution:")), self.etr_at, self.etr_window,
+                  label_for(self.etr_until, _("&Until:")), self.etr_until,
+                  label_for(self.etr_conf, _("&Confidence:")), self.etr_conf, self.etr_by):
             second.addWidget(w)
         second.addStretch(1)
         self.etr_row.setVisible(False)

@@ -12,7 +12,7 @@ from babel.dates import get_time_format
 from warroom.errors import WarroomError
 from warroom.text.timefmt import TimeFormatter, utc_formatter
 from ui.common import palette
-from ui.common.access import describe
+from ui.common.access import describe, label_for
 from ui.common.palette import Tone
 from ui.editors import FIELD_LABELS, ChannelEditor, FindingsList, Preview, underline
 from ui.keys import RETRACT_KEYS, shown
@@ -459,13 +459,19 @@ class AudiencePane(QFrame):
         self.history.setObjectName(f"history-{audience}")
         self.history.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.history.setMinimumContentsLength(12)
-        describe(self.history, _("Updates to {audience}").format(audience=audience))
+        # Its label on screen, for each audience alike; the description says whose updates these are.
+        describe(self.history, None, _("Updates to {audience}: the current draft, or an earlier one to read")
+                 .format(audience=audience))
         self.history.activated.connect(self._activated)
         self.stack = QtWidgets.QStackedWidget()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2)
-        layout.addWidget(self.history)
+        row = QHBoxLayout()
+        self.history_label = label_for(self.history, _("Show:"))
+        row.addWidget(self.history_label)
+        row.addWidget(self.history, 1)
+        layout.addLayout(row)
         layout.addWidget(self.stack, 1)
         self.setMinimumWidth(COLUMN_MIN_WIDTH)
 
@@ -504,6 +510,7 @@ class AudiencePane(QFrame):
                 self.history.addItem(text, draft_id)
                 self.history.setItemData(self.history.count() - 1, plain_tip(text), Qt.ItemDataRole.ToolTipRole)
         self.history.setEnabled(bool(earlier))
+        self.history_label.setEnabled(bool(earlier))   # greyed with its list
         self.history.setToolTip(_("Earlier updates to this audience: choose one to read it")
                                 if earlier else _("No earlier update to this audience"))
         for i in range(self.history.count()):

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from warroom.changes import Change
 from ui.common import palette
-from ui.common.access import add_tab, describe
+from ui.common.access import add_tab, describe, label_for
 from ui.common.tables import fixed_rows
 from ui.lazy import LazyModule
 from ui.qt import (
@@ -123,8 +123,7 @@ class FollowupsPanel(QWidget):
         self.owner.setObjectName("followupOwner")
         self.owner.setEditable(True)
         self.owner.setMinimumWidth(sizes.chars(self.owner, 22))
-        self.owner.lineEdit().setPlaceholderText(_("Owner"))
-        describe(self.owner, _("Owner"), _("Who will do it"))
+        describe(self.owner, None, _("Who will do it"))
         self.due = QLineEdit()
         self.due.setObjectName("followupDue")
         self.due.setPlaceholderText(_("Due, e.g. 14d"))
@@ -142,14 +141,14 @@ class FollowupsPanel(QWidget):
         describe(self.done_button, None, _("Mark the selected action done, or open it again"), tip=True)
         form = QHBoxLayout()
         form.addWidget(self.text, 1)
+        form.addWidget(label_for(self.owner, _("&Owner:")))
         form.addWidget(self.owner)
         form.addWidget(self.due)
         form.addWidget(self.add_button)
         self.report_audience = QComboBox()
         self.report_audience.setObjectName("reportAudience")
         self.report_audience.addItems(list(REPORT_AUDIENCES))
-        describe(self.report_audience, _("Audience of the post-incident report"),
-                 _("Who the post-incident report is for"))
+        describe(self.report_audience, None, _("Who the post-incident report is for"))
         self.report_button = QPushButton(_("Draft post-incident report"))
         self.report_button.setObjectName("draftReport")
         self.report_button.setToolTip(_("Compose the post-incident report for this audience from its template, with "
@@ -157,6 +156,7 @@ class FollowupsPanel(QWidget):
         self.report_button.clicked.connect(self.draft_report)
         top = QHBoxLayout()
         top.addWidget(self.summary, 1)
+        top.addWidget(label_for(self.report_audience, _("&Report for:")))
         top.addWidget(self.report_audience)
         top.addWidget(self.report_button)
         top.addWidget(self.done_button)

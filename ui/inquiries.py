@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from warroom.changes import Change
 from ui.common import palette
-from ui.common.access import add_tab, describe
+from ui.common.access import add_tab, describe, label_for
 from ui.common.tables import Column, RowTableModel, fixed_rows
 from ui.lazy import LazyModule
 from ui.qt import (
@@ -106,7 +106,7 @@ class InquiriesPanel(QWidget):
         self.faq_audience = QComboBox()
         self.faq_audience.setObjectName("faqAudience")
         self.faq_audience.addItems(list(FAQ_AUDIENCES))
-        describe(self.faq_audience, _("Audience of the FAQ"), _("Who the FAQ is for"))
+        describe(self.faq_audience, None, _("Who the FAQ is for"))
         self.faq_button = QPushButton(_("Draft FAQ"))
         self.faq_button.setObjectName("draftFaq")
         self.faq_button.setToolTip(_("Compose a FAQ bulletin holding these questions from the audience's FAQ "
@@ -115,6 +115,7 @@ class InquiriesPanel(QWidget):
         bar = QHBoxLayout(self.suggestion)
         bar.setContentsMargins(8, 4, 8, 4)
         bar.addWidget(self.suggestion_text, 1)
+        bar.addWidget(label_for(self.faq_audience, _("Au&dience:")))
         bar.addWidget(self.faq_audience)
         bar.addWidget(self.faq_button)
         self.suggestion.hide()
@@ -151,33 +152,34 @@ class InquiriesPanel(QWidget):
         self.asked_by.setObjectName("inquiryFrom")
         self.asked_by.setEditable(True)
         self.asked_by.setMinimumWidth(sizes.chars(self.asked_by, 24))
-        self.asked_by.lineEdit().setPlaceholderText(_("Who asked"))
         self.asked_by.setToolTip(_("A stakeholder from the register, or a name and company as they gave it"))
-        describe(self.asked_by, _("Who asked"))
         self.category = QComboBox()
         self.category.setObjectName("inquiryCategory")
-        describe(self.category, _("Category"), _("What the question is about"))
+        describe(self.category, None, _("What the question is about"))
         self.channel = QComboBox()
         self.channel.setObjectName("inquiryChannel")
         self.channel.setEditable(True)
-        describe(self.channel, _("Channel"), _("How the question came in, e.g. e-mail or phone"))
+        describe(self.channel, None, _("How the question came in, e.g. e-mail or phone"))
         self.add_button = QPushButton(_("Log question"))
         self.add_button.setObjectName("addInquiry")
         self.add_button.clicked.connect(self.add)
         describe(self.add_button, None, _("Log the question with who asked it, its category and channel"), tip=True)
         self.text.returnPressed.connect(self.add)
         self.asked_by.lineEdit().returnPressed.connect(self.add)
+        # The question takes the width of the tab; who asked, what about and how below it.
         form = QHBoxLayout()
-        form.addWidget(self.text, 1)
-        form.addWidget(self.asked_by)
-        form.addWidget(self.category)
-        form.addWidget(self.channel)
+        for label, box in ((_("&Asked by:"), self.asked_by), (_("&Category:"), self.category),
+                           (_("Cha&nnel:"), self.channel)):
+            form.addWidget(label_for(box, label))
+            form.addWidget(box)
+        form.addStretch(1)
         form.addWidget(self.add_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 6, 0, 0)
         layout.addWidget(self.suggestion)
         layout.addLayout(top)
         layout.addWidget(self.view, 1)
+        layout.addWidget(self.text)
         layout.addLayout(form)
         # Keyboard first: question, who asked, category, channel, then the button.
         for first, second in ((self.text, self.asked_by), (self.asked_by, self.category),

@@ -18,7 +18,7 @@ from warroom.errors import WarroomError
 from warroom.text.durations import duration_text
 from warroom.text.timefmt import TimeFormatter
 from ui.common import palette
-from ui.common.access import describe
+from ui.common.access import describe, label_for
 from ui.common.palette import Tone
 from ui.common.tables import Column, RowTableModel, fixed_rows
 from ui.qt import (
@@ -283,7 +283,7 @@ class DeliveriesView(QWidget):
         for label, states in FILTERS:
             self.filter.addItem(_(label), states)
         self.filter.currentIndexChanged.connect(lambda _i: self._show_rows())
-        describe(self.filter, _("Show deliveries"), _("Which deliveries the table shows"))
+        describe(self.filter, None, _("Which deliveries the table shows"))
 
         self.model = DeliveryModel(store.clock, local, self)
         self.table = QTableView()
@@ -335,6 +335,7 @@ class DeliveriesView(QWidget):
 
         top = QHBoxLayout()
         top.addWidget(self.title, 1)
+        top.addWidget(label_for(self.filter, _("&Show:")))
         top.addWidget(self.filter)
         table_page = QWidget()
         tl = QVBoxLayout(table_page)

@@ -4,11 +4,20 @@ question, not a traceback and an empty window)."""
 
 from __future__ import annotations
 
+from ui.common.ask import ask_choice
 from ui.i18n import tr as _
-from ui.qt import QInputDialog, QTimer
+from ui.qt import QTimer, QWidget
 
 #: Windows asking who is using them right now (asked once, however often they reload).
 _asking: set[int] = set()
+
+
+def ask_name(window: QWidget, names: list[str], current: str) -> str | None:
+    """Who is using ``window``: one of ``names`` (``current`` chosen first) or a name
+    typed instead, as typed; None when cancelled."""
+    return ask_choice(window, "personChooser", _("Who are you?"), _("&Work in War room as:"), names,
+                      names.index(current), _("Someone from the people register, or a name typed in"),
+                      _("Work in War room as this person"), _("Go on as {name}").format(name=current))
 
 
 def choose(window) -> None:
@@ -20,10 +29,8 @@ def choose(window) -> None:
     names = [p.name for p in people.list_people(window.store)]
     if window.actor not in names:
         names.insert(0, window.actor)
-    name, ok = QInputDialog.getItem(window, _("Who are you?"), _("Work in War room as:"), names,
-                                    names.index(window.actor), True)
-    name = " ".join(name.split())
-    if ok and name:
+    name = " ".join((ask_name(window, names, window.actor) or "").split())
+    if name:
         window.set_actor(name)
 
 

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from warroom.changes import Change
 from ui.common import palette
-from ui.common.access import add_tab, describe
+from ui.common.access import add_tab, describe, label_for
 from ui.common.tables import Column, RowTableModel, fixed_rows, set_widths
 from ui.lazy import LazyModule
 from ui.qt import (
@@ -83,18 +83,19 @@ class SignalsPanel(QWidget):
         self.name.setObjectName("componentName")
         self.name.setEditable(True)
         self.name.setMinimumWidth(sizes.chars(self.name, 28))
-        self.name.lineEdit().setPlaceholderText(_("Component"))
-        describe(self.name, _("Component"), _("The component whose status to set: one listed, or a new name"))
+        describe(self.name, None, _("The component whose status to set: one listed, or a new name"))
         self.status = QComboBox()
         self.status.setObjectName("componentStatus")
         self.status.addItems([s.replace("_", " ").capitalize() for s in STATUSES])
-        describe(self.status, _("Component status"), _("The status to give it"))
+        describe(self.status, None, _("The status to give it"))
         self.set_button = QPushButton(_("Set status"))
         self.set_button.setObjectName("setComponent")
         self.set_button.clicked.connect(self.set_status)
         describe(self.set_button, None, _("Give the component this status"), tip=True)
         form = QHBoxLayout()
+        form.addWidget(label_for(self.name, _("&Component:")))
         form.addWidget(self.name, 1)
+        form.addWidget(label_for(self.status, _("&Status:")))
         form.addWidget(self.status)
         form.addWidget(self.set_button)
         layout = QVBoxLayout(self)

@@ -10,7 +10,7 @@ from warroom.domain import WRITTEN_KINDS, Category, EntryKind, Impact, Severity,
 from warroom.text.durations import duration_text
 from warroom.text.timefmt import TimeFormatter
 from ui.common import palette
-from ui.common.access import add_row, describe, describe_buttons
+from ui.common.access import add_row, describe, describe_buttons, label_for
 from ui.common.forms import FormDialog
 from ui.common.palette import Tone
 from ui.keys import finish_from_text_box
@@ -414,7 +414,6 @@ class QuickEntry(QWidget):
         for kind in WRITTEN_KINDS:
             self.kind.addItem(term(kind), kind)
         self.kind.setToolTip(_("Kind of entry: Ctrl+1 note, Ctrl+2 action, Ctrl+3 decision, Ctrl+4 external event"))
-        describe(self.kind, _("Kind of entry"))
         self.line = QLineEdit()
         self.line.setObjectName("quickEntry")
         self.line.setPlaceholderText(_("Log to the timeline and press Enter   ·   /a action  /d decision  "
@@ -425,6 +424,7 @@ class QuickEntry(QWidget):
         self.line.returnPressed.connect(self._submit)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(label_for(self.kind, _("&Log as:")))
         layout.addWidget(self.kind)
         layout.addWidget(self.line, 1)
         for i, kind in enumerate(WRITTEN_KINDS, start=1):

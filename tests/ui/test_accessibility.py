@@ -16,7 +16,10 @@ Two of Qt's interfaces report something else as the name, so they are read as a
 screen reader on Linux reads them:
 
 - a combo box reports its current choice and leaves its label to the "labelled by"
-  relation: it needs a buddy label or an accessible name;
+  relation, which Qt builds only from a label whose buddy it is (an accessible name
+  is not read at all): it needs a buddy label, a sibling of it (that is where Qt looks),
+  shown whenever the box is. A spin box or date and time field is held to the same,
+  so that the sighted read on screen what a screen reader says;
 - a tab bar reports its current tab: each tab is checked instead, its text as its
   name and its tooltip as its description.
 
@@ -24,10 +27,11 @@ Not checked, because Qt makes them as parts of a control that is checked: the li
 edit inside a spin box or an editable combo box, a table's headers and corner button,
 a tab bar's scroll arrows, a line edit's clear button, the menu bar's overflow button,
 scroll bars, and what lives in a popup window (a combo box's list, a calendar). Qt's
-standard dialogs (message boxes; QInputDialog, which asks who you are, why an incident
-is reopened and the secrets' passphrase; file dialogs; the journal check's progress)
-are Qt's own and not opened here: their fields are labelled by their prompt, and
-their OK and Cancel have no description."""
+standard dialogs (message boxes; QInputDialog, which asks the secrets' passphrase, whose
+key signed an archive and why an update is retracted; file dialogs; the journal check's
+progress) are Qt's own and not opened here: their fields are labelled by their prompt,
+and their OK and Cancel have no description. Who you are and why an incident is
+reopened are asked by a dialog of our own (ui/common/ask.py), walked here."""
 
 from __future__ import annotations
 
@@ -38,16 +42,19 @@ import pytest
 from warroom import demo
 from warroom.domain import WRITTEN_KINDS
 from warroom.services.audit import ArchiveReport
-from ui.qt import QAbstractItemView, QComboBox, QDialog, QHeaderView, QLineEdit, QPlainTextEdit, QTextEdit, QtGui, \
-    QtWidgets, QWidget
+from ui.qt import QAbstractItemView, QComboBox, QDialog, QHeaderView, QLineEdit, QPlainTextEdit, QTextEdit, \
+    QtGui, QtWidgets, QWidget
 
 QAccessible = QtGui.QAccessible
-QAbstractSpinBox, QTabBar = QtWidgets.QAbstractSpinBox, QtWidgets.QTabBar
+QAbstractSpinBox, QLabel, QTabBar = QtWidgets.QAbstractSpinBox, QtWidgets.QLabel, QtWidgets.QTabBar
 Name, Description = QAccessible.Text.Name, QAccessible.Text.Description
 
 #: The widgets a person acts on.
 CONTROLS = (QtWidgets.QAbstractButton, QLineEdit, QTextEdit, QPlainTextEdit, QComboBox, QAbstractSpinBox,
             QAbstractItemView, QTabBar, QtWidgets.QSlider)
+
+#: The controls that need a label on screen, whatever their accessible name.
+LABELLED = (QComboBox, QAbstractSpinBox)
 
 #: Parts Qt builds inside another control, by their class (Qt's private classes).
 QT_PARTS = {"QTableCornerButton", "QLineEditIconButton", "QComboBoxListView", "QCalendarView"}
@@ -85,9 +92,20 @@ def where(w: QWidget) -> str:
     return " > ".join(reversed(chain)) + (f" {shows!r}" if shows else "")
 
 
-def label_of(iface) -> str:
-    """What the "labelled by" relation says (a buddy label's text)."""
-    return " ".join(r[0].text(Name) for r in iface.relations(QAccessible.Relation.Label) if r[0] is not None).strip()
+def labels_of(iface) -> list[QLabel]:
+    """The labels the "labelled by" relation names (a label whose buddy the control is)."""
+    return [r[0].object() for r in iface.relations(QAccessible.Relation.Label)
+            if r[0] is not None and isinstance(r[0].object(), QLabel) and r[0].object().text().strip()]
+
+
+def label_problem(w: QWidget, iface) -> str:
+    """What a box that needs a label (see the module's docstring) misses of it."""
+    labels = labels_of(iface)
+    if not labels:
+        return "no label (a buddy QLabel)"
+    if w.isVisible() and not any(label.isVisible() for label in labels):
+        return "no visible label"
+    return ""
 
 
 def problems_of(w: QWidget) -> dict[str, str]:
@@ -100,11 +118,11 @@ def problems_of(w: QWidget) -> dict[str, str]:
         return {f"{where(w)} tab {w.tabText(i)!r}": missing
                 for i in range(w.count()) if w.isTabVisible(i)
                 for missing in [lacks(iface.child(i).text(Name), iface.child(i).text(Description))] if missing}
-    if isinstance(w, QComboBox):
-        name = w.accessibleName() or label_of(iface)
+    if isinstance(w, LABELLED):
+        name = " ".join(label.text() for label in labels_of(iface))
+        missing = label_problem(w, iface) or lacks(name, iface.text(Description))
     else:
-        name = iface.text(Name)
-    missing = lacks(name, iface.text(Description))
+        missing = lacks(iface.text(Name), iface.text(Description))
     return {where(w): missing} if missing else {}
 
 
@@ -156,21 +174,26 @@ def demo_window(open_window, demo_store):
 
 def test_the_walk_sees_what_a_screen_reader_misses(qtbot):
     """The check itself: a field without a label, a button without a description, a
-    combo box named by its current choice, a hidden button and a tab without a tooltip
-    are found; a labelled field, a combo box with a buddy and a spin box (its inner line
-    edit is Qt's) are not."""
-    from ui.qt import QFormLayout, QLabel, QPushButton, QSpinBox, QTabWidget
+    combo box named only by its accessible name, a combo box whose label is hidden while
+    it shows, a spin box without a label, a hidden button and a tab without a tooltip
+    are found; a labelled field, a combo box with a buddy, a hidden combo box with its
+    hidden label and a spin box in a form's row (its inner line edit is Qt's) are not."""
+    from ui.qt import QFormLayout, QPushButton, QSpinBox, QTabWidget
 
     dialog = QDialog()
     qtbot.addWidget(dialog)
     form = QFormLayout(dialog)
-    bare, labelled, combo, chosen, spin = QLineEdit(), QLineEdit(), QComboBox(), QComboBox(), QSpinBox()
+    bare, labelled, spin, unlabelled_spin = QLineEdit(), QLineEdit(), QSpinBox(), QSpinBox()
+    combo, chosen, hidden_label, later = QComboBox(), QComboBox(), QComboBox(), QComboBox()
     bare.setObjectName("bare")
     labelled.setToolTip("What it expects")
-    for box in (combo, chosen):
+    for name, box in (("combo", combo), ("chosen", chosen), ("hiddenLabel", hidden_label), ("later", later)):
+        box.setObjectName(name)
         box.addItems(["first", "second"])
         box.setToolTip("What it chooses")
-    spin.setToolTip("How many")
+    combo.setAccessibleName("Named only")
+    for box in (spin, unlabelled_spin):
+        box.setToolTip("How many")
     hidden = QPushButton("Later")
     hidden.setToolTip("Later")           # only the name again
     tabs = QTabWidget()
@@ -178,20 +201,28 @@ def test_the_walk_sees_what_a_screen_reader_misses(qtbot):
     form.addRow(bare)
     form.addRow("&Labelled", labelled)
     form.addRow(combo)
-    label = QLabel("&Chosen")
-    label.setBuddy(chosen)
-    form.addRow(label, chosen)
+    labels = {}
+    for text, box in (("&Chosen", chosen), ("&Hidden", hidden_label), ("L&ater", later)):
+        labels[text] = QLabel(text)
+        labels[text].setBuddy(box)
+        form.addRow(labels[text], box)
     form.addRow("&Count", spin)
+    form.addRow(unlabelled_spin)
     form.addRow(QPushButton("Press"))
     form.addRow(hidden)
     form.addRow(tabs)
     dialog.show()
     hidden.hide()
+    labels["&Hidden"].hide()            # the box shows, its label does not
+    labels["L&ater"].hide()             # neither shows: a state where both are hidden
+    later.hide()
     walk = Walk()
-    assert walk(dialog) == 8
+    assert walk(dialog) == 11
     assert walk.problems == {
         "QDialog > QLineEdit#bare": "no name and no description",
-        "QDialog > QComboBox": "no name",
+        "QDialog > QComboBox#combo": "no label (a buddy QLabel)",
+        "QDialog > QComboBox#hiddenLabel": "no visible label",
+        "QDialog > QSpinBox": "no label (a buddy QLabel)",
         "QDialog > QPushButton 'Press'": "no description",
         "QDialog > QPushButton 'Later'": "no description other than the name",
         "QDialog > QTabWidget > QTabBar tab 'Plain'": "no description",
@@ -201,8 +232,11 @@ def test_the_walk_sees_what_a_screen_reader_misses(qtbot):
 def test_every_control_of_the_window_has_a_name_and_a_description(demo_window, clock):
     w = demo_window
     walk = Walk()
-    # Every tab built, on each incident of the demo (the exercise shows its tab).
+    # Every tab built, on each incident of the demo (the exercise shows its tab); the
+    # estimate's row shown, with its window.
     w.show_composer()
+    w.composer.etr_on.setChecked(True)
+    w.composer.etr_window.setChecked(True)
     w.show_reviews()
     w.show_deliveries()
     for row in range(w.incident_model.rowCount()):
@@ -277,6 +311,14 @@ def test_every_control_of_each_dialog_has_a_name_and_a_description(demo_window, 
 
     monkeypatch.setattr(QDialog, "exec", walked_exec)
     assert ask_vcard_audience(stakeholders, list_audiences(w.store), None) is None
+    # So are the person chooser and the reason to reopen a resolved incident (the demo has one).
+    checked = len(walk.checked)
+    w.choose_person()
+    resolved = next(w.incident_model.incident(r) for r in range(w.incident_model.rowCount())
+                    if not w.incident_model.incident(r).active)
+    w.reload_incidents(select=resolved.id)
+    w.reopen()
+    assert len(walk.checked) >= checked + 6     # each one's field, OK and Cancel
 
     assert len(walk.checked) > 100      # 120 when written
     assert not walk.problems, walk.report()

@@ -68,7 +68,7 @@ def test_a_form_error_is_shown_inline(qtbot, world_window, world):
 def test_disable_enable_and_remove(qtbot, world_window, world, boxes):
     dialog = world_window.open_channels("site")
     dialog.enable_button.click()
-    assert channels.get(world, "site").state == "disabled" and dialog.enable_button.text() == "&Enable"
+    assert channels.get(world, "site").state == "disabled" and dialog.enable_button.text() == "E&nable"
     dialog.enable_button.click()
     assert channels.get(world, "site").enabled
     dialog.remove_selected()  # used in the matrix: refused, said

@@ -34,16 +34,16 @@ def demo_window(qtbot, tmp_path):
 
 
 def test_act_as_each_person_of_the_demo(demo_window, monkeypatch):
-    from ui.qt import QInputDialog
+    from ui import person
 
     offered: list[list[str]] = []
     choice = {"name": ""}
 
-    def get_item(parent, title, label, names, current, editable):
+    def ask_name(window, names, current):
         offered.append(list(names))
-        return choice["name"], True
+        return choice["name"]
 
-    monkeypatch.setattr(QInputDialog, "getItem", staticmethod(get_item))
+    monkeypatch.setattr(person, "ask_name", ask_name)
     secret = "Suspected credential leak in the payroll export"
     for name, _roles, _email, _backups in demo.PEOPLE:
         choice["name"] = name

@@ -156,7 +156,7 @@ def switch_person(qtbot, window, name: str) -> None:
     press(qtbot, K.Key_F, ALT)
     assert isinstance(QApplication.activePopupWidget(), QMenu)
     press(qtbot, K.Key_S)
-    assert asked[:2] == ["QInputDialog", "Who are you?"]
+    assert asked[:3] == ["AskDialog", "Who are you?", ("QComboBox", "askChoice", "")]   # the names, at once
     assert window.actor == name
     back_to(qtbot, window, before)
 
@@ -397,6 +397,29 @@ def test_retract_by_its_shortcut_from_the_update(qtbot, open_window, world):
     back_to(qtbot, w, notice.editor.title)          # on the notice that went out, shown in its place
 
 
+# -- reopen ---------------------------------------------------------------------------------
+
+
+@pytest.mark.qt_log_ignore("This plugin does not support grabbing the keyboard")   # the Incident menu
+def test_reopen_by_keyboard(qtbot, open_window, store, seeded):
+    incidents.set_status(store, "Dana", seeded.id, "resolved")
+    w = open_active(open_window, store, "Dana")
+    before = w.focusWidget()
+    asked = in_modal(qtbot, "Not fixed after all", (K.Key_Escape, NONE))
+    press(qtbot, K.Key_I, ALT)                      # Incident › Reopen…
+    press(qtbot, K.Key_R)
+    assert asked[:3] == ["AskDialog", "Reopen incident", ("QLineEdit", "askLine", "")]   # the reason, at once
+    assert incidents.get(store, seeded.id, viewer=SYSTEM).status.value == "resolved"     # Escape: not reopened
+    back_to(qtbot, w, before)
+
+    asked = in_modal(qtbot, "Errors again after the failback", (K.Key_Return, NONE))
+    press(qtbot, K.Key_I, ALT)
+    press(qtbot, K.Key_R)
+    assert incidents.get(store, seeded.id, viewer=SYSTEM).status.value == "investigating"
+    assert timeline.entries(store, seeded.id, viewer=SYSTEM)[-1].text.endswith("Errors again after the failback")
+    back_to(qtbot, w, before)
+
+
 # -- shortcuts ----------------------------------------------------------------------------------
 
 
@@ -484,3 +507,64 @@ def test_no_two_entries_of_a_menu_share_an_accelerator(open_window, store, seede
 
     walk(w.menuBar().actions(), "menu bar")
     assert shared == []
+
+
+def mnemonics(window, menus: bool = False) -> list[list[str]]:
+    """The texts that share a letter Alt goes to in ``window`` as it shows now: its shown
+    buttons and the shown labels that name a field (and, with ``menus``, its menu bar's
+    entries). A letter two of them share reaches neither at once."""
+    from ui.qt import QtWidgets
+
+    texts = [a.text() for a in window.menuBar().actions()] if menus else []
+    for w in window.findChildren(QtWidgets.QWidget):
+        if QtWidgets.QWidget.window(w) is window and w.isVisible() and (   # a part may have its own .window
+                isinstance(w, QtWidgets.QAbstractButton) or isinstance(w, QtWidgets.QLabel) and w.buddy() is not None):
+            texts.append(w.text())
+    letters: dict[str, list[str]] = {}
+    for text in texts:
+        found = re.search(r"&(\w)", text.replace("&&", ""))
+        if found:
+            letters.setdefault(found.group(1).lower(), []).append(text)
+    return [shared for shared in letters.values() if len(shared) > 1]
+
+
+@pytest.mark.parametrize("language", ["en", "de", "fr", "es"])
+def test_no_two_controls_of_a_tab_or_dialog_share_a_letter(open_window, world, monkeypatch, language):
+    """Alt and a letter goes to one control of the window, whichever tab shows (the menus'
+    letters included), and of each dialog, in each language."""
+    from ui import i18n
+    from ui.qt import QDialog
+    from warroom.services import channels
+
+    i18n.set_language(language)
+    inc = incidents.open_incident(world, "Dana", title="Checkout failing", severity="SEV1", category="application")
+    channels.update(world, "admin", "site", enabled=False)      # its button says Enable, not Disable
+    w = open_window(world, "Dana", remember_layout=False)
+    w.reload_incidents(select=inc.id)
+    w.composer.etr_on.setChecked(True)                          # the estimate's row shown
+    shared = {}
+    for index in range(w.tabs.count()):
+        w.tabs.setCurrentIndex(index)
+        shared[w.tabs.tabText(index)] = mnemonics(w, menus=True)
+    dialogs = [w.new_incident(), w.open_stakeholders(), w.open_matrix(), w.open_channels("site")]
+    dialogs += [dialogs[1].add(), dialogs[2].edit_current(), dialogs[3].add()]
+    for dialog in dialogs:
+        shared[dialog.windowTitle()] = mnemonics(dialog)
+        dialog.close()
+    # The modal ones: read as they open, then cancelled.
+    asked = []
+
+    def read_exec(dialog):
+        dialog.show()
+        asked.append(dialog.windowTitle())
+        shared[dialog.windowTitle()] = mnemonics(dialog)
+        return QDialog.DialogCode.Rejected
+
+    monkeypatch.setattr(QDialog, "exec", read_exec)
+    w.choose_person()
+    incidents.set_status(world, "Dana", inc.id, "resolved")
+    w.check_for_changes()
+    w.reopen()
+    assert len(asked) == 2 and len(shared) > 15
+    clashes = {where: texts for where, texts in shared.items() if texts}
+    assert clashes == {}, "\n".join(f"{where}: {texts}" for where, texts in clashes.items())

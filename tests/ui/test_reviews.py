@@ -68,12 +68,13 @@ def test_comms_approval_completes_it(qtbot, review_window, in_review):
 
 
 def test_switching_person_changes_what_waits(qtbot, review_window, in_review, monkeypatch):
-    from ui.qt import QInputDialog, QSettings
+    from ui import person
+    from ui.qt import QSettings
 
     w = review_window("Ravi Shah")
     w.show_reviews()
     assert w.reviews.selected().mine and w.reviews.selected().request.role.value == "technical_reviewer"
-    monkeypatch.setattr(QInputDialog, "getItem", lambda *a, **k: ("Mia Lindqvist", True))
+    monkeypatch.setattr(person, "ask_name", lambda *a: "Mia Lindqvist")
     w.choose_person()
     assert w.actor == "Mia Lindqvist" and w.actor_label.text() == "as Mia Lindqvist"
     assert QSettings().value("user/name") == "Mia Lindqvist"  # remembered for the next start

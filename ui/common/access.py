@@ -4,8 +4,10 @@ does or expects.
 Qt names most controls itself: a button by its text, a field by its buddy label (the
 label of a QFormLayout row is its field's buddy), and it describes a control by its
 tooltip. What is left to give is a name where nothing on screen names the control (a
-search box with only a placeholder, a table, a combo box without a label) and a
-description where no tooltip says what the control does. Names say what a control is
+search box with only a placeholder, a table) and a description where no tooltip says
+what the control does. A combo box, a spin box or a date field always gets a label on
+screen (:func:`label_for`): on Linux a screen reader learns what a combo box is for
+only from the label whose buddy it is, never from an accessible name. Names say what a control is
 ("Timeline entries"), descriptions what it does or expects, in a few words, never the
 name again. tests/ui/test_accessibility.py walks every control of the window for both."""
 
@@ -13,7 +15,7 @@ from __future__ import annotations
 
 from typing import TypeVar
 
-from ui.qt import QDialogButtonBox, QFormLayout, QTabWidget, QWidget
+from ui.qt import QDialogButtonBox, QFormLayout, QLabel, QTabWidget, QWidget
 from ui.i18n import tr as _
 
 W = TypeVar("W", bound=QWidget)
@@ -33,6 +35,15 @@ def describe(widget: W, name: str | None = None, description: str | None = None,
         else:
             widget.setAccessibleDescription(description)
     return widget
+
+
+def label_for(field: QWidget, text: str) -> QLabel:
+    """A label on screen that names ``field``: its buddy, so a screen reader reads it as the
+    field's name and Alt with its underlined letter (``&``) goes to the field. Lay it out
+    beside the field, in the same parent widget: Qt looks for a buddy label only there."""
+    label = QLabel(text)
+    label.setBuddy(field)
+    return label
 
 
 def add_row(form: QFormLayout, label: str, field: W, description: str, *, tip: bool = False) -> W:

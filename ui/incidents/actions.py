@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING
 from warroom.domain import Severity, Status
 from warroom.errors import WarroomError
 from ui.lazy import incidents
-from ui.qt import QFileDialog, QInputDialog, QObject, Signal, qt_alive
+from ui.common.ask import ask_line
+from ui.qt import QFileDialog, QObject, Signal, qt_alive
 from ui.widgets import NewIncidentDialog
 from ui.i18n import term, tr as _
 
@@ -54,8 +55,10 @@ class IncidentActions(QObject):
         if incident is None or ctx is None or incident.active:
             self.message.emit(_("Only a resolved incident can be reopened."), 4000)
             return
-        reason, ok = QInputDialog.getText(parent, _("Reopen incident"), _("Why is it reopened?"))
-        if not ok:
+        reason = ask_line(parent, "reopenReason", _("Reopen incident"), _("&Why is it reopened?"),
+                          _("The reason, written to the incident's timeline"),
+                          _("Reopen the incident with this reason"), _("Leave the incident resolved"))
+        if reason is None:
             return
         store, actor, key = ctx.store, ctx.actor, incident.id
         ctx.ops.write(lambda: incidents.reopen(store, actor, key, reason), self.status_changed)

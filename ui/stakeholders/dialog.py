@@ -13,7 +13,7 @@ from warroom.errors import WarroomError
 from warroom.services import audiences as audience_service
 from warroom.services import stakeholders
 from ui.common import palette
-from ui.common.access import describe
+from ui.common.access import describe, label_for
 from ui.common.palette import Tone
 from ui.common.tables import fixed_rows
 from ui.qt import (
@@ -74,7 +74,7 @@ class StakeholderDialog(QDialog):
         self.audience_filter = QComboBox()
         self.audience_filter.setObjectName("audienceFilter")
         self.audience_filter.setMinimumContentsLength(18)
-        describe(self.audience_filter, _("Show audience"), _("Every stakeholder, or one audience's only"))
+        describe(self.audience_filter, None, _("Every stakeholder, or one audience's only"))
         self.count_label = QLabel()
         self.count_label.setObjectName("countLabel")
 
@@ -162,6 +162,7 @@ class StakeholderDialog(QDialog):
 
         top = QHBoxLayout()
         top.addWidget(self.search, 1)
+        top.addWidget(label_for(self.audience_filter, _("Au&dience:")))
         top.addWidget(self.audience_filter)
         top.addWidget(self.count_label)
         table_page = QWidget()

@@ -106,7 +106,7 @@ class StakeholderForm(FormDialog):
         phone_row.addWidget(self.region)
         form = QFormLayout()
         form.addRow(_("&Name"), self.name)
-        add_row(form, _("&Kind"), self.kind, _("A person, or a group such as a team or a mailing list"))
+        add_row(form, _("K&ind"), self.kind, _("A person, or a group such as a team or a mailing list"))
         add_row(form, _("&Audience"), self.audience, _("The audience whose updates this stakeholder gets"))
         form.addRow(_("&E-mail"), self.email)
         phone_label = QLabel(_("&Phone"))

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from warroom.domain import EntryKind, WRITTEN_KINDS
 from warroom.errors import WarroomError
 from warroom.text.timefmt import TimeFormatter
-from ui.common.access import describe
+from ui.common.access import describe, label_for
 from ui.common.tables import fixed_rows
 from ui.lazy import timeline
 from ui.models import TimelineModel
@@ -42,7 +42,7 @@ class TimelinePanel(QWidget):
         for kind in EntryKind:
             self.kind_filter.addItem(term(kind), kind)
         self.kind_filter.currentIndexChanged.connect(self.apply_filter)
-        describe(self.kind_filter, _("Show entries"), _("Every entry, or the entries of one kind only"))
+        describe(self.kind_filter, None, _("Every entry, or the entries of one kind only"))
         self.search = QLineEdit()
         self.search.setObjectName("searchBox")
         self.search.setPlaceholderText(_("Search the timeline (Ctrl+F)"))
@@ -73,6 +73,7 @@ class TimelinePanel(QWidget):
         self.quick.setEnabled(False)
 
         filters = QHBoxLayout()
+        filters.addWidget(label_for(self.kind_filter, _("&Show:")))
         filters.addWidget(self.kind_filter)
         filters.addWidget(self.search, 1)
         filters.addWidget(self.match_label)
