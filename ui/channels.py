@@ -29,7 +29,6 @@ from ui.qt import (
     QFormLayout,
     QHBoxLayout,
     QHeaderView,
-    QInputDialog,
     QKeySequence,
     QLabel,
     QLineEdit,
@@ -51,6 +50,15 @@ _WORDS = {"addr": "address", "url": "URL", "id": "ID", "sid": "SID", "ca": "CA",
           "per": "", "rate": "Rate"}
 
 
+def ask_passphrase(parent, intro: str) -> str | None:
+    """The secrets file's passphrase (shown as dots); None when cancelled."""
+    from ui.common.ask import ask_secret
+
+    return ask_secret(parent, "unlockSecrets", _("Unlock secrets — War room"), intro, _("&Passphrase:"),
+                      _("The passphrase of the encrypted secrets file; it is never written down"),
+                      _("Unlock the secrets file"))
+
+
 def ensure_secrets_unlocked(parent) -> bool:
     """With no OS keyring, secrets live in a passphrase-encrypted file: ask for the
     passphrase once per session (to create the file, the first time). Never plain text."""
@@ -63,8 +71,8 @@ def ensure_secrets_unlocked(parent) -> bool:
         path=secrets.vault_path()) + "\n\n" +
               (_("Passphrase to unlock it:") if exists else _("Choose a passphrase for it (at least 8 characters):")))
     for _attempt in range(3):
-        text, ok = QInputDialog.getText(parent, _("Unlock secrets — War room"), prompt, QLineEdit.EchoMode.Password)
-        if not ok:
+        text = ask_passphrase(parent, prompt)
+        if text is None:
             return False
         try:
             if secrets.unlock(text):

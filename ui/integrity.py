@@ -20,8 +20,8 @@ from ui.qt import (
     QDialog,
     QDialogButtonBox,
     QFileDialog,
-    QInputDialog,
     QLabel,
+    QLineEdit,
     QObject,
     QPlainTextEdit,
     QProgressDialog,
@@ -214,10 +214,16 @@ def _trust_signer(store: Store, ops: Operations, actor: str, path: Path, dialog:
 
 def ask_signer_name(parent, fingerprint: str) -> str | None:
     """Whose key it is, in the words the list will show ("Legal", "Berlin office")."""
-    name, ok = QInputDialog.getText(parent, _("Trust this signer — War room"),
-                                    _("Archives signed by the key {fingerprint} will verify from now on.\nWhose key "
-                                      "is it? (e.g. Legal)").format(fingerprint=fingerprint))
-    return name.strip() if ok and name.strip() else None
+    from ui.common.ask import AskDialog
+
+    field = QLineEdit()
+    field.setObjectName("signerName")
+    name = AskDialog(parent, "trustSigner", _("Trust this signer — War room"), _("&Whose key:"), field,
+                     _("A name the list of trusted signers shows, e.g. Legal or Berlin office"),
+                     _("Trust the key under this name"),
+                     intro=_("Archives signed by the key {fingerprint} will verify from now on.").format(
+                         fingerprint=fingerprint)).ask()
+    return name.strip() if name and name.strip() else None
 
 
 def archive_report_dialog(report: ArchiveReport, path: Path, parent=None, *,

@@ -8,7 +8,7 @@ Ctrl+Enter finishes the dialog from inside the box."""
 
 from __future__ import annotations
 
-from ui.qt import QDialog, QDialogButtonBox, QInputDialog, QKeySequence, QPlainTextEdit, QShortcut
+from ui.qt import QDialog, QDialogButtonBox, QKeySequence, QPlainTextEdit, QShortcut
 from ui.i18n import tr as _
 
 #: The keys that finish a dialog from inside its text box.
@@ -36,20 +36,11 @@ def finish_from_text_box(dialog: QDialog, box: QPlainTextEdit) -> list[QShortcut
 def ask_text(parent, title: str, label: str, action: str) -> str | None:
     """Ask for a text of several lines; ``action`` names the button that goes on (the
     default one). None when cancelled."""
-    dialog = QInputDialog(parent)
-    dialog.setObjectName("askText")
-    dialog.setWindowTitle(title)
-    dialog.setLabelText(label)
-    dialog.setOption(QInputDialog.InputDialogOption.UsePlainTextEditForTextInput)
-    dialog.setOkButtonText(action)
-    box = dialog.findChild(QPlainTextEdit)
-    if box is not None:
-        finish_from_text_box(dialog, box)
-    buttons = dialog.findChild(QDialogButtonBox)
-    ok = buttons.button(QDialogButtonBox.StandardButton.Ok) if buttons is not None else None
-    if ok is not None:
-        ok.setToolTip(_("Ctrl+Enter in the text does the same"))
-    accepted = dialog.exec() == QDialog.DialogCode.Accepted
-    text = dialog.textValue()
-    dialog.deleteLater()
-    return text if accepted else None
+    from ui.common.ask import lines_dialog
+
+    dialog = lines_dialog(parent, "askText", title, label,
+                          _("Several lines; Tab moves to the buttons, Ctrl+Enter finishes"),
+                          _("{action}, with this text").format(action=action.replace("&", "")), action)
+    finish_from_text_box(dialog, dialog.field)
+    dialog.buttons.button(QDialogButtonBox.StandardButton.Ok).setToolTip(_("Ctrl+Enter in the text does the same"))
+    return dialog.ask()

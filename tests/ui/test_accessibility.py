@@ -27,11 +27,10 @@ Not checked, because Qt makes them as parts of a control that is checked: the li
 edit inside a spin box or an editable combo box, a table's headers and corner button,
 a tab bar's scroll arrows, a line edit's clear button, the menu bar's overflow button,
 scroll bars, and what lives in a popup window (a combo box's list, a calendar). Qt's
-standard dialogs (message boxes; QInputDialog, which asks the secrets' passphrase, whose
-key signed an archive and why an update is retracted; file dialogs; the journal check's
-progress) are Qt's own and not opened here: their fields are labelled by their prompt,
-and their OK and Cancel have no description. Who you are and why an incident is
-reopened are asked by a dialog of our own (ui/common/ask.py), walked here."""
+standard dialogs (message boxes, file dialogs, the journal check's progress) are Qt's
+own and not opened here. Every question the window asks in a field — who you are, why
+an incident is reopened or an update retracted, the secrets' passphrase, whose key
+signed an archive — is a dialog of our own (ui/common/ask.py), walked here."""
 
 from __future__ import annotations
 
@@ -319,6 +318,14 @@ def test_every_control_of_each_dialog_has_a_name_and_a_description(demo_window, 
     w.reload_incidents(select=resolved.id)
     w.reopen()
     assert len(walk.checked) >= checked + 6     # each one's field, OK and Cancel
+    checked = len(walk.checked)
+    from ui import keys
+    from ui.channels import ask_passphrase
+
+    assert ask_passphrase(w, "This machine has no keyring.") is None
+    assert integrity.ask_signer_name(w, "3f2a:91c0") is None
+    assert keys.ask_text(w, "Retract update — War room", "Why is it retracted?", "&Retract") is None
+    assert len(walk.checked) >= checked + 9
 
     assert len(walk.checked) > 100      # 120 when written
     assert not walk.problems, walk.report()

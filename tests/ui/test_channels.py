@@ -106,7 +106,6 @@ def test_with_no_keyring_the_channel_form_asks_for_a_passphrase_and_keeps_the_se
     import keyring
     from keyring.backends import fail
 
-    from ui.qt import QInputDialog
     from warroom import secrets
 
     previous = keyring.get_keyring()
@@ -115,11 +114,16 @@ def test_with_no_keyring_the_channel_form_asks_for_a_passphrase_and_keeps_the_se
     monkeypatch.delenv("WARROOM_KEY_PASSPHRASE", raising=False)
     asked = []
 
-    def answer(parent, title, label, echo):
-        asked.append(label)
-        return "correct horse battery", True
+    from ui.common.ask import AskDialog
+    from ui.qt import QDialog, QLineEdit
 
-    monkeypatch.setattr(QInputDialog, "getText", staticmethod(answer))
+    def answer(dialog):     # the dialog of our own, answered as a person would
+        asked.append(dialog.intro.text())
+        assert dialog.field.echoMode() == QLineEdit.EchoMode.Password    # never shown as typed
+        dialog.field.setText("correct horse battery")
+        return QDialog.DialogCode.Accepted
+
+    monkeypatch.setattr(AskDialog, "exec", answer)
     try:
         from ui.channels import ensure_secrets_unlocked
 

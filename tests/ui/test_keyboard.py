@@ -352,7 +352,7 @@ def test_retract_by_keyboard(qtbot, open_window, world):
     tab_to(qtbot, col.retract_button)
     asked = in_modal(qtbot, "Wrong region named", (K.Key_Escape, NONE))
     press(qtbot, K.Key_Space)
-    assert asked[:2] == ["QInputDialog", "Retract update — War room"]
+    assert asked[:2] == ["AskDialog", "Retract update — War room"]
     assert asked[2][0] == "QPlainTextEdit"          # the reason's box has the focus
     assert drafts.get(world, d.id, viewer=SYSTEM).state == "published"
     back_to(qtbot, w, col.retract_button)
@@ -390,7 +390,7 @@ def test_retract_by_its_shortcut_from_the_update(qtbot, open_window, world):
     tab_to(qtbot, col.editor.editors["long"])       # read only now, and still in the Tab order
     asked = in_modal(qtbot, "Sent too early", (K.Key_Return, CTRL))   # Ctrl+Enter retracts from the box
     press(qtbot, K.Key_Backspace, CTRL | SHIFT)
-    assert asked[:2] == ["QInputDialog", "Retract update — War room"]
+    assert asked[:2] == ["AskDialog", "Retract update — War room"]
     gone = drafts.get(world, d.id, viewer=SYSTEM)
     assert gone.state == "retracted" and gone.retract_reason == "Sent too early"
     (notice,) = [c for c in w.composer.columns.values() if c.view.kind == "retraction"]

@@ -8,7 +8,9 @@ when the dialog opens, Return accepts it and Escape cancels it."""
 from __future__ import annotations
 
 from ui.common.access import add_row, describe_buttons
-from ui.qt import QComboBox, QDialog, QDialogButtonBox, QFormLayout, QLineEdit, QVBoxLayout, QWidget
+from ui.qt import (
+    QComboBox, QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit, QPlainTextEdit, Qt, QVBoxLayout, QWidget,
+)
 from ui.common import sizes
 
 
@@ -17,7 +19,8 @@ class AskDialog(QDialog):
     and ``reject`` describe OK and Cancel. ``name``: the dialog's object name."""
 
     def __init__(self, parent: QWidget | None, name: str, title: str, label: str, field: QWidget, description: str,
-                 accept: str, reject: str | None = None) -> None:
+                 accept: str, reject: str | None = None, *, intro: str | None = None,
+                 ok_text: str | None = None) -> None:
         super().__init__(parent)
         self.setObjectName(name)
         self.setWindowTitle(title)
@@ -26,10 +29,19 @@ class AskDialog(QDialog):
         form = QFormLayout()
         add_row(form, label, field, description)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        if ok_text:
+            self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText(ok_text)
         describe_buttons(self.buttons, accept, reject)
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
+        self.intro = None
+        if intro:   # what the question is about, read before the field (plain text)
+            self.intro = QLabel(intro)
+            self.intro.setObjectName("askIntro")
+            self.intro.setTextFormat(Qt.TextFormat.PlainText)
+            self.intro.setWordWrap(True)
+            layout.addWidget(self.intro)
         layout.addLayout(form)
         layout.addWidget(self.buttons)
         field.setFocus()
@@ -37,7 +49,9 @@ class AskDialog(QDialog):
     def text(self) -> str:
         """What the field holds: the typed text, or the choice."""
         field = self.field
-        return field.currentText() if isinstance(field, QComboBox) else field.text()
+        if isinstance(field, QComboBox):
+            return field.currentText()
+        return field.toPlainText() if isinstance(field, QPlainTextEdit) else field.text()
 
     def ask(self) -> str | None:
         """The answer once the dialog closes (None when cancelled); the dialog is gone after."""
@@ -65,3 +79,22 @@ def ask_choice(parent: QWidget | None, name: str, title: str, label: str, items:
     field.addItems(items)
     field.setCurrentIndex(current)
     return AskDialog(parent, name, title, label, field, description, accept, reject).ask()
+
+
+def ask_secret(parent: QWidget | None, name: str, title: str, intro: str, label: str, description: str,
+               accept: str, reject: str | None = None) -> str | None:
+    """A passphrase, shown as dots; None when cancelled."""
+    field = QLineEdit()
+    field.setObjectName("askSecret")
+    field.setEchoMode(QLineEdit.EchoMode.Password)
+    return AskDialog(parent, name, title, label, field, description, accept, reject, intro=intro).ask()
+
+
+def lines_dialog(parent: QWidget | None, name: str, title: str, label: str, description: str, accept: str,
+                 ok_text: str, reject: str | None = None) -> AskDialog:
+    """A dialog asking for a text of several lines (its caller adds the keys out of the box)."""
+    field = QPlainTextEdit()
+    field.setObjectName("askLines")
+    field.setTabChangesFocus(True)
+    field.setMinimumHeight(sizes.lines(field, 4))
+    return AskDialog(parent, name, title, label, field, description, accept, reject, ok_text=ok_text)
