@@ -260,6 +260,7 @@ class ComposerView(QWidget):
         col.retract_requested.connect(self._retract_column)
         col.correct_requested.connect(self._correct_column)
         pane.stack.addWidget(col)
+        col.audience_label.hide()     # the pane names the audience above its list
         self.columns[view.id] = col
         if read:
             self.read_allowed(col)

@@ -468,7 +468,14 @@ class AudiencePane(QFrame):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2)
         row = QHBoxLayout()
-        self.history_label = label_for(self.history, _("Show:"))
+        # The audience's name names its list (and the column below, which then leaves
+        # its own out): one short label, so the list keeps its width in every language.
+        self.history_label = label_for(self.history, audience.capitalize())
+        self.history_label.setObjectName(f"paneAudience-{audience}")
+        self.history_label.setTextFormat(Qt.TextFormat.PlainText)
+        heading = QFont(self.history_label.font())
+        heading.setBold(True)
+        self.history_label.setFont(heading)
         row.addWidget(self.history_label)
         row.addWidget(self.history, 1)
         layout.addLayout(row)
@@ -510,7 +517,6 @@ class AudiencePane(QFrame):
                 self.history.addItem(text, draft_id)
                 self.history.setItemData(self.history.count() - 1, plain_tip(text), Qt.ItemDataRole.ToolTipRole)
         self.history.setEnabled(bool(earlier))
-        self.history_label.setEnabled(bool(earlier))   # greyed with its list
         self.history.setToolTip(_("Earlier updates to this audience: choose one to read it")
                                 if earlier else _("No earlier update to this audience"))
         for i in range(self.history.count()):
