@@ -75,6 +75,19 @@ def test_the_window_paints_before_sqlalchemy_is_imported():
     assert result.stdout.strip() == "[]", result.stderr
 
 
+def test_the_window_is_built_before_sqlalchemy_is_imported():
+    """Building the window (every tab's frame, the Retrospective's legend included) needs
+    no database layer either: the first paint waits for none of it."""
+    script = ("import sys\nfrom ui.qt import QApplication\napp = QApplication([])\n"
+              "from ui.mainwindow import MainWindow\n"
+              "w = MainWindow(None, 'Dana', remember_layout=False, dispatch=False)\n"
+              "print(sorted(m for m in sys.modules if m.split('.')[0] in ('sqlalchemy', 'alembic', 'jinja2')"
+              " or m.startswith(('warroom.store', 'warroom.services', 'warroom.retro.figures'))))")
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60,
+                            env=dict(os.environ, QT_QPA_PLATFORM="offscreen"))
+    assert result.stdout.strip() == "[]", result.stderr
+
+
 @pytest.mark.parametrize("view", ["reviews", "stakeholders", "declare", "channels"])
 def test_screenshot_views_of_the_dialogs(tmp_path, store, seeded, view):
     out = tmp_path / f"{view}.png"

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
-from warroom.retro.figures import Retrospective
+if TYPE_CHECKING:
+    from warroom.retro.figures import Retrospective
 
 #: Colours by what a shape means (one palette for SVG, PDF and the window).
 COLOURS = {
