@@ -70,8 +70,10 @@ def test_shared_rates_take_from_the_server_and_fall_back_when_it_is_away(team, t
     assert not away.ready()                            # within retry_after_s: no second attempt
     assert time.monotonic() - started < 10
     # A database that works alone has no server to ask.
-    alone = rates.SharedRates(lambda: None)
+    looked = []
+    alone = rates.SharedRates(lambda: looked.append(1))
     assert not alone.ready() and alone.take(channel, 1.0, 1) is None
+    assert not alone.ready() and len(looked) == 1     # not looked up again at every pass
 
 
 def _laptop_pair(tmp_path, hook):

@@ -47,7 +47,8 @@ class SharedRates:
     @classmethod
     def for_store(cls, store) -> SharedRates:
         """For a database's dispatcher: the server it syncs with, looked up at each
-        attempt to connect (a team joined while the window is open counts at once)."""
+        attempt to connect (a team joined while the window is open counts within
+        ``retry_after_s``)."""
         from warroom.sync import client
 
         return cls(lambda: client.remembered_url(store))
@@ -65,8 +66,9 @@ class SharedRates:
             if time.monotonic() < self._not_before:
                 return False
             url = self._url()
-            if not url:
-                return False                     # this database works alone
+            if not url:                          # this database works alone: look again later
+                self._not_before = time.monotonic() + self.retry_after_s
+                return False
             from warroom.sync import wire
 
             try:
