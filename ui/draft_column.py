@@ -7,7 +7,6 @@ from __future__ import annotations
 from datetime import timezone
 from typing import TYPE_CHECKING
 
-from babel.dates import get_time_format
 
 from warroom.errors import WarroomError
 from warroom.text.timefmt import TimeFormatter, utc_formatter
@@ -68,10 +67,10 @@ def moment_text(local: TimeFormatter, when, *, same_day_as=None) -> str:
         return ""
     if when.tzinfo is None:
         when = when.replace(tzinfo=timezone.utc)
-    pattern = get_time_format("short", locale=local.locale)
+    pattern = local.time_pattern("short")
     text = f"{pattern.apply(when.astimezone(timezone.utc), local.locale)} UTC"
     if same_day_as is None or same_day_as.astimezone(timezone.utc).date() != when.astimezone(timezone.utc).date():
-        text += f", {utc_formatter(str(local.locale)).day(when)}"
+        text += f", {utc_formatter(str(local.locale), local.hour24).day(when)}"
     if not local.is_utc:
         text += f" ({pattern.apply(when.astimezone(local.zone), local.locale)} {local.zone_label(when)})"
     return text

@@ -78,7 +78,7 @@ class MainWindow(QMainWindow):
         self.ops.setParent(self)
         self.ops.set_error_handler(self._report_error)
         self.local = local or TimeFormatter()
-        self.utc = TimeFormatter(self.local.locale, "UTC")
+        self.utc = self.local.in_zone("UTC")
         self._current: IncidentView | None = None
         self.last_report = None          # the last check's report dialog
         self._journal_check = None

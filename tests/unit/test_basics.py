@@ -80,6 +80,25 @@ def test_time_formatter_side_by_side():
     assert user_locale("C").language == "en"
 
 
+@pytest.mark.parametrize("env", [{}, {"LANG": "C"}, {"LC_ALL": "C.UTF-8"}, {"LANG": "POSIX"}])
+def test_a_machine_without_a_locale_reads_a_24_hour_clock(monkeypatch, env):
+    """LANG=C is a machine nobody localised: English words, but the 24-hour clock
+    its own ``date`` prints, not en_US's 'PM'; a named locale keeps its own habit."""
+    for var in ("LC_ALL", "LC_TIME", "LANG"):
+        monkeypatch.delenv(var, raising=False)
+    for var, value in env.items():
+        monkeypatch.setenv(var, value)
+    when = datetime(2026, 7, 1, 15, 4, 5, tzinfo=timezone.utc)
+    plain = TimeFormatter(None, "UTC")
+    assert plain.full(when) == "Jul 1 15:04:05 UTC"
+    assert plain.time_pattern("short").apply(when, plain.locale) == "15:04"
+    assert plain.in_zone("Europe/Berlin").time(when) == "17:04:05"  # the window's second clock agrees
+    monkeypatch.setenv("LANG", "en_US.UTF-8")
+    monkeypatch.delenv("LC_ALL", raising=False)
+    assert TimeFormatter(None, "UTC").time(when) == "3:04:05\u202fPM"
+    assert TimeFormatter(None, "UTC", hour24=True).time(when) == "15:04:05"
+
+
 @pytest.mark.parametrize("secret_line", [
     "password=hunter2",
     "token: abc123def456",

@@ -12,7 +12,7 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel import Locale, UnknownLocaleError
-from babel.dates import format_skeleton, get_time_format, get_timezone_name
+from babel.dates import format_skeleton, get_time_format, get_timezone_name, parse_pattern
 from babel.localtime import get_localzone
 
 from warroom.clock import UTC
@@ -20,6 +20,13 @@ from warroom.clock import UTC
 
 def user_locale(name: str | None = None) -> Locale:
     """The user's locale: ``name``, else LC_ALL / LC_TIME / LANG, else en_US."""
+    return named_locale(name) or Locale.parse("en_US")
+
+
+def named_locale(name: str | None = None) -> Locale | None:
+    """The locale ``name`` or the environment names, None when none is named (unset,
+    ``C`` or ``POSIX``): such a machine gets English words on a 24-hour clock, as its
+    own ``date`` prints them, not the 12-hour clock of en_US."""
     candidates = [name] if name else [os.environ.get(v) for v in ("LC_ALL", "LC_TIME", "LANG")]
     for cand in candidates:
         if not cand:
@@ -31,7 +38,7 @@ def user_locale(name: str | None = None) -> Locale:
             return Locale.parse(cand.replace("-", "_"))
         except (ValueError, UnknownLocaleError):
             continue
-    return Locale.parse("en_US")
+    return None
 
 
 def local_zone(name: str | None = None) -> tzinfo:
@@ -59,16 +66,34 @@ def local_zone(name: str | None = None) -> tzinfo:
 class TimeFormatter:
     """Formats aware datetimes in one zone and locale."""
 
-    def __init__(self, locale: Locale | str | None = None, zone: tzinfo | str | None = None) -> None:
-        self.locale = locale if isinstance(locale, Locale) else user_locale(locale)
+    def __init__(self, locale: Locale | str | None = None, zone: tzinfo | str | None = None,
+                 *, hour24: bool | None = None) -> None:
+        if isinstance(locale, Locale):
+            named = locale
+        else:
+            named = named_locale(locale)
+        self.locale = named or Locale.parse("en_US")
+        # No locale named: a 24-hour clock, the POSIX habit, unless told otherwise.
+        self.hour24 = (named is None) if hour24 is None else hour24
         self.zone = zone if isinstance(zone, tzinfo) else local_zone(zone)
         self._pattern = None  # the locale's data loads on first use, not at start-up
         self._dates: dict[date, str] = {}
 
+    def in_zone(self, zone: tzinfo | str) -> "TimeFormatter":
+        """The same locale and clock, in another zone."""
+        return TimeFormatter(self.locale, zone, hour24=self.hour24)
+
+    def time_pattern(self, width: str = "medium"):
+        """The locale's time pattern (``medium`` with seconds, ``short`` without),
+        24-hour where the locale uses it or none is named."""
+        if self.hour24:
+            return parse_pattern("HH:mm:ss" if width == "medium" else "HH:mm")
+        return get_time_format(width, locale=self.locale)
+
     @property
     def _time(self):
         if self._pattern is None:
-            self._pattern = get_time_format("medium", locale=self.locale)
+            self._pattern = self.time_pattern("medium")
         return self._pattern
 
     @property
@@ -107,5 +132,5 @@ class TimeFormatter:
 
 
 @lru_cache(maxsize=8)
-def utc_formatter(locale_name: str) -> TimeFormatter:
-    return TimeFormatter(locale_name, UTC)
+def utc_formatter(locale_name: str, hour24: bool = False) -> TimeFormatter:
+    return TimeFormatter(locale_name, UTC, hour24=hour24)
