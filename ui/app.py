@@ -132,7 +132,9 @@ def take_screenshot(window, path: Path, size: str = "1400x860", view: str = "tim
         width, height = 1400, 860
     window.resize(width, height)
     window.show()
+    window.reminders.refresh()  # what is owed, as a person sees it a second after opening
     settle(window, 0.5)
+    window.reminders.show_pressing()
     window.scroll_to_end()
     target = window
     if view == "updates":

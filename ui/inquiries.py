@@ -37,6 +37,13 @@ refs = LazyModule("warroom.services.refs")
 FAQ_AUDIENCES = ("customers", "employees", "partners")
 
 
+def suggestion_text(s: Suggestion) -> str:
+    """``3 questions about ETA in 12 minutes — draft a FAQ``, in the window's language."""
+    return ngettext("{count} questions about {category} in {minutes} minute — draft a FAQ",
+                    "{count} questions about {category} in {minutes} minutes — draft a FAQ", s.minutes).format(
+        count=s.count, category=s.label, minutes=s.minutes)
+
+
 class InquiryModel(RowTableModel):
     """One incident's inquiries, held in memory (tens, rarely hundreds, per incident):
     answered ones muted, an open one's answer in the warning colour."""
@@ -255,7 +262,7 @@ class InquiriesPanel(QWidget):
             others = len(self.suggestions) - 1
             more = ngettext(" (and {count} more category)", " (and {count} more categories)", others).format(
                 count=others) if others else ""
-            self.suggestion_text.setText(top.text + more)
+            self.suggestion_text.setText(suggestion_text(top) + more)
             self.suggestion.show()
         else:
             self.suggestion.hide()

@@ -23,8 +23,10 @@ from ui.qt import (
     QFrame,
     QHBoxLayout,
     QLabel,
+    QMenu,
     QPushButton,
     Qt,
+    QToolButton,
     QtGui,
     QtWidgets,
     QVBoxLayout,
@@ -37,8 +39,9 @@ if TYPE_CHECKING:
 
 #: Read what is owed again every this many ticks (seconds).
 READ_EVERY = 15
-#: Rows the banner shows at most; the rest are counted.
-MAX_ROWS = 3
+#: Rows the banner shows at most; the rest are in its "more" menu. One row keeps the
+#: Updates tab's words, findings and buttons on a 1280×720 screen however much is owed.
+MAX_ROWS = 1
 
 #: A reminder's state → its tone (the row's look is made from the theme when it is drawn).
 _TONES = {"overdue": Tone.BAD, "due soon": Tone.WARN}
@@ -83,6 +86,8 @@ class ReminderBanner(QFrame):
         self._rows_key: tuple = ()
         #: The rows shown: their label and reminder.
         self.shown: list[tuple[ElidedLabel, Reminder]] = []
+        #: The "N more due" button with its menu, when more are owed than rows shown.
+        self.more: QToolButton | None = None
         self.rows = QVBoxLayout(self)
         self.rows.setContentsMargins(0, 0, 0, 0)
         self.rows.setSpacing(2)
@@ -178,11 +183,29 @@ class ReminderBanner(QFrame):
             layout.addWidget(button)
             self.rows.addWidget(row)
             self.shown.append((label, r))
+        self.more = None
         if len(pressing) > MAX_ROWS:
-            more = QLabel(_("and {count} more due (warroom-cli due lists them all)").format(
-                count=len(pressing) - MAX_ROWS))
+            # the rest in a menu on the last row, most pressing first; its texts are read
+            # again each time it opens, so their countdowns are current
+            more = QToolButton()
             more.setObjectName("reminderMore")
-            self.rows.addWidget(more)
+            more.setText(_("{count} more due").format(count=len(pressing) - MAX_ROWS))
+            more.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+            describe(more, None, _("Updates also due soon or overdue: choose one to compose it"), tip=True)
+            menu = QMenu(more)
+            menu.aboutToShow.connect(lambda menu=menu: self._fill_more(menu))
+            more.setMenu(menu)
+            layout.insertWidget(1, more)
+            self.more = more
+
+    def _fill_more(self, menu) -> None:
+        """The "more" menu: each reminder past the rows shown, opening its composer."""
+        menu.clear()
+        for r, left, state in self.pressing()[MAX_ROWS:]:
+            action = menu.addAction(reminder_text(r, left, state))
+            action.triggered.connect(lambda _checked=False, r=r: self.open_composer(r))
+        menu.addSeparator()
+        menu.addAction(_("warroom-cli due lists them all")).setEnabled(False)
 
     def open_composer(self, r: Reminder) -> None:
         """The incident selected, the Updates tab shown, the audience's draft brought forward."""

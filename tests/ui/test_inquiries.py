@@ -117,3 +117,17 @@ def test_key_accounts_personal_updates_are_drafted_from_the_tab(qtbot, open_wind
     w2 = open_window(store, "Vic Viewer")
     _tab(w2).key_button.click()
     assert len(w2.errors) == 1 and isinstance(w2.errors[0], NotPermitted)
+
+
+def test_the_faq_suggestion_is_said_in_the_windows_language(store, seeded, clock):
+    """The suggestion line was English in every language: the window says it from its catalog."""
+    from ui import i18n
+    from ui.inquiries import suggestion_text
+
+    for i in range(3):
+        inquiries.add_inquiry(store, "Dana", seeded.ref, f"ETA question {i}?", asked_by="Acme", category="eta")
+        clock.advance(timedelta(minutes=6))
+    [s] = inquiries.suggestions(store, seeded.ref, viewer="Dana")
+    assert suggestion_text(s) == "3 questions about ETA in 12 minutes — draft a FAQ" == s.text
+    i18n.set_language("de")
+    assert suggestion_text(s) == "3 Fragen zu ETA in 12 Minuten – FAQ entwerfen"

@@ -67,3 +67,30 @@ def test_the_button_readies_the_composer_for_that_audience(qtbot, window, seeded
     checks = window.composer.checks
     assert [name for name, box in checks.items() if box.isChecked()] == ["customers"]  # ready for Ctrl+D
     assert "Ready to compose the update to customers" in window.statusBar().currentMessage()
+
+
+def test_many_reminders_take_one_row_and_the_rest_are_in_its_menu(qtbot, window, seeded, clock):
+    """However much is owed, the banner is one row high (the Updates tab keeps its
+    buttons on a 1280×720 screen); the rest are in a menu, each opening its composer."""
+    store = window.store
+    others = [incidents.open_incident(store, "Dana", title=f"Second outage {n}", severity="SEV2") for n in (1, 2)]
+    clock.advance(2 * 3600)  # every one of them overdue
+    banner = window.reminders
+    banner.refresh()
+    banner.tick()
+    qtbot.waitUntil(lambda: banner.isVisibleTo(window), timeout=5000)
+    assert len(banner.shown) == 1 and banner.more is not None
+    assert banner.more.text() == "2 more due" and banner.more.isVisibleTo(window)
+    menu = banner.more.menu()
+    menu.aboutToShow.emit()
+    texts = [a.text() for a in menu.actions() if a.isEnabled() and not a.isSeparator()]
+    assert len(texts) == 2 and all("overdue by" in t for t in texts)
+    shown_refs = {banner.shown[0][1].ref} | {t.split(" · ")[0] for t in texts}
+    assert shown_refs == {seeded.ref, *(o.ref for o in others)}
+    target = [a for a in menu.actions() if a.isEnabled() and not a.isSeparator()][-1]
+    target.trigger()
+    assert window.tabs.currentWidget() is window.composer_page
+    selected = window.incident_model.incident(window.incident_view.currentIndex().row())
+    assert selected.ref == target.text().split(" · ")[0]
+    # one row's height: no taller than a row with its button
+    assert banner.sizeHint().height() <= 2 * banner.more.sizeHint().height()

@@ -133,10 +133,21 @@ class Suggestion:
         return len(self.refs)
 
     @property
-    def text(self) -> str:
+    def minutes(self) -> int:
+        """Minutes from the first question to the last, at least one, at most the window."""
         minutes = max(1, round((self.last_at - self.first_at).total_seconds() / 60))
-        minutes = min(minutes, int(self.window.total_seconds() // 60))
-        return (f"{self.count} questions about {self.category.upper() if self.category == 'eta' else self.category} "
+        return min(minutes, int(self.window.total_seconds() // 60))
+
+    @property
+    def label(self) -> str:
+        """The category as people say it: ``ETA``, ``billing``."""
+        return self.category.upper() if self.category == "eta" else self.category
+
+    @property
+    def text(self) -> str:
+        """The suggestion in English (the command line's words; the window says it in its language)."""
+        minutes = self.minutes
+        return (f"{self.count} questions about {self.label} "
                 f"in {minutes} minute{'' if minutes == 1 else 's'} — draft a FAQ")
 
     def as_dict(self) -> dict[str, Any]:
