@@ -4,8 +4,9 @@ SQLAlchemy and the models take a few hundred milliseconds to import; the window
 need not wait for them to show what a commander looks at first: the incident
 list and the end of the first incident's timeline. This module reads exactly
 that with the standard library's ``sqlite3`` through a read-only URI, in the
-same row shapes and order the services give (``IncidentView``, ``EntryView``),
-and the ORM takes over once it is loaded.
+same row shapes and order the services give (``IncidentView`` and its rules are
+:mod:`warroom.views`, the services' own; ``EntryView``), and the ORM takes over
+once it is loaded. The command line's ``incident list`` reads the same way.
 
 It only reads a database it is sure of: a War room file at the schema revision
 this version writes, read by a viewer the access rules know. Anything else
@@ -25,6 +26,7 @@ from pathlib import Path
 
 from warroom.domain import DEFAULT_UPDATE_INTERVALS, Category, EntryKind, Impact, Severity, Status
 from warroom.identity import is_system
+from warroom.views import IncidentView, list_order, next_update_due
 
 #: ``PRAGMA application_id`` of a War room database (see warroom.store.db).
 APPLICATION_ID = 0x57524D31
@@ -32,39 +34,6 @@ APPLICATION_ID = 0x57524D31
 PAGE = 200
 
 _MIGRATIONS = Path(__file__).resolve().parent / "store" / "migrations" / "versions"
-
-
-@dataclass(frozen=True)
-class IncidentView:
-    """The fields of ``warroom.services.incidents.IncidentView`` (a test keeps them alike)."""
-
-    id: uuid.UUID
-    ref: str
-    title: str
-    category: Category
-    severity: Severity
-    impact: Impact
-    status: Status
-    customer_facing: bool
-    components: tuple[str, ...]
-    commander: str
-    confidential: bool
-    exercise: bool
-    detected_at: datetime
-    declared_at: datetime
-    status_changed_at: datetime
-    resolved_at: datetime | None
-    last_update_at: datetime | None
-    updated_at: datetime
-    next_update_due: datetime | None
-    members: tuple[str, ...] = ()
-
-    @property
-    def active(self) -> bool:
-        return self.status != Status.RESOLVED
-
-    def visible_to(self, viewer: str | None) -> bool:
-        return not self.confidential or viewer is None or viewer == self.commander or viewer in self.members
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +77,16 @@ def schema_head() -> str | None:
 
 def read(path: str | Path, viewer: str, *, page: int = PAGE) -> FirstScreen | None:
     """What the window shows first, or None when the store must be asked (see above)."""
+    return _with(path, lambda con: _read(con, viewer, page))
+
+
+def incidents(path: str | Path, viewer: str, *, include_resolved: bool = True) -> list[IncidentView] | None:
+    """The incident list as ``incidents.list_incidents`` gives it to ``viewer`` (the
+    command line's ``incident list``), or None when the store must be asked."""
+    return _with(path, lambda con: _incidents(con, viewer, include_resolved))
+
+
+def _with(path: str | Path, reading):
     path = Path(path)
     if not path.is_file() or path.stat().st_size == 0:
         return None
@@ -116,14 +95,17 @@ def read(path: str | Path, viewer: str, *, page: int = PAGE) -> FirstScreen | No
     except sqlite3.Error:
         return None
     try:
-        return _read(con, viewer, page)
+        return reading(con)
     except (sqlite3.Error, ValueError, KeyError, TypeError):
         return None  # not what this version writes: the store will say what it is
     finally:
         con.close()
 
 
-def _read(con: sqlite3.Connection, viewer: str, page: int) -> FirstScreen | None:
+def _incidents(con: sqlite3.Connection, viewer: str, include_resolved: bool = True) -> list[IncidentView] | None:
+    """Every incident ``viewer`` may see, in the list's order; None for a file this
+    version does not know or a viewer a closed register does not. Opens the snapshot
+    the caller's further reads share."""
     if con.execute("PRAGMA application_id").fetchone()[0] != APPLICATION_ID:
         return None
     row = con.execute("SELECT version_num FROM alembic_version").fetchone()
@@ -137,13 +119,20 @@ def _read(con: sqlite3.Connection, viewer: str, page: int) -> FirstScreen | None
     intervals = dict(DEFAULT_UPDATE_INTERVALS)
     for sev, seconds in con.execute("SELECT severity, update_interval_s FROM severity_policy"):
         intervals[Severity(sev)] = timedelta(seconds=seconds)
+    where, args = ("", ()) if include_resolved else (" WHERE status != ?", (Status.RESOLVED.value,))
     views = [_incident(r, intervals) for r in con.execute(
         "SELECT id, ref, title, category, severity, impact, status, customer_facing, components, commander, "
         "confidential, exercise, detected_at, declared_at, status_changed_at, resolved_at, last_update_at, "
-        "updated_at, members FROM incident")]
+        "updated_at, members FROM incident" + where, args)]
     views = [v for v in views if system or v.visible_to(viewer)]
-    views.sort(key=lambda v: (not v.active, v.severity.rank if v.active else 0,
-                              -(v.resolved_at or v.detected_at).timestamp()))
+    views.sort(key=list_order)
+    return views
+
+
+def _read(con: sqlite3.Connection, viewer: str, page: int) -> FirstScreen | None:
+    views = _incidents(con, viewer)
+    if views is None:
+        return None
     if not views:
         return FirstScreen([], 0, 0, [])
     shown = views[0]
@@ -170,7 +159,7 @@ def _incident(r: tuple, intervals: dict[Severity, timedelta]) -> IncidentView:
     severity, status = Severity(r[4]), Status(r[6])
     declared, last_update = _time(r[13]), _time(r[16])
     assert declared is not None
-    due = None if status == Status.RESOLVED else (last_update or declared) + intervals[severity]
+    due = next_update_due(status, severity, declared, last_update, intervals)
     return IncidentView(
         id=uuid.UUID(r[0]), ref=r[1], title=r[2], category=Category(r[3]), severity=severity, impact=Impact(r[5]),
         status=status, customer_facing=bool(r[7]), components=tuple(json.loads(r[8]) if r[8] else ()),

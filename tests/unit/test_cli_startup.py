@@ -50,7 +50,7 @@ def test_a_command_loads_only_its_own_group(tmp_path):
     assert code == 0
     assert "sqlalchemy" in modules and "warroom.cli.incidents" in modules
     groups = {m for m in modules if m.startswith("warroom.cli.")} - {"warroom.cli.incidents"}
-    assert groups <= {"warroom.cli.app", "warroom.cli.common", "warroom.cli.parser"}
+    assert groups <= {"warroom.cli.app", "warroom.cli.common", "warroom.cli.parser", "warroom.cli.quick"}
 
 
 def test_python_dash_m_runs_the_command_line():

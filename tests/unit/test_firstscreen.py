@@ -65,9 +65,12 @@ def test_the_first_screen_is_what_the_services_show(world, store, db_path, viewe
 
 
 def test_row_shapes_are_the_services_own():
-    for mine, theirs in ((firstscreen.IncidentView, IncidentView), (firstscreen.EntryView, EntryView)):
-        assert [(f.name, f.type) for f in dataclasses.fields(mine)] == \
-            [(f.name, f.type) for f in dataclasses.fields(theirs)]
+    from warroom import views
+
+    # one incident view, and with it one confidentiality rule, whoever reads
+    assert firstscreen.IncidentView is IncidentView is views.IncidentView
+    assert [(f.name, f.type) for f in dataclasses.fields(firstscreen.EntryView)] == \
+        [(f.name, f.type) for f in dataclasses.fields(EntryView)]
     assert firstscreen.schema_head() == SCHEMA_HEAD
 
 
@@ -106,3 +109,35 @@ def test_reading_the_first_screen_imports_no_sqlalchemy(world, db_path):
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
     count, heavy = json.loads(out.stdout)
     assert count == 432 and heavy == []
+
+
+
+@pytest.mark.parametrize("viewer", ["Dana", "Vic Viewer"])
+@pytest.mark.parametrize("flags", [(), ("--active",), ("--json",), ("--active", "--json")])
+def test_incident_list_reads_quickly_what_the_store_gives(world, store, db_path, cli, monkeypatch, viewer, flags):
+    """``incident list`` answers from plain sqlite3; its words are the store's, to the byte."""
+    from warroom.cli import quick
+
+    quick_run = cli("--as", viewer, "incident", "list", *flags)
+    monkeypatch.setattr(quick, "incident_list", lambda db, args, out: None)   # as if it were not sure
+    store_run = cli("--as", viewer, "incident", "list", *flags)
+    assert quick_run == store_run and quick_run[0] == 0
+    assert ("Payroll export leak" in quick_run[1]) == (viewer == "Dana")     # confidential: its people only
+    assert ("Slow search" in quick_run[1]) == ("--active" not in flags)
+
+
+def test_incident_list_leaves_to_the_store_what_it_is_not_sure_of(world, db_path, cli):
+    code, out, err = cli("--as", "Somebody Unknown", "incident", "list")
+    assert code == 3 and "not in the people register" in err and out == ""
+    with sqlite3.connect(db_path) as con:                                 # an older schema: the store upgrades
+        con.execute("UPDATE alembic_version SET version_num = '0020'")
+    assert firstscreen.incidents(db_path, "Dana") is None
+
+
+def test_incident_list_imports_no_sqlalchemy(world, db_path):
+    code = ("import sys\n"
+            "from warroom.cli.app import main\n"
+            f"code = main(['--db', {str(db_path)!r}, '--as', 'Dana', 'incident', 'list'])\n"
+            "print(code, sorted(m for m in sys.modules if m.split('.')[0] in ('sqlalchemy', 'alembic')))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    assert "Checkout failing" in out.stdout and out.stdout.strip().endswith("0 []")

@@ -51,9 +51,10 @@ def end_on_closed_pipe() -> int:
     return 128 + 13
 
 
-def handler_of(args: argparse.Namespace) -> Callable:
-    """The function a command names as ``module:function``, its group's module imported now."""
-    module, _, name = args.handler.partition(":")
+def handler_of(args: argparse.Namespace, named: str | None = None) -> Callable:
+    """The function a command names as ``module:function`` (its handler, or ``named``),
+    its group's module imported now."""
+    module, _, name = (named or args.handler).partition(":")
     return getattr(importlib.import_module(f"warroom.cli.{module}"), name)
 
 
@@ -65,8 +66,6 @@ def run(argv: Sequence[str] | None) -> int:
     # A command runs (not --help, not --version): now the log, the paths and the store are needed.
     import logging
 
-    from sqlalchemy.exc import DatabaseError as SQLDatabaseError
-
     from warroom import logs, paths
 
     logs.setup()
@@ -75,6 +74,13 @@ def run(argv: Sequence[str] | None) -> int:
     try:
         check_arguments(args)
         args.actor = current_actor(getattr(args, "actor", None))
+        quick = getattr(args, "quick", None)
+        if quick is not None and not getattr(args, "no_store", False):
+            # A read the standard library's sqlite3 answers (warroom.firstscreen), before
+            # SQLAlchemy is imported; None when the store must be asked after all.
+            code = handler_of(args, quick)(paths.resolve_db_path(getattr(args, "db", None)), args, out)
+            if code is not None:
+                return code
         func = handler_of(args)
         if getattr(args, "no_store", False):  # checks an archive anyone can verify, no database needed
             code = func(None, args, out)
@@ -103,7 +109,13 @@ def run(argv: Sequence[str] | None) -> int:
     except WarroomError as exc:
         error(str(exc), as_json, rows=getattr(exc, "rows", None))
         return exc.exit_code
-    except SQLDatabaseError as exc:
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:
+        if not _database_error(exc):
+            log.exception("unexpected error")
+            error(f"Unexpected error: {exc}. Details are in the log ({paths.log_dir()}).", as_json)
+            return EXIT_INTERNAL
         from warroom.store.faults import translate as translate_fault
 
         log.exception("database error")
@@ -112,13 +124,13 @@ def run(argv: Sequence[str] | None) -> int:
               f"The database reported an error: {exc.orig}. `warroom-cli verify --integrity` checks the "
               "file.", as_json)
         return fault.exit_code if fault is not None else EXIT_CHECK
-    except KeyboardInterrupt:
-        return 130
-    except Exception as exc:  # pragma: no cover - the message points to the log
-        log.exception("unexpected error")
-        error(f"Unexpected error: {exc}. Details are in the log ({paths.log_dir()}).", as_json)
-        return EXIT_INTERNAL
     return code
+
+
+def _database_error(exc: BaseException) -> bool:
+    """Whether ``exc`` is the database's (SQLAlchemy's, imported only once a command needed it)."""
+    sql_errors = sys.modules.get("sqlalchemy.exc")
+    return sql_errors is not None and isinstance(exc, sql_errors.DatabaseError)
 
 
 def check_arguments(args: argparse.Namespace) -> None:

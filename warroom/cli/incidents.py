@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from warroom.cli.common import EXIT_OK, Output, utc
+from warroom.cli.quick import print_incidents
 from warroom.errors import InputError
 from warroom.services import incidents
 from warroom.store import Store
@@ -62,15 +63,8 @@ def cmd_open(store: Store, args, out: Output) -> int:
 
 
 def cmd_list(store: Store, args, out: Output) -> int:
-    rows = incidents.list_incidents(store, include_resolved=not args.active, viewer=args.actor)
-    if out.as_json:
-        out.data([r.as_dict() for r in rows])
-        return EXIT_OK
-    if not rows:
-        print("No incidents.")
-    for r in rows:
-        print(f"{r.ref:<8} {r.severity.value:<5} {r.status.label:<13} {utc(r.detected_at)}  {r.title}")
-    return EXIT_OK
+    """Through the store, when the quick read (:func:`warroom.cli.quick.incident_list`) could not answer."""
+    return print_incidents(incidents.list_incidents(store, include_resolved=not args.active, viewer=args.actor), out)
 
 
 def cmd_show(store: Store, args, out: Output) -> int:

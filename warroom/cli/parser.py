@@ -129,6 +129,7 @@ def incident_commands(c: Commands) -> None:
     p.add_argument("--exercise", action="store_true", help="a tabletop exercise, not a real incident")
     p = c.add("list", "incidents:cmd_list", "list incidents, active first", inc)
     p.add_argument("--active", action="store_true", help="only incidents not yet resolved")
+    p.set_defaults(quick="quick:incident_list")  # answered without the database layer where it can be
     p = c.add("show", "incidents:cmd_show", "show one incident", inc)
     p.add_argument("incident")
     p = c.add("status", "incidents:cmd_status", "change the status", inc)

@@ -34,6 +34,7 @@ from warroom.errors import NotFound, NotPermitted
 from warroom.exercise.stamp import stamp
 from warroom.identity import SYSTEM, LogOnly, Source, System, is_source, is_system
 from warroom.store.models import Incident, Person
+from warroom.views import sees
 
 __all__ = ["NotPermitted", "SYSTEM", "System", "is_system", "Source", "is_source", "SOURCE_MAY", "Action", "PERMISSIONS", "require", "require_member", "check", "check_read", "reader",
            "visible", "who", "why_not", "allows", "needed", "table", "register_empty"]
@@ -314,7 +315,7 @@ def visible(w: Who, incident: Incident) -> bool:
 
 
 def _sees(name: str, incident: Incident) -> bool:
-    return not incident.confidential or name == incident.commander or name in (incident.members or [])
+    return sees(name, confidential=incident.confidential, commander=incident.commander, members=incident.members)
 
 
 def table() -> list[tuple[str, dict[str, bool]]]:

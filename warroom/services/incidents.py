@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -19,49 +18,13 @@ from warroom.services.access import Action
 from warroom.store import Store, Tx
 from warroom.store.models import Incident, Meta, Person, TimelineEntry
 from warroom.sync import lww
+from warroom.views import IncidentView, list_order, next_update_due
+
+__all__ = ["IncidentView", "next_update_due"]  # the plain view and its rule live in warroom.views
 
 MAX_TITLE = 200
 MAX_COMPONENTS = 50
 MAX_NAME = 200
-
-
-@dataclass(frozen=True, slots=True)
-class IncidentView:
-    """A plain snapshot of an incident, safe to pass between threads."""
-
-    id: uuid.UUID
-    ref: str
-    title: str
-    category: Category
-    severity: Severity
-    impact: Impact
-    status: Status
-    customer_facing: bool
-    components: tuple[str, ...]
-    commander: str
-    confidential: bool
-    exercise: bool
-    detected_at: datetime
-    declared_at: datetime
-    status_changed_at: datetime
-    resolved_at: datetime | None
-    last_update_at: datetime | None
-    updated_at: datetime
-    next_update_due: datetime | None
-    members: tuple[str, ...] = ()
-
-    @property
-    def active(self) -> bool:
-        return self.status != Status.RESOLVED
-
-    def visible_to(self, viewer: str | None) -> bool:
-        """A confidential incident is for its commander and members only."""
-        return not self.confidential or viewer is None or viewer == self.commander or viewer in self.members
-
-    def as_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["components"] = list(self.components)
-        return data
 
 
 def _view(row: Incident, intervals: dict[Severity, timedelta]) -> IncidentView:
@@ -76,15 +39,6 @@ def _view(row: Incident, intervals: dict[Severity, timedelta]) -> IncidentView:
         updated_at=row.updated_at,
         next_update_due=next_update_due(status, severity, row.declared_at, row.last_update_at, intervals),
     )
-
-
-def next_update_due(status: Status, severity: Severity, declared_at: datetime, last_update_at: datetime | None,
-                    intervals: dict[Severity, timedelta]) -> datetime | None:
-    """When stakeholders are owed the next update: the severity's interval after the
-    last published update, or after the declaration until one is published."""
-    if status == Status.RESOLVED:
-        return None
-    return (last_update_at or declared_at) + intervals[severity]
 
 
 # -- validation -------------------------------------------------------------
@@ -192,8 +146,7 @@ def list_incidents(store: Store, *, viewer: str, include_resolved: bool = True) 
             stmt = stmt.where(Incident.status != Status.RESOLVED.value)
         rows = session.scalars(stmt).all()
         views = [_view(r, intervals) for r in rows if access.visible(w, r)]
-    views.sort(key=lambda v: (not v.active, v.severity.rank if v.active else 0,
-                              -(v.resolved_at or v.detected_at).timestamp()))
+    views.sort(key=list_order)
     return views
 
 
