@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from warroom.channels.base import ChannelError, Field, Message, Recipient, SendContext, check_web_url
+from warroom.channels.base import ChannelError, Field, Message, Recipient, SendContext, check_web_url, marked
 from warroom.errors import InputError
 
 KIND = "sitepage"
@@ -50,8 +50,8 @@ def validate_config(config: dict[str, Any] | None) -> dict[str, Any]:
 
 def render(message: Message, recipient: Recipient | None, config: dict[str, Any],
            previous: dict | None = None) -> dict[str, Any]:
-    return {"incident": message.incident_ref, "status": message.statuspage_status, "subject": message.subject,
-            "out_dir": config["out_dir"]}
+    return {"incident": message.incident_ref, "status": message.statuspage_status,
+            "subject": marked(message, message.subject), "out_dir": config["out_dir"]}
 
 
 def send(payload: dict[str, Any], ctx: SendContext) -> dict[str, Any]:

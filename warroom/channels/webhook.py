@@ -26,7 +26,7 @@ from typing import Any
 import httpx
 
 from warroom.channels.base import (
-    ChannelError, Field, Message, Recipient, SendContext, check_config, post_json, scrubbed,
+    ChannelError, Field, Message, Recipient, SendContext, check_config, marked, post_json, scrubbed,
 )
 from warroom.errors import InputError
 
@@ -75,7 +75,7 @@ def render(message: Message, recipient: Recipient | None, config: dict[str, Any]
         "incident": {
             "id": message.incident_id,
             "ref": message.incident_ref,
-            "title": message.title,
+            "title": marked(message, message.title),
             "status": message.status,
             "impact": message.impact,
             "severity": message.severity,
@@ -84,7 +84,7 @@ def render(message: Message, recipient: Recipient | None, config: dict[str, Any]
         "update": {
             "audience": message.audience,
             "locale": message.locale,
-            "subject": message.subject,
+            "subject": marked(message, message.subject),
             "text": message.long,
             "short": message.short,
             "chat": message.chat,

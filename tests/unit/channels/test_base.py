@@ -151,3 +151,26 @@ def test_scrubbing_removes_a_url_secret_and_its_path():
     assert "abcdefghijklmnopqrstuvwx" not in clean and "HTTP 404" in clean
     exc = scrubbed(ChannelError(text, transient=False, status=404), url)
     assert url not in str(exc) and exc.status == 404 and exc.transient is False
+
+
+@pytest.mark.parametrize("kind", [*CASES, "sitepage"])
+def test_an_exercise_is_marked_in_every_subject_and_title_a_channel_renders(request, kind, tmp_path):
+    """No reader of a channel mistakes an exercise for a real incident: each subject and
+    title in what a channel renders starts with the mark (a webhook's and the self-hosted
+    page's too, which carried only a flag or nothing)."""
+    from warroom.channels import sitepage
+    from warroom.channels.base import EXERCISE_MARK
+
+    if kind == "sitepage":
+        module, cfg = sitepage, sitepage.validate_config({"out_dir": str(tmp_path / "site")})
+    else:
+        _, module, _, cfg, _, _ = CASES[kind](request)
+    recipient = Recipient("Ana", "+4915123456789") if module.RECIPIENT == "phone" else None
+
+    real = module.render(message(), recipient, cfg, None)
+    drill = module.render(message(exercise=True), recipient, cfg, None)
+    assert EXERCISE_MARK not in json.dumps(real)
+    shown = json.dumps(drill, ensure_ascii=False)
+    assert EXERCISE_MARK in shown, f"{kind}: nothing marked in {drill}"
+    for heading in (message().title, message().subject):   # wherever one shows, it shows marked
+        assert shown.count(heading) == shown.count(f"{EXERCISE_MARK} {heading}"), f"{kind}: {heading!r} unmarked"

@@ -20,7 +20,7 @@ from warroom.errors import InputError
 def test_webhook_render_carries_incident_and_update():
     body = webhook.render(message(exercise=True), None, {}, None)
     assert body["type"] == "incident.update" and body["id"] == "dlv-01JD5Q8Z" and body["exercise"] is True
-    assert body["incident"] == {"id": "inc-7f3a", "ref": "INC-2026-042", "title": "Checkout payments failing",
+    assert body["incident"] == {"id": "inc-7f3a", "ref": "INC-2026-042", "title": "[EXERCISE] Checkout payments failing",
                                 "status": "identified", "impact": "major", "severity": "SEV2",
                                 "components": ["Checkout", "Payments", "Not on the page"]}
     assert body["update"]["text"] == LONG and body["update"]["published_at"] == "2026-11-23T09:30:00+00:00"
