@@ -68,7 +68,11 @@ _STORY: list[tuple[int, str, str, str]] = [
     (44, "Mia Lindqvist", "note", "Support reports 140 tickets about failed payments during the window."),
     (52, "Dana Okafor", "decision", "No failback until the provider confirms the network is stable for 30 minutes."),
     (63, "Ravi Shah", "external", "Provider reports the fix is deployed and packet loss is back to normal."),
+    (66, "Dana Okafor", "update:submit", "executives"),
     (70, "Tomás Ferreira", "action", "Replica lag back to zero; resync verified on all replicas."),
+    (71, "Ravi Shah", "update:approve", "executives"),
+    (75, "Mia Lindqvist", "update:approve", "executives"),
+    (76, "Dana Okafor", "update:publish", "executives"),
     (78, "Dana Okafor", "status:monitoring", "Failback started in stages; watching error rates and latency."),
     (85, "Mia Lindqvist", "action", "Second customer update published: service restored, monitoring continues."),
     (96, "Ravi Shah", "note", "Failback at 100%. Error rate at baseline, p99 latency normal."),
@@ -123,9 +127,15 @@ def create(store: Store, *, events: int = 0, seed: int = 7) -> IncidentView:
             commander="Dana Okafor",
         )
         _delivery(store)
+        outbox = _dispatcher(store, sim)
+        drafts_of: dict[str, object] = {}
         for minutes, who, kind, text in _STORY:
-            sim.set(start + timedelta(minutes=minutes))
-            if kind.startswith("status:"):
+            # the outbox sends while the story goes on, as the window's dispatcher does
+            _dispatch(outbox, sim, until=start + timedelta(minutes=minutes))
+            sim.set(max(sim.now(), start + timedelta(minutes=minutes)))
+            if kind.startswith("update:"):
+                _update_step(store, who, main.id, kind.split(":", 1)[1], text, drafts_of)
+            elif kind.startswith("status:"):
                 incidents.set_status(store, who, main.id, kind.split(":", 1)[1], note=text)
             elif kind.startswith("severity:"):
                 incidents.set_severity(store, who, main.id, kind.split(":", 1)[1], note=text)
@@ -145,9 +155,8 @@ def create(store: Store, *, events: int = 0, seed: int = 7) -> IncidentView:
                              kind="action")
                 incidents.set_status(store, commander, other.id, final, note="Confirmed stable for 2 hours.")
                 _followups(store, commander, other.id, now)
-        _executive_update(store, main.id)
-        _questions(store, main.id, sim, start)   # the outbox keeps sending meanwhile
-        _dispatch(store, sim, until=now - timedelta(minutes=2))
+        _questions(store, outbox, main.id, sim, start)   # the outbox keeps sending meanwhile
+        _dispatch(outbox, sim, until=now - timedelta(minutes=2))
         _waiting_for_review(store, main.id)
         _confidential(store, sim)
         _exercise(store, sim)
@@ -237,32 +246,42 @@ def _delivery(store: Store) -> None:
                       components="Checkout; Public API", verified_at=store.clock.now())
 
 
-def _executive_update(store: Store, incident_id) -> None:
-    """The executives' update, reviewed by a technical and a comms reviewer and
-    published: the e-mail relay it goes to first is down."""
+def _update_step(store: Store, who: str, incident_id, step: str, audience: str, drafts_of: dict) -> None:
+    """One step of an audience's update, when the story takes it: the executives'
+    update is submitted, reviewed by a technical and a comms reviewer minutes apart
+    (the retrospective's review waits), and published; the e-mail relay it goes to
+    first is down."""
     from warroom.services import drafts, review
 
-    draft = drafts.compose_drafts(store, "Dana Okafor", incident_id, ["executives"])[0]
-    review.submit(store, "Dana Okafor", draft.id, acknowledge=True)
-    for reviewer in ("Ravi Shah", "Mia Lindqvist"):
-        review.decide(store, reviewer, draft.id, "approve", acknowledge=True)
-    publishing.publish(store, "Dana Okafor", draft.id)
+    if step == "submit":
+        draft = drafts.compose_drafts(store, who, incident_id, [audience])[0]
+        review.submit(store, who, draft.id, acknowledge=True)
+        drafts_of[audience] = draft.id
+    elif step == "approve":
+        review.decide(store, who, drafts_of[audience], "approve", acknowledge=True)
+    elif step == "publish":
+        publishing.publish(store, who, drafts_of[audience])
+    else:  # pragma: no cover - the story's own words
+        raise ValueError(f"no update step {step!r}")
 
 
-def _dispatch(store: Store, sim: SimulatedClock, *, until: datetime) -> None:
-    """Send what was published, on the story's clock: the status page is written, and
-    the relay fails until its breaker opens and its queue fails over to the internal
-    page. Stops at ``until`` (the story must not run past now)."""
+def _dispatcher(store: Store, sim: SimulatedClock):
+    """The demo's one dispatcher, on the story's clock (its breakers and backoff last the story)."""
     from warroom.delivery.dispatcher import Dispatcher
 
-    dispatcher = Dispatcher(store, owner="demo", rng=random.Random(1), parallel=False, rate_clock=sim.now,
-                            sleep=lambda seconds: sim.set(sim.now() + timedelta(seconds=seconds)))
+    return Dispatcher(store, owner="demo", rng=random.Random(1), parallel=False, rate_clock=sim.now,
+                      sleep=lambda seconds: sim.set(sim.now() + timedelta(seconds=seconds)))
+
+
+def _dispatch(dispatcher, sim: SimulatedClock, *, until: datetime) -> None:
+    """Send what was published, on the story's clock, until ``until`` (the story must not
+    run past its next step): the status page is written, and the relay fails until its
+    breaker opens and its queue fails over to the internal page."""
     step = timedelta(seconds=45)
     while sim.now() + step < until:
         summary = dispatcher.run_once()
         if summary.failed_over:
             dispatcher.run_once()   # the fallback delivers at once
-            return
         sim.set(sim.now() + step)
 
 
@@ -303,13 +322,13 @@ _QUESTIONS = [
 ]
 
 
-def _questions(store: Store, incident_id, sim: SimulatedClock, start: datetime) -> None:
+def _questions(store: Store, outbox, incident_id, sim: SimulatedClock, start: datetime) -> None:
     """Stakeholders' questions on the outage (the Inquiries tab), asked after the last
     customer update: all open, three about the ETA, which suggest a FAQ."""
     from warroom.services import inquiries
 
     for minute, who, category, text in _QUESTIONS:
-        _dispatch(store, sim, until=start + timedelta(minutes=minute))
+        _dispatch(outbox, sim, until=start + timedelta(minutes=minute))
         sim.set(max(sim.now(), start + timedelta(minutes=minute)))
         inquiries.add_inquiry(store, "Mia Lindqvist", incident_id, text, asked_by=who, category=category)
 

@@ -119,3 +119,18 @@ def test_signals_questions_clocks_and_a_key_account(demo_store):
     assert gdpr.due > now
     [account] = [s for s in stakeholders.list_stakeholders(demo_store) if s.key_account]
     assert account.success_manager == "Lena Vogel (customer success)" and "Checkout" in account.components
+
+
+def test_the_demos_retrospective_reads_like_an_incident(demo_store, demo_db):
+    """The demo's figures are a story's, not its seeding's: reviews took minutes, the
+    status page was written as soon as the holding statement went out, and the relay
+    was offline until its queue failed over."""
+    from warroom.retro.figures import compute
+
+    figures = compute(demo_store, demo_db[1].id, viewer=SYSTEM).to_json()
+    waits = figures["reviews"]["by_role"]
+    assert waits["technical_reviewer"]["max_s"] == 5 * 60 and waits["comms_reviewer"]["max_s"] == 9 * 60
+    delivery = figures["delivery"]
+    assert delivery["by_channel"]["status-page"]["max_s"] < 60           # not held until the story's end
+    assert delivery["failovers"] == 1 and 0 < delivery["offline_by_channel"]["mail-relay"] < 15 * 60
+    assert figures["first_word"]["by_audience"]["customers"]["from_detection_s"] == 16 * 60

@@ -98,3 +98,31 @@ def test_without_a_keyring_secrets_go_to_an_encrypted_file_never_plain_text(db_p
         secrets.lock()
         store.close()
         keyring.set_keyring(previous)
+
+
+def test_a_channel_that_needs_no_secret_sends_while_the_secrets_file_is_locked(db_path, clock, monkeypatch):
+    """An e-mail relay that takes mail without a login needs no password: reading its
+    secret must not stop at a locked secrets file (the demo's relay waited for ever)."""
+    from dataclasses import replace
+
+    import keyring
+    from keyring.backends import fail
+
+    from warroom import secrets
+
+    previous = keyring.get_keyring()
+    keyring.set_keyring(fail.Keyring())
+    secrets.lock()
+    monkeypatch.delenv("WARROOM_KEY_PASSPHRASE", raising=False)
+    store = open_store(db_path, clock=clock)
+    try:
+        relay = {"host": "127.0.0.1", "port": 2525, "security": "none", "from_addr": "incidents@example.com"}
+        channels.add(store, "admin", "relay", "email", relay)
+        [view] = channels.list_channels(store)
+        assert channels.read_secret(view) is None                      # no login: nothing to unlock
+        with pytest.raises(secrets.SecretsLocked):                     # a login's password still waits
+            channels.read_secret(replace(view, config=dict(view.config, username="ops")))
+    finally:
+        secrets.lock()
+        store.close()
+        keyring.set_keyring(previous)
