@@ -2,7 +2,9 @@
 stand out), a keyboard-first line to log one (question, who asked, category,
 channel: Enter adds), marking the selected one answered by one of the incident's
 updates, and the core's FAQ suggestion ("3 questions about ETA in 30 minutes —
-draft a FAQ") with a button that drafts it. Every write is one call of
+draft a FAQ") with a button that drafts it. Where a shared mailbox is set
+(``warroom-cli inquiry mailbox set``), its unread mail is logged as questions
+every two minutes and on demand. Every write is one call of
 :mod:`warroom.services.inquiries`; who may is the core's answer, shown when it
 refuses. Key accounts' personal updates are drafted from here too (the people
 who field their questions are the ones who brief them)."""
@@ -18,7 +20,7 @@ from ui.common.tables import Column, RowTableModel, fixed_rows
 from ui.lazy import LazyModule
 from ui.qt import (
     QComboBox, QFrame, QHBoxLayout, QLabel, QLineEdit, QPushButton, Qt,
-    QTableView, QVBoxLayout, QWidget, Signal, qt_alive,
+    QTableView, QTimer, QVBoxLayout, QWidget, Signal, qt_alive,
 )
 from ui.i18n import ngettext, tr as _
 from ui.common import sizes
@@ -32,6 +34,10 @@ stakeholders = LazyModule("warroom.services.stakeholders")
 drafts = LazyModule("warroom.services.drafts")
 key_accounts = LazyModule("warroom.services.key_accounts")
 refs = LazyModule("warroom.services.refs")
+inquiry_mail = LazyModule("warroom.services.inquiry_mail")
+
+#: How often the shared mailbox is read while the window is open (milliseconds).
+MAILBOX_EVERY_MS = 120_000
 
 #: The audiences the shipped FAQ templates speak to.
 FAQ_AUDIENCES = ("customers", "employees", "partners")
@@ -142,8 +148,22 @@ class InquiriesPanel(QWidget):
         self.key_button.setToolTip(_("A personal update for each key account whose components this incident affects, "
                                    "drafted for its success manager and reviewed like any update"))
         self.key_button.clicked.connect(self.draft_key_accounts)
+        # The shared mailbox: shown only where one is set; read on demand and every two minutes.
+        self.mailbox = None            # its settings (host, folder), from the last read
+        self.mailbox_button = QPushButton(_("Check mailbox"))
+        self.mailbox_button.setObjectName("checkMailbox")
+        self.mailbox_button.clicked.connect(lambda: self.check_mailbox(quiet=False))
+        describe(self.mailbox_button, None, _("Log the shared mailbox's unread mail as questions now (it is also "
+                                             "read every two minutes)"), tip=True)
+        self.mailbox_button.hide()
+        self.checking_mail = False
+        self.mail_timer = QTimer(self)
+        self.mail_timer.setInterval(MAILBOX_EVERY_MS)
+        self.mail_timer.timeout.connect(lambda: self.check_mailbox(quiet=True))
+        self.mail_timer.start()
         top = QHBoxLayout()
         top.addWidget(self.summary, 1)
+        top.addWidget(self.mailbox_button)
         top.addWidget(self.key_button)
         answered_by = QLabel(_("Answered by"))
         answered_by.setBuddy(self.answer_update)    # names the list on every platform
@@ -225,6 +245,7 @@ class InquiriesPanel(QWidget):
                     "suggestions": inquiries.suggestions(store, key, viewer=viewer),
                     "settings": inquiries.get_settings(store),
                     "people": [s.name for s in stakeholders.list_stakeholders(store)],
+                    "mailbox": inquiry_mail.get_config(store),
                     "updates": [(d.id, f"{names[d.id][0]} · {d.audience} · {d.state.replace('_', ' ')}")
                                 for d in updates if d.state not in ("withdrawn", "retracted")]}
 
@@ -245,6 +266,12 @@ class InquiriesPanel(QWidget):
         _refill(self.asked_by, result["people"], keep_typed=True)
         _refill(self.category, list(result["settings"].categories))
         _refill(self.channel, list(inquiries.CHANNELS))
+        self.mailbox = result.get("mailbox")
+        self.mailbox_button.setVisible(self.mailbox is not None)
+        if self.mailbox is not None:
+            self.mailbox_button.setToolTip(_("Log the unread mail of {folder} on {host} as questions now (it is "
+                                             "also read every two minutes)").format(
+                folder=self.mailbox.folder, host=self.mailbox.host))
         chosen = self.answer_update.currentData()
         self.answer_update.clear()
         for draft_id, label in result["updates"]:
@@ -279,6 +306,7 @@ class InquiriesPanel(QWidget):
         self.add_button.setEnabled(self.incident is not None)
         self.faq_button.setEnabled(bool(self.suggestions))
         self.key_button.setEnabled(self.incident is not None)
+        self.mailbox_button.setEnabled(self.incident is not None and not self.checking_mail)
 
     # -- writing: one service call each ----------------------------------------------
 
@@ -345,6 +373,45 @@ class InquiriesPanel(QWidget):
                 names=names, skipped=skipped), 10000)
 
         ctx.ops.write(lambda: key_accounts.draft_key_accounts(store, actor, key), drafted, self.failed.emit)
+
+
+    def check_mailbox(self, *, quiet: bool) -> None:
+        """Log the shared mailbox's unread mail as questions: on the incident each subject
+        names, else the one shown. ``quiet`` (the timer's): a failure is a status line, not
+        a dialog, and an incident that is resolved or a mailbox not set is left alone."""
+        ctx, incident = self.ctx, self.incident
+        if ctx is None or incident is None or self.checking_mail or self.mailbox is None:
+            return
+        if quiet and not incident.active:
+            return
+        store, actor, key = ctx.store, ctx.actor, incident.id
+        self.checking_mail = True
+        self._enable()
+
+        def fetched(out) -> None:
+            self.checking_mail = False
+            if not qt_alive(self):
+                return
+            self._enable()
+            if out.logged or out.skipped or not quiet:
+                skipped = ngettext(" {count} message left unread: {why}", " {count} messages left unread: {why}",
+                                   len(out.skipped)).format(count=len(out.skipped), why="; ".join(out.skipped[:3])) \
+                    if out.skipped else ""
+                self.message.emit(ngettext("Logged {count} question from the mailbox.",
+                                           "Logged {count} questions from the mailbox.",
+                                           len(out.logged)).format(count=len(out.logged)) + skipped, 10000)
+
+        def failed(error) -> None:
+            self.checking_mail = False
+            if not qt_alive(self):
+                return
+            self._enable()
+            if quiet:
+                self.message.emit(_("The mailbox could not be read: {error}").format(error=error), 10000)
+            else:
+                self.failed.emit(error)
+
+        ctx.ops.write(lambda: inquiry_mail.fetch(store, actor, key), fetched, failed)
 
 
 def _refill(combo: QComboBox, items: list[str], *, keep_typed: bool = False) -> None:

@@ -131,3 +131,42 @@ def test_the_faq_suggestion_is_said_in_the_windows_language(store, seeded, clock
     assert suggestion_text(s) == "3 questions about ETA in 12 minutes — draft a FAQ" == s.text
     i18n.set_language("de")
     assert suggestion_text(s) == "3 Fragen zu ETA in 12 Minuten – FAQ entwerfen"
+
+
+def test_the_shared_mailbox_is_read_from_the_tab_and_on_its_timer(qtbot, open_window, store, seeded, memory_keyring):
+    """Where a shared mailbox is set, the tab reads it: on the button, and on the timer
+    (a failure there is a status line, not a dialog); where none is, no button shows."""
+    from email.message import EmailMessage
+
+    from tests.fakes.imap import FakeIMAP
+    from warroom.services import inquiry_mail
+
+    team(store)
+    w = open_window(store, "Dana")
+    panel = _tab(w)
+    assert not panel.mailbox_button.isVisibleTo(panel)                  # no mailbox set: nothing to read
+    imap = FakeIMAP().start()
+    try:
+        inquiry_mail.configure(store, "admin", host="127.0.0.1", port=imap.port, username=imap.username,
+                               password=imap.password, security="none")
+        for n, subject in enumerate(("When is checkout back?", "INC-1: refund for failed payments?")):
+            m = EmailMessage()
+            m["From"], m["To"], m["Subject"] = "ops@acme.example", "inquiries@example.com", subject
+            m.set_content(f"Question {n}")
+            imap.add(m.as_bytes())
+        w.check_for_changes()
+        panel.refresh()
+        assert panel.mailbox_button.isVisibleTo(panel) and "127.0.0.1" in panel.mailbox_button.toolTip()
+        panel.mailbox_button.click()
+        assert w.errors == []
+        assert [q.text.splitlines()[0] for q in inquiries.list_inquiries(store, seeded.ref, viewer="Dana")] == [
+            "When is checkout back?", "INC-1: refund for failed payments?"]
+        assert "Logged 2 questions from the mailbox." in w.statusBar().currentMessage()
+        assert all(m.seen for m in imap.mails)
+        imap.password = "changed on the server"                          # the timer's read fails quietly
+        imap.add(b"Subject: another\r\n\r\nbody\r\n")
+        panel.mail_timer.timeout.emit()
+        assert w.errors == [] and "The mailbox could not be read" in w.statusBar().currentMessage()
+        assert panel.mailbox_button.isEnabled()                           # ready to try again
+    finally:
+        imap.stop()
