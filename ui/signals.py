@@ -1,7 +1,8 @@
 """The Signals tab: component status (worst first, in the colour of its trouble),
 a line to set one, and what the selected incident is linked to elsewhere (the
-PagerDuty incident or Jira issue that opened it). Every write is one call of
-:mod:`warroom.services.components`; who may is the core's answer, shown when it
+PagerDuty incident or Jira issue that opened it), with a button to link it to one
+by hand. Every write is one call of :mod:`warroom.services.components` or
+:func:`warroom.inbound.handle.link`; who may is the core's answer, shown when it
 refuses."""
 
 from __future__ import annotations
@@ -10,12 +11,12 @@ from typing import TYPE_CHECKING
 
 from warroom.changes import Change
 from ui.common import palette
-from ui.common.access import add_tab, describe, label_for
+from ui.common.access import add_row, add_tab, describe, describe_buttons, label_for
 from ui.common.tables import Column, RowTableModel, fixed_rows, set_widths
 from ui.lazy import LazyModule
 from ui.qt import (
-    QComboBox, QHBoxLayout, QLabel, QPushButton, Qt, QTableView, QVBoxLayout,
-    QWidget, Signal, qt_alive,
+    QComboBox, QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton, Qt,
+    QTableView, QVBoxLayout, QWidget, Signal, qt_alive,
 )
 from ui.i18n import tr as _
 from ui.common import sizes
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
 
 components = LazyModule("warroom.services.components")
 handle = LazyModule("warroom.inbound.handle")
+sources = LazyModule("warroom.inbound.sources")
 
 #: The statuses, best first (as :data:`warroom.services.components.STATUSES`), without loading the core.
 STATUSES = ("operational", "degraded_performance", "partial_outage", "major_outage")
@@ -79,6 +81,15 @@ class SignalsPanel(QWidget):
         self.links = QLabel()
         self.links.setObjectName("incidentLinks")
         self.links.setTextFormat(Qt.TextFormat.PlainText)
+        self.links.setWordWrap(True)
+        self.link_button = QPushButton(_("Link…"))
+        self.link_button.setObjectName("linkIncident")
+        self.link_button.clicked.connect(self.open_link_dialog)
+        describe(self.link_button, None, _("Link this incident to its incident or issue in a source (a PagerDuty "
+                                           "incident, a Jira issue): later events there go onto its timeline"),
+                 tip=True)
+        self.link_dialog: LinkDialog | None = None
+        self.source_names: list[str] = []
         self.name = QComboBox()
         self.name.setObjectName("componentName")
         self.name.setEditable(True)
@@ -100,7 +111,10 @@ class SignalsPanel(QWidget):
         form.addWidget(self.set_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 6, 0, 0)
-        layout.addWidget(self.links)
+        links = QHBoxLayout()
+        links.addWidget(self.links, 1)
+        links.addWidget(self.link_button)
+        layout.addLayout(links)
         layout.addWidget(self.view, 1)
         layout.addLayout(form)
 
@@ -120,9 +134,9 @@ class SignalsPanel(QWidget):
         generation, store, viewer = self.generation, ctx.store, ctx.actor
         key = incident.id if incident is not None else None
 
-        def read() -> tuple[list, list]:
+        def read() -> tuple[list, list, list]:
             linked = handle.links(store, key, viewer=viewer) if key is not None else []
-            return components.list_components(store), linked
+            return components.list_components(store), linked, [src.name for src in sources.list_sources(store)]
 
         def shown(result) -> None:
             if qt_alive(self) and generation == self.generation:
@@ -130,7 +144,9 @@ class SignalsPanel(QWidget):
 
         ctx.ops.read(read, shown, lambda error: None)
 
-    def _show(self, rows: list, linked: list) -> None:
+    def _show(self, rows: list, linked: list, names: list[str]) -> None:
+        self.source_names = names
+        self.link_button.setEnabled(self.incident is not None and bool(names))
         self.model.set_rows(rows)
         typed = self.name.currentText()
         self.name.clear()
@@ -158,6 +174,60 @@ class SignalsPanel(QWidget):
         ctx.ops.write(lambda: components.set_status(store, actor, name, status),
                       lambda v: self.message.emit(_("{name} is {label}.").format(
                           name=v.name, label=v.label.lower()), 4000), self.failed.emit)
+
+
+    def open_link_dialog(self) -> LinkDialog | None:
+        """Ask which source and which of its incidents or issues; link on OK (not modal to
+        the rest of the window's work: the dialog is the panel's while it is open)."""
+        if self.incident is None or not self.source_names:
+            return None
+        dialog = LinkDialog(self, self.incident.ref, self.source_names)
+        dialog.accepted.connect(lambda: self.link(dialog.source.currentText(), dialog.external.text(),
+                                                  dialog.url.text()))
+        dialog.finished.connect(lambda _code: setattr(self, "link_dialog", None))
+        self.link_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def link(self, source: str, external: str, url: str) -> None:
+        ctx, incident = self.ctx, self.incident
+        if ctx is None or incident is None:
+            return
+        store, actor, key = ctx.store, ctx.actor, incident.id
+        ctx.ops.write(lambda: handle.link(store, actor, key, source, external, url=url.strip() or None),
+                      lambda lk: self.message.emit(_("{ref} is linked to {source} {external}.").format(
+                          ref=incident.ref, source=lk.source, external=lk.external_id), 5000), self.failed.emit)
+
+
+class LinkDialog(QDialog):
+    """Which source, which of its incidents or issues, and (optionally) its address."""
+
+    def __init__(self, parent: QWidget, ref: str, names: list[str]) -> None:
+        super().__init__(parent)
+        self.setObjectName("linkDialog")
+        self.setWindowTitle(_("Link {ref}").format(ref=ref))
+        form = QFormLayout()
+        self.source = QComboBox()
+        self.source.setObjectName("linkSource")
+        self.source.addItems(names)
+        add_row(form, _("&Source:"), self.source, _("The inbound source the incident or issue lives in"))
+        self.external = QLineEdit()
+        self.external.setObjectName("linkExternal")
+        self.external.setPlaceholderText(_("e.g. PGR0VU2 or OPS-12"))
+        add_row(form, _("&Incident or issue:"), self.external, _("Its id in that source"))
+        self.url = QLineEdit()
+        self.url.setObjectName("linkUrl")
+        self.url.setMinimumWidth(sizes.chars(self.url, 40))
+        add_row(form, _("&Address:"), self.url, _("Where it is shown, if you want it on the incident (optional)"))
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText(_("Link"))
+        describe_buttons(buttons, _("Link the incident to it"), None)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(buttons)
+        self.external.setFocus()
 
 
 def install(window) -> SignalsPanel:

@@ -289,6 +289,13 @@ def test_every_control_of_each_dialog_has_a_name_and_a_description(demo_window, 
     walk(channels.edit_selected())
     channels.form.close()
 
+    # Linking the incident to a source's incident or issue (the Signals tab), once a source is set.
+    w.signals.source_names = ["pagerduty"]
+    link = w.signals.open_link_dialog()
+    assert link is not None
+    walk(link)
+    link.reject()
+
     from ui import integrity
     from warroom.services import integrity as journal
 

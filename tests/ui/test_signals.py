@@ -67,3 +67,30 @@ def test_the_incident_shows_what_it_is_linked_to(qtbot, open_window, store, seed
     w = open_window(store, "Dana")
     panel = _tab(w)
     assert panel.links.text() == "Linked: pd Q2K9XJ4 (https://acme.pagerduty.com/incidents/Q2K9XJ4)"
+
+
+def test_link_the_incident_from_the_tab(qtbot, open_window, store, seeded, memory_keyring):
+    """Linking was the command line's only: the tab asks which source and which of its
+    incidents or issues, and the core links (or refuses, shown, with nothing written)."""
+    from warroom.inbound import handle, sources
+
+    team(store)
+    w = open_window(store, "Dana")
+    panel = _tab(w)
+    assert not panel.link_button.isEnabled()                            # no source to link to yet
+    sources.add(store, "admin", "jira", "jira", secret="signing-secret")
+    w.check_for_changes()
+    panel.refresh()
+    assert panel.link_button.isEnabled()
+    panel.link_button.click()
+    dialog = panel.link_dialog
+    assert dialog is not None and dialog.source.currentText() == "jira" and dialog.focusWidget() is dialog.external
+    dialog.external.setText("OPS-12")
+    dialog.url.setText("https://acme.atlassian.net/browse/OPS-12")
+    dialog.accept()
+    assert w.errors == []
+    assert [(lk.source, lk.external_id) for lk in handle.links(store, seeded.ref, viewer="Dana")] == [("jira", "OPS-12")]
+    assert panel.links.text() == "Linked: jira OPS-12 (https://acme.atlassian.net/browse/OPS-12)"
+    assert "INC-1 is linked to jira OPS-12." in w.statusBar().currentMessage()
+    panel.open_link_dialog().accept()                                   # no id: the core says what is missing
+    assert len(w.errors) == 1 and "Name the external incident" in str(w.errors[0])
