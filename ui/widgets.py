@@ -297,9 +297,9 @@ class IncidentHeader(QFrame):
             self.countdown.setStyleSheet(palette.good_style())
             return
         if self.settled is not None:         # an exercise that has ended: its clock stands still, nothing is owed
-            self.countdown.setText(_("Exercise ended · no update owed · lasted {ago}").format(
-                ago=duration_text(now - incident.detected_at)))
-            self.countdown.setToolTip(_("The exercise's clock has stopped: no update falls due any more."))
+            self.countdown.setText(_("Exercise ended · no update owed"))
+            self.countdown.setToolTip(_("The exercise's clock stopped {ago} after detection: no update falls due "
+                                        "any more.").format(ago=duration_text(now - incident.detected_at)))
             self.countdown.setStyleSheet("")
             return
         if not self.dues and self.unowed:
