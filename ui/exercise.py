@@ -1,9 +1,12 @@
 """The facilitator's view of a tabletop exercise: its own clock, the injects (done,
-next, upcoming), the controls, and the players' actions as they happen.
+next, upcoming), the controls, the players' actions as they happen, and the score
+card (each target of the scenario with a pass or a miss and why): so far while the
+exercise runs, final once it has ended.
 
 Shown as a tab for exercise incidents only. A one-second timer reads the clock and,
 when an inject falls due, fires it (one more reader of the clock: an inject fires
-once whoever reads first). Every control is one call of :mod:`warroom.exercise.run`."""
+once whoever reads first). Every control is one call of :mod:`warroom.exercise.run`;
+the score card is :func:`warroom.exercise.score.card_of`, as ``exercise end`` prints it."""
 
 from __future__ import annotations
 
@@ -14,7 +17,9 @@ from ui.common import palette
 from ui.common.access import describe
 from ui.common.palette import Tone
 from ui.common.tables import Column, RowTableModel, fixed_rows, set_widths
-from ui.qt import QHBoxLayout, QLabel, QPushButton, QSpinBox, QSplitter, Qt, QTableView, QTimer, QVBoxLayout, QWidget
+from ui.qt import (
+    QFont, QHBoxLayout, QLabel, QPushButton, QSpinBox, QSplitter, Qt, QTableView, QTimer, QVBoxLayout, QWidget,
+)
 from ui.i18n import tr as _
 
 
@@ -47,6 +52,34 @@ class ActionModel(RowTableModel):
             Column(_("What"), lambda a: a.kind),
             Column(_("Detail"), lambda a: a.summary, tip=lambda a: a.summary or None),
         ], parent, key=lambda a: a.seq)
+
+
+class ScoreModel(RowTableModel):
+    """The score card: each target of the scenario, its figure, a pass or a miss, and why."""
+
+    def __init__(self, parent=None) -> None:
+        bold = QFont()
+        bold.setBold(True)
+
+        def tone(r):
+            return palette.color(Tone.GOOD if r.passed else Tone.BAD)
+
+        super().__init__([
+            Column(_("Result"), lambda r: _("pass") if r.passed else _("MISS"), color=tone,
+                   font=lambda r: None if r.passed else bold),
+            Column(_("Target"), lambda r: r.target, tip=lambda r: r.target),
+            Column(_("Figure"), lambda r: r.figure),
+            Column(_("Why"), lambda r: r.why, tip=lambda r: r.why or None),
+        ], parent, key=lambda r: r.target)
+
+
+def card_summary(rows, ended: bool) -> str:
+    """The score card's heading: how many targets were met, and whether that is final."""
+    met = sum(1 for r in rows if r.passed)
+    if ended:
+        return _("Score card: {met} of {count} targets met").format(met=met, count=len(rows))
+    return _("Score card so far: {met} of {count} targets met (the exercise is still running)").format(
+        met=met, count=len(rows))
 
 
 class FacilitatorView(QWidget):
@@ -106,19 +139,31 @@ class FacilitatorView(QWidget):
         self.action_view.setModel(self.actions)
         fixed_rows(self.action_view)
         set_widths(self.action_view, [80, 150, 170, 300], stretch=3)
-        split = QSplitter(Qt.Orientation.Vertical)
+        self.card = ScoreModel(self)
+        self.card_view = QTableView()
+        self.card_view.setObjectName("exerciseScoreCard")
+        self.card_view.setModel(self.card)
+        fixed_rows(self.card_view)
+        set_widths(self.card_view, [60, 230, 150, 300], stretch=3)
+        self.card_label = QLabel(_("Score card"))
+        self.card_label.setObjectName("exerciseScoreSummary")
+        self.split = split = QSplitter(Qt.Orientation.Vertical)
+        split.setObjectName("exerciseSplitter")
         for title, view, description in (
-                (_("Injects"), self.inject_view, _("The scenario's injects: done, next and still to come")),
-                (_("What the players do"), self.action_view, _("The players' actions and the injects, as they "
-                                                               "happen"))):
+                (QLabel(_("Injects")), self.inject_view, _("The scenario's injects: done, next and still to come")),
+                (QLabel(_("What the players do")), self.action_view, _("The players' actions and the injects, as "
+                                                                       "they happen")),
+                (self.card_label, self.card_view, _("Each target of the scenario with its figure, a pass or a miss, "
+                                                    "and why"))):
             box = QWidget()
             bl = QVBoxLayout(box)
             bl.setContentsMargins(0, 0, 0, 0)
-            label = QLabel(title)
-            label.setBuddy(view)       # the heading names its table
-            bl.addWidget(label)
+            title.setBuddy(view)       # the heading names its table
+            bl.addWidget(title)
             bl.addWidget(describe(view, None, description))
             split.addWidget(box)
+        split.setChildrenCollapsible(False)
+        self._card_for: tuple | None = None   # (incident, ended) the splitter was last sized for
         layout.addWidget(self.clock_label)
         layout.addWidget(self.scenario_label)
         layout.addLayout(controls)
@@ -154,10 +199,13 @@ class FacilitatorView(QWidget):
             self.timer.stop()
             self.injects.set_rows([])
             self.actions.set_rows([])
+            self.card.set_rows([])
+            self.card_label.setText(_("Score card"))
             return
         if not self.injects.update_rows(list(self.exercise.injects)):
             self.injects.set_rows(list(self.exercise.injects))
         self._draw_clock()
+        self._read_card()
         if not self.timer.isActive() and self.exercise.ended_at is None:
             self.timer.start()
 
@@ -181,6 +229,33 @@ class FacilitatorView(QWidget):
         self.next_button.setEnabled(not ended and nxt is not None)
         if not self.speed.hasFocus():
             self.speed.setValue(ex.speed)
+
+    def _read_card(self) -> None:
+        """Work out the score card in the background (the retrospective of the journal so far)."""
+        from warroom.exercise import score
+
+        store, actor, incident_id = self.window_.store, self.window_.actor, self.incident_id
+        ended = self.exercise.ended_at is not None
+        self.window_.ops.read(lambda: score.card_of(store, incident_id, viewer=actor),
+                              lambda rows: self._show_card(incident_id, ended, rows), self._no_card)
+
+    def _show_card(self, incident_id, ended: bool, rows) -> None:
+        if incident_id != self.incident_id:       # another incident was chosen meanwhile
+            return
+        rows = list(rows or [])
+        if not self.card.update_rows(rows):
+            self.card.set_rows(rows)
+        self.card_label.setText(card_summary(rows, ended))
+        if self._card_for != (incident_id, ended):
+            self._card_for = (incident_id, ended)
+            # Once it has ended, the score card is what the room looks at: give it the most room.
+            total = sum(self.split.sizes()) or 600
+            self.split.setSizes([total * 2 // 10, total * 2 // 10, total * 6 // 10] if ended else
+                                [total * 4 // 10, total * 4 // 10, total * 2 // 10])
+
+    def _no_card(self, error: BaseException) -> None:
+        self.card.set_rows([])
+        self.card_label.setText(_("Score card: not available ({why})").format(why=error))
 
     def tick(self) -> None:
         """Once a second: the clock moves on screen; a due inject is fired; new actions are shown."""

@@ -531,13 +531,14 @@ class MainWindow(QMainWindow):
             self.timeline.set_incident(incident.id if incident else None)
 
     def _dues(self, incident: IncidentView | None) -> list:
-        """What the matrix owes each audience of this incident, for the countdown."""
+        """What the matrix owes each audience of this incident, for the countdown (nothing,
+        with why, once the incident is settled: :func:`warroom.services.reminders.countdown_dues`)."""
         if incident is None or not incident.active or self.store is None:
             return []
-        from warroom.services import matrix
+        from warroom.services import reminders
 
-        try:
-            return matrix.update_dues(self.store, incident.id, viewer=self.actor)
+        try:      # what the reminders owe: nothing once the exercise has ended
+            return reminders.countdown_dues(self.store, incident.id, viewer=self.actor)
         except WarroomError:
             return []
 

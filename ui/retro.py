@@ -1,6 +1,7 @@
 """The Retrospective tab: the selected incident's figures, computed by the core from
 its journal (:mod:`warroom.retro`), a chart of the updates per audience against
-their due times with the review waits as bars, and Export… to HTML or PDF.
+their due times with the review waits as bars, and Export… to HTML or PDF (an
+exercise's led by its score card, through the same core call as the command line).
 
 The tab only shows what the core computes; it reads nothing else. It is computed
 when shown and again when the incident's record changes while it is shown.
@@ -207,6 +208,8 @@ class RetroTab(QWidget):
         self.setObjectName("retroPage")
         self.source = source
         self.retro = None
+        #: The incident whose retrospective is shown.
+        self.incident_id = None
         self.error: str | None = None
         self.title = QLabel("")
         self.title.setObjectName("retroTitle")
@@ -297,7 +300,7 @@ class RetroTab(QWidget):
             self.show_nothing(str(exc))
             return
         self.error = None
-        self.retro = result
+        self.retro, self.incident_id = result, incident.id
         self.title.setText(_("{title_line}\n{facts_line}").format(
             title_line=title_line(result), facts_line=facts_line(result)))
         self.chart.set_chart(chart_of(result))
@@ -307,12 +310,15 @@ class RetroTab(QWidget):
         self.export_button.setEnabled(True)
 
     def export_to(self, path: str) -> str:
-        """Write the shown retrospective to ``path`` (HTML or PDF by its suffix); returns what was written."""
-        from warroom.retro import files
+        """Write the shown retrospective to ``path`` (HTML or PDF by its suffix), an
+        exercise's led by its score card as ``exercise end --out`` writes it; returns
+        what was written."""
+        from warroom.exercise.score import write_report
 
         if self.retro is None:
             raise RuntimeError("no retrospective is shown")
-        return str(files.write(self.retro, path))
+        store, actor, _incident = self.source()
+        return str(write_report(store, self.retro, path, incident=self.incident_id, viewer=actor))
 
     def choose_export(self) -> None:
         if self.retro is None:

@@ -176,6 +176,8 @@ class IncidentHeader(QFrame):
                                and self.clock_of is not None else None)
         #: Audiences the matrix excuses from this (internal) incident.
         self.unowed = tuple(getattr(dues, "unowed", ()))
+        #: Why nothing at all is owed, as the core says (:func:`warroom.services.reminders.settled`).
+        self.settled = getattr(dues, "settled", None)
         enabled = incident is not None
         self.severity_button.setEnabled(enabled)
         self.status_button.setEnabled(enabled)
@@ -289,10 +291,16 @@ class IncidentHeader(QFrame):
             return
         now = self.now()
         self._tick_clocks(now)
-        if incident.next_update_due is None:
+        if incident.next_update_due is None or self.settled == "resolved":
             ago = duration_text((incident.resolved_at or now) - incident.detected_at)
             self.countdown.setText(_("Resolved · lasted {ago}").format(ago=ago))
             self.countdown.setStyleSheet(palette.good_style())
+            return
+        if self.settled is not None:         # an exercise that has ended: its clock stands still, nothing is owed
+            self.countdown.setText(_("Exercise ended · no update owed"))
+            self.countdown.setToolTip(_("The exercise's clock stopped {ago} after detection: no update falls due "
+                                        "any more.").format(ago=duration_text(now - incident.detected_at)))
+            self.countdown.setStyleSheet("")
             return
         if not self.dues and self.unowed:
             self.countdown.setText(_("Internal incident: no update owed to {audiences}").format(

@@ -85,3 +85,79 @@ def test_the_headers_countdown_of_an_exercise_runs_on_the_exercise_clock(open_wi
     sim_now = run.get(store, drill.ref, viewer=FACILITATOR).sim_now
     due = w.header.dues[0].at if w.header.dues else w.header.incident.next_update_due
     assert duration_text(due - sim_now, "clock") in after
+
+
+@pytest.fixture
+def played(db_path, clock, memory_keyring):
+    """A shipped scenario played to its end by its scripted players (on a store opened as
+    the app opens it: with the shipped templates)."""
+    from tests.unit.exercise.conftest import SCENARIOS
+    from warroom.app import open_store
+    from warroom.exercise import play
+
+    store = open_store(db_path, clock=clock)
+    yield store, play.play(store, FACILITATOR, scenario.load(SCENARIOS / "regional-cloud-outage.scenario.toml"))
+    store.close()
+
+
+def _card_rows(model):
+    return [tuple(model.index(r, c).data() for c in range(model.columnCount())) for r in range(model.rowCount())]
+
+
+def test_an_ended_exercise_shows_its_score_card_as_the_command_line_prints_it(open_window, played, qtmodeltester):
+    from warroom.exercise.score import card_of
+
+    store, played = played
+    w = open_window(store, FACILITATOR)
+    w.reload_incidents(select=played.incident_id)
+    w.tabs.setCurrentWidget(w.facilitator)
+    view = w.facilitator
+    card = card_of(store, played.incident_id, viewer=FACILITATOR)
+    rows = _card_rows(view.card)
+    assert rows == [("pass" if r.passed else "MISS", r.target, r.figure, r.why) for r in card]
+    assert ("MISS", "cadence kept for executives", "1 late",
+            "1 update to executives came late (the worst 0:31:00 past the cadence); 0 allowed") in rows
+    assert ("pass", "first update to customers", "0:18:00", "0:18:00 is within the target of 0:20:00") in rows
+    met = sum(r.passed for r in card)
+    assert view.card_label.text() == f"Score card: {met} of {len(card)} targets met"
+    assert view.card_label.buddy() is view.card_view and view.card_view.accessibleDescription()
+    qtmodeltester.check(view.card, force_py=True)
+    # A miss reads in the palette's bad colour, a pass in its good one.
+    from ui.common import palette
+    from ui.common.palette import Tone
+    from ui.qt import Qt
+
+    miss = next(i for i, r in enumerate(card) if not r.passed)
+    assert view.card.index(miss, 0).data(Qt.ItemDataRole.ForegroundRole).color() == palette.color(Tone.BAD)
+    assert not w.errors
+
+
+def test_a_running_exercise_shows_its_score_card_so_far(open_window, store, drill):
+    w = open_window(store, FACILITATOR)
+    w.reload_incidents(select=drill.incident_id)
+    w.tabs.setCurrentWidget(w.facilitator)
+    view = w.facilitator
+    assert view.card_label.text() == "Score card so far: 1 of 2 targets met (the exercise is still running)"
+    assert [r[1] for r in _card_rows(view.card)] == ["first update after detection", "blocking lint findings"]
+    view.end_button.click()
+    assert view.card_label.text() == "Score card: 1 of 2 targets met"
+
+
+def test_the_header_of_an_ended_or_resolved_exercise_says_nothing_is_owed(open_window, played):
+    store, played = played
+    w = open_window(store, FACILITATOR)
+    w.reload_incidents(select=played.incident_id)
+    text = w.header.countdown.text()
+    assert "overdue" not in text and "Next update" not in text
+    assert text == "Exercise ended · no update owed"
+    incidents.set_status(store, "Alex Rivera", played.incident_id, "resolved", note="drill over")
+    w.reload_incidents(select=played.incident_id)
+    assert w.header.countdown.text().startswith("Resolved · lasted")
+    assert not w.reminders.pressing()          # the reminder banner agrees: nothing is owed
+
+
+def test_the_header_still_counts_down_while_the_exercise_runs(open_window, store, drill):
+    run.control(store, FACILITATOR, drill.ref, advance=timedelta(hours=2))
+    w = open_window(store, FACILITATOR)
+    w.reload_incidents(select=drill.incident_id)
+    assert "overdue by" in w.header.countdown.text()

@@ -92,3 +92,45 @@ def test_no_incident_no_figures(open_window, store):
     tab = _show(w)
     assert tab.retro is None and not tab.export_button.isEnabled()
     assert tab.model.rowCount() == 0
+
+
+def test_export_of_an_exercise_leads_with_its_score_card_and_lists_the_follow_ups(open_window, db_path, clock,
+                                                                                 memory_keyring, tmp_path):
+    """The same core call as ``exercise end --out``: the card first, then the chart and the figures."""
+    from pathlib import Path
+
+    from tests.unit.exercise.conftest import FACILITATOR, SCENARIOS
+    from warroom.app import open_store
+    from warroom.exercise import play, scenario
+    from warroom.exercise.score import card_of
+    from warroom.services import followups
+
+    store = open_store(db_path, clock=clock)
+    played = play.play(store, FACILITATOR, scenario.load(SCENARIOS / "regional-cloud-outage.scenario.toml"))
+    followups.add_followup(store, "Alex Rivera", played.incident_id, "Second mail relay outside eu-central-1",
+                           owner="Chloe Martin", due="2027-01-15")
+    w = open_window(store, FACILITATOR)
+    w.reload_incidents(select=played.incident_id)
+    tab = _show(w)
+    html = Path(tab.export_to(str(tmp_path / "drill.html"))).read_text(encoding="utf-8")
+    assert html.index("<h2>Score card</h2>") < html.index("<svg") < html.index("<h2>Time to first word</h2>")
+    card = card_of(store, played.incident_id, viewer=FACILITATOR)
+    from markupsafe import escape
+
+    for row in card:
+        assert escape(row.target) in html and escape(row.why) in html
+    follow = html[html.index("<h2>Follow-up actions</h2>"):]
+    assert "Second mail relay outside eu-central-1" in follow and "Chloe Martin" in follow
+    assert "2027-01-15" in follow and "open" in follow
+    pdf = Path(tab.export_to(str(tmp_path / "drill.pdf")))
+    assert pdf.read_bytes().startswith(b"%PDF-")
+    assert not w.errors
+    w.close()
+    store.close()
+
+
+def test_export_of_a_real_incident_has_no_score_card(window, tmp_path):
+    from pathlib import Path
+
+    html = Path(_show(window).export_to(str(tmp_path / "r.html"))).read_text(encoding="utf-8")
+    assert "Score card" not in html and "<h2>Time to first word</h2>" in html

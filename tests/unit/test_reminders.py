@@ -134,3 +134,26 @@ def test_the_due_command_lists_and_exits_1_when_overdue(cli, db_path):
     code, out, _ = cli("due", "--json", "--as", "Dana")
     doc = json.loads(out)
     assert code == 1 and doc["overdue"] is True and [d["incident"] for d in doc["due"]] == ["INC-3", "INC-2"]
+
+
+def test_an_ended_exercise_owes_nothing_and_the_countdown_is_told_why(db_path, clock, memory_keyring):
+    """Its clock stands still where it ended: an update it never sent is not overdue for ever."""
+    from tests.unit.exercise.conftest import FACILITATOR, SMALL
+    from warroom.exercise import run, scenario
+
+    store = open_store(db_path, clock=clock)
+    try:
+        drill = run.start(store, FACILITATOR, scenario.parse(SMALL, source="small.toml"), paused=True)
+        run.control(store, FACILITATOR, drill.ref, advance=timedelta(hours=2))      # a SEV3 owes an update by now
+        owed = [r for r in reminders.reminders(store, viewer=SYSTEM) if r.incident_id == drill.incident_id]
+        assert owed and all(r.overdue for r in owed)
+        assert reminders.countdown_dues(store, drill.incident_id, viewer=SYSTEM).settled is None
+        run.end(store, FACILITATOR, drill.ref)
+        clock.advance(timedelta(hours=1))
+        assert [r for r in reminders.reminders(store, viewer=SYSTEM) if r.incident_id == drill.incident_id] == []
+        dues = reminders.countdown_dues(store, drill.incident_id, viewer=SYSTEM)
+        assert list(dues) == [] and dues.settled == reminders.ENDED
+        incidents.set_status(store, "Alex Rivera", drill.incident_id, "resolved", note="drill over")
+        assert reminders.countdown_dues(store, drill.incident_id, viewer=SYSTEM).settled == reminders.RESOLVED
+    finally:
+        store.close()

@@ -64,10 +64,10 @@ def _write_card(store: Store, view: run.ExerciseView, args, card) -> str | None:
     if not args.out:
         return None
     from warroom import retro
-    from warroom.exercise.score import section
+    from warroom.exercise.score import write_report
 
-    return str(files.write(retro.compute(store, view.incident_id, viewer=args.actor), args.out,
-                           (section(card),)))
+    return str(write_report(store, retro.compute(store, view.incident_id, viewer=args.actor), args.out,
+                            incident=view.incident_id, viewer=args.actor, card=card))
 
 
 def _card_text(rows) -> str:
@@ -78,11 +78,9 @@ def _card_text(rows) -> str:
 
 def score_card(store: Store, view: run.ExerciseView, viewer: str):
     """The score card rows: the retrospective's figures against the scenario's targets."""
-    from warroom import retro
-    from warroom.exercise.score import score
+    from warroom.exercise.score import card_of
 
-    figures = retro.compute(store, view.incident_id, viewer=viewer).to_json()
-    return score(figures, view.targets)
+    return card_of(store, view.incident_id, viewer=viewer) or []
 
 
 def cmd_play(store: Store, args, out: Output) -> int:

@@ -17,7 +17,10 @@ def cmd_retro(store: Store, args, out: Output) -> int:
         files.format_of(args.out)          # a bad suffix is refused before any work
     result = retro.compute(store, args.incident, viewer=args.actor)
     if args.out:
-        target = files.write(result, args.out)
+        from warroom.exercise.score import write_report
+
+        # An exercise's report leads with its score card, as exercise end --out writes it.
+        target = write_report(store, result, args.out, incident=args.incident, viewer=args.actor)
         print(f"Wrote {target}", file=sys.stderr)
     if out.as_json:
         out.data(result.to_json())

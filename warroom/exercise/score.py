@@ -5,14 +5,25 @@
 an exercise stored at its start, and returns one row per target: the figure, a
 pass or a miss, and why in words. A figure the retrospective does not have (no
 update was published, no review asked for) is a miss when the target needs it.
+
+:func:`card_of` reads an exercise incident's score card from the store, and
+:func:`write_report` writes the retrospective led by it: the one path that
+``exercise end|play --out``, ``retro --out`` and the window's Exercise and
+Retrospective tabs share.
 """
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import asdict, dataclass
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from warroom.exercise.clock import offset_text
+
+if TYPE_CHECKING:
+    from warroom.retro.figures import Retrospective
+    from warroom.store import Store
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,3 +123,37 @@ def section(rows: list[Row]):
                   tuple((r.target, r.figure, "pass" if r.passed else "MISS", r.why) for r in rows), ())
     return Section("Score card", ("Each target of the scenario against the figure the journal gives.",),
                    (table,) if rows else (), (("targets met", f"{passed} of {len(rows)}"),))
+
+
+def card_of(store: Store, incident: str | uuid.UUID, *, viewer: str,
+            retro: Retrospective | None = None) -> list[Row] | None:
+    """The score card of an exercise incident as ``viewer`` may read it: its
+    retrospective's figures against the targets its scenario set at the start. So far,
+    while the exercise runs; None for an incident that is not an exercise on its own
+    clock. ``retro``: the incident's retrospective when already computed."""
+    from warroom.errors import NotFound
+    from warroom.exercise import run
+
+    if retro is not None and not retro.figures["incident"]["exercise"]:
+        return None
+    try:
+        view = run.get(store, incident, viewer=viewer)
+    except NotFound:            # a real incident, or one only flagged as an exercise (no clock, no targets)
+        return None
+    if retro is None:
+        from warroom import retro as retrospective
+
+        retro = retrospective.compute(store, view.incident_id, viewer=viewer)
+    return score(retro.to_json(), view.targets)
+
+
+def write_report(store: Store, retro: Retrospective, path: str | Path, *, incident: str | uuid.UUID,
+                 viewer: str, card: list[Row] | None = None) -> Path:
+    """Write ``retro`` as HTML or PDF (by the file's suffix), led by the score card when
+    the incident is an exercise; ``card``: its rows when already worked out. Returns the
+    file written."""
+    from warroom.retro import files
+
+    if card is None:
+        card = card_of(store, incident, viewer=viewer, retro=retro)
+    return files.write(retro, path, (section(card),) if card is not None else ())

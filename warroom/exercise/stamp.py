@@ -29,6 +29,12 @@ def now_for(session, incident_id: uuid.UUID, real_now: datetime) -> datetime:
     return real_now if row is None else state_of(row).now(real_now)
 
 
+def ended(session, incident_id: uuid.UUID) -> bool:
+    """Whether ``incident_id`` is an exercise that has ended (its clock stands still for good)."""
+    row = session.get(Exercise, incident_id)
+    return row is not None and row.ended_at is not None
+
+
 def stamp(tx, incident_id: uuid.UUID) -> None:
     """Stamp the transaction with the incident's exercise clock, if it has one."""
     row = tx.session.get(Exercise, incident_id)

@@ -3,9 +3,11 @@
 Every figure is read from journal events and their times (``at``): time to the
 first word, the cadence kept against the policy then in force, review latency,
 hand-overs, disputes and overrides, the linter's findings at submit, revisions,
-retractions, and how deliveries went. Nothing is typed in and nothing reads the
-wall clock, so an exercise (whose events carry its simulated time) is measured
-the same way, and the same journal always gives the same figures.
+retractions, and how deliveries went; and the follow-up actions the team
+committed to (owner, due date, done or not: the follow-ups as they stand).
+Nothing is typed in and nothing reads the wall clock, so an exercise (whose
+events carry its simulated time) is measured the same way, and the same journal
+always gives the same figures.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from warroom.retro.journal_replay import (
 )
 from warroom.retro import clocks as retro_clocks
 from warroom.retro.inquiries import figures as inquiry_figures
-from warroom.services import incidents
+from warroom.services import followups as followup_actions, incidents
 from warroom.store import Store
 
 #: The review roles in the order a report lists them.
@@ -124,6 +126,7 @@ def _compute(session, key, viewer: str) -> Retrospective:
         "delivery": _delivery(events, end),
         "clocks": retro_clocks.figures(events, published, end),
         "inquiries": inquiry_figures(events, end),
+        "followups": _followups(session, row, viewer),
         "span": {"from": opened.at, "to": end},
     }
     return Retrospective(figures, published, tuple(gaps), tuple(waits), min(opened.at, first_word["detected_at"]),
@@ -154,6 +157,14 @@ def _incident(row, opened: Event, events: list[Event]) -> dict[str, Any]:
     return {"ref": ref, "title": title, "severity": severity, "exercise": exercise,
             "category": p.get("category"), "commander": p.get("commander"), "resolved_at": resolved_at,
             "confidential": bool(p.get("confidential"))}
+
+
+def _followups(session, row, viewer: str) -> list[dict[str, Any]]:
+    """The incident's follow-up actions in the order they were added: who owns each,
+    by when, and whether (and when) it was done."""
+    return [{"ref": f.ref, "text": f.text, "owner": f.owner, "due": f.due.isoformat(), "done": f.done,
+             "done_at": f.done_at, "done_by": f.done_by}
+            for f in followup_actions.list_followups(session, row.id, viewer=viewer)]
 
 
 def _new(changes: dict, name: str, default: Any) -> Any:

@@ -94,7 +94,8 @@ def render_pdf(retro: Retrospective, first: tuple = ()) -> bytes:
         pdf.cell(24, 6, "EXERCISE", fill=True, align="C", new_x="LMARGIN", new_y="NEXT")
         pdf.ln(1)
     doc.font(15, bold=True)
-    pdf.multi_cell(CONTENT_W, 7, doc.safe(f"Retrospective · {title_line(retro)}"), new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(CONTENT_W, 7, doc.safe(f"Retrospective · {title_line(retro)}"), align="L", new_x="LMARGIN",
+                   new_y="NEXT")
     doc.font(9, colour=COLOURS["muted"])
     pdf.multi_cell(CONTENT_W, 5, doc.safe(facts_line(retro)), new_x="LMARGIN", new_y="NEXT")
     pdf.ln(3)
@@ -247,5 +248,20 @@ def _widths(doc: _Doc, headers, rows) -> tuple[float, ...]:
     for i, h in enumerate(headers):
         cells = [h] + [r[i] for r in rows]
         natural.append(min(max(pdf.get_string_width(doc.safe(c)) for c in cells) + 3, CONTENT_W * 0.6))
-    total = sum(natural) or 1.0
-    return tuple(max(w, 8.0) * CONTENT_W / total for w in natural)
+    natural = [max(w, 8.0) for w in natural]
+    if sum(natural) <= CONTENT_W:
+        return tuple(w * CONTENT_W / sum(natural) for w in natural)
+    # Too wide: the narrow columns keep their width (a word such as "result" is never
+    # broken) and the wide ones share what is left, so their long text wraps.
+    narrow = [False] * len(natural)
+    while True:
+        room = CONTENT_W - sum(w for w, n in zip(natural, narrow) if n)
+        wide = [i for i, n in enumerate(narrow) if not n]
+        fair = room / len(wide) if wide else 0
+        more = [i for i in wide if natural[i] <= fair]
+        if not more or len(more) == len(wide):
+            break
+        for i in more:
+            narrow[i] = True
+    total = sum(natural[i] for i in wide) or 1.0
+    return tuple(w if narrow[i] else natural[i] * room / total for i, w in enumerate(natural))

@@ -58,8 +58,9 @@ def svg_of(chart: Chart) -> dict[str, Any]:
 
 
 def render_html(retro: Retrospective, first: tuple = ()) -> str:
-    """``first``: sections shown before the figures' own (an exercise's score card)."""
+    """``first``: sections shown first, before the chart and the figures' own (an
+    exercise's score card), as the PDF prints them."""
     chart = chart_of(retro)
     return _template.render(
         title=title_line(retro), facts=facts_line(retro), exercise=retro.figures["incident"]["exercise"],
-        sections=[*first, *sections(retro)], svg=svg_of(chart), colours=COLOURS, version=__version__)
+        first=list(first), sections=sections(retro), svg=svg_of(chart), colours=COLOURS, version=__version__)

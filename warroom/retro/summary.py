@@ -75,6 +75,8 @@ def sections(retro: Retrospective) -> list[Section]:
                            clocks.headline(items)))
     if f.get("inquiries", {}).get("count"):       # only when stakeholders asked anything
         out.append(_inquiries(f["inquiries"]))
+    if f.get("followups"):                         # only when the team committed to any
+        out.append(_followups(f["followups"]))
     return [Section(s.title, s.lines, tuple(t for t in s.tables if t.rows), s.headline) for s in out]
 
 
@@ -190,6 +192,18 @@ def _inquiries(q: dict[str, Any]) -> Section:
                 ("longest", duration(tta["max_s"])), ("unanswered", str(q["unanswered"])))
     return Section("Inquiries", lines, (Table(("category", "asked", "answered", "open", "median wait",
                                                "longest wait"), rows, (1, 2, 3, 4, 5)),), headline)
+
+
+def _followups(items: list[dict[str, Any]]) -> Section:
+    """What the team committed to do after the incident: each follow-up action with
+    its owner, its due date and whether it is done (as the post-incident report lists them)."""
+    done = sum(1 for f in items if f["done"])
+    rows = tuple((f["ref"].rsplit("/", 1)[-1], f["text"], f["owner"], f["due"],
+                  f"done {clock(f['done_at'], True)}" if f["done"] and f.get("done_at") else
+                  "done" if f["done"] else "open") for f in items)
+    lines = (f"{_n(len(items), 'follow-up action', 'follow-up actions')}: {done} done, {len(items) - done} open.",)
+    headline = (("follow-ups open", str(len(items) - done)), ("follow-ups done", str(done)))
+    return Section("Follow-up actions", lines, (Table(("", "action", "owner", "due", "done"), rows),), headline)
 
 
 def title_line(retro: Retrospective) -> str:

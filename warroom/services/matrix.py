@@ -211,9 +211,16 @@ def next_update_at(session, incident, audience: str, now: datetime) -> datetime 
 
 class Dues(list):
     """What is owed, soonest first; ``unowed``: audiences the matrix routes at this
-    severity but excuses because the incident is internal (for the countdown to say)."""
+    severity but excuses because the incident is internal (for the countdown to say);
+    ``settled``: why nothing at all is owed (see :func:`warroom.services.reminders.settled`)."""
 
     unowed: tuple[str, ...] = ()
+    settled: str | None = None
+
+    def __init__(self, items=(), *, settled: str | None = None) -> None:
+        super().__init__(items)
+        if settled is not None:
+            self.settled = settled
 
 
 def dues_in(session, inc, intervals: dict[Severity, timedelta]) -> Dues:

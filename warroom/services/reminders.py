@@ -5,6 +5,10 @@ The same cadence the window's countdown uses (the matrix cell's, else the
 severity's, after the last update published to the audience or after the
 declaration); the store's clock says what "now" is, so an exercise on a
 simulated clock is reminded on its own time.
+
+Nothing is owed once an incident is resolved or its exercise has ended
+(:func:`settled`): such an incident has no reminders, and the window's countdown
+(:func:`countdown_dues`) says so instead of counting.
 """
 
 from __future__ import annotations
@@ -13,13 +17,15 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from warroom.exercise.stamp import now_for
+from warroom.exercise.stamp import ended, now_for
 from warroom.store import Store
 
 #: How long before an update is due it counts as due soon.
 SOON = timedelta(minutes=5)
 
 OVERDUE, DUE_SOON, LATER = "overdue", "due soon", "later"
+#: Why an incident owes no update (:func:`settled`).
+RESOLVED, ENDED = "resolved", "exercise ended"
 
 
 @dataclass(frozen=True)
@@ -75,11 +81,38 @@ def state_at(due_at: datetime, now: datetime, soon: timedelta = SOON) -> str:
     return LATER
 
 
+def settled(session, inc) -> str | None:
+    """Why ``inc`` (an incident view) owes no update any more: :data:`RESOLVED`, or
+    :data:`ENDED` for an exercise whose clock has stopped (nothing can fall due on
+    it); None while updates are owed."""
+    if not inc.active:
+        return RESOLVED
+    if inc.exercise and ended(session, inc.id):
+        return ENDED
+    return None
+
+
+def countdown_dues(store: Store, incident_id: uuid.UUID, *, viewer: str):
+    """What the window's countdown counts down to: the matrix's dues
+    (:func:`warroom.services.matrix.dues_in`), or none with ``settled`` saying why
+    nothing is owed (the same rule as :func:`reminders`)."""
+    from warroom.services import incidents, matrix
+    from warroom.services.cadence import update_intervals
+
+    inc = incidents.get(store, incident_id, viewer=viewer)
+    intervals = update_intervals(store)
+    with store.read() as session:
+        why = settled(session, inc)
+        if why is not None:
+            return matrix.Dues(settled=why)
+        return matrix.dues_in(session, inc, intervals)
+
+
 def reminders(store: Store, *, viewer: str, now: datetime | None = None, soon: timedelta = SOON,
               incident_id: uuid.UUID | None = None) -> list[Reminder]:
     """Every open incident's next update per audience that ``viewer`` may see, most
     pressing first (overdue, then due soon, then later; each soonest first).
-    Resolved incidents owe nothing and are not listed."""
+    Resolved incidents and ended exercises owe nothing and are not listed."""
     from warroom.services import incidents, matrix
     from warroom.services.cadence import update_intervals
 
@@ -90,6 +123,8 @@ def reminders(store: Store, *, viewer: str, now: datetime | None = None, soon: t
     out: list[Reminder] = []
     with store.read() as session:
         for inc in views:
+            if settled(session, inc) is not None:
+                continue
             dues = matrix.dues_in(session, inc, intervals)
             rows = [(d.audience, d.at, d.cadence, d.last_update_at) for d in dues]
             if not rows and not dues.unowed and inc.next_update_due is not None:

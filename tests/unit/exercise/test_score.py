@@ -56,3 +56,33 @@ def test_blocking_findings_miss_and_the_text_counts_what_was_met():
     assert [(r.target, r.passed) for r in rows][-1] == ("blocking lint findings", False)
     out = text(rows)
     assert out.splitlines()[-1].endswith("targets met.") and "MISS  blocking lint findings" in out
+
+
+def test_card_of_reads_an_exercises_card_and_none_for_a_real_incident(store, memory_keyring):
+    from tests.unit.exercise.conftest import FACILITATOR, SMALL
+    from warroom import retro
+    from warroom.exercise import run, scenario
+    from warroom.exercise.score import card_of
+    from warroom.services import incidents
+
+    drill = run.start(store, FACILITATOR, scenario.parse(SMALL, source="small.toml"), paused=True)
+    real = incidents.open_incident(store, "Alex Rivera", title="VPN down", severity="SEV2")
+    flagged = incidents.open_incident(store, "Alex Rivera", title="Old-style drill", severity="SEV2", exercise=True)
+    rows = card_of(store, drill.ref, viewer=FACILITATOR)
+    expected = score(retro.compute(store, drill.incident_id, viewer=FACILITATOR).to_json(), drill.targets)
+    assert rows == expected and rows[0].target == "first update after detection" and not rows[0].passed
+    assert card_of(store, real.id, viewer=FACILITATOR) is None
+    assert card_of(store, flagged.id, viewer=FACILITATOR) is None        # flagged, but no clock and no targets
+
+
+def test_retro_out_of_an_exercise_leads_with_its_score_card_as_exercise_end_does(cli, tmp_path, memory_keyring):
+    from tests.unit.exercise.conftest import SCENARIOS
+
+    code, _out, err = cli("--as", "Fran", "exercise", "play",
+                          str(SCENARIOS / "regional-cloud-outage.scenario.toml"), "--script")
+    assert code == 0, err
+    code, _out, err = cli("--as", "Fran", "retro", "INC-1", "--out", str(tmp_path / "r.html"))
+    assert code == 0, err
+    html = (tmp_path / "r.html").read_text(encoding="utf-8")
+    assert html.index("<h2>Score card</h2>") < html.index("<svg") < html.index("<h2>Time to first word</h2>")
+    assert "cadence kept for executives" in html and "targets met" in html

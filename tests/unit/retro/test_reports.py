@@ -131,3 +131,33 @@ def test_text_report_says_what_happened(demo_store):
     text = text_report(retro.compute(demo_store, "INC-1", viewer=SYSTEM))
     assert text.startswith("INC-1: Regional cloud outage")
     assert "customers" in text and "overdue" in text
+
+
+def test_the_follow_up_actions_are_listed_with_owner_due_date_and_done_or_not(store, tmp_path):
+    """As the post-incident report lists them: in the figures, the text, the HTML and the PDF."""
+    from warroom.services import followups
+
+    inc = _hostile(store)
+    followups.add_followup(store, "Dana", inc.id, "Alert on expiring certificates", owner="Ravi Shah",
+                           due="2026-12-20")
+    done = followups.add_followup(store, "Dana", inc.id, "Runbook: <b>rotate</b> the edge certificate",
+                                  owner="Dana", due="2026-12-10")
+    followups.mark_done(store, "Dana", done.id)
+    result = retro.compute(store, inc.id, viewer="Dana")
+    assert [(f["owner"], f["due"], f["done"]) for f in result.to_json()["followups"]] == [
+        ("Ravi Shah", "2026-12-20", False), ("Dana", "2026-12-10", True)]
+    assert "FOLLOW-UP ACTIONS" in text_report(result) and "2 follow-up actions: 1 done, 1 open." in text_report(result)
+    html = render_html(result)
+    section = html[html.index("<h2>Follow-up actions</h2>"):]
+    for words in ("Alert on expiring certificates", "Ravi Shah", "2026-12-20", "open", "2026-12-10", "done "):
+        assert words in section
+    assert "&lt;b&gt;rotate&lt;/b&gt;" in section and "<b>rotate" not in html       # their words, as text
+    pdf = files.write(result, tmp_path / "r.pdf")
+    assert pdf.read_bytes().startswith(b"%PDF-")
+
+
+def test_no_follow_up_no_section(store):
+    inc = _hostile(store)
+    result = retro.compute(store, inc.id, viewer="Dana")
+    assert result.to_json()["followups"] == []
+    assert "Follow-up actions" not in render_html(result)
