@@ -39,7 +39,7 @@ class Gap:
     audience: str
     start: datetime
     end: datetime
-    #: what ended it: "update", "resolved" or "last_event" (the record so far)
+    #: what ended it: "update", "resolved", "ended" (an exercise's end) or "last_event" (the record so far)
     ends: str
     allowed_s: int | None
     overdue_s: int | float
@@ -213,12 +213,17 @@ def _cadence(opened: Event, events: list[Event], policy: PolicyTimeline, publish
     """Every gap between updates to an audience (from the declaration on), against the
     cadence in force over it: overdue when, at any moment of the gap, the silence was
     longer than the cadence in force at that moment (a severity raised mid-gap counts)."""
-    resolved_at = None
+    resolved_at = ended_at = None
     for e in events:
         if e.kind == "incident.status_changed" and e.payload.get("to") == "resolved":
             resolved_at = e.at
         elif e.kind == "incident.reopened":
             resolved_at = None
+        elif e.kind == "exercise.ended":
+            ended_at = e.at      # on the exercise's clock, which stands still from then on
+    # What closes the last silence: the resolution, else an exercise's end, else the record so far.
+    stops = [(at, why) for at, why in ((resolved_at, "resolved"), (ended_at, "ended")) if at is not None]
+    stop = min(stops) if stops else None
     audiences = sorted(set(published) | {a for a in policy.audiences_routed() if policy.ever_owed(a)},
                        key=lambda a: (published[a][0] if a in published else end, a))
     gaps: list[Gap] = []
@@ -227,9 +232,10 @@ def _cadence(opened: Event, events: list[Event], policy: PolicyTimeline, publish
         points = [opened.at] + sorted(published.get(aud, ()))
         spans = [(a, b, "update") for a, b in zip(points, points[1:])]
         last = points[-1]
-        if resolved_at is not None and resolved_at > last:
-            spans.append((last, resolved_at, "resolved"))
-        elif resolved_at is None and end > last:
+        if stop is not None:
+            if stop[0] > last:
+                spans.append((last, stop[0], stop[1]))
+        elif end > last:
             spans.append((last, end, "last_event"))
         mine = [_gap(aud, a, b, ends, policy) for a, b, ends in spans]
         gaps += mine

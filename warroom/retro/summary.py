@@ -99,7 +99,8 @@ def _cadence(cad: dict[str, Any], at) -> Section:
                         duration(max((g["overdue_s"] for g in c["gaps"]), default=0) or None),
                         duration(c["longest_silence_s"])))
         for g in c["gaps"]:
-            ends = {"update": "", "resolved": " (resolved)", "last_event": " (so far)"}.get(g["ends"], "")
+            ends = {"update": "", "resolved": " (resolved)", "ended": " (ended)",
+                    "last_event": " (so far)"}.get(g["ends"], "")
             gaps.append((aud, at(g["from"]), at(g["to"]) + ends, duration(g["seconds"]), duration(g["allowed_s"]),
                          duration(g["overdue_s"]) if g["overdue_s"] else "on time"))
     overdue = sum(c["overdue_count"] for c in cad.values())

@@ -177,3 +177,26 @@ def test_retractions_and_corrections(world, clock):
     assert (w["retractions"], w["corrections"]) == (1, 1)
     assert w["retraction_list"][0]["reason"] == "Named the wrong region"
     assert w["revisions_per_update"]["updates"] == 2
+
+
+def test_an_ended_exercise_closes_its_silences_where_its_clock_stopped(tmp_path, clock, memory_keyring):
+    """After an exercise ends its clock stands still: each audience's last silence ends
+    there ("ended"), not at the record's last event "so far"."""
+    from tests.unit.exercise.conftest import FACILITATOR, SCENARIOS
+    from warroom.app import open_store
+    from warroom.exercise import play, run, scenario
+
+    store = open_store(tmp_path / "x.db", clock=clock)
+    try:
+        played = play.play(store, FACILITATOR, scenario.load(SCENARIOS / "regional-cloud-outage.scenario.toml"))
+        ended = run.get(store, played.incident_id, viewer=FACILITATOR).ended_at
+        figures = retro.compute(store, played.incident_id, viewer=FACILITATOR)
+    finally:
+        store.close()
+    last = [c["gaps"][-1] for c in figures.figures["cadence"].values()]
+    assert last and all(g["ends"] == "ended" and g["to"] == ended for g in last)
+    from warroom.retro.summary import sections
+
+    [cadence] = [sec for sec in sections(figures) if sec.title == "Cadence kept"]
+    cells = [cell for table in cadence.tables for row in table.rows for cell in row]
+    assert any(cell.endswith("(ended)") for cell in cells) and not any("(so far)" in cell for cell in cells)
