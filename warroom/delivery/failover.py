@@ -15,8 +15,9 @@ from warroom.domain import EntryKind
 from warroom.identity import System
 from warroom.ids import uuid7
 from warroom.services import outbox
-from warroom.services.channels import kind_module
-from warroom.services.matrix import cell_in
+from warroom.exercise.stamp import now_for, stamp
+from warroom.services.channels import kind_module, routable
+from warroom.services.matrix import cell_for
 from warroom.store import Store
 from warroom.store.models import Channel, Delivery, Draft, Incident, TimelineEntry
 from warroom.text.durations import duration_text
@@ -30,31 +31,52 @@ _NETWORK_ERRORS = ("could not be reached", "did not answer")
 def housekeeping(store: Store, settings: outbox.DeliverySettings, summary) -> None:
     """Hand the queue of a channel down past the failover time to the next channel of each
     route, and fail (with an alert) what stayed undelivered past the dead-letter time;
-    counted in ``summary`` (a :class:`warroom.delivery.dispatcher.Summary`)."""
-    now = store.clock.now()
+    counted in ``summary`` (a :class:`warroom.delivery.dispatcher.Summary`). The real
+    channels on this machine's time; each exercise's own channels on its clock."""
+    _settle(store, settings, summary, None, store.clock.now())
+    with store.read() as session:
+        drills = session.execute(select(Channel.exercise_id).where(
+            Channel.exercise_id.is_not(None), Channel.state != "removed",
+            select(Delivery.id).where(Delivery.channel_id == Channel.id, Delivery.state == "queued").exists())
+            .distinct()).scalars().all()
+        real_now = store.real_clock.now()
+        times = {eid: now_for(session, eid, real_now) for eid in drills}
+    for exercise_id, now in times.items():
+        _settle(store, settings, summary, exercise_id, now)
+
+
+def _settle(store: Store, settings: outbox.DeliverySettings, summary, exercise_id: uuid.UUID | None,
+            now: datetime) -> None:
+    """:func:`housekeeping` for the real channels (``exercise_id`` None) or one exercise's own."""
     cutoff = now - timedelta(seconds=settings.failover_after_s)
     dead_cut = now - timedelta(seconds=settings.dead_after_s)
+    own = Channel.exercise_id.is_(None) if exercise_id is None else Channel.exercise_id == exercise_id
+    theirs = select(Channel.id).where(own)
     with store.read() as session:   # most passes have nothing to do: no write lock for them
-        down = session.scalar(select(Channel.id).where(Channel.state == "down", Channel.opened_at <= cutoff)
+        down = session.scalar(select(Channel.id).where(Channel.state == "down", Channel.opened_at <= cutoff, own)
                               .limit(1))
         mine = outbox.sent_by(store.device_id)   # another laptop's deliveries are its own to settle
         old = session.scalar(select(Delivery.id).where(Delivery.state == "queued", Delivery.queued_at <= dead_cut,
-                                                       mine).limit(1))
-        offline = looks_offline(session, now, settings, store.device_id)
+                                                       mine, Delivery.channel_id.in_(theirs)).limit(1))
+        # An exercise's outage is a channel's, on cue: it does not look like this machine offline.
+        offline = exercise_id is None and looks_offline(session, now, settings, store.device_id)
     if down is None and old is None:
         return
     with store.write(ACTOR) as tx:
+        if exercise_id is not None:
+            stamp(tx, exercise_id)       # what the exercise's channels do happens on its clock
         now = tx.now
-        free = or_(Delivery.lease_until.is_(None), Delivery.lease_until <= now)
+        free = or_(Delivery.lease_until.is_(None), Delivery.lease_until <= tx.real_now)
         # Failover: a channel down past the failover time hands its queue on; but not
         # when this machine looks offline (see looks_offline): then the queue waits and
         # drains in order to its own channels when the network returns.
         down_channels = [] if offline else tx.session.scalars(
-            select(Channel).where(Channel.state == "down", Channel.opened_at <= cutoff)).all()
+            select(Channel).where(Channel.state == "down", Channel.opened_at <= cutoff, own)).all()
         for channel in down_channels:
             rows = tx.session.scalars(select(Delivery).where(Delivery.channel_id == channel.id,
                                                              Delivery.state == "queued",
-                                                             Delivery.exercise.is_(False), free, mine)
+                                                             Delivery.exercise.is_(exercise_id is not None),
+                                                             free, mine)
                                       .order_by(Delivery.created_at, Delivery.id)).all()
             by_draft: dict[uuid.UUID, list[Delivery]] = defaultdict(list)
             for d in rows:
@@ -65,7 +87,7 @@ def housekeeping(store: Store, settings: outbox.DeliverySettings, summary) -> No
                     summary.failed_over += len(group)
         # Dead letters: undelivered past the dead-letter time.
         rows = tx.session.scalars(select(Delivery).where(Delivery.state == "queued", Delivery.queued_at <= dead_cut,
-                                                         free, mine)).all()
+                                                         free, mine, Delivery.channel_id.in_(theirs))).all()
         groups: dict[tuple[uuid.UUID, uuid.UUID], list[Delivery]] = defaultdict(list)
         for d in rows:
             groups[(d.incident_id, d.channel_id)].append(d)
@@ -100,7 +122,7 @@ def looks_offline(session, now: datetime, settings: outbox.DeliverySettings,
     rows = session.execute(select(Channel.kind, Channel.state, Channel.last_error, Channel.last_ok_at,
                                   waiting.label("waiting"))
                            .where(Channel.enabled.is_(True), Channel.state != "removed",
-                                  Channel.kind != "sitepage")).all()
+                                  Channel.kind != "sitepage", Channel.exercise_id.is_(None))).all()
     recent = timedelta(seconds=settings.failover_after_s)
     if any(r.last_ok_at is not None and now - r.last_ok_at < recent for r in rows):
         return False
@@ -137,11 +159,11 @@ def fail_over(tx, rows: list[Delivery], channel: Channel, reason: str) -> str | 
     route = list(first.route or [])
     if channel.name.split("~")[0] not in route:      # planned before routes were kept: the matrix's
         severity = (first.message or {}).get("severity") or incident.severity
-        route = next((list(r) for r in cell_in(tx.session, first.audience, severity).routes
+        route = next((list(r) for r in cell_for(tx.session, incident, first.audience, severity).routes
                       if channel.name in r), [])
     if channel.name not in route:
         return None
-    channels = {c.name: c for c in tx.session.scalars(select(Channel).where(Channel.state != "removed"))}
+    channels = routable(tx.session, channel.exercise_id)    # an exercise's go on to its own alone
     who = {d.recipient for d in rows} if all(d.recipient for d in rows) else None
     for name in route[route.index(channel.name) + 1:]:
         target = channels.get(name)
