@@ -684,10 +684,13 @@ def bundle_commands(c: Commands) -> None:
 def exercise_commands(c: Commands) -> None:
     ex = c.group("exercise", "tabletop exercises: a scenario on its own clock, nothing sent outside",
                  "exercise_command")
-    p = c.add("start", "exercise:cmd_start", "start an exercise from a scenario file (prints its INC-n)", ex)
+    p = c.add("list", "exercise:cmd_list", "the scenarios War room ships, with their titles", ex)
     if p is SKIPPED:
         return
-    p.add_argument("file", metavar="FILE.toml")
+    p.set_defaults(no_store=True)
+    p = c.add("start", "exercise:cmd_start", "start an exercise from a scenario file or a shipped scenario's name "
+                                             "(prints its INC-n)", ex)
+    p.add_argument("file", metavar="FILE.toml|NAME")
     p.add_argument("--speed", type=int, metavar="N", help="1 to 60 (default: the scenario's)")
     p = c.add("clock", "exercise:cmd_clock", "show or move an exercise's clock; fires the injects it passes", ex)
     p.add_argument("incident")
@@ -703,7 +706,7 @@ def exercise_commands(c: Commands) -> None:
     p.add_argument("incident")
     p.add_argument("--out", metavar="FILE", help="also write the score card and the retrospective: .html or .pdf")
     p = c.add("play", "exercise:cmd_play", "play a scenario to the end with its scripted players (a replay)", ex)
-    p.add_argument("file", metavar="FILE.toml")
+    p.add_argument("file", metavar="FILE.toml|NAME")
     p.add_argument("--script", action="store_true", help="use the scenario's [[script]] players")
     p.add_argument("--keep-going", action="store_true", help="note a refused action and go on")
     p.add_argument("--out", metavar="FILE", help="also write the score card and the retrospective: .html or .pdf")
