@@ -552,7 +552,9 @@ def delivery_commands(c: Commands) -> None:
     p.add_argument("--rename")
     p.add_argument("--enable", dest="enabled", action="store_true", default=None)
     p.add_argument("--disable", dest="enabled", action="store_false")
-    c.add("list", "channels:cmd_list", "list channels with their health and queue", ch)
+    p = c.add("list", "channels:cmd_list", "list channels with their health and queue", ch)
+    if p is not SKIPPED:
+        p.add_argument("--exercises", action="store_true", help="also the channels exercises made for themselves")
     p = c.add("test", "channels:cmd_test", "check a channel works (exit 1 if not)", ch)
     p.add_argument("name")
     p.add_argument("--timeout", type=float, default=10.0)

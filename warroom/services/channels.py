@@ -96,10 +96,15 @@ def _queued(session) -> dict[uuid.UUID, int]:
     return {cid: n for cid, n in rows}
 
 
-def list_channels(store: Store) -> list[ChannelView]:
+def list_channels(store: Store, *, exercises: bool = False) -> list[ChannelView]:
+    """The channels, by name: the real ones (``exercises``: an exercise's own too,
+    which only its exercise routes to and the matrix never offers)."""
     with store.read() as session:
         queued = _queued(session)
-        rows = session.scalars(select(Channel).where(Channel.state != "removed").order_by(Channel.name))
+        q = select(Channel).where(Channel.state != "removed")
+        if not exercises:
+            q = q.where(Channel.exercise_id.is_(None))
+        rows = session.scalars(q.order_by(Channel.name))
         return [_view(r, queued.get(r.id, 0)) for r in rows]
 
 

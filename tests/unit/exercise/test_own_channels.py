@@ -185,6 +185,9 @@ def test_a_real_incident_routes_by_the_real_matrix_while_an_exercise_routes_by_i
     with pytest.raises(InputError, match="belongs to an exercise"):
         matrix.set_cell(ex_store, FACILITATOR, "executives", "SEV1", channels=mine)
     assert matrix.cell(ex_store, "executives", "SEV2").routes == (("exec-mail",),)
+    # The channel list (and the matrix editor it feeds) offers the real channels only.
+    assert [c.name for c in channels.list_channels(ex_store)] == ["exec-mail"]
+    assert mine in [c.name for c in channels.list_channels(ex_store, exercises=True)]
 
     real = incidents.open_incident(ex_store, "Alex Rivera", title="VPN down", severity="SEV2")
     for incident_id, expected in ((real.id, None), (ex.incident_id, ex.incident_id)):
