@@ -474,7 +474,8 @@ def actions(store: Store, key: str | uuid.UUID, *, viewer: str, limit: int = 500
             p = json.loads(e.payload)
             summary = p.get("entry_text") or p.get("text") or p.get("audience") or p.get("why") or ""
             if e.kind == "exercise.inject_fired":
-                summary = f"inject {int(p.get('index', 0)) + 1}: {p.get('kind', '')}"
+                summary = f"inject {int(p.get('index', 0)) + 1}: {p.get('kind', '')}" + (
+                    f", failed: {p['failed']}" if p.get("failed") else "")
             out.append(ActionView(e.seq, int((e.at - row.sim_start).total_seconds()), str(e.actor), e.kind,
                                   " ".join(str(summary).split())[:200]))
         return out

@@ -281,6 +281,8 @@ def test_an_inject_that_cannot_be_played_is_recorded_as_failed_with_its_reason(e
     assert view.as_json()["injects"][2]["failed"] == failed.failed
     fired = [p for k, _at, p in incident_events(ex_store, ex.incident_id) if k == "exercise.inject_fired"]
     assert [p.get("failed") for p in fired] == [None, None, failed.failed]
+    seen = [a.summary for a in run.actions(ex_store, ex.ref, viewer=FACILITATOR) if a.kind == "exercise.inject_fired"]
+    assert seen[2].startswith("inject 3: severity, failed: ")        # the facilitator follows it as it happens
     from warroom.services import timeline
 
     assert any("could not be played" in e.text for e in timeline.entries(ex_store, ex.ref, viewer=FACILITATOR))
