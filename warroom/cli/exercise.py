@@ -36,7 +36,9 @@ def cmd_list(_store, args, out: Output) -> int:
     for name, s in found:
         first = " ".join(s.summary.split())
         first = first.split(". ")[0].rstrip(".") + "." if first else ""
-        lines.append(f"{name}\n  {s.name}\n  {first[:150]}")
+        if len(first) > 150:
+            first = first[:150].rsplit(" ", 1)[0] + " …"
+        lines.append(f"{name}\n  {s.name}\n  {first}")
     out.data(data, "\n".join(lines) + "\n\nStart one: warroom-cli exercise start NAME [--speed N]"
              if lines else "No scenarios ship with this installation.")
     return EXIT_OK
