@@ -42,7 +42,7 @@ from sqlalchemy import and_, func, or_, select, update
 
 from warroom.channels.base import USER_AGENT, ChannelError, Message, Recipient, SendContext
 from warroom.delivery import inflight, ledger
-from warroom.delivery.failover import ACTOR, alert, fail_over, housekeeping
+from warroom.delivery.failover import ACTOR, alert, fail_over, housekeeping, shown
 from warroom.errors import StoreBusy, StoreError, WarroomError
 from warroom.exercise.stamp import now_for, stamp, state_of
 from warroom.ids import uuid7
@@ -528,7 +528,7 @@ class Dispatcher:
             recipient = Recipient(claim.recipient, claim.address)
             payload = module.render(message, recipient, dict(ch.config or {}), claim.previous)
             if ch.outage:       # an exercise's simulated outage: the vendor cannot be reached
-                return ChannelError(f"{ch.name} could not be reached (it is down in the exercise)", transient=True)
+                return ChannelError(f"{shown(ch)} could not be reached (it is down in the exercise)", transient=True)
             if claim.exercise:
                 return {"simulated": True, "channel": ch.name, "payload": payload}
             if secrets is None:

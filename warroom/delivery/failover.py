@@ -83,7 +83,7 @@ def _settle(store: Store, settings: outbox.DeliverySettings, summary, exercise_i
                 by_draft[d.draft_id].append(d)
             down_for = duration_text(now - channel.opened_at, "rough")
             for group in by_draft.values():
-                if fail_over(tx, group, channel, f"{channel.name} has been down for {down_for}"):
+                if fail_over(tx, group, channel, f"{shown(channel)} has been down for {down_for}"):
                     summary.failed_over += len(group)
         # Dead letters: undelivered past the dead-letter time.
         rows = tx.session.scalars(select(Delivery).where(Delivery.state == "queued", Delivery.queued_at <= dead_cut,
@@ -100,7 +100,7 @@ def _settle(store: Store, settings: outbox.DeliverySettings, summary, exercise_i
                     f"; last error: {d.last_error}" if d.last_error else "")
             summary.failed += len(group)
             alert(tx, incident_id, "delivery.dead", group, channel,
-                  f"{len(group)} deliver{'y' if len(group) == 1 else 'ies'} via {channel.name} gave up after "
+                  f"{len(group)} deliver{'y' if len(group) == 1 else 'ies'} via {shown(channel)} gave up after "
                   f"{dead_after}: {group[0].last_error}. Retry from the outbox once the channel works.")
 
 
@@ -132,6 +132,12 @@ def looks_offline(session, now: datetime, settings: outbox.DeliverySettings,
     if not all(any(m in (r.last_error or "") for m in _NETWORK_ERRORS) for r in failing):
         return False      # somebody answered, if only with an error: the network is there
     return len({r.kind for r in failing}) >= 2
+
+
+def shown(channel: Channel) -> str:
+    """A channel's name as people read it: an exercise's own by its scenario's name
+    (the exercise's tag is the same throughout and says nothing), any other as stored."""
+    return channel.name.split("~")[0] if channel.exercise_id is not None else channel.name
 
 
 def alert(tx, incident_id: uuid.UUID, kind: str, rows: list[Delivery], channel: Channel | None, text: str,
@@ -188,15 +194,16 @@ def fail_over(tx, rows: list[Delivery], channel: Channel, reason: str) -> str | 
             new = list(records.expand(planning.new_deliveries(
                 tx, incident, draft, target, failover_from=first.id, message=dict(first.message or {}), route=route,
                 only=missing if per_recipient else None, exercise=first.exercise, priority=first.priority)))
+        to = shown(target)
         for d in rows:
             d.state, d.updated_at = "failed_over", tx.now
-            d.last_error = f"failed over to {name}: {reason}"[:500]
+            d.last_error = f"failed over to {to}: {reason}"[:500]
             d.lease_owner = d.lease_until = None
-        how = f"{len(new)} deliver{'y' if len(new) == 1 else 'ies'} through {name}" if new else \
-            f"already going out through {name}"
+        how = f"{len(new)} deliver{'y' if len(new) == 1 else 'ies'} through {to}" if new else \
+            f"already going out through {to}"
         target_who = f" for {', '.join(sorted(who))}" if who and len(who) <= 3 else ""
         alert(tx, first.incident_id, "delivery.failed_over", rows, channel,
-              f"Update to {first.audience}{target_who} failed over from {channel.name} to {name} ({reason}): "
+              f"Update to {first.audience}{target_who} failed over from {shown(channel)} to {to} ({reason}): "
               f"{how}.", {"to": name, "new": [d["id"] for d in new], "new_rows": new})
         return name
     return None
