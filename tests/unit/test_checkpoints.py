@@ -190,6 +190,9 @@ def test_an_upgraded_database_is_signed_at_open_when_the_key_is_at_hand(store, d
                   "watch_poll", "watch_seen", "watch_provider"):                                 # 0020
         con.execute(f"DROP TABLE {table}")
     con.execute("ALTER TABLE delivery DROP COLUMN origin_device")                             # 0014
+    con.execute("DROP INDEX ix_channel_exercise_id")                                          # 0022
+    for column in ("exercise_id", "outage"):
+        con.execute(f"ALTER TABLE channel DROP COLUMN {column}")
     for table, column in (("stakeholder", "key_account"), ("stakeholder", "components"),      # 0019
                           ("matrix_cell", "via_success_manager"), ("draft", "addressee")):
         con.execute(f"ALTER TABLE {table} DROP COLUMN {column}")

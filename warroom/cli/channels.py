@@ -74,11 +74,12 @@ def cmd_set(store: Store, args, out) -> int:
 def channel_json(ch) -> dict[str, Any]:
     return {"name": ch.name, "kind": ch.kind, "config": ch.config, "enabled": ch.enabled, "state": ch.state,
             "failures": ch.failures, "queued": ch.queued, "last_error": ch.last_error,
-            "last_ok_at": ch.last_ok_at}
+            "last_ok_at": ch.last_ok_at, **({"exercise_id": str(ch.exercise_id), "outage": ch.outage}
+                                            if ch.exercise_id else {})}
 
 
 def cmd_list(store: Store, args, out) -> int:
-    rows = channels.list_channels(store)
+    rows = channels.list_channels(store, exercises=getattr(args, "exercises", False))
     text = "\n".join(f"{c.name:<18} {c.kind:<11} {c.state:<9} {c.queued:>4} queued   "
                      f"{(c.last_error or '')[:60]}" for c in rows) or \
         "No channels yet: add one with warroom-cli channel add NAME --kind slack --secret < url.txt"

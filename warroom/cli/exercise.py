@@ -1,4 +1,4 @@
-"""``warroom-cli exercise start|clock|status|end|play``: tabletop exercises on their own clock."""
+"""``warroom-cli exercise list|start|clock|status|end|play``: tabletop exercises on their own clock."""
 
 from __future__ import annotations
 
@@ -17,12 +17,31 @@ def _say(view: run.ExerciseView) -> str:
              f"Exercise time {utc(view.sim_now)} ({offset_text(timedelta(seconds=view.elapsed_s))} since the start), "
              f"{view.state}"]
     for i in view.injects:
-        mark = {"done": "done    ", "next": "NEXT  ->", "upcoming": "        "}[i.state]
+        mark = "FAILED  " if i.failed else {"done": "done    ", "next": "NEXT  ->", "upcoming": "        "}[i.state]
         what = i.text.splitlines()[0][:70] if i.text else ""
         lines.append(f"  {mark} {offset_text(timedelta(seconds=i.offset_s))}  {i.kind:<12} {what}")
+        if i.failed:
+            lines.append(f"           could not be played: {i.failed}")
     if not view.injects:
         lines.append("  (no injects)")
     return "\n".join(lines)
+
+
+def cmd_list(_store, args, out: Output) -> int:
+    """The scenarios War room ships, each with its title and one line."""
+    found = scenario.shipped()
+    data = [{"name": name, "title": s.name, "summary": s.summary, "length_s": s.length_s,
+             "injects": len(s.injects), "script": len(s.script)} for name, s in found]
+    lines = []
+    for name, s in found:
+        first = " ".join(s.summary.split())
+        first = first.split(". ")[0].rstrip(".") + "." if first else ""
+        if len(first) > 150:
+            first = first[:150].rsplit(" ", 1)[0] + " …"
+        lines.append(f"{name}\n  {s.name}\n  {first}")
+    out.data(data, "\n".join(lines) + "\n\nStart one: warroom-cli exercise start NAME [--speed N]"
+             if lines else "No scenarios ship with this installation.")
+    return EXIT_OK
 
 
 def cmd_start(store: Store, args, out: Output) -> int:
@@ -41,7 +60,7 @@ def cmd_clock(store: Store, args, out: Output) -> int:
 
 
 def cmd_status(store: Store, args, out: Output) -> int:
-    view = run.get(store, args.incident, viewer=args.actor)
+    view = run.status(store, args.incident, viewer=args.actor)      # reading the clock fires what is due
     out.data(view.as_json(), _say(view))
     return EXIT_OK
 

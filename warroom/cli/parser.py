@@ -552,7 +552,9 @@ def delivery_commands(c: Commands) -> None:
     p.add_argument("--rename")
     p.add_argument("--enable", dest="enabled", action="store_true", default=None)
     p.add_argument("--disable", dest="enabled", action="store_false")
-    c.add("list", "channels:cmd_list", "list channels with their health and queue", ch)
+    p = c.add("list", "channels:cmd_list", "list channels with their health and queue", ch)
+    if p is not SKIPPED:
+        p.add_argument("--exercises", action="store_true", help="also the channels exercises made for themselves")
     p = c.add("test", "channels:cmd_test", "check a channel works (exit 1 if not)", ch)
     p.add_argument("name")
     p.add_argument("--timeout", type=float, default=10.0)
@@ -684,10 +686,13 @@ def bundle_commands(c: Commands) -> None:
 def exercise_commands(c: Commands) -> None:
     ex = c.group("exercise", "tabletop exercises: a scenario on its own clock, nothing sent outside",
                  "exercise_command")
-    p = c.add("start", "exercise:cmd_start", "start an exercise from a scenario file (prints its INC-n)", ex)
+    p = c.add("list", "exercise:cmd_list", "the scenarios War room ships, with their titles", ex)
     if p is SKIPPED:
         return
-    p.add_argument("file", metavar="FILE.toml")
+    p.set_defaults(no_store=True)
+    p = c.add("start", "exercise:cmd_start", "start an exercise from a scenario file or a shipped scenario's name "
+                                             "(prints its INC-n)", ex)
+    p.add_argument("file", metavar="FILE.toml|NAME")
     p.add_argument("--speed", type=int, metavar="N", help="1 to 60 (default: the scenario's)")
     p = c.add("clock", "exercise:cmd_clock", "show or move an exercise's clock; fires the injects it passes", ex)
     p.add_argument("incident")
@@ -703,7 +708,7 @@ def exercise_commands(c: Commands) -> None:
     p.add_argument("incident")
     p.add_argument("--out", metavar="FILE", help="also write the score card and the retrospective: .html or .pdf")
     p = c.add("play", "exercise:cmd_play", "play a scenario to the end with its scripted players (a replay)", ex)
-    p.add_argument("file", metavar="FILE.toml")
+    p.add_argument("file", metavar="FILE.toml|NAME")
     p.add_argument("--script", action="store_true", help="use the scenario's [[script]] players")
     p.add_argument("--keep-going", action="store_true", help="note a refused action and go on")
     p.add_argument("--out", metavar="FILE", help="also write the score card and the retrospective: .html or .pdf")

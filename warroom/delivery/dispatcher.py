@@ -17,7 +17,9 @@ honoured for the whole channel, and a circuit breaker whose state lives in the
 database (so the window shows what the command line's dispatcher sees). A channel down past the failover time hands its queue to the next
 channel of the audience's route; a delivery undelivered past the dead-letter time
 fails with an alert on the timeline (:mod:`warroom.delivery.failover`). Exercise incidents never reach a channel:
-their payloads are rendered and kept as "would have been sent".
+their payloads are rendered and kept as "would have been sent". An exercise's own
+channels keep its clock (their queue's times, back-off, breaker and failover), and
+one in a simulated outage fails every send as a vendor that cannot be reached.
 """
 
 from __future__ import annotations
@@ -40,15 +42,15 @@ from sqlalchemy import and_, func, or_, select, update
 
 from warroom.channels.base import USER_AGENT, ChannelError, Message, Recipient, SendContext
 from warroom.delivery import inflight, ledger
-from warroom.delivery.failover import ACTOR, alert, fail_over, housekeeping
+from warroom.delivery.failover import ACTOR, alert, fail_over, housekeeping, shown
 from warroom.errors import StoreBusy, StoreError, WarroomError
-from warroom.exercise.stamp import stamp
+from warroom.exercise.stamp import now_for, stamp, state_of
 from warroom.ids import uuid7
 from warroom.secrets import SecretsLocked
 from warroom.services import outbox
 from warroom.services.channels import kind_module, read_secret
 from warroom.store import Store
-from warroom.store.models import Channel, Delivery
+from warroom.store.models import Channel, Delivery, Exercise
 
 log = logging.getLogger(__name__)
 
@@ -209,7 +211,9 @@ class Dispatcher:
                                    .where(Delivery.state == "queued", outbox.sent_by(self.store.device_id))
                                    .order_by(Delivery.channel_id, Delivery.address, Delivery.created_at,
                                              Delivery.id)).all()
-        best: datetime | None = None
+            clocks = {row.incident_id: state_of(row) for row in session.scalars(select(Exercise).where(
+                Exercise.incident_id.in_({c.exercise_id for c in channels.values() if c.exercise_id})))}
+        best: float | None = None
         seen: set[tuple[uuid.UUID, str]] = set()
         for channel_id, address, next_at, lease_until in rows:
             if (channel_id, address) in seen:
@@ -218,15 +222,24 @@ class Dispatcher:
             ch = channels.get(channel_id)
             if ch is None:
                 continue
-            due = max(next_at, lease_until or next_at)
+            due = next_at
             if ch.paused_until is not None:
                 due = max(due, ch.paused_until)
             if ch.state == "down":
                 due = max(due, ch.updated_at + timedelta(seconds=settings.breaker_cooldown_s))
-            best = due if best is None else min(best, due)
+            clock = clocks.get(ch.exercise_id) if ch.exercise_id else None
+            if ch.exercise_id is None:
+                left = (due - now).total_seconds()
+            elif clock is None or clock.paused or clock.ended_at is not None:
+                continue          # an exercise's clock that stands still brings nothing due
+            else:                 # its own channel keeps its clock, which runs ×speed
+                left = (due - clock.now(now)).total_seconds() / clock.speed
+            if lease_until is not None:
+                left = max(left, (lease_until - now).total_seconds())
+            best = left if best is None else min(best, left)
         if best is None:
             return 3600.0
-        return max(0.0, (best - now).total_seconds())
+        return max(0.0, best)
 
     def run_once(self) -> Summary:
         """Send everything that is due now, respecting rates and breakers, then return."""
@@ -285,15 +298,38 @@ class Dispatcher:
 
     # -- claiming -------------------------------------------------------------
 
-    def _due_filter(self, now: datetime):
+    def _due_filter(self, now: datetime, lease_now: datetime | None = None):
+        lease_now = lease_now or now
         return and_(Delivery.state == "queued", Delivery.next_attempt_at <= now,
-                    or_(Delivery.lease_until.is_(None), Delivery.lease_until <= now),
+                    or_(Delivery.lease_until.is_(None), Delivery.lease_until <= lease_now),
                     outbox.sent_by(self.store.device_id))
 
     def _due_channels(self) -> list[uuid.UUID]:
         now = self.store.clock.now()
         with self.store.read() as session:
-            return list(session.scalars(select(Delivery.channel_id).where(self._due_filter(now)).distinct()))
+            due = list(session.scalars(select(Delivery.channel_id).where(self._due_filter(now)).distinct()))
+            drills = dict(session.execute(select(Channel.id, Channel.exercise_id).where(
+                Channel.exercise_id.is_not(None), Channel.state != "removed")).all())
+            if not drills:
+                return due
+            # An exercise's own channels keep its clock: due by its time, not this machine's.
+            out = [cid for cid in due if cid not in drills]
+            waiting = session.scalars(select(Delivery.channel_id).where(
+                Delivery.state == "queued", Delivery.channel_id.in_(drills)).distinct()).all()
+            for cid in waiting:
+                at = now_for(session, drills[cid], now)
+                if session.scalar(select(Delivery.id).where(Delivery.channel_id == cid,
+                                                            self._due_filter(at, now)).limit(1)) is not None:
+                    out.append(cid)
+            return out
+
+    def _now_of(self, ch: Channel) -> datetime:
+        """The time a channel keeps: this machine's, or, for an exercise's own, the exercise's."""
+        now = self.store.clock.now()
+        if ch.exercise_id is None:
+            return now
+        with self.store.read() as session:
+            return now_for(session, ch.exercise_id, now)
 
     def _claim(self, channel_id: uuid.UUID, settings: outbox.DeliverySettings) -> _Claim | float | None:
         """Lease the next due delivery of a channel in a write transaction, so two
@@ -323,8 +359,9 @@ class Dispatcher:
             return None
         lease_s = lease_seconds(channel.kind, channel.config, settings)
         skip: list[uuid.UUID] = []
+        at = tx.now if channel.exercise_id is None else now_for(tx.session, channel.exercise_id, tx.real_now)
         while True:
-            picked = ledger.next_due(db, channel_id, tx.now, self.store.device_id, skip)
+            picked = ledger.next_due(db, channel_id, at, self.store.device_id, skip, lease_now=tx.now)
             if picked is None:
                 return None
             # A lease that ran out while its dispatcher, alive, could not renew it (another
@@ -410,7 +447,7 @@ class Dispatcher:
         not asking us to wait (429 with Retry-After)."""
         if not ch.enabled:
             return False
-        now = self.store.clock.now()
+        now = self._now_of(ch)
         if ch.state == "down" and now < ch.updated_at + timedelta(seconds=settings.breaker_cooldown_s):
             return False  # the breaker is open: wait for the next probe
         return ch.paused_until is None or now >= ch.paused_until
@@ -490,6 +527,8 @@ class Dispatcher:
             message = Message.from_json(claim.message)
             recipient = Recipient(claim.recipient, claim.address)
             payload = module.render(message, recipient, dict(ch.config or {}), claim.previous)
+            if ch.outage:       # an exercise's simulated outage: the vendor cannot be reached
+                return ChannelError(f"{shown(ch)} could not be reached (it is down in the exercise)", transient=True)
             if claim.exercise:
                 return {"simulated": True, "channel": ch.name, "payload": payload}
             if secrets is None:
@@ -566,6 +605,7 @@ class Dispatcher:
                     summary.simulated += 1
                 else:
                     summary.delivered += 1
+                if not simulated or ch.exercise_id is not None:    # an exercise's own channel: back after an outage
                     ledger.healthy(db, ch.id, tx.now)
                 tx.record("delivery.simulated" if simulated else "delivery.delivered",
                           {"delivery_id": claim.id, "channel": ch.name, "recipient": d.recipient,
@@ -629,8 +669,9 @@ class Dispatcher:
                                                tx.now + timedelta(seconds=float(outcome.retry_after)))
             # The breaker counts what says the channel is unwell: network errors, 5xx, a
             # refusal of a channel-wide send. Not a vendor slowing us down, not one
-            # recipient's bad address, not an exercise (nothing was sent).
-            if not claim.exercise and not throttled and (outcome.transient or module.RECIPIENT is None):
+            # recipient's bad address, not an exercise (nothing was sent) unless its channel is down on cue.
+            if (not claim.exercise or channel.outage) and not throttled and (
+                    outcome.transient or module.RECIPIENT is None):
                 channel.failures += 1
                 channel.last_error = error
                 channel.updated_at = tx.now

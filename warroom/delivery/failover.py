@@ -15,8 +15,9 @@ from warroom.domain import EntryKind
 from warroom.identity import System
 from warroom.ids import uuid7
 from warroom.services import outbox
-from warroom.services.channels import kind_module
-from warroom.services.matrix import cell_in
+from warroom.exercise.stamp import now_for, stamp
+from warroom.services.channels import kind_module, routable
+from warroom.services.matrix import cell_for
 from warroom.store import Store
 from warroom.store.models import Channel, Delivery, Draft, Incident, TimelineEntry
 from warroom.text.durations import duration_text
@@ -30,42 +31,63 @@ _NETWORK_ERRORS = ("could not be reached", "did not answer")
 def housekeeping(store: Store, settings: outbox.DeliverySettings, summary) -> None:
     """Hand the queue of a channel down past the failover time to the next channel of each
     route, and fail (with an alert) what stayed undelivered past the dead-letter time;
-    counted in ``summary`` (a :class:`warroom.delivery.dispatcher.Summary`)."""
-    now = store.clock.now()
+    counted in ``summary`` (a :class:`warroom.delivery.dispatcher.Summary`). The real
+    channels on this machine's time; each exercise's own channels on its clock."""
+    _settle(store, settings, summary, None, store.clock.now())
+    with store.read() as session:
+        drills = session.execute(select(Channel.exercise_id).where(
+            Channel.exercise_id.is_not(None), Channel.state != "removed",
+            select(Delivery.id).where(Delivery.channel_id == Channel.id, Delivery.state == "queued").exists())
+            .distinct()).scalars().all()
+        real_now = store.real_clock.now()
+        times = {eid: now_for(session, eid, real_now) for eid in drills}
+    for exercise_id, now in times.items():
+        _settle(store, settings, summary, exercise_id, now)
+
+
+def _settle(store: Store, settings: outbox.DeliverySettings, summary, exercise_id: uuid.UUID | None,
+            now: datetime) -> None:
+    """:func:`housekeeping` for the real channels (``exercise_id`` None) or one exercise's own."""
     cutoff = now - timedelta(seconds=settings.failover_after_s)
     dead_cut = now - timedelta(seconds=settings.dead_after_s)
+    own = Channel.exercise_id.is_(None) if exercise_id is None else Channel.exercise_id == exercise_id
+    theirs = select(Channel.id).where(own)
     with store.read() as session:   # most passes have nothing to do: no write lock for them
-        down = session.scalar(select(Channel.id).where(Channel.state == "down", Channel.opened_at <= cutoff)
+        down = session.scalar(select(Channel.id).where(Channel.state == "down", Channel.opened_at <= cutoff, own)
                               .limit(1))
         mine = outbox.sent_by(store.device_id)   # another laptop's deliveries are its own to settle
         old = session.scalar(select(Delivery.id).where(Delivery.state == "queued", Delivery.queued_at <= dead_cut,
-                                                       mine).limit(1))
-        offline = looks_offline(session, now, settings, store.device_id)
+                                                       mine, Delivery.channel_id.in_(theirs)).limit(1))
+        # An exercise's outage is a channel's, on cue: it does not look like this machine offline.
+        offline = exercise_id is None and looks_offline(session, now, settings, store.device_id)
     if down is None and old is None:
         return
     with store.write(ACTOR) as tx:
+        if exercise_id is not None:
+            stamp(tx, exercise_id)       # what the exercise's channels do happens on its clock
         now = tx.now
-        free = or_(Delivery.lease_until.is_(None), Delivery.lease_until <= now)
+        free = or_(Delivery.lease_until.is_(None), Delivery.lease_until <= tx.real_now)
         # Failover: a channel down past the failover time hands its queue on; but not
         # when this machine looks offline (see looks_offline): then the queue waits and
         # drains in order to its own channels when the network returns.
         down_channels = [] if offline else tx.session.scalars(
-            select(Channel).where(Channel.state == "down", Channel.opened_at <= cutoff)).all()
+            select(Channel).where(Channel.state == "down", Channel.opened_at <= cutoff, own)).all()
         for channel in down_channels:
             rows = tx.session.scalars(select(Delivery).where(Delivery.channel_id == channel.id,
                                                              Delivery.state == "queued",
-                                                             Delivery.exercise.is_(False), free, mine)
+                                                             Delivery.exercise.is_(exercise_id is not None),
+                                                             free, mine)
                                       .order_by(Delivery.created_at, Delivery.id)).all()
             by_draft: dict[uuid.UUID, list[Delivery]] = defaultdict(list)
             for d in rows:
                 by_draft[d.draft_id].append(d)
             down_for = duration_text(now - channel.opened_at, "rough")
             for group in by_draft.values():
-                if fail_over(tx, group, channel, f"{channel.name} has been down for {down_for}"):
+                if fail_over(tx, group, channel, f"{shown(channel)} has been down for {down_for}"):
                     summary.failed_over += len(group)
         # Dead letters: undelivered past the dead-letter time.
         rows = tx.session.scalars(select(Delivery).where(Delivery.state == "queued", Delivery.queued_at <= dead_cut,
-                                                         free, mine)).all()
+                                                         free, mine, Delivery.channel_id.in_(theirs))).all()
         groups: dict[tuple[uuid.UUID, uuid.UUID], list[Delivery]] = defaultdict(list)
         for d in rows:
             groups[(d.incident_id, d.channel_id)].append(d)
@@ -78,7 +100,7 @@ def housekeeping(store: Store, settings: outbox.DeliverySettings, summary) -> No
                     f"; last error: {d.last_error}" if d.last_error else "")
             summary.failed += len(group)
             alert(tx, incident_id, "delivery.dead", group, channel,
-                  f"{len(group)} deliver{'y' if len(group) == 1 else 'ies'} via {channel.name} gave up after "
+                  f"{len(group)} deliver{'y' if len(group) == 1 else 'ies'} via {shown(channel)} gave up after "
                   f"{dead_after}: {group[0].last_error}. Retry from the outbox once the channel works.")
 
 
@@ -100,7 +122,7 @@ def looks_offline(session, now: datetime, settings: outbox.DeliverySettings,
     rows = session.execute(select(Channel.kind, Channel.state, Channel.last_error, Channel.last_ok_at,
                                   waiting.label("waiting"))
                            .where(Channel.enabled.is_(True), Channel.state != "removed",
-                                  Channel.kind != "sitepage")).all()
+                                  Channel.kind != "sitepage", Channel.exercise_id.is_(None))).all()
     recent = timedelta(seconds=settings.failover_after_s)
     if any(r.last_ok_at is not None and now - r.last_ok_at < recent for r in rows):
         return False
@@ -110,6 +132,12 @@ def looks_offline(session, now: datetime, settings: outbox.DeliverySettings,
     if not all(any(m in (r.last_error or "") for m in _NETWORK_ERRORS) for r in failing):
         return False      # somebody answered, if only with an error: the network is there
     return len({r.kind for r in failing}) >= 2
+
+
+def shown(channel: Channel) -> str:
+    """A channel's name as people read it: an exercise's own by its scenario's name
+    (the exercise's tag is the same throughout and says nothing), any other as stored."""
+    return channel.name.split("~")[0] if channel.exercise_id is not None else channel.name
 
 
 def alert(tx, incident_id: uuid.UUID, kind: str, rows: list[Delivery], channel: Channel | None, text: str,
@@ -137,11 +165,11 @@ def fail_over(tx, rows: list[Delivery], channel: Channel, reason: str) -> str | 
     route = list(first.route or [])
     if channel.name.split("~")[0] not in route:      # planned before routes were kept: the matrix's
         severity = (first.message or {}).get("severity") or incident.severity
-        route = next((list(r) for r in cell_in(tx.session, first.audience, severity).routes
+        route = next((list(r) for r in cell_for(tx.session, incident, first.audience, severity).routes
                       if channel.name in r), [])
     if channel.name not in route:
         return None
-    channels = {c.name: c for c in tx.session.scalars(select(Channel).where(Channel.state != "removed"))}
+    channels = routable(tx.session, channel.exercise_id)    # an exercise's go on to its own alone
     who = {d.recipient for d in rows} if all(d.recipient for d in rows) else None
     for name in route[route.index(channel.name) + 1:]:
         target = channels.get(name)
@@ -166,15 +194,16 @@ def fail_over(tx, rows: list[Delivery], channel: Channel, reason: str) -> str | 
             new = list(records.expand(planning.new_deliveries(
                 tx, incident, draft, target, failover_from=first.id, message=dict(first.message or {}), route=route,
                 only=missing if per_recipient else None, exercise=first.exercise, priority=first.priority)))
+        to = shown(target)
         for d in rows:
             d.state, d.updated_at = "failed_over", tx.now
-            d.last_error = f"failed over to {name}: {reason}"[:500]
+            d.last_error = f"failed over to {to}: {reason}"[:500]
             d.lease_owner = d.lease_until = None
-        how = f"{len(new)} deliver{'y' if len(new) == 1 else 'ies'} through {name}" if new else \
-            f"already going out through {name}"
+        how = f"{len(new)} deliver{'y' if len(new) == 1 else 'ies'} through {to}" if new else \
+            f"already going out through {to}"
         target_who = f" for {', '.join(sorted(who))}" if who and len(who) <= 3 else ""
         alert(tx, first.incident_id, "delivery.failed_over", rows, channel,
-              f"Update to {first.audience}{target_who} failed over from {channel.name} to {name} ({reason}): "
+              f"Update to {first.audience}{target_who} failed over from {shown(channel)} to {to} ({reason}): "
               f"{how}.", {"to": name, "new": [d["id"] for d in new], "new_rows": new})
         return name
     return None

@@ -37,6 +37,8 @@ class ClaimChannel:
     kind: str
     config: dict[str, Any]
     rate_tat: float | None
+    #: The exercise whose own channel this is (its queue keeps the exercise's clock), or None.
+    exercise_id: uuid.UUID | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,11 +73,12 @@ class Settling:
 
 
 def claim_channel(db: Plain, channel_id: uuid.UUID) -> ClaimChannel | None:
-    row = db.execute("SELECT kind, config, rate_tat FROM channel WHERE id = ?",
+    row = db.execute("SELECT kind, config, rate_tat, exercise_id FROM channel WHERE id = ?",
                      (db.to_db(_C.id)(channel_id),)).fetchone()
     if row is None:
         return None
-    return ClaimChannel(channel_id, row[0], db.from_db(_C.config)(row[1]) or {}, row[2])
+    return ClaimChannel(channel_id, row[0], db.from_db(_C.config)(row[1]) or {}, row[2],
+                        db.from_db(_C.exercise_id)(row[3]) if row[3] is not None else None)
 
 
 _TOP = "SELECT max(priority) FROM delivery WHERE channel_id = ? AND state = 'queued'"
@@ -89,18 +92,20 @@ WHERE c.channel_id = ? AND c.state = 'queued' AND c.priority = ?
 
 
 def next_due(db: Plain, channel_id: uuid.UUID, now: datetime, device_id: uuid.UUID,
-             skip: list[uuid.UUID]) -> Picked | None:
+             skip: list[uuid.UUID], *, lease_now: datetime | None = None) -> Picked | None:
     """The channel's next delivery to send now (see the module's docstring), leaving
     out ``skip``; None when there is none. Another laptop's deliveries (team sync)
-    are never this one's to send."""
+    are never this one's to send. ``lease_now``: the time leases run out by, when the
+    channel keeps another (an exercise's own channel keeps its clock; leases, this machine's)."""
     key = db.to_db(_D.id)
     channel, at, device = key(channel_id), db.to_db(_D.next_attempt_at)(now), key(device_id)
+    leased = db.to_db(_D.lease_until)(lease_now or now)
     left_out = [key(k) for k in skip]
     sql = _PICK + (f" AND c.id NOT IN ({', '.join('?' * len(left_out))})" if left_out else "") + \
         " ORDER BY c.created_at, c.id LIMIT 1"
     top = db.execute(_TOP, (channel,)).fetchone()[0]
     while top is not None:
-        row = db.execute(sql, (channel, top, at, at, device, *left_out)).fetchone()
+        row = db.execute(sql, (channel, top, at, leased, device, *left_out)).fetchone()
         if row is not None:
             return Picked(db.from_db(_D.id)(row[0]), bool(db.from_db(_D.exercise)(row[1])))
         top = db.execute(_TOP + " AND priority < ?", (channel, top)).fetchone()[0]

@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Callable
 
-from sqlalchemy import select
 
 from warroom.channels.base import Message
 from warroom.delivery import records
@@ -18,8 +17,8 @@ from warroom.domain import Impact, Status, statuspage_component_status, statuspa
 from warroom.errors import NotFound
 from warroom.ids import uuid7
 from warroom.services import access, outbox
-from warroom.services.channels import kind_module
-from warroom.services.matrix import cell_in
+from warroom.services.channels import kind_module, routable
+from warroom.services.matrix import cell_for, own_matrix
 from warroom.services.settings import get_org_in
 from warroom.store import Store
 from warroom.store.models import Channel, Delivery, Draft, Incident
@@ -42,8 +41,9 @@ def message_for(session, incident: Incident, d: Draft, texts: dict[str, str], de
         retracts=retracts)
 
 
-def _channel_rows(session) -> dict[str, Channel]:
-    return {c.name: c for c in session.scalars(select(Channel).where(Channel.state != "removed"))}
+def _channel_rows(session, incident: Incident) -> dict[str, Channel]:
+    """The channels the incident may route to: an exercise's own, or the real ones."""
+    return routable(session, incident.id if own_matrix(session, incident) is not None else None)
 
 
 def new_deliveries(tx, incident: Incident, d: Draft, channel: Channel, *, message: dict,
@@ -58,7 +58,8 @@ def new_deliveries(tx, incident: Incident, d: Draft, channel: Channel, *, messag
     whose ``rows`` are empty when nobody was reached."""
     module = kind_module(channel.kind)
     shared = dict(incident_id=incident.id, draft_id=d.id, channel_id=channel.id, audience=d.audience,
-                  message=message, state="queued", attempts=0, next_attempt_at=tx.real_now, lease_owner=None,
+                  message=message, state="queued", attempts=0, next_attempt_at=outbox.queue_time(tx, channel),
+                  lease_owner=None,
                   lease_until=None, last_error=None, receipt=None, failover_from=failover_from,
                   route=list(route or [channel.name]), exercise=incident.exercise if exercise is None else exercise,
                   priority=priority, created_at=tx.now, queued_at=tx.now, updated_at=tx.now, delivered_at=None,
@@ -70,7 +71,7 @@ def new_deliveries(tx, incident: Incident, d: Draft, channel: Channel, *, messag
         if module.RECIPIENT is None:
             return records.group(shared, rows)
         only = {d.addressee} if only is None else only & {d.addressee}
-    via = cell_in(tx.session, d.audience, incident.severity).via_success_manager
+    via = cell_for(tx.session, incident, d.audience).via_success_manager
     for r in outbox.recipients(tx.session, module.RECIPIENT, d.audience, via_manager=via):
         if only is not None and module.RECIPIENT is not None and r.name not in only:
             continue
@@ -164,7 +165,7 @@ def preview(store: Store, draft_id: uuid.UUID, *, viewer: str) -> Planned:
             raise NotFound(f"No update {draft_id}.", field="draft")
         incident = session.get(Incident, d.incident_id)
         access.check_read(session, viewer, incident)
-        via = cell_in(session, d.audience, incident.severity).via_success_manager
+        via = cell_for(session, incident, d.audience).via_success_manager
         return _plan(session, d.audience, incident,
                      lambda ch, route: len({r.address.casefold() or r.name for r in
                                             outbox.recipients(session, kind_module(ch.kind).RECIPIENT, d.audience,
@@ -178,7 +179,7 @@ def _plan(session, audience: str, incident: Incident, make, *, addressee: str | 
     ``make(channel, route)`` queues (or counts) its deliveries and returns how many
     (``addressee``: one stakeholder's personal update, which no channel-wide channel carries)."""
     severity = incident.severity
-    c = cell_in(session, audience, severity)
+    c = cell_for(session, incident, audience)
     notes: list[str] = []
     if not c.told:
         return Planned(0, (), (f"The matrix says {audience} is not told at {severity}.",))
@@ -189,7 +190,7 @@ def _plan(session, audience: str, incident: Incident, make, *, addressee: str | 
         return Planned(0, (), (f"No channels for {audience} at {severity} in the matrix: "
                                "the update is recorded as published but goes nowhere "
                                "(set them with matrix set).",))
-    channels = _channel_rows(session)
+    channels = _channel_rows(session, incident)
     used: list[str] = []
     counts: list[int] = []
     total = 0

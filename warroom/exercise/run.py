@@ -1,6 +1,14 @@
 """Running an exercise: start it from a scenario, move its clock, fire its injects,
 end it.
 
+An exercise plays with the scenario's own channels and matrix, never the database's:
+its channels are made for it alone (:func:`warroom.services.channels.exercise_name`,
+scoped to its incident) and its matrix is kept on its row
+(:func:`warroom.services.matrix.cell_for`), so two exercises in one database, of the
+same scenario or not, never share a channel, and a real incident never routes to one.
+A channel going down is a simulated vendor outage that the dispatcher meets as a real
+one. An inject that cannot be played is recorded as failed, with its reason.
+
 Every change here is a journal event written after a permission check
 (:data:`Action.EXERCISE`: the facilitator), so an exercise travels over team sync
 and bundles like any incident. Injects are one more caller of the ordinary
@@ -14,22 +22,23 @@ from __future__ import annotations
 
 import logging
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
 
 from warroom.clock import SimulatedClock
-from warroom.domain import EntryKind, Severity
+from warroom.domain import REVIEW_ROLES, EntryKind, Severity
 from warroom.errors import InputError, NotFound, WarroomError
 from warroom.exercise.clock import ClockState, check_speed
 from warroom.exercise.scenario import Scenario
 from warroom.exercise.stamp import EXERCISE_CLOCK, state_of
-from warroom.services import access, channels, incidents, matrix, people, reviewers, stakeholders, timeline
+from warroom.services import access, channels, incidents, inquiries, people, reviewers, stakeholders, timeline
 from warroom.services.access import SYSTEM, Action
+from warroom.services.review_rules import review_window
 from warroom.store import Store
-from warroom.store.models import Channel, Exercise, MatrixCell, Person, Stakeholder
+from warroom.store.models import Audience, Exercise, Person, Stakeholder
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +57,8 @@ class InjectView:
     text: str
     state: str          # done | next | upcoming
     detail: dict[str, Any]
+    #: Why a done inject could not be played (None: it was played).
+    failed: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +78,8 @@ class ExerciseView:
     ended_at: datetime | None
     injects: tuple[InjectView, ...]
     targets: dict[str, Any]
+    #: The scenario's channel names -> this exercise's own channels (as the outbox names them).
+    channels: dict[str, str] = field(default_factory=dict)
 
     @property
     def elapsed_s(self) -> int:
@@ -87,18 +100,25 @@ class ExerciseView:
                 "elapsed_s": self.elapsed_s, "speed": self.speed, "paused": self.paused,
                 "ended_at": self.ended_at.isoformat() if self.ended_at else None, "state": self.state,
                 "injects": [{"index": i.index, "offset_s": i.offset_s, "kind": i.kind, "text": i.text,
-                             "state": i.state} for i in self.injects],
-                "targets": self.targets}
+                             "state": i.state, "failed": i.failed} for i in self.injects],
+                "targets": self.targets, "channels": self.channels}
 
 
 def _view(row: Exercise, ref: str, title: str, real_now: datetime) -> ExerciseView:
+    failed = dict(row.failed or {})
     injects = tuple(InjectView(i, int(j["offset_s"]), j["kind"], j.get("text") or "",
                                DONE if i < row.next_inject else NEXT if i == row.next_inject else UPCOMING,
-                               {k: v for k, v in j.items() if k not in ("offset_s", "kind", "text", "index")})
+                               {k: v for k, v in j.items() if k not in ("offset_s", "kind", "text", "index")},
+                               failed.get(str(i)))
                     for i, j in enumerate(row.injects or []))
     return ExerciseView(row.incident_id, ref, title, row.scenario_name, row.scenario_digest, row.facilitator,
                         row.sim_start, state_of(row).now(real_now), row.speed, row.paused, row.ended_at, injects,
-                        dict(row.targets or {}))
+                        dict(row.targets or {}), _own_channels(row))
+
+
+def _own_channels(row: Exercise) -> dict[str, str]:
+    mine = (row.owned or {}).get("channels") or {}
+    return dict(mine) if isinstance(mine, dict) else {}
 
 
 def _exercise_row(session, incident) -> Exercise:
@@ -112,6 +132,14 @@ def get(store: Store, key: str | uuid.UUID, *, viewer: str) -> ExerciseView:
     with store.read() as session:
         inc = incidents.find(session, key, viewer)
         return _view(_exercise_row(session, inc), inc.ref, inc.title, store.real_clock.now())
+
+
+def status(store: Store, key: str | uuid.UUID, *, viewer: str) -> ExerciseView:
+    """The exercise as its clock stands now, after firing every inject that fell due:
+    what the command line shows when asked (a clock read is when injects fire)."""
+    incident_id = incidents.resolve_id(store, key, viewer=viewer)
+    fire_due(store, incident_id)
+    return get(store, incident_id, viewer=viewer)
 
 
 def clock_of(store: Store, incident_id: uuid.UUID) -> ClockState | None:
@@ -139,13 +167,16 @@ def list_exercises(store: Store, *, viewer: str) -> list[ExerciseView]:
 
 def start(store: Store, actor: str, scenario: Scenario, *, speed: int | None = None,
           paused: bool = False) -> ExerciseView:
-    """Start an exercise: the scenario's people, channels, stakeholders and matrix
-    where the database lacks them, then its incident, declared on the exercise's
-    own clock by the scenario's commander, and the clock itself."""
+    """Start an exercise: the scenario's people and stakeholders where the database
+    lacks them, its incident, declared on the exercise's own clock by the scenario's
+    commander, the scenario's channels made for this exercise alone, its matrix, and
+    the clock itself; then the injects already due (those at 0m) fire."""
     speed = check_speed(speed if speed is not None else scenario.speed)
     with store.read() as session:
         access.check(session, actor, Action.EXERCISE)
-    owned = _cast(store, actor, scenario)
+        _check_audiences(session, scenario)
+        targets = _targets(session, scenario)
+    cast = _cast_people(store, actor, scenario)
     real_now = store.real_clock.now()
     sim_start = scenario.start or real_now
     spec = scenario.incident
@@ -158,55 +189,93 @@ def start(store: Store, actor: str, scenario: Scenario, *, speed: int | None = N
     if spec["confidential"] and actor != spec["commander"]:    # the facilitator sees what the players see
         incidents.set_members(store.under_clock(SimulatedClock(sim_start), EXERCISE_CLOCK), spec["commander"],
                               declared.id, add=[actor])
+    names = {c["name"]: channels.add(store, SYSTEM, c["name"], c["kind"], c["config"], exercise=declared.id).name
+             for c in scenario.channels}
+    _cast_stakeholders(store, scenario)
+    owned = {"people": cast, "channels": names}
     with store.under_clock(SimulatedClock(sim_start), EXERCISE_CLOCK).write(actor) as tx:
         inc = incidents.find_row(tx.session, declared.id)
         access.require(tx, Action.EXERCISE, inc)
         values = dict(scenario_name=scenario.name, scenario_digest=scenario.digest, injects=scenario.injects,
-                      targets=scenario.targets, owned=owned, facilitator=actor, sim_start=sim_start,
+                      targets=targets, owned=owned, facilitator=actor, sim_start=sim_start,
                       sim_anchor=sim_start, real_anchor=tx.real_now, speed=speed, paused=bool(paused),
-                      next_inject=0, ended_at=None)
+                      next_inject=0, ended_at=None, matrix=own_matrix(scenario, names), failed={})
         tx.session.add(Exercise(incident_id=inc.id, **values))
         tx.record("exercise.started", values, incident_id=inc.id)
+    fire_due(store, declared.id)
     return get(store, declared.id, viewer=SYSTEM)
 
 
-def _cast(store: Store, actor: str, scenario: Scenario) -> dict[str, list[str]]:
-    """Add what the scenario plays with and the database lacks; return what was made
-    (only that do injects take down or off duty: never a real channel or person)."""
-    owned: dict[str, list[str]] = {"people": [], "channels": []}
+def own_matrix(scenario: Scenario, names: dict[str, str]) -> list[dict[str, Any]]:
+    """The scenario's matrix as the exercise routes by it: one cell per audience and
+    severity (a later entry wins), each route naming the exercise's own channels."""
+    cells: dict[tuple[str, str], dict[str, Any]] = {}
+    for cell in scenario.matrix:
+        sevs = [sv.value for sv in Severity] if cell["severities"] == "all" else cell["severities"]
+        routes = [[names[n.strip()] for n in route.split(">") if n.strip()] for route in cell["channels"]]
+        for sv in sevs:
+            cells[(cell["audience"], sv)] = {"audience": cell["audience"], "severity": sv, "told": True,
+                                             "channels": routes, "cadence_s": cell["cadence_s"]}
+    return list(cells.values())
+
+
+def _targets(session, scenario: Scenario) -> dict[str, Any]:
+    """The scenario's targets; where it names no review times, the policy's review window
+    at the incident's starting severity for every review role (``review_from_policy``:
+    a role the exercise never asks is not scored)."""
+    targets = dict(scenario.targets)
+    if not targets.get("review_s"):
+        window = int(review_window(session, Severity(scenario.incident["severity"])).total_seconds())
+        targets["review_s"] = {role.value: window for role in REVIEW_ROLES}
+        targets["review_from_policy"] = True
+    return targets
+
+
+def _check_audiences(session, scenario: Scenario) -> None:
+    known = set(session.scalars(select(Audience.name)))
+    for i, cell in enumerate(scenario.matrix):
+        if cell["audience"] not in known:
+            raise InputError(f"{scenario.source}: matrix[{i}].audience: unknown audience {cell['audience']!r}; "
+                             f"this database has {', '.join(sorted(known)) or 'none'}.", field="matrix")
+
+
+def _cast_people(store: Store, actor: str, scenario: Scenario) -> list[str]:
+    """Add the scenario's people the database lacks; return those the exercise may take
+    off duty: the ones it made, and those an earlier exercise made (never a real person).
+    Those start on duty, as the scenario has them, unless a running exercise has them off."""
     with store.read() as session:
         empty = access.register_empty(session)
-        known = set(session.scalars(select(Person.name)))
-        have_channels = set(session.scalars(select(Channel.name).where(Channel.state != "removed")))
-        have_stakeholders = set(session.scalars(select(Stakeholder.name)))
-        have_cells = {(c.audience, c.severity) for c in session.scalars(select(MatrixCell))}
+        known = {p.name: p for p in session.scalars(select(Person))}
+        drills: set[str] = set()
+        busy: set[str] = set()
+        for row in session.scalars(select(Exercise)):
+            made = set((row.owned or {}).get("people") or [])
+            drills |= made
+            if row.ended_at is None:
+                busy |= made
     if empty and actor not in {p["name"] for p in scenario.people}:
         people.save(store, actor, actor)             # the facilitator is the first person: commander and admin
-        known.add(actor)
+    cast: list[str] = []
     for p in scenario.people:
         if p["name"] not in known:
             people.save(store, SYSTEM, p["name"], roles=p["roles"], email=p["email"])
-            owned["people"].append(p["name"])
-            known.add(p["name"])
-    for p in scenario.people:
-        if p["backups"] and p["name"] in owned["people"]:
+            cast.append(p["name"])
+        elif p["name"] in drills:
+            if known[p["name"]].availability != "on_duty" and p["name"] not in busy:
+                people.save(store, SYSTEM, p["name"], availability="on_duty")
+            cast.append(p["name"])
+    for p in scenario.people:               # backups once everyone is there
+        if p["backups"] and p["name"] not in known:
             people.save(store, SYSTEM, p["name"], backups=p["backups"])
-    for c in scenario.channels:
-        if c["name"] not in have_channels:
-            channels.add(store, SYSTEM, c["name"], c["kind"], c["config"])
-            owned["channels"].append(c["name"])
+    return cast
+
+
+def _cast_stakeholders(store: Store, scenario: Scenario) -> None:
+    with store.read() as session:
+        have = set(session.scalars(select(Stakeholder.name)))
     for s in scenario.stakeholders:
-        if s["name"] not in have_stakeholders:
+        if s["name"] not in have:
             stakeholders.save(store, SYSTEM, name=s["name"], audience=s["audience"], email=s["email"])
-    for cell in scenario.matrix:
-        sevs = [sv.value for sv in Severity] if cell["severities"] == "all" else cell["severities"]
-        free = [sv for sv in sevs if (cell["audience"], sv) not in have_cells]
-        if free:
-            kw: dict[str, Any] = {"channels": cell["channels"]}
-            if cell["cadence_s"] is not None:
-                kw["cadence"] = timedelta(seconds=cell["cadence_s"])
-            matrix.set_cell(store, SYSTEM, cell["audience"], ",".join(free), **kw)
-    return owned
 
 
 # -- the clock ----------------------------------------------------------------
@@ -296,14 +365,17 @@ def fire_due(store: Store, incident_id: uuid.UUID) -> list[int]:
     return fired
 
 
-def _marker(incident_id: uuid.UUID, index: int, inject: dict[str, Any]):
+def _marker(incident_id: uuid.UUID, index: int, inject: dict[str, Any], failed: str | None = None):
     def mark(tx) -> None:
         row = tx.session.get(Exercise, incident_id)
         if row is None or row.next_inject != index:
             raise AlreadyFired(f"inject {index + 1} has fired already")
         row.next_inject = index + 1
-        tx.record("exercise.inject_fired", {"index": index, "kind": inject["kind"], "next_inject": index + 1},
-                  incident_id=incident_id)
+        payload: dict[str, Any] = {"index": index, "kind": inject["kind"], "next_inject": index + 1}
+        if failed is not None:
+            row.failed = {**(row.failed or {}), str(index): failed}
+            payload["failed"] = failed
+        tx.record("exercise.inject_fired", payload, incident_id=incident_id)
     return mark
 
 
@@ -318,13 +390,17 @@ def _fire(store: Store, incident_id: uuid.UUID, index: int, inject: dict[str, An
         raise
     except WarroomError as exc:
         # The inject cannot be played as written (the severity is already so, the
-        # channel is gone): the players hear so, and it counts as fired.
+        # channel is gone): it is passed, marked failed with the reason, and the players hear so.
         log.info("inject %d of exercise %s could not be played: %s", index + 1, incident_id, exc)
-        timeline.log(view, SYSTEM, incident_id, f"Exercise inject {index + 1} ({inject['kind']}) could not be "
-                                                f"played: {exc}", kind=EntryKind.EXTERNAL)
+        failed = plain.joined(_marker(incident_id, index, inject, failed=str(exc)[:500]))
+        timeline.log(failed, SYSTEM, incident_id, f"Exercise inject {index + 1} ({inject['kind']}) could not be "
+                                                  f"played: {exc}", kind=EntryKind.EXTERNAL)
 
 
 _SAY = {"question": "Stakeholder question", "regulator": "Regulator call", "journalist": "Press enquiry"}
+#: Who asks, in what category and how, when the inject does not say (see :mod:`warroom.services.inquiries`).
+_ASKED = {"question": ("a stakeholder", "impact", "email"), "regulator": ("a regulator", "other", "phone"),
+          "journalist": ("a journalist", "other", "email")}
 
 
 def _effect(view: Store, plain: Store, incident_id: uuid.UUID, inject: dict[str, Any],
@@ -335,18 +411,27 @@ def _effect(view: Store, plain: Store, incident_id: uuid.UUID, inject: dict[str,
     if kind == "log":
         timeline.log(view, actor, incident_id, text, kind=EntryKind.EXTERNAL)
     elif kind in _SAY:
+        asker, category, via = _ASKED[kind]
+        inquiries.add_inquiry(view, actor, incident_id, text, asked_by=inject.get("from") or asker,
+                              category=inject.get("category") or category, channel=inject.get("via") or via)
         who = f" from {inject['from']}" if inject.get("from") else ""
-        timeline.log(view, actor, incident_id, f"{_SAY[kind]}{who}: {text}", kind=EntryKind.EXTERNAL)
+        timeline.log(plain, actor, incident_id, f"{_SAY[kind]}{who}: {text}", kind=EntryKind.EXTERNAL)
     elif kind == "severity":
         incidents.set_severity(view, actor, incident_id, inject["to"], note=text or "Exercise inject")
     elif kind == "status":
         incidents.set_status(view, actor, incident_id, inject["to"], note=text or "Exercise inject")
     elif kind in ("channel_down", "channel_up"):
         name, down = inject["channel"], kind == "channel_down"
-        if name not in owned.get("channels", []):
+        mine = owned.get("channels") or {}
+        if isinstance(mine, dict):          # the exercise's own channel: a simulated vendor outage
+            if name not in mine:
+                raise InputError(f"channel {name} is not one of this exercise's channels")
+            channels.set_outage(view, SYSTEM, mine[name], down=down)
+        elif name in mine:                  # an exercise started before it had channels of its own
+            channels.update(view, SYSTEM, name, enabled=not down)
+        else:
             raise InputError(f"channel {name} is a real channel of this database, not the exercise's: "
                              f"it stays {'up' if down else 'as it is'}")
-        channels.update(view, SYSTEM, name, enabled=not down)
         timeline.log(plain, SYSTEM, incident_id, text or f"Channel {name} is {'down' if down else 'back'}.",
                      kind=EntryKind.EXTERNAL)
     elif kind in ("off_duty", "on_duty"):
@@ -389,7 +474,8 @@ def actions(store: Store, key: str | uuid.UUID, *, viewer: str, limit: int = 500
             p = json.loads(e.payload)
             summary = p.get("entry_text") or p.get("text") or p.get("audience") or p.get("why") or ""
             if e.kind == "exercise.inject_fired":
-                summary = f"inject {int(p.get('index', 0)) + 1}: {p.get('kind', '')}"
+                summary = f"inject {int(p.get('index', 0)) + 1}: {p.get('kind', '')}" + (
+                    f", failed: {p['failed']}" if p.get("failed") else "")
             out.append(ActionView(e.seq, int((e.at - row.sim_start).total_seconds()), str(e.actor), e.kind,
                                   " ".join(str(summary).split())[:200]))
         return out

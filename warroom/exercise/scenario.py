@@ -10,12 +10,15 @@ key (or the line, for a file that is not TOML at all).
 [incident]      title, severity, category, impact, customer_facing, components,
                 commander, confidential, detected_before ("15m")
 [[people]]      name, roles, email, backups = {role = "name"}
-[[channels]]    name, kind = "email", config = {...}          (simulated: nothing is sent)
+[[channels]]    name (at most 31 characters), kind = "email", config = {...}
+                (simulated: nothing is sent; each exercise gets channels of its own)
 [[stakeholders]] name, audience, email
 [[matrix]]      audience, severities ("all" or a list), channels, cadence ("30m")
-[[injects]]     at ("10m"), kind, text, by, to, channel, person, from
-[targets]       declare, first_update, review = {role = "10m"}, max_overdue,
-                longest_silence, lint_blocking, lint_warnings
+[[injects]]     at ("10m"), kind, text, by, to, channel, person, from, category
+                (a question, a regulator's call or a journalist's question is logged as an
+                inquiry: from = who asks, category, channel = how they asked)
+[targets]       declare, first_update, review = {role = "10m"} (default: the policy's
+                review window), max_overdue, longest_silence, lint_blocking, lint_warnings
 [[script]]      at, as, do, audience, role, decision, subject, long, text, to
 ```
 """
@@ -43,6 +46,8 @@ MAX_CHANNELS = 20
 MAX_STAKEHOLDERS = 100
 MAX_MATRIX = 40
 MAX_NAME = 200
+#: A scenario's channel name: its exercise's tag (``~`` and 8 characters) follows it in the 40 a channel name has.
+EXERCISE_NAME = 31
 MAX_TEXT = 4000
 #: The longest an exercise may run on its own clock.
 MAX_OFFSET = timedelta(days=3)
@@ -100,11 +105,48 @@ class Scenario:
         return max([i["offset_s"] for i in self.injects] + [s["offset_s"] for s in self.script] + [0])
 
 
+#: How a shipped scenario's file name ends (the desktop opens such files in War room).
+SUFFIX = ".scenario.toml"
+
+
 def load(path: str | Path) -> Scenario:
-    """Read and check a scenario file."""
+    """Read and check a scenario file: a path, or a shipped scenario's name
+    (``regional-cloud-outage`` or ``regional-cloud-outage.scenario.toml``) when no
+    such file is here."""
+    if not Path(path).exists():
+        found = _shipped_file(str(path))
+        if found is not None:
+            with found.open("rb") as fh:
+                return parse(inputs.read_stream(fh, MAX_FILE, what=f"The scenario {found.name}"), source=found.name)
     name = str(path)
     raw = inputs.read_bytes(path, MAX_FILE, what=f"The scenario file {name}")
     return parse(raw, source=name)
+
+
+def _shipped_file(name: str):
+    if not name or "/" in name or "\\" in name:
+        return None
+    wanted = name if name.endswith(SUFFIX) else name.removesuffix(".toml") + SUFFIX
+    return next((f for f in _shipped_files() if f.name == wanted), None)
+
+
+def _shipped_files() -> list:
+    from warroom.paths import resource
+
+    root = resource("scenarios")
+    if not root.is_dir():
+        return []
+    return sorted((f for f in root.iterdir() if f.name.endswith(SUFFIX)), key=lambda f: f.name)
+
+
+def shipped() -> list[tuple[str, Scenario]]:
+    """The scenarios War room ships, as (the name to start it by, the scenario)."""
+    out = []
+    for f in _shipped_files():
+        with f.open("rb") as fh:
+            out.append((f.name.removesuffix(SUFFIX), parse(inputs.read_stream(fh, MAX_FILE, what=f.name),
+                                                            source=f.name)))
+    return out
 
 
 def parse(raw: bytes | str, *, source: str = "the scenario") -> Scenario:
@@ -276,7 +318,8 @@ class _Checker:
             if not isinstance(v, (str, int)) or isinstance(v, bool):
                 self.fail(f"{key}.config.{k}", "must be text or a number")
             clean[self.text(k, f"{key}.config")] = self.text(v, f"{key}.config.{k}") if isinstance(v, str) else v
-        return {"name": self.text(t["name"], f"{key}.name", limit=40).lower(), "kind": kind, "config": clean}
+        return {"name": self.text(t["name"], f"{key}.name", limit=EXERCISE_NAME).lower(), "kind": kind,
+                "config": clean}
 
     def stakeholder(self, doc: Any, key: str) -> dict[str, Any]:
         t = self.table(doc, key, {"name", "audience", "email"}, {"name", "audience", "email"})
@@ -295,7 +338,8 @@ class _Checker:
                 if "cadence" in t else None}
 
     def inject(self, doc: Any, key: str) -> dict[str, Any]:
-        t = self.table(doc, key, {"at", "kind", "text", "by", "to", "channel", "person", "from"}, {"at", "kind"})
+        t = self.table(doc, key, {"at", "kind", "text", "by", "to", "channel", "person", "from", "category"},
+                       {"at", "kind"})
         kind = self.text(t["kind"], f"{key}.kind", limit=40)
         if kind not in INJECT_KINDS:
             self.fail(f"{key}.kind", f"unknown inject kind {kind!r}; known: {', '.join(INJECT_KINDS)}")
@@ -314,6 +358,12 @@ class _Checker:
             out["person"] = self.text(t.get("person"), f"{key}.person")
         if kind in ("question", "regulator", "journalist"):
             out["from"] = self.text(t.get("from"), f"{key}.from", required=False)
+            if "category" in t:
+                out["category"] = self.text(t["category"], f"{key}.category", limit=40).lower()
+            if "channel" in t:          # how they asked (phone, email…), not one of the scenario's channels
+                out["via"] = self.text(t["channel"], f"{key}.channel", limit=40).lower()
+        elif "category" in t:
+            self.fail(f"{key}.category", "only a question, a regulator's call or a journalist's question has one")
         return out
 
     def step(self, doc: Any, key: str) -> dict[str, Any]:

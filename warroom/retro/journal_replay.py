@@ -1,5 +1,6 @@
 """The journal of one incident read back: its events, and the policy in force at any
-moment (severity, cadence per severity, the matrix's cells, resolved or not).
+moment (severity, cadence per severity, the matrix's cells, resolved or not). An
+exercise's cells are its scenario's own, from its ``exercise.started`` event.
 
 Everything here comes from journal events and their ``at``: never from the current
 tables, never from the wall clock. An exercise's events carry the exercise's
@@ -94,6 +95,8 @@ class State:
     cells: dict[tuple[str, str], Cell] = field(default_factory=dict)
     customer_facing: bool = False
     resolved: bool = False
+    #: An exercise routes by its scenario's own matrix: the database's changes do not reach it.
+    own_matrix: bool = False
 
     def cadence_s(self, audience: str) -> int | None:
         """The update interval owed to ``audience`` now, or None (resolved: nothing owed)."""
@@ -164,7 +167,13 @@ def _apply(state: State, e: Event, *, starting: bool = False) -> State:
         sev, new = p.get("severity"), p.get("new_s")
         if isinstance(sev, str) and isinstance(new, int):
             return replace(state, intervals={**state.intervals, sev: new})
-    elif e.kind == "matrix.changed":
+    elif e.kind == "exercise.started" and isinstance(p.get("matrix"), list):
+        cells = {(str(c.get("audience")), str(c.get("severity"))):
+                 Cell(bool(c.get("told", True)), bool(c.get("channels")),
+                      c.get("cadence_s") if isinstance(c.get("cadence_s"), int) else None)
+                 for c in p["matrix"] if isinstance(c, dict)}
+        return replace(state, cells=cells, own_matrix=True)
+    elif e.kind == "matrix.changed" and not state.own_matrix:
         aud, sev = p.get("audience"), p.get("severity")
         if isinstance(aud, str) and isinstance(sev, str):
             cell = Cell(bool(p.get("told", True)), bool(p.get("channels")),

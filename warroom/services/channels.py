@@ -15,6 +15,7 @@ from sqlalchemy import update as sql_update
 
 from warroom import inputs, secrets
 from warroom.errors import InputError, NotFound
+from warroom.exercise.scenario import EXERCISE_NAME
 from warroom.ids import uuid7
 from warroom.services import access
 from warroom.services.access import Action
@@ -38,6 +39,10 @@ class ChannelView:
     last_error: str | None
     last_ok_at: datetime | None
     queued: int = 0
+    #: The exercise incident the channel was made for (None: a real channel).
+    exercise_id: uuid.UUID | None = None
+    #: An exercise channel in a simulated vendor outage.
+    outage: bool = False
 
     @property
     def has_secret(self) -> bool:
@@ -59,7 +64,22 @@ def _view(row: Channel, queued: int = 0) -> ChannelView:
     module = kind_module(row.kind)
     state = row.state if row.enabled else "disabled"
     return ChannelView(row.id, row.name, row.kind, module.LABEL, dict(row.config or {}), row.enabled, state,
-                       row.failures, row.opened_at, row.last_error, row.last_ok_at, queued)
+                       row.failures, row.opened_at, row.last_error, row.last_ok_at, queued, row.exercise_id,
+                       bool(row.outage))
+
+
+def exercise_name(name: str, exercise_id: uuid.UUID) -> str:
+    """The stored name of an exercise's channel: the scenario's name and the end of the
+    exercise incident's id (``staff-mail~1a2b3c4d``). No person can give a channel such a
+    name, so an exercise's channel never takes a real one's, nor another exercise's."""
+    return f"{name[:EXERCISE_NAME]}~{exercise_id.hex[-8:]}"
+
+
+def routable(session, exercise_id: uuid.UUID | None) -> dict[str, Channel]:
+    """The channels an incident routes to, by name: an exercise's own (``exercise_id``),
+    or, for a real incident (None), the real ones only."""
+    scope = Channel.exercise_id.is_(None) if exercise_id is None else Channel.exercise_id == exercise_id
+    return {c.name: c for c in session.scalars(select(Channel).where(Channel.state != "removed", scope))}
 
 
 def _clean_name(name: str) -> str:
@@ -76,10 +96,15 @@ def _queued(session) -> dict[uuid.UUID, int]:
     return {cid: n for cid, n in rows}
 
 
-def list_channels(store: Store) -> list[ChannelView]:
+def list_channels(store: Store, *, exercises: bool = False) -> list[ChannelView]:
+    """The channels, by name: the real ones (``exercises``: an exercise's own too,
+    which only its exercise routes to and the matrix never offers)."""
     with store.read() as session:
         queued = _queued(session)
-        rows = session.scalars(select(Channel).where(Channel.state != "removed").order_by(Channel.name))
+        q = select(Channel).where(Channel.state != "removed")
+        if not exercises:
+            q = q.where(Channel.exercise_id.is_(None))
+        rows = session.scalars(q.order_by(Channel.name))
         return [_view(r, queued.get(r.id, 0)) for r in rows]
 
 
@@ -158,12 +183,15 @@ def _check_secret(module, secret: str | None, config: dict[str, Any], *, require
 
 
 def add(store: Store, actor: str, name: str, kind: str, config: dict[str, Any], *,
-        secret: str | None = None) -> ChannelView:
+        secret: str | None = None, exercise: uuid.UUID | None = None) -> ChannelView:
     """Add a channel. The secret goes to the keyring first: if the keyring refuses,
-    nothing is written; the database never sees it."""
+    nothing is written; the database never sees it. ``exercise``: a simulated channel
+    of that exercise incident, stored as :func:`exercise_name` and routed to by it alone."""
     with store.read() as session:
         access.check(session, actor, Action.CHANNELS)
     name = _clean_name(name)
+    if exercise is not None:
+        name = exercise_name(name, exercise)
     module = kind_module(kind)
     clean = _checked_config(module, dict(config))
     secret = _check_secret(module, secret, clean, required=True)
@@ -177,9 +205,33 @@ def add(store: Store, actor: str, name: str, kind: str, config: dict[str, Any], 
     with store.write(actor) as tx:
         access.require(tx, Action.CHANNELS)
         row = Channel(id=channel_id, name=name, kind=module.KIND, config=clean, enabled=True, state="ok",
-                      failures=0, created_at=tx.now, updated_at=tx.now)
+                      failures=0, exercise_id=exercise, outage=False, created_at=tx.now, updated_at=tx.now)
         tx.session.add(row)
-        tx.record("channel.added", {"channel_id": channel_id, "name": name, "kind": module.KIND, "config": clean})
+        payload = {"channel_id": channel_id, "name": name, "kind": module.KIND, "config": clean}
+        if exercise is not None:
+            payload["exercise_id"] = exercise
+        tx.record("channel.added", payload)
+        return _view(row)
+
+
+def set_outage(store: Store, actor: str, name: str, *, down: bool) -> ChannelView:
+    """Put an exercise's channel in a simulated vendor outage (``down``) or end it: while
+    it lasts, every send to it fails as if the vendor could not be reached, so the
+    dispatcher retries, opens its breaker and fails over as in a real outage. A real
+    channel's outages are real: it is refused."""
+    from warroom.store.models import Incident
+
+    with store.write(actor) as tx:
+        row = find(tx.session, name)
+        # Stamped with the exercise's clock: its channels keep its time.
+        access.require(tx, Action.CHANNELS, tx.session.get(Incident, row.exercise_id) if row.exercise_id else None)
+        if row.exercise_id is None:
+            raise InputError(f"{row.name} is a real channel: only an exercise's own channels go down on "
+                             "cue.", field="channel")
+        row.outage = bool(down)     # its health (and the breaker's last probe, updated_at) is the dispatcher's to find
+        tx.record("channel.changed", {"channel_id": row.id, "name": row.name, "config": dict(row.config or {}),
+                                      "enabled": row.enabled, "secret_changed": False, "previous_name": row.name,
+                                      "outage": row.outage})
         return _view(row)
 
 

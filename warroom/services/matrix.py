@@ -21,7 +21,7 @@ from warroom.services import access, incidents, outbox
 from warroom.services.access import Action
 from warroom.services.cadence import intervals_in, update_intervals
 from warroom.store import Store
-from warroom.store.models import Audience, Channel, MatrixCell, Person
+from warroom.store.models import Audience, Channel, Exercise, MatrixCell, Person
 
 Route = tuple[str, ...]
 
@@ -88,6 +88,42 @@ def cell_in(session, audience: str, severity: Severity | str) -> CellView:
     return _cview(row) if row else _default(audience, sev)
 
 
+def own_matrix(session, incident) -> list[dict] | None:
+    """An exercise incident's own matrix (the scenario's, the only one it routes by), or
+    None: a real incident, or an exercise started before exercises kept their own."""
+    if not getattr(incident, "exercise", False):
+        return None
+    row = session.get(Exercise, incident.id)
+    return None if row is None or row.matrix is None else list(row.matrix)
+
+
+def _own_view(c: dict) -> CellView:
+    return CellView(c["audience"], Severity(c["severity"]), bool(c.get("told", True)),
+                    parse_routes(c.get("channels") or []),
+                    timedelta(seconds=c["cadence_s"]) if c.get("cadence_s") else None, None, None, True)
+
+
+def cells_at(session, incident, severity: Severity | str | None = None) -> list[CellView]:
+    """Every cell set for the incident's routing at ``severity`` (its own by default):
+    an exercise's own, else the database's."""
+    sev = Severity.parse(severity or incident.severity)
+    own = own_matrix(session, incident)
+    if own is not None:
+        return [_own_view(c) for c in own if c.get("severity") == sev.value]
+    return [_cview(c) for c in session.scalars(select(MatrixCell).where(MatrixCell.severity == sev.value))]
+
+
+def cell_for(session, incident, audience: str, severity: Severity | str | None = None) -> CellView:
+    """The cell an incident routes ``audience`` by: for an exercise, its own matrix's
+    (an audience it does not set goes nowhere), else the database's :func:`cell_in`."""
+    sev = Severity.parse(severity or incident.severity)
+    own = own_matrix(session, incident)
+    if own is None:
+        return cell_in(session, audience, sev)
+    return next((_own_view(c) for c in own if c.get("audience") == audience and c.get("severity") == sev.value),
+                _default(audience, sev))
+
+
 def cell(store: Store, audience: str, severity: Severity | str) -> CellView:
     with store.read() as session:
         return cell_in(session, audience, severity)
@@ -131,8 +167,13 @@ def set_cell(store: Store, actor: str, audience: str, severities: str | list, *,
             known = ", ".join(s.scalars(select(Audience.name).order_by(Audience.position)))
             raise InputError(f"Unknown audience {audience!r}: choose one of {known}.")
         if routes is not None:
-            known_channels = set(s.scalars(select(Channel.name).where(Channel.state != "removed")))
+            known_channels = set(s.scalars(select(Channel.name).where(Channel.state != "removed",
+                                                                      Channel.exercise_id.is_(None))))
             missing = sorted({n for r in routes for n in r} - known_channels)
+            drills = sorted(n for n in missing if "~" in n)
+            if drills:      # an exercise's simulated channel: a real incident never routes to it
+                raise InputError(f"{', '.join(drills)} belongs to an exercise: the matrix routes real "
+                                 "incidents to real channels only.", field="channels")
             if missing:
                 raise InputError(f"No channel named {', '.join(missing)}: add it among the channels first, "
                                  f"or choose among {', '.join(sorted(known_channels)) or 'none yet'}.", field="channels")
@@ -204,7 +245,7 @@ def next_update_at(session, incident, audience: str, now: datetime) -> datetime 
     (the audience's in the matrix, else the severity's), or nothing once resolved."""
     if Status(incident.status) == Status.RESOLVED:
         return None
-    every = cell_in(session, audience, incident.severity).cadence or \
+    every = cell_for(session, incident, audience).cadence or \
         intervals_in(session)[Severity.parse(incident.severity)]
     return now + every
 
@@ -233,9 +274,9 @@ def dues_in(session, inc, intervals: dict[Severity, timedelta]) -> Dues:
     last = outbox.last_published(session, inc.id)
     out = []
     unowed = []
-    for c in session.scalars(select(MatrixCell).where(MatrixCell.severity == Severity.parse(inc.severity).value,
-                                                      MatrixCell.told.is_(True))):
-        view = _cview(c)
+    for view in cells_at(session, inc):
+        if not view.told:
+            continue
         if not view.owed(inc):
             if view.routes and view.only_customer_facing:
                 unowed.append(view.audience)
@@ -266,7 +307,7 @@ def plan(store: Store, incident_id, *, viewer: str) -> list[PlanRow]:
         last = outbox.last_published(session, inc.id)
         channels = {c.name: c for c in session.scalars(select(Channel).where(Channel.state != "removed"))}
         for name in names:
-            c = cell_in(session, name, inc.severity)
+            c = cell_for(session, inc, name)
             every = c.cadence or intervals[inc.severity]
             when = last.get(name)
             due = (when or inc.declared_at) + every if c.owed(inc) else None

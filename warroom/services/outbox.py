@@ -233,6 +233,13 @@ def find_id(store: Store, key: str | uuid.UUID) -> uuid.UUID:
         return find(session, key).id
 
 
+def queue_time(tx, channel: Channel) -> datetime:
+    """Now, as a channel's queue keeps time: this machine's (leases and due times are
+    the dispatcher's, and an exercise's clock may run ahead or behind), or, for an
+    exercise's own channel, the exercise's clock (``tx`` is stamped with it)."""
+    return tx.now if channel.exercise_id is not None else tx.real_now
+
+
 def retry(store: Store, actor: str, key: str | uuid.UUID) -> DeliveryView:
     """Send a delivery again now: a failed, dead or cancelled one is queued again, and
     one waiting for its next attempt (a back-off) is due at once."""
@@ -243,8 +250,9 @@ def retry(store: Store, actor: str, key: str | uuid.UUID) -> DeliveryView:
             # Leases and due times are the dispatcher's, in real time (an exercise's clock may run ahead).
             if d.lease_until is not None and d.lease_until > tx.real_now:
                 raise InputError("This delivery is being sent right now.", field="delivery")
-            d.next_attempt_at, d.updated_at = tx.real_now, tx.now
-            tx.record("delivery.retried", {"delivery_id": d.id, "from": "queued", "due_at": tx.real_now},
+            due = queue_time(tx, tx.session.get(Channel, d.channel_id))
+            d.next_attempt_at, d.updated_at = due, tx.now
+            tx.record("delivery.retried", {"delivery_id": d.id, "from": "queued", "due_at": due},
                       incident_id=d.incident_id)
             return _dview(d, tx.session.get(Channel, d.channel_id), tx.now)
         if d.state not in ("failed", "cancelled"):
@@ -255,11 +263,12 @@ def retry(store: Store, actor: str, key: str | uuid.UUID) -> DeliveryView:
             raise InputError(f"Its channel {ch.name.split('~')[0]} is {'removed' if ch.state == 'removed' else 'disabled'}"
                              ": enable it (or publish again to another channel) first.")
         before = d.state
-        d.state, d.next_attempt_at, d.lease_owner, d.lease_until = "queued", tx.real_now, None, None
+        due = queue_time(tx, ch)
+        d.state, d.next_attempt_at, d.lease_owner, d.lease_until = "queued", due, None, None
         d.attempts = 0      # a fresh start: the first back-off after a retry is the shortest
-        d.queued_at = tx.real_now   # the dead-letter time counts from the retry
+        d.queued_at = due   # the dead-letter time counts from the retry
         d.updated_at = tx.now
-        tx.record("delivery.retried", {"delivery_id": d.id, "from": before, "due_at": tx.real_now},
+        tx.record("delivery.retried", {"delivery_id": d.id, "from": before, "due_at": due},
                   incident_id=d.incident_id)
         ch = tx.session.get(Channel, d.channel_id)
         return _dview(d, ch)

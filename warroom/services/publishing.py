@@ -256,7 +256,8 @@ def retract(store: Store, actor: str, draft_id: uuid.UUID, reason: str) -> Retra
             new = Delivery(id=uuid7(), incident_id=incident.id, draft_id=notice.id, channel_id=ch.id,
                            audience=d.audience, recipient=row.recipient, address=row.address,
                            message=dict(message, delivery_id=None), state="queued", attempts=0,
-                           next_attempt_at=tx.real_now, lease_owner=None, lease_until=None, last_error=None, receipt=None,
+                           next_attempt_at=outbox.queue_time(tx, ch), lease_owner=None, lease_until=None,
+                           last_error=None, receipt=None,
                            failover_from=None, route=[ch.name], exercise=row.exercise,
                            priority=RETRACTION_PRIORITY, created_at=tx.now, queued_at=tx.now, updated_at=tx.now,
                            delivered_at=None, origin_device=tx.store.device_id)

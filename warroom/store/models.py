@@ -398,6 +398,11 @@ class Channel(Base):
     #: The vendor's rate, shared by every dispatcher on this database: the "theoretical
     #: arrival time" of the generic cell rate algorithm, in Unix seconds.
     rate_tat: Mapped[float | None] = mapped_column(Float)
+    #: The exercise incident this channel was made for (None: a real channel). Only that
+    #: exercise routes to it, on its own clock; a real incident never does.
+    exercise_id: Mapped[uuid.UUID | None] = mapped_column(index=True)
+    #: An exercise channel's simulated vendor outage: sends fail as if the vendor could not be reached.
+    outage: Mapped[bool] = mapped_column(Boolean, server_default="0", default=False)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
@@ -558,6 +563,11 @@ class Exercise(Base):
     next_inject: Mapped[int] = mapped_column(Integer, default=0)
     #: Simulated time the exercise ended (its clock stands still from then on).
     ended_at: Mapped[datetime | None]
+    #: The scenario's own matrix, the only one its incident routes by: [{"audience", "severity",
+    #: "channels": [[stored channel names]], "cadence_s"}]; None for an exercise started before it was kept.
+    matrix: Mapped[list | None] = mapped_column(JSON)
+    #: Injects that could not be played: {"index": "why"} (they count as passed, never as played).
+    failed: Mapped[dict | None] = mapped_column(JSON)
 # -- after the incident: follow-up actions (warroom.services.followups) ---------------
 
 class Followup(Base):

@@ -133,8 +133,9 @@ def _channel_added(session: Session, ev: Event) -> None:
     here = session.get(Channel, key)
     name = _kept_name(here, ev.need("name")) if here is not None else _unique_name(
         session, Channel, key, ev.need("name"), ev.at, 40)
+    exercise = ev.payload.get("exercise_id")
     values = dict(name=name, kind=ev.need("kind"), config=dict(ev.need("config")), enabled=True,
-                  updated_at=ev.at)
+                  exercise_id=as_uuid(exercise) if exercise else None, updated_at=ev.at)
     if session.get(Channel, key) is None:
         session.add(Channel(id=key, state="ok", failures=0, created_at=ev.at, **values))
     else:
@@ -144,6 +145,8 @@ def _channel_added(session: Session, ev: Event) -> None:
 def _channel_changed(session: Session, ev: Event) -> None:
     row = change(session, Channel, as_uuid(ev.need("channel_id")), config=dict(ev.need("config")),
                  enabled=bool(ev.need("enabled")), updated_at=ev.at)
+    if "outage" in ev.payload:          # an exercise channel's simulated outage
+        row.outage = bool(ev.payload["outage"])
     old, new = ev.payload.get("previous_name") or row.name, ev.need("name")
     if old != new:
         for cell in session.scalars(select(MatrixCell)):

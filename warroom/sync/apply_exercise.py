@@ -15,7 +15,8 @@ def _started(session: Session, ev: Event) -> None:
         targets=dict(p.get("targets") or {}), owned=dict(p.get("owned") or {}), facilitator=ev.need("facilitator"),
         sim_start=as_time(ev.need("sim_start")), sim_anchor=as_time(ev.need("sim_anchor")),
         real_anchor=as_time(ev.need("real_anchor")), speed=int(ev.need("speed")), paused=bool(p.get("paused")),
-        next_inject=int(p.get("next_inject") or 0), ended_at=opt_time(p.get("ended_at")))
+        next_inject=int(p.get("next_inject") or 0), ended_at=opt_time(p.get("ended_at")),
+        matrix=list(p["matrix"]) if p.get("matrix") is not None else None, failed=dict(p.get("failed") or {}))
 
 
 def _clock_set(session: Session, ev: Event) -> None:
@@ -27,6 +28,8 @@ def _inject_fired(session: Session, ev: Event) -> None:
     row = change(session, Exercise, ev.incident())
     # Injects fire in order, each once: the count only grows (a stale event changes nothing).
     row.next_inject = max(row.next_inject, int(ev.need("next_inject")))
+    if ev.payload.get("failed"):        # it could not be played: the reason, as the firing device saw it
+        row.failed = {**(row.failed or {}), str(ev.need("index")): str(ev.payload["failed"])}
 
 
 def _ended(session: Session, ev: Event) -> None:

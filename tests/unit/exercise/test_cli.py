@@ -67,3 +67,24 @@ def test_a_scenario_file_that_is_not_one_is_refused_by_name(cli, tmp_path):
     path.write_text("this is not toml", encoding="utf-8")
     code, _out, err = cli("exercise", "start", str(path))
     assert code == 2 and "invoice.toml is not valid TOML" in err
+
+
+def test_list_names_the_shipped_scenarios_and_start_takes_a_shipped_name(cli, memory_keyring):
+    code, out, err = cli("exercise", "list", db=False)
+    assert code == 0, err
+    for name in ("regional-cloud-outage", "ransomware-personal-data", "endpoint-agent-crash"):
+        assert f"{name}\n" in out
+    assert "Regional cloud outage" in out
+    code, out, _ = cli("--json", "exercise", "list", db=False)
+    assert {s["name"] for s in json.loads(out)} == {"regional-cloud-outage", "ransomware-personal-data",
+                                                  "endpoint-agent-crash"}
+    for i, name in enumerate(("regional-cloud-outage", "endpoint-agent-crash.scenario.toml"), start=1):
+        code, out, err = cli("--as", "Fran", "exercise", "start", name, "--speed", "5")
+        assert code == 0, err
+        assert out.startswith(f"Started INC-{i}:")
+    # The endpoint scenario's 0m inject fired at the start: no one had to move the clock.
+    code, out, _ = cli("--as", "Fran", "--json", "exercise", "status", "INC-2")
+    data = json.loads(out)
+    assert data["injects"][0]["state"] == "done" and data["injects"][0]["failed"] is None
+    code, _out, err = cli("--as", "Fran", "exercise", "start", "no-such-drill")
+    assert code == 2 and "Cannot read no-such-drill" in err

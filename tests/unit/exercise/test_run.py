@@ -19,8 +19,8 @@ from warroom.sync.apply_compare import differences, snapshot
 from warroom.app import open_store
 
 
-def _start(store, speed=60, paused=False):
-    return run.start(store, FACILITATOR, scenario.parse(SMALL, source="small.toml"), speed=speed, paused=paused)
+def _start(store, speed=60, paused=False, text=SMALL):
+    return run.start(store, FACILITATOR, scenario.parse(text, source="small.toml"), speed=speed, paused=paused)
 
 
 def test_an_exercise_at_x60_stamps_its_own_events_and_never_a_real_incidents(ex_store, clock):
@@ -65,7 +65,7 @@ def test_injects_fire_once_each_in_order_also_when_the_clock_jumps_over_several(
     assert fired == [(0, T0 + timedelta(minutes=5)), (1, T0 + timedelta(minutes=10)),
                      (2, T0 + timedelta(minutes=20))]
     assert incidents.get(ex_store, ex.ref, viewer="Alex Rivera").severity.value == "SEV2"
-    assert not channels.get(ex_store, "drill-mail").enabled
+    assert channels.get(ex_store, view.channels["drill-mail"]).outage     # a simulated vendor outage
 
 
 def test_next_jumps_to_the_next_inject_and_fires_it(ex_store):
@@ -85,12 +85,13 @@ def test_an_inject_and_its_effect_commit_together_so_a_crash_between_them_cannot
             "AND NEW.payload LIKE '%\"index\":1,%' BEGIN SELECT RAISE(ABORT, 'crash'); END")
     with pytest.raises(Exception, match="crash"):
         run.control(ex_store, FACILITATOR, ex.ref, advance=timedelta(minutes=12))
-    assert channels.get(ex_store, "drill-mail").enabled          # its effect went with it
+    mine = ex.channels["drill-mail"]
+    assert not channels.get(ex_store, mine).outage          # its effect went with it
     assert run.get(ex_store, ex.ref, viewer=FACILITATOR).injects[1].state == "next"
     with ex_store.write("system") as tx:
         tx.session.connection().exec_driver_sql("DROP TRIGGER crash")
     assert run.fire_due(ex_store, ex.incident_id) == [1]
-    assert not channels.get(ex_store, "drill-mail").enabled
+    assert channels.get(ex_store, mine).outage
     kinds = [p["index"] for k, _at, p in incident_events(ex_store, ex.incident_id) if k == "exercise.inject_fired"]
     assert kinds == [0, 1]
 
@@ -110,10 +111,12 @@ def test_two_laptops_reading_the_clock_fire_each_inject_once_between_them(ex_sto
 def test_an_inject_never_changes_a_channel_or_person_the_exercise_did_not_make(ex_store):
     channels.add(ex_store, "system", "drill-mail", "email", {"host": "smtp.example.com", "from_addr": "a@example.com"})
     ex = _start(ex_store, paused=True)
-    run.control(ex_store, FACILITATOR, ex.ref, advance=timedelta(minutes=11))
-    assert channels.get(ex_store, "drill-mail").enabled
-    texts = [e.text for e in timeline.entries(ex_store, ex.ref, viewer=FACILITATOR)]
-    assert any("real channel of this database" in t for t in texts)
+    assert ex.channels["drill-mail"] != "drill-mail"           # the exercise has its own, beside the real one
+    view = run.control(ex_store, FACILITATOR, ex.ref, advance=timedelta(minutes=11))
+    real = channels.get(ex_store, "drill-mail")
+    assert real.enabled and not real.outage and real.exercise_id is None
+    assert channels.get(ex_store, ex.channels["drill-mail"]).outage
+    assert view.injects[1].failed is None
 
 
 def test_a_viewer_cannot_move_the_clock_and_nothing_is_written(ex_store):
@@ -175,19 +178,24 @@ def test_a_confidential_scenario_is_seen_by_its_facilitator_and_players_only(ex_
         run.get(ex_store, ex.ref, viewer="Outsider")
 
 
-def test_a_delivery_retried_in_an_exercise_is_due_in_the_dispatchers_real_time(ex_store, clock):
-    from warroom.services import channels, drafts, matrix, outbox, publishing, review
+def test_a_delivery_retried_in_an_exercise_is_due_on_its_own_channels_clock(ex_store, clock):
+    from warroom.delivery.dispatcher import Dispatcher
+    from warroom.services import drafts, outbox, publishing, review
 
-    ex = _start(ex_store, paused=True)
-    channels.add(ex_store, FACILITATOR, "drill-hook", "webhook", {"url": "http://127.0.0.1:9/hook"}, secret="k")
-    matrix.set_cell(ex_store, FACILITATOR, "executives", "all", channels="drill-hook")
+    text = SMALL + ('\n[[stakeholders]]\nname = "Board"\naudience = "executives"\nemail = "board@example.com"\n'
+                    '\n[[matrix]]\naudience = "executives"\nchannels = ["drill-mail"]\n')
+    ex = _start(ex_store, paused=True, text=text)
     run.control(ex_store, FACILITATOR, ex.ref, advance=timedelta(hours=2))   # the exercise runs 2 h ahead
     d = drafts.compose_drafts(ex_store, "Alex Rivera", ex.incident_id, ["executives"])[0]
     review.submit(ex_store, "Alex Rivera", d.id, acknowledge=True)
     review.override(ex_store, "Alex Rivera", d.id, "Drill: the board asks now", acknowledge=True)
     publishing.publish(ex_store, "Alex Rivera", d.id, acknowledge=True)
     queued = outbox.list_deliveries(ex_store, viewer=FACILITATOR, incident_id=ex.incident_id, states=("queued",))
-    assert queued, "the drill's update was planned on some channel"
+    assert queued, "the drill's update was planned on its own channel"
     outbox.cancel(ex_store, "Alex Rivera", queued[0].id)
     again = outbox.retry(ex_store, "Alex Rivera", queued[0].id)
-    assert again.state == "queued" and again.next_attempt_at <= clock.now()
+    sim_now = run.get(ex_store, ex.ref, viewer=FACILITATOR).sim_now
+    assert again.state == "queued" and again.next_attempt_at == sim_now > clock.now()
+    # Due at once on the exercise's clock: the dispatcher tries it (and meets the outage of 10m).
+    Dispatcher(ex_store, parallel=False, sleep=lambda _s: None).run_once()
+    assert outbox.list_deliveries(ex_store, viewer=FACILITATOR, incident_id=ex.incident_id)[0].attempts == 1
