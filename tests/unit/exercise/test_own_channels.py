@@ -151,9 +151,12 @@ def test_two_exercises_in_a_demo_database_play_to_the_end_on_their_own_channels_
     assert _real(demo_store) == before
 
 
-def test_an_exercise_in_a_demo_database_never_takes_a_real_person_off_duty_and_says_so(demo_store):
+def test_an_exercise_in_a_demo_database_never_takes_a_real_person_off_duty_and_says_so(demo_store, tmp_path):
     before = _real(demo_store)
-    ex = run.start(demo_store, demo.ADMIN, scenario.load(REGIONAL), paused=True)
+    # A scenario whose player has a real person's name (the demo's legal reviewer).
+    clash = tmp_path / "clash.scenario.toml"
+    clash.write_text(REGIONAL.read_text(encoding="utf-8").replace("Nadia Okonkwo", "Priya Nair"), encoding="utf-8")
+    ex = run.start(demo_store, demo.ADMIN, scenario.load(clash), paused=True)
     view = run.control(demo_store, demo.ADMIN, ex.ref, advance=timedelta(hours=1))
     failed = [i for i in view.injects if i.failed]
     assert [i.kind for i in failed] == ["off_duty"] and "real person" in failed[0].failed
@@ -372,3 +375,12 @@ def test_review_targets_default_to_the_policys_review_window(ex_store):
                            source="small.toml")
     ex2 = run.start(ex_store, FACILITATOR, named, paused=True)
     assert ex2.targets["review_s"] == {"comms_reviewer": 300} and not ex2.targets.get("review_from_policy")
+
+
+
+def test_the_regional_scenario_plays_to_the_end_in_the_demo_database(demo_store):
+    """Its players' names are no demo person's: the scripted players play it there too."""
+    played = play.play(demo_store, demo.ADMIN, scenario.load(REGIONAL))
+    assert not played.failures
+    view = run.get(demo_store, played.incident_id, viewer=demo.ADMIN)
+    assert view.ended_at is not None and not [i for i in view.injects if i.failed]
