@@ -11,7 +11,10 @@ override or publish (see :data:`warroom.services.access.SOURCE_MAY`).
   a customer-facing component opens an incident.
 - Statuspage's component updates set component status; its incident updates go onto
   the linked incident's timeline.
-- Jira issue changes (status, priority, comments) go onto the linked incident's timeline.
+- Jira issue changes (status, priority, comments) go onto the linked incident's timeline,
+  all of one event's changes on one entry; a priority change moves the incident's
+  severity only when the source opts in (``severity_from_priority``), and the timeline
+  says what moved and why.
 
 A new incident gets its category and template from the source's rules, its first
 update drafted for the audiences the matrix names at its severity and submitted for
@@ -291,16 +294,45 @@ def _update(store: Store, source: SourceView, s: Signal, incident_id: uuid.UUID)
         incidents.set_status(store, source.actor, incident_id, Status.RESOLVED,
                              note=f"{label} resolved {s.external_id}")
         return Outcome("handled", f"{inc.ref} resolved", inc.ref)
-    moves_severity = s.kind == "priority" or (source.kind == "jira" and s.labels.get("priority_changed"))
-    if moves_severity:
+    if s.kind == "priority":
+        # PagerDuty's priority_updated: its priority is the incident's severity, as the issue asks.
         sev = severity_of(source, s.priority)
         if sev is not None and sev != inc.severity and inc.status != Status.RESOLVED:
             incidents.set_severity(store, source.actor, incident_id, sev,
                                    note=f"{label} priority of {s.external_id} is now {s.priority}")
             return Outcome("handled", f"{inc.ref} is now {sev.value}", inc.ref)
         said = f"Priority is now {s.priority}"
+    # Every change of the event on one entry (a Jira update's status, priority and comment together).
     _note(store, source, incident_id, f"{label} {s.external_id}: {said}")
-    return Outcome("handled", f"logged on {inc.ref}", inc.ref)
+    message = f"logged on {inc.ref}"
+    if source.kind == "jira" and s.labels.get("priority_changed"):
+        moved = _jira_severity(store, source, s, incident_id)
+        if moved:
+            message += f"; {moved}"
+    return Outcome("handled", message, inc.ref)
+
+
+def _jira_severity(store: Store, source: SourceView, s: Signal, incident_id: uuid.UUID) -> str | None:
+    """A Jira priority change moves the incident's severity only when the source opts
+    in (``severity_from_priority``): ``raise`` raises it and never lowers it (a lower
+    mapping is said on the timeline, the severity kept); ``follow`` lowers it too,
+    saying so. What moved and why is on the timeline either way."""
+    mode = source.settings.get("severity_from_priority", "off")
+    if mode not in ("raise", "follow"):
+        return None
+    sev = severity_of(source, s.priority)
+    inc = incidents.get(store, incident_id, viewer=access.SYSTEM)
+    if sev is None or sev == inc.severity or inc.status == Status.RESOLVED:
+        return None
+    was = s.labels.get("priority_from") or "none"
+    why = (f"Jira {s.external_id} priority {was} → {s.priority} maps to {sev.value} "
+           f"(source {source.name}: severity_from_priority is {mode})")
+    if sev.rank > inc.severity.rank and mode == "raise":
+        _note(store, source, incident_id, f"{why}; severity stays {inc.severity.value}: this source only raises "
+                                          "severity from Jira's priority, lowering it is a person's decision.")
+        return f"{inc.ref} stays {inc.severity.value}"
+    incidents.set_severity(store, source.actor, incident_id, sev, note=why)
+    return f"{inc.ref} is now {sev.value}"
 
 
 def _first_commander(store: Store, source: SourceView) -> str | None:

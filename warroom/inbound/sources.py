@@ -14,6 +14,10 @@ Settings a source may have (all optional):
 - ``customer_facing``: components whose trouble customers see; a firing alert on one
   opens an incident;
 - ``audiences``: who the first update is drafted for when the matrix names nobody;
+- ``severity_from_priority`` (Jira): whether a priority change on a linked issue moves
+  the incident's severity (by ``severity``): ``off`` (the default: the change is only
+  logged), ``raise`` (raises it, never lowers it: a lower priority is said on the
+  timeline and the severity kept) or ``follow`` (raises and lowers it, saying why);
 - ``token_header`` (Opsgenie): the custom header carrying the token;
 - ``rate_per_minute``: requests accepted from it per minute (default 60).
 
@@ -46,7 +50,9 @@ KINDS = {m.KIND: m for m in (pagerduty, alertmanager, opsgenie, statuspage, jira
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 MAX_SECRET = 1000
 _SETTINGS = {"commander", "severity", "rules", "components", "label_rules", "customer_facing", "audiences",
-             "token_header", "rate_per_minute"}
+             "token_header", "rate_per_minute", "severity_from_priority"}
+#: ``severity_from_priority``'s values (``true`` means raise, ``false`` off).
+PRIORITY_SEVERITY = ("off", "raise", "follow")
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,6 +155,12 @@ def check_settings(settings: dict[str, Any] | None) -> dict[str, Any]:
     for key in ("customer_facing", "audiences"):
         if key in s:
             out[key] = _strings(s[key], key)
+    if "severity_from_priority" in s:
+        mode = s["severity_from_priority"]
+        mode = {True: "raise", False: "off"}.get(mode, mode) if isinstance(mode, bool) else str(mode).strip().lower()
+        if mode not in PRIORITY_SEVERITY:
+            raise InputError(f"severity_from_priority is one of {', '.join(PRIORITY_SEVERITY)}.", field="settings")
+        out["severity_from_priority"] = mode
     if s.get("token_header"):
         out["token_header"] = str(s["token_header"]).strip()[:100]
     if "rate_per_minute" in s:
