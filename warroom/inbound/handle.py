@@ -81,16 +81,20 @@ def _one_at_a_time(store: Store, name: str) -> Iterator[None]:
 
 @dataclass
 class Outcome:
-    """What one signal did: ``handled``, ``duplicate`` or ``ignored``, with the words."""
+    """What one signal did: ``handled``, ``duplicate`` or ``ignored``, with the words.
+    ``drafts`` are the drafts it submitted, waiting for review; ``kept`` those it drafted
+    but kept back from review (a linter finding: a person looks first), each with why."""
 
     result: str
     message: str
     incident: str | None = None
     drafts: list[uuid.UUID] = field(default_factory=list)
+    kept: list[tuple[uuid.UUID, str]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return {"result": self.result, "message": self.message, "incident": self.incident,
-                "drafts": [str(d) for d in self.drafts]}
+                "drafts": [str(d) for d in self.drafts],
+                "kept": [{"draft": str(d), "state": "draft", "why": why} for d, why in self.kept]}
 
 
 # -- reading --------------------------------------------------------------------------------
@@ -370,38 +374,42 @@ def _open(store: Store, source: SourceView, s: Signal, *, comps: list[str] | Non
         category=rule.get("category", "other"), customer_facing=customer_facing, components=comps,
         commander=_first_commander(store, source), detected_at=s.at if s.at and s.at <= now else None)
     link(store, source.actor, inc.id, source.name, s.external_id, url=s.link)
-    held, why = _draft_first_update(store, source.actor, inc, rule.get("template"), source)
+    held, kept, why = _draft_first_update(store, source.actor, inc, rule.get("template"), source)
     what = f"{label} {s.external_id}" + (f" ({', '.join(x for x in (s.priority, s.service) if x)})"
                                          if s.priority or s.service else "")
     told = (f"Opened from {what}{': ' + s.link if s.link else ''}. Commander {inc.commander}: " + why)
     _note(store, source, inc.id, told)
-    return Outcome("handled", f"opened {inc.ref} ({sev.value})", inc.ref, held), inc.id
+    return Outcome("handled", f"opened {inc.ref} ({sev.value})", inc.ref, held, kept), inc.id
 
 
 def _draft_first_update(store: Store, actor: Source, inc, template: str | None,
-                        source: SourceView) -> tuple[list[uuid.UUID], str]:
+                        source: SourceView) -> tuple[list[uuid.UUID], list[tuple[uuid.UUID, str]], str]:
     """Draft the first update for the audiences the matrix names at the incident's
     severity (else the source's ``audiences``) and submit it for review. It waits
-    there; a person approves and publishes it."""
+    there; a person approves and publishes it. Returns the drafts waiting for review,
+    those kept back as drafts (with why), and the words for the timeline."""
     audiences = [d.audience for d in matrix.update_dues(store, inc.id, viewer=actor)] \
         or list(source.settings.get("audiences", []))
     if not audiences:
-        return [], "the matrix names no audience at this severity, so no update was drafted."
+        return [], [], "the matrix names no audience at this severity, so no update was drafted."
     try:
         made = drafts.compose_drafts(store, actor, inc.id, audiences, template=template)
     except WarroomError as exc:
-        return [], f"the first update could not be drafted ({exc})."
-    held, kept = [], []
+        return [], [], f"the first update could not be drafted ({exc})."
+    held: list[uuid.UUID] = []
+    kept: list[tuple[uuid.UUID, str]] = []
     for d in made:
         try:
             review.submit(store, actor, d.id)
             held.append(d.id)
         except WarroomError as exc:   # a linter finding: a person looks at the draft first
-            kept.append(f"{d.audience} ({exc})")
-    said = f"the first update for {', '.join(audiences)} is drafted and waiting for review."
+            kept.append((d.id, f"{d.audience}: {exc}"))
+    waiting = [d.audience for d in made if d.id in held]
+    said = (f"the first update for {', '.join(waiting)} is drafted and waiting for review." if waiting
+            else "the first update is drafted, and none of it could be submitted for review.")
     if kept:
-        said += f" Kept as a draft, not submitted: {'; '.join(kept)}."
-    return [d.id for d in made], said
+        said += f" Kept as a draft, not submitted: {'; '.join(why for _d, why in kept)}."
+    return held, kept, said
 
 
 # -- Alertmanager -----------------------------------------------------------------------------
