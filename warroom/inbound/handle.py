@@ -7,8 +7,9 @@ override or publish (see :data:`warroom.services.access.SOURCE_MAY`).
   already linked to the same external incident; priority maps to severity, service
   to components, title and link are kept. Acknowledged, annotated and reassigned go
   onto its timeline; a priority change moves severity too; resolved resolves it.
-- Alertmanager moves component status by the source's label rules; a firing alert on
-  a customer-facing component opens an incident.
+- Alertmanager moves component status by the source's label rules: a component is the
+  worst of the alerts firing on it (:mod:`warroom.inbound.alerts`), operational when
+  none fire; a firing alert on a customer-facing component opens an incident.
 - Statuspage's component updates set component status; its incident updates go onto
   the linked incident's timeline.
 - Jira issue changes (status, priority, comments) go onto the linked incident's timeline,
@@ -42,7 +43,7 @@ from warroom.errors import InputError, WarroomError
 from warroom.identity import Source
 from warroom.ids import uuid7
 from warroom.inbound.signal import Signal
-from warroom.inbound import sources
+from warroom.inbound import alerts, sources
 from warroom.inbound.sources import KINDS, SourceView
 from warroom.services import access, components, drafts, incidents, matrix, review, timeline
 from warroom.services.access import Action
@@ -429,10 +430,13 @@ def _alert(store: Store, source: SourceView, s: Signal) -> tuple[Outcome, uuid.U
     if found is None:
         return Outcome("ignored", "no label rule names a component for this alert"), None
     name, wanted = found
-    status = "operational" if s.kind == "resolved" else (
-        wanted or ALERT_STATUS.get((s.priority or "").lower(), "partial_outage"))
-    view = components.set_status(store, source.actor, name, status, note=f"Alertmanager: {s.title}")
-    said = f"component {view.name} is {view.status}"
+    # The component is the worst of the alerts firing on it, not the last one heard.
+    if s.kind == "resolved":
+        view, count = alerts.clear(store, source.actor, source.name, s.external_id, name, s.title)
+    else:
+        view, count = alerts.fire(store, source.actor, source.name, s.external_id, name,
+                                  wanted or ALERT_STATUS.get((s.priority or "").lower(), "partial_outage"), s.title)
+    said = f"component {view.name} is {view.status}" + (f" ({count} alerts firing)" if count > 1 else "")
     incident_id = linked_incident(store, source.name, s.external_id)
     if s.kind == "firing" and name in source.settings.get("customer_facing", []):
         if incident_id is not None and _active(store, incident_id):
@@ -441,6 +445,8 @@ def _alert(store: Store, source: SourceView, s: Signal) -> tuple[Outcome, uuid.U
         outcome.message = f"{said}; {outcome.message}"
         return outcome, incident_id
     if s.kind == "resolved" and incident_id is not None and _active(store, incident_id):
-        ref = _note(store, source, incident_id, f"Alertmanager: {s.title} resolved; {name} is operational again.")
+        still = f"{name} is {view.status}: {count} more alert(s) firing on it" if count else \
+            f"{name} is operational again"
+        ref = _note(store, source, incident_id, f"Alertmanager: {s.title} resolved; {still}.")
         return Outcome("handled", said, ref), incident_id
     return Outcome("handled", said), incident_id
