@@ -351,9 +351,15 @@ def _first_commander(store: Store, source: SourceView) -> str | None:
 
 
 def _rule(source: SourceView, s: Signal, comps: list[str]) -> dict[str, str]:
+    """The first of the source's rules that matches: a rule naming a ``label`` matches
+    that label's value (Alertmanager's labels, common labels included); any other
+    matches a tag, the service or a component."""
     words = {w.lower() for w in (*s.tags, *(comps or ()), *(s.components or ()), s.service or "") if w}
     for rule in source.settings.get("rules", []):
-        if rule["match"] in words:
+        if "label" in rule:
+            if (s.labels.get(rule["label"]) or "").strip().lower() == rule["match"]:
+                return rule
+        elif rule["match"] in words:
             return rule
     return {}
 

@@ -8,6 +8,8 @@ Settings a source may have (all optional):
 - ``severity``: the vendor's priority -> SEV1..SEV4 (``{"P1": "SEV1", "critical": "SEV1"}``);
 - ``rules``: category and template chosen from the signal's tags, service or components:
   ``[{"match": "payments", "category": "application", "template": "name"}]`` (first match wins);
+  a rule naming a ``label`` matches that label's value instead (Alertmanager's labels,
+  the group's common labels among them): ``{"label": "team", "match": "identity", …}``;
 - ``components``: a service name -> our components (``{"API Service": ["Checkout"]}``);
 - ``label_rules`` (Alertmanager): ``[{"label": "service", "value": "checkout", "component":
   "Checkout", "status": "major_outage"}]`` (status defaults by the alert's severity label);
@@ -133,7 +135,10 @@ def check_settings(settings: dict[str, Any] | None) -> dict[str, Any]:
         if not isinstance(rules, list) or not all(isinstance(r, dict) and r.get("match") for r in rules):
             raise InputError("rules is a list of {\"match\": tag or service, \"category\": …, \"template\": …}.",
                              field="settings")
+        if not all(isinstance(r.get("label", ""), str) for r in rules):
+            raise InputError("A rule's label is the name of an Alertmanager label, e.g. \"team\".", field="settings")
         out["rules"] = [{"match": str(r["match"]).strip().lower(),
+                         **({"label": r["label"].strip()[:100]} if str(r.get("label") or "").strip() else {}),
                          "category": Category.parse(r.get("category", "other")).value,
                          **({"template": str(r["template"])} if r.get("template") else {})} for r in rules[:100]]
     if "components" in s:
