@@ -12,7 +12,8 @@ Settings a source may have (all optional):
   the group's common labels among them): ``{"label": "team", "match": "identity", …}``;
 - ``components``: a service name -> our components (``{"API Service": ["Checkout"]}``);
 - ``label_rules`` (Alertmanager): ``[{"label": "service", "value": "checkout", "component":
-  "Checkout", "status": "major_outage"}]`` (status defaults by the alert's severity label);
+  "Checkout", "status": "major_outage"}]`` (status defaults by the alert's severity label;
+  a component is the worst of the alerts firing on it, operational when none fire);
 - ``customer_facing``: components whose trouble customers see; a firing alert on one
   opens an incident;
 - ``audiences``: who the first update is drafted for when the matrix names nobody;
