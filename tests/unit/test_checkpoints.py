@@ -187,7 +187,8 @@ def test_an_upgraded_database_is_signed_at_open_when_the_key_is_at_hand(store, d
                   "inbound_source", "inbound_event", "incident_link", "component_status",       # 0017
                   "incident_flag",                                                               # 0018
                   "inquiry",                                                                     # 0019
-                  "watch_poll", "watch_seen", "watch_provider"):                                 # 0020
+                  "watch_poll", "watch_seen", "watch_provider",                                  # 0020
+                  "inbound_alert"):                                                              # 0023
         con.execute(f"DROP TABLE {table}")
     con.execute("ALTER TABLE delivery DROP COLUMN origin_device")                             # 0014
     con.execute("DROP INDEX ix_channel_exercise_id")                                          # 0022

@@ -9,9 +9,9 @@ import sys
 from pathlib import Path
 
 from warroom import inputs, secrets
-from warroom.cli.common import EXIT_OK, Output
+from warroom.cli.common import EXIT_CHECK, EXIT_OK, Output
 from warroom.errors import InputError
-from warroom.inbound import handle, receiver, sources
+from warroom.inbound import batch, handle, receiver, sources
 from warroom.services import access, components
 from warroom.store import Store
 
@@ -91,21 +91,44 @@ def cmd_remove(store: Store, args, out: Output) -> int:
     return EXIT_OK
 
 
+def _outcome_lines(o: handle.Outcome, prefix: str = "") -> list[str]:
+    lines = [f"{prefix}{o.result:<9} {o.message}"]
+    lines += [f"{prefix}{'':<9} kept as a draft, not in review: {why}" for _d, why in o.kept]
+    return lines
+
+
 def _outcomes(out: Output, outcomes: list[handle.Outcome]) -> None:
     if out.as_json:
         out.data([o.as_dict() for o in outcomes])
         return
     for o in outcomes:
-        print(f"{o.result:<9} {o.message}")
+        print("\n".join(_outcome_lines(o)))
     if not outcomes:
         print("Nothing in it that War room follows.")
 
 
 def cmd_import(store: Store, args, out: Output) -> int:
+    """One payload reports as a received one does; a batch (a JSON array or JSON lines)
+    reports each payload, and exits 1 when any of them was not applied."""
     with store.read() as session:
         access.check(session, args.actor, access.Action.SOURCES)   # the operator vouches for the file
-    _outcomes(out, receiver.import_file(store, args.file, args.source))
-    return EXIT_OK
+    done = batch.import_file(store, args.file, args.source)
+    if not done.batch:
+        _outcomes(out, done.outcomes)
+        return EXIT_OK
+    if out.as_json:
+        out.data(done.as_dict())
+    else:
+        for p in done.payloads:
+            if p.error is not None:
+                print(f"payload {p.number}: not applied: {p.error}")
+            for o in p.outcomes:
+                print("\n".join(_outcome_lines(o, f"payload {p.number}: ")))
+            if p.error is None and not p.outcomes:
+                print(f"payload {p.number}: nothing in it that War room follows")
+        print(f"{len(done.payloads)} payloads: {len(done.payloads) - len(done.failed)} applied, "
+              f"{len(done.failed)} not.")
+    return EXIT_CHECK if done.failed else EXIT_OK
 
 
 def cmd_serve(store: Store, args, out: Output) -> int:

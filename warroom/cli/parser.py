@@ -257,7 +257,8 @@ def inbound_commands(c: Commands) -> None:
     p.add_argument("name")
     p = c.add("serve", "inbound:cmd_serve", "receive webhooks until stopped", src)
     p.add_argument("--bind", default="127.0.0.1:8787", metavar="HOST:PORT")
-    p = c.add("import", "inbound:cmd_import", "apply a payload saved while offline, as SOURCE sent it", src)
+    p = c.add("import", "inbound:cmd_import", "apply payloads saved while offline, as SOURCE sent them (one, "
+                                              "a JSON array of them or JSON lines)", src)
     p.add_argument("file")
     p.add_argument("--source", required=True, metavar="NAME")
     p = c.add("link", "inbound:cmd_link", "link an incident to a source's incident or issue (PGR0VU2, OPS-12)", src)

@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
+import json
 from collections.abc import Mapping
 
-from warroom.inbound.signal import BadPayload, Signal, header, load_json, need, obj, same, text, when
+from warroom.inbound.signal import BadPayload, Signal, header, load_json, obj, same, text, when
 
 KIND = "alertmanager"
 LABEL = "Alertmanager"
@@ -36,6 +38,15 @@ def verify(headers: Mapping[str, str], body: bytes, secret: str, **_: object) ->
     return False
 
 
+def alert_key(fingerprint: str | None, labels: Mapping[str, str]) -> str:
+    """How an alert is known: its fingerprint, else ``labels:`` and a digest of its
+    labels (Alertmanager's fingerprint is itself a hash of the labels)."""
+    if fingerprint:
+        return fingerprint[:200]
+    canonical = json.dumps(dict(sorted(labels.items())), ensure_ascii=False, separators=(",", ":"))
+    return "labels:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
 def parse(headers: Mapping[str, str], body: bytes) -> list[Signal]:
     data = load_json(body, LABEL)
     if str(data.get("version", "")) != "4":
@@ -46,14 +57,20 @@ def parse(headers: Mapping[str, str], body: bytes) -> list[Signal]:
         raise BadPayload("The Alertmanager body has no list of alerts.")
     if len(alerts) > MAX_ALERTS:
         raise BadPayload(f"The Alertmanager group holds {len(alerts):,} alerts; at most {MAX_ALERTS:,} are read.")
+    # Each alert's labels hold the group's common labels; a payload saved by hand may
+    # name them only once, in commonLabels: the alert's own win.
+    common = {text(k, 100): text(v, 200) for k, v in list(obj(data.get("commonLabels")).items())[:100]}
     out = []
     for raw in alerts:
         a = obj(raw)
         status = text(a.get("status"), 20)
         if status not in ("firing", "resolved"):
             raise BadPayload(f"An alert's status is {status or 'missing'}; Alertmanager sends firing or resolved.")
-        fingerprint = need(a.get("fingerprint"), "alert fingerprint")
-        labels = {text(k, 100): text(v, 200) for k, v in list(obj(a.get("labels")).items())[:100]}
+        own = {text(k, 100): text(v, 200) for k, v in list(obj(a.get("labels")).items())[:100]}
+        if not own and not text(a.get("fingerprint"), 200):
+            raise BadPayload("An alert has neither a fingerprint nor labels: not an alert Alertmanager sends.")
+        fingerprint = alert_key(text(a.get("fingerprint"), 200), own)   # its labels' digest when it has none
+        labels = {**common, **own}
         notes = obj(a.get("annotations"))
         started = text(a.get("startsAt"), 64)
         ended = text(a.get("endsAt"), 64) if status == "resolved" else ""

@@ -7,11 +7,15 @@ override or publish (see :data:`warroom.services.access.SOURCE_MAY`).
   already linked to the same external incident; priority maps to severity, service
   to components, title and link are kept. Acknowledged, annotated and reassigned go
   onto its timeline; a priority change moves severity too; resolved resolves it.
-- Alertmanager moves component status by the source's label rules; a firing alert on
-  a customer-facing component opens an incident.
+- Alertmanager moves component status by the source's label rules: a component is the
+  worst of the alerts firing on it (:mod:`warroom.inbound.alerts`), operational when
+  none fire; a firing alert on a customer-facing component opens an incident.
 - Statuspage's component updates set component status; its incident updates go onto
   the linked incident's timeline.
-- Jira issue changes (status, priority, comments) go onto the linked incident's timeline.
+- Jira issue changes (status, priority, comments) go onto the linked incident's timeline,
+  all of one event's changes on one entry; a priority change moves the incident's
+  severity only when the source opts in (``severity_from_priority``), and the timeline
+  says what moved and why.
 
 A new incident gets its category and template from the source's rules, its first
 update drafted for the audiences the matrix names at its severity and submitted for
@@ -39,7 +43,7 @@ from warroom.errors import InputError, WarroomError
 from warroom.identity import Source
 from warroom.ids import uuid7
 from warroom.inbound.signal import Signal
-from warroom.inbound import sources
+from warroom.inbound import alerts, sources
 from warroom.inbound.sources import KINDS, SourceView
 from warroom.services import access, components, drafts, incidents, matrix, review, timeline
 from warroom.services.access import Action
@@ -78,16 +82,20 @@ def _one_at_a_time(store: Store, name: str) -> Iterator[None]:
 
 @dataclass
 class Outcome:
-    """What one signal did: ``handled``, ``duplicate`` or ``ignored``, with the words."""
+    """What one signal did: ``handled``, ``duplicate`` or ``ignored``, with the words.
+    ``drafts`` are the drafts it submitted, waiting for review; ``kept`` those it drafted
+    but kept back from review (a linter finding: a person looks first), each with why."""
 
     result: str
     message: str
     incident: str | None = None
     drafts: list[uuid.UUID] = field(default_factory=list)
+    kept: list[tuple[uuid.UUID, str]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return {"result": self.result, "message": self.message, "incident": self.incident,
-                "drafts": [str(d) for d in self.drafts]}
+                "drafts": [str(d) for d in self.drafts],
+                "kept": [{"draft": str(d), "state": "draft", "why": why} for d, why in self.kept]}
 
 
 # -- reading --------------------------------------------------------------------------------
@@ -291,16 +299,45 @@ def _update(store: Store, source: SourceView, s: Signal, incident_id: uuid.UUID)
         incidents.set_status(store, source.actor, incident_id, Status.RESOLVED,
                              note=f"{label} resolved {s.external_id}")
         return Outcome("handled", f"{inc.ref} resolved", inc.ref)
-    moves_severity = s.kind == "priority" or (source.kind == "jira" and s.labels.get("priority_changed"))
-    if moves_severity:
+    if s.kind == "priority":
+        # PagerDuty's priority_updated: its priority is the incident's severity, as the issue asks.
         sev = severity_of(source, s.priority)
         if sev is not None and sev != inc.severity and inc.status != Status.RESOLVED:
             incidents.set_severity(store, source.actor, incident_id, sev,
                                    note=f"{label} priority of {s.external_id} is now {s.priority}")
             return Outcome("handled", f"{inc.ref} is now {sev.value}", inc.ref)
         said = f"Priority is now {s.priority}"
+    # Every change of the event on one entry (a Jira update's status, priority and comment together).
     _note(store, source, incident_id, f"{label} {s.external_id}: {said}")
-    return Outcome("handled", f"logged on {inc.ref}", inc.ref)
+    message = f"logged on {inc.ref}"
+    if source.kind == "jira" and s.labels.get("priority_changed"):
+        moved = _jira_severity(store, source, s, incident_id)
+        if moved:
+            message += f"; {moved}"
+    return Outcome("handled", message, inc.ref)
+
+
+def _jira_severity(store: Store, source: SourceView, s: Signal, incident_id: uuid.UUID) -> str | None:
+    """A Jira priority change moves the incident's severity only when the source opts
+    in (``severity_from_priority``): ``raise`` raises it and never lowers it (a lower
+    mapping is said on the timeline, the severity kept); ``follow`` lowers it too,
+    saying so. What moved and why is on the timeline either way."""
+    mode = source.settings.get("severity_from_priority", "off")
+    if mode not in ("raise", "follow"):
+        return None
+    sev = severity_of(source, s.priority)
+    inc = incidents.get(store, incident_id, viewer=access.SYSTEM)
+    if sev is None or sev == inc.severity or inc.status == Status.RESOLVED:
+        return None
+    was = s.labels.get("priority_from") or "none"
+    why = (f"Jira {s.external_id} priority {was} → {s.priority} maps to {sev.value} "
+           f"(source {source.name}: severity_from_priority is {mode})")
+    if sev.rank > inc.severity.rank and mode == "raise":
+        _note(store, source, incident_id, f"{why}; severity stays {inc.severity.value}: this source only raises "
+                                          "severity from Jira's priority, lowering it is a person's decision.")
+        return f"{inc.ref} stays {inc.severity.value}"
+    incidents.set_severity(store, source.actor, incident_id, sev, note=why)
+    return f"{inc.ref} is now {sev.value}"
 
 
 def _first_commander(store: Store, source: SourceView) -> str | None:
@@ -314,9 +351,15 @@ def _first_commander(store: Store, source: SourceView) -> str | None:
 
 
 def _rule(source: SourceView, s: Signal, comps: list[str]) -> dict[str, str]:
+    """The first of the source's rules that matches: a rule naming a ``label`` matches
+    that label's value (Alertmanager's labels, common labels included); any other
+    matches a tag, the service or a component."""
     words = {w.lower() for w in (*s.tags, *(comps or ()), *(s.components or ()), s.service or "") if w}
     for rule in source.settings.get("rules", []):
-        if rule["match"] in words:
+        if "label" in rule:
+            if (s.labels.get(rule["label"]) or "").strip().lower() == rule["match"]:
+                return rule
+        elif rule["match"] in words:
             return rule
     return {}
 
@@ -338,38 +381,42 @@ def _open(store: Store, source: SourceView, s: Signal, *, comps: list[str] | Non
         category=rule.get("category", "other"), customer_facing=customer_facing, components=comps,
         commander=_first_commander(store, source), detected_at=s.at if s.at and s.at <= now else None)
     link(store, source.actor, inc.id, source.name, s.external_id, url=s.link)
-    held, why = _draft_first_update(store, source.actor, inc, rule.get("template"), source)
+    held, kept, why = _draft_first_update(store, source.actor, inc, rule.get("template"), source)
     what = f"{label} {s.external_id}" + (f" ({', '.join(x for x in (s.priority, s.service) if x)})"
                                          if s.priority or s.service else "")
     told = (f"Opened from {what}{': ' + s.link if s.link else ''}. Commander {inc.commander}: " + why)
     _note(store, source, inc.id, told)
-    return Outcome("handled", f"opened {inc.ref} ({sev.value})", inc.ref, held), inc.id
+    return Outcome("handled", f"opened {inc.ref} ({sev.value})", inc.ref, held, kept), inc.id
 
 
 def _draft_first_update(store: Store, actor: Source, inc, template: str | None,
-                        source: SourceView) -> tuple[list[uuid.UUID], str]:
+                        source: SourceView) -> tuple[list[uuid.UUID], list[tuple[uuid.UUID, str]], str]:
     """Draft the first update for the audiences the matrix names at the incident's
     severity (else the source's ``audiences``) and submit it for review. It waits
-    there; a person approves and publishes it."""
+    there; a person approves and publishes it. Returns the drafts waiting for review,
+    those kept back as drafts (with why), and the words for the timeline."""
     audiences = [d.audience for d in matrix.update_dues(store, inc.id, viewer=actor)] \
         or list(source.settings.get("audiences", []))
     if not audiences:
-        return [], "the matrix names no audience at this severity, so no update was drafted."
+        return [], [], "the matrix names no audience at this severity, so no update was drafted."
     try:
         made = drafts.compose_drafts(store, actor, inc.id, audiences, template=template)
     except WarroomError as exc:
-        return [], f"the first update could not be drafted ({exc})."
-    held, kept = [], []
+        return [], [], f"the first update could not be drafted ({exc})."
+    held: list[uuid.UUID] = []
+    kept: list[tuple[uuid.UUID, str]] = []
     for d in made:
         try:
             review.submit(store, actor, d.id)
             held.append(d.id)
         except WarroomError as exc:   # a linter finding: a person looks at the draft first
-            kept.append(f"{d.audience} ({exc})")
-    said = f"the first update for {', '.join(audiences)} is drafted and waiting for review."
+            kept.append((d.id, f"{d.audience}: {exc}"))
+    waiting = [d.audience for d in made if d.id in held]
+    said = (f"the first update for {', '.join(waiting)} is drafted and waiting for review." if waiting
+            else "the first update is drafted, and none of it could be submitted for review.")
     if kept:
-        said += f" Kept as a draft, not submitted: {'; '.join(kept)}."
-    return [d.id for d in made], said
+        said += f" Kept as a draft, not submitted: {'; '.join(why for _d, why in kept)}."
+    return held, kept, said
 
 
 # -- Alertmanager -----------------------------------------------------------------------------
@@ -389,10 +436,13 @@ def _alert(store: Store, source: SourceView, s: Signal) -> tuple[Outcome, uuid.U
     if found is None:
         return Outcome("ignored", "no label rule names a component for this alert"), None
     name, wanted = found
-    status = "operational" if s.kind == "resolved" else (
-        wanted or ALERT_STATUS.get((s.priority or "").lower(), "partial_outage"))
-    view = components.set_status(store, source.actor, name, status, note=f"Alertmanager: {s.title}")
-    said = f"component {view.name} is {view.status}"
+    # The component is the worst of the alerts firing on it, not the last one heard.
+    if s.kind == "resolved":
+        view, count = alerts.clear(store, source.actor, source.name, s.external_id, name, s.title)
+    else:
+        view, count = alerts.fire(store, source.actor, source.name, s.external_id, name,
+                                  wanted or ALERT_STATUS.get((s.priority or "").lower(), "partial_outage"), s.title)
+    said = f"component {view.name} is {view.status}" + (f" ({count} alerts firing)" if count > 1 else "")
     incident_id = linked_incident(store, source.name, s.external_id)
     if s.kind == "firing" and name in source.settings.get("customer_facing", []):
         if incident_id is not None and _active(store, incident_id):
@@ -401,6 +451,8 @@ def _alert(store: Store, source: SourceView, s: Signal) -> tuple[Outcome, uuid.U
         outcome.message = f"{said}; {outcome.message}"
         return outcome, incident_id
     if s.kind == "resolved" and incident_id is not None and _active(store, incident_id):
-        ref = _note(store, source, incident_id, f"Alertmanager: {s.title} resolved; {name} is operational again.")
+        still = f"{name} is {view.status}: {count} more alert(s) firing on it" if count else \
+            f"{name} is operational again"
+        ref = _note(store, source, incident_id, f"Alertmanager: {s.title} resolved; {still}.")
         return Outcome("handled", said, ref), incident_id
     return Outcome("handled", said), incident_id

@@ -58,6 +58,7 @@ def parse(headers: Mapping[str, str], body: bytes) -> list[Signal]:
         labels["status"] = changes["status"][1]
     if "priority" in changes:
         labels["priority_changed"] = "yes"
+        labels["priority_from"] = changes["priority"][0]
     components = tuple(c for c in (text(obj(x).get("name"), 100) for x in (fields.get("components") or [])[:50]) if c)
     tags = tuple(t for t in (text(x, 60) for x in (fields.get("labels") or [])[:50]) if t)
     return [Signal(event_id=event_id[:200], kind=kind, external_id=key, title=text(fields.get("summary"), 200),

@@ -1,6 +1,6 @@
 """The webhook receiver: a small threaded HTTP server (the standard library's) that
-takes ``POST /hooks/NAME`` from each configured source, and the file import for
-payloads saved while offline.
+takes ``POST /hooks/NAME`` from each configured source; :func:`receive` is also
+what the file import of payloads saved while offline uses (:mod:`warroom.inbound.batch`).
 
 Every request is checked before anything is stored:
 
@@ -29,7 +29,6 @@ from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -138,22 +137,6 @@ def receive(store: Store, source: SourceView, headers: Mapping[str, str] | Any, 
         raise BadPayload(f"The body is {len(body):,} bytes; at most {MAX_BODY:,} are read.")
     signals = sources.KINDS[source.kind].parse(headers, body)
     return handle.handle(store, source, signals)
-
-
-def import_file(store: Store, path: str | Path, source_name: str) -> list[Outcome]:
-    """Apply a payload saved while offline, as the source ``source_name`` sent it: the
-    same size limit and parsing as the receiver; the operator vouches for the file,
-    so no signature is asked for. Headers are not kept in a saved file."""
-    source = sources.get(store, source_name)
-    p = Path(path)
-    try:
-        with p.open("rb") as f:
-            body = f.read(MAX_BODY + 1)
-    except OSError as exc:
-        raise InputError(f"Cannot read {p}: {exc.strerror or exc}.", field="file") from None
-    if len(body) > MAX_BODY:
-        raise BadPayload(f"{p.name} is over {MAX_BODY:,} bytes; a webhook payload is far smaller.")
-    return receive(store, source, {}, body)
 
 
 class _Handler(BaseHTTPRequestHandler):

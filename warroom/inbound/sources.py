@@ -8,12 +8,19 @@ Settings a source may have (all optional):
 - ``severity``: the vendor's priority -> SEV1..SEV4 (``{"P1": "SEV1", "critical": "SEV1"}``);
 - ``rules``: category and template chosen from the signal's tags, service or components:
   ``[{"match": "payments", "category": "application", "template": "name"}]`` (first match wins);
+  a rule naming a ``label`` matches that label's value instead (Alertmanager's labels,
+  the group's common labels among them): ``{"label": "team", "match": "identity", …}``;
 - ``components``: a service name -> our components (``{"API Service": ["Checkout"]}``);
 - ``label_rules`` (Alertmanager): ``[{"label": "service", "value": "checkout", "component":
-  "Checkout", "status": "major_outage"}]`` (status defaults by the alert's severity label);
+  "Checkout", "status": "major_outage"}]`` (status defaults by the alert's severity label;
+  a component is the worst of the alerts firing on it, operational when none fire);
 - ``customer_facing``: components whose trouble customers see; a firing alert on one
   opens an incident;
 - ``audiences``: who the first update is drafted for when the matrix names nobody;
+- ``severity_from_priority`` (Jira): whether a priority change on a linked issue moves
+  the incident's severity (by ``severity``): ``off`` (the default: the change is only
+  logged), ``raise`` (raises it, never lowers it: a lower priority is said on the
+  timeline and the severity kept) or ``follow`` (raises and lowers it, saying why);
 - ``token_header`` (Opsgenie): the custom header carrying the token;
 - ``rate_per_minute``: requests accepted from it per minute (default 60).
 
@@ -46,7 +53,9 @@ KINDS = {m.KIND: m for m in (pagerduty, alertmanager, opsgenie, statuspage, jira
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 MAX_SECRET = 1000
 _SETTINGS = {"commander", "severity", "rules", "components", "label_rules", "customer_facing", "audiences",
-             "token_header", "rate_per_minute"}
+             "token_header", "rate_per_minute", "severity_from_priority"}
+#: ``severity_from_priority``'s values (``true`` means raise, ``false`` off).
+PRIORITY_SEVERITY = ("off", "raise", "follow")
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,7 +136,10 @@ def check_settings(settings: dict[str, Any] | None) -> dict[str, Any]:
         if not isinstance(rules, list) or not all(isinstance(r, dict) and r.get("match") for r in rules):
             raise InputError("rules is a list of {\"match\": tag or service, \"category\": …, \"template\": …}.",
                              field="settings")
+        if not all(isinstance(r.get("label", ""), str) for r in rules):
+            raise InputError("A rule's label is the name of an Alertmanager label, e.g. \"team\".", field="settings")
         out["rules"] = [{"match": str(r["match"]).strip().lower(),
+                         **({"label": r["label"].strip()[:100]} if str(r.get("label") or "").strip() else {}),
                          "category": Category.parse(r.get("category", "other")).value,
                          **({"template": str(r["template"])} if r.get("template") else {})} for r in rules[:100]]
     if "components" in s:
@@ -149,6 +161,12 @@ def check_settings(settings: dict[str, Any] | None) -> dict[str, Any]:
     for key in ("customer_facing", "audiences"):
         if key in s:
             out[key] = _strings(s[key], key)
+    if "severity_from_priority" in s:
+        mode = s["severity_from_priority"]
+        mode = {True: "raise", False: "off"}.get(mode, mode) if isinstance(mode, bool) else str(mode).strip().lower()
+        if mode not in PRIORITY_SEVERITY:
+            raise InputError(f"severity_from_priority is one of {', '.join(PRIORITY_SEVERITY)}.", field="settings")
+        out["severity_from_priority"] = mode
     if s.get("token_header"):
         out["token_header"] = str(s["token_header"]).strip()[:100]
     if "rate_per_minute" in s:

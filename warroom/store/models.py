@@ -669,6 +669,23 @@ class ComponentStatus(Base):
     updated_at: Mapped[datetime]
 
 
+class InboundAlert(Base):
+    """An Alertmanager alert firing now on a component, by source and alert key (its
+    fingerprint, or its labels' digest when it has none), with the component status
+    it means: a component is the worst of its firing alerts, operational when none
+    fire. A resolved alert's row is deleted (journaled, so every laptop agrees)."""
+
+    __tablename__ = "inbound_alert"
+    __table_args__ = (UniqueConstraint("source", "alert_key"),)
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    source: Mapped[str] = mapped_column(String(40))
+    alert_key: Mapped[str] = mapped_column(String(200))
+    component: Mapped[str] = mapped_column(String(100), index=True)
+    status: Mapped[str] = mapped_column(String(24))
+    title: Mapped[str] = mapped_column(Text)
+    fired_at: Mapped[datetime]
+
+
 class WatchSeen(Base):
     """One thing seen of a provider, so each change is recorded once: ``c:ID`` a
     component (its status), ``i:ID`` an incident (its status and last update), ``e:HASH``

@@ -8,7 +8,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from warroom.store.models import ComponentStatus, InboundEvent, InboundSource, IncidentLink
+from warroom.store.models import ComponentStatus, InboundAlert, InboundEvent, InboundSource, IncidentLink
 from warroom.sync.apply_base import Applier, Event, as_uuid, change, put
 
 
@@ -45,6 +45,27 @@ def _received(session: Session, ev: Event) -> None:
         received_at=ev.at)
 
 
+def _alert_firing(session: Session, ev: Event) -> None:
+    # One alert is one row by source and key, whichever laptop first saw it fire.
+    row = session.scalars(select(InboundAlert).where(InboundAlert.source == ev.need("source"),
+                                                     InboundAlert.alert_key == ev.need("alert_key"))).first()
+    values = {"component": ev.need("component"), "status": ev.need("status"), "title": ev.payload.get("title") or ""}
+    if row is None:
+        put(session, InboundAlert, as_uuid(ev.need("alert_row_id")), source=ev.need("source"),
+            alert_key=ev.need("alert_key"), fired_at=ev.at, **values)
+    else:
+        for name, value in values.items():
+            if getattr(row, name) != value:
+                setattr(row, name, value)
+
+
+def _alert_cleared(session: Session, ev: Event) -> None:
+    row = session.scalars(select(InboundAlert).where(InboundAlert.source == ev.need("source"),
+                                                     InboundAlert.alert_key == ev.need("alert_key"))).first()
+    if row is not None:
+        session.delete(row)
+
+
 def _component_set(session: Session, ev: Event) -> None:
     put(session, ComponentStatus, as_uuid(ev.need("component_id")), name=ev.need("name"), status=ev.need("status"),
         set_by=ev.actor, note=ev.payload.get("note"), updated_at=ev.at)
@@ -56,5 +77,7 @@ APPLIERS: dict[str, Applier] = {
     "inbound.source_removed": _source_removed,
     "inbound.linked": _linked,
     "inbound.received": _received,
+    "inbound.alert_firing": _alert_firing,
+    "inbound.alert_cleared": _alert_cleared,
     "component.set": _component_set,
 }

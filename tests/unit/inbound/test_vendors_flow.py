@@ -37,8 +37,9 @@ def test_statuspage_component_update_sets_component_status(inbound):
     assert (c.status, c.set_by) == ("partial_outage", "inbound:page")
 
 
-def test_jira_changes_go_onto_the_linked_incident_and_priority_moves_severity(inbound):
-    src = sources.add(inbound, "admin", "jira", "jira", secret="jira-secret")
+def test_jira_changes_go_onto_the_linked_incident_and_priority_moves_severity_when_opted_in(inbound):
+    src = sources.add(inbound, "admin", "jira", "jira", secret="jira-secret",
+                      settings={"severity_from_priority": "raise"})
     [opened] = receiver.receive(inbound, sources.get(inbound, "pd"), {}, pagerduty("incident.triggered", "E1",
                                                                                   priority="P3"))
     def issue_update(n, items, comment=None):
@@ -57,7 +58,7 @@ def test_jira_changes_go_onto_the_linked_incident_and_priority_moves_severity(in
     handle.link(inbound, "Dana", opened.incident, "jira", "OPS-12")
     [moved] = receiver.receive(inbound, src, {}, issue_update(2, [{"field": "priority", "fromString": "Medium",
                                                                    "toString": "Highest"}]))
-    assert moved.message == f"{opened.incident} is now SEV1"
+    assert moved.message == f"logged on {opened.incident}; {opened.incident} is now SEV1"
     [said] = receiver.receive(inbound, src, {}, issue_update(3, [], comment="Root cause: expired cert"))
     assert said.result == "handled"
     texts = [e.text for e in timeline.entries(inbound, opened.incident, viewer="Dana")]
