@@ -316,3 +316,25 @@ def test_the_command_line_records_the_facts_and_shows_which_limit_binds(cli, db_
     assert "Warnings:" in out and "jurisdiction 'Moon' matches no regime" in out
     code, out, _ = cli("stakeholder", "validate", "--json")
     assert any("Moon" in w for w in json.loads(out)["warnings"])
+
+
+def test_the_migration_keeps_an_existing_dora_flags_time_as_its_classification(store, clock, inc, db_path):
+    import sqlalchemy as sa
+    from alembic import command
+
+    from warroom.store.db import alembic_config
+
+    obligations.flag(store, "Dana", inc.ref, "dora-major", at="2h ago")
+    obligations.flag(store, "Dana", inc.ref, "personal-data-eu", at="2h ago")
+    store.close()
+    engine = sa.create_engine(f"sqlite:///{db_path}")
+    try:
+        with engine.begin() as conn:
+            cfg = alembic_config()
+            cfg.attributes["connection"] = conn
+            command.downgrade(cfg, "0021")             # as a database of the version before
+            command.upgrade(cfg, "head")
+            rows = dict(conn.exec_driver_sql("SELECT flag, classified_at IS NOT NULL FROM incident_flag").fetchall())
+    finally:
+        engine.dispose()
+    assert rows == {"dora-major": 1, "personal-data-eu": 0}
