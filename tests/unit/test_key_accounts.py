@@ -100,6 +100,21 @@ def test_a_german_key_account_gets_german_words_in_its_own_zone(accounts):
         key_accounts.draft_key_accounts(accounts, "Sam Writer", inc.ref, accounts=["Customer 0"])
 
 
+@pytest.mark.parametrize("locale, affected, status", [
+    ("en", "Affected: Checkout", "Status: "), ("de", "Betroffen: Checkout", "Status: "),
+    ("fr", "Services touchés : Checkout", "Statut : "), ("es", "Afectado: Checkout", "Estado: ")])
+def test_the_chat_text_puts_the_affected_components_and_the_status_on_their_own_lines(accounts, locale, affected,
+                                                                                       status):
+    # The block that names the components once swallowed its line break: "Affected: CheckoutStatus: …".
+    stakeholders.edit(accounts, "admin", "Globex", locale=locale, components="Checkout")
+    inc = _incident(accounts)
+    [d] = key_accounts.draft_key_accounts(accounts, "Sam Writer", inc.ref, accounts=["Globex"]).drafts
+    lines = d.chat.splitlines()
+    assert affected in lines, d.chat
+    assert any(line.startswith(status) for line in lines), d.chat
+    assert lines.index(affected) + 1 == next(n for n, line in enumerate(lines) if line.startswith(status))
+
+
 def test_who_may_draft_them_and_what_an_incident_must_name(accounts):
     inc = _incident(accounts)
     with pytest.raises(NotPermitted):

@@ -39,7 +39,7 @@ def regime(key: str) -> regimes.Regime:
 
 def test_the_shipped_regimes_carry_the_checked_deadlines():
     flags, rows = regimes.shipped()
-    assert len(rows) == 24 and len({r.key for r in rows}) == 24
+    assert len(rows) == 27 and len({r.key for r in rows}) == 27
     # every flag starts at least one regime, and every regime names known flags
     assert {f for r in rows for f in r.flags} == set(flags)
     facts = {r.key: (r.unit, r.amount) for r in rows}
@@ -65,32 +65,43 @@ def _with_row(row: str) -> bytes:
     return GOOD + row.encode() + b"\n"
 
 
+def _row(**changes: str) -> bytes:
+    """A good row (a made-up regime started by nis2-entity) with some fields changed."""
+    fields = dict(key="a-b", regime="Name", jurisdiction="EU", flags="nis2-entity", applies_when="", notify_whom="Who",
+                  deadline="72 h", clock_start="aware", counts_from="", unit="hours", amount="72", due_time="", cap="",
+                  timezone="UTC", holidays="", status="in force", citation="Cite", url="https://e.example", notes="")
+    assert set(changes) <= set(fields) and tuple(fields) == regimes.REGIME_COLUMNS
+    return _with_row(",".join({**fields, **changes}.values()))
+
+
 @pytest.mark.parametrize("data, message", [
     (b"key,regime\nx,y\n", "the columns must be"),
     (GOOD + b"x" * regimes.MAX_BYTES, "larger than"),
     (b"\xff\xfe" + GOOD, "not UTF-8"),
-    (_with_row('a-b,Name,nobody,Who,72 h,aware,hours,72,UTC,,in force,Cite,https://e.example,'), "unknown flag"),
-    (_with_row('a-b,Name,nis2-entity,Who,72 h,aware,fortnights,2,UTC,,in force,Cite,https://e.example,'), "unit"),
-    (_with_row('a-b,Name,nis2-entity,Who,72 h,aware,hours,-3,UTC,,in force,Cite,https://e.example,'), "whole number"),
-    (_with_row('a-b,Name,nis2-entity,Who,72 h,aware,hours,99999,UTC,,in force,Cite,https://e.example,'), "outside"),
-    (_with_row('a-b,Name,nis2-entity,Who,72 h,aware,hours,72,Mars/Base,,in force,Cite,https://e.example,'),
-     "not a time zone"),
-    (_with_row('a-b,Name,nis2-entity,Who,4 days,aware,business_days,4,UTC,,in force,Cite,https://e.example,'),
-     "holiday calendar"),
-    (_with_row('a-b,Name,nis2-entity,Who,4 days,aware,business_days,4,UTC,XX,in force,Cite,https://e.example,'),
-     "holiday calendar"),
-    (_with_row('gdpr-33,Name,nis2-entity,Who,72 h,aware,hours,72,UTC,,in force,Cite,https://e.example,'),
-     "not a new"),
-    (_with_row('a-b,Name,nis2-entity,Who,72 h,aware,hours,72,UTC,,in force,Cite,http://e.example,'), "https"),
+    (_row(flags="nobody"), "unknown flag"),
+    (_row(unit="fortnights", amount="2"), "unit"),
+    (_row(amount="-3"), "whole number"),
+    (_row(amount="99999"), "outside"),
+    (_row(timezone="Mars/Base"), "not a time zone"),
+    (_row(unit="business_days", amount="4"), "holiday calendar"),
+    (_row(unit="business_days", amount="4", holidays="XX"), "holiday calendar"),
+    (_row(key="gdpr-33"), "not a new"),
+    (_row(url="http://e.example"), "https"),
     (_with_row('a-b,Name,nis2-entity,Who'), "fields, expected"),
-    (_with_row('a-b,"Name\x07",nis2-entity,Who,72 h,aware,hours,72,UTC,,in force,Cite,https://e.example,'),
-     "control character"),
+    (_row(regime='"Name\x07"'), "control character"),
+    (_row(jurisdiction="Europe"), "jurisdiction"),
+    (_row(applies_when="if it is bad"), "neither a flag nor a number"),
+    (_row(applies_when="affected>=500"), "a number its flags do not record"),     # nis2-entity records no count
+    (_row(counts_from="classified_at"), "a time its flags do not record"),
+    (_row(due_time="17:30"), "business-day deadline only"),
+    (_row(unit="business_days", amount="4", holidays="US", due_time="25:00"), "HH:MM"),
+    (_row(cap="a day after awareness"), "a cap is"),
 ])
 def test_bad_regime_data_is_a_clear_error_naming_the_line(data, message):
     with pytest.raises(RegimeDataError, match=message) as err:
         regimes.parse_regimes(data)
     if b"a-b" in data or b"gdpr-33,Name" in data:
-        assert "line 26" in str(err.value)
+        assert "line 29" in str(err.value)
 
 
 # -- due times ------------------------------------------------------------------------------
@@ -99,7 +110,10 @@ def test_four_business_days_from_the_wednesday_before_thanksgiving_is_the_next_w
     start = datetime(2026, 11, 25, 15, 0, tzinfo=NY)
     due = regime("sec-8k-105").due(start).astimezone(NY)
     assert due.date().isoformat() == "2026-12-02" and due.weekday() == 2
-    assert (due.hour, due.minute) == (23, 59)                 # the end of that day, New York time
+    # at 17:30 New York time: EDGAR dates a filing made later the next business day
+    assert (due.hour, due.minute, due.second) == (17, 30, 0)
+    assert due == datetime(2026, 12, 2, 17, 30, tzinfo=NY) and "17:30" in regime("sec-8k-105").period()
+    assert "Rule 13(a)(2)" in regime("sec-8k-105").citation and "5:30 pm ET" in regime("sec-8k-105").notes
     # Without the holiday calendar the Thursday would count: due the Tuesday.
     assert regimes.due_at("business_days", 4, start, zone=NY).astimezone(NY).date().isoformat() == "2026-12-01"
 
@@ -529,7 +543,7 @@ def test_a_flagged_incidents_notification_carries_the_recorded_awareness_time(st
     assert "[date and time]" not in line and "7:15" in line
     sec = drafts.compose_drafts(store, "Sam", inc.id, ["regulators"], template="sec-8k-item105")[0]
     assert "Determined to be material: 08:00 UTC" in sec.long and "this report is due by" in sec.long
-    assert "due by Dec 1, 04:59 UTC" in sec.long     # 4 business days, Thanksgiving skipped: end of Monday 30th, New York
+    assert "due by Nov 30, 22:30 UTC" in sec.long    # 4 business days, Thanksgiving skipped: Monday 30th, 17:30 EST
 
 
 def test_the_incident_export_carries_its_clocks(store, clock, inc):

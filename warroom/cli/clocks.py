@@ -15,13 +15,18 @@ def _local(c: obligations.ClockView) -> str:
 
 def cmd_clocks(store: Store, args, out: Output) -> int:
     if args.flags:
-        listed = [{"flag": f.key, "label": f.label, "records": f.records,
-                   "regimes": [r.key for r in regimes.started_by(f.key)]} for f in regimes.flags().values()]
+        listed = [{"flag": f.key, "label": f.label, "records": f.records, "facts": list(f.facts),
+                   "regimes": [r.key for r in regimes.started_by(f.key)],
+                   "conditions": {r.key: [c.phrase() if c.flag else f"{c.fact}{c.op}{c.value}" for c in r.when]
+                                  for r in regimes.started_by(f.key) if r.when}}
+                  for f in regimes.flags().values()]
         if out.as_json:
             out.data(listed)
             return EXIT_OK
         for f in listed:
-            print(f"{f['flag']:<22} {f['label']}\n{'':<22} starts: {', '.join(f['regimes'])}")
+            starts = [k + (f" (if {' and '.join(f['conditions'][k])})" if k in f["conditions"] else "")
+                      for k in f["regimes"]]
+            print(f"{f['flag']:<22} {f['label']}\n{'':<22} starts: {', '.join(starts)}")
         return EXIT_OK
     if not args.incident:
         raise InputError("Name the incident (clocks INC-1), or give --flags to list the flags.")
@@ -38,6 +43,10 @@ def cmd_clocks(store: Store, args, out: Output) -> int:
         status = "" if r.in_force else f" [{r.status}, not in force]"
         print(f"{r.name}{status}  ({r.period()}; flag {c.flag})")
         print(f"  notify:  {r.notify_whom}")
+        whom = ", ".join(c.regulators) or f"no regulators stakeholder of jurisdiction {r.jurisdiction} in the register"
+        print(f"  whom:    {whom} ({r.jurisdiction})" if c.regulators else f"  whom:    {whom}")
+        if c.flag_time is not None and c.flag_time != c.start:
+            print(f"  flagged: {utc(c.flag_time)}")
         print(f"  start:   {utc(c.start)}")
         if c.due is None:
             print(f"  due:     no fixed deadline: {r.deadline}")
@@ -46,15 +55,21 @@ def cmd_clocks(store: Store, args, out: Output) -> int:
             print(f"  left:    {obligations.format_left(c.left)}" +
                   (f"; regulators update published {utc(c.answered_at)} ({c.state})" if c.answered_at else
                    f" ({c.state})"))
+        for why in c.basis:
+            print(f"  note:    {why}")
         print(f"  cite:    {r.citation}  {r.url}")
     return EXIT_OK
 
 
 def cmd_flag(store: Store, args, out: Output) -> int:
-    fv = obligations.flag(store, args.actor, args.incident, args.flag, at=args.at)
-    started = [r.name for r in regimes.started_by(fv.flag.key)]
+    fv = obligations.flag(store, args.actor, args.incident, args.flag, at=args.at, classified=args.classified,
+                          affected=args.affected, most_in_one_state=args.most_in_one_state)
+    started = [c.regime.name for c in obligations.clocks(store, args.incident, viewer=args.actor)
+               if c.flag == fv.flag.key]
+    recorded = "".join(f"; {regimes.FACTS[name]}: {utc(value) if name == 'classified_at' else f'{value:,}'}"
+                       for name in fv.flag.facts if (value := fv.facts.get(name)) is not None)
     out.data(fv.as_dict(), f"{args.incident} flagged {fv.flag.key} ({fv.flag.label}), clocks from "
-                           f"{utc(fv.started_at)}: {', '.join(started)}")
+                           f"{utc(fv.started_at)}{recorded}: {', '.join(started) or 'none applies'}")
     return EXIT_OK
 
 

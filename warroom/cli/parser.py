@@ -163,6 +163,11 @@ def incident_commands(c: Commands) -> None:
     p.add_argument("flag", help="e.g. personal-data-eu, sec-material, nis2-entity (clocks --flags lists them)")
     p.add_argument("--at", metavar="TIME", help="when you became aware or determined it (default: now; never in "
                                                 "the future)")
+    p.add_argument("--classified", metavar="TIME", help="dora-major: when the incident was classified as major "
+                                                        "(--at is awareness)")
+    p.add_argument("--affected", metavar="N", help="health-data-us: how many individuals the breach affects")
+    p.add_argument("--most-in-one-state", metavar="N", dest="most_in_one_state",
+                   help="health-data-us: how many residents of the most affected State or jurisdiction")
     p = c.add("unflag", "clocks:cmd_unflag", "take a regulatory flag off an incident (its clocks stop showing)", inc)
     p.add_argument("incident")
     p.add_argument("flag")

@@ -67,11 +67,12 @@ def cmd_export(store: Store, args, out: Output) -> int:
 
 def cmd_validate(store: Store, args, out: Output) -> int:
     report = stakeholders.validate(store, stale_after=timedelta(days=args.stale_days))
+    sections = (("Invalid contacts:", report.invalid), ("Missing contacts:", report.missing),
+                ("Stale contacts:", report.stale), ("Warnings:", report.warnings))
+    listed = "\n".join(line for heading, items in sections if items
+                       for line in [heading] + [f"  {m}" for m in items])
+    head = f"All {report.total} stakeholders reachable and verified in the last {args.stale_days} days."
     out.data({"ok": report.ok, "invalid": report.invalid, "missing": report.missing, "stale": report.stale,
-              "total": report.total},
-             (f"All {report.total} stakeholders reachable and verified in the last {args.stale_days} days."
-              if report.ok else "\n".join(line for heading, items in (("Invalid contacts:", report.invalid),
-                                                                       ("Missing contacts:", report.missing),
-                                                                       ("Stale contacts:", report.stale))
-                                           if items for line in [heading] + [f"  {m}" for m in items])))
+              "warnings": report.warnings, "total": report.total},
+             "\n".join(x for x in (head if report.ok else "", listed) if x))
     return EXIT_OK if report.ok else EXIT_CHECK

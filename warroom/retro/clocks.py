@@ -23,27 +23,28 @@ def figures(events: list[Event], published: dict[str, tuple[datetime, ...]], end
     """One dict per clock, soonest due first; ``outcome`` is met, late, missed (due
     passed with no update by the end of the record), open (not yet due), or sent /
     no deadline for regimes without a fixed one."""
-    starts: dict[str, datetime] = {}
+    starts: dict[str, tuple[datetime, regimes.Facts]] = {}
     for e in events:
         if e.kind in ("obligation.flagged", "obligation.start_changed"):
-            starts[e.payload["flag"]] = parse_time(e.payload["started_at"])
+            flag = e.payload["flag"]
+            starts[flag] = (parse_time(e.payload["started_at"]), obligations.event_facts(flag, e.payload, parse_time))
         elif e.kind == "obligation.unflagged":
             starts.pop(e.payload["flag"], None)
     known = regimes.flags()
     sent = sorted(published.get(obligations.REGULATORS, ()))
+    present = set(starts)
     out = []
-    for flag, start in starts.items():
+    for flag, (start, facts) in starts.items():
         if flag not in known:
             continue
-        mine = [obligations.ClockView(r, flag, start, r.due(start), end) for r in regimes.started_by(flag)]
-        out.extend(obligations.pair_with_updates(mine, sent))
+        out.extend(obligations.pair_with_updates(obligations.clocks_of(flag, start, facts, present, end), sent))
     return [_item(c) for c in obligations.by_due(out)]
 
 
 def _item(c: obligations.ClockView) -> dict[str, Any]:
     outcome = {"overdue": "missed", "running": "open"}.get(c.state, c.state)
     return {"regime": c.regime.name, "key": c.regime.key, "flag": c.flag, "citation": c.regime.citation,
-            "start": c.start, "due": c.due, "answered_at": c.answered_at, "outcome": outcome,
+            "binds": c.binds or None, "start": c.start, "due": c.due, "answered_at": c.answered_at, "outcome": outcome,
             "margin_s": None if c.due is None or c.answered_at is None else (c.due - c.answered_at).total_seconds()}
 
 

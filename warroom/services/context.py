@@ -160,11 +160,14 @@ def context(incident: IncidentView, *, locale: str, now: datetime, etr: ETR | No
     ``followups``: the incident's follow-up actions (see :func:`followup_context`);
     ``clocks``: its regulatory clocks (:class:`warroom.services.obligations.ClockView`):
     each as ``key``, ``regime``, ``notify``, ``deadline``, ``citation``, ``started_at``
-    (when the organisation became aware or determined it) and ``due_at`` (none without
-    a fixed deadline); ``clock`` has them by key (``clock["gdpr-33"]``)."""
+    (when the organisation became aware or determined it), ``due_at`` (none without
+    a fixed deadline), ``binds`` (which of two limits sets it, or ""), ``jurisdiction``
+    and ``regulators`` (the names of the regulators stakeholders of that
+    jurisdiction); ``clock`` has them by key (``clock["gdpr-33"]``)."""
     org = org or settings.Org(settings.DEFAULT_ORG_NAME, "")
     items = [{"key": c.regime.key, "regime": c.regime.name, "notify": c.regime.notify_whom,
-              "deadline": c.regime.deadline, "citation": c.regime.citation, "started_at": c.start, "due_at": c.due}
+              "deadline": c.regime.deadline, "citation": c.regime.citation, "started_at": c.start, "due_at": c.due,
+              "binds": c.binds, "jurisdiction": c.regime.jurisdiction, "regulators": list(c.regulators)}
              for c in clocks]
     facts = {"ref": incident.ref}
     if not external:

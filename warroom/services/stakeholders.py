@@ -18,7 +18,7 @@ from sqlalchemy import select
 from warroom import inputs
 from warroom.errors import BadRows, InputError, NotFound
 from warroom.ids import uuid7
-from warroom.services import access, audiences
+from warroom.services import access, audiences, regimes
 from warroom.services.access import Action
 from warroom.services.audiences import check_locale, check_zone
 from warroom.store import Store
@@ -407,6 +407,8 @@ class ValidationReport:
     #: Stored contacts that no longer pass the checks (written by an older version,
     #: or by hand): an address, number, zone or locale a channel would refuse.
     invalid: list[str] = field(default_factory=list)
+    #: Worth a look but not a failed check: a regulator no regulatory clock will name.
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -429,13 +431,34 @@ def _invalid(s: StakeholderView) -> list[str]:
     return problems
 
 
+def _regulator_warning(s: StakeholderView) -> str | None:
+    """Why a regulators stakeholder is named by no regulatory clock, or None: its
+    jurisdiction is empty or matches no shipped regime's (see
+    :func:`warroom.services.regimes.jurisdiction_codes`)."""
+    if s.audience != "regulators":        # obligations.REGULATORS: the audience whose updates answer the clocks
+        return None
+    shipped = regimes.regime_jurisdictions()
+    codes = ", ".join(sorted(shipped))
+    if not (s.jurisdiction or "").strip():
+        return (f"{s.name} (regulators): no jurisdiction, so no regulatory clock names it as the one to notify "
+                f"(give one of {codes}; an EU member state's code counts as EU)")
+    if not regimes.jurisdiction_codes(s.jurisdiction) & shipped:
+        return (f"{s.name} (regulators): jurisdiction {s.jurisdiction!r} matches no regime War room ships "
+                f"({codes}; an EU member state's code counts as EU), so no clock names it")
+    return None
+
+
 def validate(store: Store, *, stale_after: timedelta = STALE_AFTER) -> ValidationReport:
-    """Before an incident: who cannot be reached, whose contacts are stale."""
+    """Before an incident: who cannot be reached, whose contacts are stale, which
+    regulator no regulatory clock would name (a warning)."""
     now = store.clock.now()
-    missing, stale, invalid = [], [], []
+    missing, stale, invalid, warnings = [], [], [], []
     rows = list_stakeholders(store)
     for s in rows:
         invalid += _invalid(s)
+        warning = _regulator_warning(s)
+        if warning:
+            warnings.append(warning)
         if not (s.email or s.phone or s.slack or s.teams):
             missing.append(f"{s.name} ({s.audience}): no contact at all")
         elif s.external and not (s.email or s.phone):
@@ -444,7 +467,7 @@ def validate(store: Store, *, stale_after: timedelta = STALE_AFTER) -> Validatio
             stale.append(f"{s.name}: contacts never verified")
         elif now - s.verified_at > stale_after:
             stale.append(f"{s.name}: contacts last verified {s.verified_at:%Y-%m-%d}")
-    return ValidationReport(missing, stale, len(rows), invalid)
+    return ValidationReport(missing, stale, len(rows), invalid, warnings)
 
 
 def get(store: Store, name: str) -> StakeholderView:

@@ -729,6 +729,13 @@ class IncidentFlag(Base):
     started_at: Mapped[datetime]
     set_by: Mapped[str] = mapped_column(String(200))
     set_at: Mapped[datetime]
+    #: What the flag records besides its time, where the flag takes it (flags.csv's
+    #: ``facts``): when a DORA incident was classified as major (the flag's own time
+    #: is awareness), and how many individuals a US health-data breach affects in all
+    #: and in the most affected State. None: not (yet) known.
+    classified_at: Mapped[datetime | None]
+    affected: Mapped[int | None] = mapped_column(Integer)
+    most_in_one_state: Mapped[int | None] = mapped_column(Integer)
 
 
 # -- during the incident: stakeholders' inquiries (warroom.services.inquiries) ---------
