@@ -332,7 +332,7 @@ def test_the_migration_keeps_an_existing_dora_flags_time_as_its_classification(s
         with engine.begin() as conn:
             cfg = alembic_config()
             cfg.attributes["connection"] = conn
-            command.downgrade(cfg, "0021")             # as a database of the version before
+            command.downgrade(cfg, "0023")             # as a database of the version before
             command.upgrade(cfg, "head")
             rows = dict(conn.exec_driver_sql("SELECT flag, classified_at IS NOT NULL FROM incident_flag").fetchall())
     finally:

@@ -7,11 +7,8 @@ and in the most affected State (which HIPAA clocks apply follows from them).
 A DORA flag made before this carried the classification as its time: it keeps it
 as its classification, so its clocks are due when they were.
 
-Numbered 0023: 0022 was being written at the same time on another branch; it
-follows 0021 until that lands.
-
-Revision ID: 0023
-Revises: 0021
+Revision ID: 0024
+Revises: 0023
 Create Date: 2026-12-06
 """
 
@@ -20,8 +17,8 @@ from alembic import op
 
 from warroom.store.models import UTCDateTime
 
-revision = "0023"
-down_revision = "0021"
+revision = "0024"
+down_revision = "0023"
 branch_labels = None
 depends_on = None
 
