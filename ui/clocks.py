@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from warroom.changes import Change
 from ui.common import palette
-from ui.common.access import add_tab, describe
+from ui.common.access import add_tab, describe, label_for
 from ui.common.tables import Column, RowTableModel, fixed_rows
 from ui.lazy import LazyModule
 from ui.qt import (
@@ -131,6 +131,38 @@ class ClocksPanel(QWidget):
         self.unflag_button.setObjectName("removeFlag")
         self.unflag_button.clicked.connect(self.remove_flag)
         describe(self.unflag_button, None, _("Remove the chosen flag: its clocks no longer show"), tip=True)
+        # What else a flag records, shown only for the flags that take it: when a DORA
+        # incident was classified as major; how many people a US health-data breach affects.
+        self.classified = QLineEdit()
+        self.classified.setObjectName("flagClassified")
+        self.classified.setPlaceholderText(_("e.g. 1h ago, 2026-12-05 11:00"))
+        describe(self.classified, None, _("When the incident was classified as major: the initial notification is "
+                                          "due 4 hours after, and never later than 24 hours after awareness"))
+        self.affected = QLineEdit()
+        self.affected.setObjectName("flagAffected")
+        self.affected.setPlaceholderText(_("unknown"))
+        self.affected.setMaximumWidth(sizes.chars(self.affected, 12))
+        describe(self.affected, None, _("How many individuals the breach affects in all: 500 or more means the "
+                                        "HHS notice within 60 days"))
+        self.most_in_state = QLineEdit()
+        self.most_in_state.setObjectName("flagMostInOneState")
+        self.most_in_state.setPlaceholderText(_("unknown"))
+        self.most_in_state.setMaximumWidth(sizes.chars(self.most_in_state, 12))
+        describe(self.most_in_state, None, _("Residents of the most affected State: more than 500 means notifying "
+                                             "the media there"))
+        for box in (self.classified, self.affected, self.most_in_state):
+            box.returnPressed.connect(self.set_flag)
+        self.fact_fields = {"classified_at": self.classified, "affected": self.affected,
+                            "most_in_one_state": self.most_in_state}
+        facts = QHBoxLayout()
+        self.fact_labels = {}
+        for key, label, box in (("classified_at", _("Classified as ma&jor:"), self.classified),
+                                ("affected", _("Individuals a&ffected:"), self.affected),
+                                ("most_in_one_state", _("Most in one S&tate:"), self.most_in_state)):
+            self.fact_labels[key] = label_for(box, label)
+            facts.addWidget(self.fact_labels[key])
+            facts.addWidget(box, 1 if box is self.classified else 0)
+        facts.addStretch(1)
         form = QHBoxLayout()
         flag_label = QLabel(_("Flag:"))
         flag_label.setBuddy(self.flag)
@@ -144,6 +176,7 @@ class ClocksPanel(QWidget):
         layout.addWidget(self.summary)
         layout.addWidget(self.view, 1)
         layout.addLayout(form)
+        layout.addLayout(facts)
         self.update_buttons()
 
     @property
@@ -194,7 +227,7 @@ class ClocksPanel(QWidget):
             header.set_clocks(rows)
         if flags:
             flagged = "; ".join(_("{label} (since {when:%Y-%m-%d %H:%M} UTC, {who})").format(
-                label=f.flag.label, when=f.started_at, who=f.set_by) for f in flags)
+                label=f.flag.label, when=f.started_at, who=f.set_by) + _facts_text(f) for f in flags)
             self.summary.setText(_("Flags: {flags}. Every update to regulators needs a legal reviewer's approval.")
                                  .format(flags=flagged))
         else:
@@ -210,6 +243,16 @@ class ClocksPanel(QWidget):
         has = self.incident is not None
         self.flag_button.setEnabled(has)
         self.unflag_button.setEnabled(has and self.flag.currentData() in getattr(self, "_flagged", set()))
+        takes = self.flag_facts()
+        for key, box in self.fact_fields.items():
+            box.setVisible(key in takes)
+            self.fact_labels[key].setVisible(key in takes)
+
+    def flag_facts(self) -> tuple[str, ...]:
+        """What the chosen flag records besides its time (the core's list for it)."""
+        key = self.flag.currentData()
+        flag = regimes.flags().get(key) if key else None
+        return flag.facts if flag is not None else ()
 
     # -- writing: one service call each ----------------------------------------------
 
@@ -218,13 +261,21 @@ class ClocksPanel(QWidget):
         if ctx is None or incident is None:
             return
         store, actor, key, flag, at = ctx.store, ctx.actor, incident.id, self.flag.currentData(), self.at.text()
+        # The facts the flag takes, as typed (the core checks them; empty: not known, or kept as recorded).
+        facts = {name: self.fact_fields[name].text().strip() or None for name in self.flag_facts()}
+        given = {"classified": facts.get("classified_at"), "affected": facts.get("affected"),
+                 "most_in_one_state": facts.get("most_in_one_state")}
+        given = {name: value for name, value in given.items() if value is not None}
 
         def flagged(fv) -> None:
             self.at.clear()
+            for box in self.fact_fields.values():
+                box.clear()
             self.message.emit(_("Flagged {label}: clocks from {started_at:%Y-%m-%d %H:%M} UTC.").format(
                 label=fv.flag.label, started_at=fv.started_at), 6000)
 
-        ctx.ops.write(lambda: obligations.flag(store, actor, key, flag, at=at or None), flagged, self.failed.emit)
+        ctx.ops.write(lambda: obligations.flag(store, actor, key, flag, at=at or None, **given), flagged,
+                      self.failed.emit)
 
     def remove_flag(self) -> None:
         ctx, incident = self.ctx, self.incident
@@ -235,6 +286,20 @@ class ClocksPanel(QWidget):
                       lambda _view: self.message.emit(_("Flag {flag} removed: its clocks no longer show.").format(
                           flag=flag), 6000),
                       self.failed.emit)
+
+
+def _facts_text(f) -> str:
+    """What a flag recorded besides its time, as the summary says it (empty when nothing)."""
+    facts, parts = f.facts, []
+    if "classified_at" in f.flag.facts:
+        parts.append(_("classified as major {when:%Y-%m-%d %H:%M} UTC").format(when=facts.classified_at)
+                     if facts.classified_at else _("not yet classified"))
+    if "affected" in f.flag.facts:
+        parts.append(_("{count} affected").format(count=facts.affected) if facts.affected is not None
+                     else _("number affected unknown"))
+    if "most_in_one_state" in f.flag.facts and facts.most_in_one_state is not None:
+        parts.append(_("{count} in the most affected State").format(count=facts.most_in_one_state))
+    return f" [{', '.join(parts)}]" if parts else ""
 
 
 def install(window) -> ClocksPanel:

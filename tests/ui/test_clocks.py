@@ -91,3 +91,37 @@ def test_a_flag_set_by_another_program_shows(qtbot, open_window, store, seeded):
         "NIS2 Art.23 early warning", "NIS2 Art.23 incident notification", "NIS2 Art.23 final report"]
     assert w.header.clocks.text().startswith("NIS2 Art.23 early war") and "2 more clocks" in w.header.clocks.text()
     assert "NIS2 essential or important entity" in panel.summary.text()
+
+
+def test_a_flags_other_facts_are_asked_only_where_the_flag_takes_them(qtbot, open_window, store, seeded, clock):
+    """DORA's classification time and a health-data breach's numbers were the command
+    line's only: the tab asks for them when the chosen flag records them, and the core's
+    clocks follow (the earlier of DORA's two limits; HIPAA's by the numbers)."""
+    team(store)
+    w = open_window(store, "Dana")
+    panel = _tab(w)
+    panel.flag.setCurrentIndex(panel.flag.findData("personal-data-eu"))
+    assert not any(box.isVisibleTo(panel) for box in panel.fact_fields.values())
+    panel.flag.setCurrentIndex(panel.flag.findData("dora-major"))
+    assert panel.classified.isVisibleTo(panel) and not panel.affected.isVisibleTo(panel)
+    panel.at.setText("30h ago")                 # aware 30 hours ago, classified 2 hours ago
+    panel.classified.setText("2h ago")
+    panel.flag_button.click()
+    assert w.errors == []
+    [dora] = obligations.list_flags(store, seeded.ref, viewer="Dana")
+    assert dora.facts.classified_at == clock.now() - timedelta(hours=2) and panel.classified.text() == ""
+    assert "classified as major" in panel.summary.text()
+    panel.flag.setCurrentIndex(panel.flag.findData("health-data-us"))
+    assert panel.affected.isVisibleTo(panel) and panel.most_in_state.isVisibleTo(panel)
+    assert not panel.classified.isVisibleTo(panel)
+    panel.at.setText("1h ago")
+    panel.affected.setText("120")
+    panel.flag_button.click()
+    assert w.errors == []
+    health = next(f for f in obligations.list_flags(store, seeded.ref, viewer="Dana") if f.flag.key == "health-data-us")
+    assert health.facts.affected == 120 and "120 affected" in panel.summary.text()
+    panel.affected.setText("many")              # the core says what a number is; nothing written
+    panel.flag_button.click()
+    assert len(w.errors) == 1
+    health = next(f for f in obligations.list_flags(store, seeded.ref, viewer="Dana") if f.flag.key == "health-data-us")
+    assert health.facts.affected == 120
