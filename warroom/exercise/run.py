@@ -38,7 +38,7 @@ from warroom.services import access, channels, incidents, inquiries, people, rev
 from warroom.services.access import SYSTEM, Action
 from warroom.services.review_rules import review_window
 from warroom.store import Store
-from warroom.store.models import Audience, Exercise, Person, Stakeholder
+from warroom.store.models import Audience, Delivery, Exercise, Person, Stakeholder
 
 log = logging.getLogger(__name__)
 
@@ -323,7 +323,8 @@ def _set_clock(tx, row: Exercise, new: ClockState, why: str) -> None:
 
 
 def end(store: Store, actor: str, key: str | uuid.UUID) -> ExerciseView:
-    """End the exercise: its clock stops where it stands; injects not yet fired are not played."""
+    """End the exercise: its clock stops where it stands; injects not yet fired are not
+    played, and deliveries still queued in its sink are cancelled."""
     with store.write(actor) as tx:
         inc = incidents.find_row(tx.session, key)
         access.require(tx, Action.EXERCISE, inc)
@@ -334,6 +335,13 @@ def end(store: Store, actor: str, key: str | uuid.UUID) -> ExerciseView:
         tx.record("exercise.ended", {"ended_at": new.ended_at, "real_anchor": new.real_anchor,
                                      "fired": row.next_inject, "injects": len(row.injects or [])},
                   incident_id=inc.id)
+        # What still waits in the sink would wait for ever on a clock that no longer moves.
+        for d in tx.session.scalars(select(Delivery).where(Delivery.incident_id == inc.id,
+                                                           Delivery.state == "queued")):
+            if d.lease_until is None or d.lease_until <= tx.real_now:   # one being "sent" settles itself
+                d.state, d.updated_at = "cancelled", tx.now
+                tx.record("delivery.cancelled", {"delivery_id": d.id, "reason": "the exercise ended"},
+                          incident_id=inc.id)
         incident_id = inc.id
     return get(store, incident_id, viewer=actor)
 

@@ -21,7 +21,7 @@ from warroom.services.access import Action
 from warroom.services.channels import kind_module
 from warroom.store import Store
 from warroom.store.plain import Plain
-from warroom.store.models import Channel, Delivery, Device, Incident, JournalEvent, Meta, Stakeholder
+from warroom.store.models import Channel, Delivery, Device, Exercise, Incident, JournalEvent, Meta, Stakeholder
 
 STATES = ("queued", "delivered", "failed", "cancelled", "failed_over", "simulated")
 OPEN = ("queued",)
@@ -350,9 +350,14 @@ def channel_states(store: Store, *, viewer: str) -> list[ChannelState]:
         q = q.where(Delivery.incident_id.not_in(hidden))
     with store.read() as session:
         counts: dict[tuple[uuid.UUID, str], int] = {(cid, st): n for cid, st, n in session.execute(q)}
+        # An exercise's own channels while it runs, for the incidents the viewer sees (a
+        # channel down on cue is part of the exercise); once it ends they are not the team's news.
+        running = set(session.scalars(select(Exercise.incident_id).where(Exercise.ended_at.is_(None))))
         out = []
         for ch in session.scalars(select(Channel).where(Channel.state != "removed").order_by(Channel.name)):
-            out.append(ChannelState(ch.name, ch.kind, ch.state if ch.enabled else "disabled",
+            if ch.exercise_id is not None and (ch.exercise_id not in running or ch.exercise_id in hidden):
+                continue
+            out.append(ChannelState(ch.name.split("~")[0], ch.kind, ch.state if ch.enabled else "disabled",
                                     counts.get((ch.id, "queued"), 0), counts.get((ch.id, "failed"), 0),
                                     ch.last_error))
         return out

@@ -177,6 +177,32 @@ def test_two_exercises_at_once_each_take_down_their_own_channel(ex_store):
     assert view.injects[1].state == "done" and view.injects[1].failed is None
 
 
+def test_the_status_bar_shows_an_exercises_channels_while_it_runs_and_not_after(ex_store):
+    """A channel down on cue is the exercise's news while it runs, under the name the
+    scenario gave it; once the exercise ends it is nobody's, and the status bar says so."""
+    a = run.start(ex_store, FACILITATOR, scenario.parse(SMALL, source="small.toml"), paused=True)
+    run.control(ex_store, FACILITATOR, a.ref, advance=timedelta(minutes=11))     # drill-mail goes down
+    states = {s.name: s.state for s in outbox.channel_states(ex_store, viewer=FACILITATOR)}
+    assert "drill-mail" in states and not any("~" in name for name in states)
+    run.end(ex_store, FACILITATOR, a.ref)
+    assert "drill-mail" not in {s.name for s in outbox.channel_states(ex_store, viewer=FACILITATOR)}
+
+
+def test_ending_an_exercise_cancels_what_still_waits_in_its_sink(ex_store):
+    """A delivery queued on an exercise's clock would wait for ever once that clock stops."""
+    ex = run.start(ex_store, FACILITATOR, scenario.parse(OUTAGE, source="outage.toml"), paused=True)
+    d = drafts.compose_drafts(ex_store, "Alex Rivera", ex.incident_id, ["executives"])[0]
+    review.submit(ex_store, "Alex Rivera", d.id, acknowledge=True)
+    review.override(ex_store, "Alex Rivera", d.id, "Drill", acknowledge=True)
+    publishing.publish(ex_store, "Alex Rivera", d.id, acknowledge=True)
+    queued = {q.id for q in outbox.list_deliveries(ex_store, viewer=FACILITATOR, incident_id=ex.incident_id)
+              if q.state == "queued"}
+    assert queued
+    run.end(ex_store, FACILITATOR, ex.ref)
+    after = outbox.list_deliveries(ex_store, viewer=FACILITATOR, incident_id=ex.incident_id)
+    assert {q.state for q in after if q.id in queued} == {"cancelled"}
+
+
 # -- a real incident's routing ----------------------------------------------------------------
 
 def test_a_real_incident_routes_by_the_real_matrix_while_an_exercise_routes_by_its_own(ex_store):
