@@ -32,13 +32,25 @@ class InjectModel(RowTableModel):
 
     def __init__(self, parent=None) -> None:
         def tone(i):
+            if i.failed:
+                return palette.color(Tone.BAD)     # it fired but could not be played: the room should know
             return palette.color(Tone.MUTED) if i.state == "done" else None
+
+        def state(i) -> str:
+            if i.failed:
+                return _("not played")
+            return {"done": _("done"), "next": _("▶ next"), "upcoming": ""}[i.state]
+
+        def why(i) -> str | None:
+            failed = i.failed
+            return _("Not played: {why}").format(why=failed) if failed else None
 
         super().__init__([
             Column(_("At"), lambda i: _offset(i.offset_s), color=tone, right=True),
-            Column(_("State"), lambda i: {"done": _("done"), "next": _("▶ next"), "upcoming": ""}[i.state], color=tone),
+            Column(_("State"), state, color=tone, tip=why),
             Column(_("Inject"), lambda i: i.kind.replace("_", " "), color=tone),
-            Column(_("What happens"), lambda i: " ".join(i.text.split()), tip=lambda i: i.text or None, color=tone),
+            Column(_("What happens"), lambda i: " ".join(i.text.split()),
+                   tip=lambda i: "\n\n".join(t for t in (i.text, why(i)) if t) or None, color=tone),
         ], parent, key=lambda i: i.index)
 
 

@@ -161,3 +161,21 @@ def test_the_header_still_counts_down_while_the_exercise_runs(open_window, store
     w = open_window(store, FACILITATOR)
     w.reload_incidents(select=drill.incident_id)
     assert "overdue by" in w.header.countdown.text()
+
+
+def test_an_inject_that_could_not_be_played_says_so_in_the_facilitators_table(qtmodeltester):
+    """The core records why an inject could not be played; the room sees it, not "done"."""
+    from ui.exercise import InjectModel
+    from ui.qt import Qt
+    from warroom.exercise.run import InjectView
+
+    model = InjectModel()
+    model.set_rows([InjectView(0, 300, "log", "Error rate at 12 %.", "done", {}),
+                    InjectView(1, 600, "off_duty", "Priya leaves.", "done", {},
+                               failed="Priya Nair is a real person of this database"),
+                    InjectView(2, 900, "severity", "SEV2", "next", {})])
+    qtmodeltester.check(model)
+    states = [model.index(r, 1).data() for r in range(3)]
+    assert states == ["done", "not played", "▶ next"]
+    assert "real person" in model.index(1, 1).data(Qt.ItemDataRole.ToolTipRole)
+    assert "Not played" in model.index(1, 3).data(Qt.ItemDataRole.ToolTipRole)
