@@ -20,7 +20,7 @@ from warroom.app import open_store
 from warroom.changes import Change, collect
 from warroom.errors import InputError, NotFound, NotPermitted
 from warroom.identity import SYSTEM
-from warroom.services import drafts, incidents, obligations, publishing, regimes, review, review_rules, templates
+from warroom.services import drafts, incidents, obligations, publishing, regimes, review, review_rules, stakeholders, templates
 from warroom.services.regimes import RegimeDataError
 from warroom.store import Store
 from warroom.store.models import IncidentFlag, JournalEvent
@@ -489,6 +489,21 @@ def test_each_notification_renders_its_legal_content_list_and_lints_clean(store,
     assert list(allowed.flags) == [], [f.describe() for f in allowed.flags]       # not even a warning
     asked = review.submit(store, "Sam", d.id, acknowledge=True)
     assert "legal_reviewer" in [r.role.value for r in asked]
+
+
+@pytest.mark.parametrize("locale, to", [("en", "To"), ("de", "An"), ("fr", "À"), ("es", "Para")])
+def test_a_notification_is_addressed_to_the_regulators_of_its_regimes_jurisdiction(store, inc, locale, to):
+    """The regulators the register names for the regime's jurisdiction head the letter;
+    without one, no empty line is left."""
+    obligations.flag(store, "Dana", inc.ref, "personal-data-eu", at="1h ago")
+    d = drafts.compose_drafts(store, "Sam", inc.id, ["regulators"], template="gdpr-art33-notification",
+                              locales={"regulators": locale})[0]
+    assert f"**{to}:**" not in d.long and not d.long.startswith("\n")
+    stakeholders.save(store, "admin", name="Data Protection Commission (IE)", audience="regulators",
+                      email="breaches@dpc.example", jurisdiction="IE")
+    d = drafts.compose_drafts(store, "Sam", inc.id, ["regulators"], template="gdpr-art33-notification",
+                              locales={"regulators": locale})[0]
+    assert d.long.startswith(f"**{to}:** Data Protection Commission (IE)\n\n")
 
 
 # -- the retrospective -------------------------------------------------------------------------
