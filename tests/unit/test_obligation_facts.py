@@ -299,7 +299,10 @@ def test_the_command_line_records_the_facts_and_shows_which_limit_binds(cli, db_
     block = out.split("DORA initial notification", 1)[1].split("\n\n")[0]
     assert "whom:    BaFin (EU)" in block and "flagged: " in block
     assert "note:    24 hours from awareness binds" in block and "overdue" in block
-    assert "whom:    no regulators stakeholder of jurisdiction US in the register" in out
+    assert "No regulators stakeholder of jurisdiction US in the register" in out     # said once, not per clock
+    assert out.count("No regulators stakeholder") == 1 and "of jurisdiction EU" not in out
+    hipaa = out.split("HIPAA individuals", 1)[1].split("\n\n")[0]
+    assert "whom:" not in hipaa                                   # individuals are not a regulator
     code, out, _ = cli("clocks", "INC-1", "--json")
     data = {d["key"]: d for d in json.loads(out)}
     assert data["dora-initial"]["binds"] == "24 hours from awareness" and data["dora-initial"]["regulators"] == ["BaFin"]

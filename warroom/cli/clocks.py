@@ -43,8 +43,8 @@ def cmd_clocks(store: Store, args, out: Output) -> int:
         status = "" if r.in_force else f" [{r.status}, not in force]"
         print(f"{r.name}{status}  ({r.period()}; flag {c.flag})")
         print(f"  notify:  {r.notify_whom}")
-        whom = ", ".join(c.regulators) or f"no regulators stakeholder of jurisdiction {r.jurisdiction} in the register"
-        print(f"  whom:    {whom} ({r.jurisdiction})" if c.regulators else f"  whom:    {whom}")
+        if c.regulators:
+            print(f"  whom:    {', '.join(c.regulators)} ({r.jurisdiction})")
         if c.flag_time is not None and c.flag_time != c.start:
             print(f"  flagged: {utc(c.flag_time)}")
         print(f"  start:   {utc(c.start)}")
@@ -58,6 +58,13 @@ def cmd_clocks(store: Store, args, out: Output) -> int:
         for why in c.basis:
             print(f"  note:    {why}")
         print(f"  cite:    {r.citation}  {r.url}")
+    # One line per jurisdiction the register names no regulator for (not under each clock:
+    # some clocks notify individuals or the media, not a regulator).
+    unnamed = sorted({c.regime.jurisdiction for c in rows if not c.regulators}
+                     - {c.regime.jurisdiction for c in rows if c.regulators})
+    for code in unnamed:
+        print(f"No regulators stakeholder of jurisdiction {code} in the register: `stakeholder add NAME "
+              f"--audience regulators --jurisdiction {code}` names it in these clocks and the drafts.")
     return EXIT_OK
 
 
