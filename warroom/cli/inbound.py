@@ -136,7 +136,7 @@ def cmd_serve(store: Store, args, out: Output) -> int:
         access.check(session, args.actor, access.Action.SOURCES)
     host, port = receiver.parse_bind(args.bind)
     logging.getLogger("warroom.inbound").setLevel(logging.INFO)
-    server = receiver.Receiver(store, (host, port))
+    server = receiver.Receiver(store, (host, port), on_handled=lambda name, outcomes: print_handled(name, outcomes))
     print(f"Receiving webhooks on {server.url}/hooks/NAME until stopped (Ctrl+C)…", file=sys.stderr, flush=True)
     try:
         server.serve_forever()
@@ -145,6 +145,20 @@ def cmd_serve(store: Store, args, out: Output) -> int:
     finally:
         server.server_close()
     return EXIT_OK
+
+
+def print_handled(source: str, outcomes: list[dict]) -> None:
+    """What a received request did, a line each, as it happens (run without a window,
+    ``inbound serve`` is how its operator hears that a signal opened an incident)."""
+    for o in outcomes:
+        if o.get("result") == "duplicate":
+            continue
+        waiting = len(o.get("drafts") or [])
+        opened = str(o.get("message") or "").startswith("opened")
+        line = f"{source}: {o.get('message')}"
+        if opened and waiting:
+            line += f" — {waiting} draft(s) wait for review"
+        print(("NEW INCIDENT " if opened else "") + line, flush=True)
 
 
 def cmd_link(store: Store, args, out: Output) -> int:

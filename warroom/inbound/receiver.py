@@ -157,6 +157,11 @@ class _Handler(BaseHTTPRequestHandler):
         # Recorded before the reply goes out: a client (or a test) that has its answer finds it logged.
         log.info("inbound %s: %d", name, reply.status)
         server.outcomes.append((name, reply.status))
+        if reply.status == 200 and server.on_handled is not None:
+            try:
+                server.on_handled(name, list(reply.body.get("outcomes") or []))
+            except Exception:   # telling someone must never cost the vendor its answer
+                log.exception("inbound: telling of a handled request failed")
         self._send(reply)
 
     def do_GET(self) -> None:  # noqa: N802
@@ -185,8 +190,12 @@ class Receiver(ThreadingHTTPServer):
     daemon_threads = True
 
     def __init__(self, store: Store, address: tuple[str, int], *, max_body: int = MAX_BODY,
-                 limiter: RateLimiter | None = None) -> None:
+                 limiter: RateLimiter | None = None,
+                 on_handled: Callable[[str, list[dict[str, Any]]], None] | None = None) -> None:
         self.store = store
+        #: Told of each accepted request's outcomes (source name, outcomes as dicts), e.g.
+        #: ``inbound serve`` printing what opened an incident for whoever runs it.
+        self.on_handled = on_handled
         self.max_body = max_body
         self.limiter = limiter or RateLimiter()
         self.outcomes: deque[tuple[str, int]] = deque(maxlen=1000)

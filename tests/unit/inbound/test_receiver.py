@@ -262,3 +262,18 @@ def test_more_connections_than_threads_are_told_to_come_back(inbound, monkeypatc
         server.shutdown()
         server.server_close()
         thread.join(5)
+
+
+def test_inbound_serve_tells_its_operator_what_opened_an_incident(inbound, receiver, capsys):
+    """Without a window the operator of inbound serve is who hears of it: a line as each
+    request is handled, the new incident first; a repeat says nothing."""
+    from warroom.cli.inbound import print_handled
+
+    receiver.on_handled = print_handled
+    body = pagerduty("incident.triggered", "EV-1")
+    assert _post_pd(receiver, body).status_code == 200
+    assert _post_pd(receiver, body).status_code == 200                     # the vendor's retry: a duplicate
+    assert _post_pd(receiver, pagerduty("incident.acknowledged", "EV-2")).status_code == 200
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "NEW INCIDENT pd: opened INC-1 (SEV1) — 1 draft(s) wait for review"
+    assert len(lines) == 2 and lines[1].startswith("pd: ") and "NEW INCIDENT" not in lines[1]
