@@ -111,6 +111,10 @@ class ClocksPanel(QWidget):
         self.summary.setWordWrap(True)
         self.flag = QComboBox()
         self.flag.setObjectName("flagChoice")
+        # Some flags' labels are long ("…covered by NYDFS 23 NYCRR 500…"): the box shows what fits
+        # and its list shows them whole, rather than widening the whole window for them.
+        self.flag.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.flag.setMinimumContentsLength(28)
         describe(self.flag, _("Regulatory flag"), _("What the incident involves, e.g. personal data of people in "
                                                     "the EU: it names the regimes whose clocks run"))
         self.at = QLineEdit()
