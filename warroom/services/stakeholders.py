@@ -354,11 +354,12 @@ def list_stakeholders(store: Store, *, audience: str | None = None, search: str 
     return rows
 
 
-def for_incident(store: Store, incident) -> list[StakeholderView]:
+def for_incident(store: Store, incident, *, audience: str | None = None,
+                 search: str | None = None) -> list[StakeholderView]:
     """The stakeholders an incident (a row or a view) addresses: an exercise's own, else the register."""
     with store.read() as session:
         exercise = register_of(session, incident)
-    return list_stakeholders(store, exercise=exercise)
+    return list_stakeholders(store, audience=audience, search=search, exercise=exercise)
 
 
 def read_file(path: str | Path) -> str:

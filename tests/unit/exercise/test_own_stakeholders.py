@@ -243,3 +243,15 @@ def test_a_real_stakeholders_name_cannot_take_an_exercises_tag(ex_store):
 
     with pytest.raises(InputError, match="exercise"):
         stakeholders.save(ex_store, "system", name="Board~1a2b3c4d", audience="executives", email="b@example.com")
+
+
+def test_the_command_line_lists_the_register_and_with_incident_an_exercises_own(ex_store, cli):
+    ex = run.start(ex_store, FACILITATOR, scenario.parse(BOARD, source="board.toml"), paused=True)
+    code, out, _ = cli("stakeholder", "list", "--json")
+    assert code == 0 and json.loads(out) == []
+    code, out, _ = cli("--as", FACILITATOR, "stakeholder", "list", "--incident", ex.ref, "--json")
+    assert code == 0, out
+    rows = json.loads(out)
+    assert [(r["name"], r["email"], r["exercise_id"]) for r in rows] == [
+        ("Contoso Retail", "drill@contoso.example.com", str(ex.incident_id)),
+        ("Board", "board@drill.example.com", str(ex.incident_id))]
