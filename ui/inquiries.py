@@ -244,7 +244,7 @@ class InquiriesPanel(QWidget):
             return {"rows": inquiries.list_inquiries(store, key, viewer=viewer),
                     "suggestions": inquiries.suggestions(store, key, viewer=viewer),
                     "settings": inquiries.get_settings(store),
-                    "people": [s.name for s in stakeholders.list_stakeholders(store)],
+                    "people": [s.name for s in stakeholders.for_incident(store, incident)],
                     "mailbox": inquiry_mail.get_config(store),
                     "updates": [(d.id, f"{names[d.id][0]} · {d.audience} · {d.state.replace('_', ' ')}")
                                 for d in updates if d.state not in ("withdrawn", "retracted")]}

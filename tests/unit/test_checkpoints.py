@@ -192,6 +192,8 @@ def test_an_upgraded_database_is_signed_at_open_when_the_key_is_at_hand(store, d
         con.execute(f"DROP TABLE {table}")
     con.execute("ALTER TABLE delivery DROP COLUMN origin_device")                             # 0014
     con.execute("DROP INDEX ix_channel_exercise_id")                                          # 0022
+    con.execute("DROP INDEX ix_stakeholder_exercise_id")                                      # 0025
+    con.execute("ALTER TABLE stakeholder DROP COLUMN exercise_id")
     for column in ("exercise_id", "outage"):
         con.execute(f"ALTER TABLE channel DROP COLUMN {column}")
     for table, column in (("stakeholder", "key_account"), ("stakeholder", "components"),      # 0019

@@ -480,6 +480,8 @@ def people_commands(c: Commands) -> None:
     p = c.add("list", "stakeholders:cmd_list", "list stakeholders", st)
     p.add_argument("--audience")
     p.add_argument("--search")
+    p.add_argument("--incident", metavar="REF", help="the stakeholders this incident addresses instead of the "
+                                                     "register: an exercise's are its scenario's own")
     p = c.add("import", "stakeholders:cmd_import", "import stakeholders from CSV or vCard (all or nothing; every "
                                                    "bad row is reported)", st)
     p.add_argument("file", help="a .csv with a header line, or a .vcf address book export")

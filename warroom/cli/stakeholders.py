@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from warroom.cli.common import EXIT_CHECK, EXIT_OK, Output, write_out
 from warroom.errors import InputError
-from warroom.services import stakeholders
+from warroom.services import incidents, stakeholders
 from warroom.store import Store
 
 
@@ -40,7 +40,11 @@ def cmd_edit(store: Store, args, out: Output) -> int:
 
 
 def cmd_list(store: Store, args, out: Output) -> int:
-    rows = stakeholders.list_stakeholders(store, audience=args.audience, search=args.search)
+    if args.incident:       # an exercise addresses its own stakeholders, which the register leaves out
+        rows = stakeholders.for_incident(store, incidents.get(store, args.incident, viewer=args.actor),
+                                         audience=args.audience, search=args.search)
+    else:
+        rows = stakeholders.list_stakeholders(store, audience=args.audience, search=args.search)
     out.data([r.as_dict() for r in rows],
              "\n".join(f"{r.name:<28} {r.audience:<12} {r.email or '—':<32} {r.phone or '—':<16} "
                        f"{r.timezone or ''}" for r in rows) or "No stakeholders.")

@@ -18,6 +18,7 @@ from warroom.services import outbox
 from warroom.exercise.stamp import now_for, stamp
 from warroom.services.channels import kind_module, routable
 from warroom.services.matrix import cell_for
+from warroom.services.stakeholders import register_of
 from warroom.store import Store
 from warroom.store.models import Channel, Delivery, Draft, Incident, TimelineEntry
 from warroom.text.durations import duration_text
@@ -181,7 +182,7 @@ def fail_over(tx, rows: list[Delivery], channel: Channel, reason: str) -> str | 
         per_recipient = kind_module(target.kind).RECIPIENT is not None
         if per_recipient:
             wanted = {r.name for r in outbox.recipients(tx.session, kind_module(target.kind).RECIPIENT,
-                                                        first.audience)}
+                                                        first.audience, exercise=register_of(tx.session, incident))}
             if who is not None:
                 wanted &= who
             missing = wanted - covered

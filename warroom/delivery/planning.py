@@ -20,6 +20,7 @@ from warroom.services import access, outbox
 from warroom.services.channels import kind_module, routable
 from warroom.services.matrix import cell_for, own_matrix
 from warroom.services.settings import get_org_in
+from warroom.services.stakeholders import register_of
 from warroom.store import Store
 from warroom.store.models import Channel, Delivery, Draft, Incident
 
@@ -72,7 +73,8 @@ def new_deliveries(tx, incident: Incident, d: Draft, channel: Channel, *, messag
             return records.group(shared, rows)
         only = {d.addressee} if only is None else only & {d.addressee}
     via = cell_for(tx.session, incident, d.audience).via_success_manager
-    for r in outbox.recipients(tx.session, module.RECIPIENT, d.audience, via_manager=via):
+    for r in outbox.recipients(tx.session, module.RECIPIENT, d.audience, via_manager=via,
+                               exercise=register_of(tx.session, incident)):
         if only is not None and module.RECIPIENT is not None and r.name not in only:
             continue
         if r.address:
@@ -166,10 +168,11 @@ def preview(store: Store, draft_id: uuid.UUID, *, viewer: str) -> Planned:
         incident = session.get(Incident, d.incident_id)
         access.check_read(session, viewer, incident)
         via = cell_for(session, incident, d.audience).via_success_manager
+        mine = register_of(session, incident)
         return _plan(session, d.audience, incident,
                      lambda ch, route: len({r.address.casefold() or r.name for r in
                                             outbox.recipients(session, kind_module(ch.kind).RECIPIENT, d.audience,
-                                                              via_manager=via)
+                                                              via_manager=via, exercise=mine)
                                             if not d.addressee or (r.name == d.addressee and r.address)}),
                      addressee=d.addressee)
 

@@ -1,11 +1,14 @@
 """Running an exercise: start it from a scenario, move its clock, fire its injects,
 end it.
 
-An exercise plays with the scenario's own channels and matrix, never the database's:
-its channels are made for it alone (:func:`warroom.services.channels.exercise_name`,
-scoped to its incident) and its matrix is kept on its row
-(:func:`warroom.services.matrix.cell_for`), so two exercises in one database, of the
-same scenario or not, never share a channel, and a real incident never routes to one.
+An exercise plays with the scenario's own channels, stakeholders and matrix, never
+the database's: its channels and stakeholders are made for it alone
+(:func:`warroom.services.channels.exercise_name`,
+:func:`warroom.services.stakeholders.exercise_name`, scoped to its incident) and its
+matrix is kept on its row (:func:`warroom.services.matrix.cell_for`), so two
+exercises in one database, of the same scenario or not, never share a channel or a
+stakeholder, a real incident never routes to one nor addresses one, and the
+exercise addresses none of the real register.
 A channel going down is a simulated vendor outage that the dispatcher meets as a real
 one. An inject that cannot be played is recorded as failed, with its reason.
 
@@ -38,7 +41,7 @@ from warroom.services import access, channels, incidents, inquiries, people, rev
 from warroom.services.access import SYSTEM, Action
 from warroom.services.review_rules import review_window
 from warroom.store import Store
-from warroom.store.models import Audience, Delivery, Exercise, Person, Stakeholder
+from warroom.store.models import Audience, Delivery, Exercise, Person
 
 log = logging.getLogger(__name__)
 
@@ -167,9 +170,9 @@ def list_exercises(store: Store, *, viewer: str) -> list[ExerciseView]:
 
 def start(store: Store, actor: str, scenario: Scenario, *, speed: int | None = None,
           paused: bool = False) -> ExerciseView:
-    """Start an exercise: the scenario's people and stakeholders where the database
-    lacks them, its incident, declared on the exercise's own clock by the scenario's
-    commander, the scenario's channels made for this exercise alone, its matrix, and
+    """Start an exercise: the scenario's people where the database lacks them, its
+    incident, declared on the exercise's own clock by the scenario's commander, the
+    scenario's channels and stakeholders made for this exercise alone, its matrix, and
     the clock itself; then the injects already due (those at 0m) fire."""
     speed = check_speed(speed if speed is not None else scenario.speed)
     with store.read() as session:
@@ -191,8 +194,7 @@ def start(store: Store, actor: str, scenario: Scenario, *, speed: int | None = N
                               declared.id, add=[actor])
     names = {c["name"]: channels.add(store, SYSTEM, c["name"], c["kind"], c["config"], exercise=declared.id).name
              for c in scenario.channels}
-    _cast_stakeholders(store, scenario)
-    owned = {"people": cast, "channels": names}
+    owned = {"people": cast, "channels": names, "stakeholders": _cast_stakeholders(store, scenario, declared.id)}
     with store.under_clock(SimulatedClock(sim_start), EXERCISE_CLOCK).write(actor) as tx:
         inc = incidents.find_row(tx.session, declared.id)
         access.require(tx, Action.EXERCISE, inc)
@@ -270,12 +272,13 @@ def _cast_people(store: Store, actor: str, scenario: Scenario) -> list[str]:
     return cast
 
 
-def _cast_stakeholders(store: Store, scenario: Scenario) -> None:
-    with store.read() as session:
-        have = set(session.scalars(select(Stakeholder.name)))
+def _cast_stakeholders(store: Store, scenario: Scenario, incident_id: uuid.UUID) -> list[str]:
+    """Make the scenario's stakeholders for this exercise alone (never the real register's:
+    a real incident never addresses them, nor this exercise the register's); return their names."""
     for s in scenario.stakeholders:
-        if s["name"] not in have:
-            stakeholders.save(store, SYSTEM, name=s["name"], audience=s["audience"], email=s["email"])
+        stakeholders.save(store, SYSTEM, name=s["name"], audience=s["audience"], email=s["email"],
+                          exercise=incident_id)
+    return [s["name"] for s in scenario.stakeholders]
 
 
 # -- the clock ----------------------------------------------------------------

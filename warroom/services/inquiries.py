@@ -36,6 +36,7 @@ from warroom.errors import InputError, NotFound
 from warroom.ids import uuid7
 from warroom.services import access, incidents, refs
 from warroom.services.access import Action
+from warroom.services.stakeholders import find_row as find_stakeholder, register_of, shown_name
 from warroom.store import Store
 from warroom.store.models import Draft, Incident, Inquiry, Meta, Stakeholder
 from warroom.text.timeparse import parse_when
@@ -228,7 +229,10 @@ def _update_refs(session: Session, incident: Incident) -> dict[uuid.UUID, tuple[
 def _views(session: Session, incident: Incident, rows) -> list[InquiryView]:
     nums = numbers(session, incident)
     updates = _update_refs(session, incident)
-    names = dict(session.execute(select(Stakeholder.id, Stakeholder.name)).all())
+    rows = list(rows)
+    names = {sid: shown_name(name, exercise) for sid, name, exercise in session.execute(
+        select(Stakeholder.id, Stakeholder.name, Stakeholder.exercise_id).where(
+            Stakeholder.id.in_({q.stakeholder_id for q in rows if q.stakeholder_id is not None})))}
     out = []
     for q in rows:
         ref, state = updates.get(q.answer_id, (None, None)) if q.answer_id else (None, None)
@@ -360,7 +364,9 @@ def add_inquiry(store: Store, actor: str, incident: str | uuid.UUID, text: str, 
                 return _views(tx.session, row, [seen])[0]
         cat = clean_category(tx.session, category)
         when = _asked_at(asked_at, tx.now)
-        sid = tx.session.scalar(select(Stakeholder.id).where(Stakeholder.name == name))
+        # The asker, if one of the stakeholders the incident addresses (an exercise's are its own).
+        known = find_stakeholder(tx.session, name, register_of(tx.session, row))
+        sid = known.id if known is not None else None
         q = Inquiry(id=uuid7(), incident_id=row.id, asked_by=name, stakeholder_id=sid, channel=channel, text=text,
                     category=cat, asked_at=when, answer_id=None, answered_by=None, answered_at=None,
                     created_by=actor, created_at=tx.now, source_ref=source_ref)

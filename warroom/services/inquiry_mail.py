@@ -268,7 +268,9 @@ def _one(store: Store, actor: str, conn: imaplib.IMAP4, uid: bytes, incident, ca
         out.skipped.append(f"message {uid.decode()} from {address or 'nobody'}: no words to log.")
         return
     with store.read() as session:
-        who = session.scalar(select(Stakeholder.name).where(func.lower(Stakeholder.email) == address)) \
+        # Mail comes from the real world: the sender is matched in the real register alone.
+        who = session.scalar(select(Stakeholder.name).where(func.lower(Stakeholder.email) == address,
+                                                            Stakeholder.exercise_id.is_(None))) \
             if address else None
         target = _incident_named(session, text) or incident
     now = store.clock.now()

@@ -42,8 +42,9 @@ def affected(account: StakeholderView, components: tuple[str, ...] | list[str]) 
     return [c for c in components if c.casefold() in mine]
 
 
-def key_accounts(store: Store) -> list[StakeholderView]:
-    return [s for s in stakeholders.list_stakeholders(store) if s.key_account]
+def key_accounts(store: Store, *, exercise: uuid.UUID | None = None) -> list[StakeholderView]:
+    """The register's key accounts (``exercise``: that exercise incident's own)."""
+    return [s for s in stakeholders.list_stakeholders(store, exercise=exercise) if s.key_account]
 
 
 def draft_key_accounts(store: Store, actor: str, incident: str | uuid.UUID, *,
@@ -52,7 +53,9 @@ def draft_key_accounts(store: Store, actor: str, incident: str | uuid.UUID, *,
     only ``accounts``, by name), each drafted for its success manager and held for
     review. Accounts left out are named with the reason."""
     inc = incidents.get(store, incident, viewer=actor)
-    every = key_accounts(store)
+    with store.read() as session:
+        mine = stakeholders.register_of(session, inc)      # an exercise's own accounts, never the register's
+    every = key_accounts(store, exercise=mine)
     if accounts:
         wanted = {" ".join(a.split()) for a in accounts}
         unknown = sorted(wanted - {s.name for s in every})
@@ -68,7 +71,7 @@ def draft_key_accounts(store: Store, actor: str, incident: str | uuid.UUID, *,
                          "are affected: add them (incident edit --components).", field="components")
     out = KeyAccountDrafts()
     with store.read() as session:
-        managers = {s.name: stakeholders.manager_address(session, s.success_manager) for s in every}
+        managers = {s.name: stakeholders.manager_address(session, s.success_manager, mine) for s in every}
     for s in every:
         hits = affected(s, inc.components)
         if not hits:

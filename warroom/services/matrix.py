@@ -20,6 +20,7 @@ from warroom.ids import uuid7
 from warroom.services import access, incidents, outbox
 from warroom.services.access import Action
 from warroom.services.cadence import intervals_in, update_intervals
+from warroom.services.stakeholders import register_of
 from warroom.store import Store
 from warroom.store.models import Audience, Channel, Exercise, MatrixCell, Person
 
@@ -306,6 +307,7 @@ def plan(store: Store, incident_id, *, viewer: str) -> list[PlanRow]:
         names = list(session.scalars(select(Audience.name).order_by(Audience.position, Audience.name)))
         last = outbox.last_published(session, inc.id)
         channels = {c.name: c for c in session.scalars(select(Channel).where(Channel.state != "removed"))}
+        mine = register_of(session, inc)       # whose stakeholders it addresses
         for name in names:
             c = cell_for(session, inc, name)
             every = c.cadence or intervals[inc.severity]
@@ -317,7 +319,7 @@ def plan(store: Store, incident_id, *, viewer: str) -> list[PlanRow]:
                 if ch is None:
                     chans.append((ch_name, "?", "missing", 0, 0))
                     continue
-                have, missing = outbox.recipient_counts(session, ch.kind, name)
+                have, missing = outbox.recipient_counts(session, ch.kind, name, exercise=mine)
                 chans.append((ch_name, ch.kind, ch.state if ch.enabled else "disabled", have, missing))
             rows.append(PlanRow(name, c, every, when, due, tuple(chans)))
     return rows

@@ -39,6 +39,7 @@ from warroom.ids import uuid7
 from warroom.services import access, incidents, regimes
 from warroom.services.access import Action
 from warroom.services.regimes import Facts, Flag, Regime
+from warroom.services.stakeholders import in_register, register_of, shown_name
 from warroom.store import Store
 from warroom.store.models import Draft, Incident, IncidentFlag, Stakeholder
 from warroom.text.timeparse import parse_when
@@ -203,8 +204,10 @@ def clocks_in(session: Session, row: Incident, now: datetime) -> list[ClockView]
     for fv in flagged:
         out.extend(pair_with_updates(clocks_of(fv.flag.key, fv.started_at, fv.facts, present, now), published))
     if out:
-        register = [(s.name, regimes.jurisdiction_codes(s.jurisdiction)) for s in session.scalars(
-            select(Stakeholder).where(Stakeholder.audience == REGULATORS).order_by(Stakeholder.name))]
+        mine = register_of(session, row)        # an exercise's regulators are its scenario's
+        register = [(shown_name(s.name, s.exercise_id), regimes.jurisdiction_codes(s.jurisdiction))
+                    for s in session.scalars(select(Stakeholder).where(Stakeholder.audience == REGULATORS,
+                                                                       in_register(mine)).order_by(Stakeholder.name))]
         out = [replace(c, regulators=tuple(name for name, codes in register if c.regime.jurisdiction in codes))
                for c in out]
     return by_due(out)

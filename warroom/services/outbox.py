@@ -19,6 +19,7 @@ from warroom.errors import InputError, NotFound
 from warroom.services import access, refs
 from warroom.services.access import Action
 from warroom.services.channels import kind_module
+from warroom.services.stakeholders import in_register, manager_address, shown_name
 from warroom.store import Store
 from warroom.store.plain import Plain
 from warroom.store.models import Channel, Delivery, Device, Exercise, Incident, JournalEvent, Meta, Stakeholder
@@ -82,8 +83,11 @@ def set_settings(store: Store, actor: str, **changes: Any) -> DeliverySettings:
 # -- recipients ---------------------------------------------------------------
 
 
-def recipients(session, contact: str | None, audience: str, *, via_manager: bool = False):
-    """(name, address, locale, zone) of the audience's stakeholders with that contact.
+def recipients(session, contact: str | None, audience: str, *, via_manager: bool = False,
+               exercise: uuid.UUID | None = None):
+    """(name, address, locale, zone) of the audience's stakeholders with that contact:
+    the real register's, or (``exercise``) that exercise incident's own alone, named
+    as its scenario names them (see :func:`warroom.services.stakeholders.register_of`).
 
     ``via_manager`` (the matrix cell says so): key accounts are not reached directly
     but through their success manager's e-mail (a person or stakeholder of that name
@@ -92,35 +96,41 @@ def recipients(session, contact: str | None, audience: str, *, via_manager: bool
     if contact is None:
         return [Recipient("")]
     column = Stakeholder.email if contact == "email" else Stakeholder.phone
-    if via_manager:
-        from warroom.services.stakeholders import manager_address
-
+    if via_manager or exercise is not None:
         out = []
-        for n, loc, tz, manager in session.execute(
-                select(Stakeholder.name, Stakeholder.locale, Stakeholder.timezone, Stakeholder.success_manager)
-                .where(Stakeholder.audience == audience, Stakeholder.key_account.is_(True))):
-            address = manager_address(session, manager) if contact == "email" else None
-            if address:
-                out.append(Recipient(n, address, loc, tz))
-        rows = session.execute(select(Stakeholder.name, column, Stakeholder.locale, Stakeholder.timezone)
-                               .where(Stakeholder.audience == audience, column.is_not(None),
-                                      Stakeholder.key_account.is_not(True)))
-        return sorted(out + [Recipient(n, a, loc, tz) for n, a, loc, tz in rows], key=lambda r: r.name)
+        if via_manager:
+            for n, loc, tz, manager in session.execute(
+                    select(Stakeholder.name, Stakeholder.locale, Stakeholder.timezone, Stakeholder.success_manager)
+                    .where(Stakeholder.audience == audience, Stakeholder.key_account.is_(True),
+                           in_register(exercise))):
+                address = manager_address(session, manager, exercise) if contact == "email" else None
+                if address:
+                    out.append(Recipient(shown_name(n, exercise), address, loc, tz))
+        direct = select(Stakeholder.name, column, Stakeholder.locale, Stakeholder.timezone).where(
+            Stakeholder.audience == audience, column.is_not(None), in_register(exercise))
+        if via_manager:
+            direct = direct.where(Stakeholder.key_account.is_not(True))
+        rows = session.execute(direct)
+        return sorted(out + [Recipient(shown_name(n, exercise), a, loc, tz) for n, a, loc, tz in rows],
+                      key=lambda r: r.name)
     # Plain SQL: a publish reads thousands of these, and the ORM's cost per row would be most of it.
     session.flush()     # as a query through the session would (its autoflush)
     rows = Plain(session).execute(f"SELECT name, {column.name}, locale, timezone FROM stakeholder "
-                                  f"WHERE audience = ? AND {column.name} IS NOT NULL ORDER BY name", (audience,))
+                                  f"WHERE audience = ? AND {column.name} IS NOT NULL AND exercise_id IS NULL "
+                                  "ORDER BY name", (audience,))
     return [Recipient(n, a, loc, tz) for n, a, loc, tz in rows]
 
 
-def recipient_counts(session, kind: str, audience: str) -> tuple[int, int]:
+def recipient_counts(session, kind: str, audience: str, *, exercise: uuid.UUID | None = None) -> tuple[int, int]:
+    """How many of the audience's stakeholders (the real register's, or ``exercise``'s own)
+    a channel of ``kind`` reaches, and how many it does not (no contact of its kind)."""
     contact = kind_module(kind).RECIPIENT
     if contact is None:
         return 1, 0
     column = Stakeholder.email if contact == "email" else Stakeholder.phone
-    total = session.scalar(select(func.count()).select_from(Stakeholder).where(Stakeholder.audience == audience)) or 0
-    have = session.scalar(select(func.count()).select_from(Stakeholder)
-                          .where(Stakeholder.audience == audience, column.is_not(None))) or 0
+    mine = (Stakeholder.audience == audience, in_register(exercise))
+    total = session.scalar(select(func.count()).select_from(Stakeholder).where(*mine)) or 0
+    have = session.scalar(select(func.count()).select_from(Stakeholder).where(*mine, column.is_not(None))) or 0
     return have, total - have
 
 

@@ -34,8 +34,9 @@ from warroom.services import access, context, incidents, matrix, outbox, site, t
 from warroom.services.access import Action
 from warroom.services.drafts import Words, add_revision
 from warroom.services.reviewers import current_revision, draft_row, legal_gate
+from warroom.services.stakeholders import find_row as find_stakeholder, register_of
 from warroom.store import Store
-from warroom.store.models import Audience, Channel, Delivery, Draft, DraftRevision, ReviewRequest, Stakeholder, TimelineEntry
+from warroom.store.models import Audience, Channel, Delivery, Draft, DraftRevision, ReviewRequest, TimelineEntry
 from warroom.text.render import NEXT_UPDATE, format_when
 
 log = logging.getLogger(__name__)
@@ -112,7 +113,8 @@ def publish(store: Store, actor: str, draft_id: uuid.UUID, *, acknowledge: bool 
         next_at = matrix.next_update_at(tx.session, incident, d.audience, tx.now)
         zone = aud.timezone if aud else None
         if d.addressee:      # a key account's personal update speaks of its own time zone
-            zone = tx.session.scalar(select(Stakeholder.timezone).where(Stakeholder.name == d.addressee)) or zone
+            account = find_stakeholder(tx.session, d.addressee, register_of(tx.session, incident))
+            zone = (account.timezone if account is not None else None) or zone
         texts = _fill(wording.texts_of(rev), next_at, locale=d.locale, zone=zone, now=tx.now)
         overridden = d.state == "overridden"
         d.state = "published"

@@ -1,10 +1,19 @@
 """The stakeholder register: who hears from us, with validated contacts, kept
-current before an incident (the validation report), not during one."""
+current before an incident (the validation report), not during one.
+
+An exercise plays with its scenario's own stakeholders, never the register's: each
+is made for its exercise incident alone (``exercise_id``), stored under a name
+tagged with that incident (:func:`exercise_name`) and shown under the scenario's
+(:func:`shown_name`). The register, and every real incident, leaves them out; an
+exercise incident addresses its own alone (:func:`register_of`). An exercise
+started before exercises kept their own addresses the register, as it did.
+"""
 
 from __future__ import annotations
 
 import csv
 import io
+import re
 import uuid
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
@@ -22,7 +31,7 @@ from warroom.services import access, audiences, regimes
 from warroom.services.access import Action
 from warroom.services.audiences import check_locale, check_zone
 from warroom.store import Store
-from warroom.store.models import Person, Stakeholder
+from warroom.store.models import Exercise, Person, Stakeholder
 from warroom.text.timeparse import parse_when
 
 FIELDS = ("name", "kind", "audience", "email", "phone", "slack", "teams", "timezone", "locale", "owner",
@@ -32,6 +41,11 @@ KINDS = ("person", "group")
 STALE_AFTER = timedelta(days=90)
 #: The largest CSV or vCard file an import reads.
 MAX_IMPORT = 10 * inputs.MIB
+
+#: The longest stored name of a stakeholder (the column's width).
+MAX_NAME = 200
+#: How an exercise's stakeholder's stored name ends: ``~`` and 8 hex digits of its incident.
+_EXERCISE_TAG = re.compile(r"~[0-9a-f]{8}$")
 
 #: A cell starting with one of these is a formula to a spreadsheet (OWASP's CSV
 #: injection list): the export puts an apostrophe in front, the import takes it off.
@@ -59,17 +73,56 @@ class StakeholderView:
     key_account: bool = False
     #: The components this account uses (as incidents name them).
     components: tuple[str, ...] = ()
+    #: The exercise incident it was made for (None: the real register); ``name`` is then the scenario's.
+    exercise_id: uuid.UUID | None = None
 
     def as_dict(self) -> dict[str, Any]:
         out = asdict(self)
         out["components"] = list(self.components)
+        if self.exercise_id is None:
+            del out["exercise_id"]
         return out
 
 
 def _view(r: Stakeholder) -> StakeholderView:
-    return StakeholderView(r.id, r.name, r.kind, r.audience, r.external, r.email, r.phone, r.slack, r.teams,
-                           r.timezone, r.locale, r.owner, r.success_manager, r.jurisdiction, r.verified_at,
-                           bool(r.key_account), tuple(r.components or ()))
+    return StakeholderView(r.id, shown_name(r.name, r.exercise_id), r.kind, r.audience, r.external, r.email, r.phone,
+                           r.slack, r.teams, r.timezone, r.locale, r.owner, r.success_manager, r.jurisdiction,
+                           r.verified_at, bool(r.key_account), tuple(r.components or ()), r.exercise_id)
+
+
+# -- whose stakeholders ---------------------------------------------------------
+
+def exercise_name(name: str, exercise_id: uuid.UUID) -> str:
+    """The stored name of an exercise's stakeholder: the scenario's name and the end of
+    the exercise incident's id (``Board~1a2b3c4d``), so it never takes a real
+    stakeholder's name, nor another exercise's."""
+    return f"{name[:MAX_NAME - 9]}~{exercise_id.hex[-8:]}"
+
+
+def shown_name(name: str, exercise_id: uuid.UUID | None) -> str:
+    """A stored name as people see it: an exercise's stakeholder's without its tag."""
+    return name.rsplit("~", 1)[0] if exercise_id is not None else name
+
+
+def in_register(exercise_id: uuid.UUID | None):
+    """The SQL condition for the stakeholders of one register: an exercise's own, or (None) the real one."""
+    return Stakeholder.exercise_id.is_(None) if exercise_id is None else Stakeholder.exercise_id == exercise_id
+
+
+def register_of(session, incident) -> uuid.UUID | None:
+    """Whose stakeholders an incident (a row or a view) addresses: an exercise's own (its
+    incident's id), or None, the real register: for a real incident, and for an
+    exercise started before exercises kept their own (whose stakeholders are real)."""
+    if incident is None or not getattr(incident, "exercise", False):
+        return None
+    row = session.get(Exercise, incident.id)
+    return incident.id if row is not None and "stakeholders" in (row.owned or {}) else None
+
+
+def find_row(session, name: str, exercise_id: uuid.UUID | None = None) -> Stakeholder | None:
+    """A stakeholder of one register by the name people see (None: there is none)."""
+    stored = exercise_name(name, exercise_id) if exercise_id is not None else name
+    return session.scalars(select(Stakeholder).where(Stakeholder.name == stored, in_register(exercise_id))).first()
 
 
 #: What a CSV cell or a form says for "yes, a key account".
@@ -200,13 +253,15 @@ def _clean(data: dict[str, Any], *, now: datetime, where: str = "",
     return clean
 
 
-def manager_address(session, name: str | None) -> str | None:
+def manager_address(session, name: str | None, exercise_id: uuid.UUID | None = None) -> str | None:
     """The e-mail of a key account's success manager: a person in the people register
-    or a stakeholder, by name, whose address passes the checks; else None."""
+    or a stakeholder of the account's register (``exercise_id``: an exercise's), by
+    name, whose address passes the checks; else None."""
     if not name:
         return None
-    for model in (Person, Stakeholder):
-        email = session.scalar(select(model.email).where(model.name == name))
+    stakeholder = find_row(session, name, exercise_id)
+    for email in (session.scalar(select(Person.email).where(Person.name == name)),
+                  stakeholder.email if stakeholder is not None else None):
         if email:
             try:
                 return clean_email(email)
@@ -215,7 +270,7 @@ def manager_address(session, name: str | None) -> str | None:
     return None
 
 
-def _check_key_account(session, clean: dict[str, Any], prefix: str) -> None:
+def _check_key_account(session, clean: dict[str, Any], prefix: str, exercise: uuid.UUID | None) -> None:
     if not clean.get("key_account"):
         return
     manager = clean.get("success_manager")
@@ -224,25 +279,34 @@ def _check_key_account(session, clean: dict[str, Any], prefix: str) -> None:
                          "personal updates are drafted for them.", field="success_manager")
     if manager == clean["name"]:
         raise InputError(f"{prefix}a key account is not its own success manager.", field="success_manager")
-    if manager_address(session, manager) is None:
+    if manager_address(session, manager, exercise) is None:
         raise InputError(f"{prefix}the success manager {manager!r} must be a person or stakeholder with a valid "
                          "e-mail address: add them first (person add / stakeholder add --email).",
                          field="success_manager")
 
 
-def _save_one(tx, clean: dict[str, Any], known_audiences: dict[str, bool], prefix: str) -> Stakeholder:
+def _save_one(tx, clean: dict[str, Any], known_audiences: dict[str, bool], prefix: str,
+              exercise: uuid.UUID | None = None) -> Stakeholder:
     if clean["audience"] not in known_audiences:
         raise InputError(f"{prefix}unknown audience {clean['audience']!r}: choose one of "
                          f"{', '.join(sorted(known_audiences))}.", field="audience")
-    _check_key_account(tx.session, clean, prefix)
-    row = tx.session.scalars(select(Stakeholder).where(Stakeholder.name == clean["name"])).first()
+    if exercise is None and _EXERCISE_TAG.search(clean["name"]):
+        raise InputError(f"{prefix}a name ending in ~ and 8 hex digits is how an exercise tags its own "
+                         "stakeholders: leave the tag off.", field="name")
+    _check_key_account(tx.session, clean, prefix, exercise)
+    row = find_row(tx.session, clean["name"], exercise)
     external = known_audiences[clean["audience"]]
     if row is None:
-        row = Stakeholder(id=uuid7(), external=external, created_at=tx.now, updated_at=tx.now, **clean)
+        stored = dict(clean, name=exercise_name(clean["name"], exercise)) if exercise is not None else clean
+        row = Stakeholder(id=uuid7(), external=external, exercise_id=exercise, created_at=tx.now, updated_at=tx.now,
+                          **stored)
         tx.session.add(row)
-        tx.record("stakeholder.added", {**clean, "id": row.id, "external": external})
+        payload = {**stored, "id": row.id, "external": external}
+        if exercise is not None:
+            payload["exercise_id"] = exercise
+        tx.record("stakeholder.added", payload)
     else:
-        changes = {k: [getattr(row, k), v] for k, v in clean.items() if getattr(row, k) != v}
+        changes = {k: [getattr(row, k), v] for k, v in clean.items() if k != "name" and getattr(row, k) != v}
         if changes:
             for k, (_old, v) in changes.items():
                 setattr(row, k, v)
@@ -252,12 +316,14 @@ def _save_one(tx, clean: dict[str, Any], known_audiences: dict[str, bool], prefi
     return row
 
 
-def save(store: Store, actor: str, **data: Any) -> StakeholderView:
+def save(store: Store, actor: str, *, exercise: uuid.UUID | None = None, **data: Any) -> StakeholderView:
+    """Add a stakeholder to the register, or change the one of that name (``exercise``:
+    a stakeholder of that exercise incident's alone, stored as :func:`exercise_name`)."""
     known = {a.name: a.external for a in audiences.list_audiences(store)}
     clean = _clean(data, now=store.clock.now())
     with store.write(actor) as tx:
         access.require(tx, Action.STAKEHOLDERS)
-        row = _save_one(tx, clean, known, f"{clean['name']}: ")
+        row = _save_one(tx, clean, known, f"{clean['name']}: ", exercise)
         tx.session.flush()
         return _view(row)
 
@@ -273,9 +339,11 @@ def edit(store: Store, actor: str, name: str, **changes: Any) -> StakeholderView
     return save(store, actor, **data)
 
 
-def list_stakeholders(store: Store, *, audience: str | None = None, search: str | None = None) -> list[StakeholderView]:
+def list_stakeholders(store: Store, *, audience: str | None = None, search: str | None = None,
+                      exercise: uuid.UUID | None = None) -> list[StakeholderView]:
+    """The real register (``exercise``: that exercise incident's own stakeholders instead)."""
     with store.read() as session:
-        stmt = select(Stakeholder).order_by(Stakeholder.audience, Stakeholder.name)
+        stmt = select(Stakeholder).where(in_register(exercise)).order_by(Stakeholder.audience, Stakeholder.name)
         if audience:
             stmt = stmt.where(Stakeholder.audience == audience)
         rows = [_view(r) for r in session.scalars(stmt)]
@@ -284,6 +352,14 @@ def list_stakeholders(store: Store, *, audience: str | None = None, search: str 
         rows = [r for r in rows if all(w in f"{r.name} {r.email or ''} {r.audience} {r.owner or ''}".lower()
                                        for w in words)]
     return rows
+
+
+def for_incident(store: Store, incident, *, audience: str | None = None,
+                 search: str | None = None) -> list[StakeholderView]:
+    """The stakeholders an incident (a row or a view) addresses: an exercise's own, else the register."""
+    with store.read() as session:
+        exercise = register_of(session, incident)
+    return list_stakeholders(store, audience=audience, search=search, exercise=exercise)
 
 
 def read_file(path: str | Path) -> str:

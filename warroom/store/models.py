@@ -372,6 +372,9 @@ class Stakeholder(Base):
     #: The components this account uses (the names incidents list), for its personal update.
     components: Mapped[list[str] | None] = mapped_column(JSON)
     verified_at: Mapped[datetime | None]
+    #: The exercise incident this stakeholder was made for (None: the real register). Only
+    #: that exercise addresses it, under its scenario's name; a real incident never does.
+    exercise_id: Mapped[uuid.UUID | None] = mapped_column(index=True)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 

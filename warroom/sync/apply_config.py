@@ -111,9 +111,11 @@ def _stakeholder_added(session: Session, ev: Event) -> None:
     row = session.get(Stakeholder, key)
     name = (_kept_name(row, ev.need("name")) if row is not None
             else _unique_name(session, Stakeholder, key, ev.need("name"), ev.at, 200))
+    exercise = p.get("exercise_id")         # an exercise's own stakeholder (its name carries the tag)
     put(session, Stakeholder, key, name=name, external=bool(ev.need("external")),
         verified_at=opt_time(p.get("verified_at")), created_at=ev.at, updated_at=ev.at,
-        key_account=bool(p.get("key_account")), components=p.get("components"), **values)
+        key_account=bool(p.get("key_account")), components=p.get("components"),
+        exercise_id=as_uuid(exercise) if exercise else None, **values)
 
 
 def _stakeholder_changed(session: Session, ev: Event) -> None:

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
+from tests.fakes.keyrings import memory_keyring as make_memory_keyring
+from warroom import demo
 from warroom.app import open_store
 from warroom.store.models import JournalEvent
 
@@ -64,6 +67,35 @@ first_update = "15m"
 @pytest.fixture
 def ex_store(db_path, clock, memory_keyring):
     s = open_store(db_path, clock=clock)
+    yield s
+    s.close()
+
+
+@pytest.fixture(scope="module")
+def demo_file(tmp_path_factory):
+    """One demo database for the module (real channels, a matrix, people and
+    stakeholders); each test plays on a copy of it (:func:`demo_store`)."""
+    import keyring
+
+    from warroom.clock import SystemClock
+
+    previous = keyring.get_keyring()
+    keyring.set_keyring(make_memory_keyring())
+    path = tmp_path_factory.mktemp("demo") / "demo.db"
+    store = open_store(path, clock=SystemClock())
+    try:
+        demo.create(store)
+    finally:
+        store.close()
+        keyring.set_keyring(previous)
+    return path
+
+
+@pytest.fixture
+def demo_store(demo_file, tmp_path, clock, memory_keyring):
+    path = tmp_path / "copy.db"
+    shutil.copy(demo_file, path)
+    s = open_store(path, clock=clock)
     yield s
     s.close()
 

@@ -7,20 +7,19 @@ cannot be played says so."""
 from __future__ import annotations
 
 import random
-import shutil
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
-from tests.fakes.keyrings import memory_keyring as make_memory_keyring
 from tests.unit.exercise.conftest import FACILITATOR, SCENARIOS, SMALL, incident_events
 from warroom import demo, retro
 from warroom.app import open_store
 from warroom.delivery.dispatcher import Dispatcher
 from warroom.errors import InputError
 from warroom.exercise import play, run, scenario
-from warroom.services import channels, drafts, incidents, inquiries, matrix, outbox, people, publishing, review
+from warroom.services import (channels, drafts, incidents, inquiries, matrix, outbox, people, publishing, review,
+                              stakeholders)
 from warroom.store.models import Channel, Delivery, Exercise, MatrixCell
 from warroom.sync.apply import rebuild
 from warroom.sync.apply_compare import differences, snapshot
@@ -73,34 +72,6 @@ at = "30m"
 kind = "channel_up"
 channel = "exec-mail"
 """
-
-
-@pytest.fixture(scope="module")
-def demo_file(tmp_path_factory):
-    """One demo database for the module; each test plays on a copy of it."""
-    import keyring
-
-    from warroom.clock import SystemClock
-
-    previous = keyring.get_keyring()
-    keyring.set_keyring(make_memory_keyring())
-    path = tmp_path_factory.mktemp("demo") / "demo.db"
-    store = open_store(path, clock=SystemClock())
-    try:
-        demo.create(store)
-    finally:
-        store.close()
-        keyring.set_keyring(previous)
-    return path
-
-
-@pytest.fixture
-def demo_store(demo_file, tmp_path, clock, memory_keyring):
-    path = tmp_path / "copy.db"
-    shutil.copy(demo_file, path)
-    s = open_store(path, clock=clock)
-    yield s
-    s.close()
 
 
 def _real(store):
@@ -209,6 +180,8 @@ def test_a_real_incident_routes_by_the_real_matrix_while_an_exercise_routes_by_i
     people.save(ex_store, "system", FACILITATOR)
     channels.add(ex_store, FACILITATOR, "exec-mail", "email", {"host": "smtp.example.com", "from_addr": "a@example.com"})
     matrix.set_cell(ex_store, FACILITATOR, "executives", "all", channels="exec-mail")
+    # A real executive to tell: the scenario's Board is the exercise's alone.
+    stakeholders.save(ex_store, FACILITATOR, name="CEO", audience="executives", email="ceo@example.com")
     ex = run.start(ex_store, FACILITATOR, scenario.parse(OUTAGE, source="outage.toml"), paused=True)
     mine = ex.channels["exec-mail"]
     with pytest.raises(InputError, match="belongs to an exercise"):
@@ -226,6 +199,8 @@ def test_a_real_incident_routes_by_the_real_matrix_while_an_exercise_routes_by_i
         planned = publishing.publish(ex_store, "Alex Rivera", d.id, acknowledge=True)
         assert planned.deliveries == 1
         assert _used_channels(ex_store, incident_id) == {(mine if expected else "exec-mail", expected)}
+        assert [q.recipient for q in outbox.list_deliveries(ex_store, viewer=FACILITATOR, incident_id=incident_id)] \
+            == ["Board" if expected else "CEO"]
     # The plan of each says the same.
     assert [c[0] for r in matrix.plan(ex_store, real.id, viewer="Alex Rivera") if r.audience == "executives"
             for c in r.channels] == ["exec-mail"]
