@@ -387,9 +387,6 @@ class Dispatcher:
             rate = float(channel.config.get("rate_per_s") or module.RATE)
             burst = getattr(module, "BURST", 1)
             tat, wait = rate_check(channel.rate_tat, self._rate_now(), rate, burst)
-            if wait is None and self.shared_rates is not None:
-                # The team's bucket too: other laptops may be sending to this vendor now.
-                wait = self.shared_rates.take(channel.id, rate, burst) or None
             if wait is not None:
                 marker.release()
                 return wait
@@ -471,6 +468,7 @@ class Dispatcher:
                             "recording that receipt instead of sending it again", claim.id)
                 outcome: dict | ChannelError = marker.accepted
             else:
+                self._take_shared(ch, claim)
                 outcome = self._send(ch, claim, settings, secrets)
                 if not isinstance(outcome, ChannelError):
                     marker.keep(outcome)
@@ -480,6 +478,26 @@ class Dispatcher:
             raise
         marker.release()
         return outcome
+
+    def _take_shared(self, ch: Channel, claim: _Claim) -> None:
+        """Take this send from the team's bucket (other laptops may be sending to this
+        vendor now), waiting while the team has used the allowance. Asked after the claim
+        is written, outside any transaction: a slow team server never holds this laptop's
+        write lock. The wait is bounded by a quarter of the lease, which outlives the
+        slowest send twice over, so the lease still covers the send."""
+        if claim.exercise or self.shared_rates is None:
+            return
+        module = kind_module(ch.kind)
+        rate = float(ch.config.get("rate_per_s") or module.RATE)
+        burst = getattr(module, "BURST", 1)
+        budget = claim.lease_s / 4
+        while True:
+            wait = self.shared_rates.take(ch.id, rate, burst)
+            if not wait or budget <= 0:
+                return              # taken (or the server is away: this laptop's own rate decided)
+            step = min(wait, budget)
+            self.sleep(step)
+            budget -= step
 
     def _renew(self, claim: _Claim) -> None:
         """Extend the lease of a delivery still in hand, if the database takes it (a full

@@ -478,3 +478,44 @@ def test_a_vendor_that_enforces_its_rate_never_has_to_say_429(tmp_path, memory_k
             assert all(g >= 0.95 for g in gaps)
     finally:
         store.close()
+
+
+def test_the_teams_shared_rate_is_asked_outside_any_write_transaction(world, clock, fake_slack, db_path):
+    """A slow team server must never hold this laptop's write lock: the shared bucket is
+    asked after the claim is written, and its waits are waited before the send."""
+    import sqlite3
+
+    class Bucket:
+        """The team's bucket, answering 'wait' twice for every send, then 'go'."""
+
+        def __init__(self) -> None:
+            self.asked, self.lock_free, self.answers = 0, [], []
+
+        def ready(self) -> bool:
+            return True
+
+        def take(self, channel_id, rate, burst):
+            self.asked += 1
+            other = sqlite3.connect(db_path, timeout=0)
+            try:
+                other.execute("BEGIN IMMEDIATE")     # fails at once while a writer holds the lock
+                other.rollback()
+                self.lock_free.append(True)
+            except sqlite3.OperationalError:
+                self.lock_free.append(False)
+            finally:
+                other.close()
+            answer = 0.25 if self.asked % 3 else 0.0
+            self.answers.append(answer)
+            return answer
+
+    matrix.set_cell(world, "admin", "customers", "SEV1", channels="slack")
+    publish_overridden(world)
+    bucket = Bucket()
+    slept = []
+    d = Dispatcher(world, sleep=lambda s: (slept.append(s), clock.advance(s)), rate_clock=clock.now,
+                   rng=random.Random(7), parallel=False, shared_rates=bucket)
+    summary = d.run_once()
+    assert summary.delivered == 1 and len(fake_slack.messages) == 1
+    assert bucket.asked == 3 and all(bucket.lock_free)              # never inside the claim's transaction
+    assert slept[:2] == [0.25, 0.25]                                  # the team's waits, before the send
