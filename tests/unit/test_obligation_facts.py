@@ -15,14 +15,12 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from tests.helpers.team import team
+from tests.helpers.rebuilt import rebuilt
 from warroom.app import open_store
 from warroom.errors import InputError
 from warroom.identity import SYSTEM
 from warroom.services import incidents, obligations, regimes, stakeholders
 from warroom.services.regimes import Facts
-from warroom.store import Store
-from warroom.sync.apply import rebuild
-from warroom.sync.apply_compare import differences, snapshot
 
 NY = ZoneInfo("America/New_York")
 BRUSSELS = ZoneInfo("Europe/Brussels")
@@ -200,18 +198,9 @@ def test_the_journal_alone_rebuilds_the_facts_and_an_old_dora_event_reads_as_the
     obligations.flag(store, "Dana", inc.ref, "dora-major", at="3h ago", classified="1h ago")
     obligations.flag(store, "Dana", inc.ref, "health-data-us", affected=40)
     obligations.flag(store, "Dana", inc.ref, "health-data-us", affected=4000, most_in_one_state=900)
-    other = Store.open(tmp_path / "other.db", clock=clock)
-    try:
-        rebuild(store, other)
-        with store.read() as session:
-            want = snapshot(session)
-        with other.read() as session:
-            got = snapshot(session)
-        assert differences(want, got) == []
-        assert [(c.regime.key, c.due) for c in obligations.clocks(other, inc.ref, viewer=SYSTEM)] == \
+    with rebuilt(store, tmp_path / "other.db", clock) as other:
+        assert [(c.regime.key, c.due) for c in obligations.clocks(other.store, inc.ref, viewer=SYSTEM)] == \
             [(c.regime.key, c.due) for c in obligations.clocks(store, inc.ref, viewer=SYSTEM)]
-    finally:
-        other.close()
     # Written before flags recorded facts, a DORA flag's time was its classification: read so,
     # its initial notification stays due 4 hours after it.
     start = "2026-11-23T05:00:00Z"

@@ -16,16 +16,14 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from tests.helpers.team import team
+from tests.helpers.rebuilt import rebuilt
 from warroom.app import open_store
 from warroom.changes import Change, collect
 from warroom.errors import InputError, NotFound, NotPermitted
 from warroom.identity import SYSTEM
 from warroom.services import drafts, incidents, obligations, publishing, regimes, review, review_rules, stakeholders, templates
 from warroom.services.regimes import RegimeDataError
-from warroom.store import Store
 from warroom.store.models import IncidentFlag, JournalEvent
-from warroom.sync.apply import rebuild
-from warroom.sync.apply_compare import differences, snapshot
 
 NY = ZoneInfo("America/New_York")
 UTC = timezone.utc
@@ -310,19 +308,10 @@ def test_the_journal_alone_rebuilds_the_same_flags(store, clock, inc, tmp_path):
     obligations.flag(store, "Dana", inc.ref, "sec-material", at="5m ago")
     obligations.flag(store, "Dana", inc.ref, "us-bank")
     obligations.unflag(store, "Dana", inc.ref, "us-bank")
-    other = Store.open(tmp_path / "other.db", clock=clock)
-    try:
-        rebuild(store, other)
-        with store.read() as session:
-            want = snapshot(session)
-        with other.read() as session:
-            got = snapshot(session)
-        assert len(want["incident_flag"]) == 2
-        assert differences(want, got) == []
-        assert [c.regime.key for c in obligations.clocks(other, inc.ref, viewer=SYSTEM)] == \
+    with rebuilt(store, tmp_path / "other.db", clock) as other:
+        assert len(other.rows["incident_flag"]) == 2
+        assert [c.regime.key for c in obligations.clocks(other.store, inc.ref, viewer=SYSTEM)] == \
             [c.regime.key for c in obligations.clocks(store, inc.ref, viewer=SYSTEM)]
-    finally:
-        other.close()
 
 
 # -- legal review gates every update to regulators ------------------------------------------------

@@ -13,14 +13,12 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from tests.unit.exercise.conftest import FACILITATOR, SCENARIOS, incident_events
+from tests.helpers.rebuilt import rebuilt
 from warroom import demo
-from warroom.app import open_store
 from warroom.exercise import play, run, scenario
 from warroom.services import (channels, drafts, incidents, inquiries, key_accounts, matrix, outbox, people,
                               publishing, review, stakeholders)
 from warroom.store.models import Delivery, Exercise, JournalEvent, Stakeholder
-from warroom.sync.apply import rebuild
-from warroom.sync.apply_compare import differences, snapshot
 
 ENDPOINT = SCENARIOS / "endpoint-agent-crash.scenario.toml"
 REGIONAL = SCENARIOS / "regional-cloud-outage.scenario.toml"
@@ -203,18 +201,13 @@ def test_a_rebuild_from_the_journal_gives_the_same_stakeholders(ex_store, tmp_pa
         added = [json.loads(e.payload) for e in session.scalars(
             select(JournalEvent).where(JournalEvent.kind == "stakeholder.added"))]
     assert sum(1 for p in added if p.get("exercise_id")) == 4 and sum(1 for p in added if "exercise_id" not in p) == 1
-    other = open_store(tmp_path / "rebuilt.db", clock=clock)
-    try:
-        rebuild(ex_store, other)
-        with ex_store.read() as x, other.read() as y:
-            assert differences(snapshot(x), snapshot(y)) == []
+    with rebuilt(ex_store, tmp_path / "rebuilt.db", clock) as other:
+        with ex_store.read() as x, other.store.read() as y:
             rows = {(s.id, s.name, s.exercise_id) for s in x.scalars(select(Stakeholder))}
             assert rows == {(s.id, s.name, s.exercise_id) for s in y.scalars(select(Stakeholder))}
-        assert [s.name for s in stakeholders.list_stakeholders(other)] == ["Contoso Retail"]
-        assert {s.name for s in stakeholders.list_stakeholders(other, exercise=a.incident_id)} == \
+        assert [s.name for s in stakeholders.list_stakeholders(other.store)] == ["Contoso Retail"]
+        assert {s.name for s in stakeholders.list_stakeholders(other.store, exercise=a.incident_id)} == \
             {"Board", "Contoso Retail"}
-    finally:
-        other.close()
 
 
 # -- an exercise started before --------------------------------------------------------------------

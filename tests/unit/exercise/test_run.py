@@ -9,13 +9,12 @@ from sqlalchemy import select
 
 from tests.conftest import T0
 from tests.unit.exercise.conftest import FACILITATOR, SMALL, incident_events
+from tests.helpers.rebuilt import rebuilt
 from warroom.errors import NotFound, NotPermitted
 from warroom.exercise import run, scenario
 from warroom.journal import verify
 from warroom.services import channels, incidents, people, reminders, timeline
 from warroom.store.models import Exercise, JournalEvent
-from warroom.sync.apply import rebuild
-from warroom.sync.apply_compare import differences, snapshot
 from warroom.app import open_store
 
 
@@ -148,14 +147,9 @@ def test_a_database_rebuilt_from_the_journal_has_the_same_exercise(ex_store, tmp
     run.control(ex_store, FACILITATOR, ex.ref, advance=timedelta(minutes=12))
     run.control(ex_store, FACILITATOR, ex.ref, speed=30)
     run.end(ex_store, FACILITATOR, ex.ref)
-    other = open_store(tmp_path / "other.db", clock=clock)
-    try:
-        rebuild(ex_store, other)
-        with ex_store.read() as a, other.read() as b:
-            assert differences(snapshot(a), snapshot(b)) == []
+    with rebuilt(ex_store, tmp_path / "other.db", clock) as other:
+        with other.store.read() as b:
             assert b.get(Exercise, ex.incident_id).next_inject == 2
-    finally:
-        other.close()
 
 
 def test_words_composed_for_an_exercise_speak_of_its_own_time(ex_store, clock):

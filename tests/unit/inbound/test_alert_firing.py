@@ -11,13 +11,11 @@ from sqlalchemy import select
 
 from tests.unit.inbound.conftest import AM_TOKEN
 from tests.unit.inbound.payloads import alertmanager
+from tests.helpers.rebuilt import rebuilt
 from warroom.inbound import alerts, receiver, sources
 from warroom.inbound import alertmanager as am_parser
 from warroom.services import components
-from warroom.store import Store
 from warroom.store.models import JournalEvent
-from warroom.sync.apply import rebuild
-from warroom.sync.apply_compare import differences, snapshot
 
 STARTS = "2026-11-23T08:59:45.828Z"
 
@@ -111,19 +109,10 @@ def test_the_firing_alerts_are_rebuilt_from_the_journal(inbound, clock, tmp_path
         kinds = list(session.scalars(select(JournalEvent.kind).where(JournalEvent.kind.like("inbound.alert_%"))
                                      .order_by(JournalEvent.seq)))
     assert kinds == ["inbound.alert_firing"] * 3 + ["inbound.alert_cleared"]
-    other = Store.open(tmp_path / "other.db", clock=clock)
-    try:
-        rebuild(inbound, other)
-        with inbound.read() as session:
-            want = snapshot(session)
-        with other.read() as session:
-            got = snapshot(session)
-        assert len(want["inbound_alert"]) == 2
-        assert differences(want, got) == []
-        assert [a.alert_key for a in alerts.firing(other, "Login")] == ["f1", "f2"]
-        assert components.get(other, "Login").status == "major_outage"
-    finally:
-        other.close()
+    with rebuilt(inbound, tmp_path / "other.db", clock) as other:
+        assert len(other.rows["inbound_alert"]) == 2
+        assert [a.alert_key for a in alerts.firing(other.store, "Login")] == ["f1", "f2"]
+        assert components.get(other.store, "Login").status == "major_outage"
 
 
 def test_through_the_receiver_two_alerts_on_one_component(inbound, receiver, clock):

@@ -12,16 +12,14 @@ from sqlalchemy import select
 
 from tests.fakes.statusfeeds import StatusSite
 from tests.helpers.team import team
+from tests.helpers.rebuilt import rebuilt
 from warroom.domain import EntryKind
 from warroom.errors import InputError, NotPermitted
 from warroom.identity import WATCH
 from warroom.inbound import feed_fetch, feeds
 from warroom.inbound.feed_parse import MAX_BYTES, FeedError
 from warroom.services import followups, incidents, timeline
-from warroom.store import Store
 from warroom.store.models import JournalEvent, WatchSeen
-from warroom.sync.apply import rebuild
-from warroom.sync.apply_compare import differences, snapshot
 
 
 @pytest.fixture
@@ -312,23 +310,14 @@ def test_a_second_laptop_applying_the_events_has_the_same_providers_and_seen_sta
     clock.advance(300)
     feeds.poll(store, "Acme Cloud")
     feeds.remove_provider(store, "admin", "Feedly")
-    other = Store.open(tmp_path / "other.db", clock=clock)
-    try:
-        rebuild(store, other)
-        with store.read() as session:
-            want = snapshot(session)
-        with other.read() as session:
-            got = snapshot(session)
-        assert differences(want, got) == []
-        assert len(want["watch_seen"]) == 3 and len(want["watch_provider"]) == 1
-        there = feeds.providers(other, viewer="Dana")
+    with rebuilt(store, tmp_path / "other.db", clock) as other:
+        assert len(other.rows["watch_seen"]) == 3 and len(other.rows["watch_provider"]) == 1
+        there = feeds.providers(other.store, viewer="Dana")
         assert [(p.name, p.aliases, p.every_s, [i["name"] for i in p.incidents]) for p in there] == [
             ("Acme Cloud", ("Acme", "ACMECDN"), 300, ["Elevated API error rates"])]
         # The other laptop polls the same page: what was recorded here is not recorded again.
-        again = feeds.poll(other, "Acme Cloud")
-        assert again.recorded.changes == () and len(external(other, named)) == 1
-    finally:
-        other.close()
+        again = feeds.poll(other.store, "Acme Cloud")
+        assert again.recorded.changes == () and len(external(other.store, named)) == 1
 
 
 def test_names_are_whole_words_in_the_title_or_a_component():
