@@ -234,3 +234,11 @@ def test_routed_through_the_manager_a_key_account_gets_no_text_message_of_its_ow
     with accounts.read() as session:
         mail = {r.name for r in outbox.recipients(session, "email", "customers", via_manager=True)}
     assert "Globex" not in mail and "Customer 0" in mail
+
+
+def test_a_bad_key_account_field_is_named_as_itself(store):
+    """The error names the field that failed (the form marks it), not a function."""
+    with pytest.raises(InputError) as info:
+        stakeholders.save(store, SYSTEM, name="Globex", audience="customers", email="ops@globex.example",
+                          components="x" * 5000)
+    assert info.value.field == "components"

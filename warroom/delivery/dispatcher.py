@@ -716,7 +716,7 @@ class Dispatcher:
             tx.record("delivery.attempt_failed", {"delivery_id": d.id, "channel": ch.name, "attempt": d.attempts,
                                                   "error": error, "retry_at": None, "stored_receipt": d.receipt},
                       incident_id=d.incident_id)
-            if fail_over(tx, [d], channel, f"{ch.name} refused it: {error}"):
+            if fail_over(tx, [d], channel, f"{shown(ch)} refused it: {error}"):
                 summary.failed_over += 1
             else:
                 d.state = "failed"

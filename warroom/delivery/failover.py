@@ -16,7 +16,7 @@ from warroom.identity import System
 from warroom.ids import uuid7
 from warroom.services import outbox
 from warroom.exercise.stamp import now_for, stamp
-from warroom.services.channels import kind_module, routable
+from warroom.services.channels import kind_module, routable, shown
 from warroom.services.matrix import cell_for
 from warroom.services.stakeholders import register_of
 from warroom.store import Store
@@ -135,11 +135,6 @@ def looks_offline(session, now: datetime, settings: outbox.DeliverySettings,
     return len({r.kind for r in failing}) >= 2
 
 
-def shown(channel: Channel) -> str:
-    """A channel's name as people read it: an exercise's own by its scenario's name
-    (the exercise's tag is the same throughout and says nothing), any other as stored."""
-    return channel.name.split("~")[0] if channel.exercise_id is not None else channel.name
-
 
 def alert(tx, incident_id: uuid.UUID, kind: str, rows: list[Delivery], channel: Channel | None, text: str,
           extra: dict | None = None) -> None:
@@ -164,7 +159,7 @@ def fail_over(tx, rows: list[Delivery], channel: Channel, reason: str) -> str | 
     draft = tx.session.get(Draft, first.draft_id)
     incident = tx.session.get(Incident, first.incident_id)
     route = list(first.route or [])
-    if channel.name.split("~")[0] not in route:      # planned before routes were kept: the matrix's
+    if channel.name not in route:      # planned before routes were kept: the matrix's
         severity = (first.message or {}).get("severity") or incident.severity
         route = next((list(r) for r in cell_for(tx.session, incident, first.audience, severity).routes
                       if channel.name in r), [])

@@ -266,6 +266,9 @@ def update(store: Store, actor: str, name: str, *, config: dict[str, Any] | None
         access.require(tx, Action.CHANNELS)
         row = find(tx.session, name)
         before = row.name
+        if new_name and row.exercise_id is not None:
+            raise InputError(f"{shown(row)} belongs to an exercise: its scenario names it, and its exercise's "
+                             "routes and injects go by that name.", field="name")
         if new_name and new_name != row.name:
             if tx.session.scalars(select(Channel.id).where(Channel.name == new_name,
                                                            Channel.state != "removed")).first():
@@ -314,6 +317,12 @@ def remove(store: Store, actor: str, name: str) -> None:
         channel_id = row.id
     if kind_module(row.kind).SECRET is not None:
         secrets.delete(secret_key(channel_id))
+
+
+def shown(channel: Channel) -> str:
+    """A channel's name as people read it: an exercise's own by its scenario's name
+    (the exercise's tag is the same throughout and says nothing), any other as stored."""
+    return channel.name.split("~")[0] if channel.exercise_id is not None else channel.name
 
 
 def read_secret(channel: ChannelView | Channel) -> str | None:

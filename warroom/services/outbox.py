@@ -18,7 +18,7 @@ from warroom.delivery.records import RECORD_COLUMNS
 from warroom.errors import InputError, NotFound
 from warroom.services import access, refs
 from warroom.services.access import Action
-from warroom.services.channels import kind_module
+from warroom.services.channels import kind_module, shown
 from warroom.services.stakeholders import in_register, manager_address, shown_name
 from warroom.store import Store
 from warroom.store.plain import Plain
@@ -191,7 +191,7 @@ class DeliveryView:
 
 def _dview(d: Delivery, ch: Channel, now: datetime | None = None) -> DeliveryView:
     leased = d.lease_until is not None and (now is None or d.lease_until > now)
-    return DeliveryView(d.id, d.incident_id, d.draft_id, ch.name.split("~")[0], ch.kind, d.audience, d.recipient,
+    return DeliveryView(d.id, d.incident_id, d.draft_id, shown(ch), ch.kind, d.audience, d.recipient,
                         d.address, d.state, d.attempts, d.next_attempt_at, d.last_error, d.receipt, d.failover_from,
                         d.exercise, d.created_at, d.delivered_at, (d.message or {}).get("subject", ""), leased,
                         d.origin_device)
@@ -367,7 +367,7 @@ def channel_states(store: Store, *, viewer: str) -> list[ChannelState]:
         for ch in session.scalars(select(Channel).where(Channel.state != "removed").order_by(Channel.name)):
             if ch.exercise_id is not None and (ch.exercise_id not in running or ch.exercise_id in hidden):
                 continue
-            out.append(ChannelState(ch.name.split("~")[0], ch.kind, ch.state if ch.enabled else "disabled",
+            out.append(ChannelState(shown(ch), ch.kind, ch.state if ch.enabled else "disabled",
                                     counts.get((ch.id, "queued"), 0), counts.get((ch.id, "failed"), 0),
                                     ch.last_error))
         return out

@@ -31,6 +31,7 @@ from warroom.errors import InputError
 from warroom.ids import uuid7
 from warroom.i18n import N_
 from warroom.services import access, context, incidents, matrix, outbox, site, templates, wording
+from warroom.services.channels import shown
 from warroom.services.access import Action
 from warroom.services.drafts import Words, add_revision
 from warroom.services.reviewers import current_revision, draft_row, legal_gate
@@ -266,8 +267,8 @@ def retract(store: Store, actor: str, draft_id: uuid.UUID, reason: str) -> Retra
             new.message = dict(message, delivery_id=str(new.id))
             tx.session.add(new)
             retractions.append(new)
-            if ch.name not in channels:
-                channels.append(ch.name.split("~")[0])
+            if shown(ch) not in channels:
+                channels.append(shown(ch))
         entry = _timeline(tx, incident, f"Update to {d.audience} retracted by {actor}: {reason}")
         tx.record("update.retracted", {"draft_id": d.id, "reason": reason, "notice_id": notice.id,
                                        "entry_id": entry.id, "cancelled": cancelled,

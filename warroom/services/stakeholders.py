@@ -248,8 +248,8 @@ def _clean(data: dict[str, Any], *, now: datetime, where: str = "",
         try:
             clean[name_of] = check()
         except InputError as exc:
-            bad(field, f"{prefix}{exc}")
-            clean[field] = None if field == "components" else False
+            bad(name_of, f"{prefix}{exc}")
+            clean[name_of] = None if name_of == "components" else False
     return clean
 
 

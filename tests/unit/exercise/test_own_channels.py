@@ -158,6 +158,15 @@ def test_the_status_bar_shows_an_exercises_channels_while_it_runs_and_not_after(
     assert "drill-mail" not in {s.name for s in outbox.channel_states(ex_store, viewer=FACILITATOR)}
 
 
+def test_an_exercises_channel_is_not_renamed(ex_store):
+    """Its exercise's routes and injects go by the scenario's name: a rename would strand them."""
+    ex = run.start(ex_store, FACILITATOR, scenario.parse(SMALL, source="small.toml"), paused=True)
+    stored = ex.channels["drill-mail"]
+    with pytest.raises(InputError, match="belongs to an exercise"):
+        channels.update(ex_store, FACILITATOR, stored, rename="mail")
+    assert channels.get(ex_store, stored).name == stored
+
+
 def test_ending_an_exercise_cancels_what_still_waits_in_its_sink(ex_store):
     """A delivery queued on an exercise's clock would wait for ever once that clock stops."""
     ex = run.start(ex_store, FACILITATOR, scenario.parse(OUTAGE, source="outage.toml"), paused=True)
